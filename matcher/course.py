@@ -1,0 +1,150 @@
+"""The course record: the one shape that crawl, ingest, the catalogue and export share (PRODUCT.md §3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+CourseType = Literal["diplom", "akademi", "master", "kursus", "amu", "grunduddannelse", "other"]
+Form = Literal["fysisk", "online", "blended", "rekvirerbar"]
+GoalKind = Literal["viden", "faerdigheder", "kompetencer", "other"]
+
+COURSE_TYPES: tuple[str, ...] = CourseType.__args__  # type: ignore[attr-defined]
+FORMS: tuple[str, ...] = Form.__args__  # type: ignore[attr-defined]
+
+# Query parameters that identify a visit, not a page: dropping them makes one course one record.
+TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "_gl", "igshid", "yclid", "ref", "referrer"}
+)
+
+# Fields set by the catalogue, not by a provider; they are not part of the content hash.
+SYSTEM_FIELDS = ("first_seen", "last_seen", "withdrawn", "content_hash")
+
+
+class LearningGoal(BaseModel):
+    """One learning goal of a course, by the qualification framework's kinds."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: GoalKind
+    text: str = Field(min_length=1)
+
+
+class Course(BaseModel):
+    """A course offer. Unknown values are None, never guessed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str | None = Field(default=None, min_length=1, max_length=200)
+    url: str | None = None
+    provider: str | None = None
+    title: str = Field(min_length=1, max_length=500)
+    description: str | None = None
+    learning_goals: list[LearningGoal] = Field(default_factory=list)
+    course_type: CourseType | None = None
+    eqf_level: int | None = Field(default=None, ge=1, le=8)
+    ects: float | None = Field(default=None, gt=0, le=180)
+    duration_days: float | None = Field(default=None, gt=0, le=400)
+    price_dkk: float | None = Field(default=None, ge=0, le=10_000_000)
+    form: Form | None = None
+    location: str | None = None
+    start_dates: list[dt.date] = Field(default_factory=list)
+    application_deadline: dt.date | None = None
+    target_group: str | None = None
+    admission: str | None = None
+    language: str | None = None
+    source: str | None = None
+    first_seen: dt.datetime | None = None
+    last_seen: dt.datetime | None = None
+    withdrawn: bool = False
+    content_hash: str | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_unknown(cls, value: Any) -> Any:
+        # Feeds (CSV above all) say "unknown" with an empty cell.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("learning_goals", "start_dates", mode="before")
+    @classmethod
+    def _none_is_empty_list(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @field_validator("withdrawn", mode="before")
+    @classmethod
+    def _none_is_false(cls, value: Any) -> Any:
+        return False if value is None else value
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL")
+        return value
+
+    @field_validator("start_dates")
+    @classmethod
+    def _sorted_unique(cls, value: list[dt.date]) -> list[dt.date]:
+        return sorted(set(value))
+
+    @model_validator(mode="after")
+    def _identifiable(self) -> Course:
+        if self.id is None and self.url is None:
+            raise ValueError("a course needs a url or a provider id ('id')")
+        return self
+
+    @property
+    def course_id(self) -> str:
+        """The stable catalogue id: the feed's own id, else one derived from the canonical URL."""
+        if self.id is not None:
+            return self.id
+        assert self.url is not None
+        return "u" + hashlib.sha1(canonical_url(self.url).encode()).hexdigest()[:16]
+
+    def content(self) -> dict[str, Any]:
+        """The provider-given content, JSON-ready, without catalogue bookkeeping or the id."""
+        data = self.model_dump(mode="json", exclude={"id", "source", *SYSTEM_FIELDS})
+        if data["url"] is not None:
+            data["url"] = canonical_url(data["url"])
+        return data
+
+    def compute_hash(self) -> str:
+        """Hash of the content: decides whether a re-seen course is new, changed or unchanged."""
+        blob = json.dumps(self.content(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def to_record(self) -> dict[str, Any]:
+        """The JSON record of the feed/export schema, with the catalogue id filled in."""
+        record = self.model_dump(mode="json")
+        record["id"] = self.course_id
+        return record
+
+
+RECORD_FIELDS: tuple[str, ...] = tuple(Course.model_fields)
+
+
+def canonical_url(url: str) -> str:
+    """One URL per page: lower-case host, no fragment, no tracking parameters, sorted query, no trailing slash."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if parts.port and not (parts.scheme, parts.port) in (("http", 80), ("https", 443)):
+        host = f"{host}:{parts.port}"
+    query = sorted(
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key.lower() not in TRACKING_PARAMS and not key.lower().startswith("utm_")
+    )
+    path = parts.path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme.lower(), host, path, urlencode(query), ""))

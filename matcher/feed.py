@@ -1,0 +1,172 @@
+"""Course feeds as files: JSON Lines and CSV in the course record schema, read with per-line
+validation and written back losslessly (export → ingest gives the same records)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from pydantic import ValidationError
+
+from matcher.course import RECORD_FIELDS, Course
+from matcher.tabular import TabularError, decode_bytes, read_table
+
+FeedFormat = Literal["jsonl", "csv"]
+
+# In CSV, list cells hold JSON (learning goals) or ';'-separated ISO dates (start dates).
+_CSV_LIST_SEPARATOR = ";"
+_DANISH_DECIMAL = re.compile(r"^-?\d+,\d+$")
+_NUMBER_FIELDS = ("ects", "duration_days", "price_dkk")
+
+
+class FeedError(ValueError):
+    """A feed file that cannot be read at all (as opposed to single bad records)."""
+
+
+@dataclass
+class Rejected:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class FeedContent:
+    """What a feed file holds: the valid courses with their line numbers, and the rejected lines."""
+
+    courses: list[tuple[int, Course]] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def guess_format(path: Path) -> FeedFormat:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix in (".csv", ".tsv", ".txt"):
+        return "csv"
+    raise FeedError(f"{path}: cannot tell the format from the name; use --format jsonl or --format csv")
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One readable line per problem, naming the field: 'price_dkk: Input should be a valid number'."""
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
+
+
+def read_feed(path: Path | str, fmt: FeedFormat | None = None) -> FeedContent:
+    """Read and validate every record of a feed file; bad records are collected, not raised."""
+    path = Path(path)
+    if not path.is_file():
+        raise FeedError(f"{path}: no such file")
+    fmt = fmt or guess_format(path)
+    content = FeedContent()
+    raw_records = _read_jsonl(path, content) if fmt == "jsonl" else _read_csv(path, content)
+    first_line_of: dict[str, int] = {}
+    for line, raw in raw_records:
+        try:
+            course = Course.model_validate(raw)
+        except ValidationError as exc:
+            content.rejected.append(Rejected(line, describe_validation_error(exc)))
+            continue
+        course_id = course.course_id
+        if course_id in first_line_of:
+            content.rejected.append(Rejected(line, f"same course as line {first_line_of[course_id]} (id {course_id})"))
+            continue
+        first_line_of[course_id] = line
+        content.courses.append((line, course))
+    if not content.courses and not content.rejected:
+        raise FeedError(f"{path}: the feed holds no records")
+    return content
+
+
+def _read_jsonl(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
+    text, notices = decode_bytes(path.read_bytes(), str(path))
+    content.notices.extend(notices)
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            content.rejected.append(Rejected(number, f"not valid JSON: {exc.msg} (column {exc.colno})"))
+            continue
+        if not isinstance(record, dict):
+            content.rejected.append(Rejected(number, "a record must be a JSON object"))
+            continue
+        records.append((number, record))
+    return records
+
+
+def _read_csv(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
+    try:
+        table = read_table(path)
+    except TabularError as exc:
+        raise FeedError(str(exc)) from None
+    content.notices.extend(table.notices)
+    unknown = [column for column in table.header if column not in RECORD_FIELDS]
+    if unknown:
+        raise FeedError(
+            f"{path}: line 1: unknown column(s) {', '.join(unknown)}; known: {', '.join(RECORD_FIELDS)}"
+        )
+    records = []
+    for line, row in table.rows:
+        try:
+            records.append((line, _csv_row_to_record(row)))
+        except ValueError as exc:
+            content.rejected.append(Rejected(line, str(exc)))
+    return records
+
+
+def _csv_row_to_record(row: dict[str, str]) -> dict[str, Any]:
+    record: dict[str, Any] = {key: value.strip() for key, value in row.items()}
+    goals = record.get("learning_goals")
+    if goals:
+        try:
+            record["learning_goals"] = json.loads(goals)
+        except json.JSONDecodeError:
+            raise ValueError('learning_goals: must be a JSON list like [{"kind": "viden", "text": "..."}]') from None
+    dates = record.get("start_dates")
+    if dates:
+        record["start_dates"] = [d for d in re.split(r"[;,\s]+", dates) if d]
+    for name in _NUMBER_FIELDS:
+        value = record.get(name)
+        if value and _DANISH_DECIMAL.match(value):
+            record[name] = value.replace(",", ".")
+    return record
+
+
+def write_feed(courses: Iterable[Course], out: TextIO, fmt: FeedFormat) -> int:
+    """Write courses in the record schema; returns how many were written."""
+    count = 0
+    if fmt == "jsonl":
+        for course in courses:
+            out.write(json.dumps(course.to_record(), ensure_ascii=False) + "\n")
+            count += 1
+        return count
+    writer = csv.DictWriter(out, fieldnames=list(RECORD_FIELDS), lineterminator="\n")
+    writer.writeheader()
+    for course in courses:
+        writer.writerow(_record_to_csv_row(course.to_record()))
+        count += 1
+    return count
+
+
+def _record_to_csv_row(record: dict[str, Any]) -> dict[str, Any]:
+    row = dict(record)
+    row["learning_goals"] = json.dumps(record["learning_goals"], ensure_ascii=False) if record["learning_goals"] else ""
+    row["start_dates"] = _CSV_LIST_SEPARATOR.join(record["start_dates"])
+    row["withdrawn"] = "true" if record["withdrawn"] else "false"
+    return {key: "" if value is None else value for key, value in row.items()}

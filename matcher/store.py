@@ -1,0 +1,528 @@
+"""The catalogue: one embedded DuckDB file (`catalogue.duckdb`).
+
+How writing and serving coexist. A DuckDB file takes one read-write process or many read-only
+ones, so a writer never opens the published file for writing. A write run (ingest, crawl, tag):
+
+1. takes an exclusive lock on `<db>.lock` (writers queue; readers never touch it);
+2. copies the published file to a private `.<db>.<pid>.writing` file next to it;
+3. does all its work there in one transaction, then checkpoints and closes it;
+4. atomically renames the private file over the published one.
+
+A reader attaches the published file read-only into its own in-memory DuckDB instance, so it holds
+one consistent generation for as long as it keeps the connection, and sees the next generation
+when it reopens (`CatalogueReader.is_stale`). A reader therefore never sees a half-written run and
+never meets the writer's lock. A run that fails or is killed leaves only its private file, which
+the next writer removes: the published catalogue is exactly as before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import duckdb_ext
+
+from matcher.course import RECORD_FIELDS, Course
+
+SCHEMA_VERSION = 2
+
+# MIGRATIONS[n] upgrades a catalogue from version n to n + 1. Never edit a released step: add one.
+MIGRATIONS: list[list[str]] = [
+    [  # 0 → 1: courses, their history, and runs
+        "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+        """CREATE TABLE course (
+            id VARCHAR PRIMARY KEY, url VARCHAR, provider VARCHAR, title VARCHAR NOT NULL,
+            description VARCHAR, learning_goals JSON, course_type VARCHAR, eqf_level INTEGER,
+            ects DOUBLE, duration_days DOUBLE, price_dkk DOUBLE, form VARCHAR, location VARCHAR,
+            start_dates DATE[], application_deadline DATE, target_group VARCHAR, admission VARCHAR,
+            language VARCHAR, source VARCHAR, first_seen TIMESTAMP NOT NULL, last_seen TIMESTAMP NOT NULL,
+            withdrawn BOOLEAN NOT NULL DEFAULT false, withdrawn_at TIMESTAMP,
+            content_hash VARCHAR NOT NULL, updated_run INTEGER)""",
+        """CREATE TABLE course_history (
+            course_id VARCHAR NOT NULL, run_id INTEGER NOT NULL, changed_at TIMESTAMP NOT NULL,
+            change VARCHAR NOT NULL, content_hash VARCHAR, previous JSON)""",
+        "CREATE SEQUENCE run_id_seq START 1",
+        """CREATE TABLE run (
+            id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, sources VARCHAR[], started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP, status VARCHAR NOT NULL, counts JSON, errors JSON)""",
+    ],
+    [  # 1 → 2: tags and embeddings, per model version
+        """CREATE TABLE course_tagging (
+            course_id VARCHAR NOT NULL, model VARCHAR NOT NULL, content_hash VARCHAR NOT NULL,
+            tagged_at TIMESTAMP NOT NULL, run_id INTEGER NOT NULL, primary_field VARCHAR,
+            assigned_fields VARCHAR[], level VARCHAR, course_type VARCHAR, result JSON,
+            PRIMARY KEY (course_id, model))""",
+        """CREATE TABLE tag (
+            course_id VARCHAR NOT NULL, model VARCHAR NOT NULL, item_kind VARCHAR NOT NULL,
+            item_key VARCHAR NOT NULL, score DOUBLE NOT NULL, level VARCHAR,
+            PRIMARY KEY (course_id, model, item_kind, item_key))""",
+        """CREATE TABLE embedding (
+            course_id VARCHAR NOT NULL, model VARCHAR NOT NULL, content_hash VARCHAR NOT NULL,
+            vector FLOAT[] NOT NULL, PRIMARY KEY (course_id, model))""",
+    ],
+]
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+Outcome = Literal["new", "changed", "unchanged"]
+_COURSE_COLUMNS = [name for name in RECORD_FIELDS]
+_MAX_ERRORS_KEPT = 1000
+
+
+class CatalogueError(RuntimeError):
+    """The catalogue cannot be opened or written; the message says why and what to do."""
+
+
+def extension_directory() -> str:
+    """Where the pip-installed DuckDB extensions (fts, vss) live: loaded offline, never downloaded."""
+    return str(Path(next(iter(duckdb_ext.__path__))) / "extensions")
+
+
+def _connect(database: str) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(
+        database,
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "extension_directory": extension_directory(),
+        },
+    )
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> int:
+    prefix = f"{catalog}." if catalog else ""
+    has_meta = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+        + (" AND table_catalog = ?" if catalog else ""),
+        [catalog] if catalog else [],
+    ).fetchone()[0]
+    if not has_meta:
+        return 0
+    row = con.execute(f"SELECT value FROM {prefix}meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _check_not_newer(version: int, path: Path) -> None:
+    if version > SCHEMA_VERSION:
+        raise CatalogueError(
+            f"{path} has catalogue schema version {version}, but this fagmatch knows versions up to "
+            f"{SCHEMA_VERSION}: it was written by a newer fagmatch. Upgrade fagmatch; the file was not changed."
+        )
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    version = _schema_version(con)
+    _check_not_newer(version, path)
+    for step in range(version, SCHEMA_VERSION):
+        for statement in MIGRATIONS[step]:
+            con.execute(statement)
+        con.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(step + 1)]
+        )
+
+
+def _now() -> dt.datetime:
+    # Naive UTC: DuckDB TIMESTAMP has no zone, and a catalogue moves between machines.
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+class CatalogueWriter:
+    """The write side of one run. Everything it does is published together, or not at all."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: int, now: dt.datetime) -> None:
+        self.con = con
+        self.run_id = run_id
+        self.now = now
+        self.counts: Counter[str] = Counter()
+        self.errors: list[dict[str, str]] = []
+
+    def upsert(self, course: Course) -> Outcome:
+        """Insert or update a course by its stable id; the content hash decides new / changed / unchanged."""
+        course_id = course.course_id
+        content_hash = course.compute_hash()
+        existing = self.con.execute(
+            "SELECT content_hash, withdrawn, first_seen FROM course WHERE id = ?", [course_id]
+        ).fetchone()
+        if existing is None:
+            self._insert(course, course_id, content_hash)
+            outcome: Outcome = "new"
+        elif existing[0] == content_hash and not existing[1]:
+            self.con.execute("UPDATE course SET last_seen = ? WHERE id = ?", [self.now, course_id])
+            outcome = "unchanged"
+        else:
+            change = "reappeared" if existing[1] and existing[0] == content_hash else "changed"
+            self._record_history(course_id, change)
+            self.con.execute("DELETE FROM course WHERE id = ?", [course_id])
+            self._insert(course, course_id, content_hash, first_seen=existing[2])
+            outcome = "changed"
+        self.counts[outcome] += 1
+        return outcome
+
+    def _insert(
+        self, course: Course, course_id: str, content_hash: str, first_seen: dt.datetime | None = None
+    ) -> None:
+        record = course.to_record()
+        record["id"] = course_id
+        record["learning_goals"] = json.dumps(record["learning_goals"], ensure_ascii=False)
+        record["content_hash"] = content_hash
+        record["last_seen"] = self.now
+        record["withdrawn"] = False
+        if first_seen is not None:
+            record["first_seen"] = first_seen
+        else:  # a restored export keeps its bookkeeping; a provider's feed gives none
+            record["first_seen"] = course.first_seen or self.now
+            record["last_seen"] = course.last_seen or self.now
+            record["withdrawn"] = course.withdrawn
+        columns = [*_COURSE_COLUMNS, "withdrawn_at", "updated_run"]
+        values = [record[name] for name in _COURSE_COLUMNS] + [
+            self.now if record["withdrawn"] else None,
+            self.run_id,
+        ]
+        self.con.execute(
+            f"INSERT INTO course ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", values
+        )
+
+    def _record_history(self, course_id: str, change: str) -> None:
+        previous = self.con.execute(
+            "SELECT to_json(c) FROM course c WHERE id = ?", [course_id]
+        ).fetchone()[0]
+        old_hash = json.loads(previous)["content_hash"]
+        self.con.execute(
+            "INSERT INTO course_history VALUES (?, ?, ?, ?, ?, ?)",
+            [course_id, self.run_id, self.now, change, old_hash, previous],
+        )
+
+    def withdraw_missing(self, source: str, seen_ids: set[str]) -> int:
+        """Mark withdrawn every active course of `source` not seen in this run (never deletes)."""
+        rows = self.con.execute(
+            "SELECT id FROM course WHERE source = ? AND NOT withdrawn", [source]
+        ).fetchall()
+        missing = [row[0] for row in rows if row[0] not in seen_ids]
+        return self.withdraw(missing)
+
+    def withdraw(self, course_ids: Sequence[str]) -> int:
+        """Mark courses withdrawn; their records and history stay."""
+        count = 0
+        for course_id in course_ids:
+            self._record_history(course_id, "withdrawn")
+            self.con.execute(
+                "UPDATE course SET withdrawn = true, withdrawn_at = ?, updated_run = ? WHERE id = ?",
+                [self.now, self.run_id, course_id],
+            )
+            count += 1
+        self.counts["withdrawn"] += count
+        return count
+
+    def add_error(self, where: str, message: str) -> None:
+        """Record a problem of this run (a URL or a line) for the run log."""
+        self.counts["errors"] += 1
+        if len(self.errors) < _MAX_ERRORS_KEPT:
+            self.errors.append({"where": where, "message": message})
+
+    def store_tagging(
+        self,
+        course_id: str,
+        model: str,
+        content_hash: str,
+        *,
+        primary_field: str | None,
+        assigned_fields: Sequence[str],
+        level: str | None,
+        course_type: str | None,
+        result: dict[str, Any],
+        item_scores: Sequence[tuple[str, str, float, str | None]],
+    ) -> None:
+        """Replace a course's tags for one model version; item_scores are (kind, key, score, level)."""
+        self.con.execute("DELETE FROM tag WHERE course_id = ? AND model = ?", [course_id, model])
+        self.con.execute("DELETE FROM course_tagging WHERE course_id = ? AND model = ?", [course_id, model])
+        self.con.execute(
+            "INSERT INTO course_tagging VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [course_id, model, content_hash, self.now, self.run_id, primary_field,
+             list(assigned_fields), level, course_type, json.dumps(result, ensure_ascii=False)],
+        )
+        if item_scores:
+            self.con.executemany(
+                "INSERT INTO tag VALUES (?, ?, ?, ?, ?, ?)",
+                [[course_id, model, kind, key, float(score), item_level] for kind, key, score, item_level in item_scores],
+            )
+
+    def store_embedding(self, course_id: str, model: str, content_hash: str, vector: Sequence[float]) -> None:
+        """Keep a course's embedding for one model version."""
+        self.con.execute("DELETE FROM embedding WHERE course_id = ? AND model = ?", [course_id, model])
+        self.con.execute(
+            "INSERT INTO embedding VALUES (?, ?, ?, ?)", [course_id, model, content_hash, [float(x) for x in vector]]
+        )
+
+    def _finish_run(self, status: str, error: str | None = None) -> None:
+        errors = list(self.errors)
+        if error:
+            errors.append({"where": "run", "message": error})
+        self.con.execute(
+            "UPDATE run SET finished_at = ?, status = ?, counts = ?, errors = ? WHERE id = ?",
+            [_now(), status, json.dumps(dict(self.counts)), json.dumps(errors, ensure_ascii=False), self.run_id],
+        )
+
+
+@contextmanager
+def _write_lock(path: Path, timeout: float) -> Iterator[None]:
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "a+") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    raise CatalogueError(
+                        f"{path} is being written by {holder}; waited {timeout:.0f} s. "
+                        "Try again when that run has finished."
+                    ) from None
+                time.sleep(0.1)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _private_copy(path: Path) -> Path:
+    """Remove what killed runs left behind, then copy the published file for this run."""
+    for stale in path.parent.glob(f".{path.name}.*.writing*"):
+        stale.unlink(missing_ok=True)
+    private = path.with_name(f".{path.name}.{os.getpid()}.writing")
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        # Someone wrote to the published file directly (not through fagmatch): fold that in first.
+        try:
+            _connect(str(path)).close()
+        except duckdb.Error as exc:
+            raise CatalogueError(f"{path} has a pending write-ahead log that cannot be applied now: {exc}") from None
+    if path.exists():
+        shutil.copyfile(path, private)
+    return private
+
+
+def _publish(private: Path, path: Path) -> None:
+    with open(private, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(private, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _discard(private: Path) -> None:
+    private.unlink(missing_ok=True)
+    private.with_name(private.name + ".wal").unlink(missing_ok=True)
+
+
+@contextmanager
+def write_catalogue(
+    path: Path | str,
+    kind: str,
+    sources: Sequence[str] = (),
+    *,
+    lock_timeout: float = 600.0,
+) -> Iterator[CatalogueWriter]:
+    """Run one write (ingest, crawl, tag …) as a unit: published whole when the block ends, or not at all.
+
+    The run is recorded with its counts and errors. If the block raises, the catalogue is left as it
+    was, and the failed run is recorded on its own."""
+    path = Path(path).resolve()
+    if not path.parent.is_dir():
+        raise CatalogueError(f"{path.parent}: no such directory for the catalogue")
+    started = _now()
+    with _write_lock(path, lock_timeout):
+        private = _private_copy(path)
+        writer: CatalogueWriter | None = None
+        try:
+            con = _connect(str(private))
+            try:
+                _migrate(con, path)
+                con.execute("BEGIN TRANSACTION")
+                run_id = con.execute("SELECT nextval('run_id_seq')").fetchone()[0]
+                con.execute(
+                    "INSERT INTO run (id, kind, sources, started_at, status) VALUES (?, ?, ?, ?, 'running')",
+                    [run_id, kind, list(sources), started],
+                )
+                writer = CatalogueWriter(con, run_id, started)
+                yield writer
+                writer._finish_run("ok")
+                con.execute("COMMIT")
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            _publish(private, path)
+        except BaseException as exc:
+            _discard(private)
+            if writer is not None and not isinstance(exc, CatalogueError):
+                _record_failed_run(path, kind, sources, started, writer, exc)
+            raise
+
+
+def _record_failed_run(
+    path: Path, kind: str, sources: Sequence[str], started: dt.datetime, failed: CatalogueWriter, exc: BaseException
+) -> None:
+    """Log a failed run in a write of its own (we still hold the lock), so operators see it."""
+    private = _private_copy(path)
+    try:
+        con = _connect(str(private))
+        try:
+            _migrate(con, path)
+            run_id = con.execute("SELECT nextval('run_id_seq')").fetchone()[0]
+            con.execute(
+                "INSERT INTO run (id, kind, sources, started_at, status) VALUES (?, ?, ?, ?, 'failed')",
+                [run_id, kind, list(sources), started],
+            )
+            record = CatalogueWriter(con, run_id, started)
+            record.counts, record.errors = failed.counts, failed.errors
+            record._finish_run("failed", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        _publish(private, path)
+    except Exception:  # noqa: BLE001 - the original error matters more than its log entry
+        _discard(private)
+
+
+class CatalogueReader:
+    """A read-only snapshot of the published catalogue; see the module docstring."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path).resolve()
+        for _attempt in range(5):
+            before = self._identity()
+            self.con = _connect(":memory:")
+            self.con.execute(f"ATTACH '{_sql_string(str(self.path))}' AS catalogue (READ_ONLY)")
+            self.con.execute("USE catalogue")
+            if self._identity() == before:
+                self.identity = before
+                break
+            self.con.close()  # replaced while we attached: take the new one
+        else:
+            raise CatalogueError(f"{self.path} keeps changing; cannot take a consistent snapshot")
+        self.version = _schema_version(self.con, "catalogue")
+
+    def _identity(self) -> tuple[int, int]:
+        stat = os.stat(self.path)
+        return stat.st_ino, stat.st_mtime_ns
+
+    def is_stale(self) -> bool:
+        """True when a newer generation has been published since this snapshot was taken."""
+        try:
+            return self._identity() != self.identity
+        except FileNotFoundError:
+            return False
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> CatalogueReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def courses(self, *, include_withdrawn: bool = True) -> Iterator[Course]:
+        """All courses in id order."""
+        where = "" if include_withdrawn else "WHERE NOT withdrawn"
+        cursor = self.con.execute(f"SELECT {', '.join(_COURSE_COLUMNS)} FROM course {where} ORDER BY id")
+        while rows := cursor.fetchmany(500):
+            for row in rows:
+                yield _row_to_course(row)
+
+    def course(self, course_id: str) -> Course | None:
+        row = self.con.execute(
+            f"SELECT {', '.join(_COURSE_COLUMNS)} FROM course WHERE id = ?", [course_id]
+        ).fetchone()
+        return _row_to_course(row) if row else None
+
+    def history(self, course_id: str) -> list[dict[str, Any]]:
+        """Earlier versions of a course, oldest first: change kind, when, by which run, and the old record."""
+        rows = self.con.execute(
+            "SELECT change, changed_at, run_id, previous FROM course_history WHERE course_id = ? ORDER BY rowid",
+            [course_id],
+        ).fetchall()
+        return [
+            {"change": change, "changed_at": at, "run_id": run_id, "previous": json.loads(previous)}
+            for change, at, run_id, previous in rows
+        ]
+
+    def runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The latest runs, newest first."""
+        rows = self.con.execute(
+            "SELECT id, kind, sources, started_at, finished_at, status, counts, errors "
+            "FROM run ORDER BY id DESC LIMIT ?",
+            [limit],
+        ).fetchall()
+        return [
+            {
+                "id": run_id, "kind": kind, "sources": sources, "started_at": started, "finished_at": finished,
+                "status": status, "counts": json.loads(counts) if counts else {},
+                "errors": json.loads(errors) if errors else [],
+            }
+            for run_id, kind, sources, started, finished, status, counts, errors in rows
+        ]
+
+    def summary(self) -> dict[str, Any]:
+        """Counts an operator wants at a glance."""
+        total, active = self.con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE NOT withdrawn) FROM course"
+        ).fetchone()
+        by = {}
+        for column in ("course_type", "provider", "form"):
+            by[column] = dict(
+                self.con.execute(
+                    f"SELECT coalesce({column}, 'unknown') AS k, count(*) FROM course WHERE NOT withdrawn "
+                    "GROUP BY k ORDER BY count(*) DESC, k"
+                ).fetchall()
+            )
+        tagged = self.con.execute("SELECT count(DISTINCT course_id) FROM course_tagging").fetchone()[0]
+        return {
+            "path": str(self.path), "schema_version": self.version, "courses": total, "active": active,
+            "withdrawn": total - active, "tagged": tagged, "by": by,
+        }
+
+
+def _sql_string(value: str) -> str:
+    return value.replace("'", "''")
+
+
+def _row_to_course(row: Sequence[Any]) -> Course:
+    record = dict(zip(_COURSE_COLUMNS, row))
+    record["learning_goals"] = json.loads(record["learning_goals"]) if record["learning_goals"] else []
+    return Course.model_validate(record)
+
+
+def open_catalogue(path: Path | str) -> CatalogueReader:
+    """Open the published catalogue for reading: a missing file is created empty, an older one upgraded."""
+    path = Path(path).resolve()
+    if not path.exists():
+        with write_catalogue(path, "init"):
+            pass
+    reader = CatalogueReader(path)
+    _check_not_newer(reader.version, path)
+    if reader.version < SCHEMA_VERSION:
+        reader.close()
+        with write_catalogue(path, "migrate"):
+            pass
+        reader = CatalogueReader(path)
+    return reader

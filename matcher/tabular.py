@@ -1,0 +1,83 @@
+"""Reading the CSV files people actually hand in: UTF-8 with or without BOM, Excel's Danish
+semicolon CSV, and the Windows-1252 files older Excel versions save."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class TabularError(ValueError):
+    """A file that cannot be read as a table at all."""
+
+
+@dataclass
+class Table:
+    """Rows of a CSV file keyed by header, each with the line it starts on (1-based, header = line 1)."""
+
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+    notices: list[str] = field(default_factory=list)
+
+
+def decode_bytes(data: bytes, name: str) -> tuple[str, list[str]]:
+    """Decode as UTF-8 (BOM optional); fall back to Windows-1252 with a notice, as Danish Excel writes it."""
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise TabularError(
+                f"{name}: not UTF-8 (byte {exc.start}) and not Windows-1252 either; save the file as UTF-8"
+            ) from None
+        return text, [f"{name}: not UTF-8, read as Windows-1252 (Excel's Danish default); check æ, ø and å"]
+
+
+def sniff_delimiter(first_line: str) -> str:
+    """Pick the delimiter of the header line: Danish Excel uses ';', most tools ',', some tabs."""
+    counts = {delimiter: first_line.count(delimiter) for delimiter in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_table(path: Path | str, *, name: str | None = None) -> Table:
+    """Read a CSV file into header-keyed rows; raises TabularError on an empty file or a bad header."""
+    path = Path(path)
+    name = name or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TabularError(f"{name}: cannot read file: {exc.strerror}") from None
+    text, notices = decode_bytes(data, name)
+    if not text.strip():
+        raise TabularError(f"{name}: the file is empty")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text.splitlines()[0]))
+    try:
+        header = [cell.strip() for cell in next(reader)]
+    except csv.Error as exc:
+        raise TabularError(f"{name}: line 1: {exc}") from None
+    if not any(header):
+        raise TabularError(f"{name}: line 1: the header row is empty")
+    duplicates = sorted({h for h in header if h and header.count(h) > 1})
+    if duplicates:
+        raise TabularError(f"{name}: line 1: column(s) named twice: {', '.join(duplicates)}")
+    rows: list[tuple[int, dict[str, str]]] = []
+    start = reader.line_num + 1
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                if len(cells) > len(header):
+                    extra = [c for c in cells[len(header):] if c.strip()]
+                    if extra:
+                        raise TabularError(
+                            f"{name}: line {start}: {len(cells)} cells but the header has {len(header)} columns"
+                        )
+                padded = cells + [""] * (len(header) - len(cells))
+                rows.append((start, {h: padded[i] for i, h in enumerate(header) if h}))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise TabularError(f"{name}: line {start}: {exc}") from None
+    return Table(header=[h for h in header if h], rows=rows, notices=notices)

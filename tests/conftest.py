@@ -1,0 +1,57 @@
+"""Shared fixtures: real catalogue files in temp dirs and small real feeds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+SAMPLE_FEED = Path(__file__).resolve().parents[1] / "service" / "samples" / "courses.jsonl"
+
+
+def course_record(number: int, **overrides: Any) -> dict[str, Any]:
+    """A plausible feed record; `number` makes it a distinct course."""
+    record: dict[str, Any] = {
+        "id": f"test-{number}",
+        "url": f"https://udbyder.example/kurser/{number}",
+        "provider": "Testhøjskolen",
+        "title": f"Sygedagpengeloven i praksis {number}",
+        "description": "Kurset giver indgående viden om sygedagpengeloven og jobafklaring.",
+        "learning_goals": [{"kind": "viden", "text": "Har viden om sygedagpengeloven"}],
+        "course_type": "kursus",
+        "price_dkk": 4995.0,
+        "form": "fysisk",
+        "location": "Odense",
+        "start_dates": ["2027-02-03", "2027-09-01"],
+        "application_deadline": "2027-01-10",
+        "language": "da",
+    }
+    record.update(overrides)
+    return record
+
+
+def write_jsonl(path: Path, records: list[Any]) -> Path:
+    """Write records (dicts, or raw strings for broken lines) as a JSON Lines file."""
+    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "catalogue.duckdb"
+
+
+@pytest.fixture
+def run_cli(db: Path):
+    """Run the real CLI in-process against the temp catalogue."""
+
+    def run(*args: str, env: dict[str, str] | None = None) -> Result:
+        from service.cli import main
+
+        return CliRunner().invoke(main, ["--db", str(db), *args], env=env, catch_exceptions=False)
+
+    return run

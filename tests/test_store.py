@@ -1,0 +1,224 @@
+"""The catalogue store: idempotent upserts, history, withdrawal, atomic runs, migrations, readers vs writers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from matcher.course import Course, canonical_url
+from matcher.store import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    CatalogueError,
+    CatalogueReader,
+    open_catalogue,
+    write_catalogue,
+)
+from tests.conftest import course_record
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def courses(n: int, **overrides) -> list[Course]:
+    return [Course.model_validate(course_record(i, **overrides)) for i in range(n)]
+
+
+def snapshot(db: Path) -> list[dict]:
+    with open_catalogue(db) as catalogue:
+        return [c.to_record() for c in catalogue.courses()]
+
+
+def test_upsert_is_idempotent_and_tracks_changes(db: Path) -> None:
+    with write_catalogue(db, "ingest") as writer:
+        assert [writer.upsert(c) for c in courses(3)] == ["new"] * 3
+    with write_catalogue(db, "ingest") as writer:
+        assert [writer.upsert(c) for c in courses(3)] == ["unchanged"] * 3
+    changed = Course.model_validate(course_record(1, price_dkk=5495.0))
+    with write_catalogue(db, "ingest") as writer:
+        assert writer.upsert(changed) == "changed"
+    with open_catalogue(db) as catalogue:
+        assert catalogue.course("test-1").price_dkk == 5495.0
+        history = catalogue.history("test-1")
+        assert [h["change"] for h in history] == ["changed"]
+        assert history[0]["previous"]["price_dkk"] == 4995.0
+        first = catalogue.course("test-0")
+        assert catalogue.course("test-1").first_seen == first.first_seen  # kept across the change
+
+
+def test_id_from_canonical_url_makes_one_course_one_record(db: Path) -> None:
+    a = Course(url="https://Udbyder.example/kursus/7/?utm_source=news#tilmeld", title="Jobafklaring")
+    b = Course(url="https://udbyder.example/kursus/7", title="Jobafklaring")
+    assert a.course_id == b.course_id
+    assert canonical_url("https://x.example/a/?b=2&a=1&fbclid=z") == "https://x.example/a?a=1&b=2"
+    with write_catalogue(db, "ingest") as writer:
+        assert writer.upsert(a) == "new"
+        assert writer.upsert(b) == "unchanged"
+
+
+def test_withdrawn_courses_are_kept_and_can_reappear(db: Path) -> None:
+    with write_catalogue(db, "crawl", ["src"]) as writer:
+        for c in courses(3, source="src"):
+            writer.upsert(c)
+    with write_catalogue(db, "crawl", ["src"]) as writer:
+        assert writer.withdraw_missing("src", {"test-0", "test-1"}) == 1
+    with open_catalogue(db) as catalogue:
+        gone = catalogue.course("test-2")
+        assert gone is not None and gone.withdrawn
+        assert catalogue.summary()["active"] == 2
+    with write_catalogue(db, "crawl", ["src"]) as writer:
+        assert writer.upsert(courses(3, source="src")[2]) == "changed"
+    with open_catalogue(db) as catalogue:
+        assert not catalogue.course("test-2").withdrawn
+        assert [h["change"] for h in catalogue.history("test-2")] == ["withdrawn", "reappeared"]
+
+
+def test_a_run_that_raises_leaves_the_catalogue_as_before(db: Path) -> None:
+    with write_catalogue(db, "ingest") as writer:
+        for c in courses(3):
+            writer.upsert(c)
+    before = snapshot(db)
+    with pytest.raises(RuntimeError, match="network down"):
+        with write_catalogue(db, "crawl", ["src"]) as writer:
+            for c in courses(5, title="Ændret titel"):
+                writer.upsert(c)
+            writer.withdraw(["test-0"])
+            raise RuntimeError("network down")
+    assert snapshot(db) == before
+    assert not list(db.parent.glob(".*.writing*"))
+    with open_catalogue(db) as catalogue:
+        last = catalogue.runs(1)[0]
+    assert last["status"] == "failed" and "network down" in last["errors"][-1]["message"]
+    assert last["counts"]["changed"] == 3  # what it had done before failing, for the operator
+
+
+def test_a_killed_writer_process_leaves_the_catalogue_as_before(db: Path, tmp_path: Path) -> None:
+    with write_catalogue(db, "ingest") as writer:
+        for c in courses(2):
+            writer.upsert(c)
+    before = snapshot(db)
+    ready = tmp_path / "ready"
+    script = textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        from matcher.course import Course
+        from matcher.store import write_catalogue
+        with write_catalogue({str(db)!r}, "crawl") as writer:
+            for i in range(50):
+                writer.upsert(Course(id=f"new-{{i}}", title="Halvt skrevet"))
+            Path({str(ready)!r}).touch()
+            time.sleep(60)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=REPO)
+    deadline = time.monotonic() + 60
+    while not ready.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "writer did not start"
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert snapshot(db) == before
+    with write_catalogue(db, "ingest") as writer:  # the next writer is not blocked and cleans up
+        writer.upsert(courses(3)[2])
+    assert len(snapshot(db)) == 3
+    assert not list(db.parent.glob(".*.writing*"))
+
+
+def _make_v1_catalogue(path: Path) -> None:
+    con = duckdb.connect(str(path))
+    for statement in MIGRATIONS[0]:
+        con.execute(statement)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute(
+        "INSERT INTO course (id, title, first_seen, last_seen, content_hash) "
+        "VALUES ('old-1', 'Kursus fra en ældre version', now(), now(), 'x')"
+    )
+    con.close()
+
+
+def test_an_older_catalogue_is_upgraded_with_its_data(db: Path) -> None:
+    _make_v1_catalogue(db)
+    with open_catalogue(db) as catalogue:
+        assert catalogue.version == SCHEMA_VERSION
+        assert catalogue.course("old-1").title == "Kursus fra en ældre version"
+        assert catalogue.summary()["tagged"] == 0  # the tables of version 2 exist
+        assert catalogue.runs(1)[0]["kind"] == "migrate"
+
+
+def test_a_newer_catalogue_is_refused_and_left_alone(db: Path) -> None:
+    _make_v1_catalogue(db)
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    con.close()
+    before = db.read_bytes()
+    with pytest.raises(CatalogueError, match="version 99.*newer fagmatch"):
+        open_catalogue(db)
+    with pytest.raises(CatalogueError, match="version 99"):
+        with write_catalogue(db, "ingest"):
+            pass
+    assert db.read_bytes() == before
+
+
+def test_a_reader_keeps_its_snapshot_until_it_reopens(db: Path) -> None:
+    with write_catalogue(db, "ingest") as writer:
+        writer.upsert(courses(1)[0])
+    reader = CatalogueReader(db)
+    with write_catalogue(db, "ingest") as writer:
+        writer.upsert(courses(2)[1])
+    assert reader.is_stale()
+    assert len(list(reader.courses())) == 1
+    reader.close()
+    with CatalogueReader(db) as fresh:
+        assert len(list(fresh.courses())) == 2 and not fresh.is_stale()
+
+
+WRITER = """
+import sys
+from matcher.course import Course
+from matcher.store import write_catalogue
+db, generations = sys.argv[1], int(sys.argv[2])
+for g in range(1, generations + 1):
+    with write_catalogue(db, "ingest") as writer:
+        for i in range(40):
+            writer.upsert(Course(id=f"c{i}", title=f"generation {g}", description="x" * 2000))
+"""
+
+READER = """
+import json, sys, time
+from matcher.store import CatalogueReader
+db, out, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+seen, errors, end = [], [], time.monotonic() + seconds
+while time.monotonic() < end:
+    try:
+        with CatalogueReader(db) as reader:
+            rows = reader.con.execute("SELECT title, count(*) FROM course GROUP BY title").fetchall()
+            seen.append(rows)
+    except Exception as exc:
+        errors.append(repr(exc))
+json.dump({"seen": seen, "errors": errors}, open(out, "w"))
+"""
+
+
+def test_a_reader_process_never_sees_a_half_written_run_nor_an_error(db: Path, tmp_path: Path) -> None:
+    with write_catalogue(db, "init"):
+        pass
+    out = tmp_path / "reader.json"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(out), "6"], cwd=REPO)
+    writer = subprocess.run([sys.executable, "-c", WRITER, str(db), "12"], cwd=REPO, capture_output=True, text=True)
+    assert writer.returncode == 0, writer.stderr
+    assert reader.wait(timeout=60) == 0
+    result = json.loads(out.read_text())
+    assert result["errors"] == []
+    assert len(result["seen"]) > 10
+    for rows in result["seen"]:
+        # either the empty catalogue or exactly one whole generation, never a mix
+        assert rows == [] or (len(rows) == 1 and rows[0][1] == 40), rows
+    generations = {rows[0][0] for rows in result["seen"] if rows}
+    assert len(generations) >= 2, "the reader should have seen the catalogue change while it read"
