@@ -1,0 +1,960 @@
+"""Danish field parsers: pure functions from the text of a course page to course-record facts.
+
+Each parser returns None (or an empty list/dict) when it cannot read a value with confidence:
+the course record says "unknown" with null and never guesses (PRODUCT.md §3).
+
+Choices where Danish pages are ambiguous (also in each function's docstring):
+
+* price: the first amount after a price label ("Pris", "Deltagerbetaling", ...), else the first
+  amount in the text; amounts per ECTS / hour / month are never the base price; "Gratis" is 0.0
+  only when no amount is given. A VAT note does not change the number.
+* dates: "primo" is the 1st, "medio" the 15th, "ultimo" the last day of the month; a month with a
+  year ("februar 2027") is its 1st; "uge W" is the Monday of ISO week W; a date without a year is
+  the next such date on/after `today`. `parse_date` returns the first date in text order.
+* duration: a range of days gives its lower bound (the stated minimum); weeks, semesters and hours
+  give None in days (how many teaching days they hold is not stated) — hours have
+  `parse_duration_hours`.
+* form: rekvirerbar > blended > online > fysisk when several cues occur; online and on-site cues
+  together read as blended.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal, cast
+
+# ---------------------------------------------------------------------------------------------
+# Domain tables
+# ---------------------------------------------------------------------------------------------
+
+MONTH_NAMES: dict[int, str] = {
+    1: "januar", 2: "februar", 3: "marts", 4: "april", 5: "maj", 6: "juni",
+    7: "juli", 8: "august", 9: "september", 10: "oktober", 11: "november", 12: "december",
+}  # fmt: skip
+
+# Every spelling a page may use for a month: Danish full and abbreviated, and English full names
+# for the English versions of module pages.
+MONTHS: dict[str, int] = {
+    **{name: number for number, name in MONTH_NAMES.items()},
+    "jan": 1, "feb": 2, "mar": 3, "mrt": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dec": 12,
+    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "october": 10,
+}  # fmt: skip
+
+# Words for a part of a month: which day stands for it.
+PART_OF_MONTH: dict[str, Literal["first", "middle", "last"]] = {
+    "primo": "first", "start af": "first", "starten af": "first", "begyndelsen af": "first",
+    "medio": "middle", "midten af": "middle",
+    "ultimo": "last", "slutningen af": "last", "udgangen af": "last",
+}  # fmt: skip
+
+# Danish number words seen in durations ("to dage", "en halv dag").
+NUMBER_WORDS: dict[str, float] = {
+    "en halv": 0.5, "et halvt": 0.5, "halv": 0.5, "halvanden": 1.5,
+    "en": 1, "et": 1, "én": 1, "ét": 1, "hel": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5,
+    "seks": 6, "syv": 7, "otte": 8, "ni": 9, "ti": 10, "elleve": 11, "tolv": 12,
+}  # fmt: skip
+
+# Labels on real pages -> canonical fact keys. Matching ignores case, periods, hyphens vs spaces
+# and a trailing colon; a parenthesis after a label ("Pris (ekskl. moms)") is kept with the value.
+LABELS: dict[str, str] = {
+    # price
+    "Pris": "price", "Prisen": "price", "Deltagerbetaling": "price", "Pris pr. modul": "price",
+    "Pris pr. deltager": "price", "Pris pr. person": "price", "Pris ekskl. moms": "price",
+    "Pris inkl. moms": "price", "Kursuspris": "price", "Kursusafgift": "price",
+    "Deltagergebyr": "price", "Deltagerpris": "price", "Egenbetaling": "price",
+    "Normalpris": "price", "Økonomi": "price", "Price": "price", "Fee": "price",
+    # deadline
+    "Ansøgningsfrist": "deadline", "Tilmeldingsfrist": "deadline", "Frist for tilmelding": "deadline",
+    "Frist for ansøgning": "deadline", "Sidste tilmelding": "deadline", "Frist": "deadline",
+    "Application deadline": "deadline", "Deadline": "deadline",
+    # start
+    "Studiestart": "start", "Holdstart": "start", "Startdato": "start", "Start": "start",
+    "Kursusstart": "start", "Opstart": "start", "Dato": "start", "Datoer": "start",
+    "Kursusdato": "start", "Kursusdatoer": "start", "Tid": "start", "Tidspunkt": "start",
+    "Start date": "start", "Dates": "start",
+    # scope
+    "ECTS": "ects", "ECTS-point": "ects", "Antal ECTS": "ects", "Antal ECTS-point": "ects",
+    "Point": "ects", "Credits": "ects",
+    "Varighed": "duration", "Omfang": "duration", "Længde": "duration", "Antal dage": "duration",
+    "Undervisningsdage": "duration", "Antal undervisningsdage": "duration", "Duration": "duration",
+    # place and form
+    "Sted": "location", "Undervisningssted": "location", "Kursussted": "location",
+    "Lokation": "location", "Beliggenhed": "location", "Adresse": "location",
+    "Location": "location", "Venue": "location",
+    "Undervisningsform": "form", "Form": "form", "Kursusform": "form", "Format": "form",
+    "Teaching form": "form",
+    # people
+    "Målgruppe": "target_group", "Hvem kan deltage": "target_group", "Target group": "target_group",
+    "Adgangskrav": "admission", "Optagelseskrav": "admission", "Forudsætninger": "admission",
+    "Admission requirements": "admission", "Prerequisites": "admission",
+    # kind and language
+    "Type": "course_type", "Uddannelsestype": "course_type", "Kursustype": "course_type",
+    "Niveau": "course_type", "Level": "course_type",
+    "Sprog": "language", "Undervisningssprog": "language", "Language": "language",
+}  # fmt: skip
+
+CourseKind = Literal["diplom", "akademi", "master", "kursus", "amu", "grunduddannelse", "other"]
+FormKind = Literal["fysisk", "online", "blended", "rekvirerbar"]
+GoalKind = Literal["viden", "faerdigheder", "kompetencer", "other"]
+
+# Qualification-framework level where the type fixes it (SOURCES.md "Learning goals and levels");
+# AMU spans 1-5 and grunduddannelse 5-7, so those stay unknown.
+EQF_BY_COURSE_TYPE: dict[str, int] = {"akademi": 5, "diplom": 6, "master": 7}
+
+# Course-type cues in page text, as regexes. A specific type anywhere beats the generic ones.
+COURSE_TYPE_CUES: dict[str, str] = {
+    "amu": r"\b(?-i:AMU)\b|arbejdsmarkedsuddannelse\w*",
+    "master": r"\bmaster(?:uddannelse\w*|modul\w*|niveau)|\bmaster (?:i|of)\b|\b(?-i:MPG|MPA|MBA)\b",
+    "diplom": r"\bdiplom(?:uddannelse\w*|modul\w*|niveau)|\bdiplom i\b|\w+diplomuddannelse\w*",
+    "akademi": r"\bakademi(?:uddannelse\w*|modul\w*|niveau)|\bakademi i\b|\bkommunom\w*|\b(?-i:VVU)\b"
+    r"|\b(?-i:AU)[- ]?(?:modul|uddannelse)",
+    "grunduddannelse": r"professionsbachelor\w*|\bbacheloruddannelse\w*|kandidatuddannelse\w*"
+    r"|erhvervsakademiuddannelse\w*|socialrådgiveruddannelse\w*",
+}
+# Generic cues; "diskurs" and "ekskurs" are no courses.
+GENERIC_TYPE_CUES: dict[str, str] = {
+    "kursus": r"\w*(?<!dis)(?<!eks)kurs(?:us\w*|er|et|erne)\b|\btemadag\w*|\bseminar\w*|\bworkshop\w*"
+    r"|\bwebinar\w*|\bmasterclass\b|\bcourse\b",
+    "other": r"\bkonferen(?:ce|cer)\w*|\bconference\b|\bnetværks(?:dag|møde)\w*",
+}
+# URL path words that name a type (ug.dk, via.dk, phabsalon.dk, kp.dk paths).
+URL_TYPE_WORDS: dict[str, frozenset[str]] = {
+    "amu": frozenset({"amu", "arbejdsmarkedsuddannelse", "arbejdsmarkedsuddannelser",
+                      "arbejdsmarkedsuddannelseramu"}),
+    "master": frozenset({"master", "masteruddannelse", "masteruddannelser", "mastermodul", "mastermoduler"}),
+    "diplom": frozenset({"diplom", "diplomuddannelse", "diplomuddannelser", "diplommodul", "diplommoduler"}),
+    "akademi": frozenset({"akademi", "akademiuddannelse", "akademiuddannelser", "akademimodul", "akademimoduler",
+                          "kommunom"}),
+    "grunduddannelse": frozenset({"professionsbachelor", "professionsbacheloruddannelser", "bacheloruddannelser"}),
+    "kursus": frozenset({"kursus", "kurser", "e-kurser", "e-kursus", "temadage", "temadag"}),
+}  # fmt: skip
+
+# Teaching-form cues (case-insensitive regexes).
+FORM_CUES: dict[str, str] = {
+    "rekvirerbar": r"\brekvir\w*|afholdes hos jer|\bhos jer\b|på jeres (?:arbejdsplads|virksomhed|kommune)"
+    r"|\binterne? (?:kursus|kurser|forløb)\b|\bin-house\b",
+    "blended": r"\bblended\b|\bhybrid\w*|kombination af (?:online|fremmøde|fysisk|e-læring)"
+    r"|\bkombineret (?:online|fremmøde|fysisk|e-læring)|\bdelvis online\b",
+    "online": r"\bonline\w*|\bfjern(?:undervisning|studie)\w*|\bvirtuel\w*|\be-?lærin\w*|\be-?learning\b"
+    r"|\bwebinar\w*|\be-kurs\w*|\bnetbaseret\b|\blivestream\w*|\bvia (?:zoom|teams)\b"
+    r"|\bdigital undervisning\b",
+    # "fysisk" alone is a topic too ("fysisk arbejdsmiljø"): only as the whole value or paired.
+    "fysisk": r"\bfremmøde\w*|\btilstedeværelse\w*|\bpå campus\b"
+    r"|\bfysisk (?:fremmøde|undervisning|kursus|tilstede\w*)|^\s*fysisk\s*\.?\s*$|\bfysisk\s*/|/\s*fysisk\b"
+    r"|\bklasseundervisning\b|\bholdundervisning\b|\bin person\b|\bon campus\b",
+}
+# "Dag"/"Aften" say when, and mean on-site only together with a place (a capitalised word that is
+# none of these, or a postcode).
+DAYTIME_WORDS = frozenset({"dag", "aften", "dagundervisning", "aftenundervisning", "dagtimer", "aftentimer",
+                           "weekend"})  # fmt: skip
+NOT_PLACE_WORDS = DAYTIME_WORDS | {"og", "eller", "undervisning", "hold", "tid"}
+
+# Learning-goal kinds: headings and the verbs that place a heading-less sentence.
+GOAL_HEADINGS: dict[str, str] = {
+    "viden": "viden", "viden og forståelse": "viden", "vidensmål": "viden",
+    "knowledge": "viden", "knowledge and understanding": "viden",
+    "færdigheder": "faerdigheder", "færdighed": "faerdigheder", "færdighedsmål": "faerdigheder",
+    "skills": "faerdigheder",
+    "kompetencer": "kompetencer", "kompetence": "kompetencer", "kompetencemål": "kompetencer",
+    "competences": "kompetencer", "competencies": "kompetencer", "competence": "kompetencer",
+}  # fmt: skip
+GOAL_VERB_CUES: dict[str, str] = {
+    "kompetencer": r"\bhåndtere\w*|\bselvstændig\w*|\bindgå i\b|\btage (?:ansvar|initiativ)\b|\bpåtage sig\b"
+    r"|\bkompetencer? til\b|\bindependently\b|\btake responsibility\b|\bhandle\b|\bmanage\b",
+    "viden": r"\bviden\b|\bkendskab\b|\bforståelse\b|\bforstå\w*|\bindsigt\b|\bknowledge\b|\bunderstand\w*",
+    "faerdigheder": r"\banvende\w*|\bvurdere\w*|\bformidle\w*|\bbeherske\w*|\bmestre\w*|\banalysere\w*"
+    r"|\bfærdighed\w*|\bi stand til\b|\bkan\b"
+    r"|\bable to\b|\bapply\b|\bassess\b|\bevaluate\b|\bcommunicate\b|\banaly[sz]e\b|\bcan\b",
+}
+GOAL_SECTION_HEADINGS = (
+    "mål for læringsudbytte", "mål for læringsudbyttet", "læringsmål", "læringsudbytte",
+    "mål", "kursets mål", "modulets mål", "formål og læringsmål",
+    "learning outcomes", "learning outcome", "learning objectives", "intended learning outcomes",
+)  # fmt: skip
+# Sections that follow the goals on module pages: they end the goals section.
+SECTION_HEADINGS_AFTER_GOALS = (
+    "indhold", "fagligt indhold", "fagligt indhold på modulet", "eksamen", "prøve", "prøveform",
+    "bedømmelse", "litteratur", "undervisningsform", "arbejdsform", "pris", "adgangskrav",
+    "målgruppe", "praktisk information", "praktiske oplysninger", "tilmelding", "om modulet",
+    "om kurset", "forudsætninger", "varighed", "sted", "vejledning og eksamen", "undervisning",
+    "content", "exam", "examination", "assessment", "literature", "prerequisites", "teaching",
+)  # fmt: skip
+
+# ---------------------------------------------------------------------------------------------
+# Shared patterns
+# ---------------------------------------------------------------------------------------------
+
+_I = re.IGNORECASE
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))  # soft hyphen, zero-widths
+_SPACES_RE = re.compile(r"[^\S\n]+")  # whitespace except newlines (nbsp included)
+_NEWLINES_RE = re.compile(r"\s*\n\s*")
+_ANY_SPACE_RE = re.compile(r"\s+")
+
+# An integer in any grouping a page uses: 12.500 / 12,500 / 12 500 / 12500; then an optional
+# decimal part of one or two digits (12.500,50).
+_INT = r"(?:\d{1,3}(?:\.\d{3})+|\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?!\d)"
+_AMOUNT = rf"(?<![\d.,]){_INT}(?:[.,]\d{{1,2}}(?![\d]))?"
+_DASH_SUFFIX = r",(?:-{1,2}|–)"
+_NUMBER_NOISE_RE = re.compile(rf"\s|{_DASH_SUFFIX}$")
+_THOUSANDS_RE = {sep: re.compile(rf"\d{{1,3}}(?:{re.escape(sep)}\d{{3}})+") for sep in ".,"}
+_CURRENCY = r"(?<![a-zæøå])(?:kr\.?|kroner|dkk)(?![a-zæøå])"
+_PRICE_RE = re.compile(
+    rf"{_CURRENCY}\s*({_AMOUNT})(?:{_DASH_SUFFIX})?"
+    rf"|({_AMOUNT})\s*(?:{_DASH_SUFFIX})?\s*{_CURRENCY}"
+    rf"|({_AMOUNT}){_DASH_SUFFIX}",
+    _I,
+)
+_PER_UNIT_RE = re.compile(
+    r"\s*(?:pr\.?|per|/|om|i)\s*(?:ects|time[n]?|timer|lektion\w*|måned\w*|md\.?|hour)(?![a-zæøå])", _I
+)
+_PER_ECTS_RE = re.compile(
+    rf"(?:{_CURRENCY}\s*({_AMOUNT})|({_AMOUNT})\s*(?:{_DASH_SUFFIX})?\s*(?:{_CURRENCY})?)\s*(?:pr\.?|per|/)\s*ects",
+    _I,
+)
+_PRICE_LABEL_RE = re.compile(
+    r"(?<![a-zæøå])(?:pris(?:en)?|deltagerbetaling|deltagergebyr|deltagerpris|kursuspris|kursusafgift"
+    r"|egenbetaling|normalpris|økonomi|price|fee)(?![a-zæøå])",
+    _I,
+)
+_BARE_PRICE_RE = re.compile(rf"\s*(?:(?:pris|deltagerbetaling)\s*:?\s*)?({_AMOUNT})(?:{_DASH_SUFFIX})?\s*", _I)
+_FREE_RE = re.compile(
+    r"\bgratis\b|\buden beregning\b|\bingen (?:deltager)?(?:betaling|gebyr|pris)\b|\bfree of charge\b"
+    r"|\bomkostningsfri\w*",
+    _I,
+)
+_VAT_RE = re.compile(
+    r"(?P<ekskl>\b(?:ekskl|eksl|eks|excl|ex|eksklusiv[e]?|uden|excluding)\.?\s*(?:moms|vat)\b|(?:\+|\bplus)\s*moms\b)"
+    r"|(?P<inkl>\b(?:inkl|incl|inklusiv[e]?|med|including)\.?\s*(?:moms|vat)\b)",
+    _I,
+)
+MAX_PRICE = 10_000_000
+
+_ECTS_WORD = r"(?<![a-z])ects(?![a-z])(?:[\s-]*(?:point|points|credits?))?"
+_SMALL_NUMBER = r"\d{1,3}(?:[.,]\d{1,2})?(?![\d])"
+_ECTS_AFTER_RE = re.compile(
+    rf"(?<![\d.,])(?:({_SMALL_NUMBER})\s*(?:-|–|til|eller|/)\s*)?({_SMALL_NUMBER})\s*-?\s*{_ECTS_WORD}", _I
+)
+_ECTS_BEFORE_RE = re.compile(
+    rf"{_ECTS_WORD}[\s:=*_]*({_SMALL_NUMBER})(\s*(?:-|–|til|eller|/)\s*\d)?", _I
+)
+MAX_ECTS = 180
+
+_MONTH_ALT = "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True))
+_MONTH = rf"(?P<month>{_MONTH_ALT})(?![a-zæøå])\.?"
+_YEAR = r"(?P<year>\d{4})(?!\d)"
+MIN_YEAR, MAX_YEAR = 1900, 2199
+
+_ISO_DATE_RE = re.compile(r"(?<![\d-])(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})(?!\d)")
+# Day first, always: 3/2-2027 is the 3rd of February on Danish pages.
+# A space before the year only after a slash ("3/2 2027"): "kl. 9-12 2027" is no date.
+_NUMERIC_DATE_RE = re.compile(
+    r"(?<![\d./-])(?P<day>\d{1,2})(?:[.-](?P<month>\d{1,2})[./-](?P<year>\d{4}|\d{2})"
+    r"|/(?P<smonth>\d{1,2})(?:[./-]|\s)(?P<syear>\d{4}|(?<=[./-])\d{2}))(?![\d]|[./-]\d)"
+)
+# Bounded repeats keep every pattern linear on hostile text ("1, 1, 1, ...").
+_DAY_LIST = r"(?P<days>(?:\d{1,2}\.?\s*(?:-|–|og|,|&|\+|til)\s*){0,8})"
+_TEXT_DATE_RE = re.compile(
+    rf"(?<![\d.]){_DAY_LIST}(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\.\s*|\s+)(?:of\s+)?{_MONTH}(?:\s*,?\s*{_YEAR})?", _I
+)
+_WEEK_RE = re.compile(
+    r"\b(?:uge|week|uge nr\.?)\s*(?P<week>\d{1,2})(?!\d)(?:\s*(?:-|–|og|til)\s*\d{1,2}(?!\d))?"
+    r"(?:\s*[,/]?\s*(?:i\s+)?(?P<year>\d{4})(?!\d))?",
+    _I,
+)
+_PART_ALT = "|".join(part.replace(" ", r"\s+") for part in sorted(PART_OF_MONTH, key=len, reverse=True))
+_PART_OF_MONTH_RE = re.compile(rf"\b(?P<part>{_PART_ALT})\s+{_MONTH}(?:\s*,?\s*{_YEAR})?", _I)
+_MONTH_YEAR_RE = re.compile(rf"(?<![\w.]){_MONTH}\s*,?\s*{_YEAR}", _I)
+_DAY_SPLIT_RE = re.compile(r"\d{1,2}")
+_PART_DAYS: dict[str, int | Literal["last"]] = {"first": 1, "middle": 15, "last": "last"}
+_RANGE_JOIN_RE = re.compile(r"\s*(?:-|–|til|og|,|&)?\s*")
+
+_NUMBER_WORD_ALT = "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True))
+_DUR_NUM = rf"(?:\d+(?:[.,]\d+)?(?:\s*½)?|½|(?<![a-zæøå])(?:{_NUMBER_WORD_ALT}))"
+_DAY_WORD = r"[a-zæøå]*dag(?:e|es)?(?![a-zæøå])"
+_HOUR_WORD = r"(?:[a-zæøå]*timer?|hours?)(?![a-zæøå])"
+_MINUTE_WORD = r"(?:minutter|minut|min\.?)(?![a-zæøå])"
+
+
+def _duration_re(unit: str) -> re.Pattern[str]:
+    # [3 x] [7 -] 8 <unit>, where the count may be a sum ("2 + 1 dage").
+    return re.compile(
+        rf"(?<![\d.,])(?:(?P<mult>{_DUR_NUM})\s*(?:x|×|\*|gange)\s*)?(?:(?P<low>{_DUR_NUM})\s*(?:-|–|til)\s*)?"
+        rf"(?P<count>{_DUR_NUM}(?:\s*\+\s*{_DUR_NUM}){{0,4}})\s*-?\s*{unit}",
+        _I,
+    )
+
+
+_DAYS_RE = _duration_re(_DAY_WORD)
+_HOURS_RE = _duration_re(_HOUR_WORD)
+_MINUTES_RE = _duration_re(_MINUTE_WORD)
+# "2-dages kursus", "endagskursus", "heldagsseminar".
+_DAYS_COMPOUND_RE = re.compile(
+    rf"(?<![a-zæøå\d])(?P<count>\d+(?:[.,]\d+)?|{_NUMBER_WORD_ALT})[- ]?dags(?![a-zæøå]*dage)", _I
+)
+_DAYS_JOIN_RE = re.compile(r"\s*(?:\+|og|samt)\s*")
+# "2 dage om ugen" is a rhythm and "14 dage før start" a deadline, not the length.
+_NOT_LENGTH_RE = re.compile(
+    r"\s*(?:(?:om|pr\.?|per|hver|i|a)\s*(?:ugen|uge|måneden|måned|semestret|semester|week)\b"
+    r"|(?:før|efter|inden|senere|forinden|siden)\b)",
+    _I,
+)
+MAX_DAYS = 400
+
+_FORM_RES: dict[str, re.Pattern[str]] = {kind: re.compile(cue, _I) for kind, cue in FORM_CUES.items()}
+# Signing up or paying online says nothing about how the course is taught.
+_FORM_NOISE_RE = re.compile(
+    r"\b(?:tilmeld\w*|ansøg\w*|søg|betal\w*|bestil\w*)\s+(?:dig\s+|her\s+|jer\s+)?online\b"
+    r"|\bonline[- ]?(?:tilmelding|ansøgning|betaling|butik)\w*",
+    _I,
+)
+_DAYTIME_RE = re.compile(r"(?<![a-zæøå])(?:" + "|".join(DAYTIME_WORDS) + r")(?![a-zæøå])", _I)
+_CAPITALISED_RE = re.compile(r"(?<![\w])[A-ZÆØÅ][a-zæøå]{2,}")
+_POSTCODE_RE = re.compile(r"\b\d{4}\s+[A-ZÆØÅ]")
+
+_TYPE_RES = {kind: re.compile(cue, _I) for kind, cue in COURSE_TYPE_CUES.items()}
+_GENERIC_TYPE_RES = {kind: re.compile(cue, _I) for kind, cue in GENERIC_TYPE_CUES.items()}
+_URL_SPLIT_RE = re.compile(r"[/_.?=&#]+")
+
+_GOAL_CUE_RES: dict[str, re.Pattern[str]] = {kind: re.compile(cue, _I) for kind, cue in GOAL_VERB_CUES.items()}
+_BULLET_RE = re.compile(r"^\s*(?:[-*•·–—▪►✓o]\s+|\d{1,2}[.)]\s+|[a-h]\)\s+)")
+_INLINE_BULLET_RE = re.compile(r"\s+[•·▪►]\s+")
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÆØÅ0-9\"“])")
+_ABBREVIATION_END_RE = re.compile(r"\b(?:f\.eks|bl\.a|jf|ca|pr|nr|mv|osv|dvs|inkl|ekskl|m\.m|evt|mht)\.$", _I)
+_INLINE_HEADING_RE = re.compile(r"^\W*(?P<head>[^:]{3,30}):\s*(?P<rest>.+)$")
+_TRAILING_JOIN_RE = re.compile(r"[\s,;]+(?:og|samt|and)?\s*$", _I)
+
+
+# ---------------------------------------------------------------------------------------------
+# Text
+# ---------------------------------------------------------------------------------------------
+
+
+def clean_text(text: str, *, keep_newlines: bool = False) -> str:
+    """NFC-normalise, drop soft hyphens and zero-width marks, turn nbsp into space, collapse whitespace.
+
+    With `keep_newlines`, line breaks survive (one per run of blank lines) so line-based parsers
+    can still see the page's structure."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    if not keep_newlines:
+        return _ANY_SPACE_RE.sub(" ", text).strip()
+    text = _SPACES_RE.sub(" ", text)
+    return _NEWLINES_RE.sub("\n", text).strip()
+
+
+def _to_float(token: str) -> float | None:
+    """Read a number written the Danish way (12.500,50), the English way (12,500.50) or spaced (12 500)."""
+    token = _NUMBER_NOISE_RE.sub("", token)
+    if "." in token and "," in token:
+        decimal = "," if token.rfind(",") > token.rfind(".") else "."
+        token = token.replace("." if decimal == "," else ",", "").replace(decimal, ".")
+    elif "." in token or "," in token:
+        separator = "." if "." in token else ","
+        # Groups of exactly three digits are thousands: 12.500 is twelve thousand five hundred.
+        if _THOUSANDS_RE[separator].fullmatch(token):
+            token = token.replace(separator, "")
+        else:
+            token = token.replace(",", ".")
+    try:
+        return float(token)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# ECTS
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_ects(text: str) -> float | None:
+    """ECTS points of the first mention ("10 ECTS", "ECTS: 5", "7,5 ECTS-point"); None for ranges."""
+    text = clean_text(text)
+    found: list[tuple[int, float | None]] = []
+    for match in _ECTS_AFTER_RE.finditer(text):
+        found.append((match.start(), None if match.group(1) else _to_float(match.group(2))))
+    for match in _ECTS_BEFORE_RE.finditer(text):
+        found.append((match.start(), None if match.group(2) else _to_float(match.group(1))))
+    for _, value in sorted(found, key=lambda item: item[0]):
+        if value is not None and 0 < value <= MAX_ECTS:
+            return value
+        if value is None:
+            return None  # "5-10 ECTS" states no single value
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Price
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Amount:
+    start: int
+    value: float
+    per_unit: bool
+
+
+def _amounts(text: str) -> list[_Amount]:
+    amounts = []
+    for match in _PRICE_RE.finditer(text):
+        value = _to_float(match.group(1) or match.group(2) or match.group(3))
+        if value is None or not 0 <= value <= MAX_PRICE:
+            continue
+        per_unit = bool(_PER_UNIT_RE.match(text, match.end()))
+        amounts.append(_Amount(match.start(), value, per_unit))
+    return amounts
+
+
+def parse_price(text: str) -> float | None:
+    """The base price in DKK, as stated (VAT notes do not change it).
+
+    The first amount after a price label ("Pris", "Deltagerbetaling", ...), else the first amount
+    with a currency ("kr.", "DKK", ",-"); amounts per ECTS, hour or month are skipped. A text that is
+    only a number (a price cell) is read as that number. "Gratis" gives 0.0 when no amount is given."""
+    text = clean_text(text)
+    amounts = [amount for amount in _amounts(text) if not amount.per_unit]
+    label = _PRICE_LABEL_RE.search(text)
+    if label:
+        after_label = [amount for amount in amounts if amount.start >= label.start()]
+        if after_label:
+            return after_label[0].value
+    if amounts:
+        return amounts[0].value
+    bare = _BARE_PRICE_RE.fullmatch(text)
+    if bare:
+        return _to_float(bare.group(1))
+    if _FREE_RE.search(text) and not _amounts(text):
+        return 0.0
+    return None
+
+
+def parse_price_per_ects(text: str) -> float | None:
+    """The price per ECTS point ("800 kr pr. ECTS-point" → 800.0), or None."""
+    match = _PER_ECTS_RE.search(clean_text(text))
+    if not match:
+        return None
+    return _to_float(match.group(1) or match.group(2))
+
+
+def price_vat_note(text: str) -> Literal["ekskl", "inkl"] | None:
+    """Whether the price is stated without ("ekskl") or with ("inkl") VAT; the first note wins."""
+    match = _VAT_RE.search(clean_text(text))
+    if not match:
+        return None
+    return "ekskl" if match.group("ekskl") else "inkl"
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------------------------
+
+
+def _valid_date(year: int, month: int, day: int) -> dt.date | None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None  # 31. februar and friends
+
+
+def _next_on_or_after(month: int, day: int | Literal["last"], today: dt.date) -> dt.date | None:
+    """The first (month, day) on or after `today`; 29 February waits for a leap year."""
+    for year in range(today.year, today.year + 9):
+        candidate = _valid_date(year, month, _day_in(year, month, day))
+        if candidate and candidate >= today:
+            return candidate
+    return None
+
+
+def _day_in(year: int, month: int, day: int | Literal["last"]) -> int:
+    return calendar.monthrange(year, month)[1] if day == "last" else day
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A date-shaped span; `date` is None when the span names no real date (31. februar)."""
+
+    start: int
+    end: int
+    date: dt.date | None
+
+
+def _mask(text: str, start: int, end: int) -> str:
+    # Keep offsets stable so later patterns can report positions in the original text.
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def _iso_dates(text: str) -> list[_Found]:
+    found = []
+    for m in _ISO_DATE_RE.finditer(text):
+        date = _valid_date(int(m["year"]), int(m["month"]), int(m["day"]))
+        found.append(_Found(m.start(), m.end(), date))
+    return found
+
+
+def _numeric_dates(text: str) -> list[_Found]:
+    found = []
+    for m in _NUMERIC_DATE_RE.finditer(text):
+        year_text = m["year"] or m["syear"]
+        year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+        date = _valid_date(year, int(m["month"] or m["smonth"]), int(m["day"]))
+        found.append(_Found(m.start(), m.end(), date))
+    return found
+
+
+def _text_dates(text: str, today: dt.date) -> list[_Found]:
+    """'3. februar 2027', '3 feb. 2027', '3. og 4. februar 2027', '1. september' (next one)."""
+    matches = list(_TEXT_DATE_RE.finditer(text))
+    found = []
+    for index, m in enumerate(matches):
+        month = MONTHS[m["month"].lower()]
+        days = [int(day) for day in _DAY_SPLIT_RE.findall(m["days"] or "")] + [int(m["day"])]
+        year = int(m["year"]) if m["year"] else _year_from_next(text, m, matches[index + 1 : index + 2], month)
+        for day in days:
+            if year is not None:
+                date = _valid_date(year, month, day)
+            else:
+                date = _next_on_or_after(month, day, today) if 1 <= day <= 31 else None
+            found.append(_Found(m.start(), m.end(), date))
+    return found
+
+
+def _year_from_next(text: str, match: re.Match[str], following: list[re.Match[str]], month: int) -> int | None:
+    # "30. januar - 2. februar 2027": the first date takes the year of the second.
+    if not following or not following[0]["year"]:
+        return None
+    nxt = following[0]
+    if not _RANGE_JOIN_RE.fullmatch(text, match.end(), nxt.start()):
+        return None
+    year = int(nxt["year"])
+    return year - 1 if month > MONTHS[nxt["month"].lower()] else year
+
+
+def _week_dates(text: str, today: dt.date) -> list[_Found]:
+    """'uge 6, 2027' → Monday of ISO week 6 of 2027; without a year, the week that has not ended."""
+    found = []
+    for m in _WEEK_RE.finditer(text):
+        week = int(m["week"])
+        date = _iso_monday(int(m["year"]), week) if m["year"] else _next_week_monday(week, today)
+        found.append(_Found(m.start(), m.end(), date))
+    return found
+
+
+def _iso_monday(year: int, week: int) -> dt.date | None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return None
+    try:
+        return dt.date.fromisocalendar(year, week, 1)
+    except ValueError:
+        return None  # week 0, or week 53 in a 52-week year
+
+
+def _next_week_monday(week: int, today: dt.date) -> dt.date | None:
+    for year in range(today.isocalendar().year, today.isocalendar().year + 7):
+        monday = _iso_monday(year, week)
+        if monday and monday + dt.timedelta(days=6) >= today:
+            return monday
+    return None
+
+
+def _part_of_month_dates(text: str, today: dt.date) -> list[_Found]:
+    """'primo september 2027' → 1st, 'medio' → 15th, 'ultimo januar 2027' → 31st."""
+    found = []
+    for m in _PART_OF_MONTH_RE.finditer(text):
+        month = MONTHS[m["month"].lower()]
+        day = _PART_DAYS[PART_OF_MONTH[" ".join(m["part"].lower().split())]]
+        if m["year"]:
+            year = int(m["year"])
+            date = _valid_date(year, month, _day_in(year, month, day))
+        else:
+            date = _next_on_or_after(month, day, today)
+        found.append(_Found(m.start(), m.end(), date))
+    return found
+
+
+def _month_year_dates(text: str) -> list[_Found]:
+    """'februar 2027' → 2027-02-01: a month-precise date is kept as the month's first day."""
+    found = []
+    for m in _MONTH_YEAR_RE.finditer(text):
+        date = _valid_date(int(m["year"]), MONTHS[m["month"].lower()], 1)
+        found.append(_Found(m.start(), m.end(), date))
+    return found
+
+
+def _find_dates(text: str, today: dt.date | None) -> list[_Found]:
+    """Real dates in text order. Finders run from most to least specific, each masking what it read."""
+    today = today or dt.date.today()
+    text = clean_text(text)
+    finders = (
+        _iso_dates,
+        _numeric_dates,
+        lambda t: _text_dates(t, today),
+        lambda t: _week_dates(t, today),
+        lambda t: _part_of_month_dates(t, today),
+        _month_year_dates,  # last: "februar 2027" inside "3. februar 2027" is already taken
+    )
+    found: list[_Found] = []
+    for finder in finders:
+        hits = finder(text)
+        for hit in hits:
+            text = _mask(text, hit.start, hit.end)
+        found.extend(hit for hit in hits if hit.date)  # an impossible date is masked, not re-read
+    return sorted(found, key=lambda hit: hit.start)
+
+
+def parse_date(text: str, *, today: dt.date | None = None) -> dt.date | None:
+    """The first date in the text (text order), in any format `parse_dates` reads; else None."""
+    found = _find_dates(text, today)
+    return found[0].date if found else None
+
+
+def parse_dates(text: str, *, today: dt.date | None = None) -> list[dt.date]:
+    """All dates in the text, sorted and unique.
+
+    Reads 2027-02-03, 03.02.2027, 3/2-2027, 3/2 2027, 3. februar 2027, 3 feb. 2027, 3. og 4. februar
+    2027, uge 6 2027 (Monday of the ISO week), primo/medio/ultimo september 2027 (1st/15th/last day),
+    februar 2027 (1st). Without a year ("1. september", "uge 36", "primo maj") the next such date on
+    or after `today` (default: the current date). Impossible dates are skipped."""
+    return sorted({hit.date for hit in _find_dates(text, today) if hit.date})
+
+
+# ---------------------------------------------------------------------------------------------
+# Duration
+# ---------------------------------------------------------------------------------------------
+
+
+def _count(token: str) -> float | None:
+    token = " ".join(token.lower().split())
+    if token in NUMBER_WORDS:
+        return float(NUMBER_WORDS[token])
+    half = token.endswith("½")
+    digits = token.rstrip("½").strip()
+    if not digits:
+        return 0.5
+    value = _to_float(digits)
+    return None if value is None else value + (0.5 if half else 0.0)
+
+
+def _term_value(match: re.Match[str]) -> float | None:
+    """3 x 2 → 6; 7-8 → 7 (the lower bound); 2 + 1 → 3."""
+    counts = [_count(part) for part in match["count"].split("+")]
+    known = [count for count in counts if count is not None]
+    if len(known) != len(counts):
+        return None
+    value = sum(known)
+    if match["low"]:
+        low = _count(match["low"])
+        value = low if low is not None and low <= value else value
+    if match["mult"]:
+        mult = _count(match["mult"])
+        if mult is None:
+            return None
+        value *= mult
+    return value
+
+
+def _first_duration(text: str, pattern: re.Pattern[str]) -> tuple[float, int] | None:
+    """The first duration term and any terms joined to it with '+', 'og' or 'samt'."""
+    for match in pattern.finditer(text):
+        if _NOT_LENGTH_RE.match(text, match.end()):
+            continue
+        value = _term_value(match)
+        if value is None:
+            continue
+        end = match.end()
+        while (join := _DAYS_JOIN_RE.match(text, end)) and (more := pattern.match(text, join.end())):
+            extra = _term_value(more)
+            if extra is None or _NOT_LENGTH_RE.match(text, more.end()):
+                break
+            value, end = value + extra, more.end()
+        return value, match.start()
+    return None
+
+
+def parse_duration_days(text: str) -> float | None:
+    """Teaching days: "2 dage", "3 x 2 dage" (6), "1½ dag", "½ dag", "to dage", "2-dages kursus".
+
+    A range ("7-8 undervisningsdage") gives the lower bound. Weeks, semesters and hours give None:
+    how many days they hold is not stated (see `parse_duration_hours`)."""
+    text = clean_text(text)
+    candidates = []
+    if term := _first_duration(text, _DAYS_RE):
+        candidates.append((term[1], term[0]))
+    if compound := _DAYS_COMPOUND_RE.search(text):
+        count = _count(compound["count"])
+        if count is not None:
+            candidates.append((compound.start(), count))
+    for _, value in sorted(candidates):
+        if 0 < value <= MAX_DAYS:
+            return value
+    return None
+
+
+def parse_duration_hours(text: str) -> float | None:
+    """Hours: "6 timer", "5 x 3 timer" (15), "1½ time", "45 minutter" (0.75); ranges give the lower bound."""
+    text = clean_text(text)
+    hours = _first_duration(text, _HOURS_RE)
+    minutes = _first_duration(text, _MINUTES_RE)
+    candidates = [(hours[1], hours[0])] if hours else []
+    if minutes:
+        candidates.append((minutes[1], minutes[0] / 60))
+    for _, value in sorted(candidates):
+        if value > 0:
+            return value
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Form
+# ---------------------------------------------------------------------------------------------
+
+
+def _daytime_with_place(text: str) -> bool:
+    if not _DAYTIME_RE.search(text):
+        return False
+    if _POSTCODE_RE.search(text):
+        return True
+    return any(word.lower() not in NOT_PLACE_WORDS for word in _CAPITALISED_RE.findall(text))
+
+
+def parse_form(text: str) -> FormKind | None:
+    """Teaching form: rekvirerbar, blended, online or fysisk.
+
+    Precedence when several cues occur: rekvirerbar (on-site for a team is the rarer, more telling
+    fact) > explicit blended > online and on-site cues together (blended) > online > on-site. "Dag" or
+    "Aften" count as on-site only with a place ("Aften, Aarhus")."""
+    text = clean_text(text)
+    text = _FORM_NOISE_RE.sub(" ", text)
+    hits = {kind: bool(pattern.search(text)) for kind, pattern in _FORM_RES.items()}
+    if hits["rekvirerbar"]:
+        return "rekvirerbar"
+    if hits["blended"] or (hits["online"] and hits["fysisk"]):
+        return "blended"
+    if hits["online"]:
+        return "online"
+    if hits["fysisk"] or _daytime_with_place(text):
+        return "fysisk"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Course type
+# ---------------------------------------------------------------------------------------------
+
+
+def _type_from_url(url: str) -> str | None:
+    path = url.split("://", 1)[-1]
+    path = path.split("/", 1)[1] if "/" in path else ""  # the host names the provider, not the type
+    words = set(_URL_SPLIT_RE.split(path.lower()))
+    words |= {part for word in list(words) for part in word.split("-")}
+    for kind, vocabulary in URL_TYPE_WORDS.items():
+        if words & vocabulary:
+            return kind
+    return None
+
+
+def _earliest(text: str, patterns: dict[str, re.Pattern[str]]) -> str | None:
+    hits = [(m.start(), kind) for kind, pattern in patterns.items() if (m := pattern.search(text))]
+    return min(hits)[1] if hits else None
+
+
+def parse_course_type(text: str, url: str | None = None) -> CourseKind | None:
+    """diplom, akademi, master, amu, grunduddannelse, kursus or other (conferences, network days).
+
+    A specific type in the URL path wins, then the earliest specific type in the text, then the
+    generic cues (kursus, temadag, konference) in the URL and text."""
+    text = clean_text(text)
+    url_kind = _type_from_url(url) if url else None
+    specific_url_kind = url_kind if url_kind != "kursus" else None
+    kind = specific_url_kind or _earliest(text, _TYPE_RES) or url_kind or _earliest(text, _GENERIC_TYPE_RES)
+    return cast("CourseKind | None", kind)
+
+
+def eqf_for_course_type(course_type: str | None) -> int | None:
+    """EQF level fixed by the type: akademi 5, diplom 6, master 7; others None."""
+    return EQF_BY_COURSE_TYPE.get(course_type or "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning goals
+# ---------------------------------------------------------------------------------------------
+
+
+def _heading_key(line: str) -> str:
+    return " ".join(line.strip().strip("*#_").rstrip(":").strip().strip("*#_").lower().split())
+
+
+def _goal_kind_by_cues(text: str) -> GoalKind:
+    """Kompetencer if any of its cues occurs (selvstændigt, håndtere), else the earliest cue."""
+    if _GOAL_CUE_RES["kompetencer"].search(text):
+        return "kompetencer"
+    hits = [(m.start(), kind) for kind in ("viden", "faerdigheder") if (m := _GOAL_CUE_RES[kind].search(text))]
+    return cast(GoalKind, min(hits)[1]) if hits else "other"
+
+
+def _goal_lines(text_or_blocks: str | Iterable[str]) -> list[str]:
+    blocks = [text_or_blocks] if isinstance(text_or_blocks, str) else list(text_or_blocks)
+    lines: list[str] = []
+    for block in blocks:
+        for line in clean_text(block, keep_newlines=True).split("\n"):
+            lines.extend(part for part in _INLINE_BULLET_RE.split(line) if part.strip())
+    return lines
+
+
+def _goal_section(lines: list[str]) -> list[str]:
+    """The lines under a goals heading up to the next section, or all lines without one."""
+    starts = [i for i, line in enumerate(lines) if _heading_key(line) in GOAL_SECTION_HEADINGS]
+    if not starts:
+        return [line for line in lines if _heading_key(line) not in SECTION_HEADINGS_AFTER_GOALS]
+    section = []
+    for line in lines[starts[0] + 1 :]:
+        if _heading_key(line) in SECTION_HEADINGS_AFTER_GOALS:
+            break
+        section.append(line)
+    return section
+
+
+def _sentences(paragraph: str) -> list[str]:
+    pieces, start = [], 0
+    for boundary in _SENTENCE_END_RE.finditer(paragraph):
+        if _ABBREVIATION_END_RE.search(paragraph, start, boundary.start()):
+            continue  # "f.eks. Excel" is not a sentence end
+        pieces.append(paragraph[start : boundary.start()])
+        start = boundary.end()
+    pieces.append(paragraph[start:])
+    return [piece.strip() for piece in pieces if piece.strip()]
+
+
+def _tidy_item(text: str) -> str:
+    return _TRAILING_JOIN_RE.sub("", text.strip()).strip()
+
+
+def parse_learning_goals(text_or_blocks: str | Iterable[str]) -> list[dict[str, str]]:
+    """Learning goals as [{"kind": viden|faerdigheder|kompetencer|other, "text": ...}].
+
+    Reads the "Mål for læringsudbytte" / "Læringsmål" section when there is one (else all the text),
+    one goal per bullet or sentence. Under a "Viden" / "Færdigheder" / "Kompetencer" heading (or
+    Knowledge / Skills / Competences) a goal takes the heading's kind; otherwise its verbs place it,
+    read together with a lead-in line ending in ':' ("Den studerende kan:")."""
+    goals: list[dict[str, str]] = []
+    seen: set[str] = set()
+    kind: str | None = None
+    lead_in = ""
+    for line in _goal_section(_goal_lines(text_or_blocks)):
+        key = _heading_key(line)
+        inline = _INLINE_HEADING_RE.match(line)
+        if key in GOAL_HEADINGS:
+            kind, lead_in = GOAL_HEADINGS[key], ""
+            continue
+        if inline and _heading_key(inline["head"]) in GOAL_HEADINGS:
+            kind, lead_in = GOAL_HEADINGS[_heading_key(inline["head"])], ""
+            line = inline["rest"]
+        elif line.rstrip().endswith(":"):
+            lead_in = line.rstrip()[:-1]
+            continue
+        is_bullet = bool(_BULLET_RE.match(line))
+        items = [_BULLET_RE.sub("", line, count=1)] if is_bullet else _sentences(line)
+        if not is_bullet:
+            lead_in = ""  # a paragraph speaks for itself
+        for item in map(_tidy_item, items):
+            if len(item) < 3 or item.lower() in seen:
+                continue
+            seen.add(item.lower())
+            goal_kind = kind or _goal_kind_by_cues(f"{lead_in} {item}")
+            goals.append({"kind": goal_kind, "text": item})
+    return goals
+
+
+# ---------------------------------------------------------------------------------------------
+# Labelled facts
+# ---------------------------------------------------------------------------------------------
+
+
+def _normalise_key(label: str) -> str:
+    label = clean_text(label).lower().replace(".", "").replace("-", " ")
+    return " ".join(label.split())
+
+
+_LABEL_KEYS: dict[str, str] = {_normalise_key(label): key for label, key in LABELS.items()}
+
+
+def _label_pattern(label: str) -> str:
+    # Tolerate "pr. modul" / "pr modul" and "ECTS-point" / "ECTS point".
+    pieces = []
+    for char in label:
+        if char == ".":
+            pieces.append(r"\.?")
+        elif char == " ":
+            pieces.append(r"\s*")
+        elif char == "-":
+            pieces.append(r"[\s-]?")
+        else:
+            pieces.append(re.escape(char))
+    return "".join(pieces)
+
+
+_LABEL_ALT = "|".join(_label_pattern(label) for label in sorted(LABELS, key=len, reverse=True))
+# A label starts a line or follows a separator; markdown bold may wrap it; a parenthesis may follow.
+_LABEL_COLON_RE = re.compile(
+    rf"(?<![^\s|•·;,(])(?:\*\*|__)?(?P<label>{_LABEL_ALT})(?![\wæøå])\s*(?P<paren>\([^()]{{1,40}}\))?"
+    rf"\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?",
+    _I,
+)
+_LABEL_DASH_RE = re.compile(
+    rf"^\s*(?:[-*•]\s+)?(?:\*\*|__)?(?P<label>{_LABEL_ALT})(?![\wæøå])\s*(?P<paren>\([^()]{{1,40}}\))?"
+    rf"\s*(?:\*\*|__)?\s+[–—-]\s+",
+    _I,
+)
+_VALUE_TRIM = " \t|;,*_"
+_PARENTHESIS_RE = re.compile(r"\([^()]*\)")
+
+
+def normalise_label(label: str) -> str | None:
+    """The canonical key for a page label ("Ansøgningsfrist:" → "deadline"), or None if unknown."""
+    label = _PARENTHESIS_RE.sub(" ", label)
+    key = _normalise_key(label).strip(" :*_#–—?").strip()
+    return _LABEL_KEYS.get(" ".join(key.split()))
+
+
+def _line_facts(line: str) -> list[tuple[str, str]]:
+    """(label, value) pairs on one line; a value runs to the next label on the line."""
+    matches = list(_LABEL_COLON_RE.finditer(line))
+    if not matches and (dash := _LABEL_DASH_RE.match(line)):
+        matches = [dash]
+    pairs = []
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(line)
+        value = line[match.end() : end].strip(_VALUE_TRIM)
+        if match["paren"]:
+            value = f"{value} {match['paren']}".strip()
+        pairs.append((match["label"], value))
+    return pairs
+
+
+def parse_labelled_facts(text: str) -> dict[str, str]:
+    """Canonical key → value for "Label: value", "**Label:** value" and "Label – value" pairs.
+
+    Keys: price, deadline, start, ects, duration, location, form, target_group, admission,
+    course_type, language. The first value for a key wins. A label alone on its line (a definition
+    list flattened to text) takes the next line as its value."""
+    lines = clean_text(text, keep_newlines=True).split("\n")
+    facts: dict[str, str] = {}
+    for index, line in enumerate(lines):
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        following_is_value = bool(following) and not _line_facts(following) and normalise_label(following) is None
+        pairs = _line_facts(line)
+        if not pairs and len(line) <= 40 and normalise_label(line) and following_is_value:
+            pairs = [(line, following.strip(_VALUE_TRIM))]
+        for label, value in pairs:
+            if not value and following_is_value:
+                value = following.strip(_VALUE_TRIM)  # "Pris:" with the value on the next line
+            key = normalise_label(label)
+            if key and value and key not in facts:
+                facts[key] = value
+    return facts
