@@ -8,7 +8,7 @@ import json
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 CourseType = Literal["diplom", "akademi", "master", "kursus", "amu", "grunduddannelse", "other"]
 Form = Literal["fysisk", "online", "blended", "rekvirerbar"]
@@ -24,6 +24,9 @@ TRACKING_PARAMS = frozenset(
 
 # Fields set by the catalogue, not by a provider; they are not part of the content hash.
 SYSTEM_FIELDS = ("first_seen", "last_seen", "withdrawn", "content_hash")
+
+# What "unknown" means for fields that are not nullable.
+_EMPTY: dict[str, Any] = {"learning_goals": [], "start_dates": [], "withdrawn": False}
 
 
 class LearningGoal(BaseModel):
@@ -66,21 +69,13 @@ class Course(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _blank_is_unknown(cls, value: Any) -> Any:
-        # Feeds (CSV above all) say "unknown" with an empty cell.
+    def _blank_is_unknown(cls, value: Any, info: ValidationInfo) -> Any:
+        # Feeds (CSV above all) say "unknown" with an empty cell or null.
         if isinstance(value, str) and not value.strip():
-            return None
+            value = None
+        if value is None:
+            return _EMPTY.get(info.field_name, None)
         return value
-
-    @field_validator("learning_goals", "start_dates", mode="before")
-    @classmethod
-    def _none_is_empty_list(cls, value: Any) -> Any:
-        return [] if value is None else value
-
-    @field_validator("withdrawn", mode="before")
-    @classmethod
-    def _none_is_false(cls, value: Any) -> Any:
-        return False if value is None else value
 
     @field_validator("url")
     @classmethod

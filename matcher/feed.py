@@ -121,6 +121,7 @@ def _read_csv(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
         raise FeedError(
             f"{path}: line 1: unknown column(s) {', '.join(unknown)}; known: {', '.join(RECORD_FIELDS)}"
         )
+    content.rejected.extend(Rejected(line, reason) for line, reason in table.bad_rows)
     records = []
     for line, row in table.rows:
         try:

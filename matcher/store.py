@@ -87,7 +87,8 @@ def extension_directory() -> str:
     return str(Path(next(iter(duckdb_ext.__path__))) / "extensions")
 
 
-def _connect(database: str) -> duckdb.DuckDBPyConnection:
+def connect_duckdb(database: str) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that loads extensions from the installed packages only, never from the network."""
     return duckdb.connect(
         database,
         config={
@@ -201,6 +202,13 @@ class CatalogueWriter:
             [course_id, self.run_id, self.now, change, old_hash, previous],
         )
 
+    def current_hash(self, course_id: str) -> str | None:
+        """The content hash of a course as it stands in this run, or None if absent or withdrawn."""
+        row = self.con.execute(
+            "SELECT content_hash FROM course WHERE id = ? AND NOT withdrawn", [course_id]
+        ).fetchone()
+        return row[0] if row else None
+
     def withdraw_missing(self, source: str, seen_ids: set[str]) -> int:
         """Mark withdrawn every active course of `source` not seen in this run (never deletes)."""
         rows = self.con.execute(
@@ -310,7 +318,7 @@ def _private_copy(path: Path) -> Path:
     if wal.exists():
         # Someone wrote to the published file directly (not through fagmatch): fold that in first.
         try:
-            _connect(str(path)).close()
+            connect_duckdb(str(path)).close()
         except duckdb.Error as exc:
             raise CatalogueError(f"{path} has a pending write-ahead log that cannot be applied now: {exc}") from None
     if path.exists():
@@ -354,7 +362,7 @@ def write_catalogue(
         private = _private_copy(path)
         writer: CatalogueWriter | None = None
         try:
-            con = _connect(str(private))
+            con = connect_duckdb(str(private))
             try:
                 _migrate(con, path)
                 con.execute("BEGIN TRANSACTION")
@@ -384,7 +392,7 @@ def _record_failed_run(
     """Log a failed run in a write of its own (we still hold the lock), so operators see it."""
     private = _private_copy(path)
     try:
-        con = _connect(str(private))
+        con = connect_duckdb(str(private))
         try:
             _migrate(con, path)
             run_id = con.execute("SELECT nextval('run_id_seq')").fetchone()[0]
@@ -410,7 +418,7 @@ class CatalogueReader:
         self.path = Path(path).resolve()
         for _attempt in range(5):
             before = self._identity()
-            self.con = _connect(":memory:")
+            self.con = connect_duckdb(":memory:")
             self.con.execute(f"ATTACH '{_sql_string(str(self.path))}' AS catalogue (READ_ONLY)")
             self.con.execute("USE catalogue")
             if self._identity() == before:
@@ -465,6 +473,12 @@ class CatalogueReader:
             {"change": change, "changed_at": at, "run_id": run_id, "previous": json.loads(previous)}
             for change, at, run_id, previous in rows
         ]
+
+    def tagged_hashes(self, model: str) -> dict[str, str]:
+        """For one tagging model version: course id → the content hash its tags were made from."""
+        return dict(
+            self.con.execute("SELECT course_id, content_hash FROM course_tagging WHERE model = ?", [model]).fetchall()
+        )
 
     def runs(self, limit: int = 10) -> list[dict[str, Any]]:
         """The latest runs, newest first."""

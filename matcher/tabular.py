@@ -20,6 +20,7 @@ class Table:
     header: list[str]
     rows: list[tuple[int, dict[str, str]]]
     notices: list[str] = field(default_factory=list)
+    bad_rows: list[tuple[int, str]] = field(default_factory=list)
 
 
 def decode_bytes(data: bytes, name: str) -> tuple[str, list[str]]:
@@ -44,7 +45,9 @@ def sniff_delimiter(first_line: str) -> str:
 
 
 def read_table(path: Path | str, *, name: str | None = None) -> Table:
-    """Read a CSV file into header-keyed rows; raises TabularError on an empty file or a bad header."""
+    """Read a CSV file into header-keyed rows; raises TabularError on an empty file or a bad header.
+
+    Rows with more cells than the header are not guessed at: they are listed in `bad_rows`."""
     path = Path(path)
     name = name or str(path)
     try:
@@ -65,19 +68,20 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
     if duplicates:
         raise TabularError(f"{name}: line 1: column(s) named twice: {', '.join(duplicates)}")
     rows: list[tuple[int, dict[str, str]]] = []
+    bad_rows: list[tuple[int, str]] = []
     start = reader.line_num + 1
     try:
         for cells in reader:
             if any(cell.strip() for cell in cells):
-                if len(cells) > len(header):
-                    extra = [c for c in cells[len(header):] if c.strip()]
-                    if extra:
-                        raise TabularError(
-                            f"{name}: line {start}: {len(cells)} cells but the header has {len(header)} columns"
-                        )
-                padded = cells + [""] * (len(header) - len(cells))
-                rows.append((start, {h: padded[i] for i, h in enumerate(header) if h}))
+                if any(c.strip() for c in cells[len(header):]):
+                    bad_rows.append(
+                        (start, f"{len(cells)} cells but the header has {len(header)} columns "
+                                "(a cell holding the delimiter must be quoted)")
+                    )
+                else:
+                    padded = cells + [""] * (len(header) - len(cells))
+                    rows.append((start, {h: padded[i] for i, h in enumerate(header) if h}))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise TabularError(f"{name}: line {start}: {exc}") from None
-    return Table(header=[h for h in header if h], rows=rows, notices=notices)
+    return Table(header=[h for h in header if h], rows=rows, notices=notices, bad_rows=bad_rows)

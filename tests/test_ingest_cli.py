@@ -1,0 +1,170 @@
+"""`fagmatch ingest` and `fagmatch export` as a provider and an operator use them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from matcher.store import open_catalogue
+from tests.conftest import SAMPLE_FEED, course_record, write_jsonl
+
+
+def exported(run_cli, fmt: str = "jsonl") -> str:
+    result = run_cli("export", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_ingest_reports_counts_and_reingest_is_all_unchanged(run_cli, tmp_path: Path) -> None:
+    feed = write_jsonl(tmp_path / "feed.jsonl", [course_record(i) for i in range(4)])
+    first = run_cli("ingest", str(feed))
+    assert first.exit_code == 0, first.output
+    assert "new 4, changed 0, unchanged 0" in first.stdout
+    again = run_cli("ingest", str(feed))
+    assert "new 0, changed 0, unchanged 4, withdrawn 0, rejected 0" in again.stdout
+
+
+def test_a_changed_record_is_recorded_as_changed_with_history(run_cli, db: Path, tmp_path: Path) -> None:
+    run_cli("ingest", str(write_jsonl(tmp_path / "a.jsonl", [course_record(1), course_record(2)])))
+    newer = [course_record(1, start_dates=["2027-09-01"]), course_record(2)]
+    result = run_cli("ingest", str(write_jsonl(tmp_path / "b.jsonl", newer)))
+    assert "new 0, changed 1, unchanged 1" in result.stdout
+    with open_catalogue(db) as catalogue:
+        assert [str(d) for d in catalogue.course("test-1").start_dates] == ["2027-09-01"]
+        assert catalogue.history("test-1")[0]["previous"]["start_dates"] == ["2027-02-03", "2027-09-01"]
+
+
+def test_bad_records_are_reported_by_line_and_nothing_is_written(run_cli, db: Path, tmp_path: Path) -> None:
+    run_cli("ingest", str(write_jsonl(tmp_path / "ok.jsonl", [course_record(0)])))
+    before = exported(run_cli)
+    feed = write_jsonl(
+        tmp_path / "bad.jsonl",
+        [
+            course_record(1),
+            {"url": "https://x.example/k"},  # no title
+            '{"title": "Brudt linje", ',  # not JSON
+            course_record(4, price_dkk="gratis"),
+            course_record(5, form="hybrid"),
+            course_record(6, colour="blue"),
+            {"title": "Hverken url eller id"},
+            course_record(8, start_dates=["2027-02-31"]),
+        ],
+    )
+    result = run_cli("ingest", str(feed))
+    assert result.exit_code == 1
+    err = result.stderr
+    assert "bad.jsonl:2: title: Field required" in err
+    assert "bad.jsonl:3: not valid JSON" in err
+    assert "bad.jsonl:4: price_dkk:" in err
+    assert "bad.jsonl:5: form:" in err
+    assert "bad.jsonl:6: colour: Extra inputs are not permitted" in err
+    assert "bad.jsonl:7: a course needs a url or a provider id" in err
+    assert "bad.jsonl:8: start_dates.0:" in err
+    assert "7 record(s) rejected; nothing was written" in err
+    assert exported(run_cli) == before
+
+
+def test_allow_partial_writes_the_good_records_in_one_run(run_cli, db: Path, tmp_path: Path) -> None:
+    feed = write_jsonl(tmp_path / "mixed.jsonl", [course_record(1), {"id": "x"}, course_record(3)])
+    result = run_cli("ingest", "--allow-partial", str(feed))
+    assert result.exit_code == 0
+    assert "new 2, changed 0, unchanged 0, withdrawn 0, rejected 1" in result.stdout
+    with open_catalogue(db) as catalogue:
+        run = catalogue.runs(1)[0]
+        assert run["counts"]["rejected"] == 1 and run["errors"][0]["where"] == "mixed.jsonl:2"
+
+
+def test_excel_semicolon_csv_with_bom_and_windows_1252_is_read(run_cli, db: Path, tmp_path: Path) -> None:
+    rows = [
+        "id;title;provider;price_dkk;ects;start_dates;form;location",
+        "k1;Jobafklaring og ressourceforløb;Kursus Ø;4995,50;;\"2027-02-01;2027-09-06\";fysisk;Århus",
+        "k2;Virksomhedskonsulentens forhandlingsteknik;Kursus Ø;;10;;online;",
+    ]
+    utf8 = tmp_path / "feed.csv"
+    utf8.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(rows).encode("utf-8"))
+    result = run_cli("ingest", str(utf8))
+    assert result.exit_code == 0, result.output
+    assert "new 2" in result.stdout
+    with open_catalogue(db) as catalogue:
+        k1 = catalogue.course("k1")
+        assert (k1.price_dkk, k1.location, k1.provider) == (4995.5, "Århus", "Kursus Ø")
+        assert [d.isoformat() for d in k1.start_dates] == ["2027-02-01", "2027-09-06"]
+        assert catalogue.course("k2").ects == 10.0
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_bytes("\r\n".join(rows).encode("cp1252"))
+    result = run_cli("ingest", str(legacy))
+    assert "new 0, changed 0, unchanged 2" in result.stdout
+    assert "Windows-1252" in result.stderr
+    unquoted = tmp_path / "unquoted.csv"
+    unquoted.write_text(rows[0] + "\nk3;Kursus;X;;;2027-02-01;2027-09-06;fysisk;Odense\n", encoding="utf-8")
+    result = run_cli("ingest", str(unquoted))
+    assert result.exit_code == 1
+    assert "unquoted.csv:2: 9 cells but the header has 8 columns" in result.stderr
+
+
+def test_csv_with_an_unknown_column_is_refused_whole(run_cli, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.csv"
+    feed.write_text("id,title,pris\nk1,Kursus,4995\n", encoding="utf-8")
+    result = run_cli("ingest", str(feed))
+    assert result.exit_code == 1
+    assert "line 1: unknown column(s) pris" in result.stderr
+
+
+def test_export_then_ingest_is_lossless_in_both_formats(run_cli, tmp_path: Path) -> None:
+    run_cli("ingest", str(SAMPLE_FEED))
+    for fmt in ("jsonl", "csv"):
+        original = exported(run_cli, fmt)
+        dump = tmp_path / f"export.{fmt}"
+        dump.write_text(original, encoding="utf-8")
+        other_db = tmp_path / f"other-{fmt}.duckdb"
+        from click.testing import CliRunner
+
+        from service.cli import main
+
+        runner = CliRunner()
+        assert runner.invoke(main, ["--db", str(other_db), "ingest", str(dump)]).exit_code == 0
+        again = runner.invoke(main, ["--db", str(other_db), "export", "--format", fmt]).stdout
+        assert again == original
+
+
+def test_withdraw_missing_marks_withdrawn_and_export_flags_them(run_cli, tmp_path: Path) -> None:
+    run_cli("ingest", "--source", "udbyder", str(write_jsonl(tmp_path / "a.jsonl", [course_record(i) for i in range(3)])))
+    result = run_cli(
+        "ingest", "--source", "udbyder", "--withdraw-missing",
+        str(write_jsonl(tmp_path / "b.jsonl", [course_record(0), course_record(1)])),
+    )
+    assert "withdrawn 1" in result.stdout
+    records = [json.loads(line) for line in exported(run_cli).splitlines()]
+    assert {r["id"]: r["withdrawn"] for r in records} == {"test-0": False, "test-1": False, "test-2": True}
+    active = run_cli("export", "--active-only").stdout.splitlines()
+    assert len(active) == 2
+
+
+def test_export_to_a_file_and_errors_on_bad_arguments(run_cli, tmp_path: Path) -> None:
+    run_cli("ingest", str(write_jsonl(tmp_path / "a.jsonl", [course_record(1)])))
+    out = tmp_path / "out.csv"
+    assert run_cli("export", "--format", "csv", "--output", str(out)).exit_code == 0
+    assert out.read_text(encoding="utf-8").startswith("id,url,provider,title")
+    assert run_cli("export", "--format", "xml").exit_code == 2
+    missing = run_cli("ingest", str(tmp_path / "nope.jsonl"))
+    assert missing.exit_code == 1 and "no such file" in missing.stderr
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    assert "holds no records" in run_cli("ingest", str(empty)).stderr
+    unknown = tmp_path / "feed.xml"
+    unknown.write_text("<x/>")
+    assert "--format jsonl or --format csv" in run_cli("ingest", str(unknown)).stderr
+
+
+def test_the_installed_command_uses_fagmatch_db(tmp_path: Path) -> None:
+    db = tmp_path / "elsewhere.duckdb"
+    feed = write_jsonl(tmp_path / "a.jsonl", [course_record(1)])
+    env = {"FAGMATCH_DB": str(db), "PATH": str(Path(sys.executable).parent)}
+    result = subprocess.run(["fagmatch", "ingest", str(feed)], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert db.exists()
+    status = subprocess.run(["fagmatch", "status"], env=env, capture_output=True, text=True)
+    assert "courses: 1 (1 active, 0 withdrawn)" in status.stdout
+    assert "ingest  ok" in status.stdout
