@@ -323,5 +323,13 @@ def demo(obj: Context) -> None:
             click.echo(format_status(catalogue.summary(), catalogue.runs(3)))
 
 
+def _register_commands() -> None:
+    from service.gaps_command import gaps
+
+    main.add_command(gaps)
+
+
+_register_commands()
+
 if __name__ == "__main__":
     main()

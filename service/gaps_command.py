@@ -1,0 +1,102 @@
+"""`fagmatch gaps`: a team's competence gaps from a needs survey, or from a proficiency assessment
+against a target profile; and the input templates. Thin: parse, call `matcher.gaps`, print.
+
+Exit codes as for the rest of the CLI: 1 for a bad input file (each problem on an `error:` line),
+2 for bad usage (e.g. --assessment without --target)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from matcher.gaps import (
+    TEMPLATE_FILES,
+    GapInputError,
+    analyse_assessment,
+    analyse_needs,
+    format_needs_report,
+    format_team_report,
+    read_assessment,
+    read_needs_survey,
+    read_target,
+    template_text,
+)
+from matcher.taxonomy import TaxonomyError
+
+FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+def _fail(message: str) -> None:
+    for line in message.splitlines():
+        click.echo(f"error: {line}", err=True)
+    sys.exit(1)
+
+
+def _check_usage(
+    survey: Path | None, assessment: Path | None, target: Path | None, template: str | None, output: Path | None
+) -> None:
+    if template is not None and (survey or assessment or target):
+        raise click.UsageError("--template writes a template; give it alone (with --output at most)")
+    if output is not None and template is None:
+        raise click.UsageError("--output is for --template; reports go to standard output")
+    if survey is not None and (assessment or target):
+        raise click.UsageError("give either --survey, or --assessment with --target, not both")
+    if assessment is not None and target is None:
+        raise click.UsageError("--assessment needs --target (the required level and specialists per field)")
+    if target is not None and assessment is None:
+        raise click.UsageError("--target needs --assessment (the team's levels per field)")
+    if template is None and survey is None and assessment is None:
+        raise click.UsageError("give --survey FILE, or --assessment FILE --target FILE, or --template NAME")
+
+
+@click.command("gaps")
+@click.option("--survey", type=FILE, help="A needs survey (CSV: optional role column, one column per statement id, answers 1–5).")
+@click.option("--assessment", type=FILE, help="A proficiency assessment (CSV: employee, optional role, 1–5 per field key or statement id).")
+@click.option("--target", type=FILE, help="The target profile for --assessment (YAML or JSON: required_level and specialists per field).")
+@click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON.")
+@click.option("--template", type=click.Choice(list(TEMPLATE_FILES)), help="Write an input template instead of analysing.")
+@click.option("--output", "-o", type=FILE, help="With --template: write it to this file. Default: standard output.")
+@click.pass_obj
+def gaps(
+    obj: object, survey: Path | None, assessment: Path | None, target: Path | None,
+    as_json: bool, template: str | None, output: Path | None,
+) -> None:
+    """Find a team's competence gaps: from a needs survey (share wanting development vs the national
+    baseline), or from a proficiency assessment against a target profile (capacity, gap, resource
+    persons, over-representation, priority, individual gaps)."""
+    _check_usage(survey, assessment, target, template, output)
+    try:
+        taxonomy = obj.taxonomy()  # type: ignore[attr-defined]
+        if template is not None:
+            _write_template(template_text(template, taxonomy), output)
+            return
+        if survey is not None:
+            needs = analyse_needs(read_needs_survey(survey, taxonomy), taxonomy)
+            payload, report, notes = needs.to_json(), format_needs_report(needs), needs.notices
+        else:
+            assert assessment is not None and target is not None
+            team = analyse_assessment(read_assessment(assessment, taxonomy), read_target(target, taxonomy), taxonomy)
+            payload, report, notes = team.to_json(), format_team_report(team), team.notes
+    except (GapInputError, TaxonomyError) as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        for note in notes:
+            click.echo(f"note: {note}", err=True)
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        click.echo(report, nl=False)
+
+
+def _write_template(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{output}: cannot write: {exc.strerror}")
+    click.echo(f"wrote template to {output}", err=True)

@@ -1,0 +1,647 @@
+"""Gap identification: hand-worked examples from the seeds' logic, strict input validation,
+the shipped templates and `fagmatch gaps`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from matcher.gaps import (
+    TEMPLATE_DIR,
+    TEMPLATE_FILES,
+    GapInputError,
+    analyse_assessment,
+    analyse_needs,
+    format_needs_report,
+    format_team_report,
+    parse_step,
+    priority_score,
+    read_assessment,
+    read_needs_survey,
+    read_target,
+    render_needs_survey_template,
+    render_statements_template,
+)
+from matcher.taxonomy import Taxonomy, load_taxonomy
+
+FIELDS = [
+    "arbejdsmarked_uddannelse", "lov_myndighed", "it_digital",
+    "borgernaere_metoder", "virksomhedsvendte_metoder", "netvaerk_facilitering",
+]
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    return load_taxonomy()
+
+
+def write_csv(path: Path, rows: list[list[object]], *, delimiter: str = ",", encoding: str = "utf-8") -> Path:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    path.write_bytes(out.getvalue().encode(encoding))
+    return path
+
+
+def write_target(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def team_file(tmp_path: Path, levels: dict[str, list[int]], name: str = "team.csv") -> Path:
+    """An assessment with one column per field in `levels` and employees E1, E2, …"""
+    count = len(next(iter(levels.values())))
+    rows: list[list[object]] = [["employee", *levels]]
+    rows += [[f"E{i + 1}", *(levels[k][i] for k in levels)] for i in range(count)]
+    return write_csv(tmp_path / name, rows)
+
+
+def target_yaml(tmp_path: Path, fields: dict[str, tuple[int, int]], extra: str = "") -> Path:
+    body = "".join(f"  {k}:\n    required_level: {r}\n    specialists: {s}\n" for k, (r, s) in fields.items())
+    return write_target(tmp_path / "target.yaml", f"{extra}fields:\n{body}")
+
+
+def problems(excinfo: pytest.ExceptionInfo[GapInputError]) -> str:
+    return str(excinfo.value)
+
+
+# --- hand-worked examples: proficiency assessment -----------------------------------------------
+
+
+def test_everyone_at_step_2_in_lov_myndighed_against_target_3_with_one_specialist(tmp_path, taxonomy) -> None:
+    # The issue's example: the other fields meet their targets, so Lov & Myndighed is priority 1.
+    levels = {k: [4, 3, 3, 3] for k in FIELDS}
+    levels["lov_myndighed"] = [2, 2, 2, 2]
+    team = read_assessment(team_file(tmp_path, levels), taxonomy)
+    target = read_target(target_yaml(tmp_path, {k: (3, 1) for k in FIELDS}), taxonomy)
+    analysis = analyse_assessment(team, target, taxonomy)
+    lm = analysis.field("lov_myndighed")
+    assert lm.mean_level == 2.0
+    assert lm.gap == 1.0
+    assert lm.below_target == 4 and lm.share_below_pct == 100.0
+    assert lm.employees_below == ["E1", "E2", "E3", "E4"]
+    assert lm.resource_persons == [] and lm.specialist_shortfall == 1
+    assert lm.distribution == {"1": 0, "2": 4, "3": 0, "4": 0, "5": 0}
+    # 100 × (0.4 × 4/4 + 0.3 × 1/4 + 0.3 × 1/1) = 77.5
+    assert lm.priority_score == 77.5
+    assert lm.priority_rank == 1 and lm.status == "gap"
+    assert analysis.fields[0].field == "lov_myndighed"
+    for key in FIELDS:
+        if key != "lov_myndighed":
+            other = analysis.field(key)
+            assert other.status == "met" and other.priority_score == 0.0 and other.resource_persons == ["E1"]
+    for employee in analysis.employees:
+        assert [(g.field, g.level, g.required_level, g.short_by) for g in employee.gaps] == [("lov_myndighed", 2.0, 3, 1.0)]
+    assert analysis.employee("E1").resource_fields == [k for k in FIELDS if k != "lov_myndighed"]
+
+
+def test_priority_formula_weights() -> None:
+    assert priority_score(1.0, 1.0, 1, 1) == pytest.approx(77.5)
+    assert priority_score(0.5, 0.25, 0, 1) == pytest.approx(100 * (0.4 * 0.5 + 0.3 * 0.25 / 4))
+    assert priority_score(0.0, -1.0, 0, 0) == 0.0  # above target: the mean gap does not go negative
+    assert priority_score(0.0, 0.0, 2, 2) == pytest.approx(30.0)  # only the specialist shortfall
+
+
+def test_ranks_by_score_then_mean_gap_then_framework_order(tmp_path, taxonomy) -> None:
+    levels = {
+        "arbejdsmarked_uddannelse": [3, 3, 3, 3],
+        "lov_myndighed": [2, 3, 3, 3],  # 1 of 4 below, small gap
+        "it_digital": [1, 1, 1, 1],  # all far below
+        "netvaerk_facilitering": [2, 3, 3, 3],  # same score as lov_myndighed: framework order
+    }
+    analysis = analyse_assessment(
+        read_assessment(team_file(tmp_path, levels), taxonomy),
+        read_target(target_yaml(tmp_path, {k: (3, 0) for k in levels}), taxonomy), taxonomy,
+    )
+    assert [(f.field, f.priority_rank) for f in analysis.fields] == [
+        ("it_digital", 1), ("lov_myndighed", 2), ("netvaerk_facilitering", 3), ("arbejdsmarked_uddannelse", 4),
+    ]
+
+
+def test_resource_persons_over_representation_and_vulnerability(tmp_path, taxonomy) -> None:
+    levels = {
+        "it_digital": [5, 4, 4, 4, 2],  # 4 resource persons, 1 needed: surplus 3 → over-represented
+        "lov_myndighed": [4, 4, 4, 4, 5],  # mean 4.2 ≥ required 3 + 1.0 → over-represented
+        "borgernaere_metoder": [4, 3, 3, 3, 3],  # one resource person for the one needed: vulnerable
+        "netvaerk_facilitering": [4, 4, 3, 3, 3],  # surplus 1, mean 3.4: neither
+    }
+    target = target_yaml(tmp_path, {
+        "it_digital": (3, 1), "lov_myndighed": (3, 4), "borgernaere_metoder": (3, 1), "netvaerk_facilitering": (3, 1),
+    })
+    analysis = analyse_assessment(read_assessment(team_file(tmp_path, levels), taxonomy), read_target(target, taxonomy), taxonomy)
+    it = analysis.field("it_digital")
+    assert it.resource_persons == ["E1", "E2", "E3", "E4"] and it.surplus_resource_persons == 3
+    assert it.over_represented and it.over_representation == ["3 resource person(s) beyond the 1 needed"]
+    assert it.status == "gap" and it.employees_below == ["E5"]  # strong field with one person behind
+    lm = analysis.field("lov_myndighed")
+    assert lm.surplus_resource_persons == 1 and lm.gap == -1.2
+    assert lm.over_represented and lm.over_representation == ["mean level 1.20 step(s) above the required level"]
+    bm = analysis.field("borgernaere_metoder")
+    assert bm.vulnerable and not bm.over_represented and bm.specialist_shortfall == 0
+    nf = analysis.field("netvaerk_facilitering")
+    assert not nf.over_represented and not nf.vulnerable
+    assert analysis.employee("E1").resource_fields == ["lov_myndighed", "it_digital", "borgernaere_metoder", "netvaerk_facilitering"]
+
+
+def test_specialist_level_can_be_raised(tmp_path, taxonomy) -> None:
+    levels = {"lov_myndighed": [4, 4, 5]}
+    team = read_assessment(team_file(tmp_path, levels), taxonomy)
+    target = read_target(target_yaml(tmp_path, {"lov_myndighed": (3, 2)}, extra="specialist_level: 5\n"), taxonomy)
+    analysis = analyse_assessment(team, target, taxonomy)
+    assert analysis.specialist_level == 5 and analysis.specialist_level_name == "Ekspert"
+    assert analysis.field("lov_myndighed").resource_persons == ["E3"]
+    assert analysis.field("lov_myndighed").specialist_shortfall == 1
+
+
+def test_individual_gaps_are_largest_first(tmp_path, taxonomy) -> None:
+    levels = {"lov_myndighed": [2, 3], "it_digital": [1, 3], "netvaerk_facilitering": [3, 5]}
+    target = target_yaml(tmp_path, {"lov_myndighed": (3, 0), "it_digital": (4, 0), "netvaerk_facilitering": (3, 0)})
+    analysis = analyse_assessment(read_assessment(team_file(tmp_path, levels), taxonomy), read_target(target, taxonomy), taxonomy)
+    e1 = analysis.employee("E1")
+    assert [(g.field, g.short_by) for g in e1.gaps] == [("it_digital", 3.0), ("lov_myndighed", 1.0)]
+    e2 = analysis.employee("E2")
+    assert [(g.field, g.short_by) for g in e2.gaps] == [("it_digital", 1.0)]
+    assert e2.resource_fields == ["netvaerk_facilitering"]
+
+
+def test_statement_columns_roll_up_to_their_fields_when_the_field_cell_is_blank(tmp_path, taxonomy) -> None:
+    path = write_csv(tmp_path / "team.csv", [
+        ["employee", "lov_myndighed", "lm.1", "lm.2", "bv.1", "bv.2"],
+        ["AB", "", 2, 3, 4, 3],
+        ["CD", 4, 1, 1, "", ""],  # the field cell wins over its statements
+    ])
+    team = read_assessment(path, taxonomy)
+    assert team.fields == ["lov_myndighed", "borgernaere_metoder", "virksomhedsvendte_metoder"]
+    ab, cd = team.employees
+    assert ab.levels == {"lov_myndighed": 2.5, "borgernaere_metoder": 3.5, "virksomhedsvendte_metoder": 3.5}
+    assert ab.rolled_up == {"lov_myndighed", "borgernaere_metoder", "virksomhedsvendte_metoder"}
+    assert cd.levels == {"lov_myndighed": 4.0}
+    target = read_target(target_yaml(tmp_path, {"lov_myndighed": (3, 1)}), taxonomy)
+    analysis = analyse_assessment(team, target, taxonomy)
+    lm = analysis.field("lov_myndighed")
+    assert lm.mean_level == 3.25 and lm.employees_below == ["AB"] and lm.resource_persons == ["CD"]
+    assert lm.distribution == {"1": 0, "2": 0, "3": 1, "4": 1, "5": 0}  # 2.5 rounds half up to step 3
+    bm = analysis.field("borgernaere_metoder")
+    assert bm.status == "no target" and bm.priority_rank is None and bm.assessed == 1
+    assert analysis.fields[-1].status == "no target"
+
+
+def test_target_field_nobody_was_assessed_in_is_an_error(tmp_path, taxonomy) -> None:
+    team = read_assessment(team_file(tmp_path, {"lov_myndighed": [3, 3]}), taxonomy)
+    target = read_target(target_yaml(tmp_path, {"lov_myndighed": (3, 0), "it_digital": (3, 1)}), taxonomy)
+    with pytest.raises(GapInputError) as excinfo:
+        analyse_assessment(team, target, taxonomy)
+    assert "target.yaml: fields.it_digital: the target requires it but no employee in" in problems(excinfo)
+
+
+def test_notes_for_impossible_specialist_counts_and_unassessed_employees(tmp_path, taxonomy) -> None:
+    path = write_csv(tmp_path / "team.csv", [["employee", "lov_myndighed", "it_digital"], ["A", 3, 3], ["B", 3, ""]])
+    target = read_target(target_yaml(tmp_path, {"lov_myndighed": (3, 3), "it_digital": (3, 0)}), taxonomy)
+    analysis = analyse_assessment(read_assessment(path, taxonomy), target, taxonomy)
+    assert any("asks for 3 specialists but the team has 2 employees" in n for n in analysis.notes)
+    assert any("IT & Digital: 1 employee(s) not assessed" in n for n in analysis.notes)
+
+
+# --- hand-worked examples: needs survey ---------------------------------------------------------
+
+
+def test_three_of_four_staff_answering_4_or_5_is_75_percent_against_the_national_staff_share(tmp_path, taxonomy) -> None:
+    path = write_csv(tmp_path / "survey.csv", [
+        ["role", "lm.3", "lm.1"],
+        ["medarbejder", 4, 1],
+        ["medarbejder", 5, 4],
+        ["medarbejder", 4, ""],  # lm.1 not answered
+        ["staff", 2, 2],
+    ])
+    analysis = analyse_needs(read_needs_survey(path, taxonomy), taxonomy)
+    national = taxonomy.statement("lm.3").shares.staff
+    assert national == 27
+    lm3 = analysis.statement("lm.3")
+    assert (lm3.n, lm3.n_high, lm3.share_pct, lm3.baseline_pct, lm3.difference_pp) == (4, 3, 75.0, 27.0, 48.0)
+    lm1 = analysis.statement("lm.1")
+    assert (lm1.n, lm1.n_high) == (3, 1) and lm1.share_pct == pytest.approx(33.3)
+    assert analysis.baseline_group == "staff"
+    assert [s.id for s in analysis.statements] == ["lm.3", "lm.1"]
+    field = analysis.field("lov_myndighed")
+    # mean of 75 and 33.3; baseline mean of 27 and 32; difference the mean of +48 and +1.3
+    assert field.share_pct == pytest.approx(54.2) and field.baseline_pct == 29.5
+    assert field.difference_pp == pytest.approx(24.7) and field.n == 4
+    assert field.statements == ["lm.1", "lm.3"]
+    assert field.by_role["staff"].n == 4 and "leaders" not in field.by_role
+
+
+def test_a_method_statement_counts_for_both_method_fields(tmp_path, taxonomy) -> None:
+    path = write_csv(tmp_path / "survey.csv", [["bv.1", "lm.1"], [5, 1], [4, 1], [1, 1], [2, 1]])
+    analysis = analyse_needs(read_needs_survey(path, taxonomy), taxonomy)
+    bm, vm = analysis.field("borgernaere_metoder"), analysis.field("virksomhedsvendte_metoder")
+    assert bm.statements == vm.statements == ["bv.1"]
+    assert bm.share_pct == vm.share_pct == 50.0
+    assert bm.baseline_pct == taxonomy.statement("bv.1").shares.staff
+    assert [f.field for f in analysis.fields] == ["borgernaere_metoder", "virksomhedsvendte_metoder", "lov_myndighed"]
+    assert analysis.statement("bv.1").fields == ["borgernaere_metoder", "virksomhedsvendte_metoder"]
+
+
+def test_leaders_are_compared_with_the_leaders_share_and_a_leader_team_with_it_too(tmp_path, taxonomy) -> None:
+    path = write_csv(tmp_path / "survey.csv", [["role", "it.1"], ["leder", 5], ["Leader", 4], ["medarbejder", 1]])
+    analysis = analyse_needs(read_needs_survey(path, taxonomy), taxonomy)
+    shares = taxonomy.statement("it.1").shares
+    it1 = analysis.statement("it.1")
+    assert analysis.baseline_group == "leaders" and (analysis.leaders, analysis.staff) == (2, 1)
+    assert it1.baseline_pct == shares.leaders
+    assert it1.by_role["leaders"].share_pct == 100.0 and it1.by_role["leaders"].baseline_pct == shares.leaders
+    assert it1.by_role["staff"].share_pct == 0.0 and it1.by_role["staff"].baseline_pct == shares.staff
+    assert it1.by_role["leaders"].difference_pp == 100.0 - shares.leaders
+
+
+def test_half_leaders_is_not_mostly_leaders(tmp_path, taxonomy) -> None:
+    path = write_csv(tmp_path / "survey.csv", [["role", "it.1"], ["leder", 5], ["", 4]])  # blank role = staff
+    analysis = analyse_needs(read_needs_survey(path, taxonomy), taxonomy)
+    assert analysis.baseline_group == "staff" and analysis.staff == 1
+
+
+def test_statements_tied_on_share_rank_by_difference_to_the_baseline(tmp_path, taxonomy) -> None:
+    # Both 50 %: au.1 has national staff share 47, lm.3 has 27, so lm.3 (+23 pp) outranks au.1 (+3 pp).
+    path = write_csv(tmp_path / "survey.csv", [["au.1", "lm.3", "it.4"], [5, 5, 5], [1, 1, 5]])
+    analysis = analyse_needs(read_needs_survey(path, taxonomy), taxonomy)
+    assert [(s.id, s.priority_rank) for s in analysis.statements] == [("it.4", 1), ("lm.3", 2), ("au.1", 3)]
+
+
+def test_unanswered_statement_has_no_share_and_no_rank(tmp_path, taxonomy) -> None:
+    path = write_csv(tmp_path / "survey.csv", [["lm.1", "lm.2"], [4, ""], [2, ""]])
+    analysis = analyse_needs(read_needs_survey(path, taxonomy), taxonomy)
+    lm2 = analysis.statement("lm.2")
+    assert lm2.share_pct is None and lm2.priority_rank is None and analysis.statements[-1].id == "lm.2"
+    assert analysis.field("lov_myndighed").share_pct == 50.0
+
+
+def test_a_row_with_no_answers_is_left_out_with_a_notice(tmp_path, taxonomy) -> None:
+    path = write_csv(tmp_path / "survey.csv", [["role", "lm.1"], ["leder", ""], ["medarbejder", 4]])
+    survey = read_needs_survey(path, taxonomy)
+    assert len(survey.respondents) == 1
+    assert survey.notices == [f"{path}: line 2: answers no statement; left out"]
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw, expected", [("3", 3), (" 3 ", 3), ("3,0", 3), ("3.0", 3), ("", None), ("  ", None)])
+def test_whole_steps_are_accepted_in_common_spellings(raw, expected) -> None:
+    assert parse_step(raw) == expected
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("7", "'7' is outside 1–5"), ("0", "'0' is outside 1–5"), ("-1", "'-1' is outside 1–5"),
+    ("3,5", "'3,5' is not a whole step"), ("x", "'x' is not a number"), ("nan", "'nan' is not a whole step"),
+])
+def test_other_values_are_rejected(raw, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_step(raw)
+
+
+def test_survey_problems_name_file_line_and_column_all_at_once(tmp_path, taxonomy) -> None:
+    path = write_csv(tmp_path / "survey.csv", [
+        ["role", "lm.1", "lm.2"],
+        ["medarbejder", 4, 7],
+        ["boss", "x", 2],
+        ["leder", "3,5", 1],
+    ])
+    with pytest.raises(GapInputError) as excinfo:
+        read_needs_survey(path, taxonomy)
+    assert excinfo.value.problems == [
+        f"{path}: line 2, column lm.2: '7' is outside 1–5",
+        f"{path}: line 3, column role: 'boss' is not a role; write leder (leader) or medarbejder (staff)",
+        f"{path}: line 3, column lm.1: 'x' is not a number; write a whole number 1–5",
+        f"{path}: line 4, column lm.1: '3,5' is not a whole step; write a whole number 1–5",
+    ]
+
+
+def test_unknown_statement_ids_in_the_header_are_named_with_a_suggestion(tmp_path, taxonomy) -> None:
+    path = write_csv(tmp_path / "survey.csv", [["lm.1", "lm.9", "lov_myndighed"], [4, 4, 4]])
+    with pytest.raises(GapInputError) as excinfo:
+        read_needs_survey(path, taxonomy)
+    message = problems(excinfo)
+    assert f"{path}: line 1, column lm.9: not a survey statement id (did you mean lm." in message
+    # A field key is not a survey column: the survey asks per statement.
+    assert f"{path}: line 1, column lov_myndighed: not a survey statement id" in message
+
+
+def test_statement_ids_match_case_insensitively(tmp_path, taxonomy) -> None:
+    path = write_csv(tmp_path / "survey.csv", [["Role", "LM.1"], ["Leder", 5]])
+    survey = read_needs_survey(path, taxonomy)
+    assert survey.statement_ids == ["lm.1"] and survey.respondents[0].answers == {"lm.1": 5}
+
+
+def test_empty_files_and_header_only_files(tmp_path, taxonomy) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(GapInputError, match=r"empty\.csv: the file is empty"):
+        read_needs_survey(empty, taxonomy)
+    header_only = write_csv(tmp_path / "header.csv", [["role", "lm.1"]])
+    with pytest.raises(GapInputError, match=r"header\.csv: the file has a header but no rows"):
+        read_needs_survey(header_only, taxonomy)
+    with pytest.raises(GapInputError, match=r"header\.csv: the file has a header but no rows; add one row per employee"):
+        read_assessment(write_csv(tmp_path / "header.csv", [["employee", "lov_myndighed"]]), taxonomy)
+    with pytest.raises(GapInputError, match=r"missing\.csv: cannot read file"):
+        read_needs_survey(tmp_path / "missing.csv", taxonomy)
+
+
+def test_a_survey_without_statement_columns(tmp_path, taxonomy) -> None:
+    with pytest.raises(GapInputError, match=r"line 1: no survey statement columns"):
+        read_needs_survey(write_csv(tmp_path / "s.csv", [["role"], ["leder"]]), taxonomy)
+
+
+def test_a_row_with_too_many_cells_is_named_by_line(tmp_path, taxonomy) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_text("role,lm.1\nleder,4\nmedarbejder,3,5\n", encoding="utf-8")
+    with pytest.raises(GapInputError) as excinfo:
+        read_needs_survey(path, taxonomy)
+    assert f"{path}: line 3: 3 cells but the header has 2 columns" in problems(excinfo)
+
+
+def test_windows_1252_assessment_is_read_with_a_notice(tmp_path, taxonomy) -> None:
+    path = write_csv(tmp_path / "team.csv", [["employee", "lov_myndighed"], ["Søren Ærø", 3], ["Åse", 2]], encoding="cp1252")
+    team = read_assessment(path, taxonomy)
+    assert [e.name for e in team.employees] == ["Søren Ærø", "Åse"]
+    assert any("Windows-1252" in n for n in team.notices)
+    target = read_target(target_yaml(tmp_path, {"lov_myndighed": (3, 0)}), taxonomy)
+    assert any("Windows-1252" in n for n in analyse_assessment(team, target, taxonomy).notes)
+
+
+def test_excel_semicolon_csv_with_bom(tmp_path, taxonomy) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_bytes("\ufeffrolle;lm.1;lm.2\r\nleder;4;5\r\nmedarbejder;3,0;\r\n".encode("utf-8"))
+    survey = read_needs_survey(path, taxonomy)
+    assert [(r.role, r.answers) for r in survey.respondents] == [("leader", {"lm.1": 4, "lm.2": 5}), ("staff", {"lm.1": 3})]
+    assert survey.has_roles and survey.notices == []
+    team_path = tmp_path / "team.csv"
+    team_path.write_bytes("\ufeffemployee;role;lov_myndighed\r\nÆble;leder;4\r\n".encode("utf-8"))
+    assert read_assessment(team_path, taxonomy).employees[0].name == "Æble"
+
+
+def test_assessment_problems_name_line_and_column(tmp_path, taxonomy) -> None:
+    path = write_csv(tmp_path / "team.csv", [
+        ["employee", "role", "lov_myndighed", "lm.2", "it_digitl"],
+        ["AB", "medarbejder", 6, 2, 3],
+    ])
+    with pytest.raises(GapInputError) as excinfo:
+        read_assessment(path, taxonomy)
+    assert excinfo.value.problems == [
+        f"{path}: line 1, column it_digitl: not a survey statement id or field key (did you mean it_digital?); "
+        "see the needs-survey-statements template for the ids",
+    ]
+    path = write_csv(tmp_path / "team.csv", [
+        ["employee", "role", "lov_myndighed", "lm.2"],
+        ["AB", "medarbejder", 6, 2],
+        ["", "", 3, "2.5"],
+        ["CD", "", "", ""],
+    ])
+    with pytest.raises(GapInputError) as excinfo:
+        read_assessment(path, taxonomy)
+    assert excinfo.value.problems == [
+        f"{path}: line 2, column lov_myndighed: '6' is outside 1–5",
+        f"{path}: line 3, column employee: the employee's name or initials are missing",
+        f"{path}: line 3, column lm.2: '2.5' is not a whole step; write a whole number 1–5",
+        f"{path}: line 4: employee 'CD' has no level in any field; fill in at least one",
+    ]
+
+
+def test_duplicate_employee_names(tmp_path, taxonomy) -> None:
+    path = write_csv(tmp_path / "team.csv", [["employee", "lov_myndighed"], ["Anne B", 3], ["Bo", 2], [" anne  b ", 4]])
+    with pytest.raises(GapInputError) as excinfo:
+        read_assessment(path, taxonomy)
+    assert excinfo.value.problems == [
+        f"{path}: line 4, column employee: employee 'anne  b' is also on line 2; names or initials must be unique"
+    ]
+
+
+def test_an_assessment_needs_an_employee_column_and_some_field(tmp_path, taxonomy) -> None:
+    with pytest.raises(GapInputError) as excinfo:
+        read_assessment(write_csv(tmp_path / "t.csv", [["role", "lov_myndighed"], ["leder", 3]]), taxonomy)
+    assert "line 1: no employee column" in problems(excinfo)
+    with pytest.raises(GapInputError, match="line 1: no field columns"):
+        read_assessment(write_csv(tmp_path / "t.csv", [["employee", "role"], ["AB", "leder"]]), taxonomy)
+
+
+def test_problems_are_capped_with_a_count_of_the_rest(tmp_path, taxonomy) -> None:
+    rows: list[list[object]] = [["lm.1"]] + [[9]] * 30
+    with pytest.raises(GapInputError) as excinfo:
+        read_needs_survey(write_csv(tmp_path / "s.csv", rows), taxonomy)
+    lines = problems(excinfo).splitlines()
+    assert len(excinfo.value.problems) == 30 and len(lines) == 21
+    assert lines[0].endswith("line 2, column lm.1: '9' is outside 1–5")
+    assert lines[-1] == "… and 10 more problem(s)"
+
+
+def test_target_problems_name_line_and_key(tmp_path, taxonomy) -> None:
+    path = write_target(tmp_path / "target.yaml", (
+        "specialist_level: 6\n"            # 1
+        "fields:\n"                         # 2
+        "  lov_myndighed:\n"                # 3
+        "    required_level: 0\n"           # 4
+        "    specialists: -1\n"             # 5
+        "  it_digital:\n"                   # 6
+        "    required_level: 2.5\n"         # 7
+        "    specialists: 'to'\n"           # 8
+        "  lov_og_myndighed:\n"             # 9
+        "    required_level: 3\n"           # 10
+        "  netvaerk_facilitering:\n"        # 11
+        "    specialist: 1\n"               # 12
+    ))
+    with pytest.raises(GapInputError) as excinfo:
+        read_target(path, taxonomy)
+    assert excinfo.value.problems == [
+        f"{path}: line 1, specialist_level: 6 is outside 1–5",
+        f"{path}: line 4, fields.lov_myndighed.required_level: 0 is outside 1–5",
+        f"{path}: line 5, fields.lov_myndighed.specialists: -1 must be ≥ 0",
+        f"{path}: line 7, fields.it_digital.required_level: 2.5 is not a whole number 1–5",
+        f"{path}: line 8, fields.it_digital.specialists: 'to' is not a whole number ≥ 0",
+        f"{path}: line 9, fields.lov_og_myndighed: unknown field 'lov_og_myndighed' (did you mean lov_myndighed?); "
+        f"fields are {', '.join(FIELDS)}",
+        f"{path}: line 12, fields.netvaerk_facilitering.specialist: unknown key (did you mean specialists?); "
+        "allowed: required_level, specialists",
+        f"{path}: line 11, fields.netvaerk_facilitering: required_level is missing (a whole number 1–5 on the proficiency scale)",
+    ]
+
+
+def test_target_shape_problems(tmp_path, taxonomy) -> None:
+    with pytest.raises(GapInputError, match="the file is empty"):
+        read_target(write_target(tmp_path / "t.yaml", "\n"), taxonomy)
+    with pytest.raises(GapInputError, match=r"line 1, lov_myndighed: unknown key \(field targets go under 'fields:'\)"):
+        read_target(write_target(tmp_path / "t.yaml", "lov_myndighed:\n  required_level: 3\nfields:\n  it_digital: {required_level: 3}\n"), taxonomy)
+    with pytest.raises(GapInputError, match=r"t.yaml: 'fields:' must map field keys"):
+        read_target(write_target(tmp_path / "t.yaml", "specialist_level: 4\n"), taxonomy)
+    with pytest.raises(GapInputError, match=r"line 2, fields.lov_myndighed: must hold required_level"):
+        read_target(write_target(tmp_path / "t.yaml", "fields:\n  lov_myndighed: 3\n"), taxonomy)
+    with pytest.raises(GapInputError, match=r"line 4, fields.lov_myndighed: appears twice \(first on line 2\)"):
+        read_target(write_target(tmp_path / "t.yaml", (
+            "fields:\n  lov_myndighed: {required_level: 3}\n  it_digital: {required_level: 3}\n"
+            "  lov_myndighed: {required_level: 4}\n")), taxonomy)
+    with pytest.raises(GapInputError, match=r"t.yaml: line 3: not valid YAML: .*began on line 2\)"):
+        read_target(write_target(tmp_path / "t.yaml", "fields:\n  lov_myndighed: [required_level\n"), taxonomy)
+
+
+def test_json_target(tmp_path, taxonomy) -> None:
+    path = write_target(tmp_path / "target.json", json.dumps(
+        {"specialist_level": 5, "fields": {"it_digital": {"required_level": 4, "specialists": 2}}}, indent=2))
+    target = read_target(path, taxonomy)
+    assert target.specialist_level == 5 and target.fields["it_digital"].required_level == 4
+    assert target.fields["it_digital"].specialists == 2
+    bad = write_target(tmp_path / "bad.json", '{\n  "fields": {"it_digital": {"required_level": 9}},\n}\n')
+    with pytest.raises(GapInputError, match=r"bad\.json: line 3: not valid JSON"):
+        read_target(bad, taxonomy)
+    out_of_range = write_target(tmp_path / "range.json", '{\n  "fields": {\n    "it_digital": {"required_level": 9}\n  }\n}\n')
+    with pytest.raises(GapInputError, match=r"range\.json: line 3, fields.it_digital.required_level: 9 is outside 1–5"):
+        read_target(out_of_range, taxonomy)
+
+
+def test_specialists_default_to_zero(tmp_path, taxonomy) -> None:
+    target = read_target(write_target(tmp_path / "t.yaml", "fields:\n  lov_myndighed:\n    required_level: 3\n"), taxonomy)
+    assert target.fields["lov_myndighed"].specialists == 0 and target.specialist_level == 4
+
+
+# --- reports and JSON ----------------------------------------------------------------------------
+
+
+def test_reports_use_danish_field_names_and_json_uses_english_keys(tmp_path, taxonomy) -> None:
+    levels = {k: [3, 3] for k in FIELDS}
+    levels["lov_myndighed"] = [2, 2]
+    analysis = analyse_assessment(
+        read_assessment(team_file(tmp_path, levels), taxonomy),
+        read_target(target_yaml(tmp_path, {k: (3, 1) for k in FIELDS}), taxonomy), taxonomy,
+    )
+    text = format_team_report(analysis)
+    assert " 1. Lov & Myndighed (gap, score 77.5): mean 2.00, required 3, gap +1.00; 2 of 2 below target" in text
+    assert "E1: Lov & Myndighed 2 → 3 (1 step(s))" in text
+    data = json.loads(json.dumps(analysis.to_json()))
+    assert data["fields"][0]["field"] == "lov_myndighed" and data["fields"][0]["priority_rank"] == 1
+    assert set(data) == {"assessment", "target", "specialist_level", "specialist_level_name", "employees_assessed",
+                         "fields", "employees", "notes"}
+
+    survey = write_csv(tmp_path / "s.csv", [["lm.3"], [4], [5], [4], [2]])
+    needs = analyse_needs(read_needs_survey(survey, taxonomy), taxonomy)
+    text = format_needs_report(needs)
+    assert "1. Lov & Myndighed" in text and "lm.3     75.0 % (3/4)  national   27.0 %   +48.0 pp  at udøve" in text
+    assert needs.to_json()["statements"][0] == {
+        "id": "lm.3", "text": taxonomy.statement("lm.3").text, "fields": ["lov_myndighed"], "n": 4, "n_high": 3,
+        "share_pct": 75.0, "baseline_pct": 27.0, "difference_pp": 48.0, "by_role": {}, "priority_rank": 1,
+    }
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+
+def test_template_files_exist() -> None:
+    for name in TEMPLATE_FILES.values():
+        assert (TEMPLATE_DIR / name).is_file(), name
+
+
+def test_needs_survey_template_columns_are_exactly_the_statement_ids(taxonomy) -> None:
+    with (TEMPLATE_DIR / "needs-survey.csv").open(encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    assert header == ["role", *(s.id for s in taxonomy.survey_statements)]
+    # The shipped files are the renders for the bundled taxonomy; regenerate them if it changes.
+    assert (TEMPLATE_DIR / "needs-survey.csv").read_text(encoding="utf-8") == render_needs_survey_template(taxonomy)
+    assert (TEMPLATE_DIR / "needs-survey-statements.csv").read_text(encoding="utf-8") == render_statements_template(taxonomy)
+
+
+def test_statements_template_describes_every_column(taxonomy) -> None:
+    with (TEMPLATE_DIR / "needs-survey-statements.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["id"] for r in rows] == [s.id for s in taxonomy.survey_statements]
+    bv1 = next(r for r in rows if r["id"] == "bv.1")
+    assert bv1["field"] == "borgernaere_metoder+virksomhedsvendte_metoder"
+    assert bv1["statement"] == taxonomy.statement("bv.1").text
+
+
+def test_templates_load_and_analyse(taxonomy) -> None:
+    survey = read_needs_survey(TEMPLATE_DIR / "needs-survey.csv", taxonomy)
+    assert len(survey.respondents) == 3 and survey.has_roles
+    needs = analyse_needs(survey, taxonomy)
+    assert {f.field for f in needs.fields} == set(FIELDS)
+    team = read_assessment(TEMPLATE_DIR / "proficiency-assessment.csv", taxonomy)
+    assert len(team.employees) == 4 and team.fields == FIELDS
+    target = read_target(TEMPLATE_DIR / "target-profile.yaml", taxonomy)
+    assert list(target.fields) == FIELDS and target.specialist_level == 4
+    analysis = analyse_assessment(team, target, taxonomy)
+    assert sorted(f.priority_rank for f in analysis.fields) == [1, 2, 3, 4, 5, 6]
+
+
+# --- the command ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def gaps_cli():
+    from service.cli import main
+    from service.gaps_command import gaps
+
+    if "gaps" not in main.commands:
+        main.add_command(gaps)
+
+    def run(*args: str):
+        return CliRunner().invoke(main, ["gaps", *args], catch_exceptions=False)
+
+    return run
+
+
+def test_cli_survey_report_and_json(gaps_cli, tmp_path) -> None:
+    path = write_csv(tmp_path / "s.csv", [["role", "lm.3"], ["medarbejder", 4], ["medarbejder", 5], ["medarbejder", 4], ["medarbejder", 2]])
+    result = gaps_cli("--survey", str(path))
+    assert result.exit_code == 0, result.output
+    assert "4 respondents (4 staff, 0 leaders)" in result.stdout and "Lov & Myndighed" in result.stdout
+    result = gaps_cli("--survey", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["statements"][0]["share_pct"] == 75.0 and data["fields"][0]["field"] == "lov_myndighed"
+
+
+def test_cli_assessment_with_target(gaps_cli, tmp_path) -> None:
+    levels = {k: [3, 4] for k in FIELDS}
+    levels["lov_myndighed"] = [2, 2]
+    team, target = team_file(tmp_path, levels), target_yaml(tmp_path, {k: (3, 1) for k in FIELDS})
+    result = gaps_cli("--assessment", str(team), "--target", str(target))
+    assert result.exit_code == 0, result.output
+    assert "1. Lov & Myndighed (gap" in result.stdout and "Individual gaps" in result.stdout
+    data = json.loads(gaps_cli("--assessment", str(team), "--target", str(target), "--json").stdout)
+    assert data["fields"][0]["field"] == "lov_myndighed" and data["fields"][0]["specialist_shortfall"] == 1
+
+
+def test_cli_bad_input_exits_1_with_error_lines(gaps_cli, tmp_path) -> None:
+    path = write_csv(tmp_path / "s.csv", [["lm.2", "lm_1"], [7, 1]])
+    result = gaps_cli("--survey", str(path))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("error: ") and lines[0].endswith("s.csv: line 1, column lm_1: not a survey statement id "
+                                                               "(did you mean lm.1?); see the needs-survey-statements template for the ids")
+    assert lines[1].startswith("error: ") and lines[1].endswith("s.csv: line 2, column lm.2: '7' is outside 1–5")
+    result = gaps_cli("--survey", str(tmp_path / "missing.csv"))
+    assert result.exit_code == 1 and "cannot read file" in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "give --survey FILE"),
+    (["--assessment", "a.csv"], "--assessment needs --target"),
+    (["--target", "t.yaml"], "--target needs --assessment"),
+    (["--survey", "s.csv", "--assessment", "a.csv", "--target", "t.yaml"], "not both"),
+    (["--template", "needs-survey", "--survey", "s.csv"], "give it alone"),
+    (["--survey", "s.csv", "--output", "x"], "--output is for --template"),
+    (["--template", "nope"], "Invalid value for '--template'"),
+])
+def test_cli_bad_usage_exits_2(gaps_cli, args, message) -> None:
+    result = gaps_cli(*args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_cli_templates(gaps_cli, tmp_path, taxonomy) -> None:
+    result = gaps_cli("--template", "needs-survey")
+    assert result.exit_code == 0 and result.stdout == render_needs_survey_template(taxonomy)
+    result = gaps_cli("--template", "target-profile")
+    assert result.stdout == (TEMPLATE_DIR / "target-profile.yaml").read_text(encoding="utf-8")
+    out = tmp_path / "team.csv"
+    result = gaps_cli("--template", "proficiency-assessment", "--output", str(out))
+    assert result.exit_code == 0 and out.read_text(encoding="utf-8").startswith("employee,role,arbejdsmarked_uddannelse,")
+    assert read_assessment(out, taxonomy).employees
