@@ -686,6 +686,11 @@ class Embedder:
     # ---- embedding
 
     @property
+    def model(self) -> Any:
+        """The underlying SentenceTransformer (its config and tokenizer, e.g. for FLOP counts)."""
+        return self._model
+
+    @property
     def max_tokens(self) -> int:
         """Model window in tokens (specials included)."""
         return int(self._model.max_seq_length or MAX_SEQ_LENGTH)

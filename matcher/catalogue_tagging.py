@@ -1,0 +1,88 @@
+"""`fagmatch tag` on the catalogue: incremental, recorded as a run, never blocking crawls for long.
+
+Courses are read from a snapshot and tagged outside the write lock; the tags are then stored in one
+short write run. A course whose content changed in between is skipped (its tags would describe
+old text) and is picked up by the next run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from matcher.course import Course
+from matcher.store import CatalogueWriter, open_catalogue, write_catalogue
+from matcher.tagging import CourseText, Tagger, TagResult
+
+BATCH = 64
+
+
+def course_text(course: Course) -> CourseText:
+    """What the tagger reads of a course: title, description, learning goals and target group."""
+    parts = [course.description or ""]
+    if course.learning_goals:
+        parts.append("Læringsmål: " + " ".join(goal.text for goal in course.learning_goals))
+    if course.target_group:
+        parts.append(f"Målgruppe: {course.target_group}")
+    return CourseText(
+        id=course.course_id, title=course.title, text="\n".join(p for p in parts if p),
+        course_type=course.course_type, url=course.url,
+    )
+
+
+@dataclass
+class TagRunReport:
+    tagged: int = 0
+    up_to_date: int = 0
+    skipped_changed: int = 0
+    model: str = ""
+
+
+def tag_catalogue(
+    db_path: Path, tagger: Tagger, *, force: bool = False, progress: Callable[[int, int], None] | None = None
+) -> TagRunReport:
+    """Tag the active courses whose content or model changed since they were last tagged (all with `force`)."""
+    model = tagger.model_version
+    report = TagRunReport(model=model)
+    with open_catalogue(db_path) as catalogue:
+        current = catalogue.tagged_hashes(model)
+        pending = [
+            c for c in catalogue.courses(include_withdrawn=False)
+            if force or current.get(c.course_id) != c.compute_hash()
+        ]
+        report.up_to_date = catalogue.summary()["active"] - len(pending)
+    results: list[tuple[Course, TagResult]] = []
+    for start in range(0, len(pending), BATCH):
+        batch = pending[start : start + BATCH]
+        results.extend(zip(batch, tagger.tag([course_text(c) for c in batch])))
+        if progress:
+            progress(len(results), len(pending))
+    with write_catalogue(db_path, "tag", [model]) as writer:
+        for course, result in results:
+            if writer.current_hash(course.course_id) != course.compute_hash():
+                report.skipped_changed += 1
+                continue
+            store_result(writer, course.course_id, course.compute_hash(), result, tagger.embedder.model_version)
+            report.tagged += 1
+        writer.counts["tagged"] = report.tagged
+        writer.counts["up_to_date"] = report.up_to_date
+        writer.counts["skipped_changed"] = report.skipped_changed
+    return report
+
+
+def store_result(writer: CatalogueWriter, course_id: str, content_hash: str, result: TagResult, embedding_model: str) -> None:
+    """Keep a course's tags (fields with scores, fagprofiler items, dimensions) and its embedding."""
+    items: list[tuple[str, str, float, str | None]] = [
+        ("field", key, score, result.level if key in result.assigned_fields else None)
+        for key, score in result.fields.items()
+    ]
+    items += [("basic_competence", key, 1.0, None) for key in result.basic_competences]
+    items += [("profile", key, 1.0, None) for key in result.profiles]
+    items += [("dimension", key, score, None) for key, score in result.dimensions.items()]
+    writer.store_tagging(
+        course_id, result.model, content_hash, primary_field=result.primary_field,
+        assigned_fields=result.assigned_fields, level=result.level, course_type=result.course_type,
+        result=result.to_json(), item_scores=items,
+    )
+    if result.course_vector is not None:
+        writer.store_embedding(course_id, embedding_model, content_hash, result.course_vector)

@@ -1,0 +1,141 @@
+"""Measuring field and level tagging against a labelled set, with scikit-learn's metrics."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
+LEVELS = ("grundlaeggende", "specialiseret")
+
+
+class LabelledCourse(BaseModel):
+    """One line of a labels file: tag input (`id`, `title`, `text`) plus the gold `fields` and `level`."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    id: str = Field(min_length=1)
+    title: str = ""
+    text: str = Field(min_length=1)
+    course_type: str | None = None
+    fields: list[str]
+    level: str | None
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: str | None) -> str | None:
+        if value is not None and value not in LEVELS:
+            raise ValueError(f"must be one of {', '.join(LEVELS)} or null")
+        return value
+
+
+class LabelsError(ValueError):
+    """A labels file that cannot be used; names the line and the problem."""
+
+
+def load_labels(path: Path | str, field_keys: Sequence[str]) -> list[LabelledCourse]:
+    """Read a labels file (JSON Lines); `description` is accepted for `text`. Unknown field keys are errors."""
+    path = Path(path)
+    if not path.is_file():
+        raise LabelsError(f"{path}: no such file")
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            if isinstance(raw, dict) and "text" not in raw and "description" in raw:
+                raw["text"] = raw["description"]
+            item = LabelledCourse.model_validate(raw)
+        except json.JSONDecodeError as exc:
+            raise LabelsError(f"{path}:{number}: not valid JSON: {exc.msg}") from None
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise LabelsError(f"{path}:{number}: {problems}") from None
+        unknown = [key for key in item.fields if key not in field_keys]
+        if unknown:
+            raise LabelsError(f"{path}:{number}: unknown field key(s) {', '.join(unknown)}")
+        if item.fields and item.level is None:
+            raise LabelsError(f"{path}:{number}: an in-domain course (fields given) needs a level")
+        items.append(item)
+    if not items:
+        raise LabelsError(f"{path}: no labelled courses")
+    return items
+
+
+@dataclass
+class Prediction:
+    """What any tagger or baseline predicts for one course."""
+
+    assigned_fields: list[str]
+    level: str | None
+
+    @property
+    def primary_field(self) -> str | None:
+        return self.assigned_fields[0] if self.assigned_fields else None
+
+
+def score(gold: Sequence[LabelledCourse], predicted: Sequence[Prediction], field_keys: Sequence[str]) -> dict[str, Any]:
+    """Per-field precision/recall/F1, macro-F1, primary-field and level accuracy, off-domain precision/recall.
+
+    Primary-field and level accuracy are over the gold in-domain courses. Off-domain is the positive
+    class "gets no field": precision is the share of courses given no field that are truly
+    off-domain, recall the share of off-domain courses given no field."""
+    keys = list(field_keys)
+    y_true = np.array([[key in g.fields for key in keys] for g in gold], dtype=int)
+    y_pred = np.array([[key in p.assigned_fields for key in keys] for p in predicted], dtype=int)
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, zero_division=0)
+    in_domain = [i for i, g in enumerate(gold) if g.fields]
+    off_true = [not g.fields for g in gold]
+    off_pred = [not p.assigned_fields for p in predicted]
+    off_precision, off_recall, _, _ = precision_recall_fscore_support(
+        off_true, off_pred, average="binary", pos_label=True, zero_division=0
+    )
+    return {
+        "n": len(gold),
+        "per_field": {
+            key: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]), "support": int(support[i])}
+            for i, key in enumerate(keys)
+        },
+        "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+        "primary_accuracy": float(
+            accuracy_score([gold[i].fields[0] for i in in_domain], [str(predicted[i].primary_field) for i in in_domain])
+        ),
+        "level_accuracy": float(
+            accuracy_score([gold[i].level for i in in_domain], [str(predicted[i].level) for i in in_domain])
+        ),
+        "off_domain_precision": float(off_precision),
+        "off_domain_recall": float(off_recall),
+    }
+
+
+def format_report(results: dict[str, dict[str, Any]], field_keys: Sequence[str]) -> str:
+    """Side-by-side table of several systems' scores (system name → score())."""
+    names = list(results)
+    width = max(12, *(len(n) for n in names))
+    header = f"{'':<34}" + "".join(f"{name:>{width + 2}}" for name in names)
+    lines = [header, "-" * len(header)]
+
+    def row(label: str, values: list[float]) -> None:
+        lines.append(f"{label:<34}" + "".join(f"{v:>{width + 2}.3f}" for v in values))
+
+    for key in field_keys:
+        for metric in ("precision", "recall", "f1"):
+            row(f"{key} {metric[0].upper()}", [results[n]["per_field"][key][metric] for n in names])
+    lines.append("-" * len(header))
+    for metric, label in (
+        ("macro_f1", "macro-F1"),
+        ("primary_accuracy", "primary-field accuracy"),
+        ("level_accuracy", "level accuracy"),
+        ("off_domain_precision", "off-domain precision"),
+        ("off_domain_recall", "off-domain recall"),
+    ):
+        row(label, [results[n][metric] for n in names])
+    lines.append(f"(n = {results[names[0]]['n']} courses)")
+    return "\n".join(lines)

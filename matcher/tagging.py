@@ -1,0 +1,471 @@
+"""Tagging a course with the framework: field scores, assigned fields, level, fagprofiler items,
+dimension emphasis, and the evidence behind each field.
+
+How it decides (measured in eval/README.md):
+- The course is embedded as one text (`passage:`; the embedder windows long pages, so nothing is
+  truncated), and again cut into passages of a few sentences, which give the evidence.
+- In or out of the domain: a logistic regression over the course vector and the number of
+  employment-services words (matcher/data/tagging_cues.yaml: jobcenter, ledige, sygedagpenge …).
+  Near misses (HR recruitment, sales, health care) share the topic words but not that context.
+- Fields: one logistic regression per field on the course vector, trained on the labelled courses
+  that ship with fagmatch plus every statement of the framework itself (competences at both levels,
+  the field's summary and definition, the survey statements), so a field is learnt from the
+  framework's wording as much as from examples. The best field is assigned when the course is in
+  the domain; others too when their probability reaches half the best and at least 0.3 (at most 3).
+- Level: a small logistic regression over the course type, level cue phrases, and how much closer
+  the text is to the specialised than to the basic competences of its primary field.
+- Why: for each assigned field, the framework competences nearest to the course's passages and the
+  passage that matched each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from matcher.evaluation import LEVELS, LabelledCourse, Prediction
+from matcher.taxonomy import Taxonomy
+
+TAGGER_VERSION = "gate-ovr-lr-2"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+TRAINING_SET = DATA_DIR / "labelled-courses.jsonl"
+CUES = DATA_DIR / "tagging_cues.yaml"
+COURSE_TYPES_FOR_LEVEL = ("diplom", "master", "akademi", "kursus", "amu")
+MAX_FIELDS = 3
+# A further field is assigned when its probability reaches this share of the best field's, and the floor.
+SECOND_FIELD_RATIO = 0.5
+SECOND_FIELD_FLOOR = 0.3
+PASSAGE_WORDS = 60
+
+
+class TextItem(Protocol):
+    """What the tagger reads from a course: any object with these attributes."""
+
+    id: str
+    title: str
+    text: str
+    course_type: str | None
+
+
+@dataclass
+class CourseText:
+    id: str
+    title: str
+    text: str
+    course_type: str | None = None
+    url: str | None = None
+
+
+# ---------------------------------------------------------------- text handling
+
+_SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÆØÅ0-9•\-–\"“])|\s*\n+\s*|\s+[•·▪]\s+")
+
+
+def passages(title: str, text: str, max_words: int = PASSAGE_WORDS) -> list[str]:
+    """The title, then the text in groups of whole sentences of at most about `max_words` words.
+
+    Passages keep every part of a long page in play (no truncation at the model's window) and are
+    the units shown as evidence."""
+    text = unicodedata.normalize("NFC", text or "")
+    sentences = [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    groups: list[str] = []
+    current: list[str] = []
+    words = 0
+    for sentence in sentences:
+        n = len(sentence.split())
+        if current and words + n > max_words:
+            groups.append(" ".join(current))
+            current, words = [], 0
+        current.append(sentence)
+        words += n
+    if current:
+        groups.append(" ".join(current))
+    title = unicodedata.normalize("NFC", title or "").strip()
+    return ([title] if title else []) + groups or [title or " "]
+
+
+def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
+    parts = [re.escape(p.rstrip("*")) + (r"\w*" if p.endswith("*") else "") for p in phrases]
+    return re.compile(r"\b(?:" + "|".join(parts) + r")\b", re.IGNORECASE)
+
+
+class LevelCueLists(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    specialiseret: list[str] = Field(min_length=1)
+    grundlaeggende: list[str] = Field(min_length=1)
+
+
+class TaggingCues(BaseModel):
+    """Cue phrases from matcher/data/tagging_cues.yaml: the domain's context words and level language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    domain: list[str] = Field(min_length=1)
+    level: LevelCueLists
+
+    @classmethod
+    def load(cls, path: Path = CUES) -> TaggingCues:
+        try:
+            return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        except (OSError, yaml.YAMLError, ValidationError) as exc:
+            raise ValueError(f"{path}: invalid cue file: {exc}") from None
+
+    @cached_property
+    def _patterns(self) -> dict[str, re.Pattern[str]]:
+        return {
+            "domain": _phrase_pattern(self.domain),
+            **{level: _phrase_pattern(getattr(self.level, level)) for level in LEVELS},
+        }
+
+    def count(self, text: str) -> dict[str, int]:
+        """How often each cue list occurs: keys `domain`, `grundlaeggende`, `specialiseret`."""
+        return {name: len(pattern.findall(text)) for name, pattern in self._patterns.items()}
+
+
+# ---------------------------------------------------------------- the framework as vectors
+
+
+@dataclass(frozen=True)
+class Statement:
+    id: str
+    field: str
+    level: str | None
+    kind: str
+    text: str
+
+
+def field_statements(taxonomy: Taxonomy) -> list[Statement]:
+    """Everything the framework says about each field, as statements to match course text against."""
+    statements = []
+    for key in taxonomy.field_keys:
+        item = taxonomy.field(key)
+        statements.append(Statement(f"{key}.summary", key, None, "summary", f"{item.name}: {item.summary}"))
+        statements.append(Statement(f"{key}.definition", key, None, "definition", item.definition))
+        for competence in taxonomy.competences(key):
+            statements.append(Statement(competence.id, key, competence.level, "competence", competence.text))
+    for statement in taxonomy.survey_statements:
+        for key in statement.fields:
+            statements.append(Statement(statement.id, key, None, "survey", statement.text))
+    return statements
+
+
+class FrameworkVectors:
+    """Framework statements, basic competences, profiles and dimensions, embedded once."""
+
+    def __init__(self, taxonomy: Taxonomy, embedder: Any) -> None:
+        self.taxonomy = taxonomy
+        self.field_keys = list(taxonomy.field_keys)
+        self.statements = field_statements(taxonomy)
+        self.basic = [(bc.id, bc.text) for bc in taxonomy.basic_competences]
+        self.profiles = [(p.key, [c.text for c in p.competences]) for p in taxonomy.profiles]
+        self.dimensions = [(d.key, d.embedding_text) for d in taxonomy.dimensions]
+        profile_texts = [text for _, texts in self.profiles for text in texts]
+        vectors = embedder.embed_queries(
+            [s.text for s in self.statements]
+            + [text for _, text in self.basic]
+            + profile_texts
+            + [text for _, text in self.dimensions]
+        )
+        a = len(self.statements)
+        b = a + len(self.basic)
+        c = b + len(profile_texts)
+        self.statement_vectors = vectors[:a]
+        self.basic_vectors = vectors[a:b]
+        self.profile_vectors = vectors[b:c]
+        self.dimension_vectors = vectors[c:]
+        self.profile_slices = []
+        start = 0
+        for _, texts in self.profiles:
+            self.profile_slices.append(slice(start, start + len(texts)))
+            start += len(texts)
+        self.by_field = {k: np.array([i for i, s in enumerate(self.statements) if s.field == k]) for k in self.field_keys}
+        self.by_field_level = {
+            (k, level): np.array([i for i, s in enumerate(self.statements) if s.field == k and s.level == level])
+            for k in self.field_keys
+            for level in LEVELS
+        }
+
+
+# ---------------------------------------------------------------- per-course evidence
+
+
+@dataclass
+class CourseEvidence:
+    passages: list[str]
+    passage_vectors: np.ndarray  # passages × dim
+    course_vector: np.ndarray  # dim: the whole text embedded
+    best_per_statement: np.ndarray  # statements: best similarity over passages
+    best_passage: np.ndarray  # statements: index of that passage
+    course_similarity: np.ndarray  # statements: similarity to the whole-course vector
+
+
+def gather_evidence(vectors: FrameworkVectors, items: Sequence[TextItem], embedder: Any) -> list[CourseEvidence]:
+    """Embed every course's passages in one batch and compare them with every statement."""
+    all_passages = [passages(item.title, item.text) for item in items]
+    flat = [p for ps in all_passages for p in ps]
+    embedded = embedder.embed_passages(flat) if flat else np.zeros((0, vectors.statement_vectors.shape[1]))
+    # The course as one text (the embedder windows long pages) classifies better than the mean of
+    # its passages (cross-validated on the labelled set); the passages give the evidence.
+    wholes = embedder.embed_passages([f"{item.title}. {item.text}" for item in items]) if items else []
+    evidence = []
+    start = 0
+    for ps, course_vector in zip(all_passages, wholes):
+        pv = embedded[start : start + len(ps)]
+        start += len(ps)
+        sims = pv @ vectors.statement_vectors.T
+        evidence.append(
+            CourseEvidence(ps, pv, course_vector, sims.max(axis=0), sims.argmax(axis=0), vectors.statement_vectors @ course_vector)
+        )
+    return evidence
+
+
+def _best(values: np.ndarray) -> float:
+    return float(values.max()) if len(values) else 0.0
+
+
+def level_features(
+    vectors: FrameworkVectors, ev: CourseEvidence, field_key: str, course_type: str | None, counts: dict[str, int]
+) -> np.ndarray:
+    """Course type, level cue counts, and the specialised-minus-basic similarity margin (field and overall)."""
+
+    def margin(keys: Sequence[str]) -> float:
+        special = max(_best(ev.best_per_statement[vectors.by_field_level[(k, "specialiseret")]]) for k in keys)
+        basic = max(_best(ev.best_per_statement[vectors.by_field_level[(k, "grundlaeggende")]]) for k in keys)
+        return special - basic
+
+    type_onehot = [float(course_type == t) for t in COURSE_TYPES_FOR_LEVEL]
+    return np.array([
+        *type_onehot, np.log1p(counts["specialiseret"]), np.log1p(counts["grundlaeggende"]),
+        margin([field_key]), margin(vectors.field_keys),
+    ])
+
+
+def gate_features(ev: CourseEvidence, counts: dict[str, int]) -> np.ndarray:
+    return np.concatenate([[np.log1p(counts["domain"])], ev.course_vector])
+
+
+# ---------------------------------------------------------------- the tagger
+
+
+@dataclass
+class Evidence:
+    """Why a field was assigned: a framework statement and the course passage that matched it."""
+
+    statement_id: str
+    statement: str
+    level: str | None
+    similarity: float
+    passage: str
+
+
+@dataclass
+class TagResult:
+    id: str
+    fields: dict[str, float]
+    assigned_fields: list[str]
+    level: str | None
+    course_type: str | None
+    basic_competences: list[str]
+    profiles: list[str]
+    dimensions: dict[str, float]
+    why: dict[str, list[Evidence]]
+    model: str
+    level_confidence: float | None = None
+    domain_score: float | None = None
+    course_vector: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def primary_field(self) -> str | None:
+        return self.assigned_fields[0] if self.assigned_fields else None
+
+    def to_json(self) -> dict[str, Any]:
+        """The file-mode output line of `fagmatch tag`."""
+        return {
+            "id": self.id,
+            "fields": {k: round(v, 4) for k, v in self.fields.items()},
+            "assigned_fields": self.assigned_fields,
+            "primary_field": self.primary_field,
+            "level": self.level,
+            "domain_score": None if self.domain_score is None else round(self.domain_score, 4),
+            "course_type": self.course_type,
+            "basic_competences": self.basic_competences,
+            "profiles": self.profiles,
+            "dimensions": {k: round(v, 3) for k, v in self.dimensions.items()},
+            "why": {
+                key: [
+                    {"statement_id": e.statement_id, "statement": e.statement, "level": e.level,
+                     "similarity": round(e.similarity, 4), "passage": e.passage}
+                    for e in evidence
+                ]
+                for key, evidence in self.why.items()
+            },
+            "model": self.model,
+        }
+
+
+class Tagger:
+    """Fields and level for courses; `fit` on labelled courses, then `predict` / `tag`."""
+
+    name = "tagger"
+
+    def __init__(self, taxonomy: Taxonomy, embedder: Any, cues: TaggingCues | None = None) -> None:
+        from matcher.vector_cache import CachedEmbedder
+
+        self.taxonomy = taxonomy
+        self.embedder = embedder
+        self.cues = cues or TaggingCues.load()
+        # The framework and the training courses are the same texts run after run: cache their vectors.
+        self.fixed_text_embedder = CachedEmbedder(embedder)
+        self.vectors = FrameworkVectors(taxonomy, self.fixed_text_embedder)
+        self.gate_model_: Any = None
+        self.field_models_: list[Any] = []
+        self.level_model_: Any = None
+        self._training_digest = ""
+
+    @property
+    def model_version(self) -> str:
+        """Tags are versioned by the embedding model, this method, the taxonomy, cues and training set."""
+        digest = hashlib.sha256(
+            "\n".join(s.id + s.text for s in self.vectors.statements).encode()
+            + self.cues.model_dump_json().encode()
+            + self._training_digest.encode()
+        ).hexdigest()[:10]
+        return f"{self.embedder.model_version}+{TAGGER_VERSION}.{digest}"
+
+    def fit(self, labelled: Sequence[LabelledCourse]) -> Tagger:
+        keys = self.vectors.field_keys
+        evidence = gather_evidence(self.vectors, labelled, self.fixed_text_embedder)
+        counts = [self.cues.count(f"{item.title}. {item.text}") for item in labelled]
+        in_domain = np.array([bool(item.fields) for item in labelled])
+        if in_domain.all() or not in_domain.any():
+            raise ValueError("the labelled courses must include both in-domain and off-domain courses")
+        self.gate_model_ = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced").fit(
+            np.vstack([gate_features(ev, c) for ev, c in zip(evidence, counts)]), in_domain
+        )
+        # Fields learn from in-domain courses and from the framework's own statements.
+        statements = self.vectors.statements
+        statement_vectors = self.fixed_text_embedder.embed_passages([s.text for s in statements])
+        X = np.vstack([np.array([ev.course_vector for ev, inside in zip(evidence, in_domain) if inside]), statement_vectors])
+        Y = np.array(
+            [[k in item.fields for k in keys] for item in labelled if item.fields]
+            + [[k == s.field for k in keys] for s in statements],
+            dtype=int,
+        )
+        self.field_models_ = [LogisticRegression(C=30.0, max_iter=5000).fit(X, Y[:, j]) for j in range(len(keys))]
+        rows = [
+            (level_features(self.vectors, ev, item.fields[0], item.course_type or infer_course_type(item.text), c), item.level)
+            for item, ev, c in zip(labelled, evidence, counts)
+            if item.fields and item.level
+        ]
+        self.level_model_ = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=2000)).fit(
+            np.vstack([r for r, _ in rows]), [level == "specialiseret" for _, level in rows]
+        )
+        self._training_digest = hashlib.sha256(
+            "".join(f"{i.id}{i.title}{i.text}{i.course_type}{i.fields}{i.level}" for i in labelled).encode()
+        ).hexdigest()
+        return self
+
+    def predict(self, items: Sequence[TextItem]) -> list[Prediction]:
+        return [Prediction(r.assigned_fields, r.level) for r in self.tag(items)]
+
+    def tag(self, items: Sequence[TextItem]) -> list[TagResult]:
+        """Tag courses (fit first)."""
+        if self.gate_model_ is None:
+            raise RuntimeError("the tagger is not fitted: call fit() or Tagger.default()")
+        evidence = gather_evidence(self.vectors, items, self.embedder)
+        return [self._tag_one(item, ev) for item, ev in zip(items, evidence)]
+
+    def _tag_one(self, item: TextItem, ev: CourseEvidence) -> TagResult:
+        keys = self.vectors.field_keys
+        text = f"{item.title}. {item.text}"
+        counts = self.cues.count(text)
+        p_domain = float(self.gate_model_.predict_proba([gate_features(ev, counts)])[0, 1])
+        p_fields = np.array([m.predict_proba([ev.course_vector])[0, 1] for m in self.field_models_])
+        assigned: list[str] = []
+        if p_domain >= 0.5:
+            order = np.argsort(-p_fields)
+            top = p_fields[order[0]]
+            assigned = [keys[order[0]]] + [
+                keys[i] for i in order[1:MAX_FIELDS]
+                if p_fields[i] >= max(SECOND_FIELD_FLOOR, SECOND_FIELD_RATIO * top)
+            ]
+        course_type = item.course_type or infer_course_type(text, getattr(item, "url", None))
+        level, confidence = None, None
+        if assigned:
+            features = level_features(self.vectors, ev, assigned[0], course_type, counts)
+            p_special = float(self.level_model_.predict_proba([features])[0, 1])
+            level = "specialiseret" if p_special >= 0.5 else "grundlaeggende"
+            confidence = max(p_special, 1 - p_special)
+        return TagResult(
+            id=item.id,
+            # a field score is the chance the course builds it: in the domain, and that field
+            fields={k: float(p_domain * p) for k, p in zip(keys, p_fields)},
+            assigned_fields=assigned,
+            level=level,
+            level_confidence=confidence,
+            course_type=course_type,
+            basic_competences=self._basic_competences(ev, assigned),
+            profiles=self._profiles(ev, assigned),
+            dimensions=self._dimensions(ev) if assigned else {},
+            why={k: self._why(ev, k) for k in assigned},
+            model=self.model_version,
+            domain_score=p_domain,
+            course_vector=ev.course_vector,
+        )
+
+    def _why(self, ev: CourseEvidence, field_key: str, n: int = 3) -> list[Evidence]:
+        idx = [i for i in self.vectors.by_field[field_key] if self.vectors.statements[i].kind in ("competence", "survey")]
+        best = sorted(idx, key=lambda i: -ev.best_per_statement[i])[:n]
+        return [
+            Evidence(
+                self.vectors.statements[i].id, self.vectors.statements[i].text, self.vectors.statements[i].level,
+                float(ev.best_per_statement[i]), ev.passages[int(ev.best_passage[i])],
+            )
+            for i in best
+        ]
+
+    def _basic_competences(self, ev: CourseEvidence, assigned: list[str], n: int = 3) -> list[str]:
+        linked = {bc.id for key in assigned for bc in self.taxonomy.basic_competences_for_field(key)}
+        sims = self.vectors.basic_vectors @ ev.course_vector
+        ranked = [self.vectors.basic[i][0] for i in np.argsort(-sims) if self.vectors.basic[i][0] in linked]
+        return ranked[:n]
+
+    def _profiles(self, ev: CourseEvidence, assigned: list[str], n: int = 2) -> list[str]:
+        linked = {p.key for key in assigned for p in self.taxonomy.profiles_for_field(key)}
+        sims = self.vectors.profile_vectors @ ev.course_vector
+        scored = [(float(sims[s].max()), key) for (key, _), s in zip(self.vectors.profiles, self.vectors.profile_slices)]
+        return [key for _, key in sorted(scored, reverse=True) if key in linked][:n]
+
+    def _dimensions(self, ev: CourseEvidence) -> dict[str, float]:
+        sims = self.vectors.dimension_vectors @ ev.course_vector
+        weights = np.exp((sims - sims.max()) / 0.02)
+        weights /= weights.sum()
+        return {key: float(w) for (key, _), w in zip(self.vectors.dimensions, weights)}
+
+    @classmethod
+    def default(cls, taxonomy: Taxonomy, embedder: Any, training_set: Path = TRAINING_SET) -> Tagger:
+        """The tagger fitted on the labelled courses that ship with fagmatch."""
+        from matcher.evaluation import load_labels
+
+        return cls(taxonomy, embedder).fit(load_labels(training_set, taxonomy.field_keys))
+
+
+def infer_course_type(text: str, url: str | None = None) -> str | None:
+    """Course type from the page's wording and URL, when the source did not say."""
+    from crawler.parsers import parse_course_type
+
+    return parse_course_type(text, url)

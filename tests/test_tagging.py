@@ -1,0 +1,124 @@
+"""Tagging as users meet it: file mode, incremental catalogue tagging, and `fagmatch evaluate`.
+
+These need the embedding model; it is built into the cache on first use (about 20 s)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from matcher.store import open_catalogue
+from matcher.tagging import passages
+from tests.conftest import SAMPLE_FEED, write_jsonl
+
+pytestmark = pytest.mark.slow
+
+LAW = {
+    "id": "law",
+    "title": "Sygedagpengeloven og jobafklaring for erfarne sagsbehandlere",
+    "text": (
+        "Kurset giver indgående viden om sygedagpengeloven, revurdering, forlængelse og overgang til "
+        "jobafklaringsforløb. Du lærer at kvalitetssikre afgørelser med fokus på hjemmelsgrundlag og retlig "
+        "argumentation, og at rådgive kolleger i komplekse sager på tværs af beskæftigelses- og sundhedsområdet."
+    ),
+    "course_type": "kursus",
+}
+NURSING = {
+    "id": "nursing",
+    "title": "Sårpleje og behandling af tryksår",
+    "text": (
+        "Kurset for sygeplejersker og social- og sundhedsassistenter giver viden om sårheling, "
+        "forebyggelse af tryksår, valg af forbindinger og dokumentation i den kommunale hjemmepleje."
+    ),
+}
+DIGITAL = {
+    "id": "ai",
+    "title": "Kunstig intelligens og sprogmodeller i sagsbehandlingen",
+    "description": (
+        "Hvordan kan jobcentret bruge sprogmodeller og AI-værktøjer i sagsbehandlingen? Vi ser på "
+        "muligheder og begrænsninger, datasikkerhed, GDPR og etik, og du prøver værktøjerne i praksis."
+    ),
+}
+
+
+def test_passages_keep_the_whole_of_a_long_text() -> None:
+    text = " ".join(f"Sætning nummer {i} handler om sygedagpenge og jobafklaring." for i in range(200))
+    parts = passages("Titel", text)
+    assert parts[0] == "Titel"
+    assert "nummer 199" in parts[-1]
+    assert all(len(p.split()) <= 70 for p in parts[1:])
+
+
+def test_file_mode_tags_fields_level_and_explains(run_cli, tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [LAW, NURSING, DIGITAL])
+    out = tmp_path / "out.jsonl"
+    result = run_cli("tag", "--input", str(source), "--output", str(out))
+    assert result.exit_code == 0, result.output
+    lines = {line["id"]: line for line in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert set(lines) == {"law", "nursing", "ai"}
+    law = lines["law"]
+    assert set(law) >= {"id", "fields", "assigned_fields", "primary_field", "level", "course_type",
+                        "basic_competences", "profiles", "dimensions", "model"}
+    assert set(law["fields"]) == {"arbejdsmarked_uddannelse", "lov_myndighed", "it_digital", "borgernaere_metoder",
+                                  "virksomhedsvendte_metoder", "netvaerk_facilitering"}
+    assert all(0.0 <= score <= 1.0 for score in law["fields"].values())
+    assert law["primary_field"] == "lov_myndighed"
+    assert law["level"] == "specialiseret"
+    assert law["why"]["lov_myndighed"][0]["statement_id"].startswith("lov_myndighed.")
+    assert any(bc.startswith("3.") for bc in law["basic_competences"])  # Juridisk kompetence
+    assert lines["nursing"]["assigned_fields"] == [] and lines["nursing"]["level"] is None
+    assert lines["ai"]["primary_field"] == "it_digital"
+    assert "multilingual-e5-small" in law["model"]
+
+
+def test_file_mode_rejects_bad_input_with_the_line(run_cli, tmp_path: Path) -> None:
+    bad = write_jsonl(tmp_path / "bad.jsonl", [LAW, {"title": "uden id", "text": "tekst"}])
+    result = run_cli("tag", "--input", str(bad))
+    assert result.exit_code == 1
+    assert "bad.jsonl:2: id: a non-empty string is required" in result.stderr
+    assert run_cli("tag", "--output", str(tmp_path / "x.jsonl")).exit_code == 2
+
+
+def test_catalogue_tagging_is_incremental_and_recorded(run_cli, db: Path, tmp_path: Path) -> None:
+    run_cli("ingest", str(SAMPLE_FEED))
+    first = run_cli("tag")
+    assert first.exit_code == 0, first.output
+    with open_catalogue(db) as catalogue:
+        total = catalogue.summary()["active"]
+        tags_before = catalogue.con.execute("SELECT course_id, result FROM course_tagging ORDER BY course_id").fetchall()
+        embeddings = catalogue.con.execute("SELECT count(*), min(len(vector)) FROM embedding").fetchone()
+    assert f"tagged {total}, already up to date 0" in first.stdout
+    assert len(tags_before) == total and embeddings == (total, 384)
+
+    again = run_cli("tag")
+    assert f"tagged 0, already up to date {total}" in again.stdout
+    with open_catalogue(db) as catalogue:
+        assert catalogue.con.execute("SELECT course_id, result FROM course_tagging ORDER BY course_id").fetchall() == tags_before
+        assert catalogue.runs(1)[0]["kind"] == "tag"
+
+    records = [json.loads(line) for line in SAMPLE_FEED.read_text(encoding="utf-8").splitlines()]
+    records[0]["description"] += " Kurset er opdateret med de nyeste regler."
+    run_cli("ingest", str(write_jsonl(tmp_path / "changed.jsonl", records[:1])))
+    assert "tagged 1, already up to date" in run_cli("tag").stdout
+    assert f"tagged {total}" in run_cli("tag", "--force").stdout
+
+
+def test_evaluate_prints_the_tagger_beside_both_baselines(run_cli, tmp_path: Path) -> None:
+    labels = write_jsonl(
+        tmp_path / "labels.jsonl",
+        [
+            {**LAW, "fields": ["lov_myndighed"], "level": "specialiseret"},
+            {**NURSING, "fields": [], "level": None},
+            {"id": "ai", "title": DIGITAL["title"], "text": DIGITAL["description"], "fields": ["it_digital"],
+             "level": "grundlaeggende"},
+        ],
+    )
+    result = run_cli("evaluate", "--labels", str(labels))
+    assert result.exit_code == 0, result.output
+    for label in ("tagger", "tfidf", "bm25", "macro-F1", "level accuracy", "off-domain precision", "lov_myndighed F"):
+        assert label in result.stdout
+    broken = write_jsonl(tmp_path / "broken.jsonl", [{**LAW, "fields": ["jura"], "level": "specialiseret"}])
+    result = run_cli("evaluate", "--labels", str(broken))
+    assert result.exit_code == 1 and "broken.jsonl:1: unknown field key(s) jura" in result.stderr
