@@ -324,8 +324,11 @@ def demo(obj: Context) -> None:
 
 
 def _register_commands() -> None:
+    from crawler.commands import crawl_cmd, sources_cmd
     from service.gaps_command import gaps
 
+    main.add_command(crawl_cmd, "crawl")
+    main.add_command(sources_cmd, "sources")
     main.add_command(gaps)
 
 

@@ -1,0 +1,103 @@
+"""Click commands `crawl` and `sources`; `service/cli.py` adds them to the `fagmatch` group.
+
+Thin: they parse options, call `crawler.runner`, and print. Exit code 1 with one `error: …` line
+when the crawl cannot run or a source could not be crawled."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crawler.registry import RegistryError
+from crawler.runner import CrawlError, crawl, list_sources
+from matcher.store import CatalogueError
+
+_REGISTRY_OPTION = click.option(
+    "--registry", type=click.Path(dir_okay=False, path_type=Path), envvar="FAGMATCH_SOURCES", default=None,
+    help="A source registry file (YAML); env FAGMATCH_SOURCES. Default: the bundled crawler/sources.yaml.",
+)  # fmt: skip
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@click.command("crawl")
+@click.option("--url", help="Crawl this site ad hoc with the generic spider (stays on the URL's host).")
+@click.option("--source", "sources", multiple=True, help="A registered source to crawl (repeatable). Default: all enabled.")
+@click.option("--resume/--fresh", default=True, show_default=True,
+              help="Continue an interrupted crawl (keeping what it found), or start over.")
+@click.option("--http-cache", is_flag=True, help="Use Scrapy's HTTP cache (development; conditional re-fetch).")
+@click.option("--set", "-s", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable; JSON values allowed).")
+@_REGISTRY_OPTION
+@click.pass_obj
+def crawl_cmd(obj: Any, url: str | None, sources: tuple[str, ...], resume: bool, http_cache: bool,
+              overrides: tuple[str, ...], registry: Path | None) -> None:  # fmt: skip
+    """Crawl course pages into the catalogue: an ad-hoc --url, or registered sources.
+
+    Each source is stored as one run when its crawl finishes; its courses that have disappeared are
+    marked withdrawn only after a complete crawl without failed requests."""
+    if url and sources:
+        raise click.UsageError("give --url or --source, not both")
+    try:
+        report = crawl(
+            obj.db, url=url, sources=list(sources) or None, registry=registry, resume=resume,
+            http_cache=http_cache, settings=_parse_overrides(overrides), progress=lambda line: click.echo(f"  {line}", err=True),
+        )  # fmt: skip
+    except (CrawlError, RegistryError, CatalogueError) as exc:
+        _fail(str(exc))
+        return
+    for line in report.summary_lines():
+        click.echo(line)
+    bad = [result for result in report.sources if result.status != "published" or result.pages == 0]
+    if bad:
+        first = bad[0]
+        reason = first.message or (first.errors[0]["message"] if first.errors else "no page could be fetched")
+        if first.status == "interrupted":
+            reason = "interrupted; run the same command again to resume"
+        _fail(f"{first.source}: {reason} (log: {report.log_file})")
+
+
+def _parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    for override in overrides:
+        name, sep, value = override.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{override!r}: expected NAME=VALUE", param_hint="--set")
+        try:
+            settings[name.strip()] = json.loads(value)
+        except ValueError:
+            settings[name.strip()] = value
+    return settings
+
+
+@click.command("sources")
+@_REGISTRY_OPTION
+@click.pass_obj
+def sources_cmd(obj: Any, registry: Path | None) -> None:
+    """List the crawl sources with their last crawl's health."""
+    try:
+        rows = list_sources(obj.db, registry)
+    except (RegistryError, CatalogueError) as exc:
+        _fail(str(exc))
+        return
+    for row in rows:
+        run = row.last_run
+        if run is None:
+            health = "never crawled"
+        else:
+            c = run["counts"]
+            complete = "complete" if c.get("complete") else "incomplete"
+            health = (
+                f"last crawl #{run['id']} {run['started_at']:%Y-%m-%d %H:%M} {run['status']}, {complete}: "
+                f"{c.get('pages', 0)} pages, {c.get('courses', 0)} courses, new {c.get('new', 0)}, "
+                f"changed {c.get('changed', 0)}, withdrawn {c.get('withdrawn', 0)}, failed {c.get('failed', 0)}"
+            )
+        click.echo(f"{row.source:<20} {row.kind:<20} {health}")
+        click.echo(f"{'':<20} status: {row.status}")

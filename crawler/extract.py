@@ -1,0 +1,699 @@
+"""Course extraction from one HTML page: pure (HTML string + URL in, course dict or None out).
+
+Layered, each layer filling only what the one before left empty:
+1. schema.org structured data: JSON-LD, then microdata (Course, CourseInstance,
+   EducationalOccupationalProgram, Event, Offer), then OpenGraph;
+2. the page's main content without navigation, header, footer and cookie banners: labelled facts
+   in `dl`, tables and "Label: value" text, read with the Danish parsers in `crawler.parsers`;
+3. source hints (registry), for what the page does not say.
+
+A page that is not a course (news, about, contact, privacy, listings) gives None: the decision
+weighs structured types, the facts found, course-type words and negative URL/title cues."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from crawler.parsers import (
+    GOAL_SECTION_HEADINGS,
+    clean_text,
+    eqf_for_course_type,
+    normalise_label,
+    parse_course_type,
+    parse_date,
+    parse_dates,
+    parse_duration_days,
+    parse_ects,
+    parse_form,
+    parse_labelled_facts,
+    parse_learning_goals,
+    parse_price,
+)
+from matcher.course import canonical_url
+
+COURSE_NODE_TYPES = frozenset(
+    {"Course", "CourseInstance", "EducationalOccupationalProgram", "WorkBasedProgram", "Event", "EducationEvent"}
+)
+# Structured types that say "this page is something else".
+NON_COURSE_TYPES = frozenset(
+    {"NewsArticle", "Article", "BlogPosting", "Report", "AboutPage", "ContactPage", "FAQPage", "SearchResultsPage",
+     "ItemList", "CollectionPage", "JobPosting", "Person"}
+)  # fmt: skip
+# Whole URL path segments of pages that are never courses.
+NEGATIVE_PATH_WORDS = frozenset(
+    {"nyheder", "nyhed", "news", "artikel", "artikler", "blog", "presse", "presserum", "om-os", "about", "about-us",
+     "kontakt", "contact", "kontakt-os", "privatlivspolitik", "privatliv", "privacy", "privacy-policy", "cookies",
+     "cookie", "cookiepolitik", "persondatapolitik", "persondata", "job", "jobs", "ledige-stillinger", "karriere",
+     "soeg", "sog", "search", "login", "log-ind", "tilgaengelighed", "tilgaengelighedserklaering", "sitemap",
+     "events-arkiv", "arrangementer-arkiv", "medarbejdere", "personale"}
+)  # fmt: skip
+_NEGATIVE_TITLE_RE = re.compile(
+    r"^(?:nyheder|nyhed|kontakt(?: os)?|om os|privatlivs?politik|cookie\w*|persondata\w*|ledige stillinger|job"
+    r"|presse\w*|søg|search|about us|contact(?: us)?|privacy policy|side ikke fundet|page not found|404)\b",
+    re.IGNORECASE,
+)
+# Facts that a course page states and other pages do not.
+_COURSE_FACT_KEYS = ("price", "ects", "start", "deadline", "duration")
+# Class/id words of page furniture, at the start of a class token ("cookie-banner", "c-breadcrumb").
+_BOILERPLATE_RE = re.compile(
+    r"(?:^|[\s_-])(?:cookie|consent|gdpr|breadcrumb|skip-?link|newsletter|nyhedsbrev|share|social|site-?header"
+    r"|site-?footer|mega-?menu|navbar|offcanvas)",
+    re.IGNORECASE,
+)
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "section", "article", "main", "aside", "ul", "ol", "li", "dl", "dt", "dd", "table", "tr", "thead",
+     "tbody", "tfoot", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "figure", "figcaption", "details",
+     "summary", "header", "footer", "form", "fieldset", "address", "hr", "caption"}
+)  # fmt: skip
+# Not "form": ASP.NET sites wrap the whole page in one.
+_DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "nav", "button", "select", "object")
+_TITLE_SPLIT_RE = re.compile(r"\s+[|–—·•]\s+|\s+-\s+")
+_LABEL_LINE_RE = re.compile(r"^(?:- )?([^:\n]{2,40}):")
+_ISO_DURATION_DAYS_RE = re.compile(r"^P(?:(\d+(?:\.\d+)?)D)$", re.IGNORECASE)
+_LANGUAGES = {"da": "da", "dansk": "da", "danish": "da", "en": "en", "engelsk": "en", "english": "en"}
+MAX_TEXT = {"title": 500, "location": 300, "target_group": 1500, "admission": 1500, "description": 4000}
+
+
+# ---------------------------------------------------------------------------------------------
+# Structured data: JSON-LD, microdata, OpenGraph
+# ---------------------------------------------------------------------------------------------
+
+
+def _types(node: Mapping[str, Any]) -> set[str]:
+    raw = node.get("@type") or node.get("type") or []
+    values = raw if isinstance(raw, list) else [raw]
+    return {re.split(r"[/:#]", str(value))[-1] for value in values if value}
+
+
+def _walk_nodes(data: Any) -> Iterator[dict[str, Any]]:
+    """Top-level nodes, @graph members and main entities of a JSON-LD document."""
+    if isinstance(data, list):
+        for element in data:
+            yield from _walk_nodes(element)
+    elif isinstance(data, dict):
+        if "@graph" in data:
+            yield from _walk_nodes(data["@graph"])
+        if "@type" in data:
+            yield data
+            for key in ("mainEntity", "itemOffered"):
+                if isinstance(data.get(key), (dict, list)):
+                    yield from _walk_nodes(data[key])
+
+
+def jsonld_nodes(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
+    """Every JSON-LD node on the page; a broken script is skipped, not fatal."""
+    nodes: list[dict[str, Any]] = []
+    for script in tree.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):
+        text = (script.text or "").strip()
+        text = re.sub(r"^\s*(?:<!--|<!\[CDATA\[)|(?:-->|\]\]>)\s*$", "", text)
+        try:
+            data = json.loads(text, strict=False)
+        except ValueError:
+            try:  # trailing commas are the commonest hand-written JSON-LD error
+                data = json.loads(re.sub(r",\s*([}\]])", r"\1", text), strict=False)
+            except ValueError:
+                continue
+        nodes.extend(_walk_nodes(data))
+    return nodes
+
+
+def _microdata_value(element: lxml.html.HtmlElement) -> str:
+    tag = element.tag.lower() if isinstance(element.tag, str) else ""
+    for attribute in ("content", "datetime", "value"):
+        if element.get(attribute) is not None:
+            return element.get(attribute, "")
+    if tag in ("a", "link", "area") and element.get("href"):
+        return element.get("href", "")
+    if tag in ("img", "audio", "video", "source") and element.get("src"):
+        return element.get("src", "")
+    return clean_text(element.text_content())
+
+
+def _microdata_item(element: lxml.html.HtmlElement) -> dict[str, Any]:
+    item: dict[str, Any] = {"@type": (element.get("itemtype") or "").split()}
+    for prop in element.xpath(".//*[@itemprop]"):
+        owner = prop.xpath("ancestor::*[@itemscope][1]")
+        if not owner or owner[0] is not element:
+            continue  # belongs to a nested item
+        value = _microdata_item(prop) if prop.get("itemscope") is not None else _microdata_value(prop)
+        for name in (prop.get("itemprop") or "").split():
+            item.setdefault(name, []).append(value)
+    return {key: value[0] if isinstance(value, list) and len(value) == 1 and key != "@type" else value
+            for key, value in item.items()}  # fmt: skip
+
+
+def microdata_nodes(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
+    """Top-level microdata items as JSON-LD-like dicts (nested items nested)."""
+    return [_microdata_item(element) for element in tree.xpath("//*[@itemscope][not(ancestor::*[@itemscope])]")]
+
+
+def opengraph(tree: lxml.html.HtmlElement) -> dict[str, str]:
+    """og:* properties, plus the plain meta description as 'description'."""
+    meta: dict[str, str] = {}
+    for element in tree.xpath("//meta[@property or @name][@content]"):
+        key = (element.get("property") or element.get("name") or "").strip().lower()
+        if key.startswith("og:") and key[3:] not in meta:
+            meta[key[3:]] = clean_text(element.get("content", ""))
+        elif key == "description" and "meta_description" not in meta:
+            meta["meta_description"] = clean_text(element.get("content", ""))
+    return meta
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _text(value: Any) -> str | None:
+    """A readable string from a JSON-LD value: a string, a number, or a node's name/description."""
+    for element in _list(value):
+        if isinstance(element, (str, int, float)) and not isinstance(element, bool):
+            text = clean_text(str(element))
+            if text:
+                return _strip_tags(text)
+        elif isinstance(element, dict):
+            for key in ("name", "value", "description", "text", "targetName", "addressLocality"):
+                if (text := _text(element.get(key))) is not None:
+                    return text
+    return None
+
+
+def _strip_tags(text: str) -> str:
+    if "<" not in text:
+        return text
+    try:
+        return clean_text(lxml.html.fromstring(text).text_content())
+    except (etree.ParserError, ValueError):
+        return text
+
+
+def _date(value: Any) -> dt.date | None:
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return parse_date(text)
+
+
+def _number(value: Any, parser: Any) -> float | None:
+    for element in _list(value):
+        if isinstance(element, (int, float)) and not isinstance(element, bool):
+            return float(element)
+        if isinstance(element, dict):
+            unit = str(element.get("unitText") or element.get("unitCode") or "")
+            if unit and "ects" not in unit.lower():
+                continue
+            found = _number(element.get("value"), parser)
+            if found is not None:
+                return found
+        elif isinstance(element, str):
+            found = parser(element)
+            if found is None and re.fullmatch(r"\s*\d+(?:[.,]\d+)?\s*", element):
+                found = float(element.replace(",", "."))
+            if found is not None:
+                return found
+    return None
+
+
+def _offers_price(node: Mapping[str, Any]) -> float | None:
+    for offer in _list(node.get("offers")):
+        if not isinstance(offer, dict):
+            continue
+        currency = str(offer.get("priceCurrency") or "DKK").upper()
+        if currency not in ("DKK", "KR", "KR."):
+            continue
+        for candidate in (offer.get("price"), *[spec.get("price") for spec in _list(offer.get("priceSpecification"))
+                                                if isinstance(spec, dict)]):  # fmt: skip
+            price = _number(candidate, parse_price)
+            if price is not None:
+                return price
+    return None
+
+
+_MODE_FORMS = {
+    "online": "online", "onlineeventattendancemode": "online", "distance": "online", "remote": "online",
+    "onsite": "fysisk", "on-site": "fysisk", "offlineeventattendancemode": "fysisk", "in person": "fysisk",
+    "blended": "blended", "hybrid": "blended", "mixedeventattendancemode": "blended",
+}  # fmt: skip
+
+
+def _mode_form(values: Iterable[Any]) -> str | None:
+    forms = set()
+    for value in values:
+        text = _text(value)
+        if not text:
+            continue
+        key = re.split(r"[/:#]", text)[-1].strip().lower()
+        form = _MODE_FORMS.get(key) or parse_form(text)
+        if form:
+            forms.add(form)
+    if len(forms) > 1:
+        return "rekvirerbar" if "rekvirerbar" in forms else "blended"
+    return next(iter(forms), None)
+
+
+def _location(value: Any) -> str | None:
+    for element in _list(value):
+        if isinstance(element, dict):
+            if "VirtualLocation" in _types(element):
+                return "Online"
+            address = element.get("address")
+            locality = address.get("addressLocality") if isinstance(address, dict) else None
+            text = _text(element.get("name")) or _text(locality) or _text(address)
+            if text:
+                return text
+        elif (text := _text(element)) is not None:
+            return text
+    return None
+
+
+@dataclass
+class _Structured:
+    """What schema.org data (JSON-LD or microdata) says about the page's course."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    type_text: str = ""
+    is_course: bool = False
+    is_listing: bool = False
+    non_course: bool = False
+
+
+def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
+    result = _Structured()
+    courses = [node for node in nodes if _types(node) & COURSE_NODE_TYPES]
+    offers = [node for node in nodes if "Offer" in _types(node) and isinstance(node.get("itemOffered"), dict)]
+    result.non_course = any(_types(node) & NON_COURSE_TYPES for node in nodes)
+    result.is_listing = any("ItemList" in _types(node) for node in nodes)
+    names = {(_text(node.get("name")) or "").lower() for node in courses if "CourseInstance" not in _types(node)}
+    if len(names - {""}) > 1:
+        result.is_listing = True  # several different courses described: a listing
+    if not courses:
+        return result
+    result.is_course = True
+    main = next((node for node in courses if "CourseInstance" not in _types(node)), courses[0])
+    instances = [main, *[i for i in _list(main.get("hasCourseInstance")) if isinstance(i, dict)],
+                 *[node for node in courses if node is not main and "CourseInstance" in _types(node)]]  # fmt: skip
+    values: dict[str, Any] = {
+        "title": _text(main.get("name")),
+        "description": _text(main.get("description")),
+        "provider": _text(main.get("provider")) or _text(main.get("organizer")),
+        "ects": _number(main.get("numberOfCredits"), parse_ects),
+        "admission": _text(main.get("coursePrerequisites")) or _text(main.get("programPrerequisites")),
+        "target_group": _text((main.get("audience") or {}).get("audienceType") if isinstance(main.get("audience"), dict)
+                              else main.get("audience")),  # fmt: skip
+        "language": _text(main.get("inLanguage")),
+        "application_deadline": _date(main.get("applicationDeadline")),
+    }
+    starts: set[dt.date] = set()
+    for instance in instances:
+        for key in ("startDate",):
+            for value in _list(instance.get(key)):
+                if (date := _date(value)) is not None:
+                    starts.add(date)
+        for schedule in _list(instance.get("courseSchedule")):
+            if isinstance(schedule, dict) and (date := _date(schedule.get("startDate"))) is not None:
+                starts.add(date)
+    values["start_dates"] = sorted(starts)
+    values["price_dkk"] = next(
+        (price for node in [*instances, *offers] if (price := _offers_price(node)) is not None), None
+    )
+    values["form"] = _mode_form(
+        value for instance in instances
+        for key in ("courseMode", "eventAttendanceMode", "educationalProgramMode") for value in _list(instance.get(key))
+    )  # fmt: skip
+    values["location"] = next((loc for instance in instances if (loc := _location(instance.get("location")))), None)
+    values["duration_days"] = next(
+        (float(m[1]) for instance in instances for key in ("timeToComplete", "courseWorkload", "duration")
+         if (text := _text(instance.get(key))) and (m := _ISO_DURATION_DAYS_RE.match(text))),
+        None,
+    )  # fmt: skip
+    result.type_text = " ".join(
+        text for key in ("educationalCredentialAwarded", "occupationalCredentialAwarded", "educationalLevel")
+        if (text := _text(main.get(key)))
+    )  # fmt: skip
+    eqf = re.search(r"\bEQF\D{0,12}([1-8])\b", json.dumps(main.get("educationalLevel") or "", ensure_ascii=False))
+    values["eqf_level"] = int(eqf[1]) if eqf else None
+    result.fields = {key: value for key, value in values.items() if value not in (None, "", [])}
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Main content
+# ---------------------------------------------------------------------------------------------
+
+
+def _parse_html(html: str) -> lxml.html.HtmlElement | None:
+    html = re.sub(r"^\s*<\?xml[^>]*>", "", html)  # lxml refuses str input with an encoding declaration
+    if not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _strip_boilerplate(tree: lxml.html.HtmlElement) -> None:
+    """Drop navigation, page header/footer, cookie banners and scripts, in place."""
+    for element in tree.xpath("|".join(f"//{tag}" for tag in _DROP_TAGS)):
+        element.drop_tree()
+    for element in tree.xpath('//*[@role="navigation" or @role="banner" or @role="contentinfo" or @role="search"'
+                              ' or @aria-hidden="true" or @hidden]'):  # fmt: skip
+        element.drop_tree()
+    # A header or footer inside the article belongs to it (its h1, its facts); the page's own do not.
+    for element in tree.xpath("//header[not(ancestor::main or ancestor::article)]"
+                              " | //footer[not(ancestor::main or ancestor::article)]"):  # fmt: skip
+        element.drop_tree()
+    for element in tree.xpath("//*[@id or @class]"):
+        marker = f"{element.get('id', '')} {element.get('class', '')}"
+        if _BOILERPLATE_RE.search(marker) and element.tag not in ("body", "html", "main", "article"):
+            element.drop_tree()
+
+
+def _main_element(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    for xpath in ("//main", '//*[@role="main"]', "//article", '//*[@id="content" or @id="main" or @id="main-content"]',
+                  '//*[contains(concat(" ", normalize-space(@class), " "), " content ")]'):  # fmt: skip
+        found = tree.xpath(xpath)
+        if found:
+            return max(found, key=lambda element: len(element.text_content()))
+    body = tree.find("body")
+    return body if body is not None else tree
+
+
+def block_text(element: etree._Element) -> str:
+    """Text with one line per block element; list items start with '- ', table cells are ' | '-separated."""
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        if tag:
+            if tag == "br":
+                parts.append("\n")
+            elif tag in _BLOCK_TAGS:
+                parts.append("\n")
+            if tag == "li":
+                parts.append("- ")
+            elif tag in ("td", "th"):
+                parts.append(" | ")
+            if node.text:
+                parts.append(node.text)
+            for child in node:
+                walk(child)
+            if tag in _BLOCK_TAGS:
+                parts.append("\n")
+        if node.tail and node is not element:
+            parts.append(node.tail)
+
+    walk(element)
+    return clean_text("".join(parts), keep_newlines=True)
+
+
+def _cell_text(element: etree._Element) -> str:
+    return clean_text(block_text(element).replace("\n", " ")).strip(" |")
+
+
+@dataclass
+class _Facts:
+    values: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, label: str, value: str, *, repeat: bool = False) -> None:
+        key = normalise_label(label)
+        value = clean_text(value).strip(" |:")
+        if not key or not value:
+            return
+        if key not in self.values:
+            self.values[key] = [value]
+        elif repeat and value not in self.values[key]:
+            self.values[key].append(value)
+
+    def first(self, key: str) -> str | None:
+        return self.values[key][0] if key in self.values else None
+
+    def joined(self, key: str) -> str | None:
+        return " ; ".join(self.values[key]) if key in self.values else None
+
+
+def _structured_facts(container: etree._Element, facts: _Facts) -> None:
+    """Facts from definition lists and tables (row-wise, or a schedule with labels in the header row)."""
+    for dl in container.iter("dl"):
+        label = None
+        for child in dl.iter("dt", "dd"):
+            if child.tag == "dt":
+                label = _cell_text(child)
+            elif label:
+                facts.add(label, _cell_text(child), repeat=True)
+    for table in container.iter("table"):
+        rows = [[cell for cell in row if isinstance(cell.tag, str) and cell.tag in ("td", "th")]
+                for row in table.iter("tr")]  # fmt: skip
+        rows = [row for row in rows if row]
+        if not rows:
+            continue
+        header = rows[0]
+        header_keys = [normalise_label(_cell_text(cell)) for cell in header]
+        if len(header) >= 2 and all(cell.tag == "th" for cell in header) and sum(map(bool, header_keys)) >= 2:
+            for row in rows[1:]:  # a schedule: one row per run, several starts
+                for cell, header_cell in zip(row, header):
+                    facts.add(_cell_text(header_cell), _cell_text(cell), repeat=True)
+            continue
+        for row in rows:
+            if len(row) >= 2:
+                facts.add(_cell_text(row[0]), " ".join(_cell_text(cell) for cell in row[1:]), repeat=True)
+
+
+def _description(main: etree._Element) -> str | None:
+    paragraphs = []
+    for element in main.iter("p"):
+        if any(ancestor.tag in ("dl", "table", "aside", "li") for ancestor in element.iterancestors()):
+            continue
+        text = _cell_text(element)
+        if len(text) >= 40 and not _LABEL_LINE_RE.match(text):
+            paragraphs.append(text)
+        if sum(map(len, paragraphs)) > 1500:
+            break
+    return " ".join(paragraphs) or None
+
+
+def _title_from(tree: lxml.html.HtmlElement, main: etree._Element) -> str | None:
+    for scope in (main, tree):
+        for heading in scope.iter("h1"):
+            text = _cell_text(heading)
+            if text:
+                return text
+    return None
+
+
+def _page_title(tree: lxml.html.HtmlElement) -> str | None:
+    title = tree.find(".//title")
+    if title is None or not title.text_content().strip():
+        return None
+    return _TITLE_SPLIT_RE.split(clean_text(title.text_content()))[0] or None
+
+
+def _linked_items(main: etree._Element) -> int:
+    """Headings that are links, and table rows that start with a link: the items of a listing."""
+    headings = main.xpath(".//h2[.//a] | .//h3[.//a] | .//h4[.//a] | .//a[.//h2 or .//h3 or .//h4]")
+    rows = main.xpath(".//tr[(td|th)[1]//a[@href]]")
+    return len(headings) + (len(rows) if len(rows) >= 3 else 0)
+
+
+def _repeated_labels(text: str) -> int:
+    """How often the most frequent fact label occurs: listings repeat 'Pris:' once per card."""
+    counts: dict[str, int] = {}
+    for line in text.split("\n"):
+        match = _LABEL_LINE_RE.match(line.strip())
+        if match and (key := normalise_label(match[1])):
+            counts[key] = counts.get(key, 0) + 1
+    return max(counts.values(), default=0)
+
+
+def _has_goal_heading(text: str) -> bool:
+    return any(
+        " ".join(line.strip().strip("*#_").rstrip(":").lower().split()) in GOAL_SECTION_HEADINGS
+        for line in text.split("\n")
+    )
+
+
+def _negative_url(url: str) -> bool:
+    segments = [segment.lower() for segment in urlsplit(url).path.split("/") if segment]
+    return any(segment in NEGATIVE_PATH_WORDS or segment.startswith("nyhed") for segment in segments)
+
+
+def _language(value: str | None) -> str | None:
+    if not value:
+        return None
+    key = value.strip().lower()
+    return _LANGUAGES.get(key) or _LANGUAGES.get(key.split("-")[0]) or (key if re.fullmatch(r"[a-z]{2}", key) else None)
+
+
+def _canonical_link(tree: lxml.html.HtmlElement, url: str) -> str:
+    """The page's rel=canonical when it stays on the same host, else the URL fetched."""
+    for href in tree.xpath('//link[@rel="canonical"]/@href'):
+        candidate = urljoin(url, href.strip())
+        if urlsplit(candidate).hostname == urlsplit(url).hostname and candidate.startswith("http"):
+            return canonical_url(candidate)
+    return canonical_url(url)
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole page
+# ---------------------------------------------------------------------------------------------
+
+
+def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """A course record (PRODUCT.md §3 field names, JSON-ready) from a page, or None if it is no course page.
+
+    `hints` (from the source registry) may give provider, course_type, form and language: they fill
+    only what the page leaves unknown."""
+    hints = hints or {}
+    tree = _parse_html(html)
+    if tree is None:
+        return None
+    structured = _from_structured(jsonld_nodes(tree))
+    if not structured.is_course:
+        microdata = _from_structured(microdata_nodes(tree))
+        if microdata.is_course or microdata.is_listing:
+            structured = microdata
+    og = opengraph(tree)
+    page_title = _page_title(tree)
+    record_url = _canonical_link(tree, url)
+
+    _strip_boilerplate(tree)
+    main = _main_element(tree)
+    main_text = block_text(main)
+    facts = _Facts()
+    _structured_facts(main, facts)
+    for key, value in parse_labelled_facts(main_text).items():
+        facts.values.setdefault(key, [value])
+    for aside in tree.iter("aside"):  # fact boxes beside the article
+        if aside is main or main in aside.iterancestors():
+            continue
+        aside_facts = _Facts()
+        _structured_facts(aside, aside_facts)
+        for key, value in parse_labelled_facts(block_text(aside)).items():
+            aside_facts.values.setdefault(key, [value])
+        for key, values in aside_facts.values.items():
+            facts.values.setdefault(key, values)
+
+    fields = dict(structured.fields)
+    title = fields.get("title") or _title_from(tree, main) or og.get("title") or page_title
+    if not title:
+        return None
+
+    # Is this a course page?
+    negative = _negative_url(url) or bool(_NEGATIVE_TITLE_RE.match(title)) or og.get("type") == "article"
+    if structured.is_listing:
+        return None
+    if not structured.is_course:
+        if negative or structured.non_course:
+            return None
+        linked = _linked_items(main)
+        if linked >= 3 or (linked >= 2 and _repeated_labels(main_text) >= 2):
+            return None
+    parsed = _parsed_facts(facts)
+    goals_heading = _has_goal_heading(main_text)
+    if not structured.is_course:
+        evidence = sum(1 for key in _COURSE_FACT_KEYS if parsed.get(key) not in (None, []))
+        type_cue = parse_course_type(title, url) is not None
+        if evidence == 0 and not goals_heading:
+            return None
+        if evidence + type_cue + goals_heading + ("form" in facts.values) < 2:
+            return None
+
+    def fill(key: str, value: Any) -> None:
+        if fields.get(key) in (None, "", []) and value not in (None, "", []):
+            fields[key] = value
+
+    fill("title", title)
+    fill("description", og.get("description") or og.get("meta_description") or _description(main))
+    if hints.get("provider"):
+        fields["provider"] = hints["provider"]  # the registry names the provider authoritatively
+    fill("provider", og.get("site_name"))
+    fill("ects", parsed.get("ects"))
+    fill("price_dkk", parsed.get("price"))
+    fill("start_dates", parsed.get("start"))
+    fill("application_deadline", parsed.get("deadline"))
+    fill("duration_days", parsed.get("duration"))
+    fill("location", facts.first("location"))
+    fill("form", parse_form(facts.joined("form") or "") or parse_form(facts.first("location") or "")
+         or parse_form(title) or _rekvirerbar(main_text))  # fmt: skip
+    fill("target_group", facts.first("target_group"))
+    fill("admission", facts.first("admission"))
+    fill("language", facts.first("language"))
+    fields["language"] = _language(fields.get("language"))
+    if goals_heading:
+        fill("learning_goals", parse_learning_goals(main_text))
+
+    course_type = (
+        parse_course_type(facts.first("course_type") or "")
+        or parse_course_type(structured.type_text)
+        or parse_course_type(title, url)
+        or parse_course_type(main_text[:4000])
+    )
+    fill("course_type", course_type)
+    fill("eqf_level", eqf_for_course_type(fields.get("course_type")))
+    for key in ("course_type", "form", "language"):
+        fill(key, hints.get(key))
+    fill("eqf_level", eqf_for_course_type(fields.get("course_type")))
+    return _record(fields, record_url)
+
+
+def _rekvirerbar(text: str) -> str | None:
+    # Only this cue is trusted from running text: "online" there is too often about something else.
+    return "rekvirerbar" if parse_form(text) == "rekvirerbar" else None
+
+
+def _parsed_facts(facts: _Facts) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    if (text := facts.first("price")) is not None:
+        parsed["price"] = parse_price(text)
+    if (text := facts.first("ects")) is not None:
+        parsed["ects"] = parse_ects(text) or parse_ects(f"{text} ECTS")
+    if (text := facts.joined("start")) is not None:
+        parsed["start"] = parse_dates(text)
+    if (text := facts.first("deadline")) is not None:
+        parsed["deadline"] = parse_date(text)
+    if (text := facts.first("duration")) is not None:
+        parsed["duration"] = parse_duration_days(text)
+    if "ects" not in parsed or parsed["ects"] is None:
+        parsed.pop("ects", None)
+    return parsed
+
+
+def _record(fields: dict[str, Any], url: str) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "url": url, "provider": None, "title": None, "description": None, "learning_goals": [],
+        "course_type": None, "eqf_level": None, "ects": None, "duration_days": None, "price_dkk": None,
+        "form": None, "location": None, "start_dates": [], "application_deadline": None, "target_group": None,
+        "admission": None, "language": None,
+    }  # fmt: skip
+    for key, value in fields.items():
+        if key in record:
+            record[key] = value
+    for key, limit in MAX_TEXT.items():
+        if isinstance(record[key], str) and len(record[key]) > limit:
+            record[key] = record[key][: limit - 1].rstrip() + "…"
+    record["start_dates"] = [date.isoformat() for date in sorted(set(record["start_dates"]))]
+    if isinstance(record["application_deadline"], dt.date):
+        record["application_deadline"] = record["application_deadline"].isoformat()
+    for key, (low, high) in _RANGES.items():
+        if record[key] is not None:
+            value = float(record[key])
+            record[key] = value if low < value <= high else None  # out of range: unknown, not invalid
+    if record["eqf_level"] is not None and not 1 <= int(record["eqf_level"]) <= 8:
+        record["eqf_level"] = None
+    return record
+
+
+# Exclusive lower, inclusive upper bounds of the course record (matcher.course.Course).
+_RANGES = {"ects": (0.0, 180.0), "price_dkk": (-1.0, 10_000_000.0), "duration_days": (0.0, 400.0)}

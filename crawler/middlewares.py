@@ -1,0 +1,60 @@
+"""Two small extensions of Scrapy's own machinery: retries that back off, and canonical fingerprints."""
+
+from __future__ import annotations
+
+import asyncio
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from scrapy.utils.request import RequestFingerprinter
+
+from matcher.course import canonical_url
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's RetryMiddleware, waiting RETRY_BACKOFF_BASE · 2^(n-1) s (at most RETRY_BACKOFF_MAX) before retry n.
+
+    A struggling server gets time to recover instead of the same request again at once. The wait
+    happens after the failed download, so it holds no download slot."""
+
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
+        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+
+    async def _backoff(self, retry: Request | None) -> None:
+        if retry is not None and self.backoff_base > 0:
+            times = retry.meta.get("retry_times", 1)
+            await asyncio.sleep(min(self.backoff_base * 2 ** (times - 1), self.backoff_max))
+
+    async def process_response(self, request: Request, response: Response, spider=None) -> Request | Response:  # type: ignore[override]
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            await self._backoff(result)
+        return result
+
+    async def process_exception(self, request: Request, exception: Exception, spider=None):  # type: ignore[override]
+        result = super().process_exception(request, exception)
+        if isinstance(result, Request):
+            await self._backoff(result)
+        return result
+
+
+class CanonicalRequestFingerprinter(RequestFingerprinter):
+    """Fingerprint a request by its canonical URL (matcher.course.canonical_url).
+
+    The same course linked with utm_/fbclid parameters, a fragment or a trailing slash is then one
+    request to the dupefilter and the HTTP cache, and is fetched once, by the URL first seen."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CanonicalRequestFingerprinter:
+        return cls(crawler)
+
+    def fingerprint(self, request: Request) -> bytes:
+        canonical = canonical_url(request.url)
+        if canonical != request.url:
+            request = request.replace(url=canonical)
+        return super().fingerprint(request)

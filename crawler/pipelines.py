@@ -1,0 +1,139 @@
+"""Item pipelines, each doing one thing: validate into a `Course`, spool to the journal, store at the end.
+
+The catalogue is written once per crawl of a source, when the crawl has finished: the store
+pipeline reads the job's journal (all attempts, if the crawl was interrupted and resumed) and
+publishes it through `matcher.store.write_catalogue` as one run. A crawl that stops before the end
+publishes nothing; its job directory keeps what it gathered for the resumed crawl."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawler.journal import JournalContent, read_journal
+from crawler.spiders.generic import journal_path
+from matcher.course import Course
+from matcher.store import CatalogueError, write_catalogue
+
+
+def _short(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}" for e in exc.errors()[:3])
+
+
+class _Pipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Any:
+        return cls(crawler)
+
+    @property
+    def journal(self) -> Any:
+        return getattr(self.crawler.spider, "journal", None)
+
+
+class ValidatePipeline(_Pipeline):
+    """Turn the extracted dict into a `Course` (the record's own validation and normalisation)."""
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        try:
+            item["model"] = Course.model_validate({**item["course"], "source": item["source"]})
+        except ValidationError as exc:
+            # The page exists: remember its course id so it is not withdrawn for a bad field.
+            course_id = Course.model_construct(id=None, url=item["course"].get("url") or item["page"]).course_id
+            if self.journal:
+                self.journal.seen(course_id, item["page"], f"invalid course record: {_short(exc)}")
+            raise DropItem(f"invalid course record from {item['page']}: {_short(exc)}") from None
+        return item
+
+
+class JournalPipeline(_Pipeline):
+    """Spool each course to the job's journal (flushed per item); one record per course id per attempt."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.ids: set[str] = set()
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        course: Course = item["model"]
+        if course.course_id in self.ids:
+            raise DropItem(f"duplicate of course {course.course_id}: {item['page']}")
+        self.ids.add(course.course_id)
+        if self.journal:
+            self.journal.course(course.course_id, course.model_dump(mode="json"))
+        return item
+
+
+class StorePipeline(_Pipeline):
+    """When the crawl has finished, publish the journal into the catalogue as one run.
+
+    The result (counts, completeness, errors) is left on `crawler.fagmatch_result` for the runner."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        db = crawler.settings.get("FAGMATCH_DB")
+        self.db = Path(db) if db else None
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        return item
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        source = spider.source.name
+        result: dict[str, Any] = {"source": source, "reason": reason, "pages_this_attempt": spider.pages}
+        self.crawler.fagmatch_result = result  # type: ignore[attr-defined]
+        if spider.journal:
+            spider.journal.close()
+        if reason != "finished":
+            result["status"] = "interrupted"
+            return
+        path = journal_path(self.crawler.settings)
+        content = read_journal(path) if path else JournalContent()
+        if self.db is None:
+            result.update(status="extracted", **summarise(content, {}))
+            return
+        try:
+            result.update(status="published", **publish(self.db, source, content))
+        except (CatalogueError, OSError) as exc:
+            result.update(status="failed", message=str(exc), **summarise(content, {}))
+
+
+def summarise(content: JournalContent, counts: dict[str, int]) -> dict[str, Any]:
+    failed = content.blocking_errors
+    return {
+        "pages": content.pages, "courses": len(content.courses), "failed": failed,
+        "complete": failed == 0 and content.pages > 0, "counts": counts,
+        "errors": [{"url": e["url"], "message": e["message"]} for e in content.errors[:50]],
+        "error_count": len(content.errors),
+    }  # fmt: skip
+
+
+def publish(db: Path, source: str, content: JournalContent) -> dict[str, Any]:
+    """Write a source's crawl into the catalogue as one run; withdraw only after a complete crawl."""
+    summary = summarise(content, {})
+    with write_catalogue(db, "crawl", [source]) as writer:
+        for record in _ordered(content.courses.values()):
+            writer.upsert(Course.model_validate(record))
+        for error in content.errors:
+            writer.add_error(error["url"], error["message"])
+        if summary["complete"]:
+            writer.withdraw_missing(source, content.seen_ids)
+        writer.counts["pages"] = content.pages
+        writer.counts["courses"] = len(content.courses)
+        writer.counts["failed"] = summary["failed"]
+        writer.counts["complete"] = int(summary["complete"])
+        for key in ("new", "changed", "unchanged", "withdrawn", "errors"):
+            writer.counts.setdefault(key, 0)
+        summary["counts"] = dict(writer.counts)
+    return summary
+
+
+def _ordered(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(records, key=lambda record: record.get("url") or "")

@@ -1,0 +1,147 @@
+"""The source registry (`crawler/sources.yaml`): which providers to crawl, and how. Validated on load."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from matcher.course import COURSE_TYPES, FORMS
+
+REGISTRY_PATH = Path(__file__).resolve().parent / "sources.yaml"
+
+SourceKind = Literal[
+    "professionshøjskole", "erhvervsakademi", "university", "municipal", "association", "private", "amu",
+    "national portal", "ad-hoc",
+]  # fmt: skip
+
+
+class RegistryError(ValueError):
+    """The registry file is missing or invalid; the message names the file and the key."""
+
+
+class Hints(BaseModel):
+    """Source-level facts that fill what a page leaves empty (never override the page)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    course_type: str | None = None
+    form: str | None = None
+    language: str | None = None
+
+    @field_validator("course_type")
+    @classmethod
+    def _known_type(cls, value: str | None) -> str | None:
+        if value is not None and value not in COURSE_TYPES:
+            raise ValueError(f"must be one of {', '.join(COURSE_TYPES)}")
+        return value
+
+    @field_validator("form")
+    @classmethod
+    def _known_form(cls, value: str | None) -> str | None:
+        if value is not None and value not in FORMS:
+            raise ValueError(f"must be one of {', '.join(FORMS)}")
+        return value
+
+
+class Source(BaseModel):
+    """One provider's site: where to start, where to go, and which pages are course pages."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.:-]*$")
+    provider: str | None = None
+    kind: SourceKind
+    status: str = "patterns from stored pages, not yet run live"
+    enabled: bool = True
+    start_urls: list[str] = Field(default_factory=list)
+    sitemaps: list[str] = Field(default_factory=list)
+    allowed_domains: list[str] = Field(default_factory=list)
+    follow: list[str] = Field(default_factory=list, description="regexes: links to follow (default: all)")
+    deny: list[str] = Field(default_factory=list, description="regexes: links never to follow")
+    detail: list[str] = Field(default_factory=list, description="regexes: course pages (default: any page)")
+    hints: Hints = Field(default_factory=Hints)
+    notes: str | None = None
+
+    @field_validator("start_urls", "sitemaps")
+    @classmethod
+    def _http_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"{url!r} is not an absolute http(s) URL")
+        return urls
+
+    @field_validator("follow", "deny", "detail")
+    @classmethod
+    def _regexes(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid regex: {exc}") from None
+        return patterns
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _bare_domains(cls, domains: list[str]) -> list[str]:
+        for domain in domains:
+            if "/" in domain or ":" in domain:
+                raise ValueError(f"{domain!r}: a bare host name, without scheme, port or path")
+        return domains
+
+    @model_validator(mode="after")
+    def _startable(self) -> Source:
+        if not self.start_urls and not self.sitemaps:
+            raise ValueError("needs start_urls or sitemaps")
+        if not self.allowed_domains:
+            hosts = {urlsplit(url).hostname for url in [*self.start_urls, *self.sitemaps]}
+            self.allowed_domains = sorted(host for host in hosts if host)
+        return self
+
+
+def adhoc_source(url: str) -> Source:
+    """A source for `fagmatch crawl --url`: the start URL's host, its robots.txt sitemaps, every link."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RegistryError(f"{url!r} is not an absolute http(s) URL")
+    origin = f"{parts.scheme}://{parts.netloc}"
+    name = "url:" + parts.netloc.lower() + (parts.path.rstrip("/") or "")
+    return Source(
+        name=re.sub(r"[^a-z0-9_.:-]", "-", name.lower()), kind="ad-hoc", status="ad-hoc crawl",
+        start_urls=[url], sitemaps=[f"{origin}/robots.txt", f"{origin}/sitemap.xml"],
+        allowed_domains=[parts.hostname],
+    )
+
+
+def load_registry(path: Path | str | None = None) -> dict[str, Source]:
+    """The sources of a registry file (default: the bundled `crawler/sources.yaml`), by name."""
+    path = Path(path) if path is not None else REGISTRY_PATH
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot read the source registry: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise RegistryError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), dict):
+        raise RegistryError(f"{path}: expected a mapping with a 'sources' mapping (name → source)")
+    unknown = set(data) - {"sources"}
+    if unknown:
+        raise RegistryError(f"{path}: unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}")
+    sources: dict[str, Source] = {}
+    for name, entry in data["sources"].items():
+        if not isinstance(entry, dict):
+            raise RegistryError(f"{path}: sources.{name}: expected a mapping")
+        try:
+            sources[str(name)] = Source.model_validate({"name": str(name), **entry})
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"sources.{name}" + "".join(f".{part}" for part in error["loc"]) + f": {error['msg']}"
+                for error in exc.errors()
+            )
+            raise RegistryError(f"{path}: {problems}") from None
+    return sources

@@ -1,0 +1,222 @@
+"""Plain functions the CLI calls: crawl sources into the catalogue, and list the sources' health.
+
+Run, resume and withdraw:
+* A crawl runs in a child process (`crawler.job`), one Scrapy crawler per source, each with a job
+  directory `.<db name>.crawljobs/<source>` next to the catalogue: Scrapy's JOBDIR (request queue,
+  seen requests) plus the journal of pages, courses and failures, flushed as they happen.
+* A source is published when its crawl finishes: one `write_catalogue` run, then its job directory
+  is removed. Its courses not seen are withdrawn only if no request failed for good (404/410 are
+  answers, not failures) — in any attempt of the job.
+* A crawl stopped gracefully (Ctrl-C, SIGTERM) keeps Scrapy's queue: resuming continues it. A crawl
+  killed outright leaves Scrapy's queue files unreliable: resuming clears them and crawls the site
+  again, while the journal keeps every course already found. Either way the resumed crawl publishes
+  the union once: nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from crawler.job import INTERRUPTED_MARK
+from crawler.registry import RegistryError, Source, adhoc_source, load_registry
+from matcher.store import open_catalogue
+
+SCRAPY_STATE = ("requests.queue", "requests.seen", "spider.state")
+
+
+class CrawlError(RuntimeError):
+    """The crawl could not run; the message says why."""
+
+
+@dataclass
+class SourceResult:
+    source: str
+    status: str  # published | interrupted | failed | extracted
+    pages: int = 0
+    courses: int = 0
+    failed: int = 0
+    complete: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    error_count: int = 0
+    message: str | None = None
+
+    def line(self) -> str:
+        if self.status == "interrupted":
+            return f"{self.source}: interrupted after {self.pages} pages; run again to resume"
+        if self.status == "failed" and not self.counts:
+            return f"{self.source}: failed: {self.message}"
+        c = self.counts
+        text = (
+            f"{self.source}: {self.pages} pages, {self.courses} courses (new {c.get('new', 0)}, changed "
+            f"{c.get('changed', 0)}, unchanged {c.get('unchanged', 0)}, withdrawn {c.get('withdrawn', 0)}), "
+            f"failed requests {self.failed}"
+        )
+        if not self.complete and self.status == "published":
+            text += "; incomplete crawl: nothing withdrawn"
+        return text
+
+
+@dataclass
+class CrawlReport:
+    sources: list[SourceResult]
+    log_file: Path
+
+    @property
+    def ok(self) -> bool:
+        """Every source published, and each fetched at least one page."""
+        return all(result.status == "published" and result.pages > 0 for result in self.sources)
+
+    def summary_lines(self) -> list[str]:
+        return [result.line() for result in self.sources]
+
+
+class SourceStatus(NamedTuple):
+    source: str
+    kind: str
+    status: str
+    last_run: dict[str, Any] | None  # id, started_at, status, counts of the latest crawl run
+
+
+def jobs_root(db_path: Path) -> Path:
+    db_path = Path(db_path).resolve()
+    return db_path.parent / f".{db_path.name}.crawljobs"
+
+
+def _job_name(source: str) -> str:
+    return "".join(char if char.isalnum() or char in "._-" else "_" for char in source)
+
+
+def prepare_jobdir(jobdir: Path, *, resume: bool) -> None:
+    """Fresh: start over. Resume: keep the journal; keep Scrapy's queue only if it was saved cleanly."""
+    if not resume:
+        shutil.rmtree(jobdir, ignore_errors=True)
+        return
+    mark = jobdir / INTERRUPTED_MARK
+    if mark.exists():
+        mark.unlink()
+        return
+    for name in SCRAPY_STATE:  # killed mid-crawl: the queue on disk cannot be trusted
+        target = jobdir / name
+        if target.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)
+
+
+def select_sources(url: str | None, names: Sequence[str] | None, registry: Path | None) -> list[Source]:
+    if url:
+        return [adhoc_source(url)]
+    known = load_registry(registry)
+    if names:
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise RegistryError(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return [known[name] for name in names]
+    enabled = [source for source in known.values() if source.enabled]
+    if not enabled:
+        raise RegistryError("no enabled sources in the registry")
+    return enabled
+
+
+def crawl(
+    db_path: Path | str,
+    *,
+    url: str | None = None,
+    sources: Sequence[str] | None = None,
+    registry: Path | str | None = None,
+    jobdir: Path | str | None = None,
+    resume: bool = True,
+    http_cache: bool = False,
+    settings: dict[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> CrawlReport:
+    """Crawl an ad-hoc URL or registered sources (default: all enabled) into the catalogue at `db_path`.
+
+    `settings` overrides Scrapy settings (tests and benchmarks). `progress` receives the crawl's
+    progress lines. Raises RegistryError for unknown sources, CrawlError if the crawl process fails."""
+    db_path = Path(db_path).resolve()
+    if not db_path.parent.is_dir():
+        raise CrawlError(f"{db_path.parent}: no such directory for the catalogue")
+    selected = select_sources(url, sources, Path(registry) if registry else None)
+    root = Path(jobdir).resolve() if jobdir else jobs_root(db_path)
+    root.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for source in selected:
+        directory = root / _job_name(source.name)
+        prepare_jobdir(directory, resume=resume)
+        entries.append({"source": source.model_dump(mode="json"), "jobdir": str(directory)})
+    with tempfile.TemporaryDirectory(prefix="fagmatch-crawl-") as scratch:
+        config = {
+            "db": str(db_path), "sources": entries, "settings": settings or {}, "http_cache": http_cache,
+            "http_cache_dir": str(root / "httpcache"), "log_file": str(root / "crawl.log"),
+            "report": str(Path(scratch) / "report.json"),
+        }  # fmt: skip
+        config_path = Path(scratch) / "config.json"
+        config_path.write_text(json.dumps(config), encoding="utf-8")
+        returncode = _run_child(config_path, progress)
+        report_path = Path(config["report"])
+        if not report_path.exists():
+            raise CrawlError(f"the crawl process ended with exit code {returncode}; see {config['log_file']}")
+        data = json.loads(report_path.read_text(encoding="utf-8"))
+    results = [SourceResult(**{k: v for k, v in r.items() if k in SourceResult.__dataclass_fields__})
+               for r in data["sources"]]  # fmt: skip
+    return CrawlReport(results, Path(config["log_file"]))
+
+
+def _run_child(config_path: Path, progress: Callable[[str], None] | None) -> int:
+    project_root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")]))}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "crawler.job", str(config_path)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True,
+        encoding="utf-8", errors="replace",
+    )  # fmt: skip
+    assert child.stderr is not None
+    try:
+        for line in child.stderr:
+            if progress and line.strip():
+                progress(line.rstrip("\n"))
+        return child.wait()
+    except BaseException:
+        # Ctrl-C here: let Scrapy stop gracefully, so its queue is saved for --resume.
+        child.send_signal(signal.SIGINT)
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+        raise
+
+
+def list_sources(db_path: Path | str, registry: Path | str | None = None) -> list[SourceStatus]:
+    """Registered sources (and ad-hoc ones crawled before) with their latest crawl run."""
+    known = load_registry(Path(registry) if registry else None)
+    latest: dict[str, dict[str, Any]] = {}
+    with open_catalogue(db_path) as catalogue:
+        for run in catalogue.runs(limit=10_000):
+            if run["kind"] != "crawl":
+                continue
+            for name in run["sources"] or []:
+                latest.setdefault(name, run)
+    rows = [SourceStatus(name, source.kind, source.status if source.enabled else f"disabled: {source.status}",
+                         _run_summary(latest.get(name))) for name, source in known.items()]  # fmt: skip
+    rows += [SourceStatus(name, "ad-hoc", "ad-hoc crawl", _run_summary(run))
+             for name, run in latest.items() if name not in known]  # fmt: skip
+    return rows
+
+
+def _run_summary(run: dict[str, Any] | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {key: run[key] for key in ("id", "started_at", "finished_at", "status", "counts")} | {
+        "errors": run["errors"][:5]
+    }

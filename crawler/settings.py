@@ -1,0 +1,78 @@
+"""Scrapy settings for the fagmatch crawler: polite by default (PRODUCT.md §4).
+
+`crawler.runner` starts crawls with these settings plus per-run ones (JOBDIR, the catalogue path,
+the source); `scrapy crawl generic -a url=...` from `crawler/` (see scrapy.cfg) uses them as they are."""
+
+BOT_NAME = "fagmatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+import os
+
+# Identify ourselves and how to reach the operator: set FAGMATCH_CRAWLER_CONTACT to a web page or
+# e-mail address of the organisation running the crawl before crawling real sites.
+USER_AGENT = (
+    "fagmatch-crawler/0.1 (course catalogue for Danish jobcentres; contact: "
+    + os.environ.get("FAGMATCH_CRAWLER_CONTACT", "not configured")
+    + ")"
+)
+ROBOTSTXT_OBEY = True
+
+# Politeness: a few requests per site at a time, paced by the server's own latency.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # a course page is never this big; a trap might be
+
+# Retries with exponential back-off (crawler.middlewares.BackoffRetryMiddleware).
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubles per retry
+RETRY_BACKOFF_MAX = 60.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+
+# One course is one request: tracking parameters, fragments and trailing slashes do not count.
+REQUEST_FINGERPRINTER_CLASS = "crawler.middlewares.CanonicalRequestFingerprinter"
+
+# Development cache, off by default (`fagmatch crawl --http-cache`). RFC2616Policy revalidates
+# stale pages with If-None-Match / If-Modified-Since: conditional re-fetch.
+HTTPCACHE_ENABLED = False
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
+HTTPCACHE_DIR = "httpcache"
+HTTPCACHE_IGNORE_HTTP_CODES = [500, 502, 503, 504, 408, 429]
+
+# Course pages need no session; the cookie middleware would also make tldextract reach the network.
+COOKIES_ENABLED = False
+
+# No local control servers: a crawler is not a remote shell.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.ValidatePipeline": 100,
+    "crawler.pipelines.JournalPipeline": 200,
+    "crawler.pipelines.StorePipeline": 900,
+}
+
+# Keep persisted request queues breadth-first: listings before the pages they list.
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# fagmatch's own settings (set per run by crawler.runner).
+FAGMATCH_DB = None  # catalogue path; None: extract only, store nothing
+FAGMATCH_JOURNAL = None  # JSON Lines spool of pages, items and errors; default JOBDIR/journal.jsonl
+FAGMATCH_PROGRESS_EVERY = 25  # pages between progress lines

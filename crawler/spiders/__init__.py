@@ -1,0 +1,1 @@
+"""Spiders: one generic spider, driven by a registry source or a start URL."""

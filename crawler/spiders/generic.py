@@ -1,0 +1,139 @@
+"""The generic spider: crawls one source (registry entry or ad-hoc URL) and yields the course pages it finds.
+
+It stays on the source's domains, reads sitemaps (Scrapy's SitemapSpider machinery, robots.txt
+sitemaps included), follows links that match the source's follow patterns (all links when there
+are none: listings and their pagination included), and asks `crawler.extract` of every candidate
+page whether it is a course. Pages, courses and failures go to the job's journal as they happen."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.spiders import SitemapSpider
+from twisted.python.failure import Failure
+
+from crawler.extract import extract_course
+from crawler.journal import Journal
+from crawler.registry import Source, adhoc_source, load_registry
+
+# A missing page is an answer ("gone"), not a failed crawl; these statuses do not block withdrawals.
+GONE_STATUSES = frozenset({404, 410})
+
+
+def journal_path(settings: Any) -> Path | None:
+    explicit = settings.get("FAGMATCH_JOURNAL")
+    if explicit:
+        return Path(explicit)
+    jobdir = settings.get("JOBDIR")
+    return Path(jobdir) / "journal.jsonl" if jobdir else None
+
+
+class GenericSpider(SitemapSpider):
+    name = "generic"
+
+    def __init__(
+        self, source: Source | str | None = None, url: str | None = None, registry: str | None = None,
+        *args: Any, **kwargs: Any,
+    ) -> None:  # fmt: skip
+        if isinstance(source, Source):
+            self.source = source
+        elif source:
+            self.source = load_registry(registry)[source]
+        elif url:
+            self.source = adhoc_source(url)
+        else:
+            raise ValueError("the generic spider needs a source (-a source=NAME) or a start URL (-a url=URL)")
+        self.allowed_domains = list(self.source.allowed_domains)
+        self.start_urls = list(self.source.start_urls)
+        self.sitemap_urls = list(self.source.sitemaps)
+        detail = "|".join(f"(?:{pattern})" for pattern in self.source.detail)
+        self.sitemap_rules = [(detail, "parse_page")]
+        self.sitemap_follow = [""]
+        super().__init__(*args, **kwargs)
+        allow = [*self.source.follow, *self.source.detail] if self.source.follow else []
+        # Domains are kept by the OffsiteMiddleware (host names, any port); LinkExtractor would compare host:port.
+        self.links = LinkExtractor(allow=allow, deny=self.source.deny)
+        self.detail_re = re.compile(detail) if detail else None
+        self.hints = {
+            "provider": self.source.provider,
+            **self.source.hints.model_dump(exclude_none=True),
+        }
+        self.pages = 0
+        self.courses = 0
+        self.failures = 0
+        self.journal: Journal | None = None
+        self.progress_every = 25
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> GenericSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        path = journal_path(crawler.settings)
+        spider.journal = Journal(path) if path else None
+        spider.progress_every = crawler.settings.getint("FAGMATCH_PROGRESS_EVERY", 25)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        return spider
+
+    def _closed(self, reason: str) -> None:
+        self.progress(f"done ({reason}): {self.pages} pages, {self.courses} courses, {self.failures} failed requests")
+
+    def progress(self, message: str) -> None:
+        print(f"[{self.source.name}] {message}", file=sys.stderr, flush=True)
+
+    async def start(self) -> AsyncIterator[Any]:
+        optional = self.source.kind == "ad-hoc"  # guessed sitemap locations may well not exist
+        for url in self.sitemap_urls:
+            yield Request(url, self._parse_sitemap, errback=self.on_error, meta={"optional": optional})
+        for url in self.start_urls:
+            yield Request(url, self.parse_page, errback=self.on_error, meta={"start": True})
+
+    def _parse_sitemap(self, response: Response) -> Iterable[Request]:
+        # SitemapSpider's requests carry no errback: add ours, so their failures are counted.
+        for request in super()._parse_sitemap(response):
+            yield request.replace(errback=self.on_error) if request.errback is None else request
+
+    def is_candidate(self, url: str) -> bool:
+        return self.detail_re is None or bool(self.detail_re.search(url))
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        if not isinstance(response, TextResponse):
+            return  # PDFs and images are no course pages
+        self.pages += 1
+        if self.journal:
+            self.journal.page(response.url, response.status)
+        if self.progress_every and self.pages % self.progress_every == 0:
+            self.progress(f"{self.pages} pages, {self.courses} courses, {self.failures} failed requests")
+        if self.is_candidate(response.url):
+            record = extract_course(response.text, response.url, self.hints)
+            if record is not None:
+                self.courses += 1
+                yield {"source": self.source.name, "page": response.url, "course": record}
+        for link in self.links.extract_links(response):
+            yield response.follow(link.url, callback=self.parse_page, errback=self.on_error)
+
+    def on_error(self, failure: Failure) -> None:
+        request: Request = failure.request  # type: ignore[attr-defined]
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            return  # robots.txt or offsite: not ours to fetch, not a failure
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            if request.meta.get("optional") and status in GONE_STATUSES:
+                return
+            # A start URL that is gone means the site moved: nothing can be judged withdrawn.
+            message, blocking = f"HTTP {status}", status not in GONE_STATUSES or bool(request.meta.get("start"))
+        else:
+            message, blocking = f"{failure.type.__name__}: {failure.getErrorMessage()}", True
+        if blocking:
+            self.failures += 1
+        if self.journal:
+            self.journal.error(request.url, message, blocking=blocking)
+        self.logger.warning("failed %s: %s", request.url, message)

@@ -1,0 +1,113 @@
+"""The local test web's server: static files plus the traps a real web has (flaky 500, redirect, charsets).
+
+Used by tests/test_crawler.py; listens on 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+ROOT = Path(__file__).resolve().parent
+REDIRECTS = {"/alfa/gammel-side": "/alfa/moduler/beskaeftigelsesindsatsen"}
+FLAKY = {"/gamma/kurser/flaky"}  # 500 on the first request, then the page
+
+
+class TestWeb(ThreadingHTTPServer):
+    __test__ = False  # not a pytest test class
+    request_queue_size = 128  # http.server's default backlog of 5 drops connections under a crawl
+    daemon_threads = True
+
+    def __init__(self, root: Path = ROOT, delay: float = 0.0) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.root = root
+        self.delay = delay
+        self.base = f"http://127.0.0.1:{self.server_address[1]}"
+        self.hidden: set[str] = set()  # paths that answer 404 (a removed page)
+        self.broken: set[str] = set()  # paths that answer 500 every time
+        self.flaky_seen: set[str] = set()
+        self.log: list[tuple[str, str, int]] = []  # (method, path, status)
+        self.lock = threading.Lock()
+
+    def start(self) -> TestWeb:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+    def resolve(self, path: str) -> Path | None:
+        relative = path.lstrip("/")
+        stem = relative.rstrip("/")
+        candidates = [relative, stem + ".html", f"{stem}/index.html".lstrip("/")]
+        for candidate in candidates:
+            file = (self.root / candidate).resolve()
+            if file.is_file() and self.root.resolve() in file.parents:
+                return file
+        return None
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: TestWeb
+
+    def log_message(self, *args: object) -> None:  # quiet: the tests read server.log
+        pass
+
+    def _answer(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        with self.server.lock:
+            self.server.log.append((self.command, self.path, status))
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        if self.server.delay:
+            time.sleep(self.server.delay)
+        parts = urlsplit(self.path)
+        path = parts.path
+        if path in REDIRECTS:
+            return self._answer(301, headers={"Location": REDIRECTS[path]})
+        if path in self.server.hidden:
+            return self._answer(404, b"<h1>Siden findes ikke</h1>", {"Content-Type": "text/html"})
+        if path in self.server.broken:
+            return self._answer(500, b"<h1>Serverfejl</h1>", {"Content-Type": "text/html"})
+        if path in FLAKY:
+            with self.server.lock:
+                first = path not in self.server.flaky_seen
+                self.server.flaky_seen.add(path)
+            if first:
+                return self._answer(500, b"<h1>Midlertidig fejl</h1>", {"Content-Type": "text/html"})
+        page = parse_qs(parts.query).get("side")
+        if page:
+            path = f"{path.rstrip('/')}-side-{page[0]}"
+        file = self.server.resolve(path)
+        if file is None:
+            return self._answer(404, b"<h1>Siden findes ikke</h1>", {"Content-Type": "text/html"})
+        body = file.read_bytes().replace(b"{{BASE}}", self.server.base.encode())
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            return self._answer(304, headers={"ETag": etag})
+        headers = {"ETag": etag, "Last-Modified": formatdate(file.stat().st_mtime, usegmt=True)}
+        if file.suffix == ".xml":
+            headers["Content-Type"] = "application/xml"
+        elif file.suffix == ".txt":
+            headers["Content-Type"] = "text/plain"
+        else:
+            try:
+                body.decode("utf-8")
+                headers["Content-Type"] = "text/html; charset=utf-8"
+            except UnicodeDecodeError:  # the old pages of the web: Windows-1252, said in the header only
+                headers["Content-Type"] = "text/html; charset=windows-1252"
+        return self._answer(200, body, headers)

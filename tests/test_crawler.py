@@ -1,0 +1,388 @@
+"""The crawler against a local test web on 127.0.0.1: real HTTP, real Scrapy, real catalogue files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from scrapy.http import HtmlResponse
+
+from crawler.commands import crawl_cmd, sources_cmd
+from crawler.extract import extract_course
+from crawler.registry import RegistryError, load_registry
+from crawler.runner import crawl, jobs_root
+from matcher.store import open_catalogue
+
+WEB_ROOT = Path(__file__).resolve().parent / "crawl_web"
+sys.path.insert(0, str(WEB_ROOT))
+from server import TestWeb  # noqa: E402
+
+# Loopback needs no politeness delays; AutoThrottle stays on (it adapts to the ~ms latency).
+FAST = {"AUTOTHROTTLE_START_DELAY": 0.0, "AUTOTHROTTLE_MAX_DELAY": 1.0, "DOWNLOAD_DELAY": 0, "RETRY_BACKOFF_BASE": 0.05}
+
+# Every course of the test web, by path; fields checked one by one.
+EXPECTED: dict[str, dict[str, Any]] = {
+    "/alfa/moduler/beskaeftigelsesindsatsen": dict(
+        title="Beskæftigelsesindsatsen og lovgivningen", provider="Alfa Professionshøjskole", ects=10.0,
+        price_dkk=11500.0, start_dates=["2027-02-01", "2027-09-01"], application_deadline="2026-12-01",
+        location="Campus Aarhus", form="fysisk", course_type="diplom", eqf_level=6, language="da",
+        goals=["viden", "faerdigheder", "kompetencer"],
+    ),
+    "/alfa/moduler/digital-sagsbehandling": dict(
+        title="Digital sagsbehandling", provider="Alfa Professionshøjskole", ects=5.0, price_dkk=9800.0,
+        start_dates=["2027-02-08"], application_deadline="2027-01-15", location=None, form="online",
+        course_type="diplom",
+    ),
+    "/beta/moduler/socialret": dict(
+        title="Socialret i praksis", provider="Beta Erhvervsakademi", ects=10.0, price_dkk=12500.0,
+        start_dates=["2027-02-03", "2027-09-01"], application_deadline="2026-12-15", location="Aarhus",
+        form="fysisk", course_type="akademi", eqf_level=5, target_group="Medarbejdere i jobcentre og ydelseskontorer",
+        admission="Relevant erhvervsuddannelse og 2 års erhvervserfaring", goals=["viden", "faerdigheder"],
+    ),
+    "/beta/moduler/arbejdsmarkedsforstaaelse": dict(  # malformed HTML
+        title="Arbejdsmarkedsforståelse", provider="Beta Erhvervsakademi", ects=10.0, price_dkk=11000.0,
+        start_dates=["2027-02-08"], location="Odense", form="blended", course_type="akademi",
+    ),
+    "/gamma/kurser/sagsbehandling": dict(  # linked with utm/fbclid/fragment and with a trailing slash
+        title="Sagsbehandling med borgeren i centrum", provider="Gamma Kursus ApS", price_dkk=3995.0,
+        duration_days=2.0, start_dates=["2027-03-04", "2027-05-06", "2027-10-07"],
+        application_deadline="2027-02-04", location="København", form="fysisk", course_type="kursus",
+        target_group="Sagsbehandlere i jobcentre", ects=None,
+    ),
+    "/gamma/kurser/rekvirer-forloeb": dict(
+        title="Motivation og mestring – internt forløb", provider="Gamma Kursus ApS", price_dkk=24000.0,
+        duration_days=1.0, start_dates=[], form="rekvirerbar", course_type="kursus",
+    ),
+    "/gamma/kurser/flaky": dict(  # 500 first, then 200
+        title="Jobsamtaler med effekt", provider="Gamma Kursus ApS", price_dkk=2495.0, start_dates=["2027-04-12"],
+        location="Vejle", duration_days=1.0,
+    ),
+    "/delta/kurser/mentorordning": dict(
+        title="Mentorordning i praksis", provider="Delta Kommunekurser", price_dkk=2800.0,
+        start_dates=["2027-03-10"], application_deadline="2027-02-01", location="Kolding", duration_days=2.0,
+        target_group="Virksomhedskonsulenter og mentorer", course_type="kursus", language="da",
+    ),
+    "/delta/kurser/e-laering-sygedagpenge": dict(
+        title="Sygedagpenge – e-læring", provider="Delta Kommunekurser", price_dkk=1200.0, form="online",
+        start_dates=[], duration_days=None,
+    ),
+    "/delta/kurser/aeldre-borgere": dict(  # windows-1252, said in the Content-Type header
+        title="Ældre borgere på kanten af arbejdsmarkedet", provider="Delta Kommunekurser", price_dkk=3450.0,
+        start_dates=["2027-05-05"], location="Århus, Søndergade 12",
+        target_group="Sagsbehandlere på seniorområdet – også dem med særlige opgaver",
+    ),
+    "/delta/kurser/virksomhedskontakt": dict(  # on page 2 of the listing
+        title="Virksomhedskontakt der virker", provider="Delta Kommunekurser", price_dkk=2100.0,
+        start_dates=["2027-06-02"], location="Herning",
+    ),
+    "/epsilon/kurser/motiverende-samtale": dict(  # microdata; only in the sitemap
+        title="Motiverende samtale – grundkursus", provider="Epsilon Akademiet", price_dkk=4500.0,
+        start_dates=["2027-04-20"], location="Svendborg", form="blended",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def web():
+    server = TestWeb().start()
+    yield server
+    server.stop()
+
+
+def write_registry(directory: Path, base: str) -> Path:
+    path = directory / "sources.yaml"
+    path.write_text((WEB_ROOT / "sources.yaml").read_text(encoding="utf-8").replace("{{BASE}}", base), "utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def crawled(web, tmp_path_factory):
+    """All five test providers crawled once through the registry."""
+    directory = tmp_path_factory.mktemp("crawled")
+    registry = write_registry(directory, web.base)
+    lines: list[str] = []
+    report = crawl(directory / "catalogue.duckdb", registry=registry, settings=FAST, progress=lines.append)
+    return SimpleNamespace(db=directory / "catalogue.duckdb", registry=registry, report=report, lines=lines)
+
+
+def records(db: Path) -> dict[str, dict[str, Any]]:
+    with open_catalogue(db) as catalogue:
+        out = {}
+        for course in catalogue.courses():
+            path = course.url.split("://", 1)[1].split("/", 1)[1]
+            assert "/" + path not in out, f"duplicate record for {path}"
+            out["/" + path] = course.to_record()
+        return out
+
+
+def assert_expected(found: dict[str, dict[str, Any]], *, skip: frozenset[str] = frozenset()) -> None:
+    assert sorted(found) == sorted(EXPECTED)
+    for path, expected in EXPECTED.items():
+        record = found[path]
+        for key, value in expected.items():
+            if key == "goals":
+                assert [goal["kind"] for goal in record["learning_goals"]] == value, path
+            elif key not in skip:
+                assert record[key] == value, f"{path}: {key} = {record[key]!r}, expected {value!r}"
+
+
+# ------------------------------------------------------------------------------------------------
+# The whole test web, crawled for real
+# ------------------------------------------------------------------------------------------------
+
+
+def test_registry_crawl_yields_every_course_field_by_field(crawled):
+    assert crawled.report.ok, crawled.report.summary_lines()
+    found = records(crawled.db)
+    assert_expected(found)
+    assert not any("intern" in path for path in found)  # robots.txt disallows /delta/intern/
+    assert all("utm_" not in r["url"] and "#" not in r["url"] for r in found.values())
+    assert found["/alfa/moduler/beskaeftigelsesindsatsen"]["learning_goals"][2] == {
+        "kind": "kompetencer", "text": "Den studerende kan selvstændigt håndtere komplekse sagsforløb",
+    }
+
+
+def test_run_recorded_with_counts_and_errors(crawled, web):
+    with open_catalogue(crawled.db) as catalogue:
+        runs = {run["sources"][0]: run for run in catalogue.runs(20) if run["kind"] == "crawl"}
+    assert set(runs) == {"alfa", "beta", "gamma", "delta", "epsilon"}
+    assert all(run["status"] == "ok" for run in runs.values())
+    assert runs["delta"]["counts"]["pages"] == 6 and runs["delta"]["counts"]["new"] == 4
+    assert runs["gamma"]["counts"]["failed"] == 0  # the flaky 500 succeeded on retry
+    assert ("GET", "/gamma/kurser/flaky", 500) in web.log and ("GET", "/gamma/kurser/flaky", 200) in web.log
+    # The 404 is recorded with its URL, but is an answer, not a failure: the crawl stays complete.
+    beta = runs["beta"]
+    assert any(e["where"].endswith("/beta/moduler/udgaaet") and "404" in e["message"] for e in beta["errors"])
+    assert beta["counts"]["complete"] == 1
+    assert not any(path.startswith("/delta/intern") for _, path, _ in web.log)
+    assert any("done (finished)" in line for line in crawled.lines)  # progress and summary lines
+
+
+def test_recrawl_reports_all_unchanged(crawled, tmp_path):
+    db = tmp_path / "catalogue.duckdb"
+    shutil.copy(crawled.db, db)
+    report = crawl(db, registry=crawled.registry, settings=FAST)
+    assert report.ok
+    totals = {key: sum(r.counts.get(key, 0) for r in report.sources) for key in ("new", "changed", "unchanged")}
+    assert totals == {"new": 0, "changed": 0, "unchanged": len(EXPECTED)}
+    assert {p: {k: v for k, v in r.items() if k != "last_seen"} for p, r in records(db).items()} == {
+        p: {k: v for k, v in r.items() if k != "last_seen"} for p, r in records(crawled.db).items()
+    }
+
+
+def test_adhoc_url_crawl_then_export(web, tmp_path, run_cli, db):
+    result = CliRunner().invoke(
+        crawl_cmd, ["--url", f"{web.base}/", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "DOWNLOAD_DELAY=0",
+                    "-s", "RETRY_BACKOFF_BASE=0.05"],
+        obj=SimpleNamespace(db=db),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "url:127.0.0.1" in result.output
+    exported = run_cli("export", "--format", "jsonl")
+    assert exported.exit_code == 0
+    found = {"/" + r["url"].split("/", 3)[3]: r for r in map(json.loads, exported.output.splitlines())}
+    # An unknown site has no registry hints: provider and language come from the page itself, or stay unknown.
+    assert_expected(found, skip=frozenset({"provider", "language"}))
+    assert found["/alfa/moduler/beskaeftigelsesindsatsen"]["provider"] == "Alfa Professionshøjskole"
+    assert found["/gamma/kurser/flaky"]["provider"] is None
+
+
+def test_sources_command_lists_health(crawled):
+    result = CliRunner().invoke(sources_cmd, ["--registry", str(crawled.registry)], obj=SimpleNamespace(db=crawled.db))
+    assert result.exit_code == 0, result.output
+    assert "delta" in result.output and "complete: 6 pages, 4 courses, new 4" in result.output
+
+
+def test_unknown_source_is_a_clear_error(crawled, tmp_path):
+    result = CliRunner().invoke(
+        crawl_cmd, ["--source", "nope", "--registry", str(crawled.registry)], obj=SimpleNamespace(db=tmp_path / "c.duckdb")
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("error: unknown source(s): nope")
+
+
+# ------------------------------------------------------------------------------------------------
+# Withdrawal and resumption
+# ------------------------------------------------------------------------------------------------
+
+
+def test_withdraw_only_after_complete_crawl(tmp_path):
+    server = TestWeb().start()
+    try:
+        registry = write_registry(tmp_path, server.base)
+        db = tmp_path / "catalogue.duckdb"
+        crawl(db, registry=registry, sources=["delta"], settings=FAST)
+        gone = "/delta/kurser/mentorordning"
+        server.hidden.add(gone)
+        server.broken.add("/delta/kurser/aeldre-borgere")  # fails for good: the crawl is incomplete
+        report = crawl(db, registry=registry, sources=["delta"], settings=FAST)
+        (result,) = report.sources
+        assert result.status == "published" and not result.complete and result.failed == 1
+        assert records(db)[gone]["withdrawn"] is False
+        server.broken.clear()
+        report = crawl(db, registry=registry, sources=["delta"], settings=FAST)
+        assert report.sources[0].complete and report.sources[0].counts["withdrawn"] == 1
+        after = records(db)
+        assert after[gone]["withdrawn"] is True
+        assert sum(not r["withdrawn"] for r in after.values()) == 3
+    finally:
+        server.stop()
+
+
+def make_slow_site(root: Path, count: int) -> None:
+    (root / "slow" / "kurser").mkdir(parents=True)
+    links = "".join(f'<p><a href="/slow/kurser/k{i}">Kursus {i}</a></p>' for i in range(count))
+    (root / "slow" / "index.html").write_text(f"<html><body><main><h1>Kurser</h1>{links}</main></body></html>")
+    for i in range(count):
+        (root / "slow" / "kurser" / f"k{i}.html").write_text(
+            f"<html><head><meta charset='utf-8'><title>Kursus {i}</title></head><body><main><h1>Kursus nr. {i}</h1>"
+            f"<p>Et kursus om beskæftigelse, nummer {i}.</p><p><strong>Pris:</strong> {1000 + i} kr.</p>"
+            f"<p><strong>Dato:</strong> {1 + i % 28}. marts 2027</p></main></body></html>",
+            encoding="utf-8",
+        )
+
+
+def test_kill_and_restart_loses_nothing_and_duplicates_nothing(tmp_path):
+    site = tmp_path / "site"
+    make_slow_site(site, 30)
+    server = TestWeb(root=site, delay=0.08).start()
+    try:
+        registry = tmp_path / "sources.yaml"
+        registry.write_text(
+            f"sources:\n  slow:\n    kind: private\n    start_urls: ['{server.base}/slow/']\n", encoding="utf-8"
+        )
+        settings = {**FAST, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}
+        reference = tmp_path / "reference.duckdb"
+        crawl(reference, registry=registry, settings=settings)
+
+        db = tmp_path / "killed.duckdb"
+        script = (
+            "import json, sys; from crawler.runner import crawl; "
+            "crawl(sys.argv[1], registry=sys.argv[2], settings=json.loads(sys.argv[3]))"
+        )
+        child = subprocess.Popen(
+            [sys.executable, "-c", script, str(db), str(registry), json.dumps(settings)],
+            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=Path(__file__).resolve().parents[1],
+        )  # fmt: skip
+        journal = jobs_root(db) / "slow" / "journal.jsonl"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if journal.exists() and journal.read_text(encoding="utf-8").count('"t":"course"') >= 8:
+                break
+            time.sleep(0.02)
+        os.killpg(child.pid, signal.SIGKILL)  # the runner and its Scrapy process, mid-crawl
+        child.wait()
+        spooled = journal.read_text(encoding="utf-8").count('"t":"course"')
+        assert 8 <= spooled < 30, "killed too late to test a restart"
+        with open_catalogue(db) as catalogue:
+            assert list(catalogue.courses()) == []  # nothing published by the killed crawl
+
+        report = crawl(db, registry=registry, settings=settings)  # --resume is the default
+        assert report.ok and report.sources[0].courses == 30
+        strip = lambda rs: {p: {k: v for k, v in r.items() if k not in ("first_seen", "last_seen")} for p, r in rs.items()}  # noqa: E731
+        assert strip(records(db)) == strip(records(reference))
+        assert not (jobs_root(db) / "slow").exists()  # a published job is cleared
+    finally:
+        server.stop()
+
+
+# ------------------------------------------------------------------------------------------------
+# Extraction, one layer at a time (pure functions on HTML strings)
+# ------------------------------------------------------------------------------------------------
+
+
+def page(body: str, head: str = "") -> str:
+    return f"<!DOCTYPE html><html lang='da'><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>"
+
+
+def test_extract_jsonld_course_with_instances_and_offer():
+    ld = {
+        "@context": "https://schema.org", "@type": "Course", "name": "Forvaltningsret", "numberOfCredits": "10",
+        "provider": {"@type": "Organization", "name": "UC Test"}, "educationalCredentialAwarded": "Diplomuddannelse",
+        "hasCourseInstance": [{"@type": "CourseInstance", "startDate": "2027-02-03", "courseMode": "online"},
+                              {"@type": "CourseInstance", "startDate": "2027-09-01", "courseMode": "online"}],
+        "offers": {"@type": "Offer", "price": "12.500,00", "priceCurrency": "DKK"},
+    }  # fmt: skip
+    html = page("<main><h1>Andet</h1></main>", f"<script type='application/ld+json'>{json.dumps(ld)}</script>")
+    record = extract_course(html, "https://uc.example/kurser/forvaltningsret")
+    assert record is not None
+    assert (record["title"], record["provider"], record["ects"], record["price_dkk"]) == (
+        "Forvaltningsret", "UC Test", 10.0, 12500.0,
+    )
+    assert record["start_dates"] == ["2027-02-03", "2027-09-01"] and record["form"] == "online"
+    assert (record["course_type"], record["eqf_level"]) == ("diplom", 6)
+
+
+def test_extract_microdata_and_opengraph():
+    html = page(
+        "<div itemscope itemtype='http://schema.org/Event'><h1 itemprop='name'>Temadag om ledighed</h1>"
+        "<time itemprop='startDate' datetime='2027-05-04T09:00'>4. maj</time>"
+        "<div itemprop='location' itemscope itemtype='http://schema.org/Place'><span itemprop='name'>Odense</span></div>"
+        "<meta itemprop='eventAttendanceMode' content='https://schema.org/OfflineEventAttendanceMode'></div>",
+        "<meta property='og:site_name' content='Kursushuset'><meta property='og:description' content='En temadag.'>",
+    )
+    record = extract_course(html, "https://k.example/temadag")
+    assert record is not None
+    assert (record["title"], record["provider"], record["description"]) == ("Temadag om ledighed", "Kursushuset", "En temadag.")
+    assert (record["start_dates"], record["location"], record["form"]) == (["2027-05-04"], "Odense", "fysisk")
+
+
+def test_extract_facts_from_dl_table_and_bold_labels():
+    dl = page("<main><h1>Modul A</h1><dl><dt>ECTS-point</dt><dd>5</dd><dt>Pris</dt><dd>8.000 kr.</dd></dl></main>")
+    table = page("<main><h1>Kursus B</h1><table><tr><td>Deltagerbetaling</td><td>kr. 3.995,- ekskl. moms</td></tr>"
+                 "<tr><td>Varighed</td><td>3 x 2 dage</td></tr></table></main>")  # fmt: skip
+    bold = page("<main><h1>Kursus C</h1><p><b>Holdstart:</b> uge 6, 2027</p><p><b>Ansøgningsfrist:</b> 03.01.2027</p>"
+                "<p><b>Sted:</b> Online</p></main>")  # fmt: skip
+    a, b, c = (extract_course(html, f"https://x.example/{name}") for name, html in (("a", dl), ("b", table), ("c", bold)))
+    assert a and (a["ects"], a["price_dkk"]) == (5.0, 8000.0)
+    assert b and (b["price_dkk"], b["duration_days"]) == (3995.0, 6.0)
+    assert c and (c["start_dates"], c["application_deadline"], c["form"]) == (["2027-02-08"], "2027-01-03", "online")
+
+
+@pytest.mark.parametrize(
+    "url, body",
+    [
+        ("https://x.example/nyheder/nyt-modul", "<main><h1>Nyt modul</h1><p><b>Pris:</b> 9.000 kr.</p><p><b>Dato:</b> 1. marts 2027</p></main>"),
+        ("https://x.example/om-os", "<main><h1>Om os</h1><p>Vi holder kurser. <b>Pris:</b> 100 kr.</p></main>"),
+        ("https://x.example/kontakt", "<main><h1>Kontakt</h1><dl><dt>Adresse</dt><dd>Vej 1, Aarhus</dd></dl></main>"),
+        ("https://x.example/privatlivspolitik", "<main><h1>Privatlivspolitik</h1><p>Gemmes til 1. januar 2028.</p></main>"),
+        ("https://x.example/kurser", "<main><h1>Kurser</h1>" + "".join(
+            f"<div><h3><a href='/k{i}'>Kursus {i}</a></h3><p>Pris: {i}00 kr.</p></div>" for i in range(1, 5)) + "</main>"),
+        ("https://x.example/artikel", "<main><h1>En artikel</h1><p>Tekst uden fakta om noget som helst.</p></main>"),
+    ],
+)  # fmt: skip
+def test_non_course_pages_give_none(url, body):
+    assert extract_course(page(body), url) is None
+
+
+def test_windows_1252_page_decodes_through_scrapy():
+    body = page("<main><h1>Ældre borgere</h1><p><b>Pris:</b> 1.500 kr.</p><p><b>Sted:</b> Århus</p>"
+                "<p><b>Dato:</b> 5. maj 2027</p></main>")
+    body = body.replace("<meta charset='utf-8'>", "").encode("cp1252")
+    response = HtmlResponse("https://x.example/k", body=body, headers={"Content-Type": "text/html; charset=windows-1252"})
+    record = extract_course(response.text, response.url)
+    assert record and (record["title"], record["location"]) == ("Ældre borgere", "Århus")
+    meta_only = HtmlResponse("https://x.example/k", body=body.replace(b"<head>", b"<head><meta charset='windows-1252'>"))
+    assert extract_course(meta_only.text, meta_only.url)["title"] == "Ældre borgere"
+
+
+def test_registry_errors_name_file_and_key(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n  x:\n    kind: private\n    start_urls: ['https://x.example/']\n    folow: []\n")
+    with pytest.raises(RegistryError, match=r"sources\.yaml: sources\.x\.folow: Extra inputs"):
+        load_registry(path)
+    path.write_text("sources:\n  y:\n    kind: private\n")
+    with pytest.raises(RegistryError, match=r"sources\.y: .*needs start_urls or sitemaps"):
+        load_registry(path)
+    assert load_registry()  # the bundled registry is valid
