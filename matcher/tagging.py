@@ -39,7 +39,7 @@ from sklearn.preprocessing import StandardScaler
 from matcher.evaluation import LEVELS, LabelledCourse, Prediction
 from matcher.taxonomy import Taxonomy
 
-TAGGER_VERSION = "gate-ovr-lr-2"
+TAGGER_VERSION = "gate-ovr-lr-3"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TRAINING_SET = DATA_DIR / "labelled-courses.jsonl"
 CUES = DATA_DIR / "tagging_cues.yaml"
@@ -353,7 +353,7 @@ class Tagger:
         in_domain = np.array([bool(item.fields) for item in labelled])
         if in_domain.all() or not in_domain.any():
             raise ValueError("the labelled courses must include both in-domain and off-domain courses")
-        self.gate_model_ = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced").fit(
+        self.gate_model_ = LogisticRegression(C=3.0, max_iter=3000, class_weight="balanced").fit(
             np.vstack([gate_features(ev, c) for ev, c in zip(evidence, counts)]), in_domain
         )
         # Fields learn from in-domain courses and from the framework's own statements.
@@ -371,7 +371,8 @@ class Tagger:
             for item, ev, c in zip(labelled, evidence, counts)
             if item.fields and item.level
         ]
-        self.level_model_ = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=2000)).fit(
+        # Strong regularisation: few labelled levels, and the type and cue features must not overfit.
+        self.level_model_ = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000)).fit(
             np.vstack([r for r, _ in rows]), [level == "specialiseret" for _, level in rows]
         )
         self._training_digest = hashlib.sha256(
@@ -382,18 +383,19 @@ class Tagger:
     def predict(self, items: Sequence[TextItem]) -> list[Prediction]:
         return [Prediction(r.assigned_fields, r.level) for r in self.tag(items)]
 
-    def tag(self, items: Sequence[TextItem]) -> list[TagResult]:
-        """Tag courses (fit first)."""
+    def tag(self, items: Sequence[TextItem], *, in_domain: bool = False) -> list[TagResult]:
+        """Tag courses (fit first). `in_domain` skips the domain gate: for texts known to be about
+        employment-services work, such as a team's own description of a competence gap."""
         if self.gate_model_ is None:
             raise RuntimeError("the tagger is not fitted: call fit() or Tagger.default()")
         evidence = gather_evidence(self.vectors, items, self.embedder)
-        return [self._tag_one(item, ev) for item, ev in zip(items, evidence)]
+        return [self._tag_one(item, ev, in_domain) for item, ev in zip(items, evidence)]
 
-    def _tag_one(self, item: TextItem, ev: CourseEvidence) -> TagResult:
+    def _tag_one(self, item: TextItem, ev: CourseEvidence, in_domain: bool = False) -> TagResult:
         keys = self.vectors.field_keys
         text = f"{item.title}. {item.text}"
         counts = self.cues.count(text)
-        p_domain = float(self.gate_model_.predict_proba([gate_features(ev, counts)])[0, 1])
+        p_domain = 1.0 if in_domain else float(self.gate_model_.predict_proba([gate_features(ev, counts)])[0, 1])
         p_fields = np.array([m.predict_proba([ev.course_vector])[0, 1] for m in self.field_models_])
         assigned: list[str] = []
         if p_domain >= 0.5:

@@ -36,7 +36,8 @@ def _fail(message: str) -> None:
 
 
 def _check_usage(
-    survey: Path | None, assessment: Path | None, target: Path | None, template: str | None, output: Path | None
+    survey: Path | None, assessment: Path | None, target: Path | None, template: str | None, output: Path | None,
+    text: str | None = None,
 ) -> None:
     if template is not None and (survey or assessment or target):
         raise click.UsageError("--template writes a template; give it alone (with --output at most)")
@@ -48,26 +49,34 @@ def _check_usage(
         raise click.UsageError("--assessment needs --target (the required level and specialists per field)")
     if target is not None and assessment is None:
         raise click.UsageError("--target needs --assessment (the team's levels per field)")
-    if template is None and survey is None and assessment is None:
-        raise click.UsageError("give --survey FILE, or --assessment FILE --target FILE, or --template NAME")
+    if template is None and survey is None and assessment is None and not text:
+        raise click.UsageError(
+            "give --survey FILE, or --assessment FILE --target FILE, or --text TEXT, or --template NAME"
+        )
+    if text and (survey or assessment or target or template):
+        raise click.UsageError("--text describes a gap in words; give it alone")
 
 
 @click.command("gaps")
 @click.option("--survey", type=FILE, help="A needs survey (CSV: optional role column, one column per statement id, answers 1–5).")
 @click.option("--assessment", type=FILE, help="A proficiency assessment (CSV: employee, optional role, 1–5 per field key or statement id).")
 @click.option("--target", type=FILE, help="The target profile for --assessment (YAML or JSON: required_level and specialists per field).")
+@click.option("--text", help='A gap in words, e.g. "vi mangler specialiseret viden om sygedagpengeloven".')
 @click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON.")
 @click.option("--template", type=click.Choice(list(TEMPLATE_FILES)), help="Write an input template instead of analysing.")
 @click.option("--output", "-o", type=FILE, help="With --template: write it to this file. Default: standard output.")
 @click.pass_obj
 def gaps(
-    obj: object, survey: Path | None, assessment: Path | None, target: Path | None,
+    obj: object, survey: Path | None, assessment: Path | None, target: Path | None, text: str | None,
     as_json: bool, template: str | None, output: Path | None,
 ) -> None:
     """Find a team's competence gaps: from a needs survey (share wanting development vs the national
     baseline), or from a proficiency assessment against a target profile (capacity, gap, resource
     persons, over-representation, priority, individual gaps)."""
-    _check_usage(survey, assessment, target, template, output)
+    _check_usage(survey, assessment, target, template, output, text)
+    if text is not None:
+        _free_text_gap(obj, text, as_json)
+        return
     try:
         taxonomy = obj.taxonomy()  # type: ignore[attr-defined]
         if template is not None:
@@ -100,3 +109,29 @@ def _write_template(text: str, output: Path | None) -> None:
     except OSError as exc:
         _fail(f"{output}: cannot write: {exc.strerror}")
     click.echo(f"wrote template to {output}", err=True)
+
+
+def _free_text_gap(obj: object, text: str, as_json: bool) -> None:
+    """Map a gap described in words to fields and level with the tagger, with the matching competences."""
+    from matcher.tagging import CourseText
+
+    if not text.strip():
+        _fail("--text: describe the gap in words")
+    taxonomy = obj.taxonomy()  # type: ignore[attr-defined]
+    result = obj.tagger().tag([CourseText(id="gap", title="", text=text)], in_domain=True)[0]  # type: ignore[attr-defined]
+    payload = {
+        "text": text,
+        "fields": [{"field": key, "score": round(result.fields[key], 4)} for key in result.assigned_fields],
+        "level": result.level,
+        "why": result.to_json()["why"],
+    }
+    if as_json:
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Gap: {text}")
+    level = {"grundlaeggende": "grundlæggende", "specialiseret": "specialiseret"}.get(result.level or "", "-")
+    click.echo(f"Level: {level}")
+    for key in result.assigned_fields:
+        click.echo(f"  {taxonomy.field(key).name} (score {result.fields[key]:.2f})")
+        for evidence in result.why[key]:
+            click.echo(f"    matches {evidence.statement_id}: {evidence.statement}")

@@ -122,3 +122,16 @@ def test_evaluate_prints_the_tagger_beside_both_baselines(run_cli, tmp_path: Pat
     broken = write_jsonl(tmp_path / "broken.jsonl", [{**LAW, "fields": ["jura"], "level": "specialiseret"}])
     result = run_cli("evaluate", "--labels", str(broken))
     assert result.exit_code == 1 and "broken.jsonl:1: unknown field key(s) jura" in result.stderr
+
+
+def test_a_gap_in_words_maps_to_fields_and_level(run_cli, tmp_path: Path) -> None:
+    result = run_cli("gaps", "--text", "vi mangler specialiseret viden om sygedagpengeloven og jobafklaring", "--json")
+    assert result.exit_code == 0, result.output
+    gap = json.loads(result.stdout)
+    assert gap["fields"][0]["field"] == "lov_myndighed"
+    assert gap["level"] == "specialiseret"
+    assert gap["why"]["lov_myndighed"][0]["statement_id"].startswith("lov_myndighed.")
+    survey = tmp_path / "survey.csv"
+    survey.write_text("role,it.1\nmedarbejder,4\n", encoding="utf-8")
+    assert run_cli("gaps", "--text", "AI", "--survey", str(survey)).exit_code == 2
+    assert run_cli("gaps", "--text", "  ").exit_code == 1
