@@ -480,6 +480,18 @@ class CatalogueReader:
             self.con.execute("SELECT course_id, content_hash FROM course_tagging WHERE model = ?", [model]).fetchall()
         )
 
+    def tag_overview(self, model: str) -> list[dict[str, Any]]:
+        """Active courses with their fields and level under one tagging model, by title."""
+        rows = self.con.execute(
+            "SELECT c.id, c.title, t.assigned_fields, t.level FROM course c "
+            "JOIN course_tagging t ON t.course_id = c.id AND t.model = ? WHERE NOT c.withdrawn ORDER BY c.title",
+            [model],
+        ).fetchall()
+        return [
+            {"id": course_id, "title": title, "assigned_fields": fields or [], "level": level}
+            for course_id, title, fields, level in rows
+        ]
+
     def runs(self, limit: int = 10) -> list[dict[str, Any]]:
         """The latest runs, newest first."""
         rows = self.con.execute(

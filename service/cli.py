@@ -211,6 +211,16 @@ def format_status(summary: dict, runs: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def format_tags(rows: list[dict], taxonomy) -> str:  # noqa: ANN001 - the Taxonomy model
+    """One line per course: title, then its fields (best first) and level, or 'off-domain'."""
+    lines = ["Tags (fields best first, level):"]
+    for row in rows:
+        fields = ", ".join(taxonomy.field(key).name for key in row["assigned_fields"])
+        tags = f"{fields}; {row['level']}" if fields else "off-domain: no field"
+        lines.append(f"  {row['title'][:70]:<70}  {tags}")
+    return "\n".join(lines)
+
+
 @main.command()
 @click.option("--runs", "run_count", default=5, show_default=True, help="How many recent runs to list.")
 @click.pass_obj
@@ -313,14 +323,23 @@ def evaluate(obj: Context, labels_path: Path, train_path: Path | None, as_json: 
 @main.command()
 @click.pass_obj
 def demo(obj: Context) -> None:
-    """Build a catalogue from the bundled sample feed and show the framework and the catalogue."""
+    """Build a catalogue from the bundled sample feed, tag it, and show the framework and the catalogue."""
+    from matcher.catalogue_tagging import tag_catalogue
+
     with clear_errors():
-        click.echo(format_summary(obj.taxonomy()))
+        taxonomy = obj.taxonomy()
+        click.echo(format_summary(taxonomy))
         click.echo()
         report = ingest_file(obj.db, SAMPLE_FEED, source="sample-feed")
         click.echo(f"Ingested {SAMPLE_FEED.name}: {report.counts_line()}")
+        click.echo("Tagging (the first run builds the embedding model, about 15 s) …", err=True)
+        tagged = tag_catalogue(obj.db, obj.tagger())
+        click.echo(f"Tagged {tagged.tagged} courses ({tagged.up_to_date} already up to date)")
+        click.echo()
         with open_catalogue(obj.db) as catalogue:
             click.echo(format_status(catalogue.summary(), catalogue.runs(3)))
+            click.echo()
+            click.echo(format_tags(catalogue.tag_overview(tagged.model), taxonomy))
 
 
 def _register_commands() -> None:
