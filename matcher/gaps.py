@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict
 
 from matcher.tabular import Table, TabularError, read_table
 from matcher.taxonomy import SurveyStatement, Taxonomy
+from matcher.yaml_errors import describe_yaml_error
 
 # --- domain constants -------------------------------------------------------------------------
 
@@ -247,25 +248,39 @@ def read_needs_survey(path: str | Path, taxonomy: Taxonomy) -> NeedsSurvey:
     return NeedsSurvey(name, order, respondents, columns.role is not None, notices)
 
 
-def _read_answers(
-    name: str, line: int, row: dict[str, str], columns: _Columns
-) -> tuple[Role | None, dict[str, int], list[str]]:
-    problems: list[str] = []
-    role: Role | None = None
-    if columns.role is not None:
+def _read_role(name: str, line: int, row: dict[str, str], columns: _Columns, problems: list[str]) -> Role | None:
+    """The row's role, if the file has a role column; a bad value is added to `problems`."""
+    if columns.role is None:
+        return None
+    try:
+        return parse_role(row.get(columns.role, ""))
+    except ValueError as exc:
+        problems.append(f"{_where(name, line, columns.role)}: {exc}")
+        return None
+
+
+def _read_steps(
+    name: str, line: int, row: dict[str, str], cells: dict[str, str], steps: tuple[int, ...], problems: list[str]
+) -> dict[str, int]:
+    """key → answered step, for `cells` (column → key); blank cells are left out, bad values go to `problems`."""
+    values: dict[str, int] = {}
+    for cell, key in cells.items():
         try:
-            role = parse_role(row.get(columns.role, ""))
-        except ValueError as exc:
-            problems.append(f"{_where(name, line, columns.role)}: {exc}")
-    answers: dict[str, int] = {}
-    for cell, statement_id in columns.statements.items():
-        try:
-            value = parse_step(row.get(cell, ""), ANSWER_STEPS)
+            value = parse_step(row.get(cell, ""), steps)
         except ValueError as exc:
             problems.append(f"{_where(name, line, cell)}: {exc}")
             continue
         if value is not None:
-            answers[statement_id] = value
+            values[key] = value
+    return values
+
+
+def _read_answers(
+    name: str, line: int, row: dict[str, str], columns: _Columns
+) -> tuple[Role | None, dict[str, int], list[str]]:
+    problems: list[str] = []
+    role = _read_role(name, line, row, columns, problems)
+    answers = _read_steps(name, line, row, columns.statements, ANSWER_STEPS, problems)
     return role, answers, problems
 
 
@@ -521,31 +536,12 @@ def _read_employee(
     person = row.get(columns.employee, "").strip()
     if not person:
         problems.append(f"{_where(name, line, columns.employee)}: the employee's name or initials are missing")
-    role: Role | None = None
-    if columns.role is not None:
-        try:
-            role = parse_role(row.get(columns.role, ""))
-        except ValueError as exc:
-            problems.append(f"{_where(name, line, columns.role)}: {exc}")
-    direct: dict[str, int] = {}
+    role = _read_role(name, line, row, columns, problems)
+    direct = _read_steps(name, line, row, columns.fields, PROFICIENCY_STEPS, problems)
     by_statement: dict[str, list[int]] = {}
-    for cell, key in columns.fields.items():
-        try:
-            value = parse_step(row.get(cell, ""), PROFICIENCY_STEPS)
-        except ValueError as exc:
-            problems.append(f"{_where(name, line, cell)}: {exc}")
-            continue
-        if value is not None:
-            direct[key] = value
-    for cell, statement_id in columns.statements.items():
-        try:
-            value = parse_step(row.get(cell, ""), PROFICIENCY_STEPS)
-        except ValueError as exc:
-            problems.append(f"{_where(name, line, cell)}: {exc}")
-            continue
-        if value is not None:
-            for key in taxonomy.statement(statement_id).fields:
-                by_statement.setdefault(key, []).append(value)
+    for statement_id, value in _read_steps(name, line, row, columns.statements, PROFICIENCY_STEPS, problems).items():
+        for key in taxonomy.statement(statement_id).fields:
+            by_statement.setdefault(key, []).append(value)
     if problems:
         return None, problems
     levels: dict[str, float] = {k: float(v) for k, v in direct.items()}
@@ -682,12 +678,8 @@ def _load_mapping_file(path: Path, name: str) -> tuple[dict, dict[tuple, int]]:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{name}: line {mark.line + 1}" if mark else name
-        detail = exc.problem or exc.context or "cannot parse"
-        # Where the unclosed bracket or quote began is usually the line to fix.
-        if exc.problem and exc.context and exc.context_mark:
-            detail += f" ({exc.context} that began on line {exc.context_mark.line + 1})"
+        line, detail = describe_yaml_error(exc)
+        where = f"{name}: line {line}" if line else name
         raise GapInputError(f"{where}: not valid YAML: {detail}") from None
     except yaml.YAMLError as exc:
         raise GapInputError(f"{name}: not valid YAML: {exc}") from None

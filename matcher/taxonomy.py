@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError
 
+from matcher.yaml_errors import describe_yaml_error
+
 BUNDLED_TAXONOMY = Path(__file__).resolve().parent / "data" / "taxonomy.yaml"
 LEVELS: tuple[str, ...] = ("grundlaeggende", "specialiseret")
 PROFICIENCY_STEPS = (1, 2, 3, 4, 5)
@@ -428,12 +430,8 @@ def _compose(file: Path, text: str) -> yaml.Node:
     try:
         root = yaml.compose(text, Loader=_YAML_LOADER)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{file}:{mark.line + 1}" if mark else str(file)
-        detail = exc.problem or exc.context or "cannot parse"
-        # The context line (where the unclosed bracket or quote began) is usually the one to fix.
-        if exc.context and exc.context_mark and exc.problem:
-            detail += f" ({exc.context} that began on line {exc.context_mark.line + 1})"
+        line, detail = describe_yaml_error(exc)
+        where = f"{file}:{line}" if line else str(file)
         raise TaxonomyError(f"{where}: YAML syntax error: {detail}") from None
     except yaml.YAMLError as exc:
         raise TaxonomyError(f"{file}: YAML error: {exc}") from None
