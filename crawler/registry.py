@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from matcher.course import COURSE_TYPES, FORMS
+from matcher.course import CourseType, Form
 
 REGISTRY_PATH = Path(__file__).resolve().parent / "sources.yaml"
 
@@ -29,23 +29,10 @@ class Hints(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    course_type: str | None = None
-    form: str | None = None
+    course_type: CourseType | None = None
+    form: Form | None = None
     language: str | None = None
 
-    @field_validator("course_type")
-    @classmethod
-    def _known_type(cls, value: str | None) -> str | None:
-        if value is not None and value not in COURSE_TYPES:
-            raise ValueError(f"must be one of {', '.join(COURSE_TYPES)}")
-        return value
-
-    @field_validator("form")
-    @classmethod
-    def _known_form(cls, value: str | None) -> str | None:
-        if value is not None and value not in FORMS:
-            raise ValueError(f"must be one of {', '.join(FORMS)}")
-        return value
 
 
 class Source(BaseModel):

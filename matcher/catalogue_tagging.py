@@ -46,23 +46,22 @@ def tag_catalogue(
     report = TagRunReport(model=model)
     with open_catalogue(db_path) as catalogue:
         current = catalogue.tagged_hashes(model)
-        pending = [
-            c for c in catalogue.courses(include_withdrawn=False)
-            if force or current.get(c.course_id) != c.compute_hash()
-        ]
-        report.up_to_date = catalogue.summary()["active"] - len(pending)
-    results: list[tuple[Course, TagResult]] = []
+        active = [(c, c.compute_hash()) for c in catalogue.courses(include_withdrawn=False)]
+    pending = [(c, h) for c, h in active if force or current.get(c.course_id) != h]
+    report.up_to_date = len(active) - len(pending)
+    results: list[tuple[Course, str, TagResult]] = []
     for start in range(0, len(pending), BATCH):
         batch = pending[start : start + BATCH]
-        results.extend(zip(batch, tagger.tag([course_text(c) for c in batch])))
+        tags = tagger.tag([course_text(c) for c, _ in batch])
+        results.extend((c, h, result) for (c, h), result in zip(batch, tags))
         if progress:
             progress(len(results), len(pending))
     with write_catalogue(db_path, "tag", [model]) as writer:
-        for course, result in results:
-            if writer.current_hash(course.course_id) != course.compute_hash():
+        for course, content_hash, result in results:
+            if writer.current_hash(course.course_id) != content_hash:
                 report.skipped_changed += 1
                 continue
-            store_result(writer, course.course_id, course.compute_hash(), result, tagger.embedder.model_version)
+            store_result(writer, course.course_id, content_hash, result, tagger.embedder.model_version)
             report.tagged += 1
         writer.counts["tagged"] = report.tagged
         writer.counts["up_to_date"] = report.up_to_date

@@ -12,7 +12,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
-LEVELS = ("grundlaeggende", "specialiseret")
+from matcher.taxonomy import LEVELS
+
 
 
 class LabelledCourse(BaseModel):
