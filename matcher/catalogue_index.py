@@ -1,0 +1,340 @@
+"""The catalogue in memory, for search and recommendation: one generation's active courses with
+their tags, embeddings and a BM25 keyword index, and the filters users put on them.
+
+Built from a `CatalogueReader` snapshot (about a second per 10 000 courses) and then only read,
+so one index serves many threads. The service builds a new one when the catalogue is republished.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from matcher.course import Course, CourseType, Form
+from matcher.keyword_search import Bm25Index
+from matcher.store import CatalogueReader
+from matcher.taxonomy import LEVELS
+
+REGIONS_FILE = Path(__file__).resolve().parent / "data" / "regions.yaml"
+# Forms a learner can take wherever they live: they pass any location or region filter.
+PLACE_INDEPENDENT_FORMS = ("online", "rekvirerbar")
+_NO_DATE = np.iinfo(np.int32).max
+Level = Literal["grundlaeggende", "specialiseret"]
+SortOrder = Literal["relevance", "start_date", "title"]
+
+
+class FilterError(ValueError):
+    """Filters that cannot be used (an unknown field, an impossible window); the message says which."""
+
+
+class _Regions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    regions: dict[str, list[str]] = Field(min_length=1)
+
+
+@functools.lru_cache(maxsize=1)
+def load_regions(path: Path = REGIONS_FILE) -> dict[str, tuple[str, ...]]:
+    """Region name → the town names that place a course in it (lower-case)."""
+    try:
+        data = _Regions.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise FilterError(f"{path}: not a valid regions file: {exc}") from None
+    return {name: tuple(t.lower() for t in towns) for name, towns in data.regions.items()}
+
+
+class CourseFilters(BaseModel):
+    """What a user narrows the catalogue by. Empty lists and None mean "any"."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    fields: list[str] = Field(default_factory=list, description="Field keys; a course matches if it is tagged with any.")
+    level: Level | None = None
+    types: list[CourseType] = Field(default_factory=list)
+    providers: list[str] = Field(default_factory=list)
+    forms: list[Form] = Field(default_factory=list)
+    location: str | None = Field(default=None, description="Part of the course's place, e.g. 'Aarhus'.")
+    region: str | None = Field(default=None, description="A Danish region, e.g. 'Midtjylland'.")
+    max_price: float | None = Field(default=None, ge=0)
+    max_ects: float | None = Field(default=None, gt=0)
+    start_from: dt.date | None = None
+    start_before: dt.date | None = None
+    include_undated: bool = Field(default=True, description="Keep courses whose start dates are not known.")
+
+    @model_validator(mode="after")
+    def _possible(self) -> CourseFilters:
+        if self.start_from and self.start_before and self.start_from >= self.start_before:
+            raise ValueError(
+                f"the start window is empty: from {self.start_from} must come before {self.start_before}"
+            )
+        if self.region is not None:
+            regions = load_regions()
+            match = next((name for name in regions if name.lower() == self.region.lower()), None)
+            if match is None:
+                raise ValueError(f"unknown region {self.region!r}; known: {', '.join(regions)}")
+            self.region = match
+        return self
+
+    def check(self, field_keys: Sequence[str], today: dt.date) -> None:
+        """Problems only the catalogue's taxonomy and today's date can reveal."""
+        unknown = [key for key in self.fields if key not in field_keys]
+        if unknown:
+            raise FilterError(f"unknown field key {', '.join(map(repr, unknown))}; known: {', '.join(field_keys)}")
+        if self.start_before is not None and self.start_before <= today:
+            raise FilterError(f"start before {self.start_before} is not in the future (today is {today})")
+
+
+@dataclass(frozen=True)
+class CourseTags:
+    """A course's tags from its latest tagging run; empty when it has not been tagged."""
+
+    model: str | None = None
+    assigned_fields: tuple[str, ...] = ()
+    level: str | None = None
+    course_type: str | None = None
+    field_scores: dict[str, float] = field(default_factory=dict)
+    basic_competences: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    dimensions: dict[str, float] = field(default_factory=dict)
+    why: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def primary_field(self) -> str | None:
+        return self.assigned_fields[0] if self.assigned_fields else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": self.model, "assigned_fields": list(self.assigned_fields), "primary_field": self.primary_field,
+            "level": self.level, "fields": {k: round(v, 4) for k, v in self.field_scores.items()},
+            "basic_competences": list(self.basic_competences), "profiles": list(self.profiles),
+            "dimensions": {k: round(v, 3) for k, v in self.dimensions.items()},
+        }
+
+    @classmethod
+    def from_result(cls, model: str, result: dict[str, Any]) -> CourseTags:
+        return cls(
+            model=model, assigned_fields=tuple(result.get("assigned_fields") or ()), level=result.get("level"),
+            course_type=result.get("course_type"), field_scores=dict(result.get("fields") or {}),
+            basic_competences=tuple(result.get("basic_competences") or ()), profiles=tuple(result.get("profiles") or ()),
+            dimensions=dict(result.get("dimensions") or {}), why=dict(result.get("why") or {}),
+        )
+
+
+@dataclass(frozen=True)
+class CourseHit:
+    position: int  # row in the index
+    course: Course
+    tags: CourseTags
+    score: float
+    next_start: dt.date | None
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    total: int
+    page: int
+    per_page: int
+    hits: list[CourseHit]
+
+
+def document_text(course: Course) -> str:
+    """What keyword search reads: the title twice (it says most), description, learning goals, target group."""
+    goals = " ".join(goal.text for goal in course.learning_goals)
+    return "\n".join(p for p in (course.title, course.title, course.description, goals, course.target_group) if p)
+
+
+class CatalogueIndex:
+    """Active courses of one catalogue generation with everything search and ranking need as arrays."""
+
+    def __init__(
+        self,
+        courses: Sequence[Course],
+        tags: Sequence[CourseTags],
+        vectors: np.ndarray | None,
+        *,
+        field_keys: Sequence[str],
+        embedding_model: str | None = None,
+        generation: Any = None,
+    ) -> None:
+        self.courses = list(courses)
+        self.tags = list(tags)
+        self.field_keys = list(field_keys)
+        self.embedding_model = embedding_model
+        self.generation = generation
+        self.position = {c.course_id: i for i, c in enumerate(self.courses)}
+        n = len(self.courses)
+        self.vectors = vectors if vectors is not None else np.zeros((n, 0), dtype=np.float32)
+        self.has_vector = np.abs(self.vectors).sum(axis=1) > 0 if self.vectors.size else np.zeros(n, dtype=bool)
+        self.keywords = Bm25Index([document_text(c) for c in self.courses])
+        self.field_scores = np.array(
+            [[t.field_scores.get(k, 0.0) for k in self.field_keys] for t in self.tags], dtype=np.float32
+        ).reshape(n, len(self.field_keys))
+        self.assigned = np.array(
+            [[k in t.assigned_fields for k in self.field_keys] for t in self.tags], dtype=bool
+        ).reshape(n, len(self.field_keys))
+        self.level = np.array([t.level or "" for t in self.tags], dtype=object)
+        self.course_type = np.array([c.course_type or t.course_type or "" for c, t in zip(self.courses, self.tags)], dtype=object)
+        self.form = np.array([c.form or "" for c in self.courses], dtype=object)
+        self.provider = np.array([c.provider or "" for c in self.courses], dtype=object)
+        self.location = np.array([(c.location or "").lower() for c in self.courses], dtype=object)
+        self.price = np.array([np.nan if c.price_dkk is None else c.price_dkk for c in self.courses], dtype=np.float64)
+        self.ects = np.array([np.nan if c.ects is None else c.ects for c in self.courses], dtype=np.float64)
+        width = max((len(c.start_dates) for c in self.courses), default=0) or 1
+        self.starts = np.full((n, width), _NO_DATE, dtype=np.int32)
+        for i, c in enumerate(self.courses):
+            self.starts[i, : len(c.start_dates)] = [d.toordinal() for d in c.start_dates]
+        self.dated = self.starts[:, 0] != _NO_DATE
+        self._titles = np.array([c.title.lower() for c in self.courses], dtype=object)
+
+    def __len__(self) -> int:
+        return len(self.courses)
+
+    # ---- loading
+
+    @classmethod
+    def load(
+        cls, reader: CatalogueReader, field_keys: Sequence[str], *, embedding_model: str | None = None,
+        tag_model: str | None = None,
+    ) -> CatalogueIndex:
+        """The reader's active courses, each with its tags (from `tag_model`, else its latest tagging)
+        and its `embedding_model` vector (zeros where a course has none yet)."""
+        courses = list(reader.courses(include_withdrawn=False))
+        tags = _load_tags(reader, tag_model)
+        vectors = _load_vectors(reader, embedding_model, [c.course_id for c in courses]) if embedding_model else None
+        return cls(
+            courses, [tags.get(c.course_id, CourseTags()) for c in courses], vectors, field_keys=field_keys,
+            embedding_model=embedding_model, generation=reader.identity,
+        )
+
+    # ---- lookups
+
+    def get(self, course_id: str) -> CourseHit | None:
+        """One active course by id, with its tags and next start from today."""
+        i = self.position.get(course_id)
+        if i is None:
+            return None
+        return self._hit(i, 0.0, dt.date.today())
+
+    def providers(self) -> list[tuple[str, int]]:
+        """Provider names with their number of active courses, most first."""
+        names, counts = np.unique(self.provider[self.provider != ""].astype(str), return_counts=True)
+        return sorted(zip(names.tolist(), counts.tolist()), key=lambda p: (-p[1], p[0]))
+
+    def next_starts(self, today: dt.date) -> np.ndarray:
+        """Per course, the ordinal of its first start on or after today; _NO_DATE when none is known."""
+        upcoming = np.where(self.starts >= today.toordinal(), self.starts, _NO_DATE)
+        return upcoming.min(axis=1)
+
+    # ---- filtering
+
+    def mask(self, filters: CourseFilters, today: dt.date) -> np.ndarray:
+        """Courses that pass the filters and are not past (every known start date before today)."""
+        filters.check(self.field_keys, today)
+        upcoming = self.next_starts(today)
+        keep = (upcoming != _NO_DATE) | ~self.dated
+        if not filters.include_undated:
+            keep &= self.dated
+        if filters.fields:
+            columns = [self.field_keys.index(k) for k in filters.fields]
+            keep &= self.assigned[:, columns].any(axis=1)
+        if filters.level:
+            keep &= self.level == filters.level
+        if filters.types:
+            keep &= np.isin(self.course_type, filters.types)
+        if filters.providers:
+            keep &= np.isin(self.provider, filters.providers)
+        if filters.forms:
+            keep &= np.isin(self.form, filters.forms)
+        if filters.location:
+            keep &= self._place_matches((filters.location.lower(),))
+        if filters.region:
+            keep &= self._place_matches(load_regions()[filters.region])
+        if filters.max_price is not None:
+            keep &= ~(self.price > filters.max_price)  # unknown price passes: null is never guessed
+        if filters.max_ects is not None:
+            keep &= ~(self.ects > filters.max_ects)
+        if filters.start_from is not None or filters.start_before is not None:
+            low = (filters.start_from or today).toordinal()
+            high = filters.start_before.toordinal() if filters.start_before else _NO_DATE
+            in_window = ((self.starts >= low) & (self.starts < high)).any(axis=1)
+            keep &= in_window | (~self.dated & filters.include_undated)
+        return keep
+
+    def _place_matches(self, names: Sequence[str]) -> np.ndarray:
+        matches = np.array([any(name in place for name in names) for place in self.location], dtype=bool)
+        return matches.reshape(len(self)) | np.isin(self.form, PLACE_INDEPENDENT_FORMS)
+
+    # ---- search
+
+    def search(
+        self, q: str | None, filters: CourseFilters, *, sort: SortOrder = "relevance", page: int = 1,
+        per_page: int = 20, today: dt.date | None = None,
+    ) -> SearchPage:
+        """Courses matching the words of `q` (all courses without `q`) that pass the filters."""
+        today = today or dt.date.today()
+        keep = self.mask(filters, today)
+        scores = np.zeros(len(self), dtype=np.float32)
+        if q and q.strip():
+            scores = self.keywords.scores(q)
+            keep &= scores > 0
+        candidates = np.flatnonzero(keep)
+        upcoming = self.next_starts(today)
+        if sort == "relevance" and q and q.strip():
+            order = candidates[np.lexsort((self._titles[candidates].astype(str), -scores[candidates]))]
+        elif sort == "title":
+            order = candidates[np.argsort(self._titles[candidates].astype(str), kind="stable")]
+        else:  # by next start; relevance without words means soonest first too
+            order = candidates[np.lexsort((self._titles[candidates].astype(str), upcoming[candidates]))]
+        start = (page - 1) * per_page
+        hits = [self._hit(int(i), float(scores[i]), today, upcoming) for i in order[start : start + per_page]]
+        return SearchPage(total=len(candidates), page=page, per_page=per_page, hits=hits)
+
+    def _hit(self, i: int, score: float, today: dt.date, upcoming: np.ndarray | None = None) -> CourseHit:
+        if upcoming is None:
+            upcoming = self.next_starts(today)
+        ordinal = int(upcoming[i])
+        next_start = None if ordinal == _NO_DATE else dt.date.fromordinal(ordinal)
+        return CourseHit(i, self.courses[i], self.tags[i], score, next_start)
+
+
+def _load_tags(reader: CatalogueReader, model: str | None) -> dict[str, CourseTags]:
+    if model is not None:
+        rows = reader.con.execute(
+            "SELECT course_id, model, result FROM course_tagging WHERE model = ?", [model]
+        ).fetchall()
+    else:
+        rows = reader.con.execute(
+            "SELECT course_id, model, result FROM course_tagging "
+            "QUALIFY row_number() OVER (PARTITION BY course_id ORDER BY tagged_at DESC, model) = 1"
+        ).fetchall()
+    return {course_id: CourseTags.from_result(m, json.loads(result) if result else {}) for course_id, m, result in rows}
+
+
+def _load_vectors(reader: CatalogueReader, model: str, ids: Sequence[str]) -> np.ndarray | None:
+    rows = reader.con.execute("SELECT course_id, vector FROM embedding WHERE model = ?", [model]).fetchall()
+    if not rows:
+        return None
+    by_id = dict(rows)
+    dim = len(rows[0][1])
+    vectors = np.zeros((len(ids), dim), dtype=np.float32)
+    for i, course_id in enumerate(ids):
+        vector = by_id.get(course_id)
+        if vector is not None:
+            vectors[i] = vector
+    return vectors
+
+
+def level_name(level: str | None) -> str:
+    """A level key in Danish words."""
+    return {"grundlaeggende": "grundlæggende", "specialiseret": "specialiseret"}.get(level or "", "-")
+
+
+assert set(LEVELS) == set(Level.__args__)  # type: ignore[attr-defined]

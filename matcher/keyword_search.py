@@ -1,0 +1,124 @@
+"""Keyword relevance: Okapi BM25 over Danish text, held in memory as one sparse matrix.
+
+The scoring is DuckDB full-text search's (`match_bm25`: k1 1.2, b 0.75, the Snowball Danish
+stemmer), but kept in a SciPy matrix because a search must answer in a millisecond or two under
+concurrent load, and DuckDB's FTS query over 10 000 courses takes several (bench/recommend.py). A
+query's scores are the sum of its terms' precomputed columns, so the cost grows with the number of
+query terms, not with the catalogue.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import snowballstemmer
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer
+
+STOPWORDS_FILE = Path(__file__).resolve().parent / "data" / "stopwords-da.txt"
+K1 = 1.2
+B = 0.75
+MIN_PREFIX = 5  # shorter stems begin too many unrelated words
+MAX_EXPANSIONS = 30
+COMPOUND_WEIGHT = 0.7
+_WORD = re.compile(r"[^\W_]+")
+
+
+@functools.lru_cache(maxsize=1)
+def load_stopwords(path: Path = STOPWORDS_FILE) -> frozenset[str]:
+    """The stop word list: one word a line, `#` comments."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.lstrip().startswith("#"))
+
+
+class DanishAnalyzer:
+    """Lower-case, NFC, words of letters and digits, stop words dropped, Snowball-stemmed."""
+
+    def __init__(self, stopwords: frozenset[str] | None = None) -> None:
+        self.stopwords = load_stopwords() if stopwords is None else stopwords
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, text: str) -> list[str]:
+        words = _WORD.findall(unicodedata.normalize("NFC", text).lower())
+        return [self._stem(w) for w in words if w not in self.stopwords]
+
+    def _stem(self, word: str) -> str:
+        stem = self._cache.get(word)
+        if stem is None:
+            # a fresh stemmer per miss: stemmer objects are not thread-safe, and misses are rare
+            stem = self._cache[word] = snowballstemmer.stemmer("danish").stemWord(word)
+        return stem
+
+
+class Bm25Index:
+    """BM25 scores of every document for a query, all at once."""
+
+    def __init__(self, documents: Sequence[str], analyzer: DanishAnalyzer | None = None) -> None:
+        self.analyzer = analyzer or DanishAnalyzer()
+        self.size = len(documents)
+        if not documents:
+            self.vocabulary: dict[str, int] = {}
+            self._sorted_terms: list[str] = []
+            self.weights = sparse.csc_matrix((0, 0), dtype=np.float32)
+            return
+        vectorizer = CountVectorizer(analyzer=self.analyzer, dtype=np.float32)
+        try:
+            counts = vectorizer.fit_transform(documents).tocsr()
+        except ValueError:  # no document has a single word
+            self.vocabulary = {}
+            self._sorted_terms = []
+            self.weights = sparse.csc_matrix((self.size, 0), dtype=np.float32)
+            return
+        self.vocabulary = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
+        self._sorted_terms = sorted(self.vocabulary)
+        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        mean_length = float(lengths.mean()) or 1.0
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        idf = np.log(1.0 + (self.size - df + 0.5) / (df + 0.5)).astype(np.float32)
+        rows = np.repeat(np.arange(self.size), np.diff(counts.indptr))
+        tf = counts.data
+        norm = K1 * (1.0 - B + B * lengths[rows] / mean_length)
+        counts.data = (idf[counts.indices] * tf * (K1 + 1.0) / (tf + norm)).astype(np.float32)
+        self.weights = counts.tocsc()
+
+    def query_terms(self, query: str) -> list[str]:
+        """The query's stemmed terms, each once, in query order."""
+        return list(dict.fromkeys(self.analyzer(query)))
+
+    def _expansions(self, term: str) -> list[tuple[int, float]]:
+        """Index columns for one query term: the term itself, and, because Danish writes compounds as
+        one word, index terms it begins ("sygedagpeng" finds "sygedagpengelov"), weighed less."""
+        columns = [(self.vocabulary[term], 1.0)] if term in self.vocabulary else []
+        if len(term) >= MIN_PREFIX:
+            start = bisect.bisect_left(self._sorted_terms, term)
+            for other in self._sorted_terms[start : start + MAX_EXPANSIONS + 1]:
+                if not other.startswith(term):
+                    break
+                if other != term:
+                    columns.append((self.vocabulary[other], COMPOUND_WEIGHT))
+        return columns
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every document (0 where no query term occurs): per query term, its best
+        column (exact, or a compound that begins with it), summed over the terms."""
+        total = np.zeros(self.size, dtype=np.float32)
+        for term in self.query_terms(query):
+            columns = self._expansions(term)
+            if not columns:
+                continue
+            block = self.weights[:, [c for c, _ in columns]].toarray() * np.array([w for _, w in columns], dtype=np.float32)
+            total += block.max(axis=1)
+        return total
+
+    def matched_terms(self, query: str, document: int) -> list[str]:
+        """The query terms (stemmed) that occur in one document, alone or in a compound: part of a result's why."""
+        return [
+            t for t in self.query_terms(query)
+            if any(self.weights[document, column] > 0 for column, _ in self._expansions(t))
+        ]

@@ -1,0 +1,140 @@
+"""Keyword search and the in-memory catalogue index: real catalogue files, tags written as the tagger stores them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from matcher.catalogue_index import CatalogueIndex, CourseFilters, FilterError
+from matcher.course import Course
+from matcher.keyword_search import Bm25Index, DanishAnalyzer
+from matcher.store import open_catalogue, write_catalogue
+from matcher.taxonomy import load_taxonomy
+from tests.conftest import course_record
+
+TODAY = dt.date(2026, 11, 22)
+FIELDS = list(load_taxonomy().field_keys)
+
+
+def test_analyzer_stems_danish_and_drops_stop_words() -> None:
+    analyzer = DanishAnalyzer()
+    assert analyzer("Viden om Sygedagpengeloven") == analyzer("viden sygedagpengelov")
+    assert "og" not in analyzer("jobafklaring og fleksjob")
+    # NFC: a decomposed å (a + ring) is the same word as a composed one
+    assert analyzer("Ma\u030al") == analyzer("Mål")
+
+
+def test_bm25_ranks_the_document_about_the_query_first() -> None:
+    docs = [
+        "Motiverende samtale med borgere i jobcentret.",
+        "Sygedagpengeloven og jobafklaring: regler, revurdering og afgørelser om sygedagpenge.",
+        "Excel for begyndere.",
+    ]
+    index = Bm25Index(docs)
+    scores = index.scores("regler om sygedagpenge")
+    assert int(np.argmax(scores)) == 1
+    assert scores[2] == 0
+    assert index.matched_terms("sygedagpengene og regler", 1) == ["sygedagpeng", "regl"]
+    # a compound is found by its first part
+    assert Bm25Index(["Kursus om sygedagpengeloven", "Kursus om fleksjob"]).scores("sygedagpenge")[0] > 0
+    assert not index.scores("ord der ikke findes").any()
+
+
+def test_bm25_rare_terms_weigh_more_than_common_ones() -> None:
+    docs = ["kursus om jura", "kursus om jura", "kursus om jura", "kursus om fleksjob"]
+    scores = Bm25Index(docs).scores("kursus fleksjob")
+    assert scores[3] > scores[0] > 0
+
+
+def _catalogue(db: Path, records: list[dict], tags: dict[str, tuple[list[str], str]]) -> None:
+    with write_catalogue(db, "ingest", ["test"]) as writer:
+        for record in records:
+            writer.upsert(Course.model_validate(record))
+    with write_catalogue(db, "tag", ["test-model"]) as writer:
+        for course_id, (fields, level) in tags.items():
+            scores = {k: (0.9 if k in fields else 0.05) for k in FIELDS}
+            writer.store_tagging(
+                course_id, "test-model", writer.current_hash(course_id) or "", primary_field=fields[0] if fields else None,
+                assigned_fields=fields, level=level, course_type=None,
+                result={"assigned_fields": fields, "level": level, "fields": scores}, item_scores=[],
+            )
+            writer.store_embedding(course_id, "emb", "h", [1.0, 0.0] if fields else [0.0, 1.0])
+
+
+@pytest.fixture
+def index(db: Path) -> CatalogueIndex:
+    records = [
+        course_record(1, title="Sygedagpengeloven for specialister", location="Aarhus", price_dkk=14000.0, ects=10.0,
+                      course_type="diplom", start_dates=["2027-02-01"]),
+        course_record(2, title="Introduktion til sygedagpenge", location="Odense", price_dkk=3000.0,
+                      start_dates=["2026-12-01", "2027-03-01"]),
+        course_record(3, title="Gammelt kursus om sygedagpenge", start_dates=["2026-01-05"]),  # past
+        course_record(4, title="Motiverende samtale", form="online", location=None, price_dkk=None, start_dates=[],
+                      description="Samtaleteknik for jobkonsulenter.", learning_goals=[]),
+        course_record(5, title="Virksomhedsservice og jobrotation", location="København", form="rekvirerbar",
+                      description="Jobrotation og opkvalificering i virksomheder.", learning_goals=[],
+                      start_dates=["2027-05-01"]),
+    ]
+    _catalogue(db, records, {
+        "test-1": (["lov_myndighed"], "specialiseret"), "test-2": (["lov_myndighed"], "grundlaeggende"),
+        "test-3": (["lov_myndighed"], "grundlaeggende"), "test-4": (["borgernaere_metoder"], "grundlaeggende"),
+        "test-5": (["virksomhedsvendte_metoder"], "grundlaeggende"),
+    })
+    with open_catalogue(db) as reader:
+        return CatalogueIndex.load(reader, FIELDS, embedding_model="emb")
+
+
+def _ids(page) -> list[str]:
+    return [hit.course.course_id for hit in page.hits]
+
+
+def test_search_finds_by_words_and_never_shows_past_courses(index: CatalogueIndex) -> None:
+    page = index.search("sygedagpenge", CourseFilters(), today=TODAY)
+    assert set(_ids(page)) == {"test-1", "test-2"}
+    assert index.get("test-3") is not None  # still reachable by id, just not listed
+
+
+def test_filters_combine(index: CatalogueIndex) -> None:
+    search = lambda **f: set(_ids(index.search(None, CourseFilters(**f), today=TODAY)))  # noqa: E731
+    assert search(fields=["lov_myndighed"], level="specialiseret") == {"test-1"}
+    assert search(max_price=5000) == {"test-2", "test-4", "test-5"}  # unknown price passes
+    assert search(region="Midtjylland") == {"test-1", "test-4", "test-5"}  # online and rekvirerbar go anywhere
+    assert search(location="odense") == {"test-2", "test-4", "test-5"}
+    assert search(forms=["online"]) == {"test-4"}
+    assert search(max_ects=5) == {"test-2", "test-4", "test-5"}
+    assert search(types=["diplom"]) == {"test-1"}
+    assert search(start_before=dt.date(2027, 1, 1), include_undated=False) == {"test-2"}
+    assert search(start_from=dt.date(2027, 2, 15), start_before=dt.date(2027, 4, 1), include_undated=False) == {"test-2"}
+
+
+def test_next_start_is_the_first_upcoming_date_and_sorts(index: CatalogueIndex) -> None:
+    page = index.search(None, CourseFilters(include_undated=False), sort="start_date", today=TODAY)
+    assert _ids(page) == ["test-2", "test-1", "test-5"]
+    assert page.hits[0].next_start == dt.date(2026, 12, 1)
+    later = index.search(None, CourseFilters(include_undated=False), sort="start_date", today=dt.date(2026, 12, 2))
+    assert later.hits[0].course.course_id == "test-1"
+    assert index.search(None, CourseFilters(), today=dt.date(2026, 12, 2), per_page=2, page=2).total == 4
+
+
+def test_impossible_or_unknown_filters_are_errors(index: CatalogueIndex) -> None:
+    with pytest.raises(FilterError, match="unknown field key 'jura'"):
+        index.search(None, CourseFilters(fields=["jura"]), today=TODAY)
+    with pytest.raises(FilterError, match="not in the future"):
+        index.search(None, CourseFilters(start_before=dt.date(2026, 1, 1)), today=TODAY)
+    with pytest.raises(ValidationError, match="start window is empty"):
+        CourseFilters(start_from=dt.date(2027, 5, 1), start_before=dt.date(2027, 1, 1))
+    with pytest.raises(ValidationError, match="unknown region 'Jylland'"):
+        CourseFilters(region="Jylland")
+    with pytest.raises(ValidationError):
+        CourseFilters(forms=["hybrid"])
+
+
+def test_index_carries_tags_and_vectors(index: CatalogueIndex) -> None:
+    hit = index.get("test-1")
+    assert hit is not None and hit.tags.assigned_fields == ("lov_myndighed",) and hit.tags.level == "specialiseret"
+    assert index.vectors.shape == (5, 2) and index.has_vector.all()
+    assert index.providers() == [("Testhøjskolen", 5)]
