@@ -527,6 +527,102 @@ class CatalogueReader:
             "withdrawn": total - active, "tagged": tagged, "by": by,
         }
 
+    # The feed reads tags without loading the embedding model, so it cannot know the current tagger's
+    # model version: it takes each course's latest tagging (as `catalogue_index` does). A course's
+    # change times are the publish times (`run.finished_at`) of the runs that last wrote its record
+    # (`course.updated_run`) and its tags: runs publish one at a time under the write lock, so those
+    # times grow in publish order, unlike a run's start time, which a queued writer takes early.
+    _FEED_SQL = """
+        WITH tagging AS (
+            SELECT t.course_id, t.model, t.content_hash, t.primary_field, t.assigned_fields, t.level, t.result,
+                   coalesce(r.finished_at, t.tagged_at) AS tagged_at
+            FROM course_tagging t LEFT JOIN run r ON r.id = t.run_id
+            WHERE $model IS NULL OR t.model = $model
+            QUALIFY row_number() OVER (PARTITION BY t.course_id ORDER BY t.tagged_at DESC, t.model) = 1
+        )
+        SELECT {columns}, c.withdrawn_at, coalesce(r.finished_at, c.first_seen) AS updated_at,
+               g.model, g.primary_field, g.assigned_fields, g.level, g.result, g.tagged_at,
+               g.content_hash = c.content_hash AS current
+        FROM course c LEFT JOIN run r ON r.id = c.updated_run LEFT JOIN tagging g ON g.course_id = c.id
+    """
+
+    def _feed_query(self, where: str, params: dict[str, Any], tail: str = "") -> list[dict[str, Any]]:
+        sql = self._FEED_SQL.format(columns=", ".join(f"c.{name}" for name in _COURSE_COLUMNS))
+        rows = self.con.execute(f"SELECT * FROM ({sql}) WHERE {where} {tail}", params).fetchall()
+        width = len(_COURSE_COLUMNS)
+        return [self._feed_row(row[:width], *row[width:]) for row in rows]
+
+    @staticmethod
+    def _feed_row(
+        record: Sequence[Any], withdrawn_at: dt.datetime | None, updated_at: dt.datetime, model: str | None,
+        primary_field: str | None, assigned_fields: list[str] | None, level: str | None, result: str | None,
+        tagged_at: dt.datetime | None, current: bool | None,
+    ) -> dict[str, Any]:
+        tags = None
+        if model is not None:
+            # The result keeps the tagger's ranking (best first); the `tag` rows do not.
+            ranked = json.loads(result) if result else {}
+            tags = {
+                "model": model, "primary_field": primary_field, "assigned_fields": assigned_fields or [],
+                "level": level, "basic_competences": ranked.get("basic_competences", []),
+                "profiles": ranked.get("profiles", []), "tagged_at": tagged_at, "current": bool(current),
+            }
+        return {"course": _row_to_course(record), "updated_at": updated_at, "withdrawn_at": withdrawn_at, "tags": tags}
+
+    def feed_page(
+        self,
+        since: dt.datetime | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+        *,
+        model: str | None = None,
+        tag_changes: bool = True,
+        newest_first: bool = False,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of courses for the feeds, withdrawn ones included, and how many match in all.
+
+        Each row: `course`, `updated_at` (when its record last changed), `withdrawn_at`, and `tags`
+        (None if untagged): model, primary_field, assigned_fields, level, basic_competences,
+        profiles (best first), tagged_at, current (tags made from the course's present content).
+        `since` (naive UTC) is inclusive, as the catalogue keeps whole seconds: a course matches
+        when its record, or with `tag_changes` its tags, changed at or after it. Order: oldest
+        change first, so a consumer can follow along; `newest_first` orders by record change,
+        newest first."""
+        where = "($since IS NULL OR updated_at >= $since OR ($tag_changes AND tagged_at >= $since))"
+        params: dict[str, Any] = {"since": since, "tag_changes": tag_changes, "model": model}
+        total = self.con.execute(
+            f"SELECT count(*) FROM ({self._FEED_SQL.format(columns='c.id')}) WHERE {where}", params
+        ).fetchone()[0]
+        if newest_first:
+            order = "ORDER BY updated_at DESC, id"
+        else:
+            order = "ORDER BY greatest(updated_at, coalesce(tagged_at, updated_at)), id"
+        if limit is not None:
+            order += f" LIMIT {int(limit)}"
+        return self._feed_query(where, params, f"{order} OFFSET {max(int(offset), 0)}"), total
+
+    def feed_row(self, course_id: str, model: str | None = None) -> dict[str, Any] | None:
+        """One course as `feed_page` gives it, or None if there is no such course."""
+        rows = self._feed_query("id = $id", {"id": course_id, "model": model})
+        return rows[0] if rows else None
+
+    def course_tags(self, course_id: str, model: str | None = None) -> dict[str, Any] | None:
+        """A course's latest tags (of one model version, if given), as in `feed_page`; None if untagged."""
+        row = self.feed_row(course_id, model)
+        return row["tags"] if row else None
+
+    def last_modified(self) -> dt.datetime | None:
+        """When this generation was published: the finish time (naive UTC) of the latest successful run."""
+        row = self.con.execute("SELECT finished_at FROM run WHERE status = 'ok' ORDER BY id DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def generation(self) -> str:
+        """Names this generation of the catalogue: changes with every published write (for ETags)."""
+        row = self.con.execute(
+            "SELECT id, finished_at FROM run WHERE status = 'ok' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return f"{row[0]}@{row[1]:%Y%m%dT%H%M%S}" if row else "empty"
+
 
 def _sql_string(value: str) -> str:
     return value.replace("'", "''")

@@ -1,0 +1,349 @@
+"""The public catalogue feed (PRODUCT.md §7): JSON (paginated, `since=` incremental), CSV, Atom,
+schema.org JSON-LD, and the fagprofiler grouping. Pure functions over a `CatalogueReader`, shared
+by `fagmatch export` and the HTTP app; the caller turns them into files or responses.
+
+Tags are each course's latest tagging in the catalogue, so no embedding model is loaded. Times are
+UTC and written with a `Z`. `since` is inclusive: pass the `last_modified` of the previous
+response to get everything published after it (a course may come twice, never be missed)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import math
+import xml.etree.ElementTree as ET
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from matcher.course import RECORD_FIELDS, Course
+from matcher.store import CatalogueReader
+from matcher.taxonomy import Taxonomy
+
+JSON_PATH = "/feed/courses.json"
+CSV_PATH = "/feed/courses.csv"
+ATOM_PATH = "/feed/atom.xml"
+COURSE_PATH = "/courses/{id}"
+DEFAULT_PER_PAGE = 100
+MAX_PER_PAGE = 1000  # for the HTTP app to cap `per_page`; the CLI may ask for everything at once
+ATOM_LIMIT = 50
+ATOM_NS = "http://www.w3.org/2005/Atom"
+TAG_SCHEME = "urn:fagmatch:"  # Atom category schemes: names, not addresses
+
+LIST_SEPARATOR = " | "
+TAG_COLUMNS = ("primary_field", "assigned_fields", "level", "basic_competences", "profiles", "tag_model")
+CSV_COLUMNS = (*RECORD_FIELDS, "withdrawn_at", "updated_at", *TAG_COLUMNS)
+
+# schema.org courseMode for the record's `form`; "rekvirerbar" (run on request) has no equivalent.
+COURSE_MODES = {"fysisk": "onsite", "online": "online", "blended": "blended"}
+
+
+def parse_since(text: str) -> dt.datetime:
+    """An ISO 8601 date or date-time as naive UTC; no zone means UTC. ValueError says what is expected."""
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not an ISO 8601 date or date-time, e.g. 2026-01-31 or 2026-01-31T08:00:00Z"
+        ) from None
+    return _utc(value)  # type: ignore[return-value]
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A `since` as the catalogue compares it: naive UTC (an aware one, e.g. from FastAPI, is converted)."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """Naive UTC (as the catalogue stores it) as RFC 3339 with a Z."""
+    return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
+
+
+def _url(base_url: str, path: str, params: dict[str, Any] | None = None) -> str:
+    query = {k: v for k, v in (params or {}).items() if v is not None}
+    return base_url.rstrip("/") + path + (f"?{urlencode(query)}" if query else "")
+
+
+def course_page_url(base_url: str, course_id: str) -> str:
+    return _url(base_url, COURSE_PATH.format(id=quote(course_id, safe="")))
+
+
+# --- HTTP caching ------------------------------------------------------------------------------
+
+
+def last_modified(reader: CatalogueReader) -> dt.datetime:
+    """Last-Modified for every feed: when the reader's generation was published (aware UTC)."""
+    published = reader.last_modified() or dt.datetime(1970, 1, 1)
+    return published.replace(tzinfo=dt.UTC)
+
+
+def feed_etag(reader: CatalogueReader, feed: str, **params: Any) -> str:
+    """A strong ETag for one feed response: the catalogue generation plus the feed and its parameters."""
+    key = json.dumps([reader.generation(), feed, sorted(params.items())], default=str)
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+
+def feed_item(row: dict[str, Any]) -> dict[str, Any]:
+    """A feed row as JSON: the course record, its change times and its tags."""
+    item = row["course"].to_record()
+    item["first_seen"] = iso(row["course"].first_seen)
+    item["last_seen"] = iso(row["course"].last_seen)
+    item["withdrawn_at"] = iso(row["withdrawn_at"])
+    item["updated_at"] = iso(row["updated_at"])
+    tags = row["tags"]
+    item["tags"] = None if tags is None else {**tags, "tagged_at": iso(tags["tagged_at"])}
+    return item
+
+
+def feed_json(
+    reader: CatalogueReader,
+    *,
+    since: dt.datetime | None = None,
+    page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+    base_url: str = "",
+) -> dict[str, Any]:
+    """One page of the JSON feed, with links to its neighbours. Raises ValueError for page/per_page < 1."""
+    if page < 1 or per_page < 1:
+        raise ValueError("page and per_page must be at least 1")
+    since = _utc(since)
+    rows, total = reader.feed_page(since, (page - 1) * per_page, per_page)
+    pages = max(math.ceil(total / per_page), 1)
+
+    def link(number: int) -> str:
+        return _url(base_url, JSON_PATH, {"since": iso(since), "page": number, "per_page": per_page})
+
+    return {
+        "generated_at": iso(dt.datetime.now(dt.UTC).replace(tzinfo=None)),
+        "last_modified": iso(reader.last_modified()),
+        "since": iso(since),
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "pages": pages,
+        "self": link(page),
+        "next": link(page + 1) if page < pages else None,
+        "prev": link(min(page - 1, pages)) if page > 1 else None,
+        "items": [feed_item(row) for row in rows],
+    }
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(_csv_cell(v) for v in value)
+    if isinstance(value, dict):  # a learning goal
+        return f"{value['kind']}: {value['text']}"
+    return value
+
+
+def feed_csv(reader: CatalogueReader, since: dt.datetime | None = None) -> str:
+    """The feed as one flat CSV table, one row per course; lists are joined with ' | '."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    for row in reader.feed_page(_utc(since))[0]:
+        item = feed_item(row)
+        tags = item.pop("tags") or {}
+        item.update({key: tags.get(key) for key in TAG_COLUMNS[:-1]})
+        item["tag_model"] = tags.get("model")
+        writer.writerow({key: _csv_cell(item[key]) for key in CSV_COLUMNS})
+    return out.getvalue()
+
+
+# --- Atom --------------------------------------------------------------------------------------
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attrs)
+    element.text = text
+    return element
+
+
+def _atom_entry(feed: ET.Element, row: dict[str, Any], base_url: str) -> None:
+    course: Course = row["course"]
+    entry = _sub(feed, "entry")
+    title = f"Udgået: {course.title}" if course.withdrawn else course.title
+    _sub(entry, "title", title, type="text")
+    # atom:id must be an absolute IRI that never changes for the course.
+    if base_url:
+        _sub(entry, "id", course_page_url(base_url, course.course_id))
+    else:
+        _sub(entry, "id", f"urn:fagmatch:course:{quote(course.course_id, safe='')}")
+    _sub(entry, "updated", iso(row["updated_at"]))
+    if course.first_seen:
+        _sub(entry, "published", iso(course.first_seen))
+    author = _sub(entry, "author")
+    _sub(author, "name", course.provider or "Ukendt udbyder")
+    if course.url:
+        _sub(entry, "link", rel="alternate", type="text/html", href=course.url)
+    if base_url:
+        _sub(entry, "link", rel="related" if course.url else "alternate", type="text/html",
+             href=course_page_url(base_url, course.course_id))
+    if course.description:
+        _sub(entry, "summary", course.description, type="text")
+    if not course.url and not base_url:  # an entry needs content or an alternate link
+        _sub(entry, "content", course.description or course.title, type="text")
+    categories = [("course_type", course.course_type)]
+    tags = row["tags"] or {}
+    categories += [("field", key) for key in tags.get("assigned_fields", [])]
+    categories += [("level", tags.get("level")), ("status", "withdrawn" if course.withdrawn else None)]
+    for scheme, term in categories:
+        if term:
+            _sub(entry, "category", term=term, scheme=TAG_SCHEME + scheme)
+
+
+def feed_atom(
+    reader: CatalogueReader, *, since: dt.datetime | None = None, base_url: str = "", limit: int = ATOM_LIMIT
+) -> str:
+    """Atom 1.0 of new and changed courses (withdrawn ones flagged), newest first."""
+    since = _utc(since)
+    rows, _total = reader.feed_page(since, 0, limit, tag_changes=False, newest_first=True)
+    # Unqualified names under a literal xmlns: ElementTree's default_namespace refuses plain attributes.
+    feed = ET.Element("feed", xmlns=ATOM_NS)
+    _sub(feed, "title", "fagmatch: nye og ændrede kurser", type="text")
+    _sub(feed, "id", _url(base_url, ATOM_PATH) if base_url else "urn:fagmatch:feed:courses")
+    updated = rows[0]["updated_at"] if rows else reader.last_modified() or dt.datetime(1970, 1, 1)
+    _sub(feed, "updated", iso(updated))
+    _sub(feed, "link", rel="self", type="application/atom+xml", href=_url(base_url, ATOM_PATH, {"since": iso(since)}))
+    _sub(_sub(feed, "author"), "name", "fagmatch")
+    _sub(feed, "generator", "fagmatch")
+    for row in rows:
+        _atom_entry(feed, row, base_url)
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n"
+
+
+# --- schema.org JSON-LD ------------------------------------------------------------------------
+
+
+def _pruned(value: Any) -> Any:
+    """Drop unknown (None) and empty values: schema.org consumers read absence as 'not known'."""
+    if isinstance(value, dict):
+        pruned = {k: _pruned(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if v not in (None, [], {})}
+    if isinstance(value, list):
+        return [v for v in (_pruned(v) for v in value) if v not in (None, [], {})]
+    return value
+
+
+def _instances(course: Course) -> list[dict[str, Any]]:
+    location = None
+    if course.location:
+        location = {"@type": "Place", "name": course.location}
+    elif course.form == "online":
+        location = {"@type": "VirtualLocation"}
+    instance = {
+        "@type": "CourseInstance",
+        "courseMode": COURSE_MODES.get(course.form or ""),
+        "location": location,
+        "courseWorkload": f"P{course.duration_days:g}D" if course.duration_days else None,
+    }
+    if not course.start_dates:
+        return [instance] if course.form or course.location else []
+    return [{**instance, "startDate": day.isoformat()} for day in course.start_dates]
+
+
+def _teaches(tags: dict[str, Any] | None, taxonomy: Taxonomy | None) -> list[dict[str, Any]]:
+    """The course's fields and basic competences as DefinedTerms, named from the taxonomy when given."""
+    if not tags:
+        return []
+    names: dict[str, str] = {}
+    if taxonomy is not None:
+        names = {f.key: f.name for f in taxonomy.fields} | {bc.id: bc.text for bc in taxonomy.basic_competences}
+    keys = [*tags.get("assigned_fields", []), *tags.get("basic_competences", [])]
+    return [{"@type": "DefinedTerm", "termCode": key, "name": names.get(key, key)} for key in keys]
+
+
+def course_jsonld(
+    course: Course, tags: dict[str, Any] | None, base_url: str = "", *, taxonomy: Taxonomy | None = None
+) -> dict[str, Any]:
+    """A schema.org Course for a course page; unknown values are left out, never guessed."""
+    page = course_page_url(base_url, course.course_id) if base_url else course.url
+    offer = None
+    if course.price_dkk is not None or course.application_deadline:
+        offer = {
+            "@type": "Offer", "price": course.price_dkk, "priceCurrency": "DKK" if course.price_dkk is not None else None,
+            "validThrough": course.application_deadline.isoformat() if course.application_deadline else None,
+            "url": course.url, "category": course.course_type,
+            "availability": "https://schema.org/Discontinued" if course.withdrawn else None,
+        }
+    credential = None
+    if course.ects:
+        credential = {"@type": "EducationalOccupationalCredential", "name": f"{course.ects:g} ECTS-point",
+                      "credentialCategory": course.course_type}
+    return _pruned({
+        "@context": "https://schema.org",
+        "@type": "Course",
+        "@id": page,
+        "identifier": course.course_id,
+        "name": course.title,
+        "description": course.description,
+        "url": course.url,
+        "provider": {"@type": "Organization", "name": course.provider} if course.provider else None,
+        "inLanguage": course.language,
+        "educationalLevel": f"EQF {course.eqf_level}" if course.eqf_level else None,
+        "coursePrerequisites": course.admission,
+        "audience": {"@type": "Audience", "audienceType": course.target_group} if course.target_group else None,
+        "numberOfCredits": {"@type": "StructuredValue", "value": course.ects, "unitText": "ECTS"} if course.ects else None,
+        "educationalCredentialAwarded": credential,
+        "hasCourseInstance": _instances(course),
+        "offers": offer,
+        "teaches": _teaches(tags, taxonomy),
+    })
+
+
+def feed_jsonld(reader: CatalogueReader, base_url: str = "", *, taxonomy: Taxonomy | None = None) -> dict[str, Any]:
+    """Every active course as one schema.org graph."""
+    graph = []
+    for row in reader.feed_page()[0]:
+        if not row["course"].withdrawn:
+            node = course_jsonld(row["course"], row["tags"], base_url, taxonomy=taxonomy)
+            node.pop("@context")
+            graph.append(node)
+    return {"@context": "https://schema.org", "@graph": graph}
+
+
+# --- fagprofiler -------------------------------------------------------------------------------
+
+
+def fagprofiler_view(reader: CatalogueReader, taxonomy: Taxonomy) -> dict[str, Any]:
+    """Active tagged courses grouped by the basic competences and the profiles they serve.
+
+    Every item of the framework is listed, empty ones too, so the view shows what is not covered.
+    Courses within an item are by title."""
+    by_basic: dict[str, dict[str, Any]] = {
+        bc.id: {"name": bc.text, "group": group.name, "courses": []}
+        for group in taxonomy.basic_competence_groups
+        for bc in group.competences
+    }
+    by_profile: dict[str, dict[str, Any]] = {
+        p.key: {"name": p.name, "focus": p.focus, "courses": []} for p in taxonomy.profiles
+    }
+    rows = sorted(reader.feed_page()[0], key=lambda row: (row["course"].title.casefold(), row["course"].course_id))
+    for row in rows:
+        course, tags = row["course"], row["tags"]
+        if course.withdrawn or not tags:
+            continue
+        entry = {"id": course.course_id, "title": course.title, "provider": course.provider}
+        # Items unknown to this taxonomy (tagged under another one) have nowhere to go: skipped.
+        for key in tags["basic_competences"]:
+            if key in by_basic:
+                by_basic[key]["courses"].append(entry)
+        for key in tags["profiles"]:
+            if key in by_profile:
+                by_profile[key]["courses"].append(entry)
+    return {"by_basic_competence": by_basic, "by_profile": by_profile}
