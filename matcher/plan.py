@@ -1,0 +1,417 @@
+"""The education plan (uddannelsesplan) from a recommendation, as CSV and Markdown (PRODUCT.md §6).
+
+The columns are the guide's "Skabelon til uddannelsesplan" (strategisk-efteruddannelse-guide.txt,
+Redskaber): Medarbejdere, Formål, Uddannelsesaktivitet, Læringsunderstøttende aktiviteter,
+Læringsmål og succeskriterier, Tidsplan, Ansvar, Ressourceforbrug, Status. Each prioritised gap
+gives one row per chosen course (the top `per_gap`); a gap without a course still gets a row, so
+the plan shows what is left open. The learning-support activities are the transfer note's steps
+before, during and after (30-30-40); the learning goals are the framework competences the course
+matched for the gap, with a success criterion for the gap's level; the timeline runs from a
+learning conversation four weeks before the next start to follow-up after the course.
+
+CSV is what Danish Excel opens by double-click: `;` as separator (Excel's list separator in a
+Danish locale), CRLF line ends, and UTF-8 *with* a byte-order mark, because Excel reads a CSV file
+without one as Windows-1252 and turns æ, ø, å into "Ã¦, Ã¸, Ã¥". Python (encoding "utf-8-sig"),
+LibreOffice and fagmatch's own feed reader accept the mark; `bom=False` leaves it out. Cells with
+several lines keep them (quoted), and a cell that starts like a formula (=, +, -, @) gets a leading
+apostrophe, because course titles come from the web and Excel would run them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+# The template's columns: attribute → Danish header, in the guide's order.
+PLAN_COLUMNS: dict[str, str] = {
+    "employees": "Medarbejdere",
+    "purpose": "Formål",
+    "activity": "Uddannelsesaktivitet",
+    "support_activities": "Læringsunderstøttende aktiviteter",
+    "learning_goals": "Læringsmål og succeskriterier",
+    "timeline": "Tidsplan",
+    "responsible": "Ansvar",
+    "resources": "Ressourceforbrug",
+    "status": "Status",
+}
+
+# Danish words for the record's keys; small display mappings, not domain knowledge.
+_LEVELS = {"grundlaeggende": "grundlæggende", "specialiseret": "specialiseret"}
+_COURSE_TYPES = {
+    "diplom": "diplommodul", "akademi": "akademimodul", "master": "mastermodul", "kursus": "kursus",
+    "amu": "AMU-kursus", "grunduddannelse": "grunduddannelse", "other": "anden uddannelse",
+}
+_FORMS = {"fysisk": "fremmøde", "online": "online", "blended": "blended", "rekvirerbar": "rekvirerbart forløb"}
+_MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december")
+_PHASES = ("before", "during", "after")
+HOURS_PER_ECTS = 27.5  # the Danish norm: 60 ECTS is a year's full-time work of 1 650 hours
+CONVERSATION_WEEKS_BEFORE = 4  # the guide: revisit purpose and learning goals at the latest 4 weeks before start
+MAX_GOALS_FROM_COURSE = 3
+STATUS_PLANNED = "Planlagt"
+STATUS_OPEN = "Mangler aktivitet"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class PlanInputError(ValueError):
+    """The recommendation cannot be turned into a plan; the message says which part and why."""
+
+
+class PlanRow(BaseModel):
+    """One row of the education plan: the template's columns, plus the ids it came from."""
+
+    gap_id: str
+    course_id: str | None = None
+    course_title: str | None = None
+    url: str | None = None
+    start: dt.date | None = None
+    employees: str
+    purpose: str
+    activity: str
+    support_activities: list[str]
+    learning_goals: list[str]
+    timeline: str
+    responsible: str
+    resources: str
+    status: str
+
+    def cells(self) -> list[str]:
+        """The template's columns as text, in order; lists become one line each."""
+        out = []
+        for name in PLAN_COLUMNS:
+            value = getattr(self, name)
+            out.append("\n".join(value) if isinstance(value, list) else value)
+        return out
+
+
+# --- the recommendation document, as far as the plan reads it ----------------------------------
+
+
+class _In(BaseModel):
+    # The recommendation carries more than the plan needs (parts, constraints, notices).
+    model_config = ConfigDict(extra="ignore")
+
+
+class _Phase(_In):
+    weight: int = Field(ge=0, le=100)
+    label: str
+    actions: list[str] = []
+
+
+class _Transfer(_In):
+    score: int | None = None
+    steps: dict[str, _Phase] = {}
+    learning_forms: list[str] = []
+
+
+class _Gap(_In):
+    id: str = Field(min_length=1)
+    field: str | None = None
+    field_name: str | None = None
+    level: str | None = None
+    text: str | None = None
+    employees: list[str] = []
+    learners: int | None = Field(default=None, ge=1)
+    proficiency: float | None = Field(default=None, ge=1, le=5)
+    dimension: str | None = None
+    priority_rank: int | None = None
+
+
+class _Result(_In):
+    gap_id: str
+    rank: int | None = None
+    course_id: str | None = None
+    url: str | None = None
+    title: str = Field(min_length=1)
+    provider: str | None = None
+    course_type: str | None = None
+    why: list[dict[str, Any]] = []
+    transfer: _Transfer | None = None
+    next_start: dt.date | None = None
+    price_dkk: float | None = Field(default=None, ge=0)
+    ects: float | None = Field(default=None, gt=0)
+    form: str | None = None
+    location: str | None = None
+
+
+class _Recommendation(_In):
+    query: str | None = None
+    gaps: list[_Gap]
+    results: list[_Result]
+
+
+def _parse(recommendation: Any) -> _Recommendation:
+    if not isinstance(recommendation, dict):
+        raise PlanInputError(f"the recommendation must be a JSON object with 'gaps' and 'results', got {type(recommendation).__name__}")
+    missing = [key for key in ("gaps", "results") if key not in recommendation]
+    if missing:
+        raise PlanInputError(f"the recommendation has no {' and no '.join(repr(k) for k in missing)}; give the output of `fagmatch recommend --json`")
+    try:
+        document = _Recommendation.model_validate(recommendation)
+    except ValidationError as exc:
+        problems = [f"{_loc(err['loc'])}: {_describe(err)}" for err in exc.errors()]
+        raise PlanInputError("the recommendation is not valid: " + "; ".join(problems[:10])) from None
+    ids = [gap.id for gap in document.gaps]
+    for i, gap_id in enumerate(ids):
+        if gap_id in ids[:i]:
+            raise PlanInputError(f"gaps[{i}].id: gap id '{gap_id}' appears twice")
+    for i, result in enumerate(document.results):
+        if result.gap_id not in ids:
+            known = ", ".join(ids) if ids else "there are no gaps"
+            raise PlanInputError(f"results[{i}].gap_id: '{result.gap_id}' is not one of the gaps ({known})")
+    return document
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f"{'.' if out else ''}{part}"
+    return out or "(top level)"
+
+
+def _describe(err: dict[str, Any]) -> str:
+    if err["type"] == "missing":
+        return "required key is missing"
+    return f"{err['msg']} (got {err.get('input')!r})"
+
+
+# --- building the rows --------------------------------------------------------------------------
+
+
+def build_plan(recommendation: dict[str, Any], *, per_gap: int = 1) -> list[PlanRow]:
+    """The plan's rows: gaps by priority, each with its top `per_gap` courses (or one open row)."""
+    if per_gap < 1:
+        raise PlanInputError(f"per_gap must be at least 1, got {per_gap}")
+    document = _parse(recommendation)
+    by_gap: dict[str, list[tuple[int, _Result]]] = {gap.id: [] for gap in document.gaps}
+    for position, result in enumerate(document.results):
+        by_gap[result.gap_id].append((position, result))
+    # Priority 1 first; unranked gaps after, in the document's order.
+    gaps = sorted(enumerate(document.gaps), key=lambda item: (item[1].priority_rank is None, item[1].priority_rank or 0, item[0]))
+    rows = []
+    for _, gap in gaps:
+        ranked = sorted(by_gap[gap.id], key=lambda item: (item[1].rank is None, item[1].rank or 0, item[0]))
+        chosen = [result for _, result in ranked[:per_gap]]
+        rows += [_row(gap, result) for result in chosen] or [_open_row(gap)]
+    return rows
+
+
+def _learners(gap: _Gap) -> int:
+    return gap.learners or max(1, len(gap.employees))
+
+
+def _employees(gap: _Gap) -> str:
+    if gap.employees:
+        return ", ".join(gap.employees)
+    if gap.learners:
+        return "1 medarbejder" if gap.learners == 1 else f"{gap.learners} medarbejdere"
+    return "Ikke angivet"
+
+
+def _who(gap: _Gap) -> str:
+    return "medarbejderen" if _learners(gap) == 1 else "medarbejderne"
+
+
+def _field(gap: _Gap) -> str:
+    return gap.field_name or gap.field or "feltet"
+
+
+def _purpose(gap: _Gap) -> str:
+    if gap.field_name or gap.field:
+        purpose = f"Styrke kompetencerne i {_field(gap)}"
+        if gap.level in _LEVELS:
+            purpose += f" på {_LEVELS[gap.level]} niveau"
+    else:
+        purpose = "Lukke teamets kompetencegab"
+    if gap.priority_rank is not None:
+        purpose += f" (prioritet {gap.priority_rank})"
+    if gap.text:
+        purpose += f": {gap.text.strip()}"
+    return purpose
+
+
+def _activity(result: _Result) -> str:
+    facts = [_COURSE_TYPES.get(result.course_type or "", result.course_type or "")]
+    if result.ects:
+        facts.append(f"{_number(result.ects)} ECTS")
+    facts += [_FORMS.get(result.form or "", result.form or ""), result.location or ""]
+    text = result.title + (f" – {result.provider}" if result.provider else "")
+    details = ", ".join(f for f in facts if f)
+    if details:
+        text += f" ({details})"
+    return text + (f". {result.url}" if result.url else "")
+
+
+def _support(result: _Result) -> list[str]:
+    if result.transfer is None or not result.transfer.steps:
+        return ["Aftal læringsunderstøttende aktiviteter før (30 %), under (30 %) og efter (40 %) kurset."]
+    lines = []
+    for phase in _PHASES:
+        step = result.transfer.steps.get(phase)
+        if step is not None:
+            lines += [f"{step.label} ({step.weight} %): {action}" for action in step.actions]
+    forms = result.transfer.learning_forms
+    if forms:
+        lines.append(f"Læringsformer: {_join(forms)}.")
+    return lines
+
+
+def _goals(gap: _Gap, result: _Result | None) -> list[str]:
+    goals: list[str] = []
+    for reason in result.why if result else []:
+        text = reason.get("competence")
+        if reason.get("kind") == "competence" and isinstance(text, str) and text.strip():
+            line = f"Kompetence: {text.strip()}"
+            if line not in goals:
+                goals.append(line)
+    goals = goals[:MAX_GOALS_FROM_COURSE]
+    who = _who(gap)
+    if gap.level == "specialiseret":
+        goals.append(f"Succeskriterium: {who} har rollen som ressourceperson i {_field(gap)} og giver kollegerne sparring på komplekse sager senest 3 måneder efter kurset.")
+    elif gap.level == "grundlaeggende":
+        goals.append(f"Succeskriterium: {who} bruger det lærte selvstændigt i egne sager inden for {_field(gap)} senest 3 måneder efter kurset.")
+    if gap.proficiency is not None:
+        target = min(5, math.floor(gap.proficiency) + 1)
+        goals.append(f"Udgangspunkt: trin {_number(gap.proficiency, 1)} af 5 på kompetenceskalaen; mål: mindst trin {target} ved opfølgningen.")
+    goals.append("Læringsmål og succeskriterier gøres konkrete og målbare i læringssamtalen før start.")
+    return goals
+
+
+def _timeline(result: _Result) -> str:
+    if result.next_start is None:
+        return "Startdato ikke oplyst – aftales med udbyderen. Læringssamtale senest 4 uger før start; opfølgning 4–6 uger efter kurset."
+    conversation = result.next_start - dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE)
+    return f"Læringssamtale senest {_date(conversation)}; kursusstart {_date(result.next_start)}; opfølgning 4–6 uger efter kurset."
+
+
+def _resources(gap: _Gap, result: _Result) -> str:
+    learners = _learners(gap)
+    parts = []
+    if result.price_dkk is None:
+        parts.append("Pris ikke oplyst")
+    elif result.form == "rekvirerbar":
+        parts.append(f"{_kroner(result.price_dkk)} for forløbet hos jer (aftal prisen for holdet med udbyderen)")
+    elif learners > 1:
+        parts.append(f"{_kroner(result.price_dkk)} pr. deltager, i alt {_kroner(result.price_dkk * learners)} for {learners} deltagere")
+    else:
+        parts.append(f"{_kroner(result.price_dkk)} pr. deltager")
+    if result.ects:
+        parts.append(f"{_number(result.ects)} ECTS ≈ {_number(round(result.ects * HOURS_PER_ECTS))} timers arbejde pr. deltager")
+    parts.append("tid til før- og efterarbejde")
+    return "; ".join(parts) + "."
+
+
+def _row(gap: _Gap, result: _Result) -> PlanRow:
+    return PlanRow(
+        gap_id=gap.id, course_id=result.course_id, course_title=result.title, url=result.url, start=result.next_start,
+        employees=_employees(gap), purpose=_purpose(gap), activity=_activity(result), support_activities=_support(result),
+        learning_goals=_goals(gap, result), timeline=_timeline(result),
+        responsible="Leder og medarbejder" if _learners(gap) == 1 else "Leder og medarbejdere",
+        resources=_resources(gap, result), status=STATUS_PLANNED,
+    )
+
+
+def _open_row(gap: _Gap) -> PlanRow:
+    return PlanRow(
+        gap_id=gap.id, employees=_employees(gap), purpose=_purpose(gap),
+        activity="Intet kursus fundet inden for afgrænsningerne – overvej intern oplæring eller løsn afgrænsningerne.",
+        support_activities=[], learning_goals=_goals(gap, None), timeline="Aftales, når aktiviteten er valgt.",
+        responsible="Leder", resources="Ikke opgjort.", status=STATUS_OPEN,
+    )
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} og {items[-1]}"
+
+
+def _date(day: dt.date) -> str:
+    return f"{day.day}. {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _number(value: float, decimals: int = 2) -> str:
+    """Danish notation: 12.500 and 7,5."""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def _kroner(value: float) -> str:
+    if float(value).is_integer():
+        return f"{_number(value)} kr."
+    return f"{value:,.2f}".replace(",", "\0").replace(".", ",").replace("\0", ".") + " kr."
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+def render_plan_csv(rows: list[PlanRow], *, bom: bool = True) -> str:
+    """The plan as `;`-separated CSV for Danish Excel: a header of the template's columns, one line per row."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(PLAN_COLUMNS.values())
+    for row in rows:
+        writer.writerow(_no_formula(cell) for cell in row.cells())
+    return ("\ufeff" if bom else "") + out.getvalue()
+
+
+def _no_formula(cell: str) -> str:
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def render_plan_markdown(rows: list[PlanRow], title: str = "Uddannelsesplan") -> str:
+    """The plan as Markdown: an overview table, then a section per row with every column."""
+    lines = [f"# {_md(title)}", ""]
+    if not rows:
+        return "\n".join([*lines, "Planen har ingen rækker.", ""])
+    lines += ["| # | Medarbejdere | Uddannelsesaktivitet | Start | Status |", "|---|---|---|---|---|"]
+    for i, row in enumerate(rows, start=1):
+        activity = row.course_title or row.activity
+        start = _date(row.start) if row.start else "–"
+        lines.append(f"| {i} | {_md(row.employees)} | {_md(activity)} | {start} | {_md(row.status)} |")
+    for i, row in enumerate(rows, start=1):
+        heading = row.course_title or row.activity
+        lines += ["", f"## {i}. {_md(heading)}", ""]
+        for name, header in PLAN_COLUMNS.items():
+            value = getattr(row, name)
+            if isinstance(value, list):
+                lines += ["", f"**{header}:**", ""] + ([f"- {_md(item)}" for item in value] or ["- –"]) + [""]
+            elif name == "activity" and row.url:
+                # The bare URL of the CSV cell becomes a link; escaped, it would not be one.
+                text = row.activity.removesuffix(f". {row.url}")
+                lines.append(f"**{header}:** {_md(text)} – [kursusside](<{_url(row.url)}>)  ")
+            else:
+                lines.append(f"**{header}:** {_md(value)}  ")
+    return "\n".join(_squeeze(lines)) + "\n"
+
+
+def _squeeze(lines: list[str]) -> list[str]:
+    # No runs of blank lines, and a hard line break ("  ") only inside a paragraph.
+    out: list[str] = []
+    for line in lines:
+        if line == "" and (not out or out[-1] == ""):
+            continue
+        if line == "" and out and out[-1].endswith("  "):
+            out[-1] = out[-1][:-2]
+        out.append(line)
+    while out and out[-1] == "":
+        out.pop()
+    if out and out[-1].endswith("  "):
+        out[-1] = out[-1][:-2]
+    return out
+
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
+
+
+def _md(text: str) -> str:
+    """Text as inline Markdown: characters that would format (or split a table cell) escaped, one line."""
+    return " ".join(text.split()).translate(_MD_SPECIAL)
+
+
+def _url(url: str) -> str:
+    return url.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")

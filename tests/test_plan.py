@@ -1,0 +1,318 @@
+"""The education plan: the guide's template filled from a recommendation, strict input checks,
+CSV that survives csv.reader (and Excel), and Markdown that escapes what would break it."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import re
+from typing import Any
+
+import pytest
+
+from matcher.course import Course
+from matcher.plan import PLAN_COLUMNS, PlanInputError, PlanRow, build_plan, render_plan_csv, render_plan_markdown
+from matcher.taxonomy import load_taxonomy
+from matcher.transfer import TransferContext, assess_transfer
+
+TAXONOMY = load_taxonomy()
+
+DIPLOMA = Course(
+    id="nordhavn-dib-sygedagpenge-2027",
+    url="https://nordhavn.example/videreuddannelser/sygedagpenge-fleksjob-foertidspension/",
+    provider="Professionshøjskolen Nordhavn",
+    title="Sygedagpenge, fleksjob og førtidspension – jura og praksis",
+    description=(
+        "Modulet giver dig indgående viden om sygedagpengeloven. Undervisningen veksler mellem oplæg og arbejde "
+        "med anonymiserede sager fra din egen praksis. Modulet afsluttes med en skriftlig opgave."
+    ),
+    learning_goals=[{"kind": "viden", "text": "Den studerende har indgående viden om sygedagpengeloven."}],
+    course_type="diplom",
+    ects=10,
+    price_dkk=13900,
+    form="fysisk",
+    location="København",
+)
+SHORT = Course(
+    id="reform-temadag",
+    url="https://kursus.example/temadag",
+    provider="Kursusfirmaet ApS",
+    title="Temadag | Den nye beskæftigelseslov *kort* fortalt",
+    description="Oplæg om de vigtigste ændringer i den nye lov.",
+    course_type="kursus",
+    price_dkk=2995.5,
+    form="fysisk",
+    location="Odense",
+)
+TEAM = Course(
+    id="konflikt-team",
+    url="https://konflikt.example/team",
+    provider='Center for "Konflikt; Dialog"',
+    title="=Konfliktnedtrapning i borgermødet – teamforløb",
+    description="Rekvirér kurset til hele teamet. Opfølgning efter 6 uger med egne episoder.",
+    course_type="kursus",
+    form="rekvirerbar",
+)
+
+
+def result(gap_id: str, course: Course, context: TransferContext, **extra: Any) -> dict[str, Any]:
+    """A result as `fagmatch recommend --json` gives it, with a real transfer note."""
+    transfer = assess_transfer(course, context, TAXONOMY)
+    record = {
+        "gap_id": gap_id, "course_id": course.course_id, "url": course.url, "title": course.title,
+        "provider": course.provider, "course_type": course.course_type, "score": 0.71, "fields": [context.field],
+        "level": context.level,
+        "why": [
+            {"kind": "competence", "field": "lov_myndighed", "competence_id": "lov_myndighed.s1",
+             "competence": "Har indgående viden om sygedagpengeloven og kan rådgive kolleger i komplekse sager",
+             "level": "specialiseret", "passage": "Modulet giver dig indgående viden om sygedagpengeloven."},
+            {"kind": "keywords", "terms": ["sygedagpengeloven"], "passage": None},
+            {"kind": "level", "fits": True, "text": "kursets niveau er specialiseret; gabet er på specialiseret niveau"},
+        ],
+        "transfer": transfer.model_dump(mode="json"),
+        "next_start": None, "price_dkk": course.price_dkk, "ects": course.ects, "form": course.form,
+        "location": course.location,
+    }
+    record.update(extra)
+    return record
+
+
+def recommendation() -> dict[str, Any]:
+    team_context = TransferContext("lov_myndighed", "specialiseret", "refleksiv", 2)
+    return {
+        "query": None,
+        "gaps": [
+            {"id": "g2", "field": "borgernaere_metoder", "field_name": "Borgernære Metoder & Virkning", "level": "grundlaeggende",
+             "text": "Konflikthåndtering i mødet med vrede borgere", "employees": [], "learners": 6,
+             "dimension": "relationel", "priority_rank": 2},
+            {"id": "g1", "field": "lov_myndighed", "field_name": "Lov & Myndighed", "level": "specialiseret",
+             "text": "Vi mangler specialiseret viden om sygedagpengeloven", "employees": ["Anna", "Bo"], "learners": 2,
+             "proficiency": 2.5, "dimension": "refleksiv", "priority_rank": 1},
+        ],
+        "constraints": {"region": "hovedstaden"},
+        "results": [
+            # Out of rank order on purpose: the plan follows `rank`.
+            result("g1", SHORT, team_context, rank=2, next_start="2027-03-15"),
+            result("g1", DIPLOMA, team_context, rank=1, next_start="2027-02-01"),
+            result("g2", TEAM, TransferContext("borgernaere_metoder", "grundlaeggende", "relationel", 6), rank=1, price_dkk=28000.0),
+        ],
+    }
+
+
+def free_text_recommendation() -> dict[str, Any]:
+    return {
+        "query": "vi mangler viden om den nye beskæftigelseslov",
+        "gaps": [{"id": "q1", "field": "lov_myndighed", "field_name": "Lov & Myndighed", "level": "grundlaeggende",
+                  "text": "vi mangler viden om den nye beskæftigelseslov", "employees": []}],
+        "results": [result("q1", SHORT, TransferContext("lov_myndighed", "grundlaeggende"))],
+    }
+
+
+# --- building ------------------------------------------------------------------------------------
+
+
+def test_rows_follow_priority_and_fill_the_template() -> None:
+    rows = build_plan(recommendation())
+    assert [(r.gap_id, r.course_id) for r in rows] == [("g1", DIPLOMA.course_id), ("g2", TEAM.course_id)]
+    row = rows[0]
+    assert row.employees == "Anna, Bo"
+    assert row.purpose == "Styrke kompetencerne i Lov & Myndighed på specialiseret niveau (prioritet 1): Vi mangler specialiseret viden om sygedagpengeloven"
+    assert row.activity == (
+        "Sygedagpenge, fleksjob og førtidspension – jura og praksis – Professionshøjskolen Nordhavn "
+        "(diplommodul, 10 ECTS, fremmøde, København). https://nordhavn.example/videreuddannelser/sygedagpenge-fleksjob-foertidspension/"
+    )
+    assert row.timeline == "Læringssamtale senest 4. januar 2027; kursusstart 1. februar 2027; opfølgning 4–6 uger efter kurset."
+    assert row.responsible == "Leder og medarbejdere"
+    assert row.resources == "13.900 kr. pr. deltager, i alt 27.800 kr. for 2 deltagere; 10 ECTS ≈ 275 timers arbejde pr. deltager; tid til før- og efterarbejde."
+    assert row.status == "Planlagt"
+
+
+def test_support_activities_are_the_transfer_steps_30_30_40() -> None:
+    document = recommendation()
+    steps = document["results"][1]["transfer"]["steps"]
+    row = build_plan(document)[0]
+    expected = [f"{steps[p]['label']} ({steps[p]['weight']} %): {a}" for p in ("before", "during", "after") for a in steps[p]["actions"]]
+    assert row.support_activities[:-1] == expected
+    assert row.support_activities[0].startswith("Før (30 %): Hold en læringssamtale med de 2 medarbejdere")
+    assert row.support_activities[-2].startswith("Efter (40 %): ")
+    assert row.support_activities[-1] == "Læringsformer: reflekterende teams, case-analyse og undringslaboratorier."
+
+
+def test_learning_goals_come_from_gap_and_course() -> None:
+    goals = build_plan(recommendation())[0].learning_goals
+    assert goals[0] == "Kompetence: Har indgående viden om sygedagpengeloven og kan rådgive kolleger i komplekse sager"
+    assert goals[1].startswith("Succeskriterium: medarbejderne har rollen som ressourceperson i Lov & Myndighed")
+    assert goals[2] == "Udgangspunkt: trin 2,5 af 5 på kompetenceskalaen; mål: mindst trin 3 ved opfølgningen."
+    basic = build_plan(free_text_recommendation())[0].learning_goals
+    assert basic[1] == "Succeskriterium: medarbejderen bruger det lærte selvstændigt i egne sager inden for Lov & Myndighed senest 3 måneder efter kurset."
+
+
+def test_rekvirerbar_team_row() -> None:
+    row = build_plan(recommendation())[1]
+    assert row.employees == "6 medarbejdere"
+    assert row.resources.startswith("28.000 kr. for forløbet hos jer")
+    assert row.timeline.startswith("Startdato ikke oplyst")
+    assert "rekvirerbart forløb" in row.activity
+
+
+def test_per_gap_takes_the_top_results_by_rank() -> None:
+    rows = build_plan(recommendation(), per_gap=2)
+    assert [(r.gap_id, r.course_title) for r in rows] == [("g1", DIPLOMA.title), ("g1", SHORT.title), ("g2", TEAM.title)]
+    assert rows[1].resources.startswith("2.995,50 kr. pr. deltager, i alt 5.991 kr. for 2 deltagere")
+    with pytest.raises(PlanInputError, match="per_gap must be at least 1"):
+        build_plan(recommendation(), per_gap=0)
+
+
+def test_free_text_query_without_employees() -> None:
+    row = build_plan(free_text_recommendation())[0]
+    assert row.employees == "Ikke angivet"
+    assert row.responsible == "Leder og medarbejder"
+    assert row.resources.startswith("2.995,50 kr. pr. deltager;")
+    assert row.support_activities[0].startswith("Før (30 %): Hold en læringssamtale med medarbejderen")
+
+
+def test_gap_without_course_stays_in_the_plan() -> None:
+    document = recommendation()
+    document["results"] = [r for r in document["results"] if r["gap_id"] != "g2"]
+    rows = build_plan(document)
+    assert [r.gap_id for r in rows] == ["g1", "g2"]
+    assert rows[1].status == "Mangler aktivitet" and rows[1].course_id is None
+    assert rows[1].activity.startswith("Intet kursus fundet")
+
+
+def test_result_without_transfer_note_still_gets_support_activities() -> None:
+    document = free_text_recommendation()
+    del document["results"][0]["transfer"]
+    row = build_plan(document)[0]
+    assert row.support_activities == ["Aftal læringsunderstøttende aktiviteter før (30 %), under (30 %) og efter (40 %) kurset."]
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d.pop("gaps"), "the recommendation has no 'gaps'"),
+        (lambda d: d.pop("results"), "the recommendation has no 'results'"),
+        (lambda d: d["results"][2].update(gap_id="g9"), r"results\[2\]\.gap_id: 'g9' is not one of the gaps \(g2, g1\)"),
+        (lambda d: d["results"][0].update(next_start="snart"), r"results\[0\]\.next_start"),
+        (lambda d: d["results"][0].pop("title"), r"results\[0\]\.title: required key is missing"),
+        (lambda d: d["results"][0].update(price_dkk=-5), r"results\[0\]\.price_dkk"),
+        (lambda d: d["gaps"][1].update(id="g2"), r"gaps\[1\]\.id: gap id 'g2' appears twice"),
+        (lambda d: d["gaps"][0].update(learners=0), r"gaps\[0\]\.learners"),
+        (lambda d: d.update(gaps="g1"), r"gaps: "),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message(change: Any, expected: str) -> None:
+    document = recommendation()
+    change(document)
+    with pytest.raises(PlanInputError, match=expected):
+        build_plan(document)
+
+
+def test_input_must_be_an_object_and_is_not_changed() -> None:
+    with pytest.raises(PlanInputError, match="must be a JSON object"):
+        build_plan([recommendation()])  # type: ignore[arg-type]
+    assert issubclass(PlanInputError, ValueError)
+    document = recommendation()
+    before = copy.deepcopy(document)
+    build_plan(document, per_gap=3)
+    assert document == before
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+
+def read_csv(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=";"))
+
+
+def test_csv_round_trips_through_csv_reader() -> None:
+    rows = build_plan(recommendation(), per_gap=2)
+    text = render_plan_csv(rows)
+    assert text.startswith("\ufeffMedarbejdere;Formål;Uddannelsesaktivitet;")
+    parsed = read_csv(text)
+    assert parsed[0] == list(PLAN_COLUMNS.values())
+    assert len(parsed) == 1 + len(rows)
+    for row, cells in zip(rows[:2], parsed[1:3]):
+        assert cells == row.cells()
+    assert parsed[1][3].split("\n") == rows[0].support_activities  # multi-line cell kept whole
+    assert "\r\n" in text and text.count("\r\n") == len(parsed)  # one CRLF per record, none inside cells
+
+
+def test_csv_quotes_separators_and_quotes_in_cells() -> None:
+    row = build_plan(recommendation())[1]
+    cells = read_csv(render_plan_csv([row]))[1]
+    assert 'Center for "Konflikt; Dialog"' in cells[2]
+    expected = row.cells()
+    assert cells[:2] + cells[3:] == expected[:2] + expected[3:]  # the activity cell is disarmed, see below
+
+
+def test_csv_disarms_formulas_from_course_titles() -> None:
+    row = build_plan(recommendation())[1]
+    assert row.activity.startswith("=Konfliktnedtrapning")
+    cell = read_csv(render_plan_csv([row]))[1][2]
+    assert cell == "'" + row.activity
+
+
+def test_csv_bytes_open_as_utf8_with_bom_or_without() -> None:
+    rows = build_plan(recommendation())
+    data = render_plan_csv(rows).encode("utf-8")
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert read_csv(data.decode("utf-8-sig"))[0][4] == "Læringsmål og succeskriterier"
+    plain = render_plan_csv(rows, bom=False)
+    assert not plain.startswith("\ufeff") and read_csv(plain) == read_csv(data.decode("utf-8-sig"))
+
+
+def test_empty_plan_renders_headers_only() -> None:
+    assert read_csv(render_plan_csv([])) == [list(PLAN_COLUMNS.values())]
+    assert "Planen har ingen rækker." in render_plan_markdown([])
+
+
+# --- Markdown ------------------------------------------------------------------------------------
+
+
+def test_markdown_has_danish_headings_and_every_column() -> None:
+    rows = build_plan(recommendation(), per_gap=2)
+    text = render_plan_markdown(rows, title="Uddannelsesplan for Team Syd")
+    assert text.startswith("# Uddannelsesplan for Team Syd\n")
+    assert "| # | Medarbejdere | Uddannelsesaktivitet | Start | Status |" in text
+    assert "## 1. Sygedagpenge, fleksjob og førtidspension – jura og praksis" in text
+    for header in PLAN_COLUMNS.values():
+        assert text.count(f"**{header}:**") == len(rows)
+    assert "- Før (30 %): Hold en læringssamtale med de 2 medarbejdere" in text
+    assert "[kursusside](<https://nordhavn.example/videreuddannelser/sygedagpenge-fleksjob-foertidspension/>)" in text
+    assert "| 1 | Anna, Bo | Sygedagpenge, fleksjob og førtidspension – jura og praksis | 1. februar 2027 | Planlagt |" in text
+    assert "\n\n\n" not in text
+
+
+def test_markdown_escapes_pipes_and_formatting() -> None:
+    rows = build_plan(recommendation(), per_gap=2)
+    text = render_plan_markdown(rows, title="Plan | 2027")
+    assert text.startswith("# Plan \\| 2027\n")
+    table = [line for line in text.splitlines() if line.startswith("| 2 |")]
+    assert table == ["| 2 | Anna, Bo | Temadag \\| Den nye beskæftigelseslov \\*kort\\* fortalt | 15. marts 2027 | Planlagt |"]
+    # Every row of the table has exactly its six cell borders once escaped pipes are set aside.
+    for line in text.splitlines():
+        if line.startswith("| ") and not line.startswith("|---"):
+            assert len(re.findall(r"(?<!\\)\|", line)) == 6, line
+    assert "*kort*" not in text.replace("\\*kort\\*", "")
+
+
+def test_markdown_keeps_each_value_on_its_line() -> None:
+    row = build_plan(free_text_recommendation())[0]
+    broken = row.model_copy(update={"purpose": "Første linje\nanden linje | med pipe", "support_activities": ["a\nb"]})
+    text = render_plan_markdown([broken])
+    assert "**Formål:** Første linje anden linje \\| med pipe" in text
+    assert "- a b" in text
+
+
+def test_plan_row_cells_follow_the_template_order() -> None:
+    row = build_plan(recommendation())[0]
+    assert isinstance(row, PlanRow)
+    cells = row.cells()
+    assert len(cells) == len(PLAN_COLUMNS) == 9
+    assert cells[0] == "Anna, Bo" and cells[-1] == "Planlagt"
+    assert cells[4] == "\n".join(row.learning_goals)

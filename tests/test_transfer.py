@@ -1,0 +1,422 @@
+"""The transfer-readiness note: factors found in real course phrasing, the workplace's part, the
+score, learning forms from the taxonomy, team context, determinism and the cue file's validation."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from matcher.course import Course
+from matcher.taxonomy import Taxonomy, load_taxonomy
+from matcher.transfer import (
+    DEFAULT_CUES,
+    TransferAssessment,
+    TransferContext,
+    TransferCues,
+    TransferCuesError,
+    assess_transfer,
+    transfer_score,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKPLACE = ["leder_involvering", "laeringssamtale_foer", "tid_til_anvendelse", "opfoelgning"]
+
+# A diploma module built for transfer: own cases, assignments between sessions, supervision, goals.
+STRONG = Course(
+    id="ucn-dib-sygedagpenge",
+    url="https://ucn.example/efter-videreuddannelse/diplom/sygedagpenge-og-jobafklaring",
+    provider="UCN Professionshøjskolen",
+    title="Sygedagpengeloven og jobafklaring i praksis",
+    description=(
+        "Modulet giver dig indgående viden om sygedagpengeloven, revurdering og jobafklaringsforløb. "
+        "Undervisningen tager udgangspunkt i cases fra dine egne sager, som du medbringer anonymiseret. "
+        "Mellem undervisningsgangene løser du små opgaver hjemme i egen organisation, og på tredje "
+        "undervisningsdag får du supervision på en af dine egne afgørelser.\n\n"
+        "Modulet afsluttes med en skriftlig opgave. 10 ECTS-point fordelt på seks undervisningsdage."
+    ),
+    learning_goals=[
+        {"kind": "viden", "text": "Den studerende har indgående viden om sygedagpengeloven og reglerne om jobafklaring."},
+        {"kind": "faerdigheder", "text": "Den studerende kan vurdere hjemmelsgrundlaget i komplekse sager."},
+        {"kind": "kompetencer", "text": "Den studerende kan rådgive kolleger om sagsbehandlingen."},
+    ],
+    course_type="diplom",
+    ects=10,
+    price_dkk=13900,
+    form="fysisk",
+    location="Aalborg",
+)
+
+# A one-day lecture: no learning goals, nothing between sessions (and it says so).
+WEAK = Course(
+    id="temadag-reform-2027",
+    url="https://kursusfirma.example/temadag-beskaeftigelsesreform",
+    provider="Kursusfirmaet ApS",
+    title="Temadag: Nyt om beskæftigelsesreformen",
+    description=(
+        "En inspirerende dag med oplæg fra tre eksperter om den nye lov om en aktiv beskæftigelsesindsats. "
+        "Der er ingen hjemmeopgaver eller forberedelse. Foredragsholderne gennemgår de vigtigste ændringer, "
+        "og der er tid til spørgsmål fra salen."
+    ),
+    course_type="kursus",
+    duration_days=1,
+    price_dkk=2995,
+    form="fysisk",
+    location="København",
+)
+
+# Ordered for a whole team, with follow-up after six weeks.
+TEAM_COURSE = Course(
+    id="konfliktnedtrapning-team",
+    url="https://konflikt.example/teamforloeb",
+    provider="Konfliktcentret",
+    title="Konfliktnedtrapning i borgermødet – teamforløb",
+    description=(
+        "Rekvirér kurset til hele teamet. I lærer at genkende optrapning og nedtrappe situationer med vrede borgere. "
+        "Forløbet: 1 dag med simulationstræning, efterfulgt af en halv dags opfølgning efter 6 uger, "
+        "hvor I arbejder med egne episoder."
+    ),
+    course_type="kursus",
+    form="rekvirerbar",
+)
+
+# An open course that can also be held on site ("hos jer").
+ON_SITE = Course(
+    id="netvaerksmoeder-2027",
+    url="https://facilitering.example/netvaerksmoeder",
+    provider="Facilitering.dk",
+    title="Facilitering af netværksmøder",
+    description="To dage om at lede netværksmøder med borger og samarbejdspartnere. Kurset kan også afholdes hos jer som internt forløb.",
+    course_type="kursus",
+    form="fysisk",
+)
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    return load_taxonomy()
+
+
+@pytest.fixture(scope="module")
+def cues(taxonomy: Taxonomy) -> TransferCues:
+    return TransferCues.load(taxonomy=taxonomy)
+
+
+def keys(factors: list[Any]) -> list[str]:
+    return [f.key for f in factors]
+
+
+def by_key(factors: list[Any]) -> dict[str, Any]:
+    return {f.key: f for f in factors}
+
+
+# --- factors ----------------------------------------------------------------------------------
+
+
+def test_design_factors_are_found_in_the_courses_own_words(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    a = assess_transfer(STRONG, TransferContext("lov_myndighed", "specialiseret", "refleksiv", 1), taxonomy, cues)
+    present = by_key(a.factors_present)
+    assert list(present) == ["praksiskobling", "vekslen", "supervision_feedback", "laeringsmaal"]
+    assert all(f.side == "course" for f in present.values())
+    assert "egne sager" in present["praksiskobling"].evidence
+    assert present["vekslen"].evidence.startswith("Mellem undervisningsgangene")
+    assert present["supervision_feedback"].evidence.startswith("supervision på")
+    assert present["laeringsmaal"].evidence == "3 læringsmål i kursusbeskrivelsen"
+    assert all(len(f.evidence) <= 80 for f in present.values())
+
+
+def test_workplace_factors_are_missing_and_say_so(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    a = assess_transfer(STRONG, TransferContext("lov_myndighed", "specialiseret", "refleksiv", 1), taxonomy, cues)
+    missing = by_key(a.factors_missing)
+    for key in WORKPLACE:
+        assert missing[key].side == "workplace" and missing[key].evidence is None
+    assert {missing[k].side for k in ("traening_i_transfer", "aktionslaering", "refleksion")} == {"course"}
+    # One learner: colleagues attending together is not a gap of this context.
+    assert "kolleger_sammen" not in missing and "kolleger_sammen" not in keys(a.factors_present)
+    assert "Det skal komme fra arbejdspladsen: lederens involvering, en læringssamtale før start" in a.note
+    assert a.note.startswith("Kurset kobler undervisningen til deltagernes egen praksis (")
+
+
+def test_negated_cue_does_not_count(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    a = assess_transfer(WEAK, TransferContext(), taxonomy, cues)
+    assert "vekslen" in keys(a.factors_missing)  # "ingen hjemmeopgaver"
+    plus = WEAK.model_copy(update={"description": WEAK.description.replace("ingen hjemmeopgaver", "to hjemmeopgaver")})
+    assert "vekslen" in keys(assess_transfer(plus, TransferContext(), taxonomy, cues).factors_present)
+
+
+def test_strong_design_scores_clearly_higher_than_a_lecture_day(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    context = TransferContext("lov_myndighed", "grundlaeggende", "praktisk", 1)
+    strong = assess_transfer(STRONG, context, taxonomy, cues)
+    weak = assess_transfer(WEAK, context, taxonomy, cues)
+    weights = {f.key: f.weight for f in cues.factors}
+    assert strong.score == sum(weights[k] for k in keys(strong.factors_present)) == 60
+    assert weak.score == 0 and weak.factors_present == []
+    assert strong.score - weak.score >= 40
+    assert weak.note.startswith("Kursusbeskrivelsen viser ingen af de træk i designet")
+    assert "Beskrivelsen nævner ikke praksiskobling og cases fra egen praksis" in weak.note
+    assert transfer_score(STRONG, context, cues) == strong.score
+
+
+def test_note_is_two_to_five_danish_sentences(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    for course in (STRONG, WEAK, TEAM_COURSE, ON_SITE):
+        for context in (TransferContext(), TransferContext("netvaerk_facilitering", "specialiseret", "relationel", 4)):
+            note = assess_transfer(course, context, taxonomy, cues).note
+            sentences = [s for s in re.split(r"(?<=[.!?])\s+", note) if s]
+            assert 2 <= len(sentences) <= 5, note
+            assert "{" not in note and "  " not in note
+
+
+# --- team context ------------------------------------------------------------------------------
+
+
+def test_rekvirerbar_enables_colleagues_together_by_design(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    for learners in (1, 6):
+        a = assess_transfer(TEAM_COURSE, TransferContext(learners=learners), taxonomy, cues)
+        together = by_key(a.factors_present)["kolleger_sammen"]
+        assert together.side == "workplace" and together.evidence == "kan rekvireres til hele teamet"
+        assert a.score == 20 + 15 + 10  # own episodes, follow-up after 6 weeks, colleagues together
+
+
+def test_on_site_course_enables_colleagues_only_for_several_learners(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    team = assess_transfer(ON_SITE, TransferContext(learners=3), taxonomy, cues)
+    assert by_key(team.factors_present)["kolleger_sammen"].evidence == "kan holdes hos jer, så de 3 kolleger deltager sammen"
+    single = assess_transfer(ON_SITE, TransferContext(learners=1), taxonomy, cues)
+    assert "kolleger_sammen" not in keys(single.factors_present) + keys(single.factors_missing)
+    assert team.score == single.score + 10
+    # An open course without on-site wording leaves it to the workplace for a team.
+    weak_team = assess_transfer(WEAK, TransferContext(learners=3), taxonomy, cues)
+    assert by_key(weak_team.factors_missing)["kolleger_sammen"].side == "workplace"
+    assert "at kollegerne deltager sammen" in weak_team.note
+
+
+def test_several_learners_change_the_steps(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    one = assess_transfer(WEAK, TransferContext("lov_myndighed", "grundlaeggende", "praktisk", 1), taxonomy, cues)
+    team = assess_transfer(WEAK, TransferContext("lov_myndighed", "grundlaeggende", "praktisk", 4), taxonomy, cues)
+    assert one.steps != team.steps
+    before_team = " ".join(team.steps["before"].actions)
+    assert "fælles opstartsmøde" in before_team and "de 4 medarbejdere" in before_team
+    assert "samle kollegernes spørgsmål" in " ".join(one.steps["before"].actions)
+    assert "samle kollegernes spørgsmål" not in before_team
+    assert any("Sæt Lov & Myndighed på teammødet" in x for x in team.steps["after"].actions)
+
+
+def test_specialised_level_makes_a_resource_person(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    basic = assess_transfer(STRONG, TransferContext("lov_myndighed", "grundlaeggende", learners=2), taxonomy, cues)
+    special = assess_transfer(STRONG, TransferContext("lov_myndighed", "specialiseret", learners=2), taxonomy, cues)
+    assert not any("ressourceperson" in x for phase in basic.steps.values() for x in phase.actions)
+    assert any("ressourceperson i Lov & Myndighed" in x for x in special.steps["after"].actions)
+
+
+def test_missing_design_factors_get_compensating_actions(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    weak = assess_transfer(WEAK, TransferContext(), taxonomy, cues)
+    strong = assess_transfer(STRONG, TransferContext(), taxonomy, cues)
+    own_cases = "Udvælg 2–3 aktuelle sager fra egen praksis"
+    assert any(x.startswith(own_cases) for x in weak.steps["before"].actions)
+    assert not any(x.startswith(own_cases) for x in strong.steps["before"].actions)
+    assert any("Frigør tid til opgaverne mellem undervisningsgangene" in x for x in strong.steps["during"].actions)
+    assert any("kursets emne" in x for x in weak.steps["before"].actions)  # no field given
+
+
+# --- steps and learning forms ------------------------------------------------------------------
+
+
+def test_steps_follow_30_30_40(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    a = assess_transfer(STRONG, TransferContext("lov_myndighed", "specialiseret", "refleksiv", 3), taxonomy, cues)
+    assert list(a.steps) == ["before", "during", "after"]
+    assert [(p.weight, p.label) for p in a.steps.values()] == [(30, "Før"), (30, "Under"), (40, "Efter")]
+    assert all(p.actions for p in a.steps.values())
+    assert any(x.startswith("Hold en læringssamtale med de 3 medarbejdere senest fire uger før start") for x in a.steps["before"].actions)
+
+
+@pytest.mark.parametrize("dimension", ["praktisk", "refleksiv", "relationel"])
+def test_dimension_brings_its_learning_forms_from_the_taxonomy(taxonomy: Taxonomy, cues: TransferCues, dimension: str) -> None:
+    forms = next(d.learning_forms for d in taxonomy.dimensions if d.key == dimension)
+    a = assess_transfer(WEAK, TransferContext("borgernaere_metoder", "grundlaeggende", dimension, 2), taxonomy, cues)
+    assert a.learning_forms == forms
+    joined = ", ".join(forms[:-1]) + " og " + forms[-1]
+    assert joined in a.note
+    assert any(joined in x for x in a.steps["during"].actions)
+    assert any(joined in x for x in a.steps["after"].actions)
+    text = a.note + " ".join(x for p in a.steps.values() for x in p.actions)
+    for other in taxonomy.dimensions:
+        if other.key != dimension:
+            assert ", ".join(other.learning_forms[:-1]) + " og " + other.learning_forms[-1] not in text
+
+
+def test_learning_forms_follow_an_edited_taxonomy(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    edited = taxonomy.model_copy(deep=True)
+    edited.dimensions[1].learning_forms = ["fokusgrupper", "sagsgennemgang"]
+    a = assess_transfer(STRONG, TransferContext(dimension="refleksiv"), edited, cues)
+    assert a.learning_forms == ["fokusgrupper", "sagsgennemgang"]
+    assert "fokusgrupper og sagsgennemgang" in a.note
+    assert "case-analyse" not in a.note
+
+
+def test_no_dimension_means_no_forms(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    a = assess_transfer(STRONG, TransferContext(), taxonomy, cues)
+    assert a.learning_forms == [] and "Gabet ligger" not in a.note
+
+
+def test_unknown_context_keys_are_refused(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    with pytest.raises(ValueError, match="unknown dimension 'emotionel'"):
+        assess_transfer(STRONG, TransferContext(dimension="emotionel"), taxonomy, cues)
+    with pytest.raises(ValueError, match="unknown field 'jura'"):
+        assess_transfer(STRONG, TransferContext(field="jura"), taxonomy, cues)
+    with pytest.raises(ValueError, match="unknown level"):
+        assess_transfer(STRONG, TransferContext(level="ekspert"), taxonomy, cues)
+
+
+# --- determinism -------------------------------------------------------------------------------
+
+
+def test_same_input_same_assessment(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    context = TransferContext("lov_myndighed", "specialiseret", "relationel", 3)
+    first = assess_transfer(STRONG, context, taxonomy, cues).model_dump()
+    again = assess_transfer(STRONG, context, taxonomy, TransferCues.load()).model_dump()
+    assert first == again
+    assert TransferAssessment.model_validate(first).model_dump_json() == assess_transfer(STRONG, context, taxonomy, cues).model_dump_json()
+
+
+def test_assessment_does_not_depend_on_hash_order() -> None:
+    script = (
+        "import json, sys; sys.path.insert(0, '.');"
+        "from tests.test_transfer import STRONG, TEAM_COURSE;"
+        "from matcher.taxonomy import load_taxonomy; from matcher.transfer import TransferContext, assess_transfer;"
+        "t = load_taxonomy();"
+        "print(json.dumps([assess_transfer(c, TransferContext('lov_myndighed', 'specialiseret', 'refleksiv', 3), t).model_dump()"
+        " for c in (STRONG, TEAM_COURSE)], ensure_ascii=False))"
+    )
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert json.loads(outputs.pop())[0]["score"] == 60
+
+
+# --- the cue file ------------------------------------------------------------------------------
+
+
+def bundled() -> dict[str, Any]:
+    return yaml.safe_load(DEFAULT_CUES.read_text(encoding="utf-8"))
+
+
+def write(tmp_path: Path, data: dict[str, Any]) -> Path:
+    path = tmp_path / "transfer_cues.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def factor_index(data: dict[str, Any], key: str) -> int:
+    return next(i for i, f in enumerate(data["factors"]) if f["key"] == key)
+
+
+def test_bundled_cue_file_is_valid_and_covers_the_guides_factors(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    assert sum(f.weight for f in cues.factors) == 100
+    course_side = [f.key for f in cues.factors if f.side == "course"]
+    assert course_side == ["praksiskobling", "vekslen", "supervision_feedback", "traening_i_transfer", "aktionslaering", "laeringsmaal", "refleksion"]
+    workplace = [f.key for f in cues.factors if f.side == "workplace"]
+    assert workplace == ["kolleger_sammen", *WORKPLACE]
+    known = {f.key for f in taxonomy.transfer_factors}
+    assert {f.taxonomy_factor for f in cues.factors} <= known
+
+
+def test_unknown_taxonomy_factor_names_file_and_key(tmp_path: Path, taxonomy: Taxonomy) -> None:
+    data = bundled()
+    data["factors"][factor_index(data, "aktionslaering")]["taxonomy_factor"] = "aktionslaering"
+    path = write(tmp_path, data)
+    with pytest.raises(TransferCuesError) as err:
+        TransferCues.load(path, taxonomy=taxonomy)
+    message = str(err.value)
+    assert str(path) in message
+    assert "factors[4] (aktionslaering).taxonomy_factor: 'aktionslaering' is not a transfer factor of the taxonomy" in message
+    # Loaded without a taxonomy, the check happens when the cues first meet one.
+    loose = TransferCues.load(path)
+    with pytest.raises(TransferCuesError, match=r"factors\[4\] \(aktionslaering\)\.taxonomy_factor"):
+        assess_transfer(STRONG, TransferContext(), taxonomy, loose)
+
+
+def test_bad_regex_names_factor_and_phrase(tmp_path: Path) -> None:
+    data = bundled()
+    data["factors"][factor_index(data, "supervision_feedback")]["phrases"][1] = "feed(back"
+    path = write(tmp_path, data)
+    with pytest.raises(TransferCuesError) as err:
+        TransferCues.load(path)
+    message = str(err.value)
+    assert str(path) in message
+    assert "factors[2] (supervision_feedback).phrases[1]: bad regular expression 'feed(back'" in message
+
+
+def test_regex_matching_empty_text_is_refused(tmp_path: Path) -> None:
+    data = bundled()
+    data["factors"][0]["phrases"].append("(?:cases)?")
+    with pytest.raises(TransferCuesError, match="matches empty text"):
+        TransferCues.load(write(tmp_path, data))
+
+
+def test_weights_must_add_up_to_100(tmp_path: Path) -> None:
+    data = bundled()
+    data["factors"][factor_index(data, "praksiskobling")]["weight"] = 35
+    with pytest.raises(TransferCuesError) as err:
+        TransferCues.load(write(tmp_path, data))
+    assert "must add up to 100" in str(err.value) and "they add up to 115" in str(err.value)
+    assert "praksiskobling 35" in str(err.value)
+
+
+def test_workplace_weight_without_design_cues_is_refused(tmp_path: Path) -> None:
+    data = bundled()
+    data["factors"][factor_index(data, "praksiskobling")]["weight"] = 10
+    data["factors"][factor_index(data, "opfoelgning")]["weight"] = 10
+    with pytest.raises(TransferCuesError, match=r"factors\[11\] \(opfoelgning\): a workplace factor with a weight needs hints"):
+        TransferCues.load(write(tmp_path, data))
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d["factors"][0].update(side="kursus"), r"factors\[0\] \(praksiskobling\)\.side: Input should be 'course' or 'workplace'"),
+        (lambda d: d["factors"][0].update(phrase=["x"]), r"factors\[0\] \(praksiskobling\)\.phrase: unknown key"),
+        (lambda d: d["factors"][0].pop("statement"), r"factors\[0\] \(praksiskobling\): 'statement' is required"),
+        (lambda d: d["actions"][0].update(text="Tal med {leder} før start."), r"actions\[0\]\.text|actions\[0\]: unknown placeholder \{leder\}"),
+        (lambda d: d["actions"][0].update(when={"missing": ["lederens_rolle"]}), r"actions\[0\]\.when\.missing: 'lederens_rolle' is not a factor key"),
+        (lambda d: d["actions"][0].update(text="Brug {forms}.", when={}), r"actions\[0\]: the text uses \{forms\}, so 'when' needs a dimension"),
+        (lambda d: d.update(actions=[a for a in d["actions"] if a["phase"] != "after"]), r"phase 'after' needs an action that always applies"),
+        (lambda d: d["factors"].append(dict(d["factors"][-1])), r"factors\[12\] \(opfoelgning\)\.key: duplicate factor key 'opfoelgning'"),
+    ],
+)
+def test_broken_cue_file_is_explained(tmp_path: Path, change: Any, expected: str) -> None:
+    data = bundled()
+    change(data)
+    path = write(tmp_path, data)
+    with pytest.raises(TransferCuesError) as err:
+        TransferCues.load(path)
+    assert str(path) in str(err.value)
+    assert re.search(expected, str(err.value)), str(err.value)
+
+
+def test_unknown_dimension_in_actions_is_refused(tmp_path: Path, taxonomy: Taxonomy) -> None:
+    data = bundled()
+    index = next(i for i, a in enumerate(data["actions"]) if a.get("when", {}).get("dimension") == ["relationel"])
+    data["actions"][index]["when"]["dimension"] = ["relationelt"]
+    with pytest.raises(TransferCuesError, match=rf"actions\[{index}\]\.when\.dimension: 'relationelt' is not a dimension of the taxonomy"):
+        TransferCues.load(write(tmp_path, data), taxonomy=taxonomy)
+
+
+def test_unreadable_and_non_mapping_files(tmp_path: Path) -> None:
+    with pytest.raises(TransferCuesError, match="cannot read"):
+        TransferCues.load(tmp_path / "missing.yaml")
+    path = tmp_path / "list.yaml"
+    path.write_text("- a\n- b\n", encoding="utf-8")
+    with pytest.raises(TransferCuesError, match="must be a YAML mapping"):
+        TransferCues.load(path)
+    path.write_text("factors: [\n", encoding="utf-8")
+    with pytest.raises(TransferCuesError, match="YAML syntax error"):
+        TransferCues.load(path)
