@@ -1,0 +1,390 @@
+"""Recommendation: from a team's competence gaps to ranked, explained courses (PRODUCT.md §6).
+
+A gap is a field (or two) at a level, in the team's words where it has them. Each active course
+that passes the user's filters gets one score per gap, a weighted sum of parts in [0, 1]:
+
+- `semantic`: cosine of the course's embedding to the gap (its words as an e5 query, plus the
+  centroid of the framework's competences for its field and level), min-max scaled over the
+  candidates;
+- `keyword`: BM25 of the gap's words over title, description and learning goals, scaled by the
+  best candidate's;
+- `tags`: the tagger's score for the gap's field (the chance the course builds it);
+- `level`: the course's level against the gap's, and against the learners' proficiency: no
+  introduction course for experts (proficiency ≥ 4), no master module for beginners (≤ 2);
+- `form`: a gap many share prefers forms the team takes together (rekvirerbar, on site), a gap of
+  one person an open module;
+- `transfer`: how much the course's own design supports transfer (matcher.transfer).
+
+The top candidates are then picked greedily with a small penalty for a provider or course type
+already picked, so one provider's near-identical modules do not fill the list. Weights were set on
+the development queries (eval/README.md) and are measured by `fagmatch evaluate-recommend`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, level_name
+from matcher.gaps import NeedsAnalysis, TeamAnalysis
+from matcher.store import open_catalogue
+from matcher.tagging import CourseText, Tagger
+from matcher.taxonomy import LEVELS, Taxonomy
+from matcher.transfer import TransferContext, TransferCues, assess_transfer, transfer_score
+
+GapSource = Literal["text", "assessment", "survey"]
+# A gap shared by at least this many learners is a team gap: it prefers forms taken together.
+TEAM_GAP_LEARNERS = 3
+SPECIALIST_STEP = 4  # proficiency from which a learner is past introduction courses
+BEGINNER_STEP = 2  # proficiency up to which a master module is out of reach
+CANDIDATES = 60  # the best this many by score are considered for the diversified list
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@dataclass(frozen=True)
+class Weights:
+    # set by a grid search on eval/recommend-queries-dev.jsonl (eval/README.md)
+    semantic: float = 0.35
+    keyword: float = 0.40
+    tags: float = 0.10
+    level: float = 0.05
+    form: float = 0.05
+    transfer: float = 0.05
+    same_provider: float = 0.04  # subtracted per course of the same provider already picked
+    same_type: float = 0.01
+    # share of the gap's own words in its vector, the rest the framework's competences for its field
+    # and level; words alone did best on the development queries, the framework carries field gaps
+    text_vs_framework: float = 1.0
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+class RecommendError(ValueError):
+    """A request that cannot give a meaningful answer; the message says why and what to change."""
+
+
+class Gap(BaseModel):
+    """One competence gap to recommend courses for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    fields: list[str] = Field(min_length=1, description="Field keys, the main one first.")
+    level: Literal["grundlaeggende", "specialiseret"] | None = None
+    text: str | None = None
+    employees: list[str] = Field(default_factory=list)
+    learners: int = Field(default=1, ge=1)
+    proficiency: float | None = Field(default=None, ge=1, le=5, description="The learners' mean step, 1–5.")
+    dimension: str | None = None
+    priority_rank: int | None = None
+    source: GapSource = "text"
+
+    @property
+    def field(self) -> str:
+        return self.fields[0]
+
+    def to_json(self, taxonomy: Taxonomy) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        data["field"] = self.field
+        data["field_name"] = taxonomy.field(self.field).name
+        return data
+
+
+class Recommender:
+    """Ranks an index's courses for gaps. Thread-safe once built; free-text gaps are cached."""
+
+    def __init__(
+        self, index: CatalogueIndex, tagger: Tagger, *, weights: Weights = DEFAULT_WEIGHTS,
+        transfer_cues: TransferCues | None = None,
+    ) -> None:
+        self.index = index
+        self.tagger = tagger
+        self.taxonomy: Taxonomy = tagger.taxonomy
+        self.weights = weights
+        self.transfer_cues = transfer_cues or TransferCues.load()
+        vectors = tagger.vectors
+        self._statements = vectors.statements
+        self._centroids = {
+            key: _unit(vectors.statement_vectors[idx].mean(axis=0))
+            for key, idx in vectors.by_field_level.items() if len(idx)
+        }
+        for key in vectors.field_keys:
+            self._centroids[(key, None)] = _unit(vectors.statement_vectors[vectors.by_field[key]].mean(axis=0))
+        self._dimension_vectors = vectors.dimension_vectors
+        self._dimension_keys = [key for key, _ in vectors.dimensions]
+        self.design_transfer = np.array(
+            [transfer_score(c, TransferContext(), self.transfer_cues) for c in index.courses], dtype=np.float32
+        ) / 100.0
+        self._lock = threading.Lock()
+        self._text_gap = functools.lru_cache(maxsize=2048)(self._gap_from_text)
+        self._text_vector = functools.lru_cache(maxsize=2048)(self._embed_query)
+
+    @classmethod
+    def from_catalogue(cls, path: Path | str, tagger: Tagger, **kwargs: Any) -> Recommender:
+        """A recommender over the published catalogue's active courses, with the tagger's embeddings."""
+        with open_catalogue(path) as reader:
+            index = CatalogueIndex.load(reader, tagger.taxonomy.field_keys, embedding_model=tagger.embedder.model_version)
+        return cls(index, tagger, **kwargs)
+
+    # ---- gaps
+
+    def gap_from_text(self, text: str, *, gap_id: str = "g1", learners: int = 1) -> Gap:
+        """A gap in words → its fields and level, by the tagger (which knows it is about this domain)."""
+        text = " ".join(text.split())
+        if not text:
+            raise RecommendError("describe the gap in words, e.g. 'specialiseret viden om sygedagpengeloven'")
+        if len(text) > 2000:
+            raise RecommendError("a gap described in words must be at most 2000 characters")
+        gap = self._text_gap(text)
+        return gap.model_copy(update={"id": gap_id, "learners": learners})
+
+    def _gap_from_text(self, text: str) -> Gap:
+        with self._lock:  # torch runs its own threads; one tagging at a time keeps latency predictable
+            result = self.tagger.tag([CourseText(id="gap", title="", text=text)], in_domain=True)[0]
+        dimension = max(result.dimensions, key=result.dimensions.get) if result.dimensions else None
+        return Gap(id="g1", fields=result.assigned_fields, level=result.level, text=text, dimension=dimension)
+
+    def gaps_from_team(self, analysis: TeamAnalysis, *, max_gaps: int = 3) -> list[Gap]:
+        """The team's prioritised field gaps: who is below target, at which level the course should be."""
+        gaps = []
+        for capacity in analysis.fields:
+            if capacity.status != "gap" or len(gaps) >= max_gaps:
+                continue
+            needs_specialists = capacity.specialist_shortfall > 0
+            below = capacity.employees_below
+            learners = below if below else []
+            levels = [e.levels[capacity.field] for e in analysis.employees if e.employee in learners and capacity.field in e.levels]
+            proficiency = float(np.mean(levels)) if levels else capacity.mean_level
+            required = capacity.required_level or 0
+            level = "specialiseret" if needs_specialists or required >= SPECIALIST_STEP else "grundlaeggende"
+            if needs_specialists and not learners:
+                # everyone meets the level, but too few are resource persons: the nearest ones go
+                learners = [e.employee for e in analysis.employees if capacity.field not in e.resource_fields][: capacity.specialist_shortfall]
+            gaps.append(self._field_gap(
+                f"g{len(gaps) + 1}", capacity.field, level, learners, proficiency, capacity.priority_rank, "assessment",
+            ))
+        if not gaps:
+            raise RecommendError("the team meets its target in every field: there is no gap to recommend courses for")
+        return gaps
+
+    def gaps_from_needs(self, analysis: NeedsAnalysis, *, max_gaps: int = 3) -> list[Gap]:
+        """The fields the team most wants to develop, worded by their top statements."""
+        gaps = []
+        for need in analysis.fields:
+            if need.priority_rank is None or len(gaps) >= max_gaps:
+                continue
+            top = [s for s in analysis.statements if need.field in s.fields and s.n_high > 0][:2]
+            wording = " ".join(s.text for s in top) or None
+            learners = max((s.n_high for s in top), default=1)
+            gap = self._field_gap(f"g{len(gaps) + 1}", need.field, None, [], None, need.priority_rank, "survey")
+            gaps.append(gap.model_copy(update={"text": wording, "learners": max(1, learners)}))
+        if not gaps:
+            raise RecommendError("no field stands out in the survey: nobody answered 4–5 to any statement")
+        return gaps
+
+    def _field_gap(
+        self, gap_id: str, field: str, level: str | None, employees: list[str], proficiency: float | None,
+        rank: int | None, source: GapSource,
+    ) -> Gap:
+        sims = self._dimension_vectors @ self._centroids[(field, level)]
+        return Gap(
+            id=gap_id, fields=[field], level=level, employees=employees, learners=max(1, len(employees)),
+            proficiency=None if proficiency is None else float(min(5.0, max(1.0, proficiency))),
+            dimension=self._dimension_keys[int(np.argmax(sims))], priority_rank=rank, source=source,
+        )
+
+    # ---- ranking
+
+    def _embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return self.tagger.embedder.embed_queries([text])[0]
+
+    def gap_vector(self, gap: Gap) -> np.ndarray:
+        """The gap in the embedding space: its words and its field-level framework centroid."""
+        framework = _unit(sum(
+            (1.0 if i == 0 else 0.5) * self._centroids[(key, gap.level)] for i, key in enumerate(gap.fields)
+        ))
+        if not gap.text:
+            return framework
+        share = self.weights.text_vs_framework
+        return _unit(share * self._text_vector(gap.text) + (1 - share) * framework)
+
+    def score(self, gap: Gap, candidates: np.ndarray) -> dict[str, np.ndarray]:
+        """The parts of each candidate's score for one gap, and their weighted total."""
+        index, w = self.index, self.weights
+        parts: dict[str, np.ndarray] = {}
+        if index.vectors.size:
+            sims = index.vectors[candidates] @ self.gap_vector(gap)
+            sims = np.where(index.has_vector[candidates], sims, np.nan)
+            low, high = np.nanmin(sims, initial=np.inf), np.nanmax(sims, initial=-np.inf)
+            parts["semantic"] = np.nan_to_num((sims - low) / (high - low)) if high > low else np.zeros(len(candidates))
+        else:
+            parts["semantic"] = np.zeros(len(candidates))
+        keyword = index.keywords.scores(gap.text)[candidates] if gap.text else np.zeros(len(candidates))
+        parts["keyword"] = keyword / keyword.max() if keyword.size and keyword.max() > 0 else keyword
+        columns = [index.field_keys.index(k) for k in gap.fields]
+        field_weights = np.array([1.0] + [0.7] * (len(columns) - 1))
+        parts["tags"] = (index.field_scores[candidates][:, columns] * field_weights).max(axis=1)
+        parts["level"] = self._level_fit(gap, candidates)
+        parts["form"] = self._form_fit(gap, candidates)
+        parts["transfer"] = self.design_transfer[candidates]
+        parts["total"] = (
+            w.semantic * parts["semantic"] + w.keyword * parts["keyword"] + w.tags * parts["tags"]
+            + w.level * parts["level"] + w.form * parts["form"] + w.transfer * parts["transfer"]
+        )
+        return parts
+
+    def _level_fit(self, gap: Gap, candidates: np.ndarray) -> np.ndarray:
+        levels = self.index.level[candidates]
+        types = self.index.course_type[candidates]
+        fit = np.full(len(candidates), 0.5)
+        if gap.level:
+            fit = np.where(levels == gap.level, 1.0, np.where(levels == "", 0.5, 0.0))
+        if gap.proficiency is not None and gap.proficiency >= SPECIALIST_STEP:
+            fit = np.where(levels == "grundlaeggende", 0.0, fit)
+        if gap.proficiency is not None and gap.proficiency <= BEGINNER_STEP:
+            fit = np.where(types == "master", 0.0, fit)
+        return fit
+
+    def _form_fit(self, gap: Gap, candidates: np.ndarray) -> np.ndarray:
+        forms = self.index.form[candidates]
+        if gap.learners >= TEAM_GAP_LEARNERS:
+            table = {"rekvirerbar": 1.0, "fysisk": 0.6, "blended": 0.6, "online": 0.4}
+        else:
+            table = {"fysisk": 1.0, "online": 1.0, "blended": 1.0, "rekvirerbar": 0.4}
+        return np.array([table.get(f, 0.5) for f in forms])
+
+    def rank(self, gap: Gap, filters: CourseFilters, *, top: int = 5, today: dt.date | None = None) -> list[tuple[int, float, dict[str, float]]]:
+        """(index position, score, parts) of the top courses for one gap, diversified."""
+        today = today or dt.date.today()
+        candidates = np.flatnonzero(self.index.mask(filters, today))
+        if not len(candidates):
+            return []
+        parts = self.score(gap, candidates)
+        total = parts["total"]
+        order = np.argsort(-total, kind="stable")[:CANDIDATES]
+        picked: list[int] = []
+        providers: Counter[str] = Counter()
+        types: Counter[str] = Counter()
+        remaining = list(order)
+        while remaining and len(picked) < top:
+            adjusted = [
+                total[j] - self.weights.same_provider * providers[self.index.provider[candidates[j]]]
+                - self.weights.same_type * types[self.index.course_type[candidates[j]]]
+                for j in remaining
+            ]
+            j = remaining.pop(int(np.argmax(adjusted)))
+            picked.append(j)
+            providers[self.index.provider[candidates[j]]] += 1
+            types[self.index.course_type[candidates[j]]] += 1
+        return [
+            (int(candidates[j]), float(total[j]), {k: float(v[j]) for k, v in parts.items() if k != "total"})
+            for j in picked
+        ]
+
+    def recommend(
+        self, gaps: Sequence[Gap], filters: CourseFilters | None = None, *, top: int = 5, query: str | None = None,
+        today: dt.date | None = None,
+    ) -> dict[str, Any]:
+        """The recommendation document: gaps, and per gap its top courses with why and transfer note."""
+        filters = filters or CourseFilters()
+        today = today or dt.date.today()
+        if not 1 <= top <= 50:
+            raise RecommendError("top must be between 1 and 50")
+        if not len(self.index):
+            raise RecommendError("the catalogue has no active courses: ingest or crawl courses first")
+        passing = int(self.index.mask(filters, today).sum())
+        if passing == 0:
+            raise RecommendError(self._why_nothing_passes(filters, today))
+        results = []
+        notices = []
+        for gap in gaps:
+            ranked = self.rank(gap, filters, top=top, today=today)
+            if not ranked:
+                notices.append(f"{gap.id}: no course passes the constraints")
+            for rank, (i, score, parts) in enumerate(ranked, start=1):
+                results.append(self._result(gap, i, score, parts, rank, today))
+        return {
+            "query": query,
+            "gaps": [gap.to_json(self.taxonomy) for gap in gaps],
+            "constraints": filters.model_dump(mode="json", exclude_defaults=True),
+            "candidates": passing,
+            "results": results,
+            "notices": notices,
+        }
+
+    def _why_nothing_passes(self, filters: CourseFilters, today: dt.date) -> str:
+        """Which constraint empties the list: each one's count on its own."""
+        active = filters.model_dump(exclude_defaults=True)
+        counts = []
+        for name, value in active.items():
+            alone = CourseFilters(**{name: value})
+            counts.append(f"{name}={value!s} alone leaves {int(self.index.mask(alone, today).sum())}")
+        detail = "; ".join(counts) if counts else "every course is past or withdrawn"
+        return f"no course in the catalogue passes these constraints ({detail}); loosen one of them"
+
+    def _result(self, gap: Gap, i: int, score: float, parts: dict[str, float], rank: int, today: dt.date) -> dict[str, Any]:
+        hit = self.index._hit(i, score, today)
+        course, tags = hit.course, hit.tags
+        context = TransferContext(field=gap.field, level=gap.level, dimension=gap.dimension, learners=gap.learners)
+        transfer = assess_transfer(course, context, self.taxonomy, self.transfer_cues)
+        return {
+            "gap_id": gap.id, "rank": rank, "course_id": course.course_id, "url": course.url, "title": course.title,
+            "provider": course.provider, "course_type": course.course_type or tags.course_type,
+            "score": round(score, 4), "parts": {k: round(v, 3) for k, v in parts.items()},
+            "fields": list(tags.assigned_fields), "level": tags.level, "why": self._why(gap, hit),
+            "transfer": transfer.model_dump(mode="json"),
+            "next_start": hit.next_start.isoformat() if hit.next_start else None,
+            "price_dkk": course.price_dkk, "ects": course.ects, "form": course.form, "location": course.location,
+        }
+
+    def _why(self, gap: Gap, hit: CourseHit) -> list[dict[str, Any]]:
+        """The gap's competences the course matches (with the passage that matched), the gap's words it
+        contains, and how its level fits."""
+        reasons: list[dict[str, Any]] = []
+        for key in gap.fields:
+            evidence = hit.tags.why.get(key, [])
+            preferred = [e for e in evidence if gap.level in (None, e.get("level"))] or evidence
+            for e in preferred[:2]:
+                reasons.append({
+                    "kind": "competence", "field": key, "competence_id": e.get("statement_id"),
+                    "competence": e.get("statement"), "level": e.get("level"), "passage": e.get("passage"),
+                })
+        if gap.text:
+            terms = self.index.keywords.matched_terms(gap.text, hit.position)
+            if terms:
+                reasons.append({"kind": "keywords", "terms": terms, "passage": self._passage_with(hit.course, terms)})
+        if gap.level and hit.tags.level:
+            fits = hit.tags.level == gap.level
+            reasons.append({
+                "kind": "level", "fits": fits,
+                "text": f"kursets niveau er {level_name(hit.tags.level)}; gabet er på {level_name(gap.level)} niveau",
+            })
+        return reasons
+
+    def _passage_with(self, course: Any, terms: Sequence[str]) -> str | None:
+        analyzer = self.index.keywords.analyzer
+        wanted = set(terms)
+        for sentence in _SENTENCE.split(course.description or ""):
+            if wanted & set(analyzer(sentence)):
+                return sentence.strip()[:300]
+        return None
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return (vector / norm).astype(np.float32) if norm else vector.astype(np.float32)
+
+
+assert set(LEVELS) == {"grundlaeggende", "specialiseret"}

@@ -1,0 +1,203 @@
+"""`fagmatch recommend` and `fagmatch evaluate-recommend`. Thin: parse, call `matcher.recommend`, print.
+
+Exit codes as for the rest of the CLI: 1 for a bad input file or constraints no course can meet
+(each problem on an `error:` line), 2 for bad usage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from matcher.catalogue_index import CourseFilters, FilterError, level_name
+from matcher.course import COURSE_TYPES, FORMS
+from matcher.gaps import GapInputError, analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
+from matcher.store import CatalogueError
+from matcher.taxonomy import TaxonomyError
+
+FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+def _fail(message: str) -> None:
+    for line in str(message).splitlines():
+        click.echo(f"error: {line}", err=True)
+    sys.exit(1)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    """Repeated options and comma-separated lists alike: --form fysisk --form online, --types diplom,akademi."""
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def build_filters(
+    region: str | None, location: str | None, forms: tuple[str, ...], max_price: float | None,
+    start_before: dt.datetime | None, max_ects: float | None, types: tuple[str, ...],
+) -> CourseFilters:
+    try:
+        return CourseFilters(
+            region=region, location=location, forms=_split(forms), max_price=max_price,
+            start_before=start_before.date() if start_before else None, max_ects=max_ects, types=_split(types),
+        )
+    except ValidationError as exc:
+        problems = [f"--{'-'.join(str(p) for p in e['loc'][:1]).replace('_', '-') or 'constraints'}: {e['msg']}" for e in exc.errors()]
+        raise click.UsageError("; ".join(problems)) from None
+
+
+@click.command("recommend")
+@click.option("--query", "-q", help='The gap in words, e.g. "specialiseret viden om sygedagpengeloven".')
+@click.option("--team", type=FILE, help="A needs survey, or with --target a proficiency assessment (CSV; see `fagmatch gaps --template`).")
+@click.option("--target", type=FILE, help="The target profile for a --team assessment (YAML or JSON).")
+@click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="Courses per gap.")
+@click.option("--region", help="A Danish region (Hovedstaden, Sjælland, Syddanmark, Midtjylland, Nordjylland).")
+@click.option("--location", help="Part of the course's place, e.g. Aarhus. Online and rekvirerbar courses always pass.")
+@click.option("--form", "forms", multiple=True, help=f"Form(s): {', '.join(FORMS)}.")
+@click.option("--max-price", type=click.FloatRange(min=0), help="Price ceiling in DKK (courses of unknown price pass).")
+@click.option("--start-before", type=click.DateTime(["%Y-%m-%d"]), help="Only courses starting before this date.")
+@click.option("--max-ects", type=click.FloatRange(min=0, min_open=True), help="ECTS budget per course.")
+@click.option("--types", multiple=True, help=f"Course type(s): {', '.join(COURSE_TYPES)}.")
+@click.option("--json", "as_json", is_flag=True, help="Print the recommendation as JSON.")
+@click.option("--plan", type=FILE, help="Also write an education plan: a .csv or .md file.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True, help="Pretend today is this date (reproducible runs).")
+@click.pass_obj
+def recommend(
+    obj: Any, query: str | None, team: Path | None, target: Path | None, top: int, region: str | None,
+    location: str | None, forms: tuple[str, ...], max_price: float | None, start_before: dt.datetime | None,
+    max_ects: float | None, types: tuple[str, ...], as_json: bool, plan: Path | None, today: dt.datetime | None,
+) -> None:
+    """Recommend courses for a gap in words (--query) or for a team's gaps (--team [--target]), each
+    with why it was chosen and a transfer-readiness note."""
+    from matcher.recommend import RecommendError, Recommender
+
+    if bool(query) == bool(team):
+        raise click.UsageError("give either --query TEXT or --team FILE")
+    if target and not team:
+        raise click.UsageError("--target goes with --team (a proficiency assessment)")
+    if plan is not None and plan.suffix.lower() not in (".csv", ".md"):
+        raise click.UsageError("--plan must name a .csv or .md file")
+    filters = build_filters(region, location, forms, max_price, start_before, max_ects, types)
+    day = today.date() if today else dt.date.today()
+    try:
+        taxonomy = obj.taxonomy()
+        team_gaps = _read_team(team, target, taxonomy) if team else None
+        recommender = Recommender.from_catalogue(obj.db, obj.tagger())
+        if team_gaps is not None:
+            kind, analysis = team_gaps
+            gaps = recommender.gaps_from_team(analysis) if kind == "assessment" else recommender.gaps_from_needs(analysis)
+        else:
+            assert query is not None
+            gaps = [recommender.gap_from_text(query)]
+        document = recommender.recommend(gaps, filters, top=top, query=query, today=day)
+    except (GapInputError, TaxonomyError, CatalogueError, FilterError, RecommendError) as exc:
+        _fail(str(exc))
+        return
+    if plan is not None:
+        _write_plan(document, plan)
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_recommendation(document), nl=False)
+
+
+def _read_team(team: Path, target: Path | None, taxonomy: Any) -> tuple[str, Any]:
+    if target is not None:
+        return "assessment", analyse_assessment(read_assessment(team, taxonomy), read_target(target, taxonomy), taxonomy)
+    return "survey", analyse_needs(read_needs_survey(team, taxonomy), taxonomy)
+
+
+def _write_plan(document: dict[str, Any], path: Path) -> None:
+    from matcher.plan import PlanInputError, build_plan, render_plan_csv, render_plan_markdown
+
+    try:
+        rows = build_plan(document)
+    except PlanInputError as exc:
+        _fail(str(exc))
+        return
+    text = render_plan_csv(rows) if path.suffix.lower() == ".csv" else render_plan_markdown(rows)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{path}: cannot write: {exc.strerror}")
+    click.echo(f"wrote education plan to {path}", err=True)
+
+
+def _money(value: float | None) -> str:
+    return "pris ukendt" if value is None else f"{value:,.0f} kr.".replace(",", ".")
+
+
+def format_recommendation(document: dict[str, Any]) -> str:
+    """The recommendation as text: per gap its courses, why, and the transfer note."""
+    lines: list[str] = []
+    by_gap: dict[str, list[dict[str, Any]]] = {}
+    for result in document["results"]:
+        by_gap.setdefault(result["gap_id"], []).append(result)
+    for gap in document["gaps"]:
+        who = f" — {', '.join(gap['employees'])}" if gap["employees"] else ""
+        lines.append(f"Gap {gap['id']}: {gap['field_name']}, {level_name(gap['level'])}{who}")
+        if gap.get("text"):
+            lines.append(f"  \"{gap['text']}\"")
+        for r in by_gap.get(gap["id"], []):
+            facts = [r["course_type"] or "type ukendt"]
+            if r["ects"]:
+                facts.append(f"{r['ects']:g} ECTS")
+            facts += [_money(r["price_dkk"]), f"start {r['next_start'] or 'ukendt'}", r["form"] or "form ukendt"]
+            if r["location"]:
+                facts.append(r["location"])
+            lines.append(f"  {r['rank']}. {r['title']} — {r['provider'] or 'udbyder ukendt'} (score {r['score']:.2f})")
+            lines.append(f"     {', '.join(facts)}")
+            for reason in r["why"]:
+                if reason["kind"] == "competence":
+                    lines.append(f"     matcher {reason['competence_id']}: {reason['competence']}")
+                    if reason.get("passage"):
+                        lines.append(f"       «{reason['passage'][:160]}»")
+                elif reason["kind"] == "keywords":
+                    lines.append(f"     ord fra gabet: {', '.join(reason['terms'])}")
+            lines.append(f"     transfer {r['transfer']['score']}/100: {r['transfer']['note']}")
+            if r["url"]:
+                lines.append(f"     {r['url']}")
+        lines.append("")
+    for notice in document.get("notices", []):
+        lines.append(f"note: {notice}")
+    return "\n".join(lines) + "\n"
+
+
+@click.command("evaluate-recommend")
+@click.option("--queries", "queries_path", type=FILE, required=True, help="Graded queries (JSON Lines).")
+@click.option("--catalogue", "catalogue_path", type=FILE, help="Evaluate over this course feed (ingested and tagged in a temporary catalogue) instead of --db.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def evaluate_recommend(obj: Any, queries_path: Path, catalogue_path: Path | None, as_json: bool) -> None:
+    """nDCG@5, nDCG@10, recall@10 and MRR of the recommender, plain BM25 and plain embedding similarity."""
+    from matcher.catalogue_tagging import tag_catalogue
+    from matcher.feed import FeedError
+    from matcher.ingest import ingest_file
+    from matcher.recommend import Recommender
+    from matcher.recommend_eval import QueriesError, check_queries, evaluate, format_report, load_queries, to_json
+
+    try:
+        queries = load_queries(queries_path)
+        tagger = obj.tagger()
+        with tempfile.TemporaryDirectory(prefix="fagmatch-eval-") as tmp:
+            db = obj.db
+            if catalogue_path is not None:
+                db = Path(tmp) / "catalogue.duckdb"
+                report = ingest_file(db, catalogue_path, source="evaluation")
+                if report.rejected:
+                    _fail(f"{catalogue_path}: {len(report.rejected)} records rejected; fix them first")
+                click.echo(f"Tagging {catalogue_path.name} …", err=True)
+                tag_catalogue(db, tagger)
+            recommender = Recommender.from_catalogue(db, tagger)
+        missing = check_queries(queries, [c.course_id for c in recommender.index.courses])
+        if missing:
+            _fail(f"{queries_path}: graded courses not in the catalogue: {', '.join(missing[:10])}"
+                  + (" …" if len(missing) > 10 else ""))
+        results = evaluate(recommender, queries)
+    except (QueriesError, CatalogueError, FeedError, TaxonomyError) as exc:
+        _fail(str(exc))
+        return
+    click.echo(to_json(results) if as_json else f"{queries_path}\n" + format_report(results), nl=not as_json)
