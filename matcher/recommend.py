@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, level_name
 from matcher.gaps import NeedsAnalysis, TeamAnalysis
@@ -89,6 +89,14 @@ class Gap(BaseModel):
     dimension: str | None = None
     priority_rank: int | None = None
     source: GapSource = "text"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_own_json(cls, data: Any) -> Any:
+        # a gap as `to_json` gave it (with the derived `field` and `field_name`) is valid input again
+        if isinstance(data, dict) and ("field" in data or "field_name" in data):
+            data = {k: v for k, v in data.items() if k not in ("field", "field_name")}
+        return data
 
     @property
     def field(self) -> str:

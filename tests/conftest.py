@@ -55,3 +55,20 @@ def run_cli(db: Path):
         return CliRunner().invoke(main, ["--db", str(db), *args], env=env, catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def tagged_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample feed ingested and tagged by the real tagger, once per session (~15–30 s): a catalogue
+    file for service, API and browser tests. Treat it as read-only."""
+    from matcher.catalogue_tagging import tag_catalogue
+    from matcher.embeddings import Embedder
+    from matcher.ingest import ingest_file
+    from matcher.tagging import Tagger
+    from matcher.taxonomy import load_taxonomy
+
+    db = tmp_path_factory.mktemp("tagged-catalogue") / "catalogue.duckdb"
+    report = ingest_file(db, SAMPLE_FEED)
+    assert report.written and not report.rejected, report.rejected
+    tag_catalogue(db, Tagger.default(load_taxonomy(), Embedder.load()))
+    return db

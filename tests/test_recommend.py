@@ -10,14 +10,11 @@ from pathlib import Path
 import pytest
 
 from matcher.catalogue_index import CourseFilters
-from matcher.catalogue_tagging import tag_catalogue
 from matcher.embeddings import Embedder
 from matcher.gaps import analyse_assessment, read_assessment, read_target
-from matcher.ingest import ingest_file
 from matcher.recommend import RecommendError, Recommender
 from matcher.tagging import Tagger
 from matcher.taxonomy import load_taxonomy
-from tests.conftest import SAMPLE_FEED
 
 pytestmark = pytest.mark.slow
 TODAY = dt.date(2026, 11, 22)
@@ -25,11 +22,8 @@ FIELDS = list(load_taxonomy().field_keys)
 
 
 @pytest.fixture(scope="module")
-def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("recommend") / "catalogue.duckdb"
-    ingest_file(db, SAMPLE_FEED, source="sample")
-    tag_catalogue(db, Tagger.default(load_taxonomy(), Embedder.load()))
-    return db
+def catalogue(tagged_catalogue: Path) -> Path:
+    return tagged_catalogue  # read-only here: recommending never writes
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,419 @@
+"""The JSON API (`/api/...`, OpenAPI at /docs). Field names in English; errors in one shape (service/app.py).
+
+Thin like the CLI: it validates, calls `matcher`, and shapes the answer. Team data is personal:
+gap analyses are computed and forgotten unless the caller saves one (`POST /api/analyses`, API key),
+and a saved one can be deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit
+from matcher.course import Course, CourseType, Form as CourseForm
+from matcher.gaps import analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
+from matcher.recommend import Gap, RecommendError
+from matcher.store import open_catalogue
+from matcher.tagging import CourseText
+from matcher.transfer import TransferContext, assess_transfer
+from service.analyses import AnalysisStore
+from service.app import ApiError, get_state
+from service.state import ServiceState
+
+router = APIRouter(prefix="/api")
+MAX_TEXT = 20_000
+MAX_CSV = 1_000_000
+Level = Literal["grundlaeggende", "specialiseret"]
+
+
+# ---------------------------------------------------------------- shapes
+
+
+class CourseOut(BaseModel):
+    course: dict[str, Any] = Field(description="The course record (the feed's fields).")
+    tags: dict[str, Any]
+    next_start: dt.date | None
+    score: float | None = None
+
+
+class SearchOut(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    items: list[CourseOut]
+
+
+class CourseDetail(CourseOut):
+    why: dict[str, Any] = Field(description="Per assigned field: the competences the course matches and the passages that match them.")
+    transfer: dict[str, Any] = Field(description="The course's own transfer design: factors present and missing.")
+
+
+class TextGap(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class TeamInput(BaseModel):
+    """One way to describe the team: a gap in words, a needs survey, or an assessment with its target."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(default=None, max_length=2000, description="A gap in words.")
+    survey_csv: str | None = Field(default=None, max_length=MAX_CSV, description="A needs survey, as CSV text.")
+    assessment_csv: str | None = Field(default=None, max_length=MAX_CSV, description="A proficiency assessment, as CSV text.")
+    target: dict[str, Any] | str | None = Field(default=None, description="The target profile (object, or YAML/JSON text).")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> TeamInput:
+        given = [name for name in ("text", "survey_csv", "assessment_csv") if getattr(self, name)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of text, survey_csv, or assessment_csv (with target)")
+        if self.assessment_csv and self.target is None:
+            raise ValueError("assessment_csv needs target: the required level and specialists per field")
+        if self.target is not None and not self.assessment_csv:
+            raise ValueError("target goes with assessment_csv")
+        return self
+
+
+class RecommendationRequest(TeamInput):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(default=None, max_length=2000, description="A gap in words (the CLI's --query).")
+    gaps: list[Gap] | None = Field(default=None, description="Gaps as returned by an earlier call.")
+    constraints: CourseFilters = Field(default_factory=CourseFilters)
+    top: int = Field(default=5, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> RecommendationRequest:  # type: ignore[override]
+        given = [name for name in ("text", "survey_csv", "assessment_csv", "gaps") if getattr(self, name)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of text, gaps, survey_csv, or assessment_csv (with target)")
+        if self.assessment_csv and self.target is None:
+            raise ValueError("assessment_csv needs target: the required level and specialists per field")
+        return self
+
+
+class DraftCourse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=500)
+    description: str = Field(min_length=1, max_length=MAX_TEXT)
+    course_type: CourseType | None = None
+    form: CourseForm | None = None
+
+
+class SavedAnalysisIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    gaps: list[Gap] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+State = Annotated[ServiceState, Depends(get_state)]
+
+
+def require_api_key(request: Request) -> None:
+    """Write and admin endpoints: the configured key in `X-API-Key` (or `Authorization: Bearer`)."""
+    expected = get_state(request).config.api_key
+    if not expected:
+        raise ApiError(403, "this endpoint is disabled: start the service with an API key (--api-key or FAGMATCH_API_KEY)")
+    given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not given or not secrets.compare_digest(given.encode(), expected.encode()):
+        raise ApiError(401, "a valid API key is required (header X-API-Key)")
+
+
+def course_out(hit: CourseHit) -> CourseOut:
+    return CourseOut(course=hit.course.to_record(), tags=hit.tags.to_json(), next_start=hit.next_start,
+                     score=round(hit.score, 4) if hit.score else None)
+
+
+def _analyse(state: ServiceState, team: TeamInput) -> tuple[str, Any]:
+    """The team input analysed with the CLI's readers (they name row and column of every problem)."""
+    taxonomy = state.taxonomy
+    with tempfile.TemporaryDirectory(prefix="fagmatch-team-") as tmp:
+        folder = Path(tmp)
+        if team.survey_csv is not None:
+            path = folder / "survey.csv"
+            path.write_text(team.survey_csv, encoding="utf-8")
+            return "survey", analyse_needs(read_needs_survey(path, taxonomy), taxonomy)
+        assert team.assessment_csv is not None
+        assessment = folder / "assessment.csv"
+        assessment.write_text(team.assessment_csv, encoding="utf-8")
+        target = folder / "target.yaml"
+        import json as _json
+
+        target.write_text(team.target if isinstance(team.target, str) else _json.dumps(team.target), encoding="utf-8")
+        return "assessment", analyse_assessment(read_assessment(assessment, taxonomy), read_target(target, taxonomy), taxonomy)
+
+
+def _gaps_for(state: ServiceState, team: TeamInput) -> tuple[list[Gap], dict[str, Any] | None]:
+    recommender = state.recommender
+    try:
+        if team.text:
+            return [recommender.gap_from_text(team.text)], None
+        kind, analysis = _analyse(state, team)
+        gaps = recommender.gaps_from_team(analysis) if kind == "assessment" else recommender.gaps_from_needs(analysis)
+        return gaps, {"kind": kind, **analysis.to_json()}
+    except RecommendError as exc:
+        raise ApiError(422, str(exc)) from None
+
+
+# ---------------------------------------------------------------- catalogue
+
+
+@router.get("/courses", response_model=SearchOut, summary="Search courses")
+def search_courses(
+    state: State,
+    q: Annotated[str | None, Query(max_length=500, description="Free text, Danish or English.")] = None,
+    field: Annotated[list[str], Query(description="Field keys (any of).")] = [],  # noqa: B006 - FastAPI copies it
+    level: Level | None = None,
+    type: Annotated[list[CourseType], Query(description="Course types (any of).")] = [],  # noqa: B006
+    provider: Annotated[list[str], Query()] = [],  # noqa: B006
+    form: Annotated[list[CourseForm], Query()] = [],  # noqa: B006
+    location: Annotated[str | None, Query(max_length=100)] = None,
+    region: Annotated[str | None, Query(max_length=50)] = None,
+    max_price: Annotated[float | None, Query(ge=0)] = None,
+    max_ects: Annotated[float | None, Query(gt=0)] = None,
+    start_from: dt.date | None = None,
+    start_before: dt.date | None = None,
+    sort: Literal["relevance", "start_date", "title"] = "relevance",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> SearchOut:
+    """Active, not past courses matching the words of `q` (all without it), filtered; paginated."""
+    filters = _filters(field=field, level=level, types=type, providers=provider, forms=form, location=location,
+                       region=region, max_price=max_price, max_ects=max_ects, start_from=start_from,
+                       start_before=start_before)
+    result = state.index.search(q, filters, sort=sort, page=page, per_page=per_page)
+    return SearchOut(total=result.total, page=result.page, per_page=result.per_page,
+                     items=[course_out(hit) for hit in result.hits])
+
+
+def _filters(**values: Any) -> CourseFilters:
+    values["fields"] = values.pop("field")
+    try:
+        return CourseFilters(**values)
+    except ValueError as exc:  # pydantic's ValidationError: the impossible window, an unknown region
+        errors = getattr(exc, "errors", lambda: [{"msg": str(exc)}])()
+        raise ApiError(422, "; ".join(e["msg"].removeprefix("Value error, ") for e in errors)) from None
+
+
+@router.get("/courses/{course_id}", response_model=CourseDetail, summary="One course")
+def get_course(state: State, course_id: str) -> CourseDetail:
+    """A course with its tags, the competences it matches, and its transfer design."""
+    hit = state.index.get(course_id)
+    if hit is None:
+        with open_catalogue(state.config.db) as reader:
+            course = reader.course(course_id)
+        if course is None:
+            raise ApiError(404, f"no course with id {course_id!r}")
+        from matcher.catalogue_index import CourseTags
+
+        hit = CourseHit(-1, course, CourseTags(), 0.0, None)
+    transfer = assess_transfer(hit.course, TransferContext(), state.taxonomy)
+    out = course_out(hit)
+    return CourseDetail(**out.model_dump(), why=hit.tags.why, transfer=transfer.model_dump(mode="json"))
+
+
+@router.get("/taxonomy", summary="The competence framework")
+def get_taxonomy(state: State) -> dict[str, Any]:
+    """Fields with their competences per level, dimensions, basic competences, profiles, survey statements, scale."""
+    return state.taxonomy.model_dump(mode="json")
+
+
+@router.get("/providers", summary="Providers")
+def providers(state: State) -> list[dict[str, Any]]:
+    return [{"provider": name, "courses": count} for name, count in state.index.providers()]
+
+
+@router.get("/coverage", summary="A provider's coverage of the framework against demand")
+def provider_coverage(state: State, provider: Annotated[str, Query(min_length=1, max_length=200)]) -> dict[str, Any]:
+    """Field × level counts of the provider's courses, against the national survey shares and saved analyses' gaps."""
+    from service.coverage import coverage
+
+    if provider not in dict(state.index.providers()):
+        raise ApiError(404, f"no provider named {provider!r}; GET /api/providers lists them")
+    saved = AnalysisStore.for_catalogue(state.config.db).all_gaps()
+    return coverage(state.index, state.taxonomy, provider, saved_gaps=saved)
+
+
+# ---------------------------------------------------------------- gaps and recommendations
+
+
+@router.post("/gaps", summary="A team's competence gaps")
+def gaps(state: State, team: TeamInput) -> dict[str, Any]:
+    """From a needs survey, an assessment against a target, or a gap in words (the CLI's formats)."""
+    found, analysis = _gaps_for(state, team)
+    return {"analysis": analysis, "gaps": [gap.to_json(state.taxonomy) for gap in found]}
+
+
+@router.post("/gaps/upload", summary="A team's competence gaps, from uploaded files")
+async def gaps_upload(
+    request: Request,
+    survey: Annotated[UploadFile | None, File(description="Needs survey CSV")] = None,
+    assessment: Annotated[UploadFile | None, File(description="Proficiency assessment CSV")] = None,
+    target: Annotated[UploadFile | None, File(description="Target profile, YAML or JSON")] = None,
+    text: Annotated[str | None, Form(max_length=2000)] = None,
+) -> dict[str, Any]:
+    state = get_state(request)
+    team = TeamInput(
+        text=text or None,
+        survey_csv=await _read_upload(survey), assessment_csv=await _read_upload(assessment),
+        target=await _read_upload(target),
+    ) if (survey or assessment or target or text) else None
+    if team is None:
+        raise ApiError(422, "upload a survey, or an assessment with a target, or give text")
+    from starlette.concurrency import run_in_threadpool
+
+    found, analysis = await run_in_threadpool(_gaps_for, state, team)
+    return {"analysis": analysis, "gaps": [gap.to_json(state.taxonomy) for gap in found]}
+
+
+async def _read_upload(upload: UploadFile | None) -> str | None:
+    """An uploaded text file as text: UTF-8 (with or without BOM), else Windows-1252 as Excel writes it."""
+    if upload is None:
+        return None
+    raw = await upload.read(MAX_CSV + 1)
+    if len(raw) > MAX_CSV:
+        raise ApiError(413, f"{upload.filename}: larger than {MAX_CSV // 1000} kB")
+    if not raw.strip():
+        raise ApiError(422, f"{upload.filename}: the file is empty")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ApiError(422, f"{upload.filename}: not a text file in UTF-8 or Windows-1252")
+
+
+@router.post("/recommendations", summary="Courses for a team's gaps")
+def recommendations(state: State, request_body: RecommendationRequest) -> dict[str, Any]:
+    """Ranked courses per gap, each with why and a transfer-readiness note: the CLI's `recommend --json` shape."""
+    recommender = state.recommender
+    if request_body.gaps:
+        unknown = [k for gap in request_body.gaps for k in gap.fields if k not in state.taxonomy.field_keys]
+        if unknown:
+            raise ApiError(422, f"unknown field key {', '.join(map(repr, unknown))}")
+        found, analysis = request_body.gaps, None
+    else:
+        found, analysis = _gaps_for(state, request_body)
+    try:
+        document = recommender.recommend(found, request_body.constraints, top=request_body.top, query=request_body.text)
+    except RecommendError as exc:
+        raise ApiError(422, str(exc)) from None
+    document["analysis"] = analysis
+    return document
+
+
+@router.post("/plan", summary="An education plan from a recommendation", response_class=PlainTextResponse)
+def plan(
+    recommendation: dict[str, Any],
+    format: Annotated[Literal["csv", "md"], Query(description="csv (semicolon-separated, for Excel) or md")] = "csv",
+    per_gap: Annotated[int, Query(ge=1, le=10)] = 1,
+) -> PlainTextResponse:
+    """The guide's education-plan template filled from a `/api/recommendations` answer."""
+    from matcher.plan import PlanInputError, build_plan, render_plan_csv, render_plan_markdown
+
+    try:
+        rows = build_plan(recommendation, per_gap=per_gap)
+    except PlanInputError as exc:
+        raise ApiError(422, str(exc)) from None
+    if format == "csv":
+        return PlainTextResponse(render_plan_csv(rows), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition": 'attachment; filename="uddannelsesplan.csv"'})
+    return PlainTextResponse(render_plan_markdown(rows), media_type="text/markdown; charset=utf-8",
+                             headers={"Content-Disposition": 'attachment; filename="uddannelsesplan.md"'})
+
+
+@router.post("/tag-draft", summary="How a draft course would be tagged (nothing is stored)")
+def tag_draft(state: State, draft: DraftCourse) -> dict[str, Any]:
+    result = state.tagger.tag([CourseText(id="draft", title=draft.title, text=draft.description,
+                                          course_type=draft.course_type)])[0]
+    course = Course(id="draft", title=draft.title, description=draft.description, course_type=draft.course_type,
+                    form=draft.form)
+    tags = result.to_json()
+    tags["transfer"] = assess_transfer(course, TransferContext(), state.taxonomy).model_dump(mode="json")
+    return tags
+
+
+# ---------------------------------------------------------------- saved analyses (personal data: key required)
+
+
+@router.post("/analyses", dependencies=[Depends(require_api_key)], status_code=201, summary="Save a team's gaps")
+def save_analysis(state: State, analysis: SavedAnalysisIn) -> dict[str, Any]:
+    """Keep a team's gaps (not the employees' answers) so providers' coverage shows the demand."""
+    store = AnalysisStore.for_catalogue(state.config.db)
+    gaps = [gap.model_copy(update={"employees": []}).to_json(state.taxonomy) for gap in analysis.gaps]
+    return store.save(analysis.name, gaps)
+
+
+@router.get("/analyses", dependencies=[Depends(require_api_key)], summary="Saved analyses")
+def list_analyses(state: State) -> list[dict[str, Any]]:
+    return AnalysisStore.for_catalogue(state.config.db).list()
+
+
+@router.delete("/analyses/{analysis_id}", dependencies=[Depends(require_api_key)], status_code=204, summary="Delete a saved analysis")
+def delete_analysis(state: State, analysis_id: int) -> None:
+    if not AnalysisStore.for_catalogue(state.config.db).delete(analysis_id):
+        raise ApiError(404, f"no saved analysis {analysis_id}")
+
+
+# ---------------------------------------------------------------- admin
+
+
+@router.post("/admin/ingest", dependencies=[Depends(require_api_key)], summary="Ingest a course feed (JSON Lines or CSV)")
+async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    """All or nothing, as `fagmatch ingest`: a feed with a bad record changes nothing."""
+    from starlette.concurrency import run_in_threadpool
+
+    from matcher.ingest import ingest_file
+
+    state = get_state(request)
+    name = Path(feed.filename or "feed.jsonl").name
+    if not name.endswith((".jsonl", ".csv")):
+        raise ApiError(422, "the feed must be a .jsonl or .csv file")
+    raw = await feed.read(state.config.max_body_bytes + 1)
+    with tempfile.TemporaryDirectory(prefix="fagmatch-ingest-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(raw)
+        report = await run_in_threadpool(ingest_file, state.config.db, path, source=f"api:{name}")
+    rejected = [{"line": r.line, "reason": r.reason} for r in report.rejected]
+    if rejected:
+        raise ApiError(422, f"{name}: {len(rejected)} records rejected; nothing was written", rejected[:50])
+    return {"new": report.new, "changed": report.changed, "unchanged": report.unchanged, "withdrawn": report.withdrawn}
+
+
+# ---------------------------------------------------------------- health
+
+
+health_router = APIRouter()
+
+
+@health_router.get("/healthz", summary="Catalogue, model and last crawl status")
+def healthz(state: State) -> dict[str, Any]:
+    with open_catalogue(state.config.db) as reader:
+        summary = reader.summary()
+        runs = reader.runs(20)
+    crawl = next((r for r in runs if r["kind"] == "crawl"), None)
+    tagger = state._tagger
+    index: CatalogueIndex | None = state._recommender.index if state._recommender is not None else None
+    return {
+        "status": "ok" if tagger is not None else "starting",
+        "catalogue": {"path": summary["path"], "courses": summary["courses"], "active": summary["active"],
+                      "tagged": summary["tagged"], "indexed": len(index) if index is not None else None},
+        "model": {"loaded": tagger is not None, "version": tagger.model_version if tagger is not None else None},
+        "last_crawl": None if crawl is None else {
+            "id": crawl["id"], "status": crawl["status"], "started_at": crawl["started_at"],
+            "finished_at": crawl["finished_at"], "counts": crawl["counts"], "errors": len(crawl["errors"]),
+        },
+    }
+

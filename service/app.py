@@ -1,0 +1,159 @@
+"""The FastAPI application: JSON API under /api, feeds under /feed, the Danish web page at /.
+
+Every error leaves as one JSON shape, `{"error": {"status", "message", "details"}}`, with a message a
+person understands: 4xx for bad input, never a 500 for anything a client can send. Web pages get
+the same message as an HTML page.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from matcher.catalogue_index import FilterError
+from matcher.gaps import GapInputError
+from matcher.store import CatalogueError
+from service.state import ServiceConfig, ServiceState
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+class ApiError(Exception):
+    """An error with a status and a message for the person who sent the request."""
+
+    def __init__(self, status: int, message: str, details: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details or []
+
+
+def error_body(status: int, message: str, details: list[Any] | None = None) -> dict[str, Any]:
+    return {"error": {"status": status, "message": message, "details": details or []}}
+
+
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith("/api") or path.startswith("/feed") or path in ("/healthz", "/openapi.json"))
+
+
+def _respond(request: Request, status: int, message: str, details: list[Any] | None = None) -> Response:
+    if _wants_html(request):
+        renderer = getattr(request.app.state, "render_error", None)
+        if renderer is not None:
+            return renderer(request, status, message)
+        return HTMLResponse(f"<h1>Fejl {status}</h1><p>{_escape(message)}</p>", status_code=status)
+    return JSONResponse(error_body(status, message, details), status_code=status)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, list[Any]]:
+    details = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
+        details.append({"where": where or "request", "problem": error.get("msg", "invalid")})
+    first = details[0] if details else {"where": "request", "problem": "invalid"}
+    more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
+    return f"{first['where']}: {first['problem']}{more}", details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return _respond(request, exc.status, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        message, details = _validation_message(exc)
+        return _respond(request, 422, message, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no such page or resource: {request.url.path}"
+        if exc.status_code == 405:
+            message = f"{request.method} is not allowed on {request.url.path}"
+        return _respond(request, exc.status_code, message)
+
+    @app.exception_handler(FilterError)
+    @app.exception_handler(GapInputError)
+    async def _bad_input(request: Request, exc: Exception) -> Response:
+        return _respond(request, 422, str(exc))
+
+    @app.exception_handler(CatalogueError)
+    async def _catalogue(request: Request, exc: CatalogueError) -> Response:
+        return _respond(request, 503, f"the catalogue is not available: {exc}")
+
+
+def install_body_limit(app: FastAPI, limit: int) -> None:
+    """Refuse bodies over `limit` bytes with 413, declared or not, before any handler reads them."""
+
+    @app.middleware("http")
+    async def _limit(request: Request, call_next: Any) -> Response:
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                return _respond(request, 400, "Content-Length must be a number")
+            if int(declared) > limit:
+                return _respond(request, 413, f"the request body is larger than {limit // 1000} kB")
+        elif request.method in ("POST", "PUT", "PATCH"):
+            body = b""
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > limit:
+                    return _respond(request, 413, f"the request body is larger than {limit // 1000} kB")
+            request._body = body  # starlette reads the cached body from here
+        return await call_next(request)
+
+
+def create_app(config: ServiceConfig, *, warm: bool = True) -> FastAPI:
+    """The service over `config.db`. With `warm`, the model and index load at start-up."""
+    state = ServiceState(config)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            state.warm_up()
+        yield
+
+    app = FastAPI(
+        title="fagmatch",
+        description="Courses that fill a jobcentre team's competence gaps: search, gaps, recommendations "
+        "with transfer-readiness notes, provider coverage, and the catalogue feed.",
+        version="1.0",
+        lifespan=lifespan,
+    )
+    app.state.service = state
+    install_error_handlers(app)
+    install_body_limit(app, config.max_body_bytes)
+    from service.api import health_router
+    from service.api import router as api_router
+    from service.feed_routes import router as feed_router
+
+    app.include_router(api_router)
+    app.include_router(health_router)
+    app.include_router(feed_router)
+    try:
+        from service.web import install_web
+    except ImportError:  # the web page is optional for API-only deployments and tests
+        pass
+    else:
+        install_web(app)
+    if STATIC_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def get_state(request: Request) -> ServiceState:
+    return request.app.state.service

@@ -1,0 +1,81 @@
+"""The public catalogue feed over HTTP: JSON (paginated, `since=`), CSV, Atom, and the fagprofiler
+grouping. Conditional GETs: an ETag from the catalogue generation and the query, and Last-Modified;
+a client that already has this generation gets 304 and no body."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Annotated, Any, Callable
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from matcher.store import open_catalogue
+from service import feeds
+from service.app import get_state
+
+router = APIRouter(prefix="/feed", tags=["feed"])
+Since = Annotated[dt.datetime | None, Query(description="Only courses changed after this time (ISO 8601).")]
+
+
+def _base_url(request: Request) -> str:
+    configured = get_state(request).config.base_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def _conditional(request: Request, media_type: str, build: Callable[[Any], Any], **params: Any) -> Response:
+    """Answer 304 when the client's ETag or date matches this generation; else build the body."""
+    with open_catalogue(get_state(request).config.db) as reader:
+        etag = feeds.feed_etag(reader, request.url.path, **params)
+        modified = feeds.last_modified(reader)
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=60"}
+        headers["Last-Modified"] = format_datetime(modified.astimezone(dt.timezone.utc), usegmt=True)
+        if _not_modified(request, etag, modified):
+            return Response(status_code=304, headers=headers)
+        body = build(reader)
+    if isinstance(body, (dict, list)):
+        return JSONResponse(body, headers=headers, media_type=media_type)
+    return Response(body, headers=headers, media_type=media_type)
+
+
+def _not_modified(request: Request, etag: str, modified: dt.datetime) -> bool:
+    match = request.headers.get("if-none-match")
+    if match is not None:
+        return etag in [tag.strip() for tag in match.split(",")] or match.strip() == "*"
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            return modified.astimezone(dt.timezone.utc).replace(microsecond=0) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+@router.get("/courses.json", summary="All courses with their tags, paginated")
+def courses_json(
+    request: Request, since: Since = None, page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Response:
+    base = _base_url(request)
+    return _conditional(request, "application/json",
+                        lambda r: feeds.feed_json(r, since=since, page=page, per_page=per_page, base_url=base),
+                        since=since, page=page, per_page=per_page)
+
+
+@router.get("/courses.csv", summary="All courses with their tags, as CSV")
+def courses_csv(request: Request, since: Since = None) -> Response:
+    return _conditional(request, "text/csv; charset=utf-8", lambda r: feeds.feed_csv(r, since=since), since=since)
+
+
+@router.get("/atom.xml", summary="New and changed courses, as Atom")
+def atom(request: Request, since: Since = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
+    base = _base_url(request)
+    return _conditional(request, "application/atom+xml",
+                        lambda r: feeds.feed_atom(r, since=since, base_url=base, limit=limit), since=since, limit=limit)
+
+
+@router.get("/fagprofiler.json", summary="Courses grouped by fagprofiler basic competence and profile")
+def fagprofiler(request: Request) -> Response:
+    taxonomy = get_state(request).taxonomy
+    return _conditional(request, "application/json", lambda r: feeds.fagprofiler_view(r, taxonomy))

@@ -1,0 +1,48 @@
+"""`fagmatch serve`: the API, feeds and web page over a catalogue, with uvicorn.
+
+Crawls and ingests may run meanwhile: the service reads published generations only and picks up
+a new one within seconds (service/state.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from service.state import ServiceConfig
+
+
+def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve until interrupted. One worker runs in this process; more are separate processes."""
+    import uvicorn
+
+    from service.app import create_app
+
+    if workers > 1:
+        os.environ["FAGMATCH_DB"] = str(config.db)
+        if config.taxonomy_path:
+            os.environ["FAGMATCH_TAXONOMY"] = str(config.taxonomy_path)
+        if config.model:
+            os.environ["FAGMATCH_MODEL"] = config.model
+        if config.api_key:
+            os.environ["FAGMATCH_API_KEY"] = config.api_key
+        uvicorn.run("service.asgi:app", host=host, port=port, workers=workers, log_level="warning")
+        return
+    uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--api-key", envvar="FAGMATCH_API_KEY", help="Key for write and admin endpoints; env FAGMATCH_API_KEY. Without it they are off.")
+@click.option("--base-url", envvar="FAGMATCH_BASE_URL", default="", help="Public URL for absolute links in feeds; env FAGMATCH_BASE_URL.")
+@click.pass_obj
+def serve(obj: Any, host: str, port: int, workers: int, api_key: str | None, base_url: str) -> None:
+    """Serve the API (/docs), the feeds (/feed) and the Danish web page (/) over the catalogue."""
+    config = ServiceConfig(db=Path(obj.db), taxonomy_path=obj.taxonomy_path, model=obj.model,
+                           api_key=api_key or None, base_url=base_url)
+    click.echo(f"fagmatch serving {config.db} at http://{host}:{port}/ (API docs at /docs); Ctrl-C stops", err=True)
+    run_server(config, host=host, port=port, workers=workers)

@@ -1,0 +1,101 @@
+"""What the service holds while it runs: the taxonomy, the tagger, and an index of the catalogue
+that is rebuilt when a crawl or ingest publishes a new generation.
+
+Readers never block writers (matcher/store.py): the index is built from a read-only snapshot, and
+a request that arrives while a new one is built keeps using the old one.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from matcher.catalogue_index import CatalogueIndex
+from matcher.store import open_catalogue
+from matcher.taxonomy import Taxonomy, load_taxonomy
+
+STALE_CHECK_SECONDS = 2.0  # how often a request may look at the catalogue file for a newer generation
+
+
+@dataclass
+class ServiceConfig:
+    db: Path
+    taxonomy_path: Path | None = None
+    model: str | None = None
+    api_key: str | None = None  # write and admin endpoints answer 403 without it; None disables them
+    base_url: str = ""  # absolute links in feeds; default: the request's own
+    max_body_bytes: int = 2_000_000
+
+    @classmethod
+    def from_env(cls, db: Path, **overrides: Any) -> ServiceConfig:
+        overrides.setdefault("api_key", os.environ.get("FAGMATCH_API_KEY") or None)
+        overrides.setdefault("base_url", os.environ.get("FAGMATCH_BASE_URL", ""))
+        return cls(db=db, **overrides)
+
+
+@dataclass
+class ServiceState:
+    config: ServiceConfig
+    taxonomy: Taxonomy = field(init=False)
+    started_at: float = field(default_factory=time.time)
+
+    def __post_init__(self) -> None:
+        self.taxonomy = load_taxonomy(self.config.taxonomy_path)
+        self._tagger: Any = None
+        self._recommender: Any = None
+        self._identity: tuple[int, int] | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def tagger(self) -> Any:
+        """The tagger (loads the embedding model on first use: seconds)."""
+        with self._lock:
+            if self._tagger is None:
+                from matcher.embeddings import Embedder
+                from matcher.tagging import Tagger
+
+                self._tagger = Tagger.default(self.taxonomy, Embedder.load(self.config.model))
+            return self._tagger
+
+    @property
+    def recommender(self) -> Any:
+        """The recommender over the newest published catalogue generation."""
+        now = time.monotonic()
+        if self._recommender is not None and now - self._checked < STALE_CHECK_SECONDS:
+            return self._recommender
+        self._checked = now
+        identity = _file_identity(self.config.db)
+        if self._recommender is None or identity != self._identity:
+            tagger = self.tagger
+            with self._lock:
+                if self._recommender is None or identity != self._identity:
+                    from matcher.recommend import Recommender
+
+                    with open_catalogue(self.config.db) as reader:
+                        index = CatalogueIndex.load(
+                            reader, self.taxonomy.field_keys, embedding_model=tagger.embedder.model_version
+                        )
+                        self._identity = reader.identity
+                    self._recommender = Recommender(index, tagger)
+        return self._recommender
+
+    @property
+    def index(self) -> CatalogueIndex:
+        return self.recommender.index
+
+    def warm_up(self) -> None:
+        """Load the model and build the index now, so the first request is not the slow one."""
+        _ = self.recommender
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns

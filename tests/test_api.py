@@ -1,0 +1,132 @@
+"""The JSON API over a real, tagged catalogue file: search, detail, gaps, recommendations, plan,
+coverage, draft tagging, saved analyses, feeds, health, and the one error shape."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.state import ServiceConfig
+
+pytestmark = pytest.mark.slow
+KEY = "test-key"
+
+
+@pytest.fixture(scope="module")
+def client(tagged_catalogue: Path, tmp_path_factory: pytest.TempPathFactory):
+    db = tmp_path_factory.mktemp("api") / "catalogue.duckdb"
+    shutil.copy(tagged_catalogue, db)  # this module writes (ingest, analyses)
+    with TestClient(create_app(ServiceConfig(db=db, api_key=KEY)), raise_server_exceptions=False) as c:
+        yield c
+
+
+def _error(response) -> str:
+    body = response.json()
+    assert set(body) == {"error"} and body["error"]["status"] == response.status_code
+    return body["error"]["message"]
+
+
+def test_search_and_detail(client: TestClient) -> None:
+    page = client.get("/api/courses", params={"q": "sygedagpenge", "per_page": 5}).json()
+    assert page["total"] >= 1 and page["items"][0]["course"]["id"] == "nordhavn-dib-sygedagpenge-2027"
+    filtered = client.get("/api/courses", params={"field": "it_digital", "form": "online"}).json()
+    assert all(i["course"]["form"] == "online" and "it_digital" in i["tags"]["assigned_fields"] for i in filtered["items"])
+    detail = client.get("/api/courses/nordhavn-dib-sygedagpenge-2027").json()
+    assert detail["tags"]["level"] == "specialiseret" and "lov_myndighed" in detail["why"]
+    assert detail["transfer"]["factors_present"]
+
+
+def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
+    assert "unknown field key 'jura'" in _error(client.get("/api/courses", params={"field": "jura"}))
+    assert client.get("/api/courses", params={"per_page": 0}).status_code == 422
+    r = client.get("/api/courses", params={"start_from": "2027-05-01", "start_before": "2027-01-01"})
+    assert r.status_code == 422 and "start window is empty" in _error(r)
+    assert client.get("/api/courses/no-such-course").status_code == 404
+    r = client.post("/api/recommendations", json={"text": "jura", "survey_csv": "a,b"})
+    assert r.status_code == 422 and "exactly one" in _error(r)
+    r = client.post("/api/gaps", json={"survey_csv": "rolle,XX99\nmedarbejder,3\n"})
+    assert r.status_code == 422 and "XX99" in _error(r)
+    r = client.post("/api/recommendations", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    big = client.post("/api/tag-draft", content=b"x" * 3_000_000, headers={"content-type": "application/json"})
+    assert big.status_code == 413
+
+
+def test_recommendations_and_plan(client: TestClient) -> None:
+    document = client.post("/api/recommendations", json={
+        "text": "vi mangler specialiseret viden om sygedagpengeloven", "top": 3, "constraints": {"max_price": 20000},
+    }).json()
+    assert document["results"][0]["course_id"] == "nordhavn-dib-sygedagpenge-2027"
+    assert document["results"][0]["transfer"]["note"]
+    plan = client.post("/api/plan", params={"format": "csv"}, json=document)
+    assert plan.status_code == 200 and plan.headers["content-type"].startswith("text/csv") and "Formål" in plan.text
+    md = client.post("/api/plan", params={"format": "md"}, json=document)
+    assert md.status_code == 200 and "Uddannelsesplan" in md.text
+    assert client.post("/api/plan", json={"gaps": []}).status_code == 422
+    impossible = client.post("/api/recommendations", json={"text": "jura", "constraints": {"max_price": 0, "forms": ["rekvirerbar"], "include_undated": False}})
+    assert impossible.status_code == 422 and "loosen one" in _error(impossible)
+
+
+def test_team_gaps_from_json_and_upload(client: TestClient) -> None:
+    fields = [f["key"] for f in client.get("/api/taxonomy").json()["fields"]]
+    rows = ["employee," + ",".join(fields)] + [f"E{i}," + ",".join("2" if k == "lov_myndighed" else "3" for k in fields) for i in range(4)]
+    target = {"fields": {k: {"required_level": 3, "specialists": 1 if k == "lov_myndighed" else 0} for k in fields}}
+    gaps = client.post("/api/gaps", json={"assessment_csv": "\n".join(rows), "target": target}).json()
+    assert gaps["gaps"][0]["field"] == "lov_myndighed" and gaps["analysis"]["kind"] == "assessment"
+    upload = client.post("/api/gaps/upload", files={
+        "assessment": ("team.csv", ("\n".join(rows)).encode("cp1252"), "text/csv"),
+        "target": ("target.json", __import__("json").dumps(target).encode(), "application/json"),
+    })
+    assert upload.status_code == 200 and upload.json()["gaps"][0]["learners"] == 4
+    recs = client.post("/api/recommendations", json={"gaps": gaps["gaps"][:1], "top": 2}).json()
+    assert len(recs["results"]) == 2
+
+
+def test_providers_coverage_and_draft(client: TestClient) -> None:
+    providers = client.get("/api/providers").json()
+    name = providers[0]["provider"]
+    coverage = client.get("/api/coverage", params={"provider": name})
+    assert coverage.status_code == 200
+    assert client.get("/api/coverage", params={"provider": "Ingen Sådan Udbyder"}).status_code == 404
+    draft = client.post("/api/tag-draft", json={"title": "Fleksjob og ressourceforløb i praksis",
+                                                "description": "Kurset giver indgående viden om reglerne for fleksjob, ressourceforløb og jobafklaring, med cases fra egen praksis."})
+    assert draft.status_code == 200 and "lov_myndighed" in draft.json()["assigned_fields"]
+    assert client.get("/api/courses", params={"q": "Fleksjob og ressourceforløb i praksis"}).json()["total"] >= 0
+
+
+def test_saved_analyses_need_the_key_and_can_be_deleted(client: TestClient) -> None:
+    gap = {"id": "g1", "fields": ["it_digital"], "level": "grundlaeggende", "employees": ["Anna"], "learners": 1}
+    assert client.post("/api/analyses", json={"name": "Team A", "gaps": [gap]}).status_code == 401
+    saved = client.post("/api/analyses", json={"name": "Team A", "gaps": [gap]}, headers={"X-API-Key": KEY})
+    assert saved.status_code == 201 and saved.json()["gaps"][0]["employees"] == []  # names are not kept
+    listed = client.get("/api/analyses", headers={"X-API-Key": KEY}).json()
+    assert [a["name"] for a in listed] == ["Team A"]
+    assert client.delete(f"/api/analyses/{saved.json()['id']}", headers={"X-API-Key": KEY}).status_code == 204
+    assert client.get("/api/analyses", headers={"X-API-Key": KEY}).json() == []
+
+
+def test_feeds_are_conditional(client: TestClient) -> None:
+    first = client.get("/feed/courses.json", params={"per_page": 10})
+    assert first.status_code == 200 and len(first.json()["items"]) == 10
+    again = client.get("/feed/courses.json", params={"per_page": 10}, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert client.get("/feed/atom.xml").headers["content-type"].startswith("application/atom+xml")
+    assert client.get("/feed/courses.csv").text.splitlines()[0].startswith("id")
+    assert client.get("/feed/courses.json", params={"since": "not-a-date"}).status_code == 422
+
+
+def test_healthz_and_openapi(client: TestClient) -> None:
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["catalogue"]["active"] == 30 and health["model"]["loaded"]
+    assert "/api/recommendations" in client.get("/openapi.json").json()["paths"]
+
+
+def test_admin_ingest_is_all_or_nothing(client: TestClient) -> None:
+    bad = b'{"id": "x1", "title": "Ok"}\n{"title": ""}\n'
+    r = client.post("/api/admin/ingest", files={"feed": ("feed.jsonl", bad)}, headers={"X-API-Key": KEY})
+    assert r.status_code == 422 and "nothing was written" in _error(r)
+    assert client.get("/healthz").json()["catalogue"]["courses"] == 30
