@@ -15,7 +15,7 @@ from typing import Iterator, TextIO
 
 import click
 
-from matcher.feed import FeedError, write_feed
+from matcher.feed import FeedError
 from matcher.ingest import ingest_file
 from matcher.store import CatalogueError, open_catalogue
 from matcher.taxonomy import TaxonomyError, format_summary, load_taxonomy
@@ -175,19 +175,6 @@ def output_stream(output: Path | None) -> Iterator[TextIO]:
         raise
 
 
-@main.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Default: standard output.")
-@click.option("--active-only", is_flag=True, help="Leave out withdrawn courses.")
-@click.pass_obj
-def export(obj: Context, fmt: str, output: Path | None, active_only: bool) -> None:
-    """Write the catalogue out in the course record schema (export → ingest is lossless)."""
-    with clear_errors(), open_catalogue(obj.db) as catalogue, output_stream(output) as out:
-        count = write_feed(catalogue.courses(include_withdrawn=not active_only), out, fmt)  # type: ignore[arg-type]
-    if output is not None:
-        click.echo(f"wrote {count} courses to {output}", err=True)
-
-
 def format_status(summary: dict, runs: list[dict]) -> str:
     lines = [
         f"Catalogue {summary['path']} (schema v{summary['schema_version']})",
@@ -321,34 +308,38 @@ def evaluate(obj: Context, labels_path: Path, train_path: Path | None, as_json: 
 
 
 @main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the service listens on (0.0.0.0 for all).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port of the service.")
+@click.option("--no-serve", is_flag=True, help="Stop after crawling and tagging, without serving (tests, CI).")
 @click.pass_obj
-def demo(obj: Context) -> None:
-    """Build a catalogue from the bundled sample feed, tag it, and show the framework and the catalogue."""
-    from matcher.catalogue_tagging import tag_catalogue
+def demo(obj: Context, host: str, port: int, no_serve: bool) -> None:
+    """The main job: crawl the bundled sample provider site, tag the courses, and serve them.
+
+    Serves service/samples/site/ on 127.0.0.1, crawls it with the real spider into the catalogue,
+    tags the new and changed courses, and serves the API and web page at http://HOST:PORT/."""
+    from service.demo import DemoError, run_demo
 
     with clear_errors():
-        taxonomy = obj.taxonomy()
-        click.echo(format_summary(taxonomy))
-        click.echo()
-        report = ingest_file(obj.db, SAMPLE_FEED, source="sample-feed")
-        click.echo(f"Ingested {SAMPLE_FEED.name}: {report.counts_line()}")
-        click.echo("Tagging (the first run builds the embedding model, about 15 s) …", err=True)
-        tagged = tag_catalogue(obj.db, obj.tagger())
-        click.echo(f"Tagged {tagged.tagged} courses ({tagged.up_to_date} already up to date)")
-        click.echo()
-        with open_catalogue(obj.db) as catalogue:
-            click.echo(format_status(catalogue.summary(), catalogue.runs(3)))
-            click.echo()
-            click.echo(format_tags(catalogue.tag_overview(tagged.model), taxonomy))
+        try:
+            run_demo(obj, host=host, port=port, serve=not no_serve)
+        except DemoError as exc:
+            fail(str(exc))
 
 
 def _register_commands() -> None:
     from crawler.commands import crawl_cmd, sources_cmd
+    from service.export_command import export
     from service.gaps_command import gaps
+    from service.recommend_command import evaluate_recommend, recommend
+    from service.serve_command import serve
 
     main.add_command(crawl_cmd, "crawl")
     main.add_command(sources_cmd, "sources")
+    main.add_command(export)
     main.add_command(gaps)
+    main.add_command(recommend)
+    main.add_command(evaluate_recommend)
+    main.add_command(serve)
 
 
 _register_commands()
