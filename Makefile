@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup browser demo test bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) browser
 
 # Reinstalls when pyproject.toml changes. torch is pinned to the CPU wheel that lies on local disk.
 $(STAMP): pyproject.toml
@@ -15,6 +15,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check pip==25.3
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
+
+# The browser tests (tests/test_browser.py) drive Debian's Chromium; playwright, from the test extra,
+# brings no browser. Installed when /usr/bin/chromium is missing: as root, or with sudo where it needs
+# no password; otherwise set-up says what to run and goes on (the browser tests then skip, or fail in CI).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	  else echo "warning: $(CHROMIUM) is missing and set-up cannot install it; as root run: apt-get install -y chromium" >&2; exit 0; fi; \
+	  echo "installing chromium for the browser tests (apt-get, about a minute)"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
 
 demo: setup
 	$(BIN)/fagmatch demo

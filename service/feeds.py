@@ -25,7 +25,7 @@ from matcher.taxonomy import Taxonomy
 JSON_PATH = "/feed/courses.json"
 CSV_PATH = "/feed/courses.csv"
 ATOM_PATH = "/feed/atom.xml"
-COURSE_PATH = "/courses/{id}"
+COURSE_PATH = "/kursus/{id}"  # the course web page
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 1000  # for the HTTP app to cap `per_page`; the CLI may ask for everything at once
 ATOM_LIMIT = 50

@@ -1,0 +1,943 @@
+"""The Danish web page (PRODUCT.md §7, issue 6 §2): server-rendered Jinja2 over the same core as the
+API and the CLI. Plain HTML forms (GET for search, POST for uploads), no JavaScript, no CDN.
+
+Pages
+  /                          Søg kurser: free text, filters, result cards, pagination
+  /kursus/{id}               Kursusside: facts, tags, matching competences, transfer features, JSON-LD
+  /team                      Teamets kompetencer: the forms (upload or fill in, gap in words)
+  POST /team/behov           needs survey (CSV upload or pasted) → analysis, radar, recommendations
+  POST /team/vurdering       proficiency assessment + target (uploads or the fill-in table) → the same
+  /team/gab?tekst=…          a gap in words → recommendations
+  POST /team/plan?format=csv|md   the education plan of a recommendation, as a file
+  /team/skabelon/{name}      the templates (matcher.gaps.TEMPLATE_FILES)
+  /udbydere[?udbyder=…]      a provider's coverage (service.coverage) against demand
+  POST /udbydere/tjek        how a draft course would be tagged (nothing stored)
+
+Bad input answers 4xx with the page and a message ("Fejl: …", the core's words); errors raised
+anywhere else are rendered by `render_error`, which create_app's handlers call for HTML requests.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import math
+import re
+import tempfile
+import zlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, FilterError, load_regions
+from matcher.course import COURSE_TYPES, FORMS, Course
+from matcher.gaps import (
+    TEMPLATE_FILES,
+    GapInputError,
+    NeedsAnalysis,
+    TeamAnalysis,
+    analyse_assessment,
+    analyse_needs,
+    read_assessment,
+    read_needs_survey,
+    read_target,
+    template_text,
+)
+from matcher.taxonomy import LEVELS, Taxonomy
+from service.radar import Series, radar_svg
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+PER_PAGE = 20
+TOP_PER_GAP = 5
+FILL_IN_ROWS = 6  # rows of the fill-in assessment table; ?raekker=N shows more
+MAX_FILL_IN_ROWS = 40
+MAX_UPLOAD = 1_000_000
+MAX_PLAN_TOKEN = 400_000  # characters of the compressed recommendation a plan form may carry
+MAX_PLAN_JSON = 5_000_000  # bytes it may expand to
+MAX_DRAFT_TEXT = 20_000
+
+TYPE_NAMES = {
+    "diplom": "Diplommodul", "akademi": "Akademimodul", "master": "Mastermodul", "kursus": "Kursus",
+    "amu": "AMU-kursus", "grunduddannelse": "Grunduddannelse", "other": "Anden type",
+}
+FORM_NAMES = {
+    "fysisk": "Fysisk fremmøde", "online": "Online", "blended": "Blended (fysisk og online)",
+    "rekvirerbar": "Rekvirerbar (holdes hos jer)",
+}
+LEVEL_NAMES = {"grundlaeggende": "Grundlæggende", "specialiseret": "Specialiseret"}
+GOAL_KINDS = {"viden": "Viden", "faerdigheder": "Færdigheder", "kompetencer": "Kompetencer", "other": "Andre mål"}
+STATUS_NAMES = {"gap": "Gab", "met": "Opfyldt", "no target": "Ingen målsætning"}
+SORT_NAMES = {"relevance": "Relevans", "start_date": "Første start", "title": "Titel (A–Å)"}
+SOURCE_NAMES = {"assessment": "kompetencevurdering", "survey": "behovsundersøgelse", "text": "egen beskrivelse"}
+MONTHS = ("jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec.")
+# Query and form parameters → their name on the page, for error messages.
+PARAM_NAMES = {
+    "fields": "felt", "level": "niveau", "types": "type", "providers": "udbyder", "forms": "form",
+    "location": "sted", "region": "region", "max_price": "maks. pris", "start_before": "start før",
+    "start_from": "start fra", "max_ects": "maks. ECTS",
+}
+TEMPLATE_TITLES = {
+    "needs-survey": "Behovsundersøgelse (CSV)",
+    "needs-survey-statements": "Udsagnene i behovsundersøgelsen (CSV)",
+    "proficiency-assessment": "Kompetencevurdering (CSV)",
+    "target-profile": "Målprofil (YAML)",
+}
+
+
+class WebInputError(ValueError):
+    """Input a person can fix; the page shows the message with status 4xx."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def money(value: float | None) -> str:
+    if value is None:
+        return "Pris ikke oplyst"
+    whole = f"{value:,.0f}".replace(",", ".")
+    return f"{whole} kr."
+
+
+def date_da(value: dt.date | str | None) -> str:
+    if value is None or value == "":
+        return "Ikke oplyst"
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
+
+
+def number_da(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:.{digits}f}" if not float(value).is_integer() else f"{value:.0f}"
+    return text.replace(".", ",")
+
+
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{number_da(value)} %"
+
+
+def level_da(level: str | None) -> str:
+    return LEVEL_NAMES.get(level or "", "Ikke fastlagt")
+
+
+def _paragraphs(text: str | None) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+
+
+def _jsonld(data: dict[str, Any]) -> Markup:
+    """JSON for a <script> element: '<', '>' and '&' escaped so no text can end the element."""
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    return Markup(text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e"))
+
+
+# ---------------------------------------------------------------- parameters
+
+
+class Params:
+    """Query or form parameters with several values per name (checkboxes, multi-selects)."""
+
+    def __init__(self, source: Any) -> None:
+        self._source = source
+
+    def get(self, name: str) -> str:
+        value = self._source.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    def getlist(self, name: str) -> list[str]:
+        return [v.strip() for v in self._source.getlist(name) if isinstance(v, str) and v.strip()]
+
+    def file(self, name: str) -> UploadFile | None:
+        value = self._source.get(name)
+        if isinstance(value, UploadFile) and value.filename:
+            return value
+        return None
+
+
+def _number(params: Params, name: str, label: str) -> float | None:
+    """A number as people type it: 4995, 4995,50 or 4.995,50 (Danish), 4995.5."""
+    raw = params.get(name).replace(" ", "")
+    if "," in raw or re.fullmatch(r"\d{1,3}(\.\d{3})+", raw):  # Danish: 4.995,50 and 4.995
+        raw = raw.replace(".", "").replace(",", ".")
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise WebInputError(f"{label}: {params.get(name)!r} er ikke et tal") from None
+    if value < 0:
+        raise WebInputError(f"{label}: må ikke være negativ")
+    return value
+
+
+def _whole(text: str) -> int | None:
+    """A whole number written with ASCII digits (at most nine), else None."""
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
+
+
+def _date(params: Params, name: str, label: str) -> dt.date | None:
+    raw = params.get(name)
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise WebInputError(f"{label}: {raw!r} er ikke en dato (skriv ÅÅÅÅ-MM-DD)") from None
+
+
+def filters_from(params: Params, *, with_fields: bool = True) -> CourseFilters:
+    """The page's filter parameters as CourseFilters; WebInputError names what is wrong."""
+    data: dict[str, Any] = {
+        "types": params.getlist("type"),
+        "providers": params.getlist("udbyder"),
+        "forms": params.getlist("form"),
+        "location": params.get("sted") or None,
+        "region": params.get("region") or None,
+        "max_price": _number(params, "maks_pris", "maks. pris"),
+        "start_before": _date(params, "start_foer", "start før"),
+    }
+    if with_fields:
+        data["fields"] = params.getlist("felt")
+        data["level"] = params.get("niveau") or None
+    try:
+        return CourseFilters(**data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = PARAM_NAMES.get(str(error["loc"][0]), str(error["loc"][0])) if error["loc"] else ""
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}: {message}" if where else message)
+        raise WebInputError("; ".join(problems)) from None
+
+
+def _filter_state(params: Params) -> dict[str, Any]:
+    """What the filter form shows as chosen."""
+    return {
+        "q": params.get("q"), "felt": params.getlist("felt"), "niveau": params.get("niveau"),
+        "type": params.getlist("type"), "udbyder": params.get("udbyder"), "form": params.getlist("form"),
+        "sted": params.get("sted"), "region": params.get("region"), "maks_pris": params.get("maks_pris"),
+        "start_foer": params.get("start_foer"), "sortering": params.get("sortering") or "relevance",
+    }
+
+
+# ---------------------------------------------------------------- the pages' building blocks
+
+
+def course_card(hit: CourseHit, taxonomy: Taxonomy) -> dict[str, Any]:
+    """One search result as the card template shows it."""
+    course, tags = hit.course, hit.tags
+    return _card(course, tags.assigned_fields, tags.level, course.course_type or tags.course_type, hit.next_start, taxonomy)
+
+
+def _card(
+    course: Course | dict[str, Any], fields: Sequence[str], level: str | None, course_type: str | None,
+    next_start: dt.date | str | None, taxonomy: Taxonomy,
+) -> dict[str, Any]:
+    get = course.get if isinstance(course, dict) else (lambda name: getattr(course, name))
+    course_id = get("course_id") if isinstance(course, dict) else course.course_id
+    return {
+        "id": course_id,
+        "title": get("title"),
+        "provider": get("provider") or "Udbyder ikke oplyst",
+        "fields": [taxonomy.field(k).name for k in fields if k in taxonomy.field_keys],
+        "level": level_da(level) if level else None,
+        "type": TYPE_NAMES.get(course_type or "", "Type ikke oplyst"),
+        "next_start": date_da(next_start) if next_start else "Ingen kendt start",
+        "price": money(get("price_dkk")),
+        "form": FORM_NAMES.get(get("form") or "", "Form ikke oplyst"),
+        "location": get("location"),
+        "ects": get("ects"),
+    }
+
+
+def _page_links(params: Params, total: int, page: int, per_page: int) -> dict[str, Any]:
+    pages = max(1, -(-total // per_page))
+    keep = [(k, v) for k, v in params._source.multi_items() if k != "side" and isinstance(v, str) and v != ""]
+
+    def link(number: int) -> str:
+        return "/?" + urlencode(keep + [("side", str(number))])
+
+    return {
+        "pages": pages, "page": page,
+        "previous": link(page - 1) if page > 1 else None,
+        "next": link(page + 1) if page < pages else None,
+        "numbers": [(n, link(n)) for n in range(max(1, page - 3), min(pages, page + 3) + 1)],
+    }
+
+
+def radar_for_assessment(analysis: TeamAnalysis, taxonomy: Taxonomy) -> str:
+    by_key = {f.field: f for f in analysis.fields}
+    keys = [k for k in taxonomy.field_keys if k in by_key]
+    return radar_svg(
+        [(k, taxonomy.field(k).name) for k in keys],
+        [
+            Series("Teamets gennemsnit", [by_key[k].mean_level for k in keys], "team"),
+            Series("Målprofil (krævet niveau)", [by_key[k].required_level for k in keys], "maal"),
+        ],
+        maximum=5, ticks=(1, 2, 3, 4, 5),
+        title="Kompetencespind: teamet mod målprofilen",
+        description="Teamets gennemsnitlige niveau (1–5) i hvert felt mod det krævede niveau. " + "; ".join(
+            f"{taxonomy.field(k).name}: team {number_da(by_key[k].mean_level, 2)}, krav "
+            f"{by_key[k].required_level if by_key[k].required_level is not None else 'intet'}"
+            for k in keys
+        ),
+    )
+
+
+def radar_for_needs(analysis: NeedsAnalysis, taxonomy: Taxonomy) -> str:
+    by_key = {f.field: f for f in analysis.fields}
+    keys = [k for k in taxonomy.field_keys if k in by_key]
+    group = "ledere" if analysis.baseline_group == "leaders" else "medarbejdere"
+    # the scale ends a little above the largest share, so the differences show
+    top = max((v for f in analysis.fields for v in (f.share_pct, f.baseline_pct) if v is not None), default=100.0)
+    maximum = int(min(100, max(20, math.ceil((top + 5) / 10) * 10)))
+    step = 10 if maximum <= 60 else 20
+    return radar_svg(
+        [(k, taxonomy.field(k).name) for k in keys],
+        [
+            Series("Teamet: andel der svarer 4–5", [by_key[k].share_pct for k in keys], "team"),
+            Series(f"Landsplan ({group})", [by_key[k].baseline_pct for k in keys], "maal"),
+        ],
+        maximum=maximum, ticks=tuple(range(step, maximum + 1, step)), unit=" %",
+        title="Kompetencespind: teamets udviklingsbehov mod landsplan",
+        description="Andelen i teamet, der i høj grad vil have gavn af at styrke kompetencerne i hvert felt, "
+        "mod andelen på landsplan. " + "; ".join(
+            f"{taxonomy.field(k).name}: team {pct(by_key[k].share_pct)}, landsplan {pct(by_key[k].baseline_pct)}"
+            for k in keys
+        ),
+    )
+
+
+def pack_document(document: dict[str, Any]) -> str:
+    """The recommendation as a compact token for a hidden form field (zlib + URL-safe base64)."""
+    raw = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode("ascii")
+
+
+def unpack_document(token: str) -> dict[str, Any]:
+    """The recommendation from a plan form: the packed token, or plain JSON text."""
+    token = token.strip()
+    if not token:
+        raise WebInputError("formularen har ingen anbefaling at lave en plan af; lav en analyse først", 400)
+    if len(token) > MAX_PLAN_TOKEN:
+        raise WebInputError("anbefalingen er for stor til en plan", 413)
+    if token.startswith("{"):
+        text = token
+    else:
+        try:
+            packed = base64.urlsafe_b64decode(token.encode("ascii"))
+            inflater = zlib.decompressobj()
+            raw = inflater.decompress(packed, MAX_PLAN_JSON)
+            if inflater.unconsumed_tail:
+                raise WebInputError("anbefalingen er for stor til en plan", 413)
+            text = raw.decode("utf-8")
+        except (binascii.Error, zlib.error, UnicodeError, ValueError) as exc:
+            if isinstance(exc, WebInputError):
+                raise
+            raise WebInputError("anbefalingen i formularen kunne ikke læses; lav analysen igen", 400) from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise WebInputError(f"anbefalingen er ikke gyldig JSON: {exc.msg} (linje {exc.lineno})", 400) from None
+    if not isinstance(document, dict):
+        raise WebInputError("anbefalingen skal være et JSON-objekt", 400)
+    return document
+
+
+def _without_repeated_passages(items: Sequence[Any]) -> list[Any]:
+    """The same evidence list with a passage shown only the first time it occurs."""
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        passage = item.get("passage") if isinstance(item, dict) else getattr(item, "passage", None)
+        if passage and passage in seen:
+            item = dict(item if isinstance(item, dict) else vars(item), passage=None)
+        elif passage:
+            seen.add(passage)
+        out.append(item)
+    return out
+
+
+def group_results(document: dict[str, Any], taxonomy: Taxonomy) -> list[dict[str, Any]]:
+    """Per gap: the gap in words and its recommended courses as cards with why and transfer note."""
+    by_gap: dict[str, list[dict[str, Any]]] = {}
+    for result in document.get("results", []):
+        card = _card(result, result.get("fields") or [], result.get("level"), result.get("course_type"),
+                     result.get("next_start"), taxonomy)
+        transfer = result.get("transfer") or {}
+        factors = transfer.get("factors_present", []) + transfer.get("factors_missing", [])
+        present = {f["key"] for f in transfer.get("factors_present", [])}
+        card.update({
+            "rank": result.get("rank"),
+            "why": _without_repeated_passages(result.get("why") or []),
+            "transfer": transfer,
+            "course_factors": [dict(f, present=f["key"] in present) for f in factors if f.get("side") == "course"],
+            "workplace_factors": [dict(f, present=f["key"] in present) for f in factors if f.get("side") == "workplace"],
+        })
+        by_gap.setdefault(result.get("gap_id"), []).append(card)
+    dimensions = {d.key: d.name for d in taxonomy.dimensions}
+    groups = []
+    for gap in document.get("gaps", []):
+        groups.append({
+            "gap": gap,
+            "fields": [taxonomy.field(k).name for k in gap.get("fields", []) if k in taxonomy.field_keys],
+            "level": level_da(gap.get("level")) if gap.get("level") else "Begge niveauer",
+            "dimension": dimensions.get(gap.get("dimension") or ""),
+            "source": SOURCE_NAMES.get(gap.get("source") or "", ""),
+            "results": by_gap.get(gap.get("id"), []),
+        })
+    return groups
+
+
+# ---------------------------------------------------------------- the web page
+
+
+class WebPage:
+    """The templates and the handlers; one per app."""
+
+    def __init__(self) -> None:
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"]),
+            trim_blocks=True, lstrip_blocks=True, auto_reload=False,
+        )
+        self.env.filters.update(money=money, date_da=date_da, number_da=number_da, pct=pct, level_da=level_da)
+        self.env.globals.update(
+            TYPE_NAMES=TYPE_NAMES, FORM_NAMES=FORM_NAMES, LEVEL_NAMES=LEVEL_NAMES, STATUS_NAMES=STATUS_NAMES,
+            SORT_NAMES=SORT_NAMES, GOAL_KINDS=GOAL_KINDS, TEMPLATE_TITLES=TEMPLATE_TITLES, LEVELS=LEVELS,
+            COURSE_TYPES=COURSE_TYPES, FORMS=FORMS,
+        )
+
+    def render(self, request: Request | None, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        path = request.url.path if request is not None else ""
+        html = self.env.get_template(name).render(path=path, **context)
+        return HTMLResponse(html, status_code=status)
+
+    def render_error(self, request: Request, status: int, message: str) -> HTMLResponse:
+        titles = {404: "Siden findes ikke", 405: "Metoden er ikke tilladt", 413: "For stor forespørgsel",
+                  503: "Kataloget er ikke tilgængeligt"}
+        title = titles.get(status, "Noget gik galt" if status >= 500 else "Forkert input")
+        return self.render(request, "fejl.html", status, title=title, code=status, message=message)
+
+    # ---- shared context
+
+    @staticmethod
+    def state(request: Request) -> Any:
+        return request.app.state.service
+
+    def common(self, request: Request) -> dict[str, Any]:
+        state = self.state(request)
+        taxonomy: Taxonomy = state.taxonomy
+        return {
+            "taxonomy": taxonomy,
+            "fields": [(f.key, f.name) for f in taxonomy.fields],
+            "regions": list(load_regions()),
+        }
+
+    # ---- search
+
+    def search(self, request: Request) -> HTMLResponse:
+        params = Params(request.query_params)
+        state = self.state(request)
+        index: CatalogueIndex = state.index
+        context = self.common(request)
+        chosen = _filter_state(params)
+        context.update(chosen=chosen, providers=index.providers(), page=None, cards=[], total=0, error=None)
+        try:
+            filters = filters_from(params)
+            sort = chosen["sortering"]
+            if sort not in SORT_NAMES:
+                raise WebInputError(f"sortering: {sort!r} findes ikke; vælg {', '.join(SORT_NAMES)}")
+            raw_page = params.get("side") or "1"
+            if _whole(raw_page) is None or int(raw_page) < 1:
+                raise WebInputError(f"side: {raw_page!r} er ikke et sidetal (1, 2, 3 …)")
+            page = int(raw_page)
+            if len(chosen["q"]) > 500:
+                raise WebInputError("søgeteksten må højst være 500 tegn")
+            result = index.search(chosen["q"] or None, filters, sort=sort, page=page, per_page=PER_PAGE)
+        except (WebInputError, FilterError) as exc:
+            context["error"] = getattr(exc, "message", str(exc))
+            return self.render(request, "soeg.html", getattr(exc, "status", 422), **context)
+        context.update(
+            cards=[course_card(hit, state.taxonomy) for hit in result.hits], total=result.total,
+            page=_page_links(params, result.total, page, PER_PAGE), catalogue_size=len(index),
+        )
+        return self.render(request, "soeg.html", **context)
+
+    # ---- course page
+
+    def course(self, request: Request, course_id: str) -> HTMLResponse:
+        from matcher.transfer import TransferContext, assess_transfer
+
+        state = self.state(request)
+        taxonomy: Taxonomy = state.taxonomy
+        hit = state.index.get(course_id)
+        if hit is None:
+            return self.render_error(request, 404, f"der er intet aktivt kursus med id {course_id!r}")
+        course, tags = hit.course, hit.tags
+        cues = getattr(state.recommender, "transfer_cues", None)
+        transfer = assess_transfer(course, TransferContext(), taxonomy, cues)
+        basic = {bc.id: bc.text for bc in taxonomy.basic_competences}
+        base_url = state.config.base_url or str(request.base_url).rstrip("/")
+        jsonld = None
+        try:
+            from service.feeds import course_jsonld
+        except ImportError:  # pragma: no cover - the feed module ships with the service
+            course_jsonld = None
+        if course_jsonld is not None:
+            jsonld = _jsonld(course_jsonld(course, tags.to_json() if tags.model else None, base_url, taxonomy=taxonomy))
+        goals: dict[str, list[str]] = {}
+        for goal in course.learning_goals:
+            goals.setdefault(goal.kind, []).append(goal.text)
+        present = {f.key for f in transfer.factors_present}
+        factors = [dict(f.model_dump(), present=f.key in present) for f in transfer.factors_present + transfer.factors_missing]
+        return self.render(
+            request, "kursus.html", **self.common(request),
+            course=course, tags=tags, card=course_card(hit, taxonomy),
+            description=_paragraphs(course.description), goals=goals,
+            field_scores=sorted(
+                ((taxonomy.field(k).name, k, score, k in tags.assigned_fields) for k, score in tags.field_scores.items()
+                 if k in taxonomy.field_keys),
+                key=lambda item: -item[2],
+            ),
+            why=[(taxonomy.field(k).name, _without_repeated_passages(evidence)) for k, evidence in tags.why.items()
+                 if k in taxonomy.field_keys],
+            basic=[(key, basic.get(key, "")) for key in tags.basic_competences],
+            profiles=[taxonomy.profile(key).name for key in tags.profiles if key in {p.key for p in taxonomy.profiles}],
+            dimensions=[(d.name, tags.dimensions.get(d.key)) for d in taxonomy.dimensions if d.key in tags.dimensions],
+            transfer=transfer,
+            course_factors=[f for f in factors if f["side"] == "course"],
+            workplace_factors=[f for f in factors if f["side"] == "workplace"],
+            jsonld=jsonld,
+        )
+
+    # ---- team
+
+    def team_context(self, request: Request, rows: int = FILL_IN_ROWS, form: Mapping[str, str] | None = None) -> dict[str, Any]:
+        context = self.common(request)
+        taxonomy: Taxonomy = context["taxonomy"]
+        context.update(
+            templates=list(TEMPLATE_FILES),
+            statements=taxonomy.survey_statements,
+            survey_header=",".join(["role", *(s.id for s in taxonomy.survey_statements)]),
+            scale=taxonomy.proficiency_scale,
+            rows=rows,
+            form=dict(form or {}),
+            error=None,
+        )
+        return context
+
+    def team(self, request: Request) -> HTMLResponse:
+        raw = request.query_params.get("raekker", "")
+        rows = min(MAX_FILL_IN_ROWS, max(1, int(raw))) if _whole(raw) is not None else FILL_IN_ROWS
+        return self.render(request, "team.html", **self.team_context(request, rows))
+
+    def _team_error(self, request: Request, exc: Exception, form: Mapping[str, str] | None = None, rows: int = FILL_IN_ROWS) -> HTMLResponse:
+        context = self.team_context(request, rows, form)
+        context["error"] = getattr(exc, "message", None) or str(exc)
+        return self.render(request, "team.html", getattr(exc, "status", 422), **context)
+
+    def _recommend(self, state: Any, gaps: list[Any], filters: CourseFilters) -> tuple[dict[str, Any] | None, str | None]:
+        from matcher.recommend import RecommendError
+
+        try:
+            return state.recommender.recommend(gaps, filters, top=TOP_PER_GAP), None
+        except RecommendError as exc:
+            return None, str(exc)
+
+    def _result_page(
+        self, request: Request, kind: str, analysis: Any, radar: str | None, gaps: list[Any] | None,
+        filters: CourseFilters, gap_problem: str | None = None, status: int = 200,
+    ) -> HTMLResponse:
+        state = self.state(request)
+        document, problem = (None, gap_problem)
+        if gaps:
+            document, problem = self._recommend(state, gaps, filters)
+        context = self.common(request)
+        context.update(
+            kind=kind, analysis=analysis, radar=Markup(radar) if radar else None,
+            groups=group_results(document, state.taxonomy) if document else [],
+            document=document, token=pack_document(document) if document else None, problem=problem,
+            notices=(document or {}).get("notices", []),
+        )
+        return self.render(request, "team_resultat.html", status, **context)
+
+    async def team_needs(self, request: Request) -> HTMLResponse:
+        form = await request.form()
+        params = Params(form)
+        kept = _kept(form)
+        try:
+            data, name = await _upload_or_text(params, "behov_fil", "behov_tekst", "behovsundersoegelse.csv")
+            filters = filters_from(params, with_fields=False)
+        except WebInputError as exc:
+            return self._team_error(request, exc, kept)
+        return await run_in_threadpool(self._team_needs, request, data, name, filters, kept)
+
+    def _team_needs(
+        self, request: Request, data: bytes, name: str, filters: CourseFilters, kept: dict[str, Any]
+    ) -> HTMLResponse:
+        from matcher.recommend import RecommendError
+
+        state = self.state(request)
+        taxonomy = state.taxonomy
+        try:
+            with _Uploads() as uploads:
+                analysis = analyse_needs(read_needs_survey(uploads.write(name, data), taxonomy), taxonomy)
+        except GapInputError as exc:
+            return self._team_error(request, WebInputError(uploads.clean(str(exc))), kept)
+        analysis = analysis.model_copy(update={"source": name})
+        try:
+            gaps, problem = state.recommender.gaps_from_needs(analysis), None
+        except RecommendError as exc:
+            gaps, problem = [], str(exc)
+        try:
+            return self._result_page(request, "behov", analysis, radar_for_needs(analysis, taxonomy), gaps, filters, problem)
+        except FilterError as exc:
+            return self._team_error(request, exc, kept)
+
+    async def team_assessment(self, request: Request) -> HTMLResponse:
+        form = await request.form()
+        params = Params(form)
+        rows = _rows(params)
+        kept = _kept(form)
+        try:
+            assessment_file = params.file("vurdering_fil")
+            if assessment_file is not None:
+                assessment = await _read_upload(assessment_file)
+                assessment_name = _safe_name(assessment_file.filename, "vurdering.csv")
+                target_file = params.file("maal_fil")
+                if target_file is None:
+                    raise WebInputError("upload også målprofilen (YAML eller JSON) – den siger, hvilket niveau teamet skal op på")
+                target = await _read_upload(target_file)
+                target_name = _safe_name(target_file.filename, "maalprofil.yaml", (".yaml", ".yml", ".json"))
+            else:
+                assessment, target = _filled_in(params, self.state(request).taxonomy, rows)
+                assessment_name, target_name = "vurdering.csv", "maalprofil.json"
+            filters = filters_from(params, with_fields=False)
+        except WebInputError as exc:
+            return self._team_error(request, exc, kept, rows)
+        return await run_in_threadpool(
+            self._team_assessment, request, assessment, assessment_name, target, target_name, filters, kept, rows
+        )
+
+    def _team_assessment(
+        self, request: Request, assessment: bytes, assessment_name: str, target: bytes, target_name: str,
+        filters: CourseFilters, kept: dict[str, str], rows: int,
+    ) -> HTMLResponse:
+        from matcher.recommend import RecommendError
+
+        state = self.state(request)
+        taxonomy = state.taxonomy
+        try:
+            with _Uploads() as uploads:
+                analysis = analyse_assessment(
+                    read_assessment(uploads.write(assessment_name, assessment), taxonomy),
+                    read_target(uploads.write(target_name, target), taxonomy), taxonomy,
+                )
+        except GapInputError as exc:
+            return self._team_error(request, WebInputError(uploads.clean(str(exc))), kept, rows)
+        analysis = analysis.model_copy(update={"assessment": assessment_name, "target": target_name})
+        try:
+            gaps, problem = state.recommender.gaps_from_team(analysis), None
+        except RecommendError as exc:
+            gaps, problem = [], str(exc)
+        try:
+            return self._result_page(
+                request, "vurdering", analysis, radar_for_assessment(analysis, taxonomy), gaps, filters, problem
+            )
+        except FilterError as exc:
+            return self._team_error(request, exc, kept, rows)
+
+    def team_text(self, request: Request) -> HTMLResponse:
+        from matcher.recommend import RecommendError
+
+        params = Params(request.query_params)
+        text = params.get("tekst")
+        state = self.state(request)
+        form = _kept(request.query_params)
+        try:
+            if not text:
+                raise WebInputError("beskriv gabet med egne ord, fx »vi mangler specialiseret viden om sygedagpengeloven«")
+            filters = filters_from(params, with_fields=False)
+            gap = state.recommender.gap_from_text(text)
+            document = state.recommender.recommend([gap], filters, top=TOP_PER_GAP, query=text)
+        except (WebInputError, RecommendError, FilterError) as exc:
+            return self._team_error(request, exc, form)
+        context = self.common(request)
+        context.update(
+            kind="tekst", analysis=None, radar=None, groups=group_results(document, state.taxonomy),
+            document=document, token=pack_document(document), problem=None, notices=document.get("notices", []),
+            text=text,
+        )
+        return self.render(request, "team_resultat.html", **context)
+
+    async def plan(self, request: Request) -> Response:
+        from matcher.plan import PlanInputError, build_plan, render_plan_csv, render_plan_markdown
+
+        fmt = request.query_params.get("format", "csv")
+        form = await request.form()
+        params = Params(form)
+        try:
+            if fmt not in ("csv", "md"):
+                raise WebInputError(f"format: {fmt!r} findes ikke; vælg csv eller md")
+            per_gap_raw = params.get("pr_gab") or "1"
+            if _whole(per_gap_raw) is None or not 1 <= int(per_gap_raw) <= TOP_PER_GAP:
+                raise WebInputError(f"kurser pr. gab: skal være et tal fra 1 til {TOP_PER_GAP}")
+            document = unpack_document(params.get("anbefaling"))
+            rows = build_plan(document, per_gap=int(per_gap_raw))
+        except WebInputError as exc:
+            return self.render_error(request, exc.status, exc.message)
+        except PlanInputError as exc:
+            return self.render_error(request, 422, str(exc))
+        if fmt == "csv":
+            return PlainTextResponse(
+                render_plan_csv(rows), media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": 'attachment; filename="uddannelsesplan.csv"'},
+            )
+        return PlainTextResponse(
+            render_plan_markdown(rows), media_type="text/markdown; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="uddannelsesplan.md"'},
+        )
+
+    def template_file(self, request: Request, name: str) -> Response:
+        if name not in TEMPLATE_FILES:
+            return self.render_error(
+                request, 404, f"skabelonen {name!r} findes ikke; skabelonerne er {', '.join(TEMPLATE_FILES)}"
+            )
+        filename = TEMPLATE_FILES[name]
+        media = "text/csv; charset=utf-8" if filename.endswith(".csv") else "application/yaml; charset=utf-8"
+        return PlainTextResponse(
+            template_text(name, self.state(request).taxonomy), media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    # ---- providers
+
+    def providers_context(self, request: Request, provider: str) -> dict[str, Any]:
+        from service.coverage import CoverageError, coverage
+
+        state = self.state(request)
+        context = self.common(request)
+        index: CatalogueIndex = state.index
+        context.update(providers=index.providers(), chosen=provider, coverage=None, error=None, draft=None,
+                       draft_form={}, provider_courses=[])
+        if provider:
+            try:
+                from service.analyses import AnalysisStore
+
+                saved = AnalysisStore.for_catalogue(Path(state.config.db)).all_gaps()
+            except Exception:  # noqa: BLE001 - saved analyses are optional demand; their absence is no error
+                saved = []
+            try:
+                context["coverage"] = coverage(index, state.taxonomy, provider, saved_gaps=saved)
+            except CoverageError as exc:
+                context["error"] = exc.message
+                context["error_status"] = 404
+            else:
+                name = context["coverage"]["provider"]
+                hits = [index.get(c.course_id) for c in index.courses if c.provider == name]
+                context["provider_courses"] = [course_card(hit, state.taxonomy) for hit in hits if hit is not None]
+                context["saved_analyses"] = len(saved)
+        return context
+
+    def providers(self, request: Request) -> HTMLResponse:
+        provider = request.query_params.get("udbyder", "").strip()
+        context = self.providers_context(request, provider)
+        status = context.pop("error_status", 200)
+        return self.render(request, "udbydere.html", status, **context)
+
+    async def draft(self, request: Request) -> HTMLResponse:
+        form = await request.form()
+        params = Params(form)
+        return await run_in_threadpool(self._draft, request, params)
+
+    def _draft(self, request: Request, params: Params) -> HTMLResponse:
+        from matcher.tagging import CourseText
+        from matcher.transfer import TransferContext, assess_transfer
+
+        state = self.state(request)
+        taxonomy: Taxonomy = state.taxonomy
+        provider = params.get("udbyder")
+        context = self.providers_context(request, provider)
+        context.pop("error_status", None)
+        title, description, course_type = params.get("titel"), params.get("beskrivelse"), params.get("type") or None
+        context["draft_form"] = {"titel": title, "beskrivelse": description, "type": course_type or ""}
+        problems = []
+        if not title:
+            problems.append("skriv kursets titel")
+        elif len(title) > 500:
+            problems.append("titlen må højst være 500 tegn")
+        if not description:
+            problems.append("skriv kursets beskrivelse (indhold, læringsmål, målgruppe)")
+        elif len(description) > MAX_DRAFT_TEXT:
+            problems.append(f"beskrivelsen må højst være {MAX_DRAFT_TEXT} tegn")
+        if course_type is not None and course_type not in COURSE_TYPES:
+            problems.append(f"type: {course_type!r} findes ikke")
+        if problems:
+            context["draft_error"] = "; ".join(problems)
+            return self.render(request, "udbydere.html", 422, **context)
+        result = state.tagger.tag([CourseText(id="udkast", title=title, text=description, course_type=course_type)])[0]
+        course = Course(id="udkast", title=title, description=description, course_type=course_type)
+        transfer = assess_transfer(course, TransferContext(), taxonomy, getattr(state.recommender, "transfer_cues", None))
+        basic = {bc.id: bc.text for bc in taxonomy.basic_competences}
+        context["draft"] = {
+            "title": title,
+            "assigned": [taxonomy.field(k).name for k in result.assigned_fields],
+            "fields": sorted(
+                ((taxonomy.field(k).name, score, k in result.assigned_fields) for k, score in result.fields.items()),
+                key=lambda item: -item[1],
+            ),
+            "level": level_da(result.level) if result.level else None,
+            "type": TYPE_NAMES.get(result.course_type or "", "Ikke genkendt"),
+            "basic": [(key, basic.get(key, "")) for key in result.basic_competences],
+            "profiles": [taxonomy.profile(key).name for key in result.profiles],
+            "dimensions": [(d.name, result.dimensions.get(d.key)) for d in taxonomy.dimensions if d.key in result.dimensions],
+            "why": [(taxonomy.field(k).name, _without_repeated_passages(evidence)) for k, evidence in result.why.items()],
+            "transfer": transfer,
+        }
+        return self.render(request, "udbydere.html", **context)
+
+
+# ---------------------------------------------------------------- uploads
+
+
+class _Uploads:
+    """A private temp folder for uploaded files, named as the user named them (so the core's messages
+    name the user's file), removed afterwards."""
+
+    def __enter__(self) -> _Uploads:
+        self._dir = tempfile.TemporaryDirectory(prefix="fagmatch-web-")
+        self.root = Path(self._dir.name)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._dir.cleanup()
+
+    def write(self, name: str, data: bytes) -> Path:
+        path = self.root / name
+        path.write_bytes(data)
+        return path
+
+    def clean(self, message: str) -> str:
+        return message.replace(str(self.root) + "/", "")
+
+
+def _safe_name(filename: str | None, default: str, suffixes: tuple[str, ...] = (".csv", ".txt")) -> str:
+    """A file name for messages: the upload's own base name, only harmless characters, a known suffix."""
+    base = re.sub(r"[^\w.\-æøåÆØÅ ]", "_", Path(filename or "").name).strip(" .") or default
+    if not base.lower().endswith(suffixes):
+        base = Path(base).stem + Path(default).suffix
+    return base[:80]
+
+
+async def _read_upload(upload: UploadFile) -> bytes:
+    data = await upload.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise WebInputError(f"{upload.filename}: filen er større end {MAX_UPLOAD // 1000} kB", 413)
+    if not data.strip():
+        raise WebInputError(f"{upload.filename}: filen er tom")
+    return data
+
+
+async def _upload_or_text(params: Params, file_field: str, text_field: str, default_name: str) -> tuple[bytes, str]:
+    """An uploaded file wins over pasted text; one of them must hold data rows."""
+    upload = params.file(file_field)
+    if upload is not None:
+        return await _read_upload(upload), _safe_name(upload.filename, default_name)
+    text = params.get(text_field)
+    if not text:
+        raise WebInputError("vælg en CSV-fil at uploade, eller indsæt svarene i tekstfeltet")
+    if len(text) > MAX_UPLOAD:
+        raise WebInputError(f"teksten er længere end {MAX_UPLOAD // 1000} kB", 413)
+    return text.encode("utf-8"), default_name
+
+
+def _kept(source: Any) -> dict[str, Any]:
+    """A submitted form's text values, to fill the form in again after an error (form: a list)."""
+    kept: dict[str, Any] = {k: v for k, v in source.multi_items() if isinstance(v, str)}
+    kept["form"] = [v for v in source.getlist("form") if isinstance(v, str)]
+    return kept
+
+
+def _rows(params: Params) -> int:
+    raw = params.get("raekker")
+    return min(MAX_FILL_IN_ROWS, max(1, int(raw))) if _whole(raw) is not None else FILL_IN_ROWS
+
+
+def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, bytes]:
+    """The fill-in table as an assessment CSV and a target profile JSON, for the core's own readers
+    (so the same checks and messages apply as for uploaded files)."""
+    keys = taxonomy.field_keys
+    lines = [["employee", *keys]]
+    for i in range(rows):
+        name = params.get(f"navn_{i}")
+        levels = [params.get(f"niveau_{i}_{k}") for k in keys]
+        if not name and not any(levels):
+            continue
+        if not name:
+            raise WebInputError(f"række {i + 1}: skriv medarbejderens navn eller initialer")
+        lines.append([name, *levels])
+    if len(lines) == 1:
+        raise WebInputError("udfyld mindst én medarbejder i tabellen, eller upload en kompetencevurdering (CSV)")
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(lines)
+    target: dict[str, Any] = {"fields": {}}
+    level = params.get("specialistniveau")
+    if level:
+        target["specialist_level"] = _whole(level) if _whole(level) is not None else level
+    for key in keys:
+        required = params.get(f"krav_{key}")
+        specialists = params.get(f"specialister_{key}")
+        if not required and not specialists:
+            continue
+        entry: dict[str, Any] = {}
+        if required:
+            entry["required_level"] = _whole(required) if _whole(required) is not None else required
+        if specialists:
+            entry["specialists"] = _whole(specialists) if _whole(specialists) is not None else specialists
+        target["fields"][key] = entry
+    if not target["fields"]:
+        raise WebInputError("sæt et krævet niveau for mindst ét felt i målprofilen")
+    return out.getvalue().encode("utf-8"), json.dumps(target, ensure_ascii=False).encode("utf-8")
+
+
+# ---------------------------------------------------------------- install
+
+
+def install_web(app: FastAPI) -> None:
+    """Add the HTML pages to `app`, and make its error handlers render HTML errors with the layout."""
+    web = WebPage()
+    app.state.web = web
+    app.state.render_error = web.render_error
+    html = {"response_class": HTMLResponse, "include_in_schema": False}
+    app.add_api_route("/", web.search, methods=["GET"], name="soeg", **html)
+    app.add_api_route("/kursus/{course_id:path}", web.course, methods=["GET"], name="kursus", **html)
+    app.add_api_route("/team", web.team, methods=["GET"], name="team", **html)
+    app.add_api_route("/team/behov", web.team_needs, methods=["POST"], name="team_behov", **html)
+    app.add_api_route("/team/vurdering", web.team_assessment, methods=["POST"], name="team_vurdering", **html)
+    app.add_api_route("/team/gab", web.team_text, methods=["GET"], name="team_gab", **html)
+    app.add_api_route("/team/plan", web.plan, methods=["POST"], name="team_plan", include_in_schema=False)
+    app.add_api_route("/team/skabelon/{name}", web.template_file, methods=["GET"], name="skabelon", include_in_schema=False)
+    app.add_api_route("/udbydere", web.providers, methods=["GET"], name="udbydere", **html)
+    app.add_api_route("/udbydere/tjek", web.draft, methods=["POST"], name="udbydere_tjek", **html)

@@ -1,0 +1,269 @@
+"""The web page in a real browser: Debian's headless Chromium, driven by Playwright, against the real app
+served by uvicorn on 127.0.0.1 over a tagged catalogue. Search, a team analysis from uploaded files, the
+radar chart and recommendations, plan downloads, a provider's coverage and a course page – with no
+console errors. Screenshots go to test-artifacts/ (git-ignored).
+
+Needs /usr/bin/chromium (`make setup` installs it). Without it the tests are skipped, except in CI
+(the CI variable set), where a missing browser is a failure."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from matcher.gaps import template_text
+from matcher.taxonomy import load_taxonomy
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-quic", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
+    # no lookups of outside hosts: the page must work with nothing but the local server
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+TEMPLATES = Path(__file__).resolve().parents[1] / "matcher" / "data" / "templates"
+TAXONOMY = load_taxonomy()
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the browser tests (run `make setup` as root to install chromium)")
+    pytest.skip(reason, allow_module_level=True)
+
+
+if not CHROMIUM.exists():
+    _unavailable(f"{CHROMIUM} is missing: install Debian's chromium (`apt-get install -y chromium`, or `make setup`)")
+try:
+    from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+except ImportError:  # pragma: no cover - playwright is in the test extra
+    _unavailable("playwright is not installed: pip install -e '.[test]'")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def base_url(tagged_catalogue: Path) -> Iterator[str]:
+    """The real app under uvicorn in a background thread; the model and index load before it answers."""
+    import uvicorn
+
+    from service.app import create_app
+    from service.state import ServiceConfig
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(ServiceConfig(db=tagged_catalogue)), host="127.0.0.1",
+                                           port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 180
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the web server did not start")
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+class Watched:
+    """A page and the console errors and uncaught exceptions it produced."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(f"console: {message.text}")
+
+
+@pytest.fixture
+def watched(browser: Browser) -> Iterator[Watched]:
+    context = browser.new_context(locale="da-DK", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    w = Watched(page)
+    yield w
+    context.close()
+    assert not w.errors, f"console errors: {w.errors}"
+
+
+def shot(page: Page, name: str, *, full_page: bool = True) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def test_search_with_text_and_filters(watched: Watched, base_url: str) -> None:
+    page = watched.page
+    response = page.goto(base_url + "/")
+    assert response is not None and response.status == 200
+    assert page.locator("html").get_attribute("lang") == "da"
+    assert page.locator("h1").inner_text() == "Søg kurser"
+    # keyboard: the first Tab reaches the skip link, visibly focused
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Spring til indhold"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "indhold"
+
+    page.fill("#q", "sygedagpenge")
+    page.press("#q", "Enter")
+    page.wait_for_url("**/?q=sygedagpenge*")
+    assert "Sygedagpenge" in page.locator("article.card").first.inner_text()
+    shot(page, "soeg-fritekst")
+
+    page.goto(base_url + "/")
+    page.click("summary:has-text('Filtre')")
+    page.check("input[name=felt][value=lov_myndighed]")
+    page.select_option("#niveau", "specialiseret")
+    page.click("button:has-text('Vis kurser')")
+    page.wait_for_url("**felt=lov_myndighed**")
+    cards = page.locator("article.card")
+    assert cards.count() >= 1
+    for i in range(cards.count()):
+        text = cards.nth(i).inner_text()
+        assert "Lov & Myndighed" in text and "Specialiseret" in text
+    shot(page, "soeg-filtre")
+
+
+def test_search_reads_on_a_phone(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(locale="da-DK", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    w = Watched(page)
+    page.goto(base_url + "/")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "page wider than the phone"
+    shot(page, "soeg-mobil", full_page=False)
+    page.goto(base_url + "/team")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "team page wider than the phone"
+    context.close()
+    assert not w.errors, w.errors
+
+
+def test_team_analysis_from_uploaded_files_with_radar_recommendations_and_plan(watched: Watched, base_url: str) -> None:
+    page = watched.page
+    page.goto(base_url + "/team")
+    page.set_input_files("#vurdering_fil", str(TEMPLATES / "proficiency-assessment.csv"))
+    page.set_input_files("#maal_fil", str(TEMPLATES / "target-profile.yaml"))
+    with page.expect_navigation():
+        page.click("button:has-text('Analysér teamet')")
+    assert page.locator("h1").inner_text() == "Teamet mod målprofilen"
+    radar = page.locator("svg.radar")
+    assert radar.is_visible()
+    assert radar.locator("line.axis").count() == len(TAXONOMY.fields)
+    assert radar.locator("g.series.team polygon").count() == 1 and radar.locator("g.series.maal polygon").count() == 1
+    assert page.locator("#prioriteter + ol li").count() >= 1
+    cards = page.locator("section[aria-labelledby=anbefalinger] article.card")
+    assert cards.count() >= 3
+    first = cards.first.inner_text()
+    assert "Hvorfor dette kursus" in first and "af 100" in first
+    assert "Før kurset (30 % af indsatsen)" in first and "Efter kurset (40 % af indsatsen)" in first
+    shot(page, "team-vurdering")
+
+    with page.expect_download() as csv_download:
+        page.click("button:has-text('Hent plan som CSV')")
+    download = csv_download.value
+    assert download.suggested_filename == "uddannelsesplan.csv"
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    assert text.startswith("Medarbejdere;Formål;Uddannelsesaktivitet")
+    with page.expect_download() as md_download:
+        page.click("button:has-text('Hent plan som Markdown')")
+    assert md_download.value.suggested_filename == "uddannelsesplan.md"
+    assert Path(md_download.value.path()).read_text(encoding="utf-8").startswith("# Uddannelsesplan")
+
+
+def test_needs_survey_pasted_and_gap_in_words(watched: Watched, base_url: str) -> None:
+    page = watched.page
+    page.goto(base_url + "/team")
+    page.fill("#behov_tekst", template_text("needs-survey", TAXONOMY))
+    with page.expect_navigation():
+        page.click("button:has-text('Analysér behovene')")
+    assert page.locator("h1").inner_text() == "Teamets udviklingsbehov"
+    assert page.locator("svg.radar line.axis").count() == len(TAXONOMY.fields)
+    assert page.locator("section[aria-labelledby=anbefalinger] article.card").count() >= 1
+    shot(page, "team-behov")
+
+    page.goto(base_url + "/team")
+    page.fill("#tekst", "vi mangler specialiseret viden om sygedagpengeloven")
+    with page.expect_navigation():
+        page.click("button:has-text('Find kurser')")
+    assert page.locator("h1").inner_text() == "Kurser til gabet"
+    assert "Sygedagpenge" in page.locator("section[aria-labelledby=anbefalinger] article.card").first.inner_text()
+    shot(page, "team-gab")
+
+
+def test_broken_upload_shows_the_message(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(locale="da-DK")
+    page = context.new_page()
+    w = Watched(page)
+    page.goto(base_url + "/team")
+    broken = ARTIFACTS / "broken-survey.csv"
+    broken.write_text("role,xx.9\nmedarbejder,3\n", encoding="utf-8")
+    page.set_input_files("#behov_fil", str(broken))
+    with page.expect_navigation() as navigation:
+        page.click("button:has-text('Analysér behovene')")
+    assert navigation.value is not None and navigation.value.status == 422
+    alert = page.locator("[role=alert]")
+    assert "Fejl:" in alert.inner_text() and "broken-survey.csv: line 1, column xx.9" in alert.inner_text()
+    shot(page, "team-fejl", full_page=False)
+    context.close()
+    broken.unlink()
+    # Chromium reports the 422 status itself; nothing else may appear
+    assert all("status of 422" in e for e in w.errors), w.errors
+
+
+def test_provider_coverage_then_a_course_page(watched: Watched, base_url: str) -> None:
+    page = watched.page
+    page.goto(base_url + "/udbydere")
+    options = page.locator("#udbyder option").all_inner_texts()
+    assert len(options) > 2
+    page.select_option("#udbyder", index=1)
+    with page.expect_navigation():
+        page.click("button:has-text('Vis dækning')")
+    table = page.locator("table.coverage")
+    assert table.is_visible()
+    assert table.locator("tbody tr").count() == len(TAXONOMY.fields)
+    assert "Efterspørgsel på landsplan" in table.inner_text()
+    assert page.locator("td.uncovered").count() == page.locator("td.uncovered .flag").count()
+    shot(page, "udbyder-daekning")
+
+    page.fill("#titel", "Sygedagpengeloven for nye sagsbehandlere")
+    page.fill("#beskrivelse", "Kurset giver grundlæggende viden om sygedagpengeloven, opfølgning og jobafklaring "
+                              "i jobcentret, med cases fra egen praksis.")
+    with page.expect_navigation():
+        page.click("button:has-text('Vis mærkning')")
+    assert "Sådan ville" in page.locator(".draft-result").inner_text()
+    assert page.locator("table.coverage").is_visible(), "the chosen provider's coverage stays on the page"
+    shot(page, "udbyder-udkast")
+
+    link = page.locator("table.data a").first
+    title = link.inner_text()
+    with page.expect_navigation():
+        link.click()
+    assert page.locator("h1").inner_text() == title
+    data = json.loads(page.locator("script[type='application/ld+json']").text_content() or "")
+    assert data["@type"] == "Course" and data["name"] == title
+    assert page.locator("#kompetencer, #maerkning").count() >= 1
+    shot(page, "kursus")

@@ -1,0 +1,553 @@
+"""The Danish web page (service/web.py) through the real app over a real, tagged catalogue: every page
+renders with its Danish content, filters and uploads work, bad input gets a 4xx page with the
+message, plan downloads are files, and no page is over 200 KB."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+
+from matcher.catalogue_index import CourseFilters, load_regions
+from matcher.gaps import TEMPLATE_DIR, TEMPLATE_FILES, template_text
+from matcher.taxonomy import load_taxonomy
+from service.app import create_app
+from service.coverage import CoverageError, coverage
+from service.radar import Series, radar_svg
+from service.state import ServiceConfig
+
+pytestmark = pytest.mark.slow
+
+MAX_PAGE_BYTES = 200_000
+TAXONOMY = load_taxonomy()
+FIELD_NAMES = {f.key: f.name for f in TAXONOMY.fields}
+
+
+@pytest.fixture(scope="module")
+def client(tagged_catalogue: Path) -> Any:
+    app = create_app(ServiceConfig(db=tagged_catalogue))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def index(client: TestClient) -> Any:
+    return client.app.state.service.index
+
+
+# ---------------------------------------------------------------- helpers
+
+
+class _Form(HTMLParser):
+    """Inputs, labels and ids of a page, to check every control is labelled."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[dict[str, str | None]] = []
+        self.label_for: set[str] = set()
+        self.ids: list[str] = []
+        self.axes = 0
+        self.lang: str | None = None
+        self._in_label = 0
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self._in_label -= 1
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.append(a["id"] or "")
+        if tag == "html":
+            self.lang = a.get("lang")
+        if tag == "label":
+            self._in_label += 1
+            if a.get("for"):
+                self.label_for.add(a["for"] or "")
+        if tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit"):
+            self.controls.append({**a, "wrapped": "yes" if self._in_label else None})
+        if tag == "line" and "axis" in (a.get("class") or "").split():
+            self.axes += 1
+
+
+def parse(page: str) -> _Form:
+    parser = _Form()
+    parser.feed(page)
+    return parser
+
+
+def cards(page: str) -> list[str]:
+    return re.findall(r'<article class="card">(.*?)</article>', page, flags=re.S)
+
+
+def card_fact(card: str, name: str) -> str:
+    match = re.search(rf"<dt>{name}</dt><dd>(.*?)</dd>", card, flags=re.S)
+    assert match, f"no {name} in card"
+    return html.unescape(match.group(1))
+
+
+def heading_total(page: str) -> int:
+    match = re.search(r'<h2 id="resultater">(\d+) kurs', page)
+    assert match, "no result count"
+    return int(match.group(1))
+
+
+def template_bytes(kind: str) -> bytes:
+    return template_text(kind, TAXONOMY).encode("utf-8")
+
+
+def upload_assessment(client: TestClient, assessment: bytes | None = None, target: bytes | None = None, **data: Any) -> Any:
+    files = {
+        "vurdering_fil": ("hold.csv", assessment if assessment is not None else template_bytes("proficiency-assessment"), "text/csv"),
+        "maal_fil": ("maal.yaml", target if target is not None else template_bytes("target-profile"), "application/yaml"),
+    }
+    return client.post("/team/vurdering", files=files, data=data)
+
+
+def plan_token(page: str) -> str:
+    match = re.search(r'name="anbefaling" value="([^"]+)"', page)
+    assert match, "no plan form on the page"
+    return html.unescape(match.group(1))
+
+
+def assert_error_page(response: Any, status: int, *phrases: str) -> str:
+    assert response.status_code == status, response.text[:500]
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert "Fejl:" in page
+    for phrase in phrases:
+        assert phrase in html.unescape(page), f"{phrase!r} not in the error page"
+    return page
+
+
+# ---------------------------------------------------------------- search
+
+
+def test_search_page_lists_courses_with_danish_facts(client: TestClient, index: Any) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.text
+    assert parse(page).lang == "da"
+    assert "<h1>Søg kurser</h1>" in page
+    total = index.search(None, CourseFilters()).total
+    assert heading_total(page) == total
+    found = cards(page)
+    assert len(found) == min(total, 20)
+    for card in found:
+        for name in ("Niveau", "Type", "Næste start", "Pris", "Form"):
+            card_fact(card, name)
+    # fields by their Danish names, prices in kroner, dates in Danish
+    assert any(html.escape(name) in page for name in FIELD_NAMES.values())
+    assert re.search(r"\d+\.\d{3} kr\.", page)
+    assert re.search(r"\d{1,2}\. (jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\.? 20\d\d", page)
+
+
+def test_free_text_search_finds_the_course_and_the_field_filter_keeps_only_that_field(client: TestClient) -> None:
+    page = client.get("/", params={"q": "sygedagpenge"}).text
+    assert "Sygedagpenge" in cards(page)[0]
+    page = client.get("/", params={"felt": "lov_myndighed"}).text
+    found = cards(page)
+    assert found and heading_total(page) < 30
+    assert all("Lov &amp; Myndighed" in card for card in found)
+
+
+@pytest.mark.parametrize(
+    ("params", "check"),
+    [
+        ({"niveau": "specialiseret"}, lambda card: card_fact(card, "Niveau") == "Specialiseret"),
+        ({"type": "diplom"}, lambda card: card_fact(card, "Type").startswith("Diplommodul")),
+        ({"form": "online"}, lambda card: card_fact(card, "Form").startswith("Online")),
+        ({"maks_pris": "5000"}, lambda card: card_fact(card, "Pris") == "Pris ikke oplyst"
+         or float(card_fact(card, "Pris").removesuffix(" kr.").replace(".", "")) <= 5000),
+        ({"region": "Hovedstaden"}, lambda card: any(
+            word in card_fact(card, "Form").lower() for word in (*load_regions()["Hovedstaden"], "online", "rekvirerbar"))),
+    ],
+)
+def test_filters_narrow_the_results(client: TestClient, params: dict[str, str], check: Any) -> None:
+    page = client.get("/", params=params).text
+    found = cards(page)
+    assert found, f"no course for {params}"
+    assert heading_total(page) < heading_total(client.get("/").text)
+    assert all(check(card) for card in found), params
+
+
+def test_provider_and_start_filters(client: TestClient, index: Any) -> None:
+    provider, count = index.providers()[0]
+    page = client.get("/", params={"udbyder": provider}).text
+    assert heading_total(page) == count
+    assert all(html.escape(provider) in card for card in cards(page))
+    soon = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    page = client.get("/", params={"start_foer": soon, "felt": "it_digital"}).text
+    assert heading_total(page) <= heading_total(client.get("/", params={"felt": "it_digital"}).text)
+
+
+def test_pagination_keeps_the_filters(client: TestClient, index: Any) -> None:
+    total = index.search(None, CourseFilters()).total
+    assert total > 20, "the sample catalogue should fill more than one page"
+    first = client.get("/", params={"sortering": "title"}).text
+    assert "Side 1 af 2" in first
+    link = re.search(r'<a href="([^"]+)" rel="next">', first)
+    assert link and "sortering=title" in html.unescape(link.group(1))
+    second = client.get(html.unescape(link.group(1))).text
+    assert len(cards(second)) == total - 20
+    titles = [re.search(r"<a [^>]+>(.*?)</a>", c).group(1) for c in cards(first) + cards(second)]
+    assert len(set(titles)) == total
+
+
+@pytest.mark.parametrize(
+    ("params", "phrase"),
+    [
+        ({"felt": "nope"}, "unknown field key 'nope'"),
+        ({"maks_pris": "billig"}, "maks. pris"),
+        ({"region": "Atlantis"}, "unknown region"),
+        ({"start_foer": "2020-01-01"}, "not in the future"),
+        ({"start_foer": "i morgen"}, "er ikke en dato"),
+        ({"side": "0"}, "er ikke et sidetal"),
+        ({"side": "²"}, "er ikke et sidetal"),
+        ({"type": "kursusbåd"}, "type: Input should be"),
+        ({"sortering": "pris"}, "sortering: 'pris' findes ikke"),
+    ],
+)
+def test_bad_search_input_is_a_422_page_with_the_message(client: TestClient, params: dict[str, str], phrase: str) -> None:
+    page = assert_error_page(client.get("/", params=params), 422, phrase)
+    assert '<form class="search"' in page  # the form is still there to fix the input
+
+
+# ---------------------------------------------------------------- course page
+
+
+def test_course_page_shows_facts_tags_why_transfer_and_json_ld(client: TestClient, index: Any) -> None:
+    hit = next(h for h in (index.get(c.course_id) for c in index.courses) if h.tags.assigned_fields and h.course.learning_goals)
+    response = client.get(f"/kursus/{quote(hit.course.course_id, safe='')}")
+    assert response.status_code == 200
+    page = response.text
+    assert html.escape(hit.course.title) in page
+    for heading in ("Fakta", "Beskrivelse", "Læringsmål", "Mærkning efter kompetencefelterne",
+                    "Kompetencer kurset matcher", "Transfer: kursets eget design"):
+        assert heading in page
+    assert html.escape(FIELD_NAMES[hit.tags.assigned_fields[0]]) in page
+    assert re.search(r"\d+</span> af 100", page)
+    assert "Fra kurset" in page and "Fra arbejdspladsen" in page
+    evidence = hit.tags.why[hit.tags.assigned_fields[0]][0]
+    assert html.escape(evidence["statement"]) in page
+    script = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, flags=re.S)
+    assert script, "no JSON-LD"
+    data = json.loads(script.group(1))
+    assert data["@type"] == "Course" and data["name"] == hit.course.title
+
+
+def test_unknown_course_is_a_404_page(client: TestClient) -> None:
+    assert_error_page(client.get("/kursus/findes-ikke"), 404, "findes-ikke")
+
+
+# ---------------------------------------------------------------- team
+
+
+def test_team_page_has_the_forms_and_template_links(client: TestClient) -> None:
+    page = client.get("/team").text
+    for phrase in ("Teamets kompetencer", "Beskriv gabet med egne ord", "Kompetencevurdering og målprofil",
+                   "Behovsundersøgelse", 'action="/team/vurdering"', 'action="/team/behov"', 'action="/team/gab"',
+                   'enctype="multipart/form-data"'):
+        assert phrase in page
+    for name in TEMPLATE_FILES:
+        assert f'href="/team/skabelon/{name}"' in page
+    assert 'id="navn_11"' in client.get("/team", params={"raekker": "12"}).text
+    assert client.get("/team", params={"raekker": "²"}).status_code == 200
+
+
+@pytest.mark.parametrize("name", list(TEMPLATE_FILES))
+def test_template_downloads(client: TestClient, name: str) -> None:
+    response = client.get(f"/team/skabelon/{name}")
+    assert response.status_code == 200
+    assert f'filename="{TEMPLATE_FILES[name]}"' in response.headers["content-disposition"]
+    assert response.text == template_text(name, TAXONOMY)
+
+
+def test_unknown_template_is_404(client: TestClient) -> None:
+    assert_error_page(client.get("/team/skabelon/findes-ikke"), 404, "findes-ikke")
+
+
+def test_assessment_upload_gives_radar_gaps_resource_persons_and_recommendations(client: TestClient) -> None:
+    response = upload_assessment(client)
+    assert response.status_code == 200, response.text[:1000]
+    page = response.text
+    form = parse(page)
+    assert form.axes == len(TAXONOMY.fields), "one radar axis per field"
+    assert "Kompetencespind" in page and "<svg" in page and 'role="img"' in page
+    assert "Teamets gennemsnit" in page and "Målprofil (krævet niveau)" in page
+    for heading in ("Prioriterede gab", "Ressourcepersoner", "Anbefalede kurser", "Uddannelsesplan"):
+        assert heading in page
+    assert "hold.csv" in page and "maal.yaml" in page
+    # recommendations per gap, with why and the transfer note with 30-30-40 steps
+    assert re.search(r'<h3 id="gab-g1">Gab 1: ', page)
+    assert len(cards(page)) >= 3
+    assert "Hvorfor dette kursus" in page and "Kompetence (" in page
+    assert "Fra kurset" in page and "Fra arbejdspladsen" in page
+    for step in ("Før kurset (30 % af indsatsen)", "Under kurset (30 % af indsatsen)", "Efter kurset (40 % af indsatsen)"):
+        assert step in page
+    assert len(page.encode()) < MAX_PAGE_BYTES
+
+
+def test_fill_in_table_gives_the_same_analysis(client: TestClient) -> None:
+    data: dict[str, Any] = {"raekker": "6", "specialistniveau": "4"}
+    people = {"AB": [3, 2, 4, 3, 2, 3], "CD": [4, 3, 2, 4, 3, 2], "EF": [2, 2, 3, 3, 4, 3], "GH": [4, 4, 3, 3, 3, 4]}
+    for i, (name, levels) in enumerate(people.items()):
+        data[f"navn_{i}"] = name
+        for key, level in zip(TAXONOMY.field_keys, levels):
+            data[f"niveau_{i}_{key}"] = str(level)
+    for key in TAXONOMY.field_keys:  # as the shipped target profile
+        data[f"krav_{key}"] = "3"
+        data[f"specialister_{key}"] = "0" if key == "netvaerk_facilitering" else "1"
+    # a multipart post, as the browser sends it (the upload fields left empty)
+    files = {"vurdering_fil": ("", b"", "application/octet-stream"), "maal_fil": ("", b"", "application/octet-stream")}
+    filled = client.post("/team/vurdering", data=data, files=files)
+    assert filled.status_code == 200, filled.text[:1000]
+    uploaded = upload_assessment(client)
+    table = lambda page: re.search(r'<table class="data">.*?</table>', page, flags=re.S).group(0)  # noqa: E731
+    assert table(filled.text) == table(uploaded.text)
+    assert parse(filled.text).axes == len(TAXONOMY.fields)
+
+
+def test_fill_in_table_problems_keep_what_was_typed(client: TestClient) -> None:
+    data = {"raekker": "6", "navn_0": "AB", "niveau_0_lov_myndighed": "2", "niveau_1_it_digital": "3"}
+    page = assert_error_page(client.post("/team/vurdering", data=data), 422, "række 2")
+    assert 'value="AB"' in page
+
+
+def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(client: TestClient) -> None:
+    uploaded = client.post("/team/behov", files={"behov_fil": ("behov.csv", template_bytes("needs-survey"), "text/csv")})
+    assert uploaded.status_code == 200, uploaded.text[:1000]
+    page = uploaded.text
+    assert parse(page).axes == len(TAXONOMY.fields)
+    assert "Teamets udviklingsbehov" in page and "Landsplan" in page and "Udsagn med størst behov" in page
+    assert "Anbefalede kurser" in page and cards(page)
+    assert len(page.encode()) < MAX_PAGE_BYTES
+    pasted = client.post("/team/behov", data={"behov_tekst": template_text("needs-survey", TAXONOMY)})
+    assert pasted.status_code == 200
+    assert parse(pasted.text).axes == len(TAXONOMY.fields)
+
+
+@pytest.mark.parametrize(
+    ("post", "status", "phrases"),
+    [
+        (lambda c: c.post("/team/behov", files={"behov_fil": ("behov.csv", b"role,xx.9\nmedarbejder,3\n", "text/csv")}),
+         422, ("behov.csv: line 1, column xx.9", "not a survey statement id")),
+        (lambda c: c.post("/team/behov", files={"behov_fil": ("behov.csv", b"role,lm.1\nmedarbejder,7\n", "text/csv")}),
+         422, ("behov.csv: line 2, column lm.1", "outside 1")),
+        (lambda c: c.post("/team/behov", files={"behov_fil": ("behov.csv", b"   \n", "text/csv")}), 422, ("filen er tom",)),
+        (lambda c: c.post("/team/behov", data={"behov_tekst": ""}), 422, ("vælg en CSV-fil",)),
+        (lambda c: upload_assessment(c, assessment=b"employee,lov_myndighed\nAB,9\n"), 422, ("hold.csv: line 2", "outside 1")),
+        (lambda c: upload_assessment(c, target=b"fields:\n  lov_myndighd:\n    required_level: 3\n"), 422,
+         ("maal.yaml", "unknown field", "lov_myndighed")),
+        (lambda c: upload_assessment(c, target=b"fields: [1, 2\n"), 422, ("maal.yaml", "not valid YAML")),
+        (lambda c: c.post("/team/vurdering", files={"vurdering_fil": ("hold.csv", template_bytes("proficiency-assessment"), "text/csv")}),
+         422, ("målprofilen",)),
+        (lambda c: upload_assessment(c, region="Atlantis"), 422, ("unknown region",)),
+        (lambda c: c.get("/team/gab", params={"tekst": ""}), 422, ("beskriv gabet med egne ord, fx",)),
+    ],
+)
+def test_broken_team_input_is_a_4xx_page_with_the_message(client: TestClient, post: Any, status: int, phrases: tuple[str, ...]) -> None:
+    page = assert_error_page(post(client), status, *phrases)
+    assert "fagmatch-web-" not in page, "temporary paths must not show"
+    assert 'action="/team/vurdering"' in page  # the forms are there to try again
+
+
+def test_free_text_gap_gives_recommendations(client: TestClient) -> None:
+    response = client.get("/team/gab", params={"tekst": "vi mangler specialiseret viden om sygedagpengeloven"})
+    assert response.status_code == 200, response.text[:1000]
+    page = response.text
+    assert "Kurser til gabet" in page and "Lov &amp; Myndighed" in page
+    assert "Sygedagpenge" in cards(page)[0]
+    assert "Uddannelsesplan" in page
+
+
+def test_plan_downloads_as_csv_and_markdown(client: TestClient) -> None:
+    token = plan_token(upload_assessment(client).text)
+    as_csv = client.post("/team/plan?format=csv", data={"anbefaling": token, "pr_gab": "1"})
+    assert as_csv.status_code == 200, as_csv.text[:500]
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert 'attachment; filename="uddannelsesplan.csv"' == as_csv.headers["content-disposition"]
+    header = as_csv.text.lstrip("\ufeff").splitlines()[0]
+    assert header.startswith("Medarbejdere;Formål;Uddannelsesaktivitet")
+    rows = as_csv.text.strip().splitlines()[1:]
+    assert len(rows) >= 3
+    as_md = client.post("/team/plan?format=md", data={"anbefaling": token, "pr_gab": "2"})
+    assert as_md.status_code == 200
+    assert as_md.headers["content-type"].startswith("text/markdown")
+    assert 'filename="uddannelsesplan.md"' in as_md.headers["content-disposition"]
+    assert as_md.text.startswith("# Uddannelsesplan")
+
+
+def test_plan_from_plain_json_and_bad_plan_input(client: TestClient) -> None:
+    token = plan_token(client.get("/team/gab", params={"tekst": "vi mangler viden om virksomhedskontakt"}).text)
+    from service.web import unpack_document
+
+    document = unpack_document(token)
+    plain = client.post("/team/plan?format=md", data={"anbefaling": json.dumps(document)})
+    assert plain.status_code == 200 and plain.text.startswith("# Uddannelsesplan")
+    assert_error_page(client.post("/team/plan?format=csv", data={"anbefaling": "ikke-en-plan"}), 400, "kunne ikke læses")
+    assert_error_page(client.post("/team/plan?format=csv", data={"anbefaling": ""}), 400, "lav en analyse")
+    assert_error_page(client.post("/team/plan?format=pdf", data={"anbefaling": token}), 422, "format")
+    assert_error_page(client.post("/team/plan?format=csv", data={"anbefaling": '{"gaps": 3}'}), 422)
+    assert_error_page(client.get("/team/plan"), 405, "GET")
+
+
+# ---------------------------------------------------------------- providers
+
+
+def test_provider_page_lists_providers_and_shows_coverage(client: TestClient, index: Any) -> None:
+    page = client.get("/udbydere").text
+    provider, count = index.providers()[0]
+    assert f"{html.escape(provider)} ({count} kurser)" in page
+    assert "Tjek et kursus under udvikling" in page
+    response = client.get("/udbydere", params={"udbyder": provider})
+    assert response.status_code == 200
+    page = response.text
+    assert f"Dækning: {html.escape(provider)}" in page
+    rows = re.findall(r'<tr>\s*<th scope="row">(.*?)</th>', page)
+    assert [html.unescape(r) for r in rows[: len(FIELD_NAMES)]] == list(FIELD_NAMES.values())
+    assert "Efterspørgsel på landsplan" in page and "af medarbejderne" in page
+    result = coverage(index, client.app.state.service.taxonomy, provider)
+    uncovered = sum(cell["uncovered_demand"] for f in result["fields"] for cell in f["cells"].values())
+    assert page.count('class="uncovered"') == uncovered
+    assert page.count("Udækket efterspørgsel</span>") == uncovered
+    assert len(page.encode()) < MAX_PAGE_BYTES
+
+
+def test_unknown_provider_is_a_404_page(client: TestClient) -> None:
+    assert_error_page(client.get("/udbydere", params={"udbyder": "Ingen Skole"}), 404, "unknown provider 'Ingen Skole'")
+
+
+def test_draft_course_tag_check(client: TestClient) -> None:
+    response = client.post("/udbydere/tjek", data={
+        "titel": "Sygedagpengeloven for nye sagsbehandlere",
+        "beskrivelse": "Kurset giver grundlæggende viden om sygedagpengeloven, opfølgning, jobafklaring og "
+                       "afgørelser i jobcentret. Deltagerne arbejder med egne sager mellem kursusdagene.",
+        "type": "kursus",
+    })
+    assert response.status_code == 200, response.text[:1000]
+    page = response.text
+    assert "Sådan ville »Sygedagpengeloven for nye sagsbehandlere« blive mærket" in page
+    assert "Lov &amp; Myndighed" in page and "Score pr. felt" in page
+    assert "Basiskompetencer" in page and "Fagprofiler" in page and "Transfer i kursets design" in page
+    off = client.post("/udbydere/tjek", data={"titel": "Excel for bogholdere",
+                                              "beskrivelse": "Pivottabeller, formler og makroer i regnskabet."})
+    assert off.status_code == 200
+    assert "Ingen felter" in off.text
+
+
+def test_draft_check_needs_title_and_description(client: TestClient) -> None:
+    page = assert_error_page(client.post("/udbydere/tjek", data={"titel": "", "beskrivelse": ""}), 422, "titel")
+    assert 'action="/udbydere/tjek#tjek"' in page
+
+
+# ---------------------------------------------------------------- coverage()
+
+
+def test_coverage_counts_and_demand(index: Any, client: TestClient) -> None:
+    taxonomy = client.app.state.service.taxonomy
+    provider = index.providers()[0][0]
+    result = coverage(index, taxonomy, provider)
+    assert result["provider"] == provider
+    assert result["levels"] == ["grundlaeggende", "specialiseret"]
+    assert [f["field"] for f in result["fields"]] == taxonomy.field_keys
+    mine = [i for i, c in enumerate(index.courses) if c.provider == provider]
+    assert result["courses"] == len(mine)
+    pairs = sum(len(index.tags[i].assigned_fields) for i in mine)
+    assert sum(cell["courses"] for f in result["fields"] for cell in f["cells"].values()) == pairs
+    market_pairs = sum(len(t.assigned_fields) for t in index.tags)
+    assert sum(cell["market_courses"] for f in result["fields"] for cell in f["cells"].values()) == market_pairs
+    for f in result["fields"]:
+        assert f["demand"]["national_staff_pct"] is not None and 0 < f["demand"]["national_staff_pct"] < 100
+        for level, cell in f["cells"].items():
+            assert cell["courses"] == len(cell["course_ids"])
+            assert cell["uncovered_demand"] == (cell["courses"] == 0)
+            assert all(index.get(i).tags.level == level and f["field"] in index.get(i).tags.assigned_fields
+                       for i in cell["course_ids"])
+    assert len(result["uncovered"]) == sum(c["uncovered_demand"] for f in result["fields"] for c in f["cells"].values())
+    json.dumps(result)  # JSON-ready
+
+
+def test_coverage_counts_saved_gaps_and_refuses_unknown_providers(index: Any, client: TestClient) -> None:
+    taxonomy = client.app.state.service.taxonomy
+    provider = index.providers()[0][0]
+    saved = [
+        {"fields": ["lov_myndighed"], "level": "specialiseret", "learners": 3},
+        {"field": "lov_myndighed", "level": None, "employees": ["A", "B"]},
+        {"fields": ["nope"], "level": None},
+    ]
+    result = coverage(index, taxonomy, provider.upper(), saved_gaps=saved)
+    assert result["provider"] == provider  # matched without regard to case
+    law = next(f for f in result["fields"] if f["field"] == "lov_myndighed")
+    assert law["demand"]["saved_gaps"] == 2 and law["demand"]["saved_learners"] == 5
+    assert law["cells"]["specialiseret"]["saved_gaps"] == 2
+    assert law["cells"]["grundlaeggende"]["saved_gaps"] == 1
+    with pytest.raises(CoverageError, match="unknown provider"):
+        coverage(index, taxonomy, "Ingen Skole")
+
+
+# ---------------------------------------------------------------- the radar chart
+
+
+def test_radar_has_one_axis_per_field_and_escapes_text() -> None:
+    axes = [(f"k{i}", f"Felt <{i}> & co") for i in range(5)]
+    svg = radar_svg(axes, [Series("Team & co", [1, 2, None, 4, 5], "team")], maximum=5, ticks=(1, 2, 3, 4, 5),
+                    title="T<", description="D&")
+    assert svg.count('class="axis"') == 5
+    assert "<0>" not in svg and "Felt &lt;0&gt; &amp; co" in svg and "Team &amp; co" in svg
+    assert svg.count("<polygon") == 5 + 1  # five rings, one series
+    with pytest.raises(ValueError, match="values for 5 axes"):
+        radar_svg(axes, [Series("x", [1, 2], "team")], maximum=5, ticks=(1,), title="t", description="d")
+
+
+# ---------------------------------------------------------------- every page
+
+
+PAGES = ["/", "/?q=jobcenter&felt=borgernaere_metoder", "/team", "/udbydere", "/kursus/{id}", "/udbydere?udbyder={provider}"]
+
+
+def _urls(index: Any) -> list[str]:
+    provider = quote(index.providers()[0][0])
+    return [p.format(id=quote(index.courses[0].course_id, safe=""), provider=provider) for p in PAGES]
+
+
+def test_every_page_is_accessible_danish_and_small(client: TestClient, index: Any) -> None:
+    for url in _urls(index):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.text
+        assert len(response.content) < MAX_PAGE_BYTES, (url, len(response.content))
+        form = parse(page)
+        assert form.lang == "da", url
+        assert '<a class="skip-link" href="#indhold">Spring til indhold</a>' in page
+        assert 'id="indhold"' in page and '<meta name="viewport"' in page
+        assert not re.search(r'<(script|img|iframe)[^>]+src="(https?:)?//', page), f"external resource on {url}"
+        assert not re.search(r'<link[^>]+href="(https?:)?//', page), f"external stylesheet on {url}"
+        assert "<script src" not in page
+        unlabelled = [c for c in form.controls
+                      if c.get("id") not in form.label_for and not c.get("wrapped") and not c.get("aria-label")]
+        assert not unlabelled, (url, unlabelled)
+        duplicates = {i for i in form.ids if form.ids.count(i) > 1}
+        assert not duplicates, (url, duplicates)
+    css = client.get("/static/style.css")
+    assert css.status_code == 200 and ":focus-visible" in css.text and "@media" in css.text
+    assert client.get("/static/favicon.svg").status_code == 200
+
+
+def test_unknown_page_is_a_danish_404(client: TestClient) -> None:
+    page = assert_error_page(client.get("/findes/ikke"), 404)
+    assert "Siden findes ikke" in page and 'lang="da"' in page
+
+
+def test_shipped_template_files_are_what_the_page_offers() -> None:
+    # The upload tests use template_text(); the two static templates are the shipped files.
+    for kind in ("proficiency-assessment", "target-profile"):
+        assert template_text(kind, TAXONOMY) == (TEMPLATE_DIR / TEMPLATE_FILES[kind]).read_text(encoding="utf-8")
