@@ -182,7 +182,7 @@ def test_atom_has_the_new_and_changed_courses_newest_first(catalogue: Path) -> N
     assert by_id["test-2"].findtext(f"{ATOM}author/{ATOM}name") == "Testhøjskolen"
     assert by_id["test-2"].findtext(f"{ATOM}published") == "2027-01-01T10:00:00Z"
     links = {link.get("rel"): link.get("href") for link in by_id["test-2"].findall(f"{ATOM}link")}
-    assert links == {"alternate": "https://udbyder.example/kurser/2", "related": "https://fm.example/courses/test-2"}
+    assert links == {"alternate": "https://udbyder.example/kurser/2", "related": "https://fm.example/kursus/test-2"}
     terms = {(c.get("scheme"), c.get("term")) for c in by_id["test-2"].findall(f"{ATOM}category")}
     assert ("urn:fagmatch:field", "borgernaere_metoder") in terms
     # since= counts record changes only (tags are not news), and limit caps the entries.
@@ -198,7 +198,7 @@ def test_jsonld_is_a_schema_org_course(catalogue: Path) -> None:
         node = feeds.course_jsonld(row["course"], row["tags"], "https://fm.example", taxonomy=taxonomy)
         graph = feeds.feed_jsonld(reader, "https://fm.example", taxonomy=taxonomy)
     assert node["@context"] == "https://schema.org" and node["@type"] == "Course"
-    assert node["@id"] == "https://fm.example/courses/test-3" and node["name"] == "Sygedagpengeloven i praksis 3"
+    assert node["@id"] == "https://fm.example/kursus/test-3" and node["name"] == "Sygedagpengeloven i praksis 3"
     assert node["provider"] == {"@type": "Organization", "name": "Testhøjskolen"}
     assert node["hasCourseInstance"] == [
         {"@type": "CourseInstance", "courseMode": "blended", "location": {"@type": "Place", "name": "Odense"},
