@@ -184,7 +184,7 @@ class CatalogueIndex:
         self.course_type = np.array([c.course_type or t.course_type or "" for c, t in zip(self.courses, self.tags)], dtype=object)
         self.form = np.array([c.form or "" for c in self.courses], dtype=object)
         self.provider = np.array([c.provider or "" for c in self.courses], dtype=object)
-        self.location = np.array([(c.location or "").lower() for c in self.courses], dtype=object)
+        self.location = np.array([(c.location or "").lower() for c in self.courses], dtype=str)
         self.price = np.array([np.nan if c.price_dkk is None else c.price_dkk for c in self.courses], dtype=np.float64)
         self.ects = np.array([np.nan if c.ects is None else c.ects for c in self.courses], dtype=np.float64)
         width = max((len(c.start_dates) for c in self.courses), default=0) or 1
@@ -192,7 +192,7 @@ class CatalogueIndex:
         for i, c in enumerate(self.courses):
             self.starts[i, : len(c.start_dates)] = [d.toordinal() for d in c.start_dates]
         self.dated = self.starts[:, 0] != _NO_DATE
-        self._titles = np.array([c.title.lower() for c in self.courses], dtype=object)
+        self._titles = np.array([c.title.lower() for c in self.courses], dtype=str)
 
     def __len__(self) -> int:
         return len(self.courses)
@@ -269,8 +269,10 @@ class CatalogueIndex:
         return keep
 
     def _place_matches(self, names: Sequence[str]) -> np.ndarray:
-        matches = np.array([any(name in place for name in names) for place in self.location], dtype=bool)
-        return matches.reshape(len(self)) | np.isin(self.form, PLACE_INDEPENDENT_FORMS)
+        matches = np.zeros(len(self), dtype=bool)
+        for name in names:
+            matches |= np.char.find(self.location, name) >= 0
+        return matches | np.isin(self.form, PLACE_INDEPENDENT_FORMS)
 
     # ---- search
 
@@ -288,11 +290,11 @@ class CatalogueIndex:
         candidates = np.flatnonzero(keep)
         upcoming = self.next_starts(today)
         if sort == "relevance" and q and q.strip():
-            order = candidates[np.lexsort((self._titles[candidates].astype(str), -scores[candidates]))]
+            order = candidates[np.lexsort((self._titles[candidates], -scores[candidates]))]
         elif sort == "title":
-            order = candidates[np.argsort(self._titles[candidates].astype(str), kind="stable")]
+            order = candidates[np.argsort(self._titles[candidates], kind="stable")]
         else:  # by next start; relevance without words means soonest first too
-            order = candidates[np.lexsort((self._titles[candidates].astype(str), upcoming[candidates]))]
+            order = candidates[np.lexsort((self._titles[candidates], upcoming[candidates]))]
         start = (page - 1) * per_page
         hits = [self._hit(int(i), float(scores[i]), today, upcoming) for i in order[start : start + per_page]]
         return SearchPage(total=len(candidates), page=page, per_page=per_page, hits=hits)
@@ -330,11 +332,6 @@ def _load_vectors(reader: CatalogueReader, model: str, ids: Sequence[str]) -> np
         if vector is not None:
             vectors[i] = vector
     return vectors
-
-
-def level_name(level: str | None) -> str:
-    """A level key in Danish words."""
-    return {"grundlaeggende": "grundlæggende", "specialiseret": "specialiseret"}.get(level or "", "-")
 
 
 assert set(LEVELS) == set(Level.__args__)  # type: ignore[attr-defined]

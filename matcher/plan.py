@@ -27,6 +27,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from matcher.taxonomy import LEVELS, level_name
+
 # The template's columns: attribute → Danish header, in the guide's order.
 PLAN_COLUMNS: dict[str, str] = {
     "employees": "Medarbejdere",
@@ -41,7 +43,6 @@ PLAN_COLUMNS: dict[str, str] = {
 }
 
 # Danish words for the record's keys; small display mappings, not domain knowledge.
-_LEVELS = {"grundlaeggende": "grundlæggende", "specialiseret": "specialiseret"}
 _COURSE_TYPES = {
     "diplom": "diplommodul", "akademi": "akademimodul", "master": "mastermodul", "kursus": "kursus",
     "amu": "AMU-kursus", "grunduddannelse": "grunduddannelse", "other": "anden uddannelse",
@@ -223,8 +224,8 @@ def _field(gap: _Gap) -> str:
 def _purpose(gap: _Gap) -> str:
     if gap.field_name or gap.field:
         purpose = f"Styrke kompetencerne i {_field(gap)}"
-        if gap.level in _LEVELS:
-            purpose += f" på {_LEVELS[gap.level]} niveau"
+        if gap.level in LEVELS:
+            purpose += f" på {level_name(gap.level)} niveau"
     else:
         purpose = "Lukke teamets kompetencegab"
     if gap.priority_rank is not None:

@@ -35,11 +35,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, level_name
+from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit
 from matcher.gaps import NeedsAnalysis, TeamAnalysis
 from matcher.store import open_catalogue
 from matcher.tagging import CourseText, Tagger
-from matcher.taxonomy import LEVELS, Taxonomy
+from matcher.taxonomy import LEVELS, Taxonomy, level_name
 from matcher.transfer import TransferContext, TransferCues, assess_transfer, transfer_score
 
 GapSource = Literal["text", "assessment", "survey"]

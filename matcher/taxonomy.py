@@ -19,6 +19,12 @@ from matcher.yaml_errors import describe_yaml_error
 
 BUNDLED_TAXONOMY = Path(__file__).resolve().parent / "data" / "taxonomy.yaml"
 LEVELS: tuple[str, ...] = ("grundlaeggende", "specialiseret")
+_LEVEL_WORDS = {"grundlaeggende": "grundlæggende", "specialiseret": "specialiseret"}
+
+
+def level_name(level: str | None) -> str:
+    """A level key in Danish words ("-" when there is none)."""
+    return _LEVEL_WORDS.get(level or "", "-")
 PROFICIENCY_STEPS = (1, 2, 3, 4, 5)
 MAX_REPORTED_PROBLEMS = 25
 # libyaml is ~10x faster than the pure-Python parser; both report the same line marks.

@@ -8,6 +8,7 @@ and a saved one can be deleted.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 import tempfile
 from pathlib import Path
@@ -149,9 +150,7 @@ def _analyse(state: ServiceState, team: TeamInput) -> tuple[str, Any]:
         assessment = folder / "assessment.csv"
         assessment.write_text(team.assessment_csv, encoding="utf-8")
         target = folder / "target.yaml"
-        import json as _json
-
-        target.write_text(team.target if isinstance(team.target, str) else _json.dumps(team.target), encoding="utf-8")
+        target.write_text(team.target if isinstance(team.target, str) else json.dumps(team.target), encoding="utf-8")
         return "assessment", analyse_assessment(read_assessment(assessment, taxonomy), read_target(target, taxonomy), taxonomy)
 
 

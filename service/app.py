@@ -144,12 +144,9 @@ def create_app(config: ServiceConfig, *, warm: bool = True) -> FastAPI:
     app.include_router(api_router)
     app.include_router(health_router)
     app.include_router(feed_router)
-    try:
-        from service.web import install_web
-    except ImportError:  # the web page is optional for API-only deployments and tests
-        pass
-    else:
-        install_web(app)
+    from service.web import install_web
+
+    install_web(app)
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

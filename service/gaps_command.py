@@ -24,7 +24,7 @@ from matcher.gaps import (
     read_target,
     template_text,
 )
-from matcher.taxonomy import TaxonomyError
+from matcher.taxonomy import TaxonomyError, level_name
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -129,8 +129,7 @@ def _free_text_gap(obj: object, text: str, as_json: bool) -> None:
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     click.echo(f"Gap: {text}")
-    level = {"grundlaeggende": "grundlæggende", "specialiseret": "specialiseret"}.get(result.level or "", "-")
-    click.echo(f"Level: {level}")
+    click.echo(f"Level: {level_name(result.level)}")
     for key in result.assigned_fields:
         click.echo(f"  {taxonomy.field(key).name} (score {result.fields[key]:.2f})")
         for evidence in result.why[key]:

@@ -15,11 +15,11 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from matcher.catalogue_index import CourseFilters, FilterError, level_name
+from matcher.catalogue_index import CourseFilters, FilterError
 from matcher.course import COURSE_TYPES, FORMS
 from matcher.gaps import GapInputError, analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
 from matcher.store import CatalogueError
-from matcher.taxonomy import TaxonomyError
+from matcher.taxonomy import TaxonomyError, level_name
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 

@@ -54,7 +54,7 @@ from matcher.gaps import (
     read_target,
     template_text,
 )
-from matcher.taxonomy import LEVELS, Taxonomy
+from matcher.taxonomy import LEVELS, Taxonomy, level_name
 from service.radar import Series, radar_svg
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -75,7 +75,7 @@ FORM_NAMES = {
     "fysisk": "Fysisk fremmøde", "online": "Online", "blended": "Blended (fysisk og online)",
     "rekvirerbar": "Rekvirerbar (holdes hos jer)",
 }
-LEVEL_NAMES = {"grundlaeggende": "Grundlæggende", "specialiseret": "Specialiseret"}
+LEVEL_NAMES = {key: level_name(key).capitalize() for key in LEVELS}
 GOAL_KINDS = {"viden": "Viden", "faerdigheder": "Færdigheder", "kompetencer": "Kompetencer", "other": "Andre mål"}
 STATUS_NAMES = {"gap": "Gab", "met": "Opfyldt", "no target": "Ingen målsætning"}
 SORT_NAMES = {"relevance": "Relevans", "start_date": "Første start", "title": "Titel (A–Å)"}

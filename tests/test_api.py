@@ -3,6 +3,7 @@ coverage, draft tagging, saved analyses, feeds, health, and the one error shape.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def test_team_gaps_from_json_and_upload(client: TestClient) -> None:
     assert gaps["gaps"][0]["field"] == "lov_myndighed" and gaps["analysis"]["kind"] == "assessment"
     upload = client.post("/api/gaps/upload", files={
         "assessment": ("team.csv", ("\n".join(rows)).encode("cp1252"), "text/csv"),
-        "target": ("target.json", __import__("json").dumps(target).encode(), "application/json"),
+        "target": ("target.json", json.dumps(target).encode(), "application/json"),
     })
     assert upload.status_code == 200 and upload.json()["gaps"][0]["learners"] == 4
     recs = client.post("/api/recommendations", json={"gaps": gaps["gaps"][:1], "top": 2}).json()

@@ -15,6 +15,7 @@ from matcher.gaps import analyse_assessment, read_assessment, read_target
 from matcher.recommend import RecommendError, Recommender
 from matcher.tagging import Tagger
 from matcher.taxonomy import load_taxonomy
+from tests.test_gaps import target_yaml, team_file
 
 pytestmark = pytest.mark.slow
 TODAY = dt.date(2026, 11, 22)
@@ -76,13 +77,10 @@ def test_results_are_diversified_across_providers(recommender: Recommender) -> N
 
 
 def _team(tmp_path: Path, levels: dict[str, list[int]], target: dict[str, tuple[int, int]]):
+    """The team analysed by the same readers the CLI uses; files `team.csv` and `target.yaml` in tmp_path."""
     taxonomy = load_taxonomy()
-    count = len(next(iter(levels.values())))
-    rows = ["employee," + ",".join(levels)] + [f"E{i + 1}," + ",".join(str(levels[k][i]) for k in levels) for i in range(count)]
-    (tmp_path / "team.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    body = "".join(f"  {k}:\n    required_level: {r}\n    specialists: {s}\n" for k, (r, s) in target.items())
-    (tmp_path / "target.yaml").write_text(f"fields:\n{body}", encoding="utf-8")
-    return analyse_assessment(read_assessment(tmp_path / "team.csv", taxonomy), read_target(tmp_path / "target.yaml", taxonomy), taxonomy)
+    team, goal = team_file(tmp_path, levels), target_yaml(tmp_path, target)
+    return analyse_assessment(read_assessment(team, taxonomy), read_target(goal, taxonomy), taxonomy)
 
 
 def test_a_team_gap_shared_by_many_prefers_forms_the_team_takes_together(recommender: Recommender, tmp_path: Path) -> None:
