@@ -14,7 +14,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import f1_score
 
 from matcher.evaluation import LabelledCourse, Prediction
-from matcher.tagging import TextItem
+from matcher.tagging import TextItem, whole_text
 from matcher.store import connect_duckdb
 from matcher.taxonomy import Taxonomy
 
@@ -39,7 +39,7 @@ def framework_statements(taxonomy: Taxonomy) -> list[Statement]:
 
 
 def _texts(items: Sequence[TextItem]) -> list[str]:
-    return [f"{item.title}. {item.text}" for item in items]
+    return [whole_text(item) for item in items]
 
 
 class _NearestStatement:

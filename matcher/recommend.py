@@ -135,8 +135,7 @@ class Recommender:
             [transfer_score(c, TransferContext(), self.transfer_cues) for c in index.courses], dtype=np.float32
         ) / 100.0
         self._lock = threading.Lock()
-        self._text_gap = functools.lru_cache(maxsize=2048)(self._gap_from_text)
-        self._text_vector = functools.lru_cache(maxsize=2048)(self._embed_query)
+        self._analysed = functools.lru_cache(maxsize=2048)(self._analyse_text)
 
     @classmethod
     def from_catalogue(cls, path: Path | str, tagger: Tagger, **kwargs: Any) -> Recommender:
@@ -149,19 +148,21 @@ class Recommender:
 
     def gap_from_text(self, text: str, *, gap_id: str = "g1", learners: int = 1) -> Gap:
         """A gap in words → its fields and level, by the tagger (which knows it is about this domain)."""
-        text = " ".join(text.split())
+        text = _one_line(text)
         if not text:
             raise RecommendError("describe the gap in words, e.g. 'specialiseret viden om sygedagpengeloven'")
         if len(text) > 2000:
             raise RecommendError("a gap described in words must be at most 2000 characters")
-        gap = self._text_gap(text)
+        gap, _ = self._analysed(text)
         return gap.model_copy(update={"id": gap_id, "learners": learners})
 
-    def _gap_from_text(self, text: str) -> Gap:
+    def _analyse_text(self, text: str) -> tuple[Gap, np.ndarray]:
+        """A gap's words tagged, and their vector: one model pass, whose vector the ranking reuses."""
         with self._lock:  # torch runs its own threads; one tagging at a time keeps latency predictable
             result = self.tagger.tag([CourseText(id="gap", title="", text=text)], in_domain=True)[0]
         dimension = max(result.dimensions, key=result.dimensions.get) if result.dimensions else None
-        return Gap(id="g1", fields=result.assigned_fields, level=result.level, text=text, dimension=dimension)
+        gap = Gap(id="g1", fields=result.assigned_fields, level=result.level, text=text, dimension=dimension)
+        return gap, result.course_vector
 
     def gaps_from_team(self, analysis: TeamAnalysis, *, max_gaps: int = 3) -> list[Gap]:
         """The team's prioritised field gaps: who is below target, at which level the course should be."""
@@ -214,19 +215,19 @@ class Recommender:
 
     # ---- ranking
 
-    def _embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
-            return self.tagger.embedder.embed_queries([text])[0]
-
     def gap_vector(self, gap: Gap) -> np.ndarray:
         """The gap in the embedding space: its words and its field-level framework centroid."""
         framework = _unit(sum(
             (1.0 if i == 0 else 0.5) * self._centroids[(key, gap.level)] for i, key in enumerate(gap.fields)
         ))
-        if not gap.text:
+        text = _one_line(gap.text or "")
+        if not text:
             return framework
+        # The words embedded as a passage, like the courses: the vector tagging them already made
+        # (ranked as well as an e5 query on the development queries, and one model pass instead of two).
         share = self.weights.text_vs_framework
-        return _unit(share * self._text_vector(gap.text) + (1 - share) * framework)
+        _, text_vector = self._analysed(text)
+        return _unit(share * text_vector + (1 - share) * framework)
 
     def score(self, gap: Gap, candidates: np.ndarray) -> dict[str, np.ndarray]:
         """The parts of each candidate's score for one gap, and their weighted total."""
@@ -388,6 +389,10 @@ class Recommender:
             if wanted & set(analyzer(sentence)):
                 return sentence.strip()[:300]
         return None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

@@ -213,19 +213,25 @@ class CourseEvidence:
     course_similarity: np.ndarray  # statements: similarity to the whole-course vector
 
 
+def whole_text(item: TextItem) -> str:
+    """The course as one text: title and text (the text alone when untitled, as a gap in words is)."""
+    title = (item.title or "").strip()
+    return f"{title}. {item.text}" if title else item.text
+
+
 def gather_evidence(vectors: FrameworkVectors, items: Sequence[TextItem], embedder: Any) -> list[CourseEvidence]:
-    """Embed every course's passages in one batch and compare them with every statement."""
+    """Embed every course's passages and whole text in one batch and compare them with every statement."""
     all_passages = [passages(item.title, item.text) for item in items]
-    flat = [p for ps in all_passages for p in ps]
-    embedded = embedder.embed_passages(flat) if flat else np.zeros((0, vectors.statement_vectors.shape[1]))
     # The course as one text (the embedder windows long pages) classifies better than the mean of
     # its passages (cross-validated on the labelled set); the passages give the evidence.
-    wholes = embedder.embed_passages([f"{item.title}. {item.text}" for item in items]) if items else []
+    wholes = [whole_text(item) for item in items]
+    # A short untitled text is its own only passage: embedding it once halves a gap's latency.
+    unique = list(dict.fromkeys([p for ps in all_passages for p in ps] + wholes))
+    embedded = dict(zip(unique, embedder.embed_passages(unique))) if unique else {}
     evidence = []
-    start = 0
-    for ps, course_vector in zip(all_passages, wholes):
-        pv = embedded[start : start + len(ps)]
-        start += len(ps)
+    for ps, whole in zip(all_passages, wholes):
+        pv = np.stack([embedded[p] for p in ps])
+        course_vector = embedded[whole]
         sims = pv @ vectors.statement_vectors.T
         evidence.append(
             CourseEvidence(ps, pv, course_vector, sims.max(axis=0), sims.argmax(axis=0), vectors.statement_vectors @ course_vector)
@@ -349,7 +355,7 @@ class Tagger:
     def fit(self, labelled: Sequence[LabelledCourse]) -> Tagger:
         keys = self.vectors.field_keys
         evidence = gather_evidence(self.vectors, labelled, self.fixed_text_embedder)
-        counts = [self.cues.count(f"{item.title}. {item.text}") for item in labelled]
+        counts = [self.cues.count(whole_text(item)) for item in labelled]
         in_domain = np.array([bool(item.fields) for item in labelled])
         if in_domain.all() or not in_domain.any():
             raise ValueError("the labelled courses must include both in-domain and off-domain courses")
@@ -393,7 +399,7 @@ class Tagger:
 
     def _tag_one(self, item: TextItem, ev: CourseEvidence, in_domain: bool = False) -> TagResult:
         keys = self.vectors.field_keys
-        text = f"{item.title}. {item.text}"
+        text = whole_text(item)
         counts = self.cues.count(text)
         p_domain = 1.0 if in_domain else float(self.gate_model_.predict_proba([gate_features(ev, counts)])[0, 1])
         p_fields = np.array([m.predict_proba([ev.course_vector])[0, 1] for m in self.field_models_])

@@ -54,6 +54,20 @@ def test_a_gap_in_words_finds_the_course_about_it_and_says_why(recommender: Reco
                         "why", "transfer", "next_start", "price_dkk"}
 
 
+def test_a_gap_in_words_costs_one_model_pass(recommender: Recommender, monkeypatch: pytest.MonkeyPatch) -> None:
+    # latency: tagging the words and ranking by them share one embedding of the text
+    embedder = recommender.tagger.embedder
+    calls: list[list[str]] = []
+    for kind in ("embed_passages", "embed_queries"):
+        real = getattr(embedder, kind)
+        monkeypatch.setattr(embedder, kind, lambda texts, _real=real: calls.append(list(texts)) or _real(texts))
+    text = "vores nye  jobkonsulenter skal lære samtaler om   rådighed"
+    recommender.recommend([recommender.gap_from_text(text)], top=3, today=TODAY)
+    assert calls == [["vores nye jobkonsulenter skal lære samtaler om rådighed"]]
+    recommender.recommend([recommender.gap_from_text(text)], top=3, today=TODAY)
+    assert len(calls) == 1  # seen before: no model pass at all
+
+
 def test_off_domain_courses_do_not_answer_a_domain_gap(recommender: Recommender) -> None:
     document = recommender.recommend([recommender.gap_from_text("motiverende samtale med ledige borgere")], top=5, today=TODAY)
     titles = [r["title"] for r in _results(document)]
