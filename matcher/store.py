@@ -120,9 +120,30 @@ def _check_not_newer(version: int, path: Path) -> None:
         )
 
 
-def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    version = _schema_version(con)
+def _unreadable(path: Path, exc: duckdb.Error, opened: Path | None = None) -> CatalogueError:
+    reason = str(exc).removeprefix("IO Error: ").replace(str(opened or path), str(path))
+    return CatalogueError(
+        f"{path} is not a readable fagmatch catalogue ({reason}). "
+        "Nothing was changed: restore it from a backup, or move it aside and crawl or ingest into a new file."
+    )
+
+
+def _check_is_catalogue(con: duckdb.DuckDBPyConnection, path: Path, catalog: str | None = None) -> int:
+    """The file's schema version; an error for a DuckDB file that holds something else than a catalogue."""
+    version = _schema_version(con, catalog)
+    if version == 0:
+        tables = con.execute(
+            "SELECT count(*) FROM information_schema.tables" + (" WHERE table_catalog = ?" if catalog else ""),
+            [catalog] if catalog else [],
+        ).fetchone()[0]
+        if tables:  # upgrading would write our tables into someone else's database
+            raise CatalogueError(f"{path} is a DuckDB database, but not a fagmatch catalogue; it was not changed")
     _check_not_newer(version, path)
+    return version
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    version = _check_is_catalogue(con, path)
     for step in range(version, SCHEMA_VERSION):
         for statement in MIGRATIONS[step]:
             con.execute(statement)
@@ -362,7 +383,10 @@ def write_catalogue(
         private = _private_copy(path)
         writer: CatalogueWriter | None = None
         try:
-            con = connect_duckdb(str(private))
+            try:
+                con = connect_duckdb(str(private))
+            except duckdb.Error as exc:
+                raise _unreadable(path, exc, private) from None
             try:
                 _migrate(con, path)
                 con.execute("BEGIN TRANSACTION")
@@ -419,7 +443,11 @@ class CatalogueReader:
         for _attempt in range(5):
             before = self._identity()
             self.con = connect_duckdb(":memory:")
-            self.con.execute(f"ATTACH '{_sql_string(str(self.path))}' AS catalogue (READ_ONLY)")
+            try:
+                self.con.execute(f"ATTACH '{_sql_string(str(self.path))}' AS catalogue (READ_ONLY)")
+            except duckdb.Error as exc:
+                self.con.close()
+                raise _unreadable(self.path, exc) from None
             self.con.execute("USE catalogue")
             if self._identity() == before:
                 self.identity = before
@@ -427,7 +455,11 @@ class CatalogueReader:
             self.con.close()  # replaced while we attached: take the new one
         else:
             raise CatalogueError(f"{self.path} keeps changing; cannot take a consistent snapshot")
-        self.version = _schema_version(self.con, "catalogue")
+        try:
+            self.version = _check_is_catalogue(self.con, self.path, "catalogue")
+        except CatalogueError:
+            self.con.close()
+            raise
 
     def _identity(self) -> tuple[int, int]:
         stat = os.stat(self.path)
@@ -641,7 +673,6 @@ def open_catalogue(path: Path | str) -> CatalogueReader:
         with write_catalogue(path, "init"):
             pass
     reader = CatalogueReader(path)
-    _check_not_newer(reader.version, path)
     if reader.version < SCHEMA_VERSION:
         reader.close()
         with write_catalogue(path, "migrate"):

@@ -166,6 +166,31 @@ def test_a_newer_catalogue_is_refused_and_left_alone(db: Path) -> None:
     assert db.read_bytes() == before
 
 
+def test_a_damaged_or_foreign_file_is_a_clear_error_and_left_alone(db: Path, run_cli) -> None:
+    db.write_bytes(b"not a catalogue\n" * 1000)  # e.g. a truncated copy, or the wrong file named
+    before = db.read_bytes()
+    with pytest.raises(CatalogueError, match="not a readable fagmatch catalogue.*not a valid DuckDB database"):
+        open_catalogue(db)
+    for args in (["status"], ["ingest", str(REPO / "service" / "samples" / "courses.jsonl")], ["serve", "--port", "1"]):
+        result = run_cli(*args)
+        assert result.exit_code == 1 and "is not a readable fagmatch catalogue" in result.output, (args, result.output)
+        assert "Traceback" not in result.output
+    assert db.read_bytes() == before
+    assert list(db.parent.glob(f".{db.name}.*")) == []  # no private copy left behind
+
+    db.unlink()
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE invoices (id INTEGER)")  # someone else's database
+    con.close()
+    before = db.read_bytes()
+    with pytest.raises(CatalogueError, match="not a fagmatch catalogue"):
+        open_catalogue(db)
+    with pytest.raises(CatalogueError, match="not a fagmatch catalogue"):
+        with write_catalogue(db, "ingest"):
+            pass
+    assert db.read_bytes() == before
+
+
 def test_a_reader_keeps_its_snapshot_until_it_reopens(db: Path) -> None:
     with write_catalogue(db, "ingest") as writer:
         writer.upsert(courses(1)[0])
