@@ -14,8 +14,10 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Security, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit
@@ -25,7 +27,7 @@ from matcher.recommend import Gap, RecommendError
 from matcher.store import open_catalogue
 from matcher.tagging import CourseText
 from matcher.transfer import TransferContext, assess_transfer
-from service.analyses import AnalysisStore
+from service.analyses import MAX_ID, AnalysisStore
 from service.app import ApiError, get_state
 from service.state import ServiceState
 
@@ -33,6 +35,9 @@ router = APIRouter(prefix="/api")
 MAX_TEXT = 20_000
 MAX_CSV = 1_000_000
 Level = Literal["grundlaeggende", "specialiseret"]
+# Request examples (bundled taxonomy's keys): shown in /docs, and sent first by the API fuzz test.
+GAP_TEXT = "vi mangler specialiseret viden om sygedagpengeloven"
+EXAMPLE_GAP = {"id": "g1", "fields": ["lov_myndighed"], "level": "specialiseret", "learners": 2}
 
 
 # ---------------------------------------------------------------- shapes
@@ -65,7 +70,7 @@ class TextGap(BaseModel):
 class TeamInput(BaseModel):
     """One way to describe the team: a gap in words, a needs survey, or an assessment with its target."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": GAP_TEXT}]})
 
     text: str | None = Field(default=None, max_length=2000, description="A gap in words.")
     survey_csv: str | None = Field(default=None, max_length=MAX_CSV, description="A needs survey, as CSV text.")
@@ -85,7 +90,8 @@ class TeamInput(BaseModel):
 
 
 class RecommendationRequest(TeamInput):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"text": GAP_TEXT, "top": 3, "constraints": {"max_price": 20000}}, {"gaps": [EXAMPLE_GAP]}]})
 
     text: str | None = Field(default=None, max_length=2000, description="A gap in words (the CLI's --query).")
     gaps: list[Gap] | None = Field(default=None, description="Gaps as returned by an earlier call.")
@@ -103,7 +109,9 @@ class RecommendationRequest(TeamInput):
 
 
 class DraftCourse(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "title": "Fleksjob og ressourceforløb i praksis", "course_type": "kursus", "form": "fysisk",
+        "description": "Kurset giver indgående viden om reglerne for fleksjob og ressourceforløb, med cases fra egen praksis."}]})
     title: str = Field(min_length=1, max_length=500)
     description: str = Field(min_length=1, max_length=MAX_TEXT)
     course_type: CourseType | None = None
@@ -111,7 +119,7 @@ class DraftCourse(BaseModel):
 
 
 class SavedAnalysisIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Team A", "gaps": [EXAMPLE_GAP]}]})
     name: str = Field(min_length=1, max_length=200)
     gaps: list[Gap] = Field(min_length=1)
 
@@ -122,12 +130,17 @@ class SavedAnalysisIn(BaseModel):
 State = Annotated[ServiceState, Depends(get_state)]
 
 
-def require_api_key(request: Request) -> None:
+# Declared as a security scheme, so /docs can send the key and the spec says which endpoints need it.
+API_KEY = APIKeyHeader(name="X-API-Key", scheme_name="ApiKey", auto_error=False,
+                       description="The service's API key (also accepted as `Authorization: Bearer KEY`).")
+
+
+def require_api_key(request: Request, key: Annotated[str | None, Security(API_KEY)] = None) -> None:
     """Write and admin endpoints: the configured key in `X-API-Key` (or `Authorization: Bearer`)."""
     expected = get_state(request).config.api_key
     if not expected:
         raise ApiError(403, "this endpoint is disabled: start the service with an API key (--api-key or FAGMATCH_API_KEY)")
-    given = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    given = key or request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not given or not secrets.compare_digest(given.encode(), expected.encode()):
         raise ApiError(401, "a valid API key is required (header X-API-Key)")
 
@@ -152,6 +165,13 @@ def _analyse(state: ServiceState, team: TeamInput) -> tuple[str, Any]:
         target = folder / "target.yaml"
         target.write_text(team.target if isinstance(team.target, str) else json.dumps(team.target), encoding="utf-8")
         return "assessment", analyse_assessment(read_assessment(assessment, taxonomy), read_target(target, taxonomy), taxonomy)
+
+
+def _check_fields(state: ServiceState, gaps: list[Gap]) -> None:
+    """Gaps sent by a client name only the taxonomy's fields (Gap itself cannot know them)."""
+    unknown = [k for gap in gaps for k in gap.fields if k not in state.taxonomy.field_keys]
+    if unknown:
+        raise ApiError(422, f"unknown field key {', '.join(map(repr, unknown))}")
 
 
 def _gaps_for(state: ServiceState, team: TeamInput) -> tuple[list[Gap], dict[str, Any] | None]:
@@ -299,9 +319,7 @@ def recommendations(state: State, request_body: RecommendationRequest) -> dict[s
     """Ranked courses per gap, each with why and a transfer-readiness note: the CLI's `recommend --json` shape."""
     recommender = state.recommender
     if request_body.gaps:
-        unknown = [k for gap in request_body.gaps for k in gap.fields if k not in state.taxonomy.field_keys]
-        if unknown:
-            raise ApiError(422, f"unknown field key {', '.join(map(repr, unknown))}")
+        _check_fields(state, request_body.gaps)
         found, analysis = request_body.gaps, None
     else:
         found, analysis = _gaps_for(state, request_body)
@@ -313,12 +331,16 @@ def recommendations(state: State, request_body: RecommendationRequest) -> dict[s
     return document
 
 
-@router.post("/plan", summary="An education plan from a recommendation", response_class=PlainTextResponse)
+PLAN_FILES = {"text/csv": {"schema": {"type": "string"}}, "text/markdown": {"schema": {"type": "string"}}}
+
+
+@router.post("/plan", summary="An education plan from a recommendation", response_class=Response,
+             responses={200: {"description": "The plan as a file", "content": PLAN_FILES}})
 def plan(
     recommendation: dict[str, Any],
     format: Annotated[Literal["csv", "md"], Query(description="csv (semicolon-separated, for Excel) or md")] = "csv",
     per_gap: Annotated[int, Query(ge=1, le=10)] = 1,
-) -> PlainTextResponse:
+) -> Response:
     """The guide's education-plan template filled from a `/api/recommendations` answer."""
     from matcher.plan import PlanInputError, build_plan, render_plan_csv, render_plan_markdown
 
@@ -327,10 +349,10 @@ def plan(
     except PlanInputError as exc:
         raise ApiError(422, str(exc)) from None
     if format == "csv":
-        return PlainTextResponse(render_plan_csv(rows), media_type="text/csv; charset=utf-8",
-                                 headers={"Content-Disposition": 'attachment; filename="uddannelsesplan.csv"'})
-    return PlainTextResponse(render_plan_markdown(rows), media_type="text/markdown; charset=utf-8",
-                             headers={"Content-Disposition": 'attachment; filename="uddannelsesplan.md"'})
+        return Response(render_plan_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="uddannelsesplan.csv"'})
+    return Response(render_plan_markdown(rows), media_type="text/markdown; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="uddannelsesplan.md"'})
 
 
 @router.post("/tag-draft", summary="How a draft course would be tagged (nothing is stored)")
@@ -350,6 +372,7 @@ def tag_draft(state: State, draft: DraftCourse) -> dict[str, Any]:
 @router.post("/analyses", dependencies=[Depends(require_api_key)], status_code=201, summary="Save a team's gaps")
 def save_analysis(state: State, analysis: SavedAnalysisIn) -> dict[str, Any]:
     """Keep a team's gaps (not the employees' answers) so providers' coverage shows the demand."""
+    _check_fields(state, analysis.gaps)
     store = AnalysisStore.for_catalogue(state.config.db)
     gaps = [gap.model_copy(update={"employees": []}).to_json(state.taxonomy) for gap in analysis.gaps]
     return store.save(analysis.name, gaps)
@@ -361,7 +384,7 @@ def list_analyses(state: State) -> list[dict[str, Any]]:
 
 
 @router.delete("/analyses/{analysis_id}", dependencies=[Depends(require_api_key)], status_code=204, summary="Delete a saved analysis")
-def delete_analysis(state: State, analysis_id: int) -> None:
+def delete_analysis(state: State, analysis_id: Annotated[int, PathParam(ge=1, le=MAX_ID)]) -> None:
     if not AnalysisStore.for_catalogue(state.config.db).delete(analysis_id):
         raise ApiError(404, f"no saved analysis {analysis_id}")
 

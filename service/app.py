@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from matcher.catalogue_index import FilterError
 from matcher.gaps import GapInputError
@@ -39,18 +42,42 @@ def error_body(status: int, message: str, details: list[Any] | None = None) -> d
     return {"error": {"status": status, "message": message, "details": details or []}}
 
 
+class ErrorContent(BaseModel):
+    status: int
+    message: str
+    details: list[Any]
+
+
+class ErrorOut(BaseModel):
+    """The one error shape, as `error_body` writes it."""
+
+    error: ErrorContent
+
+
+# Declared on every operation, so the spec (and clients generated from it) know the error shape.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorOut, "description": "Bad input: what is wrong, in the one error shape"},
+    503: {"model": ErrorOut, "description": "The catalogue is not available"},
+}
+
+
 def _wants_html(request: Request) -> bool:
     path = request.url.path
     return not (path.startswith("/api") or path.startswith("/feed") or path in ("/healthz", "/openapi.json"))
 
 
-def _respond(request: Request, status: int, message: str, details: list[Any] | None = None) -> Response:
+def _respond(request: Request, status: int, message: str, details: list[Any] | None = None,
+             headers: Mapping[str, str] | None = None) -> Response:
     if _wants_html(request):
         renderer = getattr(request.app.state, "render_error", None)
         if renderer is not None:
-            return renderer(request, status, message)
-        return HTMLResponse(f"<h1>Fejl {status}</h1><p>{_escape(message)}</p>", status_code=status)
-    return JSONResponse(error_body(status, message, details), status_code=status)
+            response = renderer(request, status, message)
+        else:
+            response = HTMLResponse(f"<h1>Fejl {status}</h1><p>{_escape(message)}</p>", status_code=status)
+    else:
+        response = JSONResponse(error_body(status, message, details), status_code=status)
+    response.headers.update(headers or {})
+    return response
 
 
 def _escape(text: str) -> str:
@@ -65,6 +92,15 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, list[Any]]:
     first = details[0] if details else {"where": "request", "problem": "invalid"}
     more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
     return f"{first['where']}: {first['problem']}{more}", details
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the path answers (RFC 9110 Allow); Starlette's 405 names only the first route's."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):  # through included routers
+        if route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -82,9 +118,11 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such page or resource: {request.url.path}"
+        headers = dict(exc.headers or {})
         if exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}"
-        return _respond(request, exc.status_code, message)
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        return _respond(request, exc.status_code, message, headers=headers)
 
     @app.exception_handler(FilterError)
     @app.exception_handler(GapInputError)
@@ -133,6 +171,7 @@ def create_app(config: ServiceConfig, *, warm: bool = True) -> FastAPI:
         "with transfer-readiness notes, provider coverage, and the catalogue feed.",
         version="1.0",
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,
     )
     app.state.service = state
     install_error_handlers(app)

@@ -15,7 +15,15 @@ from matcher.store import open_catalogue
 from service import feeds
 from service.app import get_state
 
-router = APIRouter(prefix="/feed", tags=["feed"])
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "Not modified: the client has this generation"}}
+router = APIRouter(prefix="/feed", tags=["feed"], responses=NOT_MODIFIED)
+
+
+def _text(media_type: str) -> dict[int | str, dict[str, Any]]:
+    """The spec of a 200 that is not JSON."""
+    return {200: {"description": "Successful Response", "content": {media_type: {"schema": {"type": "string"}}}}}
+
+
 Since = Annotated[dt.datetime | None, Query(description="Only courses changed after this time (ISO 8601).")]
 
 
@@ -63,12 +71,13 @@ def courses_json(
                         since=since, page=page, per_page=per_page)
 
 
-@router.get("/courses.csv", summary="All courses with their tags, as CSV")
+@router.get("/courses.csv", summary="All courses with their tags, as CSV", response_class=Response, responses=_text("text/csv"))
 def courses_csv(request: Request, since: Since = None) -> Response:
     return _conditional(request, "text/csv; charset=utf-8", lambda r: feeds.feed_csv(r, since=since), since=since)
 
 
-@router.get("/atom.xml", summary="New and changed courses, as Atom")
+@router.get("/atom.xml", summary="New and changed courses, as Atom", response_class=Response,
+            responses=_text("application/atom+xml"))
 def atom(request: Request, since: Since = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
     base = _base_url(request)
     return _conditional(request, "application/atom+xml",

@@ -55,6 +55,8 @@ def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
     assert r.status_code == 422
     big = client.post("/api/tag-draft", content=b"x" * 3_000_000, headers={"content-type": "application/json"})
     assert big.status_code == 413
+    r = client.put("/api/analyses")  # the 405 names every method of the path (the GET and the POST route)
+    assert r.status_code == 405 and r.headers["allow"] == "GET, POST" and "PUT is not allowed" in _error(r)
 
 
 def test_recommendations_and_plan(client: TestClient) -> None:
@@ -104,9 +106,13 @@ def test_saved_analyses_need_the_key_and_can_be_deleted(client: TestClient) -> N
     assert client.post("/api/analyses", json={"name": "Team A", "gaps": [gap]}).status_code == 401
     saved = client.post("/api/analyses", json={"name": "Team A", "gaps": [gap]}, headers={"X-API-Key": KEY})
     assert saved.status_code == 201 and saved.json()["gaps"][0]["employees"] == []  # names are not kept
-    listed = client.get("/api/analyses", headers={"X-API-Key": KEY}).json()
+    unknown = client.post("/api/analyses", json={"name": "Team B", "gaps": [{**gap, "fields": [""]}]}, headers={"X-API-Key": KEY})
+    assert unknown.status_code == 422 and "unknown field key ''" in _error(unknown)  # was a 500 (KeyError)
+    listed = client.get("/api/analyses", headers={"Authorization": f"Bearer {KEY}"}).json()
     assert [a["name"] for a in listed] == ["Team A"]
     assert client.delete(f"/api/analyses/{saved.json()['id']}", headers={"X-API-Key": KEY}).status_code == 204
+    huge = client.delete(f"/api/analyses/{2**63}", headers={"X-API-Key": KEY})  # was a 500 (SQLite overflow)
+    assert huge.status_code == 422 and "analysis_id: Input should be less than or equal to" in _error(huge)
     assert client.get("/api/analyses", headers={"X-API-Key": KEY}).json() == []
 
 
@@ -123,7 +129,11 @@ def test_feeds_are_conditional(client: TestClient) -> None:
 def test_healthz_and_openapi(client: TestClient) -> None:
     health = client.get("/healthz").json()
     assert health["status"] == "ok" and health["catalogue"]["active"] == 30 and health["model"]["loaded"]
-    assert "/api/recommendations" in client.get("/openapi.json").json()["paths"]
+    spec = client.get("/openapi.json").json()
+    assert "/api/recommendations" in spec["paths"]
+    errors = spec["paths"]["/api/plan"]["post"]["responses"]["4XX"]["content"]
+    assert errors == {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    assert spec["paths"]["/api/analyses"]["post"]["security"] == [{"ApiKey": []}]
 
 
 def test_admin_ingest_is_all_or_nothing(client: TestClient) -> None:
