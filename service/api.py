@@ -414,6 +414,44 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
     return {"new": report.new, "changed": report.changed, "unchanged": report.unchanged, "withdrawn": report.withdrawn}
 
 
+class CrawlRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sources: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=100,
+        description="Registered sources to crawl (`fagmatch sources`); empty: every enabled source.",
+    )
+
+
+class CrawlJobOut(BaseModel):
+    job: dict[str, Any] | None = Field(description="The latest crawl job: status, step, exit codes, the log's last lines.")
+
+
+@router.post("/admin/crawl", status_code=202, dependencies=[Depends(require_api_key)], response_model=CrawlJobOut,
+             summary="Start a crawl of registered sources, then tag what is new")
+def admin_crawl(request: Request, body: CrawlRequest) -> dict[str, Any]:
+    """One crawl at a time (409 while one runs). It runs `fagmatch crawl` and `fagmatch tag` in the
+    background; poll `GET /api/admin/crawl`. New courses are served within seconds of the end."""
+    from crawler.registry import RegistryError
+    from service.crawl_jobs import CrawlBusy
+
+    try:
+        job = get_state(request).crawl_jobs.start(body.sources)
+    except CrawlBusy as exc:
+        raise ApiError(409, str(exc)) from None
+    except RegistryError as exc:
+        raise ApiError(503, f"the crawl source registry is broken, so nothing can be crawled: {exc}") from None
+    except ValueError as exc:
+        raise ApiError(422, str(exc)) from None
+    return {"job": job.to_json()}
+
+
+@router.get("/admin/crawl", dependencies=[Depends(require_api_key)], response_model=CrawlJobOut,
+            summary="The latest crawl job")
+def admin_crawl_status(request: Request) -> dict[str, Any]:
+    job = get_state(request).crawl_jobs.latest()
+    return {"job": None if job is None else job.to_json()}
+
+
 # ---------------------------------------------------------------- health
 
 
@@ -428,6 +466,7 @@ def healthz(state: State) -> dict[str, Any]:
     crawl = next((r for r in runs if r["kind"] == "crawl"), None)
     tagger = state._tagger
     index: CatalogueIndex | None = state._recommender.index if state._recommender is not None else None
+    job = state.crawl_jobs.latest()  # one started over HTTP, if any
     return {
         "status": "ok" if tagger is not None else "starting",
         "catalogue": {"path": summary["path"], "courses": summary["courses"], "active": summary["active"],
@@ -437,5 +476,6 @@ def healthz(state: State) -> dict[str, Any]:
             "id": crawl["id"], "status": crawl["status"], "started_at": crawl["started_at"],
             "finished_at": crawl["finished_at"], "counts": crawl["counts"], "errors": len(crawl["errors"]),
         },
+        "crawl_job": None if job is None else {k: job.to_json()[k] for k in ("id", "status", "step", "started_at", "finished_at")},
     }
 

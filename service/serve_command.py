@@ -28,6 +28,8 @@ def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 80
             os.environ["FAGMATCH_MODEL"] = config.model
         if config.api_key:
             os.environ["FAGMATCH_API_KEY"] = config.api_key
+        if config.registry:
+            os.environ["FAGMATCH_SOURCES"] = str(config.registry)
         uvicorn.run("service.asgi:app", host=host, port=port, workers=workers, log_level="warning")
         return
     uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
@@ -38,15 +40,17 @@ def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 80
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
 @click.option("--api-key", envvar="FAGMATCH_API_KEY", help="Key for write and admin endpoints; env FAGMATCH_API_KEY. Without it they are off.")
+@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), envvar="FAGMATCH_SOURCES", default=None,
+              help="Crawl sources for POST /api/admin/crawl; env FAGMATCH_SOURCES. Default: the bundled crawler/sources.yaml.")
 @click.option("--base-url", envvar="FAGMATCH_BASE_URL", default="", help="Public URL for absolute links in feeds; env FAGMATCH_BASE_URL.")
 @click.pass_obj
-def serve(obj: Any, host: str, port: int, workers: int, api_key: str | None, base_url: str) -> None:
+def serve(obj: Any, host: str, port: int, workers: int, api_key: str | None, registry: Path | None, base_url: str) -> None:
     """Serve the API (/docs), the feeds (/feed) and the Danish web page (/) over the catalogue."""
     from matcher.store import open_catalogue
     from service.cli import clear_errors  # late: service.cli registers this command
 
     config = ServiceConfig(db=Path(obj.db), taxonomy_path=obj.taxonomy_path, model=obj.model,
-                           api_key=api_key or None, base_url=base_url)
+                           api_key=api_key or None, base_url=base_url, registry=registry)
     with clear_errors():  # a catalogue that cannot be read is one clear line, not a worker's traceback
         open_catalogue(config.db).close()
     click.echo(f"fagmatch serving {config.db} at http://{host}:{port}/ (API docs at /docs); Ctrl-C stops", err=True)

@@ -17,6 +17,7 @@ from typing import Any
 from matcher.catalogue_index import CatalogueIndex
 from matcher.store import open_catalogue
 from matcher.taxonomy import Taxonomy, load_taxonomy
+from service.crawl_jobs import CrawlJobs
 
 STALE_CHECK_SECONDS = 2.0  # how often a request may look at the catalogue file for a newer generation
 
@@ -29,11 +30,15 @@ class ServiceConfig:
     api_key: str | None = None  # write and admin endpoints answer 403 without it; None disables them
     base_url: str = ""  # absolute links in feeds; default: the request's own
     max_body_bytes: int = 2_000_000
+    registry: Path | None = None  # crawl sources for POST /api/admin/crawl; default: the bundled registry
+    crawl_settings: dict[str, Any] = field(default_factory=dict)  # Scrapy setting overrides for those crawls
 
     @classmethod
     def from_env(cls, db: Path, **overrides: Any) -> ServiceConfig:
         overrides.setdefault("api_key", os.environ.get("FAGMATCH_API_KEY") or None)
         overrides.setdefault("base_url", os.environ.get("FAGMATCH_BASE_URL", ""))
+        registry = os.environ.get("FAGMATCH_SOURCES")
+        overrides.setdefault("registry", Path(registry) if registry else None)
         return cls(db=db, **overrides)
 
 
@@ -50,6 +55,10 @@ class ServiceState:
         self._identity: tuple[int, int] | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
+        self.crawl_jobs = CrawlJobs(
+            self.config.db, registry=self.config.registry, taxonomy=self.config.taxonomy_path,
+            model=self.config.model, settings=self.config.crawl_settings,
+        )
 
     @property
     def tagger(self) -> Any:

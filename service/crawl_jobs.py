@@ -1,0 +1,206 @@
+"""Crawls started over HTTP (`POST /api/admin/crawl`): one at a time, in child processes, then tagging.
+
+Scrapy's reactor runs once per process, so a job runs `fagmatch crawl` and then `fagmatch tag` as
+child processes, exactly as an operator would. Their output goes to a log beside the catalogue
+(`<db>.crawl.log`) and the job's state to `<db>.crawl-job.json`, so every worker process of the
+service answers for the same job and refuses a second one while it runs. The crawl publishes its
+runs as it always does (matcher/store.py), and the service picks the new generation up within
+seconds (service/state.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Literal
+
+from crawler.registry import load_registry
+
+JobStatus = Literal["running", "ok", "failed", "interrupted"]
+LOG_TAIL = 20
+
+
+class CrawlBusy(RuntimeError):
+    """A crawl job is already running; the message says since when."""
+
+
+@dataclass
+class CrawlJob:
+    """What a client sees of a crawl job."""
+
+    id: str
+    sources: list[str]  # empty: every enabled source of the registry
+    started_at: str
+    status: JobStatus = "running"
+    step: Literal["crawl", "tag", "done"] = "crawl"
+    finished_at: str | None = None
+    exit_codes: dict[str, int] = field(default_factory=dict)
+    message: str | None = None  # the first `error:` line of a step that failed
+    pid: int | None = None  # the running step's child process
+    owner_pid: int | None = None  # the service process that runs the job
+    log_tail: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["pid"], data["owner_pid"]
+        return data
+
+
+class CrawlJobs:
+    """Starts crawl jobs for one catalogue and reports the latest one."""
+
+    def __init__(
+        self, db: Path, *, registry: Path | None = None, taxonomy: Path | None = None, model: str | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
+        self.db = Path(db).resolve()
+        self.registry = registry
+        self.taxonomy = taxonomy
+        self.model = model
+        self.settings = settings or {}  # Scrapy setting overrides: operator configuration, never from a request
+        self.state_file = self.db.with_name(self.db.name + ".crawl-job.json")
+        self.log_file = self.db.with_name(self.db.name + ".crawl.log")
+        self._lock_file = self.db.with_name(self.db.name + ".crawl-job.lock")
+        self._thread: threading.Thread | None = None
+
+    def known_sources(self) -> dict[str, bool]:
+        """The registry's sources, and whether each is enabled (RegistryError when the registry is broken)."""
+        return {name: source.enabled for name, source in load_registry(self.registry).items()}
+
+    def latest(self) -> CrawlJob | None:
+        """The latest job; a running one whose process is gone (the service was stopped) is `interrupted`."""
+        job = self._read()
+        if job is not None and job.status == "running" and not _alive(job.owner_pid) and not _alive(job.pid):
+            job.status, job.message = "interrupted", "the service stopped while this crawl ran; start it again"
+        return job
+
+    def start(self, sources: Sequence[str] = ()) -> CrawlJob:
+        """Start a job in the background (CrawlBusy if one runs, ValueError for an unknown source)."""
+        known = self.known_sources()
+        unknown = [s for s in sources if s not in known]
+        if unknown:
+            raise ValueError(f"unknown source {unknown[0]!r}; the registry has: {', '.join(sorted(known))}")
+        with self._exclusive():
+            running = self.latest()
+            if running is not None and running.status == "running":
+                raise CrawlBusy(f"a crawl is already running (job {running.id}, started {running.started_at})")
+            now = _now()
+            job = CrawlJob(id=now.strftime("%Y%m%dT%H%M%S%f"), sources=list(dict.fromkeys(sources)),
+                           started_at=now.isoformat(timespec="seconds"), owner_pid=os.getpid())
+            self.log_file.write_text("", encoding="utf-8")
+            self._write(job)
+            self._thread = threading.Thread(target=self._run, args=(job,), name=f"crawl-job-{job.id}", daemon=True)
+            self._thread.start()
+        return job
+
+    def wait(self, timeout: float | None = None) -> CrawlJob | None:
+        """Wait for this process's job to end (tests, and a clean shutdown)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.latest()
+
+    # ---- the job itself
+
+    def _run(self, job: CrawlJob) -> None:
+        try:
+            for step, args in (("crawl", self._crawl_args(job)), ("tag", ["tag"])):
+                job.step = step
+                code = self._child(job, args)
+                job.exit_codes[step] = code
+                if code != 0 and job.message is None:
+                    job.message = self._first_error() or f"`fagmatch {step}` exited with code {code}"
+                # a crawl where one source failed still published the others: tag those anyway
+            job.status = "ok" if not any(job.exit_codes.values()) else "failed"
+        except Exception as exc:  # noqa: BLE001 - the job must end in a state a client can read
+            job.status, job.message = "failed", f"{type(exc).__name__}: {exc}"
+        job.step, job.pid, job.finished_at = "done", None, _now().isoformat(timespec="seconds")
+        job.log_tail = self._log_tail()
+        self._write(job)
+
+    def _crawl_args(self, job: CrawlJob) -> list[str]:
+        args = ["crawl"]
+        for source in job.sources:
+            args += ["--source", source]
+        if self.registry is not None:
+            args += ["--registry", str(self.registry)]
+        for name, value in self.settings.items():
+            args += ["--set", f"{name}={json.dumps(value)}"]
+        return args
+
+    def _child(self, job: CrawlJob, args: list[str]) -> int:
+        command = [sys.executable, "-m", "service.cli", "--db", str(self.db)]
+        if self.taxonomy is not None:
+            command += ["--taxonomy", str(self.taxonomy)]
+        if self.model is not None:
+            command += ["--model", self.model]
+        with open(self.log_file, "a", encoding="utf-8") as log:
+            log.write(f"$ fagmatch {' '.join(args)}\n")
+            log.flush()
+            child = subprocess.Popen(command + args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            job.pid = child.pid
+            job.log_tail = self._log_tail()
+            self._write(job)
+            return child.wait()
+
+    def _first_error(self) -> str | None:
+        return next((line.removeprefix("error: ") for line in self._log_lines() if line.startswith("error: ")), None)
+
+    def _log_lines(self) -> list[str]:
+        try:
+            return self.log_file.read_text(encoding="utf-8", errors="replace").splitlines()
+        except FileNotFoundError:
+            return []
+
+    def _log_tail(self) -> list[str]:
+        return self._log_lines()[-LOG_TAIL:]
+
+    # ---- shared state
+
+    def _read(self) -> CrawlJob | None:
+        try:
+            data = json.loads(self.state_file.read_text(encoding="utf-8"))
+            job = CrawlJob(**data)
+        except (FileNotFoundError, ValueError, TypeError):
+            return None  # no job yet, or a state file from another version: nothing to report
+        if job.status == "running":
+            job.log_tail = self._log_tail()  # live progress, not the tail at the last state write
+        return job
+
+    def _write(self, job: CrawlJob) -> None:
+        partial = self.state_file.with_name(self.state_file.name + ".tmp")
+        partial.write_text(json.dumps(asdict(job), ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(partial, self.state_file)  # readers see the old state or the new one, never half
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        with open(self._lock_file, "a") as handle:  # between the service's worker processes
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
