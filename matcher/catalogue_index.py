@@ -185,6 +185,9 @@ class CatalogueIndex:
         self.form = np.array([c.form or "" for c in self.courses], dtype=object)
         self.provider = np.array([c.provider or "" for c in self.courses], dtype=object)
         self.location = np.array([(c.location or "").lower() for c in self.courses], dtype=str)
+        # A catalogue has few distinct places: a place filter tests each once (see _place_matches).
+        self._places, self._place_of = np.unique(self.location, return_inverse=True)
+        self._place_independent = np.isin(self.form, PLACE_INDEPENDENT_FORMS)
         self.price = np.array([np.nan if c.price_dkk is None else c.price_dkk for c in self.courses], dtype=np.float64)
         self.ects = np.array([np.nan if c.ects is None else c.ects for c in self.courses], dtype=np.float64)
         width = max((len(c.start_dates) for c in self.courses), default=0) or 1
@@ -269,10 +272,8 @@ class CatalogueIndex:
         return keep
 
     def _place_matches(self, names: Sequence[str]) -> np.ndarray:
-        matches = np.zeros(len(self), dtype=bool)
-        for name in names:
-            matches |= np.char.find(self.location, name) >= 0
-        return matches | np.isin(self.form, PLACE_INDEPENDENT_FORMS)
+        matches = np.array([any(name in place for name in names) for place in self._places.tolist()], dtype=bool)
+        return matches[self._place_of] | self._place_independent
 
     # ---- search
 

@@ -45,6 +45,11 @@ from matcher.transfer import TransferContext, TransferCues, assess_transfer, tra
 GapSource = Literal["text", "assessment", "survey"]
 # A gap shared by at least this many learners is a team gap: it prefers forms taken together.
 TEAM_GAP_LEARNERS = 3
+# How well a course form suits a gap: by whether the gap is a team's (True) or one person's (False).
+FORM_FIT: dict[bool, dict[str, float]] = {
+    True: {"rekvirerbar": 1.0, "fysisk": 0.6, "blended": 0.6, "online": 0.4},
+    False: {"fysisk": 1.0, "online": 1.0, "blended": 1.0, "rekvirerbar": 0.4},
+}
 SPECIALIST_STEP = 4  # proficiency from which a learner is past introduction courses
 BEGINNER_STEP = 2  # proficiency up to which a master module is out of reach
 CANDIDATES = 60  # the best this many by score are considered for the diversified list
@@ -136,6 +141,13 @@ class Recommender:
         ) / 100.0
         self._lock = threading.Lock()
         self._analysed = functools.lru_cache(maxsize=2048)(self._analyse_text)
+        # Per-course lookups computed once, so a ranking is array arithmetic over 10 000 courses.
+        self._has_level = {level: index.level == level for level in ("grundlaeggende", "specialiseret")}
+        self._no_level = index.level == ""
+        self._is_master = index.course_type == "master"
+        self._form_fit_for = {
+            team: np.array([table.get(f, 0.5) for f in index.form]) for team, table in FORM_FIT.items()
+        }
 
     @classmethod
     def from_catalogue(cls, path: Path | str, tagger: Tagger, **kwargs: Any) -> Recommender:
@@ -234,7 +246,8 @@ class Recommender:
         index, w = self.index, self.weights
         parts: dict[str, np.ndarray] = {}
         if index.vectors.size:
-            sims = index.vectors[candidates] @ self.gap_vector(gap)
+            # all courses, then the candidates: cheaper than copying the candidates' vectors
+            sims = (index.vectors @ self.gap_vector(gap))[candidates]
             sims = np.where(index.has_vector[candidates], sims, np.nan)
             low, high = np.nanmin(sims, initial=np.inf), np.nanmax(sims, initial=-np.inf)
             parts["semantic"] = np.nan_to_num((sims - low) / (high - low)) if high > low else np.zeros(len(candidates))
@@ -255,34 +268,32 @@ class Recommender:
         return parts
 
     def _level_fit(self, gap: Gap, candidates: np.ndarray) -> np.ndarray:
-        levels = self.index.level[candidates]
-        types = self.index.course_type[candidates]
         fit = np.full(len(candidates), 0.5)
         if gap.level:
-            fit = np.where(levels == gap.level, 1.0, np.where(levels == "", 0.5, 0.0))
+            fit = np.where(self._has_level[gap.level][candidates], 1.0, np.where(self._no_level[candidates], 0.5, 0.0))
         if gap.proficiency is not None and gap.proficiency >= SPECIALIST_STEP:
-            fit = np.where(levels == "grundlaeggende", 0.0, fit)
+            fit = np.where(self._has_level["grundlaeggende"][candidates], 0.0, fit)
         if gap.proficiency is not None and gap.proficiency <= BEGINNER_STEP:
-            fit = np.where(types == "master", 0.0, fit)
+            fit = np.where(self._is_master[candidates], 0.0, fit)
         return fit
 
     def _form_fit(self, gap: Gap, candidates: np.ndarray) -> np.ndarray:
-        forms = self.index.form[candidates]
-        if gap.learners >= TEAM_GAP_LEARNERS:
-            table = {"rekvirerbar": 1.0, "fysisk": 0.6, "blended": 0.6, "online": 0.4}
-        else:
-            table = {"fysisk": 1.0, "online": 1.0, "blended": 1.0, "rekvirerbar": 0.4}
-        return np.array([table.get(f, 0.5) for f in forms])
+        return self._form_fit_for[gap.learners >= TEAM_GAP_LEARNERS][candidates]
 
-    def rank(self, gap: Gap, filters: CourseFilters, *, top: int = 5, today: dt.date | None = None) -> list[tuple[int, float, dict[str, float]]]:
-        """(index position, score, parts) of the top courses for one gap, diversified."""
+    def rank(
+        self, gap: Gap, filters: CourseFilters, *, top: int = 5, today: dt.date | None = None,
+        passing: np.ndarray | None = None,
+    ) -> list[tuple[int, float, dict[str, float]]]:
+        """(index position, score, parts) of the top courses for one gap, diversified. `passing`: the
+        filters' mask, when the caller has it already."""
         today = today or dt.date.today()
-        candidates = np.flatnonzero(self.index.mask(filters, today))
+        candidates = np.flatnonzero(self.index.mask(filters, today) if passing is None else passing)
         if not len(candidates):
             return []
         parts = self.score(gap, candidates)
         total = parts["total"]
-        order = np.argsort(-total, kind="stable")[:CANDIDATES]
+        head = np.argpartition(-total, CANDIDATES)[:CANDIDATES] if len(total) > CANDIDATES else np.arange(len(total))
+        order = head[np.argsort(-total[head], kind="stable")]
         picked: list[int] = []
         providers: Counter[str] = Counter()
         types: Counter[str] = Counter()
@@ -313,22 +324,23 @@ class Recommender:
             raise RecommendError("top must be between 1 and 50")
         if not len(self.index):
             raise RecommendError("the catalogue has no active courses: ingest or crawl courses first")
-        passing = int(self.index.mask(filters, today).sum())
-        if passing == 0:
+        passing = self.index.mask(filters, today)
+        if not passing.any():
             raise RecommendError(self._why_nothing_passes(filters, today))
+        upcoming = self.index.next_starts(today)
         results = []
         notices = []
         for gap in gaps:
-            ranked = self.rank(gap, filters, top=top, today=today)
+            ranked = self.rank(gap, filters, top=top, today=today, passing=passing)
             if not ranked:
                 notices.append(f"{gap.id}: no course passes the constraints")
             for rank, (i, score, parts) in enumerate(ranked, start=1):
-                results.append(self._result(gap, i, score, parts, rank, today))
+                results.append(self._result(gap, i, score, parts, rank, today, upcoming))
         return {
             "query": query,
             "gaps": [gap.to_json(self.taxonomy) for gap in gaps],
             "constraints": filters.model_dump(mode="json", exclude_defaults=True),
-            "candidates": passing,
+            "candidates": int(passing.sum()),
             "results": results,
             "notices": notices,
         }
@@ -343,8 +355,10 @@ class Recommender:
         detail = "; ".join(counts) if counts else "every course is past or withdrawn"
         return f"no course in the catalogue passes these constraints ({detail}); loosen one of them"
 
-    def _result(self, gap: Gap, i: int, score: float, parts: dict[str, float], rank: int, today: dt.date) -> dict[str, Any]:
-        hit = self.index._hit(i, score, today)
+    def _result(
+        self, gap: Gap, i: int, score: float, parts: dict[str, float], rank: int, today: dt.date, upcoming: np.ndarray,
+    ) -> dict[str, Any]:
+        hit = self.index._hit(i, score, today, upcoming)
         course, tags = hit.course, hit.tags
         context = TransferContext(field=gap.field, level=gap.level, dimension=gap.dimension, learners=gap.learners)
         transfer = assess_transfer(course, context, self.taxonomy, self.transfer_cues)

@@ -33,6 +33,7 @@ the order of the cue file and the taxonomy.
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 import unicodedata
@@ -496,9 +497,15 @@ def _evidence(text: str, start: int, end: int) -> str:
 
 def _find(cue: _Cue, text: str, cues: TransferCues) -> str | None:
     """Evidence for the first phrase (in the file's order) that occurs un-negated, or None."""
+    return _find_in(cue, text, cues._compiled.negations, cues.negation_window)
+
+
+# A course's text is searched again for every gap it is recommended for: remember the answers
+# (bounded: about ten entries per course share one text).
+@functools.lru_cache(maxsize=32_768)
+def _find_in(cue: _Cue, text: str, negations: frozenset[str], window: int) -> str | None:
     if cue.any is None:
         return None
-    negations, window = cues._compiled.negations, cues.negation_window
     # One combined pass decides whether any phrase counts; most courses lack most factors.
     first = next((m for m in cue.any.finditer(text) if not _negated(text, m.start(), negations, window)), None)
     if first is None:
