@@ -1,8 +1,9 @@
 """Recommendation and search latency over a 10 000-course catalogue, in process, one client.
 
-The catalogue is generated: the evaluation catalogue's courses (tagged once, for real) repeated
-with other ids, providers, prices, dates and slightly perturbed embeddings, so the embeddings and tags
-are reused rather than computed 10 000 times. Prints p50/p99 for:
+The catalogue is generated (bench/synthetic_catalogue.py, shared with bench/service.py): the
+evaluation catalogue's courses (tagged once, for real) repeated with other ids, providers, prices,
+dates and slightly perturbed embeddings, so the embeddings and tags are reused rather than computed
+10 000 times. Prints p50/p99 for:
 
 - a team gap (a field at a level, no words): the service's team analysis path;
 - a gap in words seen before (its tagging and query embedding cached);
@@ -17,10 +18,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import random
 import sys
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -28,17 +28,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from matcher.catalogue_index import CatalogueIndex, CourseFilters  # noqa: E402
-from matcher.catalogue_tagging import tag_catalogue  # noqa: E402
+from bench.synthetic_catalogue import base_source, build_index, tag_base, variants  # noqa: E402
+from matcher.catalogue_index import CourseFilters  # noqa: E402
 from matcher.embeddings import Embedder  # noqa: E402
-from matcher.ingest import ingest_file  # noqa: E402
 from matcher.recommend import Recommender  # noqa: E402
-from matcher.store import open_catalogue  # noqa: E402
 from matcher.tagging import Tagger  # noqa: E402
 from matcher.taxonomy import load_taxonomy  # noqa: E402
 
-CATALOGUE = ROOT / "eval" / "recommend-catalogue.jsonl"
-SAMPLE = ROOT / "service" / "samples" / "courses.jsonl"
 QUERIES = ROOT / "eval" / "recommend-queries-dev.jsonl"
 FALLBACK_QUERIES = [
     "specialiseret viden om sygedagpengeloven og jobafklaring",
@@ -51,11 +47,13 @@ FALLBACK_QUERIES = [
 
 
 def percentiles(samples: list[float]) -> str:
+    """p50 and p99 of durations in seconds, in ms."""
     ms = np.array(samples) * 1000
     return f"p50 {np.percentile(ms, 50):6.2f} ms   p99 {np.percentile(ms, 99):6.2f} ms   (n={len(ms)})"
 
 
-def timed(fn, runs: int) -> list[float]:
+def timed(fn: Callable[[int], object], runs: int) -> list[float]:
+    """Durations of `runs` calls fn(0), fn(1), …"""
     out = []
     for i in range(runs):
         start = time.perf_counter()
@@ -72,38 +70,15 @@ def main() -> None:
 
     taxonomy = load_taxonomy()
     tagger = Tagger.default(taxonomy, Embedder.load())
-    source = CATALOGUE if CATALOGUE.exists() else SAMPLE
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "catalogue.duckdb"
-        ingest_file(db, source, source="bench")
-        tag_catalogue(db, tagger)
-        with open_catalogue(db) as reader:
-            base = CatalogueIndex.load(reader, taxonomy.field_keys, embedding_model=tagger.embedder.model_version)
-
-    rng = random.Random(7)
-    noise = np.random.default_rng(7)
-    courses, tags, vectors = [], [], []
-    for i in range(args.courses):
-        j = i % len(base)
-        course = base.courses[j]
-        start = dt.date(2027, 1, 4) + dt.timedelta(days=rng.randrange(0, 540))
-        courses.append(course.model_copy(update={
-            "id": f"{course.course_id}-{i}",
-            "provider": f"{course.provider or 'Udbyder'} {i % 97}",
-            "price_dkk": None if course.price_dkk is None else round(course.price_dkk * rng.uniform(0.8, 1.2)),
-            "start_dates": [start, start + dt.timedelta(days=180)],
-        }))
-        tags.append(base.tags[j])
-        vector = base.vectors[j] + noise.normal(0, 0.02, base.vectors.shape[1]).astype(np.float32)
-        vectors.append(vector / np.linalg.norm(vector))
+    base = tag_base(tagger)
+    courses = list(variants(base, args.courses))
     started = time.perf_counter()
-    index = CatalogueIndex(courses, tags, np.stack(vectors).astype(np.float32), field_keys=taxonomy.field_keys,
-                           embedding_model=base.embedding_model)
+    index = build_index(courses, taxonomy.field_keys, tagger.embedder.model_version)
     built = time.perf_counter() - started
     started = time.perf_counter()
     recommender = Recommender(index, tagger)
     ready = time.perf_counter() - started
-    print(f"catalogue: {len(index)} courses generated from {len(base)} tagged ones ({source.name})")
+    print(f"catalogue: {len(index)} courses generated from {len(base)} tagged ones ({base_source().name})")
     print(f"index build {built:.2f} s; recommender ready (transfer design of every course) {ready:.2f} s")
 
     queries = FALLBACK_QUERIES
@@ -113,8 +88,8 @@ def main() -> None:
     filters = CourseFilters()
     team_gaps = [recommender._field_gap("g1", key, level, ["A", "B", "C"], 2.0, 1, "assessment")
                  for key in taxonomy.field_keys for level in ("grundlaeggende", "specialiseret")]
-    for q in queries:
-        recommender.gap_from_text(q)  # warm the cache for the "seen before" case
+    for q in queries:  # warm both caches of the "seen before" case: the words' gap and their query vector
+        recommender.recommend([recommender.gap_from_text(q)], filters, today=today)
 
     team = timed(lambda i: recommender.recommend([team_gaps[i % len(team_gaps)]], filters, today=today), args.runs)
     warm = timed(lambda i: recommender.recommend([recommender.gap_from_text(queries[i % len(queries)])], filters, today=today), args.runs)
