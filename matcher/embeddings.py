@@ -11,7 +11,6 @@ loads it (or any other sentence-transformers model named by the caller or by
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import importlib.metadata
 import importlib.resources
@@ -30,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from matcher.file_lock import exclusive_lock
 
 Progress = Callable[[str], None]
 
@@ -469,16 +470,9 @@ def _replace_dir(new: Path, target: Path) -> None:
             old.unlink(missing_ok=True)
 
 
-@contextlib.contextmanager
-def _build_lock(target: Path) -> Iterator[None]:
+def _build_lock(target: Path) -> contextlib.AbstractContextManager[None]:
     """Serialise builds of one target across processes (e.g. service workers)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / f".{target.name}.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    return exclusive_lock(target.parent / f".{target.name}.lock")
 
 
 def ensure_model(target_dir: Path | None = None, *, progress: Progress | None = None) -> Path:

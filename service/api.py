@@ -476,6 +476,8 @@ def healthz(state: State) -> dict[str, Any]:
             "id": crawl["id"], "status": crawl["status"], "started_at": crawl["started_at"],
             "finished_at": crawl["finished_at"], "counts": crawl["counts"], "errors": len(crawl["errors"]),
         },
-        "crawl_job": None if job is None else {k: job.to_json()[k] for k in ("id", "status", "step", "started_at", "finished_at")},
+        "crawl_job": None if job is None else {
+            "id": job.id, "status": job.status, "step": job.step, "started_at": job.started_at, "finished_at": job.finished_at,
+        },
     }
 

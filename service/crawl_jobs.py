@@ -11,19 +11,18 @@ seconds (service/state.py).
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import subprocess
 import sys
 import threading
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 
 from crawler.registry import load_registry
+from matcher.file_lock import exclusive_lock
 
 JobStatus = Literal["running", "ok", "failed", "interrupted"]
 LOG_TAIL = 20
@@ -89,7 +88,7 @@ class CrawlJobs:
         unknown = [s for s in sources if s not in known]
         if unknown:
             raise ValueError(f"unknown source {unknown[0]!r}; the registry has: {', '.join(sorted(known))}")
-        with self._exclusive():
+        with exclusive_lock(self._lock_file):  # between the service's worker processes
             running = self.latest()
             if running is not None and running.status == "running":
                 raise CrawlBusy(f"a crawl is already running (job {running.id}, started {running.started_at})")
@@ -179,15 +178,6 @@ class CrawlJobs:
         partial = self.state_file.with_name(self.state_file.name + ".tmp")
         partial.write_text(json.dumps(asdict(job), ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(partial, self.state_file)  # readers see the old state or the new one, never half
-
-    @contextmanager
-    def _exclusive(self) -> Iterator[None]:
-        with open(self._lock_file, "a") as handle:  # between the service's worker processes
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _alive(pid: int | None) -> bool:
