@@ -6,8 +6,8 @@ The catalogue is every course text the project already has, in the feed format o
 `matcher.course.Course` (PRODUCT.md §3):
 
 - the 30 records of `service/samples/courses.jsonl`, copied line for line;
-- the 210 labelled texts of `matcher/data/labelled-courses.jsonl`, `eval/tagging-heldout.jsonl` and
-  `eval/tagging-heldout-2.jsonl`, converted: id, title and course type kept, the text becomes the
+- the 210 labelled texts of `matcher/data/labelled-courses.jsonl` (ids `dev-*`, `ho-*`, `h2-*`),
+  converted: id, title and course type kept, the text becomes the
   description. What the text states is read from it (ECTS, price, days, place, form, dates,
   deadline, target group, admission, learning goals); what it does not state is invented
   plausibly for the course type, from a random generator seeded by the course id, so every run
@@ -37,11 +37,10 @@ from matcher.course import Course  # noqa: E402
 
 OUTPUT = ROOT / "eval" / "recommend-catalogue.jsonl"
 SAMPLES = ROOT / "service" / "samples" / "courses.jsonl"
-LABELLED = (
-    ROOT / "matcher" / "data" / "labelled-courses.jsonl",
-    ROOT / "eval" / "tagging-heldout.jsonl",
-    ROOT / "eval" / "tagging-heldout-2.jsonl",
-)
+LABELLED = ROOT / "matcher" / "data" / "labelled-courses.jsonl"
+# The labelled texts that existed when the queries were graded; later ones (h3-*) would be ungraded
+# distractors, so they stay out.
+GRADED_SETS = ("dev-", "ho-", "h2-")
 SEED = "fagmatch-recommend-catalogue-1"
 YEAR = 2027
 
@@ -478,14 +477,16 @@ def build() -> list[str]:
         if raw.strip():
             Course.model_validate(json.loads(raw))
             lines.append(raw)
-    for path in LABELLED:
-        for raw in path.read_text(encoding="utf-8").splitlines():
-            if not raw.strip():
-                continue
-            record = convert(json.loads(raw), path.name)
-            course = Course.model_validate(record)
-            assert course.to_record()["start_dates"] == record["start_dates"], record["id"]
-            lines.append(json.dumps(record, ensure_ascii=False))
+    for raw in LABELLED.read_text(encoding="utf-8").splitlines():
+        if not raw.strip():
+            continue
+        item = json.loads(raw)
+        if not item["id"].startswith(GRADED_SETS):
+            continue
+        record = convert(item, LABELLED.name)
+        course = Course.model_validate(record)
+        assert course.to_record()["start_dates"] == record["start_dates"], record["id"]
+        lines.append(json.dumps(record, ensure_ascii=False))
     ids = [json.loads(line)["id"] for line in lines]
     assert len(ids) == len(set(ids)), "duplicate course ids"
     return lines

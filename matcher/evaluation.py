@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedKFold
 
 from matcher.taxonomy import LEVELS
 
@@ -80,6 +81,30 @@ class Prediction:
     @property
     def primary_field(self) -> str | None:
         return self.assigned_fields[0] if self.assigned_fields else None
+
+
+class System(Protocol):
+    """A tagger or baseline: fitted on labelled courses, then predicting fields and level."""
+
+    name: str
+
+    def fit(self, labelled: Sequence[LabelledCourse]) -> System: ...
+
+    def predict(self, items: Sequence[LabelledCourse]) -> list[Prediction]: ...
+
+
+def cross_validated_predictions(
+    make_system: Callable[[], System], labelled: Sequence[LabelledCourse], folds: int = 5, seed: int = 0
+) -> list[Prediction]:
+    """Each course predicted by a fresh system fitted on the other folds. Folds are stratified by
+    primary field (off-domain as its own class), so every fold holds every field."""
+    strata = [item.fields[0] if item.fields else "" for item in labelled]
+    predictions: list[Prediction | None] = [None] * len(labelled)
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(strata, strata):
+        system = make_system().fit([labelled[i] for i in train])
+        for i, prediction in zip(test, system.predict([labelled[i] for i in test])):
+            predictions[i] = prediction
+    return [p for p in predictions if p is not None]
 
 
 def score(gold: Sequence[LabelledCourse], predicted: Sequence[Prediction], field_keys: Sequence[str]) -> dict[str, Any]:

@@ -283,27 +283,43 @@ def tag(obj: Context, input_path: Path | None, output_path: Path | None, force: 
               help="Labelled courses (JSON Lines: id, title, text, fields, level).")
 @click.option("--train", "train_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Labelled courses to fit on. Default: the set that ships with fagmatch.")
+@click.option("--folds", type=click.IntRange(2, 20),
+              help="Cross-validate on the labels file itself: each course is predicted by systems fitted "
+                   "on the other folds (stratified by primary field). For design choices; not with --train.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_obj
-def evaluate(obj: Context, labels_path: Path, train_path: Path | None, as_json: bool) -> None:
+def evaluate(obj: Context, labels_path: Path, train_path: Path | None, folds: int | None, as_json: bool) -> None:
     """Score the tagger and two baselines (TF-IDF and BM25 nearest statement) on labelled courses."""
     from matcher.baselines import Bm25NearestStatement, TfidfNearestStatement
-    from matcher.evaluation import LabelsError, format_report, load_labels, score
+    from matcher.evaluation import LabelsError, cross_validated_predictions, format_report, load_labels, score
     from matcher.tagging import TRAINING_SET, Tagger
 
+    if folds and train_path:
+        fail("--folds fits on the labels file itself; leave out --train")
     with clear_errors():
         taxonomy = obj.taxonomy()
         try:
             gold = load_labels(labels_path, taxonomy.field_keys)
-            train = load_labels(train_path or TRAINING_SET, taxonomy.field_keys)
+            train = None if folds else load_labels(train_path or TRAINING_SET, taxonomy.field_keys)
         except LabelsError as exc:
             fail(str(exc))
-        systems = [Tagger(taxonomy, obj.embedder()), TfidfNearestStatement(taxonomy), Bm25NearestStatement(taxonomy)]
-        results = {system.name: score(gold, system.fit(train).predict(gold), taxonomy.field_keys) for system in systems}
+        embedder = obj.embedder()
+        makers = [lambda: Tagger(taxonomy, embedder), lambda: TfidfNearestStatement(taxonomy),
+                  lambda: Bm25NearestStatement(taxonomy)]
+        results = {}
+        for make in makers:
+            if folds:
+                system = make()
+                predicted = cross_validated_predictions(make, gold, folds)
+            else:
+                system = make().fit(train)
+                predicted = system.predict(gold)
+            results[system.name] = score(gold, predicted, taxonomy.field_keys)
     if as_json:
         click.echo(json.dumps(results, indent=2))
     else:
-        click.echo(f"{labels_path} (fitted on {train_path or TRAINING_SET.name})")
+        fitted = f"{folds}-fold cross-validation" if folds else f"fitted on {train_path or TRAINING_SET.name}"
+        click.echo(f"{labels_path} ({fitted})")
         click.echo(format_report(results, taxonomy.field_keys))
 
 
