@@ -34,6 +34,7 @@ from matcher.embeddings import Embedder  # noqa: E402
 from matcher.recommend import Recommender  # noqa: E402
 from matcher.tagging import Tagger  # noqa: E402
 from matcher.taxonomy import load_taxonomy  # noqa: E402
+from service.state import limit_blas_threads  # noqa: E402
 
 QUERIES = ROOT / "eval" / "recommend-queries-dev.jsonl"
 FALLBACK_QUERIES = [
@@ -68,6 +69,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300)
     args = parser.parse_args()
 
+    limit_blas_threads()  # as `fagmatch serve` runs
     taxonomy = load_taxonomy()
     tagger = Tagger.default(taxonomy, Embedder.load())
     base = tag_base(tagger)

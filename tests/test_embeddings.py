@@ -21,6 +21,7 @@ from matcher.embeddings import (
     Embedder,
     _chunk_spans,
     _dequantise_q4_0,
+    _similar_length_batches,
     build_model,
     default_model_dir,
     ensure_model,
@@ -323,6 +324,25 @@ def test_outputs_are_float32_unit_rows(embedder: Embedder) -> None:
     assert embedder.embed_queries([]).shape == (0, 384)
     with pytest.raises(TypeError):
         embedder.embed_passages("én tekst, ikke en liste")  # type: ignore[arg-type]
+
+
+def test_batches_group_similar_lengths_within_the_token_budget() -> None:
+    lengths = [500, 12, 480, 30, 25, 500, 40, 8]
+    batches = _similar_length_batches(lengths, max_size=3, max_tokens=1024)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    assert all(len(batch) <= 3 for batch in batches)
+    # padded to its longest text, each batch stays within the budget (a lone long text may not fit)
+    assert all(len(b) == 1 or len(b) * max(lengths[i] for i in b) <= 1024 for b in batches)
+    # the short passages are not padded to a long window
+    assert [sorted(lengths[i] for i in b) for b in batches] == [[8, 12, 25], [30, 40], [480, 500], [500]]
+
+
+@pytest.mark.slow
+def test_a_mixed_batch_embeds_each_text_as_alone(embedder: Embedder) -> None:
+    texts = [LONG_TEXT, *SENTENCES[:4], LONG_TEXT[:300]]
+    together = embedder.embed_passages(texts)
+    alone = np.vstack([embedder.embed_passages([t]) for t in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
 
 
 @pytest.mark.slow
