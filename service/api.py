@@ -25,11 +25,10 @@ from matcher.course import Course, CourseType, Form as CourseForm
 from matcher.gaps import analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
 from matcher.recommend import Gap, RecommendError
 from matcher.store import open_catalogue
-from matcher.tagging import CourseText
 from matcher.transfer import TransferContext, assess_transfer
 from service.analyses import MAX_ID, AnalysisStore
 from service.app import ApiError, get_state
-from service.state import ServiceState
+from service.state import DraftBusy, ServiceState
 
 router = APIRouter(prefix="/api")
 MAX_TEXT = 20_000
@@ -357,8 +356,10 @@ def plan(
 
 @router.post("/tag-draft", summary="How a draft course would be tagged (nothing is stored)")
 def tag_draft(state: State, draft: DraftCourse) -> dict[str, Any]:
-    result = state.tagger.tag([CourseText(id="draft", title=draft.title, text=draft.description,
-                                          course_type=draft.course_type)])[0]
+    try:
+        result = state.tag_draft(draft.title, draft.description, draft.course_type)
+    except DraftBusy as exc:
+        raise ApiError(503, str(exc)) from None
     course = Course(id="draft", title=draft.title, description=draft.description, course_type=draft.course_type,
                     form=draft.form)
     tags = result.to_json()

@@ -57,7 +57,7 @@ class ErrorOut(BaseModel):
 # Declared on every operation, so the spec (and clients generated from it) know the error shape.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     "4XX": {"model": ErrorOut, "description": "Bad input: what is wrong, in the one error shape"},
-    503: {"model": ErrorOut, "description": "The catalogue is not available"},
+    503: {"model": ErrorOut, "description": "Not available now (the catalogue, or a busy draft check): try again later"},
 }
 
 

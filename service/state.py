@@ -21,6 +21,13 @@ from matcher.store import open_catalogue
 from matcher.taxonomy import Taxonomy, load_taxonomy
 from service.crawl_jobs import CrawlJobs
 
+# How long a draft waits for the one draft being tagged before the request is turned away.
+DRAFT_WAIT_SECONDS = 10.0
+
+
+class DraftBusy(RuntimeError):
+    """Another draft is being tagged in this worker; the caller should try again shortly."""
+
 STALE_CHECK_SECONDS = 2.0  # how often a request may look at the catalogue file for a newer generation
 
 
@@ -68,6 +75,8 @@ class ServiceState:
         self._identity: tuple[int, int] | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
+        # Anyone may check a draft, and a long one holds a core for seconds: one at a time per worker.
+        self._draft_slot = threading.BoundedSemaphore(1)
         self.crawl_jobs = CrawlJobs(
             self.config.db, registry=self.config.registry, taxonomy=self.config.taxonomy_path,
             model=self.config.model, settings=self.config.crawl_settings,
@@ -83,6 +92,19 @@ class ServiceState:
 
                 self._tagger = Tagger.default(self.taxonomy, Embedder.load(self.config.model))
             return self._tagger
+
+    def tag_draft(self, title: str, description: str, course_type: str | None) -> Any:
+        """A draft course's tags (nothing stored). Raises DraftBusy when another draft holds the slot
+        for longer than DRAFT_WAIT_SECONDS."""
+        from matcher.tagging import CourseText
+
+        tagger = self.tagger  # the first use loads the model: not counted against the wait
+        if not self._draft_slot.acquire(timeout=DRAFT_WAIT_SECONDS):
+            raise DraftBusy("another draft is being checked; try again in a few seconds")
+        try:
+            return tagger.tag([CourseText(id="draft", title=title, text=description, course_type=course_type)])[0]
+        finally:
+            self._draft_slot.release()
 
     @property
     def recommender(self) -> Any:

@@ -56,6 +56,7 @@ from matcher.gaps import (
 )
 from matcher.taxonomy import LEVELS, Taxonomy, level_name
 from service.radar import Series, radar_svg
+from service.state import DraftBusy
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 PER_PAGE = 20
@@ -770,7 +771,6 @@ class WebPage:
         return await run_in_threadpool(self._draft, request, params)
 
     def _draft(self, request: Request, params: Params) -> HTMLResponse:
-        from matcher.tagging import CourseText
         from matcher.transfer import TransferContext, assess_transfer
 
         state = self.state(request)
@@ -794,7 +794,11 @@ class WebPage:
         if problems:
             context["draft_error"] = "; ".join(problems)
             return self.render(request, "udbydere.html", 422, **context)
-        result = state.tagger.tag([CourseText(id="udkast", title=title, text=description, course_type=course_type)])[0]
+        try:
+            result = state.tag_draft(title, description, course_type)
+        except DraftBusy:
+            context["draft_error"] = "der tjekkes et andet udkast lige nu; prøv igen om et øjeblik"
+            return self.render(request, "udbydere.html", 503, **context)
         course = Course(id="udkast", title=title, description=description, course_type=course_type)
         transfer = assess_transfer(course, TransferContext(), taxonomy, getattr(state.recommender, "transfer_cues", None))
         basic = {bc.id: bc.text for bc in taxonomy.basic_competences}

@@ -89,7 +89,7 @@ def test_team_gaps_from_json_and_upload(client: TestClient) -> None:
     assert len(recs["results"]) == 2
 
 
-def test_providers_coverage_and_draft(client: TestClient) -> None:
+def test_providers_coverage_and_draft(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     providers = client.get("/api/providers").json()
     name = providers[0]["provider"]
     coverage = client.get("/api/coverage", params={"provider": name})
@@ -98,6 +98,16 @@ def test_providers_coverage_and_draft(client: TestClient) -> None:
     draft = client.post("/api/tag-draft", json={"title": "Fleksjob og ressourceforløb i praksis",
                                                 "description": "Kurset giver indgående viden om reglerne for fleksjob, ressourceforløb og jobafklaring, med cases fra egen praksis."})
     assert draft.status_code == 200 and "lov_myndighed" in draft.json()["assigned_fields"]
+    # one draft at a time per worker: a second one waits, then is told to try again
+    state = client.app.state.service
+    monkeypatch.setattr("service.state.DRAFT_WAIT_SECONDS", 0.05)
+    assert state._draft_slot.acquire(timeout=1)
+    try:
+        busy = client.post("/api/tag-draft", json={"title": "Udkast", "description": "Jobafklaring i praksis."})
+    finally:
+        state._draft_slot.release()
+    assert busy.status_code == 503 and "try again" in _error(busy)
+    assert client.post("/api/tag-draft", json={"title": "Udkast", "description": "Jobafklaring i praksis."}).status_code == 200
     assert client.get("/api/courses", params={"q": "Fleksjob og ressourceforløb i praksis"}).json()["total"] >= 0
 
 

@@ -444,6 +444,19 @@ def test_draft_course_tag_check(client: TestClient) -> None:
     assert "Ingen felter" in off.text
 
 
+def test_a_busy_draft_check_says_try_again(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    state = client.app.state.service
+    monkeypatch.setattr("service.state.DRAFT_WAIT_SECONDS", 0.05)
+    assert state._draft_slot.acquire(timeout=1)
+    try:
+        response = client.post("/udbydere/tjek", data={"titel": "Udkast", "beskrivelse": "Jobafklaring i praksis."})
+    finally:
+        state._draft_slot.release()
+    assert response.status_code == 503 and "prøv igen om et øjeblik" in response.text
+    assert 'action="/udbydere/tjek#tjek"' in response.text  # the form is still there, filled in
+    assert "Jobafklaring i praksis." in response.text
+
+
 def test_draft_check_needs_title_and_description(client: TestClient) -> None:
     page = assert_error_page(client.post("/udbydere/tjek", data={"titel": "", "beskrivelse": ""}), 422, "titel")
     assert 'action="/udbydere/tjek#tjek"' in page
