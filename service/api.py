@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import secrets
 import tempfile
 from pathlib import Path
@@ -470,6 +471,7 @@ def healthz(state: State) -> dict[str, Any]:
     job = state.crawl_jobs.latest()  # one started over HTTP, if any
     return {
         "status": "ok" if tagger is not None else "starting",
+        "worker_pid": os.getpid(),  # which worker process answered (`serve --workers N`)
         "catalogue": {"path": summary["path"], "courses": summary["courses"], "active": summary["active"],
                       "tagged": summary["tagged"], "indexed": len(index) if index is not None else None},
         "model": {"loaded": tagger is not None, "version": tagger.model_version if tagger is not None else None},

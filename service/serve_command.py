@@ -21,9 +21,9 @@ from service.state import ServiceConfig
 class NoDelayH11Protocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol with Nagle's algorithm off on every connection.
 
-    With --workers > 1 uvicorn makes the listening socket itself, without naming TCP, so asyncio
-    leaves TCP_NODELAY off on accepted connections: a keep-alive client then waits ~40 ms (Nagle
-    plus delayed ACK) on every answer. Measured with bench/service.py."""
+    A listening socket handed to uvicorn (as `--workers` does) leaves TCP_NODELAY to asyncio, which
+    left it off on accepted connections: a keep-alive client then waited ~40 ms (Nagle plus delayed
+    ACK) on every answer. Measured with bench/service.py."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         sock = transport.get_extra_info("socket")
@@ -34,7 +34,8 @@ class NoDelayH11Protocol(H11Protocol):
 
 
 def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Serve until interrupted. One worker runs in this process; more are separate processes."""
+    """Serve until interrupted. One worker runs in this process; more are separate processes, each
+    with its own listening socket (service/workers.py)."""
     import uvicorn
 
     from service.app import create_app
@@ -49,7 +50,9 @@ def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 80
             os.environ["FAGMATCH_API_KEY"] = config.api_key
         if config.registry:
             os.environ["FAGMATCH_SOURCES"] = str(config.registry)
-        uvicorn.run("service.asgi:app", host=host, port=port, workers=workers, log_level="warning", http=NoDelayH11Protocol)
+        from service.workers import run_workers
+
+        run_workers(host, port, workers, {"log_level": "warning", "http": NoDelayH11Protocol})
         return
     uvicorn.run(create_app(config), host=host, port=port, log_level="warning", http=NoDelayH11Protocol)
 
@@ -66,11 +69,16 @@ def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 80
 def serve(obj: Any, host: str, port: int, workers: int, api_key: str | None, registry: Path | None, base_url: str) -> None:
     """Serve the API (/docs), the feeds (/feed) and the Danish web page (/) over the catalogue."""
     from matcher.store import open_catalogue
-    from service.cli import clear_errors  # late: service.cli registers this command
+    from service.cli import clear_errors, fail  # late: service.cli registers this command
 
     config = ServiceConfig(db=Path(obj.db), taxonomy_path=obj.taxonomy_path, model=obj.model,
                            api_key=api_key or None, base_url=base_url, registry=registry)
     with clear_errors():  # a catalogue that cannot be read is one clear line, not a worker's traceback
         open_catalogue(config.db).close()
+    from service.workers import PortInUse
+
     click.echo(f"fagmatch serving {config.db} at http://{host}:{port}/ (API docs at /docs); Ctrl-C stops", err=True)
-    run_server(config, host=host, port=port, workers=workers)
+    try:
+        run_server(config, host=host, port=port, workers=workers)
+    except PortInUse as exc:
+        fail(f"{exc}; is another service running there? Choose another --port.")

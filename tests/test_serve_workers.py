@@ -1,0 +1,94 @@
+"""`fagmatch serve --workers N` as an operator runs it: every worker takes connections, a taken port
+is one clear line, and Ctrl-C stops every worker (real processes, real HTTP on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from matcher.ingest import ingest_file
+from tests.conftest import SAMPLE_FEED
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def healthz_worker(port: int) -> int:
+    """The pid of the worker that answers /healthz on a new connection."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/healthz")
+        response = connection.getresponse()
+        assert response.status == 200
+        return json.loads(response.read())["worker_pid"]
+    finally:
+        connection.close()
+
+
+def serve(db: Path, port: int, workers: int) -> subprocess.Popen[str]:
+    env = {**os.environ, "FAGMATCH_DB": str(db)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@pytest.fixture
+def catalogue(tmp_path: Path) -> Path:
+    db = tmp_path / "catalogue.duckdb"
+    ingest_file(db, SAMPLE_FEED)
+    return db
+
+
+def test_workers_share_the_connections_and_stop_together(catalogue: Path) -> None:
+    port = free_port()
+    server = serve(catalogue, port, workers=2)
+    try:
+        deadline = time.monotonic() + 60
+        pids: set[int] = set()
+        while time.monotonic() < deadline and len(pids) < 2:
+            try:
+                pids.add(healthz_worker(port))
+            except OSError:
+                time.sleep(0.2)  # not listening yet
+        # Each worker listens on its own socket: new connections reach both, not whichever is idle.
+        pids |= {healthz_worker(port) for _ in range(24)}
+        assert len(pids) == 2 and server.pid not in pids
+
+        second = serve(catalogue, port, workers=2)
+        _, err = second.communicate(timeout=60)
+        assert second.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in err
+
+        os.killpg(server.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the whole group
+        server.wait(timeout=30)
+        for pid in pids:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+        assert port_is_free(port)
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
