@@ -1,5 +1,6 @@
-"""`fagmatch serve --workers N` as an operator runs it: every worker takes connections, a taken port
-is one clear line, and Ctrl-C stops every worker (real processes, real HTTP on 127.0.0.1)."""
+"""`fagmatch serve --workers N` as an operator runs it: every worker takes connections, a dead worker
+is replaced, a taken port is one clear line, and Ctrl-C stops every worker (real processes, real
+HTTP on 127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,17 @@ def test_workers_share_the_connections_and_stop_together(catalogue: Path) -> Non
         # Each worker listens on its own socket: new connections reach both, not whichever is idle.
         pids |= {healthz_worker(port) for _ in range(24)}
         assert len(pids) == 2 and server.pid not in pids
+
+        # A worker that dies is replaced (connections queued on its socket die with it).
+        dead = pids.pop()
+        os.kill(dead, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(pids) < 2:
+            try:
+                pids.add(healthz_worker(port))
+            except OSError:
+                time.sleep(0.1)
+        assert len(pids) == 2 and dead not in pids
 
         second = serve(catalogue, port, workers=2)
         _, err = second.communicate(timeout=60)
