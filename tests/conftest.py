@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +74,15 @@ def tagged_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert report.written and not report.rejected, report.rejected
     tag_catalogue(db, Tagger.default(load_taxonomy(), Embedder.load()))
     return db
+
+
+@contextmanager
+def draft_slot_taken(client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Another draft is being tagged in the service: a draft check meanwhile waits 0.05 s, then gives up."""
+    state = client.app.state.service
+    monkeypatch.setattr("service.state.DRAFT_WAIT_SECONDS", 0.05)
+    assert state._draft_slot.acquire(timeout=1)
+    try:
+        yield
+    finally:
+        state._draft_slot.release()

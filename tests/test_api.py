@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.state import ServiceConfig
+from tests.conftest import draft_slot_taken
 
 pytestmark = pytest.mark.slow
 KEY = "test-key"
@@ -99,13 +100,8 @@ def test_providers_coverage_and_draft(client: TestClient, monkeypatch: pytest.Mo
                                                 "description": "Kurset giver indgående viden om reglerne for fleksjob, ressourceforløb og jobafklaring, med cases fra egen praksis."})
     assert draft.status_code == 200 and "lov_myndighed" in draft.json()["assigned_fields"]
     # one draft at a time per worker: a second one waits, then is told to try again
-    state = client.app.state.service
-    monkeypatch.setattr("service.state.DRAFT_WAIT_SECONDS", 0.05)
-    assert state._draft_slot.acquire(timeout=1)
-    try:
+    with draft_slot_taken(client, monkeypatch):
         busy = client.post("/api/tag-draft", json={"title": "Udkast", "description": "Jobafklaring i praksis."})
-    finally:
-        state._draft_slot.release()
     assert busy.status_code == 503 and "try again" in _error(busy)
     assert client.post("/api/tag-draft", json={"title": "Udkast", "description": "Jobafklaring i praksis."}).status_code == 200
     assert client.get("/api/courses", params={"q": "Fleksjob og ressourceforløb i praksis"}).json()["total"] >= 0

@@ -23,6 +23,7 @@ from service.app import create_app
 from service.coverage import CoverageError, coverage
 from service.radar import Series, radar_svg
 from service.state import ServiceConfig
+from tests.conftest import draft_slot_taken
 
 pytestmark = pytest.mark.slow
 
@@ -445,13 +446,8 @@ def test_draft_course_tag_check(client: TestClient) -> None:
 
 
 def test_a_busy_draft_check_says_try_again(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    state = client.app.state.service
-    monkeypatch.setattr("service.state.DRAFT_WAIT_SECONDS", 0.05)
-    assert state._draft_slot.acquire(timeout=1)
-    try:
+    with draft_slot_taken(client, monkeypatch):
         response = client.post("/udbydere/tjek", data={"titel": "Udkast", "beskrivelse": "Jobafklaring i praksis."})
-    finally:
-        state._draft_slot.release()
     assert response.status_code == 503 and "prøv igen om et øjeblik" in response.text
     assert 'action="/udbydere/tjek#tjek"' in response.text  # the form is still there, filled in
     assert "Jobafklaring i praksis." in response.text
