@@ -462,9 +462,7 @@ health_router = APIRouter()
 
 @health_router.get("/healthz", summary="Catalogue, model and last crawl status")
 def healthz(state: State) -> dict[str, Any]:
-    with open_catalogue(state.config.db) as reader:
-        summary = reader.summary()
-        runs = reader.runs(20)
+    summary, runs = state.catalogue_status()
     crawl = next((r for r in runs if r["kind"] == "crawl"), None)
     tagger = state._tagger
     index: CatalogueIndex | None = state._recommender.index if state._recommender is not None else None

@@ -77,6 +77,7 @@ class ServiceState:
         self._lock = threading.Lock()
         # Anyone may check a draft, and a long one holds a core for seconds: one at a time per worker.
         self._draft_slot = threading.BoundedSemaphore(1)
+        self._status: tuple[tuple[int, int] | None, dict[str, Any], list[dict[str, Any]]] | None = None
         self.crawl_jobs = CrawlJobs(
             self.config.db, registry=self.config.registry, taxonomy=self.config.taxonomy_path,
             model=self.config.model, settings=self.config.crawl_settings,
@@ -127,6 +128,18 @@ class ServiceState:
                         self._identity = reader.identity
                     self._recommender = Recommender(index, tagger)
         return self._recommender
+
+    def catalogue_status(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The catalogue's summary and its 20 latest runs, read again only when the file changed
+        (/healthz is polled often, and opening the catalogue costs tens of milliseconds)."""
+        identity = _file_identity(self.config.db)
+        cached = self._status
+        if cached is not None and identity is not None and cached[0] == identity:
+            return cached[1], cached[2]
+        with open_catalogue(self.config.db) as reader:
+            summary, runs = reader.summary(), reader.runs(20)
+        self._status = (identity, summary, runs)
+        return summary, runs
 
     @property
     def index(self) -> CatalogueIndex:

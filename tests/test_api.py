@@ -142,6 +142,19 @@ def test_healthz_and_openapi(client: TestClient) -> None:
     assert spec["paths"]["/api/analyses"]["post"]["security"] == [{"ApiKey": []}]
 
 
+def test_healthz_follows_a_new_catalogue_generation(tagged_catalogue: Path, tmp_path: Path) -> None:
+    db = tmp_path / "catalogue.duckdb"
+    shutil.copy(tagged_catalogue, db)
+    with TestClient(create_app(ServiceConfig(db=db, api_key=KEY))) as client:
+        assert client.get("/healthz").json()["catalogue"]["courses"] == 30
+        assert client.get("/healthz").json()["catalogue"]["courses"] == 30  # answered from memory
+        feed = b'{"id": "ny-1", "title": "Jobsamtaler for nye medarbejdere", "provider": "Testskolen"}\n'
+        assert client.post("/api/admin/ingest", files={"feed": ("feed.jsonl", feed)},
+                           headers={"X-API-Key": KEY}).status_code == 200
+        health = client.get("/healthz").json()
+        assert health["catalogue"]["courses"] == 31 and health["last_crawl"] is None
+
+
 def test_admin_ingest_is_all_or_nothing(client: TestClient) -> None:
     bad = b'{"id": "x1", "title": "Ok"}\n{"title": ""}\n'
     r = client.post("/api/admin/ingest", files={"feed": ("feed.jsonl", bad)}, headers={"X-API-Key": KEY})
