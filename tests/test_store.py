@@ -54,6 +54,23 @@ def test_upsert_is_idempotent_and_tracks_changes(db: Path) -> None:
         assert catalogue.course("test-1").first_seen == first.first_seen  # kept across the change
 
 
+def test_tag_rows_are_stored_exactly_and_replaced_on_retagging(db: Path) -> None:
+    """The `tag` table is for SQL users of the catalogue: one row per field, item and dimension."""
+    [course] = courses(1)
+    items = [("field", "lov_myndighed", 0.1234567890123457, "specialiseret"), ("profile", 'a,"b"}', 1.0, None)]
+    with write_catalogue(db, "ingest") as writer:
+        writer.upsert(course)
+        for scores in (items, items[:1]):  # tagged twice in one run: the second replaces the first
+            writer.store_tagging(course.course_id, "m1", course.compute_hash(), primary_field="lov_myndighed",
+                                 assigned_fields=["lov_myndighed"], level="specialiseret", course_type="kursus",
+                                 result={}, item_scores=scores)
+        writer.store_tagging("other", "m1", "h", primary_field=None, assigned_fields=[], level=None,
+                             course_type=None, result={}, item_scores=items)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT * FROM tag ORDER BY course_id, item_kind").fetchall()
+    assert rows == [("other", "m1", *items[0]), ("other", "m1", *items[1]), ("test-0", "m1", *items[0])]
+
+
 def test_id_from_canonical_url_makes_one_course_one_record(db: Path) -> None:
     a = Course(url="https://Udbyder.example/kursus/7/?utm_source=news#tilmeld", title="Jobafklaring")
     b = Course(url="https://udbyder.example/kursus/7", title="Jobafklaring")
