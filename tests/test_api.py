@@ -55,7 +55,18 @@ def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
     r = client.post("/api/recommendations", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422
     big = client.post("/api/tag-draft", content=b"x" * 3_000_000, headers={"content-type": "application/json"})
-    assert big.status_code == 413
+    assert big.status_code == 413 and "larger than 2000 kB" in _error(big)
+
+    def chunks(body: bytes):  # sent chunked: no Content-Length to check up front
+        yield from (body[i:i + 65536] for i in range(0, len(body), 65536))
+
+    big = client.post("/api/tag-draft", content=chunks(b"x" * 3_000_000), headers={"content-type": "application/json"})
+    assert big.status_code == 413 and "larger than 2000 kB" in _error(big)
+    draft = json.dumps({"title": "Jobafklaring", "description": "Sygedagpenge og jobafklaring i praksis."}).encode()
+    ok = client.post("/api/tag-draft", content=chunks(draft), headers={"content-type": "application/json"})
+    assert ok.status_code == 200 and ok.json()["id"] == "draft"
+    bad = client.post("/api/tag-draft", content=b"{}", headers={"content-type": "application/json", "content-length": "x"})
+    assert bad.status_code == 400 and "must be a number" in _error(bad)
     r = client.put("/api/analyses")  # the 405 names every method of the path (the GET and the POST route)
     assert r.status_code == 405 and r.headers["allow"] == "GET, POST" and "PUT is not allowed" in _error(r)
 
