@@ -1,6 +1,6 @@
 """`fagmatch serve --workers N` as an operator runs it: every worker takes connections, a dead worker
-is replaced, a taken port is one clear line, and Ctrl-C stops every worker (real processes, real
-HTTP on 127.0.0.1)."""
+is replaced, a taken port is one clear line, and Ctrl-C or SIGTERM stops every worker (real
+processes, real HTTP on 127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,18 @@ def healthz_worker(port: int) -> int:
         connection.close()
 
 
+def workers_answering(port: int, n: int, known: set[int] | None = None, timeout: float = 60) -> set[int]:
+    """Pids of the workers that answer new connections, once `n` have (or the timeout passed)."""
+    pids = set(known or ())
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and len(pids) < n:
+        try:
+            pids.add(healthz_worker(port))
+        except OSError:  # not listening yet, or queued on a worker that just died
+            time.sleep(0.1)
+    return pids
+
+
 def serve(db: Path, port: int, workers: int) -> subprocess.Popen[str]:
     env = {**os.environ, "FAGMATCH_DB": str(db)}
     return subprocess.Popen(
@@ -64,17 +78,29 @@ def catalogue(tmp_path: Path) -> Path:
     return db
 
 
+@contextmanager
+def serving(db: Path, port: int, workers: int = 2) -> Iterator[subprocess.Popen[str]]:
+    server = serve(db, port, workers)
+    try:
+        yield server
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def assert_stopped(server: subprocess.Popen[str], pids: set[int], port: int) -> None:
+    server.wait(timeout=30)
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert port_is_free(port)
+
+
 def test_workers_share_the_connections_and_stop_together(catalogue: Path) -> None:
     port = free_port()
-    server = serve(catalogue, port, workers=2)
-    try:
-        deadline = time.monotonic() + 60
-        pids: set[int] = set()
-        while time.monotonic() < deadline and len(pids) < 2:
-            try:
-                pids.add(healthz_worker(port))
-            except OSError:
-                time.sleep(0.2)  # not listening yet
+    with serving(catalogue, port) as server:
+        pids = workers_answering(port, 2)
         # Each worker listens on its own socket: new connections reach both, not whichever is idle.
         pids |= {healthz_worker(port) for _ in range(24)}
         assert len(pids) == 2 and server.pid not in pids
@@ -82,12 +108,7 @@ def test_workers_share_the_connections_and_stop_together(catalogue: Path) -> Non
         # A worker that dies is replaced (connections queued on its socket die with it).
         dead = pids.pop()
         os.kill(dead, signal.SIGKILL)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(pids) < 2:
-            try:
-                pids.add(healthz_worker(port))
-            except OSError:
-                time.sleep(0.1)
+        pids = workers_answering(port, 2, pids)
         assert len(pids) == 2 and dead not in pids
 
         second = serve(catalogue, port, workers=2)
@@ -95,12 +116,13 @@ def test_workers_share_the_connections_and_stop_together(catalogue: Path) -> Non
         assert second.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in err
 
         os.killpg(server.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the whole group
-        server.wait(timeout=30)
-        for pid in pids:
-            with pytest.raises(ProcessLookupError):
-                os.kill(pid, 0)
-        assert port_is_free(port)
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        assert_stopped(server, pids, port)
+
+
+def test_sigterm_to_the_supervisor_stops_every_worker(catalogue: Path) -> None:
+    port = free_port()
+    with serving(catalogue, port) as server:
+        pids = workers_answering(port, 2)
+        assert len(pids) == 2
+        server.send_signal(signal.SIGTERM)  # as a process manager stops it: the supervisor only
+        assert_stopped(server, pids, port)
