@@ -304,17 +304,13 @@ def evaluate(obj: Context, labels_path: Path, train_path: Path | None, folds: in
         except LabelsError as exc:
             fail(str(exc))
         embedder = obj.embedder()
-        makers = [lambda: Tagger(taxonomy, embedder), lambda: TfidfNearestStatement(taxonomy),
-                  lambda: Bm25NearestStatement(taxonomy)]
+        makers = {Tagger.name: lambda: Tagger(taxonomy, embedder),
+                  TfidfNearestStatement.name: lambda: TfidfNearestStatement(taxonomy),
+                  Bm25NearestStatement.name: lambda: Bm25NearestStatement(taxonomy)}
         results = {}
-        for make in makers:
-            if folds:
-                system = make()
-                predicted = cross_validated_predictions(make, gold, folds)
-            else:
-                system = make().fit(train)
-                predicted = system.predict(gold)
-            results[system.name] = score(gold, predicted, taxonomy.field_keys)
+        for name, make in makers.items():
+            predicted = cross_validated_predictions(make, gold, folds) if folds else make().fit(train).predict(gold)
+            results[name] = score(gold, predicted, taxonomy.field_keys)
     if as_json:
         click.echo(json.dumps(results, indent=2))
     else:
