@@ -14,7 +14,6 @@ service/sample_site.py), so they come back unchanged, are not tagged again, and 
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import urllib.error
@@ -47,13 +46,12 @@ def framework_lines(taxonomy: Any) -> list[str]:
 
 def check_port(host: str, port: int) -> None:
     """Fail now, not after crawling and tagging, when the port is taken."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise DemoError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); choose another with --port")
+    from service.workers import PortInUse, check_port_free
+
+    try:
+        check_port_free(host, port)
+    except PortInUse as exc:
+        raise DemoError(f"{exc}; choose another with --port") from None
 
 
 def browser_url(host: str, port: int) -> str:
@@ -184,6 +182,7 @@ def serve_catalogue(obj: Any, host: str, port: int, on_ready: Callable[[str], No
 
     config = ServiceConfig(db=Path(obj.db), taxonomy_path=obj.taxonomy_path, model=obj.model)
     _err(f"Starting the service on {host}:{port} (loads the model and the catalogue index) …")
+    check_port(host, port)  # taken while the demo crawled and tagged?
     threading.Thread(target=watch, name="demo-ready", daemon=True).start()
     run_server(config, host=host, port=port)
 

@@ -39,7 +39,9 @@ def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 80
     import uvicorn
 
     from service.app import create_app
+    from service.workers import check_port_free, run_workers
 
+    check_port_free(host, port)  # one clear line for a taken port, however many workers
     if workers > 1:
         os.environ["FAGMATCH_DB"] = str(config.db)
         if config.taxonomy_path:
@@ -50,8 +52,6 @@ def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 80
             os.environ["FAGMATCH_API_KEY"] = config.api_key
         if config.registry:
             os.environ["FAGMATCH_SOURCES"] = str(config.registry)
-        from service.workers import run_workers
-
         run_workers(host, port, workers, {"log_level": "warning", "http": NoDelayH11Protocol})
         return
     uvicorn.run(create_app(config), host=host, port=port, log_level="warning", http=NoDelayH11Protocol)

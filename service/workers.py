@@ -29,9 +29,9 @@ def _family(host: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
-def _check_port_free(host: str, port: int) -> None:
-    # Without SO_REUSEPORT this bind fails when anything holds the port, even another fagmatch whose
-    # workers would otherwise silently share it with ours.
+def check_port_free(host: str, port: int) -> None:
+    """Raise PortInUse when anything holds host:port. Without SO_REUSEPORT this bind fails even for
+    another fagmatch, whose workers would otherwise silently share the port with ours."""
     with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -60,8 +60,7 @@ def _worker(host: str, port: int, uvicorn_options: dict[str, Any]) -> None:
 
 def run_workers(host: str, port: int, workers: int, uvicorn_options: dict[str, Any]) -> None:
     """Start the workers and keep them running (a dead one is restarted) until SIGINT or SIGTERM,
-    then stop them all gracefully. Raises PortInUse before starting anything."""
-    _check_port_free(host, port)
+    then stop them all gracefully. The caller checks first that the port is free (check_port_free)."""
     # Held, bound but not listening, for as long as we serve: the port stays ours between worker
     # restarts, and a bound socket that does not listen takes no connections.
     guard = reuseport_socket(host, port)
