@@ -108,12 +108,15 @@ class Bm25Index:
         """BM25 score of every document (0 where no query term occurs): per query term, its best
         column (exact, or a compound that begins with it), summed over the terms."""
         total = np.zeros(self.size, dtype=np.float32)
+        indptr, rows, weights = self.weights.indptr, self.weights.indices, self.weights.data
         for term in self.query_terms(query):
-            columns = self._expansions(term)
-            if not columns:
-                continue
-            block = self.weights[:, [c for c, _ in columns]].toarray() * np.array([w for _, w in columns], dtype=np.float32)
-            total += block.max(axis=1)
+            best = np.zeros(self.size, dtype=np.float32)
+            # Read each column's postings straight from the CSC arrays: SciPy's column indexing
+            # costs more than the arithmetic here.
+            for column, factor in self._expansions(term):
+                at = rows[indptr[column] : indptr[column + 1]]
+                best[at] = np.maximum(best[at], weights[indptr[column] : indptr[column + 1]] * factor)
+            total += best
         return total
 
     def matched_terms(self, query: str, document: int) -> list[str]:

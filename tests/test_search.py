@@ -120,6 +120,13 @@ def test_next_start_is_the_first_upcoming_date_and_sorts(index: CatalogueIndex) 
     assert index.search(None, CourseFilters(), today=dt.date(2026, 12, 2), per_page=2, page=2).total == 4
 
 
+def test_title_order(index: CatalogueIndex) -> None:
+    page = index.search(None, CourseFilters(), sort="title", today=TODAY)
+    assert [hit.course.course_id for hit in page.hits] == ["test-2", "test-4", "test-1", "test-5"]
+    region = index.search(None, CourseFilters(region="Midtjylland"), sort="title", today=TODAY)
+    assert [hit.course.course_id for hit in region.hits] == ["test-4", "test-1", "test-5"]
+
+
 def test_impossible_or_unknown_filters_are_errors(index: CatalogueIndex) -> None:
     with pytest.raises(FilterError, match="unknown field key 'jura'"):
         index.search(None, CourseFilters(fields=["jura"]), today=TODAY)
