@@ -26,7 +26,6 @@ import datetime as dt
 import functools
 import re
 import threading
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +39,7 @@ from matcher.gaps import NeedsAnalysis, TeamAnalysis
 from matcher.store import open_catalogue
 from matcher.tagging import CourseText, Tagger
 from matcher.taxonomy import LEVELS, Taxonomy, level_name
-from matcher.transfer import TransferContext, TransferCues, assess_transfer, transfer_score
+from matcher.transfer import TransferAssessment, TransferContext, TransferCues, assess_transfer, transfer_score
 
 GapSource = Literal["text", "assessment", "survey"]
 # A gap shared by at least this many learners is a team gap: it prefers forms taken together.
@@ -141,6 +140,10 @@ class Recommender:
         ) / 100.0
         self._lock = threading.Lock()
         self._analysed = functools.lru_cache(maxsize=2048)(self._analyse_text)
+        # A course's note depends only on it and the gap's context, and popular courses come back for
+        # the same gaps again and again: 0.2 ms each, five per gap.
+        self._transfer = functools.lru_cache(maxsize=8192)(self._assess_transfer)
+        self._similarities = functools.lru_cache(maxsize=256)(self._all_similarities)  # 40 kB each
         # Per-course lookups computed once, so a ranking is array arithmetic over 10 000 courses.
         self._has_level = {level: index.level == level for level in ("grundlaeggende", "specialiseret")}
         self._no_level = index.level == ""
@@ -241,13 +244,19 @@ class Recommender:
         _, text_vector = self._analysed(text)
         return _unit(share * text_vector + (1 - share) * framework)
 
+    def _all_similarities(self, fields: tuple[str, ...], level: str | None, text: str) -> np.ndarray:
+        """Every course's cosine to the gap. A product over all 10 000 vectors reads 15 MB, about 1 ms,
+        so it is cached per gap: a team's gaps are few field × level pairs, asked for again and again."""
+        sims = self.index.vectors @ self.gap_vector(Gap(id="g", fields=list(fields), level=level, text=text or None))
+        sims.flags.writeable = False
+        return sims
+
     def score(self, gap: Gap, candidates: np.ndarray) -> dict[str, np.ndarray]:
         """The parts of each candidate's score for one gap, and their weighted total."""
         index, w = self.index, self.weights
         parts: dict[str, np.ndarray] = {}
         if index.vectors.size:
-            # all courses, then the candidates: cheaper than copying the candidates' vectors
-            sims = (index.vectors @ self.gap_vector(gap))[candidates]
+            sims = self._similarities(tuple(gap.fields), gap.level, _one_line(gap.text or ""))[candidates]
             sims = np.where(index.has_vector[candidates], sims, np.nan)
             low, high = np.nanmin(sims, initial=np.inf), np.nanmax(sims, initial=-np.inf)
             parts["semantic"] = np.nan_to_num((sims - low) / (high - low)) if high > low else np.zeros(len(candidates))
@@ -294,20 +303,16 @@ class Recommender:
         total = parts["total"]
         head = np.argpartition(-total, CANDIDATES)[:CANDIDATES] if len(total) > CANDIDATES else np.arange(len(total))
         order = head[np.argsort(-total[head], kind="stable")]
+        # Greedy: each pick lowers the others of its provider and its type.
+        providers, types = self.index.provider[candidates[order]], self.index.course_type[candidates[order]]
+        penalty = np.zeros(len(order))
+        open_ = np.ones(len(order), dtype=bool)
         picked: list[int] = []
-        providers: Counter[str] = Counter()
-        types: Counter[str] = Counter()
-        remaining = list(order)
-        while remaining and len(picked) < top:
-            adjusted = [
-                total[j] - self.weights.same_provider * providers[self.index.provider[candidates[j]]]
-                - self.weights.same_type * types[self.index.course_type[candidates[j]]]
-                for j in remaining
-            ]
-            j = remaining.pop(int(np.argmax(adjusted)))
-            picked.append(j)
-            providers[self.index.provider[candidates[j]]] += 1
-            types[self.index.course_type[candidates[j]]] += 1
+        for _ in range(min(top, len(order))):
+            k = int(np.argmax(np.where(open_, total[order] - penalty, -np.inf)))  # ties: the higher score first
+            open_[k] = False
+            picked.append(int(order[k]))
+            penalty += self.weights.same_provider * (providers == providers[k]) + self.weights.same_type * (types == types[k])
         return [
             (int(candidates[j]), float(total[j]), {k: float(v[j]) for k, v in parts.items() if k != "total"})
             for j in picked
@@ -360,8 +365,7 @@ class Recommender:
     ) -> dict[str, Any]:
         hit = self.index._hit(i, score, today, upcoming)
         course, tags = hit.course, hit.tags
-        context = TransferContext(field=gap.field, level=gap.level, dimension=gap.dimension, learners=gap.learners)
-        transfer = assess_transfer(course, context, self.taxonomy, self.transfer_cues)
+        transfer = self._transfer(i, TransferContext(field=gap.field, level=gap.level, dimension=gap.dimension, learners=gap.learners))
         return {
             "gap_id": gap.id, "rank": rank, "course_id": course.course_id, "url": course.url, "title": course.title,
             "provider": course.provider, "course_type": course.course_type or tags.course_type,
@@ -371,6 +375,9 @@ class Recommender:
             "next_start": hit.next_start.isoformat() if hit.next_start else None,
             "price_dkk": course.price_dkk, "ects": course.ects, "form": course.form, "location": course.location,
         }
+
+    def _assess_transfer(self, i: int, context: TransferContext) -> TransferAssessment:
+        return assess_transfer(self.index.courses[i], context, self.taxonomy, self.transfer_cues)
 
     def _why(self, gap: Gap, hit: CourseHit) -> list[dict[str, Any]]:
         """The gap's competences the course matches (with the passage that matched), the gap's words it
