@@ -231,3 +231,9 @@ def create_app(config: ServiceConfig, *, warm: bool = True) -> FastAPI:
 
 def get_state(request: Request) -> ServiceState:
     return request.app.state.service
+
+
+async def state_dependency(request: Request) -> ServiceState:
+    """`get_state` for `Depends`: async, because FastAPI runs a plain `def` dependency in its thread
+    pool, one more thread hand-off per request for an attribute read."""
+    return get_state(request)

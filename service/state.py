@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from threadpoolctl import threadpool_limits
 
 from matcher.catalogue_index import CatalogueIndex
@@ -130,6 +131,13 @@ class ServiceState:
                     self._recommender = Recommender(index, tagger)
                     freeze_long_lived()
         return self._recommender
+
+    async def fresh_recommender(self) -> Any:
+        """`recommender` for async endpoints: at once while the catalogue was checked within
+        STALE_CHECK_SECONDS, else in a thread, because loading a new generation takes seconds."""
+        if self._recommender is not None and time.monotonic() - self._checked < STALE_CHECK_SECONDS:
+            return self._recommender
+        return await run_in_threadpool(lambda: self.recommender)
 
     def catalogue_status(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The catalogue's summary and its 20 latest runs, read again only when the file changed
