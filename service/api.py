@@ -208,15 +208,17 @@ async def search_courses(  # async: searching the index in memory is quicker tha
     sort: Literal["relevance", "start_date", "title"] = "relevance",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> SearchOut:
+) -> Response:
     """Active, not past courses matching the words of `q` (all without it), filtered; paginated."""
     filters = _filters(field=field, level=level, types=type, providers=provider, forms=form, location=location,
                        region=region, max_price=max_price, max_ects=max_ects, start_from=start_from,
                        start_before=start_before)
     index = (await state.fresh_recommender()).index
     result = index.search(q, filters, sort=sort, page=page, per_page=per_page)
-    return SearchOut(total=result.total, page=result.page, per_page=result.per_page,
-                     items=[course_out(hit) for hit in result.hits])
+    page_out = SearchOut(total=result.total, page=result.page, per_page=result.per_page,
+                         items=[course_out(hit) for hit in result.hits])
+    # Built and checked here: FastAPI would validate the model once more before encoding it.
+    return Response(page_out.model_dump_json(), media_type="application/json")
 
 
 def _filters(**values: Any) -> CourseFilters:
