@@ -26,6 +26,7 @@ import datetime as dt
 import functools
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,7 +140,7 @@ class Recommender:
             [transfer_score(c, TransferContext(), self.transfer_cues) for c in index.courses], dtype=np.float32
         ) / 100.0
         self._lock = threading.Lock()
-        self._analysed = functools.lru_cache(maxsize=2048)(self._analyse_text)
+        self._analysed = _Memo(self._analyse_text, size=2048)
         # A course's note depends only on it and the gap's context, and popular courses come back for
         # the same gaps again and again: 0.2 ms each, five per gap.
         self._transfer = functools.lru_cache(maxsize=8192)(self._assess_transfer)
@@ -170,6 +171,11 @@ class Recommender:
             raise RecommendError("a gap described in words must be at most 2000 characters")
         gap, _ = self._analysed(text)
         return gap.model_copy(update={"id": gap_id, "learners": learners})
+
+    def needs_model(self, texts: Sequence[str | None]) -> bool:
+        """Whether ranking for gaps in these words would run the embedding model (tens of ms), or
+        every one was analysed before."""
+        return any(_one_line(t) not in self._analysed for t in texts if t and _one_line(t))
 
     def _analyse_text(self, text: str) -> tuple[Gap, np.ndarray]:
         """A gap's words tagged, and their vector: one model pass, whose vector the ranking reuses."""
@@ -410,6 +416,33 @@ class Recommender:
             if wanted & set(analyzer(sentence)):
                 return sentence.strip()[:300]
         return None
+
+
+class _Memo:
+    """A function's answers for its most recent `size` arguments, and whether it holds one already
+    (functools.lru_cache cannot say). Thread-safe; a first call for a key is computed outside the lock."""
+
+    def __init__(self, compute: Any, *, size: int) -> None:
+        self._compute = compute
+        self._size = size
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, key: Any) -> bool:
+        with self._lock:
+            return key in self._items
+
+    def __call__(self, key: Any) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = self._compute(key)
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
 
 
 def _one_line(text: str) -> str:

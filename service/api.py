@@ -322,9 +322,11 @@ async def _read_upload(upload: UploadFile | None) -> str | None:
 async def recommendations(state: State, request_body: RecommendationRequest) -> JSONResponse:
     """Ranked courses per gap, each with why and a transfer-readiness note: the CLI's `recommend --json` shape."""
     recommender = await state.fresh_recommender()
-    if request_body.gaps and not any(gap.text for gap in request_body.gaps):
-        # Field × level gaps are array arithmetic over the index in memory: quicker here on the event
-        # loop than handed to a thread. Words may need the model (tens of ms): a thread.
+    texts = [request_body.text, *(gap.text for gap in request_body.gaps or [])]
+    if (request_body.text or request_body.gaps) and not recommender.needs_model(texts):
+        # Field × level gaps, and words analysed before, are array arithmetic over the index in
+        # memory: quicker here on the event loop than handed to a thread. New words run the model
+        # (tens of ms), and team files are written to disk to be read: a thread.
         document = _recommend(state, recommender, request_body)
     else:
         document = await run_in_threadpool(_recommend, state, recommender, request_body)

@@ -62,7 +62,11 @@ def test_a_gap_in_words_costs_one_model_pass(recommender: Recommender, monkeypat
         real = getattr(embedder, kind)
         monkeypatch.setattr(embedder, kind, lambda texts, _real=real: calls.append(list(texts)) or _real(texts))
     text = "vores nye  jobkonsulenter skal lære samtaler om   rådighed"
+    assert recommender.needs_model([text, None])
     recommender.recommend([recommender.gap_from_text(text)], top=3, today=TODAY)
+    # the service answers words it has analysed on its event loop, new words in a thread
+    assert not recommender.needs_model([text, "vores nye jobkonsulenter skal lære samtaler om rådighed", None])
+    assert recommender.needs_model([text, "noget helt andet"])
     assert calls == [["vores nye jobkonsulenter skal lære samtaler om rådighed"]]
     recommender.recommend([recommender.gap_from_text(text)], top=3, today=TODAY)
     assert len(calls) == 1  # seen before: no model pass at all
