@@ -66,6 +66,7 @@ class Bm25Index:
             self.vocabulary: dict[str, int] = {}
             self._sorted_terms: list[str] = []
             self.weights = sparse.csc_matrix((0, 0), dtype=np.float32)
+            self._document_terms = (np.zeros(1, dtype=np.int32), np.zeros(0, dtype=np.int32))
             return
         vectorizer = CountVectorizer(analyzer=self.analyzer, dtype=np.float32)
         try:
@@ -74,6 +75,7 @@ class Bm25Index:
             self.vocabulary = {}
             self._sorted_terms = []
             self.weights = sparse.csc_matrix((self.size, 0), dtype=np.float32)
+            self._document_terms = (np.zeros(self.size + 1, dtype=np.int32), np.zeros(0, dtype=np.int32))
             return
         self.vocabulary = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
         self._sorted_terms = sorted(self.vocabulary)
@@ -86,6 +88,8 @@ class Bm25Index:
         norm = K1 * (1.0 - B + B * lengths[rows] / mean_length)
         counts.data = (idf[counts.indices] * tf * (K1 + 1.0) / (tf + norm)).astype(np.float32)
         self.weights = counts.tocsc()
+        # Each document's terms, for a result's "why": SciPy's element lookup costs ~40 µs a call.
+        self._document_terms = (counts.indptr, counts.indices)
 
     def query_terms(self, query: str) -> list[str]:
         """The query's stemmed terms, each once, in query order."""
@@ -121,7 +125,6 @@ class Bm25Index:
 
     def matched_terms(self, query: str, document: int) -> list[str]:
         """The query terms (stemmed) that occur in one document, alone or in a compound: part of a result's why."""
-        return [
-            t for t in self.query_terms(query)
-            if any(self.weights[document, column] > 0 for column, _ in self._expansions(t))
-        ]
+        indptr, indices = self._document_terms
+        present = set(indices[indptr[document] : indptr[document + 1]].tolist())
+        return [t for t in self.query_terms(query) if any(column in present for column, _ in self._expansions(t))]
