@@ -175,8 +175,9 @@ def _check_fields(state: ServiceState, gaps: list[Gap]) -> None:
         raise ApiError(422, f"unknown field key {', '.join(map(repr, unknown))}")
 
 
-def _gaps_for(state: ServiceState, team: TeamInput) -> tuple[list[Gap], dict[str, Any] | None]:
-    recommender = state.recommender
+def _gaps_for(state: ServiceState, team: TeamInput, recommender: Any = None) -> tuple[list[Gap], dict[str, Any] | None]:
+    """The gaps of the team input, by `recommender` (default: the state's current one)."""
+    recommender = recommender or state.recommender
     try:
         if team.text:
             return [recommender.gap_from_text(team.text)], None
@@ -339,7 +340,7 @@ def _recommend(state: ServiceState, recommender: Any, request_body: Recommendati
         _check_fields(state, request_body.gaps)
         found, analysis = request_body.gaps, None
     else:
-        found, analysis = _gaps_for(state, request_body)
+        found, analysis = _gaps_for(state, request_body, recommender)
     try:
         document = recommender.recommend(found, request_body.constraints, top=request_body.top, query=request_body.text)
     except RecommendError as exc:
