@@ -236,12 +236,9 @@ class Recommender:
 
     # ---- ranking
 
-    def gap_vector(self, gap: Gap) -> np.ndarray:
+    def _gap_vector(self, fields: tuple[str, ...], level: str | None, text: str) -> np.ndarray:
         """The gap in the embedding space: its words and its field-level framework centroid."""
-        framework = _unit(sum(
-            (1.0 if i == 0 else 0.5) * self._centroids[(key, gap.level)] for i, key in enumerate(gap.fields)
-        ))
-        text = _one_line(gap.text or "")
+        framework = _unit(sum((1.0 if i == 0 else 0.5) * self._centroids[(key, level)] for i, key in enumerate(fields)))
         if not text:
             return framework
         # The words embedded as a passage, like the courses: the vector tagging them already made
@@ -253,7 +250,7 @@ class Recommender:
     def _all_similarities(self, fields: tuple[str, ...], level: str | None, text: str) -> np.ndarray:
         """Every course's cosine to the gap. A product over all 10 000 vectors reads 15 MB, about 1 ms,
         so it is cached per gap: a team's gaps are few field × level pairs, asked for again and again."""
-        sims = self.index.vectors @ self.gap_vector(Gap(id="g", fields=list(fields), level=level, text=text or None))
+        sims = self.index.vectors @ self._gap_vector(fields, level, text)
         sims.flags.writeable = False
         return sims
 

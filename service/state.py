@@ -112,10 +112,9 @@ class ServiceState:
     @property
     def recommender(self) -> Any:
         """The recommender over the newest published catalogue generation."""
-        now = time.monotonic()
-        if self._recommender is not None and now - self._checked < STALE_CHECK_SECONDS:
+        if self._checked_lately():
             return self._recommender
-        self._checked = now
+        self._checked = time.monotonic()
         identity = _file_identity(self.config.db)
         if self._recommender is None or identity != self._identity:
             tagger = self.tagger
@@ -135,9 +134,13 @@ class ServiceState:
     async def fresh_recommender(self) -> Any:
         """`recommender` for async endpoints: at once while the catalogue was checked within
         STALE_CHECK_SECONDS, else in a thread, because loading a new generation takes seconds."""
-        if self._recommender is not None and time.monotonic() - self._checked < STALE_CHECK_SECONDS:
+        if self._checked_lately():
             return self._recommender
         return await run_in_threadpool(lambda: self.recommender)
+
+    def _checked_lately(self) -> bool:
+        """A recommender is loaded and the catalogue file was looked at within STALE_CHECK_SECONDS."""
+        return self._recommender is not None and time.monotonic() - self._checked < STALE_CHECK_SECONDS
 
     def catalogue_status(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The catalogue's summary and its 20 latest runs, read again only when the file changed
