@@ -44,6 +44,27 @@ def test_search_and_detail(client: TestClient) -> None:
     assert detail["transfer"]["factors_present"]
 
 
+def test_search_pages_have_the_documented_shape(client: TestClient) -> None:
+    """Search writes its JSON around pre-rendered records: it must be what the CourseOut model says,
+    value for value, including the Danish letters, scores and start dates."""
+    from service.api import SearchOut, course_out
+
+    index = client.app.state.service.index
+    for params in ({"q": "sygedagpengeloven jobafklaring", "per_page": 7}, {"sort": "title", "page": 2, "per_page": 5}):
+        response = client.get("/api/courses", params=params)
+        assert response.headers["content-type"] == "application/json"
+        page = SearchOut.model_validate_json(response.content)
+        assert page.items
+        for item in response.json()["items"]:
+            hit = index.get(item["course"]["id"])
+            expected = course_out(hit).model_dump(mode="json")
+            expected["score"] = item["score"]  # the hit's score depends on the query, `get` has none
+            assert item == expected
+    scored = client.get("/api/courses", params={"q": "sygedagpenge"}).json()["items"]
+    assert all(isinstance(i["score"], float) and i["score"] > 0 for i in scored)
+    assert any("ø" in json.dumps(i["course"], ensure_ascii=False) for i in client.get("/api/courses").json()["items"])
+
+
 def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
     assert "unknown field key 'jura'" in _error(client.get("/api/courses", params={"field": "jura"}))
     assert client.get("/api/courses", params={"per_page": 0}).status_code == 422
