@@ -54,6 +54,20 @@ def test_a_gap_in_words_finds_the_course_about_it_and_says_why(recommender: Reco
                         "why", "transfer", "next_start", "price_dkk"}
 
 
+def test_words_asked_again_get_the_same_answer_whatever_the_first_caller_did_with_theirs(recommender: Recommender) -> None:
+    # the second answer comes from the caches (BM25 scores, reasons, transfer notes)
+    text = "borgerinddragelse og samskabelse med civilsamfundet"
+    first = recommender.recommend([recommender.gap_from_text(text)], top=5, today=TODAY, query=text)
+    pristine = json.loads(json.dumps(first))
+    for result in first["results"]:  # a caller that edits its copy, as the web page shapes reasons
+        for reason in result["why"]:
+            reason["passage"] = "redigeret"
+        result["why"].clear()
+    again = recommender.recommend([recommender.gap_from_text(text)], top=5, today=TODAY, query=text)
+    assert json.loads(json.dumps(again)) == pristine
+    assert any(reason["kind"] == "keywords" for r in again["results"] for reason in r["why"])
+
+
 def test_a_gap_in_words_costs_one_model_pass(recommender: Recommender, monkeypatch: pytest.MonkeyPatch) -> None:
     # latency: tagging the words and ranking by them share one embedding of the text
     embedder = recommender.tagger.embedder
