@@ -331,7 +331,7 @@ async def _read_upload(upload: UploadFile | None) -> str | None:
 
 
 @router.post("/recommendations", summary="Courses for a team's gaps", response_class=JSONResponse)
-async def recommendations(state: State, request_body: RecommendationRequest) -> JSONResponse:
+async def recommendations(state: State, request_body: RecommendationRequest) -> Response:
     """Ranked courses per gap, each with why and a transfer-readiness note: the CLI's `recommend --json` shape."""
     recommender = await state.fresh_recommender()
     texts = [request_body.text, *(gap.text for gap in request_body.gaps or [])]
