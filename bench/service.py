@@ -177,7 +177,7 @@ def wait_until_ready(server: Server, workers: int, timeout: float) -> None:
             raise BenchError(f"/healthz not ready after {timeout:.0f} s (last: {last}):\n{server.log_tail()}")
         time.sleep(0.5)
     while True:
-        processes = worker_pids(server.process.pid, server.port)
+        processes = worker_pids(server.process.pid)
         before = {pid: cpu_seconds(pid) for pid in processes}
         time.sleep(1.0)
         busy = [pid for pid in processes if cpu_seconds(pid) - before[pid] > 0.05]
@@ -234,18 +234,27 @@ def _tcp_inodes(port: int) -> tuple[set[str], set[str]]:
     return listening, established
 
 
-def worker_pids(server_pid: int, port: int) -> list[int]:
-    """The processes that accept connections: the server itself, or its uvicorn worker children."""
-    listening, _ = _tcp_inodes(port)
-    candidates = [server_pid, *_children(server_pid)]
-    holders = [pid for pid in candidates if _socket_inodes(pid) & listening]
-    # With workers, the supervisor holds the socket too but never accepts: count the children only.
-    return [pid for pid in holders if pid != server_pid] or holders
+def worker_pids(server_pid: int) -> list[int]:
+    """The processes that serve connections: the server itself with one worker, else its worker
+    processes (the supervisor accepts the connections and hands them over)."""
+    return _worker_children(server_pid) or [server_pid]
+
+
+def _worker_children(pid: int) -> list[int]:
+    found = []
+    for child in _children(pid):
+        try:
+            name = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"multiprocessing.spawn" in name and b"resource_tracker" not in name:
+            found.append(child)
+    return found
 
 
 def connections_per_worker(server_pid: int, port: int) -> list[int]:
     _, established = _tcp_inodes(port)
-    return sorted((len(_socket_inodes(pid) & established) for pid in worker_pids(server_pid, port)), reverse=True)
+    return sorted((len(_socket_inodes(pid) & established) for pid in worker_pids(server_pid)), reverse=True)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -463,7 +472,7 @@ async def run(server: Server, plan: list[Scenario], args: argparse.Namespace, qu
     await sanity_check(server.port, plan, queries)
     counter = itertools.count(1_000_000)  # above the sanity check's and the warm-ups' numbers
     for scenario in plan:
-        # Fresh connections per scenario: how they fall on the workers is up to the kernel and uvicorn.
+        # Fresh connections per scenario: how they fall on the workers is up to the service.
         connections = [Connection(server.port) for _ in range(args.clients)]
         await asyncio.gather(*(c.open() for c in connections))
         try:

@@ -37,8 +37,8 @@ class NoDelayHttpProtocol(HttpToolsProtocol):
 
 
 def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Serve until interrupted. One worker runs in this process; more are separate processes, each
-    with its own listening socket (service/workers.py)."""
+    """Serve until interrupted. One worker runs in this process; more are separate processes, to
+    which this one hands the connections in turn (service/workers.py)."""
     import uvicorn
 
     from service.app import create_app

@@ -54,6 +54,19 @@ def workers_answering(port: int, n: int, known: set[int] | None = None, timeout:
     return pids
 
 
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_until_reaped(pid: int, timeout: float = 10) -> None:
+    """Until the supervisor has reaped the process: all its threads, and so its sockets, are gone."""
+    deadline = time.monotonic() + timeout
+    while Path(f"/proc/{pid}").exists():
+        assert time.monotonic() < deadline, f"process {pid} was not reaped"
+        time.sleep(0.02)
+
+
 def serve(db: Path, port: int, workers: int) -> subprocess.Popen[str]:
     env = {**os.environ, "FAGMATCH_DB": str(db)}
     return subprocess.Popen(
@@ -101,13 +114,17 @@ def test_workers_share_the_connections_and_stop_together(catalogue: Path) -> Non
     port = free_port()
     with serving(catalogue, port) as server:
         pids = workers_answering(port, 2)
-        # Each worker listens on its own socket: new connections reach both, not whichever is idle.
-        pids |= {healthz_worker(port) for _ in range(24)}
+        # New connections go to the workers in turn: each gets half, not whichever is idle.
+        answered = [healthz_worker(port) for _ in range(24)]
+        assert sorted(answered.count(pid) for pid in set(answered)) == [12, 12]
+        pids |= set(answered)
         assert len(pids) == 2 and server.pid not in pids
 
-        # A worker that dies is replaced (connections queued on its socket die with it).
+        # A worker that dies leaves its share to the others at once, and is replaced.
         dead = pids.pop()
         os.kill(dead, signal.SIGKILL)
+        wait_until_reaped(dead)
+        assert {healthz_worker(port) for _ in range(6)} == pids
         pids = workers_answering(port, 2, pids)
         assert len(pids) == 2 and dead not in pids
 
@@ -123,7 +140,13 @@ def test_workers_share_the_connections_and_stop_together(catalogue: Path) -> Non
 def test_sigterm_to_the_supervisor_stops_every_worker(catalogue: Path) -> None:
     port = free_port()
     with serving(catalogue, port) as server:
-        pids = workers_answering(port, 2)
+        # A request that comes while the workers are still loading waits for one; it is not refused.
+        deadline = time.monotonic() + 30
+        while not listening(port):
+            assert time.monotonic() < deadline and server.poll() is None
+            time.sleep(0.05)
+        first = healthz_worker(port)
+        pids = workers_answering(port, 2, {first})
         assert len(pids) == 2
         server.send_signal(signal.SIGTERM)  # as a process manager stops it: the supervisor only
         assert_stopped(server, pids, port)
