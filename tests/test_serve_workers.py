@@ -30,9 +30,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def healthz_worker(port: int) -> int:
+def healthz_worker(port: int, timeout: float = 10) -> int:
     """The pid of the worker that answers /healthz on a new connection."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         connection.request("GET", "/healthz")
         response = connection.getresponse()
@@ -145,7 +145,7 @@ def test_sigterm_to_the_supervisor_stops_every_worker(catalogue: Path) -> None:
         while not listening(port):
             assert time.monotonic() < deadline and server.poll() is None
             time.sleep(0.05)
-        first = healthz_worker(port)
+        first = healthz_worker(port, timeout=120)  # loading the model and the index takes seconds
         pids = workers_answering(port, 2, {first})
         assert len(pids) == 2
         server.send_signal(signal.SIGTERM)  # as a process manager stops it: the supervisor only
