@@ -151,6 +151,7 @@ def run_workers(host: str, port: int, workers: int, uvicorn_options: dict[str, A
         process = context.Process(target=_worker, args=(theirs, uvicorn_options), name="fagmatch-worker")
         process.start()
         theirs.close()
+        ours.setblocking(False)  # a worker too busy to take more must not hold up the others
         worker = _Worker(process, ours)
         selector.register(ours, selectors.EVENT_READ, worker)
         return worker
@@ -219,9 +220,11 @@ def _hand_over(listener: socket.socket, ready: list[_Worker], turn: itertools.co
                 try:
                     socket.send_fds(worker.channel, [CONNECTION], [connection.fileno()])
                     break
+                except BlockingIOError:  # hundreds of connections wait for it already: the next one
+                    continue
                 except OSError:  # that worker just died: the next one
                     worker.ready = False
-            # No ready worker left: the client sees the connection closed, as when a server restarts.
+            # Taken by no worker (all gone, or all swamped): the client sees the connection closed.
             ready[:] = [w for w in ready if w.ready]
             if not ready:
                 return
@@ -231,6 +234,8 @@ def _hear(worker: _Worker, selector: selectors.BaseSelector) -> None:
     """A worker's message: ready, or (end of file) gone."""
     try:
         message = worker.channel.recv(16)
+    except BlockingIOError:
+        return
     except OSError:
         message = b""
     if message == READY:
