@@ -1,6 +1,6 @@
-"""`fagmatch serve --workers N` as an operator runs it: every worker takes connections, a dead worker
-is replaced, a taken port is one clear line, and Ctrl-C or SIGTERM stops every worker (real
-processes, real HTTP on 127.0.0.1)."""
+"""`fagmatch serve --workers N` as an operator runs it: the workers share the connections evenly, a
+dead worker is replaced, a taken port is one clear line, Ctrl-C or SIGTERM stops every worker, and
+none outlives its supervisor (real processes, real HTTP on 127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,14 @@ def workers_answering(port: int, n: int, known: set[int] | None = None, timeout:
 def listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def running(pid: int) -> bool:
+    """Whether the process exists and has not exited (an unreaped zombie has)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def wait_until_reaped(pid: int, timeout: float = 10) -> None:
@@ -150,3 +158,18 @@ def test_sigterm_to_the_supervisor_stops_every_worker(catalogue: Path) -> None:
         assert len(pids) == 2
         server.send_signal(signal.SIGTERM)  # as a process manager stops it: the supervisor only
         assert_stopped(server, pids, port)
+
+
+def test_workers_do_not_outlive_a_killed_supervisor(catalogue: Path) -> None:
+    # kill -9 gives the supervisor no chance to stop them: they notice it is gone and stop themselves
+    port = free_port()
+    with serving(catalogue, port) as server:
+        pids = workers_answering(port, 2)
+        assert len(pids) == 2
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait()
+        deadline = time.monotonic() + 20
+        while any(running(pid) for pid in pids):
+            assert time.monotonic() < deadline, "workers still run without their supervisor"
+            time.sleep(0.1)
+        assert port_is_free(port)
