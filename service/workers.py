@@ -220,10 +220,12 @@ def _hand_over(listener: socket.socket, ready: list[_Worker], turn: itertools.co
                 try:
                     socket.send_fds(worker.channel, [CONNECTION], [connection.fileno()])
                     break
-                except BlockingIOError:  # hundreds of connections wait for it already: the next one
-                    continue
-                except OSError:  # that worker just died: the next one
+                except ConnectionError:  # that worker just died (its end is closed): the next one
                     worker.ready = False
+                except OSError:
+                    # It cannot take more now (hundreds of connections wait for it, or the
+                    # descriptors in flight hit their limit): the next one.
+                    continue
             # Taken by no worker (all gone, or all swamped): the client sees the connection closed.
             ready[:] = [w for w in ready if w.ready]
             if not ready:
