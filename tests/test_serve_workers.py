@@ -4,6 +4,7 @@ none outlives its supervisor (real processes, real HTTP on 127.0.0.1)."""
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
@@ -54,6 +55,19 @@ def workers_answering(port: int, n: int, known: set[int] | None = None, timeout:
     return pids
 
 
+async def burst(port: int, n: int) -> list[int]:
+    """The status of /healthz on `n` connections opened at once."""
+
+    async def one() -> int:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        answer = await asyncio.wait_for(reader.read(), 60)
+        writer.close()
+        return int(answer.split(b" ", 2)[1])
+
+    return list(await asyncio.gather(*(one() for _ in range(n))))
+
+
 def listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -84,7 +98,9 @@ def serve(db: Path, port: int, workers: int) -> subprocess.Popen[str]:
 
 
 def port_is_free(port: int) -> bool:
+    """Whether a new server could listen on the port (as servers do, past closed connections' TIME_WAIT)."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -127,6 +143,9 @@ def test_workers_share_the_connections_and_stop_together(catalogue: Path) -> Non
         assert sorted(answered.count(pid) for pid in set(answered)) == [12, 12]
         pids |= set(answered)
         assert len(pids) == 2 and server.pid not in pids
+        # A burst of connections at once: every one is answered, and both workers stay in the rotation.
+        assert asyncio.run(burst(port, 600)) == [200] * 600
+        assert {healthz_worker(port) for _ in range(4)} == pids
 
         # A worker that dies leaves its share to the others at once, and is replaced.
         dead = pids.pop()
