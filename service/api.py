@@ -343,7 +343,11 @@ async def recommendations(state: State, request_body: RecommendationRequest) -> 
     else:
         document = await run_in_threadpool(_recommend, state, recommender, request_body)
     # The document is JSON types already: FastAPI's generic encoder took 2.3 ms for it, orjson 0.02.
-    return Response(orjson.dumps(document), media_type="application/json")
+    # The options accept what json.dumps did: NumPy numbers (a float64 is a float there), int keys.
+    return Response(orjson.dumps(document, option=_ORJSON_LIKE_JSON), media_type="application/json")
+
+
+_ORJSON_LIKE_JSON = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
 
 
 def _recommend(state: ServiceState, recommender: Any, request_body: RecommendationRequest) -> dict[str, Any]:

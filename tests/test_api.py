@@ -122,6 +122,14 @@ def test_team_gaps_from_json_and_upload(client: TestClient) -> None:
     assert upload.status_code == 200 and upload.json()["gaps"][0]["learners"] == 4
     recs = client.post("/api/recommendations", json={"gaps": gaps["gaps"][:1], "top": 2}).json()
     assert len(recs["results"]) == 2
+    # Straight from the team's files: the analysis (counts, shares, levels) travels in the answer.
+    direct = client.post("/api/recommendations", json={"assessment_csv": "\n".join(rows), "target": target, "top": 2})
+    assert direct.status_code == 200, direct.text
+    assert direct.json()["analysis"]["kind"] == "assessment" and direct.json()["gaps"][0]["field"] == "lov_myndighed"
+    survey = (Path(__file__).resolve().parents[1] / "matcher" / "data" / "templates" / "needs-survey.csv").read_text(encoding="utf-8")
+    needs = client.post("/api/recommendations", json={"survey_csv": survey, "top": 2})
+    assert needs.status_code == 200, needs.text
+    assert needs.json()["analysis"]["kind"] == "survey" and needs.json()["results"]
 
 
 def test_providers_coverage_and_draft(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
