@@ -14,9 +14,9 @@ that `serve` sets."""
 
 from __future__ import annotations
 
-import array
 import asyncio
 import contextlib
+import functools
 import itertools
 import multiprocessing
 import selectors
@@ -77,6 +77,7 @@ class HandedServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, channel: socket.socket) -> None:
         super().__init__(config)
         self.channel = channel
+        self._handing: set[asyncio.Task[Any]] = set()  # connections being set up (the loop keeps weak references)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=[])  # the app and its lifespan, and no listening socket
@@ -107,7 +108,14 @@ class HandedServer(uvicorn.Server):
                 return
             for fd in fds:
                 connection = socket.socket(fileno=fd)
-                loop.create_task(loop.connect_accepted_socket(self._new_protocol, connection))
+                task = loop.create_task(loop.connect_accepted_socket(self._new_protocol, connection))
+                self._handing.add(task)
+                task.add_done_callback(functools.partial(self._handed, connection))
+
+    def _handed(self, connection: socket.socket, task: asyncio.Task[Any]) -> None:
+        self._handing.discard(task)
+        if task.cancelled() or task.exception() is not None:  # e.g. the client left at once
+            connection.close()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         with contextlib.suppress(ValueError, OSError):  # already removed, or closed
