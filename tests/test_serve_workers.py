@@ -167,7 +167,8 @@ def test_workers_share_the_connections_and_stop_together(catalogue: Path) -> Non
 def test_sigterm_to_the_supervisor_stops_every_worker(catalogue: Path) -> None:
     port = free_port()
     with serving(catalogue, port) as server:
-        # A request that comes while the workers are still loading waits for one; it is not refused.
+        # The supervisor listens at once; a request that comes while the workers still load the
+        # model waits for one (hence the long timeout).
         deadline = time.monotonic() + 30
         while not listening(port):
             assert time.monotonic() < deadline and server.poll() is None
