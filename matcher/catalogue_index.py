@@ -249,8 +249,21 @@ class CatalogueIndex:
 
     def providers(self) -> list[tuple[str, int]]:
         """Provider names with their number of active courses, most first."""
+        return list(self._provider_counts)
+
+    @functools.cached_property
+    def _provider_counts(self) -> tuple[tuple[str, int], ...]:
         names, counts = np.unique(self.provider[self.provider != ""].astype(str), return_counts=True)
-        return sorted(zip(names.tolist(), counts.tolist()), key=lambda p: (-p[1], p[0]))
+        return tuple(sorted(zip(names.tolist(), counts.tolist()), key=lambda p: (-p[1], p[0])))
+
+    def providers_named(self, text: str) -> list[str]:
+        """The providers a person means by `text`: the one of that name, in any case, else every
+        provider whose name contains it ("kattegat" → "Professionshøjskolen Kattegat")."""
+        wanted = text.strip().casefold()
+        if not wanted:
+            return []
+        names = [name for name, _ in self._provider_counts]
+        return [n for n in names if n.casefold() == wanted] or [n for n in names if wanted in n.casefold()]
 
     def next_starts(self, today: dt.date) -> np.ndarray:
         """Per course, the ordinal of its first start on or after today; _NO_DATE when none is known.

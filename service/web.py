@@ -67,6 +67,10 @@ MAX_UPLOAD = 1_000_000
 MAX_PLAN_TOKEN = 400_000  # characters of the compressed recommendation a plan form may carry
 MAX_PLAN_JSON = 5_000_000  # bytes it may expand to
 MAX_DRAFT_TEXT = 20_000
+# Up to this many providers the filter is a drop-down of them all; beyond, a text field that
+# suggests the largest (a drop-down of the 3 000 providers of a 10 000-course catalogue made the
+# search and provider pages 300 kB).
+MAX_LISTED_PROVIDERS = 200
 
 TYPE_NAMES = {
     "diplom": "Diplommodul", "akademi": "Akademimodul", "master": "Mastermodul", "kursus": "Kursus",
@@ -205,11 +209,12 @@ def _date(params: Params, name: str, label: str) -> dt.date | None:
         raise WebInputError(f"{label}: {raw!r} er ikke en dato (skriv ÅÅÅÅ-MM-DD)") from None
 
 
-def filters_from(params: Params, *, with_fields: bool = True) -> CourseFilters:
-    """The page's filter parameters as CourseFilters; WebInputError names what is wrong."""
+def filters_from(params: Params, *, with_fields: bool = True, index: CatalogueIndex | None = None) -> CourseFilters:
+    """The page's filter parameters as CourseFilters; WebInputError names what is wrong. With the
+    `index`, a provider may be typed in part (see provider_choice)."""
     data: dict[str, Any] = {
         "types": params.getlist("type"),
-        "providers": params.getlist("udbyder"),
+        "providers": _providers_typed(params.getlist("udbyder"), index) if index else params.getlist("udbyder"),
         "forms": params.getlist("form"),
         "location": params.get("sted") or None,
         "region": params.get("region") or None,
@@ -228,6 +233,24 @@ def filters_from(params: Params, *, with_fields: bool = True) -> CourseFilters:
             message = error["msg"].removeprefix("Value error, ")
             problems.append(f"{where}: {message}" if where else message)
         raise WebInputError("; ".join(problems)) from None
+
+
+def _providers_typed(typed: list[str], index: CatalogueIndex) -> list[str]:
+    names = []
+    for text in typed:
+        found = index.providers_named(text)
+        if not found:
+            raise WebInputError(f"udbyder: ingen udbyder hedder eller indeholder {text!r}")
+        names += found
+    return names
+
+
+def provider_choice(index: CatalogueIndex) -> dict[str, Any]:
+    """What the provider field offers: every provider in a drop-down, or, in a catalogue with more
+    than MAX_LISTED_PROVIDERS, a text field suggesting the largest."""
+    providers = index.providers()
+    return {"providers": providers[:MAX_LISTED_PROVIDERS], "providers_total": len(providers),
+            "providers_listed": len(providers) <= MAX_LISTED_PROVIDERS}
 
 
 def _filter_state(params: Params) -> dict[str, Any]:
@@ -461,9 +484,9 @@ class WebPage:
         index: CatalogueIndex = state.index
         context = self.common(request)
         chosen = _filter_state(params)
-        context.update(chosen=chosen, providers=index.providers(), page=None, cards=[], total=0, error=None)
+        context.update(chosen=chosen, page=None, cards=[], total=0, error=None, **provider_choice(index))
         try:
-            filters = filters_from(params)
+            filters = filters_from(params, index=index)
             sort = chosen["sortering"]
             if sort not in SORT_NAMES:
                 raise WebInputError(f"sortering: {sort!r} findes ikke; vælg {', '.join(SORT_NAMES)}")
@@ -738,8 +761,16 @@ class WebPage:
         state = self.state(request)
         context = self.common(request)
         index: CatalogueIndex = state.index
-        context.update(providers=index.providers(), chosen=provider, coverage=None, error=None, draft=None,
-                       draft_form={}, provider_courses=[])
+        context.update(chosen=provider, coverage=None, error=None, draft=None, draft_form={}, provider_courses=[],
+                       **provider_choice(index))
+        named = index.providers_named(provider)
+        if len(named) == 1:  # typed in part, or in another case
+            provider = context["chosen"] = named[0]
+        elif len(named) > 1:
+            shown = ", ".join(named[:10]) + (f" og {len(named) - 10} flere" if len(named) > 10 else "")
+            context["error"] = f"flere udbydere passer på {provider!r}: {shown}; skriv mere af navnet"
+            context["error_status"] = 422
+            provider = ""
         if provider:
             try:
                 from service.analyses import AnalysisStore

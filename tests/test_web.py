@@ -423,6 +423,35 @@ def test_provider_page_lists_providers_and_shows_coverage(client: TestClient, in
     assert len(page.encode()) < MAX_PAGE_BYTES
 
 
+def test_a_catalogue_with_many_providers_offers_a_text_field_for_them(
+    client: TestClient, index: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # as in a catalogue with thousands of providers, where a drop-down of all made pages 300 kB
+    monkeypatch.setattr("service.web.MAX_LISTED_PROVIDERS", 3)
+    providers = index.providers()
+    assert len(providers) > 3
+    for path in ("/", "/udbydere"):
+        page = client.get(path).text
+        assert '<select id="udbyder"' not in page and '<input id="udbyder" name="udbyder" type="search"' in page
+        suggested = re.search(r'<datalist id="udbyder-forslag">(.*?)</datalist>', page, flags=re.S).group(1)
+        assert re.findall(r'<option value="(.*?)">', suggested) == [html.escape(n) for n, _ in providers[:3]]
+        assert f"der er {len(providers)} udbydere" in page
+        assert "udbyder" in parse(page).label_for  # the text field keeps its label
+    # A part of a name, in any case, finds the provider.
+    name, count, part = next((n, c, w) for n, c in providers for w in n.split() if len(index.providers_named(w.upper())) == 1)
+    page = client.get("/", params={"udbyder": part.upper()}).text
+    assert heading_total(page) == count and all(html.escape(name) in card for card in cards(page))
+    assert f'value="{html.escape(part.upper())}"' in page  # the field keeps what was typed
+    assert f"Dækning: {html.escape(name)}" in client.get("/udbydere", params={"udbyder": part.upper()}).text
+    # Several providers match: the search shows all their courses; the coverage page asks which one.
+    common = next(w for n, _ in providers for w in n.split() if len(index.providers_named(w)) > 1)
+    both = index.providers_named(common)
+    page = client.get("/", params={"udbyder": common}).text
+    assert heading_total(page) == sum(c for n, c in providers if n in both)
+    assert_error_page(client.get("/udbydere", params={"udbyder": common}), 422, f"flere udbydere passer på {common!r}", both[0])
+    assert_error_page(client.get("/", params={"udbyder": "Ingen Skole"}), 422, "ingen udbyder hedder eller indeholder 'Ingen Skole'")
+
+
 def test_unknown_provider_is_a_404_page(client: TestClient) -> None:
     assert_error_page(client.get("/udbydere", params={"udbyder": "Ingen Skole"}), 404, "unknown provider 'Ingen Skole'")
 
