@@ -214,7 +214,7 @@ def filters_from(params: Params, *, with_fields: bool = True, index: CatalogueIn
     `index`, a provider may be typed in part (see provider_choice)."""
     data: dict[str, Any] = {
         "types": params.getlist("type"),
-        "providers": _providers_typed(params.getlist("udbyder"), index) if index else params.getlist("udbyder"),
+        "providers": _providers_typed(params.getlist("udbyder"), index) if index is not None else params.getlist("udbyder"),
         "forms": params.getlist("form"),
         "location": params.get("sted") or None,
         "region": params.get("region") or None,
