@@ -46,15 +46,18 @@ def _family(host: str) -> socket.AddressFamily:
 
 def check_port_free(host: str, port: int) -> None:
     """Raise PortInUse when anything holds host:port."""
-    with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    _bound(host, port).close()
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
+    """A non-blocking socket listening on host:port; PortInUse when the port is taken."""
+    sock = _bound(host, port)
+    sock.listen(BACKLOG)
+    sock.setblocking(False)
+    return sock
+
+
+def _bound(host: str, port: int) -> socket.socket:
     sock = socket.socket(_family(host), socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -62,8 +65,6 @@ def listening_socket(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    sock.listen(BACKLOG)
-    sock.setblocking(False)
     return sock
 
 
