@@ -267,14 +267,15 @@ class Recommender:
         """The parts of each candidate's score for one gap, and their weighted total."""
         index, w = self.index, self.weights
         parts: dict[str, np.ndarray] = {}
+        text = _one_line(gap.text or "")  # one cache entry however the words are spaced
         if index.vectors.size:
-            sims = self._similarities(tuple(gap.fields), gap.level, _one_line(gap.text or ""))[candidates]
+            sims = self._similarities(tuple(gap.fields), gap.level, text)[candidates]
             sims = np.where(index.has_vector[candidates], sims, np.nan)
             low, high = np.nanmin(sims, initial=np.inf), np.nanmax(sims, initial=-np.inf)
             parts["semantic"] = np.nan_to_num((sims - low) / (high - low)) if high > low else np.zeros(len(candidates))
         else:
             parts["semantic"] = np.zeros(len(candidates))
-        keyword = self._keyword_scores(gap.text)[candidates] if gap.text else np.zeros(len(candidates))
+        keyword = self._keyword_scores(text)[candidates] if text else np.zeros(len(candidates))
         parts["keyword"] = keyword / keyword.max() if keyword.size and keyword.max() > 0 else keyword
         columns = [index.field_keys.index(k) for k in gap.fields]
         field_weights = np.array([1.0] + [0.7] * (len(columns) - 1))
