@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
+from matcher.json_lines import json_objects, validation_problems
 from matcher.taxonomy import LEVELS
 
 
@@ -44,22 +44,14 @@ class LabelsError(ValueError):
 def load_labels(path: Path | str, field_keys: Sequence[str]) -> list[LabelledCourse]:
     """Read a labels file (JSON Lines); `description` is accepted for `text`. Unknown field keys are errors."""
     path = Path(path)
-    if not path.is_file():
-        raise LabelsError(f"{path}: no such file")
     items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, raw in json_objects(path, LabelsError):
+        if "text" not in raw and "description" in raw:
+            raw["text"] = raw["description"]
         try:
-            raw = json.loads(line)
-            if isinstance(raw, dict) and "text" not in raw and "description" in raw:
-                raw["text"] = raw["description"]
             item = LabelledCourse.model_validate(raw)
-        except json.JSONDecodeError as exc:
-            raise LabelsError(f"{path}:{number}: not valid JSON: {exc.msg}") from None
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            raise LabelsError(f"{path}:{number}: {problems}") from None
+            raise LabelsError(f"{path}:{number}: {validation_problems(exc)}") from None
         unknown = [key for key in item.fields if key not in field_keys]
         if unknown:
             raise LabelsError(f"{path}:{number}: unknown field key(s) {', '.join(unknown)}")

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sklearn.metrics import ndcg_score
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, document_text
+from matcher.json_lines import json_objects, validation_problems
 from matcher.recommend import Recommender
 from matcher.store import connect_duckdb
 
@@ -39,18 +40,14 @@ class QueriesError(ValueError):
 
 
 def load_queries(path: Path | str) -> list[GradedQuery]:
+    """Read a graded queries file (JSON Lines, one `GradedQuery` per line)."""
     path = Path(path)
-    if not path.is_file():
-        raise QueriesError(f"{path}: no such file")
     queries = []
-    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, record in json_objects(path, QueriesError):
         try:
-            query = GradedQuery.model_validate_json(line)
+            query = GradedQuery.model_validate(record)
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'line'}: {e['msg']}" for e in exc.errors())
-            raise QueriesError(f"{path}:{number}: {problems}") from None
+            raise QueriesError(f"{path}:{number}: {validation_problems(exc)}") from None
         bad = {k: v for k, v in query.relevance.items() if v not in (0, 1, 2, 3)}
         if bad:
             raise QueriesError(f"{path}:{number}: grades must be 0–3, got {bad}")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from matcher.course import COURSE_TYPES
+from matcher.json_lines import json_objects, validation_problems
 from matcher.tagging import CourseText
 
 
@@ -19,20 +19,10 @@ def read_tag_input(path: Path) -> list[CourseText]:
     """Each line needs an `id` and a `text` or `description` (a full course record works too).
 
     Description, learning goals and target group are joined as in catalogue mode."""
-    if not path.is_file():
-        raise TagInputError(f"{path}: no such file")
     items: list[CourseText] = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, record in json_objects(path, TagInputError):
         where = f"{path}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TagInputError(f"{where}: not valid JSON: {exc.msg}") from None
-        if not isinstance(record, dict):
-            raise TagInputError(f"{where}: a line must be a JSON object")
         course_id = record.get("id")
         if not isinstance(course_id, str) or not course_id.strip():
             raise TagInputError(f"{where}: id: a non-empty string is required")
@@ -65,5 +55,5 @@ def _joined_record_text(record: dict, where: str) -> str | None:
     try:
         course = Course.model_validate({k: v for k, v in record.items() if k in RECORD_FIELDS})
     except ValidationError as exc:
-        raise TagInputError(f"{where}: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from None
+        raise TagInputError(f"{where}: {validation_problems(exc)}") from None
     return course_text(course).text
