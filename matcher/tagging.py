@@ -22,6 +22,7 @@ How it decides (measured in eval/README.md):
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 import unicodedata
@@ -34,6 +35,7 @@ from typing import Any, Protocol
 import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -291,6 +293,37 @@ def gate_model() -> Any:
     )
 
 
+@dataclass(frozen=True)
+class LinearProbabilities:
+    """Fitted binary logistic regressions (each alone, or after a StandardScaler) as one matrix product.
+
+    sklearn's predict_proba checks its input on every call, about 0.3 ms each: more than all the
+    arithmetic of tagging a gap in words. Same probabilities, to rounding."""
+
+    weights: np.ndarray  # (models, features)
+    intercepts: np.ndarray  # (models,)
+
+    @classmethod
+    def of(cls, models: Sequence[Any]) -> LinearProbabilities:
+        weights, intercepts = [], []
+        for model in models:
+            steps = [step for _, step in model.steps] if hasattr(model, "steps") else [model]
+            *scalers, regression = steps
+            w, b = regression.coef_[0].astype(np.float64), float(regression.intercept_[0])
+            for scaler in scalers:  # (x - mean) / scale folded into the weights
+                if not isinstance(scaler, StandardScaler):
+                    raise TypeError(f"cannot fold a {type(scaler).__name__} into a linear model")
+                w = w / scaler.scale_
+                b -= float(w @ scaler.mean_)
+            weights.append(w)
+            intercepts.append(b)
+        return cls(np.vstack(weights), np.array(intercepts))
+
+    def __call__(self, features: np.ndarray) -> np.ndarray:
+        """The positive class's probability under each model."""
+        return expit(self.weights @ np.asarray(features, dtype=np.float64) + self.intercepts)
+
+
 # ---------------------------------------------------------------- the tagger
 
 
@@ -379,6 +412,13 @@ class Tagger:
         ).hexdigest()[:10]
         return f"{self.embedder.model_version}+{TAGGER_VERSION}.{digest}"
 
+    def with_embedder(self, embedder: Any) -> Tagger:
+        """This fitted tagger, embedding the texts it tags with `embedder` (same space as its own):
+        the framework's vectors and the fitted models are shared, not recomputed."""
+        other = copy.copy(self)
+        other.embedder = embedder
+        return other
+
     def fit(self, labelled: Sequence[LabelledCourse]) -> Tagger:
         keys = self.vectors.field_keys
         evidence = gather_evidence(self.vectors, labelled, self.fixed_text_embedder)
@@ -406,6 +446,8 @@ class Tagger:
         self.level_model_ = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000)).fit(
             np.vstack([r for r, _ in rows]), [level == "specialiseret" for _, level in rows]
         )
+        self._field_probabilities = LinearProbabilities.of(self.field_models_)
+        self._level_probability = LinearProbabilities.of([self.level_model_])
         self._training_digest = hashlib.sha256(
             "".join(f"{i.id}{i.title}{i.text}{i.course_type}{i.fields}{i.level}" for i in labelled).encode()
         ).hexdigest()
@@ -427,7 +469,7 @@ class Tagger:
         text = whole_text(item)
         counts = self.cues.count(text)
         p_domain = 1.0 if in_domain else float(self.gate_model_.predict_proba([gate_features(ev, counts)])[0, 1])
-        p_fields = np.array([m.predict_proba([ev.course_vector])[0, 1] for m in self.field_models_])
+        p_fields = self._field_probabilities(ev.course_vector)
         assigned: list[str] = []
         if p_domain >= 0.5:
             order = np.argsort(-p_fields)
@@ -440,7 +482,7 @@ class Tagger:
         level, confidence = None, None
         if assigned:
             features = level_features(self.vectors, ev, assigned[0], course_type, counts)
-            p_special = float(self.level_model_.predict_proba([features])[0, 1])
+            p_special = float(self._level_probability(features)[0])
             level = "specialiseret" if p_special >= 0.5 else "grundlaeggende"
             confidence = max(p_special, 1 - p_special)
         return TagResult(
@@ -471,14 +513,26 @@ class Tagger:
             for i in best
         ]
 
+    @cached_property
+    def _linked(self) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+        """Per field: the basic competences and the profiles the framework links to it (looked up
+        for every course and gap, and the framework does not change under a tagger)."""
+        return {
+            key: (
+                frozenset(bc.id for bc in self.taxonomy.basic_competences_for_field(key)),
+                frozenset(p.key for p in self.taxonomy.profiles_for_field(key)),
+            )
+            for key in self.vectors.field_keys
+        }
+
     def _basic_competences(self, ev: CourseEvidence, assigned: list[str], n: int = 3) -> list[str]:
-        linked = {bc.id for key in assigned for bc in self.taxonomy.basic_competences_for_field(key)}
+        linked = set().union(*(self._linked[key][0] for key in assigned))
         sims = self.vectors.basic_vectors @ ev.course_vector
         ranked = [self.vectors.basic[i][0] for i in np.argsort(-sims) if self.vectors.basic[i][0] in linked]
         return ranked[:n]
 
     def _profiles(self, ev: CourseEvidence, assigned: list[str], n: int = 2) -> list[str]:
-        linked = {p.key for key in assigned for p in self.taxonomy.profiles_for_field(key)}
+        linked = set().union(*(self._linked[key][1] for key in assigned))
         sims = self.vectors.profile_vectors @ ev.course_vector
         scored = [(float(sims[s].max()), key) for (key, _), s in zip(self.vectors.profiles, self.vectors.profile_slices)]
         return [key for _, key in sorted(scored, reverse=True) if key in linked][:n]
