@@ -12,8 +12,9 @@ that is not counted, it prints p50/p99 latency, the number of requests and the t
 2. recommendation for a team gap without words: POST /api/recommendations with `gaps` (field, level);
 3. recommendation for a gap in words seen before: POST /api/recommendations with `text`, the dev
    queries over and over (each worker has answered every one of them in the warm-up);
-4. recommendation for words never seen: unique text per request, so each runs the embedding model
-   (tagging the words and embedding the query). Slow: a small fixed sample, no warm-up.
+4. recommendation for words never seen: unique text per request, so each is tagged, embedded and
+   ranked anew, with nothing cached. The gap table embeds most of them; words it does not know run
+   the embedding model (one of the 24 dev queries). A fixed sample, no warm-up.
 
 Every answer must be 200; anything else stops the run with the status and body. The clients are a
 minimal HTTP/1.1 client on asyncio streams (standard library) in one process: each line shows its
@@ -21,7 +22,7 @@ CPU use (it shares the machine with the service, so it should stay small) and ho
 connections fell on the worker processes (read from Linux /proc).
 
 Usage: python bench/service.py [--courses 10000] [--clients 32] [--seconds 20 | --requests N]
-       [--cold-requests 64] [--workers N (default: CPUs)] [--catalogue FILE (reused if it exists)]
+       [--cold-requests 3000] [--workers N (default: CPUs)] [--catalogue FILE (reused if it exists)]
 """
 
 from __future__ import annotations
@@ -506,7 +507,7 @@ def parse_args() -> argparse.Namespace:
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--seconds", type=float, default=20.0, help="measuring time per scenario")
     budget.add_argument("--requests", type=int, help="requests per scenario instead of --seconds")
-    parser.add_argument("--cold-requests", type=int, default=64, help="sample size for words never seen")
+    parser.add_argument("--cold-requests", type=int, default=3000, help="sample size for words never seen")
     parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per scenario (not counted)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="service worker processes")
     parser.add_argument("--catalogue", type=Path, help="catalogue file to keep and reuse (default: a temporary one)")

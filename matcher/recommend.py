@@ -36,6 +36,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters
+from matcher.gap_table import SHIPPED_TABLE, tagger_for_gaps
 from matcher.gaps import NeedsAnalysis, TeamAnalysis
 from matcher.store import open_catalogue
 from matcher.tagging import CourseText, Tagger
@@ -119,10 +120,16 @@ class Recommender:
 
     def __init__(
         self, index: CatalogueIndex, tagger: Tagger, *, weights: Weights = DEFAULT_WEIGHTS,
-        transfer_cues: TransferCues | None = None,
+        transfer_cues: TransferCues | None = None, gap_table: Path | None = SHIPPED_TABLE,
     ) -> None:
+        """`gap_table`: the table that embeds a gap's words where it knows them (matcher.gap_table);
+        None runs the model on every new gap text. Used only when fitted for the tagger's model."""
         self.index = index
         self.tagger = tagger
+        # Words the table embeds are tagged on the caller's thread, without waiting for the model's lock:
+        # an event loop must never block behind another request's model pass.
+        self._gap_tagger = tagger_for_gaps(tagger, gap_table)
+        self.gap_embedder = self._gap_tagger.embedder if self._gap_tagger is not tagger else None
         self.taxonomy: Taxonomy = tagger.taxonomy
         self.weights = weights
         self.transfer_cues = transfer_cues or TransferCues.load()
@@ -139,7 +146,7 @@ class Recommender:
         self.design_transfer = np.array(
             [transfer_score(c, TransferContext(), self.transfer_cues) for c in index.courses], dtype=np.float32
         ) / 100.0
-        self._lock = threading.Lock()
+        self._model_lock = threading.Lock()
         self._analysed = _Memo(self._analyse_text, size=2048)
         # A course's note depends only on it and the gap's context, and popular courses come back for
         # the same gaps again and again: 0.2 ms each, five per gap.
@@ -177,14 +184,22 @@ class Recommender:
         return gap.model_copy(update={"id": gap_id, "learners": learners})
 
     def needs_model(self, texts: Sequence[str | None]) -> bool:
-        """Whether ranking for gaps in these words would run the embedding model (tens of ms), or
-        every one was analysed before."""
-        return any(_one_line(t) not in self._analysed for t in texts if t and _one_line(t))
+        """Whether ranking for gaps in these words would run the embedding model (tens of ms): some
+        are new, and the gap table does not know them well enough to embed them itself."""
+        new = [line for line in (_one_line(t) for t in texts if t) if line and line not in self._analysed]
+        if not new or self.gap_embedder is None:
+            return bool(new)
+        return not all(self.gap_embedder.knows([text]) for text in new)
 
     def _analyse_text(self, text: str) -> tuple[Gap, np.ndarray]:
-        """A gap's words tagged, and their vector: one model pass, whose vector the ranking reuses."""
-        with self._lock:  # the model runs its own threads; one tagging at a time keeps latency predictable
-            result = self.tagger.tag([CourseText(id="gap", title="", text=text)], in_domain=True)[0]
+        """A gap's words tagged, and their vector (from the gap table, or one model pass), which the
+        ranking reuses."""
+        item = [CourseText(id="gap", title="", text=text)]
+        if self.gap_embedder is not None:  # it takes the model's lock itself, only for words it cannot embed
+            result = self._gap_tagger.tag(item, in_domain=True)[0]
+        else:
+            with self._model_lock:  # the model runs its own threads; one at a time keeps latency predictable
+                result = self.tagger.tag(item, in_domain=True)[0]
         dimension = max(result.dimensions, key=result.dimensions.get) if result.dimensions else None
         gap = Gap(id="g1", fields=result.assigned_fields, level=result.level, text=text, dimension=dimension)
         return gap, result.course_vector

@@ -234,6 +234,45 @@ def model_build(force: bool) -> None:
     click.echo(f"model ready in {target}")
 
 
+@model.command("fit-gap-table")
+@click.option("--also", "extra", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="More Danish texts to fit on: course JSON Lines, YAML, plain text, or a folder of .txt/.md reports.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the table. Default: the shipped matcher/data/gap-table.npz.")
+@click.pass_obj
+def model_fit_gap_table(obj: Context, extra: tuple[Path, ...], output: Path | None) -> None:
+    """Fit the fast table that embeds a gap's own words (matcher/gap_table.py) to the model.
+
+    Embeds some 10 000 sentences and phrases of the project's course and framework texts with the
+    model (minutes), then solves for one vector per token."""
+    from matcher.embeddings import Embedder
+    from matcher.gap_table import (
+        SHIPPED_TABLE, GapTableError, corpus_texts, default_sources, fit_gap_table, sources_digest,
+    )
+
+    try:
+        sources = default_sources()
+        for path in extra:
+            if path.is_dir():  # a folder of reports, such as ../shared/seeds
+                sources.extend(sorted(p for p in path.iterdir() if p.suffix in (".txt", ".md") and p.name != "README.md"))
+            else:
+                sources.append(path)
+        texts = corpus_texts(sources)
+        embedder = Embedder.load(obj.model, progress=lambda message: click.echo(f"  {message}", err=True))
+        about = {"sources": [p.name for p in sources], "sources_digest": sources_digest(sources)}
+        table = fit_gap_table(embedder, texts, about=about, progress=lambda message: click.echo(f"  {message}", err=True))
+        target = output or SHIPPED_TABLE
+        table.save(target)
+    except GapTableError as exc:
+        fail(str(exc))
+    info = table.about
+    click.echo(
+        f"gap table for {table.model_version}: {info['vocabulary']} tokens from {info['texts']} texts, "
+        f"cosine to the model on held-out texts {info['validation_cosine_mean']} (5th percentile "
+        f"{info['validation_cosine_p5']}); written to {target}"
+    )
+
+
 @main.command()
 @click.option("--input", "input_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Tag this JSON Lines file (id, title, text or description) instead of the catalogue.")

@@ -113,12 +113,14 @@ def _write_template(text: str, output: Path | None) -> None:
 
 def _free_text_gap(obj: object, text: str, as_json: bool) -> None:
     """Map a gap described in words to fields and level with the tagger, with the matching competences."""
+    from matcher.gap_table import tagger_for_gaps
     from matcher.tagging import CourseText
 
     if not text.strip():
         _fail("--text: describe the gap in words")
     taxonomy = obj.taxonomy()  # type: ignore[attr-defined]
-    result = obj.tagger().tag([CourseText(id="gap", title="", text=text)], in_domain=True)[0]  # type: ignore[attr-defined]
+    tagger = tagger_for_gaps(obj.tagger())  # type: ignore[attr-defined]
+    result = tagger.tag([CourseText(id="gap", title="", text=text)], in_domain=True)[0]
     payload = {
         "text": text,
         "fields": [{"field": key, "score": round(result.fields[key], 4)} for key in result.assigned_fields],

@@ -170,8 +170,9 @@ def format_recommendation(document: dict[str, Any]) -> str:
 @click.option("--queries", "queries_path", type=FILE, required=True, help="Graded queries (JSON Lines).")
 @click.option("--catalogue", "catalogue_path", type=FILE, help="Evaluate over this course feed (ingested and tagged in a temporary catalogue) instead of --db.")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--no-gap-table", is_flag=True, help="Embed every query with the model, not with the gap table (matcher/gap_table.py).")
 @click.pass_obj
-def evaluate_recommend(obj: Any, queries_path: Path, catalogue_path: Path | None, as_json: bool) -> None:
+def evaluate_recommend(obj: Any, queries_path: Path, catalogue_path: Path | None, as_json: bool, no_gap_table: bool) -> None:
     """nDCG@5, nDCG@10, recall@10 and MRR of the recommender, plain BM25 and plain embedding similarity."""
     from matcher.catalogue_tagging import tag_catalogue
     from matcher.feed import FeedError
@@ -191,7 +192,7 @@ def evaluate_recommend(obj: Any, queries_path: Path, catalogue_path: Path | None
                     _fail(f"{catalogue_path}: {len(report.rejected)} records rejected; fix them first")
                 click.echo(f"Tagging {catalogue_path.name} …", err=True)
                 tag_catalogue(db, tagger)
-            recommender = Recommender.from_catalogue(db, tagger)
+            recommender = Recommender.from_catalogue(db, tagger, **({"gap_table": None} if no_gap_table else {}))
         missing = check_queries(queries, [c.course_id for c in recommender.index.courses])
         if missing:
             _fail(f"{queries_path}: graded courses not in the catalogue: {', '.join(missing[:10])}"

@@ -68,22 +68,31 @@ def test_words_asked_again_get_the_same_answer_whatever_the_first_caller_did_wit
     assert any(reason["kind"] == "keywords" for r in again["results"] for reason in r["why"])
 
 
-def test_a_gap_in_words_costs_one_model_pass(recommender: Recommender, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_gap_in_words_costs_one_model_pass_at_most(recommender: Recommender, monkeypatch: pytest.MonkeyPatch) -> None:
     # latency: tagging the words and ranking by them share one embedding of the text
     embedder = recommender.tagger.embedder
     calls: list[list[str]] = []
     for kind in ("embed_passages", "embed_queries"):
         real = getattr(embedder, kind)
-        monkeypatch.setattr(embedder, kind, lambda texts, _real=real: calls.append(list(texts)) or _real(texts))
+        monkeypatch.setattr(embedder, kind, lambda texts, *args, _real=real: calls.append(list(texts)) or _real(texts, *args))
     text = "vores nye  jobkonsulenter skal lære samtaler om   rådighed"
-    assert recommender.needs_model([text, None])
-    recommender.recommend([recommender.gap_from_text(text)], top=3, today=TODAY)
+    model_only = Recommender(recommender.index, recommender.tagger, gap_table=None)
+    assert model_only.needs_model([text, None])
+    model_only.recommend([model_only.gap_from_text(text)], top=3, today=TODAY)
     # the service answers words it has analysed on its event loop, new words in a thread
-    assert not recommender.needs_model([text, "vores nye jobkonsulenter skal lære samtaler om rådighed", None])
-    assert recommender.needs_model([text, "noget helt andet"])
+    assert not model_only.needs_model([text, "vores nye jobkonsulenter skal lære samtaler om rådighed", None])
+    assert model_only.needs_model([text, "noget helt andet"])
     assert calls == [["vores nye jobkonsulenter skal lære samtaler om rådighed"]]
-    recommender.recommend([recommender.gap_from_text(text)], top=3, today=TODAY)
+    model_only.recommend([model_only.gap_from_text(text)], top=3, today=TODAY)
     assert len(calls) == 1  # seen before: no model pass at all
+    # with the gap table (the default), words it knows cost no model pass even the first time
+    assert not recommender.needs_model([text, "noget helt andet", None])
+    recommender.recommend([recommender.gap_from_text(text)], top=3, today=TODAY)
+    assert len(calls) == 1
+    foreign = "Quantenchromodynamik für Fortgeschrittene"
+    assert recommender.needs_model([foreign])
+    recommender.gap_from_text(foreign)
+    assert calls[1:] == [[foreign]]
 
 
 def test_off_domain_courses_do_not_answer_a_domain_gap(recommender: Recommender) -> None:

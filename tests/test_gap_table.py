@@ -1,0 +1,122 @@
+"""The gap table: a gap's words embedded without the model where the table knows them, as the model would."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matcher.catalogue_index import CourseFilters
+from matcher.embeddings import Embedder
+from matcher.gap_table import (
+    SHIPPED_TABLE, GapEmbedder, GapTable, GapTableError, corpus_texts, fit_gap_table, shipped_gap_embedder,
+)
+from matcher.recommend import Recommender
+from matcher.tagging import Tagger
+from matcher.taxonomy import load_taxonomy
+from tests.conftest import SAMPLE_FEED
+
+# gap texts as HR writes them (not the graded evaluation queries)
+GAPS = [
+    "vi mangler specialiseret viden om sygedagpengeloven og jobafklaring",
+    "nye medarbejdere skal lære den motiverende samtale med ledige",
+    "vores virksomhedskonsulenter skal blive bedre til at matche virksomheder med kandidater",
+    "grundlæggende digitale kompetencer og brug af fagsystemer i sagsbehandlingen",
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> Embedder:
+    return Embedder.load()
+
+
+@pytest.fixture(scope="module")
+def gaps(model: Embedder) -> GapEmbedder:
+    embedder = shipped_gap_embedder(model)
+    assert embedder is not None, "the shipped gap table must belong to the built-in model"
+    return embedder
+
+
+class ModelMustNotRun:
+    """A stand-in that fails the test if the model is asked to embed anything."""
+
+    def __init__(self, model: Embedder) -> None:
+        self.model_version, self.dim, self.encoder = model.model_version, model.dim, model.encoder
+
+    def embed_passages(self, texts, batch_size=32):  # noqa: ANN001, ANN201
+        raise AssertionError(f"the model ran for {texts!r}")
+
+
+def test_the_shipped_table_embeds_gap_words_as_the_model_does(model: Embedder, gaps: GapEmbedder) -> None:
+    assert gaps.knows(GAPS)
+    table_vectors = gaps.embed_passages(GAPS)
+    model_vectors = model.embed_passages(GAPS)
+    cosines = (table_vectors * model_vectors).sum(axis=1)
+    assert cosines.min() > 0.95, cosines
+    # each gap is nearer its own model vector than any other gap's
+    assert (np.argmax(table_vectors @ model_vectors.T, axis=1) == np.arange(len(GAPS))).all()
+    assert np.allclose(np.linalg.norm(table_vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_words_the_table_does_not_know_go_to_the_model(model: Embedder, gaps: GapEmbedder) -> None:
+    foreign = ["Zur Vorbereitung auf die Prüfung lesen Sie bitte das Kapitel über Quantenchromodynamik"]
+    assert not gaps.knows(foreign)
+    assert np.array_equal(gaps.embed_passages(foreign), model.embed_passages(foreign))
+    # a number it has not seen does not count against it: "hold 98765" means what "hold 17" means
+    assert gaps.knows([GAPS[0] + ", hold 98765"])
+
+
+def test_a_recommender_tags_new_words_without_the_model_and_ranks_much_as_it_would(model: Embedder, tagged_catalogue: Path) -> None:
+    tagger = Tagger.default(load_taxonomy(), model)
+    with_table = Recommender.from_catalogue(tagged_catalogue, tagger)
+    without = Recommender.from_catalogue(tagged_catalogue, tagger, gap_table=None)
+    assert with_table.gap_embedder is not None and without.gap_embedder is None
+    text = GAPS[0]
+    assert not with_table.needs_model([text]) and without.needs_model([text])
+    with_table._gap_tagger = tagger.with_embedder(GapEmbedder(ModelMustNotRun(model), with_table.gap_embedder.table))
+    fast, slow = with_table.gap_from_text(text), without.gap_from_text(text)
+    assert (fast.fields, fast.level) == (slow.fields, slow.level) == (["lov_myndighed"], "specialiseret")
+    # close, not identical: the same first course, and most of the top three
+    top = [r["course_id"] for r in with_table.recommend([fast], CourseFilters(), top=3)["results"]]
+    model_top = [r["course_id"] for r in without.recommend([slow], CourseFilters(), top=3)["results"]]
+    assert top[0] == model_top[0] and len(set(top) & set(model_top)) >= 2, (top, model_top)
+
+
+def test_another_model_gets_no_table(model: Embedder) -> None:
+    class Other:
+        model_version, dim, encoder = "someone/else@1", model.dim, model.encoder
+
+    assert shipped_gap_embedder(Other()) is None
+    with pytest.raises(GapTableError, match="fitted for .* not for someone/else@1"):
+        GapEmbedder(Other(), GapTable.load(SHIPPED_TABLE))
+
+
+def test_a_broken_table_file_is_named_with_its_problem(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"not a table")
+    with pytest.raises(GapTableError, match="garbage.npz: not a gap table"):
+        GapTable.load(garbage)
+    good = GapTable.load(SHIPPED_TABLE)
+    crooked = tmp_path / "crooked.npz"
+    np.savez(crooked, token_ids=good.token_ids[:10], vectors=good.vectors[:9], bias=good.bias,
+             about=np.array(json.dumps({"model_version": good.model_version})))
+    with pytest.raises(GapTableError, match="10 token ids for 9 vectors"):
+        GapTable.load(crooked)
+
+
+def test_a_table_fitted_on_course_texts_reproduces_the_model(model: Embedder, tmp_path: Path) -> None:
+    texts = corpus_texts([SAMPLE_FEED])[:400]
+    table = fit_gap_table(model, texts, about={"sources": ["courses.jsonl"]})
+    assert table.model_version == model.model_version and table.about["texts"] == 400
+    assert table.about["validation_cosine_mean"] > 0.85  # on texts left out of the fit
+    table.save(tmp_path / "table.npz")
+    loaded = GapTable.load(tmp_path / "table.npz")
+    assert np.array_equal(loaded.token_ids, table.token_ids) and loaded.about["sources"] == ["courses.jsonl"]
+    fitted = GapEmbedder(model, loaded)
+    assert fitted.knows(texts[:5])
+    cosines = (fitted.embed_passages(texts[:50]) * model.embed_passages(texts[:50])).sum(axis=1)
+    assert cosines.mean() > 0.9
+    with pytest.raises(GapTableError, match="at least 50 distinct texts"):
+        fit_gap_table(model, texts[:10])
