@@ -336,9 +336,9 @@ async def recommendations(state: State, request_body: RecommendationRequest) -> 
     recommender = await state.fresh_recommender()
     texts = [request_body.text, *(gap.text for gap in request_body.gaps or [])]
     if (request_body.text or request_body.gaps) and not recommender.needs_model(texts):
-        # Field × level gaps, and words analysed before, are array arithmetic over the index in
-        # memory: quicker here on the event loop than handed to a thread. New words run the model
-        # (tens of ms), and team files are written to disk to be read: a thread.
+        # Field × level gaps, words analysed before and new words the gap table knows are array
+        # arithmetic in memory (a few ms at most): quicker here on the event loop than handed to a
+        # thread. Words only the model can embed (tens of ms), and team files, go to a thread.
         document = _recommend(state, recommender, request_body)
     else:
         document = await run_in_threadpool(_recommend, state, recommender, request_body)
