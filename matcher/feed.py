@@ -14,6 +14,7 @@ from typing import Any, Literal, TextIO
 from pydantic import ValidationError
 
 from matcher.course import RECORD_FIELDS, Course
+from matcher.json_lines import parse_json_lines
 from matcher.tabular import TabularError, decode_bytes, read_table
 
 FeedFormat = Literal["jsonl", "csv"]
@@ -95,18 +96,11 @@ def _read_jsonl(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
     text, notices = decode_bytes(path.read_bytes(), str(path))
     content.notices.extend(notices)
     records = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            content.rejected.append(Rejected(number, f"not valid JSON: {exc.msg} (column {exc.colno})"))
-            continue
-        if not isinstance(record, dict):
-            content.rejected.append(Rejected(number, "a record must be a JSON object"))
-            continue
-        records.append((number, record))
+    for number, record in parse_json_lines(text):
+        if isinstance(record, str):
+            content.rejected.append(Rejected(number, record))
+        else:
+            records.append((number, record))
     return records
 
 

@@ -1,8 +1,9 @@
-"""Strict reading of the JSON Lines files a person hands the CLI (labels, queries, courses to tag).
+"""Reading JSON Lines: strictly for the files a person hands the CLI (labels, queries, courses to
+tag), line by line for feeds.
 
-One bad line stops the whole file with an error naming the file and line: these files are small and
-hand-made, so a half-read set would silently change a measurement. (Feeds are read leniently, line
-by line, in matcher.feed.)
+In a hand-made file one bad line stops the whole file with an error naming the file and line: a
+half-read set would silently change a measurement. A feed rejects the bad line and goes on
+(matcher.feed).
 """
 
 from __future__ import annotations
@@ -25,16 +26,24 @@ def json_objects(path: Path, error: type[ValueError]) -> Iterator[tuple[int, dic
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise error(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    for number, record in parse_json_lines(text):
+        if isinstance(record, str):
+            raise error(f"{path}:{number}: {record}")
+        yield number, record
+
+
+def parse_json_lines(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """Each non-blank line as (line number, object), or (line number, problem) where the line is
+    not a JSON object: for readers that reject a line and go on (feeds) as for those that stop."""
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise error(f"{path}:{number}: not valid JSON: {exc.msg} (column {exc.colno})") from None
-        if not isinstance(record, dict):
-            raise error(f"{path}:{number}: a line must be a JSON object")
-        yield number, record
+            yield number, f"not valid JSON: {exc.msg} (column {exc.colno})"
+            continue
+        yield number, record if isinstance(record, dict) else "a line must be a JSON object"
 
 
 def validation_problems(exc: ValidationError) -> str:
