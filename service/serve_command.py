@@ -68,14 +68,17 @@ def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 80
 @click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), envvar="FAGMATCH_SOURCES", default=None,
               help="Crawl sources for POST /api/admin/crawl; env FAGMATCH_SOURCES. Default: the bundled crawler/sources.yaml.")
 @click.option("--base-url", envvar="FAGMATCH_BASE_URL", default="", help="Public URL for absolute links in feeds; env FAGMATCH_BASE_URL.")
+@click.option("--no-gap-table", is_flag=True,
+              help="Embed every new gap in words with the model, not with the gap table (README: slower, the model's own vectors).")
 @click.pass_obj
-def serve(obj: Any, host: str, port: int, workers: int, api_key: str | None, registry: Path | None, base_url: str) -> None:
+def serve(obj: Any, host: str, port: int, workers: int, api_key: str | None, registry: Path | None, base_url: str,
+          no_gap_table: bool) -> None:
     """Serve the API (/docs), the feeds (/feed) and the Danish web page (/) over the catalogue."""
     from matcher.store import open_catalogue
     from service.cli import clear_errors, fail  # late: service.cli registers this command
 
     config = ServiceConfig(db=Path(obj.db), taxonomy_path=obj.taxonomy_path, model=obj.model,
-                           api_key=api_key or None, base_url=base_url, registry=registry)
+                           api_key=api_key or None, base_url=base_url, registry=registry, gap_table=not no_gap_table)
     with clear_errors():  # a catalogue that cannot be read is one clear line, not a worker's traceback
         open_catalogue(config.db).close()
     from service.workers import PortInUse

@@ -43,6 +43,7 @@ class ServiceConfig:
     max_body_bytes: int = 2_000_000
     registry: Path | None = None  # crawl sources for POST /api/admin/crawl; default: the bundled registry
     crawl_settings: dict[str, Any] = field(default_factory=dict)  # Scrapy setting overrides for those crawls
+    gap_table: bool = True  # embed new gap words with the gap table where it knows them (matcher/gap_table.py)
 
     @classmethod
     def from_env(cls, db: Path, **overrides: Any) -> ServiceConfig:
@@ -127,7 +128,7 @@ class ServiceState:
                             reader, self.taxonomy.field_keys, embedding_model=tagger.embedder.model_version
                         )
                         self._identity = reader.identity
-                    self._recommender = Recommender(index, tagger)
+                    self._recommender = Recommender(index, tagger, **({} if self.config.gap_table else {"gap_table": None}))
                     freeze_long_lived()
         return self._recommender
 

@@ -120,3 +120,10 @@ def test_a_table_fitted_on_course_texts_reproduces_the_model(model: Embedder, tm
     assert cosines.mean() > 0.9
     with pytest.raises(GapTableError, match="at least 50 distinct texts"):
         fit_gap_table(model, texts[:10])
+
+
+def test_the_service_uses_the_table_unless_told_not_to(tagged_catalogue: Path) -> None:
+    from service.state import ServiceConfig, ServiceState
+
+    assert ServiceState(ServiceConfig(db=tagged_catalogue)).recommender.gap_embedder is not None
+    assert ServiceState(ServiceConfig(db=tagged_catalogue, gap_table=False)).recommender.gap_embedder is None
