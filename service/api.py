@@ -505,7 +505,11 @@ def healthz(state: State) -> dict[str, Any]:
         "worker_pid": os.getpid(),  # which worker process answered (`serve --workers N`)
         "catalogue": {"path": summary["path"], "courses": summary["courses"], "active": summary["active"],
                       "tagged": summary["tagged"], "indexed": len(index) if index is not None else None},
-        "model": {"loaded": tagger is not None, "version": tagger.model_version if tagger is not None else None},
+        "model": {
+            "loaded": tagger is not None, "version": tagger.model_version if tagger is not None else None,
+            # whether new gap words are embedded by the gap table (False: by the model, slower)
+            "gap_table": state._recommender.gap_embedder is not None if state._recommender is not None else None,
+        },
         "last_crawl": None if crawl is None else {
             "id": crawl["id"], "status": crawl["status"], "started_at": crawl["started_at"],
             "finished_at": crawl["finished_at"], "counts": crawl["counts"], "errors": len(crawl["errors"]),

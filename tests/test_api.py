@@ -177,6 +177,7 @@ def test_feeds_are_conditional(client: TestClient) -> None:
 def test_healthz_and_openapi(client: TestClient) -> None:
     health = client.get("/healthz").json()
     assert health["status"] == "ok" and health["catalogue"]["active"] == 30 and health["model"]["loaded"]
+    assert health["model"]["gap_table"] is True
     spec = client.get("/openapi.json").json()
     assert "/api/recommendations" in spec["paths"]
     errors = spec["paths"]["/api/plan"]["post"]["responses"]["4XX"]["content"]
