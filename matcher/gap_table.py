@@ -24,6 +24,7 @@ import random
 import re
 import threading
 import unicodedata
+import warnings
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,10 @@ Progress = Callable[[str], None]
 
 class GapTableError(ValueError):
     """A gap table file that cannot be used, or a corpus it cannot be fitted on."""
+
+
+class GapTableWarning(UserWarning):
+    """The shipped gap table could not be read; the model embeds gap words instead."""
 
 
 @dataclass(frozen=True)
@@ -170,11 +175,15 @@ def _covered(rows: Sequence[np.ndarray], min_coverage: float) -> bool:
 def shipped_gap_embedder(model: Any, path: Path = SHIPPED_TABLE) -> GapEmbedder | None:
     """A `GapEmbedder` around `model` with the table at `path`, when that was fitted for this model.
 
-    A missing table, or one for another model, gives None (the model embeds every gap); a broken
-    table file is a `GapTableError`."""
+    A missing table, or one for another model, gives None: the model embeds every gap. So does a
+    broken table file, with a warning that names its problem: the table only saves time."""
     if not path.is_file():
         return None
-    table = _load_cached(path, path.stat().st_mtime_ns)
+    try:
+        table = _load_cached(path, path.stat().st_mtime_ns)
+    except GapTableError as exc:
+        warnings.warn(f"{exc}; gaps in words are embedded by the model instead", GapTableWarning, stacklevel=2)
+        return None
     if table.model_version != getattr(model, "model_version", None) or table.dim != getattr(model, "dim", None):
         return None
     return GapEmbedder(model, table)
