@@ -243,8 +243,9 @@ def model_build(force: bool) -> None:
 def model_fit_gap_table(obj: Context, extra: tuple[Path, ...], output: Path | None) -> None:
     """Fit the fast table that embeds a gap's own words (matcher/gap_table.py) to the model.
 
-    Embeds some 10 000 sentences and phrases of the project's course and framework texts with the
-    model (minutes), then solves for one vector per token."""
+    Embeds some 12 000 sentences and phrases of the project's course and framework texts (15 000
+    with `--also ../shared/seeds`, as the shipped table) with the model, about 2 minutes, then
+    solves for one vector per token. The table is written whole or not at all."""
     from matcher.embeddings import Embedder
     from matcher.gap_table import (
         SHIPPED_TABLE, GapTableError, corpus_texts, default_sources, fit_gap_table, sources_digest,

@@ -130,3 +130,22 @@ def test_the_service_uses_the_table_unless_told_not_to(tagged_catalogue: Path) -
 
     assert ServiceState(ServiceConfig(db=tagged_catalogue)).recommender.gap_embedder is not None
     assert ServiceState(ServiceConfig(db=tagged_catalogue, gap_table=False)).recommender.gap_embedder is None
+
+
+def test_fit_gap_table_writes_a_table_the_recommender_can_use(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import matcher.gap_table as gap_table
+
+    real = gap_table.corpus_texts
+    monkeypatch.setattr(gap_table, "default_sources", lambda: [SAMPLE_FEED])
+    monkeypatch.setattr(gap_table, "corpus_texts", lambda sources: real(sources)[:200])  # a quick fit
+    notes = tmp_path / "noter.txt"
+    notes.write_text("Sygedagpenge og jobafklaring.\n\nVirksomhedskontakt og rekruttering.\n", encoding="utf-8")
+    output = tmp_path / "table.npz"
+    result = run_cli("model", "fit-gap-table", "--also", str(notes), "--output", str(output))
+    assert result.exit_code == 0, result.output
+    assert "gap table for intfloat/multilingual-e5-small" in result.stdout and str(output) in result.stdout
+    table = GapTable.load(output)
+    assert table.about["sources"][-1] == "noter.txt" and table.about["texts"] == 200
+    assert not (tmp_path / "table.npz.partial").exists()
+    missing = run_cli("model", "fit-gap-table", "--also", str(tmp_path / "nowhere.txt"), "--output", str(output))
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr
