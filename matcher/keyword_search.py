@@ -61,6 +61,8 @@ class Bm25Index:
 
     def __init__(self, documents: Sequence[str], analyzer: DanishAnalyzer | None = None) -> None:
         self.analyzer = analyzer or DanishAnalyzer()
+        # A query's terms and their index columns, asked for its scores and again for each result's "why".
+        self._query_columns = functools.lru_cache(maxsize=256)(self._columns_of)
         self.size = len(documents)
         if not documents:
             self.vocabulary: dict[str, int] = {}
@@ -113,11 +115,11 @@ class Bm25Index:
         column (exact, or a compound that begins with it), summed over the terms."""
         total = np.zeros(self.size, dtype=np.float32)
         indptr, rows, weights = self.weights.indptr, self.weights.indices, self.weights.data
-        for term in self.query_terms(query):
+        for _term, columns in self._query_columns(query):
             best = np.zeros(self.size, dtype=np.float32)
             # Read each column's postings straight from the CSC arrays: SciPy's column indexing
             # costs more than the arithmetic here.
-            for column, factor in self._expansions(term):
+            for column, factor in columns:
                 at = rows[indptr[column] : indptr[column + 1]]
                 best[at] = np.maximum(best[at], weights[indptr[column] : indptr[column + 1]] * factor)
             total += best
@@ -127,4 +129,7 @@ class Bm25Index:
         """The query terms (stemmed) that occur in one document, alone or in a compound: part of a result's why."""
         indptr, indices = self._document_terms
         present = set(indices[indptr[document] : indptr[document + 1]].tolist())
-        return [t for t in self.query_terms(query) if any(column in present for column, _ in self._expansions(t))]
+        return [t for t, columns in self._query_columns(query) if any(column in present for column, _ in columns)]
+
+    def _columns_of(self, query: str) -> tuple[tuple[str, tuple[tuple[int, float], ...]], ...]:
+        return tuple((term, tuple(self._expansions(term))) for term in self.query_terms(query))
