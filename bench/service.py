@@ -219,9 +219,9 @@ def _socket_inodes(pid: int) -> set[str]:
     return inodes
 
 
-def _tcp_inodes(port: int) -> tuple[set[str], set[str]]:
-    """Inodes of the listening socket(s) and the established server-side sockets on `port`."""
-    listening, established = set(), set()
+def _established_inodes(port: int) -> set[str]:
+    """Inodes of the established server-side sockets on `port`."""
+    established = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             rows = Path(table).read_text().splitlines()[1:]
@@ -229,10 +229,9 @@ def _tcp_inodes(port: int) -> tuple[set[str], set[str]]:
             continue
         for row in rows:
             parts = row.split()
-            if int(parts[1].rsplit(":", 1)[1], 16) != port:
-                continue
-            (listening if parts[3] == "0A" else established if parts[3] == "01" else set()).add(parts[9])
-    return listening, established
+            if int(parts[1].rsplit(":", 1)[1], 16) == port and parts[3] == "01":  # 01: ESTABLISHED
+                established.add(parts[9])
+    return established
 
 
 def worker_pids(server_pid: int) -> list[int]:
@@ -254,7 +253,7 @@ def _worker_children(pid: int) -> list[int]:
 
 
 def connections_per_worker(server_pid: int, port: int) -> list[int]:
-    _, established = _tcp_inodes(port)
+    established = _established_inodes(port)
     return sorted((len(_socket_inodes(pid) & established) for pid in worker_pids(server_pid)), reverse=True)
 
 
