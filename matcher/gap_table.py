@@ -78,6 +78,10 @@ class GapTable:
     def dim(self) -> int:
         return int(self.bias.shape[0])
 
+    def fits(self, model: Any) -> bool:
+        """Whether the table was fitted for `model` (its version and vector size)."""
+        return self.model_version == getattr(model, "model_version", None) and self.dim == getattr(model, "dim", None)
+
     def rows(self, ids: Sequence[int]) -> np.ndarray:
         """Row numbers of the given token ids in `vectors`, -1 where the table lacks the token."""
         ids = np.asarray(ids, dtype=np.int64)
@@ -133,7 +137,7 @@ class GapEmbedder:
     Deterministic: the same text always takes the same path."""
 
     def __init__(self, model: Any, table: GapTable, min_coverage: float = MIN_COVERAGE) -> None:
-        if table.model_version != model.model_version or table.dim != model.dim:
+        if not table.fits(model):
             raise GapTableError(
                 f"the gap table was fitted for {table.model_version}, not for {model.model_version}"
             )
@@ -188,9 +192,7 @@ def shipped_gap_embedder(model: Any, path: Path = SHIPPED_TABLE) -> GapEmbedder 
     except GapTableError as exc:
         warnings.warn(f"{exc}; gaps in words are embedded by the model instead", GapTableWarning, stacklevel=2)
         return None
-    if table.model_version != getattr(model, "model_version", None) or table.dim != getattr(model, "dim", None):
-        return None
-    return GapEmbedder(model, table)
+    return GapEmbedder(model, table) if table.fits(model) else None
 
 
 def tagger_for_gaps(tagger: Any, path: Path | None = SHIPPED_TABLE) -> Any:
