@@ -163,6 +163,8 @@ class Recommender:
         self._form_fit_for = {
             team: np.array([table.get(f, 0.5) for f in index.form]) for team, table in FORM_FIT.items()
         }
+        self._all_embedded = bool(index.has_vector.all())
+        self._gap_shape_parts = functools.lru_cache(maxsize=256)(self._shape_parts)  # 240 kB each
 
     @classmethod
     def from_catalogue(cls, path: Path | str, tagger: Tagger, **kwargs: Any) -> Recommender:
@@ -278,44 +280,52 @@ class Recommender:
         scores.flags.writeable = False
         return scores
 
-    def score(self, gap: Gap, candidates: np.ndarray) -> dict[str, np.ndarray]:
-        """The parts of each candidate's score for one gap, and their weighted total."""
+    def score(self, gap: Gap, candidates: np.ndarray) -> _Scores:
+        """Each candidate's weighted total for one gap, and the parts it was summed from."""
         index, w = self.index, self.weights
-        parts: dict[str, np.ndarray] = {}
+        # No filter is the common case: reading whole arrays saves a copy of each per request.
+        every = len(candidates) == len(index)
         text = _one_line(gap.text or "")  # one cache entry however the words are spaced
         if index.vectors.size:
-            sims = self._similarities(tuple(gap.fields), gap.level, text)[candidates]
-            sims = np.where(index.has_vector[candidates], sims, np.nan)
-            low, high = np.nanmin(sims, initial=np.inf), np.nanmax(sims, initial=-np.inf)
-            parts["semantic"] = np.nan_to_num((sims - low) / (high - low)) if high > low else np.zeros(len(candidates))
+            sims = self._similarities(tuple(gap.fields), gap.level, text)
+            sims = sims if every else sims[candidates]
+            embedded = None if self._all_embedded else index.has_vector[candidates]
+            present = sims if embedded is None else sims[embedded]
+            low, high = (float(present.min()), float(present.max())) if present.size else (0.0, 0.0)
+            semantic = (sims - low) / (high - low) if high > low else np.zeros(len(candidates), dtype=np.float32)
+            if embedded is not None:  # a course without a vector yet is neither near nor far
+                semantic = np.where(embedded, semantic, 0.0)
         else:
-            parts["semantic"] = np.zeros(len(candidates))
-        keyword = self._keyword_scores(text)[candidates] if text else np.zeros(len(candidates))
-        parts["keyword"] = keyword / keyword.max() if keyword.size and keyword.max() > 0 else keyword
-        columns = [index.field_keys.index(k) for k in gap.fields]
-        field_weights = np.array([1.0] + [0.7] * (len(columns) - 1))
-        parts["tags"] = (index.field_scores[candidates][:, columns] * field_weights).max(axis=1)
-        parts["level"] = self._level_fit(gap, candidates)
-        parts["form"] = self._form_fit(gap, candidates)
-        parts["transfer"] = self.design_transfer[candidates]
-        parts["total"] = (
-            w.semantic * parts["semantic"] + w.keyword * parts["keyword"] + w.tags * parts["tags"]
-            + w.level * parts["level"] + w.form * parts["form"] + w.transfer * parts["transfer"]
+            semantic = np.zeros(len(candidates), dtype=np.float32)
+        keyword = self._keyword_scores(text) if text else np.zeros(len(index), dtype=np.float32)
+        keyword = keyword if every else keyword[candidates]
+        best = float(keyword.max()) if keyword.size else 0.0
+        keyword = keyword / best if best > 0 else keyword
+        fixed = self._gap_shape_parts(
+            tuple(gap.fields), gap.level, _proficiency_band(gap.proficiency), gap.learners >= TEAM_GAP_LEARNERS,
         )
-        return parts
+        total = w.semantic * semantic + w.keyword * keyword + (fixed.total if every else fixed.total[candidates])
+        return _Scores(candidates, total, semantic, keyword, fixed)
 
-    def _level_fit(self, gap: Gap, candidates: np.ndarray) -> np.ndarray:
-        fit = np.full(len(candidates), 0.5)
-        if gap.level:
-            fit = np.where(self._has_level[gap.level][candidates], 1.0, np.where(self._no_level[candidates], 0.5, 0.0))
-        if gap.proficiency is not None and gap.proficiency >= SPECIALIST_STEP:
-            fit = np.where(self._has_level["grundlaeggende"][candidates], 0.0, fit)
-        if gap.proficiency is not None and gap.proficiency <= BEGINNER_STEP:
-            fit = np.where(self._is_master[candidates], 0.0, fit)
-        return fit
-
-    def _form_fit(self, gap: Gap, candidates: np.ndarray) -> np.ndarray:
-        return self._form_fit_for[gap.learners >= TEAM_GAP_LEARNERS][candidates]
+    def _shape_parts(self, fields: tuple[str, ...], level: str | None, band: int, team: bool) -> _FixedParts:
+        """The parts of a course's score that depend only on the gap's shape (fields, level, the
+        learners' proficiency band, team or one person), not on its words: for every course, once."""
+        index, w = self.index, self.weights
+        columns = [index.field_keys.index(k) for k in fields]
+        field_weights = np.array([1.0] + [0.7] * (len(columns) - 1))
+        tags = (index.field_scores[:, columns] * field_weights).max(axis=1)
+        level_fit = np.full(len(index), 0.5)
+        if level:
+            level_fit = np.where(self._has_level[level], 1.0, np.where(self._no_level, 0.5, 0.0))
+        if band > 0:  # experts: no introduction course
+            level_fit = np.where(self._has_level["grundlaeggende"], 0.0, level_fit)
+        if band < 0:  # beginners: no master module
+            level_fit = np.where(self._is_master, 0.0, level_fit)
+        form = self._form_fit_for[team]
+        total = w.tags * tags + w.level * level_fit + w.form * form + w.transfer * self.design_transfer
+        for array in (tags, level_fit, total):
+            array.flags.writeable = False
+        return _FixedParts(tags, level_fit, form, self.design_transfer, total)
 
     def rank(
         self, gap: Gap, filters: CourseFilters, *, top: int = 5, today: dt.date | None = None,
@@ -327,8 +337,8 @@ class Recommender:
         candidates = np.flatnonzero(self.index.mask(filters, today) if passing is None else passing)
         if not len(candidates):
             return []
-        parts = self.score(gap, candidates)
-        total = parts["total"]
+        scores = self.score(gap, candidates)
+        total = scores.total
         head = np.argpartition(-total, CANDIDATES)[:CANDIDATES] if len(total) > CANDIDATES else np.arange(len(total))
         order = head[np.argsort(-total[head], kind="stable")]
         # Greedy: each pick lowers the others of its provider and its type.
@@ -341,10 +351,7 @@ class Recommender:
             open_[k] = False
             picked.append(int(order[k]))
             penalty += self.weights.same_provider * (providers == providers[k]) + self.weights.same_type * (types == types[k])
-        return [
-            (int(candidates[j]), float(total[j]), {k: float(v[j]) for k, v in parts.items() if k != "total"})
-            for j in picked
-        ]
+        return [(int(candidates[j]), float(total[j]), scores.parts(j)) for j in picked]
 
     def recommend(
         self, gaps: Sequence[Gap], filters: CourseFilters | None = None, *, top: int = 5, query: str | None = None,
@@ -440,6 +447,44 @@ class Recommender:
             if wanted & set(analyzer(sentence)):
                 return sentence.strip()[:300]
         return None
+
+
+@dataclass(frozen=True)
+class _FixedParts:
+    """Per course, the score parts that depend only on a gap's shape (see Recommender._shape_parts)."""
+
+    tags: np.ndarray
+    level: np.ndarray
+    form: np.ndarray
+    transfer: np.ndarray
+    total: np.ndarray  # their weighted sum
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """One gap's scores over the candidates (positions in the index)."""
+
+    candidates: np.ndarray
+    total: np.ndarray
+    semantic: np.ndarray  # over the candidates
+    keyword: np.ndarray  # over the candidates
+    fixed: _FixedParts  # over every course
+
+    def parts(self, j: int) -> dict[str, float]:
+        """The parts of the `j`th candidate's total."""
+        i = int(self.candidates[j])
+        fixed = self.fixed
+        return {
+            "semantic": float(self.semantic[j]), "keyword": float(self.keyword[j]), "tags": float(fixed.tags[i]),
+            "level": float(fixed.level[i]), "form": float(fixed.form[i]), "transfer": float(fixed.transfer[i]),
+        }
+
+
+def _proficiency_band(proficiency: float | None) -> int:
+    """-1 for beginners (no master module), 1 for experts (no introduction course), else 0."""
+    if proficiency is None:
+        return 0
+    return 1 if proficiency >= SPECIALIST_STEP else -1 if proficiency <= BEGINNER_STEP else 0
 
 
 class _Memo:
