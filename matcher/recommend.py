@@ -36,7 +36,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters
-from matcher.gap_table import SHIPPED_TABLE, tagger_for_gaps
+from matcher.gap_table import SHIPPED_TABLE, CourseProducts, tagger_for_gaps
 from matcher.gaps import NeedsAnalysis, TeamAnalysis
 from matcher.store import open_catalogue
 from matcher.tagging import CourseText, Tagger
@@ -120,16 +120,22 @@ class Recommender:
 
     def __init__(
         self, index: CatalogueIndex, tagger: Tagger, *, weights: Weights = DEFAULT_WEIGHTS,
-        transfer_cues: TransferCues | None = None, gap_table: Path | None = SHIPPED_TABLE,
+        transfer_cues: TransferCues | None = None, gap_table: Path | None = SHIPPED_TABLE, course_products: bool = False,
     ) -> None:
         """`gap_table`: the table that embeds a gap's words where it knows them (matcher.gap_table);
-        None runs the model on every new gap text. Used only when fitted for the tagger's model."""
+        None runs the model on every new gap text. Used only when fitted for the tagger's model.
+        `course_products`: precompute every course's product with the table's tokens (0.5 s and
+        190 MB at 10 000 courses) so that new words rank ~1 ms sooner; for a service, not a one-off."""
         self.index = index
         self.tagger = tagger
         # Words the table embeds are tagged on the caller's thread, without waiting for the model's lock:
         # an event loop must never block behind another request's model pass.
         self._gap_tagger = tagger_for_gaps(tagger, gap_table)
         self.gap_embedder = self._gap_tagger.embedder if self._gap_tagger is not tagger else None
+        self.course_products = (
+            CourseProducts.build(self.gap_embedder.table, index.vectors)
+            if course_products and self.gap_embedder is not None else None
+        )
         self.taxonomy: Taxonomy = tagger.taxonomy
         self.weights = weights
         self.transfer_cues = transfer_cues or TransferCues.load()
@@ -270,8 +276,14 @@ class Recommender:
 
     def _all_similarities(self, fields: tuple[str, ...], level: str | None, text: str) -> np.ndarray:
         """Every course's cosine to the gap. A product over all 10 000 vectors reads 15 MB, about 1 ms,
-        so it is cached per gap: a team's gaps are few field × level pairs, asked for again and again."""
-        sims = self.index.vectors @ self._gap_vector(fields, level, text)
+        so it is cached per gap: a team's gaps are few field × level pairs, asked for again and again.
+        Words the gap table embedded are quicker still from its precomputed course products."""
+        sims = None
+        if text and self.course_products is not None and self.weights.text_vs_framework == 1.0:
+            _, text_vector = self._analysed(text)
+            sims = self.course_products.cosines(self.gap_embedder.rows(text), text_vector)
+        if sims is None:
+            sims = self.index.vectors @ self._gap_vector(fields, level, text)
         sims.flags.writeable = False
         return sims
 

@@ -121,6 +121,7 @@ class ServiceState:
             tagger = self.tagger
             with self._lock:
                 if self._recommender is None or identity != self._identity:
+                    from matcher.gap_table import SHIPPED_TABLE
                     from matcher.recommend import Recommender
 
                     with open_catalogue(self.config.db) as reader:
@@ -128,7 +129,9 @@ class ServiceState:
                             reader, self.taxonomy.field_keys, embedding_model=tagger.embedder.model_version
                         )
                         self._identity = reader.identity
-                    self._recommender = Recommender(index, tagger, **({} if self.config.gap_table else {"gap_table": None}))
+                    self._recommender = Recommender(
+                        index, tagger, gap_table=SHIPPED_TABLE if self.config.gap_table else None, course_products=True,
+                    )
                     freeze_long_lived()
         return self._recommender
 

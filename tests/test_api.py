@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from matcher.gap_table import GapTable
 from service.app import create_app
 from service.state import STALE_CHECK_SECONDS, ServiceConfig
 from tests.conftest import draft_slot_taken
@@ -178,6 +179,8 @@ def test_healthz_and_openapi(client: TestClient) -> None:
     health = client.get("/healthz").json()
     assert health["status"] == "ok" and health["catalogue"]["active"] == 30 and health["model"]["loaded"]
     assert health["model"]["gap_table"] is True
+    tokens = len(GapTable.load().token_ids)
+    assert health["model"]["course_products_mb"] == round((tokens + 1) * 30 * 4 / 2**20, 1)  # (tokens + bias) × courses
     spec = client.get("/openapi.json").json()
     assert "/api/recommendations" in spec["paths"]
     errors = spec["paths"]["/api/plan"]["post"]["responses"]["4XX"]["content"]

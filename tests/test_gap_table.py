@@ -11,7 +11,8 @@ import pytest
 from matcher.catalogue_index import CourseFilters
 from matcher.embeddings import Embedder
 from matcher.gap_table import (
-    SHIPPED_TABLE, GapEmbedder, GapTable, GapTableError, GapTableWarning, corpus_texts, fit_gap_table, shipped_gap_embedder,
+    SHIPPED_TABLE, CourseProducts, GapEmbedder, GapTable, GapTableError, GapTableWarning, corpus_texts, fit_gap_table,
+    shipped_gap_embedder,
 )
 from matcher.recommend import Recommender
 from matcher.tagging import Tagger
@@ -82,6 +83,30 @@ def test_a_recommender_tags_new_words_without_the_model_and_ranks_much_as_it_wou
     top = [r["course_id"] for r in with_table.recommend([fast], CourseFilters(), top=3)["results"]]
     model_top = [r["course_id"] for r in without.recommend([slow], CourseFilters(), top=3)["results"]]
     assert top[0] == model_top[0] and len(set(top) & set(model_top)) >= 2, (top, model_top)
+
+
+def test_precomputed_course_products_rank_new_words_as_the_course_vectors_do(model: Embedder, tagged_catalogue: Path) -> None:
+    tagger = Tagger.default(load_taxonomy(), model)
+    fast = Recommender.from_catalogue(tagged_catalogue, tagger, course_products=True)
+    plain = Recommender.from_catalogue(tagged_catalogue, tagger)
+    products, vectors = fast.course_products, fast.index.vectors
+    assert products is not None and plain.course_products is None
+    assert products.by_token.shape == (len(products.table.token_ids), len(vectors))
+    for text in [*GAPS, GAPS[1] + ", hold 4711"]:
+        _, vector = fast._analysed(text)
+        cosines = products.cosines(fast.gap_embedder.rows(text), vector)
+        assert cosines is not None and np.allclose(cosines, vectors @ vector, atol=1e-5)
+        ranked = fast.recommend([fast.gap_from_text(text)], CourseFilters(), top=5)["results"]
+        expected = plain.recommend([plain.gap_from_text(text)], CourseFilters(), top=5)["results"]
+        assert [(r["course_id"], r["parts"]) for r in ranked] == [(r["course_id"], r["parts"]) for r in expected]
+    # words the model embedded (the table does not know them) are not the table's sum of tokens:
+    # the products decline, and the course vectors answer
+    foreign = "Quantenchromodynamik und Gitterfeldtheorie für Fortgeschrittene"
+    _, vector = fast._analysed(foreign)
+    assert products.cosines(fast.gap_embedder.rows(foreign), vector) is None
+    assert np.allclose(fast._similarities(("lov_myndighed",), None, foreign), vectors @ vector, atol=1e-6)
+    # a catalogue too large for the memory budget gets none, and ranks from the course vectors
+    assert CourseProducts.build(products.table, vectors, max_bytes=products.by_token.nbytes - 1) is None
 
 
 def test_another_model_gets_no_table(model: Embedder) -> None:
