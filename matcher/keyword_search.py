@@ -63,6 +63,8 @@ class Bm25Index:
         self.analyzer = analyzer or DanishAnalyzer()
         # A query's terms and their index columns, asked for its scores and again for each result's "why".
         self._query_columns = functools.lru_cache(maxsize=256)(self._columns_of)
+        # A document's index columns, for the why of the results it appears in (popular ones often).
+        self._term_set = functools.lru_cache(maxsize=4096)(self._columns_in)
         self.size = len(documents)
         if not documents:
             self.vocabulary: dict[str, int] = {}
@@ -127,9 +129,12 @@ class Bm25Index:
 
     def matched_terms(self, query: str, document: int) -> list[str]:
         """The query terms (stemmed) that occur in one document, alone or in a compound: part of a result's why."""
-        indptr, indices = self._document_terms
-        present = set(indices[indptr[document] : indptr[document + 1]].tolist())
+        present = self._term_set(document)
         return [t for t, columns in self._query_columns(query) if any(column in present for column, _ in columns)]
+
+    def _columns_in(self, document: int) -> frozenset[int]:
+        indptr, indices = self._document_terms
+        return frozenset(indices[indptr[document] : indptr[document + 1]].tolist())
 
     def _columns_of(self, query: str) -> tuple[tuple[str, tuple[tuple[int, float], ...]], ...]:
         return tuple((term, tuple(self._expansions(term))) for term in self.query_terms(query))

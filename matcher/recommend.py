@@ -41,7 +41,7 @@ from matcher.gaps import NeedsAnalysis, TeamAnalysis
 from matcher.store import open_catalogue
 from matcher.tagging import CourseText, Tagger
 from matcher.taxonomy import LEVELS, Taxonomy, level_name
-from matcher.transfer import TransferAssessment, TransferContext, TransferCues, assess_transfer, transfer_score
+from matcher.transfer import TransferContext, TransferCues, assess_transfer, transfer_score
 
 GapSource = Literal["text", "assessment", "survey"]
 # A gap shared by at least this many learners is a team gap: it prefers forms taken together.
@@ -156,12 +156,14 @@ class Recommender:
         self._analysed = _Memo(self._analyse_text, size=2048)
         # A course's note depends only on it and the gap's context, and popular courses come back for
         # the same gaps again and again: 0.2 ms each, five per gap.
-        self._transfer = functools.lru_cache(maxsize=8192)(self._assess_transfer)
+        self._transfer = functools.lru_cache(maxsize=8192)(self._transfer_note)
         self._similarities = functools.lru_cache(maxsize=256)(self._all_similarities)  # 40 kB each
         # Words asked for again (a team's gap, a popular query) rank without redoing their BM25 over
         # every course (0.3 ms) or their results' reasons (terms and passages, 0.05 ms each).
         self._keyword_scores = functools.lru_cache(maxsize=256)(self._all_keyword_scores)  # 40 kB each
         self._reasons = functools.lru_cache(maxsize=8192)(self._why_at)
+        # New words find the popular courses again: their sentences are split and stemmed once.
+        self._sentences = functools.lru_cache(maxsize=4096)(self._sentences_of)
         # Per-course lookups computed once, so a ranking is array arithmetic over 10 000 courses.
         self._has_level = {level: index.level == level for level in ("grundlaeggende", "specialiseret")}
         self._no_level = index.level == ""
@@ -412,26 +414,27 @@ class Recommender:
     ) -> dict[str, Any]:
         hit = self.index._hit(i, score, today, upcoming)
         course, tags = hit.course, hit.tags
-        transfer = self._transfer(i, TransferContext(field=gap.field, level=gap.level, dimension=gap.dimension, learners=gap.learners))
+        context = TransferContext(field=gap.field, level=gap.level, dimension=gap.dimension, learners=gap.learners)
         return {
             "gap_id": gap.id, "rank": rank, "course_id": course.course_id, "url": course.url, "title": course.title,
             "provider": course.provider, "course_type": course.course_type or tags.course_type,
             "score": round(score, 4), "parts": {k: round(v, 3) for k, v in parts.items()},
             "fields": list(tags.assigned_fields), "level": tags.level,
             "why": [dict(reason) for reason in self._reasons(tuple(gap.fields), gap.level, gap.text, i)],
-            "transfer": transfer.model_dump(mode="json"),
+            "transfer": dict(self._transfer(i, context)),
             "next_start": hit.next_start.isoformat() if hit.next_start else None,
             "price_dkk": course.price_dkk, "ects": course.ects, "form": course.form, "location": course.location,
         }
 
-    def _assess_transfer(self, i: int, context: TransferContext) -> TransferAssessment:
-        return assess_transfer(self.index.courses[i], context, self.taxonomy, self.transfer_cues)
+    def _transfer_note(self, i: int, context: TransferContext) -> dict[str, Any]:
+        """The course's transfer note in this context, as JSON. Cached, so each result copies it."""
+        return assess_transfer(self.index.courses[i], context, self.taxonomy, self.transfer_cues).model_dump(mode="json")
 
     def _why_at(self, fields: tuple[str, ...], level: str | None, text: str | None, i: int) -> tuple[dict[str, Any], ...]:
         """Why the course at `i` fits the gap of these fields, level and words: the gap's competences
         it matches (with the passage that matched), the gap's words it contains, how its level fits.
         Cached, so immutable apart from the dicts, which each result copies."""
-        course, tags = self.index.courses[i], self.index.tags[i]
+        tags = self.index.tags[i]
         reasons: list[dict[str, Any]] = []
         for key in fields:
             evidence = tags.why.get(key, [])
@@ -444,7 +447,7 @@ class Recommender:
         if text:
             terms = self.index.keywords.matched_terms(text, i)
             if terms:
-                reasons.append({"kind": "keywords", "terms": tuple(terms), "passage": self._passage_with(course, terms)})
+                reasons.append({"kind": "keywords", "terms": tuple(terms), "passage": self._passage_with(i, terms)})
         if level and tags.level:
             reasons.append({
                 "kind": "level", "fits": tags.level == level,
@@ -452,13 +455,15 @@ class Recommender:
             })
         return tuple(reasons)
 
-    def _passage_with(self, course: Any, terms: Sequence[str]) -> str | None:
-        analyzer = self.index.keywords.analyzer
+    def _passage_with(self, i: int, terms: Sequence[str]) -> str | None:
+        """The first sentence of the course's description with any of the (stemmed) terms."""
         wanted = set(terms)
-        for sentence in _SENTENCE.split(course.description or ""):
-            if wanted & set(analyzer(sentence)):
-                return sentence.strip()[:300]
-        return None
+        return next((sentence for sentence, stems in self._sentences(i) if not wanted.isdisjoint(stems)), None)
+
+    def _sentences_of(self, i: int) -> tuple[tuple[str, frozenset[str]], ...]:
+        analyzer = self.index.keywords.analyzer
+        sentences = _SENTENCE.split(self.index.courses[i].description or "")
+        return tuple((sentence.strip()[:300], frozenset(analyzer(sentence))) for sentence in sentences)
 
 
 @dataclass(frozen=True)
