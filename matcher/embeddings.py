@@ -553,10 +553,11 @@ class ChunkedEmbedding:
         if len(self.spans) == 1:
             return self.vectors[0]
         weights = np.asarray([max(n, 1) for n in self.token_counts], dtype=np.float32)
-        return _normalise(weights @ self.vectors)
+        return unit_vectors(weights @ self.vectors)
 
 
-def _normalise(matrix: np.ndarray) -> np.ndarray:
+def unit_vectors(matrix: np.ndarray) -> np.ndarray:
+    """Vectors (the last axis) scaled to length 1, as float32; a zero vector stays zero."""
     norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
     return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
 

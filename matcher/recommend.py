@@ -36,6 +36,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters
+from matcher.embeddings import unit_vectors
 from matcher.gap_table import SHIPPED_TABLE, CourseProducts, tagger_for_gaps
 from matcher.gaps import NeedsAnalysis, TeamAnalysis
 from matcher.store import open_catalogue
@@ -142,11 +143,11 @@ class Recommender:
         vectors = tagger.vectors
         self._statements = vectors.statements
         self._centroids = {
-            key: _unit(vectors.statement_vectors[idx].mean(axis=0))
+            key: unit_vectors(vectors.statement_vectors[idx].mean(axis=0))
             for key, idx in vectors.by_field_level.items() if len(idx)
         }
         for key in vectors.field_keys:
-            self._centroids[(key, None)] = _unit(vectors.statement_vectors[vectors.by_field[key]].mean(axis=0))
+            self._centroids[(key, None)] = unit_vectors(vectors.statement_vectors[vectors.by_field[key]].mean(axis=0))
         self._dimension_vectors = vectors.dimension_vectors
         self._dimension_keys = [key for key, _ in vectors.dimensions]
         self.design_transfer = np.array(
@@ -267,14 +268,14 @@ class Recommender:
 
     def _gap_vector(self, fields: tuple[str, ...], level: str | None, text: str) -> np.ndarray:
         """The gap in the embedding space: its words and its field-level framework centroid."""
-        framework = _unit(sum((1.0 if i == 0 else 0.5) * self._centroids[(key, level)] for i, key in enumerate(fields)))
+        framework = unit_vectors(sum((1.0 if i == 0 else 0.5) * self._centroids[(key, level)] for i, key in enumerate(fields)))
         if not text:
             return framework
         # The words embedded as a passage, like the courses: the vector tagging them already made
         # (ranked as well as an e5 query on the development queries, and one model pass instead of two).
         share = self.weights.text_vs_framework
         _, text_vector = self._analysed(text)
-        return _unit(share * text_vector + (1 - share) * framework)
+        return unit_vectors(share * text_vector + (1 - share) * framework)
 
     def _all_similarities(self, fields: tuple[str, ...], level: str | None, text: str) -> np.ndarray:
         """Every course's cosine to the gap. A product over all 10 000 vectors reads 15 MB, about 1 ms,
@@ -533,11 +534,6 @@ class _Memo:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vector))
-    return (vector / norm).astype(np.float32) if norm else vector.astype(np.float32)
 
 
 assert set(LEVELS) == {"grundlaeggende", "specialiseret"}

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tokenizers import Tokenizer
 
 from matcher.catalogue_index import CourseFilters
 from matcher.embeddings import Embedder
 from matcher.gap_table import (
-    SHIPPED_TABLE, CourseProducts, GapEmbedder, GapTable, GapTableError, GapTableWarning, corpus_texts, fit_gap_table,
-    shipped_gap_embedder,
+    SHIPPED_TABLE, CourseProducts, GapEmbedder, GapTable, GapTableError, GapTableWarning, TextTokens, corpus_texts,
+    fit_gap_table, shipped_gap_embedder,
 )
 from matcher.recommend import Recommender
 from matcher.tagging import Tagger
@@ -59,6 +60,18 @@ def test_the_shipped_table_embeds_gap_words_as_the_model_does(model: Embedder, g
     # each gap is nearer its own model vector than any other gap's
     assert (np.argmax(table_vectors @ model_vectors.T, axis=1) == np.arange(len(GAPS))).all()
     assert np.allclose(np.linalg.norm(table_vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_token_ids_word_by_word_are_the_tokenizers_own(model: Embedder) -> None:
+    tokens = TextTokens(model)
+    texts = [*GAPS, *corpus_texts([SAMPLE_FEED])[:300], "to  mellemrum", "linje\nskift", " kant ", "Æble-grød, 12.500 kr."]
+    whole = Tokenizer.from_str(model.encoder.tokenizer.backend_tokenizer.to_str())  # a copy: no padding, no truncation
+    whole.no_padding()
+    whole.no_truncation()
+    expected = [whole.encode(t, add_special_tokens=False).ids for t in texts]
+    assert tokens(texts) == expected
+    assert tokens(texts) == expected  # again, from the word cache
+    assert "sygedagpengeloven" in tokens._word_ids
 
 
 def test_words_the_table_does_not_know_go_to_the_model(model: Embedder, gaps: GapEmbedder) -> None:
