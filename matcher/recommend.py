@@ -207,10 +207,10 @@ class Recommender:
         ranking reuses."""
         item = [CourseText(id="gap", title="", text=text)]
         if self.gap_embedder is not None:  # it takes the model's lock itself, only for words it cannot embed
-            result = self._gap_tagger.tag(item, in_domain=True)[0]
+            result = self._gap_tagger.tag(item, in_domain=True, explain=False)[0]
         else:
             with self._model_lock:  # the model runs its own threads; one at a time keeps latency predictable
-                result = self.tagger.tag(item, in_domain=True)[0]
+                result = self.tagger.tag(item, in_domain=True, explain=False)[0]
         dimension = max(result.dimensions, key=result.dimensions.get) if result.dimensions else None
         gap = Gap(id="g1", fields=result.assigned_fields, level=result.level, text=text, dimension=dimension)
         return gap, result.course_vector
@@ -358,11 +358,12 @@ class Recommender:
         order = head[np.argsort(-total[head], kind="stable")]
         # Greedy: each pick lowers the others of its provider and its type.
         providers, types = self.index.provider[candidates[order]], self.index.course_type[candidates[order]]
+        best = total[order]
         penalty = np.zeros(len(order))
         open_ = np.ones(len(order), dtype=bool)
         picked: list[int] = []
         for _ in range(min(top, len(order))):
-            k = int(np.argmax(np.where(open_, total[order] - penalty, -np.inf)))  # ties: the higher score first
+            k = int(np.argmax(np.where(open_, best - penalty, -np.inf)))  # ties: the higher score first
             open_[k] = False
             picked.append(int(order[k]))
             penalty += self.weights.same_provider * (providers == providers[k]) + self.weights.same_type * (types == types[k])
@@ -389,8 +390,9 @@ class Recommender:
             ranked = self.rank(gap, filters, top=top, today=today, passing=passing)
             if not ranked:
                 notices.append(f"{gap.id}: no course passes the constraints")
+            context = TransferContext(field=gap.field, level=gap.level, dimension=gap.dimension, learners=gap.learners)
             for rank, (i, score, parts) in enumerate(ranked, start=1):
-                results.append(self._result(gap, i, score, parts, rank, today, upcoming))
+                results.append(self._result(gap, i, score, parts, rank, today, upcoming, context))
         return {
             "query": query,
             "gaps": [gap.to_json(self.taxonomy) for gap in gaps],
@@ -412,10 +414,10 @@ class Recommender:
 
     def _result(
         self, gap: Gap, i: int, score: float, parts: dict[str, float], rank: int, today: dt.date, upcoming: np.ndarray,
+        context: TransferContext,
     ) -> dict[str, Any]:
         hit = self.index._hit(i, score, today, upcoming)
         course, tags = hit.course, hit.tags
-        context = TransferContext(field=gap.field, level=gap.level, dimension=gap.dimension, learners=gap.learners)
         return {
             "gap_id": gap.id, "rank": rank, "course_id": course.course_id, "url": course.url, "title": course.title,
             "provider": course.provider, "course_type": course.course_type or tags.course_type,

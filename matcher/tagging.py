@@ -460,15 +460,17 @@ class Tagger:
     def predict(self, items: Sequence[TextItem]) -> list[Prediction]:
         return [Prediction(r.assigned_fields, r.level) for r in self.tag(items)]
 
-    def tag(self, items: Sequence[TextItem], *, in_domain: bool = False) -> list[TagResult]:
+    def tag(self, items: Sequence[TextItem], *, in_domain: bool = False, explain: bool = True) -> list[TagResult]:
         """Tag courses (fit first). `in_domain` skips the domain gate: for texts known to be about
-        employment-services work, such as a team's own description of a competence gap."""
+        employment-services work, such as a team's own description of a competence gap. Without
+        `explain`, the results leave out the evidence (`why`), basic competences and profiles: a
+        gap being ranked needs only its fields, level, dimensions and vector."""
         if self.gate_model_ is None:
             raise RuntimeError("the tagger is not fitted: call fit() or Tagger.default()")
         evidence = gather_evidence(self.vectors, items, self.embedder)
-        return [self._tag_one(item, ev, in_domain) for item, ev in zip(items, evidence)]
+        return [self._tag_one(item, ev, in_domain, explain) for item, ev in zip(items, evidence)]
 
-    def _tag_one(self, item: TextItem, ev: CourseEvidence, in_domain: bool = False) -> TagResult:
+    def _tag_one(self, item: TextItem, ev: CourseEvidence, in_domain: bool = False, explain: bool = True) -> TagResult:
         keys = self.vectors.field_keys
         text = whole_text(item)
         counts = self.cues.count(text)
@@ -497,10 +499,10 @@ class Tagger:
             level=level,
             level_confidence=confidence,
             course_type=course_type,
-            basic_competences=self._basic_competences(ev, assigned),
-            profiles=self._profiles(ev, assigned),
+            basic_competences=self._basic_competences(ev, assigned) if explain else [],
+            profiles=self._profiles(ev, assigned) if explain else [],
             dimensions=self._dimensions(ev) if assigned else {},
-            why={k: self._why(ev, k) for k in assigned},
+            why={k: self._why(ev, k) for k in assigned} if explain else {},
             model=self.model_version,
             domain_score=p_domain,
             course_vector=ev.course_vector,
