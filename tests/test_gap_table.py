@@ -122,6 +122,19 @@ def test_precomputed_course_products_rank_new_words_as_the_course_vectors_do(mod
     assert CourseProducts.build(products.table, vectors, max_bytes=products.by_token.nbytes - 1) is None
 
 
+def test_a_gap_tagged_without_explanation_has_the_same_tags(model: Embedder) -> None:
+    from matcher.tagging import CourseText
+
+    tagger = Tagger.default(load_taxonomy(), model)
+    item = [CourseText(id="gap", title="", text=GAPS[1])]
+    full = tagger.tag(item, in_domain=True)[0]
+    bare = tagger.tag(item, in_domain=True, explain=False)[0]
+    assert (bare.fields, bare.assigned_fields, bare.level, bare.dimensions) == (full.fields, full.assigned_fields, full.level, full.dimensions)
+    assert np.array_equal(bare.course_vector, full.course_vector)
+    assert full.why and full.basic_competences and full.profiles
+    assert (bare.why, bare.basic_competences, bare.profiles) == ({}, [], [])
+
+
 def test_another_model_gets_no_table(model: Embedder) -> None:
     class Other:
         model_version, dim, encoder = "someone/else@1", model.dim, model.encoder
