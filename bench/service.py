@@ -12,9 +12,11 @@ that is not counted, it prints p50/p99 latency, the number of requests and the t
 2. recommendation for a team gap without words: POST /api/recommendations with `gaps` (field, level);
 3. recommendation for a gap in words seen before: POST /api/recommendations with `text`, the dev
    queries over and over (each worker has answered every one of them in the warm-up);
-4. recommendation for words never seen: unique text per request, so each is tagged, embedded and
-   ranked anew, with nothing cached. The gap table embeds most of them; words it does not know run
-   the embedding model (one of the 24 dev queries). A fixed sample, no warm-up.
+4. recommendation for words never seen: a unique text per request (halves of two dev queries and a
+   number, see `spliced`), so each is tagged, embedded and ranked anew; only what is cached per word
+   (its tokens, its BM25 postings) or per course (its sentences, its transfer note) is reused. The
+   gap table embeds most of them; words it does not know run the embedding model. A fixed sample,
+   no warm-up.
 
 Every answer must be 200; anything else stops the run with the status and body. The clients are a
 minimal HTTP/1.1 client on asyncio streams (standard library) in one process: each line shows its
@@ -422,6 +424,15 @@ class Scenario:
     requests: int | None = None  # a fixed sample instead of the --seconds / --requests budget
 
 
+def spliced(queries: list[str], i: int) -> str:
+    """The `i`th never-seen gap text: the first half of one query's words, the second half of
+    another's (552 pairs from 24 queries: other gaps, other courses on top), and a number of its own,
+    which makes each text new to every cache of whole texts. The words stay on topic."""
+    n = len(queries)
+    first, second = queries[i % n].split(), queries[(i + 1 + i // n % (n - 1)) % n].split()
+    return " ".join(first[: len(first) // 2] + second[len(second) // 2 :]) + f", hold {i}"
+
+
 def scenarios(queries: list[str], field_keys: list[str], cold_requests: int) -> list[Scenario]:
     gaps = [(key, level) for key in field_keys for level in LEVELS]
 
@@ -437,8 +448,7 @@ def scenarios(queries: list[str], field_keys: list[str], cold_requests: int) -> 
         return Call.post("/api/recommendations", {"text": queries[i % len(queries)], "top": 5})
 
     def new_words(i: int) -> Call:
-        # A number of its own makes each text new to every cache; the words stay on topic.
-        return Call.post("/api/recommendations", {"text": f"{queries[i % len(queries)]}, hold {i}", "top": 5})
+        return Call.post("/api/recommendations", {"text": spliced(queries, i), "top": 5})
 
     return [
         Scenario("search, words + region/price/form   ", search),

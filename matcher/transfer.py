@@ -272,7 +272,7 @@ class NoteTexts(_Strict):
         return self
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: it keys _find_in's cache, thousands of times a note
 class _Cue:
     """A list of phrases, compiled: one pattern to test them all, and each in order for evidence."""
 
@@ -308,11 +308,13 @@ class TransferCues(_Strict):
     actions: list[Action] = Field(min_length=1)
 
     _path: Path = PrivateAttr(default=DEFAULT_CUES)
-    _compiled: _Compiled = PrivateAttr()
     _checked: set[tuple[frozenset[str], frozenset[str]]] = PrivateAttr(default_factory=set)
 
-    def model_post_init(self, context: Any, /) -> None:
-        self._compiled = _Compiled(
+    @functools.cached_property
+    def compiled(self) -> _Compiled:
+        """The cues as patterns. A cached property, not a private attribute: those are read through
+        pydantic's __getattr__, ~3 µs each, twenty times a note."""
+        return _Compiled(
             phrases={f.key: _cue(f.phrases) for f in self.factors},
             hint_phrases={(f.key, i): _cue(h.phrases) for f in self.factors for i, h in enumerate(f.hints)},
             negations=frozenset(n.lower() for n in self.negations),
@@ -497,7 +499,7 @@ def _evidence(text: str, start: int, end: int) -> str:
 
 def _find(cue: _Cue, text: str, cues: TransferCues) -> str | None:
     """Evidence for the first phrase (in the file's order) that occurs un-negated, or None."""
-    return _find_in(cue, text, cues._compiled.negations, cues.negation_window)
+    return _find_in(cue, text, cues.compiled.negations, cues.negation_window)
 
 
 # A course's text is searched again for every gap it is recommended for: remember the answers
@@ -527,7 +529,7 @@ def _condition_holds(cond: Condition, course: Course, context: TransferContext, 
     if cond.dimension is not None:
         if context.dimension is None:
             return False
-        if cond.dimension == "other" and context.dimension in cues._compiled.named_dimensions:
+        if cond.dimension == "other" and context.dimension in cues.compiled.named_dimensions:
             return False
         if isinstance(cond.dimension, list) and context.dimension not in cond.dimension:
             return False
@@ -546,7 +548,7 @@ def _hint_evidence(factor: CueFactor, course: Course, context: TransferContext, 
             continue
         if hint.min_ects is not None and (course.ects or 0) < hint.min_ects:
             continue
-        if hint.phrases and _find(cues._compiled.hint_phrases[(factor.key, i)], text, cues) is None:
+        if hint.phrases and _find(cues.compiled.hint_phrases[(factor.key, i)], text, cues) is None:
             continue
         return hint.evidence.format(goals=len(course.learning_goals), learners=context.learners)
     return None
@@ -554,8 +556,8 @@ def _hint_evidence(factor: CueFactor, course: Course, context: TransferContext, 
 
 def _factor_evidence(factor: CueFactor, course: Course, context: TransferContext, text: str, cues: TransferCues) -> str | None:
     if factor.prefer == "hints":
-        return _hint_evidence(factor, course, context, text, cues) or _find(cues._compiled.phrases[factor.key], text, cues)
-    return _find(cues._compiled.phrases[factor.key], text, cues) or _hint_evidence(factor, course, context, text, cues)
+        return _hint_evidence(factor, course, context, text, cues) or _find(cues.compiled.phrases[factor.key], text, cues)
+    return _find(cues.compiled.phrases[factor.key], text, cues) or _hint_evidence(factor, course, context, text, cues)
 
 
 def _detect(course: Course, context: TransferContext, cues: TransferCues) -> tuple[list[TransferFactor], list[TransferFactor]]:
