@@ -12,11 +12,16 @@ that is not counted, it prints p50/p99 latency, the number of requests and the t
 2. recommendation for a team gap without words: POST /api/recommendations with `gaps` (field, level);
 3. recommendation for a gap in words seen before: POST /api/recommendations with `text`, the dev
    queries over and over (each worker has answered every one of them in the warm-up);
-4. recommendation for words never seen: a unique text per request (halves of two dev queries and a
-   number, see `spliced`), so each is tagged, embedded and ranked anew; only what is cached per word
-   (its tokens, its BM25 postings) or per course (its sentences, its transfer note) is reused. The
-   gap table embeds most of them; words it does not know run the embedding model. A fixed sample,
-   no warm-up.
+4. recommendation for a gap in words seen before with a number of its own ("…, hold 17"): a text new
+   to every cache of whole texts, so it is tagged, embedded and ranked anew, but the same courses
+   come to the top as for the words alone;
+5. recommendation for words never seen: a unique text per request (halves of two dev queries and a
+   number, see `spliced`), so each is tagged, embedded and ranked anew and other courses come to the
+   top; only what is cached per word (its tokens, its BM25 postings) or per course (its sentences,
+   its transfer note) is reused. The gap table embeds most of them; words it does not know run the
+   embedding model.
+
+4 and 5 are a fixed sample each, without warm-up.
 
 Every answer must be 200; anything else stops the run with the status and body. The clients are a
 minimal HTTP/1.1 client on asyncio streams (standard library) in one process: each line shows its
@@ -447,6 +452,9 @@ def scenarios(queries: list[str], field_keys: list[str], cold_requests: int) -> 
     def seen_words(i: int) -> Call:
         return Call.post("/api/recommendations", {"text": queries[i % len(queries)], "top": 5})
 
+    def new_number(i: int) -> Call:
+        return Call.post("/api/recommendations", {"text": f"{queries[i % len(queries)]}, hold {i}", "top": 5})
+
     def new_words(i: int) -> Call:
         return Call.post("/api/recommendations", {"text": spliced(queries, i), "top": 5})
 
@@ -454,6 +462,7 @@ def scenarios(queries: list[str], field_keys: list[str], cold_requests: int) -> 
         Scenario("search, words + region/price/form   ", search),
         Scenario("recommend, team gap (field × level)  ", team_gap),
         Scenario("recommend, gap in words seen before  ", seen_words, warm_up="each query"),
+        Scenario("recommend, words seen, a new number  ", new_number, warm_up="none", requests=cold_requests),
         Scenario("recommend, gap in words never seen   ", new_words, warm_up="none", requests=cold_requests),
     ]
 
