@@ -463,10 +463,11 @@ class Recommender:
         wanted = set(terms)
         return next((sentence for sentence, stems in self._sentences(i) if not wanted.isdisjoint(stems)), None)
 
-    def _sentences_of(self, i: int) -> tuple[tuple[str, frozenset[str]], ...]:
+    def _sentences_of(self, i: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        # tuples of strings, which the garbage collector stops tracking (frozensets it walks each time)
         analyzer = self.index.keywords.analyzer
         sentences = _SENTENCE.split(self.index.courses[i].description or "")
-        return tuple((sentence.strip()[:300], frozenset(analyzer(sentence))) for sentence in sentences)
+        return tuple((sentence.strip()[:300], tuple(dict.fromkeys(analyzer(sentence)))) for sentence in sentences)
 
 
 @dataclass(frozen=True)
