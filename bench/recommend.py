@@ -7,7 +7,8 @@ dates and slightly perturbed embeddings, so the embeddings and tags are reused r
 
 - a team gap (a field at a level, no words): the service's team analysis path;
 - a gap in words seen before (its tagging and query embedding cached);
-- a gap in words never seen (tagging and embedding the words included);
+- a gap in words never seen (tagging and embedding the words included; halves of two dev queries,
+  as bench/service.py makes them);
 - keyword search with filters (the web page's search).
 
 Usage: python bench/recommend.py [--courses 10000] [--runs 300]
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -28,6 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.gap_texts import dev_queries, spliced  # noqa: E402
 from bench.synthetic_catalogue import base_source, build_index, tag_base, variants  # noqa: E402
 from matcher.catalogue_index import CourseFilters  # noqa: E402
 from matcher.embeddings import Embedder  # noqa: E402
@@ -35,17 +36,6 @@ from matcher.recommend import Recommender  # noqa: E402
 from matcher.tagging import Tagger  # noqa: E402
 from matcher.taxonomy import load_taxonomy  # noqa: E402
 from service.state import limit_blas_threads  # noqa: E402
-
-QUERIES = ROOT / "eval" / "recommend-queries-dev.jsonl"
-FALLBACK_QUERIES = [
-    "specialiseret viden om sygedagpengeloven og jobafklaring",
-    "motiverende samtale med unge uden uddannelse",
-    "virksomhedskonsulenter skal blive bedre til jobrotation",
-    "digital sagsbehandling og it-sikkerhed for hele teamet",
-    "facilitering af netværk og tværfagligt samarbejde",
-    "viden om arbejdsmarkedets udvikling og brancher",
-]
-
 
 def percentiles(samples: list[float]) -> str:
     """p50 and p99 of durations in seconds, in ms."""
@@ -78,14 +68,13 @@ def main() -> None:
     index = build_index(courses, taxonomy.field_keys, tagger.embedder.model_version)
     built = time.perf_counter() - started
     started = time.perf_counter()
-    recommender = Recommender(index, tagger)
+    recommender = Recommender(index, tagger, course_products=True)  # as the service builds it
     ready = time.perf_counter() - started
     print(f"catalogue: {len(index)} courses generated from {len(base)} tagged ones ({base_source().name})")
-    print(f"index build {built:.2f} s; recommender ready (transfer design of every course) {ready:.2f} s")
+    print(f"index build {built:.2f} s; recommender ready (transfer design of every course, gap-table course "
+          f"products) {ready:.2f} s")
 
-    queries = FALLBACK_QUERIES
-    if QUERIES.exists():
-        queries = [json.loads(line)["query"] for line in QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    queries = dev_queries()
     today = dt.date(2026, 11, 22)
     filters = CourseFilters()
     team_gaps = [recommender._field_gap("g1", key, level, ["A", "B", "C"], 2.0, 1, "assessment")
@@ -95,8 +84,7 @@ def main() -> None:
 
     team = timed(lambda i: recommender.recommend([team_gaps[i % len(team_gaps)]], filters, today=today), args.runs)
     warm = timed(lambda i: recommender.recommend([recommender.gap_from_text(queries[i % len(queries)])], filters, today=today), args.runs)
-    cold = timed(lambda i: recommender.recommend(
-        [recommender.gap_from_text(f"{queries[i % len(queries)]} (variant {i})")], filters, today=today), args.runs)
+    cold = timed(lambda i: recommender.recommend([recommender.gap_from_text(spliced(queries, i))], filters, today=today), args.runs)
     constrained = CourseFilters(region="Midtjylland", max_price=15000, forms=["fysisk", "rekvirerbar"])
     search = timed(lambda i: index.search(queries[i % len(queries)], constrained, today=today), args.runs)
 

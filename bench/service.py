@@ -16,10 +16,10 @@ that is not counted, it prints p50/p99 latency, the number of requests and the t
    to every cache of whole texts, so it is tagged, embedded and ranked anew, but the same courses
    come to the top as for the words alone;
 5. recommendation for words never seen: a unique text per request (halves of two dev queries and a
-   number, see `spliced`), so each is tagged, embedded and ranked anew and other courses come to the
-   top; only what is cached per word (its tokens, its BM25 postings) or per course (its sentences,
-   its transfer note) is reused. The gap table embeds most of them; words it does not know run the
-   embedding model.
+   number, bench/gap_texts.py), so each is tagged, embedded and ranked anew and other courses come
+   to the top; only what is cached per word (its tokens, its BM25 postings) or per course (its
+   sentences, its transfer note) is reused. The gap table embeds most of them; words it does not
+   know run the embedding model.
 
 4 and 5 are a fixed sample each, without warm-up.
 
@@ -59,16 +59,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.gap_texts import dev_queries, spliced  # noqa: E402
 from bench.synthetic_catalogue import base_source, tag_base, variants, write_catalogue_file  # noqa: E402
 from matcher.taxonomy import load_taxonomy  # noqa: E402
 
-QUERIES = ROOT / "eval" / "recommend-queries-dev.jsonl"
-FALLBACK_QUERIES = [
-    "specialiseret viden om sygedagpengeloven og jobafklaring",
-    "motiverende samtale med unge uden uddannelse",
-    "virksomhedskonsulenter skal blive bedre til jobrotation",
-    "digital sagsbehandling og it-sikkerhed for hele teamet",
-]
 SEARCH_FILTERS: dict[str, Any] = {"region": "Midtjylland", "max_price": 15000, "form": ["fysisk", "rekvirerbar"]}
 LEVELS = ("grundlaeggende", "specialiseret")
 
@@ -429,15 +423,6 @@ class Scenario:
     requests: int | None = None  # a fixed sample instead of the --seconds / --requests budget
 
 
-def spliced(queries: list[str], i: int) -> str:
-    """The `i`th never-seen gap text: the first half of one query's words, the second half of
-    another's (552 pairs from 24 queries: other gaps, other courses on top), and a number of its own,
-    which makes each text new to every cache of whole texts. The words stay on topic."""
-    n = len(queries)
-    first, second = queries[i % n].split(), queries[(i + 1 + i // n % (n - 1)) % n].split()
-    return " ".join(first[: len(first) // 2] + second[len(second) // 2 :]) + f", hold {i}"
-
-
 def scenarios(queries: list[str], field_keys: list[str], cold_requests: int) -> list[Scenario]:
     gaps = [(key, level) for key in field_keys for level in LEVELS]
 
@@ -512,12 +497,6 @@ async def run(server: Server, plan: list[Scenario], args: argparse.Namespace, qu
 # ---------------------------------------------------------------- main
 
 
-def load_queries() -> list[str]:
-    if not QUERIES.exists():
-        return FALLBACK_QUERIES
-    return [json.loads(line)["query"] for line in QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--courses", type=int, default=10_000)
@@ -541,7 +520,7 @@ def _interrupt(signum: int, frame: Any) -> None:
 def main() -> None:
     args = parse_args()
     signal.signal(signal.SIGTERM, _interrupt)
-    queries = load_queries()
+    queries = dev_queries()
     field_keys = load_taxonomy().field_keys
     with tempfile.TemporaryDirectory(prefix="fagmatch-bench-service-") as tmp:
         db = args.catalogue.resolve() if args.catalogue else Path(tmp) / "catalogue.duckdb"
