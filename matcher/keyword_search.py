@@ -63,6 +63,7 @@ class Bm25Index:
         self.analyzer = analyzer or DanishAnalyzer()
         # A query's terms and their index columns, asked for its scores and again for each result's "why".
         self._query_columns = functools.lru_cache(maxsize=256)(self._columns_of)
+        self._query_column_sets = functools.lru_cache(maxsize=256)(self._column_sets_of)
         # A document's index columns, for the why of the results it appears in (popular ones often).
         self._term_set = functools.lru_cache(maxsize=4096)(self._columns_in)
         self._term_scores = functools.lru_cache(maxsize=4096)(self._best_of)
@@ -141,7 +142,10 @@ class Bm25Index:
     def matched_terms(self, query: str, document: int) -> list[str]:
         """The query terms (stemmed) that occur in one document, alone or in a compound: part of a result's why."""
         present = self._term_set(document)
-        return [t for t, columns in self._query_columns(query) if any(column in present for column, _ in columns)]
+        return [term for term, columns in self._query_column_sets(query) if not present.isdisjoint(columns)]
+
+    def _column_sets_of(self, query: str) -> tuple[tuple[str, frozenset[int]], ...]:
+        return tuple((term, frozenset(column for column, _ in columns)) for term, columns in self._query_columns(query))
 
     def _columns_in(self, document: int) -> frozenset[int]:
         indptr, indices = self._document_terms
