@@ -206,6 +206,11 @@ class FrameworkVectors:
             for k in self.field_keys
             for level in LEVELS
         }
+        # Per level, which statements are each field's: a text's best match per field is one masked max.
+        self.field_level_masks = {
+            level: np.array([[s.field == k and s.level == level for s in self.statements] for k in self.field_keys])
+            for level in LEVELS
+        }
 
 
 # ---------------------------------------------------------------- per-course evidence
@@ -247,24 +252,21 @@ def gather_evidence(vectors: FrameworkVectors, items: Sequence[TextItem], embedd
     return evidence
 
 
-def _best(values: np.ndarray) -> float:
-    return float(values.max()) if len(values) else 0.0
-
-
 def level_features(
     vectors: FrameworkVectors, ev: CourseEvidence, field_key: str, course_type: str | None, counts: dict[str, int]
 ) -> np.ndarray:
     """Course type, level cue counts, and the specialised-minus-basic similarity margin (field and overall)."""
 
-    def margin(keys: Sequence[str]) -> float:
-        special = max(_best(ev.best_per_statement[vectors.by_field_level[(k, "specialiseret")]]) for k in keys)
-        basic = max(_best(ev.best_per_statement[vectors.by_field_level[(k, "grundlaeggende")]]) for k in keys)
-        return special - basic
+    def best_per_field(level: str) -> np.ndarray:  # 0 for a field without statements at the level
+        mask = vectors.field_level_masks[level]
+        return np.where(mask.any(axis=1), np.where(mask, ev.best_per_statement, -np.inf).max(axis=1), 0.0)
 
+    special, basic = best_per_field("specialiseret"), best_per_field("grundlaeggende")
+    field = vectors.field_keys.index(field_key)
     type_onehot = [float(course_type == t) for t in COURSE_TYPES_FOR_LEVEL]
     return np.array([
         *type_onehot, np.log1p(counts["specialiseret"]), np.log1p(counts["grundlaeggende"]),
-        margin([field_key]), margin(vectors.field_keys),
+        float(special[field]) - float(basic[field]), float(special.max()) - float(basic.max()),
     ])
 
 
