@@ -163,6 +163,7 @@ class Recommender:
         # every course (0.3 ms) or their results' reasons (terms and passages, 0.05 ms each).
         self._keyword_scores = functools.lru_cache(maxsize=256)(self._all_keyword_scores)  # 40 kB each
         self._reasons = functools.lru_cache(maxsize=8192)(self._why_at)
+        self._course_reasons = functools.lru_cache(maxsize=8192)(self._reasons_without_words)
         # New words find the popular courses again: their sentences are split and stemmed once.
         self._sentences = functools.lru_cache(maxsize=4096)(self._sentences_of)
         # Per-course lookups computed once, so a ranking is array arithmetic over 10 000 courses.
@@ -437,26 +438,38 @@ class Recommender:
         """Why the course at `i` fits the gap of these fields, level and words: the gap's competences
         it matches (with the passage that matched), the gap's words it contains, how its level fits.
         Cached, so immutable apart from the dicts, which each result copies."""
-        tags = self.index.tags[i]
-        reasons: list[dict[str, Any]] = []
-        for key in fields:
-            evidence = tags.why.get(key, [])
-            preferred = [e for e in evidence if level in (None, e.get("level"))] or evidence
-            for e in preferred[:2]:
-                reasons.append({
-                    "kind": "competence", "field": key, "competence_id": e.get("statement_id"),
-                    "competence": e.get("statement"), "level": e.get("level"), "passage": e.get("passage"),
-                })
+        competences, level_fit = self._course_reasons(fields, level, i)
+        reasons = list(competences)
         if text:
             terms = self.index.keywords.matched_terms(text, i)
             if terms:
                 reasons.append({"kind": "keywords", "terms": tuple(terms), "passage": self._passage_with(i, terms)})
+        if level_fit is not None:
+            reasons.append(level_fit)
+        return tuple(reasons)
+
+    def _reasons_without_words(
+        self, fields: tuple[str, ...], level: str | None, i: int,
+    ) -> tuple[tuple[dict[str, Any], ...], dict[str, Any] | None]:
+        """The reasons that do not depend on the gap's words (its competences the course matches, and
+        how the levels fit): cached apart, since new words for the same fields find the same courses."""
+        tags = self.index.tags[i]
+        competences: list[dict[str, Any]] = []
+        for key in fields:
+            evidence = tags.why.get(key, [])
+            preferred = [e for e in evidence if level in (None, e.get("level"))] or evidence
+            for e in preferred[:2]:
+                competences.append({
+                    "kind": "competence", "field": key, "competence_id": e.get("statement_id"),
+                    "competence": e.get("statement"), "level": e.get("level"), "passage": e.get("passage"),
+                })
+        level_fit = None
         if level and tags.level:
-            reasons.append({
+            level_fit = {
                 "kind": "level", "fits": tags.level == level,
                 "text": f"kursets niveau er {level_name(tags.level)}; gabet er på {level_name(level)} niveau",
-            })
-        return tuple(reasons)
+            }
+        return tuple(competences), level_fit
 
     def _passage_with(self, i: int, terms: Sequence[str]) -> str | None:
         """The first sentence of the course's description with any of the (stemmed) terms."""
