@@ -61,12 +61,16 @@ class Bm25Index:
 
     def __init__(self, documents: Sequence[str], analyzer: DanishAnalyzer | None = None) -> None:
         self.analyzer = analyzer or DanishAnalyzer()
-        # A query's terms and their index columns, asked for its scores and again for each result's "why".
-        self._query_columns = functools.lru_cache(maxsize=256)(self._columns_of)
-        self._query_column_sets = functools.lru_cache(maxsize=256)(self._column_sets_of)
+        # A query's terms, asked for its scores and again for each result's "why".
+        self._query_terms = functools.lru_cache(maxsize=256)(self._terms_of)
+        # Per term, not per query: new gap texts are new combinations of the domain's words, and a
+        # query made of known terms then creates next to no objects for the garbage collector to walk
+        # (per-query tuples of columns made its young-generation passes take ~3 ms).
+        self._term_columns = functools.lru_cache(maxsize=8192)(self._expansions)
+        self._term_column_set = functools.lru_cache(maxsize=8192)(self._column_set)
+        self._term_scores = functools.lru_cache(maxsize=4096)(self._best_of)
         # A document's index columns, for the why of the results it appears in (popular ones often).
         self._term_set = functools.lru_cache(maxsize=4096)(self._columns_in)
-        self._term_scores = functools.lru_cache(maxsize=4096)(self._best_of)
         self.size = len(documents)
         if not documents:
             self.vocabulary: dict[str, int] = {}
@@ -101,7 +105,7 @@ class Bm25Index:
         """The query's stemmed terms, each once, in query order."""
         return list(dict.fromkeys(self.analyzer(query)))
 
-    def _expansions(self, term: str) -> list[tuple[int, float]]:
+    def _expansions(self, term: str) -> tuple[tuple[int, float], ...]:
         """Index columns for one query term: the term itself, and, because Danish writes compounds as
         one word, index terms it begins ("sygedagpeng" finds "sygedagpengelov"), weighed less."""
         columns = [(self.vocabulary[term], 1.0)] if term in self.vocabulary else []
@@ -112,26 +116,25 @@ class Bm25Index:
                     break
                 if other != term:
                     columns.append((self.vocabulary[other], COMPOUND_WEIGHT))
-        return columns
+        return tuple(columns)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document (0 where no query term occurs): per query term, its best
         column (exact, or a compound that begins with it), summed over the terms."""
         total = np.zeros(self.size, dtype=np.float32)
-        for _term, columns in self._query_columns(query):
-            documents, values = self._term_scores(columns)
+        for term in self._query_terms(query):
+            documents, values = self._term_scores(term)
             total[documents] += values
         return total
 
-    def _best_of(self, columns: tuple[tuple[int, float], ...]) -> tuple[np.ndarray, np.ndarray]:
-        """One query term's score per document that has it: its best column. Cached (lru 4096): new
-        gap texts are new combinations of the domain's words, and a word with its compounds took
-        most of a query's time (0.25 ms)."""
+    def _best_of(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """One query term's score per document that has it: its best column (a word with its
+        compounds took most of a query's time, 0.25 ms, before it was cached)."""
         best = np.zeros(self.size, dtype=np.float32)
         indptr, rows, weights = self.weights.indptr, self.weights.indices, self.weights.data
         # Read each column's postings straight from the CSC arrays: SciPy's column indexing
         # costs more than the arithmetic here.
-        for column, factor in columns:
+        for column, factor in self._term_columns(term):
             at = rows[indptr[column] : indptr[column + 1]]
             best[at] = np.maximum(best[at], weights[indptr[column] : indptr[column + 1]] * factor)
         documents = np.flatnonzero(best)
@@ -142,14 +145,14 @@ class Bm25Index:
     def matched_terms(self, query: str, document: int) -> list[str]:
         """The query terms (stemmed) that occur in one document, alone or in a compound: part of a result's why."""
         present = self._term_set(document)
-        return [term for term, columns in self._query_column_sets(query) if not present.isdisjoint(columns)]
+        return [term for term in self._query_terms(query) if not present.isdisjoint(self._term_column_set(term))]
 
-    def _column_sets_of(self, query: str) -> tuple[tuple[str, frozenset[int]], ...]:
-        return tuple((term, frozenset(column for column, _ in columns)) for term, columns in self._query_columns(query))
+    def _column_set(self, term: str) -> frozenset[int]:
+        return frozenset(column for column, _ in self._term_columns(term))
 
     def _columns_in(self, document: int) -> frozenset[int]:
         indptr, indices = self._document_terms
         return frozenset(indices[indptr[document] : indptr[document + 1]].tolist())
 
-    def _columns_of(self, query: str) -> tuple[tuple[str, tuple[tuple[int, float], ...]], ...]:
-        return tuple((term, tuple(self._expansions(term))) for term in self.query_terms(query))
+    def _terms_of(self, query: str) -> tuple[str, ...]:
+        return tuple(self.query_terms(query))
