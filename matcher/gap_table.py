@@ -37,6 +37,7 @@ import yaml
 
 from matcher.embeddings import unit_vectors
 from matcher.json_lines import json_objects
+from matcher.yaml_errors import describe_yaml_error
 
 DATA = Path(__file__).resolve().parent / "data"
 SHIPPED_TABLE = DATA / "gap-table.npz"
@@ -438,10 +439,18 @@ def _documents(path: Path) -> list[str]:
                     out.append(record[key])
             out.extend(g for g in record.get("learning_goals") or [] if isinstance(g, str))
         return out
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise GapTableError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
     if path.suffix in (".yaml", ".yml"):
+        try:
+            data = yaml.safe_load(text)
+        except yaml.MarkedYAMLError as exc:
+            line, detail = describe_yaml_error(exc)
+            raise GapTableError(f"{path}:{line}: YAML syntax error: {detail}") from None
         strings: list[str] = []
-        _strings(yaml.safe_load(text), strings)
+        _strings(data, strings)
         return strings
     text = re.sub(r"-\n\s*(?=[a-zæøå])", "", text)  # words hyphenated across lines in text from PDFs
     return [" ".join(p.split()) for p in re.split(r"\n\s*\n+|\n(?=\s*[•\-–▪·]\s)", text) if p.strip()]

@@ -200,3 +200,13 @@ def test_fit_gap_table_writes_a_table_the_recommender_can_use(run_cli, tmp_path:
     assert not (tmp_path / "table.npz.partial").exists()
     missing = run_cli("model", "fit-gap-table", "--also", str(tmp_path / "nowhere.txt"), "--output", str(output))
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
+    # unreadable extra texts: a message naming the file, and the table written before stays as it was
+    written = output.read_bytes()
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("Kærlighed og arbejde\n".encode("cp1252"))
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("tekster: [ikke lukket\n", encoding="utf-8")
+    for bad, message in ((latin1, "latin1.txt: not UTF-8 text"), (broken, "broken.yaml:2: YAML syntax error")):
+        result = run_cli("model", "fit-gap-table", "--also", str(bad), "--output", str(output))
+        assert result.exit_code != 0 and message in result.stderr, result.output
+    assert output.read_bytes() == written
