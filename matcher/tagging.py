@@ -206,11 +206,11 @@ class FrameworkVectors:
             for k in self.field_keys
             for level in LEVELS
         }
-        # Per level, which statements are each field's: a text's best match per field is one masked max.
-        self.field_level_masks = {
-            level: np.array([[s.field == k and s.level == level for s in self.statements] for k in self.field_keys])
-            for level in LEVELS
-        }
+        # by_field_level as one mask per level (fields × statements): a text's best match per field
+        # is then one masked max.
+        self.field_level_masks = {level: np.zeros((len(self.field_keys), len(self.statements)), dtype=bool) for level in LEVELS}
+        for (key, level), idx in self.by_field_level.items():
+            self.field_level_masks[level][self.field_keys.index(key), idx.astype(int)] = True  # empty: float
 
 
 # ---------------------------------------------------------------- per-course evidence
