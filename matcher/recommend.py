@@ -55,6 +55,12 @@ FORM_FIT: dict[bool, dict[str, float]] = {
 SPECIALIST_STEP = 4  # proficiency from which a learner is past introduction courses
 BEGINNER_STEP = 2  # proficiency up to which a master module is out of reach
 CANDIDATES = 60  # the best this many by score are considered for the diversified list
+# A gap in words is short, and the tagger learnt fields from whole course pages: it can miss the field
+# ("grundkursus i forvaltningsret …" read as labour market). The tags of the courses its words
+# rank highest vote too (set on the development queries: 21 → 24 of 24 primary fields right).
+NEIGHBOURS = 5  # how many of the closest courses vote
+NEIGHBOURS_SHARE = 0.5  # their share of the vote; the rest is the tagger's reading of the words
+KEEP_SECOND_FIELD = 0.8  # when the vote moves the main field, a field the tagger gave stays if this close
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -158,7 +164,7 @@ class Recommender:
         # A course's note depends only on it and the gap's context, and popular courses come back for
         # the same gaps again and again: 0.13 ms each, five per gap; each result copies it.
         self._transfer = functools.lru_cache(maxsize=8192)(self._transfer_note)
-        self._similarities = functools.lru_cache(maxsize=256)(self._all_similarities)  # 40 kB each
+        self._similarities = _Memo(self._all_similarities, size=256)  # 40 kB each
         # Words asked for again (a team's gap, a popular query) rank without redoing their BM25 over
         # every course (0.3 ms) or their results' reasons (terms and passages, 0.05 ms each).
         self._keyword_scores = functools.lru_cache(maxsize=256)(self._all_keyword_scores)  # 40 kB each
@@ -205,16 +211,47 @@ class Recommender:
 
     def _analyse_text(self, text: str) -> tuple[Gap, np.ndarray]:
         """A gap's words tagged, and their vector (from the gap table, or one model pass), which the
-        ranking reuses."""
+        ranking reuses. The main field is the tagger's, unless the closest courses' tags outvote it."""
         item = [CourseText(id="gap", title="", text=text)]
         if self.gap_embedder is not None:  # it takes the model's lock itself, only for words it cannot embed
             result = self._gap_tagger.tag(item, in_domain=True, explain=False)[0]
         else:
             with self._model_lock:  # the model runs its own threads; one at a time keeps latency predictable
                 result = self.tagger.tag(item, in_domain=True, explain=False)[0]
+        vector = result.course_vector
+        fields = result.assigned_fields
+        if len(self.index):
+            sims = self._text_cosines(text, vector) if self.index.vectors.size else None
+            if sims is not None and self.weights.text_vs_framework == 1.0:  # the ranking will ask for them
+                sims.flags.writeable = False
+                self._similarities.put(self._similarity_key((), None, text), sims)
+            fields = self._fields_with_neighbours(result.fields, fields, self._closest_courses(text, sims))
         dimension = max(result.dimensions, key=result.dimensions.get) if result.dimensions else None
-        gap = Gap(id="g1", fields=result.assigned_fields, level=result.level, text=text, dimension=dimension)
-        return gap, result.course_vector
+        gap = Gap(id="g1", fields=fields, level=result.level, text=text, dimension=dimension)
+        return gap, vector
+
+    def _closest_courses(self, text: str, sims: np.ndarray | None) -> np.ndarray:
+        """The active courses the gap's words rank highest by meaning and keywords alone."""
+        w = self.weights
+        base = w.keyword * _scaled_keyword(self._keyword_scores(text))
+        if sims is not None:
+            base = base + w.semantic * _scaled_semantic(sims, None if self._all_embedded else self.index.has_vector)
+        if len(base) <= NEIGHBOURS:
+            return np.arange(len(base))
+        return np.argpartition(-base, NEIGHBOURS)[:NEIGHBOURS]
+
+    def _fields_with_neighbours(self, tagged: dict[str, float], assigned: list[str], closest: np.ndarray) -> list[str]:
+        """The gap's fields: the tagger's, with the main one put to the vote of the closest courses' tags."""
+        keys = self.index.field_keys
+        own = np.array([tagged.get(k, 0.0) for k in keys])
+        theirs = self.index.field_scores[closest].mean(axis=0) if len(closest) else np.zeros(len(keys))
+        if own.sum() <= 0 or theirs.sum() <= 0:  # untagged courses have no vote
+            return assigned
+        vote = (1 - NEIGHBOURS_SHARE) * own / own.sum() + NEIGHBOURS_SHARE * theirs / theirs.sum()
+        main = keys[int(np.argmax(vote))]
+        if assigned and assigned[0] == main:
+            return assigned
+        return [main] + [k for k in assigned if k != main and vote[keys.index(k)] >= KEEP_SECOND_FIELD * vote.max()]
 
     def gaps_from_team(self, analysis: TeamAnalysis, *, max_gaps: int = 3) -> list[Gap]:
         """The team's prioritised field gaps: who is below target, at which level the course should be."""
@@ -278,18 +315,28 @@ class Recommender:
         _, text_vector = self._analysed(text)
         return unit_vectors(share * text_vector + (1 - share) * framework)
 
-    def _all_similarities(self, fields: tuple[str, ...], level: str | None, text: str) -> np.ndarray:
+    def _similarity_key(self, fields: tuple[str, ...], level: str | None, text: str) -> tuple[tuple[str, ...], str | None, str]:
+        # Words alone make the vector (the default weights): one entry per text, whatever its fields.
+        return ((), None, text) if text and self.weights.text_vs_framework == 1.0 else (fields, level, text)
+
+    def _all_similarities(self, key: tuple[tuple[str, ...], str | None, str]) -> np.ndarray:
         """Every course's cosine to the gap. A product over all 10 000 vectors reads 15 MB, about 1 ms,
-        so it is cached per gap: a team's gaps are few field × level pairs, asked for again and again.
-        Words the gap table embedded are quicker still from its precomputed course products."""
-        sims = None
-        if text and self.course_products is not None and self.weights.text_vs_framework == 1.0:
-            _, text_vector = self._analysed(text)
-            sims = self.course_products.cosines(self.gap_embedder.rows(text), text_vector)
-        if sims is None:
+        so it is cached per gap: a team's gaps are few field × level pairs, asked for again and again."""
+        fields, level, text = key
+        if text and self.weights.text_vs_framework == 1.0:
+            sims = self._text_cosines(text, self._analysed(text)[1])
+        else:
             sims = self.index.vectors @ self._gap_vector(fields, level, text)
         sims.flags.writeable = False
         return sims
+
+    def _text_cosines(self, text: str, vector: np.ndarray) -> np.ndarray:
+        """Every course's cosine to the vector of the gap's words. Words the gap table embedded are
+        quicker from its precomputed course products."""
+        sims = None
+        if self.course_products is not None:
+            sims = self.course_products.cosines(self.gap_embedder.rows(text), vector)
+        return self.index.vectors @ vector if sims is None else sims
 
     def _all_keyword_scores(self, text: str) -> np.ndarray:
         scores = self.index.keywords.scores(text)
@@ -303,20 +350,13 @@ class Recommender:
         every = len(candidates) == len(index)
         text = _one_line(gap.text or "")  # one cache entry however the words are spaced
         if index.vectors.size:
-            sims = self._similarities(tuple(gap.fields), gap.level, text)
+            sims = self._similarities(self._similarity_key(tuple(gap.fields), gap.level, text))
             sims = sims if every else sims[candidates]
-            embedded = None if self._all_embedded else index.has_vector[candidates]
-            present = sims if embedded is None else sims[embedded]
-            low, high = (float(present.min()), float(present.max())) if present.size else (0.0, 0.0)
-            semantic = (sims - low) / (high - low) if high > low else np.zeros(len(candidates), dtype=np.float32)
-            if embedded is not None:  # a course without a vector yet is neither near nor far
-                semantic = np.where(embedded, semantic, 0.0)
+            semantic = _scaled_semantic(sims, None if self._all_embedded else index.has_vector[candidates])
         else:
             semantic = np.zeros(len(candidates), dtype=np.float32)
         keyword = self._keyword_scores(text) if text else np.zeros(len(index), dtype=np.float32)
-        keyword = keyword if every else keyword[candidates]
-        best = float(keyword.max()) if keyword.size else 0.0
-        keyword = keyword / best if best > 0 else keyword
+        keyword = _scaled_keyword(keyword if every else keyword[candidates])
         fixed = self._gap_shape_parts(
             tuple(gap.fields), gap.level, _proficiency_band(gap.proficiency), gap.learners >= TEAM_GAP_LEARNERS,
         )
@@ -535,17 +575,38 @@ class _Memo:
         with self._lock:
             return key in self._items
 
+    def put(self, key: Any, value: Any) -> None:
+        """Hold an answer worked out elsewhere, as if computed."""
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+
     def __call__(self, key: Any) -> Any:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
         value = self._compute(key)
-        with self._lock:
-            self._items[key] = value
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
+        self.put(key, value)
         return value
+
+
+def _scaled_semantic(sims: np.ndarray, embedded: np.ndarray | None) -> np.ndarray:
+    """Cosines min-max scaled over the candidates; `embedded`: which have a vector (None: all)."""
+    present = sims if embedded is None else sims[embedded]
+    low, high = (float(present.min()), float(present.max())) if present.size else (0.0, 0.0)
+    semantic = (sims - low) / (high - low) if high > low else np.zeros(len(sims), dtype=np.float32)
+    if embedded is not None:  # a course without a vector yet is neither near nor far
+        semantic = np.where(embedded, semantic, 0.0)
+    return semantic
+
+
+def _scaled_keyword(scores: np.ndarray) -> np.ndarray:
+    """BM25 scores as a share of the best candidate's."""
+    best = float(scores.max()) if scores.size else 0.0
+    return scores / best if best > 0 else scores
 
 
 def _one_line(text: str) -> str:

@@ -339,6 +339,10 @@ class Evidence:
     similarity: float
     passage: str
 
+    def to_json(self) -> dict[str, Any]:
+        return {"statement_id": self.statement_id, "statement": self.statement, "level": self.level,
+                "similarity": round(self.similarity, 4), "passage": self.passage}
+
 
 @dataclass
 class TagResult:
@@ -373,14 +377,7 @@ class TagResult:
             "basic_competences": self.basic_competences,
             "profiles": self.profiles,
             "dimensions": {k: round(v, 3) for k, v in self.dimensions.items()},
-            "why": {
-                key: [
-                    {"statement_id": e.statement_id, "statement": e.statement, "level": e.level,
-                     "similarity": round(e.similarity, 4), "passage": e.passage}
-                    for e in evidence
-                ]
-                for key, evidence in self.why.items()
-            },
+            "why": {key: [e.to_json() for e in evidence] for key, evidence in self.why.items()},
             "model": self.model,
         }
 
@@ -509,6 +506,12 @@ class Tagger:
             domain_score=p_domain,
             course_vector=ev.course_vector,
         )
+
+    def explain(self, item: TextItem, field_keys: Sequence[str]) -> dict[str, list[Evidence]]:
+        """The framework statements a text matches best in each of these fields, with its passages:
+        the `why` of `tag`, for fields chosen by someone else (a gap's, outvoted by the catalogue)."""
+        ev = gather_evidence(self.vectors, [item], self.embedder)[0]
+        return {key: self._why(ev, key) for key in field_keys}
 
     def _why(self, ev: CourseEvidence, field_key: str, n: int = 3) -> list[Evidence]:
         idx = [i for i in self.vectors.by_field[field_key] if self.vectors.statements[i].kind in ("competence", "survey")]

@@ -112,27 +112,50 @@ def _write_template(text: str, output: Path | None) -> None:
 
 
 def _free_text_gap(obj: object, text: str, as_json: bool) -> None:
-    """Map a gap described in words to fields and level with the tagger, with the matching competences."""
+    """Map a gap described in words to fields and level with the tagger, with the matching competences.
+    With a catalogue, the main field is put to the vote of its closest courses, as recommending does."""
     from matcher.gap_table import tagger_for_gaps
     from matcher.tagging import CourseText
 
     if not text.strip():
         _fail("--text: describe the gap in words")
     taxonomy = obj.taxonomy()  # type: ignore[attr-defined]
-    tagger = tagger_for_gaps(obj.tagger())  # type: ignore[attr-defined]
-    result = tagger.tag([CourseText(id="gap", title="", text=text)], in_domain=True)[0]
+    full_tagger = obj.tagger()  # type: ignore[attr-defined]
+    tagger = tagger_for_gaps(full_tagger)
+    item = CourseText(id="gap", title="", text=text)
+    result = tagger.tag([item], in_domain=True)[0]
+    voted = _fields_by_catalogue(obj.db, full_tagger, text)  # type: ignore[attr-defined]
+    fields = voted or result.assigned_fields
+    why = {**result.why, **tagger.explain(item, [k for k in fields if k not in result.why])}
     payload = {
         "text": text,
-        "fields": [{"field": key, "score": round(result.fields[key], 4)} for key in result.assigned_fields],
+        "fields": [{"field": key, "score": round(result.fields[key], 4)} for key in fields],
         "level": result.level,
-        "why": result.to_json()["why"],
+        "fields_by": "words and catalogue" if voted else "words",
+        "why": {key: [e.to_json() for e in why[key]] for key in fields},
     }
     if as_json:
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     click.echo(f"Gap: {text}")
     click.echo(f"Level: {level_name(result.level)}")
-    for key in result.assigned_fields:
-        click.echo(f"  {taxonomy.field(key).name} (score {result.fields[key]:.2f})")
-        for evidence in result.why[key]:
+    if voted:
+        click.echo("Fields (from the words, and the tags of the catalogue's closest courses):")
+    for key in fields:
+        click.echo(f"  {taxonomy.field(key).name} (the words' own score {result.fields[key]:.2f})")
+        for evidence in why[key]:
             click.echo(f"    matches {evidence.statement_id}: {evidence.statement}")
+
+
+def _fields_by_catalogue(db: Path, tagger: object, text: str) -> list[str] | None:
+    """The gap's fields as recommendations will read them, where a catalogue has courses to vote."""
+    from matcher.recommend import Recommender
+    from matcher.store import CatalogueError
+
+    if not db.exists():
+        return None
+    try:
+        recommender = Recommender.from_catalogue(db, tagger)  # type: ignore[arg-type]
+    except CatalogueError:
+        return None
+    return recommender.gap_from_text(text).fields if len(recommender.index) else None

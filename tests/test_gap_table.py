@@ -117,7 +117,7 @@ def test_precomputed_course_products_rank_new_words_as_the_course_vectors_do(mod
     foreign = "Quantenchromodynamik und Gitterfeldtheorie für Fortgeschrittene"
     _, vector = fast._analysed(foreign)
     assert products.cosines(fast.gap_embedder.rows(foreign), vector) is None
-    assert np.allclose(fast._similarities(("lov_myndighed",), None, foreign), vectors @ vector, atol=1e-6)
+    assert np.allclose(fast._text_cosines(foreign, vector), vectors @ vector, atol=1e-6)
     # a catalogue too large for the memory budget gets none, and ranks from the course vectors
     assert CourseProducts.build(products.table, vectors, max_bytes=products.by_token.nbytes - 1) is None
 

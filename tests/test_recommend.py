@@ -13,7 +13,7 @@ from matcher.catalogue_index import CourseFilters
 from matcher.embeddings import Embedder
 from matcher.gaps import analyse_assessment, read_assessment, read_target
 from matcher.recommend import RecommendError, Recommender
-from matcher.tagging import Tagger
+from matcher.tagging import CourseText, Tagger
 from matcher.taxonomy import load_taxonomy
 from tests.test_gaps import target_yaml, team_file
 
@@ -52,6 +52,22 @@ def test_a_gap_in_words_finds_the_course_about_it_and_says_why(recommender: Reco
     assert [transfer["steps"][p]["weight"] for p in ("before", "during", "after")] == [30, 30, 40]
     assert set(top) >= {"course_id", "url", "title", "provider", "course_type", "score", "fields", "level",
                         "why", "transfer", "next_start", "price_dkk"}
+
+
+def test_the_closest_courses_outvote_a_field_the_words_alone_miss(recommender: Recommender) -> None:
+    # Read alone, the short words look like IT (the catalogue's video meetings with citizens); the
+    # courses they rank highest are about network meetings, and their tags outvote the tagger.
+    text = "bedre netværksmøder med borgeren – alle i teamet skal kunne lede dem"
+    alone = recommender._gap_tagger.tag([CourseText(id="gap", title="", text=text)], in_domain=True, explain=False)[0]
+    assert alone.assigned_fields[0] == "it_digital"
+    gap = recommender.gap_from_text(text)
+    assert gap.fields == ["netvaerk_facilitering"]
+    # read as IT, two courses on video meetings came 3rd and 4th
+    top = _results(recommender.recommend([gap], top=5, today=TODAY))
+    assert top[0]["fields"][0] == "netvaerk_facilitering"
+    assert not any("it_digital" in r["fields"] for r in top), [r["title"] for r in top]
+    # a gap the words already place is left as the tagger read it
+    assert recommender.gap_from_text("vi mangler specialiseret viden om sygedagpengeloven").fields[0] == "lov_myndighed"
 
 
 def test_words_asked_again_get_the_same_answer_whatever_the_first_caller_did_with_theirs(recommender: Recommender) -> None:
@@ -166,6 +182,23 @@ def test_cli_recommend_json_and_plan(run_cli, catalogue: Path, tmp_path: Path) -
     assert len(document["results"]) == 3 and document["gaps"][0]["field"] == "lov_myndighed"
     text = plan.read_text(encoding="utf-8")
     assert "Uddannelsesplan" in text and "Sygedagpenge" in text
+
+
+def test_cli_gap_in_words_reads_its_fields_as_recommending_does(run_cli, catalogue: Path, tmp_path: Path) -> None:
+    text = "bedre netværksmøder med borgeren – alle i teamet skal kunne lede dem"
+    alone = json.loads(run_cli("--db", str(tmp_path / "none.duckdb"), "gaps", "--text", text, "--json").stdout)
+    assert alone["fields_by"] == "words" and alone["fields"][0]["field"] == "it_digital"
+    assert not (tmp_path / "none.duckdb").exists()
+    result = run_cli("--db", str(catalogue), "gaps", "--text", text, "--json")
+    assert result.exit_code == 0, result.output
+    voted = json.loads(result.stdout)
+    assert voted["fields_by"] == "words and catalogue"
+    assert [f["field"] for f in voted["fields"]] == ["netvaerk_facilitering"]
+    assert voted["why"]["netvaerk_facilitering"][0]["statement_id"].startswith("netvaerk_facilitering.")
+    document = json.loads(run_cli("--db", str(catalogue), "recommend", "--query", text, "--json").stdout)
+    assert document["gaps"][0]["fields"] == ["netvaerk_facilitering"]
+    printed = run_cli("--db", str(catalogue), "gaps", "--text", text).stdout
+    assert "closest courses" in printed and "Netværk" in printed
 
 
 def test_cli_recommend_for_a_team_file(run_cli, catalogue: Path, tmp_path: Path) -> None:
