@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -85,14 +85,19 @@ class System(Protocol):
     def predict(self, items: Sequence[LabelledCourse]) -> list[Prediction]: ...
 
 
+def stratified_folds(labelled: Sequence[LabelledCourse], folds: int = 5, seed: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) positions of k folds, stratified by primary field (off-domain as its own
+    class), so every fold holds every field."""
+    strata = [item.fields[0] if item.fields else "" for item in labelled]
+    yield from StratifiedKFold(folds, shuffle=True, random_state=seed).split(strata, strata)
+
+
 def cross_validated_predictions(
     make_system: Callable[[], System], labelled: Sequence[LabelledCourse], folds: int = 5, seed: int = 0
 ) -> list[Prediction]:
-    """Each course predicted by a fresh system fitted on the other folds. Folds are stratified by
-    primary field (off-domain as its own class), so every fold holds every field."""
-    strata = [item.fields[0] if item.fields else "" for item in labelled]
+    """Each course predicted by a fresh system fitted on the other folds (`stratified_folds`)."""
     predictions: list[Prediction | None] = [None] * len(labelled)
-    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(strata, strata):
+    for train, test in stratified_folds(labelled, folds, seed):
         system = make_system().fit([labelled[i] for i in train])
         for i, prediction in zip(test, system.predict([labelled[i] for i in test])):
             predictions[i] = prediction

@@ -171,15 +171,22 @@ def format_recommendation(document: dict[str, Any]) -> str:
 @click.option("--catalogue", "catalogue_path", type=FILE, help="Evaluate over this course feed (ingested and tagged in a temporary catalogue) instead of --db.")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--no-gap-table", is_flag=True, help="Embed every query with the model, not with the gap table (matcher/gap_table.py).")
+@click.option("--out-of-fold-tags", is_flag=True, help="With --catalogue: tag the courses the tagger was fitted on by taggers fitted without them (5 folds), as unseen courses would be.")
 @click.pass_obj
-def evaluate_recommend(obj: Any, queries_path: Path, catalogue_path: Path | None, as_json: bool, no_gap_table: bool) -> None:
+def evaluate_recommend(
+    obj: Any, queries_path: Path, catalogue_path: Path | None, as_json: bool, no_gap_table: bool, out_of_fold_tags: bool,
+) -> None:
     """nDCG@5, nDCG@10, recall@10 and MRR of the recommender, plain BM25 and plain embedding similarity."""
-    from matcher.catalogue_tagging import tag_catalogue
+    from matcher.catalogue_tagging import retag_out_of_fold, tag_catalogue
+    from matcher.evaluation import load_labels
+    from matcher.tagging import TRAINING_SET
     from matcher.feed import FeedError
     from matcher.ingest import ingest_file
     from matcher.recommend import Recommender
     from matcher.recommend_eval import QueriesError, check_queries, evaluate, format_report, load_queries, to_json
 
+    if out_of_fold_tags and catalogue_path is None:
+        raise click.UsageError("--out-of-fold-tags re-tags a temporary catalogue: give --catalogue")
     try:
         queries = load_queries(queries_path)
         tagger = obj.tagger()
@@ -192,6 +199,10 @@ def evaluate_recommend(obj: Any, queries_path: Path, catalogue_path: Path | None
                     _fail(f"{catalogue_path}: {len(report.rejected)} records rejected; fix them first")
                 click.echo(f"Tagging {catalogue_path.name} …", err=True)
                 tag_catalogue(db, tagger)
+                if out_of_fold_tags:
+                    click.echo("Re-tagging the tagger's own training courses out of fold …", err=True)
+                    count = retag_out_of_fold(db, tagger, load_labels(TRAINING_SET, tagger.taxonomy.field_keys))
+                    click.echo(f"  {count} courses re-tagged", err=True)
             recommender = Recommender.from_catalogue(db, tagger, **({"gap_table": None} if no_gap_table else {}))
         missing = check_queries(queries, [c.course_id for c in recommender.index.courses])
         if missing:

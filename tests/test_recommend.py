@@ -9,11 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from matcher.catalogue_index import CourseFilters
+from matcher.catalogue_index import CatalogueIndex, CourseFilters
+from matcher.catalogue_tagging import course_text, retag_out_of_fold, tag_catalogue
 from matcher.embeddings import Embedder
+from matcher.evaluation import load_labels, stratified_folds
 from matcher.gaps import analyse_assessment, read_assessment, read_target
+from matcher.ingest import ingest_file
 from matcher.recommend import RecommendError, Recommender
-from matcher.tagging import CourseText, Tagger
+from matcher.store import open_catalogue
+from matcher.tagging import TRAINING_SET, CourseText, Tagger
 from matcher.taxonomy import load_taxonomy
 from tests.test_gaps import target_yaml, team_file
 
@@ -226,6 +230,43 @@ def test_cli_recommend_bad_input(run_cli, catalogue: Path, tmp_path: Path) -> No
     assert past.exit_code == 1 and "not in the future" in past.stderr
 
 
+def test_out_of_fold_tags_come_from_taggers_that_never_saw_the_course(tmp_path: Path) -> None:
+    taxonomy = load_taxonomy()
+    labels = load_labels(TRAINING_SET, taxonomy.field_keys)
+    def pick(field: str | None, level: str | None) -> list:
+        return [item for item in labels if (item.fields[:1] == [field] if field else not item.fields) and item.level == level][:2]
+    trained = pick("lov_myndighed", "specialiseret") + pick("it_digital", "grundlaeggende") + pick(None, None)
+    ids = {item.id for item in trained}
+    lines = Path("eval/recommend-catalogue.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [line for line in lines if json.loads(line)["id"] in ids] + lines[:4]  # and 4 sample-feed courses
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(records) + "\n", encoding="utf-8")
+    db = tmp_path / "catalogue.duckdb"
+    ingest_file(db, feed, source="test")
+    tagger = Tagger(taxonomy, Embedder.load()).fit(trained)
+    tag_catalogue(db, tagger)
+    before = _stored_fields(db, taxonomy)
+    assert retag_out_of_fold(db, tagger, trained, folds=2) == len(trained)
+    after = _stored_fields(db, taxonomy)
+    with open_catalogue(db) as reader:
+        courses = {c.course_id: c for c in reader.courses()}
+    for train, test in stratified_folds(trained, 2):
+        unseen = Tagger(taxonomy, Embedder.load()).fit([trained[i] for i in train])
+        for i in test:
+            expected = unseen.tag([course_text(courses[trained[i].id])])[0].fields
+            assert after[trained[i].id] == pytest.approx([expected[k] for k in taxonomy.field_keys], abs=1e-4)
+    assert any(after[i] != pytest.approx(before[i], abs=1e-3) for i in ids)  # a tagger that saw them knew them better
+    assert {k: v for k, v in after.items() if k not in ids} == {k: v for k, v in before.items() if k not in ids}
+    with open_catalogue(db) as reader:
+        assert reader.tagged_hashes(tagger.model_version).keys() == before.keys()  # still the tagger's version
+
+
+def _stored_fields(db: Path, taxonomy) -> dict[str, list[float]]:  # noqa: ANN001
+    with open_catalogue(db) as reader:
+        index = CatalogueIndex.load(reader, taxonomy.field_keys)
+    return {c.course_id: [float(x) for x in row] for c, row in zip(index.courses, index.field_scores)}
+
+
 def test_evaluate_recommend_prints_the_recommender_beside_the_baselines(run_cli, catalogue: Path, tmp_path: Path) -> None:
     queries = tmp_path / "queries.jsonl"
     queries.write_text(json.dumps({"id": "q1", "query": "sygedagpengeloven og jobafklaring",
@@ -238,3 +279,6 @@ def test_evaluate_recommend_prints_the_recommender_beside_the_baselines(run_cli,
     unknown.write_text(json.dumps({"id": "q1", "query": "x", "relevance": {"no-such-course": 3}}) + "\n", encoding="utf-8")
     bad = run_cli("--db", str(catalogue), "evaluate-recommend", "--queries", str(unknown))
     assert bad.exit_code == 1 and "no-such-course" in bad.stderr
+    # re-tagging out of fold rewrites tags: only ever in the temporary catalogue of --catalogue
+    refused = run_cli("--db", str(catalogue), "evaluate-recommend", "--queries", str(queries), "--out-of-fold-tags")
+    assert refused.exit_code == 2 and "--catalogue" in refused.output
