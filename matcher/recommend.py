@@ -69,8 +69,8 @@ class Weights:
     # set by a grid search on eval/recommend-queries-dev.jsonl (eval/README.md)
     semantic: float = 0.35
     keyword: float = 0.40
-    tags: float = 0.20
-    level: float = 0.20
+    tags: float = 0.10
+    level: float = 0.05
     form: float = 0.05
     transfer: float = 0.05
     same_provider: float = 0.04  # subtracted per course of the same provider already picked
