@@ -1,7 +1,9 @@
 """Recommendation: from a team's competence gaps to ranked, explained courses (PRODUCT.md §6).
 
-A gap is a field (or two) at a level, in the team's words where it has them. Each active course
-that passes the user's filters gets one score per gap, a weighted sum of parts in [0, 1]:
+A gap is a field (or two) at a level, in the team's words where it has them. Words are tagged like
+a course; their main field is then put to a vote with the tags of the five courses the words rank
+highest by meaning and keywords, since a short gap text is easy for the tagger to misread. Each
+active course that passes the user's filters gets one score per gap, a weighted sum of parts in [0, 1]:
 
 - `semantic`: cosine of the course's embedding to the gap (its words as an e5 query, plus the
   centroid of the framework's competences for its field and level), min-max scaled over the
