@@ -154,6 +154,7 @@ def _fields_by_catalogue(db: Path, tagger: object, text: str) -> list[str] | Non
 
     if not db.exists():
         return None
+    click.echo(f"Reading {db.name} to put the field to the vote of its closest courses …", err=True)  # seconds at 10 000
     try:
         recommender = Recommender.from_catalogue(db, tagger)  # type: ignore[arg-type]
     except CatalogueError:
