@@ -51,24 +51,30 @@ def tag_catalogue(
         active = [(c, c.compute_hash()) for c in catalogue.courses(include_withdrawn=False)]
     pending = [(c, h) for c, h in active if force or current.get(c.course_id) != h]
     report.up_to_date = len(active) - len(pending)
-    results: list[tuple[Course, str, TagResult]] = []
+    results: list[tuple[str, str, TagResult]] = []
     for start in range(0, len(pending), BATCH):
         batch = pending[start : start + BATCH]
         tags = tagger.tag([course_text(c) for c, _ in batch])
-        results.extend((c, h, result) for (c, h), result in zip(batch, tags))
+        results.extend((c.course_id, h, result) for (c, h), result in zip(batch, tags))
         if progress:
             progress(len(results), len(pending))
     with write_catalogue(db_path, "tag", [model]) as writer:
-        for course, content_hash, result in results:
-            if writer.current_hash(course.course_id) != content_hash:
-                report.skipped_changed += 1
-                continue
-            store_result(writer, course.course_id, content_hash, result, tagger.embedder.model_version)
-            report.tagged += 1
+        report.tagged, report.skipped_changed = _store_current(writer, results, tagger.embedder.model_version)
         writer.counts["tagged"] = report.tagged
         writer.counts["up_to_date"] = report.up_to_date
         writer.counts["skipped_changed"] = report.skipped_changed
     return report
+
+
+def _store_current(writer: CatalogueWriter, results: Sequence[tuple[str, str, TagResult]], embedding_model: str) -> tuple[int, int]:
+    """Store each (course id, content hash it was tagged from, tags) unless the course changed
+    since: its tags would describe old text. Returns (stored, skipped as changed)."""
+    stored = 0
+    for course_id, content_hash, result in results:
+        if writer.current_hash(course_id) == content_hash:
+            store_result(writer, course_id, content_hash, result, embedding_model)
+            stored += 1
+    return stored, len(results) - stored
 
 
 def store_result(writer: CatalogueWriter, course_id: str, content_hash: str, result: TagResult, embedding_model: str) -> None:
@@ -92,7 +98,8 @@ def store_result(writer: CatalogueWriter, course_id: str, content_hash: str, res
 def retag_out_of_fold(db_path: Path, tagger: Tagger, labelled: Sequence[LabelledCourse], *, folds: int = 5) -> int:
     """Re-tag the catalogue's courses that `tagger` was fitted on (`labelled`, matched by id), each by
     a tagger fitted on the other folds, so that measuring over them does not favour tags learnt
-    from their own labels. The tags keep `tagger`'s model version. Returns how many were re-tagged."""
+    from their own labels. The tags keep `tagger`'s model version. Returns how many were re-tagged
+    (a course changed meanwhile keeps its tags)."""
     with open_catalogue(db_path) as catalogue:
         active = {c.course_id: (c, c.compute_hash()) for c in catalogue.courses(include_withdrawn=False)}
     results: list[tuple[str, str, TagResult]] = []
@@ -104,7 +111,6 @@ def retag_out_of_fold(db_path: Path, tagger: Tagger, labelled: Sequence[Labelled
         tags = fold_tagger.tag([course_text(active[course_id][0]) for course_id in held])
         results += [(cid, active[cid][1], dataclasses.replace(r, model=tagger.model_version)) for cid, r in zip(held, tags)]
     with write_catalogue(db_path, "tag", [tagger.model_version, "out-of-fold"]) as writer:
-        for course_id, content_hash, result in results:
-            store_result(writer, course_id, content_hash, result, tagger.embedder.model_version)
-        writer.counts["tagged"] = len(results)
-    return len(results)
+        stored, writer.counts["skipped_changed"] = _store_current(writer, results, tagger.embedder.model_version)
+        writer.counts["tagged"] = stored
+    return stored
