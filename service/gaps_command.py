@@ -157,6 +157,7 @@ def _fields_by_catalogue(db: Path, tagger: object, text: str) -> list[str] | Non
     click.echo(f"Reading {db.name} to put the field to the vote of its closest courses …", err=True)  # seconds at 10 000
     try:
         recommender = Recommender.from_catalogue(db, tagger)  # type: ignore[arg-type]
-    except CatalogueError:
+    except CatalogueError as exc:
+        click.echo(f"note: {exc} The field is read from the words alone.", err=True)
         return None
     return recommender.gap_from_text(text).fields if len(recommender.index) else None
