@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -25,6 +26,9 @@ from matcher.gaps import (
     template_text,
 )
 from matcher.taxonomy import TaxonomyError, level_name
+
+if TYPE_CHECKING:  # imported where a catalogue is read: the recommender brings scikit-learn and scipy (~1 s)
+    from matcher.recommend import Gap
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -113,7 +117,8 @@ def _write_template(text: str, output: Path | None) -> None:
 
 def _free_text_gap(obj: object, text: str, as_json: bool) -> None:
     """Map a gap described in words to fields and level with the tagger, with the matching competences.
-    With a catalogue, the main field is put to the vote of its closest courses, as recommending does."""
+    With a catalogue, the main field and the level are put to the vote of its closest courses, as
+    recommending does."""
     from matcher.gap_table import tagger_for_gaps
     from matcher.tagging import CourseText
 
@@ -124,40 +129,41 @@ def _free_text_gap(obj: object, text: str, as_json: bool) -> None:
     tagger = tagger_for_gaps(full_tagger)
     item = CourseText(id="gap", title="", text=text)
     result = tagger.tag([item], in_domain=True)[0]
-    voted = _fields_by_catalogue(obj.db, full_tagger, text)  # type: ignore[attr-defined]
-    fields = voted or result.assigned_fields
+    voted = _gap_by_catalogue(obj.db, full_tagger, text)  # type: ignore[attr-defined]
+    fields = voted.fields if voted else result.assigned_fields
+    level = voted.level if voted else result.level
     why = {**result.why, **tagger.explain(item, [k for k in fields if k not in result.why])}
     payload = {
         "text": text,
         "fields": [{"field": key, "score": round(result.fields[key], 4)} for key in fields],
-        "level": result.level,
-        "fields_by": "words and catalogue" if voted else "words",
+        "level": level,
+        "read_by": "words and catalogue" if voted else "words",  # what placed the fields and the level
         "why": {key: [e.to_json() for e in why[key]] for key in fields},
     }
     if as_json:
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     click.echo(f"Gap: {text}")
-    click.echo(f"Level: {level_name(result.level)}")
     if voted:
-        click.echo("Fields (from the words, and the tags of the catalogue's closest courses):")
+        click.echo("Level and fields from the words, and the tags of the catalogue's closest courses:")
+    click.echo(f"Level: {level_name(level)}")
     for key in fields:
         click.echo(f"  {taxonomy.field(key).name} (the words' own score {result.fields[key]:.2f})")
         for evidence in why[key]:
             click.echo(f"    matches {evidence.statement_id}: {evidence.statement}")
 
 
-def _fields_by_catalogue(db: Path, tagger: object, text: str) -> list[str] | None:
-    """The gap's fields as recommendations will read them, where a catalogue has courses to vote."""
+def _gap_by_catalogue(db: Path, tagger: object, text: str) -> Gap | None:
+    """The gap as recommendations will read it, where a catalogue has courses to vote."""
     from matcher.recommend import Recommender
     from matcher.store import CatalogueError
 
     if not db.exists():
         return None
-    click.echo(f"Reading {db.name} to put the field to the vote of its closest courses …", err=True)  # seconds at 10 000
+    click.echo(f"Reading {db.name} to put the field and level to the vote of its closest courses …", err=True)  # seconds at 10 000
     try:
         recommender = Recommender.from_catalogue(db, tagger)  # type: ignore[arg-type]
     except CatalogueError as exc:
-        click.echo(f"note: {exc} The field is read from the words alone.", err=True)
+        click.echo(f"note: {exc} The field and level are read from the words alone.", err=True)
         return None
-    return recommender.gap_from_text(text).fields if len(recommender.index) else None
+    return recommender.gap_from_text(text) if len(recommender.index) else None

@@ -74,6 +74,20 @@ def test_the_closest_courses_outvote_a_field_the_words_alone_miss(recommender: R
     assert recommender.gap_from_text("vi mangler specialiseret viden om sygedagpengeloven").fields[0] == "lov_myndighed"
 
 
+def test_the_closest_courses_outvote_a_level_the_words_alone_miss(recommender: Recommender) -> None:
+    # Gaps for leaders and developers read as basic to the tagger, which learnt levels from course
+    # pages; four of the five courses the words rank highest are specialised, and outvote it.
+    text = "samskabelse og partnerskaber med civilsamfund og virksomheder – for ledere og udviklingskonsulenter"
+    alone = recommender._gap_tagger.tag([CourseText(id="gap", title="", text=text)], in_domain=True, explain=False)[0]
+    assert alone.level == "grundlaeggende"
+    gap = recommender.gap_from_text(text)
+    assert gap.level == "specialiseret"
+    top = _results(recommender.recommend([gap], top=3, today=TODAY))  # read as basic, a basic course came 3rd
+    assert all(r["level"] == "specialiseret" for r in top), [(r["title"], r["level"]) for r in top]
+    # where the courses it finds are basic too, a basic gap stays basic
+    assert recommender.gap_from_text("samtaler med vrede borgere for nye medarbejdere").level == "grundlaeggende"
+
+
 def test_words_asked_again_get_the_same_answer_whatever_the_first_caller_did_with_theirs(recommender: Recommender) -> None:
     # the second answer comes from the caches (BM25 scores, reasons, transfer notes)
     text = "borgerinddragelse og samskabelse med civilsamfundet"
@@ -191,16 +205,22 @@ def test_cli_recommend_json_and_plan(run_cli, catalogue: Path, tmp_path: Path) -
 def test_cli_gap_in_words_reads_its_fields_as_recommending_does(run_cli, catalogue: Path, tmp_path: Path) -> None:
     text = "bedre netværksmøder med borgeren – alle i teamet skal kunne lede dem"
     alone = json.loads(run_cli("--db", str(tmp_path / "none.duckdb"), "gaps", "--text", text, "--json").stdout)
-    assert alone["fields_by"] == "words" and alone["fields"][0]["field"] == "it_digital"
+    assert alone["read_by"] == "words" and alone["fields"][0]["field"] == "it_digital"
     assert not (tmp_path / "none.duckdb").exists()
     result = run_cli("--db", str(catalogue), "gaps", "--text", text, "--json")
     assert result.exit_code == 0, result.output
     voted = json.loads(result.stdout)
-    assert voted["fields_by"] == "words and catalogue"
+    assert voted["read_by"] == "words and catalogue"
     assert [f["field"] for f in voted["fields"]] == ["netvaerk_facilitering"]
     assert voted["why"]["netvaerk_facilitering"][0]["statement_id"].startswith("netvaerk_facilitering.")
     document = json.loads(run_cli("--db", str(catalogue), "recommend", "--query", text, "--json").stdout)
     assert document["gaps"][0]["fields"] == ["netvaerk_facilitering"]
+    specialist = "samskabelse og partnerskaber med civilsamfund og virksomheder – for ledere og udviklingskonsulenter"
+    alone = json.loads(run_cli("--db", str(tmp_path / "none.duckdb"), "gaps", "--text", specialist, "--json").stdout)
+    voted = json.loads(run_cli("--db", str(catalogue), "gaps", "--text", specialist, "--json").stdout)
+    assert (alone["level"], voted["level"]) == ("grundlaeggende", "specialiseret")
+    document = json.loads(run_cli("--db", str(catalogue), "recommend", "--query", specialist, "--json").stdout)
+    assert document["gaps"][0]["level"] == "specialiseret"
     printed = run_cli("--db", str(catalogue), "gaps", "--text", text).stdout
     assert "closest courses" in printed and "Netværk" in printed
 
