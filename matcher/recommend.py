@@ -196,15 +196,18 @@ class Recommender:
 
     # ---- gaps
 
-    def gap_from_text(self, text: str, *, gap_id: str = "g1", learners: int = 1) -> Gap:
-        """A gap in words → its fields and level, by the tagger (which knows it is about this domain)."""
+    def gap_from_text(self, text: str, *, gap_id: str = "g1", learners: int = 1, level: str | None = None) -> Gap:
+        """A gap in words → its fields and level, by the tagger (which knows it is about this domain).
+        `level`: the user's own choice, which wins over the level read from the words."""
         text = _one_line(text)
         if not text:
             raise RecommendError("describe the gap in words, e.g. 'specialiseret viden om sygedagpengeloven'")
         if len(text) > 2000:
             raise RecommendError("a gap described in words must be at most 2000 characters")
+        if level is not None and level not in LEVELS:
+            raise RecommendError(f"unknown level {level!r}: use {' or '.join(LEVELS)}")
         gap, _ = self._analysed(text)
-        return gap.model_copy(update={"id": gap_id, "learners": learners})
+        return gap.model_copy(update={"id": gap_id, "learners": learners, "level": level or gap.level})
 
     def needs_model(self, texts: Sequence[str | None]) -> bool:
         """Whether ranking for gaps in these words would run the embedding model (tens of ms): some

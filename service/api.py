@@ -96,6 +96,7 @@ class RecommendationRequest(TeamInput):
         {"text": GAP_TEXT, "top": 3, "constraints": {"max_price": 20000}}, {"gaps": [EXAMPLE_GAP]}]})
 
     text: str | None = Field(default=None, max_length=2000, description="A gap in words (the CLI's --query).")
+    level: Level | None = Field(default=None, description="With text: the level the courses should be at, where the words do not say it plainly (default: read from the words).")
     gaps: list[Gap] | None = Field(default=None, description="Gaps as returned by an earlier call.")
     constraints: CourseFilters = Field(default_factory=CourseFilters)
     top: int = Field(default=5, ge=1, le=50)
@@ -107,6 +108,8 @@ class RecommendationRequest(TeamInput):
             raise ValueError("give exactly one of text, gaps, survey_csv, or assessment_csv (with target)")
         if self.assessment_csv and self.target is None:
             raise ValueError("assessment_csv needs target: the required level and specialists per field")
+        if self.level and not self.text:
+            raise ValueError("level goes with text: gaps and team files carry their own levels")
         return self
 
 
@@ -176,12 +179,15 @@ def _check_fields(state: ServiceState, gaps: list[Gap]) -> None:
         raise ApiError(422, f"unknown field key {', '.join(map(repr, unknown))}")
 
 
-def _gaps_for(state: ServiceState, team: TeamInput, recommender: Any = None) -> tuple[list[Gap], dict[str, Any] | None]:
-    """The gaps of the team input, by `recommender` (default: the state's current one)."""
+def _gaps_for(
+    state: ServiceState, team: TeamInput, recommender: Any = None, level: str | None = None,
+) -> tuple[list[Gap], dict[str, Any] | None]:
+    """The gaps of the team input, by `recommender` (default: the state's current one); `level`: the
+    user's choice for a gap in words."""
     recommender = recommender or state.recommender
     try:
         if team.text:
-            return [recommender.gap_from_text(team.text)], None
+            return [recommender.gap_from_text(team.text, level=level)], None
         kind, analysis = _analyse(state, team)
         gaps = recommender.gaps_from_team(analysis) if kind == "assessment" else recommender.gaps_from_needs(analysis)
         return gaps, {"kind": kind, **analysis.to_json()}
@@ -355,7 +361,7 @@ def _recommend(state: ServiceState, recommender: Any, request_body: Recommendati
         _check_fields(state, request_body.gaps)
         found, analysis = request_body.gaps, None
     else:
-        found, analysis = _gaps_for(state, request_body, recommender)
+        found, analysis = _gaps_for(state, request_body, recommender, request_body.level)
     try:
         document = recommender.recommend(found, request_body.constraints, top=request_body.top, query=request_body.text)
     except RecommendError as exc:

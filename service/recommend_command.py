@@ -19,7 +19,7 @@ from matcher.catalogue_index import CourseFilters, FilterError
 from matcher.course import COURSE_TYPES, FORMS
 from matcher.gaps import GapInputError, analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
 from matcher.store import CatalogueError
-from matcher.taxonomy import TaxonomyError, level_name
+from matcher.taxonomy import LEVELS, TaxonomyError, level_name
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -51,6 +51,7 @@ def build_filters(
 
 @click.command("recommend")
 @click.option("--query", "-q", help='The gap in words, e.g. "specialiseret viden om sygedagpengeloven".')
+@click.option("--level", type=click.Choice(LEVELS), help="With --query: the level the courses should be at, where the words do not say it plainly (default: read from the words).")
 @click.option("--team", type=FILE, help="A needs survey, or with --target a proficiency assessment (CSV; see `fagmatch gaps --template`).")
 @click.option("--target", type=FILE, help="The target profile for a --team assessment (YAML or JSON).")
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="Courses per gap.")
@@ -66,7 +67,7 @@ def build_filters(
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True, help="Pretend today is this date (reproducible runs).")
 @click.pass_obj
 def recommend(
-    obj: Any, query: str | None, team: Path | None, target: Path | None, top: int, region: str | None,
+    obj: Any, query: str | None, level: str | None, team: Path | None, target: Path | None, top: int, region: str | None,
     location: str | None, forms: tuple[str, ...], max_price: float | None, start_before: dt.datetime | None,
     max_ects: float | None, types: tuple[str, ...], as_json: bool, plan: Path | None, today: dt.datetime | None,
 ) -> None:
@@ -78,6 +79,8 @@ def recommend(
         raise click.UsageError("give either --query TEXT or --team FILE")
     if target and not team:
         raise click.UsageError("--target goes with --team (a proficiency assessment)")
+    if level and not query:
+        raise click.UsageError("--level goes with --query (a team's gaps take their level from the team's files)")
     if plan is not None and plan.suffix.lower() not in (".csv", ".md"):
         raise click.UsageError("--plan must name a .csv or .md file")
     filters = build_filters(region, location, forms, max_price, start_before, max_ects, types)
@@ -91,7 +94,7 @@ def recommend(
             gaps = recommender.gaps_from_team(analysis) if kind == "assessment" else recommender.gaps_from_needs(analysis)
         else:
             assert query is not None
-            gaps = [recommender.gap_from_text(query)]
+            gaps = [recommender.gap_from_text(query, level=level)]
         document = recommender.recommend(gaps, filters, top=top, query=query, today=day)
     except (GapInputError, TaxonomyError, CatalogueError, FilterError, RecommendError) as exc:
         _fail(str(exc))

@@ -7,7 +7,7 @@ Pages
   /team                      Teamets kompetencer: the forms (upload or fill in, gap in words)
   POST /team/behov           needs survey (CSV upload or pasted) → analysis, radar, recommendations
   POST /team/vurdering       proficiency assessment + target (uploads or the fill-in table) → the same
-  /team/gab?tekst=…          a gap in words → recommendations
+  /team/gab?tekst=…[&niveau=…] a gap in words (the level read from them, or chosen) → recommendations
   POST /team/plan?format=csv|md   the education plan of a recommendation, as a file
   /team/skabelon/{name}      the templates (matcher.gaps.TEMPLATE_FILES)
   /udbydere[?udbyder=…]      a provider's coverage (service.coverage) against demand
@@ -700,8 +700,11 @@ class WebPage:
         try:
             if not text:
                 raise WebInputError("beskriv gabet med egne ord, fx »vi mangler specialiseret viden om sygedagpengeloven«")
+            chosen_level = params.get("niveau") or None
+            if chosen_level is not None and chosen_level not in LEVELS:
+                raise WebInputError(f"niveau: {chosen_level!r} findes ikke; vælg grundlæggende eller specialiseret")
             filters = filters_from(params, with_fields=False)
-            gap = state.recommender.gap_from_text(text)
+            gap = state.recommender.gap_from_text(text, level=chosen_level)
             document = state.recommender.recommend([gap], filters, top=TOP_PER_GAP, query=text)
         except (WebInputError, RecommendError, FilterError) as exc:
             return self._team_error(request, exc, form)
@@ -709,7 +712,7 @@ class WebPage:
         context.update(
             kind="tekst", analysis=None, radar=None, groups=group_results(document, state.taxonomy),
             document=document, token=pack_document(document), problem=None, notices=document.get("notices", []),
-            text=text,
+            text=text, level_reading=_level_reading(request.query_params, gap.level, chosen_level),
         )
         return self.render(request, "team_resultat.html", **context)
 
@@ -903,6 +906,17 @@ async def _upload_or_text(params: Params, file_field: str, text_field: str, defa
     if len(text) > MAX_UPLOAD:
         raise WebInputError(f"teksten er længere end {MAX_UPLOAD // 1000} kB", 413)
     return text.encode("utf-8"), default_name
+
+
+def _level_reading(query: Any, level: str | None, chosen: str | None) -> dict[str, str] | None:
+    """How a gap in words got its level, and a link to the same search at the other level: the
+    words can read as basic where a specialist is meant, or the reverse."""
+    if level not in LEVELS:
+        return None
+    other = next(lv for lv in LEVELS if lv != level)
+    params = [(k, v) for k, v in query.multi_items() if k != "niveau"] + [("niveau", other)]
+    return {"by": "dit valg" if chosen else "ordene og de kurser, de ligner mest", "other": level_da(other).lower(),
+            "href": "/team/gab?" + urlencode(params)}
 
 
 def _kept(source: Any) -> dict[str, Any]:

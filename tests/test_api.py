@@ -106,6 +106,14 @@ def test_recommendations_and_plan(client: TestClient) -> None:
     md = client.post("/api/plan", params={"format": "md"}, json=document)
     assert md.status_code == 200 and "Uddannelsesplan" in md.text
     assert client.post("/api/plan", json={"gaps": []}).status_code == 422
+    # the user's level wins over the words'; it goes with words only
+    text = "samtaler med vrede borgere for nye medarbejdere"
+    assert client.post("/api/recommendations", json={"text": text}).json()["gaps"][0]["level"] == "grundlaeggende"
+    chosen = client.post("/api/recommendations", json={"text": text, "level": "specialiseret"})
+    assert chosen.status_code == 200 and chosen.json()["gaps"][0]["level"] == "specialiseret"
+    assert client.post("/api/recommendations", json={"text": text, "level": "ekspert"}).status_code == 422
+    gaps_with_level = client.post("/api/recommendations", json={"gaps": chosen.json()["gaps"], "level": "grundlaeggende"})
+    assert gaps_with_level.status_code == 422 and "level goes with text" in _error(gaps_with_level)
     impossible = client.post("/api/recommendations", json={"text": "jura", "constraints": {"max_price": 0, "forms": ["rekvirerbar"], "include_undated": False}})
     assert impossible.status_code == 422 and "loosen one" in _error(impossible)
 

@@ -225,6 +225,20 @@ def test_cli_gap_in_words_reads_its_fields_as_recommending_does(run_cli, catalog
     assert "closest courses" in printed and "Netværk" in printed
 
 
+def test_cli_level_of_a_gap_in_words_can_be_chosen(run_cli, catalogue: Path, tmp_path: Path) -> None:
+    text = "samtaler med vrede borgere for nye medarbejdere"
+    read = json.loads(run_cli("--db", str(catalogue), "recommend", "--query", text, "--json").stdout)
+    chosen = run_cli("--db", str(catalogue), "recommend", "--query", text, "--level", "specialiseret", "--json")
+    assert chosen.exit_code == 0, chosen.output
+    document = json.loads(chosen.stdout)
+    assert (read["gaps"][0]["level"], document["gaps"][0]["level"]) == ("grundlaeggende", "specialiseret")
+    assert document["gaps"][0]["fields"] == read["gaps"][0]["fields"]  # only the level is the user's
+    _team(tmp_path, {k: [3, 3, 3] for k in FIELDS}, {k: (3, 0) for k in FIELDS})
+    with_team = run_cli("--db", str(catalogue), "recommend", "--team", str(tmp_path / "team.csv"),
+                        "--target", str(tmp_path / "target.yaml"), "--level", "specialiseret")
+    assert with_team.exit_code == 2 and "--level goes with --query" in with_team.output
+
+
 def test_cli_recommend_for_a_team_file(run_cli, catalogue: Path, tmp_path: Path) -> None:
     levels = {k: [3, 3, 3] for k in FIELDS}
     levels["it_digital"] = [1, 2, 2]

@@ -370,6 +370,24 @@ def test_free_text_gap_gives_recommendations(client: TestClient) -> None:
     assert "Uddannelsesplan" in page
 
 
+def test_the_level_of_a_gap_in_words_can_be_set_by_the_user(client: TestClient) -> None:
+    text = "samtaler med vrede borgere for nye medarbejdere"
+    read = client.get("/team/gab", params={"tekst": text, "region": "Midtjylland"})
+    assert read.status_code == 200, read.text[:1000]
+    assert re.search(r"Gab 1: [^<]* – grundlæggende</h3>", read.text)
+    assert "Niveauet er sat ud fra ordene" in read.text
+    link = html.unescape(re.search(r'<a href="([^"]+)">Vis kurser på specialiseret niveau i stedet</a>', read.text).group(1))
+    assert "niveau=specialiseret" in link and "region=Midtjylland" in link  # the same search, one thing changed
+    chosen = client.get(link)
+    assert chosen.status_code == 200, chosen.text[:1000]
+    assert re.search(r"Gab 1: [^<]* – specialiseret</h3>", chosen.text)
+    assert "Niveauet er sat ud fra dit valg" in chosen.text and "Vis kurser på grundlæggende niveau i stedet" in chosen.text
+    assert cards(chosen.text) != cards(read.text)
+    form = client.get("/team").text
+    assert '<select id="gab-niveau" name="niveau"' in form and '<label for="gab-niveau">' in form
+    assert_error_page(client.get("/team/gab", params={"tekst": text, "niveau": "ekspert"}), 422, "niveau: 'ekspert' findes ikke")
+
+
 def test_plan_downloads_as_csv_and_markdown(client: TestClient) -> None:
     token = plan_token(upload_assessment(client).text)
     as_csv = client.post("/team/plan?format=csv", data={"anbefaling": token, "pr_gab": "1"})
