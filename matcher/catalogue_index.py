@@ -22,13 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from matcher.course import Course, CourseType, Form
 from matcher.keyword_search import Bm25Index
 from matcher.store import CatalogueReader
-from matcher.taxonomy import LEVELS
+from matcher.taxonomy import Level
 
 REGIONS_FILE = Path(__file__).resolve().parent / "data" / "regions.yaml"
 # Forms a learner can take wherever they live: they pass any location or region filter.
 PLACE_INDEPENDENT_FORMS = ("online", "rekvirerbar")
 _NO_DATE = np.iinfo(np.int32).max
-Level = Literal["grundlaeggende", "specialiseret"]
 SortOrder = Literal["relevance", "start_date", "title"]
 
 
@@ -378,5 +377,3 @@ def _load_vectors(reader: CatalogueReader, model: str, ids: Sequence[str]) -> np
             vectors[i] = vector
     return vectors
 
-
-assert set(LEVELS) == set(Level.__args__)  # type: ignore[attr-defined]

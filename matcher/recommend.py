@@ -44,7 +44,7 @@ from matcher.gap_table import SHIPPED_TABLE, CourseProducts, tagger_for_gaps
 from matcher.gaps import NeedsAnalysis, TeamAnalysis
 from matcher.store import open_catalogue
 from matcher.tagging import CourseText, Tagger
-from matcher.taxonomy import LEVELS, Taxonomy, level_name
+from matcher.taxonomy import LEVELS, Level, Taxonomy, level_name
 from matcher.transfer import TransferContext, TransferCues, assess_transfer, transfer_score
 
 GapSource = Literal["text", "assessment", "survey"]
@@ -99,7 +99,7 @@ class Gap(BaseModel):
 
     id: str
     fields: list[str] = Field(min_length=1, description="Field keys, the main one first.")
-    level: Literal["grundlaeggende", "specialiseret"] | None = None
+    level: Level | None = None
     text: str | None = None
     employees: list[str] = Field(default_factory=list)
     learners: int = Field(default=1, ge=1)

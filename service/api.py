@@ -23,11 +23,12 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit
+from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, SortOrder
 from matcher.course import Course, CourseType, Form as CourseForm
 from matcher.gaps import analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
 from matcher.recommend import Gap, RecommendError
 from matcher.store import open_catalogue
+from matcher.taxonomy import Level
 from matcher.transfer import TransferContext, assess_transfer
 from service.analyses import MAX_ID, AnalysisStore
 from service.app import ApiError, get_state, state_dependency
@@ -36,7 +37,6 @@ from service.state import DraftBusy, ServiceState
 router = APIRouter(prefix="/api")
 MAX_TEXT = 20_000
 MAX_CSV = 1_000_000
-Level = Literal["grundlaeggende", "specialiseret"]
 # Request examples (bundled taxonomy's keys): shown in /docs, and sent first by the API fuzz test.
 GAP_TEXT = "vi mangler specialiseret viden om sygedagpengeloven"
 EXAMPLE_GAP = {"id": "g1", "fields": ["lov_myndighed"], "level": "specialiseret", "learners": 2}
@@ -213,7 +213,7 @@ async def search_courses(  # async: searching the index in memory is quicker tha
     max_ects: Annotated[float | None, Query(gt=0)] = None,
     start_from: dt.date | None = None,
     start_before: dt.date | None = None,
-    sort: Literal["relevance", "start_date", "title"] = "relevance",
+    sort: SortOrder = "relevance",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
