@@ -28,6 +28,7 @@ from matcher.course import Course, CourseType, Form as CourseForm
 from matcher.gaps import analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
 from matcher.recommend import Gap, RecommendError
 from matcher.store import open_catalogue
+from matcher.tabular import TabularError, decode_bytes
 from matcher.taxonomy import Level
 from matcher.transfer import TransferContext, assess_transfer
 from service.analyses import MAX_ID, AnalysisStore
@@ -306,21 +307,23 @@ async def gaps_upload(
     text: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> dict[str, Any]:
     state = get_state(request)
+    if not (survey or assessment or target or text):
+        raise ApiError(422, "upload a survey, or an assessment with a target, or give text")
+    notices: list[str] = []
     team = TeamInput(
         text=text or None,
-        survey_csv=await _read_upload(survey), assessment_csv=await _read_upload(assessment),
-        target=await _read_upload(target),
-    ) if (survey or assessment or target or text) else None
-    if team is None:
-        raise ApiError(422, "upload a survey, or an assessment with a target, or give text")
+        survey_csv=await _read_upload(survey, notices), assessment_csv=await _read_upload(assessment, notices),
+        target=await _read_upload(target, notices),
+    )
     from starlette.concurrency import run_in_threadpool
 
     found, analysis = await run_in_threadpool(_gaps_for, state, team)
-    return {"analysis": analysis, "gaps": [gap.to_json(state.taxonomy) for gap in found]}
+    return {"analysis": analysis, "gaps": [gap.to_json(state.taxonomy) for gap in found], "notices": notices}
 
 
-async def _read_upload(upload: UploadFile | None) -> str | None:
-    """An uploaded text file as text: UTF-8 (with or without BOM), else Windows-1252 as Excel writes it."""
+async def _read_upload(upload: UploadFile | None, notices: list[str]) -> str | None:
+    """An uploaded text file as text: UTF-8 (with or without BOM), else Windows-1252 as Excel writes
+    it, which adds a notice to `notices` (the readers then see UTF-8 and cannot tell)."""
     if upload is None:
         return None
     raw = await upload.read(MAX_CSV + 1)
@@ -328,12 +331,12 @@ async def _read_upload(upload: UploadFile | None) -> str | None:
         raise ApiError(413, f"{upload.filename}: larger than {MAX_CSV // 1000} kB")
     if not raw.strip():
         raise ApiError(422, f"{upload.filename}: the file is empty")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ApiError(422, f"{upload.filename}: not a text file in UTF-8 or Windows-1252")
+    try:
+        text, found = decode_bytes(raw, upload.filename or "upload")
+    except TabularError as exc:
+        raise ApiError(422, str(exc)) from None
+    notices.extend(found)
+    return text
 
 
 @router.post("/recommendations", summary="Courses for a team's gaps", response_class=JSONResponse)

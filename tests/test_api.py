@@ -129,6 +129,21 @@ def test_team_gaps_from_json_and_upload(client: TestClient) -> None:
         "target": ("target.json", json.dumps(target).encode(), "application/json"),
     })
     assert upload.status_code == 200 and upload.json()["gaps"][0]["learners"] == 4
+    assert upload.json()["notices"] == []
+    # Excel's Danish default: read, and said, so a user can check the names
+    danish = [rows[0]] + [f"{name}," + row.split(",", 1)[1] for name, row in zip(("Søren", "Åse", "Bjørn", "Æble"), rows[1:])]
+    legacy = client.post("/api/gaps/upload", files={
+        "assessment": ("hold.csv", "\n".join(danish).encode("cp1252"), "text/csv"),
+        "target": ("target.json", json.dumps(target).encode(), "application/json"),
+    })
+    assert legacy.status_code == 200, legacy.text
+    assert legacy.json()["gaps"][0]["employees"] == ["Søren", "Åse", "Bjørn", "Æble"]
+    assert any("hold.csv" in n and "Windows-1252" in n for n in legacy.json()["notices"])
+    undecodable = client.post("/api/gaps/upload", files={
+        "assessment": ("hold.csv", b"employee,lov_myndighed\nE1,\x81\x8d", "text/csv"),
+        "target": ("target.json", json.dumps(target).encode(), "application/json"),
+    })
+    assert undecodable.status_code == 422 and "save the file as UTF-8" in _error(undecodable)
     recs = client.post("/api/recommendations", json={"gaps": gaps["gaps"][:1], "top": 2}).json()
     assert len(recs["results"]) == 2
     # Straight from the team's files: the analysis (counts, shares, levels) travels in the answer.
