@@ -247,9 +247,7 @@ class Recommender:
         base = w.keyword * _scaled_keyword(self._keyword_scores(text))
         if sims is not None:
             base = base + w.semantic * _scaled_semantic(sims, None if self._all_embedded else self.index.has_vector)
-        if len(base) <= NEIGHBOURS:
-            return np.arange(len(base))
-        return np.argpartition(-base, NEIGHBOURS)[:NEIGHBOURS]
+        return _top(base, NEIGHBOURS)
 
     def _fields_with_neighbours(self, tagged: dict[str, float], assigned: list[str], closest: np.ndarray) -> list[str]:
         """The gap's fields: the tagger's, with the main one put to the vote of the closest courses' tags."""
@@ -420,7 +418,7 @@ class Recommender:
             return []
         scores = self.score(gap, candidates)
         total = scores.total
-        head = np.argpartition(-total, CANDIDATES)[:CANDIDATES] if len(total) > CANDIDATES else np.arange(len(total))
+        head = _top(total, CANDIDATES)
         order = head[np.argsort(-total[head], kind="stable")]
         # Greedy: each pick lowers the others of its provider and its type.
         providers, types = self.index.provider[candidates[order]], self.index.course_type[candidates[order]]
@@ -616,6 +614,25 @@ class _Memo:
         value = self._compute(key)
         self.put(key, value)
         return value
+
+
+def _top(values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k largest values, in no particular order (ties at the k-th: any of them).
+
+    numpy's argpartition takes ~70 µs over 10 000 scores, and a recommendation needs two: a tenth
+    of its time. So a threshold is first read off a strided sample, and only the scores that reach
+    it (a few hundred) are partitioned. When fewer than k reach it (an unlucky sample), all are."""
+    n = len(values)
+    if n <= k:
+        return np.arange(n)
+    step = max(1, n // (8 * k))
+    sample = values[::step]
+    j = min(len(sample), -(-2 * k // step))  # expect about 2k scores at or above the sample's j-th largest
+    threshold = np.partition(sample, len(sample) - j)[len(sample) - j]
+    passing = np.flatnonzero(values >= threshold)
+    if len(passing) < k:
+        return np.argpartition(values, n - k)[n - k:]
+    return passing[np.argpartition(values[passing], len(passing) - k)[len(passing) - k:]]
 
 
 def _scaled_semantic(sims: np.ndarray, embedded: np.ndarray | None) -> np.ndarray:

@@ -7,7 +7,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters
 from matcher.catalogue_tagging import course_text, retag_out_of_fold, tag_catalogue
@@ -15,7 +18,7 @@ from matcher.embeddings import Embedder
 from matcher.evaluation import load_labels, stratified_folds
 from matcher.gaps import analyse_assessment, read_assessment, read_target
 from matcher.ingest import ingest_file
-from matcher.recommend import RecommendError, Recommender
+from matcher.recommend import RecommendError, Recommender, _top
 from matcher.store import open_catalogue
 from matcher.tagging import TRAINING_SET, CourseText, Tagger
 from matcher.taxonomy import load_taxonomy
@@ -316,3 +319,26 @@ def test_evaluate_recommend_prints_the_recommender_beside_the_baselines(run_cli,
     # re-tagging out of fold rewrites tags: only ever in the temporary catalogue of --catalogue
     refused = run_cli("--db", str(catalogue), "evaluate-recommend", "--queries", str(queries), "--out-of-fold-tags")
     assert refused.exit_code == 2 and "--catalogue" in refused.output
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0]) | st.floats(0, 1, width=32), min_size=1, max_size=3000),
+    k=st.sampled_from([1, 5, 60]),
+    order=st.sampled_from(["as drawn", "ascending", "descending"]),
+)
+def test_top_finds_the_k_largest_whatever_the_order_and_ties(values: list[float], k: int, order: str) -> None:
+    # the ranking's shortcut around argpartition must pick the same scores, or results would change
+    scores = np.array(values, dtype=np.float32)
+    if order != "as drawn":
+        scores = np.sort(scores) if order == "ascending" else np.sort(scores)[::-1].copy()
+    picked = _top(scores, k)
+    assert len(set(picked.tolist())) == len(picked) == min(k, len(scores))
+    assert sorted(scores[picked].tolist()) == sorted(scores.tolist())[-min(k, len(scores)):]
+
+
+def test_top_is_right_when_the_largest_scores_sit_just_where_it_samples() -> None:
+    scores = np.zeros(10_000, dtype=np.float32)
+    scores[::20] = np.linspace(1, 2, 500)  # the stride _top samples at for k = 60
+    picked = _top(scores, 60)
+    assert sorted(scores[picked].tolist()) == sorted(scores.tolist())[-60:]
