@@ -7,6 +7,8 @@ the same message as an HTML page.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Mapping
@@ -24,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from matcher.catalogue_index import FilterError
 from matcher.gaps import GapInputError
 from matcher.store import CatalogueError
+from service.idle_gc import Activity, CountRequests, collect_when_idle
 from service.state import ServiceConfig, ServiceState
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -196,12 +199,20 @@ def _replay(first: Message, receive: Receive) -> Receive:
 def create_app(config: ServiceConfig, *, warm: bool = True) -> FastAPI:
     """The service over `config.db`. With `warm`, the model and index load at start-up."""
     state = ServiceState(config)
+    activity = Activity()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if warm:
             state.warm_up()
-        yield
+        collector = asyncio.create_task(collect_when_idle(activity)) if config.collect_when_idle else None
+        try:
+            yield
+        finally:
+            if collector is not None:
+                collector.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await collector
 
     app = FastAPI(
         title="fagmatch",
@@ -214,6 +225,8 @@ def create_app(config: ServiceConfig, *, warm: bool = True) -> FastAPI:
     app.state.service = state
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=config.max_body_bytes)
+    if config.collect_when_idle:
+        app.add_middleware(CountRequests, activity=activity)  # outermost: counts a refused body too
     from service.api import health_router
     from service.api import router as api_router
     from service.feed_routes import router as feed_router

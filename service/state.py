@@ -44,6 +44,7 @@ class ServiceConfig:
     registry: Path | None = None  # crawl sources for POST /api/admin/crawl; default: the bundled registry
     crawl_settings: dict[str, Any] = field(default_factory=dict)  # Scrapy setting overrides for those crawls
     gap_table: bool = True  # embed new gap words with the gap table where it knows them (matcher/gap_table.py)
+    collect_when_idle: bool = True  # full garbage collections between requests (service/idle_gc.py)
 
     @classmethod
     def from_env(cls, db: Path, **overrides: Any) -> ServiceConfig:
