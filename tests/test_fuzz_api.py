@@ -36,8 +36,10 @@ CONFIG = schemathesis.Config.from_dict({
 # One app for collection and the run: its spec is read at import, so pytest gets a test per operation
 # (schemathesis.pytest.from_fixture would defer that, but it breaks on pytest 9.2: no Node._nodeid). Its
 # catalogue's place is fixed now and filled by the fixture below. Not warmed: the model loads on first use.
+# schemathesis starts the app's lifespan and never ends it: no idle collector, which would own the
+# process's garbage-collection thresholds for the rest of the test run (service/idle_gc.py).
 DB = Path(tempfile.gettempdir()) / f"fagmatch-fuzz-{os.getpid()}" / "catalogue.duckdb"
-APP = create_app(ServiceConfig(db=DB, api_key=KEY), warm=False)
+APP = create_app(ServiceConfig(db=DB, api_key=KEY, collect_when_idle=False), warm=False)
 # Not fuzzed: starting a crawl (network, minutes); tests/test_crawl_trigger.py covers it.
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG).exclude(method="POST", path="/api/admin/crawl")
 

@@ -21,7 +21,10 @@ from service.idle_gc import NEVER, Activity, CountRequests, collect_when_idle
 from service.state import ServiceConfig
 
 
-DEFAULT_THRESHOLD = gc.get_threshold()[2]  # read at import, before any collector took it over
+@pytest.fixture(autouse=True)
+def no_collector_running() -> None:
+    """An app's collector left running (a lifespan never shut down) would own the thresholds."""
+    assert gc.get_threshold()[2] != NEVER, "a collector of another test's app still runs in this process"
 
 
 class Node:
@@ -38,19 +41,21 @@ def cyclic_garbage_in_the_oldest_generation() -> weakref.ref[Node]:
     return ref
 
 
-def make_full_collection_due() -> None:
+def make_full_collection_due(threshold: int) -> None:
     """As many second-generation collections as CPython's own threshold asks for (each counts one)."""
-    for _ in range(DEFAULT_THRESHOLD + 1):
+    for _ in range(threshold + 1):
         gc.collect(1)
 
 
 def test_a_due_full_collection_waits_for_a_quiet_moment() -> None:
+    threshold = gc.get_threshold()[2]
+
     async def scenario() -> None:
         activity = Activity(in_flight=1)
         task = asyncio.create_task(collect_when_idle(activity, check_seconds=0.01, quiet_seconds=0.3, longest_wait=60))
         await asyncio.sleep(0)  # the collector takes over the thresholds
         garbage = cyclic_garbage_in_the_oldest_generation()
-        make_full_collection_due()
+        make_full_collection_due(threshold)
         await asyncio.sleep(0.2)
         assert garbage() is not None, "collected while a request was in flight"
         activity.in_flight, activity.last_finished = 0, time.monotonic()
@@ -64,12 +69,14 @@ def test_a_due_full_collection_waits_for_a_quiet_moment() -> None:
 
 
 def test_under_load_without_an_idle_moment_an_overdue_collection_runs_anyway() -> None:
+    threshold = gc.get_threshold()[2]
+
     async def scenario() -> None:
         activity = Activity(in_flight=16)
         task = asyncio.create_task(collect_when_idle(activity, check_seconds=0.01, longest_wait=0.3))
         await asyncio.sleep(0)
         garbage = cyclic_garbage_in_the_oldest_generation()
-        make_full_collection_due()
+        make_full_collection_due(threshold)
         await asyncio.sleep(0.1)
         assert garbage() is not None
         await asyncio.sleep(0.5)
