@@ -41,7 +41,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from matcher.evaluation import LEVELS, LabelledCourse, Prediction
-from matcher.taxonomy import Taxonomy
+from matcher.taxonomy import Level, Taxonomy
 
 TAGGER_VERSION = "gate-ovr-lr-4"
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -507,14 +507,19 @@ class Tagger:
             course_vector=ev.course_vector,
         )
 
-    def explain(self, item: TextItem, field_keys: Sequence[str]) -> dict[str, list[Evidence]]:
+    def explain(self, item: TextItem, field_keys: Sequence[str], level: Level | None = None) -> dict[str, list[Evidence]]:
         """The framework statements a text matches best in each of these fields, with its passages:
-        the `why` of `tag`, for fields chosen by someone else (a gap's, outvoted by the catalogue)."""
+        the `why` of `tag`, for fields chosen by someone else (a gap's, outvoted by the catalogue).
+        With `level`, only statements at that level or at none (as recommending prefers them)."""
         ev = gather_evidence(self.vectors, [item], self.embedder)[0]
-        return {key: self._why(ev, key) for key in field_keys}
+        return {key: self._why(ev, key, level=level) for key in field_keys}
 
-    def _why(self, ev: CourseEvidence, field_key: str, n: int = 3) -> list[Evidence]:
-        idx = [i for i in self.vectors.by_field[field_key] if self.vectors.statements[i].kind in ("competence", "survey")]
+    def _why(self, ev: CourseEvidence, field_key: str, n: int = 3, level: Level | None = None) -> list[Evidence]:
+        statements = self.vectors.statements
+        idx = [
+            i for i in self.vectors.by_field[field_key]
+            if statements[i].kind in ("competence", "survey") and level in (None, statements[i].level)
+        ] or [i for i in self.vectors.by_field[field_key] if statements[i].kind in ("competence", "survey")]
         best = sorted(idx, key=lambda i: -ev.best_per_statement[i])[:n]
         return [
             Evidence(

@@ -128,11 +128,12 @@ def _free_text_gap(obj: object, text: str, as_json: bool) -> None:
     full_tagger = obj.tagger()  # type: ignore[attr-defined]
     tagger = tagger_for_gaps(full_tagger)
     item = CourseText(id="gap", title="", text=text)
-    result = tagger.tag([item], in_domain=True)[0]
+    result = tagger.tag([item], in_domain=True, explain=False)[0]
     voted = _gap_by_catalogue(obj.db, full_tagger, text)  # type: ignore[attr-defined]
     fields = voted.fields if voted else result.assigned_fields
     level = voted.level if voted else result.level
-    why = {**result.why, **tagger.explain(item, [k for k in fields if k not in result.why])}
+    # The competences at the gap's level, as recommending prefers them (the tagger's own `why` spans both).
+    why = tagger.explain(item, fields, level=level)
     payload = {
         "text": text,
         "fields": [{"field": key, "score": round(result.fields[key], 4)} for key in fields],

@@ -222,6 +222,9 @@ def test_cli_gap_in_words_reads_its_fields_as_recommending_does(run_cli, catalog
     alone = json.loads(run_cli("--db", str(tmp_path / "none.duckdb"), "gaps", "--text", specialist, "--json").stdout)
     voted = json.loads(run_cli("--db", str(catalogue), "gaps", "--text", specialist, "--json").stdout)
     assert (alone["level"], voted["level"]) == ("grundlaeggende", "specialiseret")
+    # The competences it matches are those at the level it was read at, as recommending prefers them.
+    assert {e["level"] for found in voted["why"].values() for e in found} <= {"specialiseret", None}
+    assert {e["level"] for found in alone["why"].values() for e in found} <= {"grundlaeggende", None}
     document = json.loads(run_cli("--db", str(catalogue), "recommend", "--query", specialist, "--json").stdout)
     assert document["gaps"][0]["level"] == "specialiseret"
     printed = run_cli("--db", str(catalogue), "gaps", "--text", text).stdout
