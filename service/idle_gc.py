@@ -13,7 +13,10 @@ threshold) and the worker has been quiet for `QUIET_SECONDS`: nothing in
 flight, and nothing finished lately (a worker that is idle for a moment under load gets its next
 requests within a millisecond, and they would wait for the whole collection). Under load with no
 quiet moment, it waits at most `longest_wait` seconds and then collects anyway, so cyclic garbage
-never piles up. Young generations are collected as before: 3-12 ms, every second or two under load.
+never piles up. CPython would also wait until the objects that survived its last full pass have
+grown by a quarter; Python does not expose that count, so passes here may come more often, at quiet
+moments, where they cost no request anything. Young generations are collected as before: 3-12 ms,
+every second or two under load.
 """
 
 from __future__ import annotations
