@@ -9,11 +9,10 @@ in runs of 3 000 requests with a full collection inside, 38-44 ms without).
 
 So while the service runs, CPython starts no full collection itself. `collect_when_idle` starts one
 once CPython's own count says one is due (more second-generation collections than the third
-threshold) and the worker has been quiet for `QUIET_SECONDS`: nothing in
-flight, and nothing finished lately (a worker that is idle for a moment under load gets its next
-requests within a millisecond, and they would wait for the whole collection). Under load with no
-quiet moment, it waits at most `longest_wait` seconds and then collects anyway, so cyclic garbage
-never piles up. CPython would also wait until the objects that survived its last full pass have
+threshold) and the worker has been quiet for `QUIET_SECONDS`: nothing in flight, and nothing
+finished lately (a worker that is idle for a moment under load gets its next requests within a
+millisecond, and they would wait for the whole collection). Under load with no quiet moment, it
+waits at most `longest_wait` seconds and then collects anyway, so cyclic garbage never piles up. CPython would also wait until the objects that survived its last full pass have
 grown by a quarter; Python does not expose that count, so passes here may come more often, at quiet
 moments, where they cost no request anything. Young generations are collected as before: 3-12 ms,
 every second or two under load.
