@@ -516,10 +516,8 @@ class Tagger:
 
     def _why(self, ev: CourseEvidence, field_key: str, n: int = 3, level: Level | None = None) -> list[Evidence]:
         statements = self.vectors.statements
-        idx = [
-            i for i in self.vectors.by_field[field_key]
-            if statements[i].kind in ("competence", "survey") and level in (None, statements[i].level)
-        ] or [i for i in self.vectors.by_field[field_key] if statements[i].kind in ("competence", "survey")]
+        matchable = [i for i in self.vectors.by_field[field_key] if statements[i].kind in ("competence", "survey")]
+        idx = [i for i in matchable if level in (None, statements[i].level)] or matchable
         best = sorted(idx, key=lambda i: -ev.best_per_statement[i])[:n]
         return [
             Evidence(
