@@ -264,3 +264,26 @@ def test_a_reader_process_never_sees_a_half_written_run_nor_an_error(db: Path, t
         assert rows == [] or (len(rows) == 1 and rows[0][1] == 40), rows
     generations = {rows[0][0] for rows in result["seen"] if rows}
     assert len(generations) >= 2, "the reader should have seen the catalogue change while it read"
+
+
+def test_the_readme_sql_example_lists_what_the_feed_says(tagged_catalogue: Path) -> None:
+    """README, "Reading the catalogue with SQL": the example query, run as printed, finds exactly the
+    active courses the catalogue's own reading tags Lov & Myndighed at specialised level."""
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("### Reading the catalogue with SQL", 1)[1]
+    sql = section.split("```sql", 1)[1].split("```", 1)[0]
+    con = duckdb.connect(str(tagged_catalogue), read_only=True)
+    try:
+        rows = con.execute(sql).fetchall()
+    finally:
+        con.close()
+    with open_catalogue(tagged_catalogue) as catalogue:
+        feed, _ = catalogue.feed_page()
+    expected = {
+        row["course"].title for row in feed
+        if row["withdrawn_at"] is None and row["tags"] and row["tags"]["current"]
+        and "lov_myndighed" in row["tags"]["assigned_fields"] and row["tags"]["level"] == "specialiseret"
+    }
+    assert len(expected) >= 2
+    assert sorted(title for title, _, _ in rows) == sorted(expected)
+    scores = [score for _, _, score in rows]
+    assert scores == sorted(scores, reverse=True)
