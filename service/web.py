@@ -503,6 +503,7 @@ class WebPage:
         context.update(
             cards=[course_card(hit, state.taxonomy) for hit in result.hits], total=result.total,
             page=_page_links(params, result.total, page, PER_PAGE), catalogue_size=len(index),
+            gap_link=_as_gap_link(request.query_params) if chosen["q"] else None,
         )
         return self.render(request, "soeg.html", **context)
 
@@ -906,6 +907,18 @@ async def _upload_or_text(params: Params, file_field: str, text_field: str, defa
     if len(text) > MAX_UPLOAD:
         raise WebInputError(f"teksten er længere end {MAX_UPLOAD // 1000} kB", 413)
     return text.encode("utf-8"), default_name
+
+
+# Search filters that the recommendations for a gap in words take too, under the same names
+# (the search's `niveau`, a course level, becomes the gap's level).
+_GAP_PARAMS = ("niveau", "type", "udbyder", "form", "sted", "region", "maks_pris", "start_foer")
+
+
+def _as_gap_link(query: Any) -> str:
+    """The search's words as a gap in words (/team/gab), with the filters both pages share: HR types
+    a gap into the search box, and keyword search alone neither ranks by field and level nor says why."""
+    params = [("tekst", query.get("q", ""))] + [(k, v) for k, v in query.multi_items() if k in _GAP_PARAMS and v]
+    return "/team/gab?" + urlencode(params)
 
 
 def _level_reading(query: Any, level: str | None, chosen: str | None) -> dict[str, str] | None:

@@ -370,6 +370,19 @@ def test_free_text_gap_gives_recommendations(client: TestClient) -> None:
     assert "Uddannelsesplan" in page
 
 
+def test_search_words_lead_to_recommendations_for_them_as_a_gap(client: TestClient) -> None:
+    words = "vi mangler specialiseret viden om sygedagpengeloven"
+    page = client.get("/", params={"q": words, "region": "Hovedstaden", "felt": "lov_myndighed", "sortering": "title"}).text
+    link = html.unescape(re.search(r'<a href="([^"]+)">Find kurser til gabet</a>', page).group(1))
+    assert link.startswith("/team/gab?")
+    assert "region=Hovedstaden" in link and "felt" not in link and "sortering" not in link  # only what a gap takes
+    gap = client.get(link)
+    assert gap.status_code == 200, gap.text[:1000]
+    assert f"»{words}«" in gap.text and "Lov &amp; Myndighed" in gap.text
+    assert "Sygedagpenge" in cards(gap.text)[0]
+    assert "Find kurser til gabet" not in client.get("/").text  # no words, nothing to take along
+
+
 def test_the_level_of_a_gap_in_words_can_be_set_by_the_user(client: TestClient) -> None:
     text = "samtaler med vrede borgere for nye medarbejdere"
     read = client.get("/team/gab", params={"tekst": text, "region": "Midtjylland"})
