@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from matcher.course import Course, CourseType, Form
 from matcher.keyword_search import Bm25Index
+from matcher.messages import say
 from matcher.store import CatalogueReader
 from matcher.taxonomy import Level
 
@@ -71,14 +72,13 @@ class CourseFilters(BaseModel):
     @model_validator(mode="after")
     def _possible(self) -> CourseFilters:
         if self.start_from and self.start_before and self.start_from >= self.start_before:
-            raise ValueError(
-                f"the start window is empty: from {self.start_from} must come before {self.start_before}"
-            )
+            raise ValueError(say("the start window is empty: from {start} must come before {end}",
+                                 start=self.start_from, end=self.start_before))
         if self.region is not None:
             regions = load_regions()
             match = next((name for name in regions if name.lower() == self.region.lower()), None)
             if match is None:
-                raise ValueError(f"unknown region {self.region!r}; known: {', '.join(regions)}")
+                raise ValueError(say("unknown region {region!r}; known: {known}", region=self.region, known=", ".join(regions)))
             self.region = match
         return self
 
@@ -86,9 +86,10 @@ class CourseFilters(BaseModel):
         """Problems only the catalogue's taxonomy and today's date can reveal."""
         unknown = [key for key in self.fields if key not in field_keys]
         if unknown:
-            raise FilterError(f"unknown field key {', '.join(map(repr, unknown))}; known: {', '.join(field_keys)}")
+            raise FilterError(say("unknown field key {keys}; known: {known}",
+                                  keys=", ".join(map(repr, unknown)), known=", ".join(field_keys)))
         if self.start_before is not None and self.start_before <= today:
-            raise FilterError(f"start before {self.start_before} is not in the future (today is {today})")
+            raise FilterError(say("start before {date} is not in the future (today is {today})", date=self.start_before, today=today))
 
 
 @dataclass(frozen=True)

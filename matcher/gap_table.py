@@ -334,12 +334,12 @@ def fit_gap_table(
     model on texts the table has not seen; the table returned is fitted on all of them."""
     from scipy import linalg, sparse
 
-    say = progress or (lambda _message: None)
+    report = progress or (lambda _message: None)
     texts = list(dict.fromkeys(t for t in texts if t.strip()))
     if len(texts) < 50:
         raise GapTableError(f"a gap table needs at least 50 distinct texts to fit on, got {len(texts)}")
     ids = TextTokens.of(model)(texts)
-    say(f"embedding {len(texts)} texts with {model.model_version}")
+    report(f"embedding {len(texts)} texts with {model.model_version}")
     targets = model.embed_passages(texts, batch_size=64).astype(np.float64)
     vocabulary = np.array(sorted({t for seq in ids for t in seq}), dtype=np.int64)
     if len(vocabulary) > MAX_VOCABULARY:
@@ -362,7 +362,7 @@ def fit_gap_table(
         return linalg.solve(gram, np.asarray(part.T @ targets[selected]), assume_a="pos")
 
     held = np.random.default_rng(0).random(len(texts)) < holdout
-    say(f"fitting {size} token vectors (validation on {int(held.sum())} texts)")
+    report(f"fitting {size} token vectors (validation on {int(held.sum())} texts)")
     predicted = np.asarray(pooling[held] @ solve(~held))
     predicted /= np.maximum(np.linalg.norm(predicted, axis=1, keepdims=True), 1e-12)
     cosines = (predicted * targets[held]).sum(axis=1)

@@ -29,6 +29,7 @@ from typing import Any, Iterable, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from matcher.messages import say, where
 from matcher.tabular import Table, TabularError, read_table
 from matcher.taxonomy import SurveyStatement, Taxonomy
 from matcher.yaml_errors import describe_yaml_error
@@ -102,7 +103,7 @@ class GapInputError(ValueError):
         shown = self.problems[:MAX_REPORTED_PROBLEMS]
         more = len(self.problems) - len(shown)
         if more:
-            shown.append(f"… and {more} more problem(s)")
+            shown.append(say("… and {more} more problem(s)", more=more))
         super().__init__("\n".join(shown))
 
 
@@ -124,11 +125,13 @@ def parse_step(raw: str, steps: tuple[int, ...] = ANSWER_STEPS) -> int | None:
     try:
         number = float(text.replace(",", "."))
     except ValueError:
-        raise ValueError(f"{text!r} is not a number; write a whole number {steps[0]}–{steps[-1]}") from None
+        raise ValueError(say("{text!r} is not a number; write a whole number {low}–{high}",
+                             text=text, low=steps[0], high=steps[-1])) from None
     if not number.is_integer():
-        raise ValueError(f"{text!r} is not a whole step; write a whole number {steps[0]}–{steps[-1]}")
+        raise ValueError(say("{text!r} is not a whole step; write a whole number {low}–{high}",
+                             text=text, low=steps[0], high=steps[-1]))
     if int(number) not in steps:
-        raise ValueError(f"{text!r} is outside {steps[0]}–{steps[-1]}")
+        raise ValueError(say("{text!r} is outside {low}–{high}", text=text, low=steps[0], high=steps[-1]))
     return int(number)
 
 
@@ -138,17 +141,13 @@ def parse_role(raw: str) -> Role | None:
     if not text:
         return None
     if text not in ROLE_VALUES:
-        raise ValueError(f"{raw.strip()!r} is not a role; write leder (leader) or medarbejder (staff)")
+        raise ValueError(say("{text!r} is not a role; write leder (leader) or medarbejder (staff)", text=raw.strip()))
     return ROLE_VALUES[text]
-
-
-def _where(name: str, line: int, column: str | None = None) -> str:
-    return f"{name}: line {line}, column {column}" if column else f"{name}: line {line}"
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word.casefold(), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]}?)" if close else ""
+    return say(" (did you mean {word}?)", word=close[0]) if close else ""
 
 
 def _read_csv(path: str | Path, what: str) -> Table:
@@ -157,9 +156,9 @@ def _read_csv(path: str | Path, what: str) -> Table:
         table = read_table(path)
     except TabularError as exc:
         raise GapInputError(str(exc)) from None
-    problems = [f"{_where(str(path), line)}: {reason}" for line, reason in table.bad_rows]
+    problems = [f"{where(str(path), line)}: {reason}" for line, reason in table.bad_rows]
     if not table.rows and not problems:
-        problems.append(f"{path}: the file has a header but no rows; add one row per {what}")
+        problems.append(say("{name}: the file has a header but no rows; add one row per {what}", name=path, what=what))
     if problems:
         raise GapInputError(problems)
     return table
@@ -194,11 +193,15 @@ def _classify_header(
             columns.fields[cell] = field_keys[key]
         else:
             known = list(statement_ids) + list(field_keys) + list(ROLE_COLUMNS)
-            kind = "survey statement id or field key" if allow_fields else "survey statement id"
-            columns.problems.append(
-                f"{_where(name, 1, cell)}: not a {kind}{_suggest(cell, known)}; "
-                "see the needs-survey-statements template for the ids"
+            suggestion = _suggest(cell, known)
+            problem = (
+                say("not a survey statement id or field key{suggestion}; see the needs-survey-statements template for the ids",
+                    suggestion=suggestion)
+                if allow_fields else
+                say("not a survey statement id{suggestion}; see the needs-survey-statements template for the ids",
+                    suggestion=suggestion)
             )
+            columns.problems.append(f"{where(name, 1, cell)}: {problem}")
     return columns
 
 
@@ -226,22 +229,22 @@ class NeedsSurvey:
 def read_needs_survey(path: str | Path, taxonomy: Taxonomy) -> NeedsSurvey:
     """Read a needs survey CSV (optional `role` column, one column per statement id, answers 1–5 or blank)."""
     name = str(path)
-    table = _read_csv(path, "employee who answered")
+    table = _read_csv(path, say("employee who answered"))
     columns = _classify_header(table, name, taxonomy, allow_fields=False, allow_employee=False)
     problems = list(columns.problems)
     if not columns.statements and not problems:
-        problems.append(f"{_where(name, 1)}: no survey statement columns (ids such as lm.1); see the needs-survey template")
+        problems.append(f"{where(name, 1)}: " + say("no survey statement columns (ids such as lm.1); see the needs-survey template"))
     respondents: list[Respondent] = []
     notices = list(table.notices)
     for line, row in table.rows:
         role, answers, row_problems = _read_answers(name, line, row, columns)
         problems += row_problems
         if not row_problems and not answers:
-            notices.append(f"{_where(name, line)}: answers no statement; left out")
+            notices.append(f"{where(name, line)}: " + say("answers no statement; left out"))
         elif not row_problems:
             respondents.append(Respondent(line, role, answers))
     if not problems and not respondents:
-        problems.append(f"{name}: no row answers any statement")
+        problems.append(say("{name}: no row answers any statement", name=name))
     if problems:
         raise GapInputError(problems)
     order = [s.id for s in taxonomy.survey_statements if s.id in columns.statements.values()]
@@ -255,7 +258,7 @@ def _read_role(name: str, line: int, row: dict[str, str], columns: _Columns, pro
     try:
         return parse_role(row.get(columns.role, ""))
     except ValueError as exc:
-        problems.append(f"{_where(name, line, columns.role)}: {exc}")
+        problems.append(f"{where(name, line, columns.role)}: {exc}")
         return None
 
 
@@ -268,7 +271,7 @@ def _read_steps(
         try:
             value = parse_step(row.get(cell, ""), steps)
         except ValueError as exc:
-            problems.append(f"{_where(name, line, cell)}: {exc}")
+            problems.append(f"{where(name, line, cell)}: {exc}")
             continue
         if value is not None:
             values[key] = value
@@ -499,15 +502,16 @@ def read_assessment(path: str | Path, taxonomy: Taxonomy) -> Assessment:
     A blank field cell takes the mean of the employee's statement cells for that field (a statement
     mapped to two fields counts for both); a filled field cell wins over its statements."""
     name = str(path)
-    table = _read_csv(path, "employee")
+    table = _read_csv(path, say("employee"))
     columns = _classify_header(table, name, taxonomy, allow_fields=True, allow_employee=True)
     problems = list(columns.problems)
     if columns.employee is None:
-        problems.append(f"{_where(name, 1)}: no employee column; the first column must be 'employee' (name or initials)")
+        problems.append(f"{where(name, 1)}: " + say("no employee column; the first column must be 'employee' (name or initials)"))
     fields = [k for k in taxonomy.field_keys if k in columns.fields.values()
               or any(k in taxonomy.statement(s).fields for s in columns.statements.values())]
     if not fields and not columns.problems:
-        problems.append(f"{_where(name, 1)}: no field columns ({', '.join(taxonomy.field_keys)}) or statement columns")
+        problems.append(f"{where(name, 1)}: " + say("no field columns ({fields}) or statement columns",
+                                                     fields=", ".join(taxonomy.field_keys)))
     if problems:
         raise GapInputError(problems)
     employees: list[EmployeeAssessment] = []
@@ -519,8 +523,9 @@ def read_assessment(path: str | Path, taxonomy: Taxonomy) -> Assessment:
             continue
         key = " ".join(employee.name.split()).casefold()
         if key in seen:
-            problems.append(f"{_where(name, line, columns.employee)}: employee {employee.name!r} is also on line {seen[key]}; "
-                            "names or initials must be unique")
+            problems.append(f"{where(name, line, columns.employee)}: " + say(
+                "employee {employee!r} is also on line {other}; names or initials must be unique",
+                employee=employee.name, other=seen[key]))
         seen.setdefault(key, line)
         employees.append(employee)
     if problems:
@@ -535,7 +540,7 @@ def _read_employee(
     assert columns.employee is not None
     person = row.get(columns.employee, "").strip()
     if not person:
-        problems.append(f"{_where(name, line, columns.employee)}: the employee's name or initials are missing")
+        problems.append(f"{where(name, line, columns.employee)}: " + say("the employee's name or initials are missing"))
     role = _read_role(name, line, row, columns, problems)
     direct = _read_steps(name, line, row, columns.fields, PROFICIENCY_STEPS, problems)
     by_statement: dict[str, list[int]] = {}
@@ -548,7 +553,8 @@ def _read_employee(
     rolled = {k: sum(v) / len(v) for k, v in by_statement.items() if k not in direct}
     levels.update(rolled)
     if not levels:
-        return None, [f"{_where(name, line)}: employee {person!r} has no level in any field; fill in at least one"]
+        return None, [f"{where(name, line)}: " + say("employee {employee!r} has no level in any field; fill in at least one",
+                                                      employee=person)]
     ordered = {k: levels[k] for k in taxonomy.field_keys if k in levels}
     return EmployeeAssessment(line, person, role, ordered, frozenset(rolled)), []
 
@@ -582,8 +588,8 @@ def read_target(path: str | Path, taxonomy: Taxonomy) -> TargetProfile:
     problems: list[str] = []
     for key in data:
         if key not in _TARGET_KEYS:
-            hint = " (field targets go under 'fields:')" if key in taxonomy.field_keys else _suggest(str(key), _TARGET_KEYS)
-            problems.append(f"{locate((key,))}: unknown key{hint}; allowed: {', '.join(_TARGET_KEYS)}")
+            hint = say(" (field targets go under 'fields:')") if key in taxonomy.field_keys else _suggest(str(key), _TARGET_KEYS)
+            problems.append(f"{locate((key,))}: " + say("unknown key{hint}; allowed: {allowed}", hint=hint, allowed=", ".join(_TARGET_KEYS)))
     specialist_level = DEFAULT_SPECIALIST_LEVEL
     if "specialist_level" in data:
         specialist_level, problem = _whole(data["specialist_level"], 1, 5)
@@ -592,8 +598,8 @@ def read_target(path: str | Path, taxonomy: Taxonomy) -> TargetProfile:
     fields = data.get("fields")
     targets: dict[str, FieldTarget] = {}
     if not isinstance(fields, dict) or not fields:
-        problems.append(f"{locate(('fields',) if 'fields' in data else ())}: 'fields:' must map field keys "
-                        f"({', '.join(taxonomy.field_keys)}) to required_level and specialists")
+        problems.append(f"{locate(('fields',) if 'fields' in data else ())}: " + say(
+            "'fields:' must map field keys ({fields}) to required_level and specialists", fields=", ".join(taxonomy.field_keys)))
     else:
         for key, entry in fields.items():
             target, entry_problems = _field_target(key, entry, locate, taxonomy)
@@ -609,14 +615,15 @@ def read_target(path: str | Path, taxonomy: Taxonomy) -> TargetProfile:
 def _field_target(key: Any, entry: Any, locate: "_Locator", taxonomy: Taxonomy) -> tuple[FieldTarget | None, list[str]]:
     loc = ("fields", key)
     if key not in taxonomy.field_keys:
-        return None, [f"{locate(loc)}: unknown field {key!r}{_suggest(str(key), taxonomy.field_keys)}; "
-                      f"fields are {', '.join(taxonomy.field_keys)}"]
+        return None, [f"{locate(loc)}: " + say("unknown field {key!r}{suggestion}; fields are {fields}", key=key,
+                                               suggestion=_suggest(str(key), taxonomy.field_keys), fields=", ".join(taxonomy.field_keys))]
     if not isinstance(entry, dict):
-        return None, [f"{locate(loc)}: must hold required_level (and specialists), e.g. {{required_level: 3, specialists: 1}}"]
-    problems = [f"{locate(loc + (k,))}: unknown key{_suggest(str(k), _FIELD_TARGET_KEYS)}; allowed: {', '.join(_FIELD_TARGET_KEYS)}"
+        return None, [f"{locate(loc)}: " + say("must hold required_level (and specialists), e.g. {{required_level: 3, specialists: 1}}")]
+    problems = [f"{locate(loc + (k,))}: " + say("unknown key{hint}; allowed: {allowed}", hint=_suggest(str(k), _FIELD_TARGET_KEYS),
+                                                allowed=", ".join(_FIELD_TARGET_KEYS))
                 for k in entry if k not in _FIELD_TARGET_KEYS]
     if "required_level" not in entry:
-        problems.append(f"{locate(loc)}: required_level is missing (a whole number 1–5 on the proficiency scale)")
+        problems.append(f"{locate(loc)}: " + say("required_level is missing (a whole number 1–5 on the proficiency scale)"))
         required = None
     else:
         required, problem = _whole(entry["required_level"], 1, 5)
@@ -634,10 +641,12 @@ def _whole(value: Any, low: int, high: int | None) -> tuple[int, str | None]:
     """A whole number within [low, high]; YAML/JSON numbers only (3 or 3.0, not "3" or true)."""
     span = f"{low}–{high}" if high is not None else f"≥ {low}"
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not value.is_integer()):
-        return 0, f"{value!r} is not a whole number {span}"
+        return 0, say("{value!r} is not a whole number {span}", value=value, span=span)
     number = int(value)
     if number < low or (high is not None and number > high):
-        return number, f"{number} is outside {span}" if high is not None else f"{number} must be {span}"
+        if high is None:
+            return number, say("{number} must be {span}", number=number, span=span)
+        return number, say("{number} is outside {span}", number=number, span=span)
     return number, None
 
 
@@ -654,7 +663,7 @@ class _Locator:
         path = ".".join(str(p) for p in loc)
         if line is None:
             return f"{self.name}: {path}" if path else self.name
-        return f"{self.name}: line {line}, {path}" if path else f"{self.name}: line {line}"
+        return f"{where(self.name, line)}, {path}" if path else where(self.name, line)
 
 
 def _load_mapping_file(path: Path, name: str) -> tuple[dict, dict[tuple, int]]:
@@ -662,29 +671,28 @@ def _load_mapping_file(path: Path, name: str) -> tuple[dict, dict[tuple, int]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise GapInputError(f"{name}: cannot read file: {exc.strerror}") from None
+        raise GapInputError(say("{name}: cannot read file: {reason}", name=name, reason=exc.strerror)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise GapInputError(f"{name}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+        raise GapInputError(say("{name}: not UTF-8 text (byte {byte}); save the file as UTF-8", name=name, byte=exc.start)) from None
     if not text.strip():
-        raise GapInputError(f"{name}: the file is empty")
+        raise GapInputError(say("{name}: the file is empty", name=name))
     if path.suffix.lower() == ".json":
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
-            raise GapInputError(f"{name}: line {exc.lineno}: not valid JSON: {exc.msg}") from None
+            raise GapInputError(f"{where(name, exc.lineno)}: " + say("not valid JSON: {detail}", detail=exc.msg)) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         line, detail = describe_yaml_error(exc)
-        where = f"{name}: line {line}" if line else name
-        raise GapInputError(f"{where}: not valid YAML: {detail}") from None
+        raise GapInputError(f"{where(name, line) if line else name}: " + say("not valid YAML: {detail}", detail=detail)) from None
     except yaml.YAMLError as exc:
-        raise GapInputError(f"{name}: not valid YAML: {exc}") from None
+        raise GapInputError(f"{name}: " + say("not valid YAML: {detail}", detail=exc)) from None
     if not isinstance(data, dict):
-        raise GapInputError(f"{name}: must be a mapping with 'fields:' (and optionally 'specialist_level:')")
+        raise GapInputError(f"{name}: " + say("must be a mapping with 'fields:' (and optionally 'specialist_level:')"))
     lines: dict[tuple, int] = {}
     problems: list[str] = []
     _node_lines(root, (), lines, problems, name)
@@ -700,8 +708,8 @@ def _node_lines(node: yaml.Node, loc: tuple, lines: dict[tuple, int], problems: 
     for key_node, value_node in node.value:
         path = loc + (str(key_node.value),)
         if path in lines:
-            problems.append(f"{name}: line {key_node.start_mark.line + 1}, {'.'.join(map(str, path))}: "
-                            f"appears twice (first on line {lines[path]})")
+            problems.append(f"{where(name, key_node.start_mark.line + 1)}, {'.'.join(map(str, path))}: "
+                            + say("appears twice (first on line {first})", first=lines[path]))
             continue
         lines[path] = key_node.start_mark.line + 1
         _node_lines(value_node, path, lines, problems, name)
@@ -815,9 +823,9 @@ def _field_capacity(
 def _over_representation(surplus: int, needed: int, gap: float | None) -> list[str]:
     reasons = []
     if surplus >= OVER_REPRESENTATION_MIN_SURPLUS:
-        reasons.append(f"{surplus} resource person(s) beyond the {needed} needed")
+        reasons.append(say("{surplus} resource person(s) beyond the {needed} needed", surplus=surplus, needed=needed))
     if gap is not None and -gap >= OVER_REPRESENTATION_MEAN_MARGIN:
-        reasons.append(f"mean level {-gap:.2f} step(s) above the required level")
+        reasons.append(say("mean level {above:.2f} step(s) above the required level", above=-gap))
     return reasons
 
 
@@ -828,9 +836,9 @@ def analyse_assessment(assessment: Assessment, target: TargetProfile, taxonomy: 
     missing = [k for k in target.fields if k not in assessment.fields
                or not any(k in e.levels for e in assessment.employees)]
     if missing:
-        raise GapInputError([f"{target.source}: fields.{k}: the target requires it but no employee in "
-                             f"{assessment.source} has a level for it; add a {k} column (or its statement columns)"
-                             for k in missing])
+        raise GapInputError([f"{target.source}: fields.{k}: " + say(
+            "the target requires it but no employee in {assessment} has a level for it; add a {key} column (or its statement columns)",
+            assessment=assessment.source, key=k) for k in missing])
     keys = [k for k in taxonomy.field_keys if k in assessment.fields or k in target.fields]
     computed = {k: _field_capacity(k, assessment, target, taxonomy) for k in keys}
     order = {k: i for i, k in enumerate(keys)}
@@ -868,10 +876,12 @@ def _team_notes(fields: list[FieldCapacity], team_size: int) -> list[str]:
     notes = []
     for f in fields:
         if f.specialists_needed > team_size:
-            notes.append(f"{f.name}: the target asks for {f.specialists_needed} specialists but the team has "
-                         f"{team_size} employees; the shortfall cannot be closed by training alone")
+            notes.append(f"{f.name}: " + say(
+                "the target asks for {needed} specialists but the team has {size} employees; "
+                "the shortfall cannot be closed by training alone", needed=f.specialists_needed, size=team_size))
         if f.assessed < team_size and f.required_level is not None:
-            notes.append(f"{f.name}: {team_size - f.assessed} employee(s) not assessed; figures cover {f.assessed}")
+            notes.append(f"{f.name}: " + say("{missing} employee(s) not assessed; figures cover {assessed}",
+                                             missing=team_size - f.assessed, assessed=f.assessed))
     return notes
 
 

@@ -42,6 +42,7 @@ from matcher.catalogue_index import CatalogueIndex, CourseFilters
 from matcher.embeddings import unit_vectors
 from matcher.gap_table import SHIPPED_TABLE, CourseProducts, tagger_for_gaps
 from matcher.gaps import NeedsAnalysis, TeamAnalysis
+from matcher.messages import say
 from matcher.store import open_catalogue
 from matcher.tagging import CourseText, Tagger
 from matcher.taxonomy import LEVELS, Level, Taxonomy, level_name
@@ -201,11 +202,11 @@ class Recommender:
         `level`: the user's own choice, which wins over the level read from the words."""
         text = _one_line(text)
         if not text:
-            raise RecommendError("describe the gap in words, e.g. 'specialiseret viden om sygedagpengeloven'")
+            raise RecommendError(say("describe the gap in words, e.g. 'specialiseret viden om sygedagpengeloven'"))
         if len(text) > 2000:
-            raise RecommendError("a gap described in words must be at most 2000 characters")
+            raise RecommendError(say("a gap described in words must be at most {most} characters", most=2000))
         if level is not None and level not in LEVELS:
-            raise RecommendError(f"unknown level {level!r}: use {' or '.join(LEVELS)}")
+            raise RecommendError(say("unknown level {level!r}: use {choices}", level=level, choices=" or ".join(LEVELS)))
         gap, _ = self._analysed(text)
         return gap.model_copy(update={"id": gap_id, "learners": learners, "level": level or gap.level})
 
@@ -296,7 +297,7 @@ class Recommender:
                 f"g{len(gaps) + 1}", capacity.field, level, learners, proficiency, capacity.priority_rank, "assessment",
             ))
         if not gaps:
-            raise RecommendError("the team meets its target in every field: there is no gap to recommend courses for")
+            raise RecommendError(say("the team meets its target in every field: there is no gap to recommend courses for"))
         return gaps
 
     def gaps_from_needs(self, analysis: NeedsAnalysis, *, max_gaps: int = 3) -> list[Gap]:
@@ -311,7 +312,7 @@ class Recommender:
             gap = self._field_gap(f"g{len(gaps) + 1}", need.field, None, [], None, need.priority_rank, "survey")
             gaps.append(gap.model_copy(update={"text": wording, "learners": max(1, learners)}))
         if not gaps:
-            raise RecommendError("no field stands out in the survey: nobody answered 4–5 to any statement")
+            raise RecommendError(say("no field stands out in the survey: nobody answered 4–5 to any statement"))
         return gaps
 
     def _field_gap(
@@ -441,9 +442,9 @@ class Recommender:
         filters = filters or CourseFilters()
         today = today or dt.date.today()
         if not 1 <= top <= 50:
-            raise RecommendError("top must be between 1 and 50")
+            raise RecommendError(say("top must be between 1 and 50"))
         if not len(self.index):
-            raise RecommendError("the catalogue has no active courses: ingest or crawl courses first")
+            raise RecommendError(say("the catalogue has no active courses: ingest or crawl courses first"))
         passing = self.index.mask(filters, today)
         if not passing.any():
             raise RecommendError(self._why_nothing_passes(filters, today))
@@ -472,9 +473,10 @@ class Recommender:
         counts = []
         for name, value in active.items():
             alone = CourseFilters(**{name: value})
-            counts.append(f"{name}={value!s} alone leaves {int(self.index.mask(alone, today).sum())}")
-        detail = "; ".join(counts) if counts else "every course is past or withdrawn"
-        return f"no course in the catalogue passes these constraints ({detail}); loosen one of them"
+            counts.append(say("{name}={value!s} alone leaves {count}", name=name, value=value,
+                              count=int(self.index.mask(alone, today).sum())))
+        detail = "; ".join(counts) if counts else say("every course is past or withdrawn")
+        return say("no course in the catalogue passes these constraints ({detail}); loosen one of them", detail=detail)
 
     def _result(
         self, gap: Gap, i: int, score: float, parts: dict[str, float], rank: int, today: dt.date, upcoming: np.ndarray,

@@ -8,6 +8,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from matcher.messages import say, where
+
 
 class TabularError(ValueError):
     """A file that cannot be read as a table at all."""
@@ -31,10 +33,11 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, list[str]]:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
-            raise TabularError(
-                f"{name}: not UTF-8 (byte {exc.start}) and not Windows-1252 either; save the file as UTF-8"
-            ) from None
-        return text, [f"{name}: not UTF-8, read as Windows-1252 (Excel's Danish default); check æ, ø and å"]
+            raise TabularError(say(
+                "{name}: not UTF-8 (byte {byte}) and not Windows-1252 either; save the file as UTF-8",
+                name=name, byte=exc.start,
+            )) from None
+        return text, [say("{name}: not UTF-8, read as Windows-1252 (Excel's Danish default); check æ, ø and å", name=name)]
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -53,20 +56,20 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise TabularError(f"{name}: cannot read file: {exc.strerror}") from None
+        raise TabularError(say("{name}: cannot read file: {reason}", name=name, reason=exc.strerror)) from None
     text, notices = decode_bytes(data, name)
     if not text.strip():
-        raise TabularError(f"{name}: the file is empty")
+        raise TabularError(say("{name}: the file is empty", name=name))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text.splitlines()[0]))
     try:
         header = [cell.strip() for cell in next(reader)]
     except csv.Error as exc:
-        raise TabularError(f"{name}: line 1: {exc}") from None
+        raise TabularError(f"{where(name, 1)}: {exc}") from None
     if not any(header):
-        raise TabularError(f"{name}: line 1: the header row is empty")
+        raise TabularError(where(name, 1) + ": " + say("the header row is empty"))
     duplicates = sorted({h for h in header if h and header.count(h) > 1})
     if duplicates:
-        raise TabularError(f"{name}: line 1: column(s) named twice: {', '.join(duplicates)}")
+        raise TabularError(where(name, 1) + ": " + say("column(s) named twice: {columns}", columns=", ".join(duplicates)))
     rows: list[tuple[int, dict[str, str]]] = []
     bad_rows: list[tuple[int, str]] = []
     start = reader.line_num + 1
@@ -74,14 +77,14 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
         for cells in reader:
             if any(cell.strip() for cell in cells):
                 if any(c.strip() for c in cells[len(header):]):
-                    bad_rows.append(
-                        (start, f"{len(cells)} cells but the header has {len(header)} columns "
-                                "(a cell holding the delimiter must be quoted)")
-                    )
+                    bad_rows.append((start, say(
+                        "{cells} cells but the header has {columns} columns (a cell holding the delimiter must be quoted)",
+                        cells=len(cells), columns=len(header),
+                    )))
                 else:
                     padded = cells + [""] * (len(header) - len(cells))
                     rows.append((start, {h: padded[i] for i, h in enumerate(header) if h}))
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise TabularError(f"{name}: line {start}: {exc}") from None
+        raise TabularError(f"{where(name, start)}: {exc}") from None
     return Table(header=[h for h in header if h], rows=rows, notices=notices, bad_rows=bad_rows)

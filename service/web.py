@@ -22,12 +22,14 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
+import inspect
 import json
 import math
 import re
 import tempfile
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -54,6 +56,7 @@ from matcher.gaps import (
     read_target,
     template_text,
 )
+from matcher.messages import in_language
 from matcher.taxonomy import LEVELS, Taxonomy, level_name
 from service.radar import Series, radar_svg
 from service.state import DraftBusy
@@ -230,9 +233,17 @@ def filters_from(params: Params, *, with_fields: bool = True, index: CatalogueIn
         problems = []
         for error in exc.errors():
             where = PARAM_NAMES.get(str(error["loc"][0]), str(error["loc"][0])) if error["loc"] else ""
-            message = error["msg"].removeprefix("Value error, ")
+            message = _danish_validation_message(error)
             problems.append(f"{where}: {message}" if where else message)
         raise WebInputError("; ".join(problems)) from None
+
+
+def _danish_validation_message(error: Any) -> str:
+    """Pydantic's own check of a choice (type, form, level) in Danish; the domain's own checks are in
+    Danish already (the page runs `in_language("da")`), and the page checks numbers and dates itself."""
+    if error["type"] == "literal_error":
+        return f"{error['input']!r} findes ikke; vælg {error['ctx']['expected'].replace(' or ', ' eller ')}"
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def _providers_typed(typed: list[str], index: CatalogueIndex) -> list[str]:
@@ -993,13 +1004,30 @@ def install_web(app: FastAPI) -> None:
     app.state.web = web
     app.state.render_error = web.render_error
     html = {"response_class": HTMLResponse, "include_in_schema": False}
-    app.add_api_route("/", web.search, methods=["GET"], name="soeg", **html)
-    app.add_api_route("/kursus/{course_id:path}", web.course, methods=["GET"], name="kursus", **html)
-    app.add_api_route("/team", web.team, methods=["GET"], name="team", **html)
-    app.add_api_route("/team/behov", web.team_needs, methods=["POST"], name="team_behov", **html)
-    app.add_api_route("/team/vurdering", web.team_assessment, methods=["POST"], name="team_vurdering", **html)
-    app.add_api_route("/team/gab", web.team_text, methods=["GET"], name="team_gab", **html)
-    app.add_api_route("/team/plan", web.plan, methods=["POST"], name="team_plan", include_in_schema=False)
-    app.add_api_route("/team/skabelon/{name}", web.template_file, methods=["GET"], name="skabelon", include_in_schema=False)
-    app.add_api_route("/udbydere", web.providers, methods=["GET"], name="udbydere", **html)
-    app.add_api_route("/udbydere/tjek", web.draft, methods=["POST"], name="udbydere_tjek", **html)
+    app.add_api_route("/", in_danish(web.search), methods=["GET"], name="soeg", **html)
+    app.add_api_route("/kursus/{course_id:path}", in_danish(web.course), methods=["GET"], name="kursus", **html)
+    app.add_api_route("/team", in_danish(web.team), methods=["GET"], name="team", **html)
+    app.add_api_route("/team/behov", in_danish(web.team_needs), methods=["POST"], name="team_behov", **html)
+    app.add_api_route("/team/vurdering", in_danish(web.team_assessment), methods=["POST"], name="team_vurdering", **html)
+    app.add_api_route("/team/gab", in_danish(web.team_text), methods=["GET"], name="team_gab", **html)
+    app.add_api_route("/team/plan", in_danish(web.plan), methods=["POST"], name="team_plan", include_in_schema=False)
+    app.add_api_route("/team/skabelon/{name}", in_danish(web.template_file), methods=["GET"], name="skabelon",
+                      include_in_schema=False)
+    app.add_api_route("/udbydere", in_danish(web.providers), methods=["GET"], name="udbydere", **html)
+    app.add_api_route("/udbydere/tjek", in_danish(web.draft), methods=["POST"], name="udbydere_tjek", **html)
+
+
+def in_danish(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """The endpoint, with the domain's messages (errors, notes) in Danish (matcher.messages): the page
+    speaks Danish. Work it hands to a thread pool keeps the language (the context is copied)."""
+    if inspect.iscoroutinefunction(endpoint):
+        @functools.wraps(endpoint)
+        async def page(*args: Any, **kwargs: Any) -> Any:
+            with in_language("da"):
+                return await endpoint(*args, **kwargs)
+    else:
+        @functools.wraps(endpoint)
+        def page(*args: Any, **kwargs: Any) -> Any:
+            with in_language("da"):
+                return endpoint(*args, **kwargs)
+    return page

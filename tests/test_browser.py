@@ -226,7 +226,7 @@ def test_broken_upload_shows_the_message(browser: Browser, base_url: str) -> Non
         page.click("button:has-text('Analysér behovene')")
     assert navigation.value is not None and navigation.value.status == 422
     alert = page.locator("[role=alert]")
-    assert "Fejl:" in alert.inner_text() and "broken-survey.csv: line 1, column xx.9" in alert.inner_text()
+    assert "Fejl:" in alert.inner_text() and "broken-survey.csv: linje 1, kolonne xx.9: ikke et udsagns-id" in alert.inner_text()
     shot(page, "team-fejl", full_page=False)
     context.close()
     broken.unlink()

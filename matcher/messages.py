@@ -1,0 +1,83 @@
+"""Messages people read about their input, in English or in Danish.
+
+The domain writes each message as an English template, `say("{name}: line {line}", name=…, line=…)`.
+The API and the command line answer in English; the web page speaks Danish, and runs the domain
+inside `in_language("da")`, so the same check gives its message in Danish there. The Danish texts
+live in `data/messages-da.yaml`, keyed by the English template, for a translator to read and edit.
+A template without a Danish text is said in English (`tests/test_messages.py` finds any such).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import string
+from collections.abc import Iterator
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+LANGUAGES = ("en", "da")
+_language: ContextVar[str] = ContextVar("message_language", default="en")
+
+
+class MessagesError(ValueError):
+    """A message catalogue that cannot be used; names the entry and the problem."""
+
+
+@contextlib.contextmanager
+def in_language(language: str) -> Iterator[None]:
+    """Messages said inside the block, in this thread or task (and threads it starts work in), are in `language`."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}; known: {', '.join(LANGUAGES)}")
+    token = _language.set(language)
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def say(template: str, /, **values: Any) -> str:
+    """The English `template` in the current language, filled in with `values` (str.format)."""
+    language = _language.get()
+    if language != "en":
+        template = catalogue(language).get(template, template)
+    return template.format(**values)
+
+
+def placeholders(template: str) -> set[str]:
+    """The names a template fills in, e.g. {"name", "line"}."""
+    return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+@functools.cache
+def catalogue(language: str, path: Path | None = None) -> dict[str, str]:
+    """English template → its text in `language`, read from `data/messages-<language>.yaml` and checked:
+    every translation fills in the same names as its English template."""
+    path = path or DATA_DIR / f"messages-{language}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise MessagesError(f"{path}: cannot read the message catalogue: {exc}") from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise MessagesError(f"{path}: must map each English template (text) to its translation (text)")
+    for english, translated in data.items():
+        try:
+            wanted, got = placeholders(english), placeholders(translated)
+        except ValueError as exc:
+            raise MessagesError(f"{path}: {english!r}: not a valid template: {exc}") from None
+        if wanted != got:
+            raise MessagesError(
+                f"{path}: {english!r}: the translation fills in {sorted(got)}, the English {sorted(wanted)}"
+            )
+    return data
+
+
+def where(name: str, line: int, column: str | None = None) -> str:
+    """Where in a file a problem is: "hold.csv: line 3, column lm.1" (in the current language)."""
+    if column:
+        return say("{name}: line {line}, column {column}", name=name, line=line, column=column)
+    return say("{name}: line {line}", name=name, line=line)

@@ -1,0 +1,96 @@
+"""Messages in English and Danish (matcher/messages.py): every message the code says has its Danish
+text, the catalogue is checked when it loads, and the language holds only where it is asked for."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+from starlette.concurrency import run_in_threadpool
+
+from matcher.gaps import GapInputError, parse_step, read_target
+from matcher.messages import MessagesError, catalogue, in_language, placeholders, say
+from matcher.taxonomy import load_taxonomy
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def said_templates() -> dict[str, str]:
+    """Every template passed to `say` in the project's code → where it is said first."""
+    found: dict[str, str] = {}
+    for path in sorted(p for part in ("matcher", "service", "crawler") for p in (REPO / part).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imports_say = any(
+            isinstance(node, ast.ImportFrom) and node.module == "matcher.messages" and any(a.name == "say" for a in node.names)
+            for node in ast.walk(tree)
+        )
+        if not imports_say and path.name != "messages.py":
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "say":
+                where = f"{path.relative_to(REPO)}:{node.lineno}"
+                first = node.args[0] if node.args else None
+                assert isinstance(first, ast.Constant) and isinstance(first.value, str), (
+                    f"{where}: say() needs the English template as a literal, so that it can be translated"
+                )
+                found.setdefault(first.value, where)
+    return found
+
+
+def test_every_message_has_its_danish_text_and_the_catalogue_nothing_else() -> None:
+    said = said_templates()
+    danish = catalogue("da")
+    assert len(said) >= 50  # the scan finds the messages (a broken scan would pass the checks below)
+    missing = {template: where for template, where in said.items() if template not in danish}
+    assert not missing, f"no Danish text in matcher/data/messages-da.yaml for: {missing}"
+    unused = sorted(set(danish) - set(said))
+    assert not unused, f"matcher/data/messages-da.yaml has texts the code never says: {unused}"
+
+
+def test_a_translation_must_fill_in_the_same_names(tmp_path: Path) -> None:
+    assert placeholders("{name}: line {line}, {above:.2f} {text!r}") == {"name", "line", "above", "text"}
+    broken = tmp_path / "messages-da.yaml"
+    broken.write_text('"{name}: line {line}": "{name}: linje {linje}"\n', encoding="utf-8")
+    with pytest.raises(MessagesError, match=r"fills in \['linje', 'name'\], the English \['line', 'name'\]"):
+        catalogue("da", broken)
+    broken.write_text("- a list\n", encoding="utf-8")
+    with pytest.raises(MessagesError, match="must map each English template"):
+        catalogue("da", broken)
+
+
+def test_the_domain_speaks_danish_only_inside_in_language(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"^'7' is outside 1–5$"):
+        parse_step("7")
+    with in_language("da"), pytest.raises(ValueError, match=r"^'7' ligger uden for 1–5$"):
+        parse_step("7")
+    target = tmp_path / "maal.yaml"
+    target.write_text("fields:\n  lov_myndighd:\n    required_level: 3\n", encoding="utf-8")
+    with in_language("da"), pytest.raises(GapInputError) as danish:
+        read_target(target, load_taxonomy())
+    assert str(danish.value) == (
+        f"{target}: linje 2, fields.lov_myndighd: ukendt felt 'lov_myndighd' (mente du lov_myndighed?); felterne er "
+        "arbejdsmarked_uddannelse, lov_myndighed, it_digital, borgernaere_metoder, virksomhedsvendte_metoder, netvaerk_facilitering"
+    )
+    assert say("{name}: the file is empty", name="x.csv") == "x.csv: the file is empty"  # back to English after the block
+    with pytest.raises(ValueError, match="unknown language 'de'"):
+        with in_language("de"):
+            pass
+
+
+def test_the_language_follows_work_into_the_thread_pool_but_not_into_other_threads() -> None:
+    """The web page hands uploads to Starlette's thread pool, which must keep the page's language."""
+
+    async def in_the_pool() -> str:
+        with in_language("da"):
+            return await run_in_threadpool(say, "{name}: the file is empty", name="x.csv")
+
+    assert asyncio.run(in_the_pool()) == "x.csv: filen er tom"
+    seen: list[str] = []
+    thread = threading.Thread(target=lambda: seen.append(say("{name}: the file is empty", name="y.csv")))
+    with in_language("da"):
+        thread.start()  # a thread of its own does not inherit the language
+        thread.join()
+    assert seen == ["y.csv: the file is empty"]
