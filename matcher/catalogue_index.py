@@ -315,6 +315,15 @@ class CatalogueIndex:
             keep &= in_window | (~self.dated & filters.include_undated)
         return keep
 
+    def place_notice(self, filters: CourseFilters, passing: np.ndarray) -> str | None:
+        """What to tell a user whose place constraint only courses taken anywhere (online, rekvirerbar)
+        meet: none of the courses that pass (`passing`, the filters' mask) is held at the place asked for."""
+        place = filters.location or filters.region
+        if not place or not passing.any() or (passing & ~self._place_independent).any():
+            return None
+        return say("no course that meets the constraints is held in {place}; "
+                   "the courses found are online or rekvirerbar, which suit any place", place=place)
+
     def _place_matches(self, names: Sequence[str]) -> np.ndarray:
         matches = np.array([any(name in place for name in names) for place in self._places.tolist()], dtype=bool)
         return matches[self._place_of] | self._place_independent

@@ -450,11 +450,9 @@ class Recommender:
             raise RecommendError(self._why_nothing_passes(filters, today))
         upcoming = self.index.next_starts(today)
         results = []
-        notices = []
-        for gap in gaps:
+        place = self.index.place_notice(filters, passing)
+        for gap in gaps:  # some course passes, so every gap gets results
             ranked = self.rank(gap, filters, top=top, today=today, passing=passing)
-            if not ranked:
-                notices.append(f"{gap.id}: no course passes the constraints")
             context = TransferContext(field=gap.field, level=gap.level, dimension=gap.dimension, learners=gap.learners)
             for rank, (i, score, parts) in enumerate(ranked, start=1):
                 results.append(self._result(gap, i, score, parts, rank, today, upcoming, context))
@@ -464,7 +462,7 @@ class Recommender:
             "constraints": filters.model_dump(mode="json", exclude_defaults=True),
             "candidates": int(passing.sum()),
             "results": results,
-            "notices": notices,
+            "notices": [place] if place else [],
         }
 
     def _why_nothing_passes(self, filters: CourseFilters, today: dt.date) -> str:

@@ -148,6 +148,16 @@ def test_constraints_filter_and_impossible_ones_say_which(recommender: Recommend
         recommender.recommend([gap], CourseFilters(max_price=0, forms=["rekvirerbar"], include_undated=False), today=TODAY)
 
 
+def test_a_place_that_only_online_and_rekvirerbar_courses_suit_is_said(recommender: Recommender) -> None:
+    gap = recommender.gap_from_text("motiverende samtale")
+    far = recommender.recommend([gap], CourseFilters(location="Tórshavn"), top=10, today=TODAY)
+    assert _results(far) and {r["form"] for r in _results(far)} <= {"online", "rekvirerbar"}
+    assert far["notices"] == ["no course that meets the constraints is held in Tórshavn; "
+                              "the courses found are online or rekvirerbar, which suit any place"]
+    near = recommender.recommend([gap], CourseFilters(location="Aarhus"), top=10, today=TODAY)
+    assert any(r["form"] not in ("online", "rekvirerbar") for r in _results(near)) and near["notices"] == []
+
+
 def test_results_are_diversified_across_providers(recommender: Recommender) -> None:
     gap = recommender.gap_from_text("borgernære metoder og samtaler med ledige")
     providers = [r["provider"] for r in _results(recommender.recommend([gap], top=5, today=TODAY))]

@@ -388,6 +388,15 @@ def test_search_words_lead_to_recommendations_for_them_as_a_gap(client: TestClie
     assert "Find kurser til gabet" not in client.get("/").text  # no words, nothing to take along
 
 
+def test_a_place_no_course_is_held_in_is_said_in_danish(client: TestClient) -> None:
+    notice = "intet kursus, der opfylder begrænsningerne, holdes i Tórshavn; de fundne kurser er online eller rekvirerbare"
+    gap = client.get("/team/gab", params={"tekst": "motiverende samtale", "sted": "Tórshavn"})
+    assert gap.status_code == 200 and notice in gap.text and cards(gap.text)
+    search = client.get("/", params={"sted": "Tórshavn"}).text
+    assert notice in search and cards(search)
+    assert "holdes i" not in client.get("/", params={"sted": "Aarhus"}).text
+
+
 def test_the_level_of_a_gap_in_words_can_be_set_by_the_user(client: TestClient) -> None:
     text = "samtaler med vrede borgere for nye medarbejdere"
     read = client.get("/team/gab", params={"tekst": text, "region": "Midtjylland"})
