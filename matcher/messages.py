@@ -21,6 +21,7 @@ import yaml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LANGUAGES = ("en", "da")
+_DECIMAL_MARK = {"en": ".", "da": ","}
 _language: ContextVar[str] = ContextVar("message_language", default="en")
 
 
@@ -41,11 +42,21 @@ def in_language(language: str) -> Iterator[None]:
 
 
 def say(template: str, /, **values: Any) -> str:
-    """The English `template` in the current language, filled in with `values` (str.format)."""
+    """The English `template` in the current language, filled in with `values` (str.format; a
+    decimal number gets the language's decimal mark: 2.50 in English, 2,50 in Danish)."""
     language = _language.get()
-    if language != "en":
-        template = catalogue(language).get(template, template)
-    return template.format(**values)
+    if language == "en":
+        return template.format(**values)
+    return _Formatter(_DECIMAL_MARK[language]).format(catalogue(language).get(template, template), **values)
+
+
+class _Formatter(string.Formatter):
+    def __init__(self, decimal_mark: str) -> None:
+        self.decimal_mark = decimal_mark
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        text = super().format_field(value, format_spec)
+        return text.replace(".", self.decimal_mark) if isinstance(value, float) else text
 
 
 def placeholders(template: str) -> set[str]:

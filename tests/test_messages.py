@@ -74,7 +74,12 @@ def test_the_domain_speaks_danish_only_inside_in_language(tmp_path: Path) -> Non
         f"{target}: linje 2, fields.lov_myndighd: ukendt felt 'lov_myndighd' (mente du lov_myndighed?); felterne er "
         "arbejdsmarked_uddannelse, lov_myndighed, it_digital, borgernaere_metoder, virksomhedsvendte_metoder, netvaerk_facilitering"
     )
+    with in_language("da"):
+        assert say("mean level {above:.2f} step(s) above the required level", above=2.5) == (
+            "gennemsnittet ligger 2,50 trin over det krævede niveau")  # the Danish decimal mark
+        assert say("{name}: the file is empty", name="hold.v2.csv") == "hold.v2.csv: filen er tom"  # only in numbers
     assert say("{name}: the file is empty", name="x.csv") == "x.csv: the file is empty"  # back to English after the block
+    assert say("mean level {above:.2f} step(s) above the required level", above=2.5).startswith("mean level 2.50 ")
     with pytest.raises(ValueError, match="unknown language 'de'"):
         with in_language("de"):
             pass
