@@ -31,7 +31,8 @@ class MessagesError(ValueError):
 
 @contextlib.contextmanager
 def in_language(language: str) -> Iterator[None]:
-    """Messages said inside the block, in this thread or task (and threads it starts work in), are in `language`."""
+    """Messages said inside the block are in `language`: in this thread or task, and in work it hands to
+    a pool that copies the context (Starlette's `run_in_threadpool` does), not in threads of their own."""
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}; known: {', '.join(LANGUAGES)}")
     token = _language.set(language)

@@ -17,6 +17,7 @@ import click
 
 from matcher.feed import FeedError
 from matcher.ingest import ingest_file
+from matcher.messages import MessagesError
 from matcher.store import CatalogueError, open_catalogue
 from matcher.taxonomy import TaxonomyError, format_summary, load_taxonomy
 
@@ -60,7 +61,7 @@ def clear_errors() -> Iterator[None]:
     """Turn the core's expected errors into one clear line on stderr and exit code 1."""
     try:
         yield
-    except (CatalogueError, FeedError, TaxonomyError) as exc:
+    except (CatalogueError, FeedError, MessagesError, TaxonomyError) as exc:
         fail(str(exc))
 
 

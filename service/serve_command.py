@@ -74,13 +74,15 @@ def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 80
 def serve(obj: Any, host: str, port: int, workers: int, api_key: str | None, registry: Path | None, base_url: str,
           no_gap_table: bool) -> None:
     """Serve the API (/docs), the feeds (/feed) and the Danish web page (/) over the catalogue."""
+    from matcher.messages import catalogue
     from matcher.store import open_catalogue
     from service.cli import clear_errors, fail  # late: service.cli registers this command
 
     config = ServiceConfig(db=Path(obj.db), taxonomy_path=obj.taxonomy_path, model=obj.model,
                            api_key=api_key or None, base_url=base_url, registry=registry, gap_table=not no_gap_table)
-    with clear_errors():  # a catalogue that cannot be read is one clear line, not a worker's traceback
+    with clear_errors():  # a catalogue or message file that cannot be read is one clear line, not a worker's traceback
         open_catalogue(config.db).close()
+        catalogue("da")
     from service.workers import PortInUse
 
     click.echo(f"fagmatch serving {config.db} at http://{host}:{port}/ (API docs at /docs); Ctrl-C stops", err=True)

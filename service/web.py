@@ -56,7 +56,7 @@ from matcher.gaps import (
     read_target,
     template_text,
 )
-from matcher.messages import in_language
+from matcher.messages import catalogue, in_language
 from matcher.taxonomy import LEVELS, Taxonomy, level_name
 from service.radar import Series, radar_svg
 from service.state import DraftBusy
@@ -1001,6 +1001,7 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
 
 def install_web(app: FastAPI) -> None:
     """Add the HTML pages to `app`, and make its error handlers render HTML errors with the layout."""
+    catalogue("da")  # a broken message file stops the start, not a user's request later
     web = WebPage()
     app.state.web = web
     app.state.render_error = web.render_error

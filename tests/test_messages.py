@@ -99,3 +99,21 @@ def test_the_language_follows_work_into_the_thread_pool_but_not_into_other_threa
         thread.start()  # a thread of its own does not inherit the language
         thread.join()
     assert seen == ["y.csv: the file is empty"]
+
+
+def test_serve_refuses_a_broken_message_file_in_one_line(tagged_catalogue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    import matcher.messages
+    from service.cli import main
+
+    (tmp_path / "messages-da.yaml").write_text('"{name}: line {line}": "{navn}: linje {line}"\n', encoding="utf-8")
+    monkeypatch.setattr(matcher.messages, "DATA_DIR", tmp_path)
+    catalogue.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["--db", str(tagged_catalogue), "serve", "--port", "1"])
+    finally:
+        catalogue.cache_clear()
+    assert result.exit_code == 1
+    assert "messages-da.yaml: '{name}: line {line}': the translation fills in ['line', 'navn']" in result.output
+    assert "Traceback" not in result.output and "serving" not in result.output
