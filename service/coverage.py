@@ -59,6 +59,7 @@ from typing import Any
 import numpy as np
 
 from matcher.catalogue_index import CatalogueIndex
+from matcher.messages import say
 from matcher.taxonomy import LEVELS, Taxonomy
 
 DEMAND_SOURCE = (
@@ -116,7 +117,8 @@ def coverage(
         match = next((name for name in known if name.casefold() == provider.strip().casefold()), None)
         if match is None:
             shown = ", ".join(known[:20]) + (" …" if len(known) > 20 else "")
-            raise CoverageError(f"unknown provider {provider!r}; providers in the catalogue: {shown or 'none'}")
+            raise CoverageError(say("unknown provider {provider!r}; providers in the catalogue: {shown}",
+                                    provider=provider, shown=shown or say("none")))
         provider = match
     mine = index.provider == provider
     keys = index.field_keys

@@ -498,7 +498,7 @@ def test_a_catalogue_with_many_providers_offers_a_text_field_for_them(
 
 
 def test_unknown_provider_is_a_404_page(client: TestClient) -> None:
-    assert_error_page(client.get("/udbydere", params={"udbyder": "Ingen Skole"}), 404, "unknown provider 'Ingen Skole'")
+    assert_error_page(client.get("/udbydere", params={"udbyder": "Ingen Skole"}), 404, "ukendt udbyder 'Ingen Skole'; udbyderne i kataloget er ")
 
 
 def test_draft_course_tag_check(client: TestClient) -> None:
