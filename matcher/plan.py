@@ -27,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from matcher.messages import say
 from matcher.taxonomy import LEVELS, level_name
 
 # The template's columns: attribute → Danish header, in the guide's order.
@@ -147,23 +148,25 @@ class _Recommendation(_In):
 
 def _parse(recommendation: Any) -> _Recommendation:
     if not isinstance(recommendation, dict):
-        raise PlanInputError(f"the recommendation must be a JSON object with 'gaps' and 'results', got {type(recommendation).__name__}")
+        raise PlanInputError(say("the recommendation must be a JSON object with 'gaps' and 'results', got {kind}",
+                                 kind=type(recommendation).__name__))
     missing = [key for key in ("gaps", "results") if key not in recommendation]
     if missing:
-        raise PlanInputError(f"the recommendation has no {' and no '.join(repr(k) for k in missing)}; give the output of `fagmatch recommend --json`")
+        raise PlanInputError(say("the recommendation has no {keys}; give the output of `fagmatch recommend --json`",
+                                 keys=", ".join(repr(k) for k in missing)))
     try:
         document = _Recommendation.model_validate(recommendation)
     except ValidationError as exc:
         problems = [f"{_loc(err['loc'])}: {_describe(err)}" for err in exc.errors()]
-        raise PlanInputError("the recommendation is not valid: " + "; ".join(problems[:10])) from None
+        raise PlanInputError(say("the recommendation is not valid: {problems}", problems="; ".join(problems[:10]))) from None
     ids = [gap.id for gap in document.gaps]
     for i, gap_id in enumerate(ids):
         if gap_id in ids[:i]:
-            raise PlanInputError(f"gaps[{i}].id: gap id '{gap_id}' appears twice")
+            raise PlanInputError(f"gaps[{i}].id: " + say("gap id {gap!r} appears twice", gap=gap_id))
     for i, result in enumerate(document.results):
         if result.gap_id not in ids:
-            known = ", ".join(ids) if ids else "there are no gaps"
-            raise PlanInputError(f"results[{i}].gap_id: '{result.gap_id}' is not one of the gaps ({known})")
+            known = ", ".join(ids) if ids else say("there are no gaps")
+            raise PlanInputError(f"results[{i}].gap_id: " + say("{gap!r} is not one of the gaps ({known})", gap=result.gap_id, known=known))
     return document
 
 
@@ -176,8 +179,8 @@ def _loc(loc: tuple[Any, ...]) -> str:
 
 def _describe(err: dict[str, Any]) -> str:
     if err["type"] == "missing":
-        return "required key is missing"
-    return f"{err['msg']} (got {err.get('input')!r})"
+        return say("required key is missing")
+    return say("{problem} (got {value!r})", problem=err["msg"], value=err.get("input"))
 
 
 # --- building the rows --------------------------------------------------------------------------
@@ -186,7 +189,7 @@ def _describe(err: dict[str, Any]) -> str:
 def build_plan(recommendation: dict[str, Any], *, per_gap: int = 1) -> list[PlanRow]:
     """The plan's rows: gaps by priority, each with its top `per_gap` courses (or one open row)."""
     if per_gap < 1:
-        raise PlanInputError(f"per_gap must be at least 1, got {per_gap}")
+        raise PlanInputError(say("per_gap must be at least 1, got {per_gap}", per_gap=per_gap))
     document = _parse(recommendation)
     by_gap: dict[str, list[tuple[int, _Result]]] = {gap.id: [] for gap in document.gaps}
     for position, result in enumerate(document.results):

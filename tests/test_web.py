@@ -442,7 +442,7 @@ def test_plan_from_plain_json_and_bad_plan_input(client: TestClient) -> None:
     assert_error_page(client.post("/team/plan?format=csv", data={"anbefaling": "ikke-en-plan"}), 400, "kunne ikke læses")
     assert_error_page(client.post("/team/plan?format=csv", data={"anbefaling": ""}), 400, "lav en analyse")
     assert_error_page(client.post("/team/plan?format=pdf", data={"anbefaling": token}), 422, "format")
-    assert_error_page(client.post("/team/plan?format=csv", data={"anbefaling": '{"gaps": 3}'}), 422)
+    assert_error_page(client.post("/team/plan?format=csv", data={"anbefaling": '{"gaps": 3}'}), 422, "anbefalingen mangler 'results'")
     assert_error_page(client.get("/team/plan"), 405, "GET")
 
 
