@@ -34,10 +34,11 @@ from matcher.transfer import TransferContext, assess_transfer
 from service.analyses import MAX_ID, AnalysisStore
 from service.app import ApiError, get_state, state_dependency
 from service.state import DraftBusy, ServiceState
+from service.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 
 router = APIRouter(prefix="/api")
 MAX_TEXT = 20_000
-MAX_CSV = 1_000_000
+MAX_CSV = MAX_UPLOAD_BYTES  # pasted CSV text and uploaded files alike
 # Request examples (bundled taxonomy's keys): shown in /docs, and sent first by the API fuzz test.
 GAP_TEXT = "vi mangler specialiseret viden om sygedagpengeloven"
 EXAMPLE_GAP = {"id": "g1", "fields": ["lov_myndighed"], "level": "specialiseret", "learners": 2}
@@ -326,11 +327,10 @@ async def _read_upload(upload: UploadFile | None, notices: list[str]) -> str | N
     it, which adds a notice to `notices` (the readers then see UTF-8 and cannot tell)."""
     if upload is None:
         return None
-    raw = await upload.read(MAX_CSV + 1)
-    if len(raw) > MAX_CSV:
-        raise ApiError(413, f"{upload.filename}: larger than {MAX_CSV // 1000} kB")
-    if not raw.strip():
-        raise ApiError(422, f"{upload.filename}: the file is empty")
+    try:
+        raw = await read_upload(upload, MAX_CSV)
+    except UploadError as exc:
+        raise ApiError(exc.status, str(exc)) from None
     try:
         text, found = decode_bytes(raw, upload.filename or "upload")
     except TabularError as exc:

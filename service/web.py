@@ -60,13 +60,13 @@ from matcher.messages import catalogue, in_language
 from matcher.taxonomy import LEVELS, Taxonomy, level_name
 from service.radar import Series, radar_svg
 from service.state import DraftBusy
+from service.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 PER_PAGE = 20
 TOP_PER_GAP = 5
 FILL_IN_ROWS = 6  # rows of the fill-in assessment table; ?raekker=N shows more
 MAX_FILL_IN_ROWS = 40
-MAX_UPLOAD = 1_000_000
 MAX_PLAN_TOKEN = 400_000  # characters of the compressed recommendation a plan form may carry
 MAX_PLAN_JSON = 5_000_000  # bytes it may expand to
 MAX_DRAFT_TEXT = 20_000
@@ -900,12 +900,10 @@ def _safe_name(filename: str | None, default: str, suffixes: tuple[str, ...] = (
 
 
 async def _read_upload(upload: UploadFile) -> bytes:
-    data = await upload.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise WebInputError(f"{upload.filename}: filen er større end {MAX_UPLOAD // 1000} kB", 413)
-    if not data.strip():
-        raise WebInputError(f"{upload.filename}: filen er tom")
-    return data
+    try:
+        return await read_upload(upload)
+    except UploadError as exc:
+        raise WebInputError(str(exc), exc.status) from None
 
 
 async def _upload_or_text(params: Params, file_field: str, text_field: str, default_name: str) -> tuple[bytes, str]:
@@ -916,8 +914,8 @@ async def _upload_or_text(params: Params, file_field: str, text_field: str, defa
     text = params.get(text_field)
     if not text:
         raise WebInputError("vælg en CSV-fil at uploade, eller indsæt svarene i tekstfeltet")
-    if len(text) > MAX_UPLOAD:
-        raise WebInputError(f"teksten er længere end {MAX_UPLOAD // 1000} kB", 413)
+    if len(text) > MAX_UPLOAD_BYTES:
+        raise WebInputError(f"teksten er længere end {MAX_UPLOAD_BYTES // 1000} kB", 413)
     return text.encode("utf-8"), default_name
 
 

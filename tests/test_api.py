@@ -144,6 +144,11 @@ def test_team_gaps_from_json_and_upload(client: TestClient) -> None:
         "target": ("target.json", json.dumps(target).encode(), "application/json"),
     })
     assert undecodable.status_code == 422 and "save the file as UTF-8" in _error(undecodable)
+    huge = client.post("/api/gaps/upload", files={
+        "assessment": ("hold.csv", b"employee,lov_myndighed\n" + b"E,3\n" * 300_000, "text/csv"),
+        "target": ("target.json", json.dumps(target).encode(), "application/json"),
+    })
+    assert huge.status_code == 413 and _error(huge) == "hold.csv: larger than 1000 kB"
     recs = client.post("/api/recommendations", json={"gaps": gaps["gaps"][:1], "top": 2}).json()
     assert len(recs["results"]) == 2
     # Straight from the team's files: the analysis (counts, shares, levels) travels in the answer.
