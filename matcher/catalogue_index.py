@@ -143,6 +143,7 @@ class SearchPage:
     page: int
     per_page: int
     hits: list[CourseHit]
+    place_notice: str | None = None  # see CatalogueIndex.place_notice
 
 
 def document_text(course: Course) -> str:
@@ -351,7 +352,8 @@ class CatalogueIndex:
             order = candidates[np.lexsort((self._title_rank[candidates], upcoming[candidates]))]
         start = (page - 1) * per_page
         hits = [self._hit(int(i), float(scores[i]), today, upcoming) for i in order[start : start + per_page]]
-        return SearchPage(total=len(candidates), page=page, per_page=per_page, hits=hits)
+        return SearchPage(total=len(candidates), page=page, per_page=per_page, hits=hits,
+                          place_notice=self.place_notice(filters, keep))
 
     def _hit(self, i: int, score: float, today: dt.date, upcoming: np.ndarray | None = None) -> CourseHit:
         if upcoming is None:

@@ -508,14 +508,13 @@ class WebPage:
             if len(chosen["q"]) > 500:
                 raise WebInputError("søgeteksten må højst være 500 tegn")
             result = index.search(chosen["q"] or None, filters, sort=sort, page=page, per_page=PER_PAGE)
-            place = index.place_notice(filters, index.mask(filters, dt.date.today())) if result.total else None
         except (WebInputError, FilterError) as exc:
             context["error"] = getattr(exc, "message", str(exc))
             return self.render(request, "soeg.html", getattr(exc, "status", 422), **context)
         context.update(
             cards=[course_card(hit, state.taxonomy) for hit in result.hits], total=result.total,
             page=_page_links(params, result.total, page, PER_PAGE), catalogue_size=len(index),
-            gap_link=_as_gap_link(request.query_params) if chosen["q"] else None, place_notice=place,
+            gap_link=_as_gap_link(request.query_params) if chosen["q"] else None, place_notice=result.place_notice,
         )
         return self.render(request, "soeg.html", **context)
 
