@@ -38,7 +38,7 @@ from crawler.parsers import (
     parse_learning_goals,
     parse_price,
 )
-from matcher.course import canonical_url
+from matcher.course import MAX_ECTS, canonical_url
 
 COURSE_NODE_TYPES = frozenset(
     {"Course", "CourseInstance", "EducationalOccupationalProgram", "WorkBasedProgram", "Event", "EducationEvent"}
@@ -696,4 +696,4 @@ def _record(fields: dict[str, Any], url: str) -> dict[str, Any]:
 
 
 # Exclusive lower, inclusive upper bounds of the course record (matcher.course.Course).
-_RANGES = {"ects": (0.0, 180.0), "price_dkk": (-1.0, 10_000_000.0), "duration_days": (0.0, 400.0)}
+_RANGES = {"ects": (0.0, float(MAX_ECTS)), "price_dkk": (-1.0, 10_000_000.0), "duration_days": (0.0, 400.0)}

@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from matcher.course import MAX_ECTS
+
 # ---------------------------------------------------------------------------------------------
 # Domain tables
 # ---------------------------------------------------------------------------------------------
@@ -245,7 +247,6 @@ _ECTS_AFTER_RE = re.compile(
 _ECTS_BEFORE_RE = re.compile(
     rf"{_ECTS_WORD}[\s:=*_]*({_SMALL_NUMBER})(\s*(?:-|–|til|eller|/)\s*\d)?", _I
 )
-MAX_ECTS = 180
 
 _MONTH_ALT = "|".join(sorted(map(re.escape, MONTHS), key=len, reverse=True))
 _MONTH = rf"(?P<month>{_MONTH_ALT})(?![a-zæøå])\.?"

@@ -25,6 +25,10 @@ TRACKING_PARAMS = frozenset(
 # Fields set by the catalogue, not by a provider; they are not part of the content hash.
 SYSTEM_FIELDS = ("first_seen", "last_seen", "withdrawn", "content_hash")
 
+# The largest ECTS a record may state: a whole programme, up to a five-year bachelor + kandidat (300) or a
+# six-year one (360); a professionsbachelor is 210. The crawler drops larger values as unknown.
+MAX_ECTS = 360
+
 # What "unknown" means for fields that are not nullable.
 _EMPTY: dict[str, Any] = {"learning_goals": [], "start_dates": [], "withdrawn": False}
 
@@ -51,7 +55,7 @@ class Course(BaseModel):
     learning_goals: list[LearningGoal] = Field(default_factory=list)
     course_type: CourseType | None = None
     eqf_level: int | None = Field(default=None, ge=1, le=8)
-    ects: float | None = Field(default=None, gt=0, le=180)
+    ects: float | None = Field(default=None, gt=0, le=MAX_ECTS)
     duration_days: float | None = Field(default=None, gt=0, le=400)
     price_dkk: float | None = Field(default=None, ge=0, le=10_000_000)
     form: Form | None = None

@@ -324,6 +324,19 @@ def test_extract_jsonld_course_with_instances_and_offer():
     assert (record["course_type"], record["eqf_level"]) == ("diplom", 6)
 
 
+@pytest.mark.parametrize(("credits", "expected"), [(210, 210.0), ("300", 300.0), (400, None), ("0", None)])
+def test_extract_keeps_whole_programme_ects_and_drops_values_beyond_any(credits, expected):
+    ld = {"@context": "https://schema.org", "@type": "EducationalOccupationalProgram", "name": "Professionsbachelor",
+          "numberOfCredits": credits}  # fmt: skip
+    html = page("<main><h1>Andet</h1></main>", f"<script type='application/ld+json'>{json.dumps(ld)}</script>")
+    record = extract_course(html, "https://uc.example/uddannelser/professionsbachelor")
+    assert record is not None and record["ects"] == expected
+    facts = page(f"<main><h1>Professionsbachelor</h1><dl><dt>ECTS-point</dt><dd>{credits}</dd>"
+                 "<dt>Pris</dt><dd>Gratis</dd></dl></main>")  # fmt: skip
+    record = extract_course(facts, "https://uc.example/uddannelser/pb")
+    assert record is not None and record["ects"] == expected
+
+
 def test_extract_microdata_and_opengraph():
     html = page(
         "<div itemscope itemtype='http://schema.org/Event'><h1 itemprop='name'>Temadag om ledighed</h1>"

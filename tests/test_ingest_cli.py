@@ -66,6 +66,32 @@ def test_bad_records_are_reported_by_line_and_nothing_is_written(run_cli, db: Pa
     assert exported(run_cli) == before
 
 
+def test_whole_programmes_up_to_360_ects_are_accepted_and_nonsense_is_not(run_cli, db: Path, tmp_path: Path) -> None:
+    # A professionsbachelor is 210 ECTS, a bachelor + kandidat 300: real programmes, not typos.
+    programmes = [
+        course_record(1, course_type="grunduddannelse", ects=210),
+        course_record(2, course_type="grunduddannelse", ects=300),
+        course_record(3, course_type="grunduddannelse", ects=360),
+    ]
+    result = run_cli("ingest", str(write_jsonl(tmp_path / "programmes.jsonl", programmes)))
+    assert result.exit_code == 0, result.output
+    assert "new 3, changed 0, unchanged 0" in result.stdout
+    with open_catalogue(db) as catalogue:
+        assert [catalogue.course(f"test-{n}").ects for n in (1, 2, 3)] == [210.0, 300.0, 360.0]
+    before = exported(run_cli)
+
+    nonsense = [course_record(1, ects=400), course_record(4, ects=0), course_record(5, ects=-10)]
+    result = run_cli("ingest", str(write_jsonl(tmp_path / "nonsense.jsonl", nonsense)))
+    assert result.exit_code == 1
+    assert "nonsense.jsonl:1: ects: Input should be less than or equal to 360" in result.stderr
+    assert "nonsense.jsonl:2: ects: Input should be greater than 0" in result.stderr
+    assert "nonsense.jsonl:3: ects: Input should be greater than 0" in result.stderr
+    assert "3 record(s) rejected; nothing was written" in result.stderr
+    assert exported(run_cli) == before
+    with open_catalogue(db) as catalogue:
+        assert catalogue.course("test-1").ects == 210.0
+
+
 def test_allow_partial_writes_the_good_records_in_one_run(run_cli, db: Path, tmp_path: Path) -> None:
     feed = write_jsonl(tmp_path / "mixed.jsonl", [course_record(1), {"id": "x"}, course_record(3)])
     result = run_cli("ingest", "--allow-partial", str(feed))

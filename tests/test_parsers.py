@@ -26,6 +26,7 @@ from crawler.parsers import (
     parse_price_per_ects,
     price_vat_note,
 )
+from matcher.course import MAX_ECTS
 
 TODAY = dt.date(2026, 6, 15)  # a Monday, ISO week 25
 D = dt.date
@@ -83,7 +84,12 @@ def test_clean_text_can_keep_lines() -> None:
         ("ECTS: 5 - 20", None),
         ("ECTS: afhænger af modulet", None),
         ("Kurset giver ikke ECTS", None),
-        ("1000 ECTS", None),  # beyond any programme
+        ("Professionsbacheloruddannelsen er på 210 ECTS-point", 210.0),  # whole programmes run to 360
+        ("ECTS: 300", 300.0),
+        ("360 ECTS", 360.0),
+        ("400 ECTS", None),  # beyond any programme
+        ("ECTS-point: 361", None),
+        ("1000 ECTS", None),
         ("", None),
     ],
 )
@@ -91,7 +97,7 @@ def test_parse_ects(text: str, expected: float | None) -> None:
     assert parse_ects(text) == expected
 
 
-@given(st.integers(min_value=1, max_value=180))
+@given(st.integers(min_value=1, max_value=MAX_ECTS))
 def test_ects_integers_round_trip(n: int) -> None:
     assert parse_ects(f"{n} ECTS") == n
     assert parse_ects(f"ECTS-point: {n}") == n
