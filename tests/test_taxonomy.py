@@ -105,6 +105,47 @@ def test_crosswalk_covers_every_basic_competence_and_profile(tax: Taxonomy) -> N
     assert all(tax.basic_competences_for_field(k) or tax.profiles_for_field(k) for k in tax.field_keys)
 
 
+# The links a domain review of the seeds added (issue #20); the 44 before it were kept.
+REVIEWED_LINKS = [
+    ("4.1", "arbejdsmarked_uddannelse"),
+    ("2.4", "virksomhedsvendte_metoder"),
+    ("koordinationsprofilen", "lov_myndighed"),
+    ("integrationsprofilen", "arbejdsmarked_uddannelse"),
+    ("udviklingsprofilen", "virksomhedsvendte_metoder"),
+]
+_CITATION = re.compile(r"\(([^()]*)\)\.?$")
+
+
+def _cited_ids(reason: str) -> list[str]:
+    """The example ids in a reason's closing parentheses, short forms expanded: "(lov_myndighed.g2, g5)"."""
+    found = _CITATION.search(reason)
+    ids, field = [], ""
+    for part in found.group(1).split(",") if found else []:
+        part = part.strip()
+        if "." in part:
+            field = part.split(".")[0]
+        ids.append(part if "." in part else f"{field}.{part}")
+    return ids
+
+
+def test_crosswalk_has_the_reviewed_links(tax: Taxonomy) -> None:
+    for item, field in REVIEWED_LINKS:
+        linked = tax.fields_for_basic_competence(item) if item[0].isdigit() else tax.fields_for_profile(item)
+        assert field in linked, (item, field)
+    assert sum(len(entry.links) for entry in tax.crosswalk) == 44 + len(REVIEWED_LINKS)
+
+
+def test_every_crosswalk_reason_cites_examples_of_its_field(tax: Taxonomy) -> None:
+    # The file's header promises it: a link is argued from the field's own examples.
+    field_of = {c.id: c.field for key in tax.field_keys for c in tax.competences(key)}
+    for entry in tax.crosswalk:
+        for link in entry.links:
+            cited = _cited_ids(link.reason)
+            assert cited, f"{entry.item} -> {link.field}: the reason cites no example id"
+            for example in cited:
+                assert field_of.get(example) == link.field, f"{entry.item} -> {link.field}: {example} is no example of it"
+
+
 def test_survey_statements_per_field(tax: Taxonomy) -> None:
     per_field = {k: sum(k in s.fields for s in tax.survey_statements) for k in tax.field_keys}
     assert per_field == EXPECTED_SURVEY
