@@ -1,20 +1,26 @@
-"""The local test web's server: static files plus the traps a real web has (flaky 500, redirect, charsets).
+"""The local test webs' server: static files plus the traps a real web has (flaky 500, redirect, charsets).
 
-Used by tests/test_crawler.py; listens on 127.0.0.1 only."""
+Used by tests/test_crawler.py and (with tests/provider_web/site/) by bench/crawl_providers.py; listens
+on 127.0.0.1 only. A query string selects a file: `?side=N` serves `PATH-side-N`, any other query
+`PATH_key-value…` (sorted, tracking parameters ignored). A site may carry a `server.json` with
+`redirects` (path → location) and `content_types` (path with query → Content-Type header, e.g. a
+wrong charset). Paths under `/q/` are a link trap: `/q/N` links to `/q/N-0` … `/q/N-9`, for ever."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 ROOT = Path(__file__).resolve().parent
 REDIRECTS = {"/alfa/gammel-side": "/alfa/moduler/beskaeftigelsesindsatsen"}
 FLAKY = {"/gamma/kurser/flaky"}  # 500 on the first request, then the page
+TRACKING = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid"})
 
 
 class TestWeb(ThreadingHTTPServer):
@@ -32,6 +38,10 @@ class TestWeb(ThreadingHTTPServer):
         self.flaky_seen: set[str] = set()
         self.log: list[tuple[str, str, int]] = []  # (method, path, status)
         self.lock = threading.Lock()
+        config_file = root / "server.json"
+        config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.exists() else {}
+        self.redirects: dict[str, str] = {**REDIRECTS, **config.get("redirects", {})}
+        self.content_types: dict[str, str] = config.get("content_types", {})
 
     def start(self) -> TestWeb:
         threading.Thread(target=self.serve_forever, daemon=True).start()
@@ -44,7 +54,7 @@ class TestWeb(ThreadingHTTPServer):
     def resolve(self, path: str) -> Path | None:
         relative = path.lstrip("/")
         stem = relative.rstrip("/")
-        candidates = [relative, stem + ".html", f"{stem}/index.html".lstrip("/")]
+        candidates = [relative, stem + ".html", stem + ".json", f"{stem}/index.html".lstrip("/")]
         for candidate in candidates:
             file = (self.root / candidate).resolve()
             if file.is_file() and self.root.resolve() in file.parents:
@@ -77,8 +87,10 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(self.server.delay)
         parts = urlsplit(self.path)
         path = parts.path
-        if path in REDIRECTS:
-            return self._answer(301, headers={"Location": REDIRECTS[path]})
+        if path in self.server.redirects:
+            return self._answer(301, headers={"Location": self.server.redirects[path]})
+        if path.startswith("/q/"):
+            return self._trap(path)
         if path in self.server.hidden:
             return self._answer(404, b"<h1>Siden findes ikke</h1>", {"Content-Type": "text/html"})
         if path in self.server.broken:
@@ -90,8 +102,11 @@ class Handler(BaseHTTPRequestHandler):
             if first:
                 return self._answer(500, b"<h1>Midlertidig fejl</h1>", {"Content-Type": "text/html"})
         page = parse_qs(parts.query).get("side")
+        query = sorted((k, v) for k, v in parse_qsl(parts.query) if not k.startswith("utm_") and k not in TRACKING)
         if page:
             path = f"{path.rstrip('/')}-side-{page[0]}"
+        elif query:
+            path = path.rstrip("/") + "".join(f"_{key}-{value}" for key, value in query)
         file = self.server.resolve(path)
         if file is None:
             return self._answer(404, b"<h1>Siden findes ikke</h1>", {"Content-Type": "text/html"})
@@ -100,7 +115,12 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("If-None-Match") == etag:
             return self._answer(304, headers={"ETag": etag})
         headers = {"ETag": etag, "Last-Modified": formatdate(file.stat().st_mtime, usegmt=True)}
-        if file.suffix == ".xml":
+        full = parts.path + (f"?{'&'.join(f'{k}={v}' for k, v in query)}" if query else "")
+        if full in self.server.content_types:
+            headers["Content-Type"] = self.server.content_types[full]
+        elif file.suffix == ".json":
+            headers["Content-Type"] = "application/json"
+        elif file.suffix == ".xml":
             headers["Content-Type"] = "application/xml"
         elif file.suffix == ".txt":
             headers["Content-Type"] = "text/plain"
@@ -111,3 +131,9 @@ class Handler(BaseHTTPRequestHandler):
             except UnicodeDecodeError:  # the old pages of the web: Windows-1252, said in the header only
                 headers["Content-Type"] = "text/html; charset=windows-1252"
         return self._answer(200, body, headers)
+
+    def _trap(self, path: str) -> None:
+        links = "".join(f'<li><a href="{path}-{n}">Side {path[3:]}-{n}</a></li>' for n in range(10))
+        body = (f"<html><head><title>Arkiv {path[3:]}</title></head><body><main><h1>Arkiv {path[3:]}</h1>"
+                f"<ul>{links}</ul></main></body></html>").encode()
+        return self._answer(200, body, {"Content-Type": "text/html; charset=utf-8"})
