@@ -76,6 +76,11 @@ _BLOCK_TAGS = frozenset(
 )  # fmt: skip
 # Not "form": ASP.NET sites wrap the whole page in one.
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "nav", "button", "select", "object")
+# Elements that may hold a fact's label alone, its value in the next element.
+_LABEL_CANDIDATES = ("span", "div", "p", "strong", "b", "h2", "h3", "h4", "h5", "h6", "label", "small", "em")
+# A start that is no date but says the course runs ("Løbende", "Start når du vil"): e-learning.
+_ONGOING_START_RE = re.compile(r"\bløbende\b|\bnår (?:du|i) vil\b|\bstart (?:når|hvornår)|\bselvstudie|\bon demand\b"
+                               r"|\bany ?time\b|\bwhen(?:ever)? you (?:like|want)\b", re.IGNORECASE)
 _TITLE_SPLIT_RE = re.compile(r"\s+[|–—·•]\s+|\s+-\s+")
 _LABEL_LINE_RE = re.compile(r"^(?:- )?([^:\n]{2,40}):")
 _ISO_DURATION_DAYS_RE = re.compile(r"^P(?:(\d+(?:\.\d+)?)D)$", re.IGNORECASE)
@@ -391,6 +396,39 @@ def _main_element(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     return body if body is not None else tree
 
 
+# Blocks that can be page chrome (a menu, a link list in a layout-table cell, a footer column).
+_CHROME_CANDIDATES = ("td", "th", "div", "ul", "ol", "table", "p", "section", "aside", "span", "font", "center")
+_CHROME_MIN_LINKS = 3
+_CHROME_LINK_SHARE = 0.7
+
+
+def _visible_length(text: str | None) -> int:
+    return len("".join((text or "").split()))
+
+
+def drop_link_blocks(main: etree._Element) -> None:
+    """Drop the chrome left in the content block, in place: blocks that are mostly links (menus and
+    link lists in layout-table cells, footer columns), outermost first.
+
+    Old table layouts have no <nav> or <header> to strip: their menu is a table cell of links. A
+    block holding the page's <h1> is content, whatever its links."""
+    for element in list(main.iter(*_CHROME_CANDIDATES)):
+        if element is main or element.getparent() is None or not _attached(element, main):
+            continue
+        links = element.xpath(".//a[@href]")
+        if len(links) < _CHROME_MIN_LINKS or element.xpath(".//h1"):
+            continue
+        total = _visible_length(element.text_content())
+        linked = sum(_visible_length(link.text_content()) for link in links)
+        if total and linked / total >= _CHROME_LINK_SHARE:
+            element.drop_tree()
+
+
+def _attached(element: etree._Element, root: etree._Element) -> bool:
+    """Whether `element` is still under `root` (an ancestor may have been dropped already)."""
+    return any(ancestor is root for ancestor in element.iterancestors())
+
+
 def block_text(element: etree._Element) -> str:
     """Text with one line per block element; list items start with '- ', table cells are ' | '-separated."""
     parts: list[str] = []
@@ -453,6 +491,20 @@ def _structured_facts(container: etree._Element, facts: _Facts) -> None:
                 label = _cell_text(child)
             elif label:
                 facts.add(label, _cell_text(child), repeat=True)
+    for element in container.iter(*_LABEL_CANDIDATES):
+        # A label element with its value in the next element: fact cards ("<span>Pris</span><span>…</span>",
+        # "<h3>Datoer</h3><p>…</p>"). A label with a colon and its value in the same text is read from text.
+        sibling = element.getnext()
+        while sibling is not None and not isinstance(sibling.tag, str):
+            sibling = sibling.getnext()
+        if sibling is None or len(element) > 1 or sibling.tag in ("br", "hr") or (element.tail or "").strip():
+            continue
+        label = _cell_text(element)
+        if len(label) > 40 or normalise_label(label) is None:
+            continue
+        value = _cell_text(sibling)
+        if value and normalise_label(value) is None:
+            facts.add(label, value, repeat=True)
     for table in container.iter("table"):
         rows = [[cell for cell in row if isinstance(cell.tag, str) and cell.tag in ("td", "th")]
                 for row in table.iter("tr")]  # fmt: skip
@@ -570,6 +622,7 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
 
     _strip_boilerplate(tree)
     main = _main_element(tree)
+    drop_link_blocks(main)
     main_text = block_text(main)
     facts = _Facts()
     _structured_facts(main, facts)
@@ -604,6 +657,8 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     goals_heading = _has_goal_heading(main_text)
     if not structured.is_course:
         evidence = sum(1 for key in _COURSE_FACT_KEYS if parsed.get(key) not in (None, []))
+        if not parsed.get("start") and _ONGOING_START_RE.search(facts.joined("start") or ""):
+            evidence += 1  # e-learning that starts any time: a course fact, though no date
         type_cue = parse_course_type(title, url) is not None
         if evidence == 0 and not goals_heading:
             return None

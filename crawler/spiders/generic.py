@@ -7,6 +7,7 @@ page whether it is a course. Pages, courses and failures go to the job's journal
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -17,7 +18,7 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
+from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider
 from twisted.python.failure import Failure
@@ -26,6 +27,12 @@ from crawler.extract import extract_course
 from crawler.journal import Journal
 from crawler.registry import Source, adhoc_source, load_registry
 
+# Addresses a page's scripts load content from: "load more" buttons, lazy lists, JSON endpoints.
+_DATA_URL_XPATH = "|".join(f"//@data-{name}" for name in
+                           ("url", "href", "src", "endpoint", "api", "load-more", "loadmore", "more-url", "next", "source"))
+_SCRIPT_URL_RE = re.compile(r"""(?:fetch|\.getJSON|\.get|\.load|\.open)\(\s*(?:["']GET["']\s*,\s*)?["']([^"'\s]+)["']""")
+_MEDIA_RE = re.compile(r"\.(?:" + "|".join(map(re.escape, IGNORED_EXTENSIONS)) + r")(?:[?#]|$)", re.IGNORECASE)
+_JSON_TYPES = (b"application/json", b"application/ld+json", b"text/json", b"+json")
 # A missing page is an answer ("gone"), not a failed crawl; these statuses do not block withdrawals.
 GONE_STATUSES = frozenset({404, 410})
 
@@ -112,6 +119,9 @@ class GenericSpider(SitemapSpider):
             self.journal.page(response.url, response.status)
         if self.progress_every and self.pages % self.progress_every == 0:
             self.progress(f"{self.pages} pages, {self.courses} courses, {self.failures} failed requests")
+        if _is_json(response):
+            yield from self._follow_urls(response, _json_links(response.text))
+            return
         if self.is_candidate(response.url):
             record = extract_course(response.text, response.url, self.hints)
             if record is not None:
@@ -119,6 +129,15 @@ class GenericSpider(SitemapSpider):
                 yield {"source": self.source.name, "page": response.url, "course": record}
         for link in self.links.extract_links(response):
             yield response.follow(link.url, callback=self.parse_page, errback=self.on_error)
+        yield from self._follow_urls(response, _script_links(response))
+
+    def _follow_urls(self, response: TextResponse, urls: Iterable[str]) -> Iterator[Request]:
+        """Requests for addresses found outside <a href>: the source's patterns apply, media is skipped."""
+        for url in urls:
+            absolute = response.urljoin(url)
+            if absolute.startswith(("http://", "https://")) and not _MEDIA_RE.search(absolute) \
+                    and self.links.matches(absolute):  # fmt: skip
+                yield Request(absolute, callback=self.parse_page, errback=self.on_error)
 
     def on_error(self, failure: Failure) -> None:
         request: Request = failure.request  # type: ignore[attr-defined]
@@ -137,3 +156,36 @@ class GenericSpider(SitemapSpider):
         if self.journal:
             self.journal.error(request.url, message, blocking=blocking)
         self.logger.warning("failed %s: %s", request.url, message)
+
+
+def _is_json(response: TextResponse) -> bool:
+    content_type = (response.headers.get(b"Content-Type") or b"").lower()
+    return any(kind in content_type for kind in _JSON_TYPES)
+
+
+def _script_links(response: TextResponse) -> list[str]:
+    """Addresses in data-* attributes ("Vis flere" buttons, lazy lists) and in scripts' fetch/get calls."""
+    found = [value.strip() for value in response.xpath(_DATA_URL_XPATH).getall()]
+    for script in response.xpath("//script[not(@src)]/text()").getall():
+        found.extend(_SCRIPT_URL_RE.findall(script))
+    return [url for url in found if url and " " not in url and (url.startswith(("/", "http", "?")) or "/" in url)]
+
+
+def _json_links(text: str) -> list[str]:
+    """Every string in a JSON document that reads as an address on a site: a listing endpoint's course links."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    found: list[str] = []
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and " " not in value and (value.startswith(("http://", "https://"))
+                                                               or re.match(r"/[\w-]", value)):  # fmt: skip
+            found.append(value)
+    return found

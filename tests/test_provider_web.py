@@ -1,0 +1,66 @@
+"""Sites the extractor was not written for (tests/provider_web/): a real crawl over 127.0.0.1, scored against the gold."""
+
+from __future__ import annotations
+
+import filecmp
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+import crawl_providers  # noqa: E402
+
+from crawler.extract import drop_link_blocks, extract_course  # noqa: E402
+
+
+def test_committed_site_is_what_make_site_generates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = importlib.util.spec_from_file_location("make_provider_site", ROOT / "tests" / "provider_web" / "make_site.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "make_provider_site", module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "SITE", tmp_path / "site")
+    monkeypatch.setattr(module, "HERE", tmp_path)
+    module.main()
+    comparison = filecmp.dircmp(tmp_path / "site", crawl_providers.SITE)
+    assert not comparison.diff_files and not comparison.left_only and not comparison.right_only
+    assert (tmp_path / "gold.json").read_text(encoding="utf-8") == crawl_providers.GOLD.read_text(encoding="utf-8")
+
+
+def test_crawl_finds_the_courses_of_four_unseen_layouts_with_their_facts() -> None:
+    result, report, _ = crawl_providers.run()
+    assert report.ok, report.summary_lines()
+    assert result["recall"] >= 0.9, result["missed"]
+    assert result["precision"] >= 0.9, result["extra"]
+    assert result["field_accuracy"] >= 0.8, result["wrong"]
+    assert min(result["fields"].values()) >= 0.8, result["fields"]
+    # Each kind of site counts: the old table layout, the card pages, the JSON-listed and the load-more courses.
+    for prefix in ("/nord/", "/syd/", "/vest/", "/oest/"):
+        assert not [key for key in result["missed"] if key.startswith(prefix)], result["missed"]
+    assert not any("/intern/" in key for key in result["extra"])  # robots.txt
+
+
+def test_menu_links_in_a_layout_table_do_not_make_a_course_page_a_listing() -> None:
+    menu = "".join(f'<tr><td><a href="/side{n}.asp">Menupunkt {n}</a></td></tr>' for n in range(8))
+    page = (f"<html><head><title>Kursus i jobsamtaler - Centret</title></head><body><table><tr><td><table>{menu}</table></td>"
+            "<td><h1>Kursus i jobsamtaler</h1><p>Et kursus for sagsbehandlere om den gode samtale med borgeren.</p>"
+            "<table><tr><th>Pris:</th><td>2.500 kr.</td></tr><tr><th>Dato:</th><td>03.03.2027</td></tr></table>"
+            "</td></tr></table></body></html>")  # fmt: skip
+    record = extract_course(page, "http://udbyder.example/kursus.asp?id=3")
+    assert record is not None and record["price_dkk"] == 2500.0 and record["start_dates"] == ["2027-03-03"]
+    # The same menu beside a table that lists courses (a link, a date, a place per row) is still a listing.
+    rows = "".join(f'<tr><td><a href="/kursus.asp?id={n}">Kursus {n}</a></td><td>0{n}.03.2027</td><td>Aalborg</td></tr>'
+                   for n in range(1, 6))  # fmt: skip
+    listing = page.replace("<table><tr><th>Pris:", f"<table>{rows}</table><table><tr><th>Pris:")
+    assert extract_course(listing, "http://udbyder.example/kurser.asp") is None
+
+
+def test_link_dense_blocks_are_dropped_but_not_the_heading_block() -> None:
+    import lxml.html
+
+    tree = lxml.html.fromstring("<div><div id='menu'><a href='/a'>A</a> <a href='/b'>B</a> <a href='/c'>C</a></div>"
+                                "<div id='body'><h1><a href='/x'>X</a></h1><a href='/y'>Y</a> <a href='/z'>Z</a></div></div>")  # fmt: skip
+    drop_link_blocks(tree)
+    assert tree.xpath("//*[@id='menu']") == [] and tree.xpath("//*[@id='body']")
