@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from crawler.pipelines import BOUND_WORDS
 from crawler.registry import RegistryError
 from crawler.runner import CrawlError, crawl, list_sources
 from matcher.store import CatalogueError
@@ -35,20 +36,32 @@ def _fail(message: str) -> None:
 @click.option("--http-cache", is_flag=True, help="Use Scrapy's HTTP cache (development; conditional re-fetch).")
 @click.option("--set", "-s", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable; JSON values allowed).")
+@click.option("--max-pages", type=click.IntRange(min=1), default=None,
+              help="Stop each source after this many pages (default: the registry's limit, else 5000).")
+@click.option("--max-seconds", type=click.IntRange(min=1), default=None,
+              help="Stop each source after this many seconds (default: the registry's limit, else 3600).")
+@click.option("--max-depth", type=click.IntRange(min=1), default=None,
+              help="Follow links at most this far from a start URL (default: the registry's limit, else 25).")
 @_REGISTRY_OPTION
 @click.pass_obj
 def crawl_cmd(obj: Any, url: str | None, sources: tuple[str, ...], resume: bool, http_cache: bool,
-              overrides: tuple[str, ...], registry: Path | None) -> None:  # fmt: skip
+              overrides: tuple[str, ...], max_pages: int | None, max_seconds: int | None, max_depth: int | None,
+              registry: Path | None) -> None:  # fmt: skip
     """Crawl course pages into the catalogue: an ad-hoc --url, or registered sources.
 
     Each source is stored as one run when its crawl finishes; its courses that have disappeared are
-    marked withdrawn only after a complete crawl without failed requests."""
+    marked withdrawn only after a complete crawl without failed requests. A crawl that reaches a
+    bound (--max-pages, --max-seconds, --max-depth) stops there, publishes what it found and
+    withdraws nothing."""
     if url and sources:
         raise click.UsageError("give --url or --source, not both")
+    settings = _parse_overrides(overrides)
+    limits = {"CLOSESPIDER_PAGECOUNT": max_pages, "CLOSESPIDER_TIMEOUT": max_seconds, "DEPTH_LIMIT": max_depth}
+    settings.update({name: value for name, value in limits.items() if value is not None})
     try:
         report = crawl(
             obj.db, url=url, sources=list(sources) or None, registry=registry, resume=resume,
-            http_cache=http_cache, settings=_parse_overrides(overrides), progress=lambda line: click.echo(f"  {line}", err=True),
+            http_cache=http_cache, settings=settings, progress=lambda line: click.echo(f"  {line}", err=True),
         )  # fmt: skip
     except (CrawlError, RegistryError, CatalogueError) as exc:
         _fail(str(exc))
@@ -94,6 +107,10 @@ def sources_cmd(obj: Any, registry: Path | None) -> None:
         else:
             c = run["counts"]
             complete = "complete" if c.get("complete") else "incomplete"
+            bounds = [BOUND_WORDS[key.removeprefix("bound_")] for key in c if key.removeprefix("bound_") in BOUND_WORDS
+                      and key.startswith("bound_")]  # fmt: skip
+            if bounds:
+                complete += f" (stopped at {', '.join(bounds)})"
             health = (
                 f"last crawl #{run['id']} {run['started_at']:%Y-%m-%d %H:%M} {run['status']}, {complete}: "
                 f"{c.get('pages', 0)} pages, {c.get('courses', 0)} courses, new {c.get('new', 0)}, "

@@ -21,8 +21,11 @@ from crawler.spiders.generic import GenericSpider
 INTERRUPTED_MARK = "interrupted"  # written when Scrapy stopped gracefully: its queue state is sound
 
 
-def crawler_settings(base: Settings, config: dict[str, Any], jobdir: Path) -> Settings:
+def crawler_settings(base: Settings, config: dict[str, Any], jobdir: Path, source: Source | None = None) -> Settings:
     settings = base.copy()
+    if source is not None:  # the registry's limits; a run's own settings (cmdline priority) still win
+        for key, value in source.limits.scrapy_settings().items():
+            settings.set(key, value, priority="spider")
     settings.set("JOBDIR", str(jobdir), priority="cmdline")
     settings.set("FAGMATCH_DB", config["db"], priority="cmdline")
     if config.get("http_cache"):
@@ -45,7 +48,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
         jobdir = Path(entry["jobdir"])
         jobdir.mkdir(parents=True, exist_ok=True)
         # The first crawler installs the reactor (as CrawlerProcess does for the crawlers it creates).
-        crawler = Crawler(GenericSpider, crawler_settings(base, config, jobdir), init_reactor=not crawlers)
+        crawler = Crawler(GenericSpider, crawler_settings(base, config, jobdir, source), init_reactor=not crawlers)
         process.crawl(crawler, source=source)
         crawlers.append((crawler, source, jobdir))
     process.start()

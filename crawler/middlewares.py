@@ -1,14 +1,18 @@
-"""Two small extensions of Scrapy's own machinery: retries that back off, and canonical fingerprints."""
+"""Small extensions of Scrapy's own machinery: retries that back off, canonical fingerprints, and a bound on
+query-string variants."""
 
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.request import RequestFingerprinter
 
 from matcher.course import canonical_url
@@ -58,3 +62,34 @@ class CanonicalRequestFingerprinter(RequestFingerprinter):
         if canonical != request.url:
             request = request.replace(url=canonical)
         return super().fingerprint(request)
+
+
+QUERY_IGNORED_STAT = "fagmatch/query_ignored_count"
+
+
+class QueryVariantLimitMiddleware(BaseSpiderMiddleware):
+    """Follow at most FAGMATCH_MAX_QUERY_VARIANTS distinct query strings per path (0: no limit).
+
+    Calendars (`?month=…`), faceted search (`?kat=1&sort=2&side=3`) and session ids make endless
+    variants of one page. Requests beyond the limit are dropped and counted in the crawl's stats
+    (QUERY_IGNORED_STAT), so the crawl knows it did not see everything."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.limit = crawler.settings.getint("FAGMATCH_MAX_QUERY_VARIANTS", 0)
+        self.variants: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        if not self.limit:
+            return request
+        parts = urlsplit(canonical_url(request.url))
+        if not parts.query:
+            return request
+        seen = self.variants[(parts.netloc, parts.path)]
+        if parts.query not in seen:
+            if len(seen) >= self.limit:
+                assert self.crawler.stats is not None
+                self.crawler.stats.inc_value(QUERY_IGNORED_STAT)
+                return None
+            seen.add(parts.query)
+        return request

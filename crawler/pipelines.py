@@ -3,7 +3,10 @@
 The catalogue is written once per crawl of a source, when the crawl has finished: the store
 pipeline reads the job's journal (all attempts, if the crawl was interrupted and resumed) and
 publishes it through `matcher.store.write_catalogue` as one run. A crawl that stops before the end
-publishes nothing; its job directory keeps what it gathered for the resumed crawl."""
+publishes nothing; its job directory keeps what it gathered for the resumed crawl. A crawl that
+reaches one of its bounds (pages, time, depth, query variants: crawler/settings.py) has finished as
+far as it may go: it publishes what it found, is recorded as incomplete with the bound it reached,
+and withdraws nothing."""
 
 from __future__ import annotations
 
@@ -17,9 +20,18 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.journal import JournalContent, read_journal
+from crawler.middlewares import QUERY_IGNORED_STAT
 from crawler.spiders.generic import journal_path
 from matcher.course import Course
 from matcher.store import CatalogueError, write_catalogue
+
+
+# Scrapy's close reasons (CloseSpider extension) for the bounds of a crawl, and the bound's name.
+BOUND_REASONS = {"closespider_pagecount": "pages", "closespider_timeout": "time"}
+# Stats that count requests a bound dropped.
+BOUND_STATS = {"depth/request_ignored_count": "depth", QUERY_IGNORED_STAT: "query"}
+BOUND_WORDS = {"pages": "its page budget", "time": "its time budget", "depth": "its depth limit",
+               "query": "its limit of query variants per path"}  # fmt: skip
 
 
 def _short(exc: ValidationError) -> str:
@@ -91,33 +103,42 @@ class StorePipeline(_Pipeline):
         self.crawler.fagmatch_result = result  # type: ignore[attr-defined]
         if spider.journal:
             spider.journal.close()
-        if reason != "finished":
+        bounds = self.bounds(reason)
+        if reason != "finished" and reason not in BOUND_REASONS:
             result["status"] = "interrupted"
             return
         path = journal_path(self.crawler.settings)
         content = read_journal(path) if path else JournalContent()
         if self.db is None:
-            result.update(status="extracted", **summarise(content, {}))
+            result.update(status="extracted", **summarise(content, {}, bounds))
             return
         try:
-            result.update(status="published", **publish(self.db, source, content))
+            result.update(status="published", **publish(self.db, source, content, bounds))
         except (CatalogueError, OSError) as exc:
-            result.update(status="failed", message=str(exc), **summarise(content, {}))
+            result.update(status="failed", message=str(exc), **summarise(content, {}, bounds))
+
+    def bounds(self, reason: str) -> list[str]:
+        """The bounds this crawl reached: it stopped at one, or one kept requests from it."""
+        stats = self.crawler.stats
+        reached = [BOUND_REASONS[reason]] if reason in BOUND_REASONS else []
+        return reached + [name for stat, name in BOUND_STATS.items() if stats and stats.get_value(stat)]
 
 
-def summarise(content: JournalContent, counts: dict[str, int]) -> dict[str, Any]:
+def summarise(content: JournalContent, counts: dict[str, int], bounds: list[str] | None = None) -> dict[str, Any]:
     failed = content.blocking_errors
     return {
         "pages": content.pages, "courses": len(content.courses), "failed": failed,
-        "complete": failed == 0 and content.pages > 0, "counts": counts,
+        "complete": failed == 0 and content.pages > 0 and not bounds, "counts": counts, "bounds": bounds or [],
         "errors": [{"url": e["url"], "message": e["message"]} for e in content.errors[:50]],
         "error_count": len(content.errors),
     }  # fmt: skip
 
 
-def publish(db: Path, source: str, content: JournalContent) -> dict[str, Any]:
-    """Write a source's crawl into the catalogue as one run; withdraw only after a complete crawl."""
-    summary = summarise(content, {})
+def publish(db: Path, source: str, content: JournalContent, bounds: list[str] | None = None) -> dict[str, Any]:
+    """Write a source's crawl into the catalogue as one run; withdraw only after a complete crawl.
+
+    `bounds` names the crawl bounds it reached (a bounded crawl is incomplete)."""
+    summary = summarise(content, {}, bounds)
     with write_catalogue(db, "crawl", [source]) as writer:
         for record in _ordered(content.courses.values()):
             writer.upsert(Course.model_validate(record))
@@ -129,6 +150,9 @@ def publish(db: Path, source: str, content: JournalContent) -> dict[str, Any]:
         writer.counts["courses"] = len(content.courses)
         writer.counts["failed"] = summary["failed"]
         writer.counts["complete"] = int(summary["complete"])
+        for bound in summary["bounds"]:
+            writer.counts[f"bound_{bound}"] = 1
+            writer.add_error("crawl", f"stopped at {BOUND_WORDS[bound]}: incomplete, nothing withdrawn")
         for key in ("new", "changed", "unchanged", "withdrawn", "errors"):
             writer.counts.setdefault(key, 0)
         summary["counts"] = dict(writer.counts)

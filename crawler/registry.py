@@ -35,6 +35,23 @@ class Hints(BaseModel):
 
 
 
+class Limits(BaseModel):
+    """Bounds of one crawl of a source; unset ones take crawler/settings.py's defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_pages: int | None = Field(default=None, gt=0, description="pages fetched (default 5000)")
+    max_seconds: int | None = Field(default=None, gt=0, description="wall-clock seconds (default 3600)")
+    max_depth: int | None = Field(default=None, gt=0, description="links away from a start URL (default 25)")
+    max_query_variants: int | None = Field(default=None, gt=0, description="query strings per path (default 500)")
+
+    def scrapy_settings(self) -> dict[str, int]:
+        """The Scrapy settings these limits set."""
+        names = {"max_pages": "CLOSESPIDER_PAGECOUNT", "max_seconds": "CLOSESPIDER_TIMEOUT", "max_depth": "DEPTH_LIMIT",
+                 "max_query_variants": "FAGMATCH_MAX_QUERY_VARIANTS"}  # fmt: skip
+        return {names[key]: value for key, value in self.model_dump(exclude_none=True).items()}
+
+
 class Source(BaseModel):
     """One provider's site: where to start, where to go, and which pages are course pages."""
 
@@ -52,6 +69,7 @@ class Source(BaseModel):
     deny: list[str] = Field(default_factory=list, description="regexes: links never to follow")
     detail: list[str] = Field(default_factory=list, description="regexes: course pages (default: any page)")
     hints: Hints = Field(default_factory=Hints)
+    limits: Limits = Field(default_factory=Limits)
     notes: str | None = None
 
     @field_validator("start_urls", "sitemaps")

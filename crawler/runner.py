@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from crawler.job import INTERRUPTED_MARK
+from crawler.pipelines import BOUND_WORDS
 from crawler.registry import RegistryError, Source, adhoc_source, load_registry
 from matcher.store import open_catalogue
 
@@ -49,6 +50,7 @@ class SourceResult:
     errors: list[dict[str, str]] = field(default_factory=list)
     error_count: int = 0
     message: str | None = None
+    bounds: list[str] = field(default_factory=list)  # the crawl bounds it reached (crawler/pipelines.py)
 
     def line(self) -> str:
         if self.status == "interrupted":
@@ -61,7 +63,9 @@ class SourceResult:
             f"{c.get('changed', 0)}, unchanged {c.get('unchanged', 0)}, withdrawn {c.get('withdrawn', 0)}), "
             f"failed requests {self.failed}"
         )
-        if not self.complete and self.status == "published":
+        if self.bounds and self.status == "published":
+            text += f"; stopped at {', '.join(BOUND_WORDS[bound] for bound in self.bounds)}: nothing withdrawn"
+        elif not self.complete and self.status == "published":
             text += "; incomplete crawl: nothing withdrawn"
         return text
 

@@ -64,6 +64,15 @@ ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 900,
 }
 
+# Every crawl is bounded (PRODUCT.md §4: a crawler must not run away on a link trap). A crawl that
+# reaches a bound stops cleanly and publishes what it found, withdrawing nothing (crawler/pipelines.py).
+# Per source in the registry (`limits:`) and per run (`fagmatch crawl --max-pages/--max-seconds/--max-depth`).
+CLOSESPIDER_PAGECOUNT = 5000  # pages (responses) per source
+CLOSESPIDER_TIMEOUT = 3600  # seconds per source
+DEPTH_LIMIT = 25  # links away from a start URL or sitemap
+FAGMATCH_MAX_QUERY_VARIANTS = 500  # distinct query strings per path (calendars, facets, session ids)
+SPIDER_MIDDLEWARES = {"crawler.middlewares.QueryVariantLimitMiddleware": 850}
+
 # Keep persisted request queues breadth-first: listings before the pages they list.
 DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"

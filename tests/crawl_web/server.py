@@ -4,7 +4,8 @@ Used by tests/test_crawler.py and (with tests/provider_web/site/) by bench/crawl
 on 127.0.0.1 only. A query string selects a file: `?side=N` serves `PATH-side-N`, any other query
 `PATH_key-value…` (sorted, tracking parameters ignored). A site may carry a `server.json` with
 `redirects` (path → location) and `content_types` (path with query → Content-Type header, e.g. a
-wrong charset). Paths under `/q/` are a link trap: `/q/N` links to `/q/N-0` … `/q/N-9`, for ever."""
+wrong charset). Paths under `/q/` are a link trap: `/q/N` links to `/q/N-0` … `/q/N-9`, for ever; `/kalender?dag=N`
+is an endless calendar that links to `?dag=N+1`."""
 
 from __future__ import annotations
 
@@ -91,6 +92,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._answer(301, headers={"Location": self.server.redirects[path]})
         if path.startswith("/q/"):
             return self._trap(path)
+        if path == "/kalender":
+            day = int(parse_qs(parts.query).get("dag", ["0"])[0])
+            body = f'<html><body><main><h1>Dag {day}</h1><a href="/kalender?dag={day + 1}">Næste dag</a></main></body></html>'
+            return self._answer(200, body.encode(), {"Content-Type": "text/html; charset=utf-8"})
         if path in self.server.hidden:
             return self._answer(404, b"<h1>Siden findes ikke</h1>", {"Content-Type": "text/html"})
         if path in self.server.broken:

@@ -1,0 +1,101 @@
+"""Bounded crawls: a link trap and an endless calendar on 127.0.0.1, crawled with `fagmatch crawl --url` for real.
+
+A crawl that reaches its page budget, time budget, depth limit or query-variant limit stops, says
+which bound in its health, publishes what it found and withdraws nothing."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler.registry import Limits, RegistryError, load_registry
+from matcher.store import open_catalogue
+from tests.test_crawler import FAST, TestWeb
+
+COURSE = """<html lang="da"><head><meta charset="utf-8"><title>{title}</title></head><body><main><h1>{title}</h1>
+<p>Et kursus for sagsbehandlere i jobcentret om samtaler med borgere.</p>
+<p>Pris: 2.500 kr.<br>Dato: 03.03.2027<br>Sted: Odense</p></main></body></html>"""
+FAST_SETTINGS = [arg for name, value in FAST.items() for arg in ("--set", f"{name}={value}")]
+
+
+@pytest.fixture()
+def site(tmp_path: Path):
+    root = tmp_path / "site"
+    (root / "kurser").mkdir(parents=True)
+    for slug, title in (("samtaler", "Samtaler med borgere"), ("jura", "Jura for jobcentre")):
+        (root / "kurser" / f"{slug}.html").write_text(COURSE.format(title=title), encoding="utf-8")
+    write_index(root, "")
+    web = TestWeb(root).start()
+    yield root, web
+    web.stop()
+
+
+def write_index(root: Path, extra: str) -> None:
+    (root / "index.html").write_text(
+        '<html><body><main><h1>Kurser</h1><ul><li><a href="/kurser/samtaler">Samtaler</a></li>'
+        f'<li><a href="/kurser/jura">Jura</a></li></ul>{extra}</main></body></html>', encoding="utf-8",
+    )  # fmt: skip
+
+
+def courses(db: Path) -> dict[str, bool]:
+    with open_catalogue(db) as catalogue:
+        return {course.title: course.withdrawn for course in catalogue.courses()}
+
+
+def test_a_link_trap_stops_at_the_page_budget_publishes_and_withdraws_nothing(site, run_cli, db) -> None:
+    root, web = site
+    first = run_cli("crawl", "--url", f"{web.base}/", *FAST_SETTINGS)
+    assert first.exit_code == 0, first.output
+    assert courses(db) == {"Samtaler med borgere": False, "Jura for jobcentre": False}
+
+    (root / "kurser" / "jura.html").unlink()  # gone: a complete crawl would withdraw it
+    write_index(root, '<a href="/q/1">Arkiv</a>')
+    started = time.monotonic()
+    bounded = run_cli("crawl", "--url", f"{web.base}/", "--max-pages", "40", *FAST_SETTINGS)
+    elapsed = time.monotonic() - started
+    assert bounded.exit_code == 0, bounded.output
+    assert elapsed < 60, elapsed
+    assert "stopped at its page budget: nothing withdrawn" in bounded.output
+    trap_pages = sum(1 for _, path, _ in web.log if path.startswith("/q/"))
+    assert 10 < trap_pages < 60, trap_pages  # about the budget: in-flight requests finish, no more start
+    assert courses(db) == {"Samtaler med borgere": False, "Jura for jobcentre": False}
+    health = run_cli("sources").output
+    assert "incomplete (stopped at its page budget)" in health, health
+
+
+def test_the_time_budget_and_the_depth_limit_stop_a_trap(site, run_cli) -> None:
+    root, web = site
+    write_index(root, '<a href="/q/1">Arkiv</a>')
+    started = time.monotonic()
+    timed = run_cli("crawl", "--url", f"{web.base}/", "--max-seconds", "3", "--max-pages", "100000", *FAST_SETTINGS)
+    assert timed.exit_code == 0, timed.output
+    assert time.monotonic() - started < 60
+    assert "stopped at its time budget" in timed.output, timed.output
+
+    web.log.clear()
+    deep = run_cli("crawl", "--url", f"{web.base}/", "--fresh", "--max-depth", "2", *FAST_SETTINGS)
+    assert deep.exit_code == 0, deep.output
+    assert "stopped at its depth limit" in deep.output, deep.output
+    assert not any(path.count("-") >= 2 for _, path, _ in web.log if path.startswith("/q/"))  # /q/1-0-0 is depth 3
+
+
+def test_an_endless_calendar_stops_at_the_query_variant_limit(site, run_cli) -> None:
+    root, web = site
+    write_index(root, '<a href="/kalender?dag=1">Kalender</a>')
+    result = run_cli("crawl", "--url", f"{web.base}/", "--set", "FAGMATCH_MAX_QUERY_VARIANTS=5", *FAST_SETTINGS)
+    assert result.exit_code == 0, result.output
+    assert "stopped at its limit of query variants per path" in result.output, result.output
+    assert sum(1 for _, path, _ in web.log if path.startswith("/kalender")) == 5
+
+
+def test_registry_limits_are_validated_and_become_scrapy_settings(tmp_path: Path) -> None:
+    registry = tmp_path / "sources.yaml"
+    registry.write_text("sources:\n  a:\n    kind: private\n    start_urls: ['https://a.example/']\n"
+                        "    limits: {max_pages: 100, max_seconds: 60}\n", encoding="utf-8")  # fmt: skip
+    assert load_registry(registry)["a"].limits.scrapy_settings() == {"CLOSESPIDER_PAGECOUNT": 100, "CLOSESPIDER_TIMEOUT": 60}
+    registry.write_text(registry.read_text(encoding="utf-8").replace("max_pages: 100", "max_pages: 0"), encoding="utf-8")
+    with pytest.raises(RegistryError, match="sources.a.limits.max_pages"):
+        load_registry(registry)
+    assert Limits().scrapy_settings() == {}
