@@ -15,6 +15,7 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.lifeline import die_with_parent
 from crawler.registry import Source
 from crawler.spiders.generic import GenericSpider
 
@@ -66,6 +67,9 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
+    # Killing `fagmatch crawl` (or the service above it) stops this crawl too. This process inherits
+    # the job folder's lock from it (crawler/runner.py) and holds it until it ends.
+    die_with_parent()
     config = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     report = run(config)
     Path(config["report"]).write_text(json.dumps(report, ensure_ascii=False, default=str), encoding="utf-8")

@@ -14,6 +14,8 @@ Run, resume and withdraw:
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -21,12 +23,14 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TextIO
 
 from crawler.job import INTERRUPTED_MARK
+from crawler.lifeline import child_env
 from crawler.pipelines import BOUND_WORDS
 from crawler.registry import RegistryError, Source, adhoc_source, load_registry
 from matcher.store import open_catalogue
@@ -154,6 +158,31 @@ def crawl(
     selected = select_sources(url, sources, Path(registry) if registry else None)
     root = Path(jobdir).resolve() if jobdir else jobs_root(db_path)
     root.mkdir(parents=True, exist_ok=True)
+    with _job_folder_lock(root) as lock:
+        return _crawl_locked(db_path, selected, root, lock, resume=resume, http_cache=http_cache,
+                             settings=settings, progress=progress)  # fmt: skip
+
+
+@contextlib.contextmanager
+def _job_folder_lock(root: Path) -> Iterator[TextIO]:
+    """One crawl per job folder: two would interleave their queues and journals. The crawl process
+    inherits the lock (same open file), so it stays held while that process runs, even on its own."""
+    handle = open(root / "crawl.lock", "a")  # noqa: SIM115 - closed below
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CrawlError(f"another crawl is running on this catalogue (job folder {root}); "
+                             "wait for it to end") from None  # fmt: skip
+        yield handle
+    finally:
+        handle.close()
+
+
+def _crawl_locked(
+    db_path: Path, selected: list[Source], root: Path, lock: TextIO, *, resume: bool, http_cache: bool,
+    settings: dict[str, Any] | None, progress: Callable[[str], None] | None,
+) -> CrawlReport:  # fmt: skip
     entries = []
     for source in selected:
         directory = root / _job_name(source.name)
@@ -167,7 +196,7 @@ def crawl(
         }  # fmt: skip
         config_path = Path(scratch) / "config.json"
         config_path.write_text(json.dumps(config), encoding="utf-8")
-        returncode = _run_child(config_path, progress)
+        returncode = _run_child(config_path, progress, lock)
         report_path = Path(config["report"])
         if not report_path.exists():
             raise CrawlError(f"the crawl process ended with exit code {returncode}; see {config['log_file']}")
@@ -177,11 +206,31 @@ def crawl(
     return CrawlReport(results, Path(config["log_file"]))
 
 
-def _run_child(config_path: Path, progress: Callable[[str], None] | None) -> int:
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM arrived while the crawl process ran (click reports it as an abort, as Ctrl-C)."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
+def _run_child(config_path: Path, progress: Callable[[str], None] | None, lock: TextIO) -> int:
     project_root = str(Path(__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")]))}
+    env = child_env()  # the crawl process ends with this one (crawler/lifeline.py)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [project_root, os.environ.get("PYTHONPATH")]))
+    # SIGTERM (the service stopping this job, a process manager) stops the crawl as Ctrl-C does.
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main else None
+    try:
+        return _supervise(config_path, env, progress, lock)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _supervise(config_path: Path, env: dict[str, str], progress: Callable[[str], None] | None, lock: TextIO) -> int:
     child = subprocess.Popen(
-        [sys.executable, "-m", "crawler.job", str(config_path)],
+        [sys.executable, "-m", "crawler.job", str(config_path)], pass_fds=(lock.fileno(),),
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True,
         encoding="utf-8", errors="replace",
     )  # fmt: skip
@@ -192,7 +241,7 @@ def _run_child(config_path: Path, progress: Callable[[str], None] | None) -> int
                 progress(line.rstrip("\n"))
         return child.wait()
     except BaseException:
-        # Ctrl-C here: let Scrapy stop gracefully, so its queue is saved for --resume.
+        # Ctrl-C or SIGTERM here: let Scrapy stop gracefully, so its queue is saved for --resume.
         child.send_signal(signal.SIGINT)
         try:
             child.wait(timeout=30)

@@ -203,6 +203,8 @@ def create_app(config: ServiceConfig, *, warm: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A crawl job left behind by a service that was killed is stopped, before anything else runs.
+        await asyncio.to_thread(state.crawl_jobs.recover)
         if warm:
             state.warm_up()
         collector = asyncio.create_task(collect_when_idle(activity)) if config.collect_when_idle else None
@@ -213,6 +215,7 @@ def create_app(config: ServiceConfig, *, warm: bool = True) -> FastAPI:
                 collector.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await collector
+            await asyncio.to_thread(state.crawl_jobs.stop)  # the service's crawl stops with it
 
     app = FastAPI(
         title="fagmatch",

@@ -15,6 +15,7 @@ from typing import Iterator, TextIO
 
 import click
 
+from crawler.lifeline import die_with_parent
 from matcher.feed import FeedError
 from matcher.ingest import ingest_file
 from matcher.messages import MessagesError
@@ -91,6 +92,7 @@ def clear_errors() -> Iterator[None]:
 @click.pass_context
 def main(ctx: click.Context, db: Path, taxonomy: Path | None, model: str | None) -> None:
     """fagmatch: find the further education that fills a team's competence gaps."""
+    die_with_parent()  # a command the service started (a crawl job's step) ends with the service
     ctx.obj = Context(db, taxonomy, model)
 
 

@@ -6,6 +6,12 @@ child processes, exactly as an operator would. Their output goes to a log beside
 service answers for the same job and refuses a second one while it runs. The crawl publishes its
 runs as it always does (matcher/store.py), and the service picks the new generation up within
 seconds (service/state.py).
+
+The service owns the job's processes: each step runs in a process group of its own, and the step's
+processes end with the service (crawler/lifeline.py). Stopping the service stops the job (`stop`:
+the crawl saves its queue, and the next job resumes it); a service that starts and finds a job left
+"running" by a service that is gone stops what is left of it (`recover`), so two crawlers never
+work on one job folder.
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from crawler.lifeline import alive, child_env, group_members, stop_group
 from crawler.registry import load_registry
 from matcher.file_lock import exclusive_lock
 
 JobStatus = Literal["running", "ok", "failed", "interrupted"]
 LOG_TAIL = 20
+STOP_GRACE = 40.0  # seconds a stopping crawl gets to save its queue before it is killed
 
 
 class CrawlBusy(RuntimeError):
@@ -44,7 +52,7 @@ class CrawlJob:
     finished_at: str | None = None
     exit_codes: dict[str, int] = field(default_factory=dict)
     message: str | None = None  # the first `error:` line of a step that failed
-    pid: int | None = None  # the running step's child process
+    pid: int | None = None  # the running step's child process, leader of its own process group
     owner_pid: int | None = None  # the service process that runs the job
     log_tail: list[str] = field(default_factory=list)
 
@@ -70,6 +78,7 @@ class CrawlJobs:
         self.log_file = self.db.with_name(self.db.name + ".crawl.log")
         self._lock_file = self.db.with_name(self.db.name + ".crawl-job.lock")
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     def known_sources(self) -> dict[str, bool]:
         """The registry's sources, and whether each is enabled (RegistryError when the registry is broken)."""
@@ -78,9 +87,39 @@ class CrawlJobs:
     def latest(self) -> CrawlJob | None:
         """The latest job; a running one whose process is gone (the service was stopped) is `interrupted`."""
         job = self._read()
-        if job is not None and job.status == "running" and not _alive(job.owner_pid) and not _alive(job.pid):
+        if job is not None and job.status == "running" and not alive(job.owner_pid) \
+                and not (job.pid and group_members(job.pid)):  # fmt: skip
             job.status, job.message = "interrupted", "the service stopped while this crawl ran; start it again"
         return job
+
+    def recover(self, grace: float = STOP_GRACE) -> CrawlJob | None:
+        """At start-up: a job left "running" by a service that is gone is stopped and marked interrupted.
+
+        What is left of its processes (a crawl whose service was killed) is stopped as a group: the
+        crawl saves its queue, and the next job resumes it. Returns the job it cleaned up, if any."""
+        with exclusive_lock(self._lock_file):
+            job = self._read()
+            if job is None or job.status != "running" or alive(job.owner_pid):
+                return None  # nothing left behind, or another worker of this service runs it
+            if job.pid:
+                stop_group(job.pid, grace=grace)
+            job.status, job.pid, job.step = "interrupted", None, "done"
+            job.message = "the service stopped while this crawl ran; start it again to resume"
+            job.finished_at = _now().isoformat(timespec="seconds")
+            self._write(job)
+            return job
+
+    def stop(self, grace: float = STOP_GRACE) -> CrawlJob | None:
+        """Stop this process's running job (the service is stopping): its step's process group is
+        stopped, the crawl saving its queue; no further step starts."""
+        if self._thread is None or not self._thread.is_alive():
+            return None
+        self._stopping.set()
+        job = self._read()
+        if job is not None and job.pid:
+            stop_group(job.pid, grace=grace)
+        self._thread.join(timeout=10)
+        return self.latest()
 
     def start(self, sources: Sequence[str] = ()) -> CrawlJob:
         """Start a job in the background (CrawlBusy if one runs, ValueError for an unknown source)."""
@@ -88,6 +127,8 @@ class CrawlJobs:
         unknown = [s for s in sources if s not in known]
         if unknown:
             raise ValueError(f"unknown source {unknown[0]!r}; the registry has: {', '.join(sorted(known))}")
+        if self._stopping.is_set():
+            raise CrawlBusy("the service is stopping")
         with exclusive_lock(self._lock_file):  # between the service's worker processes
             running = self.latest()
             if running is not None and running.status == "running":
@@ -112,13 +153,20 @@ class CrawlJobs:
     def _run(self, job: CrawlJob) -> None:
         try:
             for step, args in (("crawl", self._crawl_args(job)), ("tag", ["tag"])):
+                if self._stopping.is_set():
+                    break
                 job.step = step
                 code = self._child(job, args)
                 job.exit_codes[step] = code
+                if self._stopping.is_set():
+                    break
                 if code != 0 and job.message is None:
                     job.message = self._first_error() or f"`fagmatch {step}` exited with code {code}"
                 # a crawl where one source failed still published the others: tag those anyway
-            job.status = "ok" if not any(job.exit_codes.values()) else "failed"
+            if self._stopping.is_set():
+                job.status, job.message = "interrupted", "the service stopped during this crawl; start it again to resume"
+            else:
+                job.status = "ok" if not any(job.exit_codes.values()) else "failed"
         except Exception as exc:  # noqa: BLE001 - the job must end in a state a client can read
             job.status, job.message = "failed", f"{type(exc).__name__}: {exc}"
         job.step, job.pid, job.finished_at = "done", None, _now().isoformat(timespec="seconds")
@@ -144,7 +192,9 @@ class CrawlJobs:
         with open(self.log_file, "a", encoding="utf-8") as log:
             log.write(f"$ fagmatch {' '.join(args)}\n")
             log.flush()
-            child = subprocess.Popen(command + args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            # Its own process group (stopped as one), and it ends with this process (crawler/lifeline.py).
+            child = subprocess.Popen(command + args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     env=child_env(), start_new_session=True)  # fmt: skip
             job.pid = child.pid
             job.log_tail = self._log_tail()
             self._write(job)
@@ -178,18 +228,6 @@ class CrawlJobs:
         partial = self.state_file.with_name(self.state_file.name + ".tmp")
         partial.write_text(json.dumps(asdict(job), ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(partial, self.state_file)  # readers see the old state or the new one, never half
-
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _now() -> dt.datetime:
