@@ -37,6 +37,10 @@ class Journal:
         """A course page that exists but gave no valid record: its course must not be withdrawn."""
         self.record("seen", id=course_id, url=url, reason=reason)
 
+    def undecodable(self, url: str, encoding: str) -> None:
+        """A page whose text could not be read, its declared charset wrong and sniffing no help."""
+        self.record("undecodable", url=url, encoding=encoding)
+
     def error(self, url: str, message: str, *, blocking: bool) -> None:
         """A request that failed; `blocking` ones make the crawl incomplete (no withdrawals)."""
         self.record("error", url=url, message=message, blocking=blocking)
@@ -56,6 +60,10 @@ class JournalContent:
     pages: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def undecodable(self) -> int:
+        return self.counts["undecodable"]
 
     @property
     def blocking_errors(self) -> int:
@@ -85,4 +93,7 @@ def read_journal(path: Path | str) -> JournalContent:
                 content.errors.append({"url": entry["url"], "message": entry["reason"], "blocking": False})
             elif kind == "error":
                 content.errors.append(entry)
+            elif kind == "undecodable":
+                message = f"cannot decode the page (declared charset {entry.get('encoding')}; sniffing failed)"
+                content.errors.append({"url": entry["url"], "message": message, "blocking": False})
     return content

@@ -55,6 +55,7 @@ class SourceResult:
     error_count: int = 0
     message: str | None = None
     bounds: list[str] = field(default_factory=list)  # the crawl bounds it reached (crawler/pipelines.py)
+    undecodable: int = 0  # pages whose text could not be read (wrong charset, sniffing no help)
 
     def line(self) -> str:
         if self.status == "interrupted":
@@ -67,6 +68,8 @@ class SourceResult:
             f"{c.get('changed', 0)}, unchanged {c.get('unchanged', 0)}, withdrawn {c.get('withdrawn', 0)}), "
             f"failed requests {self.failed}"
         )
+        if self.undecodable:
+            text += f", undecodable pages {self.undecodable}"
         if self.bounds and self.status == "published":
             text += f"; stopped at {', '.join(BOUND_WORDS[bound] for bound in self.bounds)}: nothing withdrawn"
         elif not self.complete and self.status == "published":

@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from scrapy.http import HtmlResponse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 import crawl_providers  # noqa: E402
 
 from crawler.extract import drop_link_blocks, extract_course  # noqa: E402
+from crawler.spiders.generic import page_text  # noqa: E402
 
 
 def test_committed_site_is_what_make_site_generates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,3 +66,39 @@ def test_link_dense_blocks_are_dropped_but_not_the_heading_block() -> None:
                                 "<div id='body'><h1><a href='/x'>X</a></h1><a href='/y'>Y</a> <a href='/z'>Z</a></div></div>")  # fmt: skip
     drop_link_blocks(tree)
     assert tree.xpath("//*[@id='menu']") == [] and tree.xpath("//*[@id='body']")
+
+
+@pytest.mark.parametrize("header", ["text/html; charset=utf-8", "text/html; charset=x-no-such-charset", "text/html; charset=utf-16"])
+def test_a_wrong_or_unknown_declared_charset_is_sniffed(header: str) -> None:
+    body = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252"><title>Kursus</title>'
+            "</head><body><h1>Kursus i Brønderslev</h1></body></html>").encode("cp1252")  # fmt: skip
+    response = HtmlResponse("http://udbyder.example/k", body=body, headers={"Content-Type": header})
+    text, readable = page_text(response)
+    assert "Kursus i Brønderslev" in text and readable
+    unreadable = HtmlResponse("http://udbyder.example/k", body=b"<h1>\x81\x8d\x8f\x90\x9d</h1>" * 5,
+                              headers={"Content-Type": header})  # fmt: skip
+    assert page_text(unreadable)[1] is False
+
+
+def test_an_unreadable_page_is_counted_in_the_crawl_health(tmp_path: Path, run_cli) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    course = ("<html><head><title>Kursus</title></head><body><main><h1>Kursus i {place}</h1><p>Pris: 2.500 kr.<br>"
+              "Dato: 03.03.2027</p></main></body></html>")  # fmt: skip
+    (root / "index.html").write_text('<html><body><a href="/godt">Godt</a> <a href="/daarligt">Dårligt</a></body></html>')
+    (root / "godt.html").write_bytes(course.format(place="Brønderslev").encode("cp1252"))  # wrong header, sniffed
+    (root / "daarligt.html").write_bytes(course.format(place="\x81\x8d\x8f").encode("latin-1"))  # no charset fits
+    (root / "server.json").write_text('{"content_types": {"/godt": "text/html; charset=utf-8", '
+                                      '"/daarligt": "text/html; charset=utf-8"}}')  # fmt: skip
+    sys.path.insert(0, str(ROOT / "tests" / "crawl_web"))
+    from server import TestWeb
+
+    web = TestWeb(root).start()
+    try:
+        result = run_cli("crawl", "--url", f"{web.base}/", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "DOWNLOAD_DELAY=0")
+    finally:
+        web.stop()
+    assert result.exit_code == 0, result.output
+    assert "undecodable pages 1" in result.output, result.output
+    assert "undecodable 1" in run_cli("sources").output
+    assert "Kursus i Brønderslev" in run_cli("export", "--format", "jsonl").output

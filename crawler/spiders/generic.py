@@ -22,6 +22,7 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider
 from twisted.python.failure import Failure
+from w3lib.encoding import html_to_unicode, http_content_type_encoding
 
 from crawler.extract import extract_course
 from crawler.journal import Journal
@@ -78,6 +79,7 @@ class GenericSpider(SitemapSpider):
         self.pages = 0
         self.courses = 0
         self.failures = 0
+        self.undecodable = 0
         self.journal: Journal | None = None
         self.progress_every = 25
 
@@ -123,7 +125,12 @@ class GenericSpider(SitemapSpider):
             yield from self._follow_urls(response, _json_links(response.text))
             return
         if self.is_candidate(response.url):
-            record = extract_course(response.text, response.url, self.hints)
+            text, readable = page_text(response)
+            if not readable:
+                self.undecodable += 1
+                if self.journal:
+                    self.journal.undecodable(response.url, response.encoding)
+            record = extract_course(text, response.url, self.hints)
             if record is not None:
                 self.courses += 1
                 yield {"source": self.source.name, "page": response.url, "course": record}
@@ -189,3 +196,37 @@ def _json_links(text: str) -> list[str]:
                                                                or re.match(r"/[\w-]", value)):  # fmt: skip
             found.append(value)
     return found
+
+
+def page_text(response: TextResponse) -> tuple[str, bool]:
+    """The page's text, and whether it could be read.
+
+    Scrapy decodes with the charset the HTTP header declares. When the header names a charset no
+    codec knows, or its charset gives undecodable bytes (U+FFFD) or no markup at all, the body is
+    decoded again by w3lib's sniffing rules without the header (byte-order mark, then the page's
+    own <meta> declaration), then with the first of UTF-8 and Windows-1252 that decodes it whole.
+    Not readable: undecodable bytes even then."""
+    text = response.text
+    header = response.headers.get(b"Content-Type") or b""
+    unknown = b"charset=" in header.lower() and http_content_type_encoding(header.decode("latin-1")) is None
+    if not unknown and _decoded(text, response.body):
+        return text, True
+    _, sniffed = html_to_unicode(None, response.body, default_encoding="utf-8", auto_detect_fun=_first_fitting)
+    if _decoded(sniffed, response.body):
+        return sniffed, True
+    return (sniffed if unknown or sniffed.count("\ufffd") < text.count("\ufffd") else text), False
+
+
+def _decoded(text: str, body: bytes) -> bool:
+    replaced = "\ufffd" in text and b"\xef\xbf\xbd" not in body  # a literal U+FFFD in UTF-8 is the page's own
+    return not replaced and ("<" in text[:4096] or b"<" not in body[:4096])
+
+
+def _first_fitting(body: bytes) -> str | None:
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            body.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
