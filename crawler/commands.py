@@ -41,7 +41,7 @@ def _fail(message: str) -> None:
 @click.option("--max-seconds", type=click.IntRange(min=1), default=None,
               help="Stop each source after this many seconds (default: the registry's limit, else 3600).")
 @click.option("--max-depth", type=click.IntRange(min=1), default=None,
-              help="Follow links at most this far from a start URL (default: the registry's limit, else 25).")
+              help="Follow links at most this far from a start URL (default: the registry's limit, else 100).")
 @_REGISTRY_OPTION
 @click.pass_obj
 def crawl_cmd(obj: Any, url: str | None, sources: tuple[str, ...], resume: bool, http_cache: bool,

@@ -42,7 +42,7 @@ class Limits(BaseModel):
 
     max_pages: int | None = Field(default=None, gt=0, description="pages fetched (default 5000)")
     max_seconds: int | None = Field(default=None, gt=0, description="wall-clock seconds (default 3600)")
-    max_depth: int | None = Field(default=None, gt=0, description="links away from a start URL (default 25)")
+    max_depth: int | None = Field(default=None, gt=0, description="links away from a start URL (default 100)")
     max_query_variants: int | None = Field(default=None, gt=0, description="query strings per path (default 500)")
 
     def scrapy_settings(self) -> dict[str, int]:

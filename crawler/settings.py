@@ -69,7 +69,7 @@ ITEM_PIPELINES = {
 # Per source in the registry (`limits:`) and per run (`fagmatch crawl --max-pages/--max-seconds/--max-depth`).
 CLOSESPIDER_PAGECOUNT = 5000  # pages (responses) per source
 CLOSESPIDER_TIMEOUT = 3600  # seconds per source
-DEPTH_LIMIT = 25  # links away from a start URL or sitemap
+DEPTH_LIMIT = 100  # links away from a start URL or sitemap (a "next page" chain is one deeper per page)
 FAGMATCH_MAX_QUERY_VARIANTS = 500  # distinct query strings per path (calendars, facets, session ids)
 SPIDER_MIDDLEWARES = {"crawler.middlewares.QueryVariantLimitMiddleware": 850}
 
