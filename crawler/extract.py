@@ -411,22 +411,31 @@ def drop_link_blocks(main: etree._Element) -> None:
     link lists in layout-table cells, footer columns), outermost first.
 
     Old table layouts have no <nav> or <header> to strip: their menu is a table cell of links. A
-    block holding the page's <h1> is content, whatever its links."""
-    for element in list(main.iter(*_CHROME_CANDIDATES)):
-        if element is main or element.getparent() is None or not _attached(element, main):
+    block holding the page's <h1> is content, whatever its links. One pass up the tree counts each
+    element's text, link text and links; one pass down drops."""
+    counts: dict[etree._Element, tuple[int, int, int, bool]] = {}  # text, link text, links, holds an h1
+    for element in reversed(list(main.iter())):  # every element after its descendants
+        if not isinstance(element.tag, str):
+            counts[element] = (0, 0, 0, False)
             continue
-        links = element.xpath(".//a[@href]")
-        if len(links) < _CHROME_MIN_LINKS or element.xpath(".//h1"):
-            continue
-        total = _visible_length(element.text_content())
-        linked = sum(_visible_length(link.text_content()) for link in links)
-        if total and linked / total >= _CHROME_LINK_SHARE:
-            element.drop_tree()
+        children = [counts[child] for child in element]
+        text = _visible_length(element.text) + sum(_visible_length(child.tail) for child in element)
+        text += sum(child[0] for child in children)
+        is_link = element.tag == "a" and element.get("href") is not None
+        linked = text if is_link else sum(child[1] for child in children)
+        links = int(is_link) + sum(child[2] for child in children)
+        counts[element] = (text, linked, links, element.tag == "h1" or any(child[3] for child in children))
 
+    def visit(element: etree._Element) -> None:
+        for child in list(element):
+            text, linked, links, heading = counts[child]
+            if (child.tag in _CHROME_CANDIDATES and links >= _CHROME_MIN_LINKS and not heading and text
+                    and linked / text >= _CHROME_LINK_SHARE):  # fmt: skip
+                child.drop_tree()
+            elif links:
+                visit(child)
 
-def _attached(element: etree._Element, root: etree._Element) -> bool:
-    """Whether `element` is still under `root` (an ancestor may have been dropped already)."""
-    return any(ancestor is root for ancestor in element.iterancestors())
+    visit(main)
 
 
 def block_text(element: etree._Element) -> str:

@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import crawl_providers  # noqa: E402
 
 from crawler.extract import drop_link_blocks, extract_course  # noqa: E402
-from crawler.spiders.generic import page_text  # noqa: E402
+from crawler.spiders.generic import _json_links, _script_links, page_text  # noqa: E402
 
 
 def test_committed_site_is_what_make_site_generates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,3 +102,13 @@ def test_an_unreadable_page_is_counted_in_the_crawl_health(tmp_path: Path, run_c
     assert "undecodable pages 1" in result.output, result.output
     assert "undecodable 1" in run_cli("sources").output
     assert "Kursus i Brønderslev" in run_cli("export", "--format", "jsonl").output
+
+
+def test_load_more_buttons_script_calls_and_json_endpoints_give_links_but_lazy_images_do_not() -> None:
+    body = ("<button data-url='/kurser/flere?fra=6'>Vis flere</button><img data-src='/media/12/hero?width=800'>"
+            "<div data-endpoint='/api/kurser?side=1'></div><script>fetch('/wp-json/kurser?page=2').then(r => r.json())"
+            "</script>").encode()  # fmt: skip
+    response = HtmlResponse("http://udbyder.example/kurser/", body=body, encoding="utf-8")
+    assert sorted(_script_links(response)) == ["/api/kurser?side=1", "/kurser/flere?fra=6", "/wp-json/kurser?page=2"]
+    assert sorted(_json_links('{"items": [{"title": "Et kursus", "link": "/kursus/a/"}, {"url": "https://u.example/b"}],'
+                              ' "next": null, "note": "/ikke et link"}')) == ["/kursus/a/", "https://u.example/b"]  # fmt: skip

@@ -29,8 +29,11 @@ from crawler.journal import Journal
 from crawler.registry import Source, adhoc_source, load_registry
 
 # Addresses a page's scripts load content from: "load more" buttons, lazy lists, JSON endpoints.
-_DATA_URL_XPATH = "|".join(f"//@data-{name}" for name in
-                           ("url", "href", "src", "endpoint", "api", "load-more", "loadmore", "more-url", "next", "source"))
+# Not on media elements: there data-src is a lazily loaded image or video.
+_DATA_URL_XPATH = "|".join(
+    f"//*[not(self::img or self::source or self::picture or self::video or self::audio or self::iframe)]/@data-{name}"
+    for name in ("url", "href", "src", "endpoint", "api", "load-more", "loadmore", "more-url", "next", "source")
+)
 _SCRIPT_URL_RE = re.compile(r"""(?:fetch|\.getJSON|\.get|\.load|\.open)\(\s*(?:["']GET["']\s*,\s*)?["']([^"'\s]+)["']""")
 _MEDIA_RE = re.compile(r"\.(?:" + "|".join(map(re.escape, IGNORED_EXTENSIONS)) + r")(?:[?#]|$)", re.IGNORECASE)
 _JSON_TYPES = (b"application/json", b"application/ld+json", b"text/json", b"+json")
