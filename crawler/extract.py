@@ -31,6 +31,7 @@ from crawler.parsers import (
     parse_course_type,
     parse_date,
     parse_dates,
+    parse_deadline_phrase,
     parse_duration_days,
     parse_ects,
     parse_form,
@@ -554,11 +555,20 @@ def _title_from(tree: lxml.html.HtmlElement, main: etree._Element) -> str | None
     return None
 
 
-def _page_title(tree: lxml.html.HtmlElement) -> str | None:
+def _page_title(tree: lxml.html.HtmlElement) -> list[str]:
+    """The parts of the <title> ("Kursus - Udbyder", "Udbyder | Kursus")."""
     title = tree.find(".//title")
     if title is None or not title.text_content().strip():
-        return None
-    return _TITLE_SPLIT_RE.split(clean_text(title.text_content()))[0] or None
+        return []
+    return [part for part in _TITLE_SPLIT_RE.split(clean_text(title.text_content())) if part.strip()]
+
+
+def _title_part(parts: list[str], main_text: str) -> str | None:
+    """The <title> part that the content shows on a line of its own (a heading without <h1>), else the first.
+
+    Sites put their own name first or last; the content block shows the course's name."""
+    lines = {line.strip().casefold() for line in main_text.split("\n")}
+    return next((part for part in parts if part.casefold() in lines), parts[0] if parts else None)
 
 
 def _linked_items(main: etree._Element) -> int:
@@ -648,7 +658,7 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
             facts.values.setdefault(key, values)
 
     fields = dict(structured.fields)
-    title = fields.get("title") or _title_from(tree, main) or og.get("title") or page_title
+    title = fields.get("title") or _title_from(tree, main) or og.get("title") or _title_part(page_title, main_text)
     if not title:
         return None
 
@@ -686,7 +696,7 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     fill("ects", parsed.get("ects"))
     fill("price_dkk", parsed.get("price"))
     fill("start_dates", parsed.get("start"))
-    fill("application_deadline", parsed.get("deadline"))
+    fill("application_deadline", parsed.get("deadline") or parse_deadline_phrase(main_text))
     fill("duration_days", parsed.get("duration"))
     fill("location", facts.first("location"))
     fill("form", parse_form(facts.joined("form") or "") or parse_form(facts.first("location") or "")

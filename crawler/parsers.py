@@ -101,6 +101,17 @@ LABELS: dict[str, str] = {
     "Sprog": "language", "Undervisningssprog": "language", "Language": "language",
 }  # fmt: skip
 
+# Running-text phrases that state an application deadline; the date follows within a few words
+# ("Tilmelding senest 1. marts 2027", "Sidste frist for ansøgning er 15.01.2027", "Ansøgningsfrist 1. juni").
+DEADLINE_PHRASES = (
+    r"(?:ansøgnings|tilmeldings)frist(?:en)?",
+    r"(?:sidste\s+)?frist(?:en)?\s+for\s+(?:tilmelding|ansøgning)(?:er)?",
+    r"sidste\s+(?:tilmelding|ansøgning)s?(?:dato|dag)?",
+    r"deadline\s+for\s+(?:tilmelding|ansøgning)",
+    r"(?:tilmeld|ansøg)\w*(?:\s+(?:dig|jer|dem|sig))?\s*:?\s*senest",
+    r"application\s+deadline",
+)
+
 CourseKind = Literal["diplom", "akademi", "master", "kursus", "amu", "grunduddannelse", "other"]
 FormKind = Literal["fysisk", "online", "blended", "rekvirerbar"]
 GoalKind = Literal["viden", "faerdigheder", "kompetencer", "other"]
@@ -615,6 +626,24 @@ def parse_date(text: str, *, today: dt.date | None = None) -> dt.date | None:
     """The first date in the text (text order), in any format `parse_dates` reads; else None."""
     found = _find_dates(text, today)
     return found[0].date if found else None
+
+
+_DEADLINE_PHRASE_RE = re.compile(
+    rf"(?<![\wæøå])(?:{'|'.join(DEADLINE_PHRASES)})(?![\wæøå])(?:\s*(?:er|is|:|-|–))?(?:\s+senest)?", _I
+)
+_DEADLINE_GAP = 16  # characters between the phrase and its date ("fredag den ")
+
+
+def parse_deadline_phrase(text: str, *, today: dt.date | None = None) -> dt.date | None:
+    """The deadline a phrase in running text states (DEADLINE_PHRASES), the date right after it; else None.
+
+    "Tilmelding senest 1. marts 2027" → 2027-03-01; "Tilmeldingsfrist: 14 dage før start" → None."""
+    text = clean_text(text)
+    for match in _DEADLINE_PHRASE_RE.finditer(text):
+        found = _find_dates(text[match.end() : match.end() + _DEADLINE_GAP + 30], today)
+        if found and found[0].start <= _DEADLINE_GAP:
+            return found[0].date
+    return None
 
 
 def parse_dates(text: str, *, today: dt.date | None = None) -> list[dt.date]:

@@ -16,6 +16,7 @@ from crawler.parsers import (
     parse_course_type,
     parse_date,
     parse_dates,
+    parse_deadline_phrase,
     parse_duration_days,
     parse_duration_hours,
     parse_ects,
@@ -245,6 +246,26 @@ def test_price_vat_note(text: str, expected: str | None) -> None:
 )
 def test_parse_date(text: str, expected: dt.date | None) -> None:
     assert parse_date(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tilmelding senest 01.02.2027", D(2027, 2, 1)),
+        ("Tilmelding: senest 1. marts 2027", D(2027, 3, 1)),
+        ("Tilmelding\nSenest 1. marts 2027", D(2027, 3, 1)),  # a definition list as text
+        ("Sidste frist for tilmelding er 15. januar 2027.", D(2027, 1, 15)),
+        ("Tilmeld dig senest den 3. marts 2027", D(2027, 3, 3)),
+        ("Ansøgningsfrist 1. juni 2027", D(2027, 6, 1)),
+        ("Deadline for tilmelding: 3/3 2027", D(2027, 3, 3)),
+        ("Tilmeldingsfrist: fredag den 12.02.2027", D(2027, 2, 12)),
+        ("Tilmeldingsfrist: 14 dage før kursusstart. Kursusstart 03.03.2027", None),  # the date is the start
+        ("Kurset starter 3. marts 2027. Tilmelding via vores hjemmeside.", None),
+        ("", None),
+    ],
+)
+def test_parse_deadline_phrase(text: str, expected: dt.date | None) -> None:
+    assert parse_deadline_phrase(text, today=TODAY) == expected
 
 
 @pytest.mark.parametrize(

@@ -112,3 +112,15 @@ def test_load_more_buttons_script_calls_and_json_endpoints_give_links_but_lazy_i
     assert sorted(_script_links(response)) == ["/api/kurser?side=1", "/kurser/flere?fra=6", "/wp-json/kurser?page=2"]
     assert sorted(_json_links('{"items": [{"title": "Et kursus", "link": "/kursus/a/"}, {"url": "https://u.example/b"}],'
                               ' "next": null, "note": "/ikke et link"}')) == ["/kursus/a/", "https://u.example/b"]  # fmt: skip
+
+
+def test_without_h1_the_title_is_the_part_of_the_page_title_that_the_content_shows() -> None:
+    menu = "".join(f"<a href='/side{n}.php'>Menu {n}</a><br>" for n in range(8))
+    page = (f"<html><head><title>Kursuscenter - Jobsøgning for ledige</title></head><body><table><tr><td>{menu}</td>"
+            "<td><h2>Jobsøgning for ledige</h2><p>Et kursus om jobsøgning, cv og ansøgning for vejledere i jobcentre.</p>"
+            "<table><tr><td><b>Pris:</b></td><td>1.800 kr.</td></tr><tr><td><b>Dato:</b></td><td>12.04.2027</td></tr>"
+            "</table><p>Tilmelding senest 15. marts 2027</p></td></tr></table></body></html>")  # fmt: skip
+    record = extract_course(page, "http://udbyder.example/kursus.php?id=9")
+    assert record is not None
+    assert (record["title"], record["price_dkk"], record["application_deadline"]) == (
+        "Jobsøgning for ledige", 1800.0, "2027-03-15")
