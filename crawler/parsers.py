@@ -135,7 +135,7 @@ COURSE_TYPE_CUES: dict[str, str] = {
 # Generic cues; "diskurs" and "ekskurs" are no courses.
 GENERIC_TYPE_CUES: dict[str, str] = {
     "kursus": r"\b\w*(?<!dis)(?<!eks)kurs(?:us\w*|er|et|erne)\b|\btemadag\w*|\bseminar\w*|\bworkshop\w*"
-    r"|\bwebinar\w*|\bmasterclass\b|\bcourse\b",
+    r"|\bwebinar\w*|\bmasterclass\b|\bcourse\b|\be-?lærings?(?:kursus|forløb)?\b|\be-?learning\b",
     "other": r"\bkonferen(?:ce|cer)\w*|\bconference\b|\bnetværks(?:dag|møde)\w*",
 }
 # URL path words that name a type (ug.dk, via.dk, phabsalon.dk, kp.dk paths).
@@ -147,7 +147,8 @@ URL_TYPE_WORDS: dict[str, frozenset[str]] = {
     "akademi": frozenset({"akademi", "akademiuddannelse", "akademiuddannelser", "akademimodul", "akademimoduler",
                           "kommunom"}),
     "grunduddannelse": frozenset({"professionsbachelor", "professionsbacheloruddannelser", "bacheloruddannelser"}),
-    "kursus": frozenset({"kursus", "kurser", "e-kurser", "e-kursus", "temadage", "temadag"}),
+    "kursus": frozenset({"kursus", "kurser", "e-kurser", "e-kursus", "temadage", "temadag", "webinar", "webinarer",
+                         "e-laering", "elaering", "e-learning", "elearning"}),
 }  # fmt: skip
 
 # Teaching-form cues (case-insensitive regexes).

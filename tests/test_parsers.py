@@ -450,6 +450,8 @@ def test_parse_form(text: str, expected: str | None) -> None:
         ("Modulet indgår i diplomuddannelsen. Adgangskrav: en akademiuddannelse", None, "diplom"),  # earliest
         ("E-kursus: Sygedagpengeloven", None, "kursus"),
         ("Temadag om jobafklaring", None, "kursus"),
+        ("GDPR i sagsbehandlingen – e-læring", None, "kursus"),
+        ("GDPR", "https://udbyder.example/e-laering/gdpr", "kursus"),
         ("Sygedagpenge", "https://www.komponent.dk/kurser/sygedagpenge", "kursus"),
         ("Konference om beskæftigelse 2027", None, "other"),
         ("Professionsbacheloruddannelsen i socialt arbejde", None, "grunduddannelse"),
