@@ -97,10 +97,13 @@ class CrawlJobs:
 
         What is left of its processes (a crawl whose service was killed) is stopped as a group: the
         crawl saves its queue, and the next job resumes it. Returns the job it cleaned up, if any."""
+        job = self._read()
+        if job is None or job.status != "running" or alive(job.owner_pid):
+            return None  # nothing left behind, or another worker of this service runs it
         with exclusive_lock(self._lock_file):
             job = self._read()
             if job is None or job.status != "running" or alive(job.owner_pid):
-                return None  # nothing left behind, or another worker of this service runs it
+                return None
             if job.pid:
                 stop_group(job.pid, grace=grace)
             job.status, job.pid, job.step = "interrupted", None, "done"
