@@ -3,8 +3,8 @@
 Used by tests/test_crawler.py and (with tests/provider_web/site/) by bench/crawl_providers.py; listens
 on 127.0.0.1 only. A query string selects a file: `?side=N` serves `PATH-side-N`, any other query
 `PATH_key-value…` (sorted, tracking parameters ignored). A site may carry a `server.json` with
-`redirects` (path → location) and `content_types` (path with query → Content-Type header, e.g. a
-wrong charset). Paths under `/q/` are a link trap: `/q/N` links to `/q/N-0` … `/q/N-9`, for ever; `/kalender?dag=N`
+`redirects` (path → location), `flaky` (paths that answer 500 once, then the page) and
+`content_types` (path with query → Content-Type header, e.g. a wrong charset). Paths under `/q/` are a link trap: `/q/N` links to `/q/N-0` … `/q/N-9`, for ever; `/kalender?dag=N`
 is an endless calendar that links to `?dag=N+1`."""
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class TestWeb(ThreadingHTTPServer):
         config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.exists() else {}
         self.redirects: dict[str, str] = {**REDIRECTS, **config.get("redirects", {})}
         self.content_types: dict[str, str] = config.get("content_types", {})
+        self.flaky: set[str] = FLAKY | set(config.get("flaky", []))
 
     def start(self) -> TestWeb:
         threading.Thread(target=self.serve_forever, daemon=True).start()
@@ -100,7 +101,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._answer(404, b"<h1>Siden findes ikke</h1>", {"Content-Type": "text/html"})
         if path in self.server.broken:
             return self._answer(500, b"<h1>Serverfejl</h1>", {"Content-Type": "text/html"})
-        if path in FLAKY:
+        if path in self.server.flaky:
             with self.server.lock:
                 first = path not in self.server.flaky_seen
                 self.server.flaky_seen.add(path)
