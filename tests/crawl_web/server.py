@@ -4,8 +4,9 @@ Used by tests/test_crawler.py and (with tests/provider_web/site/) by bench/crawl
 on 127.0.0.1 only. A query string selects a file: `?side=N` serves `PATH-side-N`, any other query
 `PATH_key-value…` (sorted, tracking parameters ignored). A site may carry a `server.json` with
 `redirects` (path → location), `flaky` (paths that answer 500 once, then the page) and
-`content_types` (path with query → Content-Type header, e.g. a wrong charset). Paths under `/q/` are a link trap: `/q/N` links to `/q/N-0` … `/q/N-9`, for ever; `/kalender?dag=N`
-is an endless calendar that links to `?dag=N+1`."""
+`content_types` (path with query → Content-Type header, e.g. a wrong charset). Paths under `/q/`
+are a link trap: `/q/N` links to `/q/N-0` … `/q/N-9`, for ever; `/kalender?dag=N` is an endless
+calendar that links to `?dag=N+1`."""
 
 from __future__ import annotations
 
