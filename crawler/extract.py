@@ -407,36 +407,100 @@ def _visible_length(text: str | None) -> int:
     return len("".join((text or "").split()))
 
 
+@dataclass
+class _Counts:
+    """What a subtree holds: visible characters, of them in links, links, heading links, an <h1>."""
+
+    text: int = 0
+    linked: int = 0
+    links: int = 0
+    heading_links: int = 0
+    h1: bool = False
+
+
+_HEADINGS = frozenset({"h2", "h3", "h4"})
+
+
+def _subtree_counts(main: etree._Element) -> dict[etree._Element, _Counts]:
+    """_Counts of every element under `main`, in one pass up the tree (linear in the page)."""
+    counts: dict[etree._Element, _Counts] = {}
+    heading_below: dict[etree._Element, bool] = {}
+    for element in reversed(list(main.iter())):  # every element after its descendants
+        if not isinstance(element.tag, str):
+            counts[element], heading_below[element] = _Counts(), False
+            continue
+        children = [counts[child] for child in element]
+        total = _Counts(text=_visible_length(element.text) + sum(_visible_length(child.tail) for child in element))
+        for child in children:
+            total.text += child.text
+            total.linked += child.linked
+            total.links += child.links
+            total.heading_links += child.heading_links
+            total.h1 = total.h1 or child.h1
+        below = any(heading_below[child] or child.tag in _HEADINGS for child in element)
+        heading_below[element] = below
+        if element.tag == "a" and element.get("href") is not None:
+            total.linked, total.links = total.text, total.links + 1
+            if below or any(ancestor.tag in _HEADINGS for ancestor in element.iterancestors()):
+                total.heading_links += 1
+        total.h1 = total.h1 or element.tag == "h1"
+        counts[element] = total
+    return counts
+
+
 def drop_link_blocks(main: etree._Element) -> None:
     """Drop the chrome left in the content block, in place: blocks that are mostly links (menus and
     link lists in layout-table cells, footer columns), outermost first.
 
     Old table layouts have no <nav> or <header> to strip: their menu is a table cell of links. A
-    block holding the page's <h1> is content, whatever its links. One pass up the tree counts each
-    element's text, link text and links; one pass down drops."""
-    counts: dict[etree._Element, tuple[int, int, int, bool]] = {}  # text, link text, links, holds an h1
-    for element in reversed(list(main.iter())):  # every element after its descendants
-        if not isinstance(element.tag, str):
-            counts[element] = (0, 0, 0, False)
-            continue
-        children = [counts[child] for child in element]
-        text = _visible_length(element.text) + sum(_visible_length(child.tail) for child in element)
-        text += sum(child[0] for child in children)
-        is_link = element.tag == "a" and element.get("href") is not None
-        linked = text if is_link else sum(child[1] for child in children)
-        links = int(is_link) + sum(child[2] for child in children)
-        counts[element] = (text, linked, links, element.tag == "h1" or any(child[3] for child in children))
+    block holding the page's <h1> is content, whatever its links."""
+    counts = _subtree_counts(main)
 
     def visit(element: etree._Element) -> None:
         for child in list(element):
-            text, linked, links, heading = counts[child]
-            if (child.tag in _CHROME_CANDIDATES and links >= _CHROME_MIN_LINKS and not heading and text
-                    and linked / text >= _CHROME_LINK_SHARE):  # fmt: skip
+            count = counts[child]
+            if (child.tag in _CHROME_CANDIDATES and count.links >= _CHROME_MIN_LINKS and not count.h1 and count.text
+                    and count.linked / count.text >= _CHROME_LINK_SHARE):  # fmt: skip
                 child.drop_tree()
-            elif links:
+            elif count.links:
                 visit(child)
 
     visit(main)
+
+
+_TEASER_TAGS = frozenset({"div", "article", "li", "section", "a", "td", "tr", "p"})
+_TEASER_MAX_TEXT = 600  # visible characters: a card, not a page section
+_HEADING_LINKS = ".//h2//a[@href] | .//h3//a[@href] | .//h4//a[@href] | .//a[@href][.//h2 or .//h3 or .//h4]"
+
+
+def drop_teasers(main: etree._Element, page_url: str) -> None:
+    """Drop teaser cards, in place: a short block around a heading that links to another page ("Se også",
+    a one-course category page). Its price and dates are that page's, not this one's.
+
+    A card is the largest block around the link with no other heading link and no <h1>; all cards
+    are found before any is dropped."""
+    counts = _subtree_counts(main)
+    own = canonical_url(page_url)
+    cards = []
+    for link in main.xpath(_HEADING_LINKS):
+        href = (link.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")) or link not in counts:
+            continue
+        if canonical_url(urljoin(page_url, href)) == own:
+            continue
+        card = None
+        candidate: etree._Element | None = link
+        while candidate is not None and candidate is not main:
+            count = counts[candidate]
+            if count.heading_links > 1 or count.h1 or count.text > _TEASER_MAX_TEXT:
+                break
+            if candidate.tag in _TEASER_TAGS:
+                card = candidate
+            candidate = candidate.getparent()
+        if card is not None and card is not link:
+            cards.append(card)
+    for card in cards:
+        card.drop_tree()
 
 
 def block_text(element: etree._Element) -> str:
@@ -571,11 +635,11 @@ def _title_part(parts: list[str], main_text: str) -> str | None:
     return next((part for part in parts if part.casefold() in lines), parts[0] if parts else None)
 
 
-def _linked_items(main: etree._Element) -> int:
-    """Headings that are links, and table rows that start with a link: the items of a listing."""
+def _linked_items(main: etree._Element) -> tuple[int, int]:
+    """Headings that are links, and table rows that start with a link (if 3 or more): the items of a listing."""
     headings = main.xpath(".//h2[.//a] | .//h3[.//a] | .//h4[.//a] | .//a[.//h2 or .//h3 or .//h4]")
     rows = main.xpath(".//tr[(td|th)[1]//a[@href]]")
-    return len(headings) + (len(rows) if len(rows) >= 3 else 0)
+    return len(headings), (len(rows) if len(rows) >= 3 else 0)
 
 
 def _repeated_labels(text: str) -> int:
@@ -642,6 +706,9 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     _strip_boilerplate(tree)
     main = _main_element(tree)
     drop_link_blocks(main)
+    listing_text = block_text(main)
+    linked_headings, linked_rows = _linked_items(main)  # counted before the teasers go: a listing lists them
+    drop_teasers(main, record_url)
     main_text = block_text(main)
     facts = _Facts()
     _structured_facts(main, facts)
@@ -669,15 +736,17 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     if not structured.is_course:
         if negative or structured.non_course:
             return None
-        linked = _linked_items(main)
-        if linked >= 3 or (linked >= 2 and _repeated_labels(main_text) >= 2):
-            return None
     parsed = _parsed_facts(facts)
     goals_heading = _has_goal_heading(main_text)
     if not structured.is_course:
+        # The page's own facts, outside the teaser cards (drop_teasers).
         evidence = sum(1 for key in _COURSE_FACT_KEYS if parsed.get(key) not in (None, []))
         if not parsed.get("start") and _ONGOING_START_RE.search(facts.joined("start") or ""):
             evidence += 1  # e-learning that starts any time: a course fact, though no date
+        linked = linked_headings + linked_rows
+        listing = linked >= 3 or (linked >= 2 and _repeated_labels(listing_text) >= 2)
+        if linked_rows or (listing and evidence < 2):
+            return None  # a listing; a course page with its own facts may still show teasers of others
         type_cue = parse_course_type(title, url) is not None
         if evidence == 0 and not goals_heading:
             return None

@@ -124,3 +124,20 @@ def test_without_h1_the_title_is_the_part_of_the_page_title_that_the_content_sho
     assert record is not None
     assert (record["title"], record["price_dkk"], record["application_deadline"]) == (
         "Jobsøgning for ledige", 1800.0, "2027-03-15")
+
+
+def test_teasers_of_other_courses_neither_hide_a_course_page_nor_lend_it_their_facts() -> None:
+    teasers = "".join(f"<div class='teaser'><h3><a href='/kurser/k{n}'>Kursus {n}</a></h3><p>Pris: {n}.000 kr.</p>"
+                      f"<p>Dato: 0{n}.05.2027</p></div>" for n in range(1, 4))  # fmt: skip
+    page = ("<html><body><main><h1>Visitation af ledige</h1><p>Et kursus om visitation af ledige borgere i jobcentret.</p>"
+            f"<p>Dato: 03.03.2027</p><p>Varighed: 2 dage</p><h2>Se også</h2>{teasers}</main></body></html>")  # fmt: skip
+    record = extract_course(page, "http://udbyder.example/kurser/visitation")
+    assert record is not None
+    assert (record["price_dkk"], record["start_dates"], record["duration_days"]) == (None, ["2027-03-03"], 2.0)
+    # A category page that shows one course's card is no course page of its own.
+    one = ("<html><body><main><h1>E-læring</h1><div class='card'><h3><a href='/kurser/k1'>Kursus 1</a></h3>"
+           "<p>Pris: 1.000 kr.</p><p>Dato: 01.05.2027</p></div></main></body></html>")  # fmt: skip
+    assert extract_course(one, "http://udbyder.example/kurser/e-laering") is None
+    # Without facts of its own, a page of three teasers is a listing.
+    assert extract_course(page.replace("<p>Dato: 03.03.2027</p><p>Varighed: 2 dage</p>", ""),
+                          "http://udbyder.example/kurser/") is None  # fmt: skip

@@ -18,7 +18,8 @@ Four fictional Danish providers on one host, each built the way a kind of real p
   "<strong>Label:</strong> value" paragraphs or a <dl>. The course list is only in a JSON endpoint
   that the listing page's script calls (paged); category archives repeat the facts per course.
 * /oest/ — an Umbraco-like site: block-grid sections, facts as plain "Label: value" lines in a rich
-  text block, some in a <dl>; a rekvirerbar course; "Indlæs flere" paginates the listing.
+  text block, some in a <dl>; under each course, teasers of three other courses with their dates
+  and prices; a rekvirerbar course; "Indlæs flere" paginates the listing.
 
 Around them: a front page, news, contact, privacy and about pages, a 404 link, a redirect from an
 old address, links with tracking parameters, a course page that answers 500 once and then recovers. The gold lists every course page and its facts as a
@@ -384,6 +385,10 @@ def oest_page(title: str, blocks: str, *, crumbs: str = "") -> str:
 
 
 def oest_course(c: C) -> str:
+    others = [other for other in OEST if other is not c and "Dato" in dict(other.facts)][:3]
+    related = "".join(f'<div class="teaser"><h3><a href="/oest/kurser/{o.slug}">{html.escape(o.title)}</a></h3>'
+                      f'<p>Dato: {html.escape(dict(o.facts)["Dato"])}</p><p>Pris: {html.escape(dict(o.facts)["Pris"])}</p></div>'
+                      for o in others)  # fmt: skip
     if c.options.get("style") == "dl":
         facts = '<dl class="facts">' + "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in c.facts) + "</dl>"
     else:
@@ -392,7 +397,8 @@ def oest_course(c: C) -> str:
 <div class="umb-block-grid__layout-item" data-col-span="8"><section class="block block-rte"><p>{html.escape(c.intro)} Kurset er udviklet i samarbejde med kommunerne.</p>
 <h2>Praktiske oplysninger</h2>{facts}</section></div>
 <div class="umb-block-grid__layout-item" data-col-span="4"><section class="block block-cta"><a class="button" href="/oest/tilmelding?kursus={c.slug.split('/')[-1]}">Tilmeld</a>
-<p>Spørgsmål? Ring på 46 00 00 00.</p></section></div>"""
+<p>Spørgsmål? Ring på 46 00 00 00.</p></section></div>
+<div class="umb-block-grid__layout-item" data-col-span="12"><section class="block block-related"><h2>Andre kurser</h2>{related}</section></div>"""
     return oest_page(c.title, blocks, crumbs=f"<li>{html.escape(c.title)}</li>")
 
 
