@@ -948,11 +948,16 @@ _VALUE_TRIM = " \t|;,*_"
 _PARENTHESIS_RE = re.compile(r"\([^()]*\)")
 
 
+# A price label with what the price covers or whom it is for: "Pris inkl. forplejning", "Pris for medlemmer".
+_QUALIFIED_PRICE_RE = re.compile(r"^(?:pris(?:en)?|kursuspris|deltagerpris|deltagerbetaling)\s+(?:inkl|ekskl|incl|excl|for|med|uden"
+                                 r"|i alt|pr)\b")
+
+
 def normalise_label(label: str) -> str | None:
     """The canonical key for a page label ("Ansøgningsfrist:" → "deadline"), or None if unknown."""
     label = _PARENTHESIS_RE.sub(" ", label)
-    key = _normalise_key(label).strip(" :*_#–—?").strip()
-    return _LABEL_KEYS.get(" ".join(key.split()))
+    key = " ".join(_normalise_key(label).strip(" :*_#–—?").split())
+    return _LABEL_KEYS.get(key) or ("price" if _QUALIFIED_PRICE_RE.match(key) else None)
 
 
 def _line_facts(line: str) -> list[tuple[str, str]]:

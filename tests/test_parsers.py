@@ -598,6 +598,10 @@ def test_learning_goals_empty_and_duplicates() -> None:
         ("Niveau", "course_type"),
         ("Sprog", "language"),
         ("**Pris:**", "price"),
+        ("Pris inkl. forplejning", "price"),  # what the price covers
+        ("Pris for medlemmer", "price"),
+        ("Prisgaranti", None),
+        ("Dato for tilmelding", None),
         ("Beskrivelse", None),
         ("Kontaktperson", None),
         ("", None),
