@@ -105,7 +105,7 @@ LABELS: dict[str, str] = {
 # ("Tilmelding senest 1. marts 2027", "Sidste frist for ansøgning er 15.01.2027", "Ansøgningsfrist 1. juni").
 DEADLINE_PHRASES = (
     r"(?:ansøgnings|tilmeldings)frist(?:en)?",
-    r"(?:sidste\s+)?frist(?:en)?\s+for\s+(?:tilmelding|ansøgning)(?:er)?",
+    r"(?:sidste\s+)?(?:frist(?:en)?|dato)\s+for\s+(?:tilmelding|ansøgning)(?:er)?",
     r"sidste\s+(?:tilmelding|ansøgning)s?(?:dato|dag)?",
     r"deadline\s+for\s+(?:tilmelding|ansøgning)",
     r"(?:tilmeld|ansøg)\w*(?:\s+(?:dig|jer|dem|sig))?\s*:?\s*senest",
@@ -953,6 +953,12 @@ _QUALIFIED_PRICE_RE = re.compile(r"^(?:pris(?:en)?|kursuspris|deltagerpris|delta
                                  r"|i alt|pr)\b")
 
 
+_QUALIFIED_PRICE_LINE_RE = re.compile(
+    r"^\s*(?:[-*•]\s+)?(?:\*\*|__)?(?P<label>(?:pris(?:en)?|kursuspris|deltagerpris|deltagerbetaling)\s+(?:inkl|ekskl|incl"
+    r"|excl|for|med|uden|i alt|pr)\b[^:\n]{0,40}?)\s*(?:\*\*|__)?\s*:\s*(?:\*\*|__)?(?P<value>.+)$", _I
+)
+
+
 def normalise_label(label: str) -> str | None:
     """The canonical key for a page label ("Ansøgningsfrist:" → "deadline"), or None if unknown."""
     label = _PARENTHESIS_RE.sub(" ", label)
@@ -965,6 +971,8 @@ def _line_facts(line: str) -> list[tuple[str, str]]:
     matches = list(_LABEL_COLON_RE.finditer(line))
     if not matches and (dash := _LABEL_DASH_RE.match(line)):
         matches = [dash]
+    if not matches and (qualified := _QUALIFIED_PRICE_LINE_RE.match(line)):
+        return [(qualified["label"], qualified["value"].strip(_VALUE_TRIM))]  # "Pris inkl. forplejning: 2.500 kr."
     pairs = []
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(line)

@@ -258,6 +258,7 @@ def test_parse_date(text: str, expected: dt.date | None) -> None:
         ("Tilmeld dig senest den 3. marts 2027", D(2027, 3, 3)),
         ("Ansøgningsfrist 1. juni 2027", D(2027, 6, 1)),
         ("Deadline for tilmelding: 3/3 2027", D(2027, 3, 3)),
+        ("Sidste dato for tilmelding: 01.02.2027", D(2027, 2, 1)),
         ("Tilmeldingsfrist: fredag den 12.02.2027", D(2027, 2, 12)),
         ("Tilmeldingsfrist: 14 dage før kursusstart. Kursusstart 03.03.2027", None),  # the date is the start
         ("Kurset starter 3. marts 2027. Tilmelding via vores hjemmeside.", None),
@@ -651,6 +652,9 @@ Kontaktperson: Hanne Hansen
         ("Undervisningssted:\u00a0Campus Aarhus", {"location": "Campus Aarhus"}),
         ("Kurset har fokus på praksis. Det er gratis.", {}),
         ("Kontaktperson: Hanne Hansen", {}),
+        ("Pris inkl. forplejning: 2.500 kr.", {"price": "2.500 kr."}),
+        ("**Pris for medlemmer:** 1.500 kr.", {"price": "1.500 kr."}),
+        ("Dato for tilmelding: 01.02.2027", {}),  # not a start date; a deadline phrase (parse_deadline_phrase)
         ("Holdstart: \nTilmeldingsfrist: 1. maj 2027", {"deadline": "1. maj 2027"}),
         ("", {}),
     ],
