@@ -740,7 +740,10 @@ class FieldCapacity(_Result):
     vulnerable: bool
     priority_score: float | None
     priority_rank: int | None
-    status: Literal["gap", "met", "no target"]
+    # "gap": the team's mean is below the required level, or resource persons are missing;
+    # "individual": the team meets the target on average with its resource persons, but some
+    # employees are below it (a negative gap is not a gap: their need is their own, not the team's).
+    status: Literal["gap", "individual", "met", "no target"]
 
 
 class IndividualGap(_Result):
@@ -815,9 +818,17 @@ def _field_capacity(
         over_representation=reasons if goal else [], vulnerable=bool(goal) and needed > 0
         and len(resource) <= VULNERABLE_AT_MOST_RESOURCE_PERSONS,
         priority_score=_round(score, 1), priority_rank=None,
-        status="no target" if score is None else ("gap" if score > 0 else "met"),
+        status=_status(score, gap, shortfall),
     )
     return capacity, -1.0 if score is None else score
+
+
+def _status(score: float | None, gap: float | None, shortfall: int) -> str:
+    if score is None:
+        return "no target"
+    if score <= 0:
+        return "met"
+    return "gap" if shortfall or (gap is not None and gap > 0) else "individual"
 
 
 def _over_representation(surplus: int, needed: int, gap: float | None) -> list[str]:

@@ -49,6 +49,8 @@ from matcher.taxonomy import LEVELS, Level, Taxonomy, level_name
 from matcher.transfer import TransferContext, TransferCues, assess_transfer, transfer_score
 
 GapSource = Literal["text", "assessment", "survey"]
+# A team gap's two parts: what everyone under the required step needs, and the resource persons'.
+TeamPart = Literal["basic", "resource"]
 # A gap shared by at least this many learners is a team gap: it prefers forms taken together.
 TEAM_GAP_LEARNERS = 3
 # How well a course form suits a gap: by whether the gap is a team's (True) or one person's (False).
@@ -57,7 +59,11 @@ FORM_FIT: dict[bool, dict[str, float]] = {
     False: {"fysisk": 1.0, "online": 1.0, "blended": 1.0, "rekvirerbar": 0.4},
 }
 SPECIALIST_STEP = 4  # proficiency from which a learner is past introduction courses
-BEGINNER_STEP = 2  # proficiency up to which a master module is out of reach
+BEGINNER_STEP = 2  # proficiency up to which a master module is out of reach, and no one is a resource person to be
+# An employee short of the required step by less than this (a mean of statement ratings such as
+# 2.75 against 3) rounds to the step itself, as the team's distribution counts it: not a gap.
+COUNTED_SHORTFALL = 0.5
+MAX_STARTS = 12  # upcoming start dates a result lists
 CANDIDATES = 60  # the best this many by score are considered for the diversified list
 # A gap in words is short, and the tagger learnt fields and levels from whole course pages: it can
 # miss the field ("grundkursus i forvaltningsret …" read as labour market) and reads a specialist
@@ -108,6 +114,10 @@ class Gap(BaseModel):
     dimension: str | None = None
     priority_rank: int | None = None
     source: GapSource = "text"
+    part: TeamPart | None = Field(default=None, description="A team gap's part: basic (everyone under the required step) or resource (the resource persons the target asks for).")
+    target_level: int | None = Field(default=None, ge=1, le=5, description="The step the learners should reach.")
+    levels: dict[str, float] = Field(default_factory=dict, description="Each learner's step now.")
+    skip: str | None = Field(default=None, max_length=1000, description="Why this gap gets no course (then no course is sought).")
 
     @model_validator(mode="before")
     @classmethod
@@ -277,28 +287,66 @@ class Recommender:
         vote = (1 - NEIGHBOURS_SHARE) * own + NEIGHBOURS_SHARE * special / (special + basic)
         return "specialiseret" if vote >= 0.5 else "grundlaeggende"
 
-    def gaps_from_team(self, analysis: TeamAnalysis, *, max_gaps: int = 3) -> list[Gap]:
-        """The team's prioritised field gaps: who is below target, at which level the course should be."""
-        gaps = []
-        for capacity in analysis.fields:
-            if capacity.status != "gap" or len(gaps) >= max_gaps:
-                continue
-            needs_specialists = capacity.specialist_shortfall > 0
-            below = capacity.employees_below
-            learners = below if below else []
-            levels = [e.levels[capacity.field] for e in analysis.employees if e.employee in learners and capacity.field in e.levels]
-            proficiency = float(np.mean(levels)) if levels else capacity.mean_level
-            required = capacity.required_level or 0
-            level = "specialiseret" if needs_specialists or required >= SPECIALIST_STEP else "grundlaeggende"
-            if needs_specialists and not learners:
-                # everyone meets the level, but too few are resource persons: the nearest ones go
-                learners = [e.employee for e in analysis.employees if capacity.field not in e.resource_fields][: capacity.specialist_shortfall]
-            gaps.append(self._field_gap(
-                f"g{len(gaps) + 1}", capacity.field, level, learners, proficiency, capacity.priority_rank, "assessment",
-            ))
+    def gaps_from_team(self, analysis: TeamAnalysis, *, max_gaps: int | None = None) -> list[Gap]:
+        """The team's field gaps, each split in two parts (faglighed-fundament §4: basic competences
+        for everyone, specialised ones for the resource persons):
+
+        * the basic part: the employees under the required step, at the basic level, aiming for
+          the required step;
+        * the resource-person part: as many people as the target's shortfall of resource persons,
+          at the specialised level, aiming for the specialist step; chosen among those closest to
+          it (highest step first) and never a novice (step ≤ BEGINNER_STEP).
+
+        A part that gets no course says why (`skip`): an employee short by less than
+        COUNTED_SHORTFALL of a step, or no one close enough to become a resource person yet.
+        Fields in priority order; `max_gaps` keeps the first fields only (None: every field)."""
+        levels = {e.employee: e.levels for e in analysis.employees}
+        gaps: list[Gap] = []
+        fields = [c for c in analysis.fields if c.status in ("gap", "individual")]
+        for capacity in fields[:max_gaps]:
+            gaps += self._team_field_gaps(capacity, levels, analysis.specialist_level, len(gaps))
         if not gaps:
             raise RecommendError(say("the team meets its target in every field: there is no gap to recommend courses for"))
         return gaps
+
+    def _team_field_gaps(
+        self, capacity: Any, levels: dict[str, dict[str, float]], specialist_level: int, before: int,
+    ) -> list[Gap]:
+        """One field's parts (see gaps_from_team); `before`: gaps made so far, for the ids."""
+        key, required = capacity.field, capacity.required_level or 0
+        step = {name: levels[name][key] for name in levels if key in levels[name]}
+        parts: list[Gap] = []
+
+        def add(part: TeamPart, level: str, people: list[str], target: int, skip: str | None = None) -> None:
+            own = {name: step[name] for name in people}
+            proficiency = float(np.mean(list(own.values()))) if own else capacity.mean_level
+            gap = self._field_gap(f"g{before + len(parts) + 1}", key, level, people, proficiency,
+                                  capacity.priority_rank, "assessment")
+            parts.append(gap.model_copy(update={"part": part, "target_level": target, "levels": own, "skip": skip}))
+
+        below = capacity.employees_below
+        counted = [n for n in below if required - step[n] >= COUNTED_SHORTFALL]
+        near = [n for n in below if n not in counted]
+        if counted:
+            add("basic", "grundlaeggende", counted, required)
+        if near:
+            add("basic", "grundlaeggende", near, required, say(
+                "{people} short of step {required} by less than {threshold} of a step, which does not count as a gap; "
+                "follow it up in the yearly appraisal", people=_names(near), required=required, threshold=COUNTED_SHORTFALL))
+        shortfall = capacity.specialist_shortfall
+        if shortfall:
+            resource = set(capacity.resource_persons)
+            # closest to the specialist step first; a tie keeps the assessment's order
+            candidates = sorted((n for n in step if n not in resource and step[n] > BEGINNER_STEP), key=lambda n: -step[n])
+            chosen = candidates[:shortfall]
+            if chosen:
+                add("resource", "specialiseret", chosen, specialist_level)
+            if len(chosen) < shortfall:
+                add("resource", "specialiseret", [], specialist_level, say(
+                    "the target asks for {needed} resource person(s) and {missing} more cannot be found: no one else "
+                    "is above step {novice} yet; let the basic courses come first and look again at the next assessment",
+                    needed=capacity.specialists_needed, missing=shortfall - len(chosen), novice=BEGINNER_STEP))
+        return parts
 
     def gaps_from_needs(self, analysis: NeedsAnalysis, *, max_gaps: int = 3) -> list[Gap]:
         """The fields the team most wants to develop, worded by their top statements."""
@@ -451,19 +499,46 @@ class Recommender:
         upcoming = self.index.next_starts(today)
         results = []
         place = self.index.place_notice(filters, passing)
-        for gap in gaps:  # some course passes, so every gap gets results
-            ranked = self.rank(gap, filters, top=top, today=today, passing=passing)
+        unanswered: dict[str, str] = {}
+        for gap in gaps:
+            if gap.skip:
+                unanswered[gap.id] = gap.skip
+                continue
+            fitting = passing & self._builds(gap) if gap.source == "assessment" else passing
+            ranked = self.rank(gap, filters, top=top, today=today, passing=fitting) if fitting.any() else []
+            if not ranked:
+                unanswered[gap.id] = self._why_no_course(gap, today)
             context = TransferContext(field=gap.field, level=gap.level, dimension=gap.dimension, learners=gap.learners)
             for rank, (i, score, parts) in enumerate(ranked, start=1):
                 results.append(self._result(gap, i, score, parts, rank, today, upcoming, context))
         return {
             "query": query,
-            "gaps": [gap.to_json(self.taxonomy) for gap in gaps],
+            "today": today.isoformat(),
+            "gaps": [dict(gap.to_json(self.taxonomy), why_no_courses=unanswered.get(gap.id)) for gap in gaps],
             "constraints": filters.model_dump(mode="json", exclude_defaults=True),
             "candidates": int(passing.sum()),
             "results": results,
             "notices": [place] if place else [],
         }
+
+    def _builds(self, gap: Gap) -> np.ndarray:
+        """Courses that build the gap's main field at its level: a team's field gap has no words
+        to rank by, so a course outside the field or at the other level is no answer to it."""
+        keep = self.index.assigned[:, self.index.field_keys.index(gap.field)]
+        return keep & self._has_level[gap.level] if gap.level else keep
+
+    def _why_no_course(self, gap: Gap, today: dt.date) -> str:
+        """Why a gap got no course: none in the catalogue builds its field at its level, or the
+        user's constraints removed those that do."""
+        field = self.taxonomy.field(gap.field).name
+        level = level_name(gap.level) if gap.level else None
+        anywhere = int((self.index.mask(CourseFilters(), today) & self._builds(gap)).sum())
+        if not anywhere:
+            if level:
+                return say("the catalogue has no current course in {field} at the {level} level", field=field, level=level)
+            return say("the catalogue has no current course in {field}", field=field)
+        return say("the constraints removed the {count} course(s) in {field} at this level; loosen them to see those",
+                   count=anywhere, field=field)
 
     def _why_nothing_passes(self, filters: CourseFilters, today: dt.date) -> str:
         """Which constraint empties the list: each one's count on its own."""
@@ -490,7 +565,10 @@ class Recommender:
             "why": [dict(reason) for reason in self._reasons(tuple(gap.fields), gap.level, gap.text, i)],
             "transfer": dict(self._transfer(i, context)),
             "next_start": hit.next_start.isoformat() if hit.next_start else None,
-            "price_dkk": course.price_dkk, "ects": course.ects, "form": course.form, "location": course.location,
+            # every start from today on, so a plan can pick a later one where the next clashes
+            "start_dates": [d.isoformat() for d in course.start_dates if d >= today][:MAX_STARTS],
+            "price_dkk": course.price_dkk, "ects": course.ects, "duration_days": course.duration_days,
+            "form": course.form, "location": course.location,
         }
 
     def _transfer_note(self, i: int, context: TransferContext) -> dict[str, Any]:
@@ -649,6 +727,10 @@ def _scaled_keyword(scores: np.ndarray) -> np.ndarray:
     """BM25 scores as a share of the best candidate's."""
     best = float(scores.max()) if scores.size else 0.0
     return scores / best if best > 0 else scores
+
+
+def _names(people: Sequence[str]) -> str:
+    return ", ".join(people)
 
 
 def _one_line(text: str) -> str:

@@ -133,6 +133,9 @@ def _money(value: float | None) -> str:
     return "pris ukendt" if value is None else f"{value:,.0f} kr.".replace(",", ".")
 
 
+_PARTS = {"basic": " (basic part: everyone under the required step)", "resource": " (resource-person part)"}
+
+
 def format_recommendation(document: dict[str, Any]) -> str:
     """The recommendation as text: per gap its courses, why, and the transfer note."""
     lines: list[str] = []
@@ -141,9 +144,13 @@ def format_recommendation(document: dict[str, Any]) -> str:
         by_gap.setdefault(result["gap_id"], []).append(result)
     for gap in document["gaps"]:
         who = f" — {', '.join(gap['employees'])}" if gap["employees"] else ""
-        lines.append(f"Gap {gap['id']}: {gap['field_name']}, {level_name(gap['level'])}{who}")
+        part = _PARTS.get(gap.get("part") or "", "")
+        goal = f", goal step {gap['target_level']}" if gap.get("target_level") else ""
+        lines.append(f"Gap {gap['id']}: {gap['field_name']}, {level_name(gap['level'])}{part}{goal}{who}")
         if gap.get("text"):
             lines.append(f"  \"{gap['text']}\"")
+        if gap.get("why_no_courses"):
+            lines.append(f"  no course: {gap['why_no_courses']}")
         for r in by_gap.get(gap["id"], []):
             facts = [r["course_type"] or "type ukendt"]
             if r["ects"]:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-SAMPLE_FEED = Path(__file__).resolve().parents[1] / "service" / "samples" / "courses.jsonl"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_FEED = ROOT / "service" / "samples" / "courses.jsonl"
 
 
 def course_record(number: int, **overrides: Any) -> dict[str, Any]:
@@ -57,6 +58,20 @@ def run_cli(db: Path):
         return CliRunner().invoke(main, ["--db", str(db), *args], env=env, catch_exceptions=False)
 
     return run
+
+
+# Issue 23's scenario: a team of four rated 1–5 in the proficiency template's columns, against the
+# bundled target profile (every field at step 3, one resource person in five of them). Novices (1)
+# in Lov & Myndighed and IT & Digital, where no one is a resource person yet; Arbejdsmarked &
+# Uddannelse is met on average (a negative gap) with one person far behind.
+TEAM_OF_FOUR = (
+    "employee;role;arbejdsmarked_uddannelse;lov_myndighed;it_digital;borgernaere_metoder;virksomhedsvendte_metoder;netvaerk_facilitering\n"
+    "AB;medarbejder;1;2;3;4;3;2\n"
+    "CD;medarbejder;3;1;2;3;3;3\n"
+    "EF;medarbejder;4;3;1;3;2;3\n"
+    "GH;leder;5;3;3;2;4;2\n"
+)
+BUNDLED_TARGET = ROOT / "matcher" / "data" / "templates" / "target-profile.yaml"
 
 
 @pytest.fixture(scope="session")

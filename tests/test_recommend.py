@@ -22,6 +22,7 @@ from matcher.recommend import RecommendError, Recommender, _top
 from matcher.store import open_catalogue
 from matcher.tagging import TRAINING_SET, CourseText, Tagger
 from matcher.taxonomy import load_taxonomy
+from tests.conftest import BUNDLED_TARGET, TEAM_OF_FOUR
 from tests.test_gaps import target_yaml, team_file
 
 pytestmark = pytest.mark.slow
@@ -177,14 +178,60 @@ def test_a_team_gap_shared_by_many_prefers_forms_the_team_takes_together(recomme
     levels["lov_myndighed"] = [2, 2, 2, 2]
     analysis = _team(tmp_path, levels, {k: (3, 1 if k == "lov_myndighed" else 0) for k in FIELDS})
     gaps = recommender.gaps_from_team(analysis)
-    assert [(g.field, g.level, g.learners) for g in gaps] == [("lov_myndighed", "specialiseret", 4)]
-    assert gaps[0].employees == ["E1", "E2", "E3", "E4"] and gaps[0].proficiency == 2.0
+    # everyone needs the basic part; no one at step 2 is sent to a specialised module to become the resource person
+    assert [(g.field, g.part, g.level, g.learners) for g in gaps] == [
+        ("lov_myndighed", "basic", "grundlaeggende", 4), ("lov_myndighed", "resource", "specialiseret", 1)]
+    assert gaps[0].employees == ["E1", "E2", "E3", "E4"] and gaps[0].proficiency == 2.0 and gaps[0].target_level == 3
+    assert gaps[1].employees == [] and "no one else is above step 2" in (gaps[1].skip or "")
     ranked = recommender.rank(gaps[0], CourseFilters(), top=30, today=TODAY)
     form_fit = {recommender.index.form[i]: parts["form"] for i, _, parts in ranked}
     assert form_fit.get("rekvirerbar", 1.0) == 1.0 and form_fit.get("online", 0.4) == 0.4
     one = gaps[0].model_copy(update={"learners": 1})
     single = {recommender.index.form[i]: parts["form"] for i, _, parts in recommender.rank(one, CourseFilters(), top=30, today=TODAY)}
     assert single.get("rekvirerbar", 0.4) == 0.4 and single.get("online", 1.0) == 1.0
+
+
+def test_team_of_four_basic_for_those_under_the_step_specialised_only_for_the_resource_persons(
+    recommender: Recommender, tmp_path: Path,
+) -> None:
+    """Issue 23's scenario: each field's gap split into its basic part and its resource-person part,
+    the people named for each, a course or a reason for every part."""
+    taxonomy = load_taxonomy()
+    team = tmp_path / "team.csv"
+    team.write_text(TEAM_OF_FOUR, encoding="utf-8")
+    analysis = analyse_assessment(read_assessment(team, taxonomy), read_target(BUNDLED_TARGET, taxonomy), taxonomy)
+    assert analysis.field("arbejdsmarked_uddannelse").status == "individual"  # gap −0.25: AB's need, not the team's
+    gaps = recommender.gaps_from_team(analysis)
+    parts = {(g.field, g.part): g for g in gaps}
+    law, law_resource = parts[("lov_myndighed", "basic")], parts[("lov_myndighed", "resource")]
+    assert (law.level, law.employees, law.target_level) == ("grundlaeggende", ["AB", "CD"], 3)
+    # one resource person asked for: one person, the closest (step 3, the first of the two at 3), never CD at step 1
+    assert (law_resource.level, law_resource.employees, law_resource.target_level) == ("specialiseret", ["EF"], 4)
+    assert parts[("it_digital", "resource")].employees == ["AB"]
+    assert parts[("arbejdsmarked_uddannelse", "basic")].employees == ["AB"]
+    assert ("netvaerk_facilitering", "resource") not in parts  # the target asks for no resource person there
+    # no one at step 1–2 in a field is sent to a specialised course in it
+    assert all(step > 2 for g in gaps if g.level == "specialiseret" for step in g.levels.values())
+    document = recommender.recommend(gaps, top=3, today=TODAY)
+    by_gap: dict[str, list[dict]] = {}
+    for r in document["results"]:
+        by_gap.setdefault(r["gap_id"], []).append(r)
+    for gap in document["gaps"]:
+        found = by_gap.get(gap["id"], [])
+        assert found or gap["why_no_courses"], gap  # every gap gets an answer
+        for r in found:  # a field gap gets courses that build the field at its level
+            assert gap["field"] in r["fields"] and r["level"] == gap["level"], (gap["id"], r["title"])
+    assert all(r["level"] == "grundlaeggende" for r in by_gap[law.id])
+
+
+def test_a_gap_the_constraints_empty_says_so(recommender: Recommender, tmp_path: Path) -> None:
+    levels = {k: [3, 3] for k in FIELDS}
+    levels["lov_myndighed"] = [1, 2]
+    analysis = _team(tmp_path, levels, {k: (3, 0) for k in FIELDS})
+    gaps = recommender.gaps_from_team(analysis)
+    document = recommender.recommend(gaps, CourseFilters(types=["master"]), top=3, today=TODAY)
+    gap = document["gaps"][0]
+    assert not document["results"] and "the constraints removed" in gap["why_no_courses"]
 
 
 def test_experts_get_no_introduction_courses_preferred(recommender: Recommender) -> None:
@@ -262,7 +309,7 @@ def test_cli_recommend_for_a_team_file(run_cli, catalogue: Path, tmp_path: Path)
     result = run_cli("--db", str(catalogue), "recommend", "--team", str(tmp_path / "team.csv"),
                      "--target", str(tmp_path / "target.yaml"), "--top", "2")
     assert result.exit_code == 0, result.output
-    assert "Gap g1: IT & Digital, grundlæggende — E1, E2, E3" in result.stdout
+    assert "Gap g1: IT & Digital, grundlæggende (basic part: everyone under the required step), goal step 3 — E1, E2, E3" in result.stdout
     assert "transfer " in result.stdout
 
 
