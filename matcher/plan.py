@@ -9,6 +9,17 @@ before, during and after (30-30-40); the learning goals are the framework compet
 matched for the gap, with a success criterion for the gap's level; the timeline runs from a
 learning conversation four weeks before the next start to follow-up after the course.
 
+The plan respects time, per person: the decisions are taken in priority order, and each gets the
+first start of its course (or of the next course on its list) that begins after the learners'
+earlier courses end, so no one has two courses at once. Rules, stated where they are set below: a
+course's workload is its ECTS × 27.5 hours (the Danish norm), else its course days × 7.4 hours (a
+day of the 37-hour week); an ECTS module runs 2 weeks per ECTS (10 ECTS over a semester, the
+part-time pace of diploma and academy modules), a course of more than two days one day a week; the
+hours are spread evenly over the weeks and summed per person and quarter. Above one working day a
+week (20 % of working time in a quarter) the plan warns: the guide asks the leader to agree on the
+workload in the course period and whether it must be reduced (Fase 3, "Rammer"; the attention
+point "Forventningsafstemning": "arbejdsbyrden i uddannelsesperioden").
+
 CSV is what Danish Excel opens by double-click: `;` as separator (Excel's list separator in a
 Danish locale), CRLF line ends, and UTF-8 *with* a byte-order mark, because Excel reads a CSV file
 without one as Windows-1252 and turns æ, ø, å into "Ã¦, Ã¸, Ã¥". Python (encoding "utf-8-sig"),
@@ -53,9 +64,15 @@ _MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august
 _PHASES = ("before", "during", "after")
 HOURS_PER_ECTS = 27.5  # the Danish norm: 60 ECTS is a year's full-time work of 1 650 hours
 CONVERSATION_WEEKS_BEFORE = 4  # the guide: revisit purpose and learning goals at the latest 4 weeks before start
+WEEKLY_HOURS = 37.0  # the full-time working week in Danish municipalities
+HOURS_PER_COURSE_DAY = WEEKLY_HOURS / 5
+WEEKS_PER_ECTS = 2.0  # 10 ECTS over 20 weeks: a semester at the part-time pace of diploma and academy modules
+QUARTER_WEEKS = 13
+LOAD_WARNING_SHARE = 0.2  # one working day a week: above it, agree on relief from other work
 MAX_GOALS_FROM_COURSE = 3
 STATUS_PLANNED = "Planlagt"
 STATUS_OPEN = "Mangler aktivitet"
+STATUS_WAITING = "Afventer hold"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -71,6 +88,11 @@ class PlanRow(BaseModel):
     course_title: str | None = None
     url: str | None = None
     start: dt.date | None = None
+    end: dt.date | None = None  # the course's last week, by the rules above
+    date_proposed: bool = False  # the course has no dates: `start` is a proposal to agree with the provider
+    learners: list[str] = []
+    hours_each: float | None = None  # workload per learner
+    warnings: list[str] = []
     employees: str
     purpose: str
     activity: str
@@ -85,9 +107,12 @@ class PlanRow(BaseModel):
         """The template's columns as text, in order; lists become one line each."""
         out = []
         for name in PLAN_COLUMNS:
-            value = getattr(self, name)
+            value = self.resources_with_warnings() if name == "resources" else getattr(self, name)
             out.append("\n".join(value) if isinstance(value, list) else value)
         return out
+
+    def resources_with_warnings(self) -> str:
+        return " ".join([self.resources, *(f"Advarsel: {w}." for w in self.warnings)])
 
 
 # --- the recommendation document, as far as the plan reads it ----------------------------------
@@ -121,6 +146,10 @@ class _Gap(_In):
     proficiency: float | None = Field(default=None, ge=1, le=5)
     dimension: str | None = None
     priority_rank: int | None = None
+    part: str | None = None
+    target_level: int | None = Field(default=None, ge=1, le=5)
+    levels: dict[str, float] = {}
+    why_no_courses: str | None = None
 
 
 class _Result(_In):
@@ -134,14 +163,17 @@ class _Result(_In):
     why: list[dict[str, Any]] = []
     transfer: _Transfer | None = None
     next_start: dt.date | None = None
+    start_dates: list[dt.date] = []
     price_dkk: float | None = Field(default=None, ge=0)
     ects: float | None = Field(default=None, gt=0)
+    duration_days: float | None = Field(default=None, gt=0)
     form: str | None = None
     location: str | None = None
 
 
 class _Recommendation(_In):
     query: str | None = None
+    today: dt.date | None = None
     gaps: list[_Gap]
     results: list[_Result]
 
@@ -187,21 +219,135 @@ def _describe(err: dict[str, Any]) -> str:
 
 
 def build_plan(recommendation: dict[str, Any], *, per_gap: int = 1) -> list[PlanRow]:
-    """The plan's rows: gaps by priority, each with its top `per_gap` courses (or one open row)."""
+    """The plan's rows: gaps by priority, each with its top `per_gap` courses that fit the learners'
+    time (or one open row), dated so that no learner has two courses at once; workload warnings on
+    the rows of a person's overloaded quarters."""
     if per_gap < 1:
         raise PlanInputError(say("per_gap must be at least 1, got {per_gap}", per_gap=per_gap))
     document = _parse(recommendation)
     by_gap: dict[str, list[tuple[int, _Result]]] = {gap.id: [] for gap in document.gaps}
     for position, result in enumerate(document.results):
         by_gap[result.gap_id].append((position, result))
-    # Priority 1 first; unranked gaps after, in the document's order.
+    # Priority 1 first; unranked gaps after, in the document's order (a field's basic part before its resource part).
     gaps = sorted(enumerate(document.gaps), key=lambda item: (item[1].priority_rank is None, item[1].priority_rank or 0, item[0]))
+    earliest = (document.today or dt.date.today()) + dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE)
+    busy: dict[str, list[tuple[dt.date, dt.date]]] = {}  # each learner's booked courses, first to last day
     rows = []
     for _, gap in gaps:
-        ranked = sorted(by_gap[gap.id], key=lambda item: (item[1].rank is None, item[1].rank or 0, item[0]))
-        chosen = [result for _, result in ranked[:per_gap]]
-        rows += [_row(gap, result) for result in chosen] or [_open_row(gap)]
+        ranked = [result for _, result in sorted(by_gap[gap.id], key=lambda item: (item[1].rank is None, item[1].rank or 0, item[0]))]
+        if not ranked:
+            rows.append(_open_row(gap))
+            continue
+        picks: list[tuple[_Result, _Slot | None]] = []
+        for result in ranked:  # the best courses whose dates fit; a clash moves down the list
+            slot = _slot(result, [busy.get(p, []) for p in gap.employees], earliest)
+            if slot is not None:
+                picks.append((result, slot))
+                for person in gap.employees:
+                    busy.setdefault(person, []).append((slot.start, slot.end))
+            if len(picks) == per_gap:
+                break
+        # a course no start of which fits stays in the plan, waiting for a later class
+        picks += [(r, None) for r in ranked if r not in [p for p, _ in picks]][: per_gap - len(picks)]
+        picks.sort(key=lambda pick: ranked.index(pick[0]))
+        for result, slot in picks:
+            passed_over = [r for r in ranked[: ranked.index(result)] if slot is not None and r not in [p for p, _ in picks]]
+            rows.append(_row(gap, result, slot, passed_over, earliest))
+    _warn_about_workload(rows)
     return rows
+
+
+# --- time: dates, spans, workload ---------------------------------------------------------------
+
+
+class _Slot(BaseModel):
+    start: dt.date
+    end: dt.date
+    proposed: bool  # no dates known: a proposal
+
+
+def course_hours(ects: float | None, days: float | None) -> float | None:
+    """A course's workload per learner: ECTS × 27.5 hours, else course days × 7.4 hours."""
+    if ects:
+        return ects * HOURS_PER_ECTS
+    if days:
+        return days * HOURS_PER_COURSE_DAY
+    return None
+
+
+def _span(result: _Result) -> dt.timedelta:
+    """How long a course runs, start to last day, by the rules in the module's docstring."""
+    if result.ects:
+        return dt.timedelta(weeks=result.ects * WEEKS_PER_ECTS) - dt.timedelta(days=1)
+    days = math.ceil(result.duration_days or 1)
+    return dt.timedelta(weeks=days - 1) if days > 2 else dt.timedelta(days=days - 1)
+
+
+def _slot(result: _Result, booked: list[list[tuple[dt.date, dt.date]]], earliest: dt.date) -> _Slot | None:
+    """The first start on or after `earliest` at which the course overlaps none of the learners'
+    booked courses; a course without dates gets the first free Monday as a proposal; None when no
+    known start fits."""
+    span = _span(result)
+    taken = [period for person in booked for period in person]
+
+    def free(start: dt.date) -> bool:
+        return all(start + span < first or start > last for first, last in taken)
+
+    dates = sorted(set(result.start_dates) | ({result.next_start} if result.next_start else set()))
+    if dates:
+        start = next((d for d in dates if d >= earliest and free(d)), None)
+        return None if start is None else _Slot(start=start, end=start + span, proposed=False)
+    monday = earliest + dt.timedelta(days=(7 - earliest.weekday()) % 7)
+    while not free(monday):
+        monday += dt.timedelta(weeks=1)
+    return _Slot(start=monday, end=monday + span, proposed=True)
+
+
+def _quarter(day: dt.date) -> str:
+    return f"{(day.month - 1) // 3 + 1}. kvartal {day.year}"
+
+
+def workload(rows: list[PlanRow]) -> dict[str, dict[str, float]]:
+    """Hours per person and quarter ("1. kvartal 2027"), each course's hours spread evenly over its weeks."""
+    load: dict[str, dict[str, float]] = {}
+    for row in rows:
+        if row.start is None or row.end is None or not row.learners:
+            continue
+        weeks = max(1, math.ceil(((row.end - row.start).days + 1) / 7))
+        each = (row.hours_each if row.hours_each is not None else HOURS_PER_COURSE_DAY) / weeks
+        for week in range(weeks):
+            quarter = _quarter(row.start + dt.timedelta(weeks=week))
+            for person in row.learners:
+                per_quarter = load.setdefault(person, {})
+                per_quarter[quarter] = per_quarter.get(quarter, 0.0) + each
+    return load
+
+
+def _warn_about_workload(rows: list[PlanRow]) -> None:
+    """On each row, per learner the heaviest quarter it falls in, where that is above the rule."""
+    capacity = WEEKLY_HOURS * QUARTER_WEEKS
+    limit = LOAD_WARNING_SHARE * capacity
+    load = workload(rows)
+    for row in rows:
+        if row.start is None or row.end is None:
+            continue
+        for person in row.learners:
+            quarters = [(hours, q) for q, hours in load.get(person, {}).items()
+                        if hours > limit and _overlaps_quarter(row.start, row.end, q)]
+            if quarters:
+                hours, quarter = max(quarters)
+                row.warnings.append(
+                    f"{person} har ca. {_number(round(hours / QUARTER_WEEKS, 1))} timer om ugen til kurser i {quarter} "
+                    f"({_number(round(100 * hours / capacity))} % af arbejdstiden, over én arbejdsdag om ugen) – aftal aflastning")
+
+
+def _overlaps_quarter(start: dt.date, end: dt.date, quarter: str) -> bool:
+    day = start
+    while day <= end:
+        if _quarter(day) == quarter:
+            return True
+        day += dt.timedelta(weeks=1)
+    return _quarter(end) == quarter
 
 
 def _learners(gap: _Gap) -> int:
@@ -210,7 +356,9 @@ def _learners(gap: _Gap) -> int:
 
 def _employees(gap: _Gap) -> str:
     if gap.employees:
-        return ", ".join(gap.employees)
+        names = ", ".join(gap.employees)
+        return f"{names} (ressourceperson)" if gap.part == "resource" and len(gap.employees) == 1 else (
+            f"{names} (ressourcepersoner)" if gap.part == "resource" else names)
     if gap.learners:
         return "1 medarbejder" if gap.learners == 1 else f"{gap.learners} medarbejdere"
     return "Ikke angivet"
@@ -224,6 +372,12 @@ def _field(gap: _Gap) -> str:
     return gap.field_name or gap.field or "feltet"
 
 
+_PART_PURPOSE = {
+    "basic": "det grundlæggende, alle i teamet skal kunne (trin {step})",
+    "resource": "ressourceperson, som målprofilen ønsker (trin {step})",
+}
+
+
 def _purpose(gap: _Gap) -> str:
     if gap.field_name or gap.field:
         purpose = f"Styrke kompetencerne i {_field(gap)}"
@@ -231,6 +385,8 @@ def _purpose(gap: _Gap) -> str:
             purpose += f" på {level_name(gap.level)} niveau"
     else:
         purpose = "Lukke teamets kompetencegab"
+    if gap.part in _PART_PURPOSE and gap.target_level:
+        purpose += " – " + _PART_PURPOSE[gap.part].format(step=gap.target_level)
     if gap.priority_rank is not None:
         purpose += f" (prioritet {gap.priority_rank})"
     if gap.text:
@@ -274,22 +430,37 @@ def _goals(gap: _Gap, result: _Result | None) -> list[str]:
                 goals.append(line)
     goals = goals[:MAX_GOALS_FROM_COURSE]
     who = _who(gap)
-    if gap.level == "specialiseret":
+    resource = gap.part == "resource" or (gap.part is None and gap.level == "specialiseret")
+    if resource:
         goals.append(f"Succeskriterium: {who} har rollen som ressourceperson i {_field(gap)} og giver kollegerne sparring på komplekse sager senest 3 måneder efter kurset.")
-    elif gap.level == "grundlaeggende":
+    elif gap.part == "basic" or gap.level == "grundlaeggende":
         goals.append(f"Succeskriterium: {who} bruger det lærte selvstændigt i egne sager inden for {_field(gap)} senest 3 måneder efter kurset.")
-    if gap.proficiency is not None:
-        target = min(5, math.floor(gap.proficiency) + 1)
+    if gap.target_level is not None and gap.levels:
+        now = ", ".join(f"{name} trin {_number(level, 1)}" for name, level in gap.levels.items())
+        goals.append(f"Udgangspunkt: {now} af 5 på kompetenceskalaen; mål: trin {gap.target_level} ved opfølgningen, som målprofilen kræver.")
+    elif gap.proficiency is not None:
+        target = gap.target_level or min(5, math.floor(gap.proficiency) + 1)
         goals.append(f"Udgangspunkt: trin {_number(gap.proficiency, 1)} af 5 på kompetenceskalaen; mål: mindst trin {target} ved opfølgningen.")
     goals.append("Læringsmål og succeskriterier gøres konkrete og målbare i læringssamtalen før start.")
     return goals
 
 
-def _timeline(result: _Result) -> str:
-    if result.next_start is None:
+def _timeline(result: _Result, slot: _Slot | None, passed_over: list[_Result], earliest: dt.date) -> str:
+    if slot is None:
+        known = sorted(set(result.start_dates) | ({result.next_start} if result.next_start else set()))
+        if known:
+            return (f"Intet kendt hold, der passer: holdene starter {_join([_date(d) for d in known])}, før medarbejderne "
+                    "er færdige med deres andre kurser. Vælg et senere hold, når udbyderen offentliggør det.")
         return "Startdato ikke oplyst – aftales med udbyderen. Læringssamtale senest 4 uger før start; opfølgning 4–6 uger efter kurset."
-    conversation = result.next_start - dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE)
-    return f"Læringssamtale senest {_date(conversation)}; kursusstart {_date(result.next_start)}; opfølgning 4–6 uger efter kurset."
+    conversation = slot.start - dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE)
+    follow_up = slot.end + dt.timedelta(weeks=5)
+    start = f"forslag til start {_date(slot.start)} (aftal datoen med udbyderen)" if slot.proposed else f"kursusstart {_date(slot.start)}"
+    text = (f"Læringssamtale senest {_date(max(conversation, earliest - dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE)))}; {start}; "
+            f"forløbet slutter ca. {_date(slot.end)}; opfølgning ca. {_date(follow_up)}.")
+    if passed_over:
+        text += " " + _join([f"»{r.title}«" for r in passed_over]) + (
+            " står højere på listen, men overlapper med medarbejdernes andre kurser eller har intet hold i tide.")
+    return text
 
 
 def _resources(gap: _Gap, result: _Result) -> str:
@@ -305,26 +476,35 @@ def _resources(gap: _Gap, result: _Result) -> str:
         parts.append(f"{_kroner(result.price_dkk)} pr. deltager")
     if result.ects:
         parts.append(f"{_number(result.ects)} ECTS ≈ {_number(round(result.ects * HOURS_PER_ECTS))} timers arbejde pr. deltager")
+    elif result.duration_days:
+        hours = course_hours(None, result.duration_days) or 0
+        days = "1 kursusdag" if result.duration_days == 1 else f"{_number(result.duration_days, 1)} kursusdage"
+        parts.append(f"{days} ≈ {_number(round(hours))} timer pr. deltager")
+    else:
+        parts.append("omfang ikke oplyst")
     parts.append("tid til før- og efterarbejde")
     return "; ".join(parts) + "."
 
 
-def _row(gap: _Gap, result: _Result) -> PlanRow:
+def _row(gap: _Gap, result: _Result, slot: _Slot | None, passed_over: list[_Result], earliest: dt.date) -> PlanRow:
     return PlanRow(
-        gap_id=gap.id, course_id=result.course_id, course_title=result.title, url=result.url, start=result.next_start,
+        gap_id=gap.id, course_id=result.course_id, course_title=result.title, url=result.url,
+        start=slot.start if slot else None, end=slot.end if slot else None, date_proposed=bool(slot and slot.proposed),
+        learners=list(gap.employees), hours_each=course_hours(result.ects, result.duration_days),
         employees=_employees(gap), purpose=_purpose(gap), activity=_activity(result), support_activities=_support(result),
-        learning_goals=_goals(gap, result), timeline=_timeline(result),
+        learning_goals=_goals(gap, result), timeline=_timeline(result, slot, passed_over, earliest),
         responsible="Leder og medarbejder" if _learners(gap) == 1 else "Leder og medarbejdere",
-        resources=_resources(gap, result), status=STATUS_PLANNED,
+        resources=_resources(gap, result), status=STATUS_PLANNED if slot else STATUS_WAITING,
     )
 
 
 def _open_row(gap: _Gap) -> PlanRow:
+    activity = (f"Intet kursus: {gap.why_no_courses.rstrip('.')}." if gap.why_no_courses else
+                "Intet kursus fundet inden for afgrænsningerne – overvej intern oplæring eller løsn afgrænsningerne.")
     return PlanRow(
-        gap_id=gap.id, employees=_employees(gap), purpose=_purpose(gap),
-        activity="Intet kursus fundet inden for afgrænsningerne – overvej intern oplæring eller løsn afgrænsningerne.",
-        support_activities=[], learning_goals=_goals(gap, None), timeline="Aftales, når aktiviteten er valgt.",
-        responsible="Leder", resources="Ikke opgjort.", status=STATUS_OPEN,
+        gap_id=gap.id, learners=list(gap.employees), employees=_employees(gap), purpose=_purpose(gap),
+        activity=activity, support_activities=[], learning_goals=_goals(gap, None),
+        timeline="Aftales, når aktiviteten er valgt.", responsible="Leder", resources="Ikke opgjort.", status=STATUS_OPEN,
     )
 
 
@@ -372,11 +552,11 @@ def render_plan_markdown(rows: list[PlanRow], title: str = "Uddannelsesplan") ->
     lines = [f"# {_md(title)}", ""]
     if not rows:
         return "\n".join([*lines, "Planen har ingen rækker.", ""])
-    lines += ["| # | Medarbejdere | Uddannelsesaktivitet | Start | Status |", "|---|---|---|---|---|"]
+    lines += ["| # | Medarbejdere | Uddannelsesaktivitet | Periode | Status |", "|---|---|---|---|---|"]
     for i, row in enumerate(rows, start=1):
         activity = row.course_title or row.activity
-        start = _date(row.start) if row.start else "–"
-        lines.append(f"| {i} | {_md(row.employees)} | {_md(activity)} | {start} | {_md(row.status)} |")
+        lines.append(f"| {i} | {_md(row.employees)} | {_md(activity)} | {_period(row)} | {_md(row.status)} |")
+    lines += _person_sections(rows)
     for i, row in enumerate(rows, start=1):
         heading = row.course_title or row.activity
         lines += ["", f"## {i}. {_md(heading)}", ""]
@@ -388,9 +568,44 @@ def render_plan_markdown(rows: list[PlanRow], title: str = "Uddannelsesplan") ->
                 # The bare URL of the CSV cell becomes a link; escaped, it would not be one.
                 text = row.activity.removesuffix(f". {row.url}")
                 lines.append(f"**{header}:** {_md(text)} – [kursusside](<{_url(row.url)}>)  ")
+            elif name == "resources":
+                lines.append(f"**{header}:** {_md(row.resources_with_warnings())}  ")
             else:
                 lines.append(f"**{header}:** {_md(value)}  ")
     return "\n".join(_squeeze(lines)) + "\n"
+
+
+def _period(row: PlanRow) -> str:
+    if row.start is None:
+        return "–"
+    text = f"{_date(row.start)} – {_date(row.end)}" if row.end and row.end != row.start else _date(row.start)
+    return f"{text} (forslag)" if row.date_proposed else text
+
+
+def _person_sections(rows: list[PlanRow]) -> list[str]:
+    """Per employee the courses in time order, and the workload per quarter against the rule."""
+    people = list(dict.fromkeys(p for row in rows for p in row.learners))
+    if not people:
+        return []
+    lines = ["", "## Tidsplan pr. medarbejder", ""]
+    for person in people:
+        own = sorted((r for r in rows if person in r.learners and r.course_title),
+                     key=lambda r: (r.start is None, r.start or dt.date.max))
+        items = [f"{_md(r.course_title or '')} ({_period(r)})" for r in own]
+        lines.append(f"- **{_md(person)}:** " + ("; ".join(items) if items else "intet kursus"))
+    limit = LOAD_WARNING_SHARE * WEEKLY_HOURS * QUARTER_WEEKS
+    lines += ["", "## Arbejdsbyrde pr. kvartal", "",
+              f"Timer til kurser og opgaver pr. medarbejder (1 ECTS = {_number(HOURS_PER_ECTS)} timer, 1 kursusdag = "
+              f"{_number(HOURS_PER_COURSE_DAY)} timer, fordelt jævnt over forløbets uger). Over {_number(round(limit))} timer "
+              f"i et kvartal – én arbejdsdag om ugen – bør lederen aftale aflastning (guidens fase 3: arbejdsbyrden i "
+              "uddannelsesperioden).", "", "| Medarbejder | Kvartal | Timer | Andel af arbejdstiden | |", "|---|---|---|---|---|"]
+    for person, quarters in workload(rows).items():
+        for quarter in sorted(quarters, key=lambda q: (q.split()[-1], q)):
+            hours = quarters[quarter]
+            share = round(100 * hours / (WEEKLY_HOURS * QUARTER_WEEKS))
+            flag = "for meget" if hours > limit else ""
+            lines.append(f"| {_md(person)} | {quarter} | {_number(round(hours))} | {share} % | {flag} |")
+    return lines
 
 
 def _squeeze(lines: list[str]) -> list[str]:

@@ -4,6 +4,7 @@ CSV that survives csv.reader (and Excel), and Markdown that escapes what would b
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import csv
 import io
 import re
@@ -82,6 +83,7 @@ def recommendation() -> dict[str, Any]:
     team_context = TransferContext("lov_myndighed", "specialiseret", "refleksiv", 2)
     return {
         "query": None,
+        "today": "2026-11-22",
         "gaps": [
             {"id": "g2", "field": "borgernaere_metoder", "field_name": "Borgernære Metoder & Virkning", "level": "grundlaeggende",
              "text": "Konflikthåndtering i mødet med vrede borgere", "employees": [], "learners": 6,
@@ -122,7 +124,10 @@ def test_rows_follow_priority_and_fill_the_template() -> None:
         "Sygedagpenge, fleksjob og førtidspension – jura og praksis – Professionshøjskolen Nordhavn "
         "(diplommodul, 10 ECTS, fremmøde, København). https://nordhavn.example/videreuddannelser/sygedagpenge-fleksjob-foertidspension/"
     )
-    assert row.timeline == "Læringssamtale senest 4. januar 2027; kursusstart 1. februar 2027; opfølgning 4–6 uger efter kurset."
+    # a 10-ECTS module runs 20 weeks; follow-up about five weeks after
+    assert row.timeline == ("Læringssamtale senest 4. januar 2027; kursusstart 1. februar 2027; forløbet slutter ca. "
+                            "20. juni 2027; opfølgning ca. 25. juli 2027.")
+    assert (row.start, row.end, row.learners, row.hours_each) == (dt.date(2027, 2, 1), dt.date(2027, 6, 20), ["Anna", "Bo"], 275.0)
     assert row.responsible == "Leder og medarbejdere"
     assert row.resources == "13.900 kr. pr. deltager, i alt 27.800 kr. for 2 deltagere; 10 ECTS ≈ 275 timers arbejde pr. deltager; tid til før- og efterarbejde."
     assert row.status == "Planlagt"
@@ -152,7 +157,9 @@ def test_rekvirerbar_team_row() -> None:
     row = build_plan(recommendation())[1]
     assert row.employees == "6 medarbejdere"
     assert row.resources.startswith("28.000 kr. for forløbet hos jer")
-    assert row.timeline.startswith("Startdato ikke oplyst")
+    # no dates: the first Monday after the learning conversation's four weeks, as a proposal
+    assert row.timeline.startswith("Læringssamtale senest 23. november 2026; forslag til start 21. december 2026 (aftal datoen med udbyderen)")
+    assert row.date_proposed
     assert "rekvirerbart forløb" in row.activity
 
 
@@ -160,6 +167,8 @@ def test_per_gap_takes_the_top_results_by_rank() -> None:
     rows = build_plan(recommendation(), per_gap=2)
     assert [(r.gap_id, r.course_title) for r in rows] == [("g1", DIPLOMA.title), ("g1", SHORT.title), ("g2", TEAM.title)]
     assert rows[1].resources.startswith("2.995,50 kr. pr. deltager, i alt 5.991 kr. for 2 deltagere")
+    # the day course starts while Anna and Bo take the module, and has no later class: it waits
+    assert rows[1].status == "Afventer hold" and rows[1].start is None and "Vælg et senere hold" in rows[1].timeline
     with pytest.raises(PlanInputError, match="per_gap must be at least 1"):
         build_plan(recommendation(), per_gap=0)
 
@@ -278,13 +287,13 @@ def test_markdown_has_danish_headings_and_every_column() -> None:
     rows = build_plan(recommendation(), per_gap=2)
     text = render_plan_markdown(rows, title="Uddannelsesplan for Team Syd")
     assert text.startswith("# Uddannelsesplan for Team Syd\n")
-    assert "| # | Medarbejdere | Uddannelsesaktivitet | Start | Status |" in text
+    assert "| # | Medarbejdere | Uddannelsesaktivitet | Periode | Status |" in text
     assert "## 1. Sygedagpenge, fleksjob og førtidspension – jura og praksis" in text
     for header in PLAN_COLUMNS.values():
         assert text.count(f"**{header}:**") == len(rows)
     assert "- Før (30 %): Hold en læringssamtale med de 2 medarbejdere" in text
     assert "[kursusside](<https://nordhavn.example/videreuddannelser/sygedagpenge-fleksjob-foertidspension/>)" in text
-    assert "| 1 | Anna, Bo | Sygedagpenge, fleksjob og førtidspension – jura og praksis | 1. februar 2027 | Planlagt |" in text
+    assert "| 1 | Anna, Bo | Sygedagpenge, fleksjob og førtidspension – jura og praksis | 1. februar 2027 – 20. juni 2027 | Planlagt |" in text
     assert "\n\n\n" not in text
 
 
@@ -293,7 +302,7 @@ def test_markdown_escapes_pipes_and_formatting() -> None:
     text = render_plan_markdown(rows, title="Plan | 2027")
     assert text.startswith("# Plan \\| 2027\n")
     table = [line for line in text.splitlines() if line.startswith("| 2 |")]
-    assert table == ["| 2 | Anna, Bo | Temadag \\| Den nye beskæftigelseslov \\*kort\\* fortalt | 15. marts 2027 | Planlagt |"]
+    assert table == ["| 2 | Anna, Bo | Temadag \\| Den nye beskæftigelseslov \\*kort\\* fortalt | – | Afventer hold |"]
     # Every row of the table has exactly its six cell borders once escaped pipes are set aside.
     for line in text.splitlines():
         if line.startswith("| ") and not line.startswith("|---"):
@@ -316,3 +325,65 @@ def test_plan_row_cells_follow_the_template_order() -> None:
     assert len(cells) == len(PLAN_COLUMNS) == 9
     assert cells[0] == "Anna, Bo" and cells[-1] == "Planlagt"
     assert cells[4] == "\n".join(row.learning_goals)
+
+
+# --- time: no overlaps, workload, goals at the target's step ----------------------------------------
+
+
+def team_plan_document() -> dict[str, Any]:
+    """Two parts of a field for a team (as `recommend` gives them for an assessment): the basic part for
+    Anna (step 1) and Bo (step 2), the resource part for Cy (step 3); and a second field for Anna."""
+    context = TransferContext("lov_myndighed", "grundlaeggende", "refleksiv", 2)
+    module = dict(result("g1", DIPLOMA, context, rank=1, next_start="2027-02-01"), start_dates=["2027-02-01", "2027-09-06"])
+    day = dict(result("g3", SHORT, context, rank=1, next_start="2027-03-15"), start_dates=["2027-03-15", "2027-10-04"],
+               duration_days=1)
+    second_module = dict(result("g3", DIPLOMA, context, rank=2, next_start="2027-02-01"), start_dates=["2027-02-01"])
+    return {
+        "today": "2026-11-22",
+        "gaps": [
+            {"id": "g1", "field": "lov_myndighed", "field_name": "Lov & Myndighed", "level": "grundlaeggende", "part": "basic",
+             "employees": ["Anna", "Bo"], "levels": {"Anna": 1, "Bo": 2}, "target_level": 3, "priority_rank": 1},
+            {"id": "g2", "field": "lov_myndighed", "field_name": "Lov & Myndighed", "level": "specialiseret", "part": "resource",
+             "employees": ["Cy"], "levels": {"Cy": 3}, "target_level": 4, "priority_rank": 1,
+             "why_no_courses": "kataloget har intet aktuelt kursus i Lov & Myndighed på specialiseret niveau"},
+            {"id": "g3", "field": "it_digital", "field_name": "IT & Digital", "level": "grundlaeggende", "part": "basic",
+             "employees": ["Anna"], "levels": {"Anna": 2}, "target_level": 3, "priority_rank": 2},
+        ],
+        "results": [module, second_module, day],
+    }
+
+
+def test_no_learner_has_two_courses_at_once() -> None:
+    rows = build_plan(team_plan_document(), per_gap=2)
+    booked: dict[str, list[tuple[dt.date, dt.date]]] = {}
+    for row in rows:
+        if row.start and row.end:
+            for person in row.learners:
+                booked.setdefault(person, []).append((row.start, row.end))
+    for person, periods in booked.items():
+        periods.sort()
+        assert all(a_end < b_start for (_, a_end), (b_start, _) in zip(periods, periods[1:])), (person, periods)
+    by_title = {(r.gap_id, r.course_title): r for r in rows}
+    # Anna is on the module from February to June: the day course takes its October class, the
+    # second module (February only) waits
+    assert by_title[("g3", SHORT.title)].start == dt.date(2027, 10, 4)
+    assert by_title[("g3", DIPLOMA.title)].status == "Afventer hold"
+
+
+def test_a_heavy_quarter_is_warned_about_and_goals_are_the_targets_step() -> None:
+    rows = build_plan(team_plan_document())
+    module = rows[0]
+    # 275 hours over 20 weeks from 1 February: 11 weeks, 151 hours of 481 in the 2nd quarter, 31 % — above one day a week
+    assert any(w.startswith("Anna har ca. 11,6 timer om ugen til kurser i 2. kvartal 2027 (31 % af arbejdstiden") for w in module.warnings)
+    assert "Advarsel: Anna har" in module.cells()[7]
+    assert not rows[2].warnings  # a single course day is no burden
+    assert "Udgangspunkt: Anna trin 1, Bo trin 2 af 5 på kompetenceskalaen; mål: trin 3 ved opfølgningen" in "\n".join(module.learning_goals)
+    assert "mindst trin 2" not in " ".join(module.learning_goals)
+    resource = rows[1]
+    assert resource.employees == "Cy (ressourceperson)" and resource.status == "Mangler aktivitet"
+    assert resource.activity == "Intet kursus: kataloget har intet aktuelt kursus i Lov & Myndighed på specialiseret niveau."
+    assert any("mål: trin 4" in goal for goal in resource.learning_goals)
+    assert any(goal.startswith("Succeskriterium: medarbejderen har rollen som ressourceperson") for goal in resource.learning_goals)
+    text = render_plan_markdown(rows)
+    assert "## Tidsplan pr. medarbejder" in text and "| Anna | 2. kvartal 2027 | 151 | 31 % | for meget |" in text
+    assert "1 ECTS = 27,5 timer" in text
