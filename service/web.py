@@ -85,7 +85,7 @@ FORM_NAMES = {
 }
 LEVEL_NAMES = {key: level_name(key).capitalize() for key in LEVELS}
 GOAL_KINDS = {"viden": "Viden", "faerdigheder": "Færdigheder", "kompetencer": "Kompetencer", "other": "Andre mål"}
-STATUS_NAMES = {"gap": "Gab", "met": "Opfyldt", "no target": "Ingen målsætning"}
+STATUS_NAMES = {"gap": "Gab", "individual": "Enkelte under krav", "met": "Opfyldt", "no target": "Ingen målsætning"}
 SORT_NAMES = {"relevance": "Relevans", "start_date": "Første start", "title": "Titel (A–Å)"}
 SOURCE_NAMES = {"assessment": "kompetencevurdering", "survey": "behovsundersøgelse", "text": "egen beskrivelse"}
 MONTHS = ("jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec.")
@@ -412,8 +412,12 @@ def _without_repeated_passages(items: Sequence[Any]) -> list[Any]:
     return out
 
 
-def group_results(document: dict[str, Any], taxonomy: Taxonomy) -> list[dict[str, Any]]:
-    """Per gap: the gap in words and its recommended courses as cards with why and transfer note."""
+def group_results(
+    document: dict[str, Any], taxonomy: Taxonomy, chosen: Mapping[str, str | None] | None = None,
+) -> list[dict[str, Any]]:
+    """Per gap: the gap in words and its recommended courses as cards with why and transfer note.
+    With `chosen` (gap id → the plan's course): that course first as the gap's card, the others as
+    alternatives (`others`), so the page shows one card per decision."""
     by_gap: dict[str, list[dict[str, Any]]] = {}
     for result in document.get("results", []):
         card = _card(result, result.get("fields") or [], result.get("level"), result.get("course_type"),
@@ -439,8 +443,60 @@ def group_results(document: dict[str, Any], taxonomy: Taxonomy) -> list[dict[str
             "dimension": dimensions.get(gap.get("dimension") or ""),
             "source": SOURCE_NAMES.get(gap.get("source") or "", ""),
             "results": by_gap.get(gap.get("id"), []),
+            "why_no_courses": gap.get("why_no_courses"),
+            "part": PART_NAMES.get(gap.get("part") or ""),
         })
+    if chosen is not None:
+        for group in groups:
+            pick = chosen.get(group["gap"].get("id"))
+            cards = group["results"]
+            main = [c for c in cards if c["id"] == pick][:1] or cards[:1]
+            group["results"], group["others"] = main, [c for c in cards if c not in main]
     return groups
+
+
+PART_NAMES = {"basic": "Grundlæggende", "resource": "Ressourceperson"}
+
+
+def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any]:
+    """The result's summary, one line per decision in the plan's order: the field, who (with their
+    step now), what (the part and the step to reach), the course chosen and when, or why none; and
+    the workload warnings, one per person (their heaviest quarter)."""
+    gaps = {gap["id"]: gap for gap in document.get("gaps", [])}
+    lines, seen = [], set()
+    for row in rows:
+        gap = gaps.get(row.gap_id, {})
+        first = gap.get("field") not in seen  # a field's name once, over its parts
+        seen.add(gap.get("field"))
+        levels = gap.get("levels") or {}
+        people = [f"{name} (trin {number_da(levels[name])})" if name in levels else name for name in gap.get("employees", [])]
+        part = PART_NAMES.get(gap.get("part") or "", level_da(gap.get("level")) if gap.get("level") else "")
+        period = None
+        if row.start:
+            period = date_da(row.start)
+            if row.end and row.end != row.start:  # "8. feb. – 27. jun. 2027"
+                first_day = period.rsplit(" ", 1)[0] if row.end.year == row.start.year else period
+                period = f"{first_day} – {date_da(row.end)}"
+            period += " (forslag)" if row.date_proposed else ""
+        lines.append({
+            "gap_id": row.gap_id, "first": first, "field": gap.get("field_name") or "", "priority": gap.get("priority_rank"),
+            "people": people or ([f"{gap['learners']} medarbejdere"] if gap.get("learners", 1) > 1 else []),
+            "part": part, "target": gap.get("target_level"), "course_id": row.course_id, "course": row.course_title,
+            "period": period, "status": row.status,
+            "reason": gap.get("why_no_courses") if not row.course_title else None,
+            "waiting": bool(row.course_title and not row.start),
+            "heavy": bool(row.warnings),
+        })
+    from matcher.plan import LOAD_WARNING_SHARE, QUARTER_WEEKS, WEEKLY_HOURS, workload
+
+    capacity = WEEKLY_HOURS * QUARTER_WEEKS
+    warnings = []
+    for person, quarters in workload(list(rows)).items():
+        hours, quarter = max((h, q) for q, h in quarters.items())
+        if hours > LOAD_WARNING_SHARE * capacity:
+            short = quarter.replace(" kvartal ", " kvt. ")
+            warnings.append(f"{person} {number_da(hours / QUARTER_WEEKS)} t/uge i {short} ({100 * hours / capacity:.0f} %)")
+    return {"lines": lines, "warnings": warnings}
 
 
 # ---------------------------------------------------------------- the web page
@@ -608,11 +664,19 @@ class WebPage:
         if gaps:
             document, problem = self._recommend(state, gaps, filters)
         context = self.common(request)
+        summary, chosen = None, {}
+        if document:
+            from matcher.plan import build_plan
+
+            rows = build_plan(document)
+            summary = plan_summary(document, rows)
+            for row in rows:
+                chosen.setdefault(row.gap_id, row.course_id)
         context.update(
             kind=kind, analysis=analysis, radar=Markup(radar) if radar else None,
-            groups=group_results(document, state.taxonomy) if document else [],
+            groups=group_results(document, state.taxonomy, chosen) if document else [],
             document=document, token=pack_document(document) if document else None, problem=problem,
-            notices=(document or {}).get("notices", []),
+            notices=(document or {}).get("notices", []), summary=summary,
         )
         return self.render(request, "team_resultat.html", status, **context)
 
