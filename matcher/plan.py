@@ -533,6 +533,17 @@ def _kroner(value: float) -> str:
 # --- rendering ----------------------------------------------------------------------------------
 
 
+def plan_json(rows: list[PlanRow]) -> dict[str, Any]:
+    """The plan as JSON: its rows (with dates, learners and warnings), hours per person and quarter,
+    and the rules the times were worked out by."""
+    return {
+        "rows": [dict(row.model_dump(mode="json"), resources=row.resources_with_warnings()) for row in rows],
+        "workload_hours": {person: {q: round(h, 1) for q, h in quarters.items()} for person, quarters in workload(rows).items()},
+        "rules": {"hours_per_ects": HOURS_PER_ECTS, "hours_per_course_day": HOURS_PER_COURSE_DAY, "weeks_per_ects": WEEKS_PER_ECTS,
+                  "weekly_hours": WEEKLY_HOURS, "warning_share_of_working_time": LOAD_WARNING_SHARE},
+    }
+
+
 def render_plan_csv(rows: list[PlanRow], *, bom: bool = True) -> str:
     """The plan as `;`-separated CSV for Danish Excel: a header of the template's columns, one line per row."""
     out = io.StringIO()

@@ -99,6 +99,9 @@ class RecommendError(ValueError):
     """A request that cannot give a meaningful answer; the message says why and what to change."""
 
 
+_DERIVED_GAP_KEYS = ("field", "field_name", "why_no_courses")  # what a recommendation adds to a gap
+
+
 class Gap(BaseModel):
     """One competence gap to recommend courses for."""
 
@@ -123,8 +126,8 @@ class Gap(BaseModel):
     @classmethod
     def _accept_own_json(cls, data: Any) -> Any:
         # a gap as `to_json` gave it (with the derived `field` and `field_name`) is valid input again
-        if isinstance(data, dict) and ("field" in data or "field_name" in data):
-            data = {k: v for k, v in data.items() if k not in ("field", "field_name")}
+        if isinstance(data, dict) and any(key in data for key in _DERIVED_GAP_KEYS):
+            data = {k: v for k, v in data.items() if k not in _DERIVED_GAP_KEYS}
         return data
 
     @property

@@ -380,16 +380,19 @@ PLAN_FILES = {"text/csv": {"schema": {"type": "string"}}, "text/markdown": {"sch
              responses={200: {"description": "The plan as a file", "content": PLAN_FILES}})
 def plan(
     recommendation: dict[str, Any],
-    format: Annotated[Literal["csv", "md"], Query(description="csv (semicolon-separated, for Excel) or md")] = "csv",
+    format: Annotated[Literal["csv", "md", "json"], Query(description="csv (semicolon-separated, for Excel), md, or json (rows, dates, workload)")] = "csv",
     per_gap: Annotated[int, Query(ge=1, le=10)] = 1,
 ) -> Response:
-    """The guide's education-plan template filled from a `/api/recommendations` answer."""
-    from matcher.plan import PlanInputError, build_plan, render_plan_csv, render_plan_markdown
+    """The guide's education-plan template filled from a `/api/recommendations` answer: per person no
+    two courses at once, workload per quarter with a warning above one working day a week."""
+    from matcher.plan import PlanInputError, build_plan, plan_json, render_plan_csv, render_plan_markdown
 
     try:
         rows = build_plan(recommendation, per_gap=per_gap)
     except PlanInputError as exc:
         raise ApiError(422, str(exc)) from None
+    if format == "json":
+        return JSONResponse(plan_json(rows))
     if format == "csv":
         return Response(render_plan_csv(rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="uddannelsesplan.csv"'})

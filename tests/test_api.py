@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from matcher.gap_table import GapTable
 from service.app import create_app
 from service.state import STALE_CHECK_SECONDS, ServiceConfig
-from tests.conftest import draft_slot_taken
+from tests.conftest import BUNDLED_TARGET, TEAM_OF_FOUR, draft_slot_taken
 
 pytestmark = pytest.mark.slow
 KEY = "test-key"
@@ -116,6 +116,32 @@ def test_recommendations_and_plan(client: TestClient) -> None:
     assert gaps_with_level.status_code == 422 and "level goes with text" in _error(gaps_with_level)
     impossible = client.post("/api/recommendations", json={"text": "jura", "constraints": {"max_price": 0, "forms": ["rekvirerbar"], "include_undated": False}})
     assert impossible.status_code == 422 and "loosen one" in _error(impossible)
+
+
+def test_team_of_four_end_to_end_split_gaps_reasons_and_a_plan(client: TestClient) -> None:
+    """Issue 23's scenario through the API: assessment + bundled target → split gaps → plan."""
+    document = client.post("/api/recommendations", json={
+        "assessment_csv": TEAM_OF_FOUR, "target": BUNDLED_TARGET.read_text(encoding="utf-8"), "top": 3,
+    })
+    assert document.status_code == 200, document.text
+    document = document.json()
+    parts = {(g["field"], g["part"]): g for g in document["gaps"]}
+    law, law_resource = parts[("lov_myndighed", "basic")], parts[("lov_myndighed", "resource")]
+    assert (law["employees"], law["level"], law["target_level"]) == (["AB", "CD"], "grundlaeggende", 3)
+    assert (law_resource["employees"], law_resource["level"], law_resource["target_level"]) == (["EF"], "specialiseret", 4)
+    assert all(min(g["levels"].values()) > 2 for g in document["gaps"] if g["level"] == "specialiseret" and g["levels"])
+    answered = {r["gap_id"] for r in document["results"]}
+    assert all(g["id"] in answered or g["why_no_courses"] for g in document["gaps"])
+    assert document["analysis"]["fields"][-1]["status"] == "individual"  # Arbejdsmarked & Uddannelse: gap −0.25
+    plan = client.post("/api/plan", params={"format": "json"}, json=document)
+    assert plan.status_code == 200, plan.text
+    rows = plan.json()["rows"]
+    for person in ("AB", "CD", "EF", "GH"):
+        periods = sorted((r["start"], r["end"]) for r in rows if person in r["learners"] and r["start"])
+        assert all(a[1] < b[0] for a, b in zip(periods, periods[1:])), (person, periods)  # no two at once
+    assert any("Advarsel:" in r["resources"] for r in rows)  # a 10-ECTS module is more than a day a week
+    assert all("mindst trin" not in goal for r in rows for goal in r["learning_goals"])
+    assert plan.json()["rules"]["hours_per_ects"] == 27.5
 
 
 def test_team_gaps_from_json_and_upload(client: TestClient) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -20,6 +21,7 @@ import pytest
 
 from matcher.gaps import template_text
 from matcher.taxonomy import load_taxonomy
+from tests.conftest import BUNDLED_TARGET, TEAM_OF_FOUR
 
 pytestmark = pytest.mark.slow
 
@@ -174,24 +176,63 @@ def test_team_analysis_from_uploaded_files_with_radar_recommendations_and_plan(w
     assert radar.is_visible()
     assert radar.locator("line.axis").count() == len(TAXONOMY.fields)
     assert radar.locator("g.series.team polygon").count() == 1 and radar.locator("g.series.maal polygon").count() == 1
-    assert page.locator("#prioriteter + ol li").count() >= 1
+    page.click("summary:has-text('Prioriterede gab og ressourcepersoner')")
+    assert page.locator("section[aria-labelledby=prioriteter] ol li").count() >= 1
+    page.click("summary:has-text('Kurserne')")
     cards = page.locator("section[aria-labelledby=anbefalinger] article.card")
     assert cards.count() >= 3
+    first = cards.first.inner_text()
+    page.locator("section[aria-labelledby=anbefalinger] details.steps").first.evaluate("d => d.open = true")
     first = cards.first.inner_text()
     assert "Hvorfor dette kursus" in first and "af 100" in first
     assert "Før kurset (30 % af indsatsen)" in first and "Efter kurset (40 % af indsatsen)" in first
     shot(page, "team-vurdering")
 
     with page.expect_download() as csv_download:
-        page.click("button:has-text('Hent plan som CSV')")
+        page.click("#sammendrag button:has-text('Hent som CSV')")
     download = csv_download.value
     assert download.suggested_filename == "uddannelsesplan.csv"
     text = Path(download.path()).read_text(encoding="utf-8-sig")
     assert text.startswith("Medarbejdere;Formål;Uddannelsesaktivitet")
     with page.expect_download() as md_download:
-        page.click("button:has-text('Hent plan som Markdown')")
+        page.click("#sammendrag button:has-text('Hent som Markdown')")
     assert md_download.value.suggested_filename == "uddannelsesplan.md"
     assert Path(md_download.value.path()).read_text(encoding="utf-8").startswith("# Uddannelsesplan")
+
+
+def test_team_of_four_summary_fits_one_screen_with_split_gaps_and_a_plan(watched: Watched, base_url: str) -> None:
+    """Issue 23's scenario on the page: four people rated 1–5, the bundled target. The summary says who
+    needs what, at which step, which course and when, above the fold of a 1280 × 900 screen."""
+    page = watched.page
+    team = ARTIFACTS / "team-of-four.csv"
+    team.write_bytes(TEAM_OF_FOUR.encode("utf-8-sig"))  # as Danish Excel saves it: ; and a BOM
+    page.goto(base_url + "/team")
+    page.set_input_files("#vurdering_fil", str(team))
+    page.set_input_files("#maal_fil", str(BUNDLED_TARGET))
+    with page.expect_navigation():
+        page.click("button:has-text('Analysér teamet')")
+    summary = page.locator("#sammendrag")
+    box = summary.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 900, f"the summary ends at {box} on a 900 px screen"
+    shot(page, "team-sammendrag", full_page=False)
+    rows = summary.locator("tbody tr")
+    lines = [rows.nth(i).inner_text().replace("\t", " | ") for i in range(rows.count())]
+    law = [line for line in lines if "AB (trin 2), CD (trin 1)" in line]
+    assert law and "Grundlæggende, trin 3" in law[0], lines
+    resource = [line for line in lines if line.split(" | ")[1:2] == ["EF (trin 3)"] and "Ressourceperson, trin 4" in line]
+    assert resource, lines  # one resource person in Lov & Myndighed, as the target asks: EF, not the novice CD
+    assert not any("CD (trin 1)" in line and "Ressourceperson" in line for line in lines)
+    assert all(re.search(r"\d{4}|Intet kursus|Afventer", line) for line in lines), lines  # a date or a reason each
+    assert "Arbejdsbyrde over én arbejdsdag om ugen" in summary.inner_text()
+    # the details are folded: one course card per decision, not five per gap
+    assert not page.locator("section[aria-labelledby=anbefalinger]").is_visible()
+    assert page.locator("section[aria-labelledby=anbefalinger] article.card").count() == len(lines)
+    assert page.evaluate("document.body.scrollHeight") < 2500
+    with page.expect_download() as md_download:
+        page.click("#sammendrag button:has-text('Hent som Markdown')")
+    plan = Path(md_download.value.path()).read_text(encoding="utf-8")
+    assert "## Tidsplan pr. medarbejder" in plan and "mål: trin 3 ved opfølgningen" in plan and "mindst trin" not in plan
+    team.unlink()
 
 
 def test_needs_survey_pasted_and_gap_in_words(watched: Watched, base_url: str) -> None:

@@ -285,12 +285,12 @@ def test_assessment_upload_gives_radar_gaps_resource_persons_and_recommendations
     assert form.axes == len(TAXONOMY.fields), "one radar axis per field"
     assert "Kompetencespind" in page and "<svg" in page and 'role="img"' in page
     assert "Teamets gennemsnit" in page and "Målprofil (krævet niveau)" in page
-    for heading in ("Prioriterede gab", "Ressourcepersoner", "Anbefalede kurser", "Uddannelsesplan"):
+    for heading in ("Sammendrag", "Prioriterede gab og ressourcepersoner", "Kurserne: hvorfor", "Uddannelsesplan"):
         assert heading in page
     assert "hold.csv" in page and "maal.yaml" in page
     # recommendations per gap, with why and the transfer note with 30-30-40 steps
     assert re.search(r'<h3 id="gab-g1">Gab 1: ', page)
-    assert len(cards(page)) >= 3
+    assert len(cards(page)) >= 3  # one card per decision
     assert "Hvorfor dette kursus" in page and "Kompetence (" in page
     assert "Fra kurset" in page and "Fra arbejdspladsen" in page
     for step in ("Før kurset (30 % af indsatsen)", "Under kurset (30 % af indsatsen)", "Efter kurset (40 % af indsatsen)"):
@@ -330,7 +330,7 @@ def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(c
     page = uploaded.text
     assert parse(page).axes == len(TAXONOMY.fields)
     assert "Teamets udviklingsbehov" in page and "Landsplan" in page and "Udsagn med størst behov" in page
-    assert "Anbefalede kurser" in page and cards(page)
+    assert "Sammendrag" in page and "Kurserne: hvorfor" in page and cards(page)
     assert len(page.encode()) < MAX_PAGE_BYTES
     pasted = client.post("/team/behov", data={"behov_tekst": template_text("needs-survey", TAXONOMY)})
     assert pasted.status_code == 200
