@@ -153,8 +153,11 @@ class Condition(_Strict):
     dimension: Literal["any", "other"] | list[Key] | None = None
     form: list[Form] = []
     course_type: list[CourseType] = []
+    # the gap's field is one of these (the taxonomy's field keys); `other`: no field, or one that no
+    # action names (so a general action gives way to the field's own)
+    field: Literal["other"] | list[Key] = []
 
-    @field_validator("dimension", mode="before")
+    @field_validator("dimension", "field", mode="before")
     @classmethod
     def _one_key_is_a_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) and value not in ("any", "other") else value
@@ -247,6 +250,10 @@ class Words(_Strict):
     and_: Text = Field(alias="and")
     or_: Text = Field(alias="or")
     levels: LevelWords
+    # The learning forms of each dimension in the words the notes use (the taxonomy keeps the
+    # seed's own, such as "click-through-moduler", which is not Danish); a dimension left out
+    # uses the taxonomy's.
+    learning_forms: dict[Key, list[Text]] = {}
 
     @model_validator(mode="after")
     def _placeholders_ok(self) -> Words:
@@ -293,6 +300,7 @@ class _Compiled:
     hint_phrases: dict[tuple[str, int], _Cue]
     negations: frozenset[str]
     named_dimensions: frozenset[str]  # dimension keys some action names (for `dimension: other`)
+    named_fields: frozenset[str]  # field keys some action names (for `field: other`)
 
 
 class TransferCues(_Strict):
@@ -321,6 +329,7 @@ class TransferCues(_Strict):
             named_dimensions=frozenset(
                 d for a in self.actions if isinstance(a.when.dimension, list) for d in a.when.dimension
             ),
+            named_fields=frozenset(f for a in self.actions if isinstance(a.when.field, list) for f in a.when.field),
         )
 
     @classmethod
@@ -369,6 +378,12 @@ class TransferCues(_Strict):
                 for key in cond.dimension:
                     if key not in dimension_keys:
                         problems.append((f"{where}.dimension", f"'{key}' is not a dimension of the taxonomy; known: {known_dimensions}"))
+            for key in cond.field if cond is not None and isinstance(cond.field, list) else []:
+                if key not in taxonomy.field_keys:
+                    problems.append((f"{where}.field", f"'{key}' is not a field of the taxonomy; known: {', '.join(taxonomy.field_keys)}"))
+        for key in self.words.learning_forms:
+            if key not in dimension_keys:
+                problems.append(("words.learning_forms", f"'{key}' is not a dimension of the taxonomy; known: {known_dimensions}"))
         if problems:
             raise TransferCuesError(_report(self._path, problems))
         self._checked.add((factor_keys, dimension_keys))
@@ -535,6 +550,10 @@ def _condition_holds(cond: Condition, course: Course, context: TransferContext, 
             return False
     if cond.form and course.form not in cond.form:
         return False
+    if cond.field == "other" and context.field in cues.compiled.named_fields:
+        return False
+    if isinstance(cond.field, list) and cond.field and context.field not in cond.field:
+        return False
     return not (cond.course_type and course.course_type not in cond.course_type)
 
 
@@ -659,7 +678,7 @@ def assess_transfer(course: Course, context: TransferContext, taxonomy: Taxonomy
         if context.dimension not in dims:
             raise ValueError(f"unknown dimension {context.dimension!r}; dimensions are {', '.join(dims)}")
         d = dims[context.dimension]
-        dimension = (_lower_first(d.name), list(d.learning_forms))
+        dimension = (_lower_first(d.name), list(cues.words.learning_forms.get(d.key) or d.learning_forms))
     present, missing = _detect(course, context, cues)
     score = min(TOTAL_WEIGHT, sum(cues.factor(f.key).weight for f in present))
     words = cues.words

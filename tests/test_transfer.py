@@ -237,7 +237,8 @@ def test_steps_follow_30_30_40(taxonomy: Taxonomy, cues: TransferCues) -> None:
 
 @pytest.mark.parametrize("dimension", ["praktisk", "refleksiv", "relationel"])
 def test_dimension_brings_its_learning_forms_from_the_taxonomy(taxonomy: Taxonomy, cues: TransferCues, dimension: str) -> None:
-    forms = next(d.learning_forms for d in taxonomy.dimensions if d.key == dimension)
+    # in the cue file's plain Danish where it gives them, else the taxonomy's
+    forms = cues.words.learning_forms.get(dimension) or next(d.learning_forms for d in taxonomy.dimensions if d.key == dimension)
     a = assess_transfer(WEAK, TransferContext("borgernaere_metoder", "grundlaeggende", dimension, 2), taxonomy, cues)
     assert a.learning_forms == forms
     joined = ", ".join(forms[:-1]) + " og " + forms[-1]
@@ -248,6 +249,30 @@ def test_dimension_brings_its_learning_forms_from_the_taxonomy(taxonomy: Taxonom
     for other in taxonomy.dimensions:
         if other.key != dimension:
             assert ", ".join(other.learning_forms[:-1]) + " og " + other.learning_forms[-1] not in text
+    assert "click-through" not in text  # not Danish: the seed's word stays in the taxonomy
+
+
+def test_actions_follow_the_gaps_field_and_the_general_ones_give_way(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    def actions(field: str | None) -> str:
+        a = assess_transfer(WEAK, TransferContext(field, "grundlaeggende", "praktisk", 2), taxonomy, cues)
+        return " ".join(x for p in a.steps.values() for x in p.actions)
+    law, it, none = actions("lov_myndighed"), actions("it_digital"), actions(None)
+    assert "afgørelser" in law and "afgørelser" not in it
+    assert "øvemiljø" in it and "øvemiljø" not in law
+    # the general "pick cases from your own practice" gives way to the field's own cases
+    assert "Udvælg 2–3 aktuelle sager" in none and "Udvælg 2–3 aktuelle sager" not in law
+    assert law != it
+
+
+def test_an_unknown_field_in_an_action_is_refused(taxonomy: Taxonomy, tmp_path: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load(DEFAULT_CUES.read_text(encoding="utf-8"))
+    data["actions"].append({"phase": "after", "when": {"field": ["lov_myndihed"]}, "text": "Gør noget."})
+    path = tmp_path / "cues.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(TransferCuesError, match="'lov_myndihed' is not a field of the taxonomy"):
+        TransferCues.load(path, taxonomy)
 
 
 def test_learning_forms_follow_an_edited_taxonomy(taxonomy: Taxonomy, cues: TransferCues) -> None:
