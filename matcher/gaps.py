@@ -90,7 +90,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "data" / "templates"
 TEMPLATE_FILES: dict[str, str] = {
     "needs-survey": "needs-survey.csv",
     "needs-survey-statements": "needs-survey-statements.csv",
-    "proficiency-assessment": "proficiency-assessment.csv",
+    "proficiency-assessment": "proficiency-assessment.csv",  # rendered from the taxonomy; the file is a copy
     "target-profile": "target-profile.yaml",
 }
 
@@ -175,14 +175,24 @@ class _Columns:
     problems: list[str] = dc_field(default_factory=list)
 
 
+def field_columns(taxonomy: Taxonomy) -> dict[str, str]:
+    """Header spellings of each field → its key, case-insensitive: the Danish name ("Lov &
+    Myndighed", also with "og" for "&"), and the key ("lov_myndighed")."""
+    columns: dict[str, str] = {}
+    for f in taxonomy.fields:
+        for spelling in (f.key, f.name, f.name.replace("&", "og")):
+            columns[" ".join(spelling.split()).casefold()] = f.key
+    return columns
+
+
 def _classify_header(
     table: Table, name: str, taxonomy: Taxonomy, *, allow_fields: bool, allow_employee: bool
 ) -> _Columns:
     statement_ids = {s.id.casefold(): s.id for s in taxonomy.survey_statements}
-    field_keys = {k.casefold(): k for k in taxonomy.field_keys} if allow_fields else {}
+    field_keys = field_columns(taxonomy) if allow_fields else {}
     columns = _Columns()
     for cell in table.header:
-        key = cell.casefold()
+        key = " ".join(cell.split()).casefold()
         if key in ROLE_COLUMNS and columns.role is None:
             columns.role = cell
         elif allow_employee and key in EMPLOYEE_COLUMNS and columns.employee is None:
@@ -195,8 +205,8 @@ def _classify_header(
             known = list(statement_ids) + list(field_keys) + list(ROLE_COLUMNS)
             suggestion = _suggest(cell, known)
             problem = (
-                say("not a survey statement id or field key{suggestion}; see the needs-survey-statements template for the ids",
-                    suggestion=suggestion)
+                say("not a field ({fields}) or a statement id such as lm.1{suggestion}; see the proficiency-assessment template",
+                    fields=", ".join(f.name for f in taxonomy.fields), suggestion=suggestion)
                 if allow_fields else
                 say("not a survey statement id{suggestion}; see the needs-survey-statements template for the ids",
                     suggestion=suggestion)
@@ -979,38 +989,70 @@ def _field_lines(f: FieldCapacity) -> list[str]:
 # --- templates --------------------------------------------------------------------------------
 
 
+TEMPLATE_DELIMITER = ";"  # Excel's list separator in a Danish locale: the file opens as columns
+
+
 def template_text(kind: str, taxonomy: Taxonomy) -> str:
-    """The text of a template file. The two survey templates follow the taxonomy in use, so a
-    municipality's own statements get their own columns; the others are the shipped files."""
+    """The text of a template file. The CSV templates follow the taxonomy in use (its fields and
+    statements get their own columns), with Danish headers, `;`-separated for Danish Excel; the
+    target profile is the shipped file."""
     if kind == "needs-survey":
-        return render_needs_survey_template(taxonomy)
+        return _csv_text(needs_survey_rows(taxonomy))
     if kind == "needs-survey-statements":
-        return render_statements_template(taxonomy)
+        return _csv_text(statement_rows(taxonomy))
+    if kind == "proficiency-assessment":
+        return _csv_text(assessment_rows(taxonomy))
     if kind not in TEMPLATE_FILES:
         raise KeyError(f"unknown template {kind!r}; templates are {', '.join(TEMPLATE_FILES)}")
     return (TEMPLATE_DIR / TEMPLATE_FILES[kind]).read_text(encoding="utf-8")
 
 
+def template_bytes(kind: str, taxonomy: Taxonomy, fmt: Literal["csv", "xlsx"] = "csv") -> bytes:
+    """A template as the file to hand out: CSV as UTF-8 *with* a byte-order mark (Danish Excel reads
+    a CSV file without one as Windows-1252 and garbles æ, ø, å), or an .xlsx workbook."""
+    if fmt == "xlsx":
+        from matcher.tabular import xlsx_bytes
+
+        rows = {"needs-survey": needs_survey_rows, "needs-survey-statements": statement_rows,
+                "proficiency-assessment": assessment_rows}
+        if kind not in rows:
+            raise KeyError(f"template {kind!r} has no .xlsx version; those that have: {', '.join(rows)}")
+        return xlsx_bytes(rows[kind](taxonomy), sheet=kind)
+    text = template_text(kind, taxonomy)
+    return ("\ufeff" + text if TEMPLATE_FILES.get(kind, "").endswith(".csv") else text).encode("utf-8")
+
+
 def _csv_text(rows: list[list[str]]) -> str:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
+    csv.writer(out, delimiter=TEMPLATE_DELIMITER, lineterminator="\r\n").writerows(rows)
     return out.getvalue()
 
 
-def render_needs_survey_template(taxonomy: Taxonomy) -> str:
-    """Header `role` + every statement id, and three example rows (one leader), some left blank."""
+def needs_survey_rows(taxonomy: Taxonomy) -> list[list[str]]:
+    """Header `rolle` + every statement id, and three example rows (one leader), some left blank."""
     ids = [s.id for s in taxonomy.survey_statements]
-    rows = [["role", *ids]]
+    rows = [["rolle", *ids]]
     for r, role in enumerate(("medarbejder", "medarbejder", "leder")):
         # A fixed, varied pattern: example answers that exercise every step and a few blanks.
         rows.append([role, *("" if (j + r) % 11 == 10 else str((j * 3 + r * 2) % 5 + 1) for j in range(len(ids)))])
-    return _csv_text(rows)
+    return rows
 
 
-def render_statements_template(taxonomy: Taxonomy) -> str:
+def statement_rows(taxonomy: Taxonomy) -> list[list[str]]:
     """What each needs-survey column means: id, field key(s), field name(s), statement text."""
-    rows = [["id", "field", "field_name", "statement"]]
+    rows = [["id", "felt", "feltnavn", "udsagn"]]
     for s in taxonomy.survey_statements:
         rows.append([s.id, "+".join(s.fields), " + ".join(taxonomy.field(k).name for k in s.fields), s.text])
-    return _csv_text(rows)
+    return rows
 
+
+# Example levels for the assessment template: four people, every step used, one leader.
+_EXAMPLE_PEOPLE = (("AB", "medarbejder"), ("CD", "medarbejder"), ("EF", "medarbejder"), ("GH", "leder"))
+
+
+def assessment_rows(taxonomy: Taxonomy) -> list[list[str]]:
+    """Header medarbejder, rolle and the fields by name; four example rows with steps 1–5."""
+    rows = [["medarbejder", "rolle", *(f.name for f in taxonomy.fields)]]
+    for i, (person, role) in enumerate(_EXAMPLE_PEOPLE):
+        rows.append([person, role, *(str((i * 2 + j * 3) % 5 + 1) for j in range(len(taxonomy.fields)))])
+    return rows

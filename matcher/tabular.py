@@ -1,10 +1,14 @@
-"""Reading the CSV files people actually hand in: UTF-8 with or without BOM, Excel's Danish
-semicolon CSV, and the Windows-1252 files older Excel versions save."""
+"""Reading the tables people actually hand in: UTF-8 with or without BOM, Excel's Danish
+semicolon CSV, the Windows-1252 files older Excel versions save, Excel's "Unicode-tekst" (UTF-16
+with a byte-order mark, tab-separated), and .xlsx workbooks (the first sheet, read as CSV)."""
 
 from __future__ import annotations
 
+import codecs
 import csv
+import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,8 +29,25 @@ class Table:
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
 
 
+XLSX_SIGNATURE = b"PK\x03\x04"  # an .xlsx workbook is a zip file
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def decode_bytes(data: bytes, name: str) -> tuple[str, list[str]]:
-    """Decode as UTF-8 (BOM optional); fall back to Windows-1252 with a notice, as Danish Excel writes it."""
+    """The text of an uploaded table: an .xlsx workbook's first sheet as `;`-separated CSV; UTF-16
+    with a byte-order mark; UTF-8 (BOM optional); else Windows-1252 with a notice, as Danish Excel
+    writes it. UTF-16 without a mark cannot be told apart safely and is refused."""
+    if data.startswith(XLSX_SIGNATURE):
+        return xlsx_text(data, name), []
+    if data.startswith(UTF16_BOMS):
+        try:
+            return data.decode("utf-16"), []
+        except UnicodeDecodeError:
+            raise TabularError(say("{name}: not valid UTF-16 text; save the file as CSV UTF-8", name=name)) from None
+    if b"\x00" in data[:4096]:
+        raise TabularError(say(
+            "{name}: the file holds NUL bytes, as UTF-16 text without a byte-order mark does; save it as CSV UTF-8 or as .xlsx",
+            name=name))
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
@@ -88,3 +109,50 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
     except csv.Error as exc:
         raise TabularError(f"{where(name, start)}: {exc}") from None
     return Table(header=[h for h in header if h], rows=rows, notices=notices, bad_rows=bad_rows)
+
+
+def xlsx_text(data: bytes, name: str) -> str:
+    """The first sheet of an .xlsx workbook as `;`-separated CSV text: whole numbers without ".0",
+    dates as ISO dates, empty cells empty; rows after the last filled one dropped."""
+    from openpyxl import load_workbook  # only for .xlsx uploads
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise TabularError(say("{name}: not a readable .xlsx workbook ({reason}); save it again from Excel, or as CSV UTF-8",
+                               name=name, reason=type(exc).__name__)) from None
+    try:
+        sheet = book.worksheets[0]
+        rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    while rows and not any(rows[-1]):
+        rows.pop()
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.date().isoformat() if isinstance(value, dt.datetime) else value.isoformat()
+    return str(value)
+
+
+def xlsx_bytes(rows: list[list[str]], sheet: str) -> bytes:
+    """A one-sheet .xlsx workbook of text rows; cells that are whole numbers are written as numbers,
+    so Excel does not flag them as numbers stored as text."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet[:31]
+    for row in rows:
+        ws.append([int(cell) if cell.isdigit() and len(cell) < 10 else cell for cell in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

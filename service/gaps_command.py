@@ -23,6 +23,7 @@ from matcher.gaps import (
     read_assessment,
     read_needs_survey,
     read_target,
+    template_bytes,
     template_text,
 )
 from matcher.taxonomy import TaxonomyError, level_name
@@ -68,7 +69,7 @@ def _check_usage(
 @click.option("--text", help='A gap in words, e.g. "vi mangler specialiseret viden om sygedagpengeloven".')
 @click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON.")
 @click.option("--template", type=click.Choice(list(TEMPLATE_FILES)), help="Write an input template instead of analysing.")
-@click.option("--output", "-o", type=FILE, help="With --template: write it to this file. Default: standard output.")
+@click.option("--output", "-o", type=FILE, help="With --template: write it to this file (.csv for Danish Excel, with a byte-order mark; .xlsx a workbook). Default: standard output.")
 @click.pass_obj
 def gaps(
     obj: object, survey: Path | None, assessment: Path | None, target: Path | None, text: str | None,
@@ -84,7 +85,16 @@ def gaps(
     try:
         taxonomy = obj.taxonomy()  # type: ignore[attr-defined]
         if template is not None:
-            _write_template(template_text(template, taxonomy), output)
+            if output is None:
+                click.echo(template_text(template, taxonomy), nl=False)
+                return
+            # a file is for Excel: CSV with a byte-order mark, or a workbook when it is named .xlsx
+            fmt = "xlsx" if output.suffix.lower() == ".xlsx" else "csv"
+            try:
+                data = template_bytes(template, taxonomy, fmt)
+            except KeyError as exc:
+                raise click.UsageError(str(exc.args[0])) from None
+            _write_template(data, output)
             return
         if survey is not None:
             needs = analyse_needs(read_needs_survey(survey, taxonomy), taxonomy)
@@ -104,12 +114,9 @@ def gaps(
         click.echo(report, nl=False)
 
 
-def _write_template(text: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(text, nl=False)
-        return
+def _write_template(data: bytes, output: Path) -> None:
     try:
-        output.write_text(text, encoding="utf-8")
+        output.write_bytes(data)
     except OSError as exc:
         _fail(f"{output}: cannot write: {exc.strerror}")
     click.echo(f"wrote template to {output}", err=True)

@@ -54,7 +54,7 @@ from matcher.gaps import (
     read_assessment,
     read_needs_survey,
     read_target,
-    template_text,
+    template_bytes,
 )
 from matcher.messages import catalogue, in_language
 from matcher.taxonomy import LEVELS, Taxonomy, level_name
@@ -63,6 +63,7 @@ from service.state import DraftBusy
 from service.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PER_PAGE = 20
 TOP_PER_GAP = 5
 FILL_IN_ROWS = 6  # rows of the fill-in assessment table; ?raekker=N shows more
@@ -629,7 +630,8 @@ class WebPage:
         context.update(
             templates=list(TEMPLATE_FILES),
             statements=taxonomy.survey_statements,
-            survey_header=",".join(["role", *(s.id for s in taxonomy.survey_statements)]),
+            survey_header=";".join(["rolle", *(s.id for s in taxonomy.survey_statements)]),
+            xlsx_templates=[k for k, f in TEMPLATE_FILES.items() if f.endswith(".csv")],
             scale=taxonomy.proficiency_scale,
             rows=rows,
             form=dict(form or {}),
@@ -826,9 +828,18 @@ class WebPage:
                 request, 404, f"skabelonen {name!r} findes ikke; skabelonerne er {', '.join(TEMPLATE_FILES)}"
             )
         filename = TEMPLATE_FILES[name]
+        fmt = request.query_params.get("format", "csv" if filename.endswith(".csv") else "yaml")
+        if fmt == "xlsx" and filename.endswith(".csv"):
+            return Response(
+                template_bytes(name, self.state(request).taxonomy, "xlsx"), media_type=XLSX_MEDIA,
+                headers={"Content-Disposition": f'attachment; filename="{Path(filename).stem}.xlsx"'},
+            )
+        if fmt not in ("csv", "yaml") or (fmt == "csv") != filename.endswith(".csv"):
+            return self.render_error(request, 404, f"skabelonen {name!r} findes ikke i formatet {fmt!r}")
         media = "text/csv; charset=utf-8" if filename.endswith(".csv") else "application/yaml; charset=utf-8"
-        return PlainTextResponse(
-            template_text(name, self.state(request).taxonomy), media_type=media,
+        # CSV with a byte-order mark: Danish Excel reads UTF-8 only with one
+        return Response(
+            template_bytes(name, self.state(request).taxonomy), media_type=media,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 
@@ -954,7 +965,7 @@ class _Uploads:
         return message.replace(str(self.root) + "/", "")
 
 
-def _safe_name(filename: str | None, default: str, suffixes: tuple[str, ...] = (".csv", ".txt")) -> str:
+def _safe_name(filename: str | None, default: str, suffixes: tuple[str, ...] = (".csv", ".txt", ".xlsx")) -> str:
     """A file name for messages: the upload's own base name, only harmless characters, a known suffix."""
     base = re.sub(r"[^\w.\-æøåÆØÅ ]", "_", Path(filename or "").name).strip(" .") or default
     if not base.lower().endswith(suffixes):

@@ -142,6 +142,19 @@ def test_team_of_four_end_to_end_split_gaps_reasons_and_a_plan(client: TestClien
     assert any("Advarsel:" in r["resources"] for r in rows)  # a 10-ECTS module is more than a day a week
     assert all("mindst trin" not in goal for r in rows for goal in r["learning_goals"])
     assert plan.json()["rules"]["hours_per_ects"] == 27.5
+    # the same team saved as Excel's "Unicode-tekst" (UTF-16 with a mark, tabs) or as a workbook reads the same
+    from matcher.gaps import template_bytes
+    from matcher.taxonomy import load_taxonomy
+
+    target = ("target.yaml", BUNDLED_TARGET.read_bytes(), "application/yaml")
+    unicode_text = b"\xff\xfe" + TEAM_OF_FOUR.replace(";", "\t").encode("utf-16-le")
+    upload = client.post("/api/gaps/upload", files={"assessment": ("hold.txt", unicode_text, "text/plain"), "target": target})
+    assert upload.status_code == 200, upload.text
+    assert [(g["field"], g["part"], g["employees"]) for g in upload.json()["gaps"]] == [
+        (g["field"], g["part"], g["employees"]) for g in document["gaps"]]
+    workbook = template_bytes("proficiency-assessment", load_taxonomy(), "xlsx")
+    assert client.post("/api/gaps/upload", files={"assessment": ("hold.xlsx", workbook, "application/octet-stream"),
+                                                  "target": target}).status_code == 200
 
 
 def test_team_gaps_from_json_and_upload(client: TestClient) -> None:

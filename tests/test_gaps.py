@@ -24,8 +24,8 @@ from matcher.gaps import (
     read_assessment,
     read_needs_survey,
     read_target,
-    render_needs_survey_template,
-    render_statements_template,
+    template_bytes,
+    template_text,
 )
 from matcher.taxonomy import Taxonomy, load_taxonomy
 
@@ -391,8 +391,9 @@ def test_assessment_problems_name_line_and_column(tmp_path, taxonomy) -> None:
     with pytest.raises(GapInputError) as excinfo:
         read_assessment(path, taxonomy)
     assert excinfo.value.problems == [
-        f"{path}: line 1, column it_digitl: not a survey statement id or field key (did you mean it_digital?); "
-        "see the needs-survey-statements template for the ids",
+        f"{path}: line 1, column it_digitl: not a field (Arbejdsmarked & Uddannelse, Lov & Myndighed, IT & Digital, "
+        "Borgernære Metoder & Virkning, Virksomhedsvendte Metoder & Virkning, Netværk & Facilitering) or a statement id "
+        "such as lm.1 (did you mean it_digital?); see the proficiency-assessment template",
     ]
     path = write_csv(tmp_path / "team.csv", [
         ["employee", "role", "lov_myndighed", "lm.2"],
@@ -541,21 +542,68 @@ def test_template_files_exist() -> None:
 
 
 def test_needs_survey_template_columns_are_exactly_the_statement_ids(taxonomy) -> None:
-    with (TEMPLATE_DIR / "needs-survey.csv").open(encoding="utf-8") as handle:
-        header = next(csv.reader(handle))
-    assert header == ["role", *(s.id for s in taxonomy.survey_statements)]
+    with (TEMPLATE_DIR / "needs-survey.csv").open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle, delimiter=";"))
+    assert header == ["rolle", *(s.id for s in taxonomy.survey_statements)]
     # The shipped files are the renders for the bundled taxonomy; regenerate them if it changes.
-    assert (TEMPLATE_DIR / "needs-survey.csv").read_text(encoding="utf-8") == render_needs_survey_template(taxonomy)
-    assert (TEMPLATE_DIR / "needs-survey-statements.csv").read_text(encoding="utf-8") == render_statements_template(taxonomy)
+    for kind in ("needs-survey", "needs-survey-statements", "proficiency-assessment"):
+        assert (TEMPLATE_DIR / TEMPLATE_FILES[kind]).read_bytes() == template_bytes(kind, taxonomy), kind
 
 
 def test_statements_template_describes_every_column(taxonomy) -> None:
-    with (TEMPLATE_DIR / "needs-survey-statements.csv").open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    with (TEMPLATE_DIR / "needs-survey-statements.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
     assert [r["id"] for r in rows] == [s.id for s in taxonomy.survey_statements]
     bv1 = next(r for r in rows if r["id"] == "bv.1")
-    assert bv1["field"] == "borgernaere_metoder+virksomhedsvendte_metoder"
-    assert bv1["statement"] == taxonomy.statement("bv.1").text
+    assert bv1["felt"] == "borgernaere_metoder+virksomhedsvendte_metoder"
+    assert bv1["udsagn"] == taxonomy.statement("bv.1").text
+
+
+def excel_columns(data: bytes) -> list[list[str]]:
+    """How Danish Excel splits a CSV file it opens: UTF-8 only with a byte-order mark (else
+    Windows-1252), and its list separator `;`."""
+    text = data.decode("utf-8-sig") if data.startswith(b"\xef\xbb\xbf") else data.decode("cp1252")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+
+
+@pytest.mark.parametrize("kind", ["needs-survey", "needs-survey-statements", "proficiency-assessment"])
+def test_templates_open_as_columns_in_danish_excel_and_as_xlsx(taxonomy, tmp_path, kind) -> None:
+    from openpyxl import load_workbook
+
+    rows = excel_columns(template_bytes(kind, taxonomy))
+    assert len(rows[0]) > 3 and all(len(row) == len(rows[0]) for row in rows)
+    book = load_workbook(io.BytesIO(template_bytes(kind, taxonomy, "xlsx")))
+    sheet = [["" if v is None else str(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+    assert sheet == rows  # the same cells
+    if kind == "proficiency-assessment":
+        assert rows[0][:4] == ["medarbejder", "rolle", "Arbejdsmarked & Uddannelse", "Lov & Myndighed"]  # words, not keys
+        for suffix, data in ((".csv", template_bytes(kind, taxonomy)), (".xlsx", template_bytes(kind, taxonomy, "xlsx"))):
+            path = tmp_path / f"hold{suffix}"
+            path.write_bytes(data)
+            assessment = read_assessment(path, taxonomy)
+            assert [e.name for e in assessment.employees] == ["AB", "CD", "EF", "GH"] and assessment.fields == list(taxonomy.field_keys)
+
+
+def test_an_assessment_in_utf16_or_with_english_keys_reads_as_in_utf8(taxonomy, tmp_path) -> None:
+    utf8 = tmp_path / "hold.csv"
+    utf8.write_bytes(template_bytes("proficiency-assessment", taxonomy))
+    expected = read_assessment(utf8, taxonomy).employees
+    text = template_text("proficiency-assessment", taxonomy)
+    unicode_text = tmp_path / "unicode.txt"  # Excel's "Unicode-tekst": UTF-16 LE with a mark, tab-separated
+    unicode_text.write_bytes(b"\xff\xfe" + text.replace(";", "\t").encode("utf-16-le"))
+    assert [(e.name, e.levels) for e in read_assessment(unicode_text, taxonomy).employees] == [(e.name, e.levels) for e in expected]
+    big_endian = tmp_path / "be.csv"
+    big_endian.write_bytes(b"\xfe\xff" + text.encode("utf-16-be"))
+    assert read_assessment(big_endian, taxonomy).employees == read_assessment(utf8, taxonomy).employees
+    english = tmp_path / "english.csv"
+    english.write_text("employee,role," + ",".join(taxonomy.field_keys) + "\nAB,staff," + ",".join("3" * len(taxonomy.field_keys)) + "\n",
+                       encoding="utf-8")
+    assert read_assessment(english, taxonomy).employees[0].levels == {k: 3.0 for k in taxonomy.field_keys}
+    no_mark = tmp_path / "nomark.csv"
+    no_mark.write_bytes(text.encode("utf-16-le"))
+    with pytest.raises(GapInputError) as excinfo:
+        read_assessment(no_mark, taxonomy)
+    assert len(problems(excinfo).splitlines()) == 1 and "NUL bytes" in problems(excinfo)  # one clear message
 
 
 def test_templates_load_and_analyse(taxonomy) -> None:
@@ -639,10 +687,14 @@ def test_cli_bad_usage_exits_2(gaps_cli, args, message) -> None:
 
 def test_cli_templates(gaps_cli, tmp_path, taxonomy) -> None:
     result = gaps_cli("--template", "needs-survey")
-    assert result.exit_code == 0 and result.stdout == render_needs_survey_template(taxonomy)
+    assert result.exit_code == 0 and result.stdout.replace("\r\n", "\n") == template_text("needs-survey", taxonomy).replace("\r\n", "\n")
     result = gaps_cli("--template", "target-profile")
     assert result.stdout == (TEMPLATE_DIR / "target-profile.yaml").read_text(encoding="utf-8")
     out = tmp_path / "team.csv"
     result = gaps_cli("--template", "proficiency-assessment", "--output", str(out))
-    assert result.exit_code == 0 and out.read_text(encoding="utf-8").startswith("employee,role,arbejdsmarked_uddannelse,")
+    assert result.exit_code == 0 and out.read_text(encoding="utf-8").startswith("\ufeffmedarbejder;rolle;Arbejdsmarked & Uddannelse;")
     assert read_assessment(out, taxonomy).employees
+    book = tmp_path / "team.xlsx"
+    assert gaps_cli("--template", "proficiency-assessment", "--output", str(book)).exit_code == 0
+    assert book.read_bytes().startswith(b"PK") and len(read_assessment(book, taxonomy).employees) == 4
+    assert gaps_cli("--template", "target-profile", "--output", str(tmp_path / "t.xlsx")).exit_code == 2

@@ -270,7 +270,31 @@ def test_template_downloads(client: TestClient, name: str) -> None:
     response = client.get(f"/team/skabelon/{name}")
     assert response.status_code == 200
     assert f'filename="{TEMPLATE_FILES[name]}"' in response.headers["content-disposition"]
-    assert response.text == template_text(name, TAXONOMY)
+    if TEMPLATE_FILES[name].endswith(".csv"):
+        # for Danish Excel: a byte-order mark, and `;` between the columns
+        assert response.content.startswith(b"\xef\xbb\xbf") and ";" in response.text.splitlines()[0]
+        assert response.content.decode("utf-8-sig") == template_text(name, TAXONOMY)
+        workbook = client.get(f"/team/skabelon/{name}", params={"format": "xlsx"})
+        assert workbook.status_code == 200 and workbook.content.startswith(b"PK")
+        assert workbook.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+    else:
+        assert response.text == template_text(name, TAXONOMY)
+        assert client.get(f"/team/skabelon/{name}", params={"format": "xlsx"}).status_code == 404
+
+
+def test_xlsx_and_utf16_uploads_read_like_utf8_and_a_bad_one_gets_one_danish_message(client: TestClient) -> None:
+    from matcher.gaps import template_bytes as template_file
+
+    xlsx = upload_assessment(client, assessment=template_file("proficiency-assessment", TAXONOMY, "xlsx"))
+    assert xlsx.status_code == 200, xlsx.text[:2000]
+    assert "Sammendrag" in xlsx.text
+    text = template_text("proficiency-assessment", TAXONOMY)
+    unicode_text = upload_assessment(client, assessment=b"\xff\xfe" + text.replace(";", "\t").encode("utf-16-le"))
+    assert unicode_text.status_code == 200 and "Sammendrag" in unicode_text.text
+    no_mark = upload_assessment(client, assessment=text.encode("utf-16-le"))
+    assert no_mark.status_code == 422
+    errors = re.search(r'<div class="error"[^>]*>(.*?)</div>', no_mark.text, re.S).group(1)
+    assert errors.count("<li>") == 1 and "NUL-tegn" in errors and "\x00" not in no_mark.text
 
 
 def test_unknown_template_is_404(client: TestClient) -> None:
@@ -633,6 +657,8 @@ def test_unknown_page_is_a_danish_404(client: TestClient) -> None:
 
 
 def test_shipped_template_files_are_what_the_page_offers() -> None:
-    # The upload tests use template_text(); the two static templates are the shipped files.
-    for kind in ("proficiency-assessment", "target-profile"):
-        assert template_text(kind, TAXONOMY) == (TEMPLATE_DIR / TEMPLATE_FILES[kind]).read_text(encoding="utf-8")
+    # The upload tests use template_text(); the shipped files are what the page offers for download.
+    from matcher.gaps import template_bytes as template_file
+
+    for kind in TEMPLATE_FILES:
+        assert template_file(kind, TAXONOMY) == (TEMPLATE_DIR / TEMPLATE_FILES[kind]).read_bytes()
