@@ -172,6 +172,8 @@ class _Columns:
     employee: str | None = None
     statements: dict[str, str] = dc_field(default_factory=dict)  # header cell -> statement id
     fields: dict[str, str] = dc_field(default_factory=dict)  # header cell -> field key
+    # header cell -> how messages name it: a field's name where the header is its key (words, not keys)
+    words: dict[str, str] = dc_field(default_factory=dict)
     problems: list[str] = dc_field(default_factory=list)
 
 
@@ -201,6 +203,8 @@ def _classify_header(
             columns.statements[cell] = statement_ids[key]
         elif key in field_keys:
             columns.fields[cell] = field_keys[key]
+            if key == field_keys[key].casefold():
+                columns.words[cell] = taxonomy.field(field_keys[key]).name
         else:
             known = list(statement_ids) + list(field_keys) + list(ROLE_COLUMNS)
             suggestion = _suggest(cell, known)
@@ -273,15 +277,17 @@ def _read_role(name: str, line: int, row: dict[str, str], columns: _Columns, pro
 
 
 def _read_steps(
-    name: str, line: int, row: dict[str, str], cells: dict[str, str], steps: tuple[int, ...], problems: list[str]
+    name: str, line: int, row: dict[str, str], cells: dict[str, str], steps: tuple[int, ...], problems: list[str],
+    words: dict[str, str] | None = None,
 ) -> dict[str, int]:
-    """key → answered step, for `cells` (column → key); blank cells are left out, bad values go to `problems`."""
+    """key → answered step, for `cells` (column → key); blank cells are left out, bad values go to
+    `problems`, naming the column by `words` (column → how a message names it) where given."""
     values: dict[str, int] = {}
     for cell, key in cells.items():
         try:
             value = parse_step(row.get(cell, ""), steps)
         except ValueError as exc:
-            problems.append(f"{where(name, line, cell)}: {exc}")
+            problems.append(f"{where(name, line, (words or {}).get(cell, cell))}: {exc}")
             continue
         if value is not None:
             values[key] = value
@@ -552,7 +558,7 @@ def _read_employee(
     if not person:
         problems.append(f"{where(name, line, columns.employee)}: " + say("the employee's name or initials are missing"))
     role = _read_role(name, line, row, columns, problems)
-    direct = _read_steps(name, line, row, columns.fields, PROFICIENCY_STEPS, problems)
+    direct = _read_steps(name, line, row, columns.fields, PROFICIENCY_STEPS, problems, columns.words)
     by_statement: dict[str, list[int]] = {}
     for statement_id, value in _read_steps(name, line, row, columns.statements, PROFICIENCY_STEPS, problems).items():
         for key in taxonomy.statement(statement_id).fields:
@@ -858,8 +864,8 @@ def analyse_assessment(assessment: Assessment, target: TargetProfile, taxonomy: 
                or not any(k in e.levels for e in assessment.employees)]
     if missing:
         raise GapInputError([f"{target.source}: fields.{k}: " + say(
-            "the target requires it but no employee in {assessment} has a level for it; add a {key} column (or its statement columns)",
-            assessment=assessment.source, key=k) for k in missing])
+            "the target requires it but no employee in {assessment} has a level for it; add a column {name} (or its statement columns)",
+            assessment=assessment.source, name=taxonomy.field(k).name) for k in missing])
     keys = [k for k in taxonomy.field_keys if k in assessment.fields or k in target.fields]
     computed = {k: _field_capacity(k, assessment, target, taxonomy) for k in keys}
     order = {k: i for i, k in enumerate(keys)}

@@ -149,6 +149,15 @@ def level_da(level: str | None) -> str:
     return LEVEL_NAMES.get(level or "", "Ikke fastlagt")
 
 
+def without_label(text: str | None, label: str) -> str | None:
+    """A fact without its own label in front ("Adgangskrav: …" under the label Adgangskrav):
+    providers often write the label into the text, and the page says it already."""
+    if not text:
+        return text
+    stripped = re.sub(rf"^\s*{re.escape(label)}\s*[:\-–]\s*", "", text, flags=re.IGNORECASE)
+    return stripped[:1].upper() + stripped[1:] if stripped else text
+
+
 def _paragraphs(text: str | None) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
 
@@ -511,7 +520,8 @@ class WebPage:
             loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"]),
             trim_blocks=True, lstrip_blocks=True, auto_reload=False,
         )
-        self.env.filters.update(money=money, date_da=date_da, number_da=number_da, pct=pct, level_da=level_da)
+        self.env.filters.update(money=money, date_da=date_da, number_da=number_da, pct=pct, level_da=level_da,
+                                without_label=without_label)
         self.env.globals.update(
             TYPE_NAMES=TYPE_NAMES, FORM_NAMES=FORM_NAMES, LEVEL_NAMES=LEVEL_NAMES, STATUS_NAMES=STATUS_NAMES,
             SORT_NAMES=SORT_NAMES, GOAL_KINDS=GOAL_KINDS, TEMPLATE_TITLES=TEMPLATE_TITLES, LEVELS=LEVELS,

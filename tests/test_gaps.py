@@ -404,7 +404,7 @@ def test_assessment_problems_name_line_and_column(tmp_path, taxonomy) -> None:
     with pytest.raises(GapInputError) as excinfo:
         read_assessment(path, taxonomy)
     assert excinfo.value.problems == [
-        f"{path}: line 2, column lov_myndighed: '6' is outside 1–5",
+        f"{path}: line 2, column Lov & Myndighed: '6' is outside 1–5",  # words, not keys
         f"{path}: line 3, column employee: the employee's name or initials are missing",
         f"{path}: line 3, column lm.2: '2.5' is not a whole step; write a whole number 1–5",
         f"{path}: line 4: employee 'CD' has no level in any field; fill in at least one",

@@ -324,7 +324,8 @@ def test_assessment_upload_gives_radar_gaps_resource_persons_and_recommendations
 
 def test_fill_in_table_gives_the_same_analysis(client: TestClient) -> None:
     data: dict[str, Any] = {"raekker": "6", "specialistniveau": "4"}
-    people = {"AB": [3, 2, 4, 3, 2, 3], "CD": [4, 3, 2, 4, 3, 2], "EF": [2, 2, 3, 3, 4, 3], "GH": [4, 4, 3, 3, 3, 4]}
+    # as the shipped proficiency-assessment template
+    people = {"AB": [1, 4, 2, 5, 3, 1], "CD": [3, 1, 4, 2, 5, 3], "EF": [5, 3, 1, 4, 2, 5], "GH": [2, 5, 3, 1, 4, 2]}
     for i, (name, levels) in enumerate(people.items()):
         data[f"navn_{i}"] = name
         for key, level in zip(TAXONOMY.field_keys, levels):
@@ -373,7 +374,7 @@ def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(c
          413, ("behov.csv: filen er større end 1000 kB",)),
         (lambda c: c.post("/team/behov", data={"behov_tekst": ""}), 422, ("vælg en CSV-fil",)),
         (lambda c: upload_assessment(c, assessment=b"employee,lov_myndighed\nAB,9\n"), 422,
-         ("hold.csv: linje 2, kolonne lov_myndighed: '9' ligger uden for 1–5",)),
+         ("hold.csv: linje 2, kolonne Lov & Myndighed: '9' ligger uden for 1–5",)),
         (lambda c: upload_assessment(c, target=b"fields:\n  lov_myndighd:\n    required_level: 3\n"), 422,
          ("maal.yaml: linje 2, fields.lov_myndighd: ukendt felt 'lov_myndighd' (mente du lov_myndighed?)",)),
         (lambda c: upload_assessment(c, target=b"fields: [1, 2\n"), 422, ("maal.yaml", "ikke gyldig YAML")),
@@ -662,3 +663,10 @@ def test_shipped_template_files_are_what_the_page_offers() -> None:
 
     for kind in TEMPLATE_FILES:
         assert template_file(kind, TAXONOMY) == (TEMPLATE_DIR / TEMPLATE_FILES[kind]).read_bytes()
+
+
+def test_course_page_says_a_label_once(client: TestClient) -> None:
+    # the provider wrote "Adgangskrav: …" into the text; the page's own label says it already
+    page = client.get("/kursus/nordhavn-dib-sygedagpenge-2027").text
+    visible = re.sub(r'<script type="application/ld\+json">.*?</script>', "", page, flags=re.S)
+    assert re.search(r"<dt>Adgangskrav</dt>\s*<dd>En relevant", visible) and "Adgangskrav: " not in visible
