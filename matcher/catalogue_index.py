@@ -182,6 +182,9 @@ class CatalogueIndex:
             [[k in t.assigned_fields for k in self.field_keys] for t in self.tags], dtype=bool
         ).reshape(n, len(self.field_keys))
         self.level = np.array([t.level or "" for t in self.tags], dtype=object)
+        # Tagged, and building none of the fields: off the domain (a Python course, nursing). A search
+        # lists these after the domain's courses (an untagged course is not known to be off-domain).
+        self.off_domain = np.array([bool(t.model) and not t.assigned_fields for t in self.tags], dtype=bool)
         self.course_type = np.array([c.course_type or t.course_type or "" for c, t in zip(self.courses, self.tags)], dtype=object)
         self.form = np.array([c.form or "" for c in self.courses], dtype=object)
         self.provider = np.array([c.provider or "" for c in self.courses], dtype=object)
@@ -344,12 +347,15 @@ class CatalogueIndex:
             keep &= scores > 0
         candidates = np.flatnonzero(keep)
         upcoming = self.next_starts(today)
+        # Off-domain courses come last in relevance and date order (the front page is the latter);
+        # an alphabetical list stays strictly alphabetical.
+        last = self.off_domain[candidates]
         if sort == "relevance" and q and q.strip():
-            order = candidates[np.lexsort((self._title_rank[candidates], -scores[candidates]))]
+            order = candidates[np.lexsort((self._title_rank[candidates], -scores[candidates], last))]
         elif sort == "title":
             order = candidates[np.argsort(self._title_rank[candidates])]
         else:  # by next start; relevance without words means soonest first too
-            order = candidates[np.lexsort((self._title_rank[candidates], upcoming[candidates]))]
+            order = candidates[np.lexsort((self._title_rank[candidates], upcoming[candidates], last))]
         start = (page - 1) * per_page
         hits = [self._hit(int(i), float(scores[i]), today, upcoming) for i in order[start : start + per_page]]
         return SearchPage(total=len(candidates), page=page, per_page=per_page, hits=hits,

@@ -120,6 +120,23 @@ def test_next_start_is_the_first_upcoming_date_and_sorts(index: CatalogueIndex) 
     assert index.search(None, CourseFilters(), today=dt.date(2026, 12, 2), per_page=2, page=2).total == 4
 
 
+def test_off_domain_courses_come_last(db: Path) -> None:
+    records = [
+        # off the domain (tagged, no field): it starts first and matches the words best, and comes last
+        course_record(1, title="Python: data om sygedagpenge", description="Programmering i Python med sygedagpenge sygedagpenge.",
+                      learning_goals=[], start_dates=["2026-11-25"]),
+        course_record(2, title="Sygedagpengeloven", start_dates=["2027-02-01"]),
+        course_record(3, title="Motiverende samtale", description="Samtaleteknik.", learning_goals=[], start_dates=["2027-01-10"]),
+    ]
+    _catalogue(db, records, {"test-1": ([], None), "test-2": (["lov_myndighed"], "grundlaeggende"),
+                             "test-3": (["borgernaere_metoder"], "grundlaeggende")})
+    with open_catalogue(db) as reader:
+        index = CatalogueIndex.load(reader, FIELDS, embedding_model="emb")
+    assert _ids(index.search(None, CourseFilters(), today=TODAY)) == ["test-3", "test-2", "test-1"]
+    assert _ids(index.search("sygedagpenge", CourseFilters(), today=TODAY)) == ["test-2", "test-1"]
+    assert _ids(index.search(None, CourseFilters(), sort="title", today=TODAY))[0] == "test-3"
+
+
 def test_title_order(index: CatalogueIndex) -> None:
     page = index.search(None, CourseFilters(), sort="title", today=TODAY)
     assert [hit.course.course_id for hit in page.hits] == ["test-2", "test-4", "test-1", "test-5"]

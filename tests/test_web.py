@@ -670,3 +670,12 @@ def test_course_page_says_a_label_once(client: TestClient) -> None:
     page = client.get("/kursus/nordhavn-dib-sygedagpenge-2027").text
     visible = re.sub(r'<script type="application/ld\+json">.*?</script>', "", page, flags=re.S)
     assert re.search(r"<dt>Adgangskrav</dt>\s*<dd>En relevant", visible) and "Adgangskrav: " not in visible
+
+
+def test_front_page_opens_with_the_domains_courses(client: TestClient, index: Any) -> None:
+    """Off-domain courses (a Python course, nursing) come after the domain's, not first."""
+    pages = [client.get("/", params={"side": n}).text for n in (1, 2)]
+    ids = list(dict.fromkeys(i for page in pages for i in re.findall(r'<a href="/kursus/([^"]+)"', page)))
+    off = [i for i in ids if index.get(i) is not None and not index.get(i).tags.assigned_fields]
+    assert off, "the sample catalogue has off-domain courses"
+    assert ids[: len(ids) - len(off)] == [i for i in ids if i not in off]  # all of them at the end
