@@ -480,7 +480,7 @@ def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any
         seen.add(gap.get("field"))
         levels = gap.get("levels") or {}
         people = [f"{name} (trin {number_da(levels[name])})" if name in levels else name for name in gap.get("employees", [])]
-        part = PART_NAMES.get(gap.get("part") or "", level_da(gap.get("level")) if gap.get("level") else "")
+        part = PART_NAMES.get(gap.get("part") or "", level_da(gap.get("level")) if gap.get("level") else "Begge niveauer")
         period = None
         if row.start:
             period = date_da(row.start)
