@@ -475,7 +475,8 @@ def _resources(gap: _Gap, result: _Result) -> str:
     else:
         parts.append(f"{_kroner(result.price_dkk)} pr. deltager")
     if result.ects:
-        parts.append(f"{_number(result.ects)} ECTS ≈ {_number(round(result.ects * HOURS_PER_ECTS))} timers arbejde pr. deltager")
+        days = f" og {_number(result.duration_days, 1)} kursusdage" if result.duration_days else ""
+        parts.append(f"{_number(result.ects)} ECTS ≈ {_number(round(result.ects * HOURS_PER_ECTS))} timers arbejde pr. deltager{days}")
     elif result.duration_days:
         hours = course_hours(None, result.duration_days) or 0
         days = "1 kursusdag" if result.duration_days == 1 else f"{_number(result.duration_days, 1)} kursusdage"

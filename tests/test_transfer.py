@@ -262,6 +262,8 @@ def test_actions_follow_the_gaps_field_and_the_general_ones_give_way(taxonomy: T
     # the general "pick cases from your own practice" gives way to the field's own cases
     assert "Udvælg 2–3 aktuelle sager" in none and "Udvælg 2–3 aktuelle sager" not in law
     assert law != it
+    online = assess_transfer(WEAK.model_copy(update={"form": "online"}), TransferContext("it_digital", "grundlaeggende", "praktisk", 1), taxonomy, cues)
+    assert any("online moduler" in x for x in online.steps["during"].actions)
 
 
 def test_an_unknown_field_in_an_action_is_refused(taxonomy: Taxonomy, tmp_path: Path) -> None:
