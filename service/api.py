@@ -373,7 +373,8 @@ def _recommend(state: ServiceState, recommender: Any, request_body: Recommendati
     return document
 
 
-PLAN_FILES = {"text/csv": {"schema": {"type": "string"}}, "text/markdown": {"schema": {"type": "string"}}}
+PLAN_FILES = {"text/csv": {"schema": {"type": "string"}}, "text/markdown": {"schema": {"type": "string"}},
+              "application/json": {"schema": {"type": "object"}}}
 
 
 @router.post("/plan", summary="An education plan from a recommendation", response_class=Response,
