@@ -11,8 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sklearn.model_selection import GroupKFold
+
 from matcher.course import Course
-from matcher.evaluation import LabelledCourse, stratified_folds
+from matcher.evaluation import provider_group
 from matcher.store import CatalogueWriter, open_catalogue, write_catalogue
 from matcher.tagging import CourseText, Tagger, TagResult
 
@@ -28,7 +30,7 @@ def course_text(course: Course) -> CourseText:
         parts.append(f"Målgruppe: {course.target_group}")
     return CourseText(
         id=course.course_id, title=course.title, text="\n".join(p for p in parts if p),
-        course_type=course.course_type, url=course.url,
+        course_type=course.course_type, url=course.url, ects=course.ects,
     )
 
 
@@ -95,19 +97,23 @@ def store_result(writer: CatalogueWriter, course_id: str, content_hash: str, res
         writer.store_embedding(course_id, embedding_model, content_hash, result.course_vector)
 
 
-def retag_out_of_fold(db_path: Path, tagger: Tagger, labelled: Sequence[LabelledCourse], *, folds: int = 5) -> int:
-    """Re-tag the catalogue's courses that `tagger` was fitted on (`labelled`, matched by id), each by
-    a tagger fitted on the other folds, so that measuring over them does not favour tags learnt
-    from their own labels. The tags keep `tagger`'s model version. Returns how many were re-tagged
-    (a course changed meanwhile keeps its tags)."""
+def retag_out_of_fold(db_path: Path, tagger: Tagger, *, folds: int = 5) -> int:
+    """Re-tag the catalogue's courses that the shipped tagger was fitted on (its labelled courses and
+    real pages, matched by id), each by a tagger fitted on the shipped examples less its fold, the
+    folds grouped by provider, so that measuring over them does not favour tags learnt from their own
+    labels. The tags keep `tagger`'s model version. Returns how many were re-tagged (a course changed
+    meanwhile keeps its tags)."""
     with open_catalogue(db_path) as catalogue:
         active = {c.course_id: (c, c.compute_hash()) for c in catalogue.courses(include_withdrawn=False)}
+    shipped = tagger.shipped_examples()
+    fitted_on = sorted({ex.id for ex in shipped} & set(active))
     results: list[tuple[str, str, TagResult]] = []
-    for train, test in stratified_folds(labelled, folds):
-        held = [labelled[i].id for i in test if labelled[i].id in active]
-        if not held:
-            continue
-        fold_tagger = Tagger(tagger.taxonomy, tagger.embedder).fit([labelled[i] for i in train])
+    groups = [provider_group(active[course_id][0]) for course_id in fitted_on]
+    splits = GroupKFold(min(folds, len(set(groups)))).split(fitted_on, groups=groups) if len(set(groups)) > 1 else []
+    for _, test in splits:
+        held = [fitted_on[i] for i in test]
+        left_out = set(held)
+        fold_tagger = Tagger(tagger.taxonomy, tagger.embedder).fit_examples([ex for ex in shipped if ex.id not in left_out])
         tags = fold_tagger.tag([course_text(active[course_id][0]) for course_id in held])
         results += [(cid, active[cid][1], dataclasses.replace(r, model=tagger.model_version)) for cid, r in zip(held, tags)]
     with write_catalogue(db_path, "tag", [tagger.model_version, "out-of-fold"]) as writer:

@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from matcher.json_lines import json_objects, validation_problems
 from matcher.taxonomy import LEVELS
@@ -26,6 +27,9 @@ class LabelledCourse(BaseModel):
     title: str = ""
     text: str = Field(min_length=1)
     course_type: str | None = None
+    ects: float | None = None
+    url: str | None = None
+    provider: str | None = None
     fields: list[str]
     level: str | None
 
@@ -85,6 +89,37 @@ class System(Protocol):
     def predict(self, items: Sequence[LabelledCourse]) -> list[Prediction]: ...
 
 
+def provider_group(item: Any) -> str:
+    """The provider a course (a LabelledCourse or a catalogue Course) belongs to, for grouping folds:
+    the site's domain (its last two labels, so a university's faculties and portals are one provider),
+    else the provider's name, else the course itself."""
+    url = getattr(item, "url", None)
+    host = (urlsplit(url).hostname or "") if url else ""
+    if host:
+        return ".".join(host.lower().removeprefix("www.").split(".")[-2:])
+    own_id = getattr(item, "id", None) or getattr(item, "course_id", "")
+    return (getattr(item, "provider", None) or "").strip().lower() or f"id:{own_id}"
+
+
+_DANISH = frozenset("og at det er en til på med for af som ikke de der kan har du vi om eller skal".split())
+_ENGLISH = frozenset("the and of to in is for on with as are by this be or you can from will an".split())
+
+
+def language(text: str) -> str:
+    """`da` or `en`, by which language's commonest words the text uses more."""
+    words = text.lower().split()
+    return "en" if sum(w in _ENGLISH for w in words) > sum(w in _DANISH for w in words) else "da"
+
+
+def grouped_folds(labelled: Sequence[LabelledCourse], folds: int = 5, seed: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) positions of k folds with no provider in both parts (provider_group), stratified
+    by primary field (off-domain as its own class) as far as the groups allow."""
+    strata = [item.fields[0] if item.fields else "" for item in labelled]
+    groups = [provider_group(item) for item in labelled]
+    splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
+    yield from splitter.split(strata, strata, groups)
+
+
 def stratified_folds(labelled: Sequence[LabelledCourse], folds: int = 5, seed: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(train, test) positions of k folds, stratified by primary field (off-domain as its own
     class), so every fold holds every field."""
@@ -93,12 +128,17 @@ def stratified_folds(labelled: Sequence[LabelledCourse], folds: int = 5, seed: i
 
 
 def cross_validated_predictions(
-    make_system: Callable[[], System], labelled: Sequence[LabelledCourse], folds: int = 5, seed: int = 0
+    make_system: Callable[[], System], labelled: Sequence[LabelledCourse], folds: int = 5, seed: int = 0,
+    *, by_provider: bool = False, fit: Callable[[Any, list[LabelledCourse]], System] | None = None,
 ) -> list[Prediction]:
-    """Each course predicted by a fresh system fitted on the other folds (`stratified_folds`)."""
+    """Each course predicted by a fresh system fitted on the other folds (`stratified_folds`, or with
+    `by_provider` `grouped_folds`, where no provider is in both the fitting and the scored part).
+    `fit(system, part)` fits a system on a fold's part where plain `system.fit(part)` is not enough."""
     predictions: list[Prediction | None] = [None] * len(labelled)
-    for train, test in stratified_folds(labelled, folds, seed):
-        system = make_system().fit([labelled[i] for i in train])
+    split = grouped_folds if by_provider else stratified_folds
+    for train, test in split(labelled, folds, seed):
+        part = [labelled[i] for i in train]
+        system = fit(make_system(), part) if fit else make_system().fit(part)
         for i, prediction in zip(test, system.predict([labelled[i] for i in test])):
             predictions[i] = prediction
     return [p for p in predictions if p is not None]
@@ -122,6 +162,7 @@ def score(gold: Sequence[LabelledCourse], predicted: Sequence[Prediction], field
     )
     return {
         "n": len(gold),
+        "n_in_domain": len(in_domain),
         "per_field": {
             key: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]), "support": int(support[i])}
             for i, key in enumerate(keys)
@@ -129,10 +170,10 @@ def score(gold: Sequence[LabelledCourse], predicted: Sequence[Prediction], field
         "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
         "primary_accuracy": float(
             accuracy_score([gold[i].fields[0] for i in in_domain], [str(predicted[i].primary_field) for i in in_domain])
-        ),
+        ) if in_domain else 0.0,
         "level_accuracy": float(
             accuracy_score([gold[i].level for i in in_domain], [str(predicted[i].level) for i in in_domain])
-        ),
+        ) if in_domain else 0.0,
         "off_domain_precision": float(off_precision),
         "off_domain_recall": float(off_recall),
     }
@@ -161,4 +202,36 @@ def format_report(results: dict[str, dict[str, Any]], field_keys: Sequence[str])
     ):
         row(label, [results[n][metric] for n in names])
     lines.append(f"(n = {results[names[0]]['n']} courses)")
+    return "\n".join(lines)
+
+
+def breakdown(
+    gold: Sequence[LabelledCourse], predicted: Sequence[Prediction], field_keys: Sequence[str], sources: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """score() over parts of the courses: each source file, course type and language (when more than one)."""
+    keys = {
+        "file": list(sources),
+        "type": [item.course_type or "unknown" for item in gold],
+        "language": [language(f"{item.title} {item.text}") for item in gold],
+    }
+    parts: dict[str, dict[str, Any]] = {}
+    for kind, values in keys.items():
+        for value in sorted(set(values)):
+            idx = [i for i, v in enumerate(values) if v == value]
+            parts[f"{kind} {value}"] = score([gold[i] for i in idx], [predicted[i] for i in idx], field_keys)
+    return parts
+
+
+def format_breakdown(parts: dict[str, dict[str, Any]]) -> str:
+    """One line per part: its size and the headline figures (— where a part has no such course)."""
+    lines = [f"{'tagger by part':<34}{'n':>5}{'in':>5}{'macro-F1':>10}{'primary':>9}{'level':>7}{'off P':>7}{'off R':>7}"]
+    for name, s in parts.items():
+        inside = s["n_in_domain"]
+        off = s["n"] - inside
+        cell = lambda v, ok: f"{v:>7.2f}" if ok else f"{'—':>7}"  # noqa: E731
+        lines.append(
+            f"{name:<34}{s['n']:>5}{inside:>5}{s['macro_f1']:>10.3f}"
+            f"{cell(s['primary_accuracy'], inside):>9}{cell(s['level_accuracy'], inside)}"
+            f"{cell(s['off_domain_precision'], off)}{cell(s['off_domain_recall'], off)}"
+        )
     return "\n".join(lines)

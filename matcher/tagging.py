@@ -26,7 +26,7 @@ import copy
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -40,14 +40,17 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
+from matcher.course import COURSE_TYPES
 from matcher.evaluation import LEVELS, LabelledCourse, Prediction
 from matcher.taxonomy import Level, Taxonomy
 
-TAGGER_VERSION = "gate-ovr-lr-4"
+TAGGER_VERSION = "pages-topics-5"
 DATA_DIR = Path(__file__).resolve().parent / "data"
+# Labelled courses that ship: written in the framework's own phrasing, and written as providers' pages
+# read (for a wide public, rarely naming jobcentres). Real pages ship as vectors (matcher/real_courses.py).
 TRAINING_SET = DATA_DIR / "labelled-courses.jsonl"
+PAGES_SET = DATA_DIR / "labelled-pages.jsonl"
 CUES = DATA_DIR / "tagging_cues.yaml"
-COURSE_TYPES_FOR_LEVEL = ("diplom", "master", "akademi", "kursus", "amu")
 MAX_FIELDS = 3
 # A further field is assigned when its probability reaches this share of the best field's, and the floor.
 SECOND_FIELD_RATIO = 0.5
@@ -57,10 +60,24 @@ PASSAGE_WORDS = 60
 # features; both chosen by repeated 5-fold cross-validation on the labelled courses (eval/README.md).
 GATE_C = 0.03
 GATE_CUE_WEIGHT = 1.7
+# The topic margins' weight among the gate's standardised features (grouped cross-validation on real
+# pages, eval/README.md); TOPIC_FEATURES is the length of topic_margins().
+GATE_TOPIC_WEIGHT = 3.0
+TOPIC_FEATURES = 7
+# Fields are fitted on labelled courses and on the framework's statements, each statement weighing this
+# much of a course (grouped cross-validation on real pages).
+STATEMENT_WEIGHT = 0.3
+FIELD_C = 30.0
+LEVEL_C = 0.3
+# How much a course written in the framework's own phrasing (TRAINING_SET) weighs against a page as
+# providers publish it, in each fit (grouped cross-validation on real pages, eval/README.md): that set
+# teaches the fields the framework's wording, but the domain gate and the level learn what pages are
+# like only from pages.
+FRAMEWORK_STYLE_WEIGHT = {"gate": 0.0, "fields": 1.0, "level": 0.3}
 
 
 class TextItem(Protocol):
-    """What the tagger reads from a course: any object with these attributes."""
+    """What the tagger reads from a course: any object with these attributes (and `url`, `ects` when known)."""
 
     id: str
     title: str
@@ -75,6 +92,7 @@ class CourseText:
     text: str
     course_type: str | None = None
     url: str | None = None
+    ects: float | None = None
 
 
 # ---------------------------------------------------------------- text handling
@@ -117,13 +135,24 @@ class LevelCueLists(BaseModel):
     grundlaeggende: list[str] = Field(min_length=1)
 
 
+class DomainTopics(BaseModel):
+    """What courses in and out of the domain build, as short topic phrases (the domain gate's anchors)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    in_domain: list[str] = Field(min_length=1)
+    off_domain: list[str] = Field(min_length=1)
+
+
 class TaggingCues(BaseModel):
-    """Cue phrases from matcher/data/tagging_cues.yaml: the domain's context words and level language."""
+    """Cue data from matcher/data/tagging_cues.yaml: the domain's context words, level language and
+    the topics that place a course in or out of the domain."""
 
     model_config = ConfigDict(extra="forbid")
 
     domain: list[str] = Field(min_length=1)
     level: LevelCueLists
+    topics: DomainTopics
 
     @classmethod
     def load(cls, path: Path = CUES) -> TaggingCues:
@@ -174,7 +203,7 @@ def field_statements(taxonomy: Taxonomy) -> list[Statement]:
 class FrameworkVectors:
     """Framework statements, basic competences, profiles and dimensions, embedded once."""
 
-    def __init__(self, taxonomy: Taxonomy, embedder: Any) -> None:
+    def __init__(self, taxonomy: Taxonomy, embedder: Any, topics: DomainTopics | None = None) -> None:
         self.taxonomy = taxonomy
         self.field_keys = list(taxonomy.field_keys)
         self.statements = field_statements(taxonomy)
@@ -195,6 +224,11 @@ class FrameworkVectors:
         self.basic_vectors = vectors[a:b]
         self.profile_vectors = vectors[b:c]
         self.dimension_vectors = vectors[c:]
+        topics = topics or TaggingCues.load().topics
+        self.topic_vectors = {
+            "in": embedder.embed_queries(topics.in_domain),
+            "off": embedder.embed_queries(topics.off_domain),
+        }
         self.profile_slices = []
         start = 0
         for _, texts in self.profiles:
@@ -224,12 +258,37 @@ class CourseEvidence:
     best_per_statement: np.ndarray  # statements: best similarity over passages
     best_passage: np.ndarray  # statements: index of that passage
     course_similarity: np.ndarray  # statements: similarity to the whole-course vector
+    topic_margins: np.ndarray  # how much closer to an in-domain topic than to an off-domain one (topic_margins())
 
 
 def whole_text(item: TextItem) -> str:
     """The course as one text: title and text (the text alone when untitled, as a gap in words is)."""
     title = (item.title or "").strip()
     return f"{title}. {item.text}" if title else item.text
+
+
+def topic_margins(vectors: FrameworkVectors, passage_vectors: np.ndarray, course_vector: np.ndarray) -> np.ndarray:
+    """The closest in-domain and off-domain topic (tagging_cues.yaml `topics`) to the whole text and to
+    the best passage, and the margins between them (whole text, best passage, mean of the best three)."""
+    inside, outside = vectors.topic_vectors["in"], vectors.topic_vectors["off"]
+    whole_in, whole_off = float((inside @ course_vector).max()), float((outside @ course_vector).max())
+    best_in, best_off = (passage_vectors @ inside.T).max(axis=0), (passage_vectors @ outside.T).max(axis=0)
+    top_in, top_off = np.sort(best_in)[::-1][:3].mean(), np.sort(best_off)[::-1][:3].mean()
+    return np.array([
+        whole_in - whole_off, best_in.max() - best_off.max(), top_in - top_off,
+        whole_in, whole_off, best_in.max(), best_off.max(),
+    ])
+
+
+def evidence_from_vectors(
+    vectors: FrameworkVectors, passage_texts: list[str], passage_vectors: np.ndarray, course_vector: np.ndarray
+) -> CourseEvidence:
+    """A course's evidence from its embedded passages and whole text (also for courses stored as vectors)."""
+    sims = passage_vectors @ vectors.statement_vectors.T
+    return CourseEvidence(
+        passage_texts, passage_vectors, course_vector, sims.max(axis=0), sims.argmax(axis=0),
+        vectors.statement_vectors @ course_vector, topic_margins(vectors, passage_vectors, course_vector),
+    )
 
 
 def gather_evidence(vectors: FrameworkVectors, items: Sequence[TextItem], embedder: Any) -> list[CourseEvidence]:
@@ -241,21 +300,18 @@ def gather_evidence(vectors: FrameworkVectors, items: Sequence[TextItem], embedd
     # A short untitled text is its own only passage: embedding it once halves a gap's latency.
     unique = list(dict.fromkeys([p for ps in all_passages for p in ps] + wholes))
     embedded = dict(zip(unique, embedder.embed_passages(unique))) if unique else {}
-    evidence = []
-    for ps, whole in zip(all_passages, wholes):
-        pv = np.stack([embedded[p] for p in ps])
-        course_vector = embedded[whole]
-        sims = pv @ vectors.statement_vectors.T
-        evidence.append(
-            CourseEvidence(ps, pv, course_vector, sims.max(axis=0), sims.argmax(axis=0), vectors.statement_vectors @ course_vector)
-        )
-    return evidence
+    return [
+        evidence_from_vectors(vectors, ps, np.stack([embedded[p] for p in ps]), embedded[whole])
+        for ps, whole in zip(all_passages, wholes)
+    ]
 
 
 def level_features(
-    vectors: FrameworkVectors, ev: CourseEvidence, field_key: str, course_type: str | None, counts: dict[str, int]
+    vectors: FrameworkVectors, ev: CourseEvidence, field_key: str, course_type: str | None, ects: float | None,
+    counts: dict[str, int],
 ) -> np.ndarray:
-    """Course type, level cue counts, and the specialised-minus-basic similarity margin (field and overall)."""
+    """Course type (all seven), ECTS, level cue counts, and the specialised-minus-basic similarity margin
+    (field and overall)."""
 
     def best_per_field(level: str) -> np.ndarray:  # 0 for a field without statements at the level
         mask = vectors.field_level_masks[level]
@@ -263,25 +319,28 @@ def level_features(
 
     special, basic = best_per_field("specialiseret"), best_per_field("grundlaeggende")
     field = vectors.field_keys.index(field_key)
-    type_onehot = [float(course_type == t) for t in COURSE_TYPES_FOR_LEVEL]
+    type_onehot = [float(course_type == t) for t in COURSE_TYPES]
     return np.array([
-        *type_onehot, np.log1p(counts["specialiseret"]), np.log1p(counts["grundlaeggende"]),
+        *type_onehot, np.log1p(ects or 0.0), float(ects is None),
+        np.log1p(counts["specialiseret"]), np.log1p(counts["grundlaeggende"]),
         float(special[field]) - float(basic[field]), float(special.max()) - float(basic.max()),
     ])
 
 
 def gate_features(ev: CourseEvidence, counts: dict[str, int]) -> np.ndarray:
     """Employment-services cue count, closeness to the framework's own statements (the whole text and
-    its best passages: best and mean of the five best), and the course vector."""
+    its best passages: best and mean of the five best), closeness to the domain's topics against the
+    near misses' (topic_margins), and the course vector."""
     whole = np.sort(ev.course_similarity)[::-1]
     passage = np.sort(ev.best_per_statement)[::-1]
     closeness = [whole[0], whole[:5].mean(), passage[0], passage[:5].mean()]
-    return np.concatenate([[np.log1p(counts["domain"])], closeness, ev.course_vector])
+    return np.concatenate([[np.log1p(counts["domain"])], closeness, ev.topic_margins, ev.course_vector])
 
 
 def _weigh_cue_count(X: np.ndarray) -> np.ndarray:
     X = X.copy()
     X[:, 0] *= GATE_CUE_WEIGHT
+    X[:, 5:5 + TOPIC_FEATURES] *= GATE_TOPIC_WEIGHT
     return X
 
 
@@ -324,6 +383,26 @@ class LinearProbabilities:
     def __call__(self, features: np.ndarray) -> np.ndarray:
         """The positive class's probability under each model."""
         return expit(self.weights @ np.asarray(features, dtype=np.float64) + self.intercepts)
+
+
+@dataclass
+class Example:
+    """A labelled course as the tagger fits on it: its evidence, cue counts, type, ECTS and gold labels.
+
+    Made from a labelled text (`Tagger.examples`) or from stored vectors (matcher/real_courses.py)."""
+
+    evidence: CourseEvidence
+    counts: dict[str, int]
+    course_type: str | None
+    ects: float | None
+    fields: list[str]
+    level: str | None
+    digest: str  # identifies the example in the tagger's version
+    framework_style: bool = False  # phrased as the framework is (TRAINING_SET): weighs FRAMEWORK_STYLE_WEIGHT
+    id: str = ""
+
+    def weight(self, part: str) -> float:
+        return FRAMEWORK_STYLE_WEIGHT[part] if self.framework_style else 1.0
 
 
 # ---------------------------------------------------------------- the tagger
@@ -395,7 +474,7 @@ class Tagger:
         self.cues = cues or TaggingCues.load()
         # The framework and the training courses are the same texts run after run: cache their vectors.
         self.fixed_text_embedder = CachedEmbedder(embedder)
-        self.vectors = FrameworkVectors(taxonomy, self.fixed_text_embedder)
+        self.vectors = FrameworkVectors(taxonomy, self.fixed_text_embedder, self.cues.topics)
         self.gate_model_: Any = None
         self.field_models_: list[Any] = []
         self.level_model_: Any = None
@@ -422,38 +501,67 @@ class Tagger:
         other.embedder = embedder
         return other
 
-    def fit(self, labelled: Sequence[LabelledCourse]) -> Tagger:
-        keys = self.vectors.field_keys
+    def examples(self, labelled: Sequence[LabelledCourse], *, framework_style: bool = False) -> list[Example]:
+        """Labelled texts as fitting examples (their vectors come from the persistent cache when known)."""
         evidence = gather_evidence(self.vectors, labelled, self.fixed_text_embedder)
-        counts = [self.cues.count(whole_text(item)) for item in labelled]
-        in_domain = np.array([bool(item.fields) for item in labelled])
+        return [
+            Example(
+                ev, self.cues.count(whole_text(item)), item.course_type or infer_course_type(item.text),
+                item.ects, list(item.fields), item.level,
+                f"{item.id}{item.title}{item.text}{item.course_type}{item.ects}{item.fields}{item.level}",
+                framework_style, item.id,
+            )
+            for item, ev in zip(labelled, evidence)
+        ]
+
+    def shipped_examples(self, *, leave_out: Collection[str] = ()) -> list[Example]:
+        """The labelled courses that ship with fagmatch as fitting examples: TRAINING_SET (framework
+        style), PAGES_SET and the real pages' vectors, less the ids in `leave_out` (courses being scored)."""
+        from matcher.evaluation import load_labels
+        from matcher.real_courses import shipped_examples
+
+        keys = self.taxonomy.field_keys
+        written = [item for item in load_labels(TRAINING_SET, keys) if item.id not in leave_out]
+        pages = [item for item in load_labels(PAGES_SET, keys) if item.id not in leave_out]
+        real = [ex for ex in shipped_examples(self) if ex.id not in leave_out]
+        return [*self.examples(written, framework_style=True), *self.examples(pages), *real]
+
+    def fit(self, labelled: Sequence[LabelledCourse], extra: Sequence[Example] = ()) -> Tagger:
+        """Fit on labelled courses (weighed as pages) and on `extra` examples (from `examples` or
+        `shipped_examples`)."""
+        return self.fit_examples([*self.examples(labelled), *extra])
+
+    def fit_examples(self, examples: Sequence[Example]) -> Tagger:
+        keys = self.vectors.field_keys
+        in_domain = np.array([bool(ex.fields) for ex in examples])
         if in_domain.all() or not in_domain.any():
             raise ValueError("the labelled courses must include both in-domain and off-domain courses")
-        self.gate_model_ = gate_model().fit(np.vstack([gate_features(ev, c) for ev, c in zip(evidence, counts)]), in_domain)
+        self.gate_model_ = gate_model().fit(
+            np.vstack([gate_features(ex.evidence, ex.counts) for ex in examples]), in_domain,
+            logisticregression__sample_weight=[ex.weight("gate") for ex in examples],
+        )
         # Fields learn from in-domain courses and from the framework's own statements.
         statements = self.vectors.statements
         statement_vectors = self.fixed_text_embedder.embed_passages([s.text for s in statements])
-        X = np.vstack([np.array([ev.course_vector for ev, inside in zip(evidence, in_domain) if inside]), statement_vectors])
-        Y = np.array(
-            [[k in item.fields for k in keys] for item in labelled if item.fields]
-            + [[k == s.field for k in keys] for s in statements],
-            dtype=int,
-        )
-        self.field_models_ = [LogisticRegression(C=30.0, max_iter=5000).fit(X, Y[:, j]) for j in range(len(keys))]
-        rows = [
-            (level_features(self.vectors, ev, item.fields[0], item.course_type or infer_course_type(item.text), c), item.level)
-            for item, ev, c in zip(labelled, evidence, counts)
-            if item.fields and item.level
+        inside = [ex for ex in examples if ex.fields]
+        X = np.vstack([np.array([ex.evidence.course_vector for ex in inside]), statement_vectors])
+        Y = np.array([[k in ex.fields for k in keys] for ex in inside] + [[k == s.field for k in keys] for s in statements], dtype=int)
+        weights = np.concatenate([
+            [ex.weight("fields") for ex in inside], np.full(len(statements), STATEMENT_WEIGHT)
+        ])
+        self.field_models_ = [
+            LogisticRegression(C=FIELD_C, max_iter=5000).fit(X, Y[:, j], sample_weight=weights) for j in range(len(keys))
         ]
-        # Strong regularisation: few labelled levels, and the type and cue features must not overfit.
-        self.level_model_ = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000)).fit(
-            np.vstack([r for r, _ in rows]), [level == "specialiseret" for _, level in rows]
+        leveled = [ex for ex in inside if ex.level]
+        # Regularised: few labelled levels, and the type and cue features must not overfit.
+        self.level_model_ = make_pipeline(StandardScaler(), LogisticRegression(C=LEVEL_C, max_iter=2000)).fit(
+            np.vstack([level_features(self.vectors, ex.evidence, ex.fields[0], ex.course_type, ex.ects, ex.counts) for ex in leveled]),
+            [ex.level == "specialiseret" for ex in leveled],
+            logisticregression__sample_weight=[ex.weight("level") for ex in leveled],
         )
         self._field_probabilities = LinearProbabilities.of(self.field_models_)
         self._level_probability = LinearProbabilities.of([self.level_model_])
-        self._training_digest = hashlib.sha256(
-            "".join(f"{i.id}{i.title}{i.text}{i.course_type}{i.fields}{i.level}" for i in labelled).encode()
-        ).hexdigest()
+        self._training_digest = hashlib.sha256("".join(ex.digest for ex in examples).encode()).hexdigest()
         return self
 
     def predict(self, items: Sequence[TextItem]) -> list[Prediction]:
@@ -469,10 +577,11 @@ class Tagger:
         evidence = gather_evidence(self.vectors, items, self.embedder)
         return [self._tag_one(item, ev, in_domain, explain) for item, ev in zip(items, evidence)]
 
-    def _tag_one(self, item: TextItem, ev: CourseEvidence, in_domain: bool = False, explain: bool = True) -> TagResult:
+    def _decide(
+        self, ev: CourseEvidence, counts: dict[str, int], course_type: str | None, ects: float | None, in_domain: bool
+    ) -> tuple[float, np.ndarray, list[str], str | None, float | None]:
+        """Domain probability, field probabilities, assigned fields, level and its confidence."""
         keys = self.vectors.field_keys
-        text = whole_text(item)
-        counts = self.cues.count(text)
         p_domain = 1.0 if in_domain else float(self.gate_model_.predict_proba([gate_features(ev, counts)])[0, 1])
         p_fields = self._field_probabilities(ev.course_vector)
         assigned: list[str] = []
@@ -483,13 +592,29 @@ class Tagger:
                 keys[i] for i in order[1:MAX_FIELDS]
                 if p_fields[i] >= max(SECOND_FIELD_FLOOR, SECOND_FIELD_RATIO * top)
             ]
-        course_type = item.course_type or infer_course_type(text, getattr(item, "url", None))
         level, confidence = None, None
         if assigned:
-            features = level_features(self.vectors, ev, assigned[0], course_type, counts)
+            features = level_features(self.vectors, ev, assigned[0], course_type, ects, counts)
             p_special = float(self._level_probability(features)[0])
             level = "specialiseret" if p_special >= 0.5 else "grundlaeggende"
             confidence = max(p_special, 1 - p_special)
+        return p_domain, p_fields, assigned, level, confidence
+
+    def predict_examples(self, examples: Sequence[Example]) -> list[Prediction]:
+        """Predictions for courses stored as vectors (matcher/real_courses.py), as `predict` gives for texts."""
+        return [
+            Prediction(assigned, level)
+            for _, _, assigned, level, _ in (self._decide(ex.evidence, ex.counts, ex.course_type, ex.ects, False) for ex in examples)
+        ]
+
+    def _tag_one(self, item: TextItem, ev: CourseEvidence, in_domain: bool = False, explain: bool = True) -> TagResult:
+        keys = self.vectors.field_keys
+        text = whole_text(item)
+        counts = self.cues.count(text)
+        course_type = item.course_type or infer_course_type(text, getattr(item, "url", None))
+        p_domain, p_fields, assigned, level, confidence = self._decide(
+            ev, counts, course_type, getattr(item, "ects", None), in_domain
+        )
         return TagResult(
             id=item.id,
             # a field score is the chance the course builds it: in the domain, and that field
@@ -558,11 +683,11 @@ class Tagger:
         return {key: float(w) for (key, _), w in zip(self.vectors.dimensions, weights)}
 
     @classmethod
-    def default(cls, taxonomy: Taxonomy, embedder: Any, training_set: Path = TRAINING_SET) -> Tagger:
-        """The tagger fitted on the labelled courses that ship with fagmatch."""
-        from matcher.evaluation import load_labels
-
-        return cls(taxonomy, embedder).fit(load_labels(training_set, taxonomy.field_keys))
+    def default(cls, taxonomy: Taxonomy, embedder: Any) -> Tagger:
+        """The tagger fitted on the labelled courses that ship with fagmatch (`shipped_examples`); the
+        real pages take part where the embedding model is the one they were embedded with."""
+        tagger = cls(taxonomy, embedder)
+        return tagger.fit_examples(tagger.shipped_examples())
 
 
 def infer_course_type(text: str, url: str | None = None) -> str | None:

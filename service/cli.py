@@ -237,6 +237,28 @@ def model_build(force: bool) -> None:
     click.echo(f"model ready in {target}")
 
 
+@model.command("build-real-set")
+@click.option("--labels", "labels_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The labelled real pages. Default: shared/real-courses/labelled.jsonl beside the checkout.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the set. Default: the shipped matcher/data/real-courses.npz.")
+@click.pass_obj
+def model_build_real_set(obj: Context, labels_path: Path | None, output: Path | None) -> None:
+    """Embed the labelled real provider pages into the set the tagger fits on (matcher/real_courses.py).
+
+    Keeps their vectors, cue counts, course type, ECTS, provider and labels, never their texts. Needed
+    after changing the embedding model or the cue lists; about two minutes for 200 pages."""
+    from matcher.real_courses import DEFAULT_LABELS, REAL_SET, RealSetError, build_real_set
+    from matcher.tagging import Tagger
+
+    with clear_errors():
+        try:
+            count = build_real_set(labels_path or DEFAULT_LABELS, Tagger(obj.taxonomy(), obj.embedder()), output or REAL_SET)
+        except RealSetError as exc:
+            fail(str(exc))
+    click.echo(f"wrote {count} real pages' vectors and labels to {output or REAL_SET}")
+
+
 @model.command("fit-gap-table")
 @click.option("--also", "extra", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="More Danish texts to fit on: course JSON Lines, YAML, plain text, or a folder of .txt/.md reports.")
@@ -322,44 +344,71 @@ def tag(obj: Context, input_path: Path | None, output_path: Path | None, force: 
 
 
 @main.command()
-@click.option("--labels", "labels_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Labelled courses (JSON Lines: id, title, text, fields, level).")
+@click.option("--labels", "labels_paths", required=True, multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Labelled courses (JSON Lines: id, title, text, fields, level; url or provider to group by). "
+                   "Repeat to score several files together.")
 @click.option("--train", "train_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Labelled courses to fit on. Default: the set that ships with fagmatch.")
+              help="Fit on these labelled courses only. Default: what the shipped tagger fits on (the written "
+                   "courses and pages, and the real pages' vectors), less every course being scored.")
 @click.option("--folds", type=click.IntRange(2, 20),
-              help="Cross-validate on the labels file itself: each course is predicted by systems fitted "
-                   "on the other folds (stratified by primary field). For design choices; not with --train.")
+              help="Cross-validate grouped by provider: each course is predicted by systems fitted on the other "
+                   "folds (and the shipped examples, less every course being scored), which hold no course of "
+                   "its provider. Not with --train.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_obj
-def evaluate(obj: Context, labels_path: Path, train_path: Path | None, folds: int | None, as_json: bool) -> None:
-    """Score the tagger and two baselines (TF-IDF and BM25 nearest statement) on labelled courses."""
+def evaluate(obj: Context, labels_paths: tuple[Path, ...], train_path: Path | None, folds: int | None, as_json: bool) -> None:
+    """Score the tagger and two baselines (TF-IDF and BM25 nearest statement) on labelled courses,
+    with the tagger's figures broken down by file, course type and language."""
     from matcher.baselines import Bm25NearestStatement, TfidfNearestStatement
-    from matcher.evaluation import LabelsError, cross_validated_predictions, format_report, load_labels, score
+    from matcher.evaluation import (
+        LabelsError, breakdown, cross_validated_predictions, format_breakdown, format_report, load_labels, score,
+    )
     from matcher.tagging import TRAINING_SET, Tagger
 
     if folds and train_path:
-        fail("--folds fits on the labels file itself; leave out --train")
+        fail("--folds fits on the labels files themselves; leave out --train")
     with clear_errors():
         taxonomy = obj.taxonomy()
         try:
-            gold = load_labels(labels_path, taxonomy.field_keys)
-            train = None if folds else load_labels(train_path or TRAINING_SET, taxonomy.field_keys)
+            files = [(path, load_labels(path, taxonomy.field_keys)) for path in labels_paths]
+            train = load_labels(train_path, taxonomy.field_keys) if train_path else []
         except LabelsError as exc:
             fail(str(exc))
+        gold = [item for _, items in files for item in items]
+        sources = [path.name for path, items in files for _ in items]
         embedder = obj.embedder()
+        # Nothing scored is fitted on: the shipped examples less every scored course.
+        shipped = [] if train_path else Tagger(taxonomy, embedder).shipped_examples(leave_out={item.id for item in gold})
+        # The baselines read texts: they fit on the written sets (the real pages ship without theirs).
+        texts = train or [item for item in load_labels(TRAINING_SET, taxonomy.field_keys) if item.id not in {g.id for g in gold}]
         makers = {Tagger.name: lambda: Tagger(taxonomy, embedder),
                   TfidfNearestStatement.name: lambda: TfidfNearestStatement(taxonomy),
                   Bm25NearestStatement.name: lambda: Bm25NearestStatement(taxonomy)}
-        results = {}
+        results, tagger_predictions = {}, []
         for name, make in makers.items():
-            predicted = cross_validated_predictions(make, gold, folds) if folds else make().fit(train).predict(gold)
+            if folds:
+                fit = (lambda system, part: system.fit(part, shipped)) if name == Tagger.name else None
+                predicted = cross_validated_predictions(make, gold, folds, by_provider=True, fit=fit)
+            elif name == Tagger.name:
+                predicted = make().fit(train, shipped).predict(gold)
+            else:
+                predicted = make().fit(texts).predict(gold)
             results[name] = score(gold, predicted, taxonomy.field_keys)
+            if name == Tagger.name:
+                tagger_predictions = predicted
+        parts = breakdown(gold, tagger_predictions, taxonomy.field_keys, sources)
     if as_json:
-        click.echo(json.dumps(results, indent=2))
+        click.echo(json.dumps({**results, "tagger_breakdown": parts}, indent=2))
     else:
-        fitted = f"{folds}-fold cross-validation" if folds else f"fitted on {train_path or TRAINING_SET.name}"
-        click.echo(f"{labels_path} ({fitted})")
+        fitted = (
+            f"{folds}-fold cross-validation grouped by provider, with {len(shipped)} shipped examples" if folds
+            else f"fitted on {train_path}" if train_path
+            else f"fitted on the {len(shipped)} shipped examples that are not scored here"
+        )
+        click.echo(f"{', '.join(str(p) for p in labels_paths)} ({fitted})")
         click.echo(format_report(results, taxonomy.field_keys))
+        click.echo("")
+        click.echo(format_breakdown(parts))
 
 
 @main.command()

@@ -188,8 +188,6 @@ def evaluate_recommend(
 ) -> None:
     """nDCG@5, nDCG@10, recall@10 and MRR of the recommender, plain BM25 and plain embedding similarity."""
     from matcher.catalogue_tagging import retag_out_of_fold, tag_catalogue
-    from matcher.evaluation import load_labels
-    from matcher.tagging import TRAINING_SET
     from matcher.feed import FeedError
     from matcher.ingest import ingest_file
     from matcher.recommend import Recommender
@@ -211,7 +209,7 @@ def evaluate_recommend(
                 tag_catalogue(db, tagger)
                 if out_of_fold_tags:
                     click.echo("Re-tagging the tagger's own training courses out of fold …", err=True)
-                    count = retag_out_of_fold(db, tagger, load_labels(TRAINING_SET, tagger.taxonomy.field_keys))
+                    count = retag_out_of_fold(db, tagger)
                     click.echo(f"  {count} courses re-tagged", err=True)
             recommender = Recommender.from_catalogue(db, tagger, **({"gap_table": None} if no_gap_table else {}))
         missing = check_queries(queries, [c.course_id for c in recommender.index.courses])

@@ -68,3 +68,43 @@ def test_folds_and_train_together_are_refused(run_cli, tmp_path) -> None:
     labels.write_text('{"id": "a", "text": "x", "fields": [], "level": null}\n', encoding="utf-8")
     result = run_cli("evaluate", "--labels", str(labels), "--folds", "5", "--train", str(labels))
     assert result.exit_code != 0 and "leave out --train" in result.stderr
+
+
+def test_grouped_folds_keep_each_provider_on_one_side() -> None:
+    from matcher.evaluation import grouped_folds, provider_group
+
+    # Two pages per provider; a university's faculties share one domain and so one group.
+    hosts = ["kurser.uni.dk", "efteruddannelse.kurser.uni.dk", "www.akademi.dk", "akademi.dk", "vejledning.dk"]
+    labelled = [
+        LabelledCourse(id=f"p{i}", text="t", url=f"https://{hosts[i % 5]}/kursus/{i}",
+                       fields=[] if i % 3 == 0 else ["lov_myndighed"], level=None if i % 3 == 0 else "specialiseret")
+        for i in range(30)
+    ] + [LabelledCourse(id="named", text="t", provider="Kursushuset", fields=[], level=None)]
+    assert provider_group(labelled[0]) == provider_group(labelled[1]) == "uni.dk"
+    assert provider_group(labelled[2]) == provider_group(labelled[3]) == "akademi.dk"
+    assert provider_group(labelled[-1]) == "kursushuset"
+    seen = 0
+    for train, test in grouped_folds(labelled, folds=3):
+        assert not {provider_group(labelled[i]) for i in train} & {provider_group(labelled[i]) for i in test}
+        seen += len(test)
+    assert seen == len(labelled)
+
+
+def test_language_tells_danish_from_english() -> None:
+    from matcher.evaluation import language
+
+    assert language("Kurset giver viden om forvaltningsret, og du lærer at skrive afgørelser til borgerne.") == "da"
+    assert language("The course gives students an understanding of the law and of the rules for public bodies.") == "en"
+
+
+def test_breakdown_scores_each_file_type_and_language() -> None:
+    from matcher.evaluation import breakdown, format_breakdown
+
+    items = [LabelledCourse(id="a", text="Kurset er for alle og om det", course_type="kursus", fields=["lov_myndighed"],
+                            level="grundlaeggende"),
+             LabelledCourse(id="b", text="The course is for all of the staff", course_type="master", fields=[], level=None)]
+    parts = breakdown(items, [Prediction(["lov_myndighed"], "grundlaeggende"), Prediction([], None)], KEYS, ["x.jsonl", "y.jsonl"])
+    assert set(parts) == {"file x.jsonl", "file y.jsonl", "type kursus", "type master", "language da", "language en"}
+    assert parts["type kursus"]["level_accuracy"] == 1.0 and parts["language en"]["off_domain_recall"] == 1.0
+    table = format_breakdown(parts)
+    assert "type master" in table and "—" in table  # no in-domain course there: no primary or level figure

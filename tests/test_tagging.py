@@ -119,6 +119,17 @@ def test_evaluate_prints_the_tagger_beside_both_baselines(run_cli, tmp_path: Pat
     assert result.exit_code == 0, result.output
     for label in ("tagger", "tfidf", "bm25", "macro-F1", "level accuracy", "off-domain precision", "lov_myndighed F"):
         assert label in result.stdout
+    assert "type kursus" in result.stdout and "language da" in result.stdout  # the tagger by part
+    # Grouped by provider: the two pages of one site are scored by a tagger fitted on neither.
+    grouped = write_jsonl(
+        tmp_path / "grouped.jsonl",
+        [{**LAW, "url": "https://jura.example.dk/a", "fields": ["lov_myndighed"], "level": "specialiseret"},
+         {**NURSING, "id": "nursing2", "url": "https://jura.example.dk/b", "fields": [], "level": None},
+         {**NURSING, "url": "https://sund.example.dk/c", "fields": [], "level": None}],
+    )
+    result = run_cli("evaluate", "--labels", str(grouped), "--labels", str(labels), "--folds", "2")
+    assert result.exit_code == 0, result.output
+    assert "2-fold cross-validation grouped by provider" in result.stdout and "file grouped.jsonl" in result.stdout
     broken = write_jsonl(tmp_path / "broken.jsonl", [{**LAW, "fields": ["jura"], "level": "specialiseret"}])
     result = run_cli("evaluate", "--labels", str(broken))
     assert result.exit_code == 1 and "broken.jsonl:1: unknown field key(s) jura" in result.stderr
