@@ -1,21 +1,24 @@
 """Tagging a course with the framework: field scores, assigned fields, level, fagprofiler items,
 dimension emphasis, and the evidence behind each field.
 
-How it decides (measured in eval/README.md):
+How it decides (measured on real provider pages, cross-validated by provider: eval/README.md):
 - The course is embedded as one text (`passage:`; the embedder windows long pages, so nothing is
   truncated), and again cut into passages of a few sentences, which give the evidence.
-- In or out of the domain: a logistic regression over the number of employment-services words
-  (matcher/data/tagging_cues.yaml: jobcenter, ledige, sygedagpenge …), how close the text and its
-  best passages come to the framework's own statements, and the course vector. Near misses (HR
-  recruitment, sales, health care) share the topic words but not that context; in-domain pages
-  that name none of the cue words still read like the framework.
-- Fields: one logistic regression per field on the course vector, trained on the labelled courses
-  that ship with fagmatch plus every statement of the framework itself (competences at both levels,
-  the field's summary and definition, the survey statements), so a field is learnt from the
-  framework's wording as much as from examples. The best field is assigned when the course is in
-  the domain; others too when their probability reaches half the best and at least 0.3 (at most 3).
-- Level: a small logistic regression over the course type, level cue phrases, and how much closer
-  the text is to the specialised than to the basic competences of its primary field.
+- What it learns from: labelled courses written in the framework's own phrasing (TRAINING_SET),
+  pages written as providers publish them (PAGES_SET), and real providers' pages, which ship as
+  vectors and labels only (matcher/real_courses.py). Each fit weighs the framework-style courses by
+  FRAMEWORK_STYLE_WEIGHT: real pages rarely read like them.
+- In or out of the domain: a logistic regression over how much closer the text and its passages come
+  to the topics a course in the domain builds than to its near misses' (tagging_cues.yaml `topics`,
+  from the labelling rules), how close they come to the framework's own statements, the count of
+  employment-services words, and the course vector. Most real pages for jobcentre staff are written
+  for a wide public (administrative law, GDPR, guidance, social work) and name no jobcentre.
+- Fields: one logistic regression per field on the course vector, trained on the in-domain courses
+  plus every statement of the framework itself (competences at both levels, the field's summary and
+  definition, the survey statements). The best field is assigned when the course is in the domain;
+  others too when their probability reaches half the best and at least 0.3 (at most 3).
+- Level: a logistic regression over the course type (all seven), ECTS, level cue phrases, and how much
+  closer the text is to the specialised than to the basic competences of its primary field.
 - Why: for each assigned field, the framework competences nearest to the course's passages and the
   passage that matched each.
 """
