@@ -71,7 +71,7 @@ TOPIC_FEATURES = 7
 # much of a course (grouped cross-validation on real pages).
 STATEMENT_WEIGHT = 0.3
 FIELD_C = 30.0
-LEVEL_C = 0.3
+LEVEL_C = 1.0
 # How much a course written in the framework's own phrasing (TRAINING_SET) weighs against a page as
 # providers publish it, in each fit (grouped cross-validation on real pages, eval/README.md): that set
 # teaches the fields the framework's wording, but the domain gate and the level learn what pages are
