@@ -18,7 +18,8 @@ How it decides (measured on real provider pages, cross-validated by provider: ev
   definition, the survey statements). The best field is assigned when the course is in the domain;
   others too when their probability reaches half the best and at least 0.3 (at most 3).
 - Level: a logistic regression over the course type (all seven), ECTS, level cue phrases, and how much
-  closer the text is to the specialised than to the basic competences of its primary field.
+  closer the text is to the specialised than to the basic competences of its primary field; a text
+  without a type (a gap in words) is read by the same kind of model over its words alone.
 - Why: for each assigned field, the framework competences nearest to the course's passages and the
   passage that matched each.
 """
@@ -72,6 +73,9 @@ TOPIC_FEATURES = 7
 STATEMENT_WEIGHT = 0.3
 FIELD_C = 30.0
 LEVEL_C = 1.0
+# level_features() opens with the course type (one-hot) and ECTS (log and missing): the part a text
+# without a type leaves out.
+LEVEL_TYPE_FEATURES = len(COURSE_TYPES) + 2
 # How much a course written in the framework's own phrasing (TRAINING_SET) weighs against a page as
 # providers publish it, in each fit (grouped cross-validation on real pages, eval/README.md): that set
 # teaches the fields the framework's wording, but the domain gate and the level learn what pages are
@@ -481,6 +485,7 @@ class Tagger:
         self.gate_model_: Any = None
         self.field_models_: list[Any] = []
         self.level_model_: Any = None
+        self.words_level_model_: Any = None
         self._training_digest = ""
         self._digest: tuple[str | None, str] = (None, "")  # (training digest it was made for, digest)
 
@@ -556,14 +561,23 @@ class Tagger:
             LogisticRegression(C=FIELD_C, max_iter=5000).fit(X, Y[:, j], sample_weight=weights) for j in range(len(keys))
         ]
         leveled = [ex for ex in inside if ex.level]
-        # Regularised: few labelled levels, and the type and cue features must not overfit.
-        self.level_model_ = make_pipeline(StandardScaler(), LogisticRegression(C=LEVEL_C, max_iter=2000)).fit(
-            np.vstack([level_features(self.vectors, ex.evidence, ex.fields[0], ex.course_type, ex.ects, ex.counts) for ex in leveled]),
-            [ex.level == "specialiseret" for ex in leveled],
-            logisticregression__sample_weight=[ex.weight("level") for ex in leveled],
+        features = np.vstack([
+            level_features(self.vectors, ex.evidence, ex.fields[0], ex.course_type, ex.ects, ex.counts) for ex in leveled
+        ])
+        specialised = [ex.level == "specialiseret" for ex in leveled]
+        weights = [ex.weight("level") for ex in leveled]
+        # Regularised: few labelled levels, and the type and cue features must not overfit. A text
+        # without a course type (a gap in words) is read by a model of its words alone: fitted with
+        # the type and ECTS, it would read every untyped text as the commonest untyped page.
+        self.level_model_, self.words_level_model_ = (
+            make_pipeline(StandardScaler(), LogisticRegression(C=LEVEL_C, max_iter=2000)).fit(
+                features[:, columns], specialised, logisticregression__sample_weight=weights
+            )
+            for columns in (slice(None), slice(LEVEL_TYPE_FEATURES, None))
         )
         self._field_probabilities = LinearProbabilities.of(self.field_models_)
         self._level_probability = LinearProbabilities.of([self.level_model_])
+        self._words_level_probability = LinearProbabilities.of([self.words_level_model_])
         self._training_digest = hashlib.sha256("".join(ex.digest for ex in examples).encode()).hexdigest()
         return self
 
@@ -598,7 +612,10 @@ class Tagger:
         level, confidence = None, None
         if assigned:
             features = level_features(self.vectors, ev, assigned[0], course_type, ects, counts)
-            p_special = float(self._level_probability(features)[0])
+            if course_type is None:
+                p_special = float(self._words_level_probability(features[LEVEL_TYPE_FEATURES:])[0])
+            else:
+                p_special = float(self._level_probability(features)[0])
             level = "specialiseret" if p_special >= 0.5 else "grundlaeggende"
             confidence = max(p_special, 1 - p_special)
         return p_domain, p_fields, assigned, level, confidence

@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.model_selection import GroupKFold
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters
 from matcher.catalogue_tagging import course_text, retag_out_of_fold, tag_catalogue
 from matcher.embeddings import Embedder
-from matcher.evaluation import load_labels, stratified_folds
+from matcher.evaluation import load_labels, provider_group
 from matcher.gaps import analyse_assessment, read_assessment, read_target
 from matcher.ingest import ingest_file
 from matcher.recommend import RecommendError, Recommender, _top
@@ -63,14 +64,15 @@ def test_a_gap_in_words_finds_the_course_about_it_and_says_why(recommender: Reco
 
 
 def test_the_closest_courses_outvote_a_field_the_words_alone_miss(recommender: Recommender) -> None:
-    # Read alone, the short words look like IT (the catalogue's video meetings with citizens); the
-    # courses they rank highest are about network meetings, and their tags outvote the tagger.
+    # Short words can read as the wrong field (these read as IT to the tagger before version 5: the
+    # catalogue's video meetings with citizens); the courses they rank highest are about network
+    # meetings, and their tags outvote such a reading.
     text = "bedre netværksmøder med borgeren – alle i teamet skal kunne lede dem"
-    alone = recommender._gap_tagger.tag([CourseText(id="gap", title="", text=text)], in_domain=True, explain=False)[0]
-    assert alone.assigned_fields[0] == "it_digital"
+    closest = recommender._closest_courses(text, recommender._text_cosines(text, recommender._analysed(text)[1]))
+    as_it = {key: 0.05 for key in recommender.index.field_keys} | {"it_digital": 0.6, "netvaerk_facilitering": 0.3}
+    assert recommender._fields_with_neighbours(as_it, ["it_digital"], closest)[0] == "netvaerk_facilitering"
     gap = recommender.gap_from_text(text)
     assert gap.fields == ["netvaerk_facilitering"]
-    # read as IT, two courses on video meetings came 3rd and 4th
     top = _results(recommender.recommend([gap], top=5, today=TODAY))
     assert top[0]["fields"][0] == "netvaerk_facilitering"
     assert not any("it_digital" in r["fields"] for r in top), [r["title"] for r in top]
@@ -79,14 +81,14 @@ def test_the_closest_courses_outvote_a_field_the_words_alone_miss(recommender: R
 
 
 def test_the_closest_courses_outvote_a_level_the_words_alone_miss(recommender: Recommender) -> None:
-    # Gaps for leaders and developers read as basic to the tagger, which learnt levels from course
-    # pages; four of the five courses the words rank highest are specialised, and outvote it.
-    text = "samskabelse og partnerskaber med civilsamfund og virksomheder – for ledere og udviklingskonsulenter"
+    # A specialist need phrased as HR asks for a person reads as basic to the tagger; the courses
+    # the words rank highest are specialised, and outvote it.
+    text = "vi har brug for én der kan rådgive ledelsen om lovgivningen"
     alone = recommender._gap_tagger.tag([CourseText(id="gap", title="", text=text)], in_domain=True, explain=False)[0]
     assert alone.level == "grundlaeggende"
     gap = recommender.gap_from_text(text)
     assert gap.level == "specialiseret"
-    top = _results(recommender.recommend([gap], top=3, today=TODAY))  # read as basic, a basic course came 3rd
+    top = _results(recommender.recommend([gap], top=3, today=TODAY))
     assert all(r["level"] == "specialiseret" for r in top), [(r["title"], r["level"]) for r in top]
     # where the courses it finds are basic too, a basic gap stays basic
     assert recommender.gap_from_text("samtaler med vrede borgere for nye medarbejdere").level == "grundlaeggende"
@@ -265,7 +267,7 @@ def test_cli_recommend_json_and_plan(run_cli, catalogue: Path, tmp_path: Path) -
 def test_cli_gap_in_words_reads_its_fields_as_recommending_does(run_cli, catalogue: Path, tmp_path: Path) -> None:
     text = "bedre netværksmøder med borgeren – alle i teamet skal kunne lede dem"
     alone = json.loads(run_cli("--db", str(tmp_path / "none.duckdb"), "gaps", "--text", text, "--json").stdout)
-    assert alone["read_by"] == "words" and alone["fields"][0]["field"] == "it_digital"
+    assert alone["read_by"] == "words"
     assert not (tmp_path / "none.duckdb").exists()
     result = run_cli("--db", str(catalogue), "gaps", "--text", text, "--json")
     assert result.exit_code == 0, result.output
@@ -275,7 +277,7 @@ def test_cli_gap_in_words_reads_its_fields_as_recommending_does(run_cli, catalog
     assert voted["why"]["netvaerk_facilitering"][0]["statement_id"].startswith("netvaerk_facilitering.")
     document = json.loads(run_cli("--db", str(catalogue), "recommend", "--query", text, "--json").stdout)
     assert document["gaps"][0]["fields"] == ["netvaerk_facilitering"]
-    specialist = "samskabelse og partnerskaber med civilsamfund og virksomheder – for ledere og udviklingskonsulenter"
+    specialist = "vi har brug for én der kan rådgive ledelsen om lovgivningen"
     alone = json.loads(run_cli("--db", str(tmp_path / "none.duckdb"), "gaps", "--text", specialist, "--json").stdout)
     voted = json.loads(run_cli("--db", str(catalogue), "gaps", "--text", specialist, "--json").stdout)
     assert (alone["level"], voted["level"]) == ("grundlaeggende", "specialiseret")
@@ -340,18 +342,21 @@ def test_out_of_fold_tags_come_from_taggers_that_never_saw_the_course(tmp_path: 
     feed.write_text("\n".join(records) + "\n", encoding="utf-8")
     db = tmp_path / "catalogue.duckdb"
     ingest_file(db, feed, source="test")
-    tagger = Tagger(taxonomy, Embedder.load()).fit(trained)
+    tagger = Tagger.default(taxonomy, Embedder.load())
     tag_catalogue(db, tagger)
     before = _stored_fields(db, taxonomy)
-    assert retag_out_of_fold(db, tagger, trained, folds=2) == len(trained)
+    assert retag_out_of_fold(db, tagger, folds=2) == len(trained)  # the shipped courses, not the sample feed's
     after = _stored_fields(db, taxonomy)
     with open_catalogue(db) as reader:
         courses = {c.course_id: c for c in reader.courses()}
-    for train, test in stratified_folds(trained, 2):
-        unseen = Tagger(taxonomy, Embedder.load()).fit([trained[i] for i in train])
-        for i in test:
-            expected = unseen.tag([course_text(courses[trained[i].id])])[0].fields
-            assert after[trained[i].id] == pytest.approx([expected[k] for k in taxonomy.field_keys], abs=1e-4)
+    held = sorted(ids)
+    groups = [provider_group(courses[i]) for i in held]
+    for _, test in GroupKFold(2).split(held, groups=groups):
+        fold = {held[i] for i in test}
+        unseen = Tagger(taxonomy, Embedder.load()).fit_examples(tagger.shipped_examples(leave_out=fold))
+        for course_id in fold:
+            expected = unseen.tag([course_text(courses[course_id])])[0].fields
+            assert after[course_id] == pytest.approx([expected[k] for k in taxonomy.field_keys], abs=1e-4)
     assert any(after[i] != pytest.approx(before[i], abs=1e-3) for i in ids)  # a tagger that saw them knew them better
     assert {k: v for k, v in after.items() if k not in ids} == {k: v for k, v in before.items() if k not in ids}
     with open_catalogue(db) as reader:
