@@ -23,6 +23,7 @@ from matcher.store import open_catalogue
 from matcher.tagging import TRAINING_SET, CourseText, Tagger
 from matcher.taxonomy import load_taxonomy
 from tests.conftest import BUNDLED_TARGET, TEAM_OF_FOUR
+from tests.test_gap_level import BASIC_PHRASINGS, SPECIALISED_PHRASINGS
 from tests.test_gaps import target_yaml, team_file
 
 pytestmark = pytest.mark.slow
@@ -300,6 +301,35 @@ def test_cli_level_of_a_gap_in_words_can_be_chosen(run_cli, catalogue: Path, tmp
     with_team = run_cli("--db", str(catalogue), "recommend", "--team", str(tmp_path / "team.csv"),
                         "--target", str(tmp_path / "target.yaml"), "--level", "specialiseret")
     assert with_team.exit_code == 2 and "--level goes with --query" in with_team.output
+
+
+def test_cli_level_words_decide_the_level_of_a_gap_in_words(
+    run_cli, catalogue: Path, tmp_path: Path, recommender: Recommender, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a third of these were read at the other level by the tagger and the closest courses' vote
+    from service.cli import Context
+
+    monkeypatch.setattr(Context, "tagger", lambda self: recommender.tagger)  # fitted once (7 s), not per command
+    none = str(tmp_path / "none.duckdb")
+    for level, texts in (("grundlaeggende", BASIC_PHRASINGS), ("specialiseret", SPECIALISED_PHRASINGS)):
+        for text in texts:
+            read = json.loads(run_cli("--db", str(catalogue), "gaps", "--text", text, "--json").stdout)
+            assert (read["level"], read["level_read_by"]) == (level, "level words"), text
+            assert read["read_by"] == "words and catalogue" and read["level_words"]
+            assert {e["level"] for found in read["why"].values() for e in found} <= {level, None}
+            alone = json.loads(run_cli("--db", none, "gaps", "--text", text, "--json").stdout)
+            assert (alone["level"], alone["level_read_by"]) == (level, "level words"), text
+            document = json.loads(run_cli("--db", str(catalogue), "recommend", "--query", text, "--json").stdout)
+            assert (document["gaps"][0]["level"], document["gaps"][0]["level_read_by"]) == (level, "level words"), text
+    # the user's choice still wins over the words
+    text = BASIC_PHRASINGS[0]
+    chosen = json.loads(run_cli("--db", str(catalogue), "recommend", "--query", text, "--level", "specialiseret", "--json").stdout)
+    assert (chosen["gaps"][0]["level"], chosen["gaps"][0]["level_read_by"]) == ("specialiseret", "choice")
+    # words of both levels leave it to the vote, as words of neither do
+    mixed = json.loads(run_cli("--db", str(catalogue), "gaps", "--text", "fra grundlæggende til specialiseret viden om fleksjob", "--json").stdout)
+    assert mixed["level_read_by"] == "words and catalogue" and mixed["level_words"] == ["grundlæggende", "specialiseret"]
+    printed = run_cli("--db", str(catalogue), "gaps", "--text", SPECIALISED_PHRASINGS[0]).stdout
+    assert "Level: specialiseret (stated in the words: Fordybelse, for erfarne)" in printed
 
 
 def test_cli_recommend_for_a_team_file(run_cli, catalogue: Path, tmp_path: Path) -> None:

@@ -1,0 +1,103 @@
+"""The level a gap's own words ask for, where they say it plainly ("grundlæggende viden om …",
+"fordybelse i … for erfarne sagsbehandlere"). The phrases are in matcher/data/gap_level_words.yaml,
+which says how they decide; the recommender applies them (matcher.recommend)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from matcher.tagging import _phrase_pattern  # the cue files' phrase syntax: whole words, '*' for any ending
+from matcher.taxonomy import Level
+
+DEFAULT_WORDS = Path(__file__).resolve().parent / "data" / "gap_level_words.yaml"
+NOT_BEFORE_WINDOW = 3  # words before a phrase in which a `not_before` phrase cancels it
+
+
+def _phrase(value: str) -> str:
+    if "*" in value[:-1]:
+        raise ValueError(f"{value!r}: '*' may only end a phrase")
+    return value
+
+
+Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_phrase)]
+
+
+class GapLevelWordsError(ValueError):
+    """The level-words file cannot be read or is invalid; the message names the file and the problem."""
+
+
+class GapLevelWords(BaseModel):
+    """Explicit level phrases per level, and the phrases that cancel one that follows them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    grundlaeggende: list[Phrase] = Field(min_length=1)
+    specialiseret: list[Phrase] = Field(min_length=1)
+    not_before: list[Phrase] = Field(default_factory=list)
+    not_level: list[Phrase] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_level_per_phrase(self) -> GapLevelWords:
+        both = {p.lower() for p in self.grundlaeggende} & {p.lower() for p in self.specialiseret}
+        if both:
+            raise ValueError(f"listed under both levels: {', '.join(sorted(both))}")
+        return self
+
+    @classmethod
+    def load(cls, path: str | Path = DEFAULT_WORDS) -> GapLevelWords:
+        try:
+            return cls.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise GapLevelWordsError(f"{path}: cannot read: {exc.strerror}") from None
+        except (yaml.YAMLError, ValidationError) as exc:
+            raise GapLevelWordsError(f"{path}: invalid level-words file: {exc}") from None
+
+    @functools.cached_property
+    def _patterns(self) -> dict[Level, re.Pattern[str]]:
+        return {"grundlaeggende": _phrase_pattern(self.grundlaeggende), "specialiseret": _phrase_pattern(self.specialiseret)}
+
+    @functools.cached_property
+    def _cancel(self) -> re.Pattern[str] | None:
+        return _phrase_pattern(self.not_before) if self.not_before else None
+
+    @functools.cached_property
+    def _masked(self) -> re.Pattern[str] | None:
+        return _phrase_pattern(self.not_level) if self.not_level else None
+
+    def read(self, text: str) -> LevelWords:
+        """The phrases of each level that the text holds, and the level they decide (None: silent,
+        or phrases of both levels)."""
+        found: dict[Level, list[str]] = {}
+        if self._masked is not None:  # blanked out, so the offsets of what is left stay the same
+            text = self._masked.sub(lambda m: " " * len(m.group(0)), text)
+        for level, pattern in self._patterns.items():
+            for match in pattern.finditer(text):
+                before = " ".join(text[: match.start()].split()[-NOT_BEFORE_WINDOW:])
+                if self._cancel is not None and self._cancel.search(before):
+                    continue
+                found.setdefault(level, []).append(match.group(0))
+        level = next(iter(found)) if len(found) == 1 else None
+        return LevelWords(level, tuple(p for phrases in found.values() for p in phrases))
+
+
+@dataclass(frozen=True)
+class LevelWords:
+    level: Level | None  # the level the words decide; None where they are silent or say both
+    phrases: tuple[str, ...]  # the level phrases found, as written
+
+
+@functools.cache
+def default_level_words() -> GapLevelWords:
+    return GapLevelWords.load()
+
+
+def level_from_words(text: str) -> LevelWords:
+    """The level a gap's words state plainly, by the shipped phrase list."""
+    return default_level_words().read(text)
