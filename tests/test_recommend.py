@@ -411,6 +411,49 @@ def test_evaluate_recommend_prints_the_recommender_beside_the_baselines(run_cli,
     assert refused.exit_code == 2 and "--catalogue" in refused.output
 
 
+def test_a_query_s_constraints_narrow_the_recommender_and_both_baselines_alike(recommender: Recommender) -> None:
+    from matcher.recommend_eval import GradedQuery, rank_all
+
+    relevance = {"nordhavn-dib-sygedagpenge-2027": 3}
+    free = GradedQuery(id="q1", query="sygedagpenge og fleksjob", relevance=relevance)
+    types = free.model_copy(update={"id": "q2", "constraints": CourseFilters(types=["kursus", "amu"])})
+    short = GradedQuery.model_validate({"id": "q3", "query": "sygedagpenge og fleksjob", "constraints": {"max_ects": 5}, "relevance": relevance})
+    rankings = rank_all(recommender, [free, types, short], today=TODAY)
+    courses = {c.course_id: c for c in recommender.index.courses}
+    for name, (unconstrained, by_type, by_ects) in rankings.items():
+        assert "nordhavn-dib-sygedagpenge-2027" in unconstrained[:5], name  # a 10-ECTS diploma module
+        assert by_type and all(courses[c].course_type in ("kursus", "amu") for c in by_type), name
+        assert by_ects and all(courses[c].ects is None or courses[c].ects <= 5 for c in by_ects), name
+    with pytest.raises(ValueError, match="types"):
+        GradedQuery.model_validate({"id": "q", "query": "x", "constraints": {"types": ["kursuss"]}, "relevance": relevance})
+
+
+def test_evaluate_recommend_over_labelled_course_pages(
+    run_cli, tmp_path: Path, recommender: Recommender, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # pages as ../shared/real-courses/labelled.jsonl holds them (here the sample feed's own courses):
+    # converted to course records at run time, the gold labels left out
+    from service.cli import Context
+
+    monkeypatch.setattr(Context, "tagger", lambda self: recommender.tagger)
+    pages = tmp_path / "labelled.jsonl"
+    records = [json.loads(line) for line in (Path(__file__).parents[1] / "service" / "samples" / "courses.jsonl").read_text(encoding="utf-8").splitlines()]
+    pages.write_text("".join(json.dumps({
+        "id": r["id"], "url": r["url"], "title": r["title"], "provider": r["provider"], "text": r["description"],
+        "course_type": r.get("course_type"), "ects": r.get("ects"), "fields": [], "primary_field": None, "level": None, "notes": "",
+    }, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text(json.dumps({"id": "q1", "query": "sygedagpengeloven og jobafklaring", "constraints": {"types": ["diplom"]},
+                                   "relevance": {"nordhavn-dib-sygedagpenge-2027": 3}}) + "\n", encoding="utf-8")
+    result = run_cli("--db", str(tmp_path / "unused.duckdb"), "evaluate-recommend", "--queries", str(queries), "--catalogue", str(pages), "--json")
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert set(scores) == {"recommender", "bm25", "embedding"} and scores["recommender"]["mrr"] == 1.0
+    assert not (tmp_path / "unused.duckdb").exists()
+    missing = run_cli("evaluate-recommend", "--queries", str(queries), "--catalogue", str(tmp_path / "shared" / "real-courses" / "labelled.jsonl"))
+    assert missing.exit_code == 1 and "no such file" in missing.stderr and "outside the repository" in missing.stderr
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     values=st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0]) | st.floats(0, 1, width=32), min_size=1, max_size=3000),
