@@ -4,8 +4,9 @@ A gap is a field (or two) at a level, in the team's words where it has them. Wor
 a course; their main field and their level are then put to a vote with the tags of the five courses
 the words rank highest by meaning and keywords, since a short gap text is easy for the tagger to
 misread. A level the words state plainly ("grundlæggende viden om …", "for erfarne sagsbehandlere":
-matcher/data/gap_level_words.yaml) is not put to the vote, and a level the user chooses wins. Each active course that passes the user's filters gets one score per gap, a weighted sum
-of parts in [0, 1]:
+matcher/data/gap_level_words.yaml) is not put to the vote, and a level the user chooses wins.
+Each active course that passes the user's filters gets one score per gap, a weighted sum of parts
+in [0, 1]:
 
 - `semantic`: cosine of the course's embedding to the gap (its words as an e5 query, plus the
   centroid of the framework's competences for its field and level), min-max scaled over the
