@@ -60,31 +60,33 @@ class GapLevelWords(BaseModel):
             raise GapLevelWordsError(f"{path}: invalid level-words file: {exc}") from None
 
     @functools.cached_property
-    def _patterns(self) -> dict[Level, re.Pattern[str]]:
-        return {"grundlaeggende": _phrase_pattern(self.grundlaeggende), "specialiseret": _phrase_pattern(self.specialiseret)}
+    def _pattern(self) -> re.Pattern[str]:
+        """One pass over the text for all three lists: a `not_level` phrase comes first, so the level
+        words inside it are consumed with it."""
+        lists = {"not_level": self.not_level, "grundlaeggende": self.grundlaeggende, "specialiseret": self.specialiseret}
+        return re.compile(
+            "|".join(f"(?P<{name}>{_phrase_pattern(phrases).pattern})" for name, phrases in lists.items() if phrases),
+            re.IGNORECASE,
+        )
 
     @functools.cached_property
     def _cancel(self) -> re.Pattern[str] | None:
         return _phrase_pattern(self.not_before) if self.not_before else None
 
-    @functools.cached_property
-    def _masked(self) -> re.Pattern[str] | None:
-        return _phrase_pattern(self.not_level) if self.not_level else None
-
     def read(self, text: str) -> LevelWords:
         """The phrases of each level that the text holds, and the level they decide (None: silent,
         or phrases of both levels)."""
         found: dict[Level, list[str]] = {}
-        if self._masked is not None:  # blanked out, so the offsets of what is left stay the same
-            text = self._masked.sub(lambda m: " " * len(m.group(0)), text)
-        for level, pattern in self._patterns.items():
-            for match in pattern.finditer(text):
-                before = " ".join(text[: match.start()].split()[-NOT_BEFORE_WINDOW:])
-                if self._cancel is not None and self._cancel.search(before):
-                    continue
-                found.setdefault(level, []).append(match.group(0))
-        level = next(iter(found)) if len(found) == 1 else None
-        return LevelWords(level, tuple(p for phrases in found.values() for p in phrases))
+        for match in self._pattern.finditer(text):
+            level = match.lastgroup
+            if level == "not_level":
+                continue
+            before = " ".join(text[: match.start()].split()[-NOT_BEFORE_WINDOW:])
+            if self._cancel is not None and self._cancel.search(before):
+                continue
+            found.setdefault(level, []).append(match.group(0))  # type: ignore[arg-type]
+        decided = next(iter(found)) if len(found) == 1 else None
+        return LevelWords(decided, tuple(p for level in ("grundlaeggende", "specialiseret") for p in found.get(level, [])))
 
 
 @dataclass(frozen=True)
