@@ -34,7 +34,8 @@ class GapLevelWordsError(ValueError):
 
 
 class GapLevelWords(BaseModel):
-    """Explicit level phrases per level, and the phrases that cancel one that follows them."""
+    """Explicit level phrases per level; the phrases after which one does not count (`not_before`),
+    and those inside which one is no level word (`not_level`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

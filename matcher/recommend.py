@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters
 from matcher.embeddings import unit_vectors
-from matcher.gap_level import level_from_words
+from matcher.gap_level import GapLevelWords, default_level_words
 from matcher.gap_table import SHIPPED_TABLE, CourseProducts, tagger_for_gaps
 from matcher.gaps import NeedsAnalysis, TeamAnalysis
 from matcher.messages import say
@@ -155,6 +155,7 @@ class Recommender:
     def __init__(
         self, index: CatalogueIndex, tagger: Tagger, *, weights: Weights = DEFAULT_WEIGHTS,
         transfer_cues: TransferCues | None = None, gap_table: Path | None = SHIPPED_TABLE, course_products: bool = False,
+        level_words: GapLevelWords | None = None,
     ) -> None:
         """`gap_table`: the table that embeds a gap's words where it knows them (matcher.gap_table);
         None runs the model on every new gap text. Used only when fitted for the tagger's model.
@@ -173,6 +174,8 @@ class Recommender:
         self.taxonomy: Taxonomy = tagger.taxonomy
         self.weights = weights
         self.transfer_cues = transfer_cues or TransferCues.load()
+        # read here, so that a broken file stops a service at start, not at its first gap in words
+        self.level_words = level_words or default_level_words()
         vectors = tagger.vectors
         self._statements = vectors.statements
         self._centroids = {
@@ -254,7 +257,7 @@ class Recommender:
                 result = self.tagger.tag(item, in_domain=True, explain=False)[0]
         vector = result.course_vector
         fields, level = result.assigned_fields, result.level
-        stated = level_from_words(text)
+        stated = self.level_words.read(text)
         read_by: LevelReadBy = "words"
         if len(self.index):
             sims = self._text_cosines(text, vector) if self.index.vectors.size else None

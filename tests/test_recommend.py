@@ -93,6 +93,16 @@ def test_the_closest_courses_outvote_a_level_the_words_alone_miss(recommender: R
     assert recommender.gap_from_text("samtaler med vrede borgere for nye medarbejdere").level == "grundlaeggende"
 
 
+def test_the_recommender_reads_levels_by_the_level_words_it_is_given(recommender: Recommender) -> None:
+    from matcher.gap_level import GapLevelWords
+
+    words = GapLevelWords(grundlaeggende=["helt fra bunden"], specialiseret=["til bunds"])
+    own = Recommender(recommender.index, recommender.tagger, level_words=words)
+    gap = own.gap_from_text("sygedagpengeloven helt fra bunden")
+    assert (gap.level, gap.level_read_by, gap.level_words) == ("grundlaeggende", "level words", ["helt fra bunden"])
+    assert own.gap_from_text("grundlæggende viden om sygedagpengeloven").level_read_by == "words and catalogue"
+
+
 def test_words_asked_again_get_the_same_answer_whatever_the_first_caller_did_with_theirs(recommender: Recommender) -> None:
     # the second answer comes from the caches (BM25 scores, reasons, transfer notes)
     text = "borgerinddragelse og samskabelse med civilsamfundet"
