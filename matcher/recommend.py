@@ -3,8 +3,10 @@
 A gap is a field (or two) at a level, in the team's words where it has them. Words are tagged like
 a course; their main field and their level are then put to a vote with the tags of the five courses
 the words rank highest by meaning and keywords, since a short gap text is easy for the tagger to
-misread. Each active course that passes the user's filters gets one score per gap, a weighted sum
-of parts in [0, 1]:
+misread. A level the words state plainly ("grundlæggende viden om …", "for erfarne sagsbehandlere":
+matcher/data/gap_level_words.yaml) is not put to the vote, and a level the user chooses wins.
+Each active course that passes the user's filters gets one score per gap, a weighted sum of parts
+in [0, 1]:
 
 - `semantic`: cosine of the course's embedding to the gap (its words as an e5 query, plus the
   centroid of the framework's competences for its field and level), min-max scaled over the
@@ -40,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters
 from matcher.embeddings import unit_vectors
+from matcher.gap_level import GapLevelWords, default_level_words
 from matcher.gap_table import SHIPPED_TABLE, CourseProducts, tagger_for_gaps
 from matcher.gaps import NeedsAnalysis, TeamAnalysis
 from matcher.messages import say
@@ -51,6 +54,9 @@ from matcher.transfer import TransferContext, TransferCues, assess_transfer, tra
 GapSource = Literal["text", "assessment", "survey"]
 # A team gap's two parts: what everyone under the required step needs, and the resource persons'.
 TeamPart = Literal["basic", "resource"]
+# What set a gap in words' level: phrases that state it (matcher/data/gap_level_words.yaml), the
+# tagger's reading of the words alone, that reading put to the closest courses' vote, or the user.
+LevelReadBy = Literal["level words", "words", "words and catalogue", "choice"]
 # A gap shared by at least this many learners is a team gap: it prefers forms taken together.
 TEAM_GAP_LEARNERS = 3
 # How well a course form suits a gap: by whether the gap is a team's (True) or one person's (False).
@@ -121,6 +127,8 @@ class Gap(BaseModel):
     target_level: int | None = Field(default=None, ge=1, le=5, description="The step the learners should reach.")
     levels: dict[str, float] = Field(default_factory=dict, description="Each learner's step now.")
     skip: str | None = Field(default=None, max_length=1000, description="Why this gap gets no course (then no course is sought).")
+    level_read_by: LevelReadBy | None = Field(default=None, description="For a gap in words: what set its level.")
+    level_words: list[str] = Field(default_factory=list, description="The level phrases found in its words.")
 
     @model_validator(mode="before")
     @classmethod
@@ -147,6 +155,7 @@ class Recommender:
     def __init__(
         self, index: CatalogueIndex, tagger: Tagger, *, weights: Weights = DEFAULT_WEIGHTS,
         transfer_cues: TransferCues | None = None, gap_table: Path | None = SHIPPED_TABLE, course_products: bool = False,
+        level_words: GapLevelWords | None = None,
     ) -> None:
         """`gap_table`: the table that embeds a gap's words where it knows them (matcher.gap_table);
         None runs the model on every new gap text. Used only when fitted for the tagger's model.
@@ -165,6 +174,8 @@ class Recommender:
         self.taxonomy: Taxonomy = tagger.taxonomy
         self.weights = weights
         self.transfer_cues = transfer_cues or TransferCues.load()
+        # read here, so that a broken file stops a service at start, not at its first gap in words
+        self.level_words = level_words or default_level_words()
         vectors = tagger.vectors
         self._statements = vectors.statements
         self._centroids = {
@@ -221,7 +232,10 @@ class Recommender:
         if level is not None and level not in LEVELS:
             raise RecommendError(say("unknown level {level!r}: use {choices}", level=level, choices=" or ".join(LEVELS)))
         gap, _ = self._analysed(text)
-        return gap.model_copy(update={"id": gap_id, "learners": learners, "level": level or gap.level})
+        update: dict[str, Any] = {"id": gap_id, "learners": learners}
+        if level is not None:
+            update.update(level=level, level_read_by="choice")
+        return gap.model_copy(update=update)
 
     def needs_model(self, texts: Sequence[str | None]) -> bool:
         """Whether ranking for gaps in these words would run the embedding model (tens of ms): some
@@ -234,7 +248,7 @@ class Recommender:
     def _analyse_text(self, text: str) -> tuple[Gap, np.ndarray]:
         """A gap's words tagged, and their vector (from the gap table, or one model pass), which the
         ranking reuses. The main field and the level are the tagger's, unless the closest courses'
-        tags outvote it."""
+        tags outvote it; a level the words state plainly ("grundlæggende", "for erfarne …") is theirs."""
         item = [CourseText(id="gap", title="", text=text)]
         if self.gap_embedder is not None:  # it takes the model's lock itself, only for words it cannot embed
             result = self._gap_tagger.tag(item, in_domain=True, explain=False)[0]
@@ -243,6 +257,8 @@ class Recommender:
                 result = self.tagger.tag(item, in_domain=True, explain=False)[0]
         vector = result.course_vector
         fields, level = result.assigned_fields, result.level
+        stated = self.level_words.read(text)
+        read_by: LevelReadBy = "words"
         if len(self.index):
             sims = self._text_cosines(text, vector) if self.index.vectors.size else None
             if sims is not None and self.weights.text_vs_framework == 1.0:  # the ranking will ask for them
@@ -250,9 +266,13 @@ class Recommender:
                 self._similarities.put(self._similarity_key((), None, text), sims)
             closest = self._closest_courses(text, sims)
             fields = self._fields_with_neighbours(result.fields, fields, closest)
-            level = self._level_with_neighbours(result.level, result.level_confidence, closest)
+            if stated.level is None:
+                level, read_by = self._level_with_neighbours(result.level, result.level_confidence, closest), "words and catalogue"
+        if stated.level is not None:
+            level, read_by = stated.level, "level words"
         dimension = max(result.dimensions, key=result.dimensions.get) if result.dimensions else None
-        gap = Gap(id="g1", fields=fields, level=level, text=text, dimension=dimension)
+        gap = Gap(id="g1", fields=fields, level=level, text=text, dimension=dimension,
+                  level_read_by=read_by, level_words=list(stated.phrases))
         return gap, vector
 
     def _closest_courses(self, text: str, sims: np.ndarray | None) -> np.ndarray:

@@ -1,22 +1,31 @@
 """Measuring recommendations for free-text gaps against graded relevance (eval/README.md).
 
 Each query line: `{"id", "query", "relevance": {course_id: grade 0–3}}` (plus optional `field`,
-`level`, `note`). The recommender is scored side by side with plain BM25 (DuckDB full-text search
-over the same course text) and plain embedding similarity, with scikit-learn's nDCG. Recall@10 and
-MRR count a course as relevant from grade 2 ("clearly useful").
+`level`, `note`, and `constraints`: the user's constraints, as `CourseFilters`, e.g.
+`{"types": ["diplom"]}` or `{"max_ects": 5}`). The recommender is scored side by side with plain
+BM25 (DuckDB full-text search over the same course text) and plain embedding similarity, with
+scikit-learn's nDCG; a query's constraints narrow all three to the same courses. Recall@10 and MRR
+count a course as relevant from grade 2 ("clearly useful").
+
+The catalogue may also be a file of labelled course pages (such as ../shared/real-courses/
+labelled.jsonl: `id`, `url`, `provider`, `title`, `text`, `course_type`, `ects` and the gold
+labels), converted to course records at run time (`labelled_pages_feed`); nothing of it is stored.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sklearn.metrics import ndcg_score
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, document_text
+from matcher.course import COURSE_TYPES, Course
 from matcher.json_lines import json_objects, validation_problems
 from matcher.recommend import Recommender
 from matcher.store import connect_duckdb
@@ -32,6 +41,7 @@ class GradedQuery(BaseModel):
     query: str = Field(min_length=1)
     field: str | None = None
     level: str | None = None
+    constraints: CourseFilters | None = None
     relevance: dict[str, int] = Field(min_length=1)
 
 
@@ -57,44 +67,57 @@ def load_queries(path: Path | str) -> list[GradedQuery]:
     return queries
 
 
-Ranker = Callable[[str], list[str]]
+# A ranker ranks the courses that pass a query's constraints (None: no constraints) for its words.
+Ranker = Callable[[str, "CourseFilters | None"], list[str]]
 
 
-def recommender_ranker(recommender: Recommender, depth: int = DEPTH) -> Ranker:
-    def rank(query: str) -> list[str]:
+def recommender_ranker(recommender: Recommender, depth: int = DEPTH, today: dt.date | None = None) -> Ranker:
+    """The recommender, with the query's constraints as the user's filters."""
+
+    def rank(query: str, constraints: CourseFilters | None = None) -> list[str]:
         gap = recommender.gap_from_text(query)
-        positions = recommender.rank(gap, CourseFilters(), top=depth)
+        positions = recommender.rank(gap, constraints or CourseFilters(), top=depth, today=today or dt.date.today())
         return [recommender.index.courses[i].course_id for i, _, _ in positions]
 
     return rank
 
 
-def embedding_ranker(recommender: Recommender, depth: int = DEPTH) -> Ranker:
+def _allowed(index: CatalogueIndex, constraints: CourseFilters | None, today: dt.date | None) -> np.ndarray | None:
+    """The courses a baseline may rank: those the recommender's filters keep."""
+    return None if constraints is None else index.mask(constraints, today or dt.date.today())
+
+
+def embedding_ranker(recommender: Recommender, depth: int = DEPTH, today: dt.date | None = None) -> Ranker:
     """Plain similarity of the query (as an e5 query) to each course's embedding."""
     index = recommender.index
 
-    def rank(query: str) -> list[str]:
+    def rank(query: str, constraints: CourseFilters | None = None) -> list[str]:
+        allowed = _allowed(index, constraints, today)
         sims = index.vectors @ recommender.tagger.embedder.embed_queries([query])[0]
-        return [index.courses[i].course_id for i in np.argsort(-sims, kind="stable")[:depth]]
+        order = [i for i in np.argsort(-sims, kind="stable") if allowed is None or allowed[i]]
+        return [index.courses[i].course_id for i in order[:depth]]
 
     return rank
 
 
-def bm25_ranker(index: CatalogueIndex, depth: int = DEPTH) -> Ranker:
+def bm25_ranker(index: CatalogueIndex, depth: int = DEPTH, today: dt.date | None = None) -> Ranker:
     """Plain BM25: DuckDB full-text search with the Danish stemmer over the courses' text."""
     con = connect_duckdb(":memory:")
     con.execute("LOAD fts")
     con.execute("CREATE TABLE doc (id VARCHAR, text VARCHAR)")
     con.executemany("INSERT INTO doc VALUES (?, ?)", [[c.course_id, document_text(c)] for c in index.courses])
     con.execute("PRAGMA create_fts_index('doc', 'id', 'text', stemmer = 'danish', stopwords = 'none')")
+    ids = [c.course_id for c in index.courses]
 
-    def rank(query: str) -> list[str]:
+    def rank(query: str, constraints: CourseFilters | None = None) -> list[str]:
+        allowed = _allowed(index, constraints, today)
+        keep = None if allowed is None else {ids[i] for i in np.flatnonzero(allowed)}
         rows = con.execute(
             "SELECT id FROM (SELECT id, fts_main_doc.match_bm25(id, ?) AS s FROM doc) WHERE s IS NOT NULL "
-            "ORDER BY s DESC, id LIMIT ?",
-            [query, depth],
+            "ORDER BY s DESC, id",
+            [query],
         ).fetchall()
-        return [row[0] for row in rows]
+        return [row[0] for row in rows if keep is None or row[0] in keep][:depth]
 
     return rank
 
@@ -130,15 +153,55 @@ def check_queries(queries: Sequence[GradedQuery], catalogue_ids: Sequence[str]) 
     return sorted({c for q in queries for c in q.relevance if c not in known})
 
 
-def evaluate(recommender: Recommender, queries: Sequence[GradedQuery]) -> dict[str, dict[str, float]]:
-    """The recommender and both baselines on the same queries."""
+def evaluate(
+    recommender: Recommender, queries: Sequence[GradedQuery], today: dt.date | None = None,
+) -> dict[str, dict[str, float]]:
+    """The recommender and both baselines on the same queries, each query's constraints applied to
+    all three alike (the baselines rank the courses `CatalogueIndex.mask` keeps for them)."""
+    rankings = rank_all(recommender, queries, today)
     ids = [c.course_id for c in recommender.index.courses]
+    return {name: score_rankings(queries, ranked, ids) for name, ranked in rankings.items()}
+
+
+def rank_all(recommender: Recommender, queries: Sequence[GradedQuery], today: dt.date | None = None) -> dict[str, list[list[str]]]:
+    """Each system's ranking (course ids, best first) for each query."""
     systems: dict[str, Ranker] = {
-        "recommender": recommender_ranker(recommender),
-        "bm25": bm25_ranker(recommender.index),
-        "embedding": embedding_ranker(recommender),
+        "recommender": recommender_ranker(recommender, today=today),
+        "bm25": bm25_ranker(recommender.index, today=today),
+        "embedding": embedding_ranker(recommender, today=today),
     }
-    return {name: score_rankings(queries, [rank(q.query) for q in queries], ids) for name, rank in systems.items()}
+    return {name: [rank(q.query, q.constraints) for q in queries] for name, rank in systems.items()}
+
+
+def is_labelled_pages(path: Path) -> bool:
+    """Whether a JSON Lines catalogue holds labelled course pages (a `text` and gold `fields`, no
+    `description`) rather than course records."""
+    if path.suffix != ".jsonl" or not path.is_file():
+        return False
+    first = next(json_objects(path, QueriesError), None)
+    return first is not None and "text" in first[1] and "fields" in first[1] and "description" not in first[1]
+
+
+def labelled_pages_feed(path: Path) -> list[dict[str, Any]]:
+    """Labelled course pages as course records: id, url, provider, title and the text as the
+    description, with the course type and ECTS where the page states them; the gold labels are left
+    out (a catalogue does not know them)."""
+    records = []
+    for number, page in json_objects(path, QueriesError):
+        record = {
+            "id": page.get("id"), "url": page.get("url"), "provider": page.get("provider"), "title": page.get("title"),
+            "description": page.get("text"),
+            "course_type": page.get("course_type") if page.get("course_type") in COURSE_TYPES else None,
+            "ects": page.get("ects"),
+        }
+        try:
+            Course.model_validate(record)
+        except ValidationError as exc:
+            raise QueriesError(f"{path}:{number}: not a course page: {validation_problems(exc)}") from None
+        records.append(record)
+    if not records:
+        raise QueriesError(f"{path}: no course pages")
+    return records
 
 
 def format_report(results: dict[str, dict[str, float]]) -> str:

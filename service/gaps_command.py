@@ -32,6 +32,10 @@ if TYPE_CHECKING:  # imported where a catalogue is read: the recommender brings 
     from matcher.recommend import Gap
 
 FILE = click.Path(dir_okay=False, path_type=Path)
+_LEVEL_READ_BY = {
+    "level words": "stated in the words", "words": "read from the words",
+    "words and catalogue": "read from the words and the catalogue's closest courses",
+}
 
 
 def _fail(message: str) -> None:
@@ -126,6 +130,7 @@ def _free_text_gap(obj: object, text: str, as_json: bool) -> None:
     """Map a gap described in words to fields and level with the tagger, with the matching competences.
     With a catalogue, the main field and the level are put to the vote of its closest courses, as
     recommending does."""
+    from matcher.gap_level import level_from_words
     from matcher.gap_table import tagger_for_gaps
     from matcher.tagging import CourseText
 
@@ -138,14 +143,21 @@ def _free_text_gap(obj: object, text: str, as_json: bool) -> None:
     result = tagger.tag([item], in_domain=True, explain=False)[0]
     voted = _gap_by_catalogue(obj.db, full_tagger, text)  # type: ignore[attr-defined]
     fields = voted.fields if voted else result.assigned_fields
-    level = voted.level if voted else result.level
+    if voted:
+        level, level_read_by, level_words = voted.level, voted.level_read_by, voted.level_words
+    else:  # as the recommender reads it: a level the words state plainly is theirs
+        stated = level_from_words(text)
+        level, level_read_by = (stated.level, "level words") if stated.level else (result.level, "words")
+        level_words = list(stated.phrases)
     # The competences at the gap's level, as recommending prefers them (the tagger's own `why` spans both).
     why = tagger.explain(item, fields, level=level)
     payload = {
         "text": text,
         "fields": [{"field": key, "score": round(result.fields[key], 4)} for key in fields],
         "level": level,
-        "read_by": "words and catalogue" if voted else "words",  # what placed the fields and the level
+        "read_by": "words and catalogue" if voted else "words",  # what placed the fields
+        "level_read_by": level_read_by,  # what placed the level: "level words" where the words state it
+        "level_words": level_words,
         "why": {key: [e.to_json() for e in why[key]] for key in fields},
     }
     if as_json:
@@ -153,8 +165,9 @@ def _free_text_gap(obj: object, text: str, as_json: bool) -> None:
         return
     click.echo(f"Gap: {text}")
     if voted:
-        click.echo("Level and fields from the words, and the tags of the catalogue's closest courses:")
-    click.echo(f"Level: {level_name(level)}")
+        click.echo("Fields from the words, and the tags of the catalogue's closest courses:")
+    how = _LEVEL_READ_BY[level_read_by] + (f": {', '.join(level_words)}" if level_read_by == "level words" else "")
+    click.echo(f"Level: {level_name(level)} ({how})")
     for key in fields:
         click.echo(f"  {taxonomy.field(key).name} (the words' own score {result.fields[key]:.2f})")
         for evidence in why[key]:

@@ -178,7 +178,7 @@ def format_recommendation(document: dict[str, Any]) -> str:
 
 @click.command("evaluate-recommend")
 @click.option("--queries", "queries_path", type=FILE, required=True, help="Graded queries (JSON Lines).")
-@click.option("--catalogue", "catalogue_path", type=FILE, help="Evaluate over this course feed (ingested and tagged in a temporary catalogue) instead of --db.")
+@click.option("--catalogue", "catalogue_path", type=FILE, help="Evaluate over this course feed, or file of labelled course pages such as ../shared/real-courses/labelled.jsonl (ingested and tagged in a temporary catalogue), instead of --db.")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--no-gap-table", is_flag=True, help="Embed every query with the model, not with the gap table (matcher/gap_table.py).")
 @click.option("--out-of-fold-tags", is_flag=True, help="With --catalogue: tag the courses the tagger was fitted on by taggers fitted without them (5 folds), as unseen courses would be.")
@@ -191,7 +191,9 @@ def evaluate_recommend(
     from matcher.feed import FeedError
     from matcher.ingest import ingest_file
     from matcher.recommend import Recommender
-    from matcher.recommend_eval import QueriesError, check_queries, evaluate, format_report, load_queries, to_json
+    from matcher.recommend_eval import (
+        QueriesError, check_queries, evaluate, format_report, is_labelled_pages, labelled_pages_feed, load_queries, to_json,
+    )
 
     if out_of_fold_tags and catalogue_path is None:
         raise click.UsageError("--out-of-fold-tags re-tags a temporary catalogue: give --catalogue")
@@ -201,8 +203,15 @@ def evaluate_recommend(
         with tempfile.TemporaryDirectory(prefix="fagmatch-eval-") as tmp:
             db = obj.db
             if catalogue_path is not None:
+                if not catalogue_path.is_file():
+                    _fail(_missing_catalogue(catalogue_path))
                 db = Path(tmp) / "catalogue.duckdb"
-                report = ingest_file(db, catalogue_path, source="evaluation")
+                feed = catalogue_path
+                if is_labelled_pages(catalogue_path):  # converted here; the pages never enter the repository
+                    feed = Path(tmp) / "pages.jsonl"
+                    feed.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in labelled_pages_feed(catalogue_path)),
+                                    encoding="utf-8")
+                report = ingest_file(db, feed, source="evaluation")
                 if report.rejected:
                     _fail(f"{catalogue_path}: {len(report.rejected)} records rejected; fix them first")
                 click.echo(f"Tagging {catalogue_path.name} …", err=True)
@@ -221,3 +230,11 @@ def evaluate_recommend(
         _fail(str(exc))
         return
     click.echo(to_json(results) if as_json else f"{queries_path}\n" + format_report(results), nl=not as_json)
+
+
+def _missing_catalogue(path: Path) -> str:
+    message = f"--catalogue {path}: no such file"
+    if "shared" in path.parts or "real-courses" in path.parts:
+        message += ("\nthe real course pages live outside the repository, in ../shared/real-courses/ next to the"
+                    " checkout; a fresh clone does not have them (eval/README.md, 'Real courses')")
+    return message

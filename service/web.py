@@ -800,7 +800,7 @@ class WebPage:
         context.update(
             kind="tekst", analysis=None, radar=None, groups=group_results(document, state.taxonomy),
             document=document, token=pack_document(document), problem=None, notices=document.get("notices", []),
-            text=text, level_reading=_level_reading(request.query_params, gap.level, chosen_level),
+            text=text, level_reading=_level_reading(request.query_params, gap),
         )
         return self.render(request, "team_resultat.html", **context)
 
@@ -1015,15 +1015,20 @@ def _as_gap_link(query: Any) -> str:
     return "/team/gab?" + urlencode(params)
 
 
-def _level_reading(query: Any, level: str | None, chosen: str | None) -> dict[str, str] | None:
+def _level_reading(query: Any, gap: Any) -> dict[str, str] | None:
     """How a gap in words got its level, and a link to the same search at the other level: the
     words can read as basic where a specialist is meant, or the reverse."""
-    if level not in LEVELS:
+    if gap.level not in LEVELS:
         return None
-    other = next(lv for lv in LEVELS if lv != level)
+    other = next(lv for lv in LEVELS if lv != gap.level)
     params = [(k, v) for k, v in query.multi_items() if k != "niveau"] + [("niveau", other)]
-    return {"by": "dit valg" if chosen else "ordene og de kurser, de ligner mest", "other": level_da(other).lower(),
-            "href": "/team/gab?" + urlencode(params)}
+    if gap.level_read_by == "choice":
+        by = "dit valg"
+    elif gap.level_read_by == "level words":
+        by = "ordene i teksten: " + ", ".join(f"»{phrase}«" for phrase in dict.fromkeys(gap.level_words))
+    else:
+        by = "ordene og de kurser, de ligner mest"
+    return {"by": by, "other": level_da(other).lower(), "href": "/team/gab?" + urlencode(params)}
 
 
 def _kept(source: Any) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from matcher.gap_table import GapTable
 from service.app import create_app
 from service.state import STALE_CHECK_SECONDS, ServiceConfig
 from tests.conftest import BUNDLED_TARGET, TEAM_OF_FOUR, draft_slot_taken
+from tests.conftest import draft_slot_taken
+from tests.test_gap_level import BASIC_PHRASINGS, SPECIALISED_PHRASINGS
 
 pytestmark = pytest.mark.slow
 KEY = "test-key"
@@ -114,6 +116,19 @@ def test_recommendations_and_plan(client: TestClient) -> None:
     assert client.post("/api/recommendations", json={"text": text, "level": "ekspert"}).status_code == 422
     gaps_with_level = client.post("/api/recommendations", json={"gaps": chosen.json()["gaps"], "level": "grundlaeggende"})
     assert gaps_with_level.status_code == 422 and "level goes with text" in _error(gaps_with_level)
+
+
+def test_level_words_decide_the_level_of_a_gap_in_words(client: TestClient) -> None:
+    for level, texts in (("grundlaeggende", BASIC_PHRASINGS), ("specialiseret", SPECIALISED_PHRASINGS)):
+        other = "specialiseret" if level == "grundlaeggende" else "grundlaeggende"
+        for text in texts:
+            response = client.post("/api/recommendations", json={"text": text, "top": 3})
+            assert response.status_code == 200, response.text
+            gap = response.json()["gaps"][0]
+            assert (gap["level"], gap["level_read_by"]) == (level, "level words"), text
+            assert gap["level_words"]
+            chosen = client.post("/api/recommendations", json={"text": text, "top": 3, "level": other}).json()["gaps"][0]
+            assert (chosen["level"], chosen["level_read_by"]) == (other, "choice"), text  # the user's level wins
     impossible = client.post("/api/recommendations", json={"text": "jura", "constraints": {"max_price": 0, "forms": ["rekvirerbar"], "include_undated": False}})
     assert impossible.status_code == 422 and "loosen one" in _error(impossible)
 

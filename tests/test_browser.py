@@ -22,6 +22,7 @@ import pytest
 from matcher.gaps import template_text
 from matcher.taxonomy import load_taxonomy
 from tests.conftest import BUNDLED_TARGET, TEAM_OF_FOUR
+from tests.test_gap_level import BASIC_PHRASINGS, SPECIALISED_PHRASINGS
 
 pytestmark = pytest.mark.slow
 
@@ -254,6 +255,28 @@ def test_needs_survey_pasted_and_gap_in_words(watched: Watched, base_url: str) -
     assert page.locator("h1").inner_text() == "Kurser til gabet"
     assert "Sygedagpenge" in page.locator("section[aria-labelledby=anbefalinger] article.card").first.inner_text()
     shot(page, "team-gab")
+
+
+def test_level_words_in_a_gap_decide_its_level_and_the_page_says_so(watched: Watched, base_url: str) -> None:
+    page = watched.page
+    for level, texts in (("grundlæggende", BASIC_PHRASINGS), ("specialiseret", SPECIALISED_PHRASINGS)):
+        for text in texts:
+            page.goto(base_url + "/team")
+            page.fill("#tekst", text)
+            with page.expect_navigation():
+                page.click("button:has-text('Find kurser')")
+            heading = page.locator("section.gap h3").first.inner_text()
+            assert heading.endswith(f"– {level}"), (text, heading)
+            assert "Niveauet er sat ud fra ordene i teksten: »" in page.locator("p.level-reading").inner_text(), text
+    shot(page, "team-gab-niveauord")
+    # the page's Niveau wins over the words
+    page.goto(base_url + "/team")
+    page.fill("#tekst", SPECIALISED_PHRASINGS[0])
+    page.select_option("#gab-niveau", "grundlaeggende")
+    with page.expect_navigation():
+        page.click("button:has-text('Find kurser')")
+    assert page.locator("section.gap h3").first.inner_text().endswith("– grundlæggende")
+    assert "Niveauet er sat ud fra dit valg" in page.locator("p.level-reading").inner_text()
 
 
 def test_broken_upload_shows_the_message(browser: Browser, base_url: str) -> None:

@@ -24,6 +24,7 @@ from matcher.store import open_catalogue
 from matcher.tagging import TRAINING_SET, CourseText, Tagger
 from matcher.taxonomy import load_taxonomy
 from tests.conftest import BUNDLED_TARGET, TEAM_OF_FOUR
+from tests.test_gap_level import BASIC_PHRASINGS, SPECIALISED_PHRASINGS
 from tests.test_gaps import target_yaml, team_file
 
 pytestmark = pytest.mark.slow
@@ -92,6 +93,16 @@ def test_the_closest_courses_outvote_a_level_the_words_alone_miss(recommender: R
     assert all(r["level"] == "specialiseret" for r in top), [(r["title"], r["level"]) for r in top]
     # where the courses it finds are basic too, a basic gap stays basic
     assert recommender.gap_from_text("samtaler med vrede borgere for nye medarbejdere").level == "grundlaeggende"
+
+
+def test_the_recommender_reads_levels_by_the_level_words_it_is_given(recommender: Recommender) -> None:
+    from matcher.gap_level import GapLevelWords
+
+    words = GapLevelWords(grundlaeggende=["helt fra bunden"], specialiseret=["til bunds"])
+    own = Recommender(recommender.index, recommender.tagger, level_words=words)
+    gap = own.gap_from_text("sygedagpengeloven helt fra bunden")
+    assert (gap.level, gap.level_read_by, gap.level_words) == ("grundlaeggende", "level words", ["helt fra bunden"])
+    assert own.gap_from_text("grundlæggende viden om sygedagpengeloven").level_read_by == "words and catalogue"
 
 
 def test_words_asked_again_get_the_same_answer_whatever_the_first_caller_did_with_theirs(recommender: Recommender) -> None:
@@ -304,6 +315,35 @@ def test_cli_level_of_a_gap_in_words_can_be_chosen(run_cli, catalogue: Path, tmp
     assert with_team.exit_code == 2 and "--level goes with --query" in with_team.output
 
 
+def test_cli_level_words_decide_the_level_of_a_gap_in_words(
+    run_cli, catalogue: Path, tmp_path: Path, recommender: Recommender, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a third of these were read at the other level by the tagger and the closest courses' vote
+    from service.cli import Context
+
+    monkeypatch.setattr(Context, "tagger", lambda self: recommender.tagger)  # fitted once (7 s), not per command
+    none = str(tmp_path / "none.duckdb")
+    for level, texts in (("grundlaeggende", BASIC_PHRASINGS), ("specialiseret", SPECIALISED_PHRASINGS)):
+        for text in texts:
+            read = json.loads(run_cli("--db", str(catalogue), "gaps", "--text", text, "--json").stdout)
+            assert (read["level"], read["level_read_by"]) == (level, "level words"), text
+            assert read["read_by"] == "words and catalogue" and read["level_words"]
+            assert {e["level"] for found in read["why"].values() for e in found} <= {level, None}
+            alone = json.loads(run_cli("--db", none, "gaps", "--text", text, "--json").stdout)
+            assert (alone["level"], alone["level_read_by"]) == (level, "level words"), text
+            document = json.loads(run_cli("--db", str(catalogue), "recommend", "--query", text, "--json").stdout)
+            assert (document["gaps"][0]["level"], document["gaps"][0]["level_read_by"]) == (level, "level words"), text
+    # the user's choice still wins over the words
+    text = BASIC_PHRASINGS[0]
+    chosen = json.loads(run_cli("--db", str(catalogue), "recommend", "--query", text, "--level", "specialiseret", "--json").stdout)
+    assert (chosen["gaps"][0]["level"], chosen["gaps"][0]["level_read_by"]) == ("specialiseret", "choice")
+    # words of both levels leave it to the vote, as words of neither do
+    mixed = json.loads(run_cli("--db", str(catalogue), "gaps", "--text", "fra grundlæggende til specialiseret viden om fleksjob", "--json").stdout)
+    assert mixed["level_read_by"] == "words and catalogue" and mixed["level_words"] == ["grundlæggende", "specialiseret"]
+    printed = run_cli("--db", str(catalogue), "gaps", "--text", SPECIALISED_PHRASINGS[0]).stdout
+    assert "Level: specialiseret (stated in the words: Fordybelse, for erfarne)" in printed
+
+
 def test_cli_recommend_for_a_team_file(run_cli, catalogue: Path, tmp_path: Path) -> None:
     levels = {k: [3, 3, 3] for k in FIELDS}
     levels["it_digital"] = [1, 2, 2]
@@ -384,6 +424,49 @@ def test_evaluate_recommend_prints_the_recommender_beside_the_baselines(run_cli,
     # re-tagging out of fold rewrites tags: only ever in the temporary catalogue of --catalogue
     refused = run_cli("--db", str(catalogue), "evaluate-recommend", "--queries", str(queries), "--out-of-fold-tags")
     assert refused.exit_code == 2 and "--catalogue" in refused.output
+
+
+def test_a_query_s_constraints_narrow_the_recommender_and_both_baselines_alike(recommender: Recommender) -> None:
+    from matcher.recommend_eval import GradedQuery, rank_all
+
+    relevance = {"nordhavn-dib-sygedagpenge-2027": 3}
+    free = GradedQuery(id="q1", query="sygedagpenge og fleksjob", relevance=relevance)
+    types = free.model_copy(update={"id": "q2", "constraints": CourseFilters(types=["kursus", "amu"])})
+    short = GradedQuery.model_validate({"id": "q3", "query": "sygedagpenge og fleksjob", "constraints": {"max_ects": 5}, "relevance": relevance})
+    rankings = rank_all(recommender, [free, types, short], today=TODAY)
+    courses = {c.course_id: c for c in recommender.index.courses}
+    for name, (unconstrained, by_type, by_ects) in rankings.items():
+        assert "nordhavn-dib-sygedagpenge-2027" in unconstrained[:5], name  # a 10-ECTS diploma module
+        assert by_type and all(courses[c].course_type in ("kursus", "amu") for c in by_type), name
+        assert by_ects and all(courses[c].ects is None or courses[c].ects <= 5 for c in by_ects), name
+    with pytest.raises(ValueError, match="types"):
+        GradedQuery.model_validate({"id": "q", "query": "x", "constraints": {"types": ["kursuss"]}, "relevance": relevance})
+
+
+def test_evaluate_recommend_over_labelled_course_pages(
+    run_cli, tmp_path: Path, recommender: Recommender, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # pages as ../shared/real-courses/labelled.jsonl holds them (here the sample feed's own courses):
+    # converted to course records at run time, the gold labels left out
+    from service.cli import Context
+
+    monkeypatch.setattr(Context, "tagger", lambda self: recommender.tagger)
+    pages = tmp_path / "labelled.jsonl"
+    records = [json.loads(line) for line in (Path(__file__).parents[1] / "service" / "samples" / "courses.jsonl").read_text(encoding="utf-8").splitlines()]
+    pages.write_text("".join(json.dumps({
+        "id": r["id"], "url": r["url"], "title": r["title"], "provider": r["provider"], "text": r["description"],
+        "course_type": r.get("course_type"), "ects": r.get("ects"), "fields": [], "primary_field": None, "level": None, "notes": "",
+    }, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text(json.dumps({"id": "q1", "query": "sygedagpengeloven og jobafklaring", "constraints": {"types": ["diplom"]},
+                                   "relevance": {"nordhavn-dib-sygedagpenge-2027": 3}}) + "\n", encoding="utf-8")
+    result = run_cli("--db", str(tmp_path / "unused.duckdb"), "evaluate-recommend", "--queries", str(queries), "--catalogue", str(pages), "--json")
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert set(scores) == {"recommender", "bm25", "embedding"} and scores["recommender"]["mrr"] == 1.0
+    assert not (tmp_path / "unused.duckdb").exists()
+    missing = run_cli("evaluate-recommend", "--queries", str(queries), "--catalogue", str(tmp_path / "shared" / "real-courses" / "labelled.jsonl"))
+    assert missing.exit_code == 1 and "no such file" in missing.stderr and "outside the repository" in missing.stderr
 
 
 @settings(max_examples=300, deadline=None)

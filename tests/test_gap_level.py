@@ -1,0 +1,109 @@
+"""A gap's level follows the words that state it (matcher/data/gap_level_words.yaml). The phrasings
+here are shared with the CLI, API and web page tests; a third of them were read at the other level
+by the tagger and the closest courses' vote before the level words decided."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from matcher.gap_level import DEFAULT_WORDS, GapLevelWords, GapLevelWordsError, level_from_words
+
+BASIC_PHRASINGS = [
+    "Vi mangler grundlæggende viden om sygedagpengeloven",
+    "grundlæggende viden om komplekse sager og forskning i beskæftigelsesindsatsen",
+    "introduktion til evidensbaserede metoder og strategisk kvalitetssikring",
+    "basisviden om ressourceforløb, jobafklaring og rehabiliteringsteamets indstillinger",
+    "kursus i at analysere og udvikle praksis for nye medarbejdere",
+    "alle medarbejdere skal kende reglerne om sanktioner i kontanthjælp",
+    "et grundkursus i juridisk metode og forvaltningsret på diplomniveau",
+    "intro til digitale værktøjer i jobcentret for nyansatte",
+    "basale færdigheder i motiverende samtale",
+    "kom godt i gang med LAB-loven",
+    "begynderkursus i netværksmøder med borgere",
+    "hele teamet skal have et fælles fagligt fundament i rehabilitering",
+]
+SPECIALISED_PHRASINGS = [
+    "Fordybelse i forvaltningsret for erfarne sagsbehandlere",
+    "specialiseret viden om sygedagpengeloven",
+    "vi mangler en ressourceperson i digital sagsbehandling",
+    "dybdegående viden om de første samtaler med ledige",
+    "specialistviden om e-læring og digitale selvbetjeningsløsninger",
+    "en nøgleperson der kan rådgive kolleger om fleksjob",
+    "avanceret brug af data i opfølgningen på indsatser",
+    "indgående kendskab til regler om dagpenge og rådighed",
+    "samtaleteknik for erfarne jobkonsulenter",
+    "ekspertviden om arbejdsmarkedet og brancherne i regionen",
+    "masterclass i virksomhedssamarbejde",
+    "sparringspartner for teamet i svære borgersamtaler",
+]
+
+
+@pytest.mark.parametrize("text", BASIC_PHRASINGS)
+def test_basic_level_words_decide(text: str) -> None:
+    found = level_from_words(text)
+    assert found.level == "grundlaeggende" and found.phrases
+
+
+@pytest.mark.parametrize("text", SPECIALISED_PHRASINGS)
+def test_specialised_level_words_decide(text: str) -> None:
+    found = level_from_words(text)
+    assert found.level == "specialiseret" and found.phrases
+
+
+def test_the_phrases_found_are_named_as_written() -> None:
+    assert level_from_words("Fordybelse i forvaltningsret for erfarne sagsbehandlere").phrases == ("Fordybelse", "for erfarne")
+    assert level_from_words("vi mangler RESSOURCEPERSONER i fleksjob").phrases == ("RESSOURCEPERSONER",)
+
+
+@pytest.mark.parametrize("text", [
+    "fra grundlæggende til specialiseret niveau i beskæftigelsesret",  # both levels: the words do not decide
+    "introduktion for erfarne sagsbehandlere til nye regler",
+    "mere end det basale om sygedagpenge",  # says what the gap is not
+    "ikke kun grundlæggende viden om fleksjob",
+    "ud over introduktionen til LAB-loven",
+    "behov for nye metoder i samtalen",  # "nye" without the people it is for
+    "vi har brug for at blive bedre til netværksmøder",  # no level words at all
+    "på basis af data vil vi styrke opfølgningen",  # "basis" here means "based on"
+    "nogle metodeansvarlige skal implementere metoder i hele afdelingen",  # where, not who learns
+])
+def test_words_that_do_not_state_one_level_leave_it_to_the_vote(text: str) -> None:
+    assert level_from_words(text).level is None
+
+
+def test_a_plain_negation_still_asks_for_the_level_it_names() -> None:
+    assert level_from_words("vi har ikke den grundlæggende viden om dagpenge").level == "grundlaeggende"
+
+
+def test_phrases_match_whole_words_only() -> None:
+    assert level_from_words("specialkost og kostvejledning").level is None  # not "specialist"
+    assert level_from_words("en grundlæggende-viden-workshop").level == "grundlaeggende"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "words.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("grundlaeggende: [basis]\n", "specialiseret"),  # a level missing
+    ("grundlaeggende: [basis]\nspecialiseret: []\n", "specialiseret"),  # an empty list
+    ("grundlaeggende: [basis, fordybelse]\nspecialiseret: [Fordybelse]\n", "listed under both levels: fordybelse"),
+    ("grundlaeggende: ['intro*duktion']\nspecialiseret: [fordybelse]\n", "'*' may only end a phrase"),
+    ("grundlaeggende: [basis]\nspecialiseret: [fordybelse]\nniveau: [x]\n", "niveau"),  # an unknown key
+    ("grundlaeggende: [basis\n", "invalid level-words file"),  # not YAML
+])
+def test_a_bad_level_words_file_is_named_with_its_problem(tmp_path: Path, text: str, problem: str) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(GapLevelWordsError) as raised:
+        GapLevelWords.load(path)
+    assert str(path) in str(raised.value) and problem in str(raised.value)
+
+
+def test_the_shipped_file_loads_and_a_missing_one_is_named(tmp_path: Path) -> None:
+    words = GapLevelWords.load(DEFAULT_WORDS)
+    assert "grundlæggende" in words.grundlaeggende and "fordybelse" in words.specialiseret
+    with pytest.raises(GapLevelWordsError, match="cannot read"):
+        GapLevelWords.load(tmp_path / "none.yaml")
