@@ -74,6 +74,9 @@ W_MEAN_GAP = 0.3
 W_SHORTFALL = 0.3
 
 MAX_REPORTED_PROBLEMS = 20
+# A team is a handful to a few dozen people; a whole jobcentre is a few hundred. The cap bounds what
+# one request may cost the service (the rows are read, analysed, and named in the answer).
+MAX_TEAM_SIZE = 500
 
 Role = Literal["staff", "leader"]
 # Column and cell spellings people use; matched case-insensitively.
@@ -159,6 +162,9 @@ def _read_csv(path: str | Path, what: str) -> Table:
     problems = [f"{where(str(path), line)}: {reason}" for line, reason in table.bad_rows]
     if not table.rows and not problems:
         problems.append(say("{name}: the file has a header but no rows; add one row per {what}", name=path, what=what))
+    if len(table.rows) > MAX_TEAM_SIZE:
+        problems.append(say("{name}: {rows} rows; a team may have at most {most} employees (one row each)",
+                            name=path, rows=len(table.rows), most=MAX_TEAM_SIZE))
     if problems:
         raise GapInputError(problems)
     return table

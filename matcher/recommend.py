@@ -35,7 +35,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -44,7 +44,7 @@ from matcher.catalogue_index import CatalogueIndex, CourseFilters
 from matcher.embeddings import unit_vectors
 from matcher.gap_level import GapLevelWords, default_level_words
 from matcher.gap_table import SHIPPED_TABLE, CourseProducts, tagger_for_gaps
-from matcher.gaps import NeedsAnalysis, TeamAnalysis
+from matcher.gaps import MAX_TEAM_SIZE, NeedsAnalysis, TeamAnalysis
 from matcher.messages import say
 from matcher.store import open_catalogue
 from matcher.tagging import CourseText, Tagger
@@ -106,6 +106,7 @@ class RecommendError(ValueError):
 
 
 _DERIVED_GAP_KEYS = ("field", "field_name", "why_no_courses")  # what a recommendation adds to a gap
+MAX_GAP_TEXT = 2000  # characters of a gap described in words
 
 
 class Gap(BaseModel):
@@ -113,19 +114,21 @@ class Gap(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str
-    fields: list[str] = Field(min_length=1, description="Field keys, the main one first.")
+    # Bounded, so that what one gap costs a service, and adds to its answer, is small.
+    id: str = Field(min_length=1, max_length=100)
+    fields: list[str] = Field(min_length=1, max_length=6, description="Field keys, the main one first.")
     level: Level | None = None
-    text: str | None = None
-    employees: list[str] = Field(default_factory=list)
-    learners: int = Field(default=1, ge=1)
+    text: str | None = Field(default=None, max_length=MAX_GAP_TEXT)
+    employees: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=MAX_TEAM_SIZE, description=f"At most {MAX_TEAM_SIZE}, as a team.")
+    learners: int = Field(default=1, ge=1, le=MAX_TEAM_SIZE)
     proficiency: float | None = Field(default=None, ge=1, le=5, description="The learners' mean step, 1–5.")
-    dimension: str | None = None
+    dimension: str | None = Field(default=None, max_length=100)
     priority_rank: int | None = None
     source: GapSource = "text"
     part: TeamPart | None = Field(default=None, description="A team gap's part: basic (everyone under the required step) or resource (the resource persons the target asks for).")
     target_level: int | None = Field(default=None, ge=1, le=5, description="The step the learners should reach.")
-    levels: dict[str, float] = Field(default_factory=dict, description="Each learner's step now.")
+    levels: dict[str, float] = Field(default_factory=dict, max_length=MAX_TEAM_SIZE, description="Each learner's step now.")
     skip: str | None = Field(default=None, max_length=1000, description="Why this gap gets no course (then no course is sought).")
     level_read_by: LevelReadBy | None = Field(default=None, description="For a gap in words: what set its level.")
     level_words: list[str] = Field(default_factory=list, description="The level phrases found in its words.")
@@ -227,8 +230,8 @@ class Recommender:
         text = _one_line(text)
         if not text:
             raise RecommendError(say("describe the gap in words, e.g. 'specialiseret viden om sygedagpengeloven'"))
-        if len(text) > 2000:
-            raise RecommendError(say("a gap described in words must be at most {most} characters", most=2000))
+        if len(text) > MAX_GAP_TEXT:
+            raise RecommendError(say("a gap described in words must be at most {most} characters", most=MAX_GAP_TEXT))
         if level is not None and level not in LEVELS:
             raise RecommendError(say("unknown level {level!r}: use {choices}", level=level, choices=" or ".join(LEVELS)))
         gap, _ = self._analysed(text)

@@ -39,6 +39,14 @@ from service.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 router = APIRouter(prefix="/api")
 MAX_TEXT = 20_000
 MAX_CSV = MAX_UPLOAD_BYTES  # pasted CSV text and uploaded files alike
+# What one recommendation request may ask for, so that its cost (time, memory, the answer's size) is
+# bounded: a team's analysis gives at most 3 gaps, and 6 fields × 2 levels are 12 distinct ones.
+MAX_GAPS = 20  # gaps per request
+MAX_TOP = 50  # results per gap
+MAX_RESULTS = 500  # gaps × top: an answer of at most about 3 MB
+# Smaller requests are answered on the event loop (array arithmetic in memory, about a millisecond);
+# larger ones in a thread, so that no request holds up the others for more than a few milliseconds.
+ON_LOOP_RESULTS = 10
 # Request examples (bundled taxonomy's keys): shown in /docs, and sent first by the API fuzz test.
 GAP_TEXT = "vi mangler specialiseret viden om sygedagpengeloven"
 EXAMPLE_GAP = {"id": "g1", "fields": ["lov_myndighed"], "level": "specialiseret", "learners": 2}
@@ -99,9 +107,11 @@ class RecommendationRequest(TeamInput):
 
     text: str | None = Field(default=None, max_length=2000, description="A gap in words (the CLI's --query).")
     level: Level | None = Field(default=None, description="With text: the level the courses should be at, where the words do not say it plainly (default: read from the words).")
-    gaps: list[Gap] | None = Field(default=None, description="Gaps as returned by an earlier call.")
+    gaps: list[Gap] | None = Field(default=None, max_length=MAX_GAPS,
+                                   description=f"Gaps as returned by an earlier call; at most {MAX_GAPS}.")
     constraints: CourseFilters = Field(default_factory=CourseFilters)
-    top: int = Field(default=5, ge=1, le=50)
+    top: int = Field(default=5, ge=1, le=MAX_TOP, description=f"Courses per gap, at most {MAX_TOP}; "
+                     f"gaps × top at most {MAX_RESULTS}.")
 
     @model_validator(mode="after")
     def _one_way(self) -> RecommendationRequest:  # type: ignore[override]
@@ -112,6 +122,9 @@ class RecommendationRequest(TeamInput):
             raise ValueError("assessment_csv needs target: the required level and specialists per field")
         if self.level and not self.text:
             raise ValueError("level goes with text: gaps and team files carry their own levels")
+        if self.gaps and len(self.gaps) * self.top > MAX_RESULTS:
+            raise ValueError(f"{len(self.gaps)} gaps × top {self.top} is {len(self.gaps) * self.top} results; "
+                             f"an answer holds at most {MAX_RESULTS}: ask for fewer gaps or a smaller top")
         return self
 
 
@@ -128,7 +141,7 @@ class DraftCourse(BaseModel):
 class SavedAnalysisIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Team A", "gaps": [EXAMPLE_GAP]}]})
     name: str = Field(min_length=1, max_length=200)
-    gaps: list[Gap] = Field(min_length=1)
+    gaps: list[Gap] = Field(min_length=1, max_length=MAX_GAPS)
 
 
 # ---------------------------------------------------------------- helpers
@@ -344,19 +357,26 @@ async def recommendations(state: State, request_body: RecommendationRequest) -> 
     """Ranked courses per gap, each with why and a transfer-readiness note: the CLI's `recommend --json` shape."""
     recommender = await state.fresh_recommender()
     texts = [request_body.text, *(gap.text for gap in request_body.gaps or [])]
-    if (request_body.text or request_body.gaps) and not recommender.needs_model(texts):
-        # Field × level gaps, words analysed before and new words the gap table knows are array
-        # arithmetic in memory (a few ms at most): quicker here on the event loop than handed to a
-        # thread. Words only the model can embed (tens of ms), and team files, go to a thread.
-        document = _recommend(state, recommender, request_body)
+    results = (len(request_body.gaps) if request_body.gaps else 1) * request_body.top
+    if (request_body.text or request_body.gaps) and results <= ON_LOOP_RESULTS and not recommender.needs_model(texts):
+        # A gap or two of field × level, words analysed before and new words the gap table knows are
+        # array arithmetic in memory (about a millisecond): quicker here on the event loop than handed
+        # to a thread. Words only the model can embed (tens of ms), team files, and larger answers
+        # (up to MAX_RESULTS results: tens of ms) go to a thread, so that /healthz and the other
+        # requests on this worker are not held up.
+        body = _recommend_json(state, recommender, request_body)
     else:
-        document = await run_in_threadpool(_recommend, state, recommender, request_body)
-    # The document is JSON types already: FastAPI's generic encoder took 2.3 ms for it, orjson 0.02.
-    # The options accept what json.dumps did: NumPy numbers (a float64 is a float there), int keys.
-    return Response(orjson.dumps(document, option=_ORJSON_LIKE_JSON), media_type="application/json")
+        body = await run_in_threadpool(_recommend_json, state, recommender, request_body)
+    return Response(body, media_type="application/json")
 
 
 _ORJSON_LIKE_JSON = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+
+
+def _recommend_json(state: ServiceState, recommender: Any, request_body: RecommendationRequest) -> bytes:
+    # The document is JSON types already: FastAPI's generic encoder took 2.3 ms for it, orjson 0.02.
+    # The options accept what json.dumps did: NumPy numbers (a float64 is a float there), int keys.
+    return orjson.dumps(_recommend(state, recommender, request_body), option=_ORJSON_LIKE_JSON)
 
 
 def _recommend(state: ServiceState, recommender: Any, request_body: RecommendationRequest) -> dict[str, Any]:
