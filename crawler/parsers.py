@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 from matcher.course import MAX_ECTS
+from matcher.text import strip_controls
 
 # ---------------------------------------------------------------------------------------------
 # Domain tables
@@ -354,8 +355,8 @@ def clean_text(text: str, *, keep_newlines: bool = False) -> str:
     """NFC-normalise, drop soft hyphens and zero-width marks, turn nbsp into space, collapse whitespace.
 
     With `keep_newlines`, line breaks survive (one per run of blank lines) so line-based parsers
-    can still see the page's structure."""
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    can still see the page's structure. Control characters go (matcher.text, as at ingest)."""
+    text = unicodedata.normalize("NFC", strip_controls(text)).translate(_INVISIBLE)
     if not keep_newlines:
         return _ANY_SPACE_RE.sub(" ", text).strip()
     text = _SPACES_RE.sub(" ", text)

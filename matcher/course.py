@@ -10,6 +10,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from matcher.text import strip_controls
+
 CourseType = Literal["diplom", "akademi", "master", "kursus", "amu", "grunduddannelse", "other"]
 Form = Literal["fysisk", "online", "blended", "rekvirerbar"]
 GoalKind = Literal["viden", "faerdigheder", "kompetencer", "other"]
@@ -40,6 +42,11 @@ class LearningGoal(BaseModel):
 
     kind: GoalKind
     text: str = Field(min_length=1)
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _no_controls(cls, value: Any) -> Any:
+        return strip_controls(value) if isinstance(value, str) else value
 
 
 class Course(BaseModel):
@@ -74,6 +81,9 @@ class Course(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _blank_is_unknown(cls, value: Any, info: ValidationInfo) -> Any:
+        # Control characters are dropped at the door (matcher.text), from every text field.
+        if isinstance(value, str):
+            value = strip_controls(value)
         # Feeds (CSV above all) say "unknown" with an empty cell or null.
         if isinstance(value, str) and not value.strip():
             value = None

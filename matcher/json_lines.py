@@ -34,8 +34,12 @@ def json_objects(path: Path, error: type[ValueError]) -> Iterator[tuple[int, dic
 
 def parse_json_lines(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """Each non-blank line as (line number, object), or (line number, problem) where the line is
-    not a JSON object: for readers that reject a line and go on (feeds) as for those that stop."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    not a JSON object: for readers that reject a line and go on (feeds) as for those that stop.
+
+    Lines end at a newline (CRLF too) only: `str.splitlines` also splits at characters such as
+    U+2028 and U+0085, which JSON writes raw inside a string."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:

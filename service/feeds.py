@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 from matcher.course import RECORD_FIELDS, Course
 from matcher.store import CatalogueReader
 from matcher.taxonomy import Taxonomy
+from matcher.text import xml_text
 
 JSON_PATH = "/feed/courses.json"
 CSV_PATH = "/feed/courses.csv"
@@ -168,8 +169,9 @@ def feed_csv(reader: CatalogueReader, since: dt.datetime | None = None) -> str:
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, attrs)
-    element.text = text
+    # ElementTree writes any character raw: one XML 1.0 forbids would leave the feed unparseable.
+    element = ET.SubElement(parent, tag, {name: xml_text(value) for name, value in attrs.items()})
+    element.text = None if text is None else xml_text(text)
     return element
 
 

@@ -1,0 +1,28 @@
+"""Text as fagmatch stores and writes it: one rule for the characters a course's text may hold.
+
+Feeds and crawled pages sometimes carry control characters (U+0001, U+000B, an ANSI escape …): they
+show as nothing or as garbage, and XML 1.0 forbids most of them, so a feed that wrote one raw would
+no longer parse. `strip_controls` removes them wherever text comes in (ingest validates every record
+with it, and the crawler's `clean_text` starts with it); `xml_text` is the XML writers' last guard.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls but tab and newline, DEL, the C1 controls, lone surrogates, and the noncharacters
+# U+FFFE and U+FFFF (not characters at all, and not allowed in XML).
+_CONTROLS_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# What XML 1.0 does not allow (its Char production), for the XML writers.
+_NOT_XML_RE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def strip_controls(text: str) -> str:
+    """`text` without control characters other than tab and newline; a carriage return (alone or
+    before a newline) becomes one newline."""
+    return _CONTROLS_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters XML 1.0 does not allow (ElementTree would write them raw)."""
+    return _NOT_XML_RE.sub("", text)
