@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from matcher.course import RECORD_FIELDS, Course
 from matcher.json_lines import parse_json_lines
-from matcher.tabular import TabularError, decode_bytes, read_table
+from matcher.tabular import TabularError, decode_bytes, read_table, spreadsheet_cell, spreadsheet_text
 
 FeedFormat = Literal["jsonl", "csv"]
 
@@ -126,7 +126,7 @@ def _read_csv(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
 
 
 def _csv_row_to_record(row: dict[str, str]) -> dict[str, Any]:
-    record: dict[str, Any] = {key: value.strip() for key, value in row.items()}
+    record: dict[str, Any] = {key: spreadsheet_text(value.strip()) for key, value in row.items()}
     goals = record.get("learning_goals")
     if goals:
         try:
@@ -164,4 +164,4 @@ def _record_to_csv_row(record: dict[str, Any]) -> dict[str, Any]:
     row["learning_goals"] = json.dumps(record["learning_goals"], ensure_ascii=False) if record["learning_goals"] else ""
     row["start_dates"] = _CSV_LIST_SEPARATOR.join(record["start_dates"])
     row["withdrawn"] = "true" if record["withdrawn"] else "false"
-    return {key: "" if value is None else value for key, value in row.items()}
+    return {key: "" if value is None else spreadsheet_cell(value) for key, value in row.items()}

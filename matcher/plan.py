@@ -25,7 +25,8 @@ Danish locale), CRLF line ends, and UTF-8 *with* a byte-order mark, because Exce
 without one as Windows-1252 and turns æ, ø, å into "Ã¦, Ã¸, Ã¥". Python (encoding "utf-8-sig"),
 LibreOffice and fagmatch's own feed reader accept the mark; `bom=False` leaves it out. Cells with
 several lines keep them (quoted), and a cell that starts like a formula (=, +, -, @) gets a leading
-apostrophe, because course titles come from the web and Excel would run them.
+apostrophe (matcher.tabular.spreadsheet_cell, as in every CSV fagmatch writes), because course titles
+come from the web and Excel would run them.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from matcher.messages import say
+from matcher.tabular import spreadsheet_cell
 from matcher.taxonomy import LEVELS, level_name
 
 # The template's columns: attribute → Danish header, in the guide's order.
@@ -73,7 +75,6 @@ MAX_GOALS_FROM_COURSE = 3
 STATUS_PLANNED = "Planlagt"
 STATUS_OPEN = "Mangler aktivitet"
 STATUS_WAITING = "Afventer hold"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class PlanInputError(ValueError):
@@ -551,12 +552,8 @@ def render_plan_csv(rows: list[PlanRow], *, bom: bool = True) -> str:
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(PLAN_COLUMNS.values())
     for row in rows:
-        writer.writerow(_no_formula(cell) for cell in row.cells())
+        writer.writerow(spreadsheet_cell(cell) for cell in row.cells())
     return ("\ufeff" if bom else "") + out.getvalue()
-
-
-def _no_formula(cell: str) -> str:
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 def render_plan_markdown(rows: list[PlanRow], title: str = "Uddannelsesplan") -> str:

@@ -8,11 +8,33 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from matcher.messages import say, where
+
+
+# A cell that starts with one of these is a formula to Excel and LibreOffice (a tab or a carriage
+# return can hide one): a course title from the web must not run as one in a user's spreadsheet.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPED_RE = re.compile(r"^'+[=+\-@\t\r]")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text, for every CSV fagmatch writes: text that starts like a
+    formula gets a leading apostrophe (which Excel hides), as does text that already looks escaped,
+    so that `spreadsheet_text` gives back exactly what was written. Other values pass unchanged."""
+    if isinstance(value, str) and (value.startswith(FORMULA_START) or _ESCAPED_RE.match(value)):
+        return "'" + value
+    return value
+
+
+def spreadsheet_text(cell: str) -> str:
+    """The text `spreadsheet_cell` was given (CSV readers of fagmatch's own files use it)."""
+    return cell[1:] if _ESCAPED_RE.match(cell) else cell
 
 
 class TabularError(ValueError):

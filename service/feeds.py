@@ -20,6 +20,7 @@ from urllib.parse import quote, urlencode
 
 from matcher.course import RECORD_FIELDS, Course
 from matcher.store import CatalogueReader
+from matcher.tabular import spreadsheet_cell
 from matcher.taxonomy import Taxonomy
 from matcher.text import xml_text
 
@@ -161,7 +162,7 @@ def feed_csv(reader: CatalogueReader, since: dt.datetime | None = None) -> str:
         tags = item.pop("tags") or {}
         item.update({key: tags.get(key) for key in TAG_COLUMNS[:-1]})
         item["tag_model"] = tags.get("model")
-        writer.writerow({key: _csv_cell(item[key]) for key in CSV_COLUMNS})
+        writer.writerow({key: spreadsheet_cell(_csv_cell(item[key])) for key in CSV_COLUMNS})
     return out.getvalue()
 
 
