@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -217,7 +218,10 @@ def create_app(config: ServiceConfig, *, warm: bool = True) -> FastAPI:
                     await collector
             await asyncio.to_thread(state.crawl_jobs.stop)  # the service's crawl stops with it
 
-    app = FastAPI(
+    # FastAPIOffline: /docs (Swagger UI) and /redoc load their scripts from the installed package,
+    # not from a CDN, so the API docs work on a machine without internet.
+    app = FastAPIOffline(
+        static_url="/static-docs",
         title="fagmatch",
         description="Courses that fill a jobcentre team's competence gaps: search, gaps, recommendations "
         "with transfer-readiness notes, provider coverage, and the catalogue feed.",
