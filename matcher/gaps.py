@@ -153,18 +153,18 @@ def _suggest(word: str, choices: Iterable[str]) -> str:
     return say(" (did you mean {word}?)", word=close[0]) if close else ""
 
 
-def _read_csv(path: str | Path, what: str) -> Table:
+def _read_csv(path: str | Path, what: str, name: str) -> Table:
     """The table, or GapInputError for unreadable, empty or header-only files and malformed rows."""
     try:
-        table = read_table(path)
+        table = read_table(path, name=name)
     except TabularError as exc:
         raise GapInputError(str(exc)) from None
-    problems = [f"{where(str(path), line)}: {reason}" for line, reason in table.bad_rows]
+    problems = [f"{where(name, line)}: {reason}" for line, reason in table.bad_rows]
     if not table.rows and not problems:
-        problems.append(say("{name}: the file has a header but no rows; add one row per {what}", name=path, what=what))
+        problems.append(say("{name}: the file has a header but no rows; add one row per {what}", name=name, what=what))
     if len(table.rows) > MAX_TEAM_SIZE:
         problems.append(say("{name}: {rows} rows; a team may have at most {most} employees (one row each)",
-                            name=path, rows=len(table.rows), most=MAX_TEAM_SIZE))
+                            name=name, rows=len(table.rows), most=MAX_TEAM_SIZE))
     if problems:
         raise GapInputError(problems)
     return table
@@ -246,10 +246,11 @@ class NeedsSurvey:
     notices: list[str] = dc_field(default_factory=list)
 
 
-def read_needs_survey(path: str | Path, taxonomy: Taxonomy) -> NeedsSurvey:
-    """Read a needs survey CSV (optional `role` column, one column per statement id, answers 1–5 or blank)."""
-    name = str(path)
-    table = _read_csv(path, say("employee who answered"))
+def read_needs_survey(path: str | Path, taxonomy: Taxonomy, *, name: str | None = None) -> NeedsSurvey:
+    """Read a needs survey CSV (optional `role` column, one column per statement id, answers 1–5 or blank).
+    `name`: what messages and the result call the file (default: its path)."""
+    name = name or str(path)
+    table = _read_csv(path, say("employee who answered"), name)
     columns = _classify_header(table, name, taxonomy, allow_fields=False, allow_employee=False)
     problems = list(columns.problems)
     if not columns.statements and not problems:
@@ -518,13 +519,14 @@ class Assessment:
     notices: list[str] = dc_field(default_factory=list)
 
 
-def read_assessment(path: str | Path, taxonomy: Taxonomy) -> Assessment:
+def read_assessment(path: str | Path, taxonomy: Taxonomy, *, name: str | None = None) -> Assessment:
     """Read a proficiency assessment CSV: `employee`, optional `role`, field keys and/or statement ids, 1–5.
 
     A blank field cell takes the mean of the employee's statement cells for that field (a statement
-    mapped to two fields counts for both); a filled field cell wins over its statements."""
-    name = str(path)
-    table = _read_csv(path, say("employee"))
+    mapped to two fields counts for both); a filled field cell wins over its statements. `name`: as
+    for read_needs_survey."""
+    name = name or str(path)
+    table = _read_csv(path, say("employee"), name)
     columns = _classify_header(table, name, taxonomy, allow_fields=True, allow_employee=True)
     problems = list(columns.problems)
     if columns.employee is None:
@@ -601,10 +603,11 @@ _TARGET_KEYS = ("specialist_level", "fields")
 _FIELD_TARGET_KEYS = ("required_level", "specialists")
 
 
-def read_target(path: str | Path, taxonomy: Taxonomy) -> TargetProfile:
+def read_target(path: str | Path, taxonomy: Taxonomy, *, name: str | None = None) -> TargetProfile:
     """Read a target profile (YAML or JSON): `specialist_level` (default 4) and per field key under
-    `fields:` its `required_level` (1–5) and `specialists` (a whole number ≥ 0, default 0)."""
-    name = str(path)
+    `fields:` its `required_level` (1–5) and `specialists` (a whole number ≥ 0, default 0). `name`: as
+    for read_needs_survey."""
+    name = name or str(path)
     data, lines = _load_mapping_file(Path(path), name)
     locate = _Locator(name, lines)
     problems: list[str] = []

@@ -170,21 +170,30 @@ def course_out(hit: CourseHit) -> CourseOut:
                      score=round(hit.score, 4) if hit.score else None)
 
 
-def _analyse(state: ServiceState, team: TeamInput) -> tuple[str, Any]:
-    """The team input analysed with the CLI's readers (they name row and column of every problem)."""
+# What messages and answers call pasted team input: the request's own field names.
+PASTED_NAMES = {"survey_csv": "survey_csv", "assessment_csv": "assessment_csv", "target": "target"}
+
+
+def _analyse(state: ServiceState, team: TeamInput, names: dict[str, str] | None = None) -> tuple[str, Any]:
+    """The team input analysed with the CLI's readers (they name row and column of every problem).
+    `names`: what to call each input in messages and in the answer (the uploaded files' own names);
+    never the temporary files', which would show the server's paths."""
     taxonomy = state.taxonomy
+    names = {**PASTED_NAMES, **(names or {})}
     with tempfile.TemporaryDirectory(prefix="fagmatch-team-") as tmp:
         folder = Path(tmp)
         if team.survey_csv is not None:
             path = folder / "survey.csv"
             path.write_text(team.survey_csv, encoding="utf-8")
-            return "survey", analyse_needs(read_needs_survey(path, taxonomy), taxonomy)
+            return "survey", analyse_needs(read_needs_survey(path, taxonomy, name=names["survey_csv"]), taxonomy)
         assert team.assessment_csv is not None
         assessment = folder / "assessment.csv"
         assessment.write_text(team.assessment_csv, encoding="utf-8")
         target = folder / "target.yaml"
         target.write_text(team.target if isinstance(team.target, str) else json.dumps(team.target), encoding="utf-8")
-        return "assessment", analyse_assessment(read_assessment(assessment, taxonomy), read_target(target, taxonomy), taxonomy)
+        return "assessment", analyse_assessment(
+            read_assessment(assessment, taxonomy, name=names["assessment_csv"]),
+            read_target(target, taxonomy, name=names["target"]), taxonomy)
 
 
 def _check_fields(state: ServiceState, gaps: list[Gap]) -> None:
@@ -196,14 +205,15 @@ def _check_fields(state: ServiceState, gaps: list[Gap]) -> None:
 
 def _gaps_for(
     state: ServiceState, team: TeamInput, recommender: Any = None, level: str | None = None,
+    names: dict[str, str] | None = None,
 ) -> tuple[list[Gap], dict[str, Any] | None]:
     """The gaps of the team input, by `recommender` (default: the state's current one); `level`: the
-    user's choice for a gap in words."""
+    user's choice for a gap in words; `names`: as for `_analyse`."""
     recommender = recommender or state.recommender
     try:
         if team.text:
             return [recommender.gap_from_text(team.text, level=level)], None
-        kind, analysis = _analyse(state, team)
+        kind, analysis = _analyse(state, team, names)
         gaps = recommender.gaps_from_team(analysis) if kind == "assessment" else recommender.gaps_from_needs(analysis)
         return gaps, {"kind": kind, **analysis.to_json()}
     except RecommendError as exc:
@@ -329,10 +339,15 @@ async def gaps_upload(
         survey_csv=await _read_upload(survey, notices), assessment_csv=await _read_upload(assessment, notices),
         target=await _read_upload(target, notices),
     )
-    from starlette.concurrency import run_in_threadpool
-
-    found, analysis = await run_in_threadpool(_gaps_for, state, team)
+    names = {key: _upload_name(upload) for key, upload in
+             (("survey_csv", survey), ("assessment_csv", assessment), ("target", target)) if upload is not None}
+    found, analysis = await run_in_threadpool(_gaps_for, state, team, None, None, names)
     return {"analysis": analysis, "gaps": [gap.to_json(state.taxonomy) for gap in found], "notices": notices}
+
+
+def _upload_name(upload: UploadFile) -> str:
+    """The name the user gave the uploaded file, without any folder (a browser may send one)."""
+    return Path((upload.filename or "").replace("\\", "/")).name or "upload"
 
 
 async def _read_upload(upload: UploadFile | None, notices: list[str]) -> str | None:
@@ -340,12 +355,13 @@ async def _read_upload(upload: UploadFile | None, notices: list[str]) -> str | N
     it, which adds a notice to `notices` (the readers then see UTF-8 and cannot tell)."""
     if upload is None:
         return None
+    upload.filename = _upload_name(upload)
     try:
         raw = await read_upload(upload, MAX_CSV)
     except UploadError as exc:
         raise ApiError(exc.status, str(exc)) from None
     try:
-        text, found = decode_bytes(raw, upload.filename or "upload")
+        text, found = decode_bytes(raw, upload.filename)
     except TabularError as exc:
         raise ApiError(422, str(exc)) from None
     notices.extend(found)
@@ -463,8 +479,7 @@ def delete_analysis(state: State, analysis_id: Annotated[int, PathParam(ge=1, le
 @router.post("/admin/ingest", dependencies=[Depends(require_api_key)], summary="Ingest a course feed (JSON Lines or CSV)")
 async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) -> dict[str, Any]:
     """All or nothing, as `fagmatch ingest`: a feed with a bad record changes nothing."""
-    from starlette.concurrency import run_in_threadpool
-
+    from matcher.feed import FeedError
     from matcher.ingest import ingest_file
 
     state = get_state(request)
@@ -475,7 +490,10 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
     with tempfile.TemporaryDirectory(prefix="fagmatch-ingest-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(raw)
-        report = await run_in_threadpool(ingest_file, state.config.db, path, source=f"api:{name}")
+        try:
+            report = await run_in_threadpool(ingest_file, state.config.db, path, source=f"api:{name}")
+        except FeedError as exc:  # a feed that cannot be read at all: named as the user named it
+            raise ApiError(422, str(exc).replace(str(path), name)) from None
     rejected = [{"line": r.line, "reason": r.reason} for r in report.rejected]
     if rejected:
         raise ApiError(422, f"{name}: {len(rejected)} records rejected; nothing was written", rejected[:50])
@@ -540,7 +558,8 @@ def healthz(state: State) -> dict[str, Any]:
     return {
         "status": "ok" if tagger is not None else "starting",
         "worker_pid": os.getpid(),  # which worker process answered (`serve --workers N`)
-        "catalogue": {"path": summary["path"], "courses": summary["courses"], "active": summary["active"],
+        # The catalogue's file name, not its path: no answer shows where the server keeps its files.
+        "catalogue": {"file": Path(summary["path"]).name, "courses": summary["courses"], "active": summary["active"],
                       "tagged": summary["tagged"], "indexed": len(index) if index is not None else None},
         "model": {
             "loaded": tagger is not None, "version": tagger.model_version if tagger is not None else None,

@@ -136,7 +136,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CatalogueError)
     async def _catalogue(request: Request, exc: CatalogueError) -> Response:
-        return _respond(request, 503, f"the catalogue is not available: {exc}")
+        # The operator's log has the paths; an answer names the catalogue's file only.
+        db = get_state(request).config.db
+        message = f"the catalogue is not available: {exc}"
+        for folder in {str(db.resolve().parent), str(db.parent)} - {"."}:
+            message = message.replace(folder + "/", "")
+        return _respond(request, 503, message)
 
 
 class BodyLimit:

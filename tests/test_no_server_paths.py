@@ -1,0 +1,73 @@
+"""No answer shows where the server keeps its files: team input is named as the user named it (the
+uploaded file's name, or the request's field for pasted text), /healthz names the catalogue's file
+only, and a feed or catalogue that cannot be read is named without its folder."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.state import ServiceConfig
+
+pytestmark = pytest.mark.slow
+KEY = "test-key"
+ASSESSMENT = "employee,lov_myndighed,it_digital\nAB,2,3\nCD,tre,2\n"
+GOOD_ASSESSMENT = "employee,lov_myndighed,it_digital\nAB,2,3\nCD,3,2\n"
+TARGET = "fields:\n  lov_myndighed:\n    required_level: 4\n    specialists: 1\n"
+
+
+@pytest.fixture(scope="module")
+def client(tagged_catalogue: Path, tmp_path_factory: pytest.TempPathFactory):
+    db = tmp_path_factory.mktemp("paths") / "catalogue.duckdb"
+    shutil.copy(tagged_catalogue, db)
+    with TestClient(create_app(ServiceConfig(db=db, api_key=KEY)), raise_server_exceptions=False) as c:
+        yield c
+
+
+def _no_paths(text: str) -> None:
+    assert tempfile.gettempdir() + "/" not in text and "/fagmatch-" not in text, text
+
+
+def test_pasted_team_input_is_named_by_its_field(client: TestClient) -> None:
+    r = client.post("/api/gaps", json={"assessment_csv": ASSESSMENT, "target": TARGET})
+    assert r.status_code == 422
+    _no_paths(r.text)
+    assert r.json()["error"]["message"].startswith("assessment_csv: line 3")
+    r = client.post("/api/gaps", json={"assessment_csv": GOOD_ASSESSMENT, "target": TARGET})
+    assert r.status_code == 200
+    _no_paths(r.text)
+    assert (r.json()["analysis"]["assessment"], r.json()["analysis"]["target"]) == ("assessment_csv", "target")
+    r = client.post("/api/recommendations", json={"assessment_csv": GOOD_ASSESSMENT, "target": TARGET})
+    assert r.status_code == 200
+    _no_paths(r.text)
+
+
+def test_uploaded_files_are_named_as_the_user_named_them(client: TestClient) -> None:
+    def upload(assessment: str) -> dict:
+        return {"assessment": ("C:\\Users\\hr\\teamvurdering.csv", assessment.encode(), "text/csv"),
+                "target": ("målprofil.yaml", TARGET.encode(), "application/yaml")}
+
+    r = client.post("/api/gaps/upload", files=upload(ASSESSMENT))
+    assert r.status_code == 422
+    _no_paths(r.text)
+    assert r.json()["error"]["message"].startswith("teamvurdering.csv: line 3")
+    r = client.post("/api/gaps/upload", files=upload(GOOD_ASSESSMENT))
+    assert r.status_code == 200, r.text
+    _no_paths(r.text)
+    assert (r.json()["analysis"]["assessment"], r.json()["analysis"]["target"]) == ("teamvurdering.csv", "målprofil.yaml")
+
+
+def test_healthz_and_feed_errors_show_no_folder(client: TestClient) -> None:
+    db = client.app.state.service.config.db
+    health = client.get("/healthz")
+    assert health.status_code == 200 and str(db.parent) not in health.text
+    assert health.json()["catalogue"]["file"] == "catalogue.duckdb"
+    r = client.post("/api/admin/ingest", headers={"X-API-Key": KEY},
+                    files={"feed": ("kurser.jsonl", b"\n\n", "application/x-ndjson")})
+    assert r.status_code == 422 and r.json()["error"]["message"].startswith("kurser.jsonl")
+    _no_paths(r.text)
