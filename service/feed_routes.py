@@ -28,14 +28,17 @@ Since = Annotated[dt.datetime | None, Query(description="Only courses changed af
 
 
 def _base_url(request: Request) -> str:
-    configured = get_state(request).config.base_url
-    return (configured or str(request.base_url)).rstrip("/")
+    """The service's public address for absolute links (`serve --base-url`, FAGMATCH_BASE_URL); without
+    it "", and the feeds link relatively: never from the request's Host header, which a client
+    chooses and a shared cache would keep for everyone."""
+    return get_state(request).config.base_url.rstrip("/")
 
 
 def _conditional(request: Request, media_type: str, build: Callable[[Any], Any], **params: Any) -> Response:
     """Answer 304 when the client's ETag or date matches this generation; else build the body."""
     with open_catalogue(get_state(request).config.db) as reader:
-        etag = feeds.feed_etag(reader, request.url.path, **params)
+        # The links' base is part of the body, so of the ETag too.
+        etag = feeds.feed_etag(reader, request.url.path, base_url=_base_url(request), **params)
         modified = feeds.last_modified(reader)
         headers = {"ETag": etag, "Cache-Control": "public, max-age=60"}
         headers["Last-Modified"] = format_datetime(modified.astimezone(dt.timezone.utc), usegmt=True)

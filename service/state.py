@@ -39,7 +39,7 @@ class ServiceConfig:
     taxonomy_path: Path | None = None
     model: str | None = None
     api_key: str | None = None  # write and admin endpoints answer 403 without it; None disables them
-    base_url: str = ""  # absolute links in feeds; default: the request's own
+    base_url: str = ""  # the public address for absolute links in feeds; "": relative links (never the Host header's)
     max_body_bytes: int = 2_000_000
     registry: Path | None = None  # crawl sources for POST /api/admin/crawl; default: the bundled registry
     crawl_settings: dict[str, Any] = field(default_factory=dict)  # Scrapy setting overrides for those crawls

@@ -599,7 +599,7 @@ class WebPage:
         cues = getattr(state.recommender, "transfer_cues", None)
         transfer = assess_transfer(course, TransferContext(), taxonomy, cues)
         basic = {bc.id: bc.text for bc in taxonomy.basic_competences}
-        base_url = state.config.base_url or str(request.base_url).rstrip("/")
+        base_url = state.config.base_url  # never from the Host header, which a client chooses; "": @id is the provider's URL
         jsonld = None
         try:
             from service.feeds import course_jsonld
