@@ -96,6 +96,8 @@ class Course(BaseModel):
     def _http_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
+        # As browsers do (the WHATWG URL standard), tabs and line breaks in a URL are dropped.
+        value = value.replace("\t", "").replace("\n", "")
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("must be an absolute http(s) URL")

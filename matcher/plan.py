@@ -35,7 +35,9 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -642,4 +644,10 @@ def _md(text: str) -> str:
 
 
 def _url(url: str) -> str:
-    return url.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+    """A URL for a `<…>` link destination: a line break, '<', '>' or a backslash (which would escape
+    the closing '>') would end the link early, and spaces and control characters do not belong in a
+    URL anyway: each is percent-encoded."""
+    return _URL_BREAKERS_RE.sub(lambda match: quote(match.group()), url)
+
+
+_URL_BREAKERS_RE = re.compile(r"[\s<>\\\x00-\x1f\x7f]")

@@ -273,9 +273,10 @@ def _filters(**values: Any) -> CourseFilters:
         raise ApiError(422, "; ".join(e["msg"].removeprefix("Value error, ") for e in errors)) from None
 
 
-@router.get("/courses/{course_id}", response_model=CourseDetail, summary="One course")
+@router.get("/courses/{course_id:path}", response_model=CourseDetail, summary="One course")
 def get_course(state: State, course_id: str) -> CourseDetail:
-    """A course with its tags, the competences it matches, and its transfer design."""
+    """A course with its tags, the competences it matches, and its transfer design. A provider's
+    id may hold '/' (as is or as %2F)."""
     hit = state.index.get(course_id)
     if hit is None:
         with open_catalogue(state.config.db) as reader:

@@ -90,13 +90,22 @@ def _escape(text: str) -> str:
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, list[Any]]:
+    """A message a person reads: the field and the problem, in plain words (not pydantic's "Value
+    error, …" nor a bare character offset)."""
     details = []
     for error in exc.errors():
-        where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
-        details.append({"where": where or "request", "problem": error.get("msg", "invalid")})
-    first = details[0] if details else {"where": "request", "problem": "invalid"}
+        loc = error.get("loc", ())
+        problem = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        if error.get("type") == "json_invalid":  # loc is ("body", offset)
+            reason = str((error.get("ctx") or {}).get("error", "")).split(":")[0] or "cannot be read"
+            offset = loc[-1] if loc and isinstance(loc[-1], int) else None
+            problem = f"the request body is not valid JSON: {reason}" + (f" (at character {offset + 1})" if offset is not None else "")
+            loc = ()
+        where = ".".join(str(part) for part in loc if part not in ("body", "query", "path"))
+        details.append({"where": where, "problem": problem})
+    first = details[0] if details else {"where": "", "problem": "the request is not valid"}
     more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
-    return f"{first['where']}: {first['problem']}{more}", details
+    return (f"{first['where']}: " if first["where"] else "") + f"{first['problem']}{more}", details
 
 
 def _allowed_methods(request: Request) -> str:
@@ -121,6 +130,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if message == "There was an error parsing the body":  # FastAPI's words for a body it could not read
+            message = "the request body could not be read: it is malformed, or JSON nested too deeply"
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such page or resource: {request.url.path}"
         headers = dict(exc.headers or {})
@@ -189,7 +200,12 @@ class BodyLimit:
         return f"the request body is larger than {self.limit // 1000} kB"
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:
-        await _respond(Request(scope), status, message)(scope, receive, send)
+        request = Request(scope)
+        too_large = getattr(request.app.state, "render_too_large", None)
+        if status == 413 and too_large is not None and _wants_html(request):
+            await too_large(request, self.limit)(scope, receive, send)  # the web page's form again, in Danish
+            return
+        await _respond(request, status, message)(scope, receive, send)
 
 
 def _replay(first: Message, receive: Receive) -> Receive:

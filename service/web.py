@@ -539,6 +539,23 @@ class WebPage:
         title = titles.get(status, "Noget gik galt" if status >= 500 else "Forkert input")
         return self.render(request, "fejl.html", status, title=title, code=status, message=message)
 
+    def too_large(self, request: Request, limit: int) -> HTMLResponse:
+        """A form sent with a body over the service's limit (refused unread, service.app.BodyLimit):
+        the form's page again, with the reason in Danish, so the user can choose a smaller file."""
+        message = (f"det sendte fylder mere end {limit // 1000} kB, som er grænsen; vælg en mindre fil "
+                   f"(en fil må højst fylde {MAX_UPLOAD_BYTES // 1000} kB)")
+        path = request.url.path
+        if path in ("/team/behov", "/team/vurdering"):
+            context = self.team_context(request)
+            context["error"] = message
+            return self.render(request, "team.html", 413, **context)
+        if path == "/udbydere/tjek":
+            context = self.providers_context(request, "")
+            context.pop("error_status", None)
+            context["draft_error"] = message
+            return self.render(request, "udbydere.html", 413, **context)
+        return self.render_error(request, 413, message)
+
     # ---- shared context
 
     @staticmethod
@@ -820,6 +837,8 @@ class WebPage:
             rows = build_plan(document, per_gap=int(per_gap_raw))
         except WebInputError as exc:
             return self.render_error(request, exc.status, exc.message)
+        except RecursionError:  # JSON nested thousands deep: the reader gives up, and so do we, politely
+            return self.render_error(request, 422, "anbefalingen er indlejret for dybt til at kunne læses; lav analysen igen")
         except PlanInputError as exc:
             return self.render_error(request, 422, str(exc))
         if fmt == "csv":
@@ -1092,6 +1111,7 @@ def install_web(app: FastAPI) -> None:
     web = WebPage()
     app.state.web = web
     app.state.render_error = web.render_error
+    app.state.render_too_large = in_danish(web.too_large)
     html = {"response_class": HTMLResponse, "include_in_schema": False}
     app.add_api_route("/", in_danish(web.search), methods=["GET"], name="soeg", **html)
     app.add_api_route("/kursus/{course_id:path}", in_danish(web.course), methods=["GET"], name="kursus", **html)
