@@ -267,9 +267,9 @@ def test_a_reader_process_never_sees_a_half_written_run_nor_an_error(db: Path, t
 
 
 def test_the_readme_sql_example_lists_what_the_feed_says(tagged_catalogue: Path) -> None:
-    """README, "Reading the catalogue with SQL": the example query, run as printed, finds exactly the
-    active courses the catalogue's own reading tags Lov & Myndighed at specialised level."""
-    section = (REPO / "README.md").read_text(encoding="utf-8").split("### Reading the catalogue with SQL", 1)[1]
+    """docs/catalogue.md, "Reading the catalogue with SQL": the example query, run as printed, finds exactly
+    the active courses the catalogue's own reading tags Lov & Myndighed at specialised level."""
+    section = (REPO / "docs" / "catalogue.md").read_text(encoding="utf-8").split("## Reading the catalogue with SQL", 1)[1]
     sql = section.split("```sql", 1)[1].split("```", 1)[0]
     con = duckdb.connect(str(tagged_catalogue), read_only=True)
     try:
