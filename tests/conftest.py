@@ -101,3 +101,30 @@ def draft_slot_taken(client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
         yield
     finally:
         state._draft_slot.release()
+
+
+SLASHED_ID = "kp/diplom/sygedagpenge-2027"  # a provider's course id holding '/'
+SERVICE_KEY = "test-key"
+
+
+@pytest.fixture(scope="session")
+def service_client(tagged_catalogue: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One app with the model and index loaded, for modules that only ask (each loaded app holds over
+    a GB): over a copy of the tagged catalogue plus one untagged course whose id holds '/', with the
+    API key SERVICE_KEY. Server errors come back as 500 answers, not exceptions."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from matcher.ingest import ingest_file
+    from service.app import create_app
+    from service.state import ServiceConfig
+
+    folder = tmp_path_factory.mktemp("service")
+    db = folder / "catalogue.duckdb"
+    shutil.copy(tagged_catalogue, db)
+    ingest_file(db, write_jsonl(folder / "slashed.jsonl", [course_record(1, id=SLASHED_ID)]))
+    # No idle collector: it would own the garbage collector's thresholds for the session (test_idle_gc.py).
+    config = ServiceConfig(db=db, api_key=SERVICE_KEY, collect_when_idle=False)
+    with TestClient(create_app(config), raise_server_exceptions=False) as client:
+        yield client

@@ -1,7 +1,7 @@
 """The web page in a real browser: Debian's headless Chromium, driven by Playwright, against the real app
 served by uvicorn on 127.0.0.1 over a tagged catalogue. Search, a team analysis from uploaded files, the
 radar chart and recommendations, plan downloads, a provider's coverage and a course page – with no
-console errors. Screenshots go to test-artifacts/ (git-ignored).
+console errors – and the API docs (/docs, /redoc), which must work with no network. Screenshots go to test-artifacts/ (git-ignored).
 
 Needs /usr/bin/chromium (`make setup` installs it). Without it the tests are skipped, except in CI
 (the CI variable set), where a missing browser is a failure."""
@@ -332,3 +332,51 @@ def test_provider_coverage_then_a_course_page(watched: Watched, base_url: str) -
     assert data["@type"] == "Course" and data["name"] == title
     assert page.locator("#kompetencer, #maerkning").count() >= 1
     shot(page, "kursus")
+
+
+# ---- the API docs work offline: /docs (Swagger UI) and /redoc load their scripts from the service itself
+
+REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+DOCS_SCREENSHOT = Path(os.environ.get("FAGMATCH_DOCS_SCREENSHOT", ARTIFACTS / "api-docs.png"))
+
+
+def _local_only(watched: Watched, base: str) -> list[str]:
+    """Every request that leaves the service is refused and listed."""
+    outside: list[str] = []
+
+    def route(r) -> None:
+        if r.request.url.startswith(base):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    watched.page.route("**/*", route)
+    return outside
+
+
+def test_swagger_ui_shows_the_operations_offline(watched: Watched, base_url: str) -> None:
+    page = watched.page
+    outside = _local_only(watched, base_url)
+    response = page.goto(base_url + "/docs")
+    assert response is not None and response.status == 200
+    page.wait_for_selector(".opblock-summary", timeout=30_000)
+    summaries = page.locator(".opblock-summary-description").all_inner_texts()
+    assert {"Search courses", "Courses for a team's gaps", "Catalogue, model and last crawl status"} <= set(summaries)
+    assert page.locator(".opblock").count() >= 20
+    page.locator(".opblock-summary", has_text="Search courses").first.click()
+    page.wait_for_selector("text=Free text, Danish or English.")
+    page.screenshot(path=str(DOCS_SCREENSHOT), full_page=False)
+    assert not outside, outside
+
+
+def test_redoc_shows_the_operations_offline(watched: Watched, base_url: str) -> None:
+    page = watched.page
+    outside = _local_only(watched, base_url)
+    assert page.goto(base_url + "/redoc").status == 200
+    page.wait_for_selector("text=Courses for a team's gaps", timeout=30_000)
+    assert page.locator("text=Search courses").count() >= 1
+    # ReDoc's only outside request is Redocly's logo in its footer, which hides itself when it
+    # cannot load: refused here, and its failed load is the one console error.
+    assert set(outside) <= {REDOC_LOGO}, outside
+    watched.errors = [e for e in watched.errors if "Failed to load resource" not in e or not outside]

@@ -61,8 +61,7 @@ def test_a_base_url_decides_the_absolute_links_and_the_etag(db: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_course_page_names_no_forged_host(tagged_catalogue: Path) -> None:
-    with TestClient(create_app(ServiceConfig(db=tagged_catalogue))) as client:
-        page = client.get("/kursus/nordhavn-dib-sygedagpenge-2027", headers=FORGED)
+def test_a_course_page_names_no_forged_host(service_client: TestClient) -> None:
+    page = service_client.get("/kursus/nordhavn-dib-sygedagpenge-2027", headers=FORGED)
     assert page.status_code == 200 and "application/ld+json" in page.text
     assert "evil.example" not in page.text

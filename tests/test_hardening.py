@@ -5,7 +5,6 @@ answer to a too-large upload is Danish and shows the form again, and API message
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,12 +12,10 @@ from fastapi.testclient import TestClient
 
 from matcher.ingest import ingest_file
 from matcher.plan import build_plan, render_plan_markdown
-from service.app import create_app
-from service.state import ServiceConfig
+from tests.conftest import SLASHED_ID as SLASHED
 from tests.conftest import course_record, write_jsonl
 from tests.test_plan import free_text_recommendation
 
-SLASHED = "kp/diplom/sygedagpenge-2027"
 
 
 def test_a_url_with_a_line_break_stays_inside_its_markdown_link() -> None:
@@ -40,14 +37,9 @@ def test_ingest_drops_line_breaks_from_urls(tmp_path: Path) -> None:
         assert reader.course("test-1").url == "https://udbyder.example/kurser/1"
 
 
-@pytest.fixture(scope="module")
-def client(tagged_catalogue: Path, tmp_path_factory: pytest.TempPathFactory):
-    folder = tmp_path_factory.mktemp("hardening")
-    db = folder / "catalogue.duckdb"
-    shutil.copy(tagged_catalogue, db)
-    ingest_file(db, write_jsonl(folder / "slashed.jsonl", [course_record(1, id=SLASHED)]))
-    with TestClient(create_app(ServiceConfig(db=db)), raise_server_exceptions=False) as c:
-        yield c
+@pytest.fixture
+def client(service_client: TestClient) -> TestClient:
+    return service_client
 
 
 DEEP = '{"gaps":' + "[" * 50_000 + "]" * 50_000 + "}"

@@ -4,29 +4,22 @@ only, and a feed or catalogue that cannot be read is named without its folder.""
 
 from __future__ import annotations
 
-import shutil
 import tempfile
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.state import ServiceConfig
+from tests.conftest import SERVICE_KEY as KEY
 
 pytestmark = pytest.mark.slow
-KEY = "test-key"
 ASSESSMENT = "employee,lov_myndighed,it_digital\nAB,2,3\nCD,tre,2\n"
 GOOD_ASSESSMENT = "employee,lov_myndighed,it_digital\nAB,2,3\nCD,3,2\n"
 TARGET = "fields:\n  lov_myndighed:\n    required_level: 4\n    specialists: 1\n"
 
 
-@pytest.fixture(scope="module")
-def client(tagged_catalogue: Path, tmp_path_factory: pytest.TempPathFactory):
-    db = tmp_path_factory.mktemp("paths") / "catalogue.duckdb"
-    shutil.copy(tagged_catalogue, db)
-    with TestClient(create_app(ServiceConfig(db=db, api_key=KEY)), raise_server_exceptions=False) as c:
-        yield c
+@pytest.fixture
+def client(service_client: TestClient) -> TestClient:
+    return service_client
 
 
 def _no_paths(text: str) -> None:

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,17 +19,14 @@ from fastapi.testclient import TestClient
 
 from matcher.gaps import MAX_TEAM_SIZE
 from service.api import MAX_GAPS, MAX_RESULTS, MAX_TOP
-from service.app import create_app
-from service.state import ServiceConfig
 from tests.test_serve_workers import ROOT, free_port
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def client(tagged_catalogue: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(ServiceConfig(db=tagged_catalogue)), raise_server_exceptions=False) as c:
-        yield c
+@pytest.fixture
+def client(service_client: TestClient) -> TestClient:
+    return service_client
 
 
 def _gap(number: int, text: str | None = None) -> dict:
