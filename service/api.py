@@ -40,7 +40,7 @@ router = APIRouter(prefix="/api")
 MAX_TEXT = 20_000
 MAX_CSV = MAX_UPLOAD_BYTES  # pasted CSV text and uploaded files alike
 # What one recommendation request may ask for, so that its cost (time, memory, the answer's size) is
-# bounded: a team's analysis gives at most 3 gaps, and 6 fields × 2 levels are 12 distinct ones.
+# bounded: a team's analysis gives at most 12 gaps (6 fields, a basic and a resource-person part each).
 MAX_GAPS = 20  # gaps per request
 MAX_TOP = 50  # results per gap
 MAX_RESULTS = 500  # gaps × top: an answer of at most about 3 MB
