@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import anyio
+import anyio.to_thread
 import orjson
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Security, UploadFile
 from fastapi import Path as PathParam
@@ -383,11 +385,23 @@ async def recommendations(state: State, request_body: RecommendationRequest) -> 
         # requests on this worker are not held up.
         body = _recommend_json(state, recommender, request_body)
     else:
-        body = await run_in_threadpool(_recommend_json, state, recommender, request_body)
+        # One at a time per worker: a few such threads fighting for the GIL held up the event loop
+        # (and /healthz) for far longer than one; the others wait here without blocking anything.
+        body = await anyio.to_thread.run_sync(
+            _recommend_json, state, recommender, request_body, limiter=_one_large_recommendation())
     return Response(body, media_type="application/json")
 
 
 _ORJSON_LIKE_JSON = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+_LARGE_RECOMMENDATIONS: list[anyio.CapacityLimiter] = []
+
+
+def _one_large_recommendation() -> anyio.CapacityLimiter:
+    """The worker's limiter for recommendations computed in a thread (made on first use, inside the
+    event loop it belongs to)."""
+    if not _LARGE_RECOMMENDATIONS:
+        _LARGE_RECOMMENDATIONS.append(anyio.CapacityLimiter(1))
+    return _LARGE_RECOMMENDATIONS[0]
 
 
 def _recommend_json(state: ServiceState, recommender: Any, request_body: RecommendationRequest) -> bytes:
