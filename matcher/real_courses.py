@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from matcher.evaluation import load_labels, provider_group
+from matcher.evaluation import LabelsError, load_labels, provider_group
 
 if TYPE_CHECKING:
     from matcher.tagging import Example, Tagger
@@ -39,7 +39,10 @@ def build_real_set(labels: Path, tagger: Tagger, output: Path = REAL_SET) -> int
         raise RealSetError(
             f"{labels}: no such file; the labelled real pages lie in shared/real-courses/ beside a checkout"
         )
-    items = load_labels(labels, tagger.taxonomy.field_keys)
+    try:
+        items = load_labels(labels, tagger.taxonomy.field_keys)
+    except LabelsError as exc:
+        raise RealSetError(str(exc)) from None
     examples = tagger.examples(items)
     offsets = np.cumsum([0] + [len(ex.evidence.passage_vectors) for ex in examples])
     meta = {

@@ -378,9 +378,10 @@ def evaluate(obj: Context, labels_paths: tuple[Path, ...], train_path: Path | No
         sources = [path.name for path, items in files for _ in items]
         embedder = obj.embedder()
         # Nothing scored is fitted on: the shipped examples less every scored course.
-        shipped = [] if train_path else Tagger(taxonomy, embedder).shipped_examples(leave_out={item.id for item in gold})
+        scored = {item.id for item in gold}
+        shipped = [] if train_path else Tagger(taxonomy, embedder).shipped_examples(leave_out=scored)
         # The baselines read texts: they fit on the written sets (the real pages ship without theirs).
-        texts = train or [item for item in load_labels(TRAINING_SET, taxonomy.field_keys) if item.id not in {g.id for g in gold}]
+        texts = train or [item for item in load_labels(TRAINING_SET, taxonomy.field_keys) if item.id not in scored]
         makers = {Tagger.name: lambda: Tagger(taxonomy, embedder),
                   TfidfNearestStatement.name: lambda: TfidfNearestStatement(taxonomy),
                   Bm25NearestStatement.name: lambda: Bm25NearestStatement(taxonomy)}

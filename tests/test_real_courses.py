@@ -87,6 +87,12 @@ def test_a_set_from_another_model_is_left_out_with_a_warning(embedder, taxonomy,
         assert shipped_examples(tagger, out) == []
     with pytest.raises(RealSetError, match="no such file"):
         build_real_set(tmp_path / "missing.jsonl", tagger, out)
+    # A broken labels file is named with its line, and the set already there is left as it was.
+    before = out.read_bytes()
+    broken = write_jsonl(tmp_path / "broken.jsonl", [{**PAGES[0], "fields": ["jura"]}])
+    with pytest.raises(RealSetError, match="broken.jsonl:1: unknown field key"):
+        build_real_set(broken, tagger, out)
+    assert out.read_bytes() == before
 
 
 def test_the_shipped_set_holds_real_pages_of_many_providers(embedder, taxonomy) -> None:
