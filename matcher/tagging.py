@@ -620,13 +620,6 @@ class Tagger:
             confidence = max(p_special, 1 - p_special)
         return p_domain, p_fields, assigned, level, confidence
 
-    def predict_examples(self, examples: Sequence[Example]) -> list[Prediction]:
-        """Predictions for courses stored as vectors (matcher/real_courses.py), as `predict` gives for texts."""
-        return [
-            Prediction(assigned, level)
-            for _, _, assigned, level, _ in (self._decide(ex.evidence, ex.counts, ex.course_type, ex.ects, False) for ex in examples)
-        ]
-
     def _tag_one(self, item: TextItem, ev: CourseEvidence, in_domain: bool = False, explain: bool = True) -> TagResult:
         keys = self.vectors.field_keys
         text = whole_text(item)
