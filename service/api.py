@@ -124,10 +124,17 @@ class RecommendationRequest(TeamInput):
             raise ValueError("assessment_csv needs target: the required level and specialists per field")
         if self.level and not self.text:
             raise ValueError("level goes with text: gaps and team files carry their own levels")
-        if self.gaps and len(self.gaps) * self.top > MAX_RESULTS:
-            raise ValueError(f"{len(self.gaps)} gaps × top {self.top} is {len(self.gaps) * self.top} results; "
-                             f"an answer holds at most {MAX_RESULTS}: ask for fewer gaps or a smaller top")
+        if self.gaps and (too_many := _too_many_results(len(self.gaps), self.top)):
+            raise ValueError(too_many)
         return self
+
+
+def _too_many_results(gaps: int, top: int) -> str | None:
+    """Why `gaps` × `top` results are more than an answer holds, or None when they fit."""
+    if gaps * top <= MAX_RESULTS:
+        return None
+    return (f"{gaps} gaps × top {top} is {gaps * top} results; an answer holds at most {MAX_RESULTS}: "
+            f"ask for fewer gaps or a top of at most {MAX_RESULTS // gaps}")
 
 
 class DraftCourse(BaseModel):
@@ -416,6 +423,9 @@ def _recommend(state: ServiceState, recommender: Any, request_body: Recommendati
         found, analysis = request_body.gaps, None
     else:
         found, analysis = _gaps_for(state, request_body, recommender, request_body.level)
+        # a team file's gaps are known only now: up to two parts per field, at most 12
+        if too_many := _too_many_results(len(found), request_body.top):
+            raise ApiError(422, too_many)
     try:
         document = recommender.recommend(found, request_body.constraints, top=request_body.top, query=request_body.text)
     except RecommendError as exc:

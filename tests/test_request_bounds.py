@@ -61,6 +61,23 @@ def test_too_many_gaps_results_or_employees_are_refused_naming_the_limit(client:
     assert allowed.status_code == 200 and len(allowed.json()["gaps"]) == MAX_GAPS
 
 
+def test_a_team_file_whose_gaps_times_top_exceed_the_answer_cap_is_refused_naming_the_largest_top(
+    client: TestClient,
+) -> None:
+    # Every field short, with a resource person each: a basic and a resource part per field, 12 gaps.
+    fields = ["arbejdsmarked_uddannelse", "lov_myndighed", "it_digital", "borgernaere_metoder",
+              "virksomhedsvendte_metoder", "netvaerk_facilitering"]
+    team = {"assessment_csv": "\n".join(["employee," + ",".join(fields)] + [f"E{i}," + ",".join("2" for _ in fields) for i in range(4)]),
+            "target": {"fields": {key: {"required_level": 4, "specialists": 1} for key in fields}}}
+    gaps = client.post("/api/gaps", json=team).json()["gaps"]
+    assert len(gaps) == 12
+    largest = MAX_RESULTS // len(gaps)
+    message = _message(client.post("/api/recommendations", json={**team, "top": MAX_TOP}))
+    assert f"12 gaps × top {MAX_TOP}" in message and f"at most {MAX_RESULTS}" in message and f"top of at most {largest}" in message
+    answer = client.post("/api/recommendations", json={**team, "top": largest})
+    assert answer.status_code == 200 and len(answer.json()["gaps"]) == 12
+
+
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
