@@ -491,11 +491,13 @@ class Tagger:
 
     @property
     def model_version(self) -> str:
-        """Tags are versioned by the embedding model, this method, the taxonomy, cues and training set."""
+        """Tags are versioned by the embedding model, this method, the taxonomy (its crosswalk too), cues and training set."""
         # Hashing the framework and cues takes 0.2 ms, and every tagged text asks: once per fit.
         if self._digest[0] != self._training_digest:
             self._digest = (self._training_digest, hashlib.sha256(
                 "\n".join(s.id + s.text for s in self.vectors.statements).encode()
+                # a course's tags name the basic competences and profiles the crosswalk links to its fields
+                + "\n".join(f"{e.item}>{','.join(link.field for link in e.links)}" for e in self.taxonomy.crosswalk).encode()
                 + self.cues.model_dump_json().encode()
                 + self._training_digest.encode()
             ).hexdigest()[:10])

@@ -11,7 +11,7 @@ import pytest
 
 from matcher.store import open_catalogue
 from matcher.tagging import passages
-from tests.conftest import SAMPLE_FEED, write_jsonl
+from tests.conftest import ROOT, SAMPLE_FEED, write_jsonl
 
 pytestmark = pytest.mark.slow
 
@@ -103,6 +103,15 @@ def test_catalogue_tagging_is_incremental_and_recorded(run_cli, db: Path, tmp_pa
     run_cli("ingest", str(write_jsonl(tmp_path / "changed.jsonl", records[:1])))
     assert "tagged 1, already up to date" in run_cli("tag").stdout
     assert f"tagged {total}" in run_cli("tag", "--force").stdout
+
+    # An expert who links a basic competence to one more field sees every course tagged anew:
+    # a course's tags list the basic competences and profiles linked to its fields.
+    framework = (ROOT / "matcher" / "data" / "taxonomy.yaml").read_text(encoding="utf-8")
+    link = '      - {field: it_digital, reason: "Fagsystemer og teknologier er kernen i IT & Digital (it_digital.g1)."}\n'
+    assert framework.count(link) == 1
+    edited = tmp_path / "taxonomy.yaml"
+    edited.write_text(framework.replace(link, link + '      - {field: lov_myndighed, reason: "Fagsystemerne bærer sagsbehandlingen (lov_myndighed.g1)."}\n'), encoding="utf-8")
+    assert f"tagged {total}, already up to date 0" in run_cli("--taxonomy", str(edited), "tag").stdout
 
 
 def test_evaluate_prints_the_tagger_beside_both_baselines(run_cli, tmp_path: Path) -> None:
