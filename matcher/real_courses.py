@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 REAL_SET = Path(__file__).resolve().parent / "data" / "real-courses.npz"
 # Where the labelled real pages lie beside a checkout (shared/ next to the repository).
 DEFAULT_LABELS = Path(__file__).resolve().parents[2] / "shared" / "real-courses" / "labelled.jsonl"
-COUNT_KEYS = ("domain", "grundlaeggende", "specialiseret")
+COUNT_KEYS = ("domain", "grundlaeggende", "specialiseret", "university", "first_education")
 
 
 class RealSetError(ValueError):

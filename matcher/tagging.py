@@ -17,7 +17,9 @@ How it decides (measured on real provider pages, cross-validated by provider: ev
   plus every statement of the framework itself (competences at both levels, the field's summary and
   definition, the survey statements). The best field is assigned when the course is in the domain;
   others too when their probability reaches half the best and at least 0.3 (at most 3).
-- Level: a logistic regression over the course type (all seven), ECTS, level cue phrases, and how much
+- Level: a logistic regression over the course type (all seven), ECTS, level cue phrases, words that say
+  which education a page belongs to (a university degree's course, specialised as a rule; a professional
+  bachelor or other first education as a whole, basic: both are `grunduddannelse`), and how much
   closer the text is to the specialised than to the basic competences of its primary field; a text
   without a type (a gap in words) is read by the same kind of model over its words alone.
 - Why: for each assigned field, the framework competences nearest to the course's passages and the
@@ -48,7 +50,7 @@ from matcher.course import COURSE_TYPES
 from matcher.evaluation import LEVELS, LabelledCourse, Prediction
 from matcher.taxonomy import Level, Taxonomy
 
-TAGGER_VERSION = "pages-topics-5"
+TAGGER_VERSION = "pages-education-6"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # Labelled courses that ship: written in the framework's own phrasing, and written as providers' pages
 # read (for a wide public, rarely naming jobcentres). Real pages ship as vectors (matcher/real_courses.py).
@@ -136,10 +138,15 @@ def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
 
 
 class LevelCueLists(BaseModel):
+    """Level language, and the words that say which education a page belongs to (a university
+    degree's course, or a first education as a whole)."""
+
     model_config = ConfigDict(extra="forbid")
 
     specialiseret: list[str] = Field(min_length=1)
     grundlaeggende: list[str] = Field(min_length=1)
+    university: list[str] = Field(min_length=1)
+    first_education: list[str] = Field(min_length=1)
 
 
 class DomainTopics(BaseModel):
@@ -172,11 +179,12 @@ class TaggingCues(BaseModel):
     def _patterns(self) -> dict[str, re.Pattern[str]]:
         return {
             "domain": _phrase_pattern(self.domain),
-            **{level: _phrase_pattern(getattr(self.level, level)) for level in LEVELS},
+            **{name: _phrase_pattern(phrases) for name, phrases in self.level},
         }
 
     def count(self, text: str) -> dict[str, int]:
-        """How often each cue list occurs: keys `domain`, `grundlaeggende`, `specialiseret`."""
+        """How often each cue list occurs: keys `domain`, `grundlaeggende`, `specialiseret`,
+        `university`, `first_education`."""
         return {name: len(pattern.findall(text)) for name, pattern in self._patterns.items()}
 
 
@@ -317,8 +325,8 @@ def level_features(
     vectors: FrameworkVectors, ev: CourseEvidence, field_key: str, course_type: str | None, ects: float | None,
     counts: dict[str, int],
 ) -> np.ndarray:
-    """Course type (all seven), ECTS, level cue counts, and the specialised-minus-basic similarity margin
-    (field and overall)."""
+    """Course type (all seven), ECTS, level cue counts (tagging_cues.yaml `level`, with the education the
+    page belongs to), and the specialised-minus-basic similarity margin (field and overall)."""
 
     def best_per_field(level: str) -> np.ndarray:  # 0 for a field without statements at the level
         mask = vectors.field_level_masks[level]
@@ -330,6 +338,7 @@ def level_features(
     return np.array([
         *type_onehot, np.log1p(ects or 0.0), float(ects is None),
         np.log1p(counts["specialiseret"]), np.log1p(counts["grundlaeggende"]),
+        np.log1p(counts["university"]), np.log1p(counts["first_education"]),
         float(special[field]) - float(basic[field]), float(special.max()) - float(basic.max()),
     ])
 

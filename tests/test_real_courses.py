@@ -117,3 +117,29 @@ def test_pages_for_a_wide_public_are_in_the_domain_and_near_misses_are_not(tagge
     gdpr_tags, hr_tags = tagger.tag([gdpr, hr])
     assert gdpr_tags.primary_field == "it_digital" and gdpr_tags.level == "grundlaeggende"
     assert hr_tags.assigned_fields == []
+
+
+def test_a_university_course_is_specialised_and_a_professional_bachelor_basic(tagger) -> None:
+    # Both have the course type `grunduddannelse`: which education the page belongs to decides the level
+    # (LABELLING.md), read from words such as "kandidatuddannelsen" and "professionsbachelor".
+    from matcher.tagging import CourseText
+
+    university = CourseText("uni", "Socialret (Københavns Universitet, valgfag på kandidatuddannelsen i jura)",
+                            "Faget behandler de sociale myndigheders pligter, borgerens retsstilling og klageadgang "
+                            "efter serviceloven og aktivloven, og den juridiske metode i sociale sager.",
+                            "grunduddannelse")
+    bachelor = CourseText("pb", "Socialrådgiveruddannelsen, professionsbachelor (deltid)",
+                          "Uddannelsen giver dig viden om socialt arbejde, socialret og samtalen med borgere, og "
+                          "du kommer i praktik i en kommune. Du bliver professionsbachelor i socialt arbejde.",
+                          "grunduddannelse")
+    university_tags, bachelor_tags = tagger.tag([university, bachelor])
+    assert "lov_myndighed" in university_tags.assigned_fields and university_tags.level == "specialiseret"
+    assert bachelor_tags.assigned_fields and bachelor_tags.level == "grundlaeggende"
+
+
+def test_the_cues_say_which_education_a_page_belongs_to() -> None:
+    from matcher.tagging import TaggingCues
+
+    counts = TaggingCues.load().count("Valgfag på kandidatuddannelsen, Aalborg Universitet. Professionsbachelor i "
+                                      "socialt arbejde fra en professionshøjskole. MSc elective, University College.")
+    assert counts["university"] >= 4 and counts["first_education"] >= 3
