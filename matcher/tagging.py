@@ -75,9 +75,10 @@ TOPIC_FEATURES = 7
 STATEMENT_WEIGHT = 0.3
 FIELD_C = 30.0
 LEVEL_C = 1.0
-# level_features() opens with the course type (one-hot) and ECTS (log and missing): the part a text
-# without a type leaves out.
-LEVEL_TYPE_FEATURES = len(COURSE_TYPES) + 2
+# level_features() opens with the course type (one-hot), ECTS (log and missing) and the education the page
+# belongs to (university, first education): what a page says about itself, which a text without a type
+# (a gap in words) leaves out.
+LEVEL_TYPE_FEATURES = len(COURSE_TYPES) + 4
 # How much a course written in the framework's own phrasing (TRAINING_SET) weighs against a page as
 # providers publish it, in each fit (grouped cross-validation on real pages, eval/README.md): that set
 # teaches the fields the framework's wording, but the domain gate and the level learn what pages are
@@ -337,8 +338,8 @@ def level_features(
     type_onehot = [float(course_type == t) for t in COURSE_TYPES]
     return np.array([
         *type_onehot, np.log1p(ects or 0.0), float(ects is None),
-        np.log1p(counts["specialiseret"]), np.log1p(counts["grundlaeggende"]),
         np.log1p(counts["university"]), np.log1p(counts["first_education"]),
+        np.log1p(counts["specialiseret"]), np.log1p(counts["grundlaeggende"]),
         float(special[field]) - float(basic[field]), float(special.max()) - float(basic.max()),
     ])
 
@@ -579,7 +580,8 @@ class Tagger:
         weights = [ex.weight("level") for ex in leveled]
         # Regularised: few labelled levels, and the type and cue features must not overfit. A text
         # without a course type (a gap in words) is read by a model of its words alone: fitted with
-        # the type and ECTS, it would read every untyped text as the commonest untyped page.
+        # the type, ECTS and the education a page names, it would read every untyped text as the
+        # commonest untyped page.
         self.level_model_, self.words_level_model_ = (
             make_pipeline(StandardScaler(), LogisticRegression(C=LEVEL_C, max_iter=2000)).fit(
                 features[:, columns], specialised, logisticregression__sample_weight=weights
