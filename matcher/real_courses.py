@@ -92,6 +92,11 @@ def load_real_set(tagger: Tagger, path: Path = REAL_SET) -> tuple[list[str], lis
             f"{path}: the cue counts were made with another tagging_cues.yaml; "
             "`fagmatch model build-real-set` refreshes them", stacklevel=2,
         )
+    if stored["counts"].shape[1:] != (len(COUNT_KEYS),):
+        raise RealSetError(
+            f"{path} holds other cue counts than {', '.join(COUNT_KEYS)}: "
+            "rebuild it with `fagmatch model build-real-set`"
+        )
     file_digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     offsets = stored["passage_offsets"]
     passage_vectors = stored["passage_vectors"].astype(np.float32)

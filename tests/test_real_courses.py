@@ -83,6 +83,11 @@ def test_a_set_from_another_model_is_left_out_with_a_warning(embedder, taxonomy,
     np.savez(out, **{**stored, "meta": np.array(json.dumps({**meta, "model_version": "another-model@1"}))})
     with pytest.raises(RealSetError, match="another-model@1"):
         load_real_set(tagger, out)
+    # A set made before a cue list was added (fewer count columns) is named, not half read.
+    np.savez(out, **{**stored, "counts": stored["counts"][:, :3]})
+    with pytest.raises(RealSetError, match="other cue counts.*build-real-set"):
+        load_real_set(tagger, out)
+    np.savez(out, **{**stored, "meta": np.array(json.dumps({**meta, "model_version": "another-model@1"}))})
     with pytest.warns(UserWarning, match="tagging without the real pages"):
         assert shipped_examples(tagger, out) == []
     with pytest.raises(RealSetError, match="no such file"):
