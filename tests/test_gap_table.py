@@ -102,7 +102,8 @@ def test_precomputed_course_products_rank_new_words_as_the_course_vectors_do(mod
     tagger = Tagger.default(load_taxonomy(), model)
     fast = Recommender.from_catalogue(tagged_catalogue, tagger, course_products=True)
     plain = Recommender.from_catalogue(tagged_catalogue, tagger)
-    products, vectors = fast.course_products, fast.index.vectors
+    # the products are of the courses' vectors in the framework's terms, which the ranking compares
+    products, vectors = fast.course_products, fast._course_space
     assert products is not None and plain.course_products is None
     assert products.by_token.shape == (len(products.table.token_ids), len(vectors))
     for text in [*GAPS, GAPS[1] + ", hold 4711"]:
@@ -117,7 +118,7 @@ def test_precomputed_course_products_rank_new_words_as_the_course_vectors_do(mod
     foreign = "Quantenchromodynamik und Gitterfeldtheorie für Fortgeschrittene"
     _, vector = fast._analysed(foreign)
     assert products.cosines(fast.gap_embedder.rows(foreign), vector) is None
-    assert np.allclose(fast._text_cosines(foreign, vector), vectors @ vector, atol=1e-6)
+    assert np.allclose(fast._text_cosines(foreign, vector), fast.space.similarities(vectors, vector), atol=1e-6)
     # a catalogue too large for the memory budget gets none, and ranks from the course vectors
     assert CourseProducts.build(products.table, vectors, max_bytes=products.by_token.nbytes - 1) is None
 

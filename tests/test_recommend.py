@@ -64,12 +64,30 @@ def test_a_gap_in_words_finds_the_course_about_it_and_says_why(recommender: Reco
                         "why", "transfer", "next_start", "price_dkk"}
 
 
+def test_gap_and_course_meet_in_the_framework_s_terms(recommender: Recommender) -> None:
+    # The semantic part compares how much closer the gap's words and each course come to each
+    # framework statement and domain topic than to their average, not the raw cosine of their vectors
+    # (which also counts the framing every HR page shares): on real pages 0.596 → 0.637 nDCG@5.
+    text = "Vi har brug for en medarbejder, der kan analysere arbejdsmarkedsdata for ledelsen"
+    vectors = recommender.tagger.vectors
+    concepts = np.vstack([vectors.statement_vectors, vectors.topic_vectors["in"], vectors.topic_vectors["off"]])
+    concepts = concepts - concepts.mean(axis=0)
+    gap = concepts @ recommender._analysed(text)[1]
+    described = recommender.index.vectors @ concepts.T
+    expected = described @ gap / (np.linalg.norm(described, axis=1) * np.linalg.norm(gap))
+    scaled = (expected - expected.min()) / (expected.max() - expected.min())
+    results = _results(recommender.recommend([recommender.gap_from_text(text)], top=5, today=TODAY))
+    assert results
+    for r in results:
+        assert r["parts"]["semantic"] == pytest.approx(scaled[recommender.index.position[r["course_id"]]], abs=2e-3)
+
+
 def test_the_closest_courses_outvote_a_field_the_words_alone_miss(recommender: Recommender) -> None:
     # Short words can read as the wrong field (these read as IT to the tagger before version 5: the
     # catalogue's video meetings with citizens); the courses they rank highest are about network
     # meetings, and their tags outvote such a reading.
     text = "bedre netværksmøder med borgeren – alle i teamet skal kunne lede dem"
-    closest = recommender._closest_courses(text, recommender._text_cosines(text, recommender._analysed(text)[1]))
+    closest = recommender._closest_courses(text, recommender.index.vectors @ recommender._analysed(text)[1])
     as_it = {key: 0.05 for key in recommender.index.field_keys} | {"it_digital": 0.6, "netvaerk_facilitering": 0.3}
     assert recommender._fields_with_neighbours(as_it, ["it_digital"], closest)[0] == "netvaerk_facilitering"
     gap = recommender.gap_from_text(text)
@@ -89,8 +107,10 @@ def test_the_closest_courses_outvote_a_level_the_words_alone_miss(recommender: R
     assert alone.level == "grundlaeggende"
     gap = recommender.gap_from_text(text)
     assert gap.level == "specialiseret"
-    top = _results(recommender.recommend([gap], top=3, today=TODAY))
-    assert all(r["level"] == "specialiseret" for r in top), [(r["title"], r["level"]) for r in top]
+    top = _results(recommender.recommend([gap], top=5, today=TODAY))
+    # one basic course near the topic may stay (counselling adults, close to advising in the framework's terms)
+    assert top[0]["level"] == "specialiseret", [(r["title"], r["level"]) for r in top]
+    assert sum(r["level"] == "specialiseret" for r in top) >= 4, [(r["title"], r["level"]) for r in top]
     # where the courses it finds are basic too, a basic gap stays basic
     assert recommender.gap_from_text("samtaler med vrede borgere for nye medarbejdere").level == "grundlaeggende"
 
