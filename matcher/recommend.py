@@ -665,9 +665,10 @@ class FrameworkSpace:
     A raw cosine also counts what every page of a kind shares (an HR page's people words, a guide's
     layout), so a need phrased around people and roles finds HR pages off the domain; compared through
     the concepts, only the directions in which the domain's own statements and near misses differ
-    count. Chosen on principle, with no setting (eval/README.md, "Real courses"). It is linear: a course's
-    description dotted with a gap's is the course's precomputed vector (`courses`) dotted with the
-    gap's embedding, so a ranking costs what a raw cosine costs."""
+    count. It has no weight to set; which concepts it reads was chosen among close variants with the
+    real-page queries (eval/README.md, "Real courses"). It is linear: a course's description dotted
+    with a gap's is the course's precomputed vector (`courses`) dotted with the gap's embedding, so
+    a ranking costs what a raw cosine costs."""
 
     concepts: np.ndarray  # concepts × dim, each less the concepts' mean
 
@@ -678,8 +679,8 @@ class FrameworkSpace:
         return cls((concepts - concepts.mean(axis=0)).astype(np.float32))
 
     def courses(self, vectors: np.ndarray) -> np.ndarray:
-        """Per course, the vector whose dot product with a gap's embedding is the cosine of their
-        descriptions, times the gap's description's length (zeros for a course without a vector)."""
+        """Per course, the vector whose dot product with a gap's embedding, divided by the length of
+        the gap's description, is the cosine of their descriptions (zeros for a course without a vector)."""
         if not vectors.size:
             return vectors
         described = vectors @ self.concepts.T
