@@ -569,8 +569,9 @@ def admin_crawl_status(request: Request) -> dict[str, Any]:
 health_router = APIRouter()
 
 
-def _megabytes(products: Any) -> float | None:
-    return None if products is None else round(products.nbytes / 2**20, 1)
+def _megabytes(*products: Any) -> float | None:
+    built = [p for p in products if p is not None]
+    return round(sum(p.nbytes for p in built) / 2**20, 1) if built else None
 
 
 @health_router.get("/healthz", summary="Catalogue, model and last crawl status")
@@ -590,8 +591,10 @@ def healthz(state: State) -> dict[str, Any]:
             "loaded": tagger is not None, "version": tagger.model_version if tagger is not None else None,
             # whether new gap words are embedded by the gap table (False: by the model, slower)
             "gap_table": state._recommender.gap_embedder is not None if state._recommender is not None else None,
-            # memory the table's precomputed products with every course take (None: not built)
-            "course_products_mb": _megabytes(state._recommender.course_products) if state._recommender is not None else None,
+            # memory the table's precomputed products with every course take, for the ranking and the
+            # vote (None: not built)
+            "course_products_mb": _megabytes(state._recommender.course_products, state._recommender.vote_products)
+            if state._recommender is not None else None,
         },
         "last_crawl": None if crawl is None else {
             "id": crawl["id"], "status": crawl["status"], "started_at": crawl["started_at"],

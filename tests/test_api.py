@@ -262,7 +262,8 @@ def test_healthz_and_openapi(client: TestClient) -> None:
     assert health["status"] == "ok" and health["catalogue"]["active"] == 30 and health["model"]["loaded"]
     assert health["model"]["gap_table"] is True
     tokens = len(GapTable.load().token_ids)
-    assert health["model"]["course_products_mb"] == round((tokens + 1) * 30 * 4 / 2**20, 1)  # (tokens + bias) × courses
+    # (tokens + bias) × courses, for the ranking and for the vote on a gap's field and level
+    assert health["model"]["course_products_mb"] == round(2 * (tokens + 1) * 30 * 4 / 2**20, 1)
     spec = client.get("/openapi.json").json()
     assert "/api/recommendations" in spec["paths"]
     errors = spec["paths"]["/api/plan"]["post"]["responses"]["4XX"]["content"]

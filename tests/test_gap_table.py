@@ -104,12 +104,14 @@ def test_precomputed_course_products_rank_new_words_as_the_course_vectors_do(mod
     plain = Recommender.from_catalogue(tagged_catalogue, tagger)
     # the products are of the courses' vectors in the framework's terms, which the ranking compares
     products, vectors = fast.course_products, fast._course_space
-    assert products is not None and plain.course_products is None
+    assert products is not None and plain.course_products is None and plain.vote_products is None
     assert products.by_token.shape == (len(products.table.token_ids), len(vectors))
     for text in [*GAPS, GAPS[1] + ", hold 4711"]:
         _, vector = fast._analysed(text)
         cosines = products.cosines(fast.gap_embedder.rows(text), vector)
         assert cosines is not None and np.allclose(cosines, vectors @ vector, atol=1e-5)
+        # the vote on the gap's field and level reads the raw cosine, from products of its own
+        assert np.allclose(fast.vote_products.cosines(fast.gap_embedder.rows(text), vector), fast.index.vectors @ vector, atol=1e-5)
         ranked = fast.recommend([fast.gap_from_text(text)], CourseFilters(), top=5)["results"]
         expected = plain.recommend([plain.gap_from_text(text)], CourseFilters(), top=5)["results"]
         assert [(r["course_id"], r["parts"]) for r in ranked] == [(r["course_id"], r["parts"]) for r in expected]
