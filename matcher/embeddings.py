@@ -22,6 +22,7 @@ import re
 import shutil
 import struct
 import tempfile
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -615,6 +616,11 @@ def _sentence_cut(text: str, offsets: Sequence[tuple[int, int]], lo: int, hi: in
     return hi
 
 
+# Embedders loaded in this process, by model path (or name) and build marker (Embedder._from_path).
+_LOADED: dict[tuple[str, str], Embedder] = {}
+_LOADED_LOCK = threading.Lock()
+
+
 class Embedder:
     """Embeds course texts (passages) and competence descriptions (queries).
 
@@ -671,6 +677,21 @@ class Embedder:
 
     @classmethod
     def _from_path(cls, name: str, marker: dict[str, Any] | None) -> Embedder:
+        """The model at `name` with this build marker, loaded once per process: a tagger, a service
+        generation and each CLI command in one process ask for it again, and every load holds about
+        0.5 GB that the allocator seldom gives back. A rebuild writes a new marker (`built_at`), so it
+        loads anew; a load that fails is not kept."""
+        key = (name, json.dumps(marker, sort_keys=True) if marker is not None else "")
+        with _LOADED_LOCK:
+            loaded = _LOADED.get(key)
+        if loaded is None:
+            loaded = cls._load(name, marker)
+            with _LOADED_LOCK:
+                loaded = _LOADED.setdefault(key, loaded)
+        return loaded
+
+    @classmethod
+    def _load(cls, name: str, marker: dict[str, Any] | None) -> Embedder:
         if marker is not None and marker.get("onnx") and (Path(name) / str(marker["onnx"])).is_file():
             return cls._from_build(Path(name), marker)
         from sentence_transformers import SentenceTransformer

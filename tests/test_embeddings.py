@@ -412,3 +412,16 @@ def test_model_identity(embedder: Embedder, model_dir: Path, monkeypatch: pytest
     assert isinstance(embedder.encoder, OnnxEncoder) and isinstance(other.encoder, SentenceTransformerEncoder)
     texts = ["motiverende samtale med unge ledige", SENTENCES[3]]
     assert np.min(np.sum(other.embed_queries(texts) * embedder.embed_queries(texts), axis=1)) > 0.9999
+
+
+def test_a_model_is_loaded_once_per_process_and_anew_after_a_rebuild(embedder: Embedder, model_dir: Path) -> None:
+    # The service, its catalogue generations and in-process CLI commands ask again and again; each
+    # load holds about 0.5 GB, which the allocator seldom gives back.
+    assert Embedder.load() is Embedder.load()
+    assert Embedder.load(str(model_dir)) is Embedder.load(str(model_dir))
+    # a rebuilt model (a new marker) is a new load
+    rebuilt = {**(read_marker(model_dir) or {}), "built_at": "2099-01-01T00:00:00Z"}
+    try:
+        assert Embedder._from_path(str(model_dir.resolve()), rebuilt) is not Embedder.load(str(model_dir))
+    finally:  # not kept for the rest of the suite
+        embeddings._LOADED.pop((str(model_dir.resolve()), json.dumps(rebuilt, sort_keys=True)), None)
