@@ -443,18 +443,19 @@ class Recommender:
     def _text_cosines(self, text: str, vector: np.ndarray) -> np.ndarray:
         """Every course's similarity to the vector of the gap's words, in the framework's terms. Words
         the gap table embedded are quicker from its precomputed course products."""
-        products = None
-        if self.course_products is not None:
-            products = self.course_products.cosines(self.gap_embedder.rows(text), vector)
+        products = self._precomputed(self.course_products, text, vector)
         return self.space.similarities(self._course_space, vector, products)
 
     def _raw_cosines(self, text: str, vector: np.ndarray) -> np.ndarray:
         """Every course's raw cosine to the vector of the gap's words, for the vote on its field and
         level; from the vote's precomputed products where the gap table embedded the words."""
-        sims = None
-        if self.vote_products is not None:
-            sims = self.vote_products.cosines(self.gap_embedder.rows(text), vector)
+        sims = self._precomputed(self.vote_products, text, vector)
         return self.index.vectors @ vector if sims is None else sims
+
+    def _precomputed(self, products: CourseProducts | None, text: str, vector: np.ndarray) -> np.ndarray | None:
+        """Every course's product with the gap's words from `products`, when built and when the gap
+        table embedded the words (else None: the course vectors must answer)."""
+        return None if products is None else products.cosines(self.gap_embedder.rows(text), vector)
 
     def _all_keyword_scores(self, text: str) -> np.ndarray:
         scores = self.index.keywords.scores(text)
