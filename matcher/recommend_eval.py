@@ -122,29 +122,47 @@ def bm25_ranker(index: CatalogueIndex, depth: int = DEPTH, today: dt.date | None
     return rank
 
 
-def score_rankings(queries: Sequence[GradedQuery], rankings: Sequence[list[str]], catalogue_ids: Sequence[str]) -> dict[str, float]:
-    """nDCG@5, nDCG@10, recall@10 and MRR (relevant: grade ≥ 2), averaged over the queries."""
-    position = {course_id: i for i, course_id in enumerate(catalogue_ids)}
-    ndcg5, ndcg10, recall, rr = [], [], [], []
-    for query, ranking in zip(queries, rankings):
-        gains = np.zeros(len(catalogue_ids))
-        for course_id, grade in query.relevance.items():
-            if course_id in position:
-                gains[position[course_id]] = grade
-        scores = np.zeros(len(catalogue_ids))
-        for rank, course_id in enumerate(ranking):
-            scores[position[course_id]] = len(ranking) - rank  # unranked courses tie at 0, below all ranked
-        ndcg5.append(ndcg_score([gains], [scores], k=5))
-        ndcg10.append(ndcg_score([gains], [scores], k=10))
-        relevant = {c for c, g in query.relevance.items() if g >= RELEVANT_GRADE and c in position}
-        found = [c for c in ranking[:DEPTH] if c in relevant]
-        recall.append(len(found) / len(relevant) if relevant else 0.0)
-        first = next((r for r, c in enumerate(ranking, start=1) if c in relevant), None)
-        rr.append(1.0 / first if first else 0.0)
+def query_scores(query: GradedQuery, ranking: list[str], position: dict[str, int]) -> dict[str, float]:
+    """nDCG@5, nDCG@10, recall@10 and reciprocal rank (relevant: grade ≥ 2) of one query's ranking;
+    `position` maps every catalogue course id to its column."""
+    gains = np.zeros(len(position))
+    for course_id, grade in query.relevance.items():
+        if course_id in position:
+            gains[position[course_id]] = grade
+    scores = np.zeros(len(position))
+    for rank, course_id in enumerate(ranking):
+        scores[position[course_id]] = len(ranking) - rank  # unranked courses tie at 0, below all ranked
+    relevant = {c for c, g in query.relevance.items() if g >= RELEVANT_GRADE and c in position}
+    found = [c for c in ranking[:DEPTH] if c in relevant]
+    first = next((r for r, c in enumerate(ranking, start=1) if c in relevant), None)
     return {
-        "ndcg@5": float(np.mean(ndcg5)), "ndcg@10": float(np.mean(ndcg10)),
-        "recall@10": float(np.mean(recall)), "mrr": float(np.mean(rr)), "queries": len(queries),
+        "ndcg@5": float(ndcg_score([gains], [scores], k=5)), "ndcg@10": float(ndcg_score([gains], [scores], k=10)),
+        "recall@10": len(found) / len(relevant) if relevant else 0.0, "mrr": 1.0 / first if first else 0.0,
     }
+
+
+def score_rankings(queries: Sequence[GradedQuery], rankings: Sequence[list[str]], catalogue_ids: Sequence[str]) -> dict[str, float]:
+    """`query_scores` averaged over the queries."""
+    position = {course_id: i for i, course_id in enumerate(catalogue_ids)}
+    per_query = [query_scores(query, ranking, position) for query, ranking in zip(queries, rankings)]
+    means = {metric: float(np.mean([s[metric] for s in per_query])) for metric in ("ndcg@5", "ndcg@10", "recall@10", "mrr")}
+    return {**means, "queries": len(queries)}
+
+
+def per_query_report(
+    queries: Sequence[GradedQuery], rankings: dict[str, list[list[str]]], catalogue_ids: Sequence[str],
+) -> list[dict[str, Any]]:
+    """Each query's nDCG@5 for every system and the recommender's top five with their grades
+    (0 where ungraded), worst first: what to read when looking for what the system gets wrong."""
+    position = {course_id: i for i, course_id in enumerate(catalogue_ids)}
+    rows = []
+    for i, query in enumerate(queries):
+        rows.append({
+            "id": query.id, "query": query.query, "field": query.field, "level": query.level,
+            **{f"{name}_ndcg@5": query_scores(query, ranked[i], position)["ndcg@5"] for name, ranked in rankings.items()},
+            "top5": [[course_id, query.relevance.get(course_id, 0)] for course_id in rankings["recommender"][i][:5]],
+        })
+    return sorted(rows, key=lambda row: (row["recommender_ndcg@5"], row["id"]))
 
 
 def check_queries(queries: Sequence[GradedQuery], catalogue_ids: Sequence[str]) -> list[str]:
@@ -154,13 +172,17 @@ def check_queries(queries: Sequence[GradedQuery], catalogue_ids: Sequence[str]) 
 
 
 def evaluate(
-    recommender: Recommender, queries: Sequence[GradedQuery], today: dt.date | None = None,
-) -> dict[str, dict[str, float]]:
+    recommender: Recommender, queries: Sequence[GradedQuery], today: dt.date | None = None, *, per_query: bool = False,
+) -> dict[str, Any]:
     """The recommender and both baselines on the same queries, each query's constraints applied to
-    all three alike (the baselines rank the courses `CatalogueIndex.mask` keeps for them)."""
+    all three alike (the baselines rank the courses `CatalogueIndex.mask` keeps for them). With
+    `per_query`, also `"per_query"`: `per_query_report`'s rows."""
     rankings = rank_all(recommender, queries, today)
     ids = [c.course_id for c in recommender.index.courses]
-    return {name: score_rankings(queries, ranked, ids) for name, ranked in rankings.items()}
+    results: dict[str, Any] = {name: score_rankings(queries, ranked, ids) for name, ranked in rankings.items()}
+    if per_query:
+        results["per_query"] = per_query_report(queries, rankings, ids)
+    return results
 
 
 def rank_all(recommender: Recommender, queries: Sequence[GradedQuery], today: dt.date | None = None) -> dict[str, list[list[str]]]:
@@ -204,17 +226,24 @@ def labelled_pages_feed(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def format_report(results: dict[str, dict[str, float]]) -> str:
+def format_report(results: dict[str, Any]) -> str:
     metrics = ["ndcg@5", "ndcg@10", "recall@10", "mrr"]
+    systems = {name: values for name, values in results.items() if name != "per_query"}
     lines = [f"{'system':<14}" + "".join(f"{m:>11}" for m in metrics)]
-    for name, values in results.items():
+    for name, values in systems.items():
         lines.append(f"{name:<14}" + "".join(f"{values[m]:>11.3f}" for m in metrics))
-    base = results.get("bm25", {}).get("ndcg@5")
+    base = systems.get("bm25", {}).get("ndcg@5")
     if base:
-        lines.append(f"recommender nDCG@5 / BM25 nDCG@5 = {results['recommender']['ndcg@5'] / base:.2f}")
-    lines.append(f"queries: {next(iter(results.values()))['queries']}")
+        lines.append(f"recommender nDCG@5 / BM25 nDCG@5 = {systems['recommender']['ndcg@5'] / base:.2f}")
+    lines.append(f"queries: {next(iter(systems.values()))['queries']}")
+    if "per_query" in results:
+        lines += ["", "per query, worst first: nDCG@5 recommender / BM25 / embedding; the recommender's top 5 as id:grade"]
+        for row in results["per_query"]:
+            lines.append(f"{row['id']:<14} {row['recommender_ndcg@5']:.2f} {row['bm25_ndcg@5']:.2f} {row['embedding_ndcg@5']:.2f}"
+                         f"  {row['query']}")
+            lines.append(" " * 15 + "  ".join(f"{course_id}:{grade}" for course_id, grade in row["top5"]))
     return "\n".join(lines) + "\n"
 
 
-def to_json(results: dict[str, dict[str, float]]) -> str:
-    return json.dumps(results, indent=2)
+def to_json(results: dict[str, Any]) -> str:
+    return json.dumps(results, indent=2, ensure_ascii=False)

@@ -437,6 +437,20 @@ def test_evaluate_recommend_prints_the_recommender_beside_the_baselines(run_cli,
     assert result.exit_code == 0, result.output
     for system in ("recommender", "bm25", "embedding"):
         assert system in result.stdout
+    assert "per query" not in result.stdout
+    # per query, worst first, with the recommender's top five and their grades, for reading the misses
+    graded = tmp_path / "two-queries.jsonl"
+    graded.write_text("".join(json.dumps({"id": qid, "query": "sygedagpengeloven og jobafklaring",
+                                          "relevance": {"nordhavn-dib-sygedagpenge-2027": grade}}) + "\n"
+                              for qid, grade in (("q1", 3), ("q2", 0))), encoding="utf-8")
+    detailed = run_cli("--db", str(catalogue), "evaluate-recommend", "--queries", str(graded), "--per-query", "--json")
+    assert detailed.exit_code == 0, detailed.output
+    rows = json.loads(detailed.stdout)["per_query"]
+    assert [row["id"] for row in rows] == ["q2", "q1"]  # q2 grades its one course 0: nDCG@5 0, the worst
+    assert rows[1]["recommender_ndcg@5"] > 0 and ["nordhavn-dib-sygedagpenge-2027", 3] in rows[1]["top5"]
+    assert all(grade == 0 for _, grade in rows[0]["top5"]) and len(rows[0]["top5"]) == 5
+    text = run_cli("--db", str(catalogue), "evaluate-recommend", "--queries", str(graded), "--per-query")
+    assert "per query, worst first" in text.stdout and "nordhavn-dib-sygedagpenge-2027:3" in text.stdout
     unknown = tmp_path / "unknown.jsonl"
     unknown.write_text(json.dumps({"id": "q1", "query": "x", "relevance": {"no-such-course": 3}}) + "\n", encoding="utf-8")
     bad = run_cli("--db", str(catalogue), "evaluate-recommend", "--queries", str(unknown))
