@@ -1,0 +1,38 @@
+"""The shipped evaluation query files load, and grade only courses of the catalogue they were graded over."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from matcher.recommend_eval import load_queries
+
+EVAL = Path(__file__).parents[1] / "eval"
+REAL_PAGES = Path(__file__).parents[2] / "shared" / "real-courses" / "labelled.jsonl"
+QUERY_FILES = sorted(EVAL.glob("recommend-queries-*.jsonl"))
+
+
+def _ids(path: Path) -> set[str]:
+    return {json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def test_every_query_set_is_found() -> None:
+    assert {p.name for p in QUERY_FILES} >= {"recommend-queries-dev.jsonl", "recommend-queries-real.jsonl",
+                                              "recommend-queries-real-2.jsonl"}
+
+
+@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.name)
+def test_a_query_set_loads_with_unique_ids_and_graded_courses_of_its_catalogue(path: Path) -> None:
+    queries = load_queries(path)  # constraints are validated here: unknown course types are refused
+    assert len({q.id for q in queries}) == len(queries)
+    graded = {course_id for q in queries for course_id in q.relevance}
+    if "real" in path.name:
+        # graded over the real pages, which stay outside the repository: the file holds their ids only
+        assert all(course_id.startswith("r-") for course_id in graded)
+        assert all("note" not in json.loads(line) for line in path.read_text(encoding="utf-8").splitlines())
+        if REAL_PAGES.is_file():
+            assert graded <= _ids(REAL_PAGES)
+    else:
+        assert graded <= _ids(EVAL / "recommend-catalogue.jsonl")
