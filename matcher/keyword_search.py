@@ -5,6 +5,10 @@ stemmer), but kept in a SciPy matrix because a search must answer in a milliseco
 concurrent load, and DuckDB's FTS query over 10 000 courses takes several (bench/recommend.py). A
 query's scores are the sum of its terms' precomputed columns, so the cost grows with the number of
 query terms, not with the catalogue.
+
+Danish writes compounds as one word, so a query term also finds, weighed less, the index terms it
+begins ("sygedagpenge" finds "sygedagpengeloven"), and a query term no course uses finds the two
+words it is made of ("virksomhedsmentorer" finds "mentor" and "virksomhed").
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ B = 0.75
 MIN_PREFIX = 5  # shorter stems begin too many unrelated words
 MAX_EXPANSIONS = 30
 COMPOUND_WEIGHT = 0.7
+MIN_PART = 4  # a compound's parts: shorter ones are mostly endings and linking letters
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -88,7 +93,7 @@ class Bm25Index:
             self._document_terms = (np.zeros(self.size + 1, dtype=np.int32), np.zeros(0, dtype=np.int32))
             return
         self.vocabulary = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
-        self._sorted_terms = sorted(self.vocabulary)
+        self._sorted_terms = sorted(self.vocabulary)  # also each column's term: CountVectorizer sorts its columns
         lengths = np.asarray(counts.sum(axis=1)).ravel()
         mean_length = float(lengths.mean()) or 1.0
         df = np.bincount(counts.indices, minlength=counts.shape[1])
@@ -116,7 +121,26 @@ class Bm25Index:
                     break
                 if other != term:
                     columns.append((self.vocabulary[other], COMPOUND_WEIGHT))
+        if term not in self.vocabulary:
+            columns += [(self.vocabulary[part], COMPOUND_WEIGHT) for part in self._compound_parts(term)]
         return tuple(columns)
+
+    def _compound_parts(self, term: str) -> tuple[str, ...]:
+        """The two parts of a compound query term whose parts the documents use as words of their own
+        ("virksomhedsmentor" → "virksomhed", "mentor"): the split with the longest head, each part at
+        least MIN_PART long, a linking "s" or "e" dropped from the first (or the first stemmed)."""
+        stemmer = None  # its own: stemmers are not thread-safe, and fragments stay out of the analyzer's cache
+        for cut in range(MIN_PART, len(term) - MIN_PART + 1):
+            head = term[cut:]
+            if head not in self.vocabulary:
+                continue
+            first = term[:cut]
+            # the index holds stems: "persondata" is there as "persondat"
+            stemmer = stemmer or snowballstemmer.stemmer("danish")
+            for modifier in (first, first[:-1] if first[-1] in "se" else "", stemmer.stemWord(first)):
+                if len(modifier) >= MIN_PART and modifier in self.vocabulary:
+                    return (modifier, head)
+        return ()
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document (0 where no query term occurs): per query term, its best
@@ -143,9 +167,19 @@ class Bm25Index:
         return documents, values
 
     def matched_terms(self, query: str, document: int) -> list[str]:
-        """The query terms (stemmed) that occur in one document, alone or in a compound: part of a result's why."""
+        """The document's own terms (stemmed) that the query's terms matched, in query order: a query
+        term itself where the document has it, else the compounds it begins or the parts it is made
+        of. Part of a result's why, so it names words the course text holds."""
         present = self._term_set(document)
-        return [term for term in self._query_terms(query) if not present.isdisjoint(self._term_column_set(term))]
+        found: dict[str, None] = {}
+        for term in self._query_terms(query):
+            if present.isdisjoint(self._term_column_set(term)):
+                continue
+            if term in self.vocabulary and self.vocabulary[term] in present:
+                found[term] = None
+            else:
+                found.update((self._sorted_terms[c], None) for c, _ in self._term_columns(term) if c in present)
+        return list(found)
 
     def _column_set(self, term: str) -> frozenset[int]:
         return frozenset(column for column, _ in self._term_columns(term))

@@ -39,9 +39,29 @@ def test_bm25_ranks_the_document_about_the_query_first() -> None:
     assert int(np.argmax(scores)) == 1
     assert scores[2] == 0
     assert index.matched_terms("sygedagpengene og regler", 1) == ["sygedagpeng", "regl"]
+    # a query word the text holds only inside a compound: the why names the compound the text holds
+    assert Bm25Index(["Kursus om sygedagpengeloven"]).matched_terms("sygedagpenge", 0) == ["sygedagpengelov"]
     # a compound is found by its first part
     assert Bm25Index(["Kursus om sygedagpengeloven", "Kursus om fleksjob"]).scores("sygedagpenge")[0] > 0
     assert not index.scores("ord der ikke findes").any()
+
+
+def test_a_compound_no_course_uses_finds_the_courses_that_use_its_parts() -> None:
+    docs = [
+        "Uddannelse af mentorer, der støtter nyansatte på arbejdspladsen.",
+        "Samarbejde med virksomheder om praktik.",
+        "Excel for begyndere.",
+    ]
+    index = Bm25Index(docs)
+    scores = index.scores("virksomhedsmentorer")  # written as one word, which no course does
+    assert scores[0] > 0 and scores[1] > 0 and scores[2] == 0
+    assert index.scores("persondatasikkerhed")[2] == 0
+    assert index.matched_terms("virksomhedsmentorer", 0) == ["mentor"]  # the why names the word the course holds
+    # a compound the courses use is matched as it is, not split: its parts alone earn nothing
+    known = Bm25Index(["Kursus om sygedagpengeloven", "Kursus om loven", "Kursus om dagpenge"])
+    assert known.scores("sygedagpengeloven").tolist()[1:] == [0.0, 0.0]
+    # parts shorter than four letters are not split off
+    assert not Bm25Index(["Kursus om job", "Kursus om mål"]).scores("jobmål").any()
 
 
 def test_bm25_rare_terms_weigh_more_than_common_ones() -> None:
