@@ -93,7 +93,7 @@ class Bm25Index:
             self._document_terms = (np.zeros(self.size + 1, dtype=np.int32), np.zeros(0, dtype=np.int32))
             return
         self.vocabulary = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
-        self._sorted_terms = sorted(self.vocabulary)  # also each column's term: CountVectorizer sorts its columns
+        self._sorted_terms = sorted(self.vocabulary)
         lengths = np.asarray(counts.sum(axis=1)).ravel()
         mean_length = float(lengths.mean()) or 1.0
         df = np.bincount(counts.indices, minlength=counts.shape[1])
@@ -144,7 +144,7 @@ class Bm25Index:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document (0 where no query term occurs): per query term, its best
-        column (exact, or a compound that begins with it), summed over the terms."""
+        column (exact, a compound that begins with it, or its parts), summed over the terms."""
         total = np.zeros(self.size, dtype=np.float32)
         for term in self._query_terms(query):
             documents, values = self._term_scores(term)
@@ -167,19 +167,10 @@ class Bm25Index:
         return documents, values
 
     def matched_terms(self, query: str, document: int) -> list[str]:
-        """The document's own terms (stemmed) that the query's terms matched, in query order: a query
-        term itself where the document has it, else the compounds it begins or the parts it is made
-        of. Part of a result's why, so it names words the course text holds."""
+        """The query terms (stemmed) that occur in one document, alone, in a compound or by their
+        parts: part of a result's why."""
         present = self._term_set(document)
-        found: dict[str, None] = {}
-        for term in self._query_terms(query):
-            if present.isdisjoint(self._term_column_set(term)):
-                continue
-            if term in self.vocabulary and self.vocabulary[term] in present:
-                found[term] = None
-            else:
-                found.update((self._sorted_terms[c], None) for c, _ in self._term_columns(term) if c in present)
-        return list(found)
+        return [term for term in self._query_terms(query) if not present.isdisjoint(self._term_column_set(term))]
 
     def _column_set(self, term: str) -> frozenset[int]:
         return frozenset(column for column, _ in self._term_columns(term))
