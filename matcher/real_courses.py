@@ -87,15 +87,15 @@ def load_real_set(tagger: Tagger, path: Path = REAL_SET) -> tuple[list[str], lis
             f"{path} was embedded with {meta['model_version']}, not {tagger.embedder.model_version}: "
             "rebuild it with `fagmatch model build-real-set`"
         )
-    if meta["cues_digest"] != _cues_digest(tagger):
-        warnings.warn(
-            f"{path}: the cue counts were made with another tagging_cues.yaml; "
-            "`fagmatch model build-real-set` refreshes them", stacklevel=2,
-        )
     if stored["counts"].shape[1:] != (len(COUNT_KEYS),):
         raise RealSetError(
             f"{path} holds other cue counts than {', '.join(COUNT_KEYS)}: "
             "rebuild it with `fagmatch model build-real-set`"
+        )
+    if meta["cues_digest"] != _cues_digest(tagger):  # the same counts, from other cue words: usable
+        warnings.warn(
+            f"{path}: the cue counts were made with another tagging_cues.yaml; "
+            "`fagmatch model build-real-set` refreshes them", stacklevel=2,
         )
     file_digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     offsets = stored["passage_offsets"]

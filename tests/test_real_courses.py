@@ -4,6 +4,7 @@ model they were not embedded with leaves them out instead of mixing two vector s
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -84,9 +85,13 @@ def test_a_set_from_another_model_is_left_out_with_a_warning(embedder, taxonomy,
     with pytest.raises(RealSetError, match="another-model@1"):
         load_real_set(tagger, out)
     # A set made before a cue list was added (fewer count columns) is named, not half read.
-    np.savez(out, **{**stored, "counts": stored["counts"][:, :3]})
-    with pytest.raises(RealSetError, match="other cue counts.*build-real-set"):
-        load_real_set(tagger, out)
+    # It is refused with one message, not also warned about as a set from other cue words.
+    np.savez(out, **{**stored, "counts": stored["counts"][:, :3],
+                     "meta": np.array(json.dumps({**meta, "cues_digest": "older-cues"}))})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RealSetError, match="other cue counts.*build-real-set"):
+            load_real_set(tagger, out)
     np.savez(out, **{**stored, "meta": np.array(json.dumps({**meta, "model_version": "another-model@1"}))})
     with pytest.warns(UserWarning, match="tagging without the real pages"):
         assert shipped_examples(tagger, out) == []
