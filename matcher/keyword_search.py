@@ -111,8 +111,16 @@ class Bm25Index:
         return list(dict.fromkeys(self.analyzer(query)))
 
     def _expansions(self, term: str) -> tuple[tuple[int, float], ...]:
-        """Index columns for one query term: the term itself, and, because Danish writes compounds as
-        one word, index terms it begins ("sygedagpeng" finds "sygedagpengelov"), weighed less."""
+        """Index columns for one query term: `_word_columns`, and where no course uses the term, the
+        two words it is made of (`_compound_parts`), weighed as compounds are."""
+        columns = self._word_columns(term)
+        if term not in self.vocabulary:
+            columns += [(self.vocabulary[part], COMPOUND_WEIGHT) for part in self._compound_parts(term)]
+        return tuple(columns)
+
+    def _word_columns(self, term: str) -> list[tuple[int, float]]:
+        """The term itself, and, because Danish writes compounds as one word, index terms it begins
+        ("sygedagpeng" finds "sygedagpengelov"), weighed less."""
         columns = [(self.vocabulary[term], 1.0)] if term in self.vocabulary else []
         if len(term) >= MIN_PREFIX:
             start = bisect.bisect_left(self._sorted_terms, term)
@@ -121,9 +129,7 @@ class Bm25Index:
                     break
                 if other != term:
                     columns.append((self.vocabulary[other], COMPOUND_WEIGHT))
-        if term not in self.vocabulary:
-            columns += [(self.vocabulary[part], COMPOUND_WEIGHT) for part in self._compound_parts(term)]
-        return tuple(columns)
+        return columns
 
     def _compound_parts(self, term: str) -> tuple[str, ...]:
         """The two parts of a compound query term whose parts the documents use as words of their own
@@ -167,13 +173,14 @@ class Bm25Index:
         return documents, values
 
     def matched_terms(self, query: str, document: int) -> list[str]:
-        """The query terms (stemmed) that occur in one document, alone, in a compound or by their
-        parts: part of a result's why."""
+        """The query terms (stemmed) that occur in one document, alone or in a compound: part of a
+        result's why. A match by a compound's parts is left out: a weaker one, and the course holds
+        neither the term nor a compound of it to show."""
         present = self._term_set(document)
         return [term for term in self._query_terms(query) if not present.isdisjoint(self._term_column_set(term))]
 
     def _column_set(self, term: str) -> frozenset[int]:
-        return frozenset(column for column, _ in self._term_columns(term))
+        return frozenset(column for column, _ in self._word_columns(term))
 
     def _columns_in(self, document: int) -> frozenset[int]:
         indptr, indices = self._document_terms

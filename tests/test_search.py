@@ -54,7 +54,7 @@ def test_a_compound_no_course_uses_finds_the_courses_that_use_its_parts() -> Non
     scores = index.scores("virksomhedsmentorer")  # written as one word, which no course does
     assert scores[0] > 0 and scores[1] > 0 and scores[2] == 0
     assert index.scores("persondatasikkerhed")[2] == 0
-    assert index.matched_terms("virksomhedsmentorer", 0) == ["virksomhedsmentor"]  # part of the course's why
+    assert index.matched_terms("virksomhedsmentorer", 0) == []  # the why names only words the text holds
     # a compound the courses use is matched as it is, not split: its parts alone earn nothing
     known = Bm25Index(["Kursus om sygedagpengeloven", "Kursus om loven", "Kursus om dagpenge"])
     assert known.scores("sygedagpengeloven").tolist()[1:] == [0.0, 0.0]
