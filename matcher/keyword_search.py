@@ -32,6 +32,7 @@ MIN_PREFIX = 5  # shorter stems begin too many unrelated words
 MAX_EXPANSIONS = 30
 COMPOUND_WEIGHT = 0.7
 MIN_PART = 4  # a compound's parts: shorter ones are mostly endings and linking letters
+MAX_CACHED_STEMS = 200_000  # more than a 10 000-course catalogue's distinct words
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -45,9 +46,10 @@ def load_stopwords(path: Path = STOPWORDS_FILE) -> frozenset[str]:
 class DanishAnalyzer:
     """Lower-case, NFC, words of letters and digits, stop words dropped, Snowball-stemmed."""
 
-    def __init__(self, stopwords: frozenset[str] | None = None) -> None:
+    def __init__(self, stopwords: frozenset[str] | None = None, *, cache_size: int = MAX_CACHED_STEMS) -> None:
         self.stopwords = load_stopwords() if stopwords is None else stopwords
         self._cache: dict[str, str] = {}
+        self._cache_size = cache_size
 
     def __call__(self, text: str) -> list[str]:
         words = _WORD.findall(unicodedata.normalize("NFC", text).lower())
@@ -56,6 +58,8 @@ class DanishAnalyzer:
     def _stem(self, word: str) -> str:
         stem = self._cache.get(word)
         if stem is None:
+            if len(self._cache) >= self._cache_size:  # every new word a user types is a miss: stay bounded
+                self._cache.clear()
             # a fresh stemmer per miss: stemmer objects are not thread-safe, and misses are rare
             stem = self._cache[word] = snowballstemmer.stemmer("danish").stemWord(word)
         return stem

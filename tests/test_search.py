@@ -28,6 +28,14 @@ def test_analyzer_stems_danish_and_drops_stop_words() -> None:
     assert analyzer("Ma\u030al") == analyzer("Mål")
 
 
+def test_the_analyzer_s_memory_of_stems_stays_bounded_however_many_new_words_come() -> None:
+    analyzer = DanishAnalyzer(cache_size=100)
+    words = [f"ord{i}erne" for i in range(1000)]  # as a long-running service meets new words
+    assert analyzer(" ".join(words)) == [f"ord{i}" for i in range(1000)]
+    assert len(analyzer._cache) <= 100
+    assert analyzer("sygedagpengene") == DanishAnalyzer()("sygedagpengene")
+
+
 def test_bm25_ranks_the_document_about_the_query_first() -> None:
     docs = [
         "Motiverende samtale med borgere i jobcentret.",
