@@ -141,25 +141,25 @@ def query_scores(query: GradedQuery, ranking: list[str], position: dict[str, int
     }
 
 
-def score_rankings(queries: Sequence[GradedQuery], rankings: Sequence[list[str]], catalogue_ids: Sequence[str]) -> dict[str, float]:
+METRICS = ("ndcg@5", "ndcg@10", "recall@10", "mrr")
+
+
+def mean_scores(per_query: Sequence[dict[str, float]]) -> dict[str, float]:
     """`query_scores` averaged over the queries."""
-    position = {course_id: i for i, course_id in enumerate(catalogue_ids)}
-    per_query = [query_scores(query, ranking, position) for query, ranking in zip(queries, rankings)]
-    means = {metric: float(np.mean([s[metric] for s in per_query])) for metric in ("ndcg@5", "ndcg@10", "recall@10", "mrr")}
-    return {**means, "queries": len(queries)}
+    return {**{metric: float(np.mean([s[metric] for s in per_query])) for metric in METRICS}, "queries": len(per_query)}
 
 
 def per_query_report(
-    queries: Sequence[GradedQuery], rankings: dict[str, list[list[str]]], catalogue_ids: Sequence[str],
+    queries: Sequence[GradedQuery], rankings: dict[str, list[list[str]]], scores: dict[str, list[dict[str, float]]],
 ) -> list[dict[str, Any]]:
-    """Each query's nDCG@5 for every system and the recommender's top five with their grades
-    (0 where ungraded), worst first: what to read when looking for what the system gets wrong."""
-    position = {course_id: i for i, course_id in enumerate(catalogue_ids)}
+    """Each query's nDCG@5 for every system (`scores`: each system's `query_scores` per query) and the
+    recommender's top five with their grades (0 where ungraded), worst first: what to read when
+    looking for what the system gets wrong."""
     rows = []
     for i, query in enumerate(queries):
         rows.append({
             "id": query.id, "query": query.query, "field": query.field, "level": query.level,
-            **{f"{name}_ndcg@5": query_scores(query, ranked[i], position)["ndcg@5"] for name, ranked in rankings.items()},
+            **{f"{name}_ndcg@5": per_system[i]["ndcg@5"] for name, per_system in scores.items()},
             "top5": [[course_id, query.relevance.get(course_id, 0)] for course_id in rankings["recommender"][i][:5]],
         })
     return sorted(rows, key=lambda row: (row["recommender_ndcg@5"], row["id"]))
@@ -178,10 +178,11 @@ def evaluate(
     all three alike (the baselines rank the courses `CatalogueIndex.mask` keeps for them). With
     `per_query`, also `"per_query"`: `per_query_report`'s rows."""
     rankings = rank_all(recommender, queries, today)
-    ids = [c.course_id for c in recommender.index.courses]
-    results: dict[str, Any] = {name: score_rankings(queries, ranked, ids) for name, ranked in rankings.items()}
+    position = {course.course_id: i for i, course in enumerate(recommender.index.courses)}
+    scores = {name: [query_scores(q, ranking, position) for q, ranking in zip(queries, ranked)] for name, ranked in rankings.items()}
+    results: dict[str, Any] = {name: mean_scores(per_system) for name, per_system in scores.items()}
     if per_query:
-        results["per_query"] = per_query_report(queries, rankings, ids)
+        results["per_query"] = per_query_report(queries, rankings, scores)
     return results
 
 
@@ -227,11 +228,10 @@ def labelled_pages_feed(path: Path) -> list[dict[str, Any]]:
 
 
 def format_report(results: dict[str, Any]) -> str:
-    metrics = ["ndcg@5", "ndcg@10", "recall@10", "mrr"]
     systems = {name: values for name, values in results.items() if name != "per_query"}
-    lines = [f"{'system':<14}" + "".join(f"{m:>11}" for m in metrics)]
+    lines = [f"{'system':<14}" + "".join(f"{m:>11}" for m in METRICS)]
     for name, values in systems.items():
-        lines.append(f"{name:<14}" + "".join(f"{values[m]:>11.3f}" for m in metrics))
+        lines.append(f"{name:<14}" + "".join(f"{values[m]:>11.3f}" for m in METRICS))
     base = systems.get("bm25", {}).get("ndcg@5")
     if base:
         lines.append(f"recommender nDCG@5 / BM25 nDCG@5 = {systems['recommender']['ndcg@5'] / base:.2f}")
