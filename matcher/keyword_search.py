@@ -43,6 +43,12 @@ def load_stopwords(path: Path = STOPWORDS_FILE) -> frozenset[str]:
     return frozenset(w.strip().lower() for w in lines if w.strip() and not w.lstrip().startswith("#"))
 
 
+def stem_word(word: str) -> str:
+    """The Snowball Danish stem of one lower-case word, uncached. A fresh stemmer each time: stemmer
+    objects are not thread-safe, and the callers cache what they stem."""
+    return snowballstemmer.stemmer("danish").stemWord(word)
+
+
 class DanishAnalyzer:
     """Lower-case, NFC, words of letters and digits, stop words dropped, Snowball-stemmed."""
 
@@ -60,9 +66,9 @@ class DanishAnalyzer:
         if stem is None:
             if len(self._cache) >= self._cache_size:  # every new word a user types is a miss: stay bounded
                 self._cache.clear()
-            # a fresh stemmer per miss: stemmer objects are not thread-safe, and misses are rare
-            stem = self._cache[word] = snowballstemmer.stemmer("danish").stemWord(word)
+            stem = self._cache[word] = stem_word(word)
         return stem
+
 
 
 class Bm25Index:
@@ -139,15 +145,14 @@ class Bm25Index:
         """The two parts of a compound query term whose parts the documents use as words of their own
         ("virksomhedsmentor" → "virksomhed", "mentor"): the split with the longest head, each part at
         least MIN_PART long, a linking "s" or "e" dropped from the first (or the first stemmed)."""
-        stemmer = None  # its own: stemmers are not thread-safe, and fragments stay out of the analyzer's cache
         for cut in range(MIN_PART, len(term) - MIN_PART + 1):
             head = term[cut:]
             if head not in self.vocabulary:
                 continue
             first = term[:cut]
-            # the index holds stems: "persondata" is there as "persondat"
-            stemmer = stemmer or snowballstemmer.stemmer("danish")
-            for modifier in (first, first[:-1] if first[-1] in "se" else "", stemmer.stemWord(first)):
+            # the index holds stems ("persondata" is there as "persondat"); fragments stay out of the
+            # analyzer's cache, and the split is cached per term (_term_columns)
+            for modifier in (first, first[:-1] if first[-1] in "se" else "", stem_word(first)):
                 if len(modifier) >= MIN_PART and modifier in self.vocabulary:
                     return (modifier, head)
         return ()
