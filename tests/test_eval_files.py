@@ -19,8 +19,8 @@ def _ids(path: Path) -> set[str]:
 
 
 def test_every_query_set_is_found() -> None:
-    assert {p.name for p in QUERY_FILES} >= {"recommend-queries-dev.jsonl", "recommend-queries-real.jsonl",
-                                              "recommend-queries-real-2.jsonl"}
+    assert {p.name for p in QUERY_FILES} >= {"recommend-queries-dev.jsonl", *(f"recommend-queries-real{suffix}.jsonl"
+                                                                         for suffix in ("", "-2", "-3", "-4"))}
 
 
 @pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.name)
