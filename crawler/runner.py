@@ -22,7 +22,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -191,19 +190,23 @@ def _crawl_locked(
         directory = root / _job_name(source.name)
         prepare_jobdir(directory, resume=resume)
         entries.append({"source": source.model_dump(mode="json"), "jobdir": str(directory)})
-    with tempfile.TemporaryDirectory(prefix="fagmatch-crawl-") as scratch:
-        config = {
-            "db": str(db_path), "sources": entries, "settings": settings or {}, "http_cache": http_cache,
-            "http_cache_dir": str(root / "httpcache"), "log_file": str(root / "crawl.log"),
-            "report": str(Path(scratch) / "report.json"),
-        }  # fmt: skip
-        config_path = Path(scratch) / "config.json"
-        config_path.write_text(json.dumps(config), encoding="utf-8")
+    # The crawl process's config and report sit in the job folder, under names the next crawl reuses:
+    # a crawl killed outright (SIGKILL, out of memory) leaves nothing behind in the system's temp folder.
+    config_path, report_path = root / "crawl-config.json", root / "crawl-report.json"
+    config = {
+        "db": str(db_path), "sources": entries, "settings": settings or {}, "http_cache": http_cache,
+        "http_cache_dir": str(root / "httpcache"), "log_file": str(root / "crawl.log"), "report": str(report_path),
+    }  # fmt: skip
+    report_path.unlink(missing_ok=True)  # a killed crawl's report must not pass for this one's
+    config_path.write_text(json.dumps(config), encoding="utf-8")
+    try:
         returncode = _run_child(config_path, progress, lock)
-        report_path = Path(config["report"])
         if not report_path.exists():
             raise CrawlError(f"the crawl process ended with exit code {returncode}; see {config['log_file']}")
         data = json.loads(report_path.read_text(encoding="utf-8"))
+    finally:
+        config_path.unlink(missing_ok=True)
+        report_path.unlink(missing_ok=True)
     results = [SourceResult(**{k: v for k, v in r.items() if k in SourceResult.__dataclass_fields__})
                for r in data["sources"]]  # fmt: skip
     return CrawlReport(results, Path(config["log_file"]))

@@ -20,7 +20,7 @@ from scrapy.http import HtmlResponse
 from crawler.commands import crawl_cmd, sources_cmd
 from crawler.extract import extract_course
 from crawler.registry import RegistryError, load_registry
-from crawler.runner import crawl, jobs_root
+from crawler.runner import CrawlError, crawl, jobs_root
 from matcher.store import open_catalogue
 
 WEB_ROOT = Path(__file__).resolve().parent / "crawl_web"
@@ -283,6 +283,8 @@ def test_kill_and_restart_loses_nothing_and_duplicates_nothing(tmp_path):
             time.sleep(0.02)
         os.killpg(child.pid, signal.SIGKILL)  # the runner and its Scrapy process, mid-crawl
         child.wait()
+        # what the runner handed its crawl process stays in the catalogue's job folder, not in /tmp
+        assert (jobs_root(db) / "crawl-config.json").is_file()
         spooled = journal.read_text(encoding="utf-8").count('"t":"course"')
         assert 8 <= spooled < 30, "killed too late to test a restart"
         with open_catalogue(db) as catalogue:
@@ -293,8 +295,27 @@ def test_kill_and_restart_loses_nothing_and_duplicates_nothing(tmp_path):
         strip = lambda rs: {p: {k: v for k, v in r.items() if k not in ("first_seen", "last_seen")} for p, r in rs.items()}  # noqa: E731
         assert strip(records(db)) == strip(records(reference))
         assert not (jobs_root(db) / "slow").exists()  # a published job is cleared
+        assert not list(jobs_root(db).glob("crawl-*.json"))  # and the hand-over files with it
     finally:
         server.stop()
+
+
+def test_a_crawl_process_that_dies_before_its_report_is_an_error_not_an_old_report(tmp_path, monkeypatch):
+    """A report left by a crawl killed outright must not pass for the next crawl's."""
+    db = tmp_path / "catalogue.duckdb"
+    root = jobs_root(db)
+    root.mkdir()
+    stale = {"sources": [{"source": "old", "status": "published", "courses": 99}]}
+    (root / "crawl-report.json").write_text(json.dumps(stale), encoding="utf-8")
+    # The crawl process dies as it starts, as one killed by the kernel would: Python imports
+    # sitecustomize from its path before anything else.
+    dying = tmp_path / "dying"
+    dying.mkdir()
+    (dying / "sitecustomize.py").write_text("import os\nos._exit(3)\n", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(dying))
+    with pytest.raises(CrawlError, match="ended with exit code 3"):
+        crawl(db, url="http://127.0.0.1:9/", settings=FAST)
+    assert not (root / "crawl-report.json").exists()
 
 
 # ------------------------------------------------------------------------------------------------
