@@ -525,7 +525,7 @@ class WebPage:
         self.env.globals.update(
             TYPE_NAMES=TYPE_NAMES, FORM_NAMES=FORM_NAMES, LEVEL_NAMES=LEVEL_NAMES, STATUS_NAMES=STATUS_NAMES,
             SORT_NAMES=SORT_NAMES, GOAL_KINDS=GOAL_KINDS, TEMPLATE_TITLES=TEMPLATE_TITLES, LEVELS=LEVELS,
-            COURSE_TYPES=COURSE_TYPES, FORMS=FORMS,
+            COURSE_TYPES=COURSE_TYPES, FORMS=FORMS, MAX_UPLOAD_BYTES=MAX_UPLOAD_BYTES,
         )
 
     def render(self, request: Request | None, name: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -299,6 +299,26 @@ def test_broken_upload_shows_the_message(browser: Browser, base_url: str) -> Non
     assert all("status of 422" in e for e in w.errors), w.errors
 
 
+def test_a_file_over_the_upload_limit_is_refused_before_sending_and_the_typed_table_stays(
+    watched: Watched, base_url: str,
+) -> None:
+    page = watched.page
+    page.goto(base_url + "/team")
+    page.fill("#navn_0", "AB")
+    page.select_option("#niveau_0_lov_myndighed", "2")
+    big = b"medarbejder,lov_myndighed\n" + b"AB,3\n" * 300_000  # 1.5 MB: over the 1000 kB a file may hold
+    page.set_input_files("#vurdering_fil", files=[{"name": "vurdering.csv", "mimeType": "text/csv", "buffer": big}])
+    message = page.eval_on_selector("#vurdering_fil", "input => input.validationMessage")
+    assert message == "vurdering.csv fylder 1501 kB; en fil må højst fylde 1000 kB. Vælg en mindre fil."
+    page.click("button:has-text('Analysér teamet')")
+    page.wait_for_timeout(300)  # a form that was sent would be loading its answer by now
+    assert page.url == base_url + "/team"
+    assert page.input_value("#navn_0") == "AB" and page.input_value("#niveau_0_lov_myndighed") == "2"
+    # a file within the limit clears the refusal
+    page.set_input_files("#vurdering_fil", str(TEMPLATES / "proficiency-assessment.csv"))
+    assert page.eval_on_selector("#vurdering_fil", "input => input.validationMessage") == ""
+
+
 def test_provider_coverage_then_a_course_page(watched: Watched, base_url: str) -> None:
     page = watched.page
     page.goto(base_url + "/udbydere")
