@@ -36,3 +36,30 @@ def test_a_query_set_loads_with_unique_ids_and_graded_courses_of_its_catalogue(p
             assert graded <= _ids(REAL_PAGES)
     else:
         assert graded <= _ids(EVAL / "recommend-catalogue.jsonl")
+
+
+def test_grader_agreement_scores_one_grading_by_the_other(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    catalogue = tmp_path / "catalogue.jsonl"
+    catalogue.write_text("".join(json.dumps({"id": f"c{i}"}) + "\n" for i in range(8)), encoding="utf-8")
+
+    def grading(name: str, relevance: dict[str, int]) -> Path:
+        path = tmp_path / name
+        path.write_text(json.dumps({"id": "q1", "query": "forvaltningsret", "relevance": relevance}) + "\n", encoding="utf-8")
+        return path
+
+    first = grading("first.jsonl", {"c0": 3, "c1": 2, "c2": 1})
+    script = Path(__file__).parents[1] / "eval" / "grader_agreement.py"
+
+    def run(second: Path) -> dict[str, str]:
+        out = subprocess.run([sys.executable, str(script), str(first), str(second), str(catalogue)],
+                             capture_output=True, text=True, check=True).stdout
+        return {line[:40].strip(): line[40:].strip() for line in out.splitlines()}
+
+    same = run(grading("same.jsonl", {"c0": 3, "c1": 2, "c2": 1}))
+    assert same["ndcg@5 second's order, first's grades"] == "1.000" and same["same grade"] == "1.000"
+    swapped = run(grading("swapped.jsonl", {"c0": 1, "c1": 2, "c2": 3, "c3": 1}))
+    assert float(swapped["ndcg@5 second's order, first's grades"]) < 0.8
+    assert swapped["pages graded by either"] == "4" and swapped["same grade"] == "0.250"

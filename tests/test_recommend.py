@@ -115,6 +115,36 @@ def test_the_closest_courses_outvote_a_level_the_words_alone_miss(recommender: R
     assert recommender.gap_from_text("samtaler med vrede borgere for nye medarbejdere").level == "grundlaeggende"
 
 
+def test_a_specialised_need_named_by_its_task_reads_specialised_and_everyday_needs_stay_basic(
+    recommender: Recommender,
+) -> None:
+    # No level words: HR names the task. Both read basic to the tagger alone (and, before the vote
+    # counted from 0.35, to the vote too); the first basic with confidence 0.77.
+    for text in ("Vi mangler en medarbejder, der kan lede implementeringen af et nyt fagsystem",
+                 "vores koordinatorer skal kunne drive implementeringen af IPS"):
+        alone = recommender._gap_tagger.tag([CourseText(id="gap", title="", text=text)], in_domain=True, explain=False)[0]
+        gap = recommender.gap_from_text(text)
+        assert (alone.level, gap.level, gap.level_read_by) == ("grundlaeggende", "specialiseret", "words and catalogue"), text
+    for text in ("hvordan man skriver en god mail til en borger", "bruge Jobnet sammen med borgeren",
+                 "samtaler med borgere om deres muligheder på arbejdsmarkedet"):
+        assert recommender.gap_from_text(text).level == "grundlaeggende", text
+
+
+def test_the_level_vote_counts_a_gap_specialised_from_a_third_of_it(recommender: Recommender) -> None:
+    special = np.flatnonzero(recommender.index.level == "specialiseret")
+    basic = np.flatnonzero(recommender.index.level == "grundlaeggende")
+    untagged = np.array([], dtype=int)
+    half = np.concatenate([special[:2], basic[:2]])
+    # read basic at 0.6 (0.4 specialised), half the closest courses specialised: 0.45 of the vote
+    assert recommender._level_with_neighbours("grundlaeggende", 0.6, half) == "specialiseret"
+    # read basic at 0.9, one in four specialised: 0.175
+    assert recommender._level_with_neighbours("grundlaeggende", 0.9, np.concatenate([special[:1], basic[:3]])) == "grundlaeggende"
+    # no course to vote: the words alone, from the same share
+    assert recommender._level_with_neighbours("grundlaeggende", 0.6, untagged) == "specialiseret"
+    assert recommender._level_with_neighbours("grundlaeggende", 0.7, untagged) == "grundlaeggende"
+    assert recommender._level_with_neighbours(None, None, half) is None
+
+
 def test_the_recommender_reads_levels_by_the_level_words_it_is_given(recommender: Recommender) -> None:
     from matcher.gap_level import GapLevelWords
 
