@@ -6,7 +6,7 @@ for (const input of document.querySelectorAll('input[type="file"][data-max-bytes
     const limit = Number(input.dataset.maxBytes);
     const large = Array.from(input.files).find((file) => file.size > limit);
     const message = large
-      ? input.dataset.tooLarge.replace("{name}", large.name).replace("{kb}", Math.ceil(large.size / 1000))
+      ? input.dataset.tooLarge.replace("{kb}", Math.ceil(large.size / 1000)).replace("{name}", large.name)
       : "";
     input.setCustomValidity(message); // the browser keeps the form from being sent while this is set
     if (large) input.reportValidity();
