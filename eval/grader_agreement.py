@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.metrics import ndcg_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from matcher.recommend_eval import load_queries  # noqa: E402
+from matcher.recommend_eval import graded_gains, load_queries  # noqa: E402
 
 
 def agreement(first: Path, second: Path, catalogue: Path) -> dict[str, float]:
@@ -28,15 +28,12 @@ def agreement(first: Path, second: Path, catalogue: Path) -> dict[str, float]:
     a, b = ({q.id: q.relevance for q in load_queries(path)} for path in (first, second))
     if set(a) != set(b):
         raise SystemExit(f"the two files grade different queries: {sorted(set(a) ^ set(b))[:5]}")
+    unknown = sorted({c for grades in (a, b) for q in grades.values() for c in q if c not in position})
+    if unknown:
+        raise SystemExit(f"graded courses not in {catalogue}: {', '.join(unknown[:5])}")
 
-    def gains(relevance: dict[str, int]) -> np.ndarray:
-        row = np.zeros(len(ids))
-        for course_id, grade in relevance.items():
-            row[position[course_id]] = grade
-        return row
-
-    first_by_second = [ndcg_score([gains(a[q])], [gains(b[q])], k=5) for q in a]
-    second_by_first = [ndcg_score([gains(b[q])], [gains(a[q])], k=5) for q in a]
+    first_by_second = [ndcg_score([graded_gains(a[q], position)], [graded_gains(b[q], position)], k=5) for q in a]
+    second_by_first = [ndcg_score([graded_gains(b[q], position)], [graded_gains(a[q], position)], k=5) for q in a]
     pairs = np.array([(a[q].get(c, 0), b[q].get(c, 0)) for q in a for c in set(a[q]) | set(b[q])])
     return {
         "queries": len(a), "ndcg@5 second's order, first's grades": float(np.mean(first_by_second)),

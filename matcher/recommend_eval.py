@@ -122,13 +122,19 @@ def bm25_ranker(index: CatalogueIndex, depth: int = DEPTH, today: dt.date | None
     return rank
 
 
+def graded_gains(relevance: dict[str, int], position: dict[str, int]) -> np.ndarray:
+    """A query's grades as one row over the catalogue (`position`: course id → column), 0 where ungraded."""
+    gains = np.zeros(len(position))
+    for course_id, grade in relevance.items():
+        if course_id in position:
+            gains[position[course_id]] = grade
+    return gains
+
+
 def query_scores(query: GradedQuery, ranking: list[str], position: dict[str, int]) -> dict[str, float]:
     """nDCG@5, nDCG@10, recall@10 and reciprocal rank (relevant: grade ≥ 2) of one query's ranking;
     `position` maps every catalogue course id to its column."""
-    gains = np.zeros(len(position))
-    for course_id, grade in query.relevance.items():
-        if course_id in position:
-            gains[position[course_id]] = grade
+    gains = graded_gains(query.relevance, position)
     scores = np.zeros(len(position))
     for rank, course_id in enumerate(ranking):
         scores[position[course_id]] = len(ranking) - rank  # unranked courses tie at 0, below all ranked

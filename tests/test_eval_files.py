@@ -63,3 +63,7 @@ def test_grader_agreement_scores_one_grading_by_the_other(tmp_path: Path) -> Non
     swapped = run(grading("swapped.jsonl", {"c0": 1, "c1": 2, "c2": 3, "c3": 1}))
     assert float(swapped["ndcg@5 second's order, first's grades"]) < 0.8
     assert swapped["pages graded by either"] == "4" and swapped["same grade"] == "0.250"
+    elsewhere = grading("elsewhere.jsonl", {"c0": 3, "x9": 2})  # graded over another catalogue
+    refused = subprocess.run([sys.executable, str(script), str(first), str(elsewhere), str(catalogue)],
+                             capture_output=True, text=True)
+    assert refused.returncode == 1 and refused.stderr.strip() == f"graded courses not in {catalogue}: x9"
