@@ -70,7 +70,6 @@ class DanishAnalyzer:
         return stem
 
 
-
 class Bm25Index:
     """BM25 scores of every document for a query, all at once."""
 
