@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +13,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 
 from matcher.json_lines import json_objects, validation_problems
 from matcher.taxonomy import LEVELS
@@ -116,15 +118,34 @@ def grouped_folds(labelled: Sequence[LabelledCourse], folds: int = 5, seed: int 
     by primary field (off-domain as its own class) as far as the groups allow."""
     strata = [item.fields[0] if item.fields else "" for item in labelled]
     groups = [provider_group(item) for item in labelled]
-    splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
-    yield from splitter.split(strata, strata, groups)
+    providers = len(set(groups))
+    if providers < folds:
+        raise LabelsError(f"the labelled courses come from {providers} provider(s): cross-validation grouped by "
+                          f"provider needs at least as many as folds ({folds}); use fewer folds")
+    if max(Counter(strata).values()) < folds:  # no field has a course in every fold: group only
+        yield from GroupKFold(folds, shuffle=True, random_state=seed).split(strata, strata, groups)
+        return
+    yield from _stratified(StratifiedGroupKFold(folds, shuffle=True, random_state=seed), strata, groups)
 
 
 def stratified_folds(labelled: Sequence[LabelledCourse], folds: int = 5, seed: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(train, test) positions of k folds, stratified by primary field (off-domain as its own
     class), so every fold holds every field."""
     strata = [item.fields[0] if item.fields else "" for item in labelled]
-    yield from StratifiedKFold(folds, shuffle=True, random_state=seed).split(strata, strata)
+    if len(labelled) < folds:
+        raise LabelsError(f"{len(labelled)} labelled course(s) cannot be split into {folds} folds; use fewer folds")
+    if max(Counter(strata).values()) < folds:
+        yield from KFold(folds, shuffle=True, random_state=seed).split(strata)
+        return
+    yield from _stratified(StratifiedKFold(folds, shuffle=True, random_state=seed), strata)
+
+
+def _stratified(splitter: Any, strata: list[str], groups: list[str] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The splitter's folds, without its warning about fields with fewer courses than folds: those
+    are spread as far as they go, which is what stratifying "as far as the groups allow" means."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+        return list(splitter.split(strata, strata, groups))
 
 
 def cross_validated_predictions(

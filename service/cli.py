@@ -389,7 +389,10 @@ def evaluate(obj: Context, labels_paths: tuple[Path, ...], train_path: Path | No
         for name, make in makers.items():
             if folds:
                 fit = (lambda system, part: system.fit(part, shipped)) if name == Tagger.name else None
-                predicted = cross_validated_predictions(make, gold, folds, by_provider=True, fit=fit)
+                try:
+                    predicted = cross_validated_predictions(make, gold, folds, by_provider=True, fit=fit)
+                except LabelsError as exc:  # fewer providers than folds
+                    fail(str(exc))
             elif name == Tagger.name:
                 predicted = make().fit(train, shipped).predict(gold)
             else:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+
+import pytest
 
 from matcher.evaluation import LabelledCourse, Prediction, cross_validated_predictions, score
 
@@ -89,6 +92,52 @@ def test_grouped_folds_keep_each_provider_on_one_side() -> None:
         seen += len(test)
     assert seen == len(labelled)
 
+
+
+def _pages(hosts: list[str], fields: list[list[str]]) -> list[LabelledCourse]:
+    return [LabelledCourse(id=f"p{i}", text="t", url=f"https://{host}/kursus/{i}", fields=f,
+                           level="grundlaeggende" if f else None)
+            for i, (host, f) in enumerate(zip(hosts, fields))]
+
+
+def test_grouped_folds_refuse_fewer_providers_than_folds() -> None:
+    from matcher.evaluation import LabelsError, grouped_folds
+
+    pages = _pages(["a.dk", "b.dk"] * 6, [["lov_myndighed"], []] * 6)
+    with pytest.raises(LabelsError, match=r"come from 2 provider\(s\).*at least as many as folds \(5\); use fewer folds"):
+        list(grouped_folds(pages, folds=5))
+
+
+def test_a_small_set_is_split_by_provider_without_a_warning_when_no_field_fills_every_fold() -> None:
+    import warnings
+
+    from matcher.evaluation import grouped_folds, provider_group
+
+    # Seven providers, and no field (nor off-domain) with five courses: stratifying cannot work.
+    keys = ["lov_myndighed", "it_digital", "borgernaere_metoder"]
+    pages = _pages([f"u{i % 7}.dk" for i in range(12)], [[keys[i % 3]] if i % 4 else [] for i in range(12)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # sklearn's "least populated class" warning would fail here
+        folds = list(grouped_folds(pages, folds=5))
+    assert len(folds) == 5 and sorted(i for _, test in folds for i in test) == list(range(12))
+    for train, test in folds:
+        assert not {provider_group(pages[i]) for i in train} & {provider_group(pages[i]) for i in test}
+    # A field with fewer courses than folds, beside one with enough, is spread without a warning too.
+    mixed = _pages([f"u{i}.dk" for i in range(12)], [["lov_myndighed"]] * 9 + [["it_digital"]] * 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(list(grouped_folds(mixed, folds=5))) == 5
+
+
+def test_evaluate_with_more_folds_than_providers_says_so(run_cli, tmp_path) -> None:
+    labels = tmp_path / "labels.jsonl"
+    lines = [{"id": f"c{i}", "url": f"https://{'a' if i % 2 else 'b'}.dk/{i}", "text": "Forvaltningsret for sagsbehandlere",
+              "fields": ["lov_myndighed"], "level": "grundlaeggende"} for i in range(6)]
+    labels.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = run_cli("evaluate", "--labels", str(labels), "--folds", "3")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == ("error: the labelled courses come from 2 provider(s): cross-validation grouped by "
+                                     "provider needs at least as many as folds (3); use fewer folds")
 
 def test_language_tells_danish_from_english() -> None:
     from matcher.evaluation import language
