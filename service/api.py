@@ -21,9 +21,10 @@ import orjson
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Security, UploadFile
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, SortOrder
 from matcher.course import Course, CourseType, Form as CourseForm
@@ -343,12 +344,22 @@ async def gaps_upload(
     state = get_state(request)
     if not (survey or assessment or target or text):
         raise ApiError(422, "upload a survey, or an assessment with a target, or give text")
+    # The form's own names in the messages (TeamInput's would say survey_csv, assessment_csv).
+    if len([given for given in (survey, assessment, text) if given]) > 1:
+        raise ApiError(422, "give exactly one of: survey, assessment (with target), or text")
+    if assessment and not target:
+        raise ApiError(422, "assessment needs target: upload the target profile (YAML or JSON) with it")
+    if target and not assessment:
+        raise ApiError(422, "target goes with assessment: upload the team's proficiency assessment with it")
     notices: list[str] = []
-    team = TeamInput(
-        text=text or None,
-        survey_csv=await _read_upload(survey, notices), assessment_csv=await _read_upload(assessment, notices),
-        target=await _read_upload(target, notices),
-    )
+    try:
+        team = TeamInput(
+            text=text or None,
+            survey_csv=await _read_upload(survey, notices), assessment_csv=await _read_upload(assessment, notices),
+            target=await _read_upload(target, notices),
+        )
+    except ValidationError as exc:  # e.g. an empty file: the handler words it as for any request
+        raise RequestValidationError(exc.errors()) from None
     names = {key: _upload_name(upload) for key, upload in
              (("survey_csv", survey), ("assessment_csv", assessment), ("target", target)) if upload is not None}
     found, analysis = await run_in_threadpool(_gaps_for, state, team, None, None, names)

@@ -203,6 +203,19 @@ def test_team_gaps_from_json_and_upload(client: TestClient) -> None:
         "target": ("target.json", json.dumps(target).encode(), "application/json"),
     })
     assert huge.status_code == 413 and _error(huge) == "hold.csv: larger than 1000 kB"
+    # Half a team input is a 422 that names the form's fields, never a 500.
+    team_file = ("hold.csv", "\n".join(rows).encode(), "text/csv")
+    target_file = ("target.json", json.dumps(target).encode(), "application/json")
+    for files, data, message in (
+        ({"assessment": team_file}, None, "assessment needs target: upload the target profile (YAML or JSON) with it"),
+        ({"target": target_file}, None, "target goes with assessment: upload the team's proficiency assessment with it"),
+        ({"assessment": team_file, "target": target_file}, {"text": "hej"},
+         "give exactly one of: survey, assessment (with target), or text"),
+        ({"survey": ("behov.csv", b"", "text/csv")}, None, "behov.csv: the file is empty"),
+    ):
+        half = client.post("/api/gaps/upload", files=files, data=data)
+        assert half.status_code == 422 and half.headers["content-type"] == "application/json", (files, half.text)
+        assert _error(half) == message
     recs = client.post("/api/recommendations", json={"gaps": gaps["gaps"][:1], "top": 2}).json()
     assert len(recs["results"]) == 2
     # Straight from the team's files: the analysis (counts, shares, levels) travels in the answer.
