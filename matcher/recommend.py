@@ -242,11 +242,7 @@ class Recommender:
     def gap_from_text(self, text: str, *, gap_id: str = "g1", learners: int = 1, level: str | None = None) -> Gap:
         """A gap in words → its fields and level, by the tagger (which knows it is about this domain).
         `level`: the user's own choice, which wins over the level read from the words."""
-        text = _one_line(text)
-        if not text:
-            raise RecommendError(say("describe the gap in words, e.g. 'specialiseret viden om sygedagpengeloven'"))
-        if len(text) > MAX_GAP_TEXT:
-            raise RecommendError(say("a gap described in words must be at most {most} characters", most=MAX_GAP_TEXT))
+        text = gap_text(text)
         if level is not None and level not in LEVELS:
             raise RecommendError(say("unknown level {level!r}: use {choices}", level=level, choices=" or ".join(LEVELS)))
         gap, _ = self._analysed(text)
@@ -822,6 +818,16 @@ def _scaled_keyword(scores: np.ndarray) -> np.ndarray:
 
 def _names(people: Sequence[str]) -> str:
     return ", ".join(people)
+
+
+def gap_text(text: str) -> str:
+    """A gap's words on one line, or RecommendError where there are none or too many to read as one gap."""
+    text = _one_line(text)
+    if not text:
+        raise RecommendError(say("describe the gap in words, e.g. 'specialiseret viden om sygedagpengeloven'"))
+    if len(text) > MAX_GAP_TEXT:
+        raise RecommendError(say("a gap described in words must be at most {most} characters", most=MAX_GAP_TEXT))
+    return text
 
 
 def _one_line(text: str) -> str:

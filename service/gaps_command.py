@@ -134,8 +134,12 @@ def _free_text_gap(obj: object, text: str, as_json: bool) -> None:
     from matcher.gap_table import tagger_for_gaps
     from matcher.tagging import CourseText
 
-    if not text.strip():
-        _fail("--text: describe the gap in words")
+    from matcher.recommend import RecommendError, gap_text
+
+    try:
+        gap_text(text)  # as recommend --query and the API check it, before the model loads
+    except RecommendError as exc:
+        _fail(f"--text: {exc}")
     taxonomy = obj.taxonomy()  # type: ignore[attr-defined]
     full_tagger = obj.tagger()  # type: ignore[attr-defined]
     tagger = tagger_for_gaps(full_tagger)

@@ -351,6 +351,16 @@ def test_cli_gap_in_words_reads_its_fields_as_recommending_does(run_cli, catalog
     assert "closest courses" in printed and "Netværk" in printed
 
 
+
+def test_cli_gap_in_words_too_long_or_blank_is_refused_alike_by_gaps_and_recommend(run_cli, catalogue: Path) -> None:
+    too_long = "vi mangler viden om sygedagpengeloven " * 60  # 2 280 characters
+    for command in (("gaps", "--text"), ("recommend", "--query")):
+        result = run_cli("--db", str(catalogue), *command, too_long)
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert "a gap described in words must be at most 2000 characters" in result.stderr
+    blank = run_cli("--db", str(catalogue), "gaps", "--text", "   ")
+    assert blank.exit_code == 1 and blank.stderr.startswith("error: --text: describe the gap in words")
+
 def test_cli_level_of_a_gap_in_words_can_be_chosen(run_cli, catalogue: Path, tmp_path: Path) -> None:
     text = "samtaler med vrede borgere for nye medarbejdere"
     read = json.loads(run_cli("--db", str(catalogue), "recommend", "--query", text, "--json").stdout)
