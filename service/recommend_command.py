@@ -110,7 +110,22 @@ def recommend(
 def _read_team(team: Path, target: Path | None, taxonomy: Any) -> tuple[str, Any]:
     if target is not None:
         return "assessment", analyse_assessment(read_assessment(team, taxonomy), read_target(target, taxonomy), taxonomy)
-    return "survey", analyse_needs(read_needs_survey(team, taxonomy), taxonomy)
+    try:
+        survey = read_needs_survey(team, taxonomy)
+    except GapInputError:
+        if _reads_as_assessment(team, taxonomy):
+            raise GapInputError(f"{team.name} is a proficiency assessment: give the team's target profile with "
+                                "--target (a template: fagmatch gaps --template target-profile)") from None
+        raise
+    return "survey", analyse_needs(survey, taxonomy)
+
+
+def _reads_as_assessment(team: Path, taxonomy: Any) -> bool:
+    try:
+        read_assessment(team, taxonomy)
+    except GapInputError:
+        return False
+    return True
 
 
 def _write_plan(document: dict[str, Any], path: Path) -> None:

@@ -361,6 +361,20 @@ def test_cli_gap_in_words_too_long_or_blank_is_refused_alike_by_gaps_and_recomme
     blank = run_cli("--db", str(catalogue), "gaps", "--text", "   ")
     assert blank.exit_code == 1 and blank.stderr.startswith("error: --text: describe the gap in words")
 
+
+def test_cli_recommend_for_an_assessment_without_its_target_says_so(run_cli, catalogue: Path, tmp_path: Path) -> None:
+    assessment = tmp_path / "vurdering.csv"
+    assert run_cli("gaps", "--template", "proficiency-assessment", "--output", str(assessment)).exit_code == 0
+    result = run_cli("--db", str(catalogue), "recommend", "--team", str(assessment))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("error: vurdering.csv is a proficiency assessment: give the team's target profile "
+                                     "with --target (a template: fagmatch gaps --template target-profile)")
+    # a survey with a mistake is told its own mistake
+    survey = tmp_path / "behov.csv"
+    survey.write_text("rolle;au.1\nmedarbejder;7\n", encoding="utf-8")
+    broken = run_cli("--db", str(catalogue), "recommend", "--team", str(survey))
+    assert broken.exit_code == 1 and "behov.csv" in broken.stderr and "proficiency assessment" not in broken.stderr
+
 def test_cli_level_of_a_gap_in_words_can_be_chosen(run_cli, catalogue: Path, tmp_path: Path) -> None:
     text = "samtaler med vrede borgere for nye medarbejdere"
     read = json.loads(run_cli("--db", str(catalogue), "recommend", "--query", text, "--json").stdout)
