@@ -94,6 +94,10 @@ def gaps(
                 return
             # a file is for Excel: CSV with a byte-order mark, or a workbook when it is named .xlsx
             fmt = "xlsx" if output.suffix.lower() == ".xlsx" else "csv"
+            if Path(TEMPLATE_FILES.get(template, "")).suffix == ".yaml" and output.suffix.lower() not in (".yaml", ".yml"):
+                # YAML in a file named .csv or .xlsx would open as a broken sheet, and the upload refuses it
+                raise click.UsageError(f"the {template} template is YAML, not a sheet: name the file .yaml "
+                                       f"(e.g. {output.with_suffix('.yaml').name})")
             try:
                 data = template_bytes(template, taxonomy, fmt)
             except KeyError as exc:

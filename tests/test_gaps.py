@@ -698,3 +698,9 @@ def test_cli_templates(gaps_cli, tmp_path, taxonomy) -> None:
     assert gaps_cli("--template", "proficiency-assessment", "--output", str(book)).exit_code == 0
     assert book.read_bytes().startswith(b"PK") and len(read_assessment(book, taxonomy).employees) == 4
     assert gaps_cli("--template", "target-profile", "--output", str(tmp_path / "t.xlsx")).exit_code == 2
+    # the target profile is YAML: a name for a sheet is refused, and nothing is written
+    refused = gaps_cli("--template", "target-profile", "--output", str(tmp_path / "maalprofil.csv"))
+    assert refused.exit_code == 2 and "target-profile template is YAML, not a sheet: name the file .yaml (e.g. maalprofil.yaml)" in refused.stderr
+    assert not (tmp_path / "maalprofil.csv").exists()
+    assert gaps_cli("--template", "target-profile", "--output", str(tmp_path / "maalprofil.yaml")).exit_code == 0
+    assert read_target(tmp_path / "maalprofil.yaml", taxonomy).fields
