@@ -17,7 +17,7 @@ from service.app import create_app
 from service.state import STALE_CHECK_SECONDS, ServiceConfig
 from tests.conftest import BUNDLED_TARGET, TEAM_OF_FOUR, draft_slot_taken
 from tests.conftest import draft_slot_taken
-from tests.test_gap_level import BASIC_PHRASINGS, SPECIALISED_PHRASINGS
+from tests.test_gap_level import BASIC_PHRASINGS, ENGLISH_BASIC, ENGLISH_SPECIALISED, SPECIALISED_PHRASINGS
 
 pytestmark = pytest.mark.slow
 KEY = "test-key"
@@ -119,7 +119,8 @@ def test_recommendations_and_plan(client: TestClient) -> None:
 
 
 def test_level_words_decide_the_level_of_a_gap_in_words(client: TestClient) -> None:
-    for level, texts in (("grundlaeggende", BASIC_PHRASINGS), ("specialiseret", SPECIALISED_PHRASINGS)):
+    for level, texts in (("grundlaeggende", BASIC_PHRASINGS + ENGLISH_BASIC[:2]),
+                         ("specialiseret", SPECIALISED_PHRASINGS + ENGLISH_SPECIALISED[:2])):
         other = "specialiseret" if level == "grundlaeggende" else "grundlaeggende"
         for text in texts:
             response = client.post("/api/recommendations", json={"text": text, "top": 3})

@@ -51,6 +51,43 @@ def test_specialised_level_words_decide(text: str) -> None:
     found = level_from_words(text)
     assert found.level == "specialiseret" and found.phrases
 
+# A gap may be written in English: the same decisions, by the list's English phrases.
+ENGLISH_BASIC = [
+    "we lack basic knowledge of sickness benefit law",
+    "an introduction to GDPR in casework for new staff",
+    "introductory course on flexjobs for all employees",
+    "the fundamentals of motivational interviewing",
+    "entry-level training in the employment act for newly hired caseworkers",
+]
+ENGLISH_SPECIALISED = [
+    "advanced labour law for experienced caseworkers",
+    "in-depth knowledge of rehabilitation teams",
+    "we need a resource person in digital casework",
+    "specialised training in job retention for key persons",
+    "expert knowledge of the regional labour market",
+]
+
+
+@pytest.mark.parametrize("text", ENGLISH_BASIC)
+def test_english_basic_level_words_decide(text: str) -> None:
+    assert level_from_words(text).level == "grundlaeggende"
+
+
+@pytest.mark.parametrize("text", ENGLISH_SPECIALISED)
+def test_english_specialised_level_words_decide(text: str) -> None:
+    assert level_from_words(text).level == "specialiseret"
+
+
+@pytest.mark.parametrize("text", [
+    "from basic to advanced level in employment law",  # both levels
+    "more than the basics of flexjobs",  # says what the gap is not
+    "not only basic rules but their use in practice",
+    "on the basis of data we want better follow-up",  # "basis" here means "based on"
+    "we need better network meetings with citizens",  # no level words
+])
+def test_english_words_that_do_not_state_one_level_leave_it_to_the_vote(text: str) -> None:
+    assert level_from_words(text).level is None
+
 
 def test_the_phrases_found_are_named_as_written() -> None:
     assert level_from_words("Fordybelse i forvaltningsret for erfarne sagsbehandlere").phrases == ("Fordybelse", "for erfarne")
