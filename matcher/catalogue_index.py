@@ -199,11 +199,14 @@ class CatalogueIndex:
         for i, c in enumerate(self.courses):
             self.starts[i, : len(c.start_dates)] = [d.toordinal() for d in c.start_dates]
         self.dated = self.starts[:, 0] != _NO_DATE
+        # 0: no deadline known. A deadline is for the first start on or after it (see open_starts).
+        self.deadline = np.array([c.application_deadline.toordinal() if c.application_deadline else 0
+                                  for c in self.courses], dtype=np.int32)
         # Each course's place in title order: sorting by title is then sorting integers (string
         # keys made a listing of 10 000 courses cost 2 ms).
         self._title_rank = np.empty(n, dtype=np.int64)
         self._title_rank[np.argsort(np.array([c.title.lower() for c in self.courses], dtype=str), kind="stable")] = np.arange(n)
-        self._upcoming: tuple[int, np.ndarray] | None = None  # (today's ordinal, next_starts for it)
+        self._open: tuple[int, np.ndarray, np.ndarray] | None = None  # (today's ordinal, open_starts, next_starts)
         # Filters on these test each distinct value once, then read every course's code.
         self._codes = {name: np.unique(values.astype(str), return_inverse=True)
                        for name, values in (("type", self.course_type), ("provider", self.provider),
@@ -269,16 +272,36 @@ class CatalogueIndex:
         names = [name for name, _ in self._provider_counts]
         return [n for n in names if n.casefold() == wanted] or [n for n in names if wanted in n.casefold()]
 
+    def open_starts(self, today: dt.date) -> np.ndarray:
+        """Per course, the ordinals of the starts one can still apply for (else _NO_DATE): on or after
+        today, less the start whose application deadline has passed. A page states one deadline; it
+        is taken to be for the first start on or after it (a page listing a past start, its deadline
+        and a later start leaves the later one open). Computed once a day; shared: do not modify."""
+        return self._open_today(today)[1]
+
     def next_starts(self, today: dt.date) -> np.ndarray:
-        """Per course, the ordinal of its first start on or after today; _NO_DATE when none is known.
+        """Per course, the ordinal of its first open start (open_starts); _NO_DATE when none is known.
         Computed once a day (every request needs it); the array is shared: do not modify it."""
-        cached = self._upcoming
+        return self._open_today(today)[2]
+
+    def open_start_dates(self, i: int, today: dt.date) -> list[dt.date]:
+        """The course at `i`'s open starts, earliest first."""
+        return [dt.date.fromordinal(int(o)) for o in np.sort(self.open_starts(today)[i]) if o != _NO_DATE]
+
+    def _open_today(self, today: dt.date) -> tuple[int, np.ndarray, np.ndarray]:
+        cached = self._open
         if cached is not None and cached[0] == today.toordinal():
-            return cached[1]
-        upcoming = np.where(self.starts >= today.toordinal(), self.starts, _NO_DATE).min(axis=1)
-        upcoming.flags.writeable = False
-        self._upcoming = (today.toordinal(), upcoming)
-        return upcoming
+            return cached
+        day = today.toordinal()
+        starts = np.where(self.starts >= day, self.starts, _NO_DATE)
+        passed = (self.deadline > 0) & (self.deadline < day)
+        closed = np.where(self.starts >= self.deadline[:, None], self.starts, _NO_DATE).min(axis=1)
+        starts[(passed & (closed != _NO_DATE))[:, None] & (self.starts == closed[:, None])] = _NO_DATE
+        upcoming = starts.min(axis=1)
+        for array in (starts, upcoming):
+            array.flags.writeable = False
+        self._open = (day, starts, upcoming)
+        return self._open
 
     def _is_one_of(self, column: str, values: Sequence[str]) -> np.ndarray:
         distinct, code = self._codes[column]
@@ -287,7 +310,8 @@ class CatalogueIndex:
     # ---- filtering
 
     def mask(self, filters: CourseFilters, today: dt.date) -> np.ndarray:
-        """Courses that pass the filters and are not past (every known start date before today)."""
+        """Courses that pass the filters and are not past: a dated course needs a start one can still
+        apply for (open_starts)."""
         filters.check(self.field_keys, today)
         upcoming = self.next_starts(today)
         keep = (upcoming != _NO_DATE) | ~self.dated
@@ -315,7 +339,8 @@ class CatalogueIndex:
         if filters.start_from is not None or filters.start_before is not None:
             low = (filters.start_from or today).toordinal()
             high = filters.start_before.toordinal() if filters.start_before else _NO_DATE
-            in_window = ((self.starts >= low) & (self.starts < high)).any(axis=1)
+            starts = self.open_starts(today)
+            in_window = ((starts >= low) & (starts < high)).any(axis=1)
             keep &= in_window | (~self.dated & filters.include_undated)
         return keep
 

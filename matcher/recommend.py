@@ -612,8 +612,8 @@ class Recommender:
             "why": [dict(reason) for reason in self._reasons(tuple(gap.fields), gap.level, gap.text, i)],
             "transfer": dict(self._transfer(i, context)),
             "next_start": hit.next_start.isoformat() if hit.next_start else None,
-            # every start from today on, so a plan can pick a later one where the next clashes
-            "start_dates": [d.isoformat() for d in course.start_dates if d >= today][:MAX_STARTS],
+            # every start one can still apply for, so a plan can pick a later one where the next clashes
+            "start_dates": [d.isoformat() for d in self.index.open_start_dates(i, today)][:MAX_STARTS],
             "price_dkk": course.price_dkk, "ects": course.ects, "duration_days": course.duration_days,
             "form": course.form, "location": course.location,
         }

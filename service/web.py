@@ -632,6 +632,7 @@ class WebPage:
         return self.render(
             request, "kursus.html", **self.common(request),
             course=course, tags=tags, card=course_card(hit, taxonomy),
+            deadline_passed=course.application_deadline is not None and course.application_deadline < dt.date.today(),
             description=_paragraphs(course.description), goals=goals,
             field_scores=sorted(
                 ((taxonomy.field(k).name, k, score, k in tags.assigned_fields) for k, score in tags.field_scores.items()

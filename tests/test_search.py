@@ -146,6 +146,31 @@ def test_next_start_is_the_first_upcoming_date_and_sorts(index: CatalogueIndex) 
     assert index.search(None, CourseFilters(), today=dt.date(2026, 12, 2), per_page=2, page=2).total == 4
 
 
+def test_a_start_whose_application_deadline_has_passed_is_not_offered(db: Path) -> None:
+    records = [
+        # the deadline is for the February start; the September one stays open
+        course_record(1, start_dates=["2027-02-01", "2027-09-06"], application_deadline="2026-12-01"),
+        course_record(2, start_dates=["2027-02-01"], application_deadline="2026-11-01"),  # its only start: closed
+        # a page still naming a past start and its deadline: the later start is not closed by it
+        course_record(3, start_dates=["2026-11-15", "2027-03-01"], application_deadline="2026-10-15"),
+        course_record(4, start_dates=["2027-02-01"], application_deadline="2027-01-10"),  # still open
+        course_record(5, start_dates=["2027-02-01"], application_deadline=None),
+    ]
+    _catalogue(db, records, {f"test-{i}": (["lov_myndighed"], "grundlaeggende") for i in range(1, 6)})
+    with open_catalogue(db) as reader:
+        index = CatalogueIndex.load(reader, FIELDS, embedding_model="emb")
+    today = dt.date(2026, 12, 6)
+    page = index.search(None, CourseFilters(include_undated=False), sort="start_date", today=today)
+    assert {hit.course.course_id: hit.next_start.isoformat() for hit in page.hits} == {
+        "test-1": "2027-09-06", "test-3": "2027-03-01", "test-4": "2027-02-01", "test-5": "2027-02-01"}
+    assert index.open_start_dates(index.position["test-1"], today) == [dt.date(2027, 9, 6)]
+    assert index.get("test-2") is not None  # still reachable by id, like a past course
+    february = CourseFilters(start_before=dt.date(2027, 3, 1), include_undated=False)
+    assert set(_ids(index.search(None, february, today=today))) == {"test-4", "test-5"}
+    # the day before its deadline, the February start was open
+    before = index.search(None, CourseFilters(), sort="start_date", today=dt.date(2026, 11, 30))
+    assert {h.course.course_id for h in before.hits if h.next_start == dt.date(2027, 2, 1)} == {"test-1", "test-4", "test-5"}
+
 def test_off_domain_courses_come_last(db: Path) -> None:
     records = [
         # off the domain (tagged, no field): it starts first and matches the words best, and comes last

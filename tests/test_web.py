@@ -246,6 +246,15 @@ def test_course_page_shows_facts_tags_why_transfer_and_json_ld(client: TestClien
     assert data["@type"] == "Course" and data["name"] == hit.course.title
 
 
+def test_course_page_says_when_its_application_deadline_has_passed(client: TestClient, index: Any) -> None:
+    today = dt.date.today()
+    # The sample feed's deadlines are fixed dates; each page says "overskredet" exactly when its has passed.
+    dated = [c for c in index.courses if c.application_deadline]
+    assert any(c.application_deadline < today for c in dated)  # Samskabelse …: 1 November 2026
+    for course in dated:
+        page = client.get(f"/kursus/{quote(course.course_id, safe='')}").text
+        assert ("(overskredet)" in page) == (course.application_deadline < today), course.course_id
+
 def test_unknown_course_is_a_404_page(client: TestClient) -> None:
     assert_error_page(client.get("/kursus/findes-ikke"), 404, "findes-ikke")
 
