@@ -198,10 +198,11 @@ def format_recommendation(document: dict[str, Any]) -> str:
 @click.option("--no-gap-table", is_flag=True, help="Embed every query with the model, not with the gap table (matcher/gap_table.py).")
 @click.option("--out-of-fold-tags", is_flag=True, help="With --catalogue: tag the courses the tagger was fitted on by taggers fitted without them (5 folds), as unseen courses would be.")
 @click.option("--per-query", is_flag=True, help="Also each query's nDCG@5 per system and the recommender's top 5 with their grades, worst query first.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Rank as on this day (YYYY-MM-DD): which starts are still open and what date constraints mean. Default: today. A catalogue with fixed dates is scored the same whatever the calendar says.")
 @click.pass_obj
 def evaluate_recommend(
     obj: Any, queries_path: Path, catalogue_path: Path | None, as_json: bool, no_gap_table: bool, out_of_fold_tags: bool,
-    per_query: bool,
+    per_query: bool, as_of: dt.datetime | None,
 ) -> None:
     """nDCG@5, nDCG@10, recall@10 and MRR of the recommender, plain BM25 and plain embedding similarity."""
     from matcher.catalogue_tagging import retag_out_of_fold, tag_catalogue
@@ -242,7 +243,7 @@ def evaluate_recommend(
         if missing:
             _fail(f"{queries_path}: graded courses not in the catalogue: {', '.join(missing[:10])}"
                   + (" …" if len(missing) > 10 else ""))
-        results = evaluate(recommender, queries, per_query=per_query)
+        results = evaluate(recommender, queries, as_of.date() if as_of else None, per_query=per_query)
     except (QueriesError, CatalogueError, FeedError, TaxonomyError) as exc:
         _fail(str(exc))
         return

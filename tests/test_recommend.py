@@ -514,6 +514,23 @@ def test_evaluate_recommend_prints_the_recommender_beside_the_baselines(run_cli,
     assert refused.exit_code == 2 and "--catalogue" in refused.output
 
 
+def test_evaluate_recommend_ranks_as_of_the_day_it_is_given(run_cli, catalogue: Path, tmp_path: Path) -> None:
+    # The sample master module's one start (1 February 2027) closes with its deadline, 1 November 2026.
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text(json.dumps({"id": "q1", "query": "samskabelse og partnerskaber i velfærdsstaten",
+                                   "relevance": {"uoj-master-samskabelse-partnerskaber-2027": 3}}) + "\n", encoding="utf-8")
+
+    def scores(day: str) -> dict:
+        result = run_cli("--db", str(catalogue), "evaluate-recommend", "--queries", str(queries), "--as-of", day, "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    before, after = scores("2026-10-15"), scores("2026-12-06")
+    assert before["recommender"]["ndcg@5"] > 0.9 and after["recommender"]["ndcg@5"] == 0.0
+    assert before["bm25"]["ndcg@5"] == after["bm25"]["ndcg@5"]  # BM25 does not read dates
+    bad = run_cli("--db", str(catalogue), "evaluate-recommend", "--queries", str(queries), "--as-of", "6/12/2026")
+    assert bad.exit_code == 2 and "--as-of" in bad.output
+
 def test_a_query_s_constraints_narrow_the_recommender_and_both_baselines_alike(recommender: Recommender) -> None:
     from matcher.recommend_eval import GradedQuery, rank_all
 
