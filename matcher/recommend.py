@@ -593,8 +593,8 @@ class Recommender:
         counts = []
         for name, value in active.items():
             alone = CourseFilters(**{name: value})
-            counts.append(say("{name}={value!s} alone leaves {count}", name=name, value=value,
-                              count=int(self.index.mask(alone, today).sum())))
+            counts.append(say("{name}={value!s} alone leaves {count}", name=_constraint_name(name),
+                              value=_constraint_value(value), count=int(self.index.mask(alone, today).sum())))
         detail = "; ".join(counts) if counts else say("every course is past or withdrawn")
         return say("no course in the catalogue passes these constraints ({detail}); loosen one of them", detail=detail)
 
@@ -818,6 +818,28 @@ def _scaled_keyword(scores: np.ndarray) -> np.ndarray:
 
 def _names(people: Sequence[str]) -> str:
     return ", ".join(people)
+
+
+def _constraint_name(name: str) -> str:
+    """A constraint as the user named it: the API's key in English, the web page's label in Danish."""
+    names = {
+        "fields": say("fields"), "level": say("level"), "types": say("types"), "providers": say("providers"),
+        "forms": say("forms"), "location": say("location"), "region": say("region"), "max_price": say("max_price"),
+        "max_ects": say("max_ects"), "start_from": say("start_from"), "start_before": say("start_before"),
+        "include_undated": say("include_undated"),
+    }
+    return names.get(name, name)
+
+
+def _constraint_value(value: Any) -> Any:
+    """A constraint's value as written: "fysisk, online", not ['fysisk', 'online']; 0 kr., not 0.0."""
+    if isinstance(value, bool):
+        return say("yes") if value else say("no")
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def gap_text(text: str) -> str:

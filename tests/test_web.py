@@ -391,7 +391,7 @@ def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(c
          422, ("målprofilen",)),
         (lambda c: upload_assessment(c, region="Atlantis"), 422, ("ukendt region 'Atlantis'",)),
         (lambda c: c.get("/team/gab", params={"tekst": "motiverende samtale", "maks_pris": "1"}), 422,
-         ("intet kursus i kataloget opfylder disse begrænsninger (max_price=1.0 alene giver 0); løsn en af dem",)),
+         ("intet kursus i kataloget opfylder disse begrænsninger (maks. pris=1 alene giver 0); løsn en af dem",)),
         (lambda c: c.get("/team/gab", params={"tekst": "   "}), 422, ("beskriv gabet med egne ord",)),
         (lambda c: c.get("/team/gab", params={"tekst": ""}), 422, ("beskriv gabet med egne ord, fx",)),
     ],
