@@ -19,7 +19,7 @@ from matcher.catalogue_index import CourseFilters, FilterError
 from matcher.course import COURSE_TYPES, FORMS
 from matcher.gaps import GapInputError, analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
 from matcher.numbers import parse_number
-from matcher.store import CatalogueError
+from matcher.store import CatalogueError, open_catalogue
 from matcher.taxonomy import LEVELS, TaxonomyError, level_name
 
 FILE = click.Path(dir_okay=False, path_type=Path)
@@ -108,6 +108,7 @@ def recommend(
     filters = build_filters(region, location, forms, max_price, start_before, max_ects, types)
     day = today.date() if today else dt.date.today()
     try:
+        open_catalogue(obj.db, create=False).close()  # a missing catalogue is told before the model loads (seconds)
         taxonomy = obj.taxonomy()
         team_gaps = _read_team(team, target, taxonomy) if team else None
         recommender = Recommender.from_catalogue(obj.db, obj.tagger())
