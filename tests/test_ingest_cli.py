@@ -211,7 +211,7 @@ def test_danish_amounts_are_read_as_danes_write_them_and_json_numbers_stay_numbe
         "k5;Ressourceforløb;1.000,00;;\n"
         "k6;Virksomhedskontakt;4995,50;;\n"
         "k7;Samtaler;12 500;;\n"
-        "k8;Eksporteret;4500.0;;\n",
+        "k8;Eksporteret;4500.0;;0.125\n",
         encoding="cp1252",
     )
     result = run_cli("ingest", str(csv_feed))
@@ -231,7 +231,7 @@ def test_danish_amounts_are_read_as_danes_write_them_and_json_numbers_stay_numbe
     assert got == {
         "k1": (4500.0, 7.5, None), "k2": (12500.0, 7.5, 2.5), "k3": (4500.5, None, None),
         "k4": (1250000.0, 60.0, None), "k5": (1000.0, None, None), "k6": (4995.5, None, None),
-        "k7": (12500.0, None, None), "k8": (4500.0, None, None),
+        "k7": (12500.0, None, None), "k8": (4500.0, None, 0.125),
         "test-1": (4500.0, 7.5, None), "test-2": (4.5, None, None), "test-3": (1250000.0, None, 0.5),
     }
 
