@@ -100,6 +100,8 @@ def sources_cmd(obj: Any, registry: Path | None) -> None:
     except (RegistryError, CatalogueError) as exc:
         _fail(str(exc))
         return
+    if not Path(obj.db).exists():  # the registry is worth listing before the first crawl; a mistyped --db shows here
+        click.echo(f"note: no catalogue at {Path(obj.db).resolve()} yet, so no source has been crawled into it", err=True)
     for row in rows:
         run = row.last_run
         if run is None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 from matcher.course import MAX_ECTS
+from matcher.numbers import parse_number
 from matcher.text import strip_controls
 
 # ---------------------------------------------------------------------------------------------
@@ -219,7 +220,6 @@ _INT = r"(?:\d{1,3}(?:\.\d{3})+|\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3
 _AMOUNT = rf"(?<![\d.,]){_INT}(?:[.,]\d{{1,2}}(?![\d]))?"
 _DASH_SUFFIX = r",(?:-{1,2}|–)"
 _NUMBER_NOISE_RE = re.compile(rf"\s|{_DASH_SUFFIX}$")
-_THOUSANDS_RE = {sep: re.compile(rf"\d{{1,3}}(?:{re.escape(sep)}\d{{3}})+") for sep in ".,"}
 _CURRENCY = r"(?<![a-zæøå])(?:kr\.?|kroner|dkk)(?![a-zæøå])"
 _PRICE_RE = re.compile(
     rf"{_CURRENCY}\s*({_AMOUNT})(?:{_DASH_SUFFIX})?"
@@ -365,19 +365,8 @@ def clean_text(text: str, *, keep_newlines: bool = False) -> str:
 
 def _to_float(token: str) -> float | None:
     """Read a number written the Danish way (12.500,50), the English way (12,500.50) or spaced (12 500)."""
-    token = _NUMBER_NOISE_RE.sub("", token)
-    if "." in token and "," in token:
-        decimal = "," if token.rfind(",") > token.rfind(".") else "."
-        token = token.replace("." if decimal == "," else ",", "").replace(decimal, ".")
-    elif "." in token or "," in token:
-        separator = "." if "." in token else ","
-        # Groups of exactly three digits are thousands: 12.500 is twelve thousand five hundred.
-        if _THOUSANDS_RE[separator].fullmatch(token):
-            token = token.replace(separator, "")
-        else:
-            token = token.replace(",", ".")
     try:
-        return float(token)
+        return parse_number(_NUMBER_NOISE_RE.sub("", token), english_grouping=True)
     except ValueError:
         return None
 

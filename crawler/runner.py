@@ -257,15 +257,18 @@ def _supervise(config_path: Path, env: dict[str, str], progress: Callable[[str],
 
 
 def list_sources(db_path: Path | str, registry: Path | str | None = None) -> list[SourceStatus]:
-    """Registered sources (and ad-hoc ones crawled before) with their latest crawl run."""
+    """Registered sources (and ad-hoc ones crawled before) with their latest crawl run.
+
+    Without a catalogue at `db_path` every source is never crawled, and nothing is created."""
     known = load_registry(Path(registry) if registry else None)
     latest: dict[str, dict[str, Any]] = {}
-    with open_catalogue(db_path) as catalogue:
-        for run in catalogue.runs(limit=10_000):
-            if run["kind"] != "crawl":
-                continue
-            for name in run["sources"] or []:
-                latest.setdefault(name, run)
+    if Path(db_path).exists():
+        with open_catalogue(db_path, create=False) as catalogue:
+            for run in catalogue.runs(limit=10_000):
+                if run["kind"] != "crawl":
+                    continue
+                for name in run["sources"] or []:
+                    latest.setdefault(name, run)
     rows = [SourceStatus(name, source.kind, source.status if source.enabled else f"disabled: {source.status}",
                          _run_summary(latest.get(name))) for name, source in known.items()]  # fmt: skip
     rows += [SourceStatus(name, "ad-hoc", "ad-hoc crawl", _run_summary(run))

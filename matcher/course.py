@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from matcher.numbers import is_grouped, parse_number
 from matcher.text import strip_controls
 
 CourseType = Literal["diplom", "akademi", "master", "kursus", "amu", "grunduddannelse", "other"]
@@ -30,6 +31,9 @@ SYSTEM_FIELDS = ("first_seen", "last_seen", "withdrawn", "content_hash")
 # The largest ECTS a record may state: a whole programme, up to a five-year bachelor + kandidat (300) or a
 # six-year one (360); a professionsbachelor is 210. The crawler drops larger values as unknown.
 MAX_ECTS = 360
+
+# Fields holding a number: given as text (a CSV cell, a JSON string), it is read the Danish way (matcher.numbers).
+NUMBER_FIELDS = ("ects", "duration_days", "price_dkk")
 
 # What "unknown" means for fields that are not nullable.
 _EMPTY: dict[str, Any] = {"learning_goals": [], "start_dates": [], "withdrawn": False}
@@ -89,6 +93,8 @@ class Course(BaseModel):
             value = None
         if value is None:
             return _EMPTY.get(info.field_name, None)
+        if isinstance(value, str) and info.field_name in NUMBER_FIELDS:
+            return _number_text(value, info.field_name)
         return value
 
     @field_validator("url")
@@ -142,6 +148,18 @@ class Course(BaseModel):
 
 
 RECORD_FIELDS: tuple[str, ...] = tuple(Course.model_fields)
+
+
+def _number_text(text: str, field: str) -> float:
+    """A number field's text, read the Danish way: "4.500" is 4500 kr., "7,5" is 7.5 ECTS."""
+    value = parse_number(text)
+    if field == "ects" and value > MAX_ECTS and is_grouped(text):
+        # An English tool's 7.500 meant 7.5, a Dane's means 7500: neither is guessed.
+        raise ValueError(
+            f"{text.strip()!r} reads as {value:g} (\".\" groups thousands in Danish), more than the "
+            f"{MAX_ECTS} ECTS a record may state: write 7,5 or 7.5 for seven and a half"
+        )
+    return value
 
 
 def canonical_url(url: str) -> str:

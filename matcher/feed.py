@@ -21,8 +21,6 @@ FeedFormat = Literal["jsonl", "csv"]
 
 # In CSV, list cells hold JSON (learning goals) or ';'-separated ISO dates (start dates).
 _CSV_LIST_SEPARATOR = ";"
-_DANISH_DECIMAL = re.compile(r"^-?\d+,\d+$")
-_NUMBER_FIELDS = ("ects", "duration_days", "price_dkk")
 
 
 class FeedError(ValueError):
@@ -57,13 +55,40 @@ def guess_format(path: Path) -> FeedFormat:
 
 
 def describe_validation_error(exc: ValidationError) -> str:
-    """One readable line per problem, naming the field: 'price_dkk: Input should be a valid number'."""
-    parts = []
+    """One readable part per problem, naming the field: "form: 'hybrid' is not one of fysisk, online, ..."."""
+    parts, unknown = [], []
     for error in exc.errors():
         where = ".".join(str(part) for part in error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            unknown.append(where)
+            continue
+        message = _plain_message(error)
         parts.append(f"{where}: {message}" if where else message)
+    if unknown:
+        parts.append(f"unknown field(s) {', '.join(unknown)}; the record's fields are {', '.join(RECORD_FIELDS)}")
     return "; ".join(parts)
+
+
+# Range errors in words, with the limit pydantic reports in the error's context.
+_LIMITS = {"less_than_equal": ("le", "at most"), "less_than": ("lt", "below"),
+           "greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "above")}
+
+
+def _plain_message(error: Any) -> str:
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx", {})
+    if kind == "missing":
+        return "missing"
+    if value is None or (kind == "string_too_short" and ctx.get("min_length") == 1):
+        return "must not be empty"  # a blank cell or null, in a field a record cannot do without
+    if kind == "literal_error":
+        allowed = re.findall(r"'([^']*)'", ctx.get("expected", ""))
+        return f"{value!r} is not one of {', '.join(allowed)}"
+    if kind in _LIMITS:
+        key, words = _LIMITS[kind]
+        return f"{value!r} must be {words} {ctx[key]:g}"
+    if kind == "string_too_long":
+        return f"longer than {ctx['max_length']} characters"
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def read_feed(path: Path | str, fmt: FeedFormat | None = None) -> FeedContent:
@@ -136,10 +161,6 @@ def _csv_row_to_record(row: dict[str, str]) -> dict[str, Any]:
     dates = record.get("start_dates")
     if dates:
         record["start_dates"] = [d for d in re.split(r"[;,\s]+", dates) if d]
-    for name in _NUMBER_FIELDS:
-        value = record.get(name)
-        if value and _DANISH_DECIMAL.match(value):
-            record[name] = value.replace(",", ".")
     return record
 
 

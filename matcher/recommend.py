@@ -232,8 +232,9 @@ class Recommender:
 
     @classmethod
     def from_catalogue(cls, path: Path | str, tagger: Tagger, **kwargs: Any) -> Recommender:
-        """A recommender over the published catalogue's active courses, with the tagger's embeddings."""
-        with open_catalogue(path) as reader:
+        """A recommender over the published catalogue's active courses, with the tagger's embeddings.
+        A missing catalogue is an error (`CatalogueMissing`), not an empty one."""
+        with open_catalogue(path, create=False) as reader:
             index = CatalogueIndex.load(reader, tagger.taxonomy.field_keys, embedding_model=tagger.embedder.model_version)
         return cls(index, tagger, **kwargs)
 

@@ -82,6 +82,17 @@ class CatalogueError(RuntimeError):
     """The catalogue cannot be opened or written; the message says why and what to do."""
 
 
+class CatalogueMissing(CatalogueError):
+    """No catalogue file at the path a command that only reads was given."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f"no catalogue at {path} (check --db or FAGMATCH_DB); make one with `fagmatch ingest FEED`, "
+            "`fagmatch crawl` or `fagmatch demo`"
+        )
+
+
 def extension_directory() -> str:
     """Where the pip-installed DuckDB extensions (fts, vss) live: loaded offline, never downloaded."""
     return str(Path(next(iter(duckdb_ext.__path__))) / "extensions")
@@ -675,9 +686,14 @@ def _row_to_course(row: Sequence[Any]) -> Course:
     return Course.model_validate(record)
 
 
-def open_catalogue(path: Path | str) -> CatalogueReader:
-    """Open the published catalogue for reading: a missing file is created empty, an older one upgraded."""
+def open_catalogue(path: Path | str, *, create: bool = True) -> CatalogueReader:
+    """Open the published catalogue for reading: a missing file is created empty, an older one upgraded.
+
+    With `create=False` (commands that only read: a mistyped path must not pass for an empty
+    catalogue) a missing file is a `CatalogueMissing` error, and nothing is created."""
     path = Path(path).resolve()
+    if not path.exists() and not create:
+        raise CatalogueMissing(path)
     if not path.exists():
         with write_catalogue(path, "init"):
             pass

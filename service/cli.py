@@ -216,7 +216,7 @@ def format_tags(rows: list[dict], taxonomy) -> str:  # noqa: ANN001 - the Taxono
 @click.pass_obj
 def status(obj: Context, run_count: int) -> None:
     """Summarise the catalogue: courses by type, provider and form, and the latest runs."""
-    with clear_errors(), open_catalogue(obj.db) as catalogue:
+    with clear_errors(), open_catalogue(obj.db, create=False) as catalogue:
         click.echo(format_status(catalogue.summary(), catalogue.runs(run_count)))
 
 

@@ -101,7 +101,7 @@ def export(
     _check_usage(fmt, since, active_only, page, per_page)
     with clear_errors():
         taxonomy = obj.taxonomy() if fmt in ("jsonld", "fagprofiler") else None
-        with open_catalogue(obj.db) as catalogue:
+        with open_catalogue(obj.db, create=False) as catalogue:
             if fmt in RECORD_FORMATS:
                 with output_stream(output) as out:
                     count: int | None = write_feed(catalogue.courses(include_withdrawn=not active_only), out, fmt)  # type: ignore[arg-type]

@@ -188,6 +188,7 @@ def _gap_by_catalogue(db: Path, tagger: object, text: str) -> Gap | None:
     from matcher.store import CatalogueError
 
     if not db.exists():
+        click.echo(f"note: no catalogue at {db.resolve()}; the field and level are read from the words alone.", err=True)
         return None
     click.echo(f"Reading {db.name} to put the field and level to the vote of its closest courses …", err=True)  # seconds at 10 000
     try:

@@ -18,10 +18,32 @@ from pydantic import ValidationError
 from matcher.catalogue_index import CourseFilters, FilterError
 from matcher.course import COURSE_TYPES, FORMS
 from matcher.gaps import GapInputError, analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
-from matcher.store import CatalogueError
+from matcher.numbers import parse_number
+from matcher.store import CatalogueError, open_catalogue
 from matcher.taxonomy import LEVELS, TaxonomyError, level_name
 
 FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+class DanishNumber(click.ParamType):
+    """A number as a Danish user types it (matcher.numbers): 4.500 is 4500, 7,5 is 7.5."""
+
+    name = "number"
+
+    def __init__(self, *, positive: bool = False) -> None:
+        self.positive = positive
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, (int, float)):
+            number = float(value)
+        else:
+            try:
+                number = parse_number(str(value))
+            except ValueError as exc:
+                self.fail(str(exc), param, ctx)
+        if number < 0 or (self.positive and number == 0):
+            self.fail(f"{value!r} must be {'above' if self.positive else 'at least'} 0", param, ctx)
+        return number
 
 
 def _fail(message: str) -> None:
@@ -58,9 +80,9 @@ def build_filters(
 @click.option("--region", help="A Danish region (Hovedstaden, Sjælland, Syddanmark, Midtjylland, Nordjylland).")
 @click.option("--location", help="Part of the course's place, e.g. Aarhus. Online and rekvirerbar courses always pass.")
 @click.option("--form", "forms", multiple=True, help=f"Form(s): {', '.join(FORMS)}.")
-@click.option("--max-price", type=click.FloatRange(min=0), help="Price ceiling in DKK (courses of unknown price pass).")
+@click.option("--max-price", type=DanishNumber(), help="Price ceiling in DKK, e.g. 4.500 or 4500 (courses of unknown price pass).")
 @click.option("--start-before", type=click.DateTime(["%Y-%m-%d"]), help="Only courses starting before this date.")
-@click.option("--max-ects", type=click.FloatRange(min=0, min_open=True), help="ECTS budget per course.")
+@click.option("--max-ects", type=DanishNumber(positive=True), help="ECTS budget per course, e.g. 7,5.")
 @click.option("--types", multiple=True, help=f"Course type(s): {', '.join(COURSE_TYPES)}.")
 @click.option("--json", "as_json", is_flag=True, help="Print the recommendation as JSON.")
 @click.option("--plan", type=FILE, help="Also write an education plan: a .csv or .md file.")
@@ -86,6 +108,7 @@ def recommend(
     filters = build_filters(region, location, forms, max_price, start_before, max_ects, types)
     day = today.date() if today else dt.date.today()
     try:
+        open_catalogue(obj.db, create=False).close()  # a missing catalogue is told before the model loads (seconds)
         taxonomy = obj.taxonomy()
         team_gaps = _read_team(team, target, taxonomy) if team else None
         recommender = Recommender.from_catalogue(obj.db, obj.tagger())

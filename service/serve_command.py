@@ -82,6 +82,9 @@ def serve(obj: Any, host: str, port: int, workers: int, api_key: str | None, reg
     config = ServiceConfig(db=Path(obj.db), taxonomy_path=obj.taxonomy_path, model=obj.model,
                            api_key=api_key or None, base_url=base_url, registry=registry, gap_table=not no_gap_table)
     with clear_errors():  # a catalogue or message file that cannot be read is one clear line, not a worker's traceback
+        if not config.db.exists():  # served empty, to be filled by a crawl over HTTP; a mistyped --db shows here
+            click.echo(f"note: no catalogue at {config.db.resolve()}; serving a new, empty one (fill it with "
+                       "`fagmatch ingest`, `fagmatch crawl` or POST /api/admin/crawl)", err=True)
         open_catalogue(config.db).close()
         catalogue("da")
     from service.workers import PortInUse

@@ -57,6 +57,7 @@ from matcher.gaps import (
     template_bytes,
 )
 from matcher.messages import catalogue, in_language
+from matcher.numbers import parse_number
 from matcher.taxonomy import LEVELS, Taxonomy, level_name
 from service.radar import Series, radar_svg
 from service.state import DraftBusy
@@ -192,14 +193,12 @@ class Params:
 
 
 def _number(params: Params, name: str, label: str) -> float | None:
-    """A number as people type it: 4995, 4995,50 or 4.995,50 (Danish), 4995.5."""
-    raw = params.get(name).replace(" ", "")
-    if "," in raw or re.fullmatch(r"\d{1,3}(\.\d{3})+", raw):  # Danish: 4.995,50 and 4.995
-        raw = raw.replace(".", "").replace(",", ".")
-    if not raw:
+    """A number as people type it: 4995, 4995,50 or 4.995,50 (Danish), 4995.5 (matcher.numbers)."""
+    raw = params.get(name)
+    if not raw.strip():
         return None
     try:
-        value = float(raw)
+        value = parse_number(raw)
     except ValueError:
         raise WebInputError(f"{label}: {params.get(name)!r} er ikke et tal") from None
     if value < 0:

@@ -429,6 +429,20 @@ def test_cli_recommend_for_a_team_file(run_cli, catalogue: Path, tmp_path: Path)
     assert "transfer " in result.stdout
 
 
+def test_cli_price_and_ects_ceilings_are_read_the_danish_way(run_cli, catalogue: Path) -> None:
+    query = "digital støtte til jobsøgende borgere"  # the sample's course for it costs 960 kr.
+    result = run_cli("--db", str(catalogue), "recommend", "--query", query, "--max-price", "1.000", "--max-ects", "7,5",
+                     "--json", "--today", "2026-11-22")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["constraints"] == {"max_price": 1000.0, "max_ects": 7.5}
+    assert document["results"][0]["price_dkk"] == 960.0
+    assert all(r["price_dkk"] is None or r["price_dkk"] <= 1000 for r in document["results"])
+    for bad in ("4.5,0", "1,250,000", "gratis", "-5"):
+        refused = run_cli("--db", str(catalogue), "recommend", "--query", query, "--max-price", bad)
+        assert refused.exit_code == 2 and "--max-price" in refused.stderr, (bad, refused.output)
+
+
 def test_cli_recommend_bad_input(run_cli, catalogue: Path, tmp_path: Path) -> None:
     broken = tmp_path / "team.csv"
     broken.write_text("employee,lov_myndighed\nE1,7\n", encoding="utf-8")

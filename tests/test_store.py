@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -19,6 +20,7 @@ from matcher.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
     CatalogueError,
+    CatalogueMissing,
     CatalogueReader,
     open_catalogue,
     write_catalogue,
@@ -206,6 +208,44 @@ def test_a_damaged_or_foreign_file_is_a_clear_error_and_left_alone(db: Path, run
         with write_catalogue(db, "ingest"):
             pass
     assert db.read_bytes() == before
+
+
+def test_commands_that_only_read_refuse_a_missing_catalogue_and_create_nothing(tmp_path: Path, run_cli) -> None:
+    folder = tmp_path / "elsewhere"  # an existing folder, a mistyped file name
+    folder.mkdir()
+    typo = folder / "katalog.duckdb"
+    for args in (["status"], ["export"], ["export", "--format", "csv", "--output", str(tmp_path / "out.csv")],
+                 ["recommend", "--query", "sygedagpenge"]):
+        result = run_cli("--db", str(typo), *args)
+        assert result.exit_code == 1, (args, result.output)
+        assert f"error: no catalogue at {typo} (check --db or FAGMATCH_DB); make one with `fagmatch ingest FEED`" in result.stderr
+        assert result.stdout == "", args
+    assert list(folder.iterdir()) == [] and not (tmp_path / "out.csv").exists()
+    with pytest.raises(CatalogueMissing):
+        open_catalogue(typo, create=False)
+
+    sources = run_cli("--db", str(typo), "sources")  # the registry is worth listing before the first crawl
+    assert sources.exit_code == 0 and "never crawled" in sources.stdout
+    assert f"note: no catalogue at {typo} yet" in sources.stderr
+    assert list(folder.iterdir()) == []
+
+    ingest = run_cli("--db", str(typo), "ingest", str(REPO / "service" / "samples" / "courses.jsonl"))
+    assert ingest.exit_code == 0, ingest.output  # commands that write make the catalogue
+    status = run_cli("--db", str(typo), "status")
+    assert status.exit_code == 0 and "ingest" in status.stdout
+
+
+def test_serve_on_a_missing_catalogue_says_it_serves_a_new_empty_one(tmp_path: Path, run_cli) -> None:
+    # The service may start empty and be filled by a crawl over HTTP (docs/service.md), so it creates
+    # the catalogue, but says so: a mistyped --db does not pass unnoticed.
+    typo = tmp_path / "katalog.duckdb"
+    with socket.socket() as taken:  # the port is taken, so serve stops right after opening the catalogue
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run_cli("--db", str(typo), "serve", "--port", str(taken.getsockname()[1]))
+    assert result.exit_code == 1 and "cannot listen on" in result.stderr, result.output
+    assert f"note: no catalogue at {typo}; serving a new, empty one" in result.stderr
+    assert typo.exists()
 
 
 def test_a_reader_keeps_its_snapshot_until_it_reopens(db: Path) -> None:

@@ -168,6 +168,8 @@ def test_free_text_search_finds_the_course_and_the_field_filter_keeps_only_that_
         ({"form": "online"}, lambda card: card_fact(card, "Form").startswith("Online")),
         ({"maks_pris": "5000"}, lambda card: card_fact(card, "Pris") == "Pris ikke oplyst"
          or float(card_fact(card, "Pris").removesuffix(" kr.").replace(".", "")) <= 5000),
+        ({"maks_pris": "4.995,50"}, lambda card: card_fact(card, "Pris") == "Pris ikke oplyst"
+         or float(card_fact(card, "Pris").removesuffix(" kr.").replace(".", "")) <= 4995.5),
         ({"region": "Hovedstaden"}, lambda card: any(
             word in card_fact(card, "Form").lower() for word in (*load_regions()["Hovedstaden"], "online", "rekvirerbar"))),
     ],
@@ -208,6 +210,7 @@ def test_pagination_keeps_the_filters(client: TestClient, index: Any) -> None:
     [
         ({"felt": "nope"}, "ukendt feltnøgle 'nope'; felterne er arbejdsmarked_uddannelse"),
         ({"maks_pris": "billig"}, "maks. pris"),
+        ({"maks_pris": "4.5,0"}, "maks. pris: '4.5,0' er ikke et tal"),
         ({"region": "Atlantis"}, "ukendt region 'Atlantis'; regionerne er Hovedstaden"),
         ({"start_foer": "2020-01-01"}, "start før 2020-01-01 ligger ikke i fremtiden"),
         ({"start_foer": "i morgen"}, "er ikke en dato"),
