@@ -46,11 +46,13 @@ from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, Fi
 from matcher.course import COURSE_TYPES, FORMS, Course
 from matcher.gaps import (
     TEMPLATE_FILES,
+    PROFICIENCY_STEPS,
     GapInputError,
     NeedsAnalysis,
     TeamAnalysis,
     analyse_assessment,
     analyse_needs,
+    parse_step,
     read_assessment,
     read_needs_survey,
     read_target,
@@ -759,7 +761,7 @@ class WebPage:
                 target_name = _safe_name(target_file.filename, "maalprofil.yaml", (".yaml", ".yml", ".json"))
             else:
                 assessment, target = _filled_in(params, self.state(request).taxonomy, rows)
-                assessment_name, target_name = "vurdering.csv", "maalprofil.json"
+                assessment_name, target_name = "tabellen", "målprofilen"
             filters = filters_from(params, with_fields=False)
         except WebInputError as exc:
             return self._team_error(request, exc, kept, rows)
@@ -1066,7 +1068,10 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
     """The fill-in table as an assessment CSV and a target profile JSON, for the core's own readers
     (so the same checks and messages apply as for uploaded files)."""
     keys = taxonomy.field_keys
-    lines = [["employee", *keys]]
+    lines = [["medarbejder", *keys]]
+    seen: dict[str, int] = {}
+    # The cells are checked here, in the table's terms (row, field); the readers would name the CSV's
+    # lines, which the user never saw.
     for i in range(rows):
         name = params.get(f"navn_{i}")
         levels = [params.get(f"niveau_{i}_{k}") for k in keys]
@@ -1074,6 +1079,17 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
             continue
         if not name:
             raise WebInputError(f"række {i + 1}: skriv medarbejderens navn eller initialer")
+        if name.casefold() in seen:
+            raise WebInputError(f"række {i + 1}: {name} står også i række {seen[name.casefold()] + 1}; "
+                                "navne eller initialer skal være forskellige")
+        seen[name.casefold()] = i
+        for key, level in zip(keys, levels):
+            try:
+                parse_step(level, PROFICIENCY_STEPS)
+            except ValueError as exc:
+                raise WebInputError(f"række {i + 1}, {taxonomy.field(key).name}: {exc}") from None
+        if not any(levels):
+            raise WebInputError(f"række {i + 1}: giv {name} et niveau i mindst ét felt")
         lines.append([name, *levels])
     if len(lines) == 1:
         raise WebInputError("udfyld mindst én medarbejder i tabellen, eller upload en kompetencevurdering (CSV)")
@@ -1083,19 +1099,28 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(lines)
     target: dict[str, Any] = {"fields": {}}
-    level = params.get("specialistniveau")
-    if level:
-        target["specialist_level"] = _whole(level) if _whole(level) is not None else level
+
+    def step(raw: str, where: str) -> int | None:
+        try:
+            return parse_step(raw, PROFICIENCY_STEPS)
+        except ValueError as exc:
+            raise WebInputError(f"målprofilen, {where}: {exc}") from None
+
+    if (level := params.get("specialistniveau")):
+        target["specialist_level"] = step(level, "ressourceperson fra niveau")
     for key in keys:
+        name = taxonomy.field(key).name
         required = params.get(f"krav_{key}")
         specialists = params.get(f"specialister_{key}")
         if not required and not specialists:
             continue
         entry: dict[str, Any] = {}
         if required:
-            entry["required_level"] = _whole(required) if _whole(required) is not None else required
+            entry["required_level"] = step(required, f"{name}, krævet niveau")
         if specialists:
-            entry["specialists"] = _whole(specialists) if _whole(specialists) is not None else specialists
+            if _whole(specialists) is None:
+                raise WebInputError(f"målprofilen, {name}, ressourcepersoner: {specialists!r} er ikke et helt tal fra 0")
+            entry["specialists"] = _whole(specialists)
         target["fields"][key] = entry
     if not target["fields"]:
         raise WebInputError("sæt et krævet niveau for mindst ét felt i målprofilen")

@@ -359,6 +359,21 @@ def test_fill_in_table_problems_keep_what_was_typed(client: TestClient) -> None:
     data = {"raekker": "6", "navn_0": "AB", "niveau_0_lov_myndighed": "2", "niveau_1_it_digital": "3"}
     page = assert_error_page(client.post("/team/vurdering", data=data), 422, "række 2")
     assert 'value="AB"' in page
+    # Problems in the table are said by its rows and fields, never by the file it becomes inside.
+    target = {f"krav_{key}": "3" for key in TAXONOMY.field_keys}
+    for cells, message in (
+        ({"navn_0": "AB", "niveau_0_lov_myndighed": "7"}, "række 1, Lov & Myndighed: '7' ligger uden for 1–5"),
+        ({"navn_0": "AB", "niveau_0_lov_myndighed": "2", "navn_2": "CD", "niveau_2_it_digital": "x"},
+         "række 3, IT & Digital: 'x' er ikke et tal; skriv et helt tal 1–5"),
+        ({"navn_0": "AB", "niveau_0_lov_myndighed": "2", "navn_1": "ab", "niveau_1_lov_myndighed": "3"},
+         "række 2: ab står også i række 1; navne eller initialer skal være forskellige"),
+        ({"navn_0": "AB"}, "række 1: giv AB et niveau i mindst ét felt"),
+        ({"navn_0": "AB", "niveau_0_lov_myndighed": "2", "krav_lov_myndighed": "9"},
+         "målprofilen, Lov & Myndighed, krævet niveau: '9' ligger uden for 1–5"),
+    ):
+        page = assert_error_page(client.post("/team/vurdering", data={"raekker": "6", **target, **cells}), 422, message)
+        error = html.unescape(re.search(r"Fejl:</strong>(.*?)</p>", page, flags=re.S).group(1))
+        assert "vurdering.csv" not in error and "employee" not in error and "linje" not in error, error
 
 
 def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(client: TestClient) -> None:
