@@ -372,7 +372,8 @@ def test_fill_in_table_problems_keep_what_was_typed(client: TestClient) -> None:
          "målprofilen, Lov & Myndighed, krævet niveau: '9' ligger uden for 1–5"),
     ):
         page = assert_error_page(client.post("/team/vurdering", data={"raekker": "6", **target, **cells}), 422, message)
-        error = html.unescape(re.search(r"Fejl:</strong>(.*?)</p>", page, flags=re.S).group(1))
+        error = html.unescape(re.search(r'<div class="error" role="alert" id="fejl">(.*?)</div>', page, flags=re.S).group(1))
+        assert message in error
         assert "vurdering.csv" not in error and "employee" not in error and "linje" not in error, error
 
 
