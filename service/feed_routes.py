@@ -1,6 +1,7 @@
 """The public catalogue feed over HTTP: JSON (paginated, `since=`), CSV, Atom, and the fagprofiler
 grouping. Conditional GETs: an ETag from the catalogue generation and the query, and Last-Modified;
-a client that already has this generation gets 304 and no body."""
+a client that already has this generation gets 304 and no body. Any origin may read them (CORS):
+they hold only what the catalogue publishes."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from matcher.store import open_catalogue
 from service import feeds
 from service.app import get_state
 
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Last-Modified"}
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "Not modified: the client has this generation"}}
 router = APIRouter(prefix="/feed", tags=["feed"], responses=NOT_MODIFIED)
 
@@ -40,7 +42,8 @@ def _conditional(request: Request, media_type: str, build: Callable[[Any], Any],
         # The links' base is part of the body, so of the ETag too.
         etag = feeds.feed_etag(reader, request.url.path, base_url=_base_url(request), **params)
         modified = feeds.last_modified(reader)
-        headers = {"ETag": etag, "Cache-Control": "public, max-age=60"}
+        # Public data: a portal's own page on another origin may read it, and its ETag, in the browser.
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=60", **CORS}
         headers["Last-Modified"] = format_datetime(modified.astimezone(dt.timezone.utc), usegmt=True)
         if _not_modified(request, etag, modified):
             return Response(status_code=304, headers=headers)

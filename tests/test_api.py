@@ -269,6 +269,14 @@ def test_feeds_are_conditional(client: TestClient) -> None:
     assert client.get("/feed/atom.xml").headers["content-type"].startswith("application/atom+xml")
     assert client.get("/feed/courses.csv").text.splitlines()[0].startswith("id")
     assert client.get("/feed/courses.json", params={"since": "not-a-date"}).status_code == 422
+    # A portal's page on another origin may read every feed and its ETag; nothing else is opened up.
+    origin = {"Origin": "https://portal.example"}
+    for path in ("/feed/courses.json", "/feed/courses.csv", "/feed/atom.xml", "/feed/fagprofiler.json"):
+        answer = client.get(path, headers=origin)
+        assert answer.headers["access-control-allow-origin"] == "*", path
+        assert "ETag" in answer.headers["access-control-expose-headers"]
+    assert again.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-origin" not in client.get("/api/analyses", headers={**origin, "X-API-Key": KEY}).headers
 
 
 def test_healthz_and_openapi(client: TestClient) -> None:
