@@ -61,6 +61,7 @@ from matcher.gaps import (
 from matcher.messages import catalogue, in_language
 from matcher.numbers import parse_number
 from matcher.taxonomy import LEVELS, Taxonomy, level_name
+from matcher.text import strip_controls
 from service.radar import Series, radar_svg
 from service.state import DraftBusy
 from service.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
@@ -182,10 +183,12 @@ class Params:
 
     def get(self, name: str) -> str:
         value = self._source.get(name)
-        return value.strip() if isinstance(value, str) else ""
+        # no control characters: nobody types them, and the page would echo them
+        return strip_controls(value).strip() if isinstance(value, str) else ""
 
     def getlist(self, name: str) -> list[str]:
-        return [v.strip() for v in self._source.getlist(name) if isinstance(v, str) and v.strip()]
+        values = (strip_controls(v).strip() for v in self._source.getlist(name) if isinstance(v, str))
+        return [v for v in values if v]
 
     def file(self, name: str) -> UploadFile | None:
         value = self._source.get(name)
@@ -326,6 +329,7 @@ def _page_links(params: Params, total: int, page: int, per_page: int) -> dict[st
         "pages": pages, "page": page,
         "previous": link(page - 1) if page > 1 else None,
         "next": link(page + 1) if page < pages else None,
+        "first": link(1),
         "numbers": [(n, link(n)) for n in range(max(1, page - 3), min(pages, page + 3) + 1)],
     }
 

@@ -203,6 +203,16 @@ def test_pagination_keeps_the_filters(client: TestClient, index: Any) -> None:
     assert len(cards(second)) == total - 20
     titles = [re.search(r"<a [^>]+>(.*?)</a>", c).group(1) for c in cards(first) + cards(second)]
     assert len(set(titles)) == total
+    # a page past the last says so, with the way back, not "no course fits"
+    beyond = client.get("/", params={"sortering": "title", "side": "999"}).text
+    assert "Siden findes ikke: der er 2 sider." in beyond and "Ingen kurser passer" not in beyond
+    back = re.search(r'<a href="([^"]+)">Gå til første side</a>', beyond)
+    assert back and html.unescape(back.group(1)) == "/?sortering=title&side=1"
+
+
+def test_control_characters_in_the_input_are_dropped_not_echoed(client: TestClient) -> None:
+    page = client.get("/", params={"q": "sygedagpenge\x00\x01\x1b"}).text
+    assert "for »sygedagpenge«" in page and not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", page)
 
 
 @pytest.mark.parametrize(
