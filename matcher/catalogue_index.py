@@ -279,6 +279,17 @@ class CatalogueIndex:
         and a later start leaves the later one open). Computed once a day; shared: do not modify."""
         return self._open_today(today)[1]
 
+    def providers_for(self, typed: Sequence[str]) -> list[str]:
+        """The providers each text means (providers_named), for a filter; FilterError names a text
+        that means none, rather than a search that quietly finds nothing."""
+        names: list[str] = []
+        for text in typed:
+            found = self.providers_named(text)
+            if not found:
+                raise FilterError(say("provider: no provider is named or contains {text!r}", text=text))
+            names += found
+        return names
+
     def next_starts(self, today: dt.date) -> np.ndarray:
         """Per course, the ordinal of its first open start (open_starts); _NO_DATE when none is known.
         Computed once a day (every request needs it); the array is shared: do not modify it."""

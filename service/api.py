@@ -240,7 +240,7 @@ async def search_courses(  # async: searching the index in memory is quicker tha
     field: Annotated[list[str], Query(description="Field keys (any of).")] = [],  # noqa: B006 - FastAPI copies it
     level: Level | None = None,
     type: Annotated[list[CourseType], Query(description="Course types (any of).")] = [],  # noqa: B006
-    provider: Annotated[list[str], Query()] = [],  # noqa: B006
+    provider: Annotated[list[str], Query(description="Provider names, or part of one (any of), as on the web page.")] = [],  # noqa: B006
     form: Annotated[list[CourseForm], Query()] = [],  # noqa: B006
     location: Annotated[str | None, Query(max_length=100)] = None,
     region: Annotated[str | None, Query(max_length=50)] = None,
@@ -253,10 +253,10 @@ async def search_courses(  # async: searching the index in memory is quicker tha
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
     """Active, not past courses matching the words of `q` (all without it), filtered; paginated."""
-    filters = _filters(field=field, level=level, types=type, providers=provider, forms=form, location=location,
-                       region=region, max_price=max_price, max_ects=max_ects, start_from=start_from,
-                       start_before=start_before)
     index = (await state.fresh_recommender()).index
+    filters = _filters(field=field, level=level, types=type, providers=index.providers_for(provider), forms=form,
+                       location=location, region=region, max_price=max_price, max_ects=max_ects, start_from=start_from,
+                       start_before=start_before)
     result = index.search(q, filters, sort=sort, page=page, per_page=per_page)
     # SearchOut's shape, written around each course's record and tags as the index keeps them
     # rendered: building the models anew cost more than the search (tests/test_api.py checks the

@@ -231,7 +231,7 @@ def filters_from(params: Params, *, with_fields: bool = True, index: CatalogueIn
     `index`, a provider may be typed in part (see provider_choice)."""
     data: dict[str, Any] = {
         "types": params.getlist("type"),
-        "providers": _providers_typed(params.getlist("udbyder"), index) if index is not None else params.getlist("udbyder"),
+        "providers": index.providers_for(params.getlist("udbyder")) if index is not None else params.getlist("udbyder"),
         "forms": params.getlist("form"),
         "location": params.get("sted") or None,
         "region": params.get("region") or None,
@@ -258,16 +258,6 @@ def _danish_validation_message(error: Any) -> str:
     if error["type"] == "literal_error":
         return f"{error['input']!r} findes ikke; vælg {error['ctx']['expected'].replace(' or ', ' eller ')}"
     return str(error["msg"]).removeprefix("Value error, ")
-
-
-def _providers_typed(typed: list[str], index: CatalogueIndex) -> list[str]:
-    names = []
-    for text in typed:
-        found = index.providers_named(text)
-        if not found:
-            raise WebInputError(f"udbyder: ingen udbyder hedder eller indeholder {text!r}")
-        names += found
-    return names
 
 
 def provider_choice(index: CatalogueIndex) -> dict[str, Any]:

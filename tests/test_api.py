@@ -41,6 +41,14 @@ def test_search_and_detail(client: TestClient) -> None:
     page = client.get("/api/courses", params={"q": "sygedagpenge", "per_page": 5}).json()
     assert page["total"] >= 1 and page["items"][0]["course"]["id"] == "nordhavn-dib-sygedagpenge-2027"
     filtered = client.get("/api/courses", params={"field": "it_digital", "form": "online"}).json()
+    # a provider by its name or part of it, in any case, as on the web page; a name no provider has is said
+    name = client.get("/api/providers").json()[0]["provider"]
+    by_name = client.get("/api/courses", params={"provider": name, "per_page": 100}).json()
+    by_part = client.get("/api/courses", params={"provider": name.split()[-1].lower(), "per_page": 100}).json()
+    assert by_name["total"] > 0 and by_part["total"] >= by_name["total"]
+    assert {i["course"]["provider"] for i in by_name["items"]} == {name}
+    unknown = client.get("/api/courses", params={"provider": "Ingen Sådan Udbyder"})
+    assert unknown.status_code == 422 and _error(unknown) == "provider: no provider is named or contains 'Ingen Sådan Udbyder'"
     assert all(i["course"]["form"] == "online" and "it_digital" in i["tags"]["assigned_fields"] for i in filtered["items"])
     detail = client.get("/api/courses/nordhavn-dib-sygedagpenge-2027").json()
     assert detail["tags"]["level"] == "specialiseret" and "lov_myndighed" in detail["why"]
