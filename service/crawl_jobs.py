@@ -98,7 +98,7 @@ class CrawlJobs:
         job = self._read()
         if job is not None and job.status == "running" and not alive(job.owner_pid) \
                 and not (job.pid and group_members(job.pid)):  # fmt: skip
-            job.status, job.message = "interrupted", "the service stopped while this crawl ran; start it again"
+            job.status, job.message = "interrupted", _stopped(job)
         return job
 
     def recover(self, grace: float = STOP_GRACE) -> CrawlJob | None:
@@ -116,7 +116,7 @@ class CrawlJobs:
             if job.pid:
                 stop_group(job.pid, grace=grace)
             job.status, job.pid, job.step = "interrupted", None, "done"
-            job.message = "the service stopped while this crawl ran; start it again to resume"
+            job.message = _stopped(job)
             job.finished_at = _now().isoformat(timespec="seconds")
             self._write(job)
             return job
@@ -205,9 +205,7 @@ class CrawlJobs:
 
     def _finish(self, job: CrawlJob) -> None:
         if self._stopping.is_set():
-            job.status, job.message = "interrupted", (
-                "the service stopped during this crawl; start it again to resume" if job.kind == "crawl"
-                else "the service stopped during this tagging; run `fagmatch tag` (or the next ingest will)")
+            job.status, job.message = "interrupted", _stopped(job)
         elif job.status == "running":
             job.status = "ok" if not any(job.exit_codes.values()) else "failed"
         job.step, job.pid, job.finished_at = "done", None, _now().isoformat(timespec="seconds")
@@ -269,6 +267,14 @@ class CrawlJobs:
         partial = self.state_file.with_name(self.state_file.name + ".tmp")
         partial.write_text(json.dumps(asdict(job), ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(partial, self.state_file)  # readers see the old state or the new one, never half
+
+
+def _stopped(job: CrawlJob) -> str:
+    """Why an interrupted job stopped, and what to do."""
+    if job.kind == "crawl":
+        return "the service stopped while this crawl ran; start it again to resume"
+    return ("the service stopped while this tagging ran; run `fagmatch tag` (the next crawl job, or ingest of "
+            "new courses over HTTP, also tags the rest)")
 
 
 def _now() -> dt.datetime:
