@@ -103,3 +103,23 @@ def test_a_feed_with_nothing_new_starts_no_tagging(client: TestClient) -> None:
     again = _ingest(client, "nyskolen.jsonl", FIRST)
     assert again["unchanged"] == 2 and again["tagging"] == {"courses": 0, "job": None}
     assert client.get("/api/admin/crawl", headers=HEADERS).json()["job"]["id"] == first["tagging"]["job"]["id"]
+
+
+def test_a_tagging_stopped_with_the_service_is_interrupted_and_says_what_to_do(tagged_catalogue: Path, tmp_path: Path) -> None:
+    from crawler.lifeline import group_members
+    from service.crawl_jobs import CrawlJobs
+
+    db = tmp_path / "catalogue.duckdb"
+    shutil.copy(tagged_catalogue, db)
+    with TestClient(create_app(ServiceConfig(db=db, api_key=KEY), warm=False)) as client:
+        job = _ingest(client, "nyskolen.jsonl", FIRST)["tagging"]["job"]
+        deadline = time.monotonic() + 30
+        while not (pid := CrawlJobs(db).latest().pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the job's `fagmatch tag` is starting
+    # The service has stopped (its lifespan ended): so has the tagging, before it could finish.
+    stopped = CrawlJobs(db).latest()
+    assert stopped.id == job["id"] and stopped.status == "interrupted" and "run `fagmatch tag`" in stopped.message
+    assert pid and not group_members(pid)
+    with TestClient(create_app(ServiceConfig(db=db, api_key=KEY), warm=False)) as client:
+        catalogue = client.get("/healthz").json()["catalogue"]
+    assert (catalogue["active"], catalogue["tagged"]) == (32, 30)  # the rest waits for `fagmatch tag`
