@@ -117,6 +117,7 @@ def sources_cmd(obj: Any, registry: Path | None) -> None:
                 f"last crawl #{run['id']} {run['started_at']:%Y-%m-%d %H:%M} {run['status']}, {complete}: "
                 f"{c.get('pages', 0)} pages, {c.get('courses', 0)} courses, new {c.get('new', 0)}, "
                 f"changed {c.get('changed', 0)}, withdrawn {c.get('withdrawn', 0)}, failed {c.get('failed', 0)}"
+                + (f", re-decoded {c['redecoded']}" if c.get("redecoded") else "")
                 + (f", undecodable {c['undecodable']}" if c.get("undecodable") else "")
             )
         click.echo(f"{row.source:<20} {row.kind:<20} {health}")

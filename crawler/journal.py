@@ -37,9 +37,16 @@ class Journal:
         """A course page that exists but gave no valid record: its course must not be withdrawn."""
         self.record("seen", id=course_id, url=url, reason=reason)
 
-    def undecodable(self, url: str, encoding: str) -> None:
-        """A page whose text could not be read, its declared charset wrong and sniffing no help."""
-        self.record("undecodable", url=url, encoding=encoding)
+    def undecodable(self, url: str, encoding: str, course_id: str) -> None:
+        """A page whose text could not be read, its declared charset wrong and sniffing no help.
+
+        Nothing is extracted from it; `course_id` (its URL's) is seen, so that a course it held is
+        not withdrawn for it."""
+        self.record("undecodable", url=url, encoding=encoding, id=course_id)
+
+    def redecoded(self, url: str, declared: str, encoding: str) -> None:
+        """A page whose declared charset did not fit its bytes, read with `encoding` instead."""
+        self.record("redecoded", url=url, declared=declared, encoding=encoding)
 
     def error(self, url: str, message: str, *, blocking: bool) -> None:
         """A request that failed; `blocking` ones make the crawl incomplete (no withdrawals)."""
@@ -64,6 +71,10 @@ class JournalContent:
     @property
     def undecodable(self) -> int:
         return self.counts["undecodable"]
+
+    @property
+    def redecoded(self) -> int:
+        return self.counts["redecoded"]
 
     @property
     def blocking_errors(self) -> int:
@@ -94,6 +105,9 @@ def read_journal(path: Path | str) -> JournalContent:
             elif kind == "error":
                 content.errors.append(entry)
             elif kind == "undecodable":
-                message = f"cannot decode the page (declared charset {entry.get('encoding')}; sniffing failed)"
+                if entry.get("id"):
+                    content.seen_ids.add(entry["id"])
+                message = (f"cannot decode the page (declared charset {entry.get('encoding')}; neither its "
+                           "<meta> nor UTF-8 or Windows-1252 fits its bytes): nothing stored from it")  # fmt: skip
                 content.errors.append({"url": entry["url"], "message": message, "blocking": False})
     return content

@@ -129,7 +129,7 @@ def summarise(content: JournalContent, counts: dict[str, int], bounds: list[str]
     return {
         "pages": content.pages, "courses": len(content.courses), "failed": failed,
         "complete": failed == 0 and content.pages > 0 and not bounds, "counts": counts, "bounds": bounds or [],
-        "undecodable": content.undecodable,
+        "undecodable": content.undecodable, "redecoded": content.redecoded,
         "errors": [{"url": e["url"], "message": e["message"]} for e in content.errors[:50]],
         "error_count": len(content.errors),
     }  # fmt: skip
@@ -152,6 +152,7 @@ def publish(db: Path, source: str, content: JournalContent, bounds: list[str] | 
         writer.counts["failed"] = summary["failed"]
         writer.counts["complete"] = int(summary["complete"])
         writer.counts["undecodable"] = content.undecodable
+        writer.counts["redecoded"] = content.redecoded
         for bound in summary["bounds"]:
             writer.counts[f"bound_{bound}"] = 1
             writer.add_error("crawl", f"stopped at {BOUND_WORDS[bound]}: incomplete, nothing withdrawn")

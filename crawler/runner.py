@@ -54,7 +54,8 @@ class SourceResult:
     error_count: int = 0
     message: str | None = None
     bounds: list[str] = field(default_factory=list)  # the crawl bounds it reached (crawler/pipelines.py)
-    undecodable: int = 0  # pages whose text could not be read (wrong charset, sniffing no help)
+    undecodable: int = 0  # pages whose text could not be read (wrong charset, sniffing no help): not stored
+    redecoded: int = 0  # pages whose declared charset did not fit, read with a sniffed one
 
     def line(self) -> str:
         if self.status == "interrupted":
@@ -67,8 +68,10 @@ class SourceResult:
             f"{c.get('changed', 0)}, unchanged {c.get('unchanged', 0)}, withdrawn {c.get('withdrawn', 0)}), "
             f"failed requests {self.failed}"
         )
+        if self.redecoded:
+            text += f", re-decoded pages {self.redecoded} (declared charset wrong)"
         if self.undecodable:
-            text += f", undecodable pages {self.undecodable}"
+            text += f", undecodable pages {self.undecodable} (not stored)"
         if self.bounds and self.status == "published":
             text += f"; stopped at {', '.join(BOUND_WORDS[bound] for bound in self.bounds)}: nothing withdrawn"
         elif not self.complete and self.status == "published":

@@ -573,7 +573,11 @@ class CatalogueReader:
                     "GROUP BY k ORDER BY count(*) DESC, k"
                 ).fetchall()
             )
-        tagged = self.con.execute("SELECT count(DISTINCT course_id) FROM course_tagging").fetchone()[0]
+        # Active courses whose current text has tags (a changed course waits for the next tagging).
+        tagged = self.con.execute(
+            "SELECT count(DISTINCT c.id) FROM course c JOIN course_tagging t "
+            "ON t.course_id = c.id AND t.content_hash = c.content_hash WHERE NOT c.withdrawn"
+        ).fetchone()[0]
         return {
             "path": str(self.path), "schema_version": self.version, "courses": total, "active": active,
             "withdrawn": total - active, "tagged": tagged, "by": by,

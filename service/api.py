@@ -514,9 +514,14 @@ def delete_analysis(state: State, analysis_id: Annotated[int, PathParam(ge=1, le
 
 @router.post("/admin/ingest", dependencies=[Depends(require_api_key)], summary="Ingest a course feed (JSON Lines or CSV)")
 async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) -> dict[str, Any]:
-    """All or nothing, as `fagmatch ingest`: a feed with a bad record changes nothing."""
+    """All or nothing, as `fagmatch ingest`: a feed with a bad record changes nothing.
+
+    The new and changed courses are then tagged in the background, by a job as a crawl's tagging
+    (`tagging.job`; poll `GET /api/admin/crawl`): they are served at once, and with their tags
+    (fields, level) once the job is done."""
     from matcher.feed import FeedError
     from matcher.ingest import ingest_file
+    from service.crawl_jobs import CrawlBusy
 
     state = get_state(request)
     name = Path(feed.filename or "feed.jsonl").name
@@ -533,7 +538,16 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
     rejected = [{"line": r.line, "reason": r.reason} for r in report.rejected]
     if rejected:
         raise ApiError(422, f"{name}: {len(rejected)} records rejected; nothing was written", rejected[:50])
-    return {"new": report.new, "changed": report.changed, "unchanged": report.unchanged, "withdrawn": report.withdrawn}
+    to_tag = report.new + report.changed
+    tagging: dict[str, Any] = {"courses": to_tag, "job": None}
+    if to_tag:
+        try:
+            job = await run_in_threadpool(state.crawl_jobs.tag)  # a short wait on the job lock at most
+            tagging.update(job=job.to_json(), status_url="/api/admin/crawl")
+        except CrawlBusy as exc:
+            tagging["message"] = f"not tagged: {exc}; they are tagged by the next `fagmatch tag`, crawl or ingest"
+    return {"new": report.new, "changed": report.changed, "unchanged": report.unchanged, "withdrawn": report.withdrawn,
+            "tagging": tagging}  # fmt: skip
 
 
 class CrawlRequest(BaseModel):
@@ -545,13 +559,14 @@ class CrawlRequest(BaseModel):
 
 
 class CrawlJobOut(BaseModel):
-    job: dict[str, Any] | None = Field(description="The latest crawl job: status, step, exit codes, the log's last lines.")
+    job: dict[str, Any] | None = Field(description="The latest job, a crawl (`kind` crawl) or the tagging of a feed "
+                                       "ingested over HTTP (`kind` tag): status, step, exit codes, the log's last lines.")
 
 
 @router.post("/admin/crawl", status_code=202, dependencies=[Depends(require_api_key)], response_model=CrawlJobOut,
              summary="Start a crawl of registered sources, then tag what is new")
 def admin_crawl(request: Request, body: CrawlRequest) -> dict[str, Any]:
-    """One crawl at a time (409 while one runs). It runs `fagmatch crawl` and `fagmatch tag` in the
+    """One job at a time (409 while a crawl, or the tagging of an ingested feed, runs). It runs `fagmatch crawl` and `fagmatch tag` in the
     background; poll `GET /api/admin/crawl`. New courses are served within seconds of the end."""
     from crawler.registry import RegistryError
     from service.crawl_jobs import CrawlBusy
@@ -568,7 +583,7 @@ def admin_crawl(request: Request, body: CrawlRequest) -> dict[str, Any]:
 
 
 @router.get("/admin/crawl", dependencies=[Depends(require_api_key)], response_model=CrawlJobOut,
-            summary="The latest crawl job")
+            summary="The latest crawl job, or tagging job of an ingested feed")
 def admin_crawl_status(request: Request) -> dict[str, Any]:
     job = get_state(request).crawl_jobs.latest()
     return {"job": None if job is None else job.to_json()}
@@ -612,7 +627,8 @@ def healthz(state: State) -> dict[str, Any]:
             "finished_at": crawl["finished_at"], "counts": crawl["counts"], "errors": len(crawl["errors"]),
         },
         "crawl_job": None if job is None else {
-            "id": job.id, "status": job.status, "step": job.step, "started_at": job.started_at, "finished_at": job.finished_at,
+            "id": job.id, "kind": job.kind, "status": job.status, "step": job.step, "started_at": job.started_at,
+            "finished_at": job.finished_at,
         },
     }
 

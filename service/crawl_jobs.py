@@ -1,4 +1,5 @@
-"""Crawls started over HTTP (`POST /api/admin/crawl`): one at a time, in child processes, then tagging.
+"""Crawls started over HTTP (`POST /api/admin/crawl`): one at a time, in child processes, then tagging;
+and the tagging of a feed ingested over HTTP (`POST /api/admin/ingest`), as the same kind of job.
 
 Scrapy's reactor runs once per process, so a job runs `fagmatch crawl` and then `fagmatch tag` as
 child processes, exactly as an operator would. Their output goes to a log beside the catalogue
@@ -12,6 +13,11 @@ processes end with the service (crawler/lifeline.py). Stopping the service stops
 the crawl saves its queue, and the next job resumes it); a service that starts and finds a job left
 "running" by a service that is gone stops what is left of it (`recover`), so two crawlers never
 work on one job folder.
+
+A feed ingested over HTTP is tagged by a job of kind "tag" (only the `fagmatch tag` step). An
+ingest while a job runs does not start another: it asks the running one to tag (again) once its
+current step is done (`<db>.tag-again`), and the job ends only when no such request is left,
+checked under the job lock, so no ingested course is left untagged by a job ending meanwhile.
 """
 
 from __future__ import annotations
@@ -32,21 +38,23 @@ from crawler.registry import load_registry
 from matcher.file_lock import exclusive_lock
 
 JobStatus = Literal["running", "ok", "failed", "interrupted"]
+JobKind = Literal["crawl", "tag"]
 LOG_TAIL = 20
 STOP_GRACE = 40.0  # seconds a stopping crawl gets to save its queue before it is killed
 
 
 class CrawlBusy(RuntimeError):
-    """A crawl job is already running; the message says since when."""
+    """A job is already running; the message says since when."""
 
 
 @dataclass
 class CrawlJob:
-    """What a client sees of a crawl job."""
+    """What a client sees of a crawl job (or of the tagging of an ingested feed)."""
 
     id: str
     sources: list[str]  # empty: every enabled source of the registry
     started_at: str
+    kind: JobKind = "crawl"  # "tag": the tagging of feeds ingested over HTTP
     status: JobStatus = "running"
     step: Literal["crawl", "tag", "done"] = "crawl"
     finished_at: str | None = None
@@ -77,6 +85,7 @@ class CrawlJobs:
         self.state_file = self.db.with_name(self.db.name + ".crawl-job.json")
         self.log_file = self.db.with_name(self.db.name + ".crawl.log")
         self._lock_file = self.db.with_name(self.db.name + ".crawl-job.lock")
+        self._tag_again = self.db.with_name(self.db.name + ".tag-again")
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
@@ -89,7 +98,7 @@ class CrawlJobs:
         job = self._read()
         if job is not None and job.status == "running" and not alive(job.owner_pid) \
                 and not (job.pid and group_members(job.pid)):  # fmt: skip
-            job.status, job.message = "interrupted", "the service stopped while this crawl ran; start it again"
+            job.status, job.message = "interrupted", _stopped(job)
         return job
 
     def recover(self, grace: float = STOP_GRACE) -> CrawlJob | None:
@@ -107,7 +116,7 @@ class CrawlJobs:
             if job.pid:
                 stop_group(job.pid, grace=grace)
             job.status, job.pid, job.step = "interrupted", None, "done"
-            job.message = "the service stopped while this crawl ran; start it again to resume"
+            job.message = _stopped(job)
             job.finished_at = _now().isoformat(timespec="seconds")
             self._write(job)
             return job
@@ -130,19 +139,35 @@ class CrawlJobs:
         unknown = [s for s in sources if s not in known]
         if unknown:
             raise ValueError(f"unknown source {unknown[0]!r}; the registry has: {', '.join(sorted(known))}")
-        if self._stopping.is_set():
-            raise CrawlBusy("the service is stopping")
         with exclusive_lock(self._lock_file):  # between the service's worker processes
             running = self.latest()
             if running is not None and running.status == "running":
-                raise CrawlBusy(f"a crawl is already running (job {running.id}, started {running.started_at})")
-            now = _now()
-            job = CrawlJob(id=now.strftime("%Y%m%dT%H%M%S%f"), sources=list(dict.fromkeys(sources)),
-                           started_at=now.isoformat(timespec="seconds"), owner_pid=os.getpid())
-            self.log_file.write_text("", encoding="utf-8")
-            self._write(job)
-            self._thread = threading.Thread(target=self._run, args=(job,), name=f"crawl-job-{job.id}", daemon=True)
-            self._thread.start()
+                what = "a crawl" if running.kind == "crawl" else "the tagging of an ingested feed"
+                raise CrawlBusy(f"{what} is already running (job {running.id}, started {running.started_at})")
+            return self._launch("crawl", list(dict.fromkeys(sources)))
+
+    def tag(self) -> CrawlJob:
+        """Have the catalogue's new and changed courses tagged in the background: by a new job of kind
+        "tag", or by the running job once its current step is done (it is returned then).
+        CrawlBusy when the service is stopping."""
+        with exclusive_lock(self._lock_file):
+            running = self.latest()
+            if running is not None and running.status == "running":
+                self._tag_again.touch()
+                return running
+            return self._launch("tag", [])
+
+    def _launch(self, kind: JobKind, sources: list[str]) -> CrawlJob:
+        """Start a job's thread (the caller holds the job lock)."""
+        if self._stopping.is_set():
+            raise CrawlBusy("the service is stopping")
+        now = _now()
+        job = CrawlJob(id=now.strftime("%Y%m%dT%H%M%S%f"), sources=sources, kind=kind,
+                       started_at=now.isoformat(timespec="seconds"), owner_pid=os.getpid())  # fmt: skip
+        self.log_file.write_text("", encoding="utf-8")
+        self._write(job)
+        self._thread = threading.Thread(target=self._run, args=(job,), name=f"{kind}-job-{job.id}", daemon=True)
+        self._thread.start()
         return job
 
     def wait(self, timeout: float | None = None) -> CrawlJob | None:
@@ -155,23 +180,34 @@ class CrawlJobs:
 
     def _run(self, job: CrawlJob) -> None:
         try:
-            for step, args in (("crawl", self._crawl_args(job)), ("tag", ["tag"])):
-                if self._stopping.is_set():
-                    break
-                job.step = step
-                code = self._child(job, args)
-                job.exit_codes[step] = code
-                if self._stopping.is_set():
-                    break
-                if code != 0 and job.message is None:
-                    job.message = self._first_error() or f"`fagmatch {step}` exited with code {code}"
+            if job.kind == "crawl":
+                self._step(job, "crawl", self._crawl_args(job))
                 # a crawl where one source failed still published the others: tag those anyway
-            if self._stopping.is_set():
-                job.status, job.message = "interrupted", "the service stopped during this crawl; start it again to resume"
-            else:
-                job.status = "ok" if not any(job.exit_codes.values()) else "failed"
+            while not self._stopping.is_set():
+                self._tag_again.unlink(missing_ok=True)  # this step tags all that is published by now
+                self._step(job, "tag", ["tag"])
+                with exclusive_lock(self._lock_file):  # no ingest may ask for tagging while the job ends
+                    if self._stopping.is_set() or not self._tag_again.exists():
+                        self._finish(job)
+                        return
         except Exception as exc:  # noqa: BLE001 - the job must end in a state a client can read
             job.status, job.message = "failed", f"{type(exc).__name__}: {exc}"
+        self._finish(job)
+
+    def _step(self, job: CrawlJob, step: Literal["crawl", "tag"], args: list[str]) -> None:
+        if self._stopping.is_set():
+            return
+        job.step = step
+        code = self._child(job, args)
+        job.exit_codes[step] = code
+        if code != 0 and job.message is None and not self._stopping.is_set():
+            job.message = self._first_error() or f"`fagmatch {step}` exited with code {code}"
+
+    def _finish(self, job: CrawlJob) -> None:
+        if self._stopping.is_set():
+            job.status, job.message = "interrupted", _stopped(job)
+        elif job.status == "running":
+            job.status = "ok" if not any(job.exit_codes.values()) else "failed"
         job.step, job.pid, job.finished_at = "done", None, _now().isoformat(timespec="seconds")
         job.log_tail = self._log_tail()
         self._write(job)
@@ -231,6 +267,14 @@ class CrawlJobs:
         partial = self.state_file.with_name(self.state_file.name + ".tmp")
         partial.write_text(json.dumps(asdict(job), ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(partial, self.state_file)  # readers see the old state or the new one, never half
+
+
+def _stopped(job: CrawlJob) -> str:
+    """Why an interrupted job stopped, and what to do."""
+    if job.kind == "crawl":
+        return "the service stopped while this crawl ran; start it again to resume"
+    return ("the service stopped while this tagging ran; run `fagmatch tag` (the next crawl job, or ingest of "
+            "new courses over HTTP, also tags the rest)")
 
 
 def _now() -> dt.datetime:

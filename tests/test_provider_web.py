@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -73,35 +74,110 @@ def test_a_wrong_or_unknown_declared_charset_is_sniffed(header: str) -> None:
     body = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252"><title>Kursus</title>'
             "</head><body><h1>Kursus i Brønderslev</h1></body></html>").encode("cp1252")  # fmt: skip
     response = HtmlResponse("http://udbyder.example/k", body=body, headers={"Content-Type": header})
-    text, readable = page_text(response)
-    assert "Kursus i Brønderslev" in text and readable
+    page = page_text(response)
+    assert page.text is not None and "Kursus i Brønderslev" in page.text and page.redecoded
     unreadable = HtmlResponse("http://udbyder.example/k", body=b"<h1>\x81\x8d\x8f\x90\x9d</h1>" * 5,
                               headers={"Content-Type": header})  # fmt: skip
-    assert page_text(unreadable)[1] is False
+    assert page_text(unreadable).text is None
 
 
-def test_an_unreadable_page_is_counted_in_the_crawl_health(tmp_path: Path, run_cli) -> None:
-    root = tmp_path / "site"
-    root.mkdir()
-    course = ("<html><head><title>Kursus</title></head><body><main><h1>Kursus i {place}</h1><p>Pris: 2.500 kr.<br>"
-              "Dato: 03.03.2027</p></main></body></html>")  # fmt: skip
-    (root / "index.html").write_text('<html><body><a href="/godt">Godt</a> <a href="/daarligt">Dårligt</a></body></html>')
-    (root / "godt.html").write_bytes(course.format(place="Brønderslev").encode("cp1252"))  # wrong header, sniffed
-    (root / "daarligt.html").write_bytes(course.format(place="\x81\x8d\x8f").encode("latin-1"))  # no charset fits
-    (root / "server.json").write_text('{"content_types": {"/godt": "text/html; charset=utf-8", '
-                                      '"/daarligt": "text/html; charset=utf-8"}}')  # fmt: skip
+# An old CMS's template declares UTF-8 while its pages (or only the text from its database) are Windows-1252.
+_DANISH = "<h1>Kursus i København</h1><p>Sagsbehandlere i beskæftigelsesindsatsen på Ærø og i Århus</p>"
+
+
+@pytest.mark.parametrize(
+    ("header", "meta", "body"),
+    [
+        ("text/html; charset=utf-8", "<meta charset='utf-8'>", _DANISH.encode("cp1252")),  # says so twice
+        ("text/html; charset=utf-8", "", _DANISH.encode("cp1252")),  # header only
+        ("text/html", "<meta charset='utf-8'>", _DANISH.encode("cp1252")),  # meta only
+        ("text/html; charset=utf-8", "<meta charset='utf-8'>",  # a UTF-8 template around Windows-1252 text
+         "<nav>Søg · Forside</nav>".encode() + _DANISH.encode("cp1252")),
+    ],
+)  # fmt: skip
+def test_bytes_that_are_not_utf_8_are_read_as_windows_1252(header: str, meta: str, body: bytes) -> None:
+    html = f"<html><head>{meta}<title>Kursus</title></head><body>".encode() + body + b"</body></html>"
+    page = page_text(HtmlResponse("http://udbyder.example/k", body=html, headers={"Content-Type": header}))
+    assert page.text is not None and page.redecoded
+    assert "Kursus i København" in page.text and "beskæftigelsesindsatsen på Ærø og i Århus" in page.text
+    assert "\ufffd" not in page.text and ("Søg · Forside" in page.text or "<nav>" not in page.text)
+
+
+def test_a_page_whose_charset_fits_is_not_redecoded() -> None:
+    body = f"<html><head><meta charset='utf-8'></head><body>{_DANISH}</body></html>".encode()
+    page = page_text(HtmlResponse("http://udbyder.example/k", body=body, headers={"Content-Type": "text/html; charset=utf-8"}))
+    assert page.text is not None and "København" in page.text and not page.redecoded
+
+
+def _course_page(place: str, meta: str = "") -> str:
+    return (f"<html><head>{meta}<title>Kursus</title></head><body><main><h1>Kursus i {place}</h1><p>Et kursus om "
+            "beskæftigelsesindsatsen for sagsbehandlere.</p><p>Sted: {place}.<br>Pris: 2.500 kr.<br>Dato: 03.03.2027"
+            "</p></main></body></html>").replace("{place}", place)  # fmt: skip
+
+
+def _crawl(root: Path, run_cli, *args: str):
     sys.path.insert(0, str(ROOT / "tests" / "crawl_web"))
     from server import TestWeb
 
     web = TestWeb(root).start()
     try:
-        result = run_cli("crawl", "--url", f"{web.base}/", "--set", "AUTOTHROTTLE_ENABLED=false", "--set", "DOWNLOAD_DELAY=0")
+        return run_cli("crawl", *[a.replace("BASE", web.base) for a in args], "--set", "AUTOTHROTTLE_ENABLED=false",
+                       "--set", "DOWNLOAD_DELAY=0")  # fmt: skip
+    finally:
+        web.stop()
+
+
+def test_an_unreadable_page_is_counted_in_the_crawl_health_and_not_stored(tmp_path: Path, run_cli) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "index.html").write_text('<html><body><a href="/godt">Godt</a> <a href="/utf8">UTF-8</a> '
+                                     '<a href="/daarligt">Dårligt</a></body></html>')  # fmt: skip
+    (root / "godt.html").write_bytes(_course_page("Brønderslev").encode("cp1252"))  # wrong header, sniffed
+    (root / "utf8.html").write_bytes(_course_page("København", "<meta charset='utf-8'>").encode("cp1252"))  # twice wrong
+    (root / "daarligt.html").write_bytes(_course_page("Hjørring").encode("cp1252"))  # readable on the first crawl
+    (root / "server.json").write_text('{"content_types": {"/godt": "text/html; charset=utf-8", '
+                                      '"/utf8": "text/html; charset=utf-8", "/daarligt": "text/html; charset=utf-8"}}')  # fmt: skip
+    first = _crawl(root, run_cli, "--url", "BASE/")
+    assert first.exit_code == 0, first.output
+    assert "re-decoded pages 3" in first.output and "undecodable" not in first.output, first.output
+    # The page turns unreadable (bytes Windows-1252 leaves undefined): counted, nothing stored from it,
+    # and its course, stored before, is not withdrawn for it.
+    (root / "daarligt.html").write_bytes(_course_page("\x81\x8d\x8f").encode("latin-1"))
+    second = _crawl(root, run_cli, "--url", "BASE/")
+    assert second.exit_code == 0, second.output
+    assert "re-decoded pages 2" in second.output and "undecodable pages 1" in second.output, second.output
+    assert "withdrawn 0" in second.output, second.output
+    assert "re-decoded 2, undecodable 1" in run_cli("sources").output
+    exported = run_cli("export", "--format", "jsonl", "--active-only").output
+    assert "Kursus i Brønderslev" in exported and "Kursus i Hjørring" in exported, exported
+    courses = [json.loads(line) for line in exported.splitlines()]
+    assert {c["location"] for c in courses} == {"Brønderslev.", "København.", "Hjørring."}
+    assert not any("\ufffd" in json.dumps(c, ensure_ascii=False) for c in courses)
+
+
+def test_a_registered_source_reads_a_wrongly_declared_page_the_same_way(tmp_path: Path, run_cli) -> None:
+    root = tmp_path / "site"
+    (root / "kurser").mkdir(parents=True)
+    (root / "index.html").write_text('<html><body><a href="/kurser/k1">K1</a></body></html>')
+    (root / "kurser" / "k1.html").write_bytes(_course_page("København", "<meta charset='utf-8'>").encode("cp1252"))
+    (root / "server.json").write_text('{"content_types": {"/kurser/k1": "text/html; charset=utf-8"}}')
+    registry = tmp_path / "sources.yaml"
+    registry.write_text("sources:\n  gammel:\n    provider: Gammel Udbyder\n    kind: private\n"
+                        "    start_urls: ['BASE/']\n    allowed_domains: [127.0.0.1]\n")  # fmt: skip
+    sys.path.insert(0, str(ROOT / "tests" / "crawl_web"))
+    from server import TestWeb
+
+    web = TestWeb(root).start()
+    registry.write_text(registry.read_text().replace("BASE", web.base))
+    try:
+        result = run_cli("crawl", "--source", "gammel", "--registry", str(registry), "--set", "AUTOTHROTTLE_ENABLED=false",
+                         "--set", "DOWNLOAD_DELAY=0")  # fmt: skip
     finally:
         web.stop()
     assert result.exit_code == 0, result.output
-    assert "undecodable pages 1" in result.output, result.output
-    assert "undecodable 1" in run_cli("sources").output
-    assert "Kursus i Brønderslev" in run_cli("export", "--format", "jsonl").output
+    assert "gammel: 2 pages, 1 courses" in result.output and "re-decoded pages 1" in result.output, result.output
+    (course,) = [json.loads(line) for line in run_cli("export", "--format", "jsonl").output.splitlines()]
+    assert course["location"] == "København." and "beskæftigelsesindsatsen" in course["description"]
 
 
 def test_load_more_buttons_script_calls_and_json_endpoints_give_links_but_lazy_images_do_not() -> None:

@@ -73,6 +73,23 @@ def test_tag_rows_are_stored_exactly_and_replaced_on_retagging(db: Path) -> None
     assert rows == [("other", "m1", *items[0]), ("other", "m1", *items[1]), ("test-0", "m1", *items[0])]
 
 
+def test_summary_counts_as_tagged_the_active_courses_whose_current_text_has_tags(db: Path) -> None:
+    """/healthz and `fagmatch status` compare `tagged` with `active`: a course that changed since its
+    tagging, or was withdrawn, is not counted."""
+    three = courses(3, source="src")
+    with write_catalogue(db, "ingest") as writer:
+        for course in three:
+            writer.upsert(course)
+            writer.store_tagging(course.course_id, "m1", course.compute_hash(), primary_field=None, assigned_fields=[],
+                                 level=None, course_type="kursus", result={}, item_scores=[])  # fmt: skip
+    with write_catalogue(db, "ingest") as writer:
+        writer.upsert(Course.model_validate(course_record(1, price_dkk=5495.0, source="src")))  # changed: old tags
+        writer.withdraw_missing("src", {"test-0", "test-1"})  # test-2 withdrawn
+    with open_catalogue(db) as catalogue:
+        summary = catalogue.summary()
+    assert (summary["active"], summary["tagged"]) == (2, 1)
+
+
 def test_id_from_canonical_url_makes_one_course_one_record(db: Path) -> None:
     a = Course(url="https://Udbyder.example/kursus/7/?utm_source=news#tilmeld", title="Jobafklaring")
     b = Course(url="https://udbyder.example/kursus/7", title="Jobafklaring")

@@ -7,12 +7,13 @@ page whether it is a course. Pages, courses and failures go to the job's journal
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import sys
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -27,6 +28,7 @@ from w3lib.encoding import html_to_unicode, http_content_type_encoding
 from crawler.extract import extract_course
 from crawler.journal import Journal
 from crawler.registry import Source, adhoc_source, load_registry
+from matcher.course import Course
 
 # Addresses a page's scripts load content from: "load more" buttons, lazy lists, JSON endpoints.
 # Not on media elements: there data-src is a lazily loaded image or video.
@@ -83,6 +85,7 @@ class GenericSpider(SitemapSpider):
         self.courses = 0
         self.failures = 0
         self.undecodable = 0
+        self.redecoded = 0
         self.journal: Journal | None = None
         self.progress_every = 25
 
@@ -128,15 +131,22 @@ class GenericSpider(SitemapSpider):
             yield from self._follow_urls(response, _json_links(response.text))
             return
         if self.is_candidate(response.url):
-            text, readable = page_text(response)
-            if not readable:
+            page = page_text(response)
+            if page.redecoded:
+                self.redecoded += 1
+                if self.journal:
+                    self.journal.redecoded(response.url, response.encoding, page.encoding)
+            if page.text is None:
+                # Not stored with replacement characters; its course (if any) is seen, so not withdrawn.
                 self.undecodable += 1
                 if self.journal:
-                    self.journal.undecodable(response.url, response.encoding)
-            record = extract_course(text, response.url, self.hints)
-            if record is not None:
-                self.courses += 1
-                yield {"source": self.source.name, "page": response.url, "course": record}
+                    course_id = Course.model_construct(id=None, url=response.url).course_id
+                    self.journal.undecodable(response.url, response.encoding, course_id)
+            else:
+                record = extract_course(page.text, response.url, self.hints)
+                if record is not None:
+                    self.courses += 1
+                    yield {"source": self.source.name, "page": response.url, "course": record}
         for link in self.links.extract_links(response):
             yield response.follow(link.url, callback=self.parse_page, errback=self.on_error)
         yield from self._follow_urls(response, _script_links(response))
@@ -201,35 +211,48 @@ def _json_links(text: str) -> list[str]:
     return found
 
 
-def page_text(response: TextResponse) -> tuple[str, bool]:
-    """The page's text, and whether it could be read.
+class PageText(NamedTuple):
+    text: str | None  # None: the page cannot be read
+    encoding: str  # the encoding it was read with
+    redecoded: bool  # not with the charset its HTTP header declared (or Scrapy's guess without one)
+
+
+# UTF-8 in which each byte sequence that is not UTF-8 is read as Windows-1252: the pages of old
+# Danish CMSs, whose template says utf-8 while their text (or all of it) is Windows-1252.
+UTF8_ELSE_CP1252 = "utf-8, else windows-1252"
+_CP1252_ERRORS = "fagmatch-cp1252"
+
+
+def _as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error(_CP1252_ERRORS, _as_cp1252)
+
+
+def page_text(response: TextResponse) -> PageText:
+    """The page's text, decoded as well as its bytes allow.
 
     Scrapy decodes with the charset the HTTP header declares. When the header names a charset no
     codec knows, or its charset gives undecodable bytes (U+FFFD) or no markup at all, the body is
     decoded again by w3lib's sniffing rules without the header (byte-order mark, then the page's
-    own <meta> declaration), then with the first of UTF-8 and Windows-1252 that decodes it whole.
-    Not readable: undecodable bytes even then."""
+    own <meta> declaration), and failing that as UTF-8 whose other bytes are Windows-1252.
+    Not readable (text None): undecodable bytes even then (bytes Windows-1252 leaves undefined)."""
     text = response.text
     header = response.headers.get(b"Content-Type") or b""
     unknown = b"charset=" in header.lower() and http_content_type_encoding(header.decode("latin-1")) is None
     if not unknown and _decoded(text, response.body):
-        return text, True
-    _, sniffed = html_to_unicode(None, response.body, default_encoding="utf-8", auto_detect_fun=_first_fitting)
+        return PageText(text, response.encoding, redecoded=False)
+    encoding, sniffed = html_to_unicode(None, response.body, default_encoding="utf-8")
     if _decoded(sniffed, response.body):
-        return sniffed, True
-    return (sniffed if unknown or sniffed.count("\ufffd") < text.count("\ufffd") else text), False
+        return PageText(sniffed, encoding, redecoded=True)
+    mixed = response.body.decode("utf-8", errors=_CP1252_ERRORS)
+    if _decoded(mixed, response.body):
+        return PageText(mixed, UTF8_ELSE_CP1252, redecoded=True)
+    return PageText(None, response.encoding, redecoded=False)
 
 
 def _decoded(text: str, body: bytes) -> bool:
     replaced = "\ufffd" in text and b"\xef\xbf\xbd" not in body  # a literal U+FFFD in UTF-8 is the page's own
     return not replaced and ("<" in text[:4096] or b"<" not in body[:4096])
-
-
-def _first_fitting(body: bytes) -> str | None:
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            body.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    return None
