@@ -204,7 +204,10 @@ def format_recommendation(document: dict[str, Any]) -> str:
                     if reason.get("passage"):
                         lines.append(f"       «{reason['passage'][:160]}»")
                 elif reason["kind"] == "keywords":
-                    lines.append(f"     ord fra gabet: {', '.join(reason['terms'])}")
+                    # stems, as the web page says: the passage shows the words as the course writes them
+                    lines.append(f"     gabets ord i kursusteksten (ordstammer): {', '.join(reason['terms'])}")
+                    if reason.get("passage"):
+                        lines.append(f"       «{reason['passage'][:160]}»")
             lines.append(f"     transfer {r['transfer']['score']}/100: {r['transfer']['note']}")
             if r["url"]:
                 lines.append(f"     {r['url']}")
