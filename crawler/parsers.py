@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from matcher import clock
 from matcher.course import MAX_ECTS
 from matcher.numbers import parse_number
 from matcher.text import strip_controls
@@ -594,7 +595,7 @@ def _month_year_dates(text: str) -> list[_Found]:
 
 def _find_dates(text: str, today: dt.date | None) -> list[_Found]:
     """Real dates in text order. Finders run from most to least specific, each masking what it read."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     text = clean_text(text)
     finders = (
         _iso_dates,

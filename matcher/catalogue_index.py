@@ -19,6 +19,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from matcher import clock
 from matcher.course import Course, CourseType, Form
 from matcher.keyword_search import Bm25Index
 from matcher.messages import say
@@ -240,7 +241,7 @@ class CatalogueIndex:
         i = self.position.get(course_id)
         if i is None:
             return None
-        return self._hit(i, 0.0, dt.date.today())
+        return self._hit(i, 0.0, clock.today())
 
     def record_json(self, i: int) -> str:
         """The course at `i` as the JSON object members `"course":{record},"tags":{tags}`.
@@ -375,7 +376,7 @@ class CatalogueIndex:
         per_page: int = 20, today: dt.date | None = None,
     ) -> SearchPage:
         """Courses matching the words of `q` (all courses without `q`) that pass the filters."""
-        today = today or dt.date.today()
+        today = today or clock.today()
         keep = self.mask(filters, today)
         scores = np.zeros(len(self), dtype=np.float32)
         if q and q.strip():

@@ -41,6 +41,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from matcher import clock
 from matcher.messages import say
 from matcher.tabular import spreadsheet_cell
 from matcher.taxonomy import LEVELS, level_name
@@ -233,7 +234,7 @@ def build_plan(recommendation: dict[str, Any], *, per_gap: int = 1) -> list[Plan
         by_gap[result.gap_id].append((position, result))
     # Priority 1 first; unranked gaps after, in the document's order (a field's basic part before its resource part).
     gaps = sorted(enumerate(document.gaps), key=lambda item: (item[1].priority_rank is None, item[1].priority_rank or 0, item[0]))
-    earliest = (document.today or dt.date.today()) + dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE)
+    earliest = (document.today or clock.today()) + dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE)
     busy: dict[str, list[tuple[dt.date, dt.date]]] = {}  # each learner's booked courses, first to last day
     rows = []
     for _, gap in gaps:

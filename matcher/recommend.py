@@ -41,6 +41,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from matcher import clock
 from matcher.catalogue_index import CatalogueIndex, CourseFilters
 from matcher.embeddings import unit_vectors
 from matcher.gap_level import GapLevelWords, default_level_words
@@ -509,7 +510,7 @@ class Recommender:
     ) -> list[tuple[int, float, dict[str, float]]]:
         """(index position, score, parts) of the top courses for one gap, diversified. `passing`: the
         filters' mask, when the caller has it already."""
-        today = today or dt.date.today()
+        today = today or clock.today()
         candidates = np.flatnonzero(self.index.mask(filters, today) if passing is None else passing)
         if not len(candidates):
             return []
@@ -536,7 +537,7 @@ class Recommender:
     ) -> dict[str, Any]:
         """The recommendation document: gaps, and per gap its top courses with why and transfer note."""
         filters = filters or CourseFilters()
-        today = today or dt.date.today()
+        today = today or clock.today()
         if not 1 <= top <= 50:
             raise RecommendError(say("top must be between 1 and 50"))
         if not len(self.index):

@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sklearn.metrics import ndcg_score
 
+from matcher import clock
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, document_text
 from matcher.course import COURSE_TYPES, Course
 from matcher.json_lines import json_objects, validation_problems
@@ -76,7 +77,7 @@ def recommender_ranker(recommender: Recommender, depth: int = DEPTH, today: dt.d
 
     def rank(query: str, constraints: CourseFilters | None = None) -> list[str]:
         gap = recommender.gap_from_text(query)
-        positions = recommender.rank(gap, constraints or CourseFilters(), top=depth, today=today or dt.date.today())
+        positions = recommender.rank(gap, constraints or CourseFilters(), top=depth, today=today or clock.today())
         return [recommender.index.courses[i].course_id for i, _, _ in positions]
 
     return rank
@@ -84,7 +85,7 @@ def recommender_ranker(recommender: Recommender, depth: int = DEPTH, today: dt.d
 
 def _allowed(index: CatalogueIndex, constraints: CourseFilters | None, today: dt.date | None) -> np.ndarray | None:
     """The courses a baseline may rank: those the recommender's filters keep."""
-    return None if constraints is None else index.mask(constraints, today or dt.date.today())
+    return None if constraints is None else index.mask(constraints, today or clock.today())
 
 
 def embedding_ranker(recommender: Recommender, depth: int = DEPTH, today: dt.date | None = None) -> Ranker:

@@ -16,6 +16,7 @@ from typing import Iterator, TextIO
 import click
 
 from crawler.lifeline import die_with_parent
+from matcher import clock
 from matcher.feed import FeedError
 from matcher.ingest import ingest_file
 from matcher.messages import MessagesError
@@ -91,8 +92,15 @@ def clear_errors() -> Iterator[None]:
 )
 @click.pass_context
 def main(ctx: click.Context, db: Path, taxonomy: Path | None, model: str | None) -> None:
-    """fagmatch: find the further education that fills a team's competence gaps."""
+    """fagmatch: find the further education that fills a team's competence gaps.
+
+    FAGMATCH_TODAY=YYYY-MM-DD answers as on that day (which starts are still open, what date filters
+    mean), for a catalogue with fixed dates such as a demo's."""
     die_with_parent()  # a command the service started (a crawl job's step) ends with the service
+    try:
+        clock.today()  # a mistyped FAGMATCH_TODAY is said here, once, not in the middle of a command
+    except clock.ClockError as exc:
+        fail(str(exc))
     ctx.obj = Context(db, taxonomy, model)
 
 

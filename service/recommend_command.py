@@ -15,6 +15,7 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
+from matcher import clock
 from matcher.catalogue_index import CourseFilters, FilterError
 from matcher.course import COURSE_TYPES, FORMS
 from matcher.gaps import GapInputError, analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
@@ -106,7 +107,7 @@ def recommend(
     if plan is not None and plan.suffix.lower() not in (".csv", ".md"):
         raise click.UsageError("--plan must name a .csv or .md file")
     filters = build_filters(region, location, forms, max_price, start_before, max_ects, types)
-    day = today.date() if today else dt.date.today()
+    day = today.date() if today else clock.today()
     try:
         open_catalogue(obj.db, create=False).close()  # a missing catalogue is told before the model loads (seconds)
         taxonomy = obj.taxonomy()

@@ -42,6 +42,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from matcher import clock
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, FilterError, load_regions
 from matcher.course import COURSE_TYPES, FORMS, Course
 from matcher.gaps import (
@@ -627,7 +628,7 @@ class WebPage:
         return self.render(
             request, "kursus.html", **self.common(request),
             course=course, tags=tags, card=course_card(hit, taxonomy),
-            deadline_passed=course.application_deadline is not None and course.application_deadline < dt.date.today(),
+            deadline_passed=course.application_deadline is not None and course.application_deadline < clock.today(),
             description=_paragraphs(course.description), goals=goals,
             field_scores=sorted(
                 ((taxonomy.field(k).name, k, score, k in tags.assigned_fields) for k, score in tags.field_scores.items()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The sample feed and the fixtures have fixed dates, written in late November 2026: the suite runs on
+# that day (matcher/clock.py), in this process and in every service or command it starts, so that
+# starts and deadlines passing in the real calendar do not change what it checks.
+TEST_TODAY = "2026-11-22"
+os.environ["FAGMATCH_TODAY"] = TEST_TODAY
 SAMPLE_FEED = ROOT / "service" / "samples" / "courses.jsonl"
 
 

@@ -16,6 +16,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
+from matcher import clock
 from matcher.catalogue_index import CourseFilters, load_regions
 from matcher.gaps import TEMPLATE_DIR, TEMPLATE_FILES, template_text
 from matcher.taxonomy import load_taxonomy
@@ -187,7 +188,7 @@ def test_provider_and_start_filters(client: TestClient, index: Any) -> None:
     page = client.get("/", params={"udbyder": provider}).text
     assert heading_total(page) == count
     assert all(html.escape(provider) in card for card in cards(page))
-    soon = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    soon = (clock.today() + dt.timedelta(days=1)).isoformat()
     page = client.get("/", params={"start_foer": soon, "felt": "it_digital"}).text
     assert heading_total(page) <= heading_total(client.get("/", params={"felt": "it_digital"}).text)
 
@@ -260,7 +261,7 @@ def test_course_page_shows_facts_tags_why_transfer_and_json_ld(client: TestClien
 
 
 def test_course_page_says_when_its_application_deadline_has_passed(client: TestClient, index: Any) -> None:
-    today = dt.date.today()
+    today = clock.today()
     # The sample feed's deadlines are fixed dates; each page says "overskredet" exactly when its has passed.
     dated = [c for c in index.courses if c.application_deadline]
     assert any(c.application_deadline < today for c in dated)  # Samskabelse …: 1 November 2026

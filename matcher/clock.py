@@ -1,0 +1,31 @@
+"""Today's date, for everything that reads the calendar: which starts are still open, what a date
+filter means, the year of a date a page writes without one.
+
+`FAGMATCH_TODAY=YYYY-MM-DD` pins it, so that a catalogue with fixed dates (the sample feed, an
+evaluation set, a demo kept for a presentation) is answered the same whatever the calendar says."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+
+ENV = "FAGMATCH_TODAY"
+
+
+class ClockError(ValueError):
+    """FAGMATCH_TODAY is set to something that is not a date."""
+
+
+def today() -> dt.date:
+    """The pinned date (FAGMATCH_TODAY), else the system's."""
+    pinned = os.environ.get(ENV, "").strip()
+    return _pinned(pinned) if pinned else dt.date.today()
+
+
+@functools.cache
+def _pinned(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ClockError(f"{ENV}={text!r} is not a date: write YYYY-MM-DD, or unset it for today's date") from None

@@ -1,0 +1,38 @@
+"""Today's date can be pinned (FAGMATCH_TODAY), so a catalogue with fixed dates answers the same whatever
+the calendar says; a mistyped date is one clear error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from matcher import clock
+
+# The sample master module's one start (1 February 2027) closes with its deadline, 1 November 2026.
+MASTER = "uoj-master-samskabelse-partnerskaber-2027"
+
+
+def test_the_pinned_day_is_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(clock.ENV, "2027-03-01")
+    assert clock.today() == dt.date(2027, 3, 1)
+    monkeypatch.delenv(clock.ENV)
+    assert clock.today() == dt.date.today()
+
+
+def test_recommendations_answer_as_on_the_pinned_day(run_cli, tagged_catalogue: Path) -> None:
+    def offered(day: str) -> bool:
+        result = run_cli("--db", str(tagged_catalogue), "recommend", "--query", "samskabelse og partnerskaber i velfærdsstaten",
+                         "--top", "10", "--json", env={clock.ENV: day})
+        assert result.exit_code == 0, result.output
+        return MASTER in [r["course_id"] for r in json.loads(result.stdout)["results"]]
+
+    assert offered("2026-10-15") and not offered("2026-11-22")
+
+
+def test_a_mistyped_day_is_one_clear_error(run_cli) -> None:
+    result = run_cli("status", env={clock.ENV: "22-11-2026"})
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "error: FAGMATCH_TODAY='22-11-2026' is not a date: write YYYY-MM-DD, or unset it for today's date"
