@@ -44,7 +44,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import StandardScaler
 
 from matcher.course import COURSE_TYPES
 from matcher.evaluation import LEVELS, LabelledCourse, Prediction
@@ -354,11 +355,18 @@ def gate_features(ev: CourseEvidence, counts: dict[str, int]) -> np.ndarray:
     return np.concatenate([[np.log1p(counts["domain"])], closeness, ev.topic_margins, ev.course_vector])
 
 
-def _weigh_cue_count(X: np.ndarray) -> np.ndarray:
-    X = X.copy()
-    X[:, 0] *= GATE_CUE_WEIGHT
-    X[:, 5:5 + TOPIC_FEATURES] *= GATE_TOPIC_WEIGHT
-    return X
+class GateWeights(TransformerMixin, BaseEstimator):
+    """The gate's standardised features with the cue count and the topic margins weighed up: a
+    per-column factor, so LinearProbabilities can fold it into the gate's weights."""
+
+    def fit(self, X: np.ndarray, y: Any = None) -> GateWeights:
+        self.weights_ = np.ones(np.shape(X)[1])
+        self.weights_[0] = GATE_CUE_WEIGHT
+        self.weights_[5:5 + TOPIC_FEATURES] = GATE_TOPIC_WEIGHT
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(X) * self.weights_
 
 
 def gate_model() -> Any:
@@ -366,14 +374,15 @@ def gate_model() -> Any:
     regularised logistic regression (384 vector dimensions against about two hundred examples)."""
     return make_pipeline(
         StandardScaler(),
-        FunctionTransformer(_weigh_cue_count),
+        GateWeights(),
         LogisticRegression(C=GATE_C, max_iter=3000, class_weight="balanced"),
     )
 
 
 @dataclass(frozen=True)
 class LinearProbabilities:
-    """Fitted binary logistic regressions (each alone, or after a StandardScaler) as one matrix product.
+    """Fitted binary logistic regressions (each alone, or after a StandardScaler and GateWeights) as
+    one matrix product.
 
     sklearn's predict_proba checks its input on every call, about 0.3 ms each: more than all the
     arithmetic of tagging a gap in words. Same probabilities, to rounding."""
@@ -388,11 +397,14 @@ class LinearProbabilities:
             steps = [step for _, step in model.steps] if hasattr(model, "steps") else [model]
             *scalers, regression = steps
             w, b = regression.coef_[0].astype(np.float64), float(regression.intercept_[0])
-            for scaler in scalers:  # (x - mean) / scale folded into the weights
-                if not isinstance(scaler, StandardScaler):
+            for scaler in reversed(scalers):  # the last step before the regression is folded first
+                if isinstance(scaler, GateWeights):
+                    w = w * scaler.weights_
+                elif isinstance(scaler, StandardScaler):  # (x - mean) / scale
+                    w = w / scaler.scale_
+                    b -= float(w @ scaler.mean_)
+                else:
                     raise TypeError(f"cannot fold a {type(scaler).__name__} into a linear model")
-                w = w / scaler.scale_
-                b -= float(w @ scaler.mean_)
             weights.append(w)
             intercepts.append(b)
         return cls(np.vstack(weights), np.array(intercepts))
@@ -588,6 +600,7 @@ class Tagger:
             )
             for columns in (slice(None), slice(LEVEL_TYPE_FEATURES, None))
         )
+        self._gate_probability = LinearProbabilities.of([self.gate_model_])
         self._field_probabilities = LinearProbabilities.of(self.field_models_)
         self._level_probability = LinearProbabilities.of([self.level_model_])
         self._words_level_probability = LinearProbabilities.of([self.words_level_model_])
@@ -609,10 +622,12 @@ class Tagger:
 
     def _decide(
         self, ev: CourseEvidence, counts: dict[str, int], course_type: str | None, ects: float | None, in_domain: bool
-    ) -> tuple[float, np.ndarray, list[str], str | None, float | None]:
-        """Domain probability, field probabilities, assigned fields, level and its confidence."""
+    ) -> tuple[float, float, np.ndarray, list[str], str | None, float | None]:
+        """Domain probability (1 where `in_domain`), the gate's own reading, field probabilities,
+        assigned fields, level and its confidence."""
         keys = self.vectors.field_keys
-        p_domain = 1.0 if in_domain else float(self.gate_model_.predict_proba([gate_features(ev, counts)])[0, 1])
+        p_gate = float(self._gate_probability(gate_features(ev, counts))[0])
+        p_domain = 1.0 if in_domain else p_gate
         p_fields = self._field_probabilities(ev.course_vector)
         assigned: list[str] = []
         if p_domain >= 0.5:
@@ -631,14 +646,14 @@ class Tagger:
                 p_special = float(self._level_probability(features)[0])
             level = "specialiseret" if p_special >= 0.5 else "grundlaeggende"
             confidence = max(p_special, 1 - p_special)
-        return p_domain, p_fields, assigned, level, confidence
+        return p_domain, p_gate, p_fields, assigned, level, confidence
 
     def _tag_one(self, item: TextItem, ev: CourseEvidence, in_domain: bool = False, explain: bool = True) -> TagResult:
         keys = self.vectors.field_keys
         text = whole_text(item)
         counts = self.cues.count(text)
         course_type = item.course_type or infer_course_type(text, getattr(item, "url", None))
-        p_domain, p_fields, assigned, level, confidence = self._decide(
+        p_domain, p_gate, p_fields, assigned, level, confidence = self._decide(
             ev, counts, course_type, getattr(item, "ects", None), in_domain
         )
         return TagResult(
@@ -654,7 +669,7 @@ class Tagger:
             dimensions=self._dimensions(ev) if assigned else {},
             why={k: self._why(ev, k) for k in assigned} if explain else {},
             model=self.model_version,
-            domain_score=p_domain,
+            domain_score=p_gate,  # what the words say, also where `in_domain` decided the domain
             course_vector=ev.course_vector,
         )
 

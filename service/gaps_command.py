@@ -138,7 +138,7 @@ def _free_text_gap(obj: object, text: str, as_json: bool) -> None:
     from matcher.gap_table import tagger_for_gaps
     from matcher.tagging import CourseText
 
-    from matcher.recommend import RecommendError, gap_text
+    from matcher.recommend import RecommendError, gap_text, off_domain_notice
 
     try:
         gap_text(text)  # as recommend --query and the API check it, before the model loads
@@ -166,8 +166,12 @@ def _free_text_gap(obj: object, text: str, as_json: bool) -> None:
         "read_by": "words and catalogue" if voted else "words",  # what placed the fields
         "level_read_by": level_read_by,  # what placed the level: "level words" where the words state it
         "level_words": level_words,
+        "domain_score": round(result.domain_score, 4),  # how far the words read as employment-services work
         "why": {key: [e.to_json() for e in why[key]] for key in fields},
     }
+    notice = off_domain_notice(text, result.domain_score)
+    if notice:
+        click.echo(f"note: {notice}", err=True)
     if as_json:
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return

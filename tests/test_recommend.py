@@ -375,6 +375,20 @@ def test_cli_recommend_for_an_assessment_without_its_target_says_so(run_cli, cat
     broken = run_cli("--db", str(catalogue), "recommend", "--team", str(survey))
     assert broken.exit_code == 1 and "behov.csv" in broken.stderr and "proficiency assessment" not in broken.stderr
 
+
+def test_words_that_do_not_read_as_a_competence_need_are_told_so(recommender: Recommender) -> None:
+    from matcher.recommend import OFF_DOMAIN_GAP_BELOW
+
+    for text in ("xyzzy qwerty", "regnskab og bogføring for små virksomheder"):
+        gap = recommender.gap_from_text(text)
+        assert gap.domain_score is not None and gap.domain_score < OFF_DOMAIN_GAP_BELOW
+        document = recommender.recommend([gap], CourseFilters(), top=3, query=text, today=TODAY)
+        assert document["results"]  # still a best guess, said to be one
+        assert any(f"the words {text!r} do not read as a competence need" in n for n in document["notices"])
+    need = recommender.gap_from_text("vi mangler viden om sygedagpengeloven og jobafklaring")
+    assert need.domain_score > 0.5
+    assert not recommender.recommend([need], CourseFilters(), top=3, today=TODAY)["notices"]
+
 def test_cli_level_of_a_gap_in_words_can_be_chosen(run_cli, catalogue: Path, tmp_path: Path) -> None:
     text = "samtaler med vrede borgere for nye medarbejdere"
     read = json.loads(run_cli("--db", str(catalogue), "recommend", "--query", text, "--json").stdout)

@@ -155,3 +155,17 @@ def test_a_gap_in_words_maps_to_fields_and_level(run_cli, tmp_path: Path) -> Non
     survey.write_text("role,it.1\nmedarbejder,4\n", encoding="utf-8")
     assert run_cli("gaps", "--text", "AI", "--survey", str(survey)).exit_code == 2
     assert run_cli("gaps", "--text", "  ").exit_code == 1
+
+
+def test_the_gate_as_one_linear_product_gives_sklearn_s_probabilities() -> None:
+    import numpy as np
+
+    from matcher.tagging import LinearProbabilities, gate_model
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 40)) * rng.uniform(0.1, 5, size=40) + rng.normal(size=40)
+    y = X[:, 0] + 2 * X[:, 6] - X[:, 20] + rng.normal(size=200) > 0
+    model = gate_model().fit(X, y)
+    probe = rng.normal(size=(20, 40))
+    folded = np.array([LinearProbabilities.of([model])(row)[0] for row in probe])
+    assert np.allclose(folded, model.predict_proba(probe)[:, 1], atol=1e-12)

@@ -439,6 +439,11 @@ def test_free_text_gap_gives_recommendations(client: TestClient) -> None:
     assert "Kurser til gabet" in page and "Lov &amp; Myndighed" in page
     assert "Sygedagpenge" in cards(page)[0]
     assert "Uddannelsesplan" in page
+    assert "ligner ikke et kompetencebehov" not in page
+    guess = client.get("/team/gab", params={"tekst": "xyzzy qwerty"})
+    assert guess.status_code == 200
+    assert ("ordene 'xyzzy qwerty' ligner ikke et kompetencebehov i beskæftigelsesindsatsen, så felt og niveau er et "
+            "gæt: skriv med lidt flere ord, hvad medarbejderne skal vide eller kunne") in html.unescape(guess.text)
 
 
 def test_search_words_lead_to_recommendations_for_them_as_a_gap(client: TestClient) -> None:
