@@ -208,6 +208,26 @@ class BodyLimit:
         await _respond(request, status, message)(scope, receive, send)
 
 
+class HeadAsGet:
+    """Answer HEAD as GET without the body (RFC 9110: the same headers), so link checkers, monitors
+    and feed readers that ask for the headers only get them, not 405."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 def _replay(first: Message, receive: Receive) -> Receive:
     """A `receive` that gives `first`, then whatever the client sends next."""
     pending = [first]
@@ -253,6 +273,7 @@ def create_app(config: ServiceConfig, *, warm: bool = True) -> FastAPI:
     app.state.service = state
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=config.max_body_bytes)
+    app.add_middleware(HeadAsGet)
     if config.collect_when_idle:
         app.add_middleware(CountRequests, activity=activity)  # outermost: counts a refused body too
     from service.api import health_router

@@ -286,6 +286,14 @@ def test_feeds_are_conditional(client: TestClient) -> None:
     assert again.headers["access-control-allow-origin"] == "*"
     assert "access-control-allow-origin" not in client.get("/api/analyses", headers={**origin, "X-API-Key": KEY}).headers
 
+    # HEAD: GET's status and headers without the body, for monitors and feed readers; other methods stay 405
+    for path in ("/feed/courses.json", "/", "/healthz"):
+        head, get = client.head(path), client.get(path)
+        assert head.status_code == 200 and head.content == b"", path
+        assert head.headers["content-length"] == get.headers["content-length"], path
+    assert client.head("/feed/courses.json").headers["etag"] == client.get("/feed/courses.json").headers["etag"]
+    assert client.head("/api/gaps").status_code == 405
+
 
 def test_healthz_and_openapi(client: TestClient) -> None:
     health = client.get("/healthz").json()
