@@ -273,13 +273,6 @@ class CatalogueIndex:
         names = [name for name, _ in self._provider_counts]
         return [n for n in names if n.casefold() == wanted] or [n for n in names if wanted in n.casefold()]
 
-    def open_starts(self, today: dt.date) -> np.ndarray:
-        """Per course, the ordinals of the starts one can still apply for (else _NO_DATE): on or after
-        today, less the start whose application deadline has passed. A page states one deadline; it
-        is taken to be for the first start on or after it (a page listing a past start, its deadline
-        and a later start leaves the later one open). Computed once a day; shared: do not modify."""
-        return self._open_today(today)[1]
-
     def providers_for(self, typed: Sequence[str]) -> list[str]:
         """The providers each text means (providers_named), for a filter; FilterError names a text
         that means none, rather than a search that quietly finds nothing."""
@@ -290,6 +283,13 @@ class CatalogueIndex:
                 raise FilterError(say("provider: no provider is named or contains {text!r}", text=text))
             names += found
         return names
+
+    def open_starts(self, today: dt.date) -> np.ndarray:
+        """Per course, the ordinals of the starts one can still apply for (else _NO_DATE): on or after
+        today, less the start whose application deadline has passed. A page states one deadline; it
+        is taken to be for the first start on or after it (a page listing a past start, its deadline
+        and a later start leaves the later one open). Computed once a day; shared: do not modify."""
+        return self._open_today(today)[1]
 
     def next_starts(self, today: dt.date) -> np.ndarray:
         """Per course, the ordinal of its first open start (open_starts); _NO_DATE when none is known.
