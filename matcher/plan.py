@@ -168,6 +168,7 @@ class _Result(_In):
     transfer: _Transfer | None = None
     next_start: dt.date | None = None
     start_dates: list[dt.date] = []
+    application_deadline: dt.date | None = None
     price_dkk: float | None = Field(default=None, ge=0)
     ects: float | None = Field(default=None, gt=0)
     duration_days: float | None = Field(default=None, gt=0)
@@ -456,15 +457,29 @@ def _timeline(result: _Result, slot: _Slot | None, passed_over: list[_Result], e
             return (f"Intet kendt hold, der passer: holdene starter {_join([_date(d) for d in known])}, før medarbejderne "
                     "er færdige med deres andre kurser. Vælg et senere hold, når udbyderen offentliggør det.")
         return "Startdato ikke oplyst – aftales med udbyderen. Læringssamtale senest 4 uger før start; opfølgning 4–6 uger efter kurset."
-    conversation = slot.start - dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE)
+    conversation = max(slot.start - dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE), earliest - dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE))
     follow_up = slot.end + dt.timedelta(weeks=5)
     start = f"forslag til start {_date(slot.start)} (aftal datoen med udbyderen)" if slot.proposed else f"kursusstart {_date(slot.start)}"
-    text = (f"Læringssamtale senest {_date(max(conversation, earliest - dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE)))}; {start}; "
+    deadline = _deadline_for(result, slot, earliest - dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE))
+    if deadline is not None:  # the conversation decides whether to apply: before the deadline
+        conversation = min(conversation, deadline)
+        start = f"ansøgningsfrist {_date(deadline)}; {start}"
+    text = (f"Læringssamtale senest {_date(conversation)}; {start}; "
             f"forløbet slutter ca. {_date(slot.end)}; opfølgning ca. {_date(follow_up)}.")
     if passed_over:
         text += " " + _join([f"»{r.title}«" for r in passed_over]) + (
             " står højere på listen, men overlapper med medarbejdernes andre kurser eller har intet hold i tide.")
     return text
+
+
+def _deadline_for(result: _Result, slot: _Slot, today: dt.date) -> dt.date | None:
+    """The course's application deadline where it is the planned start's: still ahead, and no open
+    start lies between it and the planned one (a deadline closes the first start on or after it)."""
+    deadline = result.application_deadline
+    if deadline is None or slot.proposed or deadline < today or deadline > slot.start:
+        return None
+    dates = set(result.start_dates) | ({result.next_start} if result.next_start else set())
+    return None if any(deadline <= d < slot.start for d in dates) else deadline
 
 
 def _resources(gap: _Gap, result: _Result) -> str:

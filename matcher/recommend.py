@@ -621,6 +621,7 @@ class Recommender:
             "why": [dict(reason) for reason in self._reasons(tuple(gap.fields), gap.level, gap.text, i)],
             "transfer": dict(self._transfer(i, context)),
             "next_start": hit.next_start.isoformat() if hit.next_start else None,
+            "application_deadline": course.application_deadline.isoformat() if course.application_deadline else None,
             # every start one can still apply for, so a plan can pick a later one where the next clashes
             "start_dates": [d.isoformat() for d in self.index.open_start_dates(i, today)][:MAX_STARTS],
             "price_dkk": course.price_dkk, "ects": course.ects, "duration_days": course.duration_days,

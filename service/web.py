@@ -628,7 +628,7 @@ class WebPage:
         return self.render(
             request, "kursus.html", **self.common(request),
             course=course, tags=tags, card=course_card(hit, taxonomy),
-            deadline_passed=course.application_deadline is not None and course.application_deadline < clock.today(),
+            closed_start=_closed_start(course, clock.today()),
             description=_paragraphs(course.description), goals=goals,
             field_scores=sorted(
                 ((taxonomy.field(k).name, k, score, k in tags.assigned_fields) for k, score in tags.field_scores.items()
@@ -1057,6 +1057,15 @@ def _kept(source: Any) -> dict[str, Any]:
 def _rows(params: Params) -> int:
     raw = params.get("raekker")
     return min(MAX_FILL_IN_ROWS, max(1, int(raw))) if _whole(raw) is not None else FILL_IN_ROWS
+
+
+def _closed_start(course: Course, today: dt.date) -> tuple[dt.date | None] | None:
+    """(the start it closed, or None) where the course's application deadline has passed, else None:
+    the deadline is for the first start on or after it (CatalogueIndex.open_starts)."""
+    deadline = course.application_deadline
+    if deadline is None or deadline >= today:
+        return None
+    return (min((d for d in course.start_dates if d >= deadline), default=None),)
 
 
 def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, bytes]:

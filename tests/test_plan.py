@@ -387,3 +387,29 @@ def test_a_heavy_quarter_is_warned_about_and_goals_are_the_targets_step() -> Non
     text = render_plan_markdown(rows)
     assert "## Tidsplan pr. medarbejder" in text and "| Anna | 2. kvartal 2027 | 151 | 31 % | for meget |" in text
     assert "1 ECTS = 27,5 timer" in text
+
+
+def test_the_plan_names_the_application_deadline_and_sets_the_conversation_before_it() -> None:
+    context = TransferContext("lov_myndighed", "grundlaeggende", "refleksiv", 2)
+
+    def plan_for(starts: list[str], deadline: str | None, busy_until: str | None = None) -> str:
+        gaps = [{"id": "g1", "field": "lov_myndighed", "field_name": "Lov & Myndighed", "level": "grundlaeggende",
+                 "employees": ["Anna"], "learners": 1, "priority_rank": 2}]
+        results = [dict(result("g1", DIPLOMA, context, rank=1, next_start=starts[0]), start_dates=starts,
+                        application_deadline=deadline)]
+        if busy_until:  # Anna is on another course first, so the plan takes a later start
+            gaps.insert(0, {"id": "g0", "field": "it_digital", "field_name": "IT & Digital", "level": "grundlaeggende",
+                            "employees": ["Anna"], "learners": 1, "priority_rank": 1})
+            results.insert(0, dict(result("g0", DIPLOMA, context, rank=1, next_start="2027-01-18"), start_dates=["2027-01-18"]))
+        rows = build_plan({"today": "2026-11-22", "gaps": gaps, "results": results})
+        return next(r.timeline for r in rows if r.gap_id == "g1")
+
+    assert plan_for(["2027-02-08", "2027-09-06"], "2027-01-04").startswith(
+        "Læringssamtale senest 4. januar 2027; ansøgningsfrist 4. januar 2027; kursusstart 8. februar 2027;")
+    # a deadline far enough ahead leaves the conversation four weeks before the start
+    assert plan_for(["2027-02-08"], "2027-01-25").startswith(
+        "Læringssamtale senest 11. januar 2027; ansøgningsfrist 25. januar 2027; kursusstart 8. februar 2027;")
+    # the February start's deadline is not the September start's
+    later = plan_for(["2027-02-08", "2027-09-06"], "2027-01-04", busy_until="2027-06-01")
+    assert "kursusstart 6. september 2027" in later and "ansøgningsfrist" not in later
+    assert "ansøgningsfrist" not in plan_for(["2027-02-08"], None)

@@ -267,7 +267,11 @@ def test_course_page_says_when_its_application_deadline_has_passed(client: TestC
     assert any(c.application_deadline < today for c in dated)  # Samskabelse …: 1 November 2026
     for course in dated:
         page = client.get(f"/kursus/{quote(course.course_id, safe='')}").text
-        assert ("(overskredet)" in page) == (course.application_deadline < today), course.course_id
+        assert ("(overskredet" in page) == (course.application_deadline < today), course.course_id
+    # the start it closed is named, so a course with a later start does not look closed
+    assert today == dt.date(2026, 11, 22)  # the suite's day (conftest)
+    page = client.get("/kursus/uoj-master-samskabelse-partnerskaber-2027").text  # deadline 1 November, start 1 February
+    assert "(overskredet: holdstart 1. februar 2027 er lukket for ansøgning)" in page
 
 def test_unknown_course_is_a_404_page(client: TestClient) -> None:
     assert_error_page(client.get("/kursus/findes-ikke"), 404, "findes-ikke")
