@@ -271,7 +271,7 @@ def test_course_page_says_when_its_application_deadline_has_passed(client: TestC
     # the start it closed is named, so a course with a later start does not look closed
     assert today == dt.date(2026, 11, 22)  # the suite's day (conftest)
     page = client.get("/kursus/uoj-master-samskabelse-partnerskaber-2027").text  # deadline 1 November, start 1 February
-    assert "(overskredet: holdstart 1. februar 2027 er lukket for ansøgning)" in page
+    assert "1. nov. 2026 (overskredet: holdstart 1. feb. 2027 er lukket for ansøgning)" in page
 
 def test_unknown_course_is_a_404_page(client: TestClient) -> None:
     assert_error_page(client.get("/kursus/findes-ikke"), 404, "findes-ikke")
