@@ -935,7 +935,7 @@ class WebPage:
         if not description:
             problems.append("skriv kursets beskrivelse (indhold, læringsmål, målgruppe)")
         elif len(description) > MAX_DRAFT_TEXT:
-            problems.append(f"beskrivelsen må højst være {MAX_DRAFT_TEXT} tegn")
+            problems.append(f"beskrivelsen må højst være {MAX_DRAFT_TEXT:,} tegn".replace(",", "."))
         if course_type is not None and course_type not in COURSE_TYPES:
             problems.append(f"type: {course_type!r} findes ikke")
         if problems:
