@@ -139,7 +139,7 @@ def _too_many_results(gaps: int, top: int) -> str | None:
 
 
 class DraftCourse(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [{
         "title": "Fleksjob og ressourceforløb i praksis", "course_type": "kursus", "form": "fysisk",
         "description": "Kurset giver indgående viden om reglerne for fleksjob og ressourceforløb, med cases fra egen praksis."}]})
     title: str = Field(min_length=1, max_length=500)

@@ -246,6 +246,8 @@ def test_providers_coverage_and_draft(client: TestClient, monkeypatch: pytest.Mo
     draft = client.post("/api/tag-draft", json={"title": "Fleksjob og ressourceforløb i praksis",
                                                 "description": "Kurset giver indgående viden om reglerne for fleksjob, ressourceforløb og jobafklaring, med cases fra egen praksis."})
     assert draft.status_code == 200 and "lov_myndighed" in draft.json()["assigned_fields"]
+    blank = client.post("/api/tag-draft", json={"title": "Fleksjob", "description": "   \n  "})
+    assert blank.status_code == 422 and _error(blank).startswith("description:")  # as for an empty one
     # one draft at a time per worker: a second one waits, then is told to try again
     with draft_slot_taken(client, monkeypatch):
         busy = client.post("/api/tag-draft", json={"title": "Udkast", "description": "Jobafklaring i praksis."})
