@@ -189,7 +189,7 @@ def _parse(recommendation: Any) -> _Recommendation:
                                  kind=type(recommendation).__name__))
     missing = [key for key in ("gaps", "results") if key not in recommendation]
     if missing:
-        raise PlanInputError(say("the recommendation has no {keys}; give the output of `fagmatch recommend --json`",
+        raise PlanInputError(say("the recommendation has no {keys}; give the answer of POST /api/recommendations or the output of `fagmatch recommend --json`",
                                  keys=", ".join(repr(k) for k in missing)))
     try:
         document = _Recommendation.model_validate(recommendation)
