@@ -120,7 +120,9 @@ def _allowed_methods(request: Request) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
-        return _respond(request, exc.status, exc.message, exc.details)
+        # RFC 9110: a 401 names how to authenticate (the key also goes as a Bearer token)
+        challenge = {"WWW-Authenticate": 'Bearer realm="fagmatch"'} if exc.status == 401 else None
+        return _respond(request, exc.status, exc.message, exc.details, headers=challenge)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

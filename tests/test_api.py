@@ -258,7 +258,8 @@ def test_providers_coverage_and_draft(client: TestClient, monkeypatch: pytest.Mo
 
 def test_saved_analyses_need_the_key_and_can_be_deleted(client: TestClient) -> None:
     gap = {"id": "g1", "fields": ["it_digital"], "level": "grundlaeggende", "employees": ["Anna"], "learners": 1}
-    assert client.post("/api/analyses", json={"name": "Team A", "gaps": [gap]}).status_code == 401
+    refused = client.post("/api/analyses", json={"name": "Team A", "gaps": [gap]})
+    assert refused.status_code == 401 and refused.headers["www-authenticate"] == 'Bearer realm="fagmatch"'
     saved = client.post("/api/analyses", json={"name": "Team A", "gaps": [gap]}, headers={"X-API-Key": KEY})
     assert saved.status_code == 201 and saved.json()["gaps"][0]["employees"] == []  # names are not kept
     unknown = client.post("/api/analyses", json={"name": "Team B", "gaps": [{**gap, "fields": [""]}]}, headers={"X-API-Key": KEY})
