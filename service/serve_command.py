@@ -87,6 +87,12 @@ def serve(obj: Any, host: str, port: int, workers: int, api_key: str | None, reg
                        "`fagmatch ingest`, `fagmatch crawl` or POST /api/admin/crawl)", err=True)
         open_catalogue(config.db).close()
         catalogue("da")
+    from crawler.registry import RegistryError, load_registry
+
+    try:  # only crawls over HTTP need it: said now, not first when one is asked for
+        load_registry(config.registry)
+    except RegistryError as exc:
+        click.echo(f"warning: {exc}; POST /api/admin/crawl refuses to crawl until it is fixed", err=True)
     from service.workers import PortInUse
 
     click.echo(f"fagmatch serving {config.db} at http://{host}:{port}/ (API docs at /docs); Ctrl-C stops", err=True)

@@ -265,6 +265,19 @@ def test_serve_on_a_missing_catalogue_says_it_serves_a_new_empty_one(tmp_path: P
     assert typo.exists()
 
 
+
+def test_serve_warns_of_a_crawl_registry_it_cannot_read(tmp_path: Path, run_cli) -> None:
+    registry = tmp_path / "sources.yaml"
+    registry.write_text("sources:\n  - name: x\n    kind: kursusfirma\n", encoding="utf-8")
+    with socket.socket() as taken:  # the port is taken, so serve stops right after its checks
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run_cli("--db", str(tmp_path / "c.duckdb"), "serve", "--port", str(taken.getsockname()[1]),
+                         "--registry", str(registry))
+    assert f"warning: {registry}: expected a mapping with a 'sources' mapping" in result.stderr
+    assert "POST /api/admin/crawl refuses to crawl until it is fixed" in result.stderr
+
+
 def test_a_reader_keeps_its_snapshot_until_it_reopens(db: Path) -> None:
     with write_catalogue(db, "ingest") as writer:
         writer.upsert(courses(1)[0])
