@@ -907,6 +907,11 @@ class WebPage:
                 hits = [index.get(c.course_id) for c in index.courses if c.provider == name]
                 context["provider_courses"] = [course_card(hit, state.taxonomy) for hit in hits if hit is not None]
                 context["saved_analyses"] = len(saved)
+                # fields the survey asked about together: their national demand is one figure
+                context["shared_demand"] = [
+                    " og ".join(state.taxonomy.field(key).name for key in group.fields)
+                    for group in state.taxonomy.survey.groups if len(group.fields) > 1
+                ]
         return context
 
     def providers(self, request: Request) -> HTMLResponse:

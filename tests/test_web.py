@@ -536,6 +536,10 @@ def test_provider_page_lists_providers_and_shows_coverage(client: TestClient, in
     rows = re.findall(r'<tr>\s*<th scope="row">(.*?)</th>', page)
     assert [html.unescape(r) for r in rows[: len(FIELD_NAMES)]] == list(FIELD_NAMES.values())
     assert "Efterspørgsel på landsplan" in page and "af medarbejderne" in page
+    assert ("Borgernære Metoder &amp; Virkning og Virksomhedsvendte Metoder &amp; Virkning har samme tal, fordi "
+            "undersøgelsen spurgte til dem under ét.") in page
+    single = [name for name, n in index.providers() if n == 1]  # the sample feed has three such providers
+    assert single and f"{html.escape(single[0])} (1 kursus)" in client.get("/udbydere").text
     result = coverage(index, client.app.state.service.taxonomy, provider)
     uncovered = sum(cell["uncovered_demand"] for f in result["fields"] for cell in f["cells"].values())
     assert page.count('class="uncovered"') == uncovered
