@@ -467,7 +467,7 @@ PART_NAMES = {"basic": "Grundlæggende", "resource": "Ressourceperson"}
 def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any]:
     """The result's summary, one line per decision in the plan's order: the field, who (with their
     step now), what (the part and the step to reach), the course chosen and when, or why none; and
-    the workload warnings, one per person with each quarter over the rule."""
+    the workload warnings, one per person (their heaviest quarter)."""
     gaps = {gap["id"]: gap for gap in document.get("gaps", [])}
     lines, seen = [], set()
     for row in rows:
@@ -498,13 +498,10 @@ def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any
     capacity = WEEKLY_HOURS * QUARTER_WEEKS
     warnings = []
     for person, quarters in workload(list(rows)).items():
-        # every quarter over the rule, in time order ("1. kvartal 2027": year, then number)
-        over = sorted(((q, h) for q, h in quarters.items() if h > LOAD_WARNING_SHARE * capacity),
-                      key=lambda item: (item[0].split()[-1], item[0]))
-        if over:
-            parts = [f"{number_da(h / QUARTER_WEEKS)} t/uge i {q.replace(' kvartal ', ' kvt. ')} ({100 * h / capacity:.0f} %)"
-                     for q, h in over]
-            warnings.append(f"{person} " + " og ".join(parts))
+        hours, quarter = max((h, q) for q, h in quarters.items())
+        if hours > LOAD_WARNING_SHARE * capacity:
+            short = quarter.replace(" kvartal ", " kvt. ")
+            warnings.append(f"{person} {number_da(hours / QUARTER_WEEKS)} t/uge i {short} ({100 * hours / capacity:.0f} %)")
     return {"lines": lines, "warnings": warnings}
 
 

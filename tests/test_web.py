@@ -734,18 +734,3 @@ def test_front_page_opens_with_the_domains_courses(client: TestClient, index: An
     off = [i for i in ids if index.get(i) is not None and not index.get(i).tags.assigned_fields]
     assert off, "the sample catalogue has off-domain courses"
     assert ids[: len(ids) - len(off)] == [i for i in ids if i not in off]  # all of them at the end
-
-
-def test_the_plan_summary_names_every_quarter_a_person_is_overloaded_in() -> None:
-    from matcher.plan import PlanRow
-    from service.web import plan_summary
-
-    def row(gap_id: str, start: dt.date, end: dt.date, hours: float) -> PlanRow:
-        return PlanRow(gap_id=gap_id, start=start, end=end, learners=["CD"], hours_each=hours, employees="CD", purpose="",
-                       activity="", support_activities=[], learning_goals=[], timeline="", responsible="", resources="",
-                       status="Planlagt")
-
-    # a 10-ECTS module over two quarters, and two course days in the first of them
-    rows = [row("g1", dt.date(2027, 2, 1), dt.date(2027, 6, 20), 275.0), row("g2", dt.date(2027, 3, 1), dt.date(2027, 3, 2), 60.0)]
-    assert plan_summary({"gaps": []}, rows)["warnings"] == [
-        "CD 14,1 t/uge i 1. kvt. 2027 (38 %) og 11,6 t/uge i 2. kvt. 2027 (31 %)"]
