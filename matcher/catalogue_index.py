@@ -287,8 +287,9 @@ class CatalogueIndex:
     def open_starts(self, today: dt.date) -> np.ndarray:
         """Per course, the ordinals of the starts one can still apply for (else _NO_DATE): on or after
         today, less the start whose application deadline has passed. A page states one deadline; it
-        is taken to be for the first start on or after it (a page listing a past start, its deadline
-        and a later start leaves the later one open). Computed once a day; shared: do not modify."""
+        is taken to be for the first start on or after it (matcher.course.start_for_deadline, here
+        for every course at once; a page listing a past start, its deadline and a later start leaves
+        the later one open). Computed once a day; shared: do not modify."""
         return self._open_today(today)[1]
 
     def next_starts(self, today: dt.date) -> np.ndarray:

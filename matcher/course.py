@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -160,6 +161,13 @@ def _number_text(text: str, field: str) -> float:
             f"{MAX_ECTS} ECTS a record may state: write 7,5 or 7.5 for seven and a half"
         )
     return value
+
+
+def start_for_deadline(start_dates: Iterable[dt.date], deadline: dt.date) -> dt.date | None:
+    """The start an application deadline is for: a page states one deadline, and it belongs to the
+    first start on or after it (None when no start comes after it). CatalogueIndex.open_starts
+    applies the same rule to every course at once."""
+    return min((d for d in start_dates if d >= deadline), default=None)
 
 
 def canonical_url(url: str) -> str:

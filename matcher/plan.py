@@ -42,6 +42,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from matcher import clock
+from matcher.course import start_for_deadline
 from matcher.messages import say
 from matcher.tabular import spreadsheet_cell
 from matcher.taxonomy import LEVELS, level_name
@@ -175,6 +176,11 @@ class _Result(_In):
     form: str | None = None
     location: str | None = None
 
+    @property
+    def known_starts(self) -> list[dt.date]:
+        """Every start the result names, earliest first."""
+        return sorted(set(self.start_dates) | ({self.next_start} if self.next_start else set()))
+
 
 class _Recommendation(_In):
     query: str | None = None
@@ -298,7 +304,7 @@ def _slot(result: _Result, booked: list[list[tuple[dt.date, dt.date]]], earliest
     def free(start: dt.date) -> bool:
         return all(start + span < first or start > last for first, last in taken)
 
-    dates = sorted(set(result.start_dates) | ({result.next_start} if result.next_start else set()))
+    dates = result.known_starts
     if dates:
         start = next((d for d in dates if d >= earliest and free(d)), None)
         return None if start is None else _Slot(start=start, end=start + span, proposed=False)
@@ -452,7 +458,7 @@ def _goals(gap: _Gap, result: _Result | None) -> list[str]:
 
 def _timeline(result: _Result, slot: _Slot | None, passed_over: list[_Result], earliest: dt.date) -> str:
     if slot is None:
-        known = sorted(set(result.start_dates) | ({result.next_start} if result.next_start else set()))
+        known = result.known_starts
         if known:
             return (f"Intet kendt hold, der passer: holdene starter {_join([_date(d) for d in known])}, før medarbejderne "
                     "er færdige med deres andre kurser. Vælg et senere hold, når udbyderen offentliggør det.")
@@ -473,13 +479,12 @@ def _timeline(result: _Result, slot: _Slot | None, passed_over: list[_Result], e
 
 
 def _deadline_for(result: _Result, slot: _Slot, today: dt.date) -> dt.date | None:
-    """The course's application deadline where it is the planned start's: still ahead, and no open
-    start lies between it and the planned one (a deadline closes the first start on or after it)."""
+    """The course's application deadline where it is still ahead and the planned start is the one it
+    is for (matcher.course.start_for_deadline)."""
     deadline = result.application_deadline
-    if deadline is None or slot.proposed or deadline < today or deadline > slot.start:
+    if deadline is None or slot.proposed or deadline < today:
         return None
-    dates = set(result.start_dates) | ({result.next_start} if result.next_start else set())
-    return None if any(deadline <= d < slot.start for d in dates) else deadline
+    return deadline if start_for_deadline(result.known_starts, deadline) == slot.start else None
 
 
 def _resources(gap: _Gap, result: _Result) -> str:

@@ -44,7 +44,7 @@ from starlette.datastructures import UploadFile
 
 from matcher import clock
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, FilterError, load_regions
-from matcher.course import COURSE_TYPES, FORMS, Course
+from matcher.course import COURSE_TYPES, FORMS, Course, start_for_deadline
 from matcher.gaps import (
     TEMPLATE_FILES,
     PROFICIENCY_STEPS,
@@ -625,10 +625,12 @@ class WebPage:
             goals.setdefault(goal.kind, []).append(goal.text)
         present = {f.key for f in transfer.factors_present}
         factors = [dict(f.model_dump(), present=f.key in present) for f in transfer.factors_present + transfer.factors_missing]
+        deadline_passed = course.application_deadline is not None and course.application_deadline < clock.today()
         return self.render(
             request, "kursus.html", **self.common(request),
             course=course, tags=tags, card=course_card(hit, taxonomy),
-            closed_start=_closed_start(course, clock.today()),
+            deadline_passed=deadline_passed,
+            closed_start=start_for_deadline(course.start_dates, course.application_deadline) if deadline_passed else None,
             description=_paragraphs(course.description), goals=goals,
             field_scores=sorted(
                 ((taxonomy.field(k).name, k, score, k in tags.assigned_fields) for k, score in tags.field_scores.items()
@@ -1064,13 +1066,12 @@ def _rows(params: Params) -> int:
     return min(MAX_FILL_IN_ROWS, max(1, int(raw))) if _whole(raw) is not None else FILL_IN_ROWS
 
 
-def _closed_start(course: Course, today: dt.date) -> tuple[dt.date | None] | None:
-    """(the start it closed, or None) where the course's application deadline has passed, else None:
-    the deadline is for the first start on or after it (CatalogueIndex.open_starts)."""
-    deadline = course.application_deadline
-    if deadline is None or deadline >= today:
-        return None
-    return (min((d for d in course.start_dates if d >= deadline), default=None),)
+def _table_step(raw: str, where: str) -> int | None:
+    """A step 1–5 from a cell of the fill-in tables (None: blank); WebInputError names the cell."""
+    try:
+        return parse_step(raw, PROFICIENCY_STEPS)
+    except ValueError as exc:
+        raise WebInputError(f"{where}: {exc}") from None
 
 
 def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, bytes]:
@@ -1093,10 +1094,7 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
                                 "navne eller initialer skal være forskellige")
         seen[name.casefold()] = i
         for key, level in zip(keys, levels):
-            try:
-                parse_step(level, PROFICIENCY_STEPS)
-            except ValueError as exc:
-                raise WebInputError(f"række {i + 1}, {taxonomy.field(key).name}: {exc}") from None
+            _table_step(level, f"række {i + 1}, {taxonomy.field(key).name}")
         if not any(levels):
             raise WebInputError(f"række {i + 1}: giv {name} et niveau i mindst ét felt")
         lines.append([name, *levels])
@@ -1108,15 +1106,8 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(lines)
     target: dict[str, Any] = {"fields": {}}
-
-    def step(raw: str, where: str) -> int | None:
-        try:
-            return parse_step(raw, PROFICIENCY_STEPS)
-        except ValueError as exc:
-            raise WebInputError(f"målprofilen, {where}: {exc}") from None
-
     if (level := params.get("specialistniveau")):
-        target["specialist_level"] = step(level, "ressourceperson fra niveau")
+        target["specialist_level"] = _table_step(level, "målprofilen, ressourceperson fra niveau")
     for key in keys:
         name = taxonomy.field(key).name
         required = params.get(f"krav_{key}")
@@ -1125,7 +1116,7 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
             continue
         entry: dict[str, Any] = {}
         if required:
-            entry["required_level"] = step(required, f"{name}, krævet niveau")
+            entry["required_level"] = _table_step(required, f"målprofilen, {name}, krævet niveau")
         if specialists:
             if _whole(specialists) is None:
                 raise WebInputError(f"målprofilen, {name}, ressourcepersoner: {specialists!r} er ikke et helt tal fra 0")
