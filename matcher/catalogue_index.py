@@ -115,6 +115,7 @@ class CourseTags:
         return {
             "model": self.model, "assigned_fields": list(self.assigned_fields), "primary_field": self.primary_field,
             "level": self.level, "fields": {k: round(v, 4) for k, v in self.field_scores.items()},
+            "course_type": self.course_type,  # the stated type, or the one read from the page
             "basic_competences": list(self.basic_competences), "profiles": list(self.profiles),
             "dimensions": {k: round(v, 3) for k, v in self.dimensions.items()},
         }

@@ -165,6 +165,7 @@ class _Result(_In):
     title: str = Field(min_length=1)
     provider: str | None = None
     course_type: str | None = None
+    course_type_inferred: bool = False
     why: list[dict[str, Any]] = []
     transfer: _Transfer | None = None
     next_start: dt.date | None = None
@@ -407,6 +408,8 @@ def _purpose(gap: _Gap) -> str:
 
 def _activity(result: _Result) -> str:
     facts = [_COURSE_TYPES.get(result.course_type or "", result.course_type or "")]
+    if result.course_type and result.course_type_inferred:
+        facts[0] += " (udledt af teksten)"
     if result.ects:
         facts.append(f"{_number(result.ects)} ECTS")
     facts += [_FORMS.get(result.form or "", result.form or ""), result.location or ""]

@@ -191,7 +191,8 @@ def format_recommendation(document: dict[str, Any]) -> str:
         if gap.get("why_no_courses"):
             lines.append(f"  no course: {gap['why_no_courses']}")
         for r in by_gap.get(gap["id"], []):
-            facts = [r["course_type"] or "type ukendt"]
+            facts = [(r["course_type"] + (" (udledt)" if r.get("course_type_inferred") else "")) if r["course_type"]
+                     else "type ukendt"]
             if r["ects"]:
                 facts.append(f"{r['ects']:g} ECTS")
             facts += [_money(r["price_dkk"]), f"start {r['next_start'] or 'ukendt'}", r["form"] or "form ukendt"]

@@ -285,13 +285,16 @@ def _filter_state(params: Params) -> dict[str, Any]:
 def course_card(hit: CourseHit, taxonomy: Taxonomy) -> dict[str, Any]:
     """One search result as the card template shows it."""
     course, tags = hit.course, hit.tags
-    return _card(course, tags.assigned_fields, tags.level, course.course_type or tags.course_type, hit.next_start, taxonomy)
+    return _card(course, tags.assigned_fields, tags.level, course.course_type or tags.course_type, hit.next_start, taxonomy,
+                 type_inferred=course.course_type is None and tags.course_type is not None)
 
 
 def _card(
     course: Course | dict[str, Any], fields: Sequence[str], level: str | None, course_type: str | None,
-    next_start: dt.date | str | None, taxonomy: Taxonomy,
+    next_start: dt.date | str | None, taxonomy: Taxonomy, type_inferred: bool = False,
 ) -> dict[str, Any]:
+    """A course as the templates show it; `type_inferred`: the page did not state `course_type`,
+    the tagger read it from the page, and the card says so."""
     get = course.get if isinstance(course, dict) else (lambda name: getattr(course, name))
     course_id = get("course_id") if isinstance(course, dict) else course.course_id
     return {
@@ -300,7 +303,8 @@ def _card(
         "provider": get("provider") or "Udbyder ikke oplyst",
         "fields": [taxonomy.field(k).name for k in fields if k in taxonomy.field_keys],
         "level": level_da(level) if level else None,
-        "type": TYPE_NAMES.get(course_type or "", "Type ikke oplyst"),
+        "type": TYPE_NAMES.get(course_type or "", "Type ikke oplyst")
+                + (" (udledt af teksten)" if type_inferred and course_type else ""),
         "next_start": date_da(next_start) if next_start else "Ingen kendt start",
         "price": money(get("price_dkk")),
         "form": FORM_NAMES.get(get("form") or "", "Form ikke oplyst"),
@@ -427,7 +431,7 @@ def group_results(
     by_gap: dict[str, list[dict[str, Any]]] = {}
     for result in document.get("results", []):
         card = _card(result, result.get("fields") or [], result.get("level"), result.get("course_type"),
-                     result.get("next_start"), taxonomy)
+                     result.get("next_start"), taxonomy, type_inferred=bool(result.get("course_type_inferred")))
         transfer = result.get("transfer") or {}
         factors = transfer.get("factors_present", []) + transfer.get("factors_missing", [])
         present = {f["key"] for f in transfer.get("factors_present", [])}

@@ -52,6 +52,7 @@ def test_search_and_detail(client: TestClient) -> None:
     assert all(i["course"]["form"] == "online" and "it_digital" in i["tags"]["assigned_fields"] for i in filtered["items"])
     detail = client.get("/api/courses/nordhavn-dib-sygedagpenge-2027").json()
     assert detail["tags"]["level"] == "specialiseret" and "lov_myndighed" in detail["why"]
+    assert detail["course"]["course_type"] == detail["tags"]["course_type"] == "diplom"
     assert detail["transfer"]["factors_present"]
 
 

@@ -173,6 +173,15 @@ def test_per_gap_takes_the_top_results_by_rank() -> None:
         build_plan(recommendation(), per_gap=0)
 
 
+def test_a_course_type_the_page_did_not_state_is_marked_as_read_from_its_text() -> None:
+    stated = build_plan(free_text_recommendation())[0].activity
+    document = free_text_recommendation()
+    document["results"][0]["course_type_inferred"] = True
+    inferred = build_plan(document)[0].activity
+    assert "kursus" in stated and "udledt" not in stated
+    assert "kursus (udledt af teksten)" in inferred
+
+
 def test_free_text_query_without_employees() -> None:
     row = build_plan(free_text_recommendation())[0]
     assert row.employees == "Ikke angivet"

@@ -64,6 +64,24 @@ def test_a_gap_in_words_finds_the_course_about_it_and_says_why(recommender: Reco
                         "why", "transfer", "next_start", "price_dkk"}
 
 
+def test_a_result_says_when_its_course_type_was_read_from_the_page(recommender: Recommender) -> None:
+    from dataclasses import replace
+
+    gap = recommender.gap_from_text("vi mangler specialiseret viden om sygedagpengeloven og jobafklaring")
+    top = _results(recommender.recommend([gap], top=1, today=TODAY))[0]
+    assert top["course_type"] == "diplom" and top["course_type_inferred"] is False
+    index = recommender.index
+    i = index.position[top["course_id"]]
+    course, tags = index.courses[i], index.tags[i]
+    # the same course, had its page not stated the type and the tagger read it from the words
+    index.courses[i], index.tags[i] = course.model_copy(update={"course_type": None}), replace(tags, course_type="diplom")
+    try:
+        top = _results(recommender.recommend([gap], top=1, today=TODAY))[0]
+    finally:
+        index.courses[i], index.tags[i] = course, tags
+    assert top["course_type"] == "diplom" and top["course_type_inferred"] is True
+
+
 def test_gap_and_course_meet_in_the_framework_s_terms(recommender: Recommender) -> None:
     # The semantic part compares how much closer the gap's words and each course come to each
     # framework statement and domain topic than to their average, not the raw cosine of their vectors

@@ -273,6 +273,20 @@ def test_course_page_says_when_its_application_deadline_has_passed(client: TestC
     page = client.get("/kursus/uoj-master-samskabelse-partnerskaber-2027").text  # deadline 1 November, start 1 February
     assert "1. nov. 2026 (overskredet: holdstart 1. feb. 2027 er lukket for ansøgning)" in page
 
+def test_a_course_type_read_from_the_page_is_marked_as_such(index: Any) -> None:
+    from dataclasses import replace
+
+    from service.web import course_card
+
+    hit = next(h for h in (index.get(c.course_id) for c in index.courses) if h.course.course_type == "diplom")
+    assert course_card(hit, TAXONOMY)["type"] == "Diplommodul"
+    unstated = replace(hit, course=hit.course.model_copy(update={"course_type": None}),
+                       tags=replace(hit.tags, course_type="diplom"))
+    assert course_card(unstated, TAXONOMY)["type"] == "Diplommodul (udledt af teksten)"
+    unknown = replace(unstated, tags=replace(hit.tags, course_type=None))
+    assert course_card(unknown, TAXONOMY)["type"] == "Type ikke oplyst"
+
+
 def test_unknown_course_is_a_404_page(client: TestClient) -> None:
     assert_error_page(client.get("/kursus/findes-ikke"), 404, "findes-ikke")
 
