@@ -8,8 +8,9 @@ Used by the web page (/udbydere) and the JSON API. `coverage()` returns plain JS
       "provider": "Professionshøjskolen Nordhavn",
       "courses": 7,               # the provider's active courses
       "tagged_courses": 6,        # of those, the ones tagged with at least one field
-      "untagged_courses": [       # active courses with no field (off-domain, or not tagged yet)
-        {"id": "...", "title": "..."}
+      "untagged_courses": [       # active courses with no field (the name is kept for clients)
+        {"id": "...", "title": "...",
+         "reason": "off_domain"}  # tagged and read as off the domain; "not_tagged": not tagged yet
       ],
       "levels": ["grundlaeggende", "specialiseret"],
       "demand_source": "...",     # where the demand figures come from, in words
@@ -166,7 +167,11 @@ def coverage(
         "provider": provider,
         "courses": int(mine.sum()),
         "tagged_courses": int((mine & tagged).sum()),
-        "untagged_courses": [{"id": index.courses[i].course_id, "title": index.courses[i].title} for i in untagged],
+        "untagged_courses": [
+            {"id": index.courses[i].course_id, "title": index.courses[i].title,
+             "reason": "off_domain" if index.tags[i].model else "not_tagged"}
+            for i in untagged
+        ],
         "levels": levels,
         "demand_source": DEMAND_SOURCE,
         "fields": fields,

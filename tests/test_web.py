@@ -652,6 +652,23 @@ def test_coverage_counts_and_demand(index: Any, client: TestClient) -> None:
     json.dumps(result)  # JSON-ready
 
 
+def test_coverage_says_which_courses_without_a_field_are_off_the_domain_and_which_not_tagged_yet(
+    service_client: TestClient,
+) -> None:
+    from tests.conftest import SLASHED_ID
+
+    index = service_client.app.state.service.index
+    off = next(c for c, t in zip(index.courses, index.tags) if t.model and not t.assigned_fields)
+    waiting = index.get(SLASHED_ID).course
+    for course, reason, heading in ((off, "off_domain", "Kurser uden for beskæftigelsesområdet"),
+                                    (waiting, "not_tagged", "Kurser, der endnu ikke er mærket")):
+        answer = service_client.get("/api/coverage", params={"provider": course.provider}).json()
+        assert {"id": course.course_id, "title": course.title, "reason": reason} in answer["untagged_courses"]
+        page = service_client.get("/udbydere", params={"udbyder": course.provider}).text
+        listed = page.split(heading, 1)[1].split("</ul>", 1)[0]
+        assert html.escape(course.title) in listed
+
+
 def test_coverage_counts_saved_gaps_and_refuses_unknown_providers(index: Any, client: TestClient) -> None:
     taxonomy = client.app.state.service.taxonomy
     provider = index.providers()[0][0]
