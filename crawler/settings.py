@@ -85,3 +85,4 @@ FEED_EXPORT_ENCODING = "utf-8"
 FAGMATCH_DB = None  # catalogue path; None: extract only, store nothing
 FAGMATCH_JOURNAL = None  # JSON Lines spool of pages, items and errors; default JOBDIR/journal.jsonl
 FAGMATCH_PROGRESS_EVERY = 25  # pages between progress lines
+FAGMATCH_PROGRESS_SECONDS = 10.0  # and a line at least this often while pages come in

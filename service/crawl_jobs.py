@@ -3,7 +3,7 @@ and the tagging of a feed ingested over HTTP (`POST /api/admin/ingest`), as the 
 
 Scrapy's reactor runs once per process, so a job runs `fagmatch crawl` and then `fagmatch tag` as
 child processes, exactly as an operator would. Their output goes to a log beside the catalogue
-(`<db>.crawl.log`) and the job's state to `<db>.crawl-job.json`, so every worker process of the
+(`<db>.crawl.log`; the job before keeps its own as `<db>.crawl.log.1`) and the job's state to `<db>.crawl-job.json`, so every worker process of the
 service answers for the same job and refuses a second one while it runs. The crawl publishes its
 runs as it always does (matcher/store.py), and the service picks the new generation up within
 seconds (service/state.py).
@@ -164,6 +164,8 @@ class CrawlJobs:
         now = _now()
         job = CrawlJob(id=now.strftime("%Y%m%dT%H%M%S%f"), sources=sources, kind=kind,
                        started_at=now.isoformat(timespec="seconds"), owner_pid=os.getpid())  # fmt: skip
+        if self.log_file.exists() and self.log_file.stat().st_size:
+            os.replace(self.log_file, self.log_file.with_name(self.log_file.name + ".1"))  # the last job's, kept
         self.log_file.write_text("", encoding="utf-8")
         self._write(job)
         self._thread = threading.Thread(target=self._run, args=(job,), name=f"{kind}-job-{job.id}", daemon=True)

@@ -61,6 +61,15 @@ def test_an_admin_starts_a_crawl_and_the_new_courses_are_searchable(service: Tes
     health = service.get("/healthz").json()
     assert health["crawl_job"]["status"] == "ok"
 
+    # the next job has a log of its own, and the one before keeps its log beside it
+    again = service.post("/api/admin/crawl", json={"sources": ["beta"]}, headers={"X-API-Key": KEY})
+    assert again.status_code == 202, again.text
+    assert _wait_for_job(service)["status"] == "ok"
+    db = service.app.state.service.config.db
+    log, previous = (db.with_name(db.name + suffix) for suffix in (".crawl.log", ".crawl.log.1"))
+    assert "[beta] started: " in log.read_text(encoding="utf-8") and "[alfa]" not in log.read_text(encoding="utf-8")
+    assert "[alfa] started: " in previous.read_text(encoding="utf-8")
+
 
 def test_an_unknown_source_or_body_is_refused_and_starts_nothing(service: TestClient) -> None:
     bad = service.post("/api/admin/crawl", json={"sources": ["omega"]}, headers={"X-API-Key": KEY})

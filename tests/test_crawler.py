@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -111,7 +112,9 @@ def crawled(web, tmp_path_factory):
     directory = tmp_path_factory.mktemp("crawled")
     registry = write_registry(directory, web.base)
     lines: list[str] = []
-    report = crawl(directory / "catalogue.duckdb", registry=registry, settings=FAST, progress=lines.append)
+    # a progress line on every page, as a slow polite crawl gets one every 10 s
+    settings = {**FAST, "FAGMATCH_PROGRESS_SECONDS": 0}
+    report = crawl(directory / "catalogue.duckdb", registry=registry, settings=settings, progress=lines.append)
     return SimpleNamespace(db=directory / "catalogue.duckdb", registry=registry, report=report, lines=lines)
 
 
@@ -166,6 +169,14 @@ def test_run_recorded_with_counts_and_errors(crawled, web):
     assert beta["counts"]["complete"] == 1
     assert not any(path.startswith("/delta/intern") for _, path, _ in web.log)
     assert any("done (finished)" in line for line in crawled.lines)  # progress and summary lines
+
+
+def test_a_crawl_says_at_once_that_it_started_and_how_far_it_has_come(crawled, web):
+    started = [line for line in crawled.lines if line.startswith("[delta] started: ")]
+    assert len(started) == 1 and web.base in started[0]
+    pages = [line for line in crawled.lines if re.match(r"\[delta\] \d+ pages, \d+ courses", line)]
+    assert [int(line.split()[1]) for line in pages] == [1, 2, 3, 4, 5, 6]
+    assert crawled.lines.index(started[0]) < crawled.lines.index(pages[0])
 
 
 def test_recrawl_reports_all_unchanged(crawled, tmp_path):

@@ -11,6 +11,7 @@ import codecs
 import json
 import re
 import sys
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -88,6 +89,8 @@ class GenericSpider(SitemapSpider):
         self.redecoded = 0
         self.journal: Journal | None = None
         self.progress_every = 25
+        self.progress_seconds = 10.0
+        self._last_progress = time.monotonic()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> GenericSpider:
@@ -95,8 +98,15 @@ class GenericSpider(SitemapSpider):
         path = journal_path(crawler.settings)
         spider.journal = Journal(path) if path else None
         spider.progress_every = crawler.settings.getint("FAGMATCH_PROGRESS_EVERY", 25)
+        spider.progress_seconds = crawler.settings.getfloat("FAGMATCH_PROGRESS_SECONDS", 10.0)
+        crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
+
+    def _opened(self) -> None:
+        # A polite crawl fetches a page every few seconds: say at once that it runs, and where from.
+        self._last_progress = time.monotonic()
+        self.progress(f"started: {', '.join(self.start_urls + self.sitemap_urls)}")
 
     def _closed(self, reason: str) -> None:
         self.progress(f"done ({reason}): {self.pages} pages, {self.courses} courses, {self.failures} failed requests")
@@ -125,7 +135,9 @@ class GenericSpider(SitemapSpider):
         self.pages += 1
         if self.journal:
             self.journal.page(response.url, response.status)
-        if self.progress_every and self.pages % self.progress_every == 0:
+        now = time.monotonic()
+        if (self.progress_every and self.pages % self.progress_every == 0) or now - self._last_progress >= self.progress_seconds:
+            self._last_progress = now
             self.progress(f"{self.pages} pages, {self.courses} courses, {self.failures} failed requests")
         if _is_json(response):
             yield from self._follow_urls(response, _json_links(response.text))
