@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,6 +155,25 @@ def document_text(course: Course) -> str:
     return "\n".join(p for p in (course.title, course.title, course.description, goals, course.target_group) if p)
 
 
+# What differs between the records of one course held several times: the class, the year, the date.
+_OCCASION_RE = re.compile(
+    r"\bhold\s*\d+\b|\b(?:19|20)\d\d\b|\b\d{1,2}\s*[./-]\s*\d{1,2}(?:\s*[./-]\s*\d{2,4})?\b"
+    r"|\b\d{1,2}\.?\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)[a-z]*\b"
+)
+
+
+def offer_key(course: Course) -> str:
+    """What makes two records one offer: the provider and the title, less the course's own place,
+    class number, year and date. "Den motiverende samtale – Aarhus, hold 2" and "… – Odense (hold 3)"
+    of one provider are one course held twice, and a recommendation lists it once (`same_offer`);
+    "Modul 1" and "Modul 2" stay two."""
+    title = course.title.lower()
+    if course.location:
+        title = title.replace(course.location.lower(), " ")
+    words = re.findall(r"\w+", _OCCASION_RE.sub(" ", title))
+    return f"{(course.provider or '').lower()}\x00{' '.join(words)}"
+
+
 class CatalogueIndex:
     """Active courses of one catalogue generation with everything search and ranking need as arrays."""
 
@@ -214,6 +234,11 @@ class CatalogueIndex:
                        for name, values in (("type", self.course_type), ("provider", self.provider),
                                             ("form", self.form), ("level", self.level))}
         self._record_json: list[str | None] = [None] * n  # see record_json
+        # One code per offer (see offer_key), and the offers held as more than one record.
+        keys, self.offer = np.unique(np.array([offer_key(c) for c in self.courses] or [""], dtype=str)[:n],
+                                     return_inverse=True)
+        counts = np.bincount(self.offer, minlength=len(keys)) if n else np.zeros(0, dtype=int)
+        self._offer_members = {int(code): np.flatnonzero(self.offer == code) for code in np.flatnonzero(counts > 1)}
 
     def __len__(self) -> int:
         return len(self.courses)
@@ -243,6 +268,11 @@ class CatalogueIndex:
         if i is None:
             return None
         return self._hit(i, 0.0, clock.today())
+
+    def same_offer(self, i: int) -> np.ndarray:
+        """The other records of the course at `i`'s offer (the same course at other places), by position."""
+        members = self._offer_members.get(int(self.offer[i]))
+        return members[members != i] if members is not None else np.zeros(0, dtype=np.int64)
 
     def record_json(self, i: int) -> str:
         """The course at `i` as the JSON object members `"course":{record},"tags":{tags}`.

@@ -525,15 +525,17 @@ class Recommender:
         total = scores.total
         head = _top(total, CANDIDATES)
         order = head[np.argsort(-total[head], kind="stable")]
-        # Greedy: each pick lowers the others of its provider and its type.
+        # Greedy: each pick lowers the others of its provider and its type, and closes its own offer's
+        # other records (the same course held at other places: the result names them).
         providers, types = self.index.provider[candidates[order]], self.index.course_type[candidates[order]]
+        offers = self.index.offer[candidates[order]]
         best = total[order]
         penalty = np.zeros(len(order))
         open_ = np.ones(len(order), dtype=bool)
         picked: list[int] = []
         for _ in range(min(top, len(order))):
             k = int(np.argmax(np.where(open_, best - penalty, -np.inf)))  # ties: the higher score first
-            open_[k] = False
+            open_ &= offers != offers[k]
             picked.append(int(order[k]))
             penalty += self.weights.same_provider * (providers == providers[k]) + self.weights.same_type * (types == types[k])
         return [(int(candidates[j]), float(total[j]), scores.parts(j)) for j in picked]
@@ -566,7 +568,7 @@ class Recommender:
                 unanswered[gap.id] = self._why_no_course(gap, today)
             context = TransferContext(field=gap.field, level=gap.level, dimension=gap.dimension, learners=gap.learners)
             for rank, (i, score, parts) in enumerate(ranked, start=1):
-                results.append(self._result(gap, i, score, parts, rank, today, upcoming, context))
+                results.append(self._result(gap, i, score, parts, rank, today, upcoming, context, fitting))
         return {
             "query": query,
             "today": today.isoformat(),
@@ -609,7 +611,7 @@ class Recommender:
 
     def _result(
         self, gap: Gap, i: int, score: float, parts: dict[str, float], rank: int, today: dt.date, upcoming: np.ndarray,
-        context: TransferContext,
+        context: TransferContext, passing: np.ndarray,
     ) -> dict[str, Any]:
         hit = self.index._hit(i, score, today, upcoming)
         course, tags = hit.course, hit.tags
@@ -628,7 +630,14 @@ class Recommender:
             "start_dates": [d.isoformat() for d in self.index.open_start_dates(i, today)][:MAX_STARTS],
             "price_dkk": course.price_dkk, "ects": course.ects, "duration_days": course.duration_days,
             "form": course.form, "location": course.location,
+            # the same course held at other places (or times), within the constraints: listed once
+            "also_offered": [self._other_offer(j, today, upcoming) for j in self.index.same_offer(i) if passing[j]],
         }
+
+    def _other_offer(self, j: int, today: dt.date, upcoming: np.ndarray) -> dict[str, Any]:
+        hit = self.index._hit(j, 0.0, today, upcoming)
+        return {"course_id": hit.course.course_id, "location": hit.course.location,
+                "next_start": hit.next_start.isoformat() if hit.next_start else None}
 
     def _transfer_note(self, i: int, context: TransferContext) -> dict[str, Any]:
         """The course's transfer note in this context, as JSON. Cached, so each result copies it."""

@@ -200,6 +200,9 @@ def format_recommendation(document: dict[str, Any]) -> str:
                 facts.append(r["location"])
             lines.append(f"  {r['rank']}. {r['title']} — {r['provider'] or 'udbyder ukendt'} (score {r['score']:.2f})")
             lines.append(f"     {', '.join(facts)}")
+            if r.get("also_offered"):
+                places = [f"{o['location'] or 'sted ukendt'} (start {o['next_start'] or 'ukendt'})" for o in r["also_offered"]]
+                lines.append(f"     også udbudt: {', '.join(places)}")
             for reason in r["why"]:
                 if reason["kind"] == "competence":
                     lines.append(f"     matcher {reason['competence_id']}: {reason['competence']}")

@@ -441,6 +441,11 @@ def group_results(
             "transfer": transfer,
             "course_factors": [dict(f, present=f["key"] in present) for f in factors if f.get("side") == "course"],
             "workplace_factors": [dict(f, present=f["key"] in present) for f in factors if f.get("side") == "workplace"],
+            "also_offered": [
+                {"id": other["course_id"], "where": other.get("location") or "Sted ikke oplyst",
+                 "start": date_da(other["next_start"]) if other.get("next_start") else None}
+                for other in result.get("also_offered") or []
+            ],
         })
         by_gap.setdefault(result.get("gap_id"), []).append(card)
     dimensions = {d.key: d.name for d in taxonomy.dimensions}

@@ -246,6 +246,44 @@ def test_results_are_diversified_across_providers(recommender: Recommender) -> N
     assert len(set(providers)) >= 3, providers
 
 
+def test_one_course_held_at_several_places_is_recommended_once_and_names_the_others(
+    recommender: Recommender, catalogue: Path, tmp_path: Path,
+) -> None:
+    import shutil
+
+    from tests.conftest import SAMPLE_FEED, write_jsonl
+
+    db = tmp_path / "catalogue.duckdb"
+    shutil.copy(catalogue, db)
+    records = {r["id"]: r for r in map(json.loads, SAMPLE_FEED.read_text(encoding="utf-8").splitlines())}
+    module = records["nordhavn-dib-sygedagpenge-2027"]
+    held_again = [
+        dict(module, id="nordhavn-sygedagpenge-odense", url=None, location="Odense", start_dates=["2027-03-01"],
+             title=module["title"] + " – Odense, hold 2"),
+        dict(module, id="nordhavn-sygedagpenge-aalborg", url=None, location="Aalborg", start_dates=["2027-04-05"],
+             title=module["title"] + " (Aalborg, hold 3)"),
+        # the same words and provider, and another module: not the same course
+        dict(module, id="nordhavn-sygedagpenge-modul-2", url=None, title=module["title"] + ", modul 2"),
+    ]
+    ingest_file(db, write_jsonl(tmp_path / "feed.jsonl", held_again))
+    tag_catalogue(db, recommender.tagger)
+    places = Recommender.from_catalogue(db, recommender.tagger)
+    gap = places.gap_from_text("vi mangler specialiseret viden om sygedagpengeloven og jobafklaring")
+    results = _results(places.recommend([gap], top=5, today=TODAY))
+    ids = [r["course_id"] for r in results]
+    held = {"nordhavn-dib-sygedagpenge-2027", "nordhavn-sygedagpenge-odense", "nordhavn-sygedagpenge-aalborg"}
+    assert len(held & set(ids)) == 1, ids
+    first = next(r for r in results if r["course_id"] in held)
+    assert {o["course_id"] for o in first["also_offered"]} == held - {first["course_id"]}
+    assert {o["location"] for o in first["also_offered"]} <= {"København", "Odense", "Aalborg"}
+    assert "nordhavn-sygedagpenge-modul-2" in ids
+    modul = next(r for r in results if r["course_id"] == "nordhavn-sygedagpenge-modul-2")
+    assert modul["also_offered"] == []
+    # a place filter keeps the record held there, and names no other place outside the filter
+    odense = _results(places.recommend([gap], CourseFilters(location="Odense"), top=5, today=TODAY))
+    assert [r["course_id"] for r in odense if r["course_id"] in held] == ["nordhavn-sygedagpenge-odense"]
+
+
 def _team(tmp_path: Path, levels: dict[str, list[int]], target: dict[str, tuple[int, int]]):
     """The team analysed by the same readers the CLI uses; files `team.csv` and `target.yaml` in tmp_path."""
     taxonomy = load_taxonomy()

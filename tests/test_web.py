@@ -287,6 +287,25 @@ def test_a_course_type_read_from_the_page_is_marked_as_such(index: Any) -> None:
     assert course_card(unknown, TAXONOMY)["type"] == "Type ikke oplyst"
 
 
+def test_a_recommended_course_names_the_other_places_it_is_held() -> None:
+    from service.web import WebPage, group_results
+    from tests.test_plan import free_text_recommendation
+
+    document = free_text_recommendation()
+    document["results"][0].update(rank=1, also_offered=[
+        {"course_id": "reform-temadag-aarhus", "location": "Aarhus", "next_start": "2027-03-01"},
+        {"course_id": "reform-temadag-x", "location": None, "next_start": None},
+    ])
+    card = group_results(document, TAXONOMY)[0]["results"][0]
+    page = WebPage().env.from_string('{% import "_makroer.html" as m %}{{ m.kursuskort(card) }}').render(card=card)
+    assert "<dt>Også udbudt</dt>" in page
+    assert '<a href="/kursus/reform-temadag-aarhus">Aarhus (1. mar. 2027)</a>, ' in page
+    assert '<a href="/kursus/reform-temadag-x">Sted ikke oplyst</a>' in page
+    document["results"][0]["also_offered"] = []
+    card = group_results(document, TAXONOMY)[0]["results"][0]
+    assert "Også udbudt" not in WebPage().env.from_string('{% import "_makroer.html" as m %}{{ m.kursuskort(card) }}').render(card=card)
+
+
 def test_unknown_course_is_a_404_page(client: TestClient) -> None:
     assert_error_page(client.get("/kursus/findes-ikke"), 404, "findes-ikke")
 
