@@ -17,7 +17,8 @@ goals (not just after "ingen", "uden", "ikke" in the same clause), or one of its
 a diploma or academy module with an assignment, a non-empty list of learning goals). A workplace
 factor is enabled only through the design: "colleagues attending together" when the course is
 rekvirerbar, or when several learners share the gap and the course can be held on site. The other
-workplace factors cannot be known from a course, carry weight 0 and are always listed as missing,
+workplace factors cannot be known from a course, carry weight 0 and are always listed as missing
+(where the course asks for one, such as "lederen deltager den første dag", the note says so),
 each with actions. The weights add up to 100 (checked at load), so a score reads as the share of
 what a course's design can contribute. The bundled weights: practice coupling 20, alternation 15,
 supervision/feedback 15, training in transfer 12, action learning 10, explicit learning goals 10,
@@ -85,6 +86,7 @@ class TransferFactor(BaseModel):
     label: str
     side: Side
     evidence: str | None = None  # the course's own words (or the design fact) that show it
+    invited: str | None = None  # missing workplace factor: the course's words that ask for it
 
 
 class PhaseSteps(BaseModel):
@@ -200,6 +202,9 @@ class CueFactor(_Strict):
     hints: list[Hint] = []
     only_when: Condition | None = None
     prefer: Literal["phrases", "hints"] = "phrases"  # which kind of evidence to show when both hold
+    # A workplace factor of weight 0 the course may invite ("lederen deltager den første dag"): it
+    # still has to come from the workplace, and earns nothing, but the note says the course asks for it.
+    invited_by: list[Regex] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> CueFactor:
@@ -215,6 +220,8 @@ class CueFactor(_Strict):
             raise ValueError("a workplace factor with hints needs a weight (what a course earns by enabling it)")
         if (self.side == "course" or self.weight) and self.statement is None:
             raise ValueError("'statement' is required: the phrase after 'Kurset …' in the note")
+        if self.invited_by and (self.side == "course" or self.weight):
+            raise ValueError("'invited_by' is for workplace factors of weight 0 (a course that asks for what the workplace must bring)")
         return self
 
 
@@ -266,6 +273,7 @@ class NoteTexts(_Strict):
     none_present: Text
     course_missing: Text
     workplace: Text
+    invited: Text  # after a workplace factor the course invites: "{evidence}" is the course's words
     forms: Text
     max_named_missing: int = Field(default=3, ge=1)
     max_evidence: int = Field(default=2, ge=0)
@@ -275,6 +283,7 @@ class NoteTexts(_Strict):
         for name in ("present", "course_missing", "workplace"):
             _check_placeholders(getattr(self, name), frozenset({"factors"}))
         _check_placeholders(self.none_present, frozenset())
+        _check_placeholders(self.invited, frozenset({"evidence"}))
         _check_placeholders(self.forms, frozenset({"dimension", "forms"}))
         return self
 
@@ -298,6 +307,7 @@ def _cue(phrases: list[str]) -> _Cue:
 class _Compiled:
     phrases: dict[str, _Cue]  # factor key → its phrases
     hint_phrases: dict[tuple[str, int], _Cue]
+    invited: dict[str, _Cue]  # factor key → its invited_by phrases
     negations: frozenset[str]
     named_dimensions: frozenset[str]  # dimension keys some action names (for `dimension: other`)
     named_fields: frozenset[str]  # field keys some action names (for `field: other`)
@@ -325,6 +335,7 @@ class TransferCues(_Strict):
         return _Compiled(
             phrases={f.key: _cue(f.phrases) for f in self.factors},
             hint_phrases={(f.key, i): _cue(h.phrases) for f in self.factors for i, h in enumerate(f.hints)},
+            invited={f.key: _cue(f.invited_by) for f in self.factors if f.invited_by},
             negations=frozenset(n.lower() for n in self.negations),
             named_dimensions=frozenset(
                 d for a in self.actions if isinstance(a.when.dimension, list) for d in a.when.dimension
@@ -588,11 +599,11 @@ def _detect(course: Course, context: TransferContext, cues: TransferCues) -> tup
         # A workplace factor counts only where the design enables it: those with a weight (and cues).
         if factor.side == "course" or factor.weight:
             evidence = _factor_evidence(factor, course, context, text, cues)
-        item = TransferFactor(key=factor.key, label=factor.label, side=factor.side, evidence=evidence)
         if evidence is not None:
-            present.append(item)
+            present.append(TransferFactor(key=factor.key, label=factor.label, side=factor.side, evidence=evidence))
         elif factor.only_when is None or _condition_holds(factor.only_when, course, context, cues):
-            missing.append(item)
+            invited = _find(cues.compiled.invited[factor.key], text, cues) if factor.key in cues.compiled.invited else None
+            missing.append(TransferFactor(key=factor.key, label=factor.label, side=factor.side, invited=invited))
     return present, missing
 
 
@@ -624,7 +635,8 @@ def _note(present: list[TransferFactor], missing: list[TransferFactor], cues: Tr
         # The heaviest first; the file's order breaks ties, so the note is stable.
         heaviest = sorted(course_missing, key=lambda m: -cues.factor(m.key).weight)[: texts.max_named_missing]
         sentences.append(texts.course_missing.format(factors=_join([m.label for m in heaviest], words.or_)))
-    workplace = [m.label for m in missing if m.side == "workplace"]
+    workplace = [m.label + (f" ({texts.invited.format(evidence=m.invited)})" if m.invited else "")
+                 for m in missing if m.side == "workplace"]
     if workplace:
         sentences.append(texts.workplace.format(factors=_join(workplace, words.and_)))
     if dimension is not None and dimension[1]:

@@ -144,6 +144,25 @@ def test_workplace_factors_are_missing_and_say_so(taxonomy: Taxonomy, cues: Tran
     assert a.note.startswith("Kurset kobler undervisningen til deltagernes egen praksis (")
 
 
+def test_a_course_that_invites_the_leader_still_leaves_the_leader_to_the_workplace_and_says_so(
+    taxonomy: Taxonomy, cues: TransferCues,
+) -> None:
+    context = TransferContext("lov_myndighed", "specialiseret", "refleksiv", 1)
+    invited = STRONG.model_copy(update={"description": STRONG.description + " Din leder deltager på den første kursusdag."})
+    a, before = assess_transfer(invited, context, taxonomy, cues), assess_transfer(STRONG, context, taxonomy, cues)
+    leader = by_key(a.factors_missing)["leder_involvering"]
+    assert leader.side == "workplace" and leader.evidence is None
+    assert leader.invited and leader.invited.lower().startswith("din leder deltager")
+    assert "lederens involvering (kurset lægger op til det: »" in a.note
+    assert a.score == before.score  # the workplace must still bring it: the course earns nothing for asking
+    assert by_key(before.factors_missing)["leder_involvering"].invited is None
+    # asked for in other words; and a clause that says no leader takes part is no invitation
+    for words, asks in (("Ledere og medarbejdere deltager sammen i dag 3.", True), ("Kurset slutter med ledersparring.", True),
+                        ("Lederen deltager ikke.", False), ("Ingen ledere deltager.", False)):
+        course = STRONG.model_copy(update={"description": STRONG.description + " " + words})
+        assert (by_key(assess_transfer(course, context, taxonomy, cues).factors_missing)["leder_involvering"].invited is not None) is asks, words
+
+
 def test_negated_cue_does_not_count(taxonomy: Taxonomy, cues: TransferCues) -> None:
     a = assess_transfer(WEAK, TransferContext(), taxonomy, cues)
     assert "vekslen" in keys(a.factors_missing)  # "ingen hjemmeopgaver"
@@ -417,6 +436,8 @@ def test_workplace_weight_without_design_cues_is_refused(tmp_path: Path) -> None
         (lambda d: d["actions"][0].update(text="Brug {forms}.", when={}), r"actions\[0\]: the text uses \{forms\}, so 'when' needs a dimension"),
         (lambda d: d.update(actions=[a for a in d["actions"] if a["phase"] != "after"]), r"phase 'after' needs an action that always applies"),
         (lambda d: d["factors"].append(dict(d["factors"][-1])), r"factors\[12\] \(opfoelgning\)\.key: duplicate factor key 'opfoelgning'"),
+        (lambda d: d["factors"][0].update(invited_by=["x"]), r"factors\[0\] \(praksiskobling\): 'invited_by' is for workplace factors of weight 0"),
+        (lambda d: d["note"].update(invited="lægger op til {factors}"), r"note\.invited: unknown placeholder \{factors\}|note: .*\{factors\}"),
     ],
 )
 def test_broken_cue_file_is_explained(tmp_path: Path, change: Any, expected: str) -> None:

@@ -306,6 +306,17 @@ def test_a_recommended_course_names_the_other_places_it_is_held() -> None:
     assert "Også udbudt" not in WebPage().env.from_string('{% import "_makroer.html" as m %}{{ m.kursuskort(card) }}').render(card=card)
 
 
+def test_a_workplace_factor_the_course_asks_for_says_so_on_the_card() -> None:
+    from service.web import WebPage
+
+    factors = [{"key": "leder_involvering", "label": "lederens involvering", "present": False,
+                "invited": "Din leder deltager på den første kursusdag"},
+               {"key": "opfoelgning", "label": "systematisk opfølgning efter kurset", "present": False, "invited": None}]
+    page = WebPage().env.from_string('{% import "_makroer.html" as m %}{{ m.faktorliste(factors) }}').render(factors=factors)
+    assert "Lederens involvering <span class=\"evidence\">(kurset lægger op til det: »Din leder deltager på den første kursusdag«)" in page
+    assert "Systematisk opfølgning efter kurset</li>" in page
+
+
 def test_unknown_course_is_a_404_page(client: TestClient) -> None:
     assert_error_page(client.get("/kursus/findes-ikke"), 404, "findes-ikke")
 
