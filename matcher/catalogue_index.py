@@ -235,10 +235,10 @@ class CatalogueIndex:
                                             ("form", self.form), ("level", self.level))}
         self._record_json: list[str | None] = [None] * n  # see record_json
         # One code per offer (see offer_key), and the offers held as more than one record.
-        keys, self.offer = np.unique(np.array([offer_key(c) for c in self.courses] or [""], dtype=str)[:n],
-                                     return_inverse=True)
-        counts = np.bincount(self.offer, minlength=len(keys)) if n else np.zeros(0, dtype=int)
-        self._offer_members = {int(code): np.flatnonzero(self.offer == code) for code in np.flatnonzero(counts > 1)}
+        self.offer = np.unique(np.array([offer_key(c) for c in self.courses], dtype=object), return_inverse=True)[1]
+        by_offer = np.argsort(self.offer, kind="stable")
+        groups = np.split(by_offer, np.flatnonzero(np.diff(self.offer[by_offer])) + 1)
+        self._offer_members = {int(self.offer[g[0]]): g for g in groups if len(g) > 1}
 
     def __len__(self) -> int:
         return len(self.courses)
