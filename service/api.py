@@ -314,7 +314,9 @@ def providers(state: State) -> list[dict[str, Any]]:
 
 @router.get("/coverage", summary="A provider's coverage of the framework against demand")
 def provider_coverage(state: State, provider: Annotated[str, Query(min_length=1, max_length=200)]) -> dict[str, Any]:
-    """Field × level counts of the provider's courses, against the national survey shares and saved analyses' gaps."""
+    """Field × level counts of the provider's courses, against the national survey shares and saved analyses' gaps.
+    `untagged_courses` lists its courses without a field, each with its `reason`: `off_domain` (tagged, and
+    outside employment services) or `not_tagged` (waiting for tagging)."""
     from service.coverage import coverage
 
     if provider not in dict(state.index.providers()):
