@@ -163,6 +163,19 @@ def test_a_course_that_invites_the_leader_still_leaves_the_leader_to_the_workpla
         assert (by_key(assess_transfer(course, context, taxonomy, cues).factors_missing)["leder_involvering"].invited is not None) is asks, words
 
 
+def test_an_english_page_is_read_for_its_design_too(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    context = TransferContext("borgernaere_metoder", "grundlaeggende", "relationel", 1)
+    english = Course(id="en", title="Motivational interviewing in practice", description=(
+        "The course is case-based: participants bring cases from their own practice. Between the sessions they "
+        "complete practical assignments at their workplace and receive individual supervision. Your manager takes "
+        "part in the last session. The intended learning outcomes are listed below."))
+    a = assess_transfer(english, context, taxonomy, cues)
+    assert {"praksiskobling", "vekslen", "supervision_feedback", "laeringsmaal"} <= set(keys(a.factors_present))
+    assert by_key(a.factors_missing)["leder_involvering"].invited == "Your manager takes part"
+    lecture = Course(id="en2", title="Lecture", description="A lecture. No assignments, and without supervision.")
+    assert assess_transfer(lecture, context, taxonomy, cues).score == 0
+
+
 def test_negated_cue_does_not_count(taxonomy: Taxonomy, cues: TransferCues) -> None:
     a = assess_transfer(WEAK, TransferContext(), taxonomy, cues)
     assert "vekslen" in keys(a.factors_missing)  # "ingen hjemmeopgaver"
