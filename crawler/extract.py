@@ -777,11 +777,13 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     if goals_heading:
         fill("learning_goals", parse_learning_goals(main_text))
 
+    # The page's own words outrank its URL folder ("Diplommodul …" under /kurser/ is diplom); the title
+    # speaks first, as it names the page.
     course_type = (
         parse_course_type(facts.first("course_type") or "")
         or parse_course_type(structured.type_text)
-        or parse_course_type(title, url)
-        or parse_course_type(main_text[:4000])
+        or parse_course_type(title)
+        or parse_course_type(_type_text(main_text, facts), url)
     )
     fill("course_type", course_type)
     fill("eqf_level", eqf_for_course_type(fields.get("course_type")))
@@ -789,6 +791,16 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
         fill(key, hints.get(key))
     fill("eqf_level", eqf_for_course_type(fields.get("course_type")))
     return _record(fields, record_url)
+
+
+def _type_text(main_text: str, facts: _Facts) -> str:
+    """The content that may state the course's type: without what it asks of or says about its
+    participants ("Adgangskrav: en akademiuddannelse" is no akademi course)."""
+    text = main_text[:4000]
+    for key in ("admission", "target_group"):
+        for value in facts.values.get(key, []):
+            text = text.replace(value, " ")
+    return text
 
 
 def _rekvirerbar(text: str) -> str | None:

@@ -791,12 +791,14 @@ def _earliest(text: str, patterns: dict[str, re.Pattern[str]]) -> str | None:
 def parse_course_type(text: str, url: str | None = None) -> CourseKind | None:
     """diplom, akademi, master, amu, grunduddannelse, kursus or other (conferences, network days).
 
-    A specific type in the URL path wins, then the earliest specific type in the text, then the
-    generic cues (kursus, temadag, konference) in the URL and text."""
+    The page's words outrank its URL, and a specific type outranks the generic ones: the earliest
+    specific type in the text, then a specific type in the URL path, then the earliest generic cue
+    (kursus, temadag, konference) in the text, then in the URL. So "Diplommodul …" under /kurser/ is
+    diplom, and a page that names no type takes it from its folder (/diplomuddannelser/, /kurser/)."""
     text = clean_text(text)
     url_kind = _type_from_url(url) if url else None
     specific_url_kind = url_kind if url_kind != "kursus" else None
-    kind = specific_url_kind or _earliest(text, _TYPE_RES) or url_kind or _earliest(text, _GENERIC_TYPE_RES)
+    kind = _earliest(text, _TYPE_RES) or specific_url_kind or _earliest(text, _GENERIC_TYPE_RES) or url_kind
     return cast("CourseKind | None", kind)
 
 

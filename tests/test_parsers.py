@@ -463,6 +463,12 @@ def test_parse_form(text: str, expected: str | None) -> None:
         ("Lederkurser for jobcentre", None, "kursus"),
         ("Erhvervsakademi Aarhus", None, None),
         ("Sygedagpengeloven i praksis", "https://udbyder.example/sygedagpenge", None),
+        # The page's words outrank its URL folder; the folder is the fallback.
+        ("Diplommodul i ledelse for teamledere", "https://udbyder.example/kurser/ledelse.html", "diplom"),
+        ("Akademimodul i jura", "https://udbyder.example/diplomuddannelser/jura", "akademi"),
+        ("Ledelse af jobcentrets faglighed", "https://udbyder.example/kurser/ledelse.html", "kursus"),
+        ("Konference om beskæftigelse", "https://udbyder.example/kurser/konference", "other"),
+        ("Kursus i vejledning", "https://udbyder.example/diplomuddannelser/vejledning", "diplom"),  # specific first
     ],
 )
 def test_parse_course_type(text: str, url: str | None, expected: str | None) -> None:
