@@ -471,36 +471,91 @@ def drop_link_blocks(main: etree._Element) -> None:
 _TEASER_TAGS = frozenset({"div", "article", "li", "section", "a", "td", "tr", "p"})
 _TEASER_MAX_TEXT = 600  # visible characters: a card, not a page section
 _HEADING_LINKS = ".//h2//a[@href] | .//h3//a[@href] | .//h4//a[@href] | .//a[@href][.//h2 or .//h3 or .//h4]"
+# The whole text of a card's call to action, which links to the page the card is about.
+_READ_MORE_RE = re.compile(
+    r"(?:(?:læs|se|få)\s+mere(?:\s+(?:her|om\s+(?:kurset|uddannelsen|modulet|forløbet|temadagen)))?"
+    r"|mere\s+info(?:rmation)?|se\s+(?:kurset|uddannelsen|modulet|forløbet|temadagen)"
+    r"|gå\s+til\s+(?:kurset|uddannelsen|modulet)|read\s+more|learn\s+more|more\s+info)\W*",
+    re.IGNORECASE,
+)
+# Headings of a course page's own sections, which may end in a "Læs mere" link (about prices, SVU, ...):
+# such a section is the page's, not a teaser.
+_SECTION_HEADING_RE = re.compile(
+    r"\b(?:pris\w*|dato\w*|praktisk\w*|fakta|oplysninger|information|tid og sted|hvornår|tilmelding\w*|økonomi"
+    r"|tilskud|adgangs\w*|målgruppe\w*|indhold|om (?:kurset|modulet|uddannelsen|forløbet))\b",
+    re.IGNORECASE,
+)
 
 
-def drop_teasers(main: etree._Element, page_url: str) -> None:
-    """Drop teaser cards, in place: a short block around a heading that links to another page ("Se også",
-    a one-course category page). Its price and dates are that page's, not this one's.
-
-    A card is the largest block around the link with no other heading link and no <h1>; all cards
-    are found before any is dropped."""
-    counts = _subtree_counts(main)
+def _card_links(main: etree._Element, page_url: str) -> list[tuple[etree._Element, str, bool]]:
+    """(link, target, is a heading link) for links that a teaser card leads with: a heading that links,
+    or a call to action ("Læs mere") to another page of the site."""
     own = canonical_url(page_url)
-    cards = []
-    for link in main.xpath(_HEADING_LINKS):
+    heading_links = set(main.xpath(_HEADING_LINKS))
+    found = []
+    for link in main.iter("a"):
         href = (link.get("href") or "").strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")) or link not in counts:
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
-        if canonical_url(urljoin(page_url, href)) == own:
+        is_heading = link in heading_links
+        if not is_heading and not _READ_MORE_RE.fullmatch(clean_text(link.text_content())):
+            continue
+        target = canonical_url(urljoin(page_url, href))
+        if target != own:
+            found.append((link, target, is_heading))
+    return found
+
+
+def _is_teaser_heading(card: etree._Element) -> bool:
+    """Whether a block led by a call to action is a teaser: it has a heading that names something else
+    than a section of the page ("Praktisk", "Pris og tilmelding")."""
+    for heading in card.iter("h2", "h3", "h4"):
+        text = _cell_text(heading)
+        if text and normalise_label(text) is None and not _SECTION_HEADING_RE.search(text):
+            return True
+    return False
+
+
+def drop_teasers(main: etree._Element, page_url: str) -> int:
+    """Drop teaser cards, in place: a short block around a heading that links to another page ("Se også",
+    a one-course category page), or around a heading and a "Læs mere" link to another page (a listing's
+    cards, a theme page's). Their prices and dates are those pages', not this one's.
+
+    A card is the largest block around the link with no link to a second page, no other heading link
+    and no <h1>; all cards are found before any is dropped. Returns how many cards were found by their
+    call to action alone (the heading-link ones a listing check counts itself)."""
+    counts = _subtree_counts(main)
+    links = _card_links(main, page_url)
+    targets: dict[etree._Element, set[str]] = {}
+    for link, target, _ in links:
+        for element in (link, *link.iterancestors()):
+            targets.setdefault(element, set()).add(target)
+            if element is main:
+                break
+    cards, by_call_to_action = [], 0
+    for link, _, is_heading in links:
+        if link not in counts:
             continue
         card = None
         candidate: etree._Element | None = link
         while candidate is not None and candidate is not main:
             count = counts[candidate]
-            if count.heading_links > 1 or count.h1 or count.text > _TEASER_MAX_TEXT:
+            if (count.heading_links > 1 or len(targets.get(candidate, ())) > 1 or count.h1
+                    or count.text > _TEASER_MAX_TEXT):  # fmt: skip
                 break
             if candidate.tag in _TEASER_TAGS:
                 card = candidate
             candidate = candidate.getparent()
-        if card is not None and card is not link:
+        if card is None or card is link or any(card is other or card in other.iterancestors() for other in cards):
+            continue
+        if is_heading:
             cards.append(card)
+        elif _is_teaser_heading(card):
+            cards.append(card)
+            by_call_to_action += int(counts[card].heading_links == 0)
     for card in cards:
         card.drop_tree()
+    return by_call_to_action
 
 
 def block_text(element: etree._Element) -> str:
@@ -708,7 +763,7 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     drop_link_blocks(main)
     listing_text = block_text(main)
     linked_headings, linked_rows = _linked_items(main)  # counted before the teasers go: a listing lists them
-    drop_teasers(main, record_url)
+    linked_headings += drop_teasers(main, record_url)
     main_text = block_text(main)
     facts = _Facts()
     _structured_facts(main, facts)

@@ -35,3 +35,41 @@ def test_what_the_course_asks_of_its_participants_is_not_its_type():
                 "<p>Studiestart: 1. februar 2027</p></main>")  # fmt: skip
     record = extract_course(html, "https://udbyder.example/diplomuddannelser/forvaltningsret")
     assert record is not None and (record["course_type"], record["eqf_level"]) == ("diplom", 6)
+
+
+# --- listings and theme pages are no courses -------------------------------------------------
+
+
+def card(n: int, heading: str = "h3") -> str:
+    return (f"<div class='kort'><{heading}>Kursus nummer {n}</{heading}><p>Kort om kursus nummer {n} for jobcentre.</p>"
+            f"<p>Pris: {n}.500 kr. · Start: {n}. marts 2027</p><a href='/kurser/k{n}.html'>Læs mere</a></div>")  # fmt: skip
+
+
+def test_a_page_of_cards_with_read_more_links_is_a_listing():
+    html = page("<main><h1>Kursusoversigt forår 2027</h1><p>Her finder du alle vores kurser for jobcentre.</p>"
+                + "".join(card(n) for n in range(1, 5)) + "</main>")  # fmt: skip
+    assert extract_course(html, "https://udbyder.example/oversigt.html") is None
+
+
+def test_a_theme_page_with_one_teaser_card_is_no_course():
+    html = page("<main><h1>Tema: Kontanthjælp</h1><p>Viden om kontanthjælpsreglerne fra vores konsulenter, og hvad "
+                f"reformen betyder for jobcentrene.</p>{card(2, 'h2')}</main>")  # fmt: skip
+    assert extract_course(html, "https://udbyder.example/tema/kontanthjaelp.html") is None
+
+
+def test_a_course_page_keeps_its_own_facts_and_drops_its_related_cards():
+    html = page("<main><h1>Jobsamtalen med sygemeldte</h1><p>Et kursus om samtaler med sygemeldte borgere.</p>"
+                "<p>Dato: 7. april 2027</p><p>Varighed: 2 dage</p><h2>Relaterede kurser</h2>"
+                + "".join(card(n) for n in range(1, 4)) + "</main>")  # fmt: skip
+    record = extract_course(html, "https://udbyder.example/kurser/jobsamtalen.html")
+    assert record is not None  # the page states no price: the cards' prices are not lent to it
+    assert (record["price_dkk"], record["start_dates"], record["duration_days"]) == (None, ["2027-04-07"], 2.0)
+
+
+def test_a_section_of_the_page_that_ends_in_read_more_is_the_page_s_own():
+    html = page("<main><h1>Jobsamtalen med sygemeldte</h1><p>Et kursus om samtaler med sygemeldte borgere.</p>"
+                "<section><h2>Pris og tilmelding</h2><p>Pris: 3.900 kr.</p><p>Dato: 7. april 2027</p>"
+                "<a href='/tilmelding.html'>Læs mere</a></section></main>")  # fmt: skip
+    record = extract_course(html, "https://udbyder.example/kurser/jobsamtalen.html")
+    assert record is not None
+    assert (record["price_dkk"], record["start_dates"]) == (3900.0, ["2027-04-07"])
