@@ -869,6 +869,8 @@ def _parsed_facts(facts: _Facts) -> dict[str, Any]:
         parsed["price"] = parse_price(text)
     if (text := facts.first("ects")) is not None:
         parsed["ects"] = parse_ects(text) or parse_ects(f"{text} ECTS")
+    if parsed.get("ects") is None and (text := facts.joined("duration")) is not None:
+        parsed["ects"] = parse_ects(text)  # "Omfang: 7,5 ECTS-point": scope in points, under a duration label
     if (text := facts.joined("start")) is not None:
         parsed["start"] = parse_dates(text)
     if (text := facts.first("deadline")) is not None:

@@ -73,3 +73,13 @@ def test_a_section_of_the_page_that_ends_in_read_more_is_the_page_s_own():
     record = extract_course(html, "https://udbyder.example/kurser/jobsamtalen.html")
     assert record is not None
     assert (record["price_dkk"], record["start_dates"]) == (3900.0, ["2027-04-07"])
+
+
+# --- scope: ECTS and duration ---------------------------------------------------------------------
+
+
+def test_ects_under_omfang_are_read():
+    html = page("<main><h1>Mastermodul: Evidens i socialt arbejde</h1><p>Om evidensbaserede metoder.</p>"
+                "<p>Omfang: 7,5 ECTS-point</p><p>Studiestart: primo september 2027</p></main>")  # fmt: skip
+    record = extract_course(html, "https://uni.example/master/evidens")
+    assert record is not None and (record["ects"], record["duration_days"]) == (7.5, None)
