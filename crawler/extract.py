@@ -32,7 +32,7 @@ from crawler.parsers import (
     parse_date,
     parse_dates,
     parse_deadline_phrase,
-    parse_duration_days,
+    parse_duration,
     parse_ects,
     parse_form,
     parse_labelled_facts,
@@ -796,8 +796,9 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     if not structured.is_course:
         # The page's own facts, outside the teaser cards (drop_teasers).
         evidence = sum(1 for key in _COURSE_FACT_KEYS if parsed.get(key) not in (None, []))
-        if not parsed.get("start") and _ONGOING_START_RE.search(facts.joined("start") or ""):
-            evidence += 1  # e-learning that starts any time: a course fact, though no date
+        ongoing = f"{facts.joined('start') or ''} {facts.joined('enrolment') or ''}"
+        if not parsed.get("start") and _ONGOING_START_RE.search(ongoing):
+            evidence += 1  # e-learning that starts any time ("Tilmelding: løbende optag"): a course fact, no date
         linked = linked_headings + linked_rows
         listing = linked >= 3 or (linked >= 2 and _repeated_labels(listing_text) >= 2)
         if linked_rows or (listing and evidence < 2):
@@ -876,7 +877,7 @@ def _parsed_facts(facts: _Facts) -> dict[str, Any]:
     if (text := facts.first("deadline")) is not None:
         parsed["deadline"] = parse_date(text)
     if (text := facts.first("duration")) is not None:
-        parsed["duration"] = parse_duration_days(text)
+        parsed["duration"] = parse_duration(text)
     if "ects" not in parsed or parsed["ects"] is None:
         parsed.pop("ects", None)
     return parsed

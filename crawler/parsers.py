@@ -11,9 +11,9 @@ Choices where Danish pages are ambiguous (also in each function's docstring):
 * dates: "primo" is the 1st, "medio" the 15th, "ultimo" the last day of the month; a month with a
   year ("februar 2027") is its 1st; "uge W" is the Monday of ISO week W; a date without a year is
   the next such date on/after `today`. `parse_date` returns the first date in text order.
-* duration: a range of days gives its lower bound (the stated minimum); weeks, semesters and hours
-  give None in days (how many teaching days they hold is not stated) — hours have
-  `parse_duration_hours`.
+* duration: a range of days gives its lower bound (the stated minimum); weeks and semesters give
+  None in days (how many teaching days they hold is not stated). Hours alone ("6 timer", an
+  e-learning course) are course days of 7.4 hours in `parse_duration`, which the extractor uses.
 * form: rekvirerbar > blended > online > fysisk when several cues occur; online and on-site cues
   together read as blended.
 """
@@ -31,6 +31,7 @@ from typing import Literal, cast
 from matcher import clock
 from matcher.course import MAX_ECTS
 from matcher.numbers import parse_number
+from matcher.plan import HOURS_PER_COURSE_DAY
 from matcher.text import strip_controls
 
 # ---------------------------------------------------------------------------------------------
@@ -83,6 +84,8 @@ LABELS: dict[str, str] = {
     "Kursusstart": "start", "Opstart": "start", "Dato": "start", "Datoer": "start",
     "Kursusdato": "start", "Kursusdatoer": "start", "Tid": "start", "Tidspunkt": "start",
     "Start date": "start", "Dates": "start",
+    # enrolment: read for open enrolment ("Tilmelding: løbende optag"), a start that is no date
+    "Tilmelding": "enrolment", "Optag": "enrolment", "Optagelse": "enrolment", "Enrolment": "enrolment",
     # scope
     "ECTS": "ects", "ECTS-point": "ects", "Antal ECTS": "ects", "Antal ECTS-point": "ects",
     "Point": "ects", "Credits": "ects",
@@ -322,6 +325,12 @@ _NOT_LENGTH_RE = re.compile(
     _I,
 )
 MAX_DAYS = 400
+# Units beside which stated hours are a workload, not course time.
+_LONGER_SCOPE_RE = re.compile(
+    r"(?<![a-zæøå])(?:uge[nr]?|ugers|måned\w*|md\.|semest\w*|år(?:et)?|weeks?|months?|semesters?|years?"
+    r"|ects)(?![a-zæøå])",
+    _I,
+)
 
 _FORM_RES: dict[str, re.Pattern[str]] = {kind: re.compile(cue, _I) for kind, cue in FORM_CUES.items()}
 # Signing up or paying online says nothing about how the course is taught.
@@ -734,6 +743,21 @@ def parse_duration_hours(text: str) -> float | None:
     return None
 
 
+def parse_duration(text: str) -> float | None:
+    """Course days as `parse_duration_days` reads them; else stated hours as days of 7.4 hours (a day
+    of the 37-hour week, as `matcher.plan` counts workload), to two decimals: "Varighed: 6 timer" is
+    0.81. Hours are study workload rather than course time where the text also states ECTS, weeks,
+    months or semesters ("1 semester, ca. 275 timer"): then None."""
+    days = parse_duration_days(text)
+    if days is not None or _LONGER_SCOPE_RE.search(clean_text(text)):
+        return days
+    hours = parse_duration_hours(text)
+    if hours is None:
+        return None
+    days = round(hours / HOURS_PER_COURSE_DAY, 2)
+    return days if 0 < days <= MAX_DAYS else None
+
+
 # ---------------------------------------------------------------------------------------------
 # Form
 # ---------------------------------------------------------------------------------------------
@@ -979,7 +1003,7 @@ def _line_facts(line: str) -> list[tuple[str, str]]:
 def parse_labelled_facts(text: str) -> dict[str, str]:
     """Canonical key → value for "Label: value", "**Label:** value" and "Label – value" pairs.
 
-    Keys: price, deadline, start, ects, duration, location, form, target_group, admission,
+    Keys: price, deadline, start, enrolment, ects, duration, location, form, target_group, admission,
     course_type, language. The first value for a key wins. A label alone on its line (a definition
     list flattened to text) takes the next line as its value."""
     lines = clean_text(text, keep_newlines=True).split("\n")

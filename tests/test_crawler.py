@@ -75,7 +75,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     ),
     "/delta/kurser/e-laering-sygedagpenge": dict(
         title="Sygedagpenge – e-læring", provider="Delta Kommunekurser", price_dkk=1200.0, form="online",
-        start_dates=[], duration_days=None,
+        start_dates=[], duration_days=0.41,  # "3 timer": days of 7.4 hours
     ),
     "/delta/kurser/aeldre-borgere": dict(  # windows-1252, said in the Content-Type header
         title="Ældre borgere på kanten af arbejdsmarkedet", provider="Delta Kommunekurser", price_dkk=3450.0,

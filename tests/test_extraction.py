@@ -83,3 +83,19 @@ def test_ects_under_omfang_are_read():
                 "<p>Omfang: 7,5 ECTS-point</p><p>Studiestart: primo september 2027</p></main>")  # fmt: skip
     record = extract_course(html, "https://uni.example/master/evidens")
     assert record is not None and (record["ects"], record["duration_days"]) == (7.5, None)
+
+
+def test_an_e_learning_page_with_hours_and_open_enrolment_is_a_course():
+    html = page("<main><h1>Digital sagsbehandling</h1><p>Om fagsystemer og digital sagsbehandling i jobcentret, "
+                "i dit eget tempo.</p><p>Tilmelding: løbende optag</p><p>Varighed: 6 timer</p></main>")  # fmt: skip
+    record = extract_course(html, "https://udbyder.example/digital-sagsbehandling")
+    assert record is not None
+    assert (record["duration_days"], record["start_dates"]) == (0.81, [])
+
+
+def test_open_enrolment_counts_as_a_course_fact():
+    html = page("<main><h1>Digital sagsbehandling</h1><p>Om fagsystemer i jobcentret.</p>"
+                "<p>Pris: 895 kr. ekskl. moms</p><p>Tilmelding: løbende optag</p></main>")  # fmt: skip
+    assert extract_course(html, "https://udbyder.example/digital-sagsbehandling") is not None
+    closed = html.replace("Tilmelding: løbende optag", "Tilmelding via vores hjemmeside")
+    assert extract_course(closed, "https://udbyder.example/digital-sagsbehandling") is None

@@ -17,6 +17,7 @@ from crawler.parsers import (
     parse_date,
     parse_dates,
     parse_deadline_phrase,
+    parse_duration,
     parse_duration_days,
     parse_duration_hours,
     parse_ects,
@@ -388,6 +389,26 @@ def test_parse_duration_hours(text: str, expected: float | None) -> None:
     assert parse_duration_hours(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2 dage", 2.0),
+        ("Varighed: 5 dage (37 timer)", 5.0),  # days when stated
+        ("6 timer", 0.81),  # hours alone: days of 7.4 hours
+        ("7,4 timer", 1.0),
+        ("5 x 3 timer", 2.03),
+        ("45 minutter", 0.1),
+        ("3 timer om ugen i 10 uger", None),  # a rhythm, not a length
+        ("1 semester, ca. 275 timer", None),  # a workload beside a longer scope
+        ("10 ECTS svarende til 275 timers arbejde", None),
+        ("2 uger", None),
+        ("", None),
+    ],
+)
+def test_parse_duration_reads_hours_as_days_of_7_4_hours(text: str, expected: float | None) -> None:
+    assert parse_duration(text) == expected
+
+
 @given(st.integers(min_value=1, max_value=10), st.integers(min_value=1, max_value=10))
 def test_duration_sessions_multiply(sessions: int, days: int) -> None:
     assert parse_duration_days(f"{sessions} x {days} dage") == sessions * days
@@ -607,6 +628,8 @@ def test_learning_goals_empty_and_duplicates() -> None:
         ("**Pris:**", "price"),
         ("Pris inkl. forplejning", "price"),  # what the price covers
         ("Pris for medlemmer", "price"),
+        ("Tilmelding", "enrolment"),
+        ("Optag:", "enrolment"),
         ("Prisgaranti", None),
         ("Dato for tilmelding", None),
         ("Beskrivelse", None),
@@ -660,7 +683,9 @@ Kontaktperson: Hanne Hansen
         ("Kontaktperson: Hanne Hansen", {}),
         ("Pris inkl. forplejning: 2.500 kr.", {"price": "2.500 kr."}),
         ("**Pris for medlemmer:** 1.500 kr.", {"price": "1.500 kr."}),
-        ("Dato for tilmelding: 01.02.2027", {}),  # not a start date; a deadline phrase (parse_deadline_phrase)
+        # not a start date; a deadline phrase (parse_deadline_phrase)
+        ("Dato for tilmelding: 01.02.2027", {"enrolment": "01.02.2027"}),
+        ("Tilmelding: løbende optag", {"enrolment": "løbende optag"}),
         ("Holdstart: \nTilmeldingsfrist: 1. maj 2027", {"deadline": "1. maj 2027"}),
         ("", {}),
     ],

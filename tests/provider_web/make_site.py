@@ -24,7 +24,7 @@ Four fictional Danish providers on one host, each built the way a kind of real p
 Around them: a front page, news, contact, privacy and about pages, a 404 link, a redirect from an
 old address, links with tracking parameters, a course page that answers 500 once and then recovers. The gold lists every course page and its facts as a
 reader of the page would state them (null where the page does not say, or says it in words the
-course record cannot hold, e.g. a duration in hours). The server config (redirects, charsets)
+course record cannot hold; a duration in hours is days of 7.4 hours, to two decimals). The server config (redirects, charsets)
 is in site/server.json, read by tests/crawl_web/server.py.
 """
 
@@ -186,7 +186,7 @@ SYD = [
       gold(price=1995.0, dates=["2027-03-03", "2027-03-17", "2027-04-07"], place="Kolding", days=1.0)),
     C("e-laering-gdpr", "GDPR i sagsbehandlingen – e-læring", "Lær reglerne for behandling af borgeres personoplysninger i dit eget tempo.",
       [("Start", "Løbende"), ("Pris", "495 kr."), ("Format", "E-læring"), ("Varighed", "ca. 2 timer")],
-      gold(price=495.0, form="online")),
+      gold(price=495.0, form="online", days=0.27)),
     C("webinar-ledighedsydelse", "Webinar: Ledighedsydelse", "Et webinar om de nye regler for ledighedsydelse.",
       [("Dato", "14.04.2027 kl. 13.00-15.00"), ("Pris", "Gratis"), ("Format", "Webinar")],
       gold(price=0.0, dates=["2027-04-14"], form="online")),
@@ -218,7 +218,7 @@ SYD = [
       gold(price=3100.0, dates=["2027-03-16"], place="Kolding", form="blended", days=2.0)),
     C("e-laering-forvaltning", "Forvaltningsret på 60 minutter – e-læring", "Et kort e-læringskursus om de vigtigste regler.",
       [("Start", "Start når du vil"), ("Pris", "295 kr."), ("Format", "E-læring"), ("Varighed", "60 minutter")],
-      gold(price=295.0, form="online")),
+      gold(price=295.0, form="online", days=0.14)),
 ]
 SYD_SECRET = C("intern-test", "Internt testkursus", "Ikke offentligt.", [("Datoer", "01.01.2027"), ("Pris", "1 kr.")], gold())
 
