@@ -30,7 +30,6 @@ from crawler.parsers import (
     normalise_label,
     parse_course_type,
     parse_date,
-    parse_dates,
     parse_deadline_phrase,
     parse_duration,
     parse_ects,
@@ -38,6 +37,8 @@ from crawler.parsers import (
     parse_labelled_facts,
     parse_learning_goals,
     parse_price,
+    parse_runs,
+    run_days,
 )
 from matcher.course import MAX_ECTS, canonical_url
 
@@ -822,7 +823,7 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     fill("price_dkk", parsed.get("price"))
     fill("start_dates", parsed.get("start"))
     fill("application_deadline", parsed.get("deadline") or parse_deadline_phrase(main_text))
-    fill("duration_days", parsed.get("duration"))
+    fill("duration_days", parsed.get("duration") or parsed.get("run_days"))
     fill("location", facts.first("location"))
     fill("form", parse_form(facts.joined("form") or "") or parse_form(facts.first("location") or "")
          or parse_form(title) or _rekvirerbar(main_text))  # fmt: skip
@@ -873,7 +874,9 @@ def _parsed_facts(facts: _Facts) -> dict[str, Any]:
     if parsed.get("ects") is None and (text := facts.joined("duration")) is not None:
         parsed["ects"] = parse_ects(text)  # "Omfang: 7,5 ECTS-point": scope in points, under a duration label
     if (text := facts.joined("start")) is not None:
-        parsed["start"] = parse_dates(text)
+        runs = parse_runs(text)  # "3.-4. marts 2027": one start, two days
+        parsed["start"] = [run.start for run in runs]
+        parsed["run_days"] = run_days(runs)
     if (text := facts.first("deadline")) is not None:
         parsed["deadline"] = parse_date(text)
     if (text := facts.first("duration")) is not None:

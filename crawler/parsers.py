@@ -291,6 +291,10 @@ _PART_ALT = "|".join(part.replace(" ", r"\s+") for part in sorted(PART_OF_MONTH,
 _PART_OF_MONTH_RE = re.compile(rf"\b(?P<part>{_PART_ALT})\s+{_MONTH}(?:\s*,?\s*{_YEAR})?", _I)
 _MONTH_YEAR_RE = re.compile(rf"(?<![\w.]){_MONTH}\s*,?\s*{_YEAR}", _I)
 _DAY_SPLIT_RE = re.compile(r"\d{1,2}")
+_DAY_AND_JOIN_RE = re.compile(r"(\d{1,2})\.?\s*(-|–|og|,|&|\+|til)", _I)
+# How two dates are joined: a range ("3.-4. marts", "30. januar - 2. februar") or a list ("3. og 4. marts").
+_JOIN_RES = {"range": re.compile(r"\s*(?:-|–|—|til)\s*", _I), "list": re.compile(r"\s*(?:og|,|&|\+)\s*", _I)}
+MAX_RUN_DAYS = 5  # a block of course days; a longer span ("1. marts - 30. april") is a period, its days unstated
 _PART_DAYS: dict[str, int | Literal["last"]] = {"first": 1, "middle": 15, "last": "last"}
 _RANGE_JOIN_RE = re.compile(r"\s*(?:-|–|til|og|,|&)?\s*")
 
@@ -498,6 +502,7 @@ class _Found:
     start: int
     end: int
     date: dt.date | None
+    joins_next: str = ""  # inside a day list ("3.-4.", "3. og 4."): how it joins the next day, a JOINS key
 
 
 def _mask(text: str, start: int, end: int) -> str:
@@ -529,15 +534,20 @@ def _text_dates(text: str, today: dt.date) -> list[_Found]:
     found = []
     for index, m in enumerate(matches):
         month = MONTHS[m["month"].lower()]
-        days = [int(day) for day in _DAY_SPLIT_RE.findall(m["days"] or "")] + [int(m["day"])]
+        listed = _DAY_AND_JOIN_RE.findall(m["days"] or "")
+        days = [(int(day), _join_kind(join)) for day, join in listed] + [(int(m["day"]), "")]
         year = int(m["year"]) if m["year"] else _year_from_next(text, m, matches[index + 1 : index + 2], month)
-        for day in days:
+        for day, join in days:
             if year is not None:
                 date = _valid_date(year, month, day)
             else:
                 date = _next_on_or_after(month, day, today) if 1 <= day <= 31 else None
-            found.append(_Found(m.start(), m.end(), date))
+            found.append(_Found(m.start(), m.end(), date, join))
     return found
+
+
+def _join_kind(join: str) -> str:
+    return next((kind for kind, pattern in _JOIN_RES.items() if pattern.fullmatch(join)), "")
 
 
 def _year_from_next(text: str, match: re.Match[str], following: list[re.Match[str]], month: int) -> int | None:
@@ -645,6 +655,56 @@ def parse_deadline_phrase(text: str, *, today: dt.date | None = None) -> dt.date
         if found and found[0].start <= _DEADLINE_GAP:
             return found[0].date
     return None
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a course: its first day, and its last when the text gives a block of days."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def parse_runs(text: str, *, today: dt.date | None = None) -> list[Run]:
+    """The runs of a course that a list of its dates states, sorted by start, one per start.
+
+    Dates joined as a range ("3.-4. marts 2027", "30. januar - 2. februar 2027") are one run, and so
+    are consecutive days in a list ("d. 3. og 4. marts 2027"); other dates each start a run ("3. marts
+    og 7. april 2027" are two). Dates are read as `parse_dates` reads them."""
+    cleaned = clean_text(text)
+    runs: list[Run] = []
+    previous: _Found | None = None
+    for hit in _find_dates(text, today):
+        if hit.date is None:
+            continue
+        join = ""
+        if previous is not None:
+            same_list = (previous.start, previous.end) == (hit.start, hit.end)
+            join = previous.joins_next if same_list else _join_kind(cleaned[previous.end : hit.start])
+        if runs and ((join == "range" and hit.date > runs[-1].end)
+                     or (join == "list" and hit.date == runs[-1].end + dt.timedelta(days=1))):  # fmt: skip
+            runs[-1] = Run(runs[-1].start, hit.date)
+        else:
+            runs.append(Run(hit.date, hit.date))
+        previous = hit
+    by_start: dict[dt.date, Run] = {}
+    for run in runs:
+        if run.start not in by_start or run.end > by_start[run.start].end:
+            by_start[run.start] = run
+    return [by_start[start] for start in sorted(by_start)]
+
+
+def run_days(runs: list[Run]) -> float | None:
+    """Course days that the runs' blocks state: the length of every run when all are blocks of the same
+    length, at most MAX_RUN_DAYS ("3.-4. marts 2027 og 7.-8. april 2027": 2); else None."""
+    lengths = {run.days for run in runs}
+    if len(lengths) != 1 or not 2 <= (length := lengths.pop()) <= MAX_RUN_DAYS:
+        return None
+    return float(length)
 
 
 def parse_dates(text: str, *, today: dt.date | None = None) -> list[dt.date]:

@@ -99,3 +99,24 @@ def test_open_enrolment_counts_as_a_course_fact():
     assert extract_course(html, "https://udbyder.example/digital-sagsbehandling") is not None
     closed = html.replace("Tilmelding: løbende optag", "Tilmelding via vores hjemmeside")
     assert extract_course(closed, "https://udbyder.example/digital-sagsbehandling") is None
+
+
+# --- dates: one start per run ---------------------------------------------------------------------
+
+
+def test_a_two_day_course_has_one_start_and_its_days_from_the_dates():
+    html = page("<main><h1>Jobsamtalen med sygemeldte</h1><p>Et kursus om samtaler med sygemeldte borgere.</p>"
+                "<p>Dato: d. 3. og 4. marts 2027, kl. 9.00-15.30</p><p>Pris: 3.500 kr.</p></main>")  # fmt: skip
+    record = extract_course(html, "https://udbyder.example/kurser/jobsamtalen.html")
+    assert record is not None and (record["start_dates"], record["duration_days"]) == (["2027-03-03"], 2.0)
+
+
+def test_two_runs_of_two_days_are_two_starts_and_a_stated_duration_wins():
+    html = page("<main><h1>Jobsamtalen med sygemeldte</h1><p>Et kursus om samtaler med sygemeldte borgere.</p>"
+                "<p>Datoer: 3.-4. marts 2027 og 7.-8. april 2027</p><p>Pris: 3.500 kr.</p></main>")  # fmt: skip
+    record = extract_course(html, "https://udbyder.example/kurser/jobsamtalen.html")
+    assert record is not None
+    assert (record["start_dates"], record["duration_days"]) == (["2027-03-03", "2027-04-07"], 2.0)
+    stated = extract_course(html.replace("<p>Pris", "<p>Varighed: 1½ dag</p><p>Pris"),
+                            "https://udbyder.example/kurser/jobsamtalen.html")  # fmt: skip
+    assert stated is not None and stated["duration_days"] == 1.5

@@ -26,7 +26,9 @@ from crawler.parsers import (
     parse_learning_goals,
     parse_price,
     parse_price_per_ects,
+    parse_runs,
     price_vat_note,
+    run_days,
 )
 from matcher.course import MAX_ECTS
 
@@ -304,6 +306,27 @@ def test_dates_without_year_are_the_next_one(text: str, expected: dt.date) -> No
 )
 def test_parse_dates(text: str, expected: list[dt.date]) -> None:
     assert parse_dates(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "starts", "days"),
+    [
+        ("d. 3. og 4. marts 2027, kl. 9.00-15.30", [D(2027, 3, 3)], 2.0),  # consecutive days: one run
+        ("3.-4. marts 2027 og 7.-8. april 2027", [D(2027, 3, 3), D(2027, 4, 7)], 2.0),
+        ("3., 4. og 5. marts 2027", [D(2027, 3, 3)], 3.0),
+        ("30. januar - 2. februar 2027", [D(2027, 1, 30)], 4.0),
+        ("03.03.2027 - 04.03.2027", [D(2027, 3, 3)], 2.0),
+        ("3. og 10. marts 2027", [D(2027, 3, 3), D(2027, 3, 10)], None),  # not consecutive: two starts
+        ("01.02.2027 ; 15.03.2027 ; 1/9-2027", [D(2027, 2, 1), D(2027, 3, 15), D(2027, 9, 1)], None),
+        ("3.-4. marts 2027 og 7. april 2027", [D(2027, 3, 3), D(2027, 4, 7)], None),  # runs of unequal length
+        ("1. marts - 30. april 2027", [D(2027, 3, 1)], None),  # a period: its course days are not stated
+        ("Holdstart: 3. februar 2027 og 1. september 2026", [D(2026, 9, 1), D(2027, 2, 3)], None),
+        ("Ingen datoer endnu", [], None),
+    ],
+)
+def test_parse_runs_gives_one_start_per_run(text: str, starts: list[dt.date], days: float | None) -> None:
+    runs = parse_runs(text, today=TODAY)
+    assert ([run.start for run in runs], run_days(runs)) == (starts, days)
 
 
 @given(dates)
