@@ -86,6 +86,8 @@ _ONGOING_START_RE = re.compile(r"\bløbende\b|\bnår (?:du|i) vil\b|\bstart (?:n
 _TITLE_SPLIT_RE = re.compile(r"\s+[|–—·•]\s+|\s+-\s+")
 _LABEL_LINE_RE = re.compile(r"^(?:- )?([^:\n]{2,40}):")
 _ISO_DURATION_DAYS_RE = re.compile(r"^P(?:(\d+(?:\.\d+)?)D)$", re.IGNORECASE)
+_LAST_WORD_RE = re.compile(r"(\w{2,})\.$")
+_VOWEL_RE = re.compile(r"[aeiouyæøå]", re.IGNORECASE)
 _LANGUAGES = {"da": "da", "dansk": "da", "danish": "da", "en": "en", "engelsk": "en", "english": "en"}
 MAX_TEXT = {"title": 500, "location": 300, "target_group": 1500, "admission": 1500, "description": 4000}
 
@@ -824,7 +826,7 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     fill("start_dates", parsed.get("start"))
     fill("application_deadline", parsed.get("deadline") or parse_deadline_phrase(main_text))
     fill("duration_days", parsed.get("duration") or parsed.get("run_days"))
-    fill("location", facts.first("location"))
+    fill("location", _places(facts.values.get("location", [])))
     fill("form", parse_form(facts.joined("form") or "") or parse_form(facts.first("location") or "")
          or parse_form(title) or _rekvirerbar(main_text))  # fmt: skip
     fill("target_group", facts.first("target_group"))
@@ -848,6 +850,21 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
         fill(key, hints.get(key))
     fill("eqf_level", eqf_for_course_type(fields.get("course_type")))
     return _record(fields, record_url)
+
+
+def _places(values: list[str]) -> str | None:
+    """Every place the page gives, in its order, joined by ", " (a schedule's holds in Aarhus, Odense and
+    København): the record has one location, and the place filter matches a part of it, so each place
+    is found. A sentence's closing period goes ("Sted: Esbjerg. Undervisningsform: …"), an
+    abbreviation's stays ("Kbh.", "Aarhus C.")."""
+    places: list[str] = []
+    for value in values:
+        last = _LAST_WORD_RE.search(value)
+        if last and _VOWEL_RE.search(last[1]):
+            value = value[:-1].rstrip()
+        if value and value.casefold() not in {place.casefold() for place in places}:
+            places.append(value)
+    return ", ".join(places) or None
 
 
 def _type_text(main_text: str, facts: _Facts) -> str:

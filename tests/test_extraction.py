@@ -3,7 +3,11 @@ decide, and which pages are no course. The pages are small ones of our own makin
 
 from __future__ import annotations
 
+import datetime as dt
+
 from crawler.extract import extract_course
+from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseTags
+from matcher.course import Course
 
 
 def page(body: str, title: str = "Side") -> str:
@@ -120,3 +124,32 @@ def test_two_runs_of_two_days_are_two_starts_and_a_stated_duration_wins():
     stated = extract_course(html.replace("<p>Pris", "<p>Varighed: 1½ dag</p><p>Pris"),
                             "https://udbyder.example/kurser/jobsamtalen.html")  # fmt: skip
     assert stated is not None and stated["duration_days"] == 1.5
+
+
+# --- place ----------------------------------------------------------------------------------------
+
+
+def test_every_hold_s_place_is_kept_and_the_place_filter_finds_each():
+    html = page("<main><h1>Lovgivning om kontanthjælp</h1><p>Kursus om kontanthjælp og sanktioner.</p>"
+                "<table><tr><th>Hold</th><th>Start</th><th>Sted</th></tr>"
+                "<tr><td>Hold 1</td><td>01.02.2027</td><td>Aarhus</td></tr>"
+                "<tr><td>Hold 2</td><td>15.03.2027</td><td>Odense</td></tr>"
+                "<tr><td>Hold 3</td><td>1/9-2027</td><td>København</td></tr>"
+                "<tr><td>Hold 4</td><td>1/10-2027</td><td>Aarhus</td></tr></table><p>Pris: 2.995 kr.</p></main>")  # fmt: skip
+    record = extract_course(html, "https://udbyder.example/kurser/kontanthjaelp.html")
+    assert record is not None and record["location"] == "Aarhus, Odense, København"
+    index = CatalogueIndex([Course.model_validate({**record, "source": "t"})], [CourseTags()], None, field_keys=[])
+    today = dt.date(2026, 12, 1)
+    for place, found in (("Aarhus", True), ("Odense", True), ("københavn", True), ("Vejle", False)):
+        assert bool(index.mask(CourseFilters(location=place), today)[0]) is found, place
+
+
+def test_a_place_loses_its_sentence_period_but_not_an_abbreviation_s():
+    def place(text: str) -> str | None:
+        html = page(f"<main><h1>Mentorfunktion</h1><p>Kursus om mentorordning. Pris: 2.750 kr. Holdstart: 14. juni "
+                    f"2027. Sted: {text} Undervisningsform: Fysisk.</p></main>")  # fmt: skip
+        record = extract_course(html, "https://udbyder.example/kurser/mentor.html")
+        assert record is not None
+        return record["location"]
+
+    assert (place("Esbjerg."), place("Ry."), place("Kbh."), place("8000 Aarhus C.")) == ("Esbjerg", "Ry", "Kbh.", "8000 Aarhus C.")
