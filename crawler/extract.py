@@ -39,6 +39,7 @@ from crawler.parsers import (
     parse_price,
     parse_runs,
     run_days,
+    with_label_vat_note,
 )
 from matcher.course import MAX_ECTS, canonical_url
 
@@ -602,6 +603,8 @@ class _Facts:
         value = clean_text(value).strip(" |:")
         if not key or not value:
             return
+        if key == "price":
+            value = with_label_vat_note(label, value)
         if key not in self.values:
             self.values[key] = [value]
         elif repeat and value not in self.values[key]:
@@ -884,8 +887,8 @@ def _rekvirerbar(text: str) -> str | None:
 
 def _parsed_facts(facts: _Facts) -> dict[str, Any]:
     parsed: dict[str, Any] = {}
-    if (text := facts.first("price")) is not None:
-        parsed["price"] = parse_price(text)
+    if prices := facts.values.get("price"):
+        parsed["price"] = parse_price(prices[0], others=prices[1:])
     if (text := facts.first("ects")) is not None:
         parsed["ects"] = parse_ects(text) or parse_ects(f"{text} ECTS")
     if parsed.get("ects") is None and (text := facts.joined("duration")) is not None:

@@ -7,7 +7,8 @@ Choices where Danish pages are ambiguous (also in each function's docstring):
 
 * price: the first amount after a price label ("Pris", "Deltagerbetaling", ...), else the first
   amount in the text; amounts per ECTS / hour / month are never the base price; "Gratis" is 0.0
-  only when no amount is given. A VAT note does not change the number.
+  only when no amount is given. The number is as stated, with or without VAT as the page says;
+  where it states the same price both ways, the amount without VAT.
 * dates: "primo" is the 1st, "medio" the 15th, "ultimo" the last day of the month; a month with a
   year ("februar 2027") is its 1st; "uge W" is the Monday of ISO week W; a date without a year is
   the next such date on/after `today`. `parse_date` returns the first date in text order.
@@ -254,6 +255,9 @@ _VAT_RE = re.compile(
     r"|(?P<inkl>\b(?:inkl|incl|inklusiv[e]?|med|including)\.?\s*(?:moms|vat)\b)",
     _I,
 )
+# A VAT note right after an amount ("12.500 kr. ekskl. moms", "4.000,- (inkl. moms)").
+_VAT_AFTER_RE = re.compile(rf"[\s(,]*(?:{_VAT_RE.pattern})", _I)
+VAT_RATE = 0.25  # Danish moms
 MAX_PRICE = 10_000_000
 
 _ECTS_WORD = r"(?<![a-z])ects(?![a-z])(?:[\s-]*(?:point|points|credits?))?"
@@ -416,6 +420,7 @@ class _Amount:
     start: int
     value: float
     per_unit: bool
+    vat: str | None  # the VAT note right after the amount: "ekskl", "inkl" or None
 
 
 def _amounts(text: str) -> list[_Amount]:
@@ -425,25 +430,41 @@ def _amounts(text: str) -> list[_Amount]:
         if value is None or not 0 <= value <= MAX_PRICE:
             continue
         per_unit = bool(_PER_UNIT_RE.match(text, match.end()))
-        amounts.append(_Amount(match.start(), value, per_unit))
+        note = _VAT_AFTER_RE.match(text, match.end())
+        vat = None if note is None else "ekskl" if note["ekskl"] else "inkl"
+        amounts.append(_Amount(match.start(), value, per_unit, vat))
     return amounts
 
 
-def parse_price(text: str) -> float | None:
-    """The base price in DKK, as stated (VAT notes do not change it).
+def _without_vat(chosen: _Amount, amounts: Iterable[_Amount]) -> _Amount:
+    """The same price stated without VAT, where the page also gives it: an amount noted "ekskl. moms"
+    of which the chosen one is the amount with Danish VAT (25 %, to within 1 %)."""
+    if chosen.vat == "ekskl":
+        return chosen
+    for amount in amounts:
+        if amount.vat == "ekskl" and abs(amount.value * (1 + VAT_RATE) - chosen.value) <= 0.01 * chosen.value:
+            return amount
+    return chosen
+
+
+def parse_price(text: str, *, others: Iterable[str] = ()) -> float | None:
+    """The base price in DKK, as stated: VAT is never added or taken off.
 
     The first amount after a price label ("Pris", "Deltagerbetaling", ...), else the first amount
-    with a currency ("kr.", "DKK", ",-"); amounts per ECTS, hour or month are skipped. A text that is
+    with a currency ("kr.", "DKK", ",-"); amounts per ECTS, hour or month are skipped. Where the page
+    states that price both with and without VAT, in `text` ("15.625 kr. inkl. moms (12.500 kr. ekskl.
+    moms)") or in `others` (the page's further price facts), the amount without VAT. A text that is
     only a number (a price cell) is read as that number. "Gratis" gives 0.0 when no amount is given."""
     text = clean_text(text)
     amounts = [amount for amount in _amounts(text) if not amount.per_unit]
+    pool = [*amounts, *(amount for other in others for amount in _amounts(clean_text(other)) if not amount.per_unit)]
     label = _PRICE_LABEL_RE.search(text)
     if label:
         after_label = [amount for amount in amounts if amount.start >= label.start()]
         if after_label:
-            return after_label[0].value
+            return _without_vat(after_label[0], pool).value
     if amounts:
-        return amounts[0].value
+        return _without_vat(amounts[0], pool).value
     bare = _BARE_PRICE_RE.fullmatch(text)
     if bare:
         return _to_float(bare.group(1))
@@ -466,6 +487,13 @@ def price_vat_note(text: str) -> Literal["ekskl", "inkl"] | None:
     if not match:
         return None
     return "ekskl" if match.group("ekskl") else "inkl"
+
+
+def with_label_vat_note(label: str, value: str) -> str:
+    """A price value with its label's VAT note ("Pris ekskl. moms" + "12.500 kr." → "12.500 kr. (ekskl.
+    moms)"), so `parse_price` can tell the two of a page that states both."""
+    note = price_vat_note(label)
+    return f"{value} ({note}. moms)" if note and not price_vat_note(value) else value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1079,5 +1107,5 @@ def parse_labelled_facts(text: str) -> dict[str, str]:
                 value = following.strip(_VALUE_TRIM)  # "Pris:" with the value on the next line
             key = normalise_label(label)
             if key and value and key not in facts:
-                facts[key] = value
+                facts[key] = with_label_vat_note(label, value) if key == "price" else value
     return facts

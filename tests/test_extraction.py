@@ -153,3 +153,20 @@ def test_a_place_loses_its_sentence_period_but_not_an_abbreviation_s():
         return record["location"]
 
     assert (place("Esbjerg."), place("Ry."), place("Kbh."), place("8000 Aarhus C.")) == ("Esbjerg", "Ry", "Kbh.", "8000 Aarhus C.")
+
+
+# --- price: as stated; the same price stated both ways is the one without VAT ----------------------
+
+
+def test_a_price_is_stored_as_stated_and_a_twin_without_vat_wins():
+    def price(facts: str) -> float | None:
+        html = page(f"<main><h1>Ledelse af jobcentrets faglighed</h1><p>Diplommodul i ledelse.</p>{facts}"
+                    "<p>Holdstart: uge 36, 2027</p></main>")  # fmt: skip
+        record = extract_course(html, "https://udbyder.example/kurser/ledelse.html")
+        assert record is not None
+        return record["price_dkk"]
+
+    assert price("<p>Pris: 4.500 kr. inkl. moms</p>") == 4500.0
+    assert price("<p>Pris: 12.500 kr. ekskl. moms (15.625 kr. inkl. moms)</p>") == 12500.0
+    assert price("<p>Pris: 15.625 kr. inkl. moms (12.500 kr. ekskl. moms)</p>") == 12500.0
+    assert price("<dl><dt>Pris inkl. moms</dt><dd>15.625 kr.</dd><dt>Pris ekskl. moms</dt><dd>12.500 kr.</dd></dl>") == 12500.0

@@ -142,6 +142,12 @@ def test_ects_halves_with_decimal_comma(doubled: int) -> None:
         ("Medlemspris: 3.995 kr. Pris for ikke-medlemmer: 4.995 kr.", 4995.0),
         ("Pris: 800 kr. pr. ECTS. Samlet pris for modulet 8.000 kr.", 8000.0),
         ("2 dage á 7 timer, 4.200 kr. ekskl. moms (5.250 kr. inkl. moms)", 4200.0),
+        # as stated, with or without VAT; the same price stated both ways: the amount without VAT
+        ("Pris: 4.500 kr. inkl. moms", 4500.0),
+        ("Pris: 12.500 kr. ekskl. moms", 12500.0),
+        ("Pris: 15.625 kr. inkl. moms (12.500 kr. ekskl. moms)", 12500.0),
+        ("Pris: 15.625 kr. (12.500 kr. + moms)", 12500.0),
+        ("Pris: 3.000 kr. inkl. moms. Materialer: 200 kr. ekskl. moms", 3000.0),  # another price, not its twin
         ("Gratis parkering. Pris: 1.500 kr.", 1500.0),
         ("800 kr pr. ECTS-point", None),
         ("450 kr. pr. time", None),
@@ -170,6 +176,12 @@ def test_price_danish_thousands_round_trip(n: int) -> None:
 @given(amounts, st.integers(min_value=1, max_value=99))
 def test_price_decimal_comma_round_trip(n: int, cents: int) -> None:
     assert parse_price(f"{danish_thousands(n)},{cents:02d} kr.") == pytest.approx(n + cents / 100)
+
+
+def test_a_price_stated_with_vat_gives_way_to_the_same_price_without_it_in_another_fact() -> None:
+    assert parse_price("15.625 kr. (inkl. moms)", others=["12.500 kr. (ekskl. moms)"]) == 12500.0
+    assert parse_price("15.625 kr. (inkl. moms)", others=["9.800 kr. (ekskl. moms)"]) == 15625.0  # not the same price
+    assert parse_price("Medlemspris: 9.800 kr.", others=["12.500 kr. ekskl. moms"]) == 9800.0
 
 
 @pytest.mark.parametrize(
