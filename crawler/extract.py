@@ -536,7 +536,8 @@ def drop_teasers(main: etree._Element, page_url: str) -> int:
             targets.setdefault(element, set()).add(target)
             if element is main:
                 break
-    cards, by_call_to_action = [], 0
+    cards: list[etree._Element] = []
+    by_call_to_action = 0
     for link, _, is_heading in links:
         if link not in counts:
             continue

@@ -294,7 +294,6 @@ _WEEK_RE = re.compile(
 _PART_ALT = "|".join(part.replace(" ", r"\s+") for part in sorted(PART_OF_MONTH, key=len, reverse=True))
 _PART_OF_MONTH_RE = re.compile(rf"\b(?P<part>{_PART_ALT})\s+{_MONTH}(?:\s*,?\s*{_YEAR})?", _I)
 _MONTH_YEAR_RE = re.compile(rf"(?<![\w.]){_MONTH}\s*,?\s*{_YEAR}", _I)
-_DAY_SPLIT_RE = re.compile(r"\d{1,2}")
 _DAY_AND_JOIN_RE = re.compile(r"(\d{1,2})\.?\s*(-|–|og|,|&|\+|til)", _I)
 # How two dates are joined: a range ("3.-4. marts", "30. januar - 2. februar") or a list ("3. og 4. marts").
 _JOIN_RES = {"range": re.compile(r"\s*(?:-|–|—|til)\s*", _I), "list": re.compile(r"\s*(?:og|,|&|\+)\s*", _I)}
@@ -530,7 +529,7 @@ class _Found:
     start: int
     end: int
     date: dt.date | None
-    joins_next: str = ""  # inside a day list ("3.-4.", "3. og 4."): how it joins the next day, a JOINS key
+    joins_next: str = ""  # inside a day list ("3.-4.", "3. og 4."): how it joins the next day ("range", "list")
 
 
 def _mask(text: str, start: int, end: int) -> str:

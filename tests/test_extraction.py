@@ -45,8 +45,9 @@ def test_what_the_course_asks_of_its_participants_is_not_its_type():
 
 
 def card(n: int, heading: str = "h3") -> str:
-    return (f"<div class='kort'><{heading}>Kursus nummer {n}</{heading}><p>Kort om kursus nummer {n} for jobcentre.</p>"
-            f"<p>Pris: {n}.500 kr. · Start: {n}. marts 2027</p><a href='/kurser/k{n}.html'>Læs mere</a></div>")  # fmt: skip
+    return (f"<div class='kort'><{heading}>Kursus nummer {n}</{heading}><p>Kort om kursus nummer {n}.</p>"
+            f"<p>Pris: {n}.500 kr. · Start: {n}. marts 2027</p>"
+            f"<a href='/kurser/k{n}.html'>Læs mere</a></div>")  # fmt: skip
 
 
 def test_a_page_of_cards_with_read_more_links_is_a_listing():
@@ -135,7 +136,8 @@ def test_every_hold_s_place_is_kept_and_the_place_filter_finds_each():
                 "<tr><td>Hold 1</td><td>01.02.2027</td><td>Aarhus</td></tr>"
                 "<tr><td>Hold 2</td><td>15.03.2027</td><td>Odense</td></tr>"
                 "<tr><td>Hold 3</td><td>1/9-2027</td><td>København</td></tr>"
-                "<tr><td>Hold 4</td><td>1/10-2027</td><td>Aarhus</td></tr></table><p>Pris: 2.995 kr.</p></main>")  # fmt: skip
+                "<tr><td>Hold 4</td><td>1/10-2027</td><td>Aarhus</td></tr></table>"
+                "<p>Pris: 2.995 kr.</p></main>")  # fmt: skip
     record = extract_course(html, "https://udbyder.example/kurser/kontanthjaelp.html")
     assert record is not None and record["location"] == "Aarhus, Odense, København"
     index = CatalogueIndex([Course.model_validate({**record, "source": "t"})], [CourseTags()], None, field_keys=[])
@@ -152,7 +154,8 @@ def test_a_place_loses_its_sentence_period_but_not_an_abbreviation_s():
         assert record is not None
         return record["location"]
 
-    assert (place("Esbjerg."), place("Ry."), place("Kbh."), place("8000 Aarhus C.")) == ("Esbjerg", "Ry", "Kbh.", "8000 Aarhus C.")
+    assert (place("Esbjerg."), place("Ry."), place("Kbh."), place("8000 Aarhus C.")) == (
+        "Esbjerg", "Ry", "Kbh.", "8000 Aarhus C.")
 
 
 # --- price: as stated; the same price stated both ways is the one without VAT ----------------------
@@ -169,4 +172,5 @@ def test_a_price_is_stored_as_stated_and_a_twin_without_vat_wins():
     assert price("<p>Pris: 4.500 kr. inkl. moms</p>") == 4500.0
     assert price("<p>Pris: 12.500 kr. ekskl. moms (15.625 kr. inkl. moms)</p>") == 12500.0
     assert price("<p>Pris: 15.625 kr. inkl. moms (12.500 kr. ekskl. moms)</p>") == 12500.0
-    assert price("<dl><dt>Pris inkl. moms</dt><dd>15.625 kr.</dd><dt>Pris ekskl. moms</dt><dd>12.500 kr.</dd></dl>") == 12500.0
+    rows = "<dl><dt>Pris inkl. moms</dt><dd>15.625 kr.</dd><dt>Pris ekskl. moms</dt><dd>12.500 kr.</dd></dl>"
+    assert price(rows) == 12500.0
