@@ -30,9 +30,8 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 from matcher import clock
-from matcher.course import MAX_ECTS
+from matcher.course import HOURS_PER_COURSE_DAY, MAX_ECTS
 from matcher.numbers import parse_number
-from matcher.plan import HOURS_PER_COURSE_DAY
 from matcher.text import strip_controls
 
 # ---------------------------------------------------------------------------------------------

@@ -33,6 +33,9 @@ SYSTEM_FIELDS = ("first_seen", "last_seen", "withdrawn", "content_hash")
 # six-year one (360); a professionsbachelor is 210. The crawler drops larger values as unknown.
 MAX_ECTS = 360
 
+WEEKLY_HOURS = 37.0  # the full-time working week in Danish municipalities
+HOURS_PER_COURSE_DAY = WEEKLY_HOURS / 5  # what a course day is, in hours (plans and "6 timer" on a page)
+
 # Fields holding a number: given as text (a CSV cell, a JSON string), it is read the Danish way (matcher.numbers).
 NUMBER_FIELDS = ("ects", "duration_days", "price_dkk")
 

@@ -42,7 +42,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from matcher import clock
-from matcher.course import start_for_deadline
+from matcher.course import HOURS_PER_COURSE_DAY, WEEKLY_HOURS, start_for_deadline
 from matcher.messages import say
 from matcher.tabular import spreadsheet_cell
 from matcher.taxonomy import LEVELS, level_name
@@ -70,8 +70,6 @@ _MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august
 _PHASES = ("before", "during", "after")
 HOURS_PER_ECTS = 27.5  # the Danish norm: 60 ECTS is a year's full-time work of 1 650 hours
 CONVERSATION_WEEKS_BEFORE = 4  # the guide: revisit purpose and learning goals at the latest 4 weeks before start
-WEEKLY_HOURS = 37.0  # the full-time working week in Danish municipalities
-HOURS_PER_COURSE_DAY = WEEKLY_HOURS / 5
 WEEKS_PER_ECTS = 2.0  # 10 ECTS over 20 weeks: a semester at the part-time pace of diploma and academy modules
 QUARTER_WEEKS = 13
 LOAD_WARNING_SHARE = 0.2  # one working day a week: above it, agree on relief from other work
