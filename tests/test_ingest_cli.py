@@ -289,3 +289,50 @@ def test_a_value_outside_the_schema_rejects_the_record_and_says_what_is_allowed(
     assert result.exit_code == 0, result.output
     with open_catalogue(db) as catalogue:
         assert {c.course_id: c.form for c in catalogue.courses()} == {"k1": "fysisk", "k5": None}
+
+
+def test_reingesting_the_catalogues_own_export_changes_nothing_and_revives_no_withdrawn_course(
+    run_cli, db: Path, tmp_path: Path
+) -> None:
+    run_cli("ingest", "--source", "udbyder", str(write_jsonl(tmp_path / "a.jsonl", [course_record(i) for i in range(4)])))
+    run_cli("ingest", "--source", "udbyder", "--withdraw-missing",
+            str(write_jsonl(tmp_path / "b.jsonl", [course_record(0), course_record(1)])))
+    for fmt in ("jsonl", "csv"):
+        dump = tmp_path / f"export.{fmt}"
+        assert run_cli("export", "--format", fmt, "-o", str(dump)).exit_code == 0
+        again = run_cli("ingest", str(dump))
+        assert again.exit_code == 0, again.output
+        assert "new 0, changed 0, unchanged 4, withdrawn 0, rejected 0" in again.stdout
+    with open_catalogue(db) as catalogue:
+        assert catalogue.summary()["active"] == 2
+        assert [h["change"] for h in catalogue.history("test-3")] == ["withdrawn"]
+    # An edited export: one price changed. Only that course changes; the withdrawn stay withdrawn.
+    dump = tmp_path / "export.csv"
+    edited = dump.read_text(encoding="utf-8").replace("4995.0", "5495.0", 1)
+    (tmp_path / "edited.csv").write_text(edited, encoding="utf-8")
+    result = run_cli("ingest", str(tmp_path / "edited.csv"))
+    assert "new 0, changed 1, unchanged 3, withdrawn 0" in result.stdout
+    with open_catalogue(db) as catalogue:
+        assert catalogue.summary()["active"] == 2
+        assert catalogue.course("test-0").price_dkk == 5495.0
+
+
+def test_a_record_saying_withdrawn_withdraws_an_active_course_and_keeps_a_changed_one_withdrawn(
+    run_cli, db: Path, tmp_path: Path
+) -> None:
+    run_cli("ingest", str(write_jsonl(tmp_path / "a.jsonl", [course_record(i) for i in range(3)])))
+    feed = [course_record(0, withdrawn=True), course_record(1, withdrawn=True, price_dkk=100), course_record(2)]
+    result = run_cli("ingest", str(write_jsonl(tmp_path / "b.jsonl", feed)))
+    assert "new 0, changed 1, unchanged 1, withdrawn 1" in result.stdout
+    with open_catalogue(db) as catalogue:
+        assert catalogue.course("test-0").withdrawn and catalogue.course("test-1").withdrawn
+        assert catalogue.course("test-1").price_dkk == 100
+        assert catalogue.summary()["active"] == 1
+        row = catalogue.feed_row("test-1")
+        assert row is not None and row["withdrawn_at"] is not None
+    # The provider's next feed lists the course again, not withdrawn: it reappears.
+    result = run_cli("ingest", str(write_jsonl(tmp_path / "c.jsonl", [course_record(0)])))
+    assert "changed 1" in result.stdout
+    with open_catalogue(db) as catalogue:
+        assert not catalogue.course("test-0").withdrawn
+        assert [h["change"] for h in catalogue.history("test-0")] == ["withdrawn", "reappeared"]
