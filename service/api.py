@@ -286,16 +286,11 @@ def _filters(**values: Any) -> CourseFilters:
 @router.get("/courses/{course_id:path}", response_model=CourseDetail, summary="One course")
 def get_course(state: State, course_id: str) -> CourseDetail:
     """A course with its tags, the competences it matches, and its transfer design. A provider's
-    id may hold '/' (as is or as %2F)."""
-    hit = state.index.get(course_id)
+    id may hold '/' (as is or as %2F). A withdrawn course is answered too, with `withdrawn` true (the
+    feeds still publish it), but search never lists it."""
+    hit = state.course_hit(course_id)
     if hit is None:
-        with open_catalogue(state.config.db) as reader:
-            course = reader.course(course_id)
-        if course is None:
-            raise ApiError(404, f"no course with id {course_id!r}")
-        from matcher.catalogue_index import CourseTags
-
-        hit = CourseHit(-1, course, CourseTags(), 0.0, None)
+        raise ApiError(404, f"no course with id {course_id!r}")
     transfer = assess_transfer(hit.course, TransferContext(), state.taxonomy)
     out = course_out(hit)
     return CourseDetail(**out.model_dump(), why=hit.tags.why, transfer=transfer.model_dump(mode="json"))

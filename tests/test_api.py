@@ -326,6 +326,35 @@ def test_healthz_follows_a_new_catalogue_generation(tagged_catalogue: Path, tmp_
         assert health["catalogue"]["courses"] == 31 and health["last_crawl"] is None
 
 
+def test_a_withdrawn_course_the_feeds_publish_has_its_page_and_detail_but_is_not_searched(
+    tagged_catalogue: Path, tmp_path: Path
+) -> None:
+    from matcher.store import write_catalogue
+
+    db = tmp_path / "catalogue.duckdb"
+    shutil.copy(tagged_catalogue, db)
+    gone = "nordhavn-dib-sygedagpenge-2027"
+    with write_catalogue(db, "ingest") as writer:
+        writer.withdraw([gone])
+    with TestClient(create_app(ServiceConfig(db=db))) as client:
+        feed = client.get("/feed/courses.json", params={"per_page": 500}).json()["items"]
+        assert [i["withdrawn"] for i in feed if i["id"] == gone] == [True]
+        page = client.get(f"/kursus/{gone}")  # a feed reader follows the course's link
+        assert page.status_code == 200
+        assert "Kurset er trukket tilbage" in page.text and "vises ikke i søgningen" in page.text
+        assert "Sygedagpenge" in page.text and "specialiseret" in page.text.lower()
+        detail = client.get(f"/api/courses/{gone}")
+        assert detail.status_code == 200
+        assert detail.json()["course"]["withdrawn"] is True and detail.json()["tags"]["level"] == "specialiseret"
+        found = client.get("/api/courses", params={"q": "sygedagpenge", "per_page": 100}).json()["items"]
+        assert found and gone not in [i["course"]["id"] for i in found]
+        assert f'href="/kursus/{gone}"' not in client.get("/", params={"q": "sygedagpenge"}).text
+        active = client.get("/kursus/nordhavn-dib-sygedagpenge-2027-x")
+        assert active.status_code == 404 and "intet kursus med id" in active.text
+        other = client.get(f"/kursus/{feed[0]['id']}" if feed[0]["id"] != gone else f"/kursus/{feed[1]['id']}")
+        assert other.status_code == 200 and "trukket tilbage" not in other.text
+
+
 def _collectable(obj: object) -> bool:
     """Whether the cyclic garbage collector walks `obj` (frozen objects are in no generation)."""
     return any(o is obj for generation in (0, 1, 2) for o in gc.get_objects(generation))
