@@ -260,6 +260,23 @@ class CatalogueWriter:
         missing = [row[0] for row in rows if row[0] not in seen_ids]
         return self.withdraw(missing)
 
+    def active_by_source(self, sources: Sequence[str]) -> dict[str, int]:
+        """How many active courses each of `sources` has in this run's catalogue."""
+        rows = self.con.execute(
+            "SELECT source, count(*) FROM course WHERE NOT withdrawn AND list_contains(?, source) GROUP BY source",
+            [list(sources)],
+        ).fetchall()
+        return dict(rows)
+
+    def sources_of(self, course_ids: set[str], besides: Sequence[str]) -> dict[str, int]:
+        """The sources, other than `besides`, that courses of `course_ids` are stored under, with counts."""
+        rows = self.con.execute(
+            "SELECT coalesce(source, '(none)'), count(*) FROM course WHERE list_contains(?, id) "
+            "AND NOT list_contains(?, coalesce(source, '')) GROUP BY ALL",
+            [sorted(course_ids), list(besides)],
+        ).fetchall()
+        return dict(rows)
+
     def withdraw(self, course_ids: Sequence[str]) -> int:
         """Mark courses withdrawn; their records and history stay."""
         count = 0

@@ -336,3 +336,49 @@ def test_a_record_saying_withdrawn_withdraws_an_active_course_and_keeps_a_change
     with open_catalogue(db) as catalogue:
         assert not catalogue.course("test-0").withdrawn
         assert [h["change"] for h in catalogue.history("test-0")] == ["withdrawn", "reappeared"]
+
+
+def test_withdraw_missing_warns_when_a_monthly_file_names_a_new_source_and_source_makes_it_work(
+    run_cli, db: Path, tmp_path: Path
+) -> None:
+    december = write_jsonl(tmp_path / "kurser-dec.jsonl", [course_record(i) for i in range(3)])
+    january = write_jsonl(tmp_path / "kurser-jan.jsonl", [course_record(0), course_record(1)])
+    assert run_cli("ingest", str(december)).exit_code == 0
+    result = run_cli("ingest", "--withdraw-missing", str(january))
+    assert result.exit_code == 0 and "withdrawn 0" in result.stdout
+    assert "warning: --withdraw-missing: the catalogue held no active course of source 'feed:kurser-jan.jsonl'" in result.stderr
+    assert "the same --source NAME" in result.stderr
+    assert "kept under another source: 'feed:kurser-dec.jsonl' (2)" in result.stderr
+    # One source for every month's file: the course missing from January is withdrawn, without a warning.
+    run_cli("ingest", "--source", "udbyder", str(december))
+    again = run_cli("ingest", "--source", "udbyder", "--withdraw-missing", str(january))
+    assert "withdrawn 0" in again.stdout and "another source" in again.stderr  # still stored under the old name
+    other = tmp_path / "other.duckdb"
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    runner = CliRunner()
+    runner.invoke(main, ["--db", str(other), "ingest", "--source", "udbyder", str(december)])
+    clean = runner.invoke(main, ["--db", str(other), "ingest", "--source", "udbyder", "--withdraw-missing", str(january)])
+    assert "withdrawn 1" in clean.stdout and "warning" not in clean.stderr
+
+
+def test_withdraw_missing_acts_on_the_sources_the_records_carry(run_cli, db: Path, tmp_path: Path) -> None:
+    run_cli("ingest", "--source", "udbyder", str(write_jsonl(tmp_path / "a.jsonl", [course_record(i) for i in range(3)])))
+    dump = tmp_path / "export.jsonl"
+    run_cli("export", "-o", str(dump))
+    kept = [line for line in dump.read_text(encoding="utf-8").splitlines() if '"test-2"' not in line]
+    (tmp_path / "edited.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    result = run_cli("ingest", "--withdraw-missing", str(tmp_path / "edited.jsonl"))
+    assert "new 0, changed 0, unchanged 2, withdrawn 1" in result.stdout and "warning" not in result.stderr
+    with open_catalogue(db) as catalogue:
+        assert catalogue.course("test-2").withdrawn
+
+
+def test_withdraw_missing_with_rejected_records_says_it_withdrew_nothing(run_cli, tmp_path: Path) -> None:
+    run_cli("ingest", "--source", "udbyder", str(write_jsonl(tmp_path / "a.jsonl", [course_record(i) for i in range(3)])))
+    feed = write_jsonl(tmp_path / "b.jsonl", [course_record(0), course_record(1, form="hybrid")])
+    result = run_cli("ingest", "--source", "udbyder", "--withdraw-missing", "--allow-partial", str(feed))
+    assert "withdrawn 0, rejected 1" in result.stdout
+    assert "warning: --withdraw-missing withdrew nothing: 1 record(s) were rejected" in result.stderr
