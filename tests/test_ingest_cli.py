@@ -382,3 +382,46 @@ def test_withdraw_missing_with_rejected_records_says_it_withdrew_nothing(run_cli
     result = run_cli("ingest", "--source", "udbyder", "--withdraw-missing", "--allow-partial", str(feed))
     assert "withdrawn 0, rejected 1" in result.stdout
     assert "warning: --withdraw-missing withdrew nothing: 1 record(s) were rejected" in result.stderr
+
+
+def test_csv_dates_as_danish_excel_writes_them_are_read_and_doubtful_ones_refused_with_the_format(
+    run_cli, db: Path, tmp_path: Path
+) -> None:
+    good = tmp_path / "excel.csv"
+    good.write_text(
+        "id;title;start_dates;application_deadline;withdrawn\n"
+        'k1;Jobafklaring;"01-02-2027;15.03.2027";10-01-2027;false\n'
+        "k2;Forhandling;2027-09-06;1.8.2027;\n",
+        encoding="utf-8",
+    )
+    result = run_cli("ingest", str(good))
+    assert result.exit_code == 0, result.output
+    with open_catalogue(db) as catalogue:
+        k1, k2 = catalogue.course("k1"), catalogue.course("k2")
+        assert [d.isoformat() for d in k1.start_dates] == ["2027-02-01", "2027-03-15"]
+        assert k1.application_deadline.isoformat() == "2027-01-10" and k2.application_deadline.isoformat() == "2027-08-01"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id;title;start_dates;application_deadline;withdrawn\n"
+        "b1;Kursus;31-02-2027;;\n"  # no such day
+        "b2;Kursus;02-13-2027;;\n"  # an American month-day: no month 13
+        "b3;Kursus;01/02/2027;;\n"  # a slash: 1 February or 2 January?
+        "b4;Kursus;01-02-27;;\n"  # a two-digit year
+        "b5;Kursus;;2027-02-30;\n"
+        "b6;Kursus;;;ja\n",
+        encoding="utf-8",
+    )
+    result = run_cli("ingest", str(bad))
+    assert result.exit_code == 1
+    err = result.stderr
+    assert "bad.csv:2: start_dates: '31-02-2027' is not a date: read as day-month-year, as Danish Excel writes it, there is no day 31 of month 2; write YYYY-MM-DD" in err
+    assert "bad.csv:3: start_dates: '02-13-2027' is not a date: read as day-month-year" in err and "no day 2 of month 13" in err
+    assert "bad.csv:4: start_dates.0: '01/02/2027' is not a date: write YYYY-MM-DD, e.g. 2027-02-01 (in CSV also DD-MM-YYYY or DD.MM.YYYY)" in err
+    assert "bad.csv:5: start_dates.0: '01-02-27' is not a date: write YYYY-MM-DD" in err
+    assert "bad.csv:6: application_deadline: '2027-02-30' is not a day of the calendar" in err
+    assert "bad.csv:7: withdrawn: 'ja' is not true or false" in err
+    assert "Input should" not in err
+    jsonl = write_jsonl(tmp_path / "bad.jsonl", [course_record(1, start_dates=["01-02-2027"]), course_record(2, withdrawn="ja")])
+    err = run_cli("ingest", str(jsonl)).stderr
+    assert "bad.jsonl:1: start_dates.0: '01-02-2027' is not a date: write YYYY-MM-DD" in err
+    assert "bad.jsonl:2: withdrawn: 'ja' is not true or false" in err
