@@ -383,3 +383,34 @@ def test_admin_ingest_is_all_or_nothing(client: TestClient) -> None:
     r = client.post("/api/admin/ingest", files={"feed": ("feed.jsonl", bad)}, headers={"X-API-Key": KEY})
     assert r.status_code == 422 and "nothing was written" in _error(r)
     assert client.get("/healthz").json()["catalogue"]["courses"] == 30
+
+
+def test_admin_ingest_passes_on_the_windows_1252_note_and_refuses_unknown_form_fields(client: TestClient) -> None:
+    import io
+
+    from matcher.feed import write_feed
+    from matcher.store import open_catalogue
+
+    with open_catalogue(client.app.state.service.config.db) as reader:
+        course = reader.course("nordhavn-dib-sygedagpenge-2027")
+    out = io.StringIO()
+    write_feed([course], out, "csv")
+    legacy = out.getvalue().encode("cp1252")  # as an older Danish Excel saves it
+    assert "ø".encode("cp1252") in legacy
+    answer = client.post("/api/admin/ingest", files={"feed": ("kurser.csv", legacy)}, headers={"X-API-Key": KEY})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["new"], body["changed"], body["unchanged"]) == (0, 0, 1)
+    assert body["notes"] == ["kurser.csv: not UTF-8, read as Windows-1252 (Excel's Danish default); check æ, ø and å"]
+    bad = legacy + "\nx;;".encode("cp1252")
+    refused = client.post("/api/admin/ingest", files={"feed": ("kurser.csv", bad)}, headers={"X-API-Key": KEY})
+    assert refused.status_code == 422 and "note: kurser.csv: not UTF-8, read as Windows-1252" in _error(refused)
+    with open_catalogue(client.app.state.service.config.db) as reader:
+        last_run = reader.runs(1)[0]["id"]
+    extra = client.post("/api/admin/ingest", files={"feed": ("kurser.csv", legacy)},
+                        data={"withdraw_missing": "true", "source": "udbyder"}, headers={"X-API-Key": KEY})
+    assert extra.status_code == 422
+    assert _error(extra) == ("unknown form field(s) source, withdraw_missing: the form takes only `feed`, the file; "
+                             "nothing was written")
+    with open_catalogue(client.app.state.service.config.db) as reader:
+        assert reader.runs(1)[0]["id"] == last_run  # nothing was written
