@@ -11,6 +11,7 @@ from typing import Annotated, Any, Callable
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.store import open_catalogue
 from service import feeds
@@ -19,6 +20,47 @@ from service.app import ApiError, get_state
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Last-Modified"}
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "Not modified: the client has this generation"}}
 router = APIRouter(prefix="/feed", tags=["feed"], responses=NOT_MODIFIED)
+
+
+class FeedTagsOut(BaseModel):
+    model: str = Field(description="The tagger's model version that made the tags.")
+    primary_field: str | None = Field(description="The best-fitting competence field, if any.")
+    assigned_fields: list[str] = Field(description="The fields the course builds, best first.")
+    level: str | None = Field(description="grundlaeggende or specialiseret.")
+    basic_competences: list[str] = Field(description="fagprofiler basic competences, best first.")
+    profiles: list[str] = Field(description="fagprofiler profiles, best first.")
+    tagged_at: str | None = Field(description="When the tags were published (UTC, with a Z).")
+    current: bool = Field(description="False when the course has changed since and waits for tagging.")
+
+
+class FeedItemOut(BaseModel):
+    """A course in the feed: every field of the course record (as `fagmatch export` writes it), plus
+    its change times and tags."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    title: str
+    withdrawn: bool
+    withdrawn_at: str | None = Field(description="When the course was withdrawn; null while it is offered.")
+    updated_at: str = Field(description="When its record last changed (UTC).")
+    changed_at: str = Field(description="The later of updated_at and tags.tagged_at: what since= matches; "
+                                        "the feed's order.")
+    tags: FeedTagsOut | None = Field(description="Its latest tags; null while untagged.")
+
+
+class FeedPageOut(BaseModel):
+    generated_at: str
+    last_modified: str | None = Field(description="When the catalogue was last published: the next since=.")
+    since: str | None
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    self: str
+    next: str | None
+    prev: str | None
+    items: list[FeedItemOut]
 
 
 def _text(media_type: str) -> dict[int | str, dict[str, Any]]:
@@ -72,7 +114,8 @@ def _not_modified(request: Request, etag: str, modified: dt.datetime) -> bool:
     return False
 
 
-@router.get("/courses.json", summary="All courses with their tags, paginated")
+@router.get("/courses.json", summary="All courses with their tags, paginated",
+            responses={200: {"model": FeedPageOut, "description": "One page of the feed, oldest change first"}})
 def courses_json(
     request: Request, since: Since = None, page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 100,

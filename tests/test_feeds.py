@@ -201,6 +201,14 @@ def test_fagprofiler_refuses_since_and_the_other_feeds_filter_by_it(catalogue: P
         since = {p["name"]: p for p in spec["/feed/courses.json"]["get"]["parameters"]}["since"]
         assert "at or after" in since["description"] and "changed_at" in since["description"]
         assert "since" not in [p["name"] for p in spec["/feed/fagprofiler.json"]["get"].get("parameters", [])]
+        # The JSON feed's shape is in the spec, and the answer is that shape.
+        from matcher.course import RECORD_FIELDS
+        from service.feed_routes import FeedPageOut
+
+        ok = spec["/feed/courses.json"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert ok == {"$ref": "#/components/schemas/FeedPageOut"}
+        page = FeedPageOut.model_validate(client.get("/feed/courses.json").json())
+        assert page.total == 6 and all(set(RECORD_FIELDS) <= set(item.model_dump()) for item in page.items)
 
 
 def test_csv_is_one_flat_row_per_course(catalogue: Path) -> None:
