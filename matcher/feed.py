@@ -203,15 +203,16 @@ def _csv_date(text: str, field: str) -> str:
         ) from None
 
 
-def write_feed(courses: Iterable[Course], out: TextIO, fmt: FeedFormat) -> int:
-    """Write courses in the record schema; returns how many were written."""
+def write_feed(courses: Iterable[Course], out: TextIO, fmt: FeedFormat, *, delimiter: str = ",") -> int:
+    """Write courses in the record schema; returns how many were written. CSV cells are separated by
+    `delimiter` (`;` for Danish Excel); a cell holding it is quoted, so ingest reads either back."""
     count = 0
     if fmt == "jsonl":
         for course in courses:
             out.write(json.dumps(course.to_record(), ensure_ascii=False) + "\n")
             count += 1
         return count
-    writer = csv.DictWriter(out, fieldnames=list(RECORD_FIELDS), lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=list(RECORD_FIELDS), lineterminator="\n", delimiter=delimiter)
     writer.writeheader()
     for course in courses:
         writer.writerow(_record_to_csv_row(course.to_record()))

@@ -173,10 +173,10 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def feed_csv(reader: CatalogueReader, since: dt.datetime | None = None) -> str:
+def feed_csv(reader: CatalogueReader, since: dt.datetime | None = None, *, delimiter: str = ",") -> str:
     """The feed as one flat CSV table, one row per course; lists are joined with ' | '."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n", delimiter=delimiter)
     writer.writeheader()
     for row in reader.feed_page(_utc(since))[0]:
         item = feed_item(row)

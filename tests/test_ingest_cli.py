@@ -425,3 +425,29 @@ def test_csv_dates_as_danish_excel_writes_them_are_read_and_doubtful_ones_refuse
     err = run_cli("ingest", str(jsonl)).stderr
     assert "bad.jsonl:1: start_dates.0: '01-02-2027' is not a date: write YYYY-MM-DD" in err
     assert "bad.jsonl:2: withdrawn: 'ja' is not true or false" in err
+
+
+def test_export_for_excel_is_semicolon_separated_utf8_with_a_bom_and_ingests_back_unchanged(
+    run_cli, db: Path, tmp_path: Path
+) -> None:
+    run_cli("ingest", str(SAMPLE_FEED))
+    out = tmp_path / "kurser.csv"
+    assert run_cli("export", "--format", "csv", "--excel", "-o", str(out)).exit_code == 0
+    original = exported(run_cli)
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfid;url;provider;title;")  # Danish Excel: columns, and æ, ø, å intact
+    assert "ø".encode() in data
+    assert ';"2027-' in data.decode("utf-8-sig")  # a start_dates cell holding ';' is quoted
+    again = run_cli("ingest", str(out))
+    assert again.exit_code == 0 and "new 0, changed 0, unchanged 30, withdrawn 0, rejected 0" in again.stdout
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    other = tmp_path / "other.duckdb"
+    assert CliRunner().invoke(main, ["--db", str(other), "ingest", str(out)]).exit_code == 0
+    assert CliRunner().invoke(main, ["--db", str(other), "export"]).stdout == original  # lossless
+    feed = run_cli("export", "--format", "feed-csv", "--excel").stdout
+    assert feed.startswith("\ufeffid;url;provider;title;")
+    refused = run_cli("export", "--format", "json", "--excel")
+    assert refused.exit_code == 2 and "--excel works with --format csv or feed-csv" in refused.stderr
