@@ -271,7 +271,7 @@ class CatalogueWriter:
     def sources_of(self, course_ids: set[str], besides: Sequence[str]) -> dict[str, int]:
         """The sources, other than `besides`, that courses of `course_ids` are stored under, with counts."""
         rows = self.con.execute(
-            "SELECT coalesce(source, '(none)'), count(*) FROM course WHERE list_contains(?, id) "
+            "SELECT coalesce(source, '(none)'), count(*) FROM course WHERE id IN (SELECT unnest(?::VARCHAR[])) "
             "AND NOT list_contains(?, coalesce(source, '')) GROUP BY ALL",
             [sorted(course_ids), list(besides)],
         ).fetchall()
