@@ -156,7 +156,11 @@ def _read_csv(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
         raise FeedError(
             f"{path}: line 1: unknown column(s) {', '.join(unknown)}; known: {', '.join(RECORD_FIELDS)}"
         )
-    content.rejected.extend(Rejected(line, reason) for line, reason in table.bad_rows)
+    # The likeliest cause in Excel's Danish CSV: several start dates, ';'-separated, in an unquoted cell.
+    hint = ""
+    if table.delimiter == _CSV_LIST_SEPARATOR and "start_dates" in table.header:
+        hint = '; in a ;-separated file a start_dates cell with several dates must be quoted: "2027-02-01;2027-09-06"'
+    content.rejected.extend(Rejected(line, reason + hint) for line, reason in table.bad_rows)
     records = []
     for line, row in table.rows:
         try:

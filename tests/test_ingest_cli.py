@@ -128,6 +128,7 @@ def test_excel_semicolon_csv_with_bom_and_windows_1252_is_read(run_cli, db: Path
     result = run_cli("ingest", str(unquoted))
     assert result.exit_code == 1
     assert "unquoted.csv:2: 9 cells but the header has 8 columns" in result.stderr
+    assert 'a start_dates cell with several dates must be quoted: "2027-02-01;2027-09-06"' in result.stderr
 
 
 def test_csv_with_an_unknown_column_is_refused_whole(run_cli, tmp_path: Path) -> None:
