@@ -438,6 +438,20 @@ class CatalogueIndex:
         return CourseHit(i, self.courses[i], self.tags[i], score, next_start)
 
 
+def catalogue_hit(reader: CatalogueReader, course_id: str) -> CourseHit | None:
+    """A course the index does not hold (a withdrawn one: the feeds still publish it), read from the
+    catalogue with its latest tags; None when the catalogue has no such course."""
+    course = reader.course(course_id)
+    if course is None:
+        return None
+    row = reader.con.execute(
+        "SELECT model, result FROM course_tagging WHERE course_id = ? ORDER BY tagged_at DESC, model LIMIT 1",
+        [course_id],
+    ).fetchone()
+    tags = CourseTags.from_result(row[0], json.loads(row[1]) if row[1] else {}) if row else CourseTags()
+    return CourseHit(-1, course, tags, 0.0, None)
+
+
 def _load_tags(reader: CatalogueReader, model: str | None) -> dict[str, CourseTags]:
     if model is not None:
         rows = reader.con.execute(

@@ -4,6 +4,7 @@ validation and written back losslessly (export → ingest gives the same records
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 from collections.abc import Iterable
@@ -74,10 +75,25 @@ _LIMITS = {"less_than_equal": ("le", "at most"), "less_than": ("lt", "below"),
            "greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "above")}
 
 
+# How a date is written, for the messages: ISO everywhere, and Danish Excel's forms in CSV.
+DATE_FORMAT = "write YYYY-MM-DD, e.g. 2027-02-01 (in CSV also DD-MM-YYYY or DD.MM.YYYY)"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _plain_message(error: Any) -> str:
     kind, value, ctx = error["type"], error.get("input"), error.get("ctx", {})
     if kind == "missing":
         return "missing"
+    if kind.startswith("date_") and value is not None:
+        if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+            return f"{value!r} is not a day of the calendar"
+        return f"{value!r} is not a date: {DATE_FORMAT}"
+    if kind.startswith("datetime_") and value is not None:
+        return f"{value!r} is not a date-time: write YYYY-MM-DDTHH:MM:SS, e.g. 2027-02-01T08:00:00 (UTC), or a date"
+    if kind in ("bool_parsing", "bool_type") and value is not None:
+        return f"{value!r} is not true or false"
+    if kind == "list_type" and error["loc"] and error["loc"][0] == "start_dates":
+        return f'{value!r} is not a list: write a JSON list such as ["2027-02-01", "2027-09-01"]'
     if value is None or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return "must not be empty"  # a blank cell or null, in a field a record cannot do without
     if kind == "literal_error":
@@ -140,7 +156,11 @@ def _read_csv(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
         raise FeedError(
             f"{path}: line 1: unknown column(s) {', '.join(unknown)}; known: {', '.join(RECORD_FIELDS)}"
         )
-    content.rejected.extend(Rejected(line, reason) for line, reason in table.bad_rows)
+    # The likeliest cause in Excel's Danish CSV: several start dates, ';'-separated, in an unquoted cell.
+    hint = ""
+    if table.delimiter == _CSV_LIST_SEPARATOR and "start_dates" in table.header:
+        hint = '; in a ;-separated file a start_dates cell with several dates must be quoted: "2027-02-01;2027-09-06"'
+    content.rejected.extend(Rejected(line, reason + hint) for line, reason in table.bad_rows)
     records = []
     for line, row in table.rows:
         try:
@@ -160,19 +180,43 @@ def _csv_row_to_record(row: dict[str, str]) -> dict[str, Any]:
             raise ValueError('learning_goals: must be a JSON list like [{"kind": "viden", "text": "..."}]') from None
     dates = record.get("start_dates")
     if dates:
-        record["start_dates"] = [d for d in re.split(r"[;,\s]+", dates) if d]
+        record["start_dates"] = [_csv_date(d, "start_dates") for d in re.split(r"[;,\s]+", dates) if d]
+    if record.get("application_deadline"):
+        record["application_deadline"] = _csv_date(record["application_deadline"], "application_deadline")
     return record
 
 
-def write_feed(courses: Iterable[Course], out: TextIO, fmt: FeedFormat) -> int:
-    """Write courses in the record schema; returns how many were written."""
+# Danish Excel writes a date as 01-02-2027 or 01.02.2027: day, month, four-digit year. A two-digit
+# year or a slash (01/02/2027, which an American tool means as 2 January) is not guessed at.
+_DANISH_DATE = re.compile(r"(\d{1,2})([-.])(\d{1,2})\2(\d{4})")
+
+
+def _csv_date(text: str, field: str) -> str:
+    """A CSV date cell as ISO: DD-MM-YYYY and DD.MM.YYYY are read as Danish Excel writes them; any
+    other text is left for the schema to accept (ISO) or refuse."""
+    match = _DANISH_DATE.fullmatch(text)
+    if match is None:
+        return text
+    day, month, year = int(match[1]), int(match[3]), int(match[4])
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        raise ValueError(
+            f"{field}: {text!r} is not a date: read as day-month-year, as Danish Excel writes it, there is no "
+            f"day {day} of month {month}; {DATE_FORMAT}"
+        ) from None
+
+
+def write_feed(courses: Iterable[Course], out: TextIO, fmt: FeedFormat, *, delimiter: str = ",") -> int:
+    """Write courses in the record schema; returns how many were written. CSV cells are separated by
+    `delimiter` (`;` for Danish Excel); a cell holding it is quoted, so ingest reads either back."""
     count = 0
     if fmt == "jsonl":
         for course in courses:
             out.write(json.dumps(course.to_record(), ensure_ascii=False) + "\n")
             count += 1
         return count
-    writer = csv.DictWriter(out, fieldnames=list(RECORD_FIELDS), lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=list(RECORD_FIELDS), lineterminator="\n", delimiter=delimiter)
     writer.writeheader()
     for course in courses:
         writer.writerow(_record_to_csv_row(course.to_record()))

@@ -18,6 +18,7 @@ class IngestReport:
     withdrawn: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the run did less than asked: say why
     written: bool = False
 
     def counts_line(self) -> str:
@@ -40,20 +41,24 @@ def ingest_file(
     """Validate a whole feed, then write it in one run.
 
     Any rejected record means nothing is written, unless `allow_partial`: then the valid records are
-    written (still as one transaction). `withdraw_missing` treats the feed as the source's complete
-    catalogue: its courses that are not in the feed are marked withdrawn — only when nothing was rejected.
-    Records without a `source` get `source` (default `feed:<file name>`)."""
+    written (still as one transaction). Records without a `source` get `source` (default
+    `feed:<file name>`). `withdraw_missing` treats the feed as the complete catalogue of every source
+    its records name: their courses that are not in the feed are marked withdrawn — only when nothing
+    was rejected. When it can withdraw nothing for a reason the user may not see (a source new to the
+    catalogue, the feed's courses stored under another source), `warnings` says so."""
     content: FeedContent = read_feed(feed_path, fmt)
     report = IngestReport(rejected=content.rejected, notices=content.notices)
     if content.rejected and not allow_partial:
         return report
     source = source or f"feed:{feed_path.name}"
     total = len(content.courses)
-    with write_catalogue(db_path, "ingest", [source]) as writer:
+    courses = [course if course.source is not None else course.model_copy(update={"source": source})
+               for _line, course in content.courses]
+    sources = sorted({course.source for course in courses if course.source is not None})
+    with write_catalogue(db_path, "ingest", sources or [source]) as writer:
+        held_before = writer.active_by_source(sources)
         seen: set[str] = set()
-        for done, (_line, course) in enumerate(content.courses, start=1):
-            if course.source is None:
-                course = course.model_copy(update={"source": source})
+        for done, course in enumerate(courses, start=1):
             seen.add(course.course_id)
             outcome = writer.upsert(course)
             setattr(report, outcome, getattr(report, outcome) + 1)
@@ -62,7 +67,34 @@ def ingest_file(
         for rejected in content.rejected:
             writer.add_error(f"{feed_path.name}:{rejected.line}", rejected.reason)
         writer.counts["rejected"] = len(content.rejected)
-        if withdraw_missing and not content.rejected:
-            report.withdrawn = writer.withdraw_missing(source, seen)
+        if withdraw_missing and content.rejected:
+            report.warnings.append(
+                f"--withdraw-missing withdrew nothing: {len(content.rejected)} record(s) were rejected, so the "
+                "feed is not the whole catalogue"
+            )
+        elif withdraw_missing:
+            for name in sources:
+                report.withdrawn += writer.withdraw_missing(name, seen)
+            report.warnings.extend(_withdraw_warnings(sources, held_before, writer.sources_of(seen, sources)))
     report.written = True
     return report
+
+
+def _withdraw_warnings(sources: list[str], held_before: dict[str, int], elsewhere: dict[str, int]) -> list[str]:
+    """Why --withdraw-missing may have missed courses: it acts on the sources the records name, and
+    the catalogue keeps a course under the source that first stored it (until its content changes)."""
+    warnings = []
+    new = [name for name in sources if not held_before.get(name)]
+    if new:
+        warnings.append(
+            f"--withdraw-missing: the catalogue held no active course of source {', '.join(map(repr, new))} "
+            "before this run, so none of it could be withdrawn. A record without a `source` gets "
+            "feed:<file name>: give every file of one provider the same --source NAME"
+        )
+    if elsewhere:
+        named = ", ".join(f"{name!r} ({count})" for name, count in sorted(elsewhere.items()))
+        warnings.append(
+            f"--withdraw-missing: some of the feed's courses are kept under another source: {named}; "
+            "courses of those sources were not checked. Ingest with --source set to that source to withdraw what is missing"
+        )
+    return warnings

@@ -73,7 +73,7 @@ MIGRATIONS: list[list[str]] = [
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
-Outcome = Literal["new", "changed", "unchanged"]
+Outcome = Literal["new", "changed", "unchanged", "withdrawn"]
 _COURSE_COLUMNS = [name for name in RECORD_FIELDS]
 _MAX_ERRORS_KEPT = 1000
 
@@ -179,15 +179,24 @@ class CatalogueWriter:
         self.errors: list[dict[str, str]] = []
 
     def upsert(self, course: Course) -> Outcome:
-        """Insert or update a course by its stable id; the content hash decides new / changed / unchanged."""
+        """Insert or update a course by its stable id; the content hash decides new / changed / unchanged.
+
+        A record that says `withdrawn` (an export of the catalogue, or a provider marking a course
+        gone) is never made active again: the same withdrawn course is unchanged, an active one is
+        withdrawn (outcome "withdrawn"), and a changed one keeps its new content, withdrawn."""
         course_id = course.course_id
         content_hash = course.compute_hash()
         existing = self.con.execute(
-            "SELECT content_hash, withdrawn, first_seen FROM course WHERE id = ?", [course_id]
+            "SELECT content_hash, withdrawn, first_seen, withdrawn_at FROM course WHERE id = ?", [course_id]
         ).fetchone()
         if existing is None:
             self._insert(course, course_id, content_hash)
             outcome: Outcome = "new"
+        elif course.withdrawn and existing[0] == content_hash:
+            if not existing[1]:
+                self.withdraw([course_id])  # counts it
+                return "withdrawn"
+            outcome = "unchanged"  # as the catalogue has it: its bookkeeping stays as it is
         elif existing[0] == content_hash and not existing[1]:
             self.con.execute("UPDATE course SET last_seen = ? WHERE id = ?", [self.now, course_id])
             outcome = "unchanged"
@@ -195,31 +204,33 @@ class CatalogueWriter:
             change = "reappeared" if existing[1] and existing[0] == content_hash else "changed"
             self._record_history(course_id, change)
             self.con.execute("DELETE FROM course WHERE id = ?", [course_id])
-            self._insert(course, course_id, content_hash, first_seen=existing[2])
+            withdrawn_at = (existing[3] or self.now) if course.withdrawn else None
+            self._insert(course, course_id, content_hash, first_seen=existing[2], withdrawn_at=withdrawn_at)
             outcome = "changed"
         self.counts[outcome] += 1
         return outcome
 
     def _insert(
-        self, course: Course, course_id: str, content_hash: str, first_seen: dt.datetime | None = None
+        self, course: Course, course_id: str, content_hash: str, first_seen: dt.datetime | None = None,
+        withdrawn_at: dt.datetime | None = None,
     ) -> None:
+        """A new row. With `first_seen` it replaces an earlier version of the course: active, or
+        withdrawn since `withdrawn_at`; without, a restored export keeps its own bookkeeping."""
         record = course.to_record()
         record["id"] = course_id
         record["learning_goals"] = json.dumps(record["learning_goals"], ensure_ascii=False)
         record["content_hash"] = content_hash
         record["last_seen"] = self.now
-        record["withdrawn"] = False
+        record["withdrawn"] = withdrawn_at is not None
         if first_seen is not None:
             record["first_seen"] = first_seen
         else:  # a restored export keeps its bookkeeping; a provider's feed gives none
             record["first_seen"] = course.first_seen or self.now
             record["last_seen"] = course.last_seen or self.now
             record["withdrawn"] = course.withdrawn
+            withdrawn_at = self.now if course.withdrawn else None
         columns = [*_COURSE_COLUMNS, "withdrawn_at", "updated_run"]
-        values = [record[name] for name in _COURSE_COLUMNS] + [
-            self.now if record["withdrawn"] else None,
-            self.run_id,
-        ]
+        values = [record[name] for name in _COURSE_COLUMNS] + [withdrawn_at, self.run_id]
         self.con.execute(
             f"INSERT INTO course ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", values
         )
@@ -248,6 +259,23 @@ class CatalogueWriter:
         ).fetchall()
         missing = [row[0] for row in rows if row[0] not in seen_ids]
         return self.withdraw(missing)
+
+    def active_by_source(self, sources: Sequence[str]) -> dict[str, int]:
+        """How many active courses each of `sources` has in this run's catalogue."""
+        rows = self.con.execute(
+            "SELECT source, count(*) FROM course WHERE NOT withdrawn AND list_contains(?, source) GROUP BY source",
+            [list(sources)],
+        ).fetchall()
+        return dict(rows)
+
+    def sources_of(self, course_ids: set[str], besides: Sequence[str]) -> dict[str, int]:
+        """The sources, other than `besides`, that courses of `course_ids` are stored under, with counts."""
+        rows = self.con.execute(
+            "SELECT coalesce(source, '(none)'), count(*) FROM course WHERE id IN (SELECT unnest(?::VARCHAR[])) "
+            "AND NOT list_contains(?, coalesce(source, '')) GROUP BY ALL",
+            [sorted(course_ids), list(besides)],
+        ).fetchall()
+        return dict(rows)
 
     def withdraw(self, course_ids: Sequence[str]) -> int:
         """Mark courses withdrawn; their records and history stay."""

@@ -49,6 +49,7 @@ class Table:
     rows: list[tuple[int, dict[str, str]]]
     notices: list[str] = field(default_factory=list)
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
+    delimiter: str = ","
 
 
 XLSX_SIGNATURE = b"PK\x03\x04"  # an .xlsx workbook is a zip file
@@ -103,7 +104,8 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
     text, notices = decode_bytes(data, name)
     if not text.strip():
         raise TabularError(say("{name}: the file is empty", name=name))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text.splitlines()[0]))
+    delimiter = sniff_delimiter(text.splitlines()[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [cell.strip() for cell in next(reader)]
     except csv.Error as exc:
@@ -130,7 +132,7 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
             start = reader.line_num + 1
     except csv.Error as exc:
         raise TabularError(f"{where(name, start)}: {exc}") from None
-    return Table(header=[h for h in header if h], rows=rows, notices=notices, bad_rows=bad_rows)
+    return Table(header=[h for h in header if h], rows=rows, notices=notices, bad_rows=bad_rows, delimiter=delimiter)
 
 
 def xlsx_text(data: bytes, name: str) -> str:

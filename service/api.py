@@ -286,16 +286,11 @@ def _filters(**values: Any) -> CourseFilters:
 @router.get("/courses/{course_id:path}", response_model=CourseDetail, summary="One course")
 def get_course(state: State, course_id: str) -> CourseDetail:
     """A course with its tags, the competences it matches, and its transfer design. A provider's
-    id may hold '/' (as is or as %2F)."""
-    hit = state.index.get(course_id)
+    id may hold '/' (as is or as %2F). A withdrawn course is answered too, with `withdrawn` true (the
+    feeds still publish it), but search never lists it."""
+    hit = state.course_hit(course_id)
     if hit is None:
-        with open_catalogue(state.config.db) as reader:
-            course = reader.course(course_id)
-        if course is None:
-            raise ApiError(404, f"no course with id {course_id!r}")
-        from matcher.catalogue_index import CourseTags
-
-        hit = CourseHit(-1, course, CourseTags(), 0.0, None)
+        raise ApiError(404, f"no course with id {course_id!r}")
     transfer = assess_transfer(hit.course, TransferContext(), state.taxonomy)
     out = course_out(hit)
     return CourseDetail(**out.model_dump(), why=hit.tags.why, transfer=transfer.model_dump(mode="json"))
@@ -516,7 +511,9 @@ def delete_analysis(state: State, analysis_id: Annotated[int, PathParam(ge=1, le
 
 @router.post("/admin/ingest", dependencies=[Depends(require_api_key)], summary="Ingest a course feed (JSON Lines or CSV)")
 async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) -> dict[str, Any]:
-    """All or nothing, as `fagmatch ingest`: a feed with a bad record changes nothing.
+    """All or nothing, as `fagmatch ingest`: a feed with a bad record changes nothing. The form has
+    one field, `feed`; any other is refused (422). `notes` says what the CLI notes, such as a file
+    read as Windows-1252.
 
     The new and changed courses are then tagged in the background, by a job as a crawl's tagging
     (`tagging.job`; poll `GET /api/admin/crawl`): they are served at once, and with their tags
@@ -526,6 +523,10 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
     from service.crawl_jobs import CrawlBusy
 
     state = get_state(request)
+    unknown = sorted(set((await request.form()).keys()) - {"feed"})
+    if unknown:  # a field meant as an option (withdraw_missing, source …) must not pass as done
+        raise ApiError(422, f"unknown form field(s) {', '.join(unknown)}: the form takes only `feed`, the file; "
+                            "nothing was written")
     name = Path(feed.filename or "feed.jsonl").name
     if not name.endswith((".jsonl", ".csv")):
         raise ApiError(422, "the feed must be a .jsonl or .csv file")
@@ -537,9 +538,12 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
             report = await run_in_threadpool(ingest_file, state.config.db, path, source=f"api:{name}")
         except FeedError as exc:  # a feed that cannot be read at all: named as the user named it
             raise ApiError(422, str(exc).replace(str(path), name)) from None
+    # The CLI's notes (a Windows-1252 file: check æ, ø and å), named as the user named the file.
+    notes = [note.replace(str(path), name) for note in report.notices]
     rejected = [{"line": r.line, "reason": r.reason} for r in report.rejected]
     if rejected:
-        raise ApiError(422, f"{name}: {len(rejected)} records rejected; nothing was written", rejected[:50])
+        message = f"{name}: {len(rejected)} records rejected; nothing was written"
+        raise ApiError(422, "; ".join([message, *(f"note: {note}" for note in notes)]), rejected[:50])
     to_tag = report.new + report.changed
     tagging: dict[str, Any] = {"courses": to_tag, "job": None}
     if to_tag:
@@ -549,7 +553,7 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
         except CrawlBusy as exc:
             tagging["message"] = f"not tagged: {exc}; they are tagged by the next `fagmatch tag`, crawl or ingest"
     return {"new": report.new, "changed": report.changed, "unchanged": report.unchanged, "withdrawn": report.withdrawn,
-            "tagging": tagging}  # fmt: skip
+            "notes": notes, "tagging": tagging}  # fmt: skip
 
 
 class CrawlRequest(BaseModel):

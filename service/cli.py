@@ -153,6 +153,8 @@ def ingest(
         )
     for notice in report.notices:
         click.echo(f"note: {notice}", err=True)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for rejected in report.rejected:
         click.echo(f"rejected {feed}:{rejected.line}: {rejected.reason}", err=True)
     if not report.written:

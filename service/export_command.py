@@ -21,6 +21,9 @@ from service import feeds
 RECORD_FORMATS = ("jsonl", "csv")
 FEED_FORMATS = ("json", "feed-csv", "atom", "jsonld", "fagprofiler")
 SINCE_FORMATS = ("json", "feed-csv", "atom")
+EXCEL_FORMATS = ("csv", "feed-csv")
+EXCEL_DELIMITER = ";"  # with a byte-order mark: Danish Excel opens the file in columns, æ, ø, å intact
+BOM = "\ufeff"
 
 
 class IsoDateTime(click.ParamType):
@@ -37,7 +40,11 @@ class IsoDateTime(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-def _check_usage(fmt: str, since: dt.datetime | None, active_only: bool, page: int, per_page: int | None) -> None:
+def _check_usage(
+    fmt: str, since: dt.datetime | None, active_only: bool, page: int, per_page: int | None, excel: bool = False
+) -> None:
+    if excel and fmt not in EXCEL_FORMATS:
+        raise click.UsageError(f"--excel works with --format {' or '.join(EXCEL_FORMATS)}")
     if since is not None and fmt not in SINCE_FORMATS:
         raise click.UsageError(f"--since works with --format {', '.join(SINCE_FORMATS)}, not {fmt}")
     if active_only and fmt not in RECORD_FORMATS:
@@ -50,7 +57,7 @@ def _check_usage(fmt: str, since: dt.datetime | None, active_only: bool, page: i
 
 def render(
     catalogue: CatalogueReader, fmt: str, *, since: dt.datetime | None, page: int, per_page: int | None,
-    limit: int, base_url: str, taxonomy: Taxonomy | None,
+    limit: int, base_url: str, taxonomy: Taxonomy | None, delimiter: str = ",",
 ) -> tuple[str, int | None]:
     """The export document for a feed format, and how many courses it holds (None for the grouped view)."""
     if fmt == "json":
@@ -58,7 +65,7 @@ def render(
         document = feeds.feed_json(catalogue, since=since, page=page, per_page=size, base_url=base_url)
         return _json(document), len(document["items"])
     if fmt == "feed-csv":
-        return feeds.feed_csv(catalogue, since), catalogue.feed_page(since, 0, 0)[1]
+        return feeds.feed_csv(catalogue, since, delimiter=delimiter), catalogue.feed_page(since, 0, 0)[1]
     if fmt == "atom":
         text = feeds.feed_atom(catalogue, since=since, base_url=base_url, limit=limit)
         return text, text.count("<entry>")
@@ -88,27 +95,32 @@ def _json(document: dict[str, Any]) -> str:
 @click.option("--per-page", type=click.IntRange(min=1), help="json: courses per page. Default: all on one page.")
 @click.option("--limit", type=click.IntRange(min=1), default=feeds.ATOM_LIMIT, show_default=True,
               help="atom: at most this many entries.")
+@click.option("--excel", is_flag=True, help="csv, feed-csv: for Danish Excel: `;`-separated, UTF-8 with a "
+              "byte-order mark (ingest reads it back as it is).")
 @click.option("--base-url", default="", help="json, atom, jsonld: the service's address for links and ids, "
               "e.g. https://fagmatch.example. Default: links relative to the service.")
 @click.pass_obj
 def export(
     obj: Any, fmt: str, output: Path | None, active_only: bool, since: dt.datetime | None, page: int,
-    per_page: int | None, limit: int, base_url: str,
+    per_page: int | None, limit: int, excel: bool, base_url: str,
 ) -> None:
     """Write the catalogue out: the course records (export → ingest is lossless), or a feed."""
     from service.cli import clear_errors, output_stream  # late: service.cli registers this command
 
-    _check_usage(fmt, since, active_only, page, per_page)
+    _check_usage(fmt, since, active_only, page, per_page, excel)
+    delimiter = EXCEL_DELIMITER if excel else ","
     with clear_errors():
         taxonomy = obj.taxonomy() if fmt in ("jsonld", "fagprofiler") else None
         with open_catalogue(obj.db, create=False) as catalogue:
             if fmt in RECORD_FORMATS:
                 with output_stream(output) as out:
-                    count: int | None = write_feed(catalogue.courses(include_withdrawn=not active_only), out, fmt)  # type: ignore[arg-type]
+                    out.write(BOM if excel else "")
+                    count: int | None = write_feed(catalogue.courses(include_withdrawn=not active_only), out, fmt,  # type: ignore[arg-type]
+                                                   delimiter=delimiter)
             else:
                 text, count = render(catalogue, fmt, since=since, page=page, per_page=per_page, limit=limit,
-                                     base_url=base_url, taxonomy=taxonomy)
+                                     base_url=base_url, taxonomy=taxonomy, delimiter=delimiter)
                 with output_stream(output) as out:
-                    out.write(text)
+                    out.write((BOM if excel else "") + text)
     if output is not None:
         click.echo(f"wrote {'the grouped view' if count is None else f'{count} courses'} to {output}", err=True)

@@ -11,14 +11,56 @@ from typing import Annotated, Any, Callable
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.store import open_catalogue
 from service import feeds
-from service.app import get_state
+from service.app import ApiError, get_state
 
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Last-Modified"}
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "Not modified: the client has this generation"}}
 router = APIRouter(prefix="/feed", tags=["feed"], responses=NOT_MODIFIED)
+
+
+class FeedTagsOut(BaseModel):
+    model: str = Field(description="The tagger's model version that made the tags.")
+    primary_field: str | None = Field(description="The best-fitting competence field, if any.")
+    assigned_fields: list[str] = Field(description="The fields the course builds, best first.")
+    level: str | None = Field(description="grundlaeggende or specialiseret.")
+    basic_competences: list[str] = Field(description="fagprofiler basic competences, best first.")
+    profiles: list[str] = Field(description="fagprofiler profiles, best first.")
+    tagged_at: str | None = Field(description="When the tags were published (UTC, with a Z).")
+    current: bool = Field(description="False when the course has changed since and waits for tagging.")
+
+
+class FeedItemOut(BaseModel):
+    """A course in the feed: every field of the course record (as `fagmatch export` writes it), plus
+    its change times and tags."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    title: str
+    withdrawn: bool
+    withdrawn_at: str | None = Field(description="When the course was withdrawn; null while it is offered.")
+    updated_at: str = Field(description="When its record last changed (UTC).")
+    changed_at: str = Field(description="The later of updated_at and tags.tagged_at: what since= matches; "
+                                        "the feed's order.")
+    tags: FeedTagsOut | None = Field(description="Its latest tags; null while untagged.")
+
+
+class FeedPageOut(BaseModel):
+    generated_at: str
+    last_modified: str | None = Field(description="When the catalogue was last published: the next since=.")
+    since: str | None
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    self: str
+    next: str | None
+    prev: str | None
+    items: list[FeedItemOut]
 
 
 def _text(media_type: str) -> dict[int | str, dict[str, Any]]:
@@ -26,7 +68,13 @@ def _text(media_type: str) -> dict[int | str, dict[str, Any]]:
     return {200: {"description": "Successful Response", "content": {media_type: {"schema": {"type": "string"}}}}}
 
 
-Since = Annotated[dt.datetime | None, Query(description="Only courses changed after this time (ISO 8601).")]
+Since = Annotated[dt.datetime | None, Query(description=(
+    "Only courses whose record or tags changed at or after this time (inclusive; the item's `changed_at`): "
+    "ISO 8601, UTC unless it names a zone. Pass the previous answer's `last_modified`: a course may come "
+    "twice, never be missed."))]
+AtomSince = Annotated[dt.datetime | None, Query(description=(
+    "Only courses whose record changed at or after this time (inclusive; the entry's `updated`): ISO 8601, "
+    "UTC unless it names a zone. New tags alone do not make an entry."))]
 
 
 def _base_url(request: Request) -> str:
@@ -56,7 +104,7 @@ def _conditional(request: Request, media_type: str, build: Callable[[Any], Any],
 def _not_modified(request: Request, etag: str, modified: dt.datetime) -> bool:
     match = request.headers.get("if-none-match")
     if match is not None:
-        return etag in [tag.strip() for tag in match.split(",")] or match.strip() == "*"
+        return feeds.etag_matches(match, etag)
     since = request.headers.get("if-modified-since")
     if since:
         try:
@@ -66,7 +114,8 @@ def _not_modified(request: Request, etag: str, modified: dt.datetime) -> bool:
     return False
 
 
-@router.get("/courses.json", summary="All courses with their tags, paginated")
+@router.get("/courses.json", summary="All courses with their tags, paginated",
+            responses={200: {"model": FeedPageOut, "description": "One page of the feed, oldest change first"}})
 def courses_json(
     request: Request, since: Since = None, page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -84,13 +133,19 @@ def courses_csv(request: Request, since: Since = None) -> Response:
 
 @router.get("/atom.xml", summary="New and changed courses, as Atom", response_class=Response,
             responses=_text("application/atom+xml"))
-def atom(request: Request, since: Since = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
+def atom(request: Request, since: AtomSince = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
     base = _base_url(request)
     return _conditional(request, "application/atom+xml",
                         lambda r: feeds.feed_atom(r, since=since, base_url=base, limit=limit), since=since, limit=limit)
 
 
-@router.get("/fagprofiler.json", summary="Courses grouped by fagprofiler basic competence and profile")
+@router.get("/fagprofiler.json", summary="Courses grouped by fagprofiler basic competence and profile",
+            responses={422: {"description": "`since=` given: this view takes none"}})
 def fagprofiler(request: Request) -> Response:
+    """Every item of the framework with the active tagged courses that serve it. It is a view of the
+    whole catalogue, so it takes no `since=` (422); follow changes with `courses.json?since=`."""
+    if "since" in request.query_params:
+        raise ApiError(422, "fagprofiler.json groups the whole catalogue and takes no since=; "
+                            "follow changes with /feed/courses.json?since=")
     taxonomy = get_state(request).taxonomy
     return _conditional(request, "application/json", lambda r: feeds.fagprofiler_view(r, taxonomy))

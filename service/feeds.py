@@ -36,7 +36,7 @@ TAG_SCHEME = "urn:fagmatch:"  # Atom category schemes: names, not addresses
 
 LIST_SEPARATOR = " | "
 TAG_COLUMNS = ("primary_field", "assigned_fields", "level", "basic_competences", "profiles", "tag_model")
-CSV_COLUMNS = (*RECORD_FIELDS, "withdrawn_at", "updated_at", *TAG_COLUMNS)
+CSV_COLUMNS = (*RECORD_FIELDS, "withdrawn_at", "updated_at", "changed_at", *TAG_COLUMNS)
 
 # schema.org courseMode for the record's `form`; "rekvirerbar" (run on request) has no equivalent.
 COURSE_MODES = {"fysisk": "onsite", "online": "online", "blended": "blended"}
@@ -84,12 +84,32 @@ def last_modified(reader: CatalogueReader) -> dt.datetime:
 
 
 def feed_etag(reader: CatalogueReader, feed: str, **params: Any) -> str:
-    """A strong ETag for one feed response: the catalogue generation plus the feed and its parameters."""
+    """A weak ETag for one feed response: the catalogue generation plus the feed and its parameters.
+    Weak, because the same generation's body is equivalent, not byte for byte the same: the JSON
+    feed says when it was generated (`generated_at`)."""
     key = json.dumps([reader.generation(), feed, sorted(params.items())], default=str)
-    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+    return 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match against our ETag by the weak comparison RFC 9110 prescribes for it: `W/` aside,
+    the opaque tags are equal (a client or proxy may send back either form); `*` matches any."""
+    if if_none_match.strip() == "*":
+        return True
+    ours = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == ours for tag in if_none_match.split(","))
 
 
 # --- JSON --------------------------------------------------------------------------------------
+
+
+def changed_at(row: dict[str, Any]) -> dt.datetime:
+    """When a course last changed for the feeds: its record (`updated_at`) or its tags (`tagged_at`),
+    whichever is later. `since=` of the JSON and CSV feeds matches it, and they are in its order."""
+    tags = row["tags"]
+    if tags is not None and tags["tagged_at"] is not None:
+        return max(row["updated_at"], tags["tagged_at"])
+    return row["updated_at"]
 
 
 def feed_item(row: dict[str, Any]) -> dict[str, Any]:
@@ -99,6 +119,7 @@ def feed_item(row: dict[str, Any]) -> dict[str, Any]:
     item["last_seen"] = iso(row["course"].last_seen)
     item["withdrawn_at"] = iso(row["withdrawn_at"])
     item["updated_at"] = iso(row["updated_at"])
+    item["changed_at"] = iso(changed_at(row))
     tags = row["tags"]
     item["tags"] = None if tags is None else {**tags, "tagged_at": iso(tags["tagged_at"])}
     return item
@@ -152,10 +173,10 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def feed_csv(reader: CatalogueReader, since: dt.datetime | None = None) -> str:
+def feed_csv(reader: CatalogueReader, since: dt.datetime | None = None, *, delimiter: str = ",") -> str:
     """The feed as one flat CSV table, one row per course; lists are joined with ' | '."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n", delimiter=delimiter)
     writer.writeheader()
     for row in reader.feed_page(_utc(since))[0]:
         item = feed_item(row)

@@ -18,7 +18,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from threadpoolctl import threadpool_limits
 
-from matcher.catalogue_index import CatalogueIndex
+from matcher.catalogue_index import CatalogueIndex, catalogue_hit
 from matcher.store import open_catalogue
 from matcher.taxonomy import Taxonomy, load_taxonomy
 from service.crawl_jobs import CrawlJobs
@@ -162,6 +162,15 @@ class ServiceState:
     @property
     def index(self) -> CatalogueIndex:
         return self.recommender.index
+
+    def course_hit(self, course_id: str) -> Any:
+        """A course by id for its page and `GET /api/courses/{id}`: an active one from the index, a
+        withdrawn one from the catalogue (feeds still link to it); None when there is no such course."""
+        hit = self.index.get(course_id)
+        if hit is not None:
+            return hit
+        with open_catalogue(self.config.db) as reader:
+            return catalogue_hit(reader, course_id)
 
     def warm_up(self) -> None:
         """Load the model and build the index now, so the first request is not the slow one."""

@@ -614,9 +614,9 @@ class WebPage:
 
         state = self.state(request)
         taxonomy: Taxonomy = state.taxonomy
-        hit = state.index.get(course_id)
+        hit = state.course_hit(course_id)  # a withdrawn course too: the feeds link to it
         if hit is None:
-            return self.render_error(request, 404, f"der er intet aktivt kursus med id {course_id!r}")
+            return self.render_error(request, 404, f"der er intet kursus med id {course_id!r}")
         course, tags = hit.course, hit.tags
         cues = getattr(state.recommender, "transfer_cues", None)
         transfer = assess_transfer(course, TransferContext(), taxonomy, cues)

@@ -326,6 +326,35 @@ def test_healthz_follows_a_new_catalogue_generation(tagged_catalogue: Path, tmp_
         assert health["catalogue"]["courses"] == 31 and health["last_crawl"] is None
 
 
+def test_a_withdrawn_course_the_feeds_publish_has_its_page_and_detail_but_is_not_searched(
+    tagged_catalogue: Path, tmp_path: Path
+) -> None:
+    from matcher.store import write_catalogue
+
+    db = tmp_path / "catalogue.duckdb"
+    shutil.copy(tagged_catalogue, db)
+    gone = "nordhavn-dib-sygedagpenge-2027"
+    with write_catalogue(db, "ingest") as writer:
+        writer.withdraw([gone])
+    with TestClient(create_app(ServiceConfig(db=db))) as client:
+        feed = client.get("/feed/courses.json", params={"per_page": 500}).json()["items"]
+        assert [i["withdrawn"] for i in feed if i["id"] == gone] == [True]
+        page = client.get(f"/kursus/{gone}")  # a feed reader follows the course's link
+        assert page.status_code == 200
+        assert "Kurset er trukket tilbage" in page.text and "vises ikke i søgningen" in page.text
+        assert "Sygedagpenge" in page.text and "specialiseret" in page.text.lower()
+        detail = client.get(f"/api/courses/{gone}")
+        assert detail.status_code == 200
+        assert detail.json()["course"]["withdrawn"] is True and detail.json()["tags"]["level"] == "specialiseret"
+        found = client.get("/api/courses", params={"q": "sygedagpenge", "per_page": 100}).json()["items"]
+        assert found and gone not in [i["course"]["id"] for i in found]
+        assert f'href="/kursus/{gone}"' not in client.get("/", params={"q": "sygedagpenge"}).text
+        active = client.get("/kursus/nordhavn-dib-sygedagpenge-2027-x")
+        assert active.status_code == 404 and "intet kursus med id" in active.text
+        other = client.get(f"/kursus/{feed[0]['id']}" if feed[0]["id"] != gone else f"/kursus/{feed[1]['id']}")
+        assert other.status_code == 200 and "trukket tilbage" not in other.text
+
+
 def _collectable(obj: object) -> bool:
     """Whether the cyclic garbage collector walks `obj` (frozen objects are in no generation)."""
     return any(o is obj for generation in (0, 1, 2) for o in gc.get_objects(generation))
@@ -354,3 +383,34 @@ def test_admin_ingest_is_all_or_nothing(client: TestClient) -> None:
     r = client.post("/api/admin/ingest", files={"feed": ("feed.jsonl", bad)}, headers={"X-API-Key": KEY})
     assert r.status_code == 422 and "nothing was written" in _error(r)
     assert client.get("/healthz").json()["catalogue"]["courses"] == 30
+
+
+def test_admin_ingest_passes_on_the_windows_1252_note_and_refuses_unknown_form_fields(client: TestClient) -> None:
+    import io
+
+    from matcher.feed import write_feed
+    from matcher.store import open_catalogue
+
+    with open_catalogue(client.app.state.service.config.db) as reader:
+        course = reader.course("nordhavn-dib-sygedagpenge-2027")
+    out = io.StringIO()
+    write_feed([course], out, "csv")
+    legacy = out.getvalue().encode("cp1252")  # as an older Danish Excel saves it
+    assert "ø".encode("cp1252") in legacy
+    answer = client.post("/api/admin/ingest", files={"feed": ("kurser.csv", legacy)}, headers={"X-API-Key": KEY})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["new"], body["changed"], body["unchanged"]) == (0, 0, 1)
+    assert body["notes"] == ["kurser.csv: not UTF-8, read as Windows-1252 (Excel's Danish default); check æ, ø and å"]
+    bad = legacy + "\nx;;".encode("cp1252")
+    refused = client.post("/api/admin/ingest", files={"feed": ("kurser.csv", bad)}, headers={"X-API-Key": KEY})
+    assert refused.status_code == 422 and "note: kurser.csv: not UTF-8, read as Windows-1252" in _error(refused)
+    with open_catalogue(client.app.state.service.config.db) as reader:
+        last_run = reader.runs(1)[0]["id"]
+    extra = client.post("/api/admin/ingest", files={"feed": ("kurser.csv", legacy)},
+                        data={"withdraw_missing": "true", "source": "udbyder"}, headers={"X-API-Key": KEY})
+    assert extra.status_code == 422
+    assert _error(extra) == ("unknown form field(s) source, withdraw_missing: the form takes only `feed`, the file; "
+                             "nothing was written")
+    with open_catalogue(client.app.state.service.config.db) as reader:
+        assert reader.runs(1)[0]["id"] == last_run  # nothing was written

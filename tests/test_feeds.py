@@ -138,7 +138,7 @@ def test_etag_follows_the_generation_and_the_parameters(catalogue: Path, clock: 
         etag = feeds.feed_etag(reader, "courses.json", page=1, per_page=100, since=None)
         assert etag == feeds.feed_etag(reader, "courses.json", per_page=100, page=1, since=None)
         assert etag != feeds.feed_etag(reader, "courses.json", page=2, per_page=100, since=None)
-        assert etag.startswith('"') and etag.endswith('"')
+        assert etag.startswith('W/"') and etag.endswith('"')  # weak: generated_at differs call to call
         assert feeds.last_modified(reader) == T4.replace(tzinfo=dt.UTC)
     clock["value"] = T4 + dt.timedelta(hours=1)
     with write_catalogue(catalogue, "ingest"):
@@ -146,6 +146,69 @@ def test_etag_follows_the_generation_and_the_parameters(catalogue: Path, clock: 
     with open_catalogue(catalogue) as reader:
         assert feeds.feed_etag(reader, "courses.json", page=1, per_page=100, since=None) != etag
         assert feeds.last_modified(reader) == clock["value"].replace(tzinfo=dt.UTC)
+
+
+def test_each_item_says_when_it_changed_as_since_matches_it(catalogue: Path) -> None:
+    with open_catalogue(catalogue) as reader:
+        every = feeds.feed_json(reader)["items"]
+        since_t3 = _ids(feeds.feed_json(reader, since=T3)["items"])
+        rows = list(csv.DictReader(io.StringIO(feeds.feed_csv(reader))))
+    items = {i["id"]: i for i in every}
+    # test-3's record is from T1, its tags from T3: since=T3 returns it, and changed_at says why.
+    assert items["test-3"]["updated_at"] == "2027-01-01T10:00:00Z" and items["test-3"]["changed_at"] == "2027-01-03T10:00:00Z"
+    assert items["test-1"]["changed_at"] == "2027-01-04T10:00:00Z"
+    assert items["test-6"]["changed_at"] == items["test-6"]["updated_at"] == "2027-01-02T10:00:00Z"  # untagged
+    # since= returns exactly the items whose changed_at is at or after it, in changed_at order.
+    assert sorted(since_t3) == sorted(k for k, i in items.items() if i["changed_at"] >= "2027-01-03T10:00:00Z")
+    order = [i["changed_at"] for i in every]
+    assert order == sorted(order)
+    assert {row["id"]: row["changed_at"] for row in rows} == {k: i["changed_at"] for k, i in items.items()}
+
+
+def _feed_client(db: Path) -> Any:
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.state import ServiceConfig
+
+    return TestClient(create_app(ServiceConfig(db=db), warm=False))
+
+
+def test_feeds_over_http_send_a_weak_etag_that_either_form_revalidates(catalogue: Path) -> None:
+    with _feed_client(catalogue) as client:
+        first = client.get("/feed/courses.json")
+        etag = first.headers["etag"]
+        assert etag.startswith('W/"')
+        later = client.get("/feed/courses.json")
+        assert later.headers["etag"] == etag  # one generation, one ETag, though generated_at may differ
+        for sent in (etag, etag.removeprefix("W/"), f'"other", {etag}', "*"):
+            again = client.get("/feed/courses.json", headers={"If-None-Match": sent})
+            assert again.status_code == 304 and again.content == b"", sent
+        assert client.get("/feed/courses.json", headers={"If-None-Match": 'W/"other"'}).status_code == 200
+        assert client.get("/feed/courses.json", params={"page": 2}, headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_fagprofiler_refuses_since_and_the_other_feeds_filter_by_it(catalogue: Path) -> None:
+    with _feed_client(catalogue) as client:
+        for since in ("2027-01-03T10:00:00Z", "garbage"):
+            refused = client.get("/feed/fagprofiler.json", params={"since": since})
+            assert refused.status_code == 422
+            assert "takes no since=" in refused.json()["error"]["message"]
+        assert client.get("/feed/fagprofiler.json").status_code == 200
+        assert client.get("/feed/courses.json", params={"since": "2027-01-03T10:00:00Z"}).json()["total"] == 3
+        assert len(client.get("/feed/courses.csv", params={"since": "2027-01-03T10:00:00Z"}).text.splitlines()) == 4
+        spec = client.get("/openapi.json").json()["paths"]
+        since = {p["name"]: p for p in spec["/feed/courses.json"]["get"]["parameters"]}["since"]
+        assert "at or after" in since["description"] and "changed_at" in since["description"]
+        assert "since" not in [p["name"] for p in spec["/feed/fagprofiler.json"]["get"].get("parameters", [])]
+        # The JSON feed's shape is in the spec, and the answer is that shape.
+        from matcher.course import RECORD_FIELDS
+        from service.feed_routes import FeedPageOut
+
+        ok = spec["/feed/courses.json"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert ok == {"$ref": "#/components/schemas/FeedPageOut"}
+        page = FeedPageOut.model_validate(client.get("/feed/courses.json").json())
+        assert page.total == 6 and all(set(RECORD_FIELDS) <= set(item.model_dump()) for item in page.items)
 
 
 def test_csv_is_one_flat_row_per_course(catalogue: Path) -> None:

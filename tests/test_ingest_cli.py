@@ -128,6 +128,7 @@ def test_excel_semicolon_csv_with_bom_and_windows_1252_is_read(run_cli, db: Path
     result = run_cli("ingest", str(unquoted))
     assert result.exit_code == 1
     assert "unquoted.csv:2: 9 cells but the header has 8 columns" in result.stderr
+    assert 'a start_dates cell with several dates must be quoted: "2027-02-01;2027-09-06"' in result.stderr
 
 
 def test_csv_with_an_unknown_column_is_refused_whole(run_cli, tmp_path: Path) -> None:
@@ -289,3 +290,165 @@ def test_a_value_outside_the_schema_rejects_the_record_and_says_what_is_allowed(
     assert result.exit_code == 0, result.output
     with open_catalogue(db) as catalogue:
         assert {c.course_id: c.form for c in catalogue.courses()} == {"k1": "fysisk", "k5": None}
+
+
+def test_reingesting_the_catalogues_own_export_changes_nothing_and_revives_no_withdrawn_course(
+    run_cli, db: Path, tmp_path: Path
+) -> None:
+    run_cli("ingest", "--source", "udbyder", str(write_jsonl(tmp_path / "a.jsonl", [course_record(i) for i in range(4)])))
+    run_cli("ingest", "--source", "udbyder", "--withdraw-missing",
+            str(write_jsonl(tmp_path / "b.jsonl", [course_record(0), course_record(1)])))
+    for fmt in ("jsonl", "csv"):
+        dump = tmp_path / f"export.{fmt}"
+        assert run_cli("export", "--format", fmt, "-o", str(dump)).exit_code == 0
+        again = run_cli("ingest", str(dump))
+        assert again.exit_code == 0, again.output
+        assert "new 0, changed 0, unchanged 4, withdrawn 0, rejected 0" in again.stdout
+    with open_catalogue(db) as catalogue:
+        assert catalogue.summary()["active"] == 2
+        assert [h["change"] for h in catalogue.history("test-3")] == ["withdrawn"]
+    # An edited export: one price changed. Only that course changes; the withdrawn stay withdrawn.
+    dump = tmp_path / "export.csv"
+    edited = dump.read_text(encoding="utf-8").replace("4995.0", "5495.0", 1)
+    (tmp_path / "edited.csv").write_text(edited, encoding="utf-8")
+    result = run_cli("ingest", str(tmp_path / "edited.csv"))
+    assert "new 0, changed 1, unchanged 3, withdrawn 0" in result.stdout
+    with open_catalogue(db) as catalogue:
+        assert catalogue.summary()["active"] == 2
+        assert catalogue.course("test-0").price_dkk == 5495.0
+
+
+def test_a_record_saying_withdrawn_withdraws_an_active_course_and_keeps_a_changed_one_withdrawn(
+    run_cli, db: Path, tmp_path: Path
+) -> None:
+    run_cli("ingest", str(write_jsonl(tmp_path / "a.jsonl", [course_record(i) for i in range(3)])))
+    feed = [course_record(0, withdrawn=True), course_record(1, withdrawn=True, price_dkk=100), course_record(2)]
+    result = run_cli("ingest", str(write_jsonl(tmp_path / "b.jsonl", feed)))
+    assert "new 0, changed 1, unchanged 1, withdrawn 1" in result.stdout
+    with open_catalogue(db) as catalogue:
+        assert catalogue.course("test-0").withdrawn and catalogue.course("test-1").withdrawn
+        assert catalogue.course("test-1").price_dkk == 100
+        assert catalogue.summary()["active"] == 1
+        row = catalogue.feed_row("test-1")
+        assert row is not None and row["withdrawn_at"] is not None
+    # The provider's next feed lists the course again, not withdrawn: it reappears.
+    result = run_cli("ingest", str(write_jsonl(tmp_path / "c.jsonl", [course_record(0)])))
+    assert "changed 1" in result.stdout
+    with open_catalogue(db) as catalogue:
+        assert not catalogue.course("test-0").withdrawn
+        assert [h["change"] for h in catalogue.history("test-0")] == ["withdrawn", "reappeared"]
+
+
+def test_withdraw_missing_warns_when_a_monthly_file_names_a_new_source_and_source_makes_it_work(
+    run_cli, db: Path, tmp_path: Path
+) -> None:
+    december = write_jsonl(tmp_path / "kurser-dec.jsonl", [course_record(i) for i in range(3)])
+    january = write_jsonl(tmp_path / "kurser-jan.jsonl", [course_record(0), course_record(1)])
+    assert run_cli("ingest", str(december)).exit_code == 0
+    result = run_cli("ingest", "--withdraw-missing", str(january))
+    assert result.exit_code == 0 and "withdrawn 0" in result.stdout
+    assert "warning: --withdraw-missing: the catalogue held no active course of source 'feed:kurser-jan.jsonl'" in result.stderr
+    assert "the same --source NAME" in result.stderr
+    assert "kept under another source: 'feed:kurser-dec.jsonl' (2)" in result.stderr
+    # One source for every month's file: the course missing from January is withdrawn, without a warning.
+    run_cli("ingest", "--source", "udbyder", str(december))
+    again = run_cli("ingest", "--source", "udbyder", "--withdraw-missing", str(january))
+    assert "withdrawn 0" in again.stdout and "another source" in again.stderr  # still stored under the old name
+    other = tmp_path / "other.duckdb"
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    runner = CliRunner()
+    runner.invoke(main, ["--db", str(other), "ingest", "--source", "udbyder", str(december)])
+    clean = runner.invoke(main, ["--db", str(other), "ingest", "--source", "udbyder", "--withdraw-missing", str(january)])
+    assert "withdrawn 1" in clean.stdout and "warning" not in clean.stderr
+
+
+def test_withdraw_missing_acts_on_the_sources_the_records_carry(run_cli, db: Path, tmp_path: Path) -> None:
+    run_cli("ingest", "--source", "udbyder", str(write_jsonl(tmp_path / "a.jsonl", [course_record(i) for i in range(3)])))
+    dump = tmp_path / "export.jsonl"
+    run_cli("export", "-o", str(dump))
+    kept = [line for line in dump.read_text(encoding="utf-8").splitlines() if '"test-2"' not in line]
+    (tmp_path / "edited.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    result = run_cli("ingest", "--withdraw-missing", str(tmp_path / "edited.jsonl"))
+    assert "new 0, changed 0, unchanged 2, withdrawn 1" in result.stdout and "warning" not in result.stderr
+    with open_catalogue(db) as catalogue:
+        assert catalogue.course("test-2").withdrawn
+
+
+def test_withdraw_missing_with_rejected_records_says_it_withdrew_nothing(run_cli, tmp_path: Path) -> None:
+    run_cli("ingest", "--source", "udbyder", str(write_jsonl(tmp_path / "a.jsonl", [course_record(i) for i in range(3)])))
+    feed = write_jsonl(tmp_path / "b.jsonl", [course_record(0), course_record(1, form="hybrid")])
+    result = run_cli("ingest", "--source", "udbyder", "--withdraw-missing", "--allow-partial", str(feed))
+    assert "withdrawn 0, rejected 1" in result.stdout
+    assert "warning: --withdraw-missing withdrew nothing: 1 record(s) were rejected" in result.stderr
+
+
+def test_csv_dates_as_danish_excel_writes_them_are_read_and_doubtful_ones_refused_with_the_format(
+    run_cli, db: Path, tmp_path: Path
+) -> None:
+    good = tmp_path / "excel.csv"
+    good.write_text(
+        "id;title;start_dates;application_deadline;withdrawn\n"
+        'k1;Jobafklaring;"01-02-2027;15.03.2027";10-01-2027;false\n'
+        "k2;Forhandling;2027-09-06;1.8.2027;\n",
+        encoding="utf-8",
+    )
+    result = run_cli("ingest", str(good))
+    assert result.exit_code == 0, result.output
+    with open_catalogue(db) as catalogue:
+        k1, k2 = catalogue.course("k1"), catalogue.course("k2")
+        assert [d.isoformat() for d in k1.start_dates] == ["2027-02-01", "2027-03-15"]
+        assert k1.application_deadline.isoformat() == "2027-01-10" and k2.application_deadline.isoformat() == "2027-08-01"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id;title;start_dates;application_deadline;withdrawn\n"
+        "b1;Kursus;31-02-2027;;\n"  # no such day
+        "b2;Kursus;02-13-2027;;\n"  # an American month-day: no month 13
+        "b3;Kursus;01/02/2027;;\n"  # a slash: 1 February or 2 January?
+        "b4;Kursus;01-02-27;;\n"  # a two-digit year
+        "b5;Kursus;;2027-02-30;\n"
+        "b6;Kursus;;;ja\n",
+        encoding="utf-8",
+    )
+    result = run_cli("ingest", str(bad))
+    assert result.exit_code == 1
+    err = result.stderr
+    assert "bad.csv:2: start_dates: '31-02-2027' is not a date: read as day-month-year, as Danish Excel writes it, there is no day 31 of month 2; write YYYY-MM-DD" in err
+    assert "bad.csv:3: start_dates: '02-13-2027' is not a date: read as day-month-year" in err and "no day 2 of month 13" in err
+    assert "bad.csv:4: start_dates.0: '01/02/2027' is not a date: write YYYY-MM-DD, e.g. 2027-02-01 (in CSV also DD-MM-YYYY or DD.MM.YYYY)" in err
+    assert "bad.csv:5: start_dates.0: '01-02-27' is not a date: write YYYY-MM-DD" in err
+    assert "bad.csv:6: application_deadline: '2027-02-30' is not a day of the calendar" in err
+    assert "bad.csv:7: withdrawn: 'ja' is not true or false" in err
+    assert "Input should" not in err
+    jsonl = write_jsonl(tmp_path / "bad.jsonl", [course_record(1, start_dates=["01-02-2027"]), course_record(2, withdrawn="ja")])
+    err = run_cli("ingest", str(jsonl)).stderr
+    assert "bad.jsonl:1: start_dates.0: '01-02-2027' is not a date: write YYYY-MM-DD" in err
+    assert "bad.jsonl:2: withdrawn: 'ja' is not true or false" in err
+
+
+def test_export_for_excel_is_semicolon_separated_utf8_with_a_bom_and_ingests_back_unchanged(
+    run_cli, db: Path, tmp_path: Path
+) -> None:
+    run_cli("ingest", str(SAMPLE_FEED))
+    out = tmp_path / "kurser.csv"
+    assert run_cli("export", "--format", "csv", "--excel", "-o", str(out)).exit_code == 0
+    original = exported(run_cli)
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfid;url;provider;title;")  # Danish Excel: columns, and æ, ø, å intact
+    assert "ø".encode() in data
+    assert ';"2027-' in data.decode("utf-8-sig")  # a start_dates cell holding ';' is quoted
+    again = run_cli("ingest", str(out))
+    assert again.exit_code == 0 and "new 0, changed 0, unchanged 30, withdrawn 0, rejected 0" in again.stdout
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    other = tmp_path / "other.duckdb"
+    assert CliRunner().invoke(main, ["--db", str(other), "ingest", str(out)]).exit_code == 0
+    assert CliRunner().invoke(main, ["--db", str(other), "export"]).stdout == original  # lossless
+    feed = run_cli("export", "--format", "feed-csv", "--excel").stdout
+    assert feed.startswith("\ufeffid;url;provider;title;")
+    refused = run_cli("export", "--format", "json", "--excel")
+    assert refused.exit_code == 2 and "--excel works with --format csv or feed-csv" in refused.stderr
