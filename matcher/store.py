@@ -662,6 +662,7 @@ class CatalogueReader:
         model: str | None = None,
         tag_changes: bool = True,
         newest_first: bool = False,
+        after: tuple[dt.datetime, str] | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
         """One page of courses for the feeds, withdrawn ones included, and how many match in all.
 
@@ -671,19 +672,33 @@ class CatalogueReader:
         `since` (naive UTC) is inclusive, as the catalogue keeps whole seconds: a course matches
         when its record, or with `tag_changes` its tags, changed at or after it. Order: oldest
         change first, so a consumer can follow along; `newest_first` orders by record change,
-        newest first."""
+        newest first. `after` (change time in whole seconds, id: the last item a consumer has) starts
+        the page after that item in this order, so a course that changes meanwhile moves to the end
+        instead of shifting the rest by one; `total` still counts every match of `since`."""
         where = "($since IS NULL OR updated_at >= $since OR ($tag_changes AND tagged_at >= $since))"
         params: dict[str, Any] = {"since": since, "tag_changes": tag_changes, "model": model}
         total = self.con.execute(
             f"SELECT count(*) FROM ({self._FEED_SQL.format(columns='c.id')}) WHERE {where}", params
         ).fetchone()[0]
+        if after is not None:
+            where += f" AND ({_CHANGED} > $after_at OR ({_CHANGED} = $after_at AND id > $after_id))"
+            params.update(after_at=after[0], after_id=after[1])
         if newest_first:
             order = "ORDER BY updated_at DESC, id"
         else:
-            order = "ORDER BY greatest(updated_at, coalesce(tagged_at, updated_at)), id"
+            order = f"ORDER BY {_CHANGED}, id"
         if limit is not None:
             order += f" LIMIT {int(limit)}"
         return self._feed_query(where, params, f"{order} OFFSET {max(int(offset), 0)}"), total
+
+    def feed_position(self, since: dt.datetime | None, after: tuple[dt.datetime, str], *, tag_changes: bool = True) -> int:
+        """How many courses matching `since` come at or before the item `after` in the feed's order."""
+        where = ("($since IS NULL OR updated_at >= $since OR ($tag_changes AND tagged_at >= $since))"
+                 f" AND ({_CHANGED} < $after_at OR ({_CHANGED} = $after_at AND id <= $after_id))")
+        params = {"since": since, "tag_changes": tag_changes, "model": None, "after_at": after[0], "after_id": after[1]}
+        return self.con.execute(
+            f"SELECT count(*) FROM ({self._FEED_SQL.format(columns='c.id')}) WHERE {where}", params
+        ).fetchone()[0]
 
     def feed_row(self, course_id: str, model: str | None = None) -> dict[str, Any] | None:
         """One course as `feed_page` gives it, or None if there is no such course."""
@@ -706,6 +721,10 @@ class CatalogueReader:
             "SELECT id, finished_at FROM run WHERE status = 'ok' ORDER BY id DESC LIMIT 1"
         ).fetchone()
         return f"{row[0]}@{row[1]:%Y%m%dT%H%M%S}" if row else "empty"
+
+
+# A feed item's change time as the feeds publish it (whole seconds): their order and their cursor.
+_CHANGED = "date_trunc('second', greatest(updated_at, coalesce(tagged_at, updated_at)))"
 
 
 def _sql_string(value: str) -> str:

@@ -119,11 +119,19 @@ def _not_modified(request: Request, etag: str, modified: dt.datetime) -> bool:
 def courses_json(
     request: Request, since: Since = None, page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 100,
+    after: Annotated[str | None, Query(max_length=1100, description=(
+        "The page after this item (a cursor: `next` links carry it). Following `next` misses no course "
+        "when the catalogue changes meanwhile; a changed course comes again at the end."))] = None,
 ) -> Response:
     base = _base_url(request)
+    if after is not None:
+        try:
+            feeds.parse_feed_cursor(after)
+        except ValueError as exc:
+            raise ApiError(422, str(exc)) from None
     return _conditional(request, "application/json",
-                        lambda r: feeds.feed_json(r, since=since, page=page, per_page=per_page, base_url=base),
-                        since=since, page=page, per_page=per_page)
+                        lambda r: feeds.feed_json(r, since=since, page=page, per_page=per_page, base_url=base, after=after),
+                        since=since, page=page, per_page=per_page, after=after)
 
 
 @router.get("/courses.csv", summary="All courses with their tags, as CSV", response_class=Response, responses=_text("text/csv"))

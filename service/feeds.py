@@ -132,17 +132,28 @@ def feed_json(
     page: int = 1,
     per_page: int = DEFAULT_PER_PAGE,
     base_url: str = "",
+    after: str | None = None,
 ) -> dict[str, Any]:
-    """One page of the JSON feed, with links to its neighbours. Raises ValueError for page/per_page < 1."""
+    """One page of the JSON feed, with links to its neighbours: by `page`, or with `after` (a cursor,
+    see `feed_cursor`) the page after that item. `next` always carries the cursor of the page's last
+    item, so a consumer following it misses nothing when a course changes meanwhile: that course
+    moves to the end and comes again. Raises ValueError for page/per_page < 1 or a broken cursor."""
     if page < 1 or per_page < 1:
         raise ValueError("page and per_page must be at least 1")
     since = _utc(since)
-    rows, total = reader.feed_page(since, (page - 1) * per_page, per_page)
+    cursor = parse_feed_cursor(after) if after is not None else None
+    if cursor is None:
+        rows, total = reader.feed_page(since, (page - 1) * per_page, per_page + 1)
+    else:
+        rows, total = reader.feed_page(since, 0, per_page + 1, after=cursor)
+        page = reader.feed_position(since, cursor) // per_page + 1
+    more, rows = len(rows) > per_page, rows[:per_page]
     pages = max(math.ceil(total / per_page), 1)
 
-    def link(number: int) -> str:
-        return _url(base_url, JSON_PATH, {"since": iso(since), "page": number, "per_page": per_page})
+    def link(**where: Any) -> str:
+        return _url(base_url, JSON_PATH, {"since": iso(since), **where, "per_page": per_page})
 
+    items = [feed_item(row) for row in rows]
     return {
         "generated_at": iso(dt.datetime.now(dt.UTC).replace(tzinfo=None)),
         "last_modified": iso(reader.last_modified()),
@@ -151,11 +162,28 @@ def feed_json(
         "page": page,
         "per_page": per_page,
         "pages": pages,
-        "self": link(page),
-        "next": link(page + 1) if page < pages else None,
-        "prev": link(min(page - 1, pages)) if page > 1 else None,
-        "items": [feed_item(row) for row in rows],
+        "self": link(after=after) if after is not None else link(page=page),
+        "next": link(after=feed_cursor(items[-1])) if more else None,
+        "prev": link(page=min(page - 1, pages)) if page > 1 else None,
+        "items": items,
     }
+
+
+def feed_cursor(item: dict[str, Any]) -> str:
+    """A feed item's place in the feed's order, for `after=`: its change time and its id."""
+    return f"{item['changed_at']},{item['id']}"
+
+
+def parse_feed_cursor(text: str) -> tuple[dt.datetime, str]:
+    """`after=`'s value back into (change time as naive UTC, id); ValueError when it is no cursor."""
+    stamp, _, course_id = text.partition(",")
+    try:
+        when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        when = None
+    if when is None or not course_id:
+        raise ValueError(f"after: {text!r} is not a cursor of this feed; follow the 'next' link of a page")
+    return _utc(when), course_id
 
 
 # --- CSV ---------------------------------------------------------------------------------------

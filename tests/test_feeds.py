@@ -11,6 +11,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -107,6 +108,32 @@ def test_since_selects_record_and_tag_changes_inclusively(catalogue: Path) -> No
         assert {r["course"].course_id for r in only_records} == {"test-2", "test-5", "test-6"}
 
 
+def test_following_next_misses_no_course_when_one_changes_during_the_paging(
+    catalogue: Path, run_cli, clock: dict[str, dt.datetime], tmp_path: Path,
+) -> None:
+    with open_catalogue(catalogue) as reader:
+        first = feeds.feed_json(reader, per_page=2)
+    # a course the consumer has already read changes before it asks for the next page
+    clock["value"] = dt.datetime(2027, 1, 5, 10, 0, 0)
+    changed = first["items"][0]["id"]
+    number = int(changed.split("-")[1])
+    feed = write_jsonl(tmp_path / "c.jsonl", [course_record(number, price_dkk=7777.0)])
+    assert run_cli("ingest", "--source", "udbyder", str(feed)).exit_code == 0
+    seen, page = _ids(first["items"]), first
+    with open_catalogue(catalogue) as reader:
+        while page["next"]:
+            after = parse_qs(urlsplit(page["next"]).query)["after"][0]
+            page = feeds.feed_json(reader, per_page=2, after=after)
+            seen += _ids(page["items"])
+        # by page number, the change shifts the rest: one course is never read
+        by_number = _ids(first["items"]) + [i for n in (2, 3) for i in _ids(feeds.feed_json(reader, page=n, per_page=2)["items"])]
+    assert set(seen) == {f"test-{n}" for n in range(1, 7)} and seen[-1] == changed
+    assert len(set(by_number)) < 6
+    assert page["page"] == 3 and page["total"] == 6
+    with open_catalogue(catalogue) as reader, pytest.raises(ValueError, match="not a cursor of this feed"):
+        feeds.feed_json(reader, after="page-2")
+
+
 def test_json_pages_link_to_each_other_and_cover_every_course_once(catalogue: Path) -> None:
     with open_catalogue(catalogue) as reader:
         pages = [feeds.feed_json(reader, page=n, per_page=4, base_url="https://fm.example/") for n in (1, 2)]
@@ -116,7 +143,10 @@ def test_json_pages_link_to_each_other_and_cover_every_course_once(catalogue: Pa
     first, second = pages
     assert (first["total"], first["pages"], len(first["items"]), len(second["items"])) == (6, 2, 4, 2)
     assert sorted(_ids(first["items"]) + _ids(second["items"])) == [f"test-{n}" for n in range(1, 7)]
-    assert first["next"] == "https://fm.example/feed/courses.json?page=2&per_page=4" and first["prev"] is None
+    # next carries the cursor of the page's last item (its change time and id), prev the page number
+    last = first["items"][-1]
+    assert first["next"] == ("https://fm.example/feed/courses.json?after=" + quote(f"{last['changed_at']},{last['id']}")
+                             + "&per_page=4") and first["prev"] is None
     assert second["prev"] == "https://fm.example/feed/courses.json?page=1&per_page=4" and second["next"] is None
     assert late["items"] == [] and late["next"] is None
     assert late["prev"] == "/feed/courses.json?since=2027-01-01T10%3A00%3A00Z&page=2&per_page=4"
@@ -196,6 +226,11 @@ def test_fagprofiler_refuses_since_and_the_other_feeds_filter_by_it(catalogue: P
             assert "takes no since=" in refused.json()["error"]["message"]
         assert client.get("/feed/fagprofiler.json").status_code == 200
         assert client.get("/feed/courses.json", params={"since": "2027-01-03T10:00:00Z"}).json()["total"] == 3
+        # a next link works as given; a made-up cursor is refused
+        next_page = client.get(client.get("/feed/courses.json", params={"per_page": 4}).json()["next"])
+        assert next_page.status_code == 200 and len(next_page.json()["items"]) == 2 and next_page.json()["page"] == 2
+        broken = client.get("/feed/courses.json", params={"after": "2027-01-03"})
+        assert broken.status_code == 422 and "not a cursor" in broken.json()["error"]["message"]
         assert len(client.get("/feed/courses.csv", params={"since": "2027-01-03T10:00:00Z"}).text.splitlines()) == 4
         spec = client.get("/openapi.json").json()["paths"]
         since = {p["name"]: p for p in spec["/feed/courses.json"]["get"]["parameters"]}["since"]
