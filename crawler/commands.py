@@ -14,7 +14,7 @@ import click
 
 from crawler.pipelines import BOUND_WORDS
 from crawler.registry import RegistryError
-from crawler.runner import CrawlError, crawl, list_sources
+from crawler.runner import CrawlError, crawl, jobs_root, list_sources
 from matcher.store import CatalogueError
 
 _REGISTRY_OPTION = click.option(
@@ -66,6 +66,10 @@ def crawl_cmd(obj: Any, url: str | None, sources: tuple[str, ...], resume: bool,
     except (CrawlError, RegistryError, CatalogueError) as exc:
         _fail(str(exc))
         return
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the crawl process saved its queue and journal
+        _fail(f"crawl stopped; its progress is saved in {jobs_root(obj.db)}: "
+              "run the same command again to resume (--fresh starts over)")  # fmt: skip
+        return
     for line in report.summary_lines():
         click.echo(line)
     bad = [result for result in report.sources if result.status != "published" or result.pages == 0]
@@ -114,11 +118,18 @@ def sources_cmd(obj: Any, registry: Path | None) -> None:
             if bounds:
                 complete += f" (stopped at {', '.join(bounds)})"
             health = (
-                f"last crawl #{run['id']} {run['started_at']:%Y-%m-%d %H:%M} {run['status']}, {complete}: "
+                f"last crawl #{run['id']} {run['started_at']:%Y-%m-%d %H:%M} {run['health']}, {complete}: "
                 f"{c.get('pages', 0)} pages, {c.get('courses', 0)} courses, new {c.get('new', 0)}, "
                 f"changed {c.get('changed', 0)}, withdrawn {c.get('withdrawn', 0)}, failed {c.get('failed', 0)}"
+                + (f", gone (404/410) {c['gone']}" if c.get("gone") else "")
+                + (f", merged {c['merged']}" if c.get("merged") else "")
                 + (f", re-decoded {c['redecoded']}" if c.get("redecoded") else "")
                 + (f", undecodable {c['undecodable']}" if c.get("undecodable") else "")
             )
         click.echo(f"{row.source:<20} {row.kind:<20} {health}")
         click.echo(f"{'':<20} status: {row.status}")
+        if run is not None and run["errors"]:
+            more = run["error_count"] - len(run["errors"])
+            click.echo(f"{'':<20} errors: {run['error_count']}" + (f" (the first {len(run['errors'])})" if more else ""))
+            for error in run["errors"]:
+                click.echo(f"{'':<22} {error['where']}: {error['message']}")

@@ -24,7 +24,7 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider
 from twisted.python.failure import Failure
-from w3lib.encoding import html_to_unicode, http_content_type_encoding
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
 from crawler.extract import extract_course
 from crawler.journal import Journal
@@ -187,7 +187,10 @@ class GenericSpider(SitemapSpider):
             self.failures += 1
         if self.journal:
             self.journal.error(request.url, message, blocking=blocking)
-        self.logger.warning("failed %s: %s", request.url, message)
+        if blocking:
+            self.logger.warning("failed %s: %s", request.url, message)
+        else:
+            self.logger.info("gone %s: %s (an answer, not a failure)", request.url, message)
 
 
 def _is_json(response: TextResponse) -> bool:
@@ -250,9 +253,17 @@ def page_text(response: TextResponse) -> PageText:
     codec knows, or its charset gives undecodable bytes (U+FFFD) or no markup at all, the body is
     decoded again by w3lib's sniffing rules without the header (byte-order mark, then the page's
     own <meta> declaration), and failing that as UTF-8 whose other bytes are Windows-1252.
+    A page that declares no charset anywhere (header, byte-order mark, <meta>) and is not UTF-8 is
+    read as UTF-8 whose other bytes are Windows-1252 too: Scrapy's guess for it (charset_normalizer)
+    takes the Danish letters of a short page for Central European ones ("Nćstved").
     Not readable (text None): undecodable bytes even then (bytes Windows-1252 leaves undefined)."""
     text = response.text
     header = response.headers.get(b"Content-Type") or b""
+    declared = b"charset=" in header.lower() or read_bom(response.body)[0] or html_body_declared_encoding(response.body)
+    if not declared and not _is_utf8(response.body):
+        mixed = response.body.decode("utf-8", errors=_CP1252_ERRORS)
+        if _decoded(mixed, response.body):
+            return PageText(mixed, UTF8_ELSE_CP1252, redecoded=True)
     unknown = b"charset=" in header.lower() and http_content_type_encoding(header.decode("latin-1")) is None
     if not unknown and _decoded(text, response.body):
         return PageText(text, response.encoding, redecoded=False)
@@ -268,3 +279,11 @@ def page_text(response: TextResponse) -> PageText:
 def _decoded(text: str, body: bytes) -> bool:
     replaced = "\ufffd" in text and b"\xef\xbf\xbd" not in body  # a literal U+FFFD in UTF-8 is the page's own
     return not replaced and ("<" in text[:4096] or b"<" not in body[:4096])
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
