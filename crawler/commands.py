@@ -37,7 +37,8 @@ def _fail(message: str) -> None:
 @click.option("--set", "-s", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable; JSON values allowed).")
 @click.option("--max-pages", type=click.IntRange(min=1), default=None,
-              help="Stop each source after this many pages (default: the registry's limit, else 5000).")
+              help="Stop each source after reading this many pages, robots.txt and sitemaps not counted "
+                   "(default: the registry's limit, else 5000).")
 @click.option("--max-seconds", type=click.IntRange(min=1), default=None,
               help="Stop each source after this many seconds (default: the registry's limit, else 3600).")
 @click.option("--max-depth", type=click.IntRange(min=1), default=None,
@@ -56,7 +57,7 @@ def crawl_cmd(obj: Any, url: str | None, sources: tuple[str, ...], resume: bool,
     if url and sources:
         raise click.UsageError("give --url or --source, not both")
     settings = _parse_overrides(overrides)
-    limits = {"CLOSESPIDER_PAGECOUNT": max_pages, "CLOSESPIDER_TIMEOUT": max_seconds, "DEPTH_LIMIT": max_depth}
+    limits = {"FAGMATCH_MAX_PAGES": max_pages, "CLOSESPIDER_TIMEOUT": max_seconds, "DEPTH_LIMIT": max_depth}
     settings.update({name: value for name, value in limits.items() if value is not None})
     try:
         report = crawl(

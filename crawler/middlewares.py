@@ -1,5 +1,5 @@
-"""Small extensions of Scrapy's own machinery: retries that back off, canonical fingerprints, and a bound on
-query-string variants."""
+"""Small extensions of Scrapy's own machinery: retries that back off, canonical fingerprints, robots.txt
+fetched once, and a bound on query-string variants."""
 
 from __future__ import annotations
 
@@ -70,6 +70,24 @@ class CanonicalRequestFingerprinter(RequestFingerprinter):
         if canonical != request.url:
             request = request.replace(url=canonical)
         return super().fingerprint(request)
+
+
+class RobotsTxtOnceMiddleware:
+    """Fetch each robots.txt once per crawl: Scrapy's RobotsTxtMiddleware fetches it to obey it, and the
+    sitemap spider asked for it again to read its Sitemap: lines. The second request gets the first's
+    answer (a 200 only). Sits right after RobotsTxtMiddleware (100), which fetches first."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, Response] = {}
+
+    def process_request(self, request: Request, spider=None) -> Response | None:
+        answer = self.answers.get(request.url) if urlsplit(request.url).path == "/robots.txt" else None
+        return answer.replace(request=request) if answer is not None else None
+
+    def process_response(self, request: Request, response: Response, spider=None) -> Response:
+        if response.status == 200 and urlsplit(request.url).path == "/robots.txt":
+            self.answers.setdefault(request.url, response)
+        return response
 
 
 QUERY_IGNORED_STAT = "fagmatch/query_ignored_count"

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -40,6 +40,8 @@ _DATA_URL_XPATH = "|".join(
 _SCRIPT_URL_RE = re.compile(r"""(?:fetch|\.getJSON|\.get|\.load|\.open)\(\s*(?:["']GET["']\s*,\s*)?["']([^"'\s]+)["']""")
 _MEDIA_RE = re.compile(r"\.(?:" + "|".join(map(re.escape, IGNORED_EXTENSIONS)) + r")(?:[?#]|$)", re.IGNORECASE)
 _JSON_TYPES = (b"application/json", b"application/ld+json", b"text/json", b"+json")
+# The close reason of the page budget: Scrapy's own (CLOSESPIDER_PAGECOUNT), which counts every response.
+PAGE_BUDGET_REASON = "closespider_pagecount"
 # A missing page is an answer ("gone"), not a failed crawl; these statuses do not block withdrawals.
 GONE_STATUSES = frozenset({404, 410})
 
@@ -88,6 +90,7 @@ class GenericSpider(SitemapSpider):
         self.undecodable = 0
         self.redecoded = 0
         self.journal: Journal | None = None
+        self.max_pages = 0  # FAGMATCH_MAX_PAGES: the page budget, 0 none
         self.progress_every = 25
         self.progress_seconds = 10.0
         self._last_progress = time.monotonic()
@@ -97,6 +100,7 @@ class GenericSpider(SitemapSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         path = journal_path(crawler.settings)
         spider.journal = Journal(path) if path else None
+        spider.max_pages = crawler.settings.getint("FAGMATCH_MAX_PAGES", 0)
         spider.progress_every = crawler.settings.getint("FAGMATCH_PROGRESS_EVERY", 25)
         spider.progress_seconds = crawler.settings.getfloat("FAGMATCH_PROGRESS_SECONDS", 10.0)
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
@@ -132,6 +136,8 @@ class GenericSpider(SitemapSpider):
     def parse_page(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             return  # PDFs and images are no course pages
+        if self.max_pages and self.pages >= self.max_pages:
+            return  # in flight when the page budget ran out: fetched, but past the bound
         self.pages += 1
         if self.journal:
             self.journal.page(response.url, response.status)
@@ -140,6 +146,8 @@ class GenericSpider(SitemapSpider):
             self._last_progress = now
             self.progress(f"{self.pages} pages, {self.courses} courses, {self.failures} failed requests")
         if _is_json(response):
+            if self.max_pages and self.pages >= self.max_pages:
+                raise CloseSpider(PAGE_BUDGET_REASON)
             yield from self._follow_urls(response, _json_links(response.text))
             return
         if self.is_candidate(response.url):
@@ -159,6 +167,8 @@ class GenericSpider(SitemapSpider):
                 if record is not None:
                     self.courses += 1
                     yield {"source": self.source.name, "page": response.url, "course": record}
+        if self.max_pages and self.pages >= self.max_pages:
+            raise CloseSpider(PAGE_BUDGET_REASON)
         for link in self.links.extract_links(response):
             yield response.follow(link.url, callback=self.parse_page, errback=self.on_error)
         yield from self._follow_urls(response, _script_links(response))
