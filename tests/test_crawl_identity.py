@@ -55,16 +55,20 @@ def make_site(root: Path) -> None:
     write(root, "server.json", json.dumps({
         # Directories answer with a redirect that adds the slash, as Apache and most CMSs do.
         "redirects": {"/kurser": "/kurser/", "/omdirigering": "/omdirigering/"},
-        "content_types": {"/kurser/sygefravaer": "text/html"},  # no charset, and no <meta> either
+        "content_types": {
+            "/kurser/sygefravaer": "text/html",  # no charset, and no <meta> either
+            "/kurser/foertidspension": "text/html; charset=iso-8859-1",  # a server default; the page is UTF-8
+        },
     }))  # fmt: skip
     write(root, "kurser/index.html", listing([
         "/omdirigering", "/kurser/sygefravaer", "/kurser/kommunom", "/arkiv/kommunom", "/kurser/udgaaet",
         "/kurser/rod-1", "/kurser/rod-2", "/kurser/oversigt-1", "/kurser/s1", "/kurser/s2",
-        "/kurser/jura", "/kurser/jura-print",
+        "/kurser/jura", "/kurser/jura-print", "/kurser/foertidspension",
     ]))  # fmt: skip
     write(root, "omdirigering/index.html", course_page("Samtaler med ledige", "samtaler", 2500))
     cp1252 = course_page("Sygefravær på tværs i Næstved", "sygefravær", 1950).replace('<meta charset="utf-8">', "")
     write(root, "kurser/sygefravaer.html", cp1252.encode("cp1252"))
+    write(root, "kurser/foertidspension.html", course_page("Førtidspension i Køge", "førtidspension", 2900))
     kommunom = course_page("Kommunom: Forvaltningsret", "forvaltningsret", 9800)
     write(root, "kurser/kommunom.html", kommunom)  # the same page under two URLs, no canonical
     write(root, "arkiv/kommunom.html", kommunom)
@@ -114,10 +118,14 @@ def test_a_redirect_that_only_adds_a_trailing_slash_is_followed(crawled):
     assert stored(crawled.db)["omdirigering"].title == "Samtaler med ledige"  # a link's redirect
 
 
-def test_a_page_without_any_charset_is_read_as_windows_1252(crawled):
+def test_a_page_without_any_charset_is_read_as_windows_1252(crawled):  # and the UTF-8 page below
     course = stored(crawled.db)["kurser/sygefravaer"]
     assert (course.title, course.location) == ("Sygefravær på tværs i Næstved", "Odense")
-    assert crawled.report.sources[0].redecoded == 1
+    assert crawled.report.sources[0].redecoded == 2
+
+
+def test_a_utf_8_page_whose_header_says_latin_1_is_read_as_utf_8(crawled):
+    assert stored(crawled.db)["kurser/foertidspension"].title == "Førtidspension i Køge"
 
 
 def test_a_canonical_link_to_the_front_page_or_the_listing_is_not_trusted(crawled):
@@ -150,9 +158,9 @@ def test_one_page_under_two_urls_is_one_course_under_the_shorter_url(crawled):
 
 def test_course_counts_agree_and_say_what_was_merged(crawled):
     (result,) = crawled.report.sources
-    assert result.courses == len(stored(crawled.db)) == 9
+    assert result.courses == len(stored(crawled.db)) == 10
     line = result.line()
-    assert "9 courses" in line and "2 course pages merged" in line, line
+    assert "10 courses" in line and "2 course pages merged" in line, line
 
 
 def test_a_missing_page_is_an_answer_not_a_failure_everywhere(crawled):

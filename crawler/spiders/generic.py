@@ -263,14 +263,19 @@ def page_text(response: TextResponse) -> PageText:
     codec knows, or its charset gives undecodable bytes (U+FFFD) or no markup at all, the body is
     decoded again by w3lib's sniffing rules without the header (byte-order mark, then the page's
     own <meta> declaration), and failing that as UTF-8 whose other bytes are Windows-1252.
-    A page that declares no charset anywhere (header, byte-order mark, <meta>) and is not UTF-8 is
+    A page whose bytes are UTF-8 (and not all ASCII) is read as UTF-8 whatever it declares: Latin-1
+    text is never valid UTF-8 by chance, while servers that add "charset=iso-8859-1" to every page
+    are common. A page that declares no charset anywhere (header, byte-order mark, <meta>) and is not UTF-8 is
     read as UTF-8 whose other bytes are Windows-1252 too: Scrapy's guess for it (charset_normalizer)
     takes the Danish letters of a short page for Central European ones ("Nćstved").
     Not readable (text None): undecodable bytes even then (bytes Windows-1252 leaves undefined)."""
     text = response.text
     header = response.headers.get(b"Content-Type") or b""
+    utf8 = _is_utf8(response.body)
+    if utf8 and not response.body.isascii() and codecs.lookup(response.encoding).name != "utf-8":
+        return PageText(response.body.decode("utf-8"), "utf-8", redecoded=True)
     declared = b"charset=" in header.lower() or read_bom(response.body)[0] or html_body_declared_encoding(response.body)
-    if not declared and not _is_utf8(response.body):
+    if not declared and not utf8:
         mixed = response.body.decode("utf-8", errors=_CP1252_ERRORS)
         if _decoded(mixed, response.body):
             return PageText(mixed, UTF8_ELSE_CP1252, redecoded=True)
