@@ -203,6 +203,7 @@ def test_sources_says_failed_for_a_crawl_that_fetched_nothing(tmp_path, run_cli,
     (line,) = [line for line in health.splitlines() if line.startswith("url:127.0.0.1:9")]
     assert " failed (no page fetched)" in line and " ok" not in line, health
     assert "Connection" in health or "refused" in health, health  # the first error says why
+    assert " crawl   failed (no page fetched) " in run_cli("status").output
 
 
 def test_sources_lists_the_last_crawl_s_errors(crawled):
