@@ -144,33 +144,35 @@ def _settle_urls(content: JournalContent, by_page: dict[str, tuple[str, dict[str
     * Pages naming one canonical URL with different content (a CMS's template error): each keeps its
       own URL, with a warning in the run's errors.
     * The same content under two URLs without a canonical link (one page in two folders): one course,
-      under the shorter URL, noted in the run's errors. Records with a provider id are left as they are."""
+      under the shorter URL (the first alphabetically on a tie), noted in the run's errors.
+
+    A crawled record has no provider id: its course id is its URL's (matcher.course.Course.course_id)."""
     claims: defaultdict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     for page, (course_id, record) in by_page.items():
         claims[course_id].append((page, record))
-    pages: list[tuple[str, str, dict[str, Any]]] = []  # (page, course id, record)
+    settled: list[tuple[str, dict[str, Any]]] = []  # (course id, record)
     for course_id, claimed in claims.items():
         url = claimed[-1][1].get("url")
-        if len({_content_key(record) for _, record in claimed}) == 1 or claimed[-1][1].get("id"):
+        if len({_content_key(record) for _, record in claimed}) == 1:
             content.merged += len(claimed) - 1
-            pages.append((claimed[-1][0], course_id, claimed[-1][1]))
+            settled.append((course_id, claimed[-1][1]))
             continue
         content.errors.append({"url": url, "blocking": False, "message": (
             f"{len(claimed)} pages with different content name {url} as their canonical URL: "
             "each is stored under its own URL")})  # fmt: skip
         for page, record in claimed:
-            if page != canonical_url(url or page):
-                record = {**record, "url": page}
-                course_id = Course.model_construct(id=None, url=page).course_id
-            pages.append((page, course_id, record))
-    same: defaultdict[str, list[tuple[str, str, dict[str, Any]]]] = defaultdict(list)
-    for page, course_id, record in pages:
-        same[record.get("id") or _content_key(record)].append((page, course_id, record))
+            if page == canonical_url(url or page):
+                settled.append((course_id, record))
+            else:
+                settled.append((Course.model_construct(id=None, url=page).course_id, {**record, "url": page}))
+    same: defaultdict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for course_id, record in settled:
+        same[_content_key(record)].append((course_id, record))
     for group in same.values():
-        kept_url, kept_id, kept = min(group, key=lambda item: (len(item[2].get("url") or ""), item[2].get("url") or ""))
+        kept_id, kept = min(group, key=lambda item: (len(item[1].get("url") or ""), item[1].get("url") or ""))
         content.courses[kept_id] = kept
         content.seen_ids.add(kept_id)
-        for _, course_id, record in group:
+        for course_id, record in group:
             if course_id != kept_id:
                 content.merged += 1
                 content.errors.append({"url": record.get("url"), "blocking": False,

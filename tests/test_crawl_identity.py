@@ -20,7 +20,9 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.commands import sources_cmd
+from crawler.journal import Journal, read_journal
 from crawler.runner import crawl, jobs_root
+from matcher.course import Course
 from matcher.store import open_catalogue
 from tests.test_crawler import FAST, TestWeb
 
@@ -62,7 +64,7 @@ def make_site(root: Path) -> None:
     }))  # fmt: skip
     write(root, "kurser/index.html", listing([
         "/omdirigering", "/kurser/sygefravaer", "/kurser/kommunom", "/arkiv/kommunom", "/kurser/udgaaet",
-        "/kurser/rod-1", "/kurser/rod-2", "/kurser/oversigt-1", "/kurser/s1", "/kurser/s2",
+        "/kurser/rod-1", "/kurser/rod-2", "/kurser/oversigt-1", "/kurser/s0", "/kurser/s1", "/kurser/s2",
         "/kurser/jura", "/kurser/jura-print", "/kurser/foertidspension",
     ]))  # fmt: skip
     write(root, "omdirigering/index.html", course_page("Samtaler med ledige", "samtaler", 2500))
@@ -76,7 +78,8 @@ def make_site(root: Path) -> None:
     write(root, "kurser/rod-1.html", course_page("Jobafklaring", "jobafklaring", 3100, canonical="/"))
     write(root, "kurser/rod-2.html", course_page("Ressourceforløb", "ressourceforløb", 3200, canonical="/"))
     write(root, "kurser/oversigt-1.html", course_page("Fleksjob", "fleksjob", 3300, canonical="/kurser/"))
-    # Two different pages that name one third page (a template error): each keeps its own URL.
+    # Two pages that name a third, different one as canonical (a template error): each keeps its own URL.
+    write(root, "kurser/s0.html", course_page("Netværksmøder", "netværk", 3700))
     write(root, "kurser/s1.html", course_page("Mentorordning", "mentorer", 3400, canonical="/kurser/s0"))
     write(root, "kurser/s2.html", course_page("Virksomhedskontakt", "virksomheder", 3500, canonical="/kurser/s0"))
     # A print version that names the course page as canonical, as it should: one course.
@@ -138,8 +141,8 @@ def test_a_canonical_link_to_the_front_page_or_the_listing_is_not_trusted(crawle
 
 def test_different_pages_that_name_one_canonical_url_keep_their_own(crawled):
     found = stored(crawled.db)
-    assert (found["kurser/s1"].title, found["kurser/s2"].title) == ("Mentorordning", "Virksomhedskontakt")
-    assert "kurser/s0" not in found
+    titles = [found[path].title for path in ("kurser/s0", "kurser/s1", "kurser/s2")]
+    assert titles == ["Netværksmøder", "Mentorordning", "Virksomhedskontakt"]
     warnings = [e for e in run_errors(crawled.db) if "kurser/s0" in e["message"]]
     assert len(warnings) == 1 and "own URL" in warnings[0]["message"], run_errors(crawled.db)
 
@@ -158,9 +161,9 @@ def test_one_page_under_two_urls_is_one_course_under_the_shorter_url(crawled):
 
 def test_course_counts_agree_and_say_what_was_merged(crawled):
     (result,) = crawled.report.sources
-    assert result.courses == len(stored(crawled.db)) == 10
+    assert result.courses == len(stored(crawled.db)) == 11
     line = result.line()
-    assert "10 courses" in line and "2 course pages merged" in line, line
+    assert "11 courses" in line and "2 course pages merged" in line, line
 
 
 def test_a_missing_page_is_an_answer_not_a_failure_everywhere(crawled):
@@ -233,3 +236,17 @@ def test_a_stopped_crawl_says_its_progress_is_saved_and_how_to_resume(tmp_path):
     assert child.returncode == 1
     assert "Aborted!" not in err
     assert "progress is saved" in err and "error: crawl stopped" in err and "run the same command again to resume" in err, err
+
+
+def test_the_page_a_canonical_url_names_keeps_it_whatever_order_pages_came_in(tmp_path):
+    journal = Journal(tmp_path / "journal.jsonl")
+    base = "https://udbyder.example/kurser/"
+    for slug, title in (("s1", "Mentorordning"), ("s0", "Netværksmøder"), ("s2", "Virksomhedskontakt")):
+        record = Course(url=base + "s0", title=title).model_dump(mode="json")  # all three name s0
+        journal.course(Course(url=base + "s0", title=title).course_id, record, page=base + slug)
+    journal.close()
+    content = read_journal(tmp_path / "journal.jsonl")
+    assert sorted((record["url"], record["title"]) for record in content.courses.values()) == [
+        (base + "s0", "Netværksmøder"), (base + "s1", "Mentorordning"), (base + "s2", "Virksomhedskontakt"),
+    ]  # fmt: skip
+    assert {Course(url=record["url"], title="x").course_id for record in content.courses.values()} == set(content.courses)
