@@ -131,6 +131,7 @@ def sources_cmd(obj: Any, registry: Path | None) -> None:
         click.echo(f"{'':<20} status: {row.status}")
         if run is not None and run["errors"]:
             more = run["error_count"] - len(run["errors"])
-            click.echo(f"{'':<20} errors: {run['error_count']}" + (f" (the first {len(run['errors'])})" if more else ""))
+            first = f" (the first {len(run['errors'])})" if more else ""
+            click.echo(f"{'':<20} errors: {run['error_count']}{first}")
             for error in run["errors"]:
                 click.echo(f"{'':<22} {error['where']}: {error['message']}")

@@ -40,7 +40,8 @@ class Limits(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_pages: int | None = Field(default=None, gt=0, description="pages read, not counting robots.txt and sitemaps (default 5000)")
+    max_pages: int | None = Field(default=None, gt=0,
+                                  description="pages read, robots.txt and sitemaps not counted (default 5000)")
     max_seconds: int | None = Field(default=None, gt=0, description="wall-clock seconds (default 3600)")
     max_depth: int | None = Field(default=None, gt=0, description="links away from a start URL (default 100)")
     max_query_variants: int | None = Field(default=None, gt=0, description="query strings per path (default 500)")

@@ -235,7 +235,8 @@ def test_a_stopped_crawl_says_its_progress_is_saved_and_how_to_resume(tmp_path):
         web.stop()
     assert child.returncode == 1
     assert "Aborted!" not in err
-    assert "progress is saved" in err and "error: crawl stopped" in err and "run the same command again to resume" in err, err
+    assert "error: crawl stopped" in err and "progress is saved" in err, err
+    assert "run the same command again to resume" in err, err
 
 
 def test_the_page_a_canonical_url_names_keeps_it_whatever_order_pages_came_in(tmp_path):
@@ -249,4 +250,5 @@ def test_the_page_a_canonical_url_names_keeps_it_whatever_order_pages_came_in(tm
     assert sorted((record["url"], record["title"]) for record in content.courses.values()) == [
         (base + "s0", "Netværksmøder"), (base + "s1", "Mentorordning"), (base + "s2", "Virksomhedskontakt"),
     ]  # fmt: skip
-    assert {Course(url=record["url"], title="x").course_id for record in content.courses.values()} == set(content.courses)
+    ids = {Course(url=record["url"], title="x").course_id for record in content.courses.values()}
+    assert ids == set(content.courses)
