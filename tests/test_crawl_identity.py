@@ -200,7 +200,8 @@ def test_the_page_budget_counts_pages_not_robots_txt_or_sitemaps(tmp_path, run_c
 
 
 def test_sources_says_failed_for_a_crawl_that_fetched_nothing(tmp_path, run_cli, db):
-    refused = run_cli("crawl", "--url", "http://127.0.0.1:9/kurser", "--set", "RETRY_TIMES=0")
+    fast = [arg for name, value in FAST.items() for arg in ("--set", f"{name}={value}")]
+    refused = run_cli("crawl", "--url", "http://127.0.0.1:9/kurser", "--set", "RETRY_TIMES=0", *fast)
     assert refused.exit_code == 1
     health = run_cli("sources").output
     (line,) = [line for line in health.splitlines() if line.startswith("url:127.0.0.1:9")]
@@ -215,6 +216,7 @@ def test_sources_lists_the_last_crawl_s_errors(crawled):
     assert "/kurser/udgaaet: HTTP 404" in result.output, result.output
 
 
+@pytest.mark.slow
 def test_a_stopped_crawl_says_its_progress_is_saved_and_how_to_resume(tmp_path):
     site = tmp_path / "site"
     make_site(site)
@@ -223,7 +225,8 @@ def test_a_stopped_crawl_says_its_progress_is_saved_and_how_to_resume(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     try:
         child = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "--db", str(db), "crawl", "--url", f"{web.base}/kurser/"],
+            [sys.executable, "-m", "service.cli", "--db", str(db), "crawl", "--url", f"{web.base}/kurser/",
+             *[arg for name, value in FAST.items() for arg in ("--set", f"{name}={value}")]],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
         )  # fmt: skip
         deadline = time.monotonic() + 60
@@ -237,6 +240,7 @@ def test_a_stopped_crawl_says_its_progress_is_saved_and_how_to_resume(tmp_path):
     assert "Aborted!" not in err
     assert "error: crawl stopped" in err and "progress is saved" in err, err
     assert "run the same command again to resume" in err, err
+    assert str(jobs_root(db)) in err and list(jobs_root(db).glob("*/journal.jsonl"))  # where it is saved, truly
 
 
 def test_the_page_a_canonical_url_names_keeps_it_whatever_order_pages_came_in(tmp_path):
