@@ -14,7 +14,7 @@ import click
 
 from crawler.pipelines import BOUND_WORDS
 from crawler.registry import RegistryError
-from crawler.runner import CrawlError, crawl, list_sources
+from crawler.runner import CrawlError, crawl, jobs_root, list_sources
 from matcher.store import CatalogueError
 
 _REGISTRY_OPTION = click.option(
@@ -37,7 +37,8 @@ def _fail(message: str) -> None:
 @click.option("--set", "-s", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable; JSON values allowed).")
 @click.option("--max-pages", type=click.IntRange(min=1), default=None,
-              help="Stop each source after this many pages (default: the registry's limit, else 5000).")
+              help="Stop each source after reading this many pages, robots.txt and sitemaps not counted "
+                   "(default: the registry's limit, else 5000).")
 @click.option("--max-seconds", type=click.IntRange(min=1), default=None,
               help="Stop each source after this many seconds (default: the registry's limit, else 3600).")
 @click.option("--max-depth", type=click.IntRange(min=1), default=None,
@@ -56,7 +57,7 @@ def crawl_cmd(obj: Any, url: str | None, sources: tuple[str, ...], resume: bool,
     if url and sources:
         raise click.UsageError("give --url or --source, not both")
     settings = _parse_overrides(overrides)
-    limits = {"CLOSESPIDER_PAGECOUNT": max_pages, "CLOSESPIDER_TIMEOUT": max_seconds, "DEPTH_LIMIT": max_depth}
+    limits = {"FAGMATCH_MAX_PAGES": max_pages, "CLOSESPIDER_TIMEOUT": max_seconds, "DEPTH_LIMIT": max_depth}
     settings.update({name: value for name, value in limits.items() if value is not None})
     try:
         report = crawl(
@@ -65,6 +66,10 @@ def crawl_cmd(obj: Any, url: str | None, sources: tuple[str, ...], resume: bool,
         )  # fmt: skip
     except (CrawlError, RegistryError, CatalogueError) as exc:
         _fail(str(exc))
+        return
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the crawl process saved its queue and journal
+        _fail(f"crawl stopped; its progress is saved in {jobs_root(obj.db)}: "
+              "run the same command again to resume (--fresh starts over)")  # fmt: skip
         return
     for line in report.summary_lines():
         click.echo(line)
@@ -114,11 +119,19 @@ def sources_cmd(obj: Any, registry: Path | None) -> None:
             if bounds:
                 complete += f" (stopped at {', '.join(bounds)})"
             health = (
-                f"last crawl #{run['id']} {run['started_at']:%Y-%m-%d %H:%M} {run['status']}, {complete}: "
+                f"last crawl #{run['id']} {run['started_at']:%Y-%m-%d %H:%M} {run['health']}, {complete}: "
                 f"{c.get('pages', 0)} pages, {c.get('courses', 0)} courses, new {c.get('new', 0)}, "
                 f"changed {c.get('changed', 0)}, withdrawn {c.get('withdrawn', 0)}, failed {c.get('failed', 0)}"
+                + (f", gone (404/410) {c['gone']}" if c.get("gone") else "")
+                + (f", merged {c['merged']}" if c.get("merged") else "")
                 + (f", re-decoded {c['redecoded']}" if c.get("redecoded") else "")
                 + (f", undecodable {c['undecodable']}" if c.get("undecodable") else "")
             )
         click.echo(f"{row.source:<20} {row.kind:<20} {health}")
         click.echo(f"{'':<20} status: {row.status}")
+        if run is not None and run["errors"]:
+            more = run["error_count"] - len(run["errors"])
+            first = f" (the first {len(run['errors'])})" if more else ""
+            click.echo(f"{'':<20} errors: {run['error_count']}{first}")
+            for error in run["errors"]:
+                click.echo(f"{'':<22} {error['where']}: {error['message']}")

@@ -734,12 +734,29 @@ def _language(value: str | None) -> str | None:
 
 
 def _canonical_link(tree: lxml.html.HtmlElement, url: str) -> str:
-    """The page's rel=canonical when it stays on the same host, else the URL fetched."""
+    """The page's rel=canonical when it could be this page, else the URL fetched.
+
+    It could not be when it is on another host, or is the site's front page or a folder above the
+    page (/kurser/ for /kurser/jura): CMSs misconfigured to name one of those on every page would
+    merge every course into one record. Distinct pages naming one other URL are caught after the
+    crawl (crawler/journal.py)."""
+    own = canonical_url(url)
     for href in tree.xpath('//link[@rel="canonical"]/@href'):
         candidate = urljoin(url, href.strip())
-        if urlsplit(candidate).hostname == urlsplit(url).hostname and candidate.startswith("http"):
-            return canonical_url(candidate)
-    return canonical_url(url)
+        if urlsplit(candidate).hostname != urlsplit(url).hostname or not candidate.startswith("http"):
+            continue
+        candidate = canonical_url(candidate)
+        if candidate != own and _is_above(urlsplit(candidate).path, urlsplit(own).path):
+            continue
+        return candidate
+    return own
+
+
+def _is_above(path: str, page_path: str) -> bool:
+    """Whether `path` is the front page or a folder above `page_path` (by whole segments)."""
+    above = [segment for segment in path.split("/") if segment]
+    page = [segment for segment in page_path.split("/") if segment]
+    return len(above) < len(page) and page[: len(above)] == above
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,15 +2,23 @@
 
 Every page fetched, course found and request failed is written (and flushed) as it happens, so a
 crawl that is killed loses nothing it had gathered: the restarted crawl reads the journal back and
-publishes the union, once, when it completes. A line cut short by a kill is skipped on reading."""
+publishes the union, once, when it completes. A line cut short by a kill is skipped on reading.
+
+Reading it back also settles which URL each course is stored under (`_settle_urls`): pages that name
+one canonical URL with the same content are one course; different content under one canonical
+URL keeps each page's own URL; the same content under two URLs (no canonical) is one course."""
 
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
+
+from matcher.course import SYSTEM_FIELDS, Course, canonical_url
+
+GONE_MESSAGES = frozenset({"HTTP 404", "HTTP 410"})  # the messages of crawler.spiders.generic.GONE_STATUSES
 
 
 class Journal:
@@ -30,8 +38,9 @@ class Journal:
     def page(self, url: str, status: int) -> None:
         self.record("page", url=url, status=status)
 
-    def course(self, course_id: str, record: dict[str, Any]) -> None:
-        self.record("course", id=course_id, course=record)
+    def course(self, course_id: str, record: dict[str, Any], page: str | None = None) -> None:
+        """A course found on `page` (the URL fetched; the record's URL may be its canonical one)."""
+        self.record("course", id=course_id, course=record, page=page)
 
     def seen(self, course_id: str, url: str, reason: str) -> None:
         """A course page that exists but gave no valid record: its course must not be withdrawn."""
@@ -67,6 +76,7 @@ class JournalContent:
     pages: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    merged: int = 0  # course pages stored as part of another page's course (one canonical URL, or same content)
 
     @property
     def undecodable(self) -> int:
@@ -80,12 +90,18 @@ class JournalContent:
     def blocking_errors(self) -> int:
         return sum(1 for error in self.errors if error.get("blocking"))
 
+    @property
+    def gone(self) -> int:
+        """Requests answered 404 or 410: pages that are gone, an answer rather than a failure."""
+        return sum(1 for error in self.errors if not error.get("blocking") and error.get("message") in GONE_MESSAGES)
+
 
 def read_journal(path: Path | str) -> JournalContent:
     content = JournalContent()
     path = Path(path)
     if not path.exists():
         return content
+    by_page: dict[str, tuple[str, dict[str, Any]]] = {}
     with open(path, encoding="utf-8", errors="replace") as handle:
         for line in handle:
             try:
@@ -97,8 +113,9 @@ def read_journal(path: Path | str) -> JournalContent:
             if kind == "page":
                 content.pages += 1
             elif kind == "course":
-                content.courses[entry["id"]] = entry["course"]
-                content.seen_ids.add(entry["id"])
+                page = canonical_url(entry.get("page") or entry["course"].get("url") or entry["id"])
+                # a later attempt's record of a page replaces the earlier one
+                by_page[page] = (entry["id"], entry["course"])
             elif kind == "seen":
                 content.seen_ids.add(entry["id"])
                 content.errors.append({"url": entry["url"], "message": entry["reason"], "blocking": False})
@@ -110,4 +127,53 @@ def read_journal(path: Path | str) -> JournalContent:
                 message = (f"cannot decode the page (declared charset {entry.get('encoding')}; neither its "
                            "<meta> nor UTF-8 or Windows-1252 fits its bytes): nothing stored from it")  # fmt: skip
                 content.errors.append({"url": entry["url"], "message": message, "blocking": False})
+    _settle_urls(content, by_page)
     return content
+
+
+def _content_key(record: dict[str, Any]) -> str:
+    """What a course page says, without its URL: equal keys are the same course."""
+    ignored = {"url", "id", "source", *SYSTEM_FIELDS}
+    return json.dumps({k: v for k, v in record.items() if k not in ignored}, sort_keys=True, ensure_ascii=False)
+
+
+def _settle_urls(content: JournalContent, by_page: dict[str, tuple[str, dict[str, Any]]]) -> None:
+    """Fill `content.courses` from the course pages (page URL → course id, record), one record per course.
+
+    * Pages naming one canonical URL with the same content: one course under that URL (a print view).
+    * Pages naming one canonical URL with different content (a CMS's template error): each keeps its
+      own URL, with a warning in the run's errors.
+    * The same content under two URLs without a canonical link (one page in two folders): one course,
+      under the shorter URL (the first alphabetically on a tie), noted in the run's errors.
+
+    A crawled record has no provider id: its course id is its URL's (matcher.course.Course.course_id)."""
+    claims: defaultdict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for page, (course_id, record) in by_page.items():
+        claims[course_id].append((page, record))
+    settled: list[tuple[str, dict[str, Any]]] = []  # (course id, record)
+    for course_id, claimed in claims.items():
+        url = claimed[-1][1].get("url")
+        if len({_content_key(record) for _, record in claimed}) == 1:
+            content.merged += len(claimed) - 1
+            settled.append((course_id, claimed[-1][1]))
+            continue
+        content.errors.append({"url": url, "blocking": False, "message": (
+            f"{len(claimed)} pages with different content name {url} as their canonical URL: "
+            "each is stored under its own URL")})  # fmt: skip
+        for page, record in claimed:
+            if page == canonical_url(url or page):
+                settled.append((course_id, record))
+            else:
+                settled.append((Course.model_construct(id=None, url=page).course_id, {**record, "url": page}))
+    same: defaultdict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for course_id, record in settled:
+        same[_content_key(record)].append((course_id, record))
+    for group in same.values():
+        kept_id, kept = min(group, key=lambda item: (len(item[1].get("url") or ""), item[1].get("url") or ""))
+        content.courses[kept_id] = kept
+        content.seen_ids.add(kept_id)
+        for course_id, record in group:
+            if course_id != kept_id:
+                content.merged += 1
+                content.errors.append({"url": record.get("url"), "blocking": False,
+                                       "message": f"same content as {kept.get('url')}: stored once, under that URL"})

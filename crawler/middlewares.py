@@ -1,9 +1,10 @@
-"""Small extensions of Scrapy's own machinery: retries that back off, canonical fingerprints, and a bound on
-query-string variants."""
+"""Small extensions of Scrapy's own machinery: retries that back off, canonical fingerprints, robots.txt
+fetched once, and a bound on query-string variants."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections import defaultdict
 from urllib.parse import urlsplit
 
@@ -51,7 +52,11 @@ class CanonicalRequestFingerprinter(RequestFingerprinter):
     """Fingerprint a request by its canonical URL (matcher.course.canonical_url).
 
     The same course linked with utm_/fbclid parameters, a fragment or a trailing slash is then one
-    request to the dupefilter and the HTTP cache, and is fetched once, by the URL first seen."""
+    request to the dupefilter and the HTTP cache, and is fetched once, by the URL first seen.
+
+    Except a redirect to the same canonical URL (/kurser → /kurser/, the site's own way of dropping a
+    tracking parameter): that hop is fingerprinted by its exact URL, so the dupefilter does not take
+    it for the request it came from, and the cache does not answer it with that request's redirect."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CanonicalRequestFingerprinter:
@@ -59,9 +64,30 @@ class CanonicalRequestFingerprinter(RequestFingerprinter):
 
     def fingerprint(self, request: Request) -> bytes:
         canonical = canonical_url(request.url)
+        redirected_from = request.meta.get("redirect_urls") or ()
+        if any(canonical_url(url) == canonical for url in redirected_from):
+            return hashlib.sha1(b"redirect hop\0" + super().fingerprint(request)).digest()
         if canonical != request.url:
             request = request.replace(url=canonical)
         return super().fingerprint(request)
+
+
+class RobotsTxtOnceMiddleware:
+    """Fetch each robots.txt once per crawl: Scrapy's RobotsTxtMiddleware fetches it to obey it, and the
+    sitemap spider asked for it again to read its Sitemap: lines. The second request gets the first's
+    answer (a 200 only). Sits right after RobotsTxtMiddleware (100), which fetches first."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, Response] = {}
+
+    def process_request(self, request: Request, spider=None) -> Response | None:
+        answer = self.answers.get(request.url) if urlsplit(request.url).path == "/robots.txt" else None
+        return answer.replace(request=request) if answer is not None else None
+
+    def process_response(self, request: Request, response: Response, spider=None) -> Response:
+        if response.status == 200 and urlsplit(request.url).path == "/robots.txt":
+            self.answers.setdefault(request.url, response)
+        return response
 
 
 QUERY_IGNORED_STAT = "fagmatch/query_ignored_count"

@@ -22,7 +22,7 @@ from scrapy.exceptions import DropItem
 from crawler.journal import JournalContent, read_journal
 from crawler.middlewares import QUERY_IGNORED_STAT
 from crawler.spiders.generic import journal_path
-from matcher.course import Course
+from matcher.course import Course, canonical_url
 from matcher.store import CatalogueError, write_catalogue
 
 
@@ -67,19 +67,23 @@ class ValidatePipeline(_Pipeline):
 
 
 class JournalPipeline(_Pipeline):
-    """Spool each course to the job's journal (flushed per item); one record per course id per attempt."""
+    """Spool each course to the job's journal (flushed per item), with the page it came from.
+
+    One record per page per attempt. Pages whose records share a course id (one canonical URL) are
+    all spooled: reading the journal back decides whether they are one course (crawler/journal.py)."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.ids: set[str] = set()
+        self.pages: set[tuple[str, str]] = set()
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         course: Course = item["model"]
-        if course.course_id in self.ids:
+        key = (course.course_id, canonical_url(item["page"]))
+        if key in self.pages:
             raise DropItem(f"duplicate of course {course.course_id}: {item['page']}")
-        self.ids.add(course.course_id)
+        self.pages.add(key)
         if self.journal:
-            self.journal.course(course.course_id, course.model_dump(mode="json"))
+            self.journal.course(course.course_id, course.model_dump(mode="json"), page=item["page"])
         return item
 
 
@@ -127,7 +131,8 @@ class StorePipeline(_Pipeline):
 def summarise(content: JournalContent, counts: dict[str, int], bounds: list[str] | None = None) -> dict[str, Any]:
     failed = content.blocking_errors
     return {
-        "pages": content.pages, "courses": len(content.courses), "failed": failed,
+        "pages": content.pages, "courses": len(content.courses), "failed": failed, "gone": content.gone,
+        "merged": content.merged,
         "complete": failed == 0 and content.pages > 0 and not bounds, "counts": counts, "bounds": bounds or [],
         "undecodable": content.undecodable, "redecoded": content.redecoded,
         "errors": [{"url": e["url"], "message": e["message"]} for e in content.errors[:50]],
@@ -150,6 +155,8 @@ def publish(db: Path, source: str, content: JournalContent, bounds: list[str] | 
         writer.counts["pages"] = content.pages
         writer.counts["courses"] = len(content.courses)
         writer.counts["failed"] = summary["failed"]
+        writer.counts["gone"] = content.gone
+        writer.counts["merged"] = content.merged
         writer.counts["complete"] = int(summary["complete"])
         writer.counts["undecodable"] = content.undecodable
         writer.counts["redecoded"] = content.redecoded

@@ -40,14 +40,15 @@ class Limits(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_pages: int | None = Field(default=None, gt=0, description="pages fetched (default 5000)")
+    max_pages: int | None = Field(default=None, gt=0,
+                                  description="pages read, robots.txt and sitemaps not counted (default 5000)")
     max_seconds: int | None = Field(default=None, gt=0, description="wall-clock seconds (default 3600)")
     max_depth: int | None = Field(default=None, gt=0, description="links away from a start URL (default 100)")
     max_query_variants: int | None = Field(default=None, gt=0, description="query strings per path (default 500)")
 
     def scrapy_settings(self) -> dict[str, int]:
         """The Scrapy settings these limits set."""
-        names = {"max_pages": "CLOSESPIDER_PAGECOUNT", "max_seconds": "CLOSESPIDER_TIMEOUT", "max_depth": "DEPTH_LIMIT",
+        names = {"max_pages": "FAGMATCH_MAX_PAGES", "max_seconds": "CLOSESPIDER_TIMEOUT", "max_depth": "DEPTH_LIMIT",
                  "max_query_variants": "FAGMATCH_MAX_QUERY_VARIANTS"}  # fmt: skip
         return {names[key]: value for key, value in self.model_dump(exclude_none=True).items()}
 

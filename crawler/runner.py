@@ -48,6 +48,8 @@ class SourceResult:
     pages: int = 0
     courses: int = 0
     failed: int = 0
+    gone: int = 0  # pages answered 404/410: answers, not failures
+    merged: int = 0  # course pages stored as part of another page's course (crawler/journal.py)
     complete: bool = False
     counts: dict[str, int] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
@@ -68,8 +70,12 @@ class SourceResult:
             f"{c.get('changed', 0)}, unchanged {c.get('unchanged', 0)}, withdrawn {c.get('withdrawn', 0)}), "
             f"failed requests {self.failed}"
         )
+        if self.gone:
+            text += f", pages gone (404/410) {self.gone}"
+        if self.merged:
+            text += f", {self.merged} course pages merged (one canonical URL, or the same content)"
         if self.redecoded:
-            text += f", re-decoded pages {self.redecoded} (declared charset wrong)"
+            text += f", re-decoded pages {self.redecoded} (charset wrong or not declared)"
         if self.undecodable:
             text += f", undecodable pages {self.undecodable} (not stored)"
         if self.bounds and self.status == "published":
@@ -283,5 +289,13 @@ def _run_summary(run: dict[str, Any] | None) -> dict[str, Any] | None:
     if run is None:
         return None
     return {key: run[key] for key in ("id", "started_at", "finished_at", "status", "counts")} | {
-        "errors": run["errors"][:5]
+        "health": crawl_health(run), "errors": run["errors"][:5], "error_count": len(run["errors"]),
     }
+
+
+def crawl_health(run: dict[str, Any]) -> str:
+    """A crawl run's outcome in a word: its run status, but `failed (no page fetched)` for a crawl that
+    was written (a run recorded) yet fetched nothing: refused, timed out, or every start URL gone."""
+    if run["status"] == "ok" and not run["counts"].get("pages"):
+        return "failed (no page fetched)"
+    return str(run["status"])

@@ -38,6 +38,7 @@ RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.RobotsTxtOnceMiddleware": 101,
 }
 
 # One course is one request: tracking parameters, fragments and trailing slashes do not count.
@@ -67,7 +68,11 @@ ITEM_PIPELINES = {
 # Every crawl is bounded (PRODUCT.md §4: a crawler must not run away on a link trap). A crawl that
 # reaches a bound stops cleanly and publishes what it found, withdrawing nothing (crawler/pipelines.py).
 # Per source in the registry (`limits:`) and per run (`fagmatch crawl --max-pages/--max-seconds/--max-depth`).
-CLOSESPIDER_PAGECOUNT = 5000  # pages (responses) per source
+# The page budget counts pages the spider reads (HTML and JSON): not robots.txt, sitemaps, redirects
+# or errors, which Scrapy's CLOSESPIDER_PAGECOUNT would count. Requests in flight when it runs out are
+# still fetched (up to CONCURRENT_REQUESTS_PER_DOMAIN more), but not read.
+FAGMATCH_MAX_PAGES = 5000  # pages per source
+CLOSESPIDER_PAGECOUNT = 0  # off: FAGMATCH_MAX_PAGES is the page budget
 CLOSESPIDER_TIMEOUT = 3600  # seconds per source
 DEPTH_LIMIT = 100  # links away from a start URL or sitemap (a "next page" chain is one deeper per page)
 FAGMATCH_MAX_QUERY_VARIANTS = 500  # distinct query strings per path (calendars, facets, session ids)

@@ -189,6 +189,8 @@ def output_stream(output: Path | None) -> Iterator[TextIO]:
 
 
 def format_status(summary: dict, runs: list[dict]) -> str:
+    from crawler.runner import crawl_health  # a crawl that fetched nothing is failed, though written
+
     lines = [
         f"Catalogue {summary['path']} (schema v{summary['schema_version']})",
         f"  courses: {summary['courses']} ({summary['active']} active, {summary['withdrawn']} withdrawn), "
@@ -204,8 +206,9 @@ def format_status(summary: dict, runs: list[dict]) -> str:
         for run in runs:
             counts = ", ".join(f"{k} {v}" for k, v in sorted(run["counts"].items())) or "-"
             sources = ",".join(run["sources"] or []) or "-"
+            status = crawl_health(run) if run["kind"] == "crawl" else run["status"]
             lines.append(
-                f"    #{run['id']} {run['kind']:<7} {run['status']:<7} {run['started_at']:%Y-%m-%d %H:%M} "
+                f"    #{run['id']} {run['kind']:<7} {status:<7} {run['started_at']:%Y-%m-%d %H:%M} "
                 f"{sources}: {counts}"
             )
     return "\n".join(lines)

@@ -94,7 +94,8 @@ def test_registry_limits_are_validated_and_become_scrapy_settings(tmp_path: Path
     registry = tmp_path / "sources.yaml"
     registry.write_text("sources:\n  a:\n    kind: private\n    start_urls: ['https://a.example/']\n"
                         "    limits: {max_pages: 100, max_seconds: 60}\n", encoding="utf-8")  # fmt: skip
-    assert load_registry(registry)["a"].limits.scrapy_settings() == {"CLOSESPIDER_PAGECOUNT": 100, "CLOSESPIDER_TIMEOUT": 60}
+    limits = load_registry(registry)["a"].limits.scrapy_settings()
+    assert limits == {"FAGMATCH_MAX_PAGES": 100, "CLOSESPIDER_TIMEOUT": 60}
     registry.write_text(registry.read_text(encoding="utf-8").replace("max_pages: 100", "max_pages: 0"), encoding="utf-8")
     with pytest.raises(RegistryError, match="sources.a.limits.max_pages"):
         load_registry(registry)

@@ -18,13 +18,13 @@ from typing import Any, NamedTuple
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider
 from twisted.python.failure import Failure
-from w3lib.encoding import html_to_unicode, http_content_type_encoding
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
 from crawler.extract import extract_course
 from crawler.journal import Journal
@@ -40,6 +40,8 @@ _DATA_URL_XPATH = "|".join(
 _SCRIPT_URL_RE = re.compile(r"""(?:fetch|\.getJSON|\.get|\.load|\.open)\(\s*(?:["']GET["']\s*,\s*)?["']([^"'\s]+)["']""")
 _MEDIA_RE = re.compile(r"\.(?:" + "|".join(map(re.escape, IGNORED_EXTENSIONS)) + r")(?:[?#]|$)", re.IGNORECASE)
 _JSON_TYPES = (b"application/json", b"application/ld+json", b"text/json", b"+json")
+# The close reason of the page budget: Scrapy's own (CLOSESPIDER_PAGECOUNT), which counts every response.
+PAGE_BUDGET_REASON = "closespider_pagecount"
 # A missing page is an answer ("gone"), not a failed crawl; these statuses do not block withdrawals.
 GONE_STATUSES = frozenset({404, 410})
 
@@ -88,6 +90,7 @@ class GenericSpider(SitemapSpider):
         self.undecodable = 0
         self.redecoded = 0
         self.journal: Journal | None = None
+        self.max_pages = 0  # FAGMATCH_MAX_PAGES: the page budget, 0 none
         self.progress_every = 25
         self.progress_seconds = 10.0
         self._last_progress = time.monotonic()
@@ -97,6 +100,7 @@ class GenericSpider(SitemapSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         path = journal_path(crawler.settings)
         spider.journal = Journal(path) if path else None
+        spider.max_pages = crawler.settings.getint("FAGMATCH_MAX_PAGES", 0)
         spider.progress_every = crawler.settings.getint("FAGMATCH_PROGRESS_EVERY", 25)
         spider.progress_seconds = crawler.settings.getfloat("FAGMATCH_PROGRESS_SECONDS", 10.0)
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
@@ -132,6 +136,8 @@ class GenericSpider(SitemapSpider):
     def parse_page(self, response: Response) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             return  # PDFs and images are no course pages
+        if self.max_pages and self.pages >= self.max_pages:
+            return  # in flight when the page budget ran out: fetched, but past the bound
         self.pages += 1
         if self.journal:
             self.journal.page(response.url, response.status)
@@ -140,6 +146,8 @@ class GenericSpider(SitemapSpider):
             self._last_progress = now
             self.progress(f"{self.pages} pages, {self.courses} courses, {self.failures} failed requests")
         if _is_json(response):
+            if self.max_pages and self.pages >= self.max_pages:
+                raise CloseSpider(PAGE_BUDGET_REASON)
             yield from self._follow_urls(response, _json_links(response.text))
             return
         if self.is_candidate(response.url):
@@ -159,6 +167,8 @@ class GenericSpider(SitemapSpider):
                 if record is not None:
                     self.courses += 1
                     yield {"source": self.source.name, "page": response.url, "course": record}
+        if self.max_pages and self.pages >= self.max_pages:
+            raise CloseSpider(PAGE_BUDGET_REASON)
         for link in self.links.extract_links(response):
             yield response.follow(link.url, callback=self.parse_page, errback=self.on_error)
         yield from self._follow_urls(response, _script_links(response))
@@ -187,7 +197,10 @@ class GenericSpider(SitemapSpider):
             self.failures += 1
         if self.journal:
             self.journal.error(request.url, message, blocking=blocking)
-        self.logger.warning("failed %s: %s", request.url, message)
+        if blocking:
+            self.logger.warning("failed %s: %s", request.url, message)
+        else:
+            self.logger.info("gone %s: %s (an answer, not a failure)", request.url, message)
 
 
 def _is_json(response: TextResponse) -> bool:
@@ -250,9 +263,22 @@ def page_text(response: TextResponse) -> PageText:
     codec knows, or its charset gives undecodable bytes (U+FFFD) or no markup at all, the body is
     decoded again by w3lib's sniffing rules without the header (byte-order mark, then the page's
     own <meta> declaration), and failing that as UTF-8 whose other bytes are Windows-1252.
+    A page whose bytes are UTF-8 (and not all ASCII) is read as UTF-8 whatever it declares: Latin-1
+    text is never valid UTF-8 by chance, while servers that add "charset=iso-8859-1" to every page
+    are common. A page that declares no charset anywhere (header, byte-order mark, <meta>) and is not UTF-8 is
+    read as UTF-8 whose other bytes are Windows-1252 too: Scrapy's guess for it (charset_normalizer)
+    takes the Danish letters of a short page for Central European ones ("Nćstved").
     Not readable (text None): undecodable bytes even then (bytes Windows-1252 leaves undefined)."""
     text = response.text
     header = response.headers.get(b"Content-Type") or b""
+    utf8 = _is_utf8(response.body)
+    if utf8 and not response.body.isascii() and codecs.lookup(response.encoding).name != "utf-8":
+        return PageText(response.body.decode("utf-8"), "utf-8", redecoded=True)
+    declared = b"charset=" in header.lower() or read_bom(response.body)[0] or html_body_declared_encoding(response.body)
+    if not declared and not utf8:
+        mixed = response.body.decode("utf-8", errors=_CP1252_ERRORS)
+        if _decoded(mixed, response.body):
+            return PageText(mixed, UTF8_ELSE_CP1252, redecoded=True)
     unknown = b"charset=" in header.lower() and http_content_type_encoding(header.decode("latin-1")) is None
     if not unknown and _decoded(text, response.body):
         return PageText(text, response.encoding, redecoded=False)
@@ -268,3 +294,11 @@ def page_text(response: TextResponse) -> PageText:
 def _decoded(text: str, body: bytes) -> bool:
     replaced = "\ufffd" in text and b"\xef\xbf\xbd" not in body  # a literal U+FFFD in UTF-8 is the page's own
     return not replaced and ("<" in text[:4096] or b"<" not in body[:4096])
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
