@@ -608,6 +608,8 @@ def _megabytes(*products: Any) -> float | None:
 
 @health_router.get("/healthz", summary="Catalogue, model and last crawl status")
 def healthz(state: State) -> dict[str, Any]:
+    from crawler.runner import crawl_health
+
     summary, runs = state.catalogue_status()
     crawl = next((r for r in runs if r["kind"] == "crawl"), None)
     tagger = state._tagger
@@ -629,7 +631,8 @@ def healthz(state: State) -> dict[str, Any]:
             if state._recommender is not None else None,
         },
         "last_crawl": None if crawl is None else {
-            "id": crawl["id"], "status": crawl["status"], "started_at": crawl["started_at"],
+            # status: how the run ended; health: "failed (no page fetched)" where it ended ok with nothing
+            "id": crawl["id"], "status": crawl["status"], "health": crawl_health(crawl), "started_at": crawl["started_at"],
             "finished_at": crawl["finished_at"], "counts": crawl["counts"], "errors": len(crawl["errors"]),
         },
         "crawl_job": None if job is None else {

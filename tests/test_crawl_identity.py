@@ -208,6 +208,13 @@ def test_sources_says_failed_for_a_crawl_that_fetched_nothing(tmp_path, run_cli,
     assert " failed (no page fetched)" in line and " ok" not in line, health
     assert "Connection" in health or "refused" in health, health  # the first error says why
     assert " crawl   failed (no page fetched) " in run_cli("status").output
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.state import ServiceConfig
+
+    with TestClient(create_app(ServiceConfig(db=db))) as client:
+        assert client.get("/healthz").json()["last_crawl"]["health"] == "failed (no page fetched)"
 
 
 def test_sources_lists_the_last_crawl_s_errors(crawled):
