@@ -30,7 +30,6 @@ from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, So
 from matcher.course import Course, CourseType, Form as CourseForm
 from matcher.gaps import analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
 from matcher.recommend import Gap, RecommendError
-from matcher.store import open_catalogue
 from matcher.tabular import TabularError, decode_bytes
 from matcher.taxonomy import Level
 from matcher.transfer import TransferContext, assess_transfer

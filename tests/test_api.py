@@ -16,7 +16,6 @@ from matcher.gap_table import GapTable
 from service.app import create_app
 from service.state import STALE_CHECK_SECONDS, ServiceConfig
 from tests.conftest import BUNDLED_TARGET, TEAM_OF_FOUR, draft_slot_taken
-from tests.conftest import draft_slot_taken
 from tests.test_gap_level import BASIC_PHRASINGS, ENGLISH_BASIC, ENGLISH_SPECIALISED, SPECIALISED_PHRASINGS
 
 pytestmark = pytest.mark.slow

@@ -142,7 +142,8 @@ class GenericSpider(SitemapSpider):
         if self.journal:
             self.journal.page(response.url, response.status)
         now = time.monotonic()
-        if (self.progress_every and self.pages % self.progress_every == 0) or now - self._last_progress >= self.progress_seconds:
+        every = self.progress_every and self.pages % self.progress_every == 0
+        if every or now - self._last_progress >= self.progress_seconds:
             self._last_progress = now
             self.progress(f"{self.pages} pages, {self.courses} courses, {self.failures} failed requests")
         if _is_json(response):
