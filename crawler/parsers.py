@@ -6,7 +6,7 @@ the course record says "unknown" with null and never guesses (PRODUCT.md §3).
 Choices where Danish pages are ambiguous (also in each function's docstring):
 
 * price: the first amount after a price label ("Pris", "Deltagerbetaling", ...), else the first
-  amount in the text; amounts per ECTS / hour / month are never the base price; "Gratis" is 0.0
+  amount in the text; amounts per ECTS / hour / month / day / week are never the base price; "Gratis" is 0.0
   only when no amount is given. The number is as stated, with or without VAT as the page says;
   where it states the same price both ways, the amount without VAT.
 * dates: "primo" is the 1st, "medio" the 15th, "ultimo" the last day of the month; a month with a
@@ -232,7 +232,9 @@ _PRICE_RE = re.compile(
     _I,
 )
 _PER_UNIT_RE = re.compile(
-    r"\s*(?:pr\.?|per|/|om|i)\s*(?:ects|time[n]?|timer|lektion\w*|måned\w*|md\.?|hour)(?![a-zæøå])", _I
+    r"\s*(?:(?:pr\.?|per|/|om|i)\s*(?:ects|time[n]?|timer|lektion\w*|måned\w*|md\.?|hour)"
+    # a day's or a week's price is not the course's ("i dag" is "today": not a unit here)
+    r"|(?:pr\.?|per|/)\s*(?:(?:kursus|undervisnings)?dag(?:en)?|uge[n]?|day|week))(?![a-zæøå])", _I
 )
 _PER_ECTS_RE = re.compile(
     rf"(?:{_CURRENCY}\s*({_AMOUNT})|({_AMOUNT})\s*(?:{_DASH_SUFFIX})?\s*(?:{_CURRENCY})?)\s*(?:pr\.?|per|/)\s*ects",

@@ -151,6 +151,12 @@ def test_ects_halves_with_decimal_comma(doubled: int) -> None:
         ("Gratis parkering. Pris: 1.500 kr.", 1500.0),
         ("800 kr pr. ECTS-point", None),
         ("450 kr. pr. time", None),
+        # a day's or a week's price is not the course's; the participant's is
+        ("Pris: 3.500 kr. pr. dag", None),
+        ("Pris 2.000 kr/dag", None),
+        ("Pris: 1.200 kr. per uge", None),
+        ("Pris: 7.000 kr. (3.500 kr. pr. kursusdag)", 7000.0),
+        ("Pris: 3.500 kr. pr. deltager", 3500.0),
         ("10 ECTS, 3 dage", None),
         ("Holdstart uge 6, 2027", None),
         ("Pris: kontakt os", None),
