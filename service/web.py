@@ -507,10 +507,13 @@ def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any
     capacity = WEEKLY_HOURS * QUARTER_WEEKS
     warnings = []
     for person, quarters in workload(list(rows)).items():
-        hours, quarter = max((h, q) for q, h in quarters.items())
-        if hours > LOAD_WARNING_SHARE * capacity:
+        heavy = sorted(((h, q) for q, h in quarters.items() if h > LOAD_WARNING_SHARE * capacity), reverse=True)
+        if heavy:
+            (hours, quarter), others = heavy[0], len(heavy) - 1
             short = quarter.replace(" kvartal ", " kvt. ")
-            warnings.append(f"{person} {number_da(hours / QUARTER_WEEKS)} t/uge i {short} ({100 * hours / capacity:.0f} %)")
+            # The heaviest quarter in full, the others counted ("+1 kvt."), so the summary stays one screen high.
+            more = f", +{others} kvt." if others else ""
+            warnings.append(f"{person} {number_da(hours / QUARTER_WEEKS)} t/uge i {short} ({100 * hours / capacity:.0f} %{more})")
     return {"lines": lines, "warnings": warnings}
 
 

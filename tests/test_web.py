@@ -317,6 +317,18 @@ def test_a_workplace_factor_the_course_asks_for_says_so_on_the_card() -> None:
     assert "Systematisk opfølgning efter kurset</li>" in page
 
 
+def test_the_team_summary_names_the_heaviest_quarter_and_counts_the_other_heavy_ones() -> None:
+    from matcher.plan import build_plan
+    from service.web import plan_summary
+    from tests.test_plan import team_plan_document
+
+    document = team_plan_document()
+    # Anna and Bo take a 10-ECTS module from February: 26 % of their time in the 1st quarter, 31 % in the 2nd
+    warnings = plan_summary(document, build_plan(document))["warnings"]
+    assert warnings == ["Anna 11,6 t/uge i 2. kvt. 2027 (31 %, +1 kvt.)",
+                        "Bo 11,6 t/uge i 2. kvt. 2027 (31 %, +1 kvt.)"]
+
+
 def test_unknown_course_is_a_404_page(client: TestClient) -> None:
     assert_error_page(client.get("/kursus/findes-ikke"), 404, "findes-ikke")
 
