@@ -155,22 +155,30 @@ def document_text(course: Course) -> str:
     return "\n".join(p for p in (course.title, course.title, course.description, goals, course.target_group) if p)
 
 
-# What differs between the records of one course held several times: the class, the year, the date.
+# What differs between the records of one course held several times: the class, the year, a date
+# (with its year or its month's name: "1-2" and "1.1" are module and step numbers as often as dates).
 _OCCASION_RE = re.compile(
-    r"\bhold\s*\d+\b|\b(?:19|20)\d\d\b|\b\d{1,2}\s*[./-]\s*\d{1,2}(?:\s*[./-]\s*\d{2,4})?\b"
-    r"|\b\d{1,2}\.?\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)[a-z]*\b"
+    r"\bhold\s*\d+\b|\b(?:19|20)\d\d\b|\b\d{1,2}\s*[./-]\s*\d{1,2}\s*[./-]\s*(?:19|20)?\d\d\b"
+    r"|\b\d{1,2}\.?\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)[a-zæøå]*\b"
 )
 
 
+@functools.cache
+def _towns() -> frozenset[str]:
+    """The towns of regions.yaml, lower-case: place words a title may hold."""
+    return frozenset(town for towns in load_regions().values() for town in towns)
+
+
 def offer_key(course: Course) -> str:
-    """What makes two records one offer: the provider and the title, less the course's own place,
-    class number, year and date. "Den motiverende samtale – Aarhus, hold 2" and "… – Odense (hold 3)"
-    of one provider are one course held twice, and a recommendation lists it once (`same_offer`);
-    "Modul 1" and "Modul 2" stay two."""
-    title = course.title.lower()
-    if course.location:
-        title = title.replace(course.location.lower(), " ")
-    words = re.findall(r"\w+", _OCCASION_RE.sub(" ", title))
+    """What makes two records one offer: the provider and the title, less places (the course's own
+    and the towns of regions.yaml), class numbers, years and dates. "Den motiverende samtale – Aarhus,
+    hold 2" and "… – Odense (hold 3)" of one provider are one course held twice, and a recommendation
+    lists it once (`same_offer`); "Modul 1" and "Modul 2", "modul 1-2" and "modul 3-4" stay two."""
+    places = _towns() | {w for w in re.findall(r"[^\W\d_]{2,}", (course.location or "").lower())}
+    title = _OCCASION_RE.sub(" ", course.title.lower())
+    for town in (t for t in places if " " in t and t in title):  # "nykøbing falster"
+        title = re.sub(rf"\b{re.escape(town)}\b", " ", title)
+    words = [w for w in re.findall(r"\w+", title) if w not in places]
     return f"{(course.provider or '').lower()}\x00{' '.join(words)}"
 
 

@@ -246,6 +246,27 @@ def test_results_are_diversified_across_providers(recommender: Recommender) -> N
     assert len(set(providers)) >= 3, providers
 
 
+@pytest.mark.parametrize(("one", "other", "same"), [
+    (("Den motiverende samtale – Aarhus, hold 2", "Aarhus"), ("Den motiverende samtale – Odense (hold 3)", "Odense"), True),
+    (("Fastholdelse af sygemeldte – Aarhus, hold 1", "Aarhus C"), ("Fastholdelse af sygemeldte – Odense, hold 2", None), True),
+    (("Temadag om reformen 12. marts 2027", None), ("Temadag om reformen 3/4-2027", None), True),
+    (("Rehabiliteringsteamet, modul 1-2", None), ("Rehabiliteringsteamet, modul 3-4", None), False),
+    (("Jobsøgning trin 1.1", None), ("Jobsøgning trin 2.1", None), False),
+    (("Modul 1: Jura", None), ("Modul 2: Jura", None), False),
+    (("Ryddelig sagsbehandling", "Ry"), ("ddelig sagsbehandling", None), False),  # a place is a whole word
+])
+def test_an_offer_is_the_provider_s_title_less_its_places_classes_and_dates(
+    one: tuple[str, str | None], other: tuple[str, str | None], same: bool,
+) -> None:
+    from matcher.catalogue_index import offer_key
+    from matcher.course import Course
+
+    def key(title: str, location: str | None) -> str:
+        return offer_key(Course(id="x", title=title, provider="Udbyder", location=location))
+
+    assert (key(*one) == key(*other)) is same
+
+
 def test_one_course_held_at_several_places_is_recommended_once_and_names_the_others(
     recommender: Recommender, catalogue: Path, tmp_path: Path,
 ) -> None:
