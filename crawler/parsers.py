@@ -234,7 +234,12 @@ _PRICE_RE = re.compile(
 _PER_UNIT_RE = re.compile(
     r"\s*(?:(?:pr\.?|per|/|om|i)\s*(?:ects|time[n]?|timer|lektion\w*|måned\w*|md\.?|hour)"
     # a day's or a week's price is not the course's ("i dag" is "today": not a unit here)
-    r"|(?:pr\.?|per|/)\s*(?:(?:kursus|undervisnings)?dag(?:en)?|uge[n]?|day|week))(?![a-zæøå])", _I
+    r"|(?:pr\.?|per|/)\s*(?:(?:kursus|undervisnings)?dag(?:en)?|uge[n]?|day|week)|om\s*(?:dagen|ugen))(?![a-zæøå])", _I
+)
+# The unit named before the amount: "Pris pr. dag: 3.500 kr.", "Dagspris 3.500 kr.".
+_PER_UNIT_BEFORE_RE = re.compile(
+    r"(?:(?:pr\.?|per)\s*(?:(?:kursus|undervisnings)?dag|uge|time|lektion|måned|ects(?:-point)?)|(?:dags|uge|time)pris)"
+    r"\s*:?\s*(?:kr\.?|dkk)?\s*$", _I
 )
 _PER_ECTS_RE = re.compile(
     rf"(?:{_CURRENCY}\s*({_AMOUNT})|({_AMOUNT})\s*(?:{_DASH_SUFFIX})?\s*(?:{_CURRENCY})?)\s*(?:pr\.?|per|/)\s*ects",
@@ -429,7 +434,8 @@ def _amounts(text: str) -> list[_Amount]:
         value = _to_float(match.group(1) or match.group(2) or match.group(3))
         if value is None or not 0 <= value <= MAX_PRICE:
             continue
-        per_unit = bool(_PER_UNIT_RE.match(text, match.end()))
+        per_unit = bool(_PER_UNIT_RE.match(text, match.end())) or bool(
+            _PER_UNIT_BEFORE_RE.search(text[max(match.start() - 30, 0): match.start()]))
         note = _VAT_AFTER_RE.match(text, match.end())
         vat = None if note is None else "ekskl" if note["ekskl"] else "inkl"
         amounts.append(_Amount(match.start(), value, per_unit, vat))
