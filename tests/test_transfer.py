@@ -158,7 +158,11 @@ def test_a_course_that_invites_the_leader_still_leaves_the_leader_to_the_workpla
     assert by_key(before.factors_missing)["leder_involvering"].invited is None
     # asked for in other words; and a clause that says no leader takes part is no invitation
     for words, asks in (("Ledere og medarbejdere deltager sammen i dag 3.", True), ("Kurset slutter med ledersparring.", True),
-                        ("Lederen deltager ikke.", False), ("Ingen ledere deltager.", False)):
+                        ("Lederen deltager ikke.", False), ("Ingen ledere deltager.", False),
+                        ("Din leder er inviteret til at deltage den sidste dag.", True),
+                        ("Vi inviterer din leder med på opfølgningsdagen.", True), ("Ledere er velkomne.", True),
+                        ("Lederen er ikke inviteret.", False), ("Managers are invited to attend the final day.", True),
+                        ("Your manager is welcome to join.", True)):
         course = STRONG.model_copy(update={"description": STRONG.description + " " + words})
         assert (by_key(assess_transfer(course, context, taxonomy, cues).factors_missing)["leder_involvering"].invited is not None) is asks, words
 
@@ -172,6 +176,8 @@ def test_an_english_page_is_read_for_its_design_too(taxonomy: Taxonomy, cues: Tr
     a = assess_transfer(english, context, taxonomy, cues)
     assert {"praksiskobling", "vekslen", "supervision_feedback", "laeringsmaal"} <= set(keys(a.factors_present))
     assert by_key(a.factors_missing)["leder_involvering"].invited == "Your manager takes part"
+    two_days = Course(id="en3", title="Two days", description="Between the two course days you try the methods at work.")
+    assert "vekslen" in keys(assess_transfer(two_days, context, taxonomy, cues).factors_present)
     lecture = Course(id="en2", title="Lecture", description="A lecture. No assignments, and without supervision.")
     assert assess_transfer(lecture, context, taxonomy, cues).score == 0
 
