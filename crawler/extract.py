@@ -873,6 +873,9 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     return _record(fields, record_url)
 
 
+_PLACE_SPLIT_RE = re.compile(r"\s*(?:[,;&]|\bog\b)\s*")
+
+
 def _places(values: list[str]) -> str | None:
     """Every place the page gives, in its order, joined by ", " (a schedule's holds in Aarhus, Odense and
     København): the record has one location, and the place filter matches a part of it, so each place
@@ -883,8 +886,15 @@ def _places(values: list[str]) -> str | None:
         last = _LAST_WORD_RE.search(value)
         if last and _VOWEL_RE.search(last[1]):
             value = value[:-1].rstrip()
-        if value and value.casefold() not in {place.casefold() for place in places}:
-            places.append(value)
+        # "Aarhus, Odense og København" and a schedule's "Aarhus", "Odense": each place once, the
+        # fuller name kept ("Aarhus C" over "Aarhus")
+        for part in filter(None, _PLACE_SPLIT_RE.split(value)):
+            folded = part.casefold()
+            fuller = next((i for i, p in enumerate(places) if folded.startswith(p.casefold() + " ")), None)
+            if fuller is not None:
+                places[fuller] = part
+            elif not any(p.casefold() == folded or p.casefold().startswith(folded + " ") for p in places):
+                places.append(part)
     return ", ".join(places) or None
 
 

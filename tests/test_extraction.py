@@ -140,6 +140,13 @@ def test_every_hold_s_place_is_kept_and_the_place_filter_finds_each():
                 "<p>Pris: 2.995 kr.</p></main>")  # fmt: skip
     record = extract_course(html, "https://udbyder.example/kurser/kontanthjaelp.html")
     assert record is not None and record["location"] == "Aarhus, Odense, København"
+    # a "Sted" fact that names the places too gives each place once, and a fuller name wins
+    stated = extract_course(html.replace("<p>Pris", "<p>Sted: Aarhus, Odense og København</p><p>Pris"),
+                            "https://udbyder.example/kurser/kontanthjaelp.html")  # fmt: skip
+    assert stated is not None and stated["location"] == "Aarhus, Odense, København"
+    from crawler.extract import _places
+
+    assert _places(["Aarhus C", "Aarhus", "Odense"]) == _places(["Aarhus", "Aarhus C", "Odense"]) == "Aarhus C, Odense"
     index = CatalogueIndex([Course.model_validate({**record, "source": "t"})], [CourseTags()], None, field_keys=[])
     today = dt.date(2026, 12, 1)
     for place, found in (("Aarhus", True), ("Odense", True), ("københavn", True), ("Vejle", False)):
