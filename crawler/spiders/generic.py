@@ -110,7 +110,7 @@ class GenericSpider(SitemapSpider):
     def _opened(self) -> None:
         # A polite crawl fetches a page every few seconds: say at once that it runs, and where from.
         self._last_progress = time.monotonic()
-        self.progress(f"started: {', '.join(self.start_urls + self.sitemap_urls)}")
+        self.progress(f"started: {', '.join(self.start_urls or self.sitemap_urls)}")
 
     def _closed(self, reason: str) -> None:
         self.progress(f"done ({reason}): {self.pages} pages, {self.courses} courses, {self.failures} failed requests")
