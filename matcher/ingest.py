@@ -86,10 +86,11 @@ def _withdraw_warnings(sources: list[str], held_before: dict[str, int], elsewher
     warnings = []
     new = [name for name in sources if not held_before.get(name)]
     if new:
+        advice = (" A record without a `source` gets feed:<file name>: give every file of one provider the same "
+                  "--source NAME" if any(name.startswith("feed:") for name in new) else "")
         warnings.append(
             f"--withdraw-missing: the catalogue held no active course of source {', '.join(map(repr, new))} "
-            "before this run, so none of it could be withdrawn. A record without a `source` gets "
-            "feed:<file name>: give every file of one provider the same --source NAME"
+            f"before this run, so none of it could be withdrawn.{advice}"
         )
     if elsewhere:
         named = ", ".join(f"{name!r} ({count})" for name, count in sorted(elsewhere.items()))

@@ -363,6 +363,9 @@ def test_withdraw_missing_warns_when_a_monthly_file_names_a_new_source_and_sourc
     runner.invoke(main, ["--db", str(other), "ingest", "--source", "udbyder", str(december)])
     clean = runner.invoke(main, ["--db", str(other), "ingest", "--source", "udbyder", "--withdraw-missing", str(january)])
     assert "withdrawn 1" in clean.stdout and "warning" not in clean.stderr
+    # a named source new to the catalogue is warned about without the advice for unnamed ones
+    fresh = runner.invoke(main, ["--db", str(other), "ingest", "--source", "ny", "--withdraw-missing", str(january)])
+    assert "held no active course of source 'ny'" in fresh.stderr and "feed:<file name>" not in fresh.stderr
 
 
 def test_withdraw_missing_acts_on_the_sources_the_records_carry(run_cli, db: Path, tmp_path: Path) -> None:
