@@ -117,18 +117,22 @@ def _not_modified(request: Request, etag: str, modified: dt.datetime) -> bool:
 @router.get("/courses.json", summary="All courses with their tags, paginated",
             responses={200: {"model": FeedPageOut, "description": "One page of the feed, oldest change first"}})
 def courses_json(
-    request: Request, since: Since = None, page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    request: Request, since: Since = None,
+    page: Annotated[int | None, Query(ge=1, le=100_000, description="The page by number (default 1).")] = None,
     per_page: Annotated[int, Query(ge=1, le=500)] = 100,
     after: Annotated[str | None, Query(max_length=1100, description=(
-        "The page after this item (a cursor: `next` links carry it). Following `next` misses no course "
-        "when the catalogue changes meanwhile; a changed course comes again at the end."))] = None,
+        "The page after this item (a cursor: `next` links carry it), instead of `page`. Following `next` "
+        "misses no course when the catalogue changes meanwhile; a changed course comes again at the end."))] = None,
 ) -> Response:
     base = _base_url(request)
     if after is not None:
+        if page is not None:
+            raise ApiError(422, "give page or after, not both: after= already says where the page starts")
         try:
             feeds.parse_feed_cursor(after)
         except ValueError as exc:
             raise ApiError(422, str(exc)) from None
+    page = page or 1
     return _conditional(request, "application/json",
                         lambda r: feeds.feed_json(r, since=since, page=page, per_page=per_page, base_url=base, after=after),
                         since=since, page=page, per_page=per_page, after=after)

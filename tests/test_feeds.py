@@ -229,6 +229,8 @@ def test_fagprofiler_refuses_since_and_the_other_feeds_filter_by_it(catalogue: P
         # a next link works as given; a made-up cursor is refused
         next_page = client.get(client.get("/feed/courses.json", params={"per_page": 4}).json()["next"])
         assert next_page.status_code == 200 and len(next_page.json()["items"]) == 2 and next_page.json()["page"] == 2
+        both = client.get("/feed/courses.json", params={"after": "2027-01-03T10:00:00Z,test-1", "page": 2})
+        assert both.status_code == 422 and "page or after" in both.json()["error"]["message"]
         broken = client.get("/feed/courses.json", params={"after": "2027-01-03"})
         assert broken.status_code == 422 and "not a cursor" in broken.json()["error"]["message"]
         assert len(client.get("/feed/courses.csv", params={"since": "2027-01-03T10:00:00Z"}).text.splitlines()) == 4
