@@ -14,8 +14,9 @@ from typing import Any, Literal, TextIO
 
 from pydantic import ValidationError
 
-from matcher.course import RECORD_FIELDS, Course
+from matcher.course import NUMBER_FIELDS, RECORD_FIELDS, Course
 from matcher.json_lines import parse_json_lines
+from matcher.numbers import danish_number
 from matcher.tabular import TabularError, decode_bytes, read_table, spreadsheet_cell, spreadsheet_text
 
 FeedFormat = Literal["jsonl", "csv"]
@@ -209,7 +210,8 @@ def _csv_date(text: str, field: str) -> str:
 
 def write_feed(courses: Iterable[Course], out: TextIO, fmt: FeedFormat, *, delimiter: str = ",") -> int:
     """Write courses in the record schema; returns how many were written. CSV cells are separated by
-    `delimiter` (`;` for Danish Excel); a cell holding it is quoted, so ingest reads either back."""
+    `delimiter` (`;` for Danish Excel, whose numbers then have a decimal comma: "2,5", not "2.5",
+    which it reads as a date); a cell holding it is quoted, so ingest reads either back."""
     count = 0
     if fmt == "jsonl":
         for course in courses:
@@ -219,13 +221,15 @@ def write_feed(courses: Iterable[Course], out: TextIO, fmt: FeedFormat, *, delim
     writer = csv.DictWriter(out, fieldnames=list(RECORD_FIELDS), lineterminator="\n", delimiter=delimiter)
     writer.writeheader()
     for course in courses:
-        writer.writerow(_record_to_csv_row(course.to_record()))
+        writer.writerow(_record_to_csv_row(course.to_record(), danish_numbers=delimiter == ";"))
         count += 1
     return count
 
 
-def _record_to_csv_row(record: dict[str, Any]) -> dict[str, Any]:
+def _record_to_csv_row(record: dict[str, Any], *, danish_numbers: bool = False) -> dict[str, Any]:
     row = dict(record)
+    if danish_numbers:
+        row.update({key: danish_number(row[key]) for key in NUMBER_FIELDS if row.get(key) is not None})
     row["learning_goals"] = json.dumps(record["learning_goals"], ensure_ascii=False) if record["learning_goals"] else ""
     row["start_dates"] = _CSV_LIST_SEPARATOR.join(record["start_dates"])
     row["withdrawn"] = "true" if record["withdrawn"] else "false"

@@ -46,3 +46,11 @@ def parse_number(text: str, *, english_grouping: bool = False) -> float:
 def is_grouped(text: str) -> bool:
     """Whether `text` uses "." as a thousands separator (so 7.500 reads as 7500, not 7.5)."""
     return _DANISH_GROUPED_RE.fullmatch(_SPACES_RE.sub("", text)) is not None
+
+
+def danish_number(value: float) -> str:
+    """`value` as Danish Excel reads a number: "," as the decimal mark, no grouping ("2,5", "13900"),
+    so parse_number reads it back."""
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.10g}".replace(".", ",")

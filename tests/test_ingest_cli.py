@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -442,6 +444,10 @@ def test_export_for_excel_is_semicolon_separated_utf8_with_a_bom_and_ingests_bac
     assert data.startswith(b"\xef\xbb\xbfid;url;provider;title;")  # Danish Excel: columns, and æ, ø, å intact
     assert "ø".encode() in data
     assert ';"2027-' in data.decode("utf-8-sig")  # a start_dates cell holding ';' is quoted
+    # numbers as Danish Excel reads them: a decimal comma ("2.5" would open as 2 May), whole ones bare
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";")}
+    assert rows["bromatch-netvaerksmoeder-team"]["duration_days"] == "2,5"
+    assert rows["nordhavn-dib-sygedagpenge-2027"]["price_dkk"] == "13900" and rows["nordhavn-dib-sygedagpenge-2027"]["ects"] == "10"
     again = run_cli("ingest", str(out))
     assert again.exit_code == 0 and "new 0, changed 0, unchanged 30, withdrawn 0, rejected 0" in again.stdout
     from click.testing import CliRunner
@@ -453,5 +459,7 @@ def test_export_for_excel_is_semicolon_separated_utf8_with_a_bom_and_ingests_bac
     assert CliRunner().invoke(main, ["--db", str(other), "export"]).stdout == original  # lossless
     feed = run_cli("export", "--format", "feed-csv", "--excel").stdout
     assert feed.startswith("\ufeffid;url;provider;title;")
+    feed_rows = {row["id"]: row for row in csv.DictReader(io.StringIO(feed.removeprefix("\ufeff")), delimiter=";")}
+    assert feed_rows["bromatch-netvaerksmoeder-team"]["duration_days"] == "2,5"
     refused = run_cli("export", "--format", "json", "--excel")
     assert refused.exit_code == 2 and "--excel works with --format csv or feed-csv" in refused.stderr
