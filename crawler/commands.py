@@ -128,7 +128,8 @@ def sources_cmd(obj: Any, registry: Path | None) -> None:
                 + (f", undecodable {c['undecodable']}" if c.get("undecodable") else "")
             )
         click.echo(f"{row.source:<20} {row.kind:<20} {health}")
-        click.echo(f"{'':<20} status: {row.status}")
+        if row.status:
+            click.echo(f"{'':<20} status: {row.status}")
         if run is not None and run["errors"]:
             more = run["error_count"] - len(run["errors"])
             first = f" (the first {len(run['errors'])})" if more else ""

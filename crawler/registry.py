@@ -61,7 +61,7 @@ class Source(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.:-]*$")
     provider: str | None = None
     kind: SourceKind
-    status: str = "patterns from stored pages, not yet run live"
+    status: str = ""  # what is known of the source's site, in words (shown by `fagmatch sources`)
     enabled: bool = True
     start_urls: list[str] = Field(default_factory=list)
     sitemaps: list[str] = Field(default_factory=list)

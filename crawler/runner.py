@@ -278,7 +278,7 @@ def list_sources(db_path: Path | str, registry: Path | str | None = None) -> lis
                     continue
                 for name in run["sources"] or []:
                     latest.setdefault(name, run)
-    rows = [SourceStatus(name, source.kind, source.status if source.enabled else f"disabled: {source.status}",
+    rows = [SourceStatus(name, source.kind, source.status if source.enabled else f"disabled: {source.status}".rstrip(": "),
                          _run_summary(latest.get(name))) for name, source in known.items()]  # fmt: skip
     rows += [SourceStatus(name, "ad-hoc", "ad-hoc crawl", _run_summary(run))
              for name, run in latest.items() if name not in known]  # fmt: skip

@@ -212,6 +212,13 @@ def test_sources_command_lists_health(crawled):
     result = CliRunner().invoke(sources_cmd, ["--registry", str(crawled.registry)], obj=SimpleNamespace(db=crawled.db))
     assert result.exit_code == 0, result.output
     assert "delta" in result.output and "complete: 6 pages, 4 courses, new 4" in result.output
+    # a source whose registry entry says nothing of its site gets no status line
+    registry = crawled.registry.parent / "quiet.yaml"
+    registry.write_text("\n".join(line for line in crawled.registry.read_text(encoding="utf-8").splitlines()
+                                  if not line.strip().startswith("status:")), encoding="utf-8")
+    quiet = CliRunner().invoke(sources_cmd, ["--registry", str(registry)], obj=SimpleNamespace(db=crawled.db))
+    assert quiet.exit_code == 0 and "delta" in quiet.output and "status:" not in quiet.output, quiet.output
+    assert "status:" in result.output
 
 
 def test_unknown_source_is_a_clear_error(crawled, tmp_path):
