@@ -164,9 +164,10 @@ _OCCASION_RE = re.compile(
 
 
 @functools.cache
-def _towns() -> frozenset[str]:
-    """The towns of regions.yaml, lower-case: place words a title may hold."""
-    return frozenset(town for towns in load_regions().values() for town in towns)
+def _towns() -> tuple[frozenset[str], tuple[str, ...]]:
+    """The towns of regions.yaml, lower-case: place words a title may hold; and those of two words."""
+    towns = frozenset(town for towns in load_regions().values() for town in towns)
+    return towns, tuple(town for town in towns if " " in town)
 
 
 def offer_key(course: Course) -> str:
@@ -174,11 +175,12 @@ def offer_key(course: Course) -> str:
     and the towns of regions.yaml), class numbers, years and dates. "Den motiverende samtale – Aarhus,
     hold 2" and "… – Odense (hold 3)" of one provider are one course held twice, and a recommendation
     lists it once (`same_offer`); "Modul 1" and "Modul 2", "modul 1-2" and "modul 3-4" stay two."""
-    places = _towns() | {w for w in re.findall(r"[^\W\d_]{2,}", (course.location or "").lower())}
+    (towns, two_words), own = _towns(), set(re.findall(r"[^\W\d_]{2,}", (course.location or "").lower()))
     title = _OCCASION_RE.sub(" ", course.title.lower())
-    for town in (t for t in places if " " in t and t in title):  # "nykøbing falster"
-        title = re.sub(rf"\b{re.escape(town)}\b", " ", title)
-    words = [w for w in re.findall(r"\w+", title) if w not in places]
+    for town in two_words:  # "nykøbing falster"
+        if town in title:
+            title = re.sub(rf"\b{re.escape(town)}\b", " ", title)
+    words = [w for w in re.findall(r"\w+", title) if w not in towns and w not in own]
     return f"{(course.provider or '').lower()}\x00{' '.join(words)}"
 
 
