@@ -236,9 +236,11 @@ _PER_UNIT_RE = re.compile(
     # a day's or a week's price is not the course's ("i dag" is "today": not a unit here)
     r"|(?:pr\.?|per|/)\s*(?:(?:kursus|undervisnings)?dag(?:en)?|uge[n]?|day|week)|om\s*(?:dagen|ugen))(?![a-zæøå])", _I
 )
-# The unit named before the amount: "Pris pr. dag: 3.500 kr.", "Dagspris 3.500 kr.".
+# The unit named before the amount: "Pris pr. dag: 3.500 kr.", "Dagspris 3.500 kr."; or a saving
+# ("Spar 500 kr.", "rabat på 10 %"), which is no price either.
 _PER_UNIT_BEFORE_RE = re.compile(
-    r"(?:(?:pr\.?|per)\s*(?:(?:kursus|undervisnings)?dag|uge|time|lektion|måned|ects(?:-point)?)|(?:dags|uge|time)pris)"
+    r"(?:(?:pr\.?|per)\s*(?:(?:kursus|undervisnings)?dag|uge|time|lektion|måned|ects(?:-point)?)|(?:dags|uge|time)pris"
+    r"|\bspar(?:er)?|\brabat(?:ten)?(?:\s+(?:på|er))?)"
     r"\s*:?\s*(?:kr\.?|dkk)?\s*$", _I
 )
 _PER_ECTS_RE = re.compile(

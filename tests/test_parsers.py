@@ -161,6 +161,8 @@ def test_ects_halves_with_decimal_comma(doubled: int) -> None:
         ("Pris: 3.500 kr. om dagen.", None),
         ("Dagspris 3.500 kr.", None),
         ("Pris: 7.000 kr. Dagspris 3.500 kr.", 7000.0),
+        ("Spar 500 kr. i dag: 3.995 kr.", 3995.0),
+        ("Pris: 4.995 kr. Rabat: 500 kr. ved tilmelding før 1. marts", 4995.0),
         ("10 ECTS, 3 dage", None),
         ("Holdstart uge 6, 2027", None),
         ("Pris: kontakt os", None),
