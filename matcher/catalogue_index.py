@@ -454,11 +454,8 @@ def catalogue_hit(reader: CatalogueReader, course_id: str) -> CourseHit | None:
     course = reader.course(course_id)
     if course is None:
         return None
-    row = reader.con.execute(
-        "SELECT model, result FROM course_tagging WHERE course_id = ? ORDER BY tagged_at DESC, model LIMIT 1",
-        [course_id],
-    ).fetchone()
-    tags = CourseTags.from_result(row[0], json.loads(row[1]) if row[1] else {}) if row else CourseTags()
+    tagging = reader.latest_tagging(course_id)
+    tags = CourseTags.from_result(*tagging) if tagging else CourseTags()
     return CourseHit(-1, course, tags, 0.0, None)
 
 

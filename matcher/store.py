@@ -710,6 +710,14 @@ class CatalogueReader:
         row = self.feed_row(course_id, model)
         return row["tags"] if row else None
 
+    def latest_tagging(self, course_id: str) -> tuple[str, dict[str, Any]] | None:
+        """A course's latest tagging: its model and the tagger's whole result; None if untagged."""
+        row = self.con.execute(
+            "SELECT model, result FROM course_tagging WHERE course_id = ? ORDER BY tagged_at DESC, model LIMIT 1",
+            [course_id],
+        ).fetchone()
+        return (row[0], json.loads(row[1]) if row[1] else {}) if row else None
+
     def last_modified(self) -> dt.datetime | None:
         """When this generation was published: the finish time (naive UTC) of the latest successful run."""
         row = self.con.execute("SELECT finished_at FROM run WHERE status = 'ok' ORDER BY id DESC LIMIT 1").fetchone()
