@@ -208,10 +208,23 @@ def _csv_date(text: str, field: str) -> str:
         ) from None
 
 
+# Danish Excel's CSV: `;`-separated (with a byte-order mark, so æ, ø and å come through), and its
+# numbers with a decimal comma: it opens "2.5" as a date.
+EXCEL_DELIMITER = ";"
+
+
+def spreadsheet_numbers(row: dict[str, Any], delimiter: str) -> dict[str, Any]:
+    """`row` with its numbers (NUMBER_FIELDS) as the CSV's reader reads them: with a decimal comma in
+    a file for Danish Excel (`delimiter` EXCEL_DELIMITER), else as they are."""
+    if delimiter != EXCEL_DELIMITER:
+        return row
+    return {**row, **{key: danish_number(row[key]) for key in NUMBER_FIELDS if row.get(key) is not None}}
+
+
 def write_feed(courses: Iterable[Course], out: TextIO, fmt: FeedFormat, *, delimiter: str = ",") -> int:
     """Write courses in the record schema; returns how many were written. CSV cells are separated by
-    `delimiter` (`;` for Danish Excel, whose numbers then have a decimal comma: "2,5", not "2.5",
-    which it reads as a date); a cell holding it is quoted, so ingest reads either back."""
+    `delimiter` (EXCEL_DELIMITER for Danish Excel, numbers then with a decimal comma); a cell holding
+    it is quoted, so ingest reads either back."""
     count = 0
     if fmt == "jsonl":
         for course in courses:
@@ -221,15 +234,13 @@ def write_feed(courses: Iterable[Course], out: TextIO, fmt: FeedFormat, *, delim
     writer = csv.DictWriter(out, fieldnames=list(RECORD_FIELDS), lineterminator="\n", delimiter=delimiter)
     writer.writeheader()
     for course in courses:
-        writer.writerow(_record_to_csv_row(course.to_record(), danish_numbers=delimiter == ";"))
+        writer.writerow(_record_to_csv_row(spreadsheet_numbers(course.to_record(), delimiter)))
         count += 1
     return count
 
 
-def _record_to_csv_row(record: dict[str, Any], *, danish_numbers: bool = False) -> dict[str, Any]:
+def _record_to_csv_row(record: dict[str, Any]) -> dict[str, Any]:
     row = dict(record)
-    if danish_numbers:
-        row.update({key: danish_number(row[key]) for key in NUMBER_FIELDS if row.get(key) is not None})
     row["learning_goals"] = json.dumps(record["learning_goals"], ensure_ascii=False) if record["learning_goals"] else ""
     row["start_dates"] = _CSV_LIST_SEPARATOR.join(record["start_dates"])
     row["withdrawn"] = "true" if record["withdrawn"] else "false"

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from matcher.feed import write_feed
+from matcher.feed import EXCEL_DELIMITER, write_feed
 from matcher.store import CatalogueReader, open_catalogue
 from matcher.taxonomy import Taxonomy
 from service import feeds
@@ -22,7 +22,6 @@ RECORD_FORMATS = ("jsonl", "csv")
 FEED_FORMATS = ("json", "feed-csv", "atom", "jsonld", "fagprofiler")
 SINCE_FORMATS = ("json", "feed-csv", "atom")
 EXCEL_FORMATS = ("csv", "feed-csv")
-EXCEL_DELIMITER = ";"  # with a byte-order mark: Danish Excel opens the file in columns, æ, ø, å intact
 BOM = "\ufeff"
 
 

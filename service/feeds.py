@@ -18,8 +18,8 @@ import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from matcher.course import NUMBER_FIELDS, RECORD_FIELDS, Course
-from matcher.numbers import danish_number
+from matcher.course import RECORD_FIELDS, Course
+from matcher.feed import spreadsheet_numbers
 from matcher.store import CatalogueReader
 from matcher.tabular import spreadsheet_cell
 from matcher.taxonomy import Taxonomy
@@ -203,8 +203,8 @@ def _csv_cell(value: Any) -> Any:
 
 
 def feed_csv(reader: CatalogueReader, since: dt.datetime | None = None, *, delimiter: str = ",") -> str:
-    """The feed as one flat CSV table, one row per course; lists are joined with ' | '. A `;`-separated
-    table is for Danish Excel: its numbers have a decimal comma ("2,5")."""
+    """The feed as one flat CSV table, one row per course; lists are joined with ' | '. A table for
+    Danish Excel (`delimiter` EXCEL_DELIMITER) has its numbers with a decimal comma ("2,5")."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n", delimiter=delimiter)
     writer.writeheader()
@@ -213,8 +213,7 @@ def feed_csv(reader: CatalogueReader, since: dt.datetime | None = None, *, delim
         tags = item.pop("tags") or {}
         item.update({key: tags.get(key) for key in TAG_COLUMNS[:-1]})
         item["tag_model"] = tags.get("model")
-        if delimiter == ";":
-            item.update({key: danish_number(item[key]) for key in NUMBER_FIELDS if item.get(key) is not None})
+        item = spreadsheet_numbers(item, delimiter)
         writer.writerow({key: spreadsheet_cell(_csv_cell(item[key])) for key in CSV_COLUMNS})
     return out.getvalue()
 
