@@ -675,11 +675,9 @@ class CatalogueReader:
         newest first. `after` (change time in whole seconds, id: the last item a consumer has) starts
         the page after that item in this order, so a course that changes meanwhile moves to the end
         instead of shifting the rest by one; `total` still counts every match of `since`."""
-        where = "($since IS NULL OR updated_at >= $since OR ($tag_changes AND tagged_at >= $since))"
+        where = _SINCE
         params: dict[str, Any] = {"since": since, "tag_changes": tag_changes, "model": model}
-        total = self.con.execute(
-            f"SELECT count(*) FROM ({self._FEED_SQL.format(columns='c.id')}) WHERE {where}", params
-        ).fetchone()[0]
+        total = self._feed_count(where, params)
         if after is not None:
             where += f" AND ({_CHANGED} > $after_at OR ({_CHANGED} = $after_at AND id > $after_id))"
             params.update(after_at=after[0], after_id=after[1])
@@ -693,9 +691,11 @@ class CatalogueReader:
 
     def feed_position(self, since: dt.datetime | None, after: tuple[dt.datetime, str], *, tag_changes: bool = True) -> int:
         """How many courses matching `since` come at or before the item `after` in the feed's order."""
-        where = ("($since IS NULL OR updated_at >= $since OR ($tag_changes AND tagged_at >= $since))"
-                 f" AND ({_CHANGED} < $after_at OR ({_CHANGED} = $after_at AND id <= $after_id))")
+        where = f"{_SINCE} AND ({_CHANGED} < $after_at OR ({_CHANGED} = $after_at AND id <= $after_id))"
         params = {"since": since, "tag_changes": tag_changes, "model": None, "after_at": after[0], "after_id": after[1]}
+        return self._feed_count(where, params)
+
+    def _feed_count(self, where: str, params: dict[str, Any]) -> int:
         return self.con.execute(
             f"SELECT count(*) FROM ({self._FEED_SQL.format(columns='c.id')}) WHERE {where}", params
         ).fetchone()[0]
@@ -733,6 +733,8 @@ class CatalogueReader:
 
 # A feed item's change time as the feeds publish it (whole seconds): their order and their cursor.
 _CHANGED = "date_trunc('second', greatest(updated_at, coalesce(tagged_at, updated_at)))"
+# A feed's `since`: its record, or with $tag_changes its tags, changed at or after it.
+_SINCE = "($since IS NULL OR updated_at >= $since OR ($tag_changes AND tagged_at >= $since))"
 
 
 def _sql_string(value: str) -> str:
