@@ -139,6 +139,16 @@ class CourseHit:
     score: float
     next_start: dt.date | None
 
+    @property
+    def course_type(self) -> str | None:
+        """The type the record states, else the one the tagger read from the page."""
+        return self.course.course_type or self.tags.course_type
+
+    @property
+    def course_type_inferred(self) -> bool:
+        """The record states no type, and the tagger read one from the page's words or URL."""
+        return self.course.course_type is None and self.tags.course_type is not None
+
 
 @dataclass(frozen=True)
 class SearchPage:

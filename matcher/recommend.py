@@ -617,9 +617,7 @@ class Recommender:
         course, tags = hit.course, hit.tags
         return {
             "gap_id": gap.id, "rank": rank, "course_id": course.course_id, "url": course.url, "title": course.title,
-            "provider": course.provider, "course_type": course.course_type or tags.course_type,
-            # the page did not state its type: the tagger read it from its words or its URL
-            "course_type_inferred": course.course_type is None and tags.course_type is not None,
+            "provider": course.provider, "course_type": hit.course_type, "course_type_inferred": hit.course_type_inferred,
             "score": round(score, 4), "parts": {k: round(v, 3) for k, v in parts.items()},
             "fields": list(tags.assigned_fields), "level": tags.level,
             "why": [dict(reason) for reason in self._reasons(tuple(gap.fields), gap.level, gap.text, i)],

@@ -284,9 +284,8 @@ def _filter_state(params: Params) -> dict[str, Any]:
 
 def course_card(hit: CourseHit, taxonomy: Taxonomy) -> dict[str, Any]:
     """One search result as the card template shows it."""
-    course, tags = hit.course, hit.tags
-    return _card(course, tags.assigned_fields, tags.level, course.course_type or tags.course_type, hit.next_start, taxonomy,
-                 type_inferred=course.course_type is None and tags.course_type is not None)
+    return _card(hit.course, hit.tags.assigned_fields, hit.tags.level, hit.course_type, hit.next_start, taxonomy,
+                 type_inferred=hit.course_type_inferred)
 
 
 def _card(
