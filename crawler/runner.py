@@ -278,11 +278,18 @@ def list_sources(db_path: Path | str, registry: Path | str | None = None) -> lis
                     continue
                 for name in run["sources"] or []:
                     latest.setdefault(name, run)
-    rows = [SourceStatus(name, source.kind, source.status if source.enabled else f"disabled: {source.status}".rstrip(": "),
-                         _run_summary(latest.get(name))) for name, source in known.items()]  # fmt: skip
+    rows = [SourceStatus(name, source.kind, _source_status(source), _run_summary(latest.get(name)))
+            for name, source in known.items()]  # fmt: skip
     rows += [SourceStatus(name, "ad-hoc", "ad-hoc crawl", _run_summary(run))
              for name, run in latest.items() if name not in known]  # fmt: skip
     return rows
+
+
+def _source_status(source: Source) -> str:
+    """What the registry says of a source's site, and whether it is switched off."""
+    if source.enabled:
+        return source.status
+    return f"disabled: {source.status}" if source.status else "disabled"
 
 
 def _run_summary(run: dict[str, Any] | None) -> dict[str, Any] | None:
