@@ -151,18 +151,28 @@ def _stratified(splitter: Any, strata: list[str], groups: list[str] | None = Non
 def cross_validated_predictions(
     make_system: Callable[[], System], labelled: Sequence[LabelledCourse], folds: int = 5, seed: int = 0,
     *, by_provider: bool = False, fit: Callable[[Any, list[LabelledCourse]], System] | None = None,
+    scored_as: Callable[[LabelledCourse], LabelledCourse] | None = None,
 ) -> list[Prediction]:
     """Each course predicted by a fresh system fitted on the other folds (`stratified_folds`, or with
     `by_provider` `grouped_folds`, where no provider is in both the fitting and the scored part).
-    `fit(system, part)` fits a system on a fold's part where plain `system.fit(part)` is not enough."""
+    `fit(system, part)` fits a system on a fold's part where plain `system.fit(part)` is not enough;
+    `scored_as(course)` is what the system is shown of a scored course (`without_stated_type`)."""
     predictions: list[Prediction | None] = [None] * len(labelled)
     split = grouped_folds if by_provider else stratified_folds
     for train, test in split(labelled, folds, seed):
         part = [labelled[i] for i in train]
         system = fit(make_system(), part) if fit else make_system().fit(part)
-        for i, prediction in zip(test, system.predict([labelled[i] for i in test])):
+        shown = [scored_as(labelled[i]) if scored_as else labelled[i] for i in test]
+        for i, prediction in zip(test, system.predict(shown)):
             predictions[i] = prediction
     return [p for p in predictions if p is not None]
+
+
+def without_stated_type(course: LabelledCourse) -> LabelledCourse:
+    """The course as a crawled page that states no type: the tagger reads the type from its words and
+    URL, as it does for such a page. A labeller's type (a university course is `grunduddannelse`, a
+    guide `other`) says more than most pages do, and the level leans on it."""
+    return course.model_copy(update={"course_type": None})
 
 
 def score(gold: Sequence[LabelledCourse], predicted: Sequence[Prediction], field_keys: Sequence[str]) -> dict[str, Any]:

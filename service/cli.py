@@ -367,14 +367,21 @@ def tag(obj: Context, input_path: Path | None, output_path: Path | None, force: 
               help="Cross-validate grouped by provider: each course is predicted by systems fitted on the other "
                    "folds (and the shipped examples, less every course being scored), which hold no course of "
                    "its provider. Not with --train.")
+@click.option("--read-types", is_flag=True,
+              help="Show the tagger each scored course without its labelled course type, so that it reads the "
+                   "type from the words and URL as for a crawled page that states none (fitting keeps the types).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.pass_obj
-def evaluate(obj: Context, labels_paths: tuple[Path, ...], train_path: Path | None, folds: int | None, as_json: bool) -> None:
+def evaluate(
+    obj: Context, labels_paths: tuple[Path, ...], train_path: Path | None, folds: int | None, read_types: bool,
+    as_json: bool,
+) -> None:
     """Score the tagger and two baselines (TF-IDF and BM25 nearest statement) on labelled courses,
     with the tagger's figures broken down by file, course type and language."""
     from matcher.baselines import Bm25NearestStatement, TfidfNearestStatement
     from matcher.evaluation import (
         LabelsError, breakdown, cross_validated_predictions, format_breakdown, format_report, load_labels, score,
+        without_stated_type,
     )
     from matcher.tagging import TRAINING_SET, Tagger
 
@@ -399,15 +406,18 @@ def evaluate(obj: Context, labels_paths: tuple[Path, ...], train_path: Path | No
                   TfidfNearestStatement.name: lambda: TfidfNearestStatement(taxonomy),
                   Bm25NearestStatement.name: lambda: Bm25NearestStatement(taxonomy)}
         results, tagger_predictions = {}, []
+        # The baselines read no type; the tagger's level leans on it.
+        shown = without_stated_type if read_types else None
         for name, make in makers.items():
             if folds:
                 fit = (lambda system, part: system.fit(part, shipped)) if name == Tagger.name else None
                 try:
-                    predicted = cross_validated_predictions(make, gold, folds, by_provider=True, fit=fit)
+                    predicted = cross_validated_predictions(
+                        make, gold, folds, by_provider=True, fit=fit, scored_as=shown if name == Tagger.name else None)
                 except LabelsError as exc:  # fewer providers than folds
                     fail(str(exc))
             elif name == Tagger.name:
-                predicted = make().fit(train, shipped).predict(gold)
+                predicted = make().fit(train, shipped).predict([shown(item) for item in gold] if shown else gold)
             else:
                 predicted = make().fit(texts).predict(gold)
             results[name] = score(gold, predicted, taxonomy.field_keys)
@@ -422,7 +432,8 @@ def evaluate(obj: Context, labels_paths: tuple[Path, ...], train_path: Path | No
             else f"fitted on {train_path}" if train_path
             else f"fitted on the {len(shipped)} shipped examples that are not scored here"
         )
-        click.echo(f"{', '.join(str(p) for p in labels_paths)} ({fitted})")
+        read = "; course types read from each course's words and URL, not the labels" if read_types else ""
+        click.echo(f"{', '.join(str(p) for p in labels_paths)} ({fitted}{read})")
         click.echo(format_report(results, taxonomy.field_keys))
         click.echo("")
         click.echo(format_breakdown(parts))

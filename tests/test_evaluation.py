@@ -157,3 +157,30 @@ def test_breakdown_scores_each_file_type_and_language() -> None:
     assert parts["type kursus"]["level_accuracy"] == 1.0 and parts["language en"]["off_domain_recall"] == 1.0
     table = format_breakdown(parts)
     assert "type master" in table and "—" in table  # no in-domain course there: no primary or level figure
+
+
+def test_read_types_shows_the_scored_courses_without_their_labelled_type_and_fits_with_it() -> None:
+    from matcher.evaluation import without_stated_type
+
+    class TypeReader:
+        """Specialised when shown a master's type, basic otherwise; remembers the types it saw."""
+
+        name = "type reader"
+        fitted: list[str | None] = []
+
+        def fit(self, labelled: Sequence[LabelledCourse]) -> "TypeReader":
+            TypeReader.fitted += [item.course_type for item in labelled]
+            return self
+
+        def predict(self, items: Sequence[LabelledCourse]) -> list[Prediction]:
+            return [Prediction(["lov_myndighed"], "specialiseret" if i.course_type == "master" else "grundlaeggende")
+                    for i in items]
+
+    masters = [LabelledCourse(id=f"m{i}", text="Modul om forvaltningsret", course_type="master",
+                              url=f"https://u{i}.dk/m", fields=["lov_myndighed"], level="specialiseret") for i in range(6)]
+    given = cross_validated_predictions(TypeReader, masters, folds=3, by_provider=True)
+    read = cross_validated_predictions(TypeReader, masters, folds=3, by_provider=True, scored_as=without_stated_type)
+    assert score(masters, given, KEYS)["level_accuracy"] == 1.0
+    assert score(masters, read, KEYS)["level_accuracy"] == 0.0
+    assert set(TypeReader.fitted) == {"master"}  # the fitting part keeps its labelled types
+    assert masters[0].course_type == "master"  # the labels themselves are untouched

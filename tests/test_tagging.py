@@ -139,6 +139,10 @@ def test_evaluate_prints_the_tagger_beside_both_baselines(run_cli, tmp_path: Pat
     result = run_cli("evaluate", "--labels", str(grouped), "--labels", str(labels), "--folds", "2")
     assert result.exit_code == 0, result.output
     assert "2-fold cross-validation grouped by provider" in result.stdout and "file grouped.jsonl" in result.stdout
+    # As crawled pages that state no type: the tagger reads each type from the words, and says so.
+    result = run_cli("evaluate", "--labels", str(grouped), "--labels", str(labels), "--folds", "2", "--read-types")
+    assert result.exit_code == 0, result.output
+    assert "course types read from each course's words and URL, not the labels" in result.stdout
     broken = write_jsonl(tmp_path / "broken.jsonl", [{**LAW, "fields": ["jura"], "level": "specialiseret"}])
     result = run_cli("evaluate", "--labels", str(broken))
     assert result.exit_code == 1 and "broken.jsonl:1: unknown field key(s) jura" in result.stderr
