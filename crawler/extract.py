@@ -510,14 +510,22 @@ def _card_links(main: etree._Element, page_url: str) -> list[tuple[etree._Elemen
     return found
 
 
+def _names_something(element: etree._Element) -> bool:
+    """Whether a heading or bold line names something else than a section or a fact of the page
+    ("Praktisk", "Pris og tilmelding", "Pris:")."""
+    text = _cell_text(element)
+    return bool(text) and normalise_label(text.rstrip(":")) is None and not _SECTION_HEADING_RE.search(text)
+
+
 def _is_teaser_heading(card: etree._Element) -> bool:
-    """Whether a block led by a call to action is a teaser: it has a heading that names something else
-    than a section of the page ("Praktisk", "Pris og tilmelding")."""
-    for heading in card.iter("h2", "h3", "h4"):
-        text = _cell_text(heading)
-        if text and normalise_label(text) is None and not _SECTION_HEADING_RE.search(text):
-            return True
-    return False
+    """Whether a block led by a call to action is a teaser: it has a heading that names something."""
+    return any(_names_something(heading) for heading in card.iter("h2", "h3", "h4"))
+
+
+def _is_bold_titled(card: etree._Element) -> bool:
+    """Whether a block led by a call to action has a bold title that names something: a card of a
+    template that writes its title in <strong> or <b>, not in a heading."""
+    return any(_names_something(bold) for bold in card.iter("strong", "b"))
 
 
 def drop_teasers(main: etree._Element, page_url: str) -> int:
@@ -537,6 +545,7 @@ def drop_teasers(main: etree._Element, page_url: str) -> int:
             if element is main:
                 break
     cards: list[etree._Element] = []
+    bold_titled: list[etree._Element] = []
     by_call_to_action = 0
     for link, _, is_heading in links:
         if link not in counts:
@@ -558,9 +567,23 @@ def drop_teasers(main: etree._Element, page_url: str) -> int:
         elif _is_teaser_heading(card):
             cards.append(card)
             by_call_to_action += int(counts[card].heading_links == 0)
+        elif _is_bold_titled(card):
+            bold_titled.append(card)
+    # A bold line may be a course page's own emphasis; cards that repeat are a listing's, or related courses.
+    if len(bold_titled) >= 2:
+        cards += bold_titled
+        by_call_to_action += len(bold_titled)
     for card in cards:
         card.drop_tree()
     return by_call_to_action
+
+
+def drop_calls_to_action(main: etree._Element) -> None:
+    """Drop the page's own links that only say "Læs mere" (about prices, SVU, …), keeping the text
+    around them: their words are not the course's, and a fact before one would end in them."""
+    for link in list(main.iter("a")):
+        if _READ_MORE_RE.fullmatch(clean_text(link.text_content())):
+            link.drop_tree()
 
 
 def block_text(element: etree._Element) -> str:
@@ -788,6 +811,7 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     listing_text = block_text(main)
     linked_headings, linked_rows = _linked_items(main)  # counted before the teasers go: a listing lists them
     linked_headings += drop_teasers(main, record_url)
+    drop_calls_to_action(main)
     main_text = block_text(main)
     facts = _Facts()
     _structured_facts(main, facts)
@@ -797,6 +821,7 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
         if aside is main or main in aside.iterancestors():
             continue
         aside_facts = _Facts()
+        drop_calls_to_action(aside)
         _structured_facts(aside, aside_facts)
         for key, value in parse_labelled_facts(block_text(aside)).items():
             aside_facts.values.setdefault(key, [value])

@@ -80,6 +80,37 @@ def test_a_section_of_the_page_that_ends_in_read_more_is_the_page_s_own():
     assert (record["price_dkk"], record["start_dates"]) == (3900.0, ["2027-04-07"])
 
 
+def plain_card(n: int) -> str:
+    """A card with no heading element: its title in bold, as many CMS templates write it."""
+    return (f"<div class='kort'><p><strong>Kursus nummer {n}</strong></p><p>Pris: {n}.500 kr. · Start: {n}. marts 2027</p>"
+            f"<a href='/kurser/k{n}.html'>Læs mere</a></div>")  # fmt: skip
+
+
+def test_a_page_of_cards_without_headings_is_a_listing():
+    html = page("<main><h1>Kursusoversigt forår 2027</h1><p>Her finder du alle vores kurser for jobcentre.</p>"
+                + "".join(plain_card(n) for n in range(1, 5)) + "</main>")  # fmt: skip
+    assert extract_course(html, "https://udbyder.example/oversigt.html") is None
+
+
+def test_a_course_page_drops_related_cards_without_headings():
+    html = page("<main><h1>Jobsamtalen med sygemeldte</h1><p>Et kursus om samtaler med sygemeldte borgere.</p>"
+                "<p>Dato: 7. april 2027</p><p>Varighed: 2 dage</p><p><strong>Andre kurser</strong></p>"
+                + "".join(plain_card(n) for n in range(1, 4)) + "</main>")  # fmt: skip
+    record = extract_course(html, "https://udbyder.example/kurser/jobsamtalen.html")
+    assert record is not None
+    assert (record["price_dkk"], record["start_dates"], record["duration_days"]) == (None, ["2027-04-07"], 2.0)
+
+
+def test_facts_that_each_end_in_read_more_stay_the_page_s_own():
+    html = page("<main><h1>Jobsamtalen med sygemeldte</h1><p>Et kursus om samtaler med sygemeldte borgere.</p>"
+                "<p>Pris: 3.900 kr. <a href='/priser.html'>Læs mere</a></p>"
+                "<p>Dato: 7. april 2027 <a href='/datoer.html'>Læs mere</a></p>"
+                "<p>Sted: Odense <a href='/lokaler.html'>Læs mere</a></p></main>")  # fmt: skip
+    record = extract_course(html, "https://udbyder.example/kurser/jobsamtalen.html")
+    assert record is not None
+    assert (record["price_dkk"], record["start_dates"], record["location"]) == (3900.0, ["2027-04-07"], "Odense")
+
+
 # --- scope: ECTS and duration ---------------------------------------------------------------------
 
 
