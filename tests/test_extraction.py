@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from crawler.extract import extract_course
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseTags
 from matcher.course import Course
@@ -45,14 +47,17 @@ def test_what_the_course_asks_of_its_participants_is_not_its_type():
 
 
 def card(n: int, heading: str = "h3") -> str:
-    return (f"<div class='kort'><{heading}>Kursus nummer {n}</{heading}><p>Kort om kursus nummer {n}.</p>"
+    """A listing's card; `heading` "strong" writes its title in bold, as templates without headings do."""
+    title = f"<p><strong>Kursus nummer {n}</strong></p>" if heading == "strong" else f"<{heading}>Kursus nummer {n}</{heading}>"
+    return (f"<div class='kort'>{title}<p>Kort om kursus nummer {n}.</p>"
             f"<p>Pris: {n}.500 kr. · Start: {n}. marts 2027</p>"
             f"<a href='/kurser/k{n}.html'>Læs mere</a></div>")  # fmt: skip
 
 
-def test_a_page_of_cards_with_read_more_links_is_a_listing():
+@pytest.mark.parametrize("heading", ["h3", "strong"])
+def test_a_page_of_cards_with_read_more_links_is_a_listing(heading: str):
     html = page("<main><h1>Kursusoversigt forår 2027</h1><p>Her finder du alle vores kurser for jobcentre.</p>"
-                + "".join(card(n) for n in range(1, 5)) + "</main>")  # fmt: skip
+                + "".join(card(n, heading) for n in range(1, 5)) + "</main>")  # fmt: skip
     assert extract_course(html, "https://udbyder.example/oversigt.html") is None
 
 
@@ -62,10 +67,11 @@ def test_a_theme_page_with_one_teaser_card_is_no_course():
     assert extract_course(html, "https://udbyder.example/tema/kontanthjaelp.html") is None
 
 
-def test_a_course_page_keeps_its_own_facts_and_drops_its_related_cards():
+@pytest.mark.parametrize("heading", ["h3", "strong"])
+def test_a_course_page_keeps_its_own_facts_and_drops_its_related_cards(heading: str):
     html = page("<main><h1>Jobsamtalen med sygemeldte</h1><p>Et kursus om samtaler med sygemeldte borgere.</p>"
                 "<p>Dato: 7. april 2027</p><p>Varighed: 2 dage</p><h2>Relaterede kurser</h2>"
-                + "".join(card(n) for n in range(1, 4)) + "</main>")  # fmt: skip
+                + "".join(card(n, heading) for n in range(1, 4)) + "</main>")  # fmt: skip
     record = extract_course(html, "https://udbyder.example/kurser/jobsamtalen.html")
     assert record is not None  # the page states no price: the cards' prices are not lent to it
     assert (record["price_dkk"], record["start_dates"], record["duration_days"]) == (None, ["2027-04-07"], 2.0)
@@ -78,27 +84,6 @@ def test_a_section_of_the_page_that_ends_in_read_more_is_the_page_s_own():
     record = extract_course(html, "https://udbyder.example/kurser/jobsamtalen.html")
     assert record is not None
     assert (record["price_dkk"], record["start_dates"]) == (3900.0, ["2027-04-07"])
-
-
-def plain_card(n: int) -> str:
-    """A card with no heading element: its title in bold, as many CMS templates write it."""
-    return (f"<div class='kort'><p><strong>Kursus nummer {n}</strong></p><p>Pris: {n}.500 kr. · Start: {n}. marts 2027</p>"
-            f"<a href='/kurser/k{n}.html'>Læs mere</a></div>")  # fmt: skip
-
-
-def test_a_page_of_cards_without_headings_is_a_listing():
-    html = page("<main><h1>Kursusoversigt forår 2027</h1><p>Her finder du alle vores kurser for jobcentre.</p>"
-                + "".join(plain_card(n) for n in range(1, 5)) + "</main>")  # fmt: skip
-    assert extract_course(html, "https://udbyder.example/oversigt.html") is None
-
-
-def test_a_course_page_drops_related_cards_without_headings():
-    html = page("<main><h1>Jobsamtalen med sygemeldte</h1><p>Et kursus om samtaler med sygemeldte borgere.</p>"
-                "<p>Dato: 7. april 2027</p><p>Varighed: 2 dage</p><p><strong>Andre kurser</strong></p>"
-                + "".join(plain_card(n) for n in range(1, 4)) + "</main>")  # fmt: skip
-    record = extract_course(html, "https://udbyder.example/kurser/jobsamtalen.html")
-    assert record is not None
-    assert (record["price_dkk"], record["start_dates"], record["duration_days"]) == (None, ["2027-04-07"], 2.0)
 
 
 def test_facts_that_each_end_in_read_more_stay_the_page_s_own():
