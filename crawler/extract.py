@@ -512,9 +512,10 @@ def _card_links(main: etree._Element, page_url: str) -> list[tuple[etree._Elemen
 
 def _names_something(element: etree._Element) -> bool:
     """Whether a heading or bold line names something else than a section or a fact of the page
-    ("Praktisk", "Pris og tilmelding", "Pris:")."""
+    ("Praktisk", "Pris og tilmelding"): a label that leads its text ("Merit:") names nothing."""
     text = _cell_text(element)
-    return bool(text) and normalise_label(text.rstrip(":")) is None and not _SECTION_HEADING_RE.search(text)
+    return (bool(text) and not text.endswith(":") and normalise_label(text) is None
+            and not _SECTION_HEADING_RE.search(text))  # fmt: skip
 
 
 def _is_teaser_heading(card: etree._Element) -> bool:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import lxml.html
 import pytest
 
-from crawler.extract import extract_course
+from crawler.extract import drop_teasers, extract_course
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseTags
 from matcher.course import Course
 
@@ -88,12 +89,18 @@ def test_a_section_of_the_page_that_ends_in_read_more_is_the_page_s_own():
 
 def test_facts_that_each_end_in_read_more_stay_the_page_s_own():
     html = page("<main><h1>Jobsamtalen med sygemeldte</h1><p>Et kursus om samtaler med sygemeldte borgere.</p>"
+                "<p><strong>Merit:</strong> Kurset giver merit til et diplommodul. <a href='/merit.html'>Læs mere</a></p>"
+                "<p><strong>Efter kurset:</strong> Du får et kursusbevis. <a href='/bevis.html'>Læs mere</a></p>"
                 "<p>Pris: 3.900 kr. <a href='/priser.html'>Læs mere</a></p>"
                 "<p>Dato: 7. april 2027 <a href='/datoer.html'>Læs mere</a></p>"
                 "<p>Sted: Odense <a href='/lokaler.html'>Læs mere</a></p></main>")  # fmt: skip
     record = extract_course(html, "https://udbyder.example/kurser/jobsamtalen.html")
     assert record is not None
     assert (record["price_dkk"], record["start_dates"], record["location"]) == (3900.0, ["2027-04-07"], "Odense")
+    # Paragraphs led by a bold label are the page's own, not cards with bold titles.
+    main = lxml.html.fromstring(html).find(".//main")
+    assert drop_teasers(main, "https://udbyder.example/kurser/jobsamtalen.html") == 0
+    assert "Kurset giver merit" in main.text_content() and "kursusbevis" in main.text_content()
 
 
 # --- scope: ECTS and duration ---------------------------------------------------------------------
