@@ -738,7 +738,8 @@ def _repeated_labels(text: str) -> int:
     return max(counts.values(), default=0)
 
 
-def _has_goal_heading(text: str) -> bool:
+def has_goal_heading(text: str) -> bool:
+    """Whether a line of the text is a learning-goals heading ("Læringsmål", "Kompetencemål", "Learning outcomes")."""
     return any(
         " ".join(line.strip().strip("*#_").rstrip(":").lower().split()) in GOAL_SECTION_HEADINGS
         for line in text.split("\n")
@@ -842,7 +843,7 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
         if negative or structured.non_course:
             return None
     parsed = _parsed_facts(facts)
-    goals_heading = _has_goal_heading(main_text)
+    goals_heading = has_goal_heading(main_text)
     if not structured.is_course:
         # The page's own facts, outside the teaser cards (drop_teasers).
         evidence = sum(1 for key in _COURSE_FACT_KEYS if parsed.get(key) not in (None, []))

@@ -196,8 +196,13 @@ GOAL_VERB_CUES: dict[str, str] = {
 }
 GOAL_SECTION_HEADINGS = (
     "mål for læringsudbytte", "mål for læringsudbyttet", "læringsmål", "læringsudbytte",
-    "mål", "kursets mål", "modulets mål", "formål og læringsmål",
+    "mål", "kursets mål", "modulets mål", "formål og læringsmål", "mål for modulet", "mål for kurset",
+    # a study programme's (studieordning's) words for the same section
+    "kompetencemål", "målbeskrivelse", "målbeskrivelser", "læringsmål for modulet",
+    # short courses' words
+    "udbytte", "dit udbytte", "kursets udbytte", "det lærer du", "hvad lærer du", "du lærer", "du lærer at",
     "learning outcomes", "learning outcome", "learning objectives", "intended learning outcomes",
+    "learning goals", "course objectives", "objectives", "what you will learn",
 )  # fmt: skip
 # Sections that follow the goals on module pages: they end the goals section.
 SECTION_HEADINGS_AFTER_GOALS = (

@@ -182,6 +182,44 @@ def test_an_english_page_is_read_for_its_design_too(taxonomy: Taxonomy, cues: Tr
     assert assess_transfer(lecture, context, taxonomy, cues).score == 0
 
 
+@pytest.mark.parametrize(("factor", "topic", "design"), [
+    # this field's own work, as a topic: guiding citizens, a citizen's return to work
+    ("supervision_feedback", "Jobcentret giver individuel vejledning til unge ledige.",
+     "Du får vejledning undervejs på din opgave."),
+    ("traening_i_transfer", "Målet er, at den sygemeldte vender tilbage til arbejdspladsen hurtigst muligt.",
+     "Du tager redskaberne med tilbage til arbejdspladsen."),
+    ("traening_i_transfer", "The course covers transfer payments and the transfer of undertakings.",
+     "We work on the transfer of learning to your daily work."),
+    ("traening_i_transfer", "Reglerne om overførsel af ydelser gennemgås.", "Kurset har fokus på transfer."),
+    ("refleksion", "Valgfag: Mental sundhedsfremme i teori og praksis.",
+     "Undervisningen veksler mellem teori og praksis."),
+    ("refleksion", "An introduction to social policy in theory and practice.",
+     "The seminars link theory and practice through your own cases."),
+    ("laeringsmaal", "Indhold: forvaltningsret og sagsbehandling.",
+     "Efter gennemført modul har den studerende viden om forvaltningsret."),
+])
+def test_a_topic_in_the_field_is_not_the_courses_design(
+    taxonomy: Taxonomy, cues: TransferCues, factor: str, topic: str, design: str,
+) -> None:
+    def present(text: str) -> list[str]:
+        return keys(assess_transfer(Course(id="c", title="Kursus", description=text), TransferContext(), taxonomy, cues).factors_present)
+
+    assert factor not in present(topic)
+    assert factor in present(design)
+
+
+def test_a_study_programmes_goal_heading_gives_explicit_learning_goals(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    from crawler.parsers import parse_learning_goals
+
+    text = ("Kompetencemål\nViden:\n- den studerende har viden om beskæftigelseslovens regler\n"
+            "Færdigheder:\n- den studerende kan vurdere en sag efter reglerne\nEksamen\nMundtlig prøve.")
+    goals = parse_learning_goals(text)
+    assert [goal["kind"] for goal in goals] == ["viden", "faerdigheder"]
+    course = Course(id="m", title="Modul", description="Om beskæftigelsesloven.", learning_goals=goals)
+    found = by_key(assess_transfer(course, TransferContext(), taxonomy, cues).factors_present)
+    assert found["laeringsmaal"].evidence == "2 læringsmål i kursusbeskrivelsen"
+
+
 def test_negated_cue_does_not_count(taxonomy: Taxonomy, cues: TransferCues) -> None:
     a = assess_transfer(WEAK, TransferContext(), taxonomy, cues)
     assert "vekslen" in keys(a.factors_missing)  # "ingen hjemmeopgaver"
