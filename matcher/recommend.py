@@ -464,7 +464,7 @@ class Recommender:
     def _precomputed(self, products: CourseProducts | None, text: str, vector: np.ndarray) -> np.ndarray | None:
         """Every course's product with the gap's words from `products`, when built and when the gap
         table embedded the words (else None: the course vectors must answer)."""
-        return None if products is None else products.cosines(self.gap_embedder.rows(text), vector)
+        return None if products is None else products.cosines(self.gap_embedder.words(text), vector)
 
     def _all_keyword_scores(self, text: str) -> np.ndarray:
         scores = self.index.keywords.scores(text)
