@@ -525,20 +525,39 @@ class Recommender:
         total = scores.total
         head = _top(total, CANDIDATES)
         order = head[np.argsort(-total[head], kind="stable")]
-        # Greedy: each pick lowers the others of its provider and its type, and closes its own offer's
-        # other records (the same course held at other places: the result names them).
-        providers, types = self.index.provider[candidates[order]], self.index.course_type[candidates[order]]
-        offers = self.index.offer[candidates[order]]
-        best = total[order]
-        penalty = np.zeros(len(order))
-        open_ = np.ones(len(order), dtype=bool)
+        positions = candidates[order]
+        picked = self._diversified(
+            total[order].tolist(), self.index.provider[positions].tolist(), self.index.course_type[positions].tolist(),
+            self.index.offer[positions].tolist(), top,
+        )
+        return [(int(candidates[order[k]]), float(total[order[k]]), scores.parts(int(order[k]))) for k in picked]
+
+    def _diversified(self, best: list[float], providers: list[str], types: list[str], offers: list[int], top: int) -> list[int]:
+        """The picks (positions in `best`, which is in descending order), greedily: each pick lowers
+        the others of its provider and its type, and closes its own offer's other records (the same
+        course held at other places: the result names them). Ties: the higher score first.
+
+        A penalty only lowers a score, so a pick reads the candidates only until one's score alone
+        cannot beat the best found: a few of the sixty, in plain Python, where numpy calls over
+        them all cost more than their arithmetic. Each penalty is summed in the order of the picks."""
+        w = self.weights
         picked: list[int] = []
-        for _ in range(min(top, len(order))):
-            k = int(np.argmax(np.where(open_, best - penalty, -np.inf)))  # ties: the higher score first
-            open_ &= offers != offers[k]
-            picked.append(int(order[k]))
-            penalty += self.weights.same_provider * (providers == providers[k]) + self.weights.same_type * (types == types[k])
-        return [(int(candidates[j]), float(total[j]), scores.parts(j)) for j in picked]
+        closed: set[int] = set()
+        for _ in range(min(top, len(best))):
+            k, value = 0, -np.inf  # none open (fewer offers than `top`): the first again
+            for j, score in enumerate(best):
+                if score <= value:
+                    break
+                if offers[j] in closed:
+                    continue
+                penalty = 0.0
+                for p in picked:
+                    penalty += w.same_provider * (providers[j] == providers[p]) + w.same_type * (types[j] == types[p])
+                if score - penalty > value:
+                    k, value = j, score - penalty
+            closed.add(offers[k])
+            picked.append(k)
+        return picked
 
     def recommend(
         self, gaps: Sequence[Gap], filters: CourseFilters | None = None, *, top: int = 5, query: str | None = None,
