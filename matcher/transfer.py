@@ -311,6 +311,8 @@ class _Compiled:
     negations: frozenset[str]
     named_dimensions: frozenset[str]  # dimension keys some action names (for `dimension: other`)
     named_fields: frozenset[str]  # field keys some action names (for `field: other`)
+    # per phase, in the file's order: each action with the factors it needs missing and present
+    phase_actions: dict[str, tuple[tuple[Action, frozenset[str], frozenset[str]], ...]]
 
 
 class TransferCues(_Strict):
@@ -341,6 +343,10 @@ class TransferCues(_Strict):
                 d for a in self.actions if isinstance(a.when.dimension, list) for d in a.when.dimension
             ),
             named_fields=frozenset(f for a in self.actions if isinstance(a.when.field, list) for f in a.when.field),
+            phase_actions={
+                phase: tuple((a, frozenset(a.when.missing), frozenset(a.when.present)) for a in self.actions if a.phase == phase)
+                for phase in PHASES
+            },
         )
 
     @classmethod
@@ -659,14 +665,11 @@ def _steps(
     weights = _phase_weights(taxonomy)
     steps = {}
     for phase in PHASES:
-        actions = []
-        for action in cues.actions:
-            when = action.when
-            if action.phase != phase or not _condition_holds(when, course, context, cues):
-                continue
-            if not set(when.missing) <= missing_keys or not set(when.present) <= present_keys:
-                continue
-            actions.append(_upper_first(" ".join(action.text.format(**values).split())))
+        actions = [
+            _upper_first(" ".join(action.text.format(**values).split()))
+            for action, missing, present in cues.compiled.phase_actions[phase]
+            if missing <= missing_keys and present <= present_keys and _condition_holds(action.when, course, context, cues)
+        ]
         steps[phase] = PhaseSteps(weight=weights[phase], label=getattr(cues.phases, phase), actions=actions)
     return steps
 
