@@ -88,12 +88,16 @@ class GapTable:
         """Whether the table was fitted for `model` (its version and vector size)."""
         return self.model_version == getattr(model, "model_version", None) and self.dim == getattr(model, "dim", None)
 
-    def rows(self, ids: Sequence[int]) -> np.ndarray:
+    def rows(self, ids: Sequence[int]) -> list[int]:
         """Row numbers of the given token ids in `vectors`, -1 where the table lacks the token."""
-        ids = np.asarray(ids, dtype=np.int64)
-        at = np.searchsorted(self.token_ids, ids)
-        found = (at < len(self.token_ids)) & (self.token_ids[np.minimum(at, len(self.token_ids) - 1)] == ids)
-        return np.where(found, at, -1)
+        row_of = self._row_of
+        return [row_of.get(i, -1) for i in ids]
+
+    @functools.cached_property
+    def _row_of(self) -> dict[int, int]:
+        # A gap's twenty-odd ids are looked up in a dict: a binary search of the ids in numpy took
+        # several calls, each slower than the lookups (the token ids are cold in the CPU's cache).
+        return {token: row for row, token in enumerate(self.token_ids.tolist())}
 
     def unnormalised(self, rows: np.ndarray) -> np.ndarray:
         """The bias plus the mean of the known tokens' vectors: the text's vector before scaling to length 1."""
@@ -190,9 +194,8 @@ class GapEmbedder:
 
     def _words_of(self, text: str) -> TableWords:
         ids = self._tokens([text])[0]
-        rows = self.table.rows(ids)
-        numbers = np.fromiter((i in self._tokens.number_ids for i in ids), dtype=bool, count=len(ids))
-        rows = rows[(rows >= 0) | ~numbers]
+        numbers = self._tokens.number_ids
+        rows = np.array([row for i, row in zip(ids, self.table.rows(ids)) if row >= 0 or i not in numbers], dtype=np.int64)
         raw = self.table.unnormalised(rows)
         vector = unit_vectors(raw)
         rows.flags.writeable = vector.flags.writeable = False  # cached and shared between threads
