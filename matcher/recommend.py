@@ -313,9 +313,10 @@ class Recommender:
         keys = self.index.field_keys
         own = np.array([tagged.get(k, 0.0) for k in keys])
         theirs = self.index.field_scores[closest].mean(axis=0) if len(closest) else np.zeros(len(keys))
-        if own.sum() <= 0 or theirs.sum() <= 0:  # untagged courses have no vote
+        own_total, their_total = own.sum(), theirs.sum()
+        if own_total <= 0 or their_total <= 0:  # untagged courses have no vote
             return assigned
-        vote = (1 - NEIGHBOURS_SHARE) * own / own.sum() + NEIGHBOURS_SHARE * theirs / theirs.sum()
+        vote = (1 - NEIGHBOURS_SHARE) * own / own_total + NEIGHBOURS_SHARE * theirs / their_total
         main = keys[int(np.argmax(vote))]
         if assigned and assigned[0] == main:
             return assigned
