@@ -226,7 +226,8 @@ class Recommender:
         self._keyword_scores = functools.lru_cache(maxsize=256)(self._all_keyword_scores)  # 40 kB each
         self._reasons = functools.lru_cache(maxsize=8192)(self._why_at)
         self._course_reasons = functools.lru_cache(maxsize=8192)(self._reasons_without_words)
-        # New words find the popular courses again: their sentences are split and stemmed once.
+        # New words find the popular courses again: their sentences are split and stemmed once, per
+        # description, not per record (a course held at several places or times has one description).
         self._sentences = functools.lru_cache(maxsize=4096)(self._sentences_of)
         # Per-course lookups computed once, so a ranking is array arithmetic over 10 000 courses.
         self._has_level = {level: index.level == level for level in ("grundlaeggende", "specialiseret")}
@@ -701,12 +702,13 @@ class Recommender:
     def _passage_with(self, i: int, terms: Sequence[str]) -> str | None:
         """The first sentence of the course's description with any of the (stemmed) terms."""
         wanted = set(terms)
-        return next((sentence for sentence, stems in self._sentences(i) if not wanted.isdisjoint(stems)), None)
+        sentences = self._sentences(self.index.courses[i].description or "")
+        return next((sentence for sentence, stems in sentences if not wanted.isdisjoint(stems)), None)
 
-    def _sentences_of(self, i: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    def _sentences_of(self, description: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
         # tuples of strings, which the garbage collector stops tracking (frozensets it walks each time)
         analyzer = self.index.keywords.analyzer
-        sentences = _SENTENCE.split(self.index.courses[i].description or "")
+        sentences = _SENTENCE.split(description)
         return tuple((sentence.strip()[:300], tuple(dict.fromkeys(analyzer(sentence)))) for sentence in sentences)
 
 
