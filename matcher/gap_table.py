@@ -88,20 +88,21 @@ class GapTable:
         """Whether the table was fitted for `model` (its version and vector size)."""
         return self.model_version == getattr(model, "model_version", None) and self.dim == getattr(model, "dim", None)
 
-    def rows(self, ids: Sequence[int]) -> np.ndarray:
+    def rows(self, ids: Sequence[int]) -> list[int]:
         """Row numbers of the given token ids in `vectors`, -1 where the table lacks the token."""
-        ids = np.asarray(ids, dtype=np.int64)
-        at = np.searchsorted(self.token_ids, ids)
-        found = (at < len(self.token_ids)) & (self.token_ids[np.minimum(at, len(self.token_ids) - 1)] == ids)
-        return np.where(found, at, -1)
+        row_of = self._row_of
+        return [row_of.get(i, -1) for i in ids]
+
+    @functools.cached_property
+    def _row_of(self) -> dict[int, int]:
+        # A gap's twenty-odd ids are looked up in a dict: a binary search of the ids in numpy took
+        # several calls, each slower than the lookups (the token ids are cold in the CPU's cache).
+        return {token: row for row, token in enumerate(self.token_ids.tolist())}
 
     def unnormalised(self, rows: np.ndarray) -> np.ndarray:
-        """The bias plus the mean of the known tokens' vectors: `embed` before scaling to length 1."""
+        """The bias plus the mean of the known tokens' vectors: the text's vector before scaling to length 1."""
         known = rows[rows >= 0]
         return self.bias + (self.vectors[known].mean(axis=0) if len(known) else 0.0)
-
-    def embed(self, rows: np.ndarray) -> np.ndarray:
-        return unit_vectors(self.unnormalised(rows))
 
     def save(self, path: Path) -> None:
         """Write the table (vectors in float16: 3 MB instead of 7) whole, or leave `path` as it was."""
@@ -140,6 +141,16 @@ class GapTable:
         return cls(token_ids.astype(np.int64), vectors, bias.astype(np.float32), model_version, about)
 
 
+@dataclass(frozen=True)
+class TableWords:
+    """A text as a gap table reads it, worked out once per text: the embedding checks its coverage
+    and embeds it, and the ranking's course products read its rows and length again."""
+
+    rows: np.ndarray  # the text's token rows in the table (-1: unknown)
+    vector: np.ndarray  # the table's embedding of the text (length 1)
+    length: float  # the length of that embedding before it was scaled to 1
+
+
 class GapEmbedder:
     """The model's `embed_passages` for a gap's words: the table where it knows the text, else the model.
 
@@ -155,41 +166,40 @@ class GapEmbedder:
         self.min_coverage = min_coverage
         self._model_lock = threading.Lock()  # the model runs its own threads: one pass at a time
         self._tokens = TextTokens.of(model)
-        # A gap's words are asked whether the table knows them, then embedded, then ranked: tokenised once.
-        self._text_rows = functools.lru_cache(maxsize=4096)(self._rows_of)
+        # A gap's words are asked whether the table knows them, then embedded, then ranked: read once.
+        self._text_words = functools.lru_cache(maxsize=4096)(self._words_of)
         self.model_version = model.model_version
         self.dim = model.dim
 
     def knows(self, texts: Sequence[str]) -> bool:
         """Whether the table embeds these texts (a gap's words, and its sentences): it knows at least
         `min_coverage` of all their tokens. Otherwise the model embeds them all."""
-        return _covered(self._rows(texts), self.min_coverage)
+        return _covered([self.words(text).rows for text in texts], self.min_coverage)
 
     def embed_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Vectors as the model's `embed_passages` gives them: the table's when it knows the texts."""
         if isinstance(texts, str):
             raise TypeError("pass a sequence of texts, not a single string")
-        rows = self._rows(texts)
-        if not _covered(rows, self.min_coverage):
+        words = [self.words(text) for text in texts]
+        if not _covered([w.rows for w in words], self.min_coverage):
             with self._model_lock:
                 return self.model.embed_passages(texts, batch_size)
-        return np.stack([self.table.embed(r) for r in rows])
+        return np.stack([w.vector for w in words])
 
-    def rows(self, text: str) -> np.ndarray:
-        """The text's token rows in the table (-1: unknown), as `embed_passages` uses them. A number
-        the table does not know is left out rather than counted unknown: "hold 17" means "hold 18"."""
-        return self._text_rows(text)
+    def words(self, text: str) -> TableWords:
+        """The text as the table reads it, as `embed_passages` uses it (whether or not the table knows
+        enough of it to embed it). A number the table does not know is left out rather than counted
+        unknown: "hold 17" means "hold 18"."""
+        return self._text_words(text)
 
-    def _rows(self, texts: Sequence[str]) -> list[np.ndarray]:
-        return [self._text_rows(text) for text in texts]
-
-    def _rows_of(self, text: str) -> np.ndarray:
+    def _words_of(self, text: str) -> TableWords:
         ids = self._tokens([text])[0]
-        rows = self.table.rows(ids)
-        numbers = np.fromiter((i in self._tokens.number_ids for i in ids), dtype=bool, count=len(ids))
-        rows = rows[(rows >= 0) | ~numbers]
-        rows.flags.writeable = False  # cached and shared between threads
-        return rows
+        numbers = self._tokens.number_ids
+        rows = np.array([row for i, row in zip(ids, self.table.rows(ids)) if row >= 0 or i not in numbers], dtype=np.int64)
+        raw = self.table.unnormalised(rows)
+        vector = unit_vectors(raw)
+        rows.flags.writeable = vector.flags.writeable = False  # cached and shared between threads
+        return TableWords(rows, vector, float(np.linalg.norm(raw)))
 
 
 class CourseProducts:
@@ -219,17 +229,14 @@ class CourseProducts:
     def nbytes(self) -> int:
         return self.by_token.nbytes + self.by_bias.nbytes
 
-    def cosines(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray | None:
-        """Every course's cosine to `vector`, when it is the table's vector of these token rows; None
-        when it is not (the model embedded those words: the products cannot stand in for it)."""
-        known = rows[rows >= 0]
-        if not len(known):
-            return None
-        raw = self.table.unnormalised(rows)
-        if not np.array_equal(unit_vectors(raw), vector):
+    def cosines(self, words: TableWords, vector: np.ndarray) -> np.ndarray | None:
+        """Every course's cosine to `vector`, when it is the table's vector of these words; None when
+        it is not (the model embedded them: the products cannot stand in for it)."""
+        known = words.rows[words.rows >= 0]
+        if not len(known) or not np.array_equal(words.vector, vector):
             return None
         mean = np.full(len(known), 1.0 / len(known), dtype=np.float32) @ self.by_token[known]
-        return (self.by_bias + mean) / np.float32(np.linalg.norm(raw) or 1.0)
+        return (self.by_bias + mean) / np.float32(words.length or 1.0)
 
 
 def _covered(rows: Sequence[np.ndarray], min_coverage: float) -> bool:

@@ -46,6 +46,8 @@ def load_stopwords(path: Path = STOPWORDS_FILE) -> frozenset[str]:
 def stem_word(word: str) -> str:
     """The Snowball Danish stem of one lower-case word, uncached. A fresh stemmer each time: stemmer
     objects are not thread-safe, and the callers cache what they stem."""
+    if word.isdigit():  # a number is its own stem (Snowball strips suffixes after a vowel), and a gap's is often new
+        return word
     return snowballstemmer.stemmer("danish").stemWord(word)
 
 

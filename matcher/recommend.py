@@ -226,7 +226,8 @@ class Recommender:
         self._keyword_scores = functools.lru_cache(maxsize=256)(self._all_keyword_scores)  # 40 kB each
         self._reasons = functools.lru_cache(maxsize=8192)(self._why_at)
         self._course_reasons = functools.lru_cache(maxsize=8192)(self._reasons_without_words)
-        # New words find the popular courses again: their sentences are split and stemmed once.
+        # New words find the popular courses again: their sentences are split and stemmed once, per
+        # description, not per record (a course held at several places or times has one description).
         self._sentences = functools.lru_cache(maxsize=4096)(self._sentences_of)
         # Per-course lookups computed once, so a ranking is array arithmetic over 10 000 courses.
         self._has_level = {level: index.level == level for level in ("grundlaeggende", "specialiseret")}
@@ -313,9 +314,10 @@ class Recommender:
         keys = self.index.field_keys
         own = np.array([tagged.get(k, 0.0) for k in keys])
         theirs = self.index.field_scores[closest].mean(axis=0) if len(closest) else np.zeros(len(keys))
-        if own.sum() <= 0 or theirs.sum() <= 0:  # untagged courses have no vote
+        own_total, their_total = own.sum(), theirs.sum()
+        if own_total <= 0 or their_total <= 0:  # untagged courses have no vote
             return assigned
-        vote = (1 - NEIGHBOURS_SHARE) * own / own.sum() + NEIGHBOURS_SHARE * theirs / theirs.sum()
+        vote = (1 - NEIGHBOURS_SHARE) * own / own_total + NEIGHBOURS_SHARE * theirs / their_total
         main = keys[int(np.argmax(vote))]
         if assigned and assigned[0] == main:
             return assigned
@@ -464,7 +466,7 @@ class Recommender:
     def _precomputed(self, products: CourseProducts | None, text: str, vector: np.ndarray) -> np.ndarray | None:
         """Every course's product with the gap's words from `products`, when built and when the gap
         table embedded the words (else None: the course vectors must answer)."""
-        return None if products is None else products.cosines(self.gap_embedder.rows(text), vector)
+        return None if products is None else products.cosines(self.gap_embedder.words(text), vector)
 
     def _all_keyword_scores(self, text: str) -> np.ndarray:
         scores = self.index.keywords.scores(text)
@@ -525,20 +527,39 @@ class Recommender:
         total = scores.total
         head = _top(total, CANDIDATES)
         order = head[np.argsort(-total[head], kind="stable")]
-        # Greedy: each pick lowers the others of its provider and its type, and closes its own offer's
-        # other records (the same course held at other places: the result names them).
-        providers, types = self.index.provider[candidates[order]], self.index.course_type[candidates[order]]
-        offers = self.index.offer[candidates[order]]
-        best = total[order]
-        penalty = np.zeros(len(order))
-        open_ = np.ones(len(order), dtype=bool)
+        positions = candidates[order]
+        picked = self._diversified(
+            total[order].tolist(), self.index.provider[positions].tolist(), self.index.course_type[positions].tolist(),
+            self.index.offer[positions].tolist(), top,
+        )
+        return [(int(candidates[order[k]]), float(total[order[k]]), scores.parts(int(order[k]))) for k in picked]
+
+    def _diversified(self, best: list[float], providers: list[str], types: list[str], offers: list[int], top: int) -> list[int]:
+        """The picks (positions in `best`, which is in descending order), greedily: each pick lowers
+        the others of its provider and its type, and closes its own offer's other records (the same
+        course held at other places: the result names them). Ties: the higher score first.
+
+        A penalty only lowers a score, so a pick reads the candidates only until one's score alone
+        cannot beat the best found: a few of the sixty, in plain Python, where numpy calls over
+        them all cost more than their arithmetic. Each penalty is summed in the order of the picks."""
+        w = self.weights
         picked: list[int] = []
-        for _ in range(min(top, len(order))):
-            k = int(np.argmax(np.where(open_, best - penalty, -np.inf)))  # ties: the higher score first
-            open_ &= offers != offers[k]
-            picked.append(int(order[k]))
-            penalty += self.weights.same_provider * (providers == providers[k]) + self.weights.same_type * (types == types[k])
-        return [(int(candidates[j]), float(total[j]), scores.parts(j)) for j in picked]
+        closed: set[int] = set()
+        for _ in range(min(top, len(best))):
+            k, value = 0, -np.inf  # none open (fewer offers than `top`): the first again
+            for j, score in enumerate(best):
+                if score <= value:
+                    break
+                if offers[j] in closed:
+                    continue
+                penalty = 0.0
+                for p in picked:
+                    penalty += w.same_provider * (providers[j] == providers[p]) + w.same_type * (types[j] == types[p])
+                if score - penalty > value:
+                    k, value = j, score - penalty
+            closed.add(offers[k])
+            picked.append(k)
+        return picked
 
     def recommend(
         self, gaps: Sequence[Gap], filters: CourseFilters | None = None, *, top: int = 5, query: str | None = None,
@@ -681,12 +702,13 @@ class Recommender:
     def _passage_with(self, i: int, terms: Sequence[str]) -> str | None:
         """The first sentence of the course's description with any of the (stemmed) terms."""
         wanted = set(terms)
-        return next((sentence for sentence, stems in self._sentences(i) if not wanted.isdisjoint(stems)), None)
+        sentences = self._sentences(self.index.courses[i].description or "")
+        return next((sentence for sentence, stems in sentences if not wanted.isdisjoint(stems)), None)
 
-    def _sentences_of(self, i: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    def _sentences_of(self, description: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
         # tuples of strings, which the garbage collector stops tracking (frozensets it walks each time)
         analyzer = self.index.keywords.analyzer
-        sentences = _SENTENCE.split(self.index.courses[i].description or "")
+        sentences = _SENTENCE.split(description)
         return tuple((sentence.strip()[:300], tuple(dict.fromkeys(analyzer(sentence)))) for sentence in sentences)
 
 

@@ -289,11 +289,12 @@ def topic_margins(vectors: FrameworkVectors, passage_vectors: np.ndarray, course
     the best passage, and the margins between them (whole text, best passage, mean of the best three)."""
     inside, outside = vectors.topic_vectors["in"], vectors.topic_vectors["off"]
     whole_in, whole_off = float((inside @ course_vector).max()), float((outside @ course_vector).max())
-    best_in, best_off = (passage_vectors @ inside.T).max(axis=0), (passage_vectors @ outside.T).max(axis=0)
-    top_in, top_off = np.sort(best_in)[::-1][:3].mean(), np.sort(best_off)[::-1][:3].mean()
+    # per topic, the best passage's similarity, best first (the first is the best over all topics)
+    best_in = np.sort((passage_vectors @ inside.T).max(axis=0))[::-1]
+    best_off = np.sort((passage_vectors @ outside.T).max(axis=0))[::-1]
     return np.array([
-        whole_in - whole_off, best_in.max() - best_off.max(), top_in - top_off,
-        whole_in, whole_off, best_in.max(), best_off.max(),
+        whole_in - whole_off, best_in[0] - best_off[0], best_in[:3].mean() - best_off[:3].mean(),
+        whole_in, whole_off, best_in[0], best_off[0],
     ])
 
 

@@ -303,7 +303,7 @@ def _cue(phrases: list[str]) -> _Cue:
     return _Cue(compiled("|".join(f"(?:{p})" for p in phrases)) if phrases else None, tuple(compiled(p) for p in phrases))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: it keys _applicable_actions' cache
 class _Compiled:
     phrases: dict[str, _Cue]  # factor key → its phrases
     hint_phrases: dict[tuple[str, int], _Cue]
@@ -311,6 +311,8 @@ class _Compiled:
     negations: frozenset[str]
     named_dimensions: frozenset[str]  # dimension keys some action names (for `dimension: other`)
     named_fields: frozenset[str]  # field keys some action names (for `field: other`)
+    # per phase, in the file's order: each action with the factors it needs missing and present
+    phase_actions: dict[str, tuple[tuple[Action, frozenset[str], frozenset[str]], ...]]
 
 
 class TransferCues(_Strict):
@@ -341,6 +343,10 @@ class TransferCues(_Strict):
                 d for a in self.actions if isinstance(a.when.dimension, list) for d in a.when.dimension
             ),
             named_fields=frozenset(f for a in self.actions if isinstance(a.when.field, list) for f in a.when.field),
+            phase_actions={
+                phase: tuple((a, frozenset(a.when.missing), frozenset(a.when.present)) for a in self.actions if a.phase == phase)
+                for phase in PHASES
+            },
         )
 
     @classmethod
@@ -545,7 +551,7 @@ def _find_in(cue: _Cue, text: str, negations: frozenset[str], window: int) -> st
     return _evidence(text, first.start(), first.end())
 
 
-def _condition_holds(cond: Condition, course: Course, context: TransferContext, cues: TransferCues) -> bool:
+def _condition_holds(cond: Condition, form: str | None, course_type: str | None, context: TransferContext, compiled: _Compiled) -> bool:
     if cond.learners == "single" and context.learners > 1:
         return False
     if cond.learners == "team" and context.learners <= 1:
@@ -555,17 +561,17 @@ def _condition_holds(cond: Condition, course: Course, context: TransferContext, 
     if cond.dimension is not None:
         if context.dimension is None:
             return False
-        if cond.dimension == "other" and context.dimension in cues.compiled.named_dimensions:
+        if cond.dimension == "other" and context.dimension in compiled.named_dimensions:
             return False
         if isinstance(cond.dimension, list) and context.dimension not in cond.dimension:
             return False
-    if cond.form and course.form not in cond.form:
+    if cond.form and form not in cond.form:
         return False
-    if cond.field == "other" and context.field in cues.compiled.named_fields:
+    if cond.field == "other" and context.field in compiled.named_fields:
         return False
     if isinstance(cond.field, list) and cond.field and context.field not in cond.field:
         return False
-    return not (cond.course_type and course.course_type not in cond.course_type)
+    return not (cond.course_type and course_type not in cond.course_type)
 
 
 def _hint_evidence(factor: CueFactor, course: Course, context: TransferContext, text: str, cues: TransferCues) -> str | None:
@@ -601,7 +607,7 @@ def _detect(course: Course, context: TransferContext, cues: TransferCues) -> tup
             evidence = _factor_evidence(factor, course, context, text, cues)
         if evidence is not None:
             present.append(TransferFactor(key=factor.key, label=factor.label, side=factor.side, evidence=evidence))
-        elif factor.only_when is None or _condition_holds(factor.only_when, course, context, cues):
+        elif factor.only_when is None or _condition_holds(factor.only_when, course.form, course.course_type, context, cues.compiled):
             invited = _find(cues.compiled.invited[factor.key], text, cues) if factor.key in cues.compiled.invited else None
             missing.append(TransferFactor(key=factor.key, label=factor.label, side=factor.side, invited=invited))
     return present, missing
@@ -654,21 +660,43 @@ def _steps(
     course: Course, context: TransferContext, cues: TransferCues, taxonomy: Taxonomy,
     present: list[TransferFactor], missing: list[TransferFactor], values: dict[str, Any],
 ) -> dict[str, PhaseSteps]:
+    """`values`: the action texts' placeholders from the context (all but the course's title)."""
     present_keys = {f.key for f in present}
     missing_keys = {f.key for f in missing}
     weights = _phase_weights(taxonomy)
+    applicable = _applicable_actions(cues.compiled, context, course.form, course.course_type, tuple(values.items()))
     steps = {}
     for phase in PHASES:
-        actions = []
-        for action in cues.actions:
-            when = action.when
-            if action.phase != phase or not _condition_holds(when, course, context, cues):
-                continue
-            if not set(when.missing) <= missing_keys or not set(when.present) <= present_keys:
-                continue
-            actions.append(_upper_first(" ".join(action.text.format(**values).split())))
+        actions = [
+            text if text is not None else _action_text(action.text, {**values, "title": course.title})
+            for text, action, needs_missing, needs_present in applicable[phase]
+            if needs_missing <= missing_keys and needs_present <= present_keys
+        ]
         steps[phase] = PhaseSteps(weight=weights[phase], label=getattr(cues.phases, phase), actions=actions)
     return steps
+
+
+@functools.lru_cache(maxsize=1024)
+def _applicable_actions(
+    compiled: _Compiled, context: TransferContext, form: str | None, course_type: str | None,
+    values: tuple[tuple[str, Any], ...],
+) -> dict[str, tuple[tuple[str | None, Action, frozenset[str], frozenset[str]], ...]]:
+    """Per phase, in the file's order, the actions whose conditions hold for a course of this form
+    and type in `context`: each with its text in these `values` (None where it names the course's
+    title) and the factors it needs missing and present. The same for every course of a kind, so
+    worked out once, not for each course's note (most of a note's time)."""
+    return {
+        phase: tuple(
+            (None if "title" in _placeholders(action.text) else _action_text(action.text, dict(values)), action, missing, present)
+            for action, missing, present in compiled.phase_actions[phase]
+            if _condition_holds(action.when, form, course_type, context, compiled)
+        )
+        for phase in PHASES
+    }
+
+
+def _action_text(template: str, values: dict[str, Any]) -> str:
+    return _upper_first(" ".join(template.format(**values).split()))
 
 
 def assess_transfer(course: Course, context: TransferContext, taxonomy: Taxonomy, cues: TransferCues | None = None) -> TransferAssessment:
@@ -700,7 +728,6 @@ def assess_transfer(course: Course, context: TransferContext, taxonomy: Taxonomy
         "topic": topic,
         "level": getattr(words.levels, context.level) if context.level else "",
         "forms": _join(dimension[1], words.and_) if dimension else "",
-        "title": course.title,
     }
     return TransferAssessment(
         score=score,

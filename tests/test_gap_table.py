@@ -108,10 +108,10 @@ def test_precomputed_course_products_rank_new_words_as_the_course_vectors_do(mod
     assert products.by_token.shape == (len(products.table.token_ids), len(vectors))
     for text in [*GAPS, GAPS[1] + ", hold 4711"]:
         _, vector = fast._analysed(text)
-        cosines = products.cosines(fast.gap_embedder.rows(text), vector)
+        cosines = products.cosines(fast.gap_embedder.words(text), vector)
         assert cosines is not None and np.allclose(cosines, vectors @ vector, atol=1e-5)
         # the vote on the gap's field and level reads the raw cosine, from products of its own
-        assert np.allclose(fast.vote_products.cosines(fast.gap_embedder.rows(text), vector), fast.index.vectors @ vector, atol=1e-5)
+        assert np.allclose(fast.vote_products.cosines(fast.gap_embedder.words(text), vector), fast.index.vectors @ vector, atol=1e-5)
         ranked = fast.recommend([fast.gap_from_text(text)], CourseFilters(), top=5)["results"]
         expected = plain.recommend([plain.gap_from_text(text)], CourseFilters(), top=5)["results"]
         assert [(r["course_id"], r["parts"]) for r in ranked] == [(r["course_id"], r["parts"]) for r in expected]
@@ -119,7 +119,7 @@ def test_precomputed_course_products_rank_new_words_as_the_course_vectors_do(mod
     # the products decline, and the course vectors answer
     foreign = "Quantenchromodynamik und Gitterfeldtheorie für Fortgeschrittene"
     _, vector = fast._analysed(foreign)
-    assert products.cosines(fast.gap_embedder.rows(foreign), vector) is None
+    assert products.cosines(fast.gap_embedder.words(foreign), vector) is None
     assert np.allclose(fast._text_cosines(foreign, vector), fast.space.similarities(vectors, vector), atol=1e-6)
     # a catalogue too large for the memory budget gets none, and ranks from the course vectors
     assert CourseProducts.build(products.table, vectors, max_bytes=products.by_token.nbytes - 1) is None
