@@ -546,7 +546,7 @@ class Recommender:
         picked: list[int] = []
         closed: set[int] = set()
         for _ in range(min(top, len(best))):
-            k, value = 0, -np.inf  # none open (fewer offers than `top`): the first again
+            k, value = None, -np.inf
             for j, score in enumerate(best):
                 if score <= value:
                     break
@@ -557,6 +557,8 @@ class Recommender:
                     penalty += w.same_provider * (providers[j] == providers[p]) + w.same_type * (types[j] == types[p])
                 if score - penalty > value:
                     k, value = j, score - penalty
+            if k is None:  # fewer offers than `top`: each is listed once
+                break
             closed.add(offers[k])
             picked.append(k)
         return picked

@@ -305,6 +305,12 @@ def test_one_course_held_at_several_places_is_recommended_once_and_names_the_oth
     assert [r["course_id"] for r in odense if r["course_id"] in held] == ["nordhavn-sygedagpenge-odense"]
 
 
+def test_fewer_offers_than_asked_for_lists_each_once(recommender: Recommender) -> None:
+    # Two records of one course (held at two places) and one other course, five asked for.
+    picked = recommender._diversified([0.9, 0.8, 0.5], ["a", "a", "b"], ["kursus"] * 3, [7, 7, 8], top=5)
+    assert picked == [0, 2]
+
+
 def _team(tmp_path: Path, levels: dict[str, list[int]], target: dict[str, tuple[int, int]]):
     """The team analysed by the same readers the CLI uses; files `team.csv` and `target.yaml` in tmp_path."""
     taxonomy = load_taxonomy()
