@@ -570,10 +570,11 @@ def drop_teasers(main: etree._Element, page_url: str) -> int:
             by_call_to_action += int(counts[card].heading_links == 0)
         elif _is_bold_titled(card):
             bold_titled.append(card)
-    # A bold line may be a course page's own emphasis; cards that repeat are a listing's, or related courses.
+    # A bold line may be a course page's own emphasis; cards that repeat are a listing's, or related
+    # courses. They are not counted as a listing's items: teachers' bios are written the same way, and
+    # a listing made of such cards keeps no course facts once they are gone.
     if len(bold_titled) >= 2:
         cards += bold_titled
-        by_call_to_action += len(bold_titled)
     for card in cards:
         card.drop_tree()
     return by_call_to_action

@@ -87,6 +87,15 @@ def test_a_section_of_the_page_that_ends_in_read_more_is_the_page_s_own():
     assert (record["price_dkk"], record["start_dates"]) == (3900.0, ["2027-04-07"])
 
 
+def test_a_course_page_with_teachers_bios_that_end_in_read_more_is_a_course():
+    bio = "<div><p><strong>{0}</strong>, cand.psych., underviser.</p><a href='/undervisere/{1}.html'>Læs mere</a></div>"
+    html = page("<main><h1>Jobsamtalen med sygemeldte</h1><p>Et kursus om samtaler med sygemeldte borgere.</p>"
+                "<p>Pris: 3.900 kr.</p><h2>Undervisere</h2>" + bio.format("Anna Holm", "anna") + bio.format("Bo Lund", "bo")
+                + "<h3><a href='/kurser/relateret.html'>Samtaler med ledige</a></h3></main>")  # fmt: skip
+    record = extract_course(html, "https://udbyder.example/kurser/jobsamtalen.html")
+    assert record is not None and record["price_dkk"] == 3900.0
+
+
 def test_facts_that_each_end_in_read_more_stay_the_page_s_own():
     html = page("<main><h1>Jobsamtalen med sygemeldte</h1><p>Et kursus om samtaler med sygemeldte borgere.</p>"
                 "<p><strong>Merit:</strong> Kurset giver merit til et diplommodul. <a href='/merit.html'>Læs mere</a></p>"
