@@ -24,9 +24,9 @@ import lxml.html
 from lxml import etree
 
 from crawler.parsers import (
-    GOAL_SECTION_HEADINGS,
     clean_text,
     eqf_for_course_type,
+    has_goal_heading,
     normalise_label,
     parse_course_type,
     parse_date,
@@ -737,14 +737,6 @@ def _repeated_labels(text: str) -> int:
         if match and (key := normalise_label(match[1])):
             counts[key] = counts.get(key, 0) + 1
     return max(counts.values(), default=0)
-
-
-def has_goal_heading(text: str) -> bool:
-    """Whether a line of the text is a learning-goals heading ("Læringsmål", "Kompetencemål", "Learning outcomes")."""
-    return any(
-        " ".join(line.strip().strip("*#_").rstrip(":").lower().split()) in GOAL_SECTION_HEADINGS
-        for line in text.split("\n")
-    )
 
 
 def _negative_url(url: str) -> bool:

@@ -971,6 +971,12 @@ def _goal_section(lines: list[str]) -> list[str]:
     return section
 
 
+def has_goal_heading(text: str) -> bool:
+    """Whether a line of the text is a learning-goals heading ("Læringsmål", "Kompetencemål", "Learning
+    outcomes"), as `parse_learning_goals` finds the section under one."""
+    return any(_heading_key(line) in GOAL_SECTION_HEADINGS for line in text.split("\n"))
+
+
 def _sentences(paragraph: str) -> list[str]:
     pieces, start = [], 0
     for boundary in _SENTENCE_END_RE.finditer(paragraph):

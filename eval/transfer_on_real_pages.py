@@ -25,8 +25,7 @@ from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from crawler.extract import has_goal_heading  # noqa: E402
-from crawler.parsers import parse_learning_goals  # noqa: E402
+from crawler.parsers import has_goal_heading, parse_learning_goals  # noqa: E402
 from matcher.course import Course  # noqa: E402
 from matcher.taxonomy import load_taxonomy  # noqa: E402
 from matcher.transfer import TransferContext, assess_transfer, default_cues  # noqa: E402
