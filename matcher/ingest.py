@@ -56,7 +56,7 @@ def ingest_file(
                for _line, course in content.courses]
     sources = sorted({course.source for course in courses if course.source is not None})
     with write_catalogue(db_path, "ingest", sources or [source]) as writer:
-        held_before = writer.active_by_source(sources)
+        held_before = writer.active_by_source(sources) if withdraw_missing else {}  # for its warnings
         seen: set[str] = set()
         for done, course in enumerate(courses, start=1):
             seen.add(course.course_id)
