@@ -147,27 +147,25 @@ def _settle_urls(content: JournalContent, by_page: dict[str, tuple[str, dict[str
       under the shorter URL (the first alphabetically on a tie), noted in the run's errors.
 
     A crawled record has no provider id: its course id is its URL's (matcher.course.Course.course_id)."""
-    claims: defaultdict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    # (page, record, content key): the key ignores the URL, so it holds when a page keeps its own URL
+    claims: defaultdict[str, list[tuple[str, dict[str, Any], str]]] = defaultdict(list)
     for page, (course_id, record) in by_page.items():
-        claims[course_id].append((page, record))
-    settled: list[tuple[str, dict[str, Any]]] = []  # (course id, record)
+        claims[course_id].append((page, record, _content_key(record)))
+    same: defaultdict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)  # content key → (course id, record)
     for course_id, claimed in claims.items():
         url = claimed[-1][1].get("url")
-        if len({_content_key(record) for _, record in claimed}) == 1:
+        if len({key for _, _, key in claimed}) == 1:
             content.merged += len(claimed) - 1
-            settled.append((course_id, claimed[-1][1]))
+            same[claimed[-1][2]].append((course_id, claimed[-1][1]))
             continue
         content.errors.append({"url": url, "blocking": False, "message": (
             f"{len(claimed)} pages with different content name {url} as their canonical URL: "
             "each is stored under its own URL")})  # fmt: skip
-        for page, record in claimed:
+        for page, record, key in claimed:
             if page == canonical_url(url or page):
-                settled.append((course_id, record))
+                same[key].append((course_id, record))
             else:
-                settled.append((Course.model_construct(id=None, url=page).course_id, {**record, "url": page}))
-    same: defaultdict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-    for course_id, record in settled:
-        same[_content_key(record)].append((course_id, record))
+                same[key].append((Course.model_construct(id=None, url=page).course_id, {**record, "url": page}))
     for group in same.values():
         kept_id, kept = min(group, key=lambda item: (len(item[1].get("url") or ""), item[1].get("url") or ""))
         content.courses[kept_id] = kept
