@@ -277,8 +277,8 @@ def _filters(**values: Any) -> CourseFilters:
     values["fields"] = values.pop("field")
     try:
         return CourseFilters(**values)
-    except ValueError as exc:  # pydantic's ValidationError: the impossible window, an unknown region
-        errors = getattr(exc, "errors", lambda: [{"msg": str(exc)}])()
+    except ValidationError as exc:  # the impossible window, an unknown region
+        errors = exc.errors()
         raise ApiError(422, "; ".join(e["msg"].removeprefix("Value error, ") for e in errors)) from None
 
 
