@@ -181,11 +181,21 @@ class _Result(_In):
         return sorted(set(self.start_dates) | ({self.next_start} if self.next_start else set()))
 
 
+class _Window(_In):
+    """The start window the user asked for; the plan dates a course only within it."""
+    start_from: dt.date | None = None
+    start_before: dt.date | None = None
+
+    def holds(self, day: dt.date) -> bool:
+        return (self.start_from is None or day >= self.start_from) and (self.start_before is None or day < self.start_before)
+
+
 class _Recommendation(_In):
     query: str | None = None
     today: dt.date | None = None
     gaps: list[_Gap]
     results: list[_Result]
+    constraints: _Window = _Window()
 
 
 def _parse(recommendation: Any) -> _Recommendation:
@@ -241,6 +251,9 @@ def build_plan(recommendation: dict[str, Any], *, per_gap: int = 1) -> list[Plan
     # Priority 1 first; unranked gaps after, in the document's order (a field's basic part before its resource part).
     gaps = sorted(enumerate(document.gaps), key=lambda item: (item[1].priority_rank is None, item[1].priority_rank or 0, item[0]))
     earliest = (document.today or clock.today()) + dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE)
+    window = document.constraints
+    if window.start_from is not None:
+        earliest = max(earliest, window.start_from)
     busy: dict[str, list[tuple[dt.date, dt.date]]] = {}  # each learner's booked courses, first to last day
     rows = []
     for _, gap in gaps:
@@ -250,7 +263,7 @@ def build_plan(recommendation: dict[str, Any], *, per_gap: int = 1) -> list[Plan
             continue
         picks: list[tuple[_Result, _Slot | None]] = []
         for result in ranked:  # the best courses whose dates fit; a clash moves down the list
-            slot = _slot(result, [busy.get(p, []) for p in gap.employees], earliest)
+            slot = _slot(result, [busy.get(p, []) for p in gap.employees], earliest, window)
             if slot is not None:
                 picks.append((result, slot))
                 for person in gap.employees:
@@ -262,7 +275,7 @@ def build_plan(recommendation: dict[str, Any], *, per_gap: int = 1) -> list[Plan
         picks.sort(key=lambda pick: ranked.index(pick[0]))
         for result, slot in picks:
             passed_over = [r for r in ranked[: ranked.index(result)] if slot is not None and r not in [p for p, _ in picks]]
-            rows.append(_row(gap, result, slot, passed_over, earliest))
+            rows.append(_row(gap, result, slot, passed_over, earliest, window))
     _warn_about_workload(rows)
     return rows
 
@@ -293,10 +306,12 @@ def _span(result: _Result) -> dt.timedelta:
     return dt.timedelta(weeks=days - 1) if days > 2 else dt.timedelta(days=days - 1)
 
 
-def _slot(result: _Result, booked: list[list[tuple[dt.date, dt.date]]], earliest: dt.date) -> _Slot | None:
-    """The first start on or after `earliest` at which the course overlaps none of the learners'
-    booked courses; a course without dates gets the first free Monday as a proposal; None when no
-    known start fits."""
+def _slot(
+    result: _Result, booked: list[list[tuple[dt.date, dt.date]]], earliest: dt.date, window: _Window,
+) -> _Slot | None:
+    """The first start on or after `earliest`, within the user's start window, at which the course
+    overlaps none of the learners' booked courses; a course without dates gets the first free Monday
+    as a proposal; None when no start fits."""
     span = _span(result)
     taken = [period for person in booked for period in person]
 
@@ -305,12 +320,12 @@ def _slot(result: _Result, booked: list[list[tuple[dt.date, dt.date]]], earliest
 
     dates = result.known_starts
     if dates:
-        start = next((d for d in dates if d >= earliest and free(d)), None)
+        start = next((d for d in dates if d >= earliest and window.holds(d) and free(d)), None)
         return None if start is None else _Slot(start=start, end=start + span, proposed=False)
     monday = earliest + dt.timedelta(days=(7 - earliest.weekday()) % 7)
     while not free(monday):
         monday += dt.timedelta(weeks=1)
-    return _Slot(start=monday, end=monday + span, proposed=True)
+    return _Slot(start=monday, end=monday + span, proposed=True) if window.holds(monday) else None
 
 
 def _quarter(day: dt.date) -> str:
@@ -457,12 +472,18 @@ def _goals(gap: _Gap, result: _Result | None) -> list[str]:
     return goals
 
 
-def _timeline(result: _Result, slot: _Slot | None, passed_over: list[_Result], earliest: dt.date) -> str:
+def _timeline(result: _Result, slot: _Slot | None, passed_over: list[_Result], earliest: dt.date, window: _Window) -> str:
     if slot is None:
         known = result.known_starts
+        if known and not any(window.holds(d) for d in known):
+            return (f"Intet hold med {_window_text(window)}: holdene starter {_join([_date(d) for d in known])}. "
+                    "Udvid perioden, eller vælg et hold, når udbyderen offentliggør det.")
         if known:
             return (f"Intet kendt hold, der passer: holdene starter {_join([_date(d) for d in known])}, før medarbejderne "
                     "er færdige med deres andre kurser. Vælg et senere hold, når udbyderen offentliggør det.")
+        if window.start_before is not None:
+            return (f"Startdato ikke oplyst, og medarbejderne har ingen ledig uge med {_window_text(window)} – "
+                    "aftales med udbyderen.")
         return "Startdato ikke oplyst – aftales med udbyderen. Læringssamtale senest 4 uger før start; opfølgning 4–6 uger efter kurset."
     conversation = max(slot.start - dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE), earliest - dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE))
     follow_up = slot.end + dt.timedelta(weeks=5)
@@ -477,6 +498,14 @@ def _timeline(result: _Result, slot: _Slot | None, passed_over: list[_Result], e
         text += " " + _join([f"»{r.title}«" for r in passed_over]) + (
             " står højere på listen, men overlapper med medarbejdernes andre kurser eller har intet hold i tide.")
     return text
+
+
+def _window_text(window: _Window) -> str:
+    if window.start_from is not None and window.start_before is not None:
+        return f"start mellem {_date(window.start_from)} og {_date(window.start_before)}"
+    if window.start_before is not None:
+        return f"start før {_date(window.start_before)}"
+    return f"start fra {_date(window.start_from)}" if window.start_from is not None else "start i perioden"
 
 
 def _deadline_for(result: _Result, slot: _Slot, today: dt.date) -> dt.date | None:
@@ -512,13 +541,15 @@ def _resources(gap: _Gap, result: _Result) -> str:
     return "; ".join(parts) + "."
 
 
-def _row(gap: _Gap, result: _Result, slot: _Slot | None, passed_over: list[_Result], earliest: dt.date) -> PlanRow:
+def _row(
+    gap: _Gap, result: _Result, slot: _Slot | None, passed_over: list[_Result], earliest: dt.date, window: _Window,
+) -> PlanRow:
     return PlanRow(
         gap_id=gap.id, course_id=result.course_id, course_title=result.title, url=result.url,
         start=slot.start if slot else None, end=slot.end if slot else None, date_proposed=bool(slot and slot.proposed),
         learners=list(gap.employees), hours_each=course_hours(result.ects, result.duration_days),
         employees=_employees(gap), purpose=_purpose(gap), activity=_activity(result), support_activities=_support(result),
-        learning_goals=_goals(gap, result), timeline=_timeline(result, slot, passed_over, earliest),
+        learning_goals=_goals(gap, result), timeline=_timeline(result, slot, passed_over, earliest, window),
         responsible="Leder og medarbejder" if _learners(gap) == 1 else "Leder og medarbejdere",
         resources=_resources(gap, result), status=STATUS_PLANNED if slot else STATUS_WAITING,
     )

@@ -379,6 +379,26 @@ def test_no_learner_has_two_courses_at_once() -> None:
     assert by_title[("g3", DIPLOMA.title)].status == "Afventer hold"
 
 
+def test_the_plan_dates_courses_only_within_the_start_window_asked_for() -> None:
+    document = team_plan_document()
+    document["constraints"] = {"start_before": "2027-04-01"}
+    rows = {(r.gap_id, r.course_title): r for r in build_plan(document, per_gap=2)}
+    assert rows[("g1", DIPLOMA.title)].start == dt.date(2027, 2, 1)
+    # Anna is on the module until June, and the day course's October class starts after the window: it waits
+    day = rows[("g3", SHORT.title)]
+    assert day.start is None and day.status == "Afventer hold"
+    # where no class at all starts in the window, the timeline says so
+    document["constraints"] = {"start_from": "2027-03-01", "start_before": "2027-04-01"}
+    module = build_plan(document)[0]
+    assert module.start is None
+    assert module.timeline.startswith("Intet hold med start mellem 1. marts 2027 og 1. april 2027: holdene starter 1. februar 2027 og 6. september 2027.")
+    # a course without dates is proposed only inside the window too
+    document = recommendation()
+    document["constraints"] = {"start_before": "2026-12-01"}
+    team_row = build_plan(document)[1]
+    assert team_row.start is None and "ingen ledig uge med start før 1. december 2026" in team_row.timeline
+
+
 def test_a_heavy_quarter_is_warned_about_and_goals_are_the_targets_step() -> None:
     rows = build_plan(team_plan_document())
     module = rows[0]
