@@ -742,7 +742,8 @@ class WebPage:
                 analysis = analyse_needs(read_needs_survey(uploads.write(name, data), taxonomy), taxonomy)
         except GapInputError as exc:
             return self._team_error(request, WebInputError(uploads.clean(str(exc))), kept)
-        analysis = analysis.model_copy(update={"source": name})
+        # the reader names the file it read, here the private temp copy: no answer shows where the server keeps files
+        analysis = analysis.model_copy(update={"source": name, "notices": [uploads.clean(n) for n in analysis.notices]})
         try:
             gaps, problem = state.recommender.gaps_from_needs(analysis), None
         except RecommendError as exc:
@@ -793,7 +794,9 @@ class WebPage:
                 )
         except GapInputError as exc:
             return self._team_error(request, WebInputError(uploads.clean(str(exc))), kept, rows)
-        analysis = analysis.model_copy(update={"assessment": assessment_name, "target": target_name})
+        analysis = analysis.model_copy(update={
+            "assessment": assessment_name, "target": target_name, "notes": [uploads.clean(n) for n in analysis.notes],
+        })
         try:
             gaps, problem = state.recommender.gaps_from_team(analysis), None
         except RecommendError as exc:

@@ -492,6 +492,18 @@ def test_broken_team_input_is_a_4xx_page_with_the_message(client: TestClient, po
     assert 'action="/team/vurdering"' in page  # the forms are there to try again
 
 
+def test_notes_on_an_upload_name_the_users_file_not_the_servers_copy(client: TestClient) -> None:
+    # Excel's Danish default encoding is read, with a note; the note names hold.csv as the user chose it
+    assessment = template_bytes("proficiency-assessment").decode("utf-8-sig").replace("Anna", "Søren").encode("cp1252")
+    page = upload_assessment(client, assessment=assessment).text
+    assert "hold.csv: filen er ikke UTF-8 og er læst som Windows-1252" in html.unescape(page)
+    assert "fagmatch-web-" not in page and "/tmp" not in page
+    survey = b"rolle;lm.1;lm.2\nmedarbejder;4;5\nmedarbejder;;\nleder;3;3\n"  # line 3 answers nothing
+    page = client.post("/team/behov", files={"behov_fil": ("behov.csv", survey, "text/csv")}).text
+    assert "behov.csv: linje 3: " in html.unescape(page)
+    assert "fagmatch-web-" not in page and "/tmp" not in page
+
+
 def test_free_text_gap_gives_recommendations(client: TestClient) -> None:
     response = client.get("/team/gab", params={"tekst": "vi mangler specialiseret viden om sygedagpengeloven"})
     assert response.status_code == 200, response.text[:1000]
