@@ -1027,8 +1027,12 @@ async def _read_upload(upload: UploadFile) -> bytes:
         raise WebInputError(str(exc), exc.status) from None
 
 
+PASTED_NAME = "den indsatte tekst"  # what messages call pasted rows: the user uploaded no file
+
+
 async def _upload_or_text(params: Params, file_field: str, text_field: str, default_name: str) -> tuple[bytes, str]:
-    """An uploaded file wins over pasted text; one of them must hold data rows."""
+    """An uploaded file wins over pasted text; one of them must hold data rows. The name is the
+    upload's (or `default_name` where it has none), or PASTED_NAME for pasted text."""
     upload = params.file(file_field)
     if upload is not None:
         return await _read_upload(upload), _safe_name(upload.filename, default_name)
@@ -1037,7 +1041,7 @@ async def _upload_or_text(params: Params, file_field: str, text_field: str, defa
         raise WebInputError("vælg en CSV-fil at uploade, eller indsæt svarene i tekstfeltet")
     if len(text) > MAX_UPLOAD_BYTES:
         raise WebInputError(f"teksten er længere end {MAX_UPLOAD_BYTES // 1000} kB", 413)
-    return text.encode("utf-8"), default_name
+    return text.encode("utf-8"), PASTED_NAME
 
 
 # Search filters that the recommendations for a gap in words take too, under the same names

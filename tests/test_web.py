@@ -472,6 +472,8 @@ def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(c
         (lambda c: c.post("/team/behov", files={"behov_fil": ("behov.csv", b"role,lm.1\n" + b"leder,3\n" * 200_000, "text/csv")}),
          413, ("behov.csv: filen er større end 1000 kB",)),
         (lambda c: c.post("/team/behov", data={"behov_tekst": ""}), 422, ("vælg en CSV-fil",)),
+        (lambda c: c.post("/team/behov", data={"behov_tekst": "rolle;lm.1\nmedarbejder;9\n"}), 422,
+         ("den indsatte tekst: linje 2, kolonne lm.1: '9' ligger uden for 1–5",)),
         (lambda c: upload_assessment(c, assessment=b"employee,lov_myndighed\nAB,9\n"), 422,
          ("hold.csv: linje 2, kolonne Lov & Myndighed: '9' ligger uden for 1–5",)),
         (lambda c: upload_assessment(c, target=b"fields:\n  lov_myndighd:\n    required_level: 3\n"), 422,
