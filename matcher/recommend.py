@@ -162,7 +162,9 @@ class Gap(BaseModel):
     def to_json(self, taxonomy: Taxonomy) -> dict[str, Any]:
         data = self.model_dump(mode="json")
         data["field"] = self.field
-        data["field_name"] = taxonomy.field(self.field).name
+        # a survey gap of fields asked about together is named by all of them
+        shown = self.fields if self.source == "survey" else self.fields[:1]
+        data["field_name"] = " / ".join(taxonomy.field(key).name for key in shown)
         return data
 
 
@@ -398,16 +400,29 @@ class Recommender:
         return parts
 
     def gaps_from_needs(self, analysis: NeedsAnalysis, *, max_gaps: int = 3) -> list[Gap]:
-        """The fields the team most wants to develop, worded by their top statements."""
-        gaps = []
+        """The fields the team most wants to develop, worded by their top statements. A field in which
+        nobody answered 4–5 is no gap; fields whose top statements are the same (the survey asks about
+        some fields together) make one gap, with both fields, not two gaps with the same words."""
+        gaps: list[Gap] = []
+        by_statements: dict[tuple[str, ...], int] = {}
         for need in analysis.fields:
-            if need.priority_rank is None or len(gaps) >= max_gaps:
+            if need.priority_rank is None:
                 continue
             top = [s for s in analysis.statements if need.field in s.fields and s.n_high > 0][:2]
-            wording = " ".join(s.text for s in top) or None
-            learners = max((s.n_high for s in top), default=1)
+            if not top:
+                continue
+            key = tuple(s.id for s in top)
+            if key in by_statements:
+                same = by_statements[key]
+                gaps[same] = gaps[same].model_copy(update={"fields": [*gaps[same].fields, need.field]})
+                continue
+            if len(gaps) >= max_gaps:
+                continue
+            by_statements[key] = len(gaps)
             gap = self._field_gap(f"g{len(gaps) + 1}", need.field, None, [], None, need.priority_rank, "survey")
-            gaps.append(gap.model_copy(update={"text": wording, "learners": max(1, learners)}))
+            # statements are sentences of their own: joined with a semicolon, not run together
+            wording = "; ".join(s.text.rstrip(" .") for s in top)
+            gaps.append(gap.model_copy(update={"text": wording, "learners": max(s.n_high for s in top)}))
         if not gaps:
             raise RecommendError(say("no field stands out in the survey: nobody answered 4–5 to any statement"))
         return gaps

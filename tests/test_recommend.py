@@ -17,7 +17,7 @@ from matcher.catalogue_index import CatalogueIndex, CourseFilters
 from matcher.catalogue_tagging import course_text, retag_out_of_fold, tag_catalogue
 from matcher.embeddings import Embedder
 from matcher.evaluation import load_labels, provider_group
-from matcher.gaps import analyse_assessment, read_assessment, read_target
+from matcher.gaps import analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
 from matcher.ingest import ingest_file
 from matcher.recommend import RecommendError, Recommender, _top
 from matcher.store import open_catalogue
@@ -378,6 +378,26 @@ def test_a_gap_the_constraints_empty_says_so(recommender: Recommender, tmp_path:
     document = recommender.recommend(gaps, CourseFilters(types=["master"]), top=3, today=TODAY)
     gap = document["gaps"][0]
     assert not document["results"] and "the constraints removed" in gap["why_no_courses"]
+
+
+def test_a_needs_survey_gives_one_gap_per_need_the_team_voiced(recommender: Recommender, tmp_path: Path) -> None:
+    # bv.* statements count for both method fields (the survey asks about them together); nobody answered
+    # 4–5 on netværk & facilitering's nf.*, so it is no gap however it ranks against the national share
+    survey = tmp_path / "behov.csv"
+    survey.write_text("rolle;bv.1;bv.2;nf.1;nf.2;lm.1\nmedarbejder;5;4;2;1;4\nmedarbejder;4;5;3;2;2\nleder;5;5;1;1;3\n",
+                      encoding="utf-8")
+    taxonomy = recommender.taxonomy
+    analysis = analyse_needs(read_needs_survey(survey, taxonomy), taxonomy)
+    assert next(f for f in analysis.fields if f.field == "netvaerk_facilitering").priority_rank is not None
+    gaps = recommender.gaps_from_needs(analysis)
+    assert [g.fields for g in gaps] == [["borgernaere_metoder", "virksomhedsvendte_metoder"], ["lov_myndighed"]]
+    methods = gaps[0].to_json(taxonomy)
+    assert methods["field_name"] == "Borgernære Metoder & Virkning / Virksomhedsvendte Metoder & Virkning"
+    assert gaps[0].learners == 3 and gaps[1].learners == 1
+    # the two statements are two sentences, not one run-on
+    assert gaps[0].text.count("; ") == 1 and ".;" not in gaps[0].text
+    document = recommender.recommend(gaps, today=TODAY)
+    assert {r["gap_id"] for r in document["results"]} == {"g1", "g2"}
 
 
 def test_experts_get_no_introduction_courses_preferred(recommender: Recommender) -> None:
