@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import string
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -22,6 +23,7 @@ import yaml
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LANGUAGES = ("en", "da")
 _DECIMAL_MARK = {"en": ".", "da": ","}
+_DECIMAL = re.compile(r"-?\d+\.\d+")
 _language: ContextVar[str] = ContextVar("message_language", default="en")
 
 
@@ -86,6 +88,46 @@ def catalogue(language: str, path: Path | None = None) -> dict[str, str]:
                 f"{path}: {english!r}: the translation fills in {sorted(got)}, the English {sorted(wanted)}"
             )
     return data
+
+
+def translated(text: str, language: str) -> str:
+    """An English message, as `say` made it, in `language`: for a document made in English and read
+    in Danish (a plan from the API's recommendation). The text is matched against the English
+    templates; what filled a template in is kept, a value that is a decimal number given the language's mark. Text
+    that matches no template (already translated, or from elsewhere) is returned as it is."""
+    if language == "en":
+        return text
+    for english, pattern in _patterns().items():
+        match = pattern.fullmatch(text)
+        if match is not None:
+            mark = _DECIMAL_MARK[language]
+            values = {name: value.replace(".", mark) if _DECIMAL.fullmatch(value) else value
+                      for name, value in match.groupdict().items()}
+            # each value as the English gave it: its conversion and format were applied there already
+            return "".join(
+                literal + (values[name] if name is not None else "")
+                for literal, name, _, _ in string.Formatter().parse(catalogue(language).get(english, english))
+            )
+    return text
+
+
+@functools.cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    """English template → a pattern that matches what it says, longest templates first (the most specific)."""
+    patterns = {}
+    for english in sorted(catalogue("da"), key=len, reverse=True):
+        regex, seen = "", set()
+        for literal, name, _, _ in string.Formatter().parse(english):
+            regex += re.escape(literal)
+            if name is None:
+                continue
+            if not name.isidentifier():
+                break  # an attribute or index: too rare here to reverse
+            regex += f"(?P={name})" if name in seen else f"(?P<{name}>.+?)"
+            seen.add(name)
+        else:
+            patterns[english] = re.compile(regex, re.DOTALL)
+    return patterns
 
 
 def where(name: str, line: int, column: str | None = None) -> str:

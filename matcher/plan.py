@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from matcher import clock
 from matcher.course import HOURS_PER_COURSE_DAY, WEEKLY_HOURS, start_for_deadline
-from matcher.messages import say
+from matcher.messages import say, translated
 from matcher.tabular import spreadsheet_cell
 from matcher.taxonomy import LEVELS, level_name
 
@@ -556,7 +556,8 @@ def _row(
 
 
 def _open_row(gap: _Gap) -> PlanRow:
-    activity = (f"Intet kursus: {gap.why_no_courses.rstrip('.')}." if gap.why_no_courses else
+    # the reason comes in the recommendation's language (English from the API and the command line)
+    activity = (f"Intet kursus: {translated(gap.why_no_courses, 'da').rstrip('.')}." if gap.why_no_courses else
                 "Intet kursus fundet inden for afgrænsningerne – overvej intern oplæring eller løsn afgrænsningerne.")
     return PlanRow(
         gap_id=gap.id, learners=list(gap.employees), employees=_employees(gap), purpose=_purpose(gap),

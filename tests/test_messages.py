@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import string
 import threading
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from starlette.concurrency import run_in_threadpool
 
 from matcher.gaps import GapInputError, parse_step, read_target
-from matcher.messages import MessagesError, catalogue, in_language, placeholders, say
+from matcher.messages import MessagesError, catalogue, in_language, placeholders, say, translated
 from matcher.taxonomy import load_taxonomy
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,6 +49,25 @@ def test_every_message_has_its_danish_text_and_the_catalogue_nothing_else() -> N
     assert not missing, f"no Danish text in matcher/data/messages-da.yaml for: {missing}"
     unused = sorted(set(danish) - set(said))
     assert not unused, f"matcher/data/messages-da.yaml has texts the code never says: {unused}"
+
+
+def test_an_english_message_is_read_back_in_danish() -> None:
+    # what a document made in English (a recommendation from the API) says, for a Danish plan
+    checked = 0
+    for english in catalogue("da"):
+        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(english) if name]
+        if any(not name.isidentifier() for name, _ in fields):
+            continue
+        values = {name: (2.5 if spec else f"«{name.upper()} 1.5»") for name, spec in fields}
+        message = say(english, **values)
+        with in_language("da"):
+            danish = say(english, **values)
+        assert translated(message, "da") == danish, english
+        checked += 1
+    assert checked > 80
+    assert translated("the catalogue has no current course in IT & Digital", "da") == "kataloget har intet aktuelt kursus i IT & Digital"
+    assert translated("kataloget har intet aktuelt kursus i IT & Digital", "da") == "kataloget har intet aktuelt kursus i IT & Digital"
+    assert translated("something no template says", "da") == "something no template says"
 
 
 def test_a_translation_must_fill_in_the_same_names(tmp_path: Path) -> None:

@@ -379,6 +379,16 @@ def test_no_learner_has_two_courses_at_once() -> None:
     assert by_title[("g3", DIPLOMA.title)].status == "Afventer hold"
 
 
+def test_a_reason_from_an_english_recommendation_is_said_in_danish_in_the_plan() -> None:
+    # the API and the command line recommend in English; the plan is the guide's Danish template
+    document = team_plan_document()
+    document["gaps"][1]["why_no_courses"] = ("the constraints removed the 2 course(s) in Lov & Myndighed at this level; "
+                                             "loosen them to see those")
+    row = build_plan(document)[1]
+    assert row.activity == ("Intet kursus: afgrænsningerne fjernede alle kurser i Lov & Myndighed på dette niveau (2 i alt); "
+                            "løsn dem for at se dem.")
+
+
 def test_the_plan_dates_courses_only_within_the_start_window_asked_for() -> None:
     document = team_plan_document()
     document["constraints"] = {"start_before": "2027-04-01"}
