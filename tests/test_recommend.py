@@ -220,6 +220,25 @@ def test_off_domain_courses_do_not_answer_a_domain_gap(recommender: Recommender)
     assert not any("Python" in t or "Excel" in t for t in titles), titles
 
 
+def test_constraints_do_not_turn_the_best_of_a_poor_lot_into_a_fit(recommender: Recommender) -> None:
+    # online, the catalogue holds a course on virtual conversations with citizens, a Python course and a
+    # masterclass on appeals: only the first comes near a need for network meetings
+    gap = recommender.gap_from_text("netværksmøder med borgere og virksomheder")
+    online = _results(recommender.recommend([gap], CourseFilters(forms=["online"]), top=5, today=TODAY))
+    assert [r["title"] for r in online] == ["Gode virtuelle samtaler med borgere"]
+    # in Midtjylland, the nursing course (read as outside the domain) no longer tops the law courses
+    law = recommender.gap_from_text("specialiseret viden om sygedagpengeloven")
+    midt = _results(recommender.recommend([law], CourseFilters(region="Midtjylland"), top=5, today=TODAY))
+    assert "lov_myndighed" in midt[0]["fields"], [r["title"] for r in midt]
+    assert all(r["title"] != "Demens og sygepleje i hjemmeplejen" for r in midt[:3])
+    # where none is near, the gap says so, and why
+    alone = recommender.recommend([gap], CourseFilters(providers=["Kodeskolen Nord"]), top=5, today=TODAY)
+    assert _results(alone) == []
+    assert alone["gaps"][0]["why_no_courses"] == (
+        "none of the 1 course(s) that meet the constraints comes near these words; "
+        "loosen the constraints or describe the need in other words")
+
+
 def test_constraints_filter_and_impossible_ones_say_which(recommender: Recommender) -> None:
     gap = recommender.gap_from_text("jobrotation og virksomhedsservice")
     cheap = recommender.recommend([gap], CourseFilters(max_price=5000), top=10, today=TODAY)
