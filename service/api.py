@@ -24,7 +24,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, SortOrder
 from matcher.course import Course, CourseType, Form as CourseForm
@@ -33,6 +33,7 @@ from matcher.recommend import Gap, RecommendError
 from matcher.tabular import TabularError, decode_bytes
 from matcher.taxonomy import Level
 from matcher.transfer import TransferContext, assess_transfer
+from matcher.text import strip_controls
 from service.analyses import MAX_ID, AnalysisStore
 from service.app import ApiError, get_state, state_dependency
 from service.state import DraftBusy, ServiceState
@@ -145,6 +146,12 @@ class DraftCourse(BaseModel):
     description: str = Field(min_length=1, max_length=MAX_TEXT)
     course_type: CourseType | None = None
     form: CourseForm | None = None
+
+    @field_validator("title", "description", mode="before")
+    @classmethod
+    def _no_controls(cls, value: Any) -> Any:
+        # as a course record drops them (matcher.course): a text of control characters alone is empty
+        return strip_controls(value) if isinstance(value, str) else value
 
 
 class SavedAnalysisIn(BaseModel):

@@ -248,6 +248,10 @@ def test_providers_coverage_and_draft(client: TestClient, monkeypatch: pytest.Mo
     assert draft.status_code == 200 and "lov_myndighed" in draft.json()["assigned_fields"]
     blank = client.post("/api/tag-draft", json={"title": "Fleksjob", "description": "   \n  "})
     assert blank.status_code == 422 and _error(blank).startswith("description:")  # as for an empty one
+    # control characters are dropped, as from a course record: alone they are an empty text, not a 500
+    for title, description, field in (("\u0001\u0002", "Jura for sagsbehandlere", "title"), ("Fleksjob", "\u0007", "description")):
+        controls = client.post("/api/tag-draft", json={"title": title, "description": description})
+        assert controls.status_code == 422 and _error(controls).startswith(f"{field}:"), controls.text
     # one draft at a time per worker: a second one waits, then is told to try again
     with draft_slot_taken(client, monkeypatch):
         busy = client.post("/api/tag-draft", json={"title": "Udkast", "description": "Jobafklaring i praksis."})
