@@ -343,7 +343,8 @@ def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
         value for instance in instances
         for key in ("courseMode", "eventAttendanceMode", "educationalProgramMode") for value in _list(instance.get(key))
     )  # fmt: skip
-    values["location"] = next((loc for instance in instances if (loc := _location(instance.get("location")))), None)
+    # every instance's place, as a schedule of holds in the page's text gives them (_places)
+    values["location"] = _places([loc for instance in instances if (loc := _location(instance.get("location")))])
     values["duration_days"] = next(
         (float(m[1]) for instance in instances for key in ("timeToComplete", "courseWorkload", "duration")
          if (text := _text(instance.get(key))) and (m := _ISO_DURATION_DAYS_RE.match(text))),

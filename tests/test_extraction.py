@@ -213,3 +213,17 @@ def test_a_price_is_stored_as_stated_and_a_twin_without_vat_wins():
     assert price("<p>Pris: 15.625 kr. inkl. moms (12.500 kr. ekskl. moms)</p>") == 12500.0
     rows = "<dl><dt>Pris inkl. moms</dt><dd>15.625 kr.</dd><dt>Pris ekskl. moms</dt><dd>12.500 kr.</dd></dl>"
     assert price(rows) == 12500.0
+
+
+def test_a_course_held_at_several_places_in_json_ld_keeps_every_place():
+    ld = ('{"@context": "https://schema.org", "@type": "Course", "name": "Jobsamtalen i praksis",'
+          ' "description": "To dage om den gode jobsamtale med ledige borgere.", "hasCourseInstance": ['
+          '{"@type": "CourseInstance", "startDate": "2027-02-03", "location": {"@type": "Place", "name": "Aarhus"}},'
+          '{"@type": "CourseInstance", "startDate": "2027-03-03", "location": {"@type": "Place", "name": "Odense"}},'
+          '{"@type": "CourseInstance", "startDate": "2027-04-07", "location": {"@type": "Place", "name": "Aarhus"}}]}')
+    html = page(f"<script type='application/ld+json'>{ld}</script><main><h1>Jobsamtalen i praksis</h1>"
+                "<p>To dage om den gode jobsamtale med ledige borgere.</p></main>")
+    record = extract_course(html, "https://udbyder.example/kurser/jobsamtalen.html")
+    assert record is not None and record["location"] == "Aarhus, Odense"
+    index = CatalogueIndex([Course.model_validate({**record, "source": "t"})], [CourseTags()], None, field_keys=[])
+    assert index.mask(CourseFilters(location="Odense"), dt.date(2026, 11, 22)).all()
