@@ -183,7 +183,8 @@ class CatalogueWriter:
 
         A record that says `withdrawn` (an export of the catalogue, or a provider marking a course
         gone) is never made active again: the same withdrawn course is unchanged, an active one is
-        withdrawn (outcome "withdrawn"), and a changed one keeps its new content, withdrawn."""
+        withdrawn (outcome "withdrawn", also when its content changed: it keeps the new content), and a
+        withdrawn one that changed keeps its new content, withdrawn (outcome "changed")."""
         course_id = course.course_id
         content_hash = course.compute_hash()
         existing = self.con.execute(
@@ -207,6 +208,9 @@ class CatalogueWriter:
             withdrawn_at = (existing[3] or self.now) if course.withdrawn else None
             self._insert(course, course_id, content_hash, first_seen=existing[2], withdrawn_at=withdrawn_at)
             outcome = "changed"
+            if course.withdrawn and not existing[1]:  # what the provider says by it is that the course is gone
+                self._record_history(course_id, "withdrawn")
+                outcome = "withdrawn"
         self.counts[outcome] += 1
         return outcome
 

@@ -324,15 +324,20 @@ def test_a_record_saying_withdrawn_withdraws_an_active_course_and_keeps_a_change
     run_cli, db: Path, tmp_path: Path
 ) -> None:
     run_cli("ingest", str(write_jsonl(tmp_path / "a.jsonl", [course_record(i) for i in range(3)])))
+    # test-1 is withdrawn with new content: counted as withdrawn (what the provider says), its content kept
     feed = [course_record(0, withdrawn=True), course_record(1, withdrawn=True, price_dkk=100), course_record(2)]
     result = run_cli("ingest", str(write_jsonl(tmp_path / "b.jsonl", feed)))
-    assert "new 0, changed 1, unchanged 1, withdrawn 1" in result.stdout
+    assert "new 0, changed 0, unchanged 1, withdrawn 2" in result.stdout
     with open_catalogue(db) as catalogue:
         assert catalogue.course("test-0").withdrawn and catalogue.course("test-1").withdrawn
         assert catalogue.course("test-1").price_dkk == 100
         assert catalogue.summary()["active"] == 1
         row = catalogue.feed_row("test-1")
         assert row is not None and row["withdrawn_at"] is not None
+        assert [h["change"] for h in catalogue.history("test-1")] == ["changed", "withdrawn"]
+    # a course already withdrawn whose record changes stays withdrawn: that is a change
+    feed = [course_record(1, withdrawn=True, price_dkk=200)]
+    assert "new 0, changed 1, unchanged 0, withdrawn 0" in run_cli("ingest", str(write_jsonl(tmp_path / "b2.jsonl", feed))).stdout
     # The provider's next feed lists the course again, not withdrawn: it reappears.
     result = run_cli("ingest", str(write_jsonl(tmp_path / "c.jsonl", [course_record(0)])))
     assert "changed 1" in result.stdout
