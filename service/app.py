@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from matcher.catalogue_index import FilterError
 from matcher.gaps import GapInputError
+from matcher.messages import in_language, say
 from matcher.store import CatalogueError
 from service.idle_gc import Activity, CountRequests, collect_when_idle
 from service.state import ServiceConfig, ServiceState
@@ -158,12 +159,16 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if message == "There was an error parsing the body":  # FastAPI's words for a body it could not read
             message = "the request body could not be read: it is malformed, or JSON nested too deeply"
-        if exc.status_code == 404 and message == "Not Found":
-            message = f"no such page or resource: {request.url.path}"
         headers = dict(exc.headers or {})
-        if exc.status_code == 405:
-            message = f"{request.method} is not allowed on {request.url.path}"
-            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        # the web page's visitor reads Danish; the API's and the feeds' clients English
+        with in_language("da" if _wants_html(request) else "en"):
+            if exc.status_code == 404 and message == "Not Found":
+                message = say("no such page or resource: {path}", path=request.url.path)
+            if exc.status_code == 405:
+                message = say("{method} is not allowed on {path}", method=request.method, path=request.url.path)
+                if request.method == "GET" and _wants_html(request):  # a form's answer, opened again by its address
+                    message += "; " + say("this page answers a form: fill in the form again")
+                headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
         return _respond(request, exc.status_code, message, headers=headers)
 
     @app.exception_handler(FilterError)

@@ -380,6 +380,17 @@ def test_xlsx_and_utf16_uploads_read_like_utf8_and_a_bad_one_gets_one_danish_mes
     assert errors.count("<li>") == 1 and "NUL-tegn" in errors and "\x00" not in no_mark.text
 
 
+def test_a_page_that_does_not_exist_or_answers_only_a_form_says_so_in_danish(client: TestClient) -> None:
+    assert_error_page(client.get("/findes-ikke"), 404, "siden findes ikke: /findes-ikke")
+    # the draft check's answer opened again by its address
+    page = assert_error_page(client.get("/udbydere/tjek"), 405, "/udbydere/tjek kan ikke åbnes med GET",
+                             "siden er svaret på en formular – udfyld formularen igen")
+    assert "not allowed" not in page
+    # the API's clients read English
+    api = client.get("/api/findes-ikke")
+    assert api.status_code == 404 and api.json()["error"]["message"] == "no such page or resource: /api/findes-ikke"
+
+
 def test_unknown_template_is_404(client: TestClient) -> None:
     assert_error_page(client.get("/team/skabelon/findes-ikke"), 404, "findes-ikke")
 
