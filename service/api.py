@@ -524,7 +524,7 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
     The new and changed courses are then tagged in the background, by a job as a crawl's tagging
     (`tagging.job`; poll `GET /api/admin/crawl`): they are served at once, and with their tags
     (fields, level) once the job is done."""
-    from matcher.feed import FeedError
+    from matcher.feed import FeedError, guess_format
     from matcher.ingest import ingest_file
     from service.crawl_jobs import CrawlBusy
 
@@ -534,8 +534,10 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
         raise ApiError(422, f"unknown form field(s) {', '.join(unknown)}: the form takes only `feed`, the file; "
                             "nothing was written")
     name = Path(feed.filename or "feed.jsonl").name
-    if not name.endswith((".jsonl", ".csv")):
-        raise ApiError(422, "the feed must be a .jsonl or .csv file")
+    try:
+        guess_format(Path(name))  # as `fagmatch ingest` reads it: by the name's ending, in any case
+    except FeedError:
+        raise ApiError(422, "the feed must be a JSON Lines (.jsonl) or CSV (.csv) file") from None
     raw = await feed.read(state.config.max_body_bytes + 1)
     with tempfile.TemporaryDirectory(prefix="fagmatch-ingest-") as tmp:
         path = Path(tmp) / name

@@ -408,6 +408,11 @@ def test_admin_ingest_passes_on_the_windows_1252_note_and_refuses_unknown_form_f
     bad = legacy + "\nx;;".encode("cp1252")
     refused = client.post("/api/admin/ingest", files={"feed": ("kurser.csv", bad)}, headers={"X-API-Key": KEY})
     assert refused.status_code == 422 and "note: kurser.csv: not UTF-8, read as Windows-1252" in _error(refused)
+    # the name's ending is read as `fagmatch ingest` reads it, in any case
+    shouted = client.post("/api/admin/ingest", files={"feed": ("KURSER.CSV", legacy)}, headers={"X-API-Key": KEY})
+    assert shouted.status_code == 200 and shouted.json()["unchanged"] == 1, shouted.text
+    other = client.post("/api/admin/ingest", files={"feed": ("kurser.xlsx", legacy)}, headers={"X-API-Key": KEY})
+    assert other.status_code == 422 and _error(other) == "the feed must be a JSON Lines (.jsonl) or CSV (.csv) file"
     with open_catalogue(client.app.state.service.config.db) as reader:
         last_run = reader.runs(1)[0]["id"]
     extra = client.post("/api/admin/ingest", files={"feed": ("kurser.csv", legacy)},
