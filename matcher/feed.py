@@ -181,11 +181,16 @@ def _csv_row_to_record(row: dict[str, str]) -> dict[str, Any]:
             raise ValueError('learning_goals: must be a JSON list like [{"kind": "viden", "text": "..."}]') from None
     dates = record.get("start_dates")
     if dates:
-        record["start_dates"] = [_csv_date(d, "start_dates") for d in re.split(r"[;,\s]+", dates) if d]
+        record["start_dates"] = [_csv_date(d, "start_dates") for d in _DATE_LIST_SPLIT.split(dates) if d]
     if record.get("application_deadline"):
         record["application_deadline"] = _csv_date(record["application_deadline"], "application_deadline")
     return record
 
+
+# A start_dates cell's dates are separated by ";" (also ",", "|", a line break, or spaces between two
+# dates); spaces inside one date ("3. februar 2027", "2027-02-01 00:00") keep it whole, so a refusal
+# names the value the user wrote.
+_DATE_LIST_SPLIT = re.compile(r"\s*[;,|\n]\s*|(?<=\d)\s+(?=\d{1,4}[-.]\d)")
 
 # Danish Excel writes a date as 01-02-2027 or 01.02.2027: day, month, four-digit year. A two-digit
 # year or a slash (01/02/2027, which an American tool means as 2 January) is not guessed at.

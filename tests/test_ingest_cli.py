@@ -419,7 +419,8 @@ def test_csv_dates_as_danish_excel_writes_them_are_read_and_doubtful_ones_refuse
         "b3;Kursus;01/02/2027;;\n"  # a slash: 1 February or 2 January?
         "b4;Kursus;01-02-27;;\n"  # a two-digit year
         "b5;Kursus;;2027-02-30;\n"
-        "b6;Kursus;;;ja\n",
+        "b6;Kursus;;;ja\n"
+        "b7;Kursus;3. februar 2027;;\n",  # in words: named whole, not word by word
         encoding="utf-8",
     )
     result = run_cli("ingest", str(bad))
@@ -430,6 +431,7 @@ def test_csv_dates_as_danish_excel_writes_them_are_read_and_doubtful_ones_refuse
     assert "bad.csv:4: start_dates.0: '01/02/2027' is not a date: write YYYY-MM-DD, e.g. 2027-02-01 (in CSV also DD-MM-YYYY or DD.MM.YYYY)" in err
     assert "bad.csv:5: start_dates.0: '01-02-27' is not a date: write YYYY-MM-DD" in err
     assert "bad.csv:6: application_deadline: '2027-02-30' is not a day of the calendar" in err
+    assert "bad.csv:8: start_dates.0: '3. februar 2027' is not a date: write YYYY-MM-DD" in err and "'februar'" not in err
     assert "bad.csv:7: withdrawn: 'ja' is not true or false" in err
     assert "Input should" not in err
     jsonl = write_jsonl(tmp_path / "bad.jsonl", [course_record(1, start_dates=["01-02-2027"]), course_record(2, withdrawn="ja")])
