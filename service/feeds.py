@@ -54,6 +54,14 @@ def parse_since(text: str) -> dt.datetime:
     return _utc(value)  # type: ignore[return-value]
 
 
+def _since(value: dt.datetime | None) -> dt.datetime | None:
+    """A `since` as the feeds apply it: naive UTC, down to the whole second. The feeds write times to
+    the second, so the answer echoes the `since` it applied, and `since=` stays inclusive: a client
+    sending its own clock's milliseconds may get a course twice, never miss one."""
+    value = _utc(value)
+    return None if value is None else value.replace(microsecond=0)
+
+
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
     """A `since` as the catalogue compares it: naive UTC (an aware one, e.g. from FastAPI, is converted)."""
     if value is None or value.tzinfo is None:
@@ -141,7 +149,7 @@ def feed_json(
     moves to the end and comes again. Raises ValueError for page/per_page < 1 or a broken cursor."""
     if page < 1 or per_page < 1:
         raise ValueError("page and per_page must be at least 1")
-    since = _utc(since)
+    since = _since(since)
     cursor = parse_feed_cursor(after) if after is not None else None
     if cursor is None:
         rows, total = reader.feed_page(since, (page - 1) * per_page, per_page + 1)
@@ -208,7 +216,7 @@ def feed_csv(reader: CatalogueReader, since: dt.datetime | None = None, *, delim
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n", delimiter=delimiter)
     writer.writeheader()
-    for row in reader.feed_page(_utc(since))[0]:
+    for row in reader.feed_page(_since(since))[0]:
         item = feed_item(row)
         tags = item.pop("tags") or {}
         item.update({key: tags.get(key) for key in TAG_COLUMNS[:-1]})
@@ -265,7 +273,7 @@ def feed_atom(
     reader: CatalogueReader, *, since: dt.datetime | None = None, base_url: str = "", limit: int = ATOM_LIMIT
 ) -> str:
     """Atom 1.0 of new and changed courses (withdrawn ones flagged), newest first."""
-    since = _utc(since)
+    since = _since(since)
     rows, _total = reader.feed_page(since, 0, limit, tag_changes=False, newest_first=True)
     # Unqualified names under a literal xmlns: ElementTree's default_namespace refuses plain attributes.
     feed = ET.Element("feed", xmlns=ATOM_NS)

@@ -104,6 +104,10 @@ def test_since_selects_record_and_tag_changes_inclusively(catalogue: Path) -> No
         aware = dt.datetime(2027, 1, 3, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))  # as FastAPI parses one
         assert _ids(feeds.feed_json(reader, since=aware)["items"]) == ["test-2", "test-3", "test-1"]
         assert feeds.feed_json(reader, since=T4 + dt.timedelta(seconds=1))["total"] == 0
+        # a client's clock with milliseconds: applied to the second, as the answer echoes it, so its
+        # own `self` link gives the same page
+        with_ms = feeds.feed_json(reader, since=T3 + dt.timedelta(milliseconds=500))
+        assert with_ms["since"] == "2027-01-03T10:00:00Z" and _ids(with_ms["items"]) == ["test-2", "test-3", "test-1"]
         only_records, _ = reader.feed_page(T2, tag_changes=False)
         assert {r["course"].course_id for r in only_records} == {"test-2", "test-5", "test-6"}
 
