@@ -862,6 +862,7 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     fill("description", og.get("description") or og.get("meta_description") or _description(main))
     if hints.get("provider"):
         fields["provider"] = hints["provider"]  # the registry names the provider authoritatively
+    fill("provider", facts.first("provider"))
     fill("provider", og.get("site_name"))
     fill("ects", parsed.get("ects"))
     fill("price_dkk", parsed.get("price"))

@@ -101,6 +101,9 @@ LABELS: dict[str, str] = {
     "Målgruppe": "target_group", "Hvem kan deltage": "target_group", "Target group": "target_group",
     "Adgangskrav": "admission", "Optagelseskrav": "admission", "Forudsætninger": "admission",
     "Admission requirements": "admission", "Prerequisites": "admission",
+    # who offers it: on a portal that lists other providers' courses, more than the site's own name
+    "Udbyder": "provider", "Kursusudbyder": "provider", "Arrangør": "provider", "Provider": "provider",
+    "Organiser": "provider", "Organizer": "provider",
     # kind and language
     "Type": "course_type", "Uddannelsestype": "course_type", "Kursustype": "course_type",
     "Niveau": "course_type", "Level": "course_type",

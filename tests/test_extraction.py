@@ -227,3 +227,10 @@ def test_a_course_held_at_several_places_in_json_ld_keeps_every_place():
     assert record is not None and record["location"] == "Aarhus, Odense"
     index = CatalogueIndex([Course.model_validate({**record, "source": "t"})], [CourseTags()], None, field_keys=[])
     assert index.mask(CourseFilters(location="Odense"), dt.date(2026, 11, 22)).all()
+
+
+def test_a_provider_the_page_names_in_its_facts_is_the_records_provider():
+    html = page("<main><h1>Jobsamtalen i praksis</h1><p>To dage om den gode jobsamtale med ledige borgere.</p>"
+                "<p>Udbyder: Testskolen</p><p>Pris: 4.500 kr.</p><p>Dato: 3. marts 2027</p></main>")
+    record = extract_course(html, "https://portal.example/kurser/jobsamtalen.html")
+    assert record is not None and record["provider"] == "Testskolen"
