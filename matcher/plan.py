@@ -349,13 +349,23 @@ def workload(rows: list[PlanRow]) -> dict[str, dict[str, float]]:
 
 
 def _warn_about_workload(rows: list[PlanRow]) -> None:
-    """On each row, per learner the heaviest quarter it falls in, where that is above the rule."""
+    """On each row, per learner the heaviest quarter it falls in, where that is above the rule. A row
+    for learners not named (a needs survey, a gap in words) is weighed on its own: whether its
+    participants take other courses the plan cannot tell."""
     capacity = WEEKLY_HOURS * QUARTER_WEEKS
     limit = LOAD_WARNING_SHARE * capacity
     load = workload(rows)
     for row in rows:
         if row.start is None or row.end is None:
             continue
+        if not row.learners:
+            alone = workload([row.model_copy(update={"learners": ["each"]})])["each"]
+            quarters = [(hours, q) for q, hours in alone.items() if hours > limit]
+            if quarters:
+                hours, quarter = max(quarters)
+                row.warnings.append(
+                    f"hver deltager har ca. {_number(round(hours / QUARTER_WEEKS, 1))} timer om ugen til kurset i {quarter} "
+                    f"({_number(round(100 * hours / capacity))} % af arbejdstiden, over én arbejdsdag om ugen) – aftal aflastning")
         for person in row.learners:
             quarters = [(hours, q) for q, hours in load.get(person, {}).items()
                         if hours > limit and _overlaps_quarter(row.start, row.end, q)]

@@ -389,6 +389,18 @@ def test_a_reason_from_an_english_recommendation_is_said_in_danish_in_the_plan()
                             "løsn dem for at se dem.")
 
 
+def test_a_heavy_course_for_learners_not_named_is_warned_about_too() -> None:
+    # a gap in words names no one: the 10-ECTS module alone is 275 hours over 20 weeks from February
+    document = free_text_recommendation()
+    document["today"] = "2026-11-22"
+    document["results"] = [result("q1", DIPLOMA, TransferContext("lov_myndighed", "grundlaeggende"), next_start="2027-02-01")]
+    row = build_plan(document)[0]
+    assert row.warnings == ["hver deltager har ca. 11,6 timer om ugen til kurset i 2. kvartal 2027 "
+                            "(31 % af arbejdstiden, over én arbejdsdag om ugen) – aftal aflastning"]
+    # a day course is no burden
+    assert build_plan(free_text_recommendation())[0].warnings == []
+
+
 def test_the_plan_dates_courses_only_within_the_start_window_asked_for() -> None:
     document = team_plan_document()
     document["constraints"] = {"start_before": "2027-04-01"}
