@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict
 from matcher.messages import say, where
 from matcher.tabular import Table, TabularError, read_table
 from matcher.taxonomy import SurveyStatement, Taxonomy
-from matcher.yaml_errors import describe_yaml_error
+from matcher.yaml_errors import plain_yaml_problem
 
 # --- domain constants -------------------------------------------------------------------------
 
@@ -712,7 +712,7 @@ def _load_mapping_file(path: Path, name: str) -> tuple[dict, dict[tuple, int]]:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
-        line, detail = describe_yaml_error(exc)
+        line, detail = plain_yaml_problem(exc)
         raise GapInputError(f"{where(name, line) if line else name}: " + say("not valid YAML: {detail}", detail=detail)) from None
     except yaml.YAMLError as exc:
         raise GapInputError(f"{name}: " + say("not valid YAML: {detail}", detail=exc)) from None

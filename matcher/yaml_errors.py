@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import yaml
 
+from matcher.messages import say
+
 
 def describe_yaml_error(exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
     """The 1-based line to look at (None if unknown) and what is wrong.
@@ -14,3 +16,26 @@ def describe_yaml_error(exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
     if exc.problem and exc.context and exc.context_mark:
         detail += f" ({exc.context} that began on line {exc.context_mark.line + 1})"
     return (mark.line + 1 if mark else None), detail
+
+
+def plain_yaml_problem(exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
+    """As `describe_yaml_error`, in plain words and in the current language (matcher.messages), for a
+    file a person writes by hand (a target profile): the line to fix, and what to fix there. An
+    unclosed bracket or quote is named at the line where it opens. PyYAML's own words where no plain
+    reading is known."""
+    line, detail = describe_yaml_error(exc)
+    text = f"{exc.problem or ''} {exc.context or ''}"
+    opened = exc.context_mark.line + 1 if exc.context_mark is not None else line
+    if "cannot start any token" in text and "\\t" in text:
+        return line, say("a tab character; indent with spaces only")
+    if "quoted scalar" in text:
+        return opened, say("a quote that opens here is not closed")
+    if "flow mapping" in text or "flow sequence" in text:
+        return opened, say("a bracket that opens here is not closed, or a comma is missing between its items")
+    if "could not find expected ':'" in text or "simple key" in text:
+        return line, say("a key without its colon")
+    if "mapping values are not allowed" in text:
+        return line, say("a colon where none belongs: check the indentation, or put the text in quotes")
+    if "expected <block end>" in text:
+        return line, say("the indentation is off: the keys of one level start in the same column")
+    return line, detail

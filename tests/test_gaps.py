@@ -482,8 +482,15 @@ def test_target_shape_problems(tmp_path, taxonomy) -> None:
         read_target(write_target(tmp_path / "t.yaml", (
             "fields:\n  lov_myndighed: {required_level: 3}\n  it_digital: {required_level: 3}\n"
             "  lov_myndighed: {required_level: 4}\n")), taxonomy)
-    with pytest.raises(GapInputError, match=r"t.yaml: line 3: not valid YAML: .*began on line 2\)"):
+    # a syntax error in plain words, at the line to fix: where the bracket or quote opens
+    with pytest.raises(GapInputError, match=r"t.yaml: line 2: not valid YAML: a bracket that opens here is not closed"):
         read_target(write_target(tmp_path / "t.yaml", "fields:\n  lov_myndighed: [required_level\n"), taxonomy)
+    with pytest.raises(GapInputError, match=r"t.yaml: line 3: not valid YAML: a quote that opens here is not closed"):
+        read_target(write_target(tmp_path / "t.yaml", 'fields:\n  lov_myndighed:\n    required_level: "4\n'), taxonomy)
+    with pytest.raises(GapInputError, match=r"t.yaml: line 2: not valid YAML: a tab character; indent with spaces only"):
+        read_target(write_target(tmp_path / "t.yaml", "fields:\n\tlov_myndighed:\n    required_level: 4\n"), taxonomy)
+    with pytest.raises(GapInputError, match=r"t.yaml: line 4: not valid YAML: the indentation is off"):
+        read_target(write_target(tmp_path / "t.yaml", "fields:\n  lov_myndighed:\n    required_level: 4\n   specialists: 1\n"), taxonomy)
 
 
 def test_json_target(tmp_path, taxonomy) -> None:
