@@ -24,7 +24,7 @@ import json
 import math
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Iterable, Literal, Mapping
 
 import yaml
 from pydantic import BaseModel, ConfigDict
@@ -148,9 +148,10 @@ def parse_role(raw: str) -> Role | None:
     return ROLE_VALUES[text]
 
 
-def _suggest(word: str, choices: Iterable[str]) -> str:
+def _suggest(word: str, choices: Iterable[str], shown: Mapping[str, str] | None = None) -> str:
+    """" (did you mean X?)" for the closest choice; `shown`: how to write a choice (its casing)."""
     close = difflib.get_close_matches(word.casefold(), list(choices), n=1, cutoff=0.6)
-    return say(" (did you mean {word}?)", word=close[0]) if close else ""
+    return say(" (did you mean {word}?)", word=(shown or {}).get(close[0], close[0])) if close else ""
 
 
 def _read_csv(path: str | Path, what: str, name: str) -> Table:
@@ -213,7 +214,7 @@ def _classify_header(
                 columns.words[cell] = taxonomy.field(field_keys[key]).name
         else:
             known = list(statement_ids) + list(field_keys) + list(ROLE_COLUMNS)
-            suggestion = _suggest(cell, known)
+            suggestion = _suggest(cell, known, {f.name.casefold(): f.name for f in taxonomy.fields})
             problem = (
                 say("not a field ({fields}) or a statement id such as lm.1{suggestion}; see the proficiency-assessment template",
                     fields=", ".join(f.name for f in taxonomy.fields), suggestion=suggestion)

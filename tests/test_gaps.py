@@ -395,6 +395,10 @@ def test_assessment_problems_name_line_and_column(tmp_path, taxonomy) -> None:
         "Borgernære Metoder & Virkning, Virksomhedsvendte Metoder & Virkning, Netværk & Facilitering) or a statement id "
         "such as lm.1 (did you mean it_digital?); see the proficiency-assessment template",
     ]
+    # a misspelt field name is answered with the name as the template writes it
+    path = write_csv(tmp_path / "team.csv", [["employee", "Lov & Myndighd"], ["AB", 3]])
+    with pytest.raises(GapInputError, match=r"\(did you mean Lov & Myndighed\?\)"):
+        read_assessment(path, taxonomy)
     path = write_csv(tmp_path / "team.csv", [
         ["employee", "role", "lov_myndighed", "lm.2"],
         ["AB", "medarbejder", 6, 2],
