@@ -483,7 +483,7 @@ def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any
         first = gap.get("field") not in seen  # a field's name once, over its parts
         seen.add(gap.get("field"))
         levels = gap.get("levels") or {}
-        people = [f"{name} (trin {number_da(levels[name])})" if name in levels else name for name in gap.get("employees", [])]
+        people = [f"{name} (trin {number_da(levels[name], 2)})" if name in levels else name for name in gap.get("employees", [])]
         part = PART_NAMES.get(gap.get("part") or "", level_da(gap.get("level")) if gap.get("level") else "Begge niveauer")
         period = None
         if row.start:
