@@ -8,13 +8,17 @@ query terms, not with the catalogue.
 
 Danish writes compounds as one word, so a query term also finds, weighed less, the index terms it
 begins ("sygedagpenge" finds "sygedagpengeloven"), and a query term no course uses finds the two
-words it is made of ("virksomhedsmentorer" finds "mentor" and "virksomhed").
+words it is made of ("virksomhedsmentorer" finds "mentor" and "virksomhed"). A query term no course
+uses, typed with ae, oe or aa for æ, ø and å, finds the word it spells ("foertidspension"). Where
+Snowball gives words of different meanings one stem ("ledelse", "ledige": "led"), the override file
+(data/stem-overrides-da.txt) sets them apart.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -26,6 +30,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
 STOPWORDS_FILE = Path(__file__).resolve().parent / "data" / "stopwords-da.txt"
+STEM_OVERRIDES_FILE = Path(__file__).resolve().parent / "data" / "stem-overrides-da.txt"
 K1 = 1.2
 B = 0.75
 MIN_PREFIX = 5  # shorter stems begin too many unrelated words
@@ -34,6 +39,9 @@ COMPOUND_WEIGHT = 0.7
 MIN_PART = 4  # a compound's parts: shorter ones are mostly endings and linking letters
 MAX_CACHED_STEMS = 200_000  # more than a 10 000-course catalogue's distinct words
 _WORD = re.compile(r"[^\W_]+")
+_ASCII_DANISH = re.compile(r"(ae|oe|aa)")
+_DANISH_LETTER = {"ae": "æ", "oe": "ø", "aa": "å"}
+MAX_DIGRAPHS = 4  # a word with more is not tried letter by letter (2⁴ spellings at most)
 
 
 @functools.lru_cache(maxsize=1)
@@ -43,12 +51,37 @@ def load_stopwords(path: Path = STOPWORDS_FILE) -> frozenset[str]:
     return frozenset(w.strip().lower() for w in lines if w.strip() and not w.lstrip().startswith("#"))
 
 
+class StemOverridesError(ValueError):
+    """A stem-override file that cannot be used; names the line and the problem."""
+
+
+@functools.lru_cache(maxsize=1)
+def load_stem_overrides(path: Path = STEM_OVERRIDES_FILE) -> dict[str, str]:
+    """Word → stem, from the override file (`stem: word word …` a line, `#` comments): where Snowball
+    joins words of different meanings ("ledig" and "ledelse" are both "led")."""
+    overrides: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        stem, colon, words = line.partition(":")
+        stem = stem.strip()
+        if not colon or not _WORD.fullmatch(stem) or not words.split():
+            raise StemOverridesError(f"{path}:{number}: write the stem, a colon and its words, e.g. 'ledig: ledig ledige'")
+        for word in words.split():
+            if word != word.lower() or not _WORD.fullmatch(word):
+                raise StemOverridesError(f"{path}:{number}: {word!r} is not one lower-case word")
+            if word in overrides:
+                raise StemOverridesError(f"{path}:{number}: {word!r} is listed twice (stems {overrides[word]!r} and {stem!r})")
+            overrides[word] = stem
+    return overrides
+
+
 def stem_word(word: str) -> str:
-    """The Snowball Danish stem of one lower-case word, uncached. A fresh stemmer each time: stemmer
-    objects are not thread-safe, and the callers cache what they stem."""
+    """The Danish stem of one lower-case word, uncached: Snowball's, or the override file's. A fresh
+    stemmer each time: stemmer objects are not thread-safe, and the callers cache what they stem."""
     if word.isdigit():  # a number is its own stem (Snowball strips suffixes after a vowel), and a gap's is often new
         return word
-    return snowballstemmer.stemmer("danish").stemWord(word)
+    return load_stem_overrides().get(word) or snowballstemmer.stemmer("danish").stemWord(word)
 
 
 class DanishAnalyzer:
@@ -121,9 +154,29 @@ class Bm25Index:
         """The query's stemmed terms, each once, in query order."""
         return list(dict.fromkeys(self.analyzer(query)))
 
+    def _spelled(self, term: str) -> str:
+        """The term as the courses spell it: a term no course uses, typed with "ae", "oe" or "aa" for
+        æ, ø and å (a keyboard without them: "foertidspension"), is the index term it spells."""
+        if term in self.vocabulary or not _ASCII_DANISH.search(term):
+            return term
+        pieces = _ASCII_DANISH.split(term)  # text, digraph, text, digraph, …
+        digraphs = pieces[1::2][:MAX_DIGRAPHS]
+        for choice in itertools.product((False, True), repeat=len(digraphs)):
+            if not any(choice):
+                continue
+            word = pieces[0] + "".join(
+                (_DANISH_LETTER[d] if restore else d) + rest
+                for d, restore, rest in zip(digraphs, choice, pieces[2::2])
+            ) + "".join(pieces[2 * len(digraphs) + 1 :])
+            for candidate in (word, stem_word(word)):
+                if candidate in self.vocabulary:
+                    return candidate
+        return term
+
     def _expansions(self, term: str) -> tuple[tuple[int, float], ...]:
         """Index columns for one query term: `_word_columns`, and where no course uses the term, the
         two words it is made of (`_compound_parts`), weighed as compounds are."""
+        term = self._spelled(term)
         columns = self._word_columns(term)
         if term not in self.vocabulary:
             columns += [(self.vocabulary[part], COMPOUND_WEIGHT) for part in self._compound_parts(term)]
@@ -187,10 +240,10 @@ class Bm25Index:
         result's why. A match by a compound's parts is left out: a weaker one, and the course holds
         neither the term nor a compound of it to show."""
         present = self._term_set(document)
-        return [term for term in self._query_terms(query) if not present.isdisjoint(self._term_column_set(term))]
+        return [self._spelled(term) for term in self._query_terms(query) if not present.isdisjoint(self._term_column_set(term))]
 
     def _column_set(self, term: str) -> frozenset[int]:
-        return frozenset(column for column, _ in self._word_columns(term))
+        return frozenset(column for column, _ in self._word_columns(self._spelled(term)))
 
     def _columns_in(self, document: int) -> frozenset[int]:
         indptr, indices = self._document_terms

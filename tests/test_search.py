@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, FilterError
 from matcher.course import Course
-from matcher.keyword_search import Bm25Index, DanishAnalyzer
+from matcher.keyword_search import Bm25Index, DanishAnalyzer, StemOverridesError, load_stem_overrides
 from matcher.store import open_catalogue, write_catalogue
 from matcher.taxonomy import load_taxonomy
 from tests.conftest import course_record
@@ -68,6 +68,35 @@ def test_a_compound_no_course_uses_finds_the_courses_that_use_its_parts() -> Non
     assert known.scores("sygedagpengeloven").tolist()[1:] == [0.0, 0.0]
     # parts shorter than four letters are not split off
     assert not Bm25Index(["Kursus om job", "Kursus om mål"]).scores("jobmål").any()
+
+
+def test_words_snowball_joins_across_meanings_are_kept_apart() -> None:
+    # "ledelse" (management) and "ledige" (the unemployed) are both "led" to Snowball
+    index = Bm25Index(["Ledelse af teams i jobcentret", "Samtaler med ledige borgere", "Det videre forløb efter kurset"])
+    assert index.scores("ledelse").tolist()[1] == 0 and index.scores("ledelse")[0] > 0
+    assert index.scores("ledighed")[1] > 0 and index.scores("ledighed")[0] == 0
+    # "viden" (knowledge) and "videre" (further) are both "vid" to Snowball
+    assert not index.scores("viden").any()
+
+
+def test_the_stem_override_file_is_checked_when_read(tmp_path: Path) -> None:
+    good = tmp_path / "ok.txt"
+    good.write_text("# a comment\nledig: ledig ledige\n", encoding="utf-8")
+    assert load_stem_overrides.__wrapped__(good) == {"ledig": "ledig", "ledige": "ledig"}
+    for text, problem in (("ledig ledige\n", "write the stem, a colon"), ("ledig: Ledige\n", "not one lower-case word"),
+                          ("ledig: ledige\nled: ledige\n", "'ledige' is listed twice")):
+        bad = tmp_path / "bad.txt"
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(StemOverridesError, match=problem):
+            load_stem_overrides.__wrapped__(bad)
+
+
+def test_a_word_typed_without_danish_letters_finds_the_word_it_spells() -> None:
+    index = Bm25Index(["Førtidspension og fleksjob", "Virksomhedsbesøg og netværksmøder", "Kursus i Aarhus"])
+    assert index.scores("foertidspension")[0] > 0 and index.matched_terms("foertidspension", 0) == ["førtidspension"]
+    assert index.scores("netvaerksmoeder")[1] > 0
+    assert index.scores("aarhus")[2] > 0  # spelled so by the courses themselves: never re-spelled
+    assert not index.scores("aeblekage").any()
 
 
 def test_bm25_rare_terms_weigh_more_than_common_ones() -> None:
