@@ -53,6 +53,23 @@ def load_regions(path: Path = REGIONS_FILE) -> dict[str, tuple[str, ...]]:
     return {name: tuple(t.lower() for t in towns) for name, towns in data.regions.items()}
 
 
+_DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+_POSTCODE = re.compile(r"\b\d{4}\b")
+_DISTRICT = re.compile(r"\s+(?:c|k|n|s|v|ø|sv|sø|nv|nø)$")  # Aarhus C, København K, Odense SØ
+
+
+def fold_place(text: str) -> str:
+    """A place name as places are compared: lower case, æ, ø and å as ae, oe and aa (Århus is Aarhus,
+    Ålborg Aalborg, "Koebenhavn" København)."""
+    return " ".join(text.lower().translate(_DANISH_LETTERS).split())
+
+
+def place_asked_for(text: str) -> str:
+    """The place a user typed, as the courses' places are searched for it: folded, without a postcode
+    or a district letter ("8000 Aarhus C" finds the courses in Aarhus)."""
+    return fold_place(_DISTRICT.sub("", " ".join(_POSTCODE.sub(" ", text.lower()).split()))) or fold_place(text)
+
+
 class CourseFilters(BaseModel):
     """What a user narrows the catalogue by. Empty lists and None mean "any"."""
 
@@ -233,6 +250,7 @@ class CatalogueIndex:
         self.location = np.array([(c.location or "").lower() for c in self.courses], dtype=str)
         # A catalogue has few distinct places: a place filter tests each once (see _place_matches).
         self._places, self._place_of = np.unique(self.location, return_inverse=True)
+        self._folded_places = [fold_place(place) for place in self._places.tolist()]
         self._place_independent = np.isin(self.form, PLACE_INDEPENDENT_FORMS)
         self.price = np.array([np.nan if c.price_dkk is None else c.price_dkk for c in self.courses], dtype=np.float64)
         self.ects = np.array([np.nan if c.ects is None else c.ects for c in self.courses], dtype=np.float64)
@@ -394,9 +412,9 @@ class CatalogueIndex:
         if filters.forms:
             keep &= self._is_one_of("form", filters.forms)
         if filters.location:
-            keep &= self._place_matches((filters.location.lower(),))
+            keep &= self._place_matches((place_asked_for(filters.location),))
         if filters.region:
-            keep &= self._place_matches(load_regions()[filters.region])
+            keep &= self._place_matches(tuple(fold_place(town) for town in load_regions()[filters.region]))
         if filters.max_price is not None:
             keep &= ~(self.price > filters.max_price)  # unknown price passes: null is never guessed
         if filters.max_ects is not None:
@@ -419,7 +437,8 @@ class CatalogueIndex:
                    "the courses found are online or rekvirerbar, which suit any place", place=place)
 
     def _place_matches(self, names: Sequence[str]) -> np.ndarray:
-        matches = np.array([any(name in place for name in names) for place in self._places.tolist()], dtype=bool)
+        """Courses whose place holds one of the (folded) names, and those taken anywhere."""
+        matches = np.array([any(name in place for name in names) for place in self._folded_places], dtype=bool)
         return matches[self._place_of] | self._place_independent
 
     # ---- search

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from matcher.catalogue_index import CatalogueIndex, CourseFilters, FilterError
+from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseTags, FilterError
 from matcher.course import Course
 from matcher.keyword_search import Bm25Index, DanishAnalyzer, StemOverridesError, load_stem_overrides
 from matcher.store import open_catalogue, write_catalogue
@@ -145,6 +145,20 @@ def index(db: Path) -> CatalogueIndex:
 
 def _ids(page) -> list[str]:
     return [hit.course.course_id for hit in page.hits]
+
+
+def test_a_place_is_found_however_the_user_spells_it() -> None:
+    places = {"a": "Aarhus C", "k": "København K", "l": "Ålborg", "o": "Odense"}
+    courses = [Course.model_validate({"id": key, "title": f"Kursus {key}", "location": place, "form": "fysisk"})
+               for key, place in places.items()]
+    index = CatalogueIndex(courses, [CourseTags()] * len(courses), None, field_keys=[])
+    found = lambda place: {c.course_id for c, keep in zip(courses, index.mask(CourseFilters(location=place), TODAY)) if keep}  # noqa: E731
+    for typed in ("Århus", "aarhus", "8000 Aarhus C", "Aarhus N"):
+        assert found(typed) == {"a"}, typed
+    assert found("Koebenhavn") == found("københavn k") == {"k"}
+    assert found("Aalborg") == {"l"} and found("Odense SØ") == {"o"}
+    assert found("Vejle") == set()
+    assert {c.course_id for c, keep in zip(courses, index.mask(CourseFilters(region="Nordjylland"), TODAY)) if keep} == {"l"}
 
 
 def test_search_finds_by_words_and_never_shows_past_courses(index: CatalogueIndex) -> None:
