@@ -304,7 +304,8 @@ def _card(
         "level": level_da(level) if level else None,
         "type": TYPE_NAMES.get(course_type or "", "Type ikke oplyst")
                 + (" (udledt af teksten)" if type_inferred and course_type else ""),
-        "next_start": date_da(next_start) if next_start else "Ingen kendt start",
+        # dates that are all past or closed for applications are known, just not open
+        "next_start": date_da(next_start) if next_start else ("Ingen åben start" if get("start_dates") else "Ingen kendt start"),
         "price": money(get("price_dkk")),
         "form": FORM_NAMES.get(get("form") or "", "Form ikke oplyst"),
         "location": get("location"),

@@ -272,6 +272,10 @@ def test_course_page_says_when_its_application_deadline_has_passed(client: TestC
     assert today == dt.date(2026, 11, 22)  # the suite's day (conftest)
     page = client.get("/kursus/uoj-master-samskabelse-partnerskaber-2027").text  # deadline 1 November, start 1 February
     assert "1. nov. 2026 (overskredet: holdstart 1. feb. 2027 er lukket for ansøgning)" in page
+    # its one start is known, just closed
+    assert "<dt>Næste start</dt><dd>Ingen åben start</dd>" in page
+    # a one-day course lasts one "dag"
+    assert "<dt>Varighed</dt><dd>1 dag</dd>" in client.get("/kursus/kkc-ny-beskaeftigelseslov-2027").text
 
 def test_a_course_type_read_from_the_page_is_marked_as_such(index: Any) -> None:
     from dataclasses import replace
