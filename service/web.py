@@ -322,7 +322,7 @@ def _page_links(params: Params, total: int, page: int, per_page: int) -> dict[st
 
     return {
         "pages": pages, "page": page,
-        "previous": link(page - 1) if page > 1 else None,
+        "previous": link(min(page - 1, pages)) if page > 1 else None,  # past the end: back to the last page
         "next": link(page + 1) if page < pages else None,
         "first": link(1),
         "numbers": [(n, link(n)) for n in range(max(1, page - 3), min(pages, page + 3) + 1)],

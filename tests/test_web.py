@@ -209,6 +209,8 @@ def test_pagination_keeps_the_filters(client: TestClient, index: Any) -> None:
     assert "Siden findes ikke: der er 2 sider." in beyond and "Ingen kurser passer" not in beyond
     back = re.search(r'<a href="([^"]+)">Gå til første side</a>', beyond)
     assert back and html.unescape(back.group(1)) == "/?sortering=title&side=1"
+    previous = re.search(r'<a href="([^"]+)" rel="prev">', beyond)  # to the last page, not to page 998
+    assert previous and html.unescape(previous.group(1)) == "/?sortering=title&side=2"
 
 
 def test_control_characters_in_the_input_are_dropped_not_echoed(client: TestClient) -> None:
