@@ -10,6 +10,7 @@ A template without a Danish text is said in English (`tests/test_messages.py` fi
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import re
 import string
@@ -46,11 +47,16 @@ def in_language(language: str) -> Iterator[None]:
 
 def say(template: str, /, **values: Any) -> str:
     """The English `template` in the current language, filled in with `values` (str.format; a
-    decimal number gets the language's decimal mark: 2.50 in English, 2,50 in Danish)."""
+    decimal number gets the language's decimal mark: 2.50 in English, 2,50 in Danish; a date is
+    written 2026-12-06 in English, 6. december 2026 in Danish)."""
     language = _language.get()
     if language == "en":
         return template.format(**values)
     return _Formatter(_DECIMAL_MARK[language]).format(catalogue(language).get(template, template), **values)
+
+
+_DANISH_MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+                  "november", "december")
 
 
 class _Formatter(string.Formatter):
@@ -58,6 +64,8 @@ class _Formatter(string.Formatter):
         self.decimal_mark = decimal_mark
 
     def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime) and not format_spec:
+            return f"{value.day}. {_DANISH_MONTHS[value.month - 1]} {value.year}"  # a day as Danes write it
         text = super().format_field(value, format_spec)
         return text.replace(".", self.decimal_mark) if isinstance(value, float) else text
 

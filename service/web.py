@@ -227,9 +227,12 @@ def _date(params: Params, name: str, label: str) -> dt.date | None:
         raise WebInputError(f"{label}: {raw!r} er ikke en dato (skriv ÅÅÅÅ-MM-DD)") from None
 
 
-def filters_from(params: Params, *, with_fields: bool = True, index: CatalogueIndex | None = None) -> CourseFilters:
+def filters_from(
+    params: Params, *, with_fields: bool = True, index: CatalogueIndex | None = None, taxonomy: Taxonomy | None = None,
+) -> CourseFilters:
     """The page's filter parameters as CourseFilters; WebInputError names what is wrong. With the
-    `index`, a provider may be typed in part (see provider_choice)."""
+    `index`, a provider may be typed in part (see provider_choice); with the `taxonomy`, an unknown
+    field is answered with the fields' names."""
     data: dict[str, Any] = {
         "types": params.getlist("type"),
         "providers": index.providers_for(params.getlist("udbyder")) if index is not None else params.getlist("udbyder"),
@@ -241,6 +244,11 @@ def filters_from(params: Params, *, with_fields: bool = True, index: CatalogueIn
     }
     if with_fields:
         data["fields"] = params.getlist("felt")
+        if taxonomy is not None:  # the page names the fields, not only their keys
+            unknown = [key for key in data["fields"] if key not in taxonomy.field_keys]
+            if unknown:
+                known = ", ".join(f"{field.name} ({field.key})" for field in taxonomy.fields)
+                raise WebInputError(f"felt: {', '.join(map(repr, unknown))} findes ikke; felterne er {known}")
         data["level"] = params.get("niveau") or None
     try:
         return CourseFilters(**data)
@@ -589,10 +597,11 @@ class WebPage:
         chosen = _filter_state(params)
         context.update(chosen=chosen, page=None, cards=[], total=0, error=None, **provider_choice(index))
         try:
-            filters = filters_from(params, index=index)
+            filters = filters_from(params, index=index, taxonomy=state.taxonomy)
             sort = chosen["sortering"]
             if sort not in SORT_NAMES:
-                raise WebInputError(f"sortering: {sort!r} findes ikke; vælg {', '.join(SORT_NAMES)}")
+                choices = [f"{name} ({key})" for key, name in SORT_NAMES.items()]
+                raise WebInputError(f"sortering: {sort!r} findes ikke; vælg {', '.join(choices[:-1])} eller {choices[-1]}")
             raw_page = params.get("side") or "1"
             if _whole(raw_page) is None or int(raw_page) < 1:
                 raise WebInputError(f"side: {raw_page!r} er ikke et sidetal (1, 2, 3 …)")

@@ -221,17 +221,17 @@ def test_control_characters_in_the_input_are_dropped_not_echoed(client: TestClie
 @pytest.mark.parametrize(
     ("params", "phrase"),
     [
-        ({"felt": "nope"}, "ukendt feltnøgle 'nope'; felterne er arbejdsmarked_uddannelse"),
+        ({"felt": "nope"}, "felt: 'nope' findes ikke; felterne er Arbejdsmarked & Uddannelse (arbejdsmarked_uddannelse), "),
         ({"maks_pris": "billig"}, "maks. pris"),
         ({"maks_pris": "4.5,0"}, "maks. pris: '4.5,0' er ikke et tal"),
         ({"region": "Atlantis"}, "ukendt region 'Atlantis'; regionerne er Hovedstaden"),
-        ({"start_foer": "2020-01-01"}, "start før 2020-01-01 ligger ikke i fremtiden"),
+        ({"start_foer": "2020-01-01"}, "start før 1. januar 2020 ligger ikke i fremtiden (i dag er 22. november 2026)"),
         ({"start_foer": "i morgen"}, "er ikke en dato"),
         ({"side": "0"}, "er ikke et sidetal"),
         ({"side": "²"}, "er ikke et sidetal"),
         ({"type": "kursusbåd"}, "type: 'kursusbåd' findes ikke; vælg 'diplom', 'akademi'"),
         ({"niveau": "ekspert"}, "niveau: 'ekspert' findes ikke; vælg 'grundlaeggende' eller 'specialiseret'"),
-        ({"sortering": "pris"}, "sortering: 'pris' findes ikke"),
+        ({"sortering": "pris"}, "sortering: 'pris' findes ikke; vælg Relevans (relevance), Første start (start_date) eller "),
     ],
 )
 def test_bad_search_input_is_a_422_page_with_the_message(client: TestClient, params: dict[str, str], phrase: str) -> None:
