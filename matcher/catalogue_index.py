@@ -366,6 +366,17 @@ class CatalogueIndex:
         Computed once a day (every request needs it); the array is shared: do not modify it."""
         return self._open_today(today)[2]
 
+    def next_starts_within(self, filters: CourseFilters, today: dt.date) -> np.ndarray:
+        """Per course, its first open start within the filters' start window (start_from, start_before):
+        the start a user who asked for the window means. Without a window, next_starts."""
+        if filters.start_from is None and filters.start_before is None:
+            return self.next_starts(today)
+        low = (filters.start_from or today).toordinal()
+        high = filters.start_before.toordinal() if filters.start_before else _NO_DATE
+        starts = self.open_starts(today)
+        first = np.where((starts >= low) & (starts < high), starts, _NO_DATE).min(axis=1)
+        return np.where(first != _NO_DATE, first, self.next_starts(today))  # none inside: an undated course passed
+
     def open_start_dates(self, i: int, today: dt.date) -> list[dt.date]:
         """The course at `i`'s open starts, earliest first."""
         # a few starts: sorted as Python ints, which costs a third of numpy's sort of the row and its scalars
@@ -455,7 +466,7 @@ class CatalogueIndex:
             scores = self.keywords.scores(q)
             keep &= scores > 0
         candidates = np.flatnonzero(keep)
-        upcoming = self.next_starts(today)
+        upcoming = self.next_starts_within(filters, today)
         # Off-domain courses come last in relevance and date order (the front page is the latter);
         # an alphabetical list stays strictly alphabetical.
         last = self.off_domain[candidates]

@@ -607,7 +607,7 @@ class Recommender:
         passing = self.index.mask(filters, today)
         if not passing.any():
             raise RecommendError(self._why_nothing_passes(filters, today))
-        upcoming = self.index.next_starts(today)
+        upcoming = self.index.next_starts_within(filters, today)
         results = []
         place = self.index.place_notice(filters, passing)
         unanswered: dict[str, str] = {}

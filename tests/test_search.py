@@ -161,6 +161,19 @@ def test_a_place_is_found_however_the_user_spells_it() -> None:
     assert {c.course_id for c, keep in zip(courses, index.mask(CourseFilters(region="Nordjylland"), TODAY)) if keep} == {"l"}
 
 
+def test_a_start_window_shows_and_sorts_by_the_start_inside_it() -> None:
+    courses = [
+        Course.model_validate({"id": "early", "title": "Tidligt og sent", "start_dates": ["2027-02-08", "2027-09-06"]}),
+        Course.model_validate({"id": "june", "title": "Juni", "start_dates": ["2027-06-14"]}),
+    ]
+    index = CatalogueIndex(courses, [CourseTags()] * 2, None, field_keys=[])
+    page = index.search(None, CourseFilters(start_from=dt.date(2027, 6, 1)), sort="start_date", today=TODAY)
+    assert [(hit.course.course_id, hit.next_start) for hit in page.hits] == [
+        ("june", dt.date(2027, 6, 14)), ("early", dt.date(2027, 9, 6))]
+    # without a window, the next start
+    assert index.search(None, CourseFilters(), sort="start_date", today=TODAY).hits[0].next_start == dt.date(2027, 2, 8)
+
+
 def test_search_finds_by_words_and_never_shows_past_courses(index: CatalogueIndex) -> None:
     page = index.search("sygedagpenge", CourseFilters(), today=TODAY)
     assert set(_ids(page)) == {"test-1", "test-2"}
