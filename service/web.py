@@ -269,12 +269,20 @@ def _danish_validation_message(error: Any) -> str:
     return str(error["msg"]).removeprefix("Value error, ")
 
 
-def provider_choice(index: CatalogueIndex) -> dict[str, Any]:
+def provider_choice(index: CatalogueIndex, chosen: str | None = None) -> dict[str, Any]:
     """What the provider field offers: every provider in a drop-down, or, in a catalogue with more
-    than MAX_LISTED_PROVIDERS, a text field suggesting the largest."""
+    than MAX_LISTED_PROVIDERS, a text field suggesting the largest. A `chosen` value that names no
+    provider whole (part of a name, from a link or a bookmark) is shown as typed, in the text field,
+    so the form sends it again."""
     providers = index.providers()
+    typed = bool(chosen) and chosen not in {name for name, _ in providers}
     return {"providers": providers[:MAX_LISTED_PROVIDERS], "providers_total": len(providers),
-            "providers_listed": len(providers) <= MAX_LISTED_PROVIDERS}
+            "providers_listed": len(providers) <= MAX_LISTED_PROVIDERS and not typed}
+
+
+def _region_name(typed: str | None) -> str | None:
+    """A region as the form's list names it: the filter reads "midtjylland" as Midtjylland."""
+    return next((name for name in load_regions() if typed and name.lower() == typed.strip().lower()), typed)
 
 
 def _filter_state(params: Params) -> dict[str, Any]:
@@ -282,7 +290,7 @@ def _filter_state(params: Params) -> dict[str, Any]:
     return {
         "q": params.get("q"), "felt": params.getlist("felt"), "niveau": params.get("niveau"),
         "type": params.getlist("type"), "udbyder": params.get("udbyder"), "form": params.getlist("form"),
-        "sted": params.get("sted"), "region": params.get("region"), "maks_pris": params.get("maks_pris"),
+        "sted": params.get("sted"), "region": _region_name(params.get("region")), "maks_pris": params.get("maks_pris"),
         "start_foer": params.get("start_foer"), "sortering": params.get("sortering") or "relevance",
     }
 
@@ -595,7 +603,7 @@ class WebPage:
         index: CatalogueIndex = state.index
         context = self.common(request)
         chosen = _filter_state(params)
-        context.update(chosen=chosen, page=None, cards=[], total=0, error=None, **provider_choice(index))
+        context.update(chosen=chosen, page=None, cards=[], total=0, error=None, **provider_choice(index, chosen["udbyder"]))
         try:
             filters = filters_from(params, index=index, taxonomy=state.taxonomy)
             sort = chosen["sortering"]

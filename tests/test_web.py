@@ -183,6 +183,15 @@ def test_filters_narrow_the_results(client: TestClient, params: dict[str, str], 
     assert all(check(card) for card in found), params
 
 
+def test_filters_from_a_bookmark_show_in_the_form_so_a_new_search_keeps_them(client: TestClient) -> None:
+    page = client.get("/", params={"region": "midtjylland", "udbyder": "kursus"}).text
+    assert '<option value="Midtjylland" selected>' in page
+    # part of a name finds several providers; the form shows it as typed, not "Alle udbydere"
+    assert re.search(r'<input id="udbyder" name="udbyder" type="search"[^>]* value="kursus"', page)
+    again = client.get("/", params={"region": "Midtjylland", "udbyder": "kursus"}).text
+    assert heading_total(again) == heading_total(page)
+
+
 def test_provider_and_start_filters(client: TestClient, index: Any) -> None:
     provider, count = index.providers()[0]
     page = client.get("/", params={"udbyder": provider}).text
