@@ -32,10 +32,10 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from pydantic import ValidationError
@@ -629,12 +629,15 @@ class WebPage:
 
     # ---- course page
 
-    def course(self, request: Request, course_id: str) -> HTMLResponse:
+    def course(self, request: Request, course_id: str) -> Response:
         from matcher.transfer import TransferContext, assess_transfer
 
         state = self.state(request)
         taxonomy: Taxonomy = state.taxonomy
         hit = state.course_hit(course_id)  # a withdrawn course too: the feeds link to it
+        if hit is None and course_id.endswith("/") and state.course_hit(course_id.rstrip("/")) is not None:
+            # an id may hold "/", so the address with a trailing slash is another id: send the reader on
+            return RedirectResponse(f"/kursus/{quote(course_id.rstrip('/'), safe='')}", status_code=308)
         if hit is None:
             return self.render_error(request, 404, f"der er intet kursus med id {course_id!r}")
         course, tags = hit.course, hit.tags

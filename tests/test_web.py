@@ -346,6 +346,10 @@ def test_the_team_summary_names_the_heaviest_quarter_and_counts_the_other_heavy_
 
 def test_unknown_course_is_a_404_page(client: TestClient) -> None:
     assert_error_page(client.get("/kursus/findes-ikke"), 404, "findes-ikke")
+    # a trailing slash, as a pasted link may have, leads to the course
+    moved = client.get("/kursus/kkc-ny-beskaeftigelseslov-2027/", follow_redirects=False)
+    assert moved.status_code == 308 and moved.headers["location"] == "/kursus/kkc-ny-beskaeftigelseslov-2027"
+    assert_error_page(client.get("/kursus/findes-ikke/"), 404, "findes-ikke/")
 
 
 # ---------------------------------------------------------------- team
