@@ -198,15 +198,19 @@ class Params:
         return None
 
 
+_KRONER = re.compile(r"^\s*(?:kr\.?|dkk)\s*|\s*(?:,-|kr\.?|dkk|,-\s*kr\.?)\s*$", re.IGNORECASE)
+
+
 def _number(params: Params, name: str, label: str) -> float | None:
-    """A number as people type it: 4995, 4995,50 or 4.995,50 (Danish), 4995.5 (matcher.numbers)."""
+    """A number as people type it: 4995, 4995,50 or 4.995,50 (Danish), 4995.5 (matcher.numbers); an
+    amount as written on a price tag too ("5.000 kr.", "kr. 5.000", "5.000,-")."""
     raw = params.get(name)
     if not raw.strip():
         return None
     try:
-        value = parse_number(raw)
+        value = parse_number(_KRONER.sub("", raw))
     except ValueError:
-        raise WebInputError(f"{label}: {params.get(name)!r} er ikke et tal") from None
+        raise WebInputError(f"{label}: {params.get(name)!r} er ikke et tal (skriv fx 5.000 eller 4.995,50)") from None
     if value < 0:
         raise WebInputError(f"{label}: må ikke være negativ")
     return value

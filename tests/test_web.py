@@ -171,6 +171,8 @@ def test_free_text_search_finds_the_course_and_the_field_filter_keeps_only_that_
          or float(card_fact(card, "Pris").removesuffix(" kr.").replace(".", "")) <= 5000),
         ({"maks_pris": "4.995,50"}, lambda card: card_fact(card, "Pris") == "Pris ikke oplyst"
          or float(card_fact(card, "Pris").removesuffix(" kr.").replace(".", "")) <= 4995.5),
+        ({"maks_pris": "5.000 kr."}, lambda card: card_fact(card, "Pris") == "Pris ikke oplyst"  # as on a price tag
+         or float(card_fact(card, "Pris").removesuffix(" kr.").replace(".", "")) <= 5000),
         ({"region": "Hovedstaden"}, lambda card: any(
             word in card_fact(card, "Form").lower() for word in (*load_regions()["Hovedstaden"], "online", "rekvirerbar"))),
     ],
