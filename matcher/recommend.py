@@ -312,9 +312,11 @@ class Recommender:
     def _closest_courses(self, text: str, sims: np.ndarray | None) -> np.ndarray:
         """The active courses the gap's words rank highest by meaning and keywords alone."""
         w = self.weights
-        base = w.keyword * _scaled_keyword(self._keyword_scores(text))
+        keyword = self._keyword_scores(text)
+        base = w.keyword * _scaled_keyword(keyword, float(keyword.max()) if keyword.size else 0.0)
         if sims is not None:
-            base = base + w.semantic * _scaled_semantic(sims, None if self._all_embedded else self.index.has_vector)
+            embedded = None if self._all_embedded else self.index.has_vector
+            base = base + w.semantic * _scaled_semantic(sims, embedded, *_cosine_range(sims, embedded))
         return _top(base, NEIGHBOURS)
 
     def _fields_with_neighbours(self, tagged: dict[str, float], assigned: list[str], closest: np.ndarray) -> list[str]:
@@ -504,12 +506,16 @@ class Recommender:
         # whichever others the user's constraints leave, so the best of a poor lot does not read as a fit.
         if index.vectors.size:
             sims = self._similarities(self._similarity_key(tuple(gap.fields), gap.level, text))
-            semantic = _scaled_semantic(sims, None if self._all_embedded else index.has_vector)
+            embedded = None if self._all_embedded else index.has_vector
+            low, high = _cosine_range(sims, embedded)
+            if not every:
+                sims, embedded = sims[candidates], None if embedded is None else embedded[candidates]
+            semantic = _scaled_semantic(sims, embedded, low, high)
         else:
-            semantic = np.zeros(len(index), dtype=np.float32)
-        keyword = _scaled_keyword(self._keyword_scores(text)) if text else np.zeros(len(index), dtype=np.float32)
-        if not every:
-            semantic, keyword = semantic[candidates], keyword[candidates]
+            semantic = np.zeros(len(candidates), dtype=np.float32)
+        keyword = self._keyword_scores(text) if text else np.zeros(len(index), dtype=np.float32)
+        best = float(keyword.max()) if keyword.size else 0.0
+        keyword = _scaled_keyword(keyword if every else keyword[candidates], best)
         fixed = self._gap_shape_parts(
             tuple(gap.fields), gap.level, _proficiency_band(gap.proficiency), gap.learners >= TEAM_GAP_LEARNERS,
         )
@@ -550,12 +556,14 @@ class Recommender:
             return []
         scores = self.score(gap, candidates)
         total = scores.total
-        if gap.text:  # a team's field gap has no words; its courses build the field (_builds)
-            near = (scores.semantic >= NEAR_BY_MEANING) | (scores.keyword >= NEAR_BY_KEYWORD)
-            if not near.all():
-                total = np.where(near, total, -np.inf)
         head = _top(total, CANDIDATES)
-        head = head[np.isfinite(total[head])]
+        # A team's field gap has no words; its courses build the field (_builds). Far courses are
+        # rare among the best: looked for there first, in the whole list only when one is found.
+        if gap.text and ((scores.semantic[head] < NEAR_BY_MEANING) & (scores.keyword[head] < NEAR_BY_KEYWORD)).any():
+            near = (scores.semantic >= NEAR_BY_MEANING) | (scores.keyword >= NEAR_BY_KEYWORD)
+            total = np.where(near, total, -np.inf)
+            head = _top(total, CANDIDATES)
+            head = head[np.isfinite(total[head])]
         order = head[np.argsort(-total[head], kind="stable")]
         positions = candidates[order]
         picked = self._diversified(
@@ -876,19 +884,22 @@ def _top(values: np.ndarray, k: int) -> np.ndarray:
     return passing[np.argpartition(values[passing], len(passing) - k)[len(passing) - k:]]
 
 
-def _scaled_semantic(sims: np.ndarray, embedded: np.ndarray | None) -> np.ndarray:
-    """Cosines min-max scaled over the candidates; `embedded`: which have a vector (None: all)."""
+def _cosine_range(sims: np.ndarray, embedded: np.ndarray | None) -> tuple[float, float]:
+    """The lowest and highest cosine of the courses that have a vector (`embedded`; None: all)."""
     present = sims if embedded is None else sims[embedded]
-    low, high = (float(present.min()), float(present.max())) if present.size else (0.0, 0.0)
+    return (float(present.min()), float(present.max())) if present.size else (0.0, 0.0)
+
+
+def _scaled_semantic(sims: np.ndarray, embedded: np.ndarray | None, low: float, high: float) -> np.ndarray:
+    """Cosines min-max scaled to the range [low, high]; `embedded`: which have a vector (None: all)."""
     semantic = (sims - low) / (high - low) if high > low else np.zeros(len(sims), dtype=np.float32)
     if embedded is not None:  # a course without a vector yet is neither near nor far
         semantic = np.where(embedded, semantic, 0.0)
     return semantic
 
 
-def _scaled_keyword(scores: np.ndarray) -> np.ndarray:
-    """BM25 scores as a share of the best candidate's."""
-    best = float(scores.max()) if scores.size else 0.0
+def _scaled_keyword(scores: np.ndarray, best: float) -> np.ndarray:
+    """BM25 scores as a share of the best course's (`best`)."""
     return scores / best if best > 0 else scores
 
 
