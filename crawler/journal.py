@@ -97,11 +97,17 @@ class JournalContent:
 
 
 def read_journal(path: Path | str) -> JournalContent:
+    """What the job gathered, each URL counted once over all its attempts: an attempt stopped
+    uncleanly is crawled again from the start, and a page fetched in both is one page. A request
+    that failed and was fetched later is no failure; one that failed last stands."""
     content = JournalContent()
     path = Path(path)
     if not path.exists():
         return content
     by_page: dict[str, tuple[str, dict[str, Any]]] = {}
+    pages: set[str] = set()
+    errors: dict[str, dict[str, Any]] = {}  # the latest failure of each URL
+    noted: dict[tuple[str, str], dict[str, Any]] = {}  # (kind, url) → what a seen or undecodable page adds
     with open(path, encoding="utf-8", errors="replace") as handle:
         for line in handle:
             try:
@@ -109,24 +115,29 @@ def read_journal(path: Path | str) -> JournalContent:
             except ValueError:
                 continue  # the last line of a killed attempt
             kind = entry.get("t")
-            content.counts[kind] += 1
             if kind == "page":
-                content.pages += 1
+                pages.add(entry["url"])
+                errors.pop(entry["url"], None)
             elif kind == "course":
                 page = canonical_url(entry.get("page") or entry["course"].get("url") or entry["id"])
                 # a later attempt's record of a page replaces the earlier one
                 by_page[page] = (entry["id"], entry["course"])
             elif kind == "seen":
                 content.seen_ids.add(entry["id"])
-                content.errors.append({"url": entry["url"], "message": entry["reason"], "blocking": False})
+                noted[("seen", entry["url"])] = {"url": entry["url"], "message": entry["reason"], "blocking": False}
             elif kind == "error":
-                content.errors.append(entry)
+                errors[entry["url"]] = entry
             elif kind == "undecodable":
                 if entry.get("id"):
                     content.seen_ids.add(entry["id"])
                 message = (f"cannot decode the page (declared charset {entry.get('encoding')}; neither its "
                            "<meta> nor UTF-8 or Windows-1252 fits its bytes): nothing stored from it")  # fmt: skip
-                content.errors.append({"url": entry["url"], "message": message, "blocking": False})
+                noted[("undecodable", entry["url"])] = {"url": entry["url"], "message": message, "blocking": False}
+            elif kind == "redecoded":
+                noted[("redecoded", entry["url"])] = {}
+    content.pages = len(pages)
+    content.counts.update(kind for kind, _ in noted)
+    content.errors = [error for (kind, _), error in noted.items() if error] + list(errors.values())
     _settle_urls(content, by_page)
     return content
 

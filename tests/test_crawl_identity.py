@@ -263,3 +263,25 @@ def test_the_page_a_canonical_url_names_keeps_it_whatever_order_pages_came_in(tm
     ]  # fmt: skip
     ids = {Course(url=record["url"], title="x").course_id for record in content.courses.values()}
     assert ids == set(content.courses)
+
+
+def test_a_journal_of_two_attempts_counts_each_url_once(tmp_path):
+    """An attempt stopped uncleanly is crawled again from the start: its pages are not counted twice,
+    and a request that failed and was fetched later is no failure."""
+    journal = Journal(tmp_path / "journal.jsonl")
+    base = "http://127.0.0.1:9/kurser/"
+    for attempt in (1, 2):
+        for slug in ("a", "b", "c"):
+            journal.page(base + slug, 200)
+        journal.redecoded(base + "c", "utf-8", "cp1252")
+        journal.error(base + "gone", "HTTP 404", blocking=False)
+        if attempt == 1:
+            journal.error(base + "slow", "TimeoutError: took too long", blocking=True)
+        else:
+            journal.page(base + "slow", 200)
+            journal.error(base + "down", "HTTP 500", blocking=True)
+    journal.close()
+    content = read_journal(tmp_path / "journal.jsonl")
+    assert content.pages == 4 and content.redecoded == 1 and content.gone == 1
+    assert [e["url"] for e in content.errors if e.get("blocking")] == [base + "down"]
+

@@ -257,6 +257,34 @@ def test_withdraw_only_after_complete_crawl(tmp_path):
         server.stop()
 
 
+def test_a_page_whose_reading_fails_withdraws_nothing(tmp_path, monkeypatch):
+    """A bug or a closed pipe while reading a page must not pass for a page without a course: the
+    crawl cannot tell what is gone, and a resumed crawl would not fetch the page again."""
+    server = TestWeb().start()
+    try:
+        registry = write_registry(tmp_path, server.base)
+        db = tmp_path / "catalogue.duckdb"
+        crawl(db, registry=registry, sources=["delta"], settings=FAST)
+        # the crawl process reads one page with a failing extractor (sitecustomize loads first)
+        failing = tmp_path / "failing"
+        failing.mkdir()
+        (failing / "sitecustomize.py").write_text(
+            "import crawler.spiders.generic as g\n"
+            "real = g.extract_course\n"
+            "def extract(html, url, hints=None):\n"
+            "    if url.endswith('/mentorordning'):\n"
+            "        raise BrokenPipeError(32, 'Broken pipe')\n"
+            "    return real(html, url, hints)\n"
+            "g.extract_course = extract\n", encoding="utf-8")
+        monkeypatch.setenv("PYTHONPATH", f"{failing}{os.pathsep}{Path(__file__).resolve().parents[1]}")
+        (result,) = crawl(db, registry=registry, sources=["delta"], settings=FAST).sources
+        assert not result.complete and result.failed == 1
+        assert any("reading the page failed: BrokenPipeError" in e["message"] for e in result.errors)
+        assert records(db)["/delta/kurser/mentorordning"]["withdrawn"] is False
+    finally:
+        server.stop()
+
+
 def make_slow_site(root: Path, count: int) -> None:
     (root / "slow" / "kurser").mkdir(parents=True)
     links = "".join(f'<p><a href="/slow/kurser/k{i}">Kursus {i}</a></p>' for i in range(count))

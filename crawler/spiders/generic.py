@@ -105,6 +105,7 @@ class GenericSpider(SitemapSpider):
         spider.progress_seconds = crawler.settings.getfloat("FAGMATCH_PROGRESS_SECONDS", 10.0)
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        crawler.signals.connect(spider._failed_page, signal=signals.spider_error)
         return spider
 
     def _opened(self) -> None:
@@ -115,8 +116,20 @@ class GenericSpider(SitemapSpider):
     def _closed(self, reason: str) -> None:
         self.progress(f"done ({reason}): {self.pages} pages, {self.courses} courses, {self.failures} failed requests")
 
+    def _failed_page(self, failure: Failure, response: Response, spider: Any) -> None:
+        """A page fetched whose reading failed: its course and links are unknown, and a resumed crawl
+        would not fetch it again (it is in the job's seen requests), so the crawl cannot tell what is
+        gone and must withdraw nothing. Counted and journalled as a failed request."""
+        self.failures += 1
+        if self.journal:
+            self.journal.error(response.url, f"reading the page failed: {failure.type.__name__}: {failure.getErrorMessage()}",
+                               blocking=True)
+
     def progress(self, message: str) -> None:
-        print(f"[{self.source.name}] {message}", file=sys.stderr, flush=True)
+        try:
+            print(f"[{self.source.name}] {message}", file=sys.stderr, flush=True)
+        except (OSError, ValueError):
+            pass  # whoever read our progress is gone (a parent killed): the crawl goes on and finishes its work
 
     async def start(self) -> AsyncIterator[Any]:
         optional = self.source.kind == "ad-hoc"  # guessed sitemap locations may well not exist
