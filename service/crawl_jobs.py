@@ -193,7 +193,7 @@ class CrawlJobs:
                         self._finish(job)
                         return
         except Exception as exc:  # noqa: BLE001 - the job must end in a state a client can read
-            job.status, job.message = "failed", f"{type(exc).__name__}: {exc}"
+            job.status, job.message = "failed", self._without_paths(f"{type(exc).__name__}: {exc}")
         self._finish(job)
 
     def _step(self, job: CrawlJob, step: Literal["crawl", "tag"], args: list[str]) -> None:
@@ -245,10 +245,19 @@ class CrawlJobs:
         return next((line.removeprefix("error: ") for line in self._log_lines() if line.startswith("error: ")), None)
 
     def _log_lines(self) -> list[str]:
+        """The job's log, as clients may read it: the catalogue's folder left out of every line (the
+        commands name their files in full; no answer shows where the server keeps its files)."""
         try:
-            return self.log_file.read_text(encoding="utf-8", errors="replace").splitlines()
+            text = self.log_file.read_text(encoding="utf-8", errors="replace")
         except FileNotFoundError:
             return []
+        return self._without_paths(text).splitlines()
+
+    def _without_paths(self, text: str) -> str:
+        for path in (self.registry, self.taxonomy):  # operator's files elsewhere: named by their names
+            if path is not None:
+                text = text.replace(str(path), Path(path).name)
+        return text.replace(str(self.db.parent) + os.sep, "").replace(str(self.db.parent), ".")
 
     def _log_tail(self) -> list[str]:
         return self._log_lines()[-LOG_TAIL:]

@@ -54,6 +54,8 @@ def test_an_admin_starts_a_crawl_and_the_new_courses_are_searchable(service: Tes
     assert job["status"] == "ok", job
     assert job["exit_codes"] == {"crawl": 0, "tag": 0} and job["finished_at"]
     assert any("alfa" in line for line in job["log_tail"])
+    folder = str(service.app.state.service.config.db.parent)
+    assert folder not in str(job), "no answer shows where the server keeps its files"
 
     time.sleep(2.1)  # the service looks for a newer catalogue generation every 2 s
     hits = service.get("/api/courses", params={"q": "beskæftigelsesindsatsen lovgivningen"}).json()
