@@ -65,6 +65,20 @@ def test_a_link_trap_stops_at_the_page_budget_publishes_and_withdraws_nothing(si
     assert "incomplete (stopped at its page budget)" in health, health
 
 
+def test_a_polite_crawl_at_its_page_budget_fetches_only_what_was_under_way(site, run_cli) -> None:
+    """With a politeness delay, requests wait in the downloader a delay apart; at the budget they are
+    dropped, not fetched one by one before the crawl closes."""
+    root, web = site
+    write_index(root, '<a href="/q/1">Arkiv</a>')
+    polite = [*FAST_SETTINGS, "--set", "DOWNLOAD_DELAY=0.3", "--set", "AUTOTHROTTLE_ENABLED=False"]
+    started = time.monotonic()
+    bounded = run_cli("crawl", "--url", f"{web.base}/", "--max-pages", "5", *polite)
+    assert bounded.exit_code == 0, bounded.output
+    fetched = sum(1 for _, path, _ in web.log if path != "/robots.txt" and not path.startswith("/sitemap"))
+    assert fetched <= 5 + 4 + 1, fetched  # the budget, what was being fetched (4 per domain), a request at the turn
+    assert time.monotonic() - started < 15
+
+
 def test_the_time_budget_and_the_depth_limit_stop_a_trap(site, run_cli) -> None:
     root, web = site
     write_index(root, '<a href="/q/1">Arkiv</a>')

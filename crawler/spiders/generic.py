@@ -112,6 +112,22 @@ class GenericSpider(SitemapSpider):
         # A polite crawl fetches a page every few seconds: say at once that it runs, and where from.
         self._last_progress = time.monotonic()
         self.progress(f"started: {', '.join(self.start_urls or self.sitemap_urls)}")
+        timeout = self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT") if hasattr(self, "crawler") else 0
+        if timeout > 0:  # Scrapy's CloseSpider extension closes the spider then; the queue goes with it
+            from twisted.internet import reactor
+
+            reactor.callLater(timeout + 0.05, self.drop_queued_requests)  # type: ignore[attr-defined]
+
+    def drop_queued_requests(self) -> None:
+        """At a bound, drop the requests that wait in the downloader for their politeness delay:
+        Scrapy fetches every one of them before it closes (up to CONCURRENT_REQUESTS, a delay
+        apart), where a bound means no new request. Those being fetched finish."""
+        engine = getattr(getattr(self, "crawler", None), "engine", None)
+        downloader = getattr(engine, "downloader", None)
+        for slot in getattr(downloader, "slots", {}).values():
+            while slot.queue:
+                _request, waiting = slot.queue.popleft()
+                waiting.errback(Failure(IgnoreRequest("the crawl reached a bound")))
 
     def _closed(self, reason: str) -> None:
         self.progress(f"done ({reason}): {self.pages} pages, {self.courses} courses, {self.failures} failed requests")
@@ -161,6 +177,7 @@ class GenericSpider(SitemapSpider):
             self.progress(f"{self.pages} pages, {self.courses} courses, {self.failures} failed requests")
         if _is_json(response):
             if self.max_pages and self.pages >= self.max_pages:
+                self.drop_queued_requests()
                 raise CloseSpider(PAGE_BUDGET_REASON)
             yield from self._follow_urls(response, _json_links(response.text))
             return
@@ -182,6 +199,7 @@ class GenericSpider(SitemapSpider):
                     self.courses += 1
                     yield {"source": self.source.name, "page": response.url, "course": record}
         if self.max_pages and self.pages >= self.max_pages:
+            self.drop_queued_requests()
             raise CloseSpider(PAGE_BUDGET_REASON)
         for link in self.links.extract_links(response):
             yield response.follow(link.url, callback=self.parse_page, errback=self.on_error)
