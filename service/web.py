@@ -112,10 +112,11 @@ TEMPLATE_TITLES = {
 class WebInputError(ValueError):
     """Input a person can fix; the page shows the message with status 4xx."""
 
-    def __init__(self, message: str, status: int = 422) -> None:
+    def __init__(self, message: str, status: int = 422, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.field = field  # the form field to fix, marked invalid and focused on the page
 
 
 # ---------------------------------------------------------------- formatting
@@ -210,9 +211,9 @@ def _number(params: Params, name: str, label: str) -> float | None:
     try:
         value = parse_number(_KRONER.sub("", raw))
     except ValueError:
-        raise WebInputError(f"{label}: {params.get(name)!r} er ikke et tal (skriv fx 5.000 eller 4.995,50)") from None
+        raise WebInputError(f"{label}: {params.get(name)!r} er ikke et tal (skriv fx 5.000 eller 4.995,50)", field=name) from None
     if value < 0:
-        raise WebInputError(f"{label}: må ikke være negativ")
+        raise WebInputError(f"{label}: må ikke være negativ", field=name)
     return value
 
 
@@ -228,7 +229,7 @@ def _date(params: Params, name: str, label: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise WebInputError(f"{label}: {raw!r} er ikke en dato (skriv ÅÅÅÅ-MM-DD)") from None
+        raise WebInputError(f"{label}: {raw!r} er ikke en dato (skriv ÅÅÅÅ-MM-DD)", field=name) from None
 
 
 def filters_from(
@@ -623,6 +624,7 @@ class WebPage:
             result = index.search(chosen["q"] or None, filters, sort=sort, page=page, per_page=PER_PAGE)
         except (WebInputError, FilterError) as exc:
             context["error"] = getattr(exc, "message", str(exc))
+            context["error_field"] = getattr(exc, "field", None)
             return self.render(request, "soeg.html", getattr(exc, "status", 422), **context)
         context.update(
             cards=[course_card(hit, state.taxonomy) for hit in result.hits], total=result.total,

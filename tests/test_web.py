@@ -250,6 +250,15 @@ def test_bad_search_input_is_a_422_page_with_the_message(client: TestClient, par
     assert '<form class="search"' in page  # the form is still there to fix the input
 
 
+def test_the_field_to_fix_is_marked_invalid_and_focused(client: TestClient) -> None:
+    page = client.get("/", params={"maks_pris": "billig"}).text
+    assert re.search(r'<input id="maks_pris"[^>]* aria-invalid="true" aria-describedby="fejl" autofocus>', page)
+    assert 'id="fejl"' in page and 'aria-invalid' not in page.split('id="start_foer"')[1].split(">")[0]
+    page = client.get("/", params={"start_foer": "i morgen"}).text
+    assert re.search(r'<input id="start_foer"[^>]* aria-invalid="true"', page)
+    assert "aria-invalid" not in client.get("/", params={"maks_pris": "5000"}).text
+
+
 # ---------------------------------------------------------------- course page
 
 
