@@ -140,10 +140,11 @@ def date_da(value: dt.date | str | None) -> str:
     return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
 
 
-def number_da(value: float | None, digits: int = 1) -> str:
+def number_da(value: float | None, digits: int = 1, fixed: bool = False) -> str:
+    """A number with a decimal comma; a whole one without decimals, unless `fixed` (a table's column)."""
     if value is None:
         return "–"
-    text = f"{value:.{digits}f}" if not float(value).is_integer() else f"{value:.0f}"
+    text = f"{value:.{digits}f}" if fixed or not float(value).is_integer() else f"{value:.0f}"
     return text.replace(".", ",")
 
 
@@ -711,6 +712,8 @@ class WebPage:
     def _team_error(self, request: Request, exc: Exception, form: Mapping[str, str] | None = None, rows: int = FILL_IN_ROWS) -> HTMLResponse:
         context = self.team_context(request, rows, form)
         context["error"] = getattr(exc, "message", None) or str(exc)
+        # which form's field to mark: the form is the page's path (/team/gab, /team/vurdering, /team/behov)
+        context["error_field"] = (request.url.path.rsplit("/", 1)[-1], getattr(exc, "field", None))
         return self.render(request, "team.html", getattr(exc, "status", 422), **context)
 
     def _recommend(self, state: Any, gaps: list[Any], filters: CourseFilters) -> tuple[dict[str, Any] | None, str | None]:

@@ -257,6 +257,10 @@ def test_the_field_to_fix_is_marked_invalid_and_focused(client: TestClient) -> N
     page = client.get("/", params={"start_foer": "i morgen"}).text
     assert re.search(r'<input id="start_foer"[^>]* aria-invalid="true"', page)
     assert "aria-invalid" not in client.get("/", params={"maks_pris": "5000"}).text
+    # the team page has three forms: the one sent is the one marked
+    team = client.get("/team/gab", params={"tekst": "motiverende samtale", "maks_pris": "billig"}).text
+    assert re.search(r'<input id="gab-pris"[^>]* aria-invalid="true" aria-describedby="fejl" autofocus>', team)
+    assert team.count("aria-invalid") == 1
 
 
 # ---------------------------------------------------------------- course page
@@ -534,6 +538,13 @@ def test_broken_team_input_is_a_4xx_page_with_the_message(client: TestClient, po
     page = assert_error_page(post(client), status, *phrases)
     assert "fagmatch-web-" not in page, "temporary paths must not show"
     assert 'action="/team/vurdering"' in page  # the forms are there to try again
+
+
+def test_the_fields_table_gives_every_mean_with_two_decimals(client: TestClient) -> None:
+    page = upload_assessment(client).text
+    table = page.split("Felterne, højeste prioritet først")[1].split("</table>")[0]
+    means = [re.findall(r"<td>([^<]*)</td>", row)[1] for row in table.split("<tr")[2:]]
+    assert means and all(re.fullmatch(r"\d,\d\d", mean) for mean in means), means
 
 
 def test_notes_on_an_upload_name_the_users_file_not_the_servers_copy(client: TestClient) -> None:
