@@ -101,7 +101,7 @@ def catalogue(language: str, path: Path | None = None) -> dict[str, str]:
 def translated(text: str, language: str) -> str:
     """An English message, as `say` made it, in `language`: for a document made in English and read
     in Danish (a plan from the API's recommendation). The text is matched against the English
-    templates; what filled a template in is kept, a value that is a decimal number given the language's mark. Text
+    templates; what filled a template in is kept, a decimal number with the language's mark. Text
     that matches no template (already translated, or from elsewhere) is returned as it is."""
     if language == "en":
         return text

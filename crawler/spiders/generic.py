@@ -112,7 +112,7 @@ class GenericSpider(SitemapSpider):
         # A polite crawl fetches a page every few seconds: say at once that it runs, and where from.
         self._last_progress = time.monotonic()
         self.progress(f"started: {', '.join(self.start_urls or self.sitemap_urls)}")
-        timeout = self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT") if hasattr(self, "crawler") else 0
+        timeout = self.crawler.settings.getfloat("CLOSESPIDER_TIMEOUT")
         if timeout > 0:  # Scrapy's CloseSpider extension closes the spider then; the queue goes with it
             from twisted.internet import reactor
 
