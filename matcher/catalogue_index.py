@@ -53,6 +53,11 @@ def load_regions(path: Path = REGIONS_FILE) -> dict[str, tuple[str, ...]]:
     return {name: tuple(t.lower() for t in towns) for name, towns in data.regions.items()}
 
 
+def region_named(typed: str) -> str | None:
+    """The region a user typed, as the regions file names it ("midtjylland" is Midtjylland); None if none."""
+    return next((name for name in load_regions() if name.lower() == typed.strip().lower()), None)
+
+
 _DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
 _POSTCODE = re.compile(r"\b\d{4}\b")
 _DISTRICT = re.compile(r"\s+(?:c|k|n|s|v|ø|sv|sø|nv|nø)$")  # Aarhus C, København K, Odense SØ
@@ -94,10 +99,10 @@ class CourseFilters(BaseModel):
             raise ValueError(say("the start window is empty: from {start} must come before {end}",
                                  start=self.start_from, end=self.start_before))
         if self.region is not None:
-            regions = load_regions()
-            match = next((name for name in regions if name.lower() == self.region.lower()), None)
+            match = region_named(self.region)
             if match is None:
-                raise ValueError(say("unknown region {region!r}; known: {known}", region=self.region, known=", ".join(regions)))
+                known = ", ".join(load_regions())
+                raise ValueError(say("unknown region {region!r}; known: {known}", region=self.region, known=known))
             self.region = match
         return self
 
@@ -369,13 +374,21 @@ class CatalogueIndex:
     def next_starts_within(self, filters: CourseFilters, today: dt.date) -> np.ndarray:
         """Per course, its first open start within the filters' start window (start_from, start_before):
         the start a user who asked for the window means. Without a window, next_starts."""
-        if filters.start_from is None and filters.start_before is None:
+        inside = self._open_in_window(filters, today)
+        if inside is None:
             return self.next_starts(today)
+        first = np.where(inside, self.open_starts(today), _NO_DATE).min(axis=1)
+        return np.where(first != _NO_DATE, first, self.next_starts(today))  # none inside: an undated course passed
+
+    def _open_in_window(self, filters: CourseFilters, today: dt.date) -> np.ndarray | None:
+        """Per course and open start (open_starts), whether it lies in the filters' start window; None
+        without a window. A window without `start_from` begins today."""
+        if filters.start_from is None and filters.start_before is None:
+            return None
         low = (filters.start_from or today).toordinal()
         high = filters.start_before.toordinal() if filters.start_before else _NO_DATE
         starts = self.open_starts(today)
-        first = np.where((starts >= low) & (starts < high), starts, _NO_DATE).min(axis=1)
-        return np.where(first != _NO_DATE, first, self.next_starts(today))  # none inside: an undated course passed
+        return (starts >= low) & (starts < high)
 
     def open_start_dates(self, i: int, today: dt.date) -> list[dt.date]:
         """The course at `i`'s open starts, earliest first."""
@@ -430,12 +443,9 @@ class CatalogueIndex:
             keep &= ~(self.price > filters.max_price)  # unknown price passes: null is never guessed
         if filters.max_ects is not None:
             keep &= ~(self.ects > filters.max_ects)
-        if filters.start_from is not None or filters.start_before is not None:
-            low = (filters.start_from or today).toordinal()
-            high = filters.start_before.toordinal() if filters.start_before else _NO_DATE
-            starts = self.open_starts(today)
-            in_window = ((starts >= low) & (starts < high)).any(axis=1)
-            keep &= in_window | (~self.dated & filters.include_undated)
+        inside = self._open_in_window(filters, today)
+        if inside is not None:
+            keep &= inside.any(axis=1) | (~self.dated & filters.include_undated)
         return keep
 
     def place_notice(self, filters: CourseFilters, passing: np.ndarray) -> str | None:

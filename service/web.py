@@ -43,7 +43,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from matcher import clock
-from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, FilterError, load_regions
+from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, FilterError, load_regions, region_named
 from matcher.course import COURSE_TYPES, FORMS, Course, start_for_deadline
 from matcher.gaps import (
     TEMPLATE_FILES,
@@ -286,17 +286,14 @@ def provider_choice(index: CatalogueIndex, chosen: str | None = None) -> dict[st
             "providers_listed": len(providers) <= MAX_LISTED_PROVIDERS and not typed}
 
 
-def _region_name(typed: str | None) -> str | None:
-    """A region as the form's list names it: the filter reads "midtjylland" as Midtjylland."""
-    return next((name for name in load_regions() if typed and name.lower() == typed.strip().lower()), typed)
-
-
 def _filter_state(params: Params) -> dict[str, Any]:
     """What the filter form shows as chosen."""
     return {
         "q": params.get("q"), "felt": params.getlist("felt"), "niveau": params.get("niveau"),
         "type": params.getlist("type"), "udbyder": params.get("udbyder"), "form": params.getlist("form"),
-        "sted": params.get("sted"), "region": _region_name(params.get("region")), "maks_pris": params.get("maks_pris"),
+        # a region as the form's list names it ("midtjylland" is Midtjylland)
+        "sted": params.get("sted"), "region": region_named(params.get("region")) or params.get("region"),
+        "maks_pris": params.get("maks_pris"),
         "start_foer": params.get("start_foer"), "sortering": params.get("sortering") or "relevance",
     }
 
