@@ -36,6 +36,7 @@ from matcher.transfer import TransferContext, assess_transfer
 from matcher.text import strip_controls
 from service.analyses import MAX_ID, AnalysisStore
 from service.app import ApiError, get_state, state_dependency
+from service.server_paths import without_server_paths
 from service.state import DraftBusy, ServiceState
 from service.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 
@@ -545,9 +546,9 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
         try:
             report = await run_in_threadpool(ingest_file, state.config.db, path, source=f"api:{name}")
         except FeedError as exc:  # a feed that cannot be read at all: named as the user named it
-            raise ApiError(422, str(exc).replace(str(path), name)) from None
+            raise ApiError(422, without_server_paths(str(exc), folders=[Path(tmp)])) from None
     # The CLI's notes (a Windows-1252 file: check æ, ø and å), named as the user named the file.
-    notes = [note.replace(str(path), name) for note in report.notices]
+    notes = [without_server_paths(note, folders=[Path(tmp)]) for note in report.notices]
     rejected = [{"line": r.line, "reason": r.reason} for r in report.rejected]
     if rejected:
         message = f"{name}: {len(rejected)} records rejected; nothing was written"

@@ -29,6 +29,7 @@ from matcher.gaps import GapInputError
 from matcher.messages import in_language, say
 from matcher.store import CatalogueError
 from service.idle_gc import Activity, CountRequests, collect_when_idle
+from service.server_paths import without_server_paths
 from service.state import ServiceConfig, ServiceState
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -179,11 +180,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CatalogueError)
     async def _catalogue(request: Request, exc: CatalogueError) -> Response:
         # The operator's log has the paths; an answer names the catalogue's file only.
-        db = get_state(request).config.db
-        message = f"the catalogue is not available: {exc}"
-        for folder in {str(db.resolve().parent), str(db.parent)} - {"."}:
-            message = message.replace(folder + "/", "")
-        return _respond(request, 503, message)
+        detail = without_server_paths(str(exc), folders=[get_state(request).config.db.parent])
+        with in_language("da" if _wants_html(request) else "en"):  # the cause stays as the operator reads it
+            return _respond(request, 503, say("the catalogue is not available: {detail}", detail=detail))
 
 
 class BodyLimit:

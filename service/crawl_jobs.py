@@ -36,6 +36,7 @@ from typing import Any, Literal
 from crawler.lifeline import alive, child_env, group_members, stop_group
 from crawler.registry import load_registry
 from matcher.file_lock import exclusive_lock
+from service.server_paths import without_server_paths
 
 JobStatus = Literal["running", "ok", "failed", "interrupted"]
 JobKind = Literal["crawl", "tag"]
@@ -254,10 +255,8 @@ class CrawlJobs:
         return self._without_paths(text).splitlines()
 
     def _without_paths(self, text: str) -> str:
-        for path in (self.registry, self.taxonomy):  # operator's files elsewhere: named by their names
-            if path is not None:
-                text = text.replace(str(path), Path(path).name)
-        return text.replace(str(self.db.parent) + os.sep, "").replace(str(self.db.parent), ".")
+        own_files = [path for path in (self.registry, self.taxonomy) if path is not None]  # named by their names
+        return without_server_paths(text, folders=[self.db.parent], files=own_files)
 
     def _log_tail(self) -> list[str]:
         return self._log_lines()[-LOG_TAIL:]

@@ -64,6 +64,7 @@ from matcher.numbers import parse_number
 from matcher.taxonomy import LEVELS, Taxonomy, level_name
 from matcher.text import strip_controls
 from service.radar import Series, radar_svg
+from service.server_paths import without_server_paths
 from service.state import DraftBusy
 from service.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 
@@ -1036,7 +1037,7 @@ class _Uploads:
         return path
 
     def clean(self, message: str) -> str:
-        return message.replace(str(self.root) + "/", "")
+        return without_server_paths(message, folders=[self.root])
 
 
 def _safe_name(filename: str | None, default: str, suffixes: tuple[str, ...] = (".csv", ".txt", ".xlsx")) -> str:

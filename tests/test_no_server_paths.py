@@ -64,3 +64,35 @@ def test_healthz_and_feed_errors_show_no_folder(client: TestClient) -> None:
                     files={"feed": ("kurser.jsonl", b"\n\n", "application/x-ndjson")})
     assert r.status_code == 422 and r.json()["error"]["message"].startswith("kurser.jsonl")
     _no_paths(r.text)
+
+
+def test_a_catalogue_that_cannot_be_read_is_named_without_its_folder(tmp_path) -> None:
+    from service.app import create_app
+    from service.state import ServiceConfig
+
+    db = tmp_path / "catalogue.duckdb"
+    db.write_bytes(b"not a catalogue\n" * 64)  # a file overwritten by something else
+    with TestClient(create_app(ServiceConfig(db=db), warm=False)) as client:
+        api = client.get("/api/courses")
+        page = client.get("/", headers={"Accept": "text/html"})
+    assert api.status_code == 503 and page.status_code == 503
+    assert api.json()["error"]["message"].startswith("the catalogue is not available: catalogue.duckdb is not a")
+    assert "kataloget kan ikke læses lige nu" in page.text and "catalogue.duckdb" in page.text
+    for answer in (api, page):
+        assert str(tmp_path) not in answer.text, answer.text
+
+
+def test_server_paths_are_left_out_of_whole_paths_only(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from service.server_paths import without_server_paths
+
+    folder = tmp_path / "data"
+    text = f"{folder}/catalogue.duckdb is locked; see {folder}, not {folder}-old/x nor {tmp_path}/metadata/y"
+    assert without_server_paths(text, folders=[folder]) == (
+        f"catalogue.duckdb is locked; see ., not {folder}-old/x nor {tmp_path}/metadata/y")
+    monkeypatch.chdir(tmp_path)  # a folder given relative is found in its absolute form too
+    assert without_server_paths(f"{folder}/a.csv and data/b.csv, metadata/c", folders=[Path("data")]) == (
+        "a.csv and b.csv, metadata/c")
+    registry = tmp_path / "etc" / "sources.yaml"
+    assert without_server_paths(f"{registry}: line 3", files=[registry]) == "sources.yaml: line 3"

@@ -260,7 +260,7 @@ PROVIDER_SLUGS: dict[str, str] = {}
 
 def breadcrumbs(provider: Provider, title: str | None = None) -> str:
     slug = PROVIDER_SLUGS[provider.name]
-    items = [f'<li><a href="/">Eksempeludbydere</a></li>', f'<li><a href="/{slug}/">{e(provider.name)}</a></li>']
+    items = ['<li><a href="/">Eksempeludbydere</a></li>', f'<li><a href="/{slug}/">{e(provider.name)}</a></li>']
     if title:
         items.append(f'<li aria-current="page">{e(title)}</li>')
     return f'<nav class="breadcrumb" aria-label="Brødkrumme"><ol>{"".join(items)}</ol></nav>\n'
