@@ -257,6 +257,31 @@ def test_withdraw_only_after_complete_crawl(tmp_path):
         server.stop()
 
 
+@pytest.mark.parametrize("loop", ["back to an address of its chain", "through ever new addresses"])
+def test_a_course_page_caught_in_a_redirect_loop_is_a_failure_not_gone(tmp_path, loop):
+    """A cookie wall or a misconfigured site that redirects in circles hides the page this time; its
+    course must not be withdrawn as if the page were removed."""
+    server = TestWeb().start()
+    try:
+        registry = write_registry(tmp_path, server.base)
+        db = tmp_path / "catalogue.duckdb"
+        crawl(db, registry=registry, sources=["delta"], settings=FAST)
+        page = "/delta/kurser/aeldre-borgere"
+        settings = dict(FAST)
+        if loop == "back to an address of its chain":
+            server.redirects.update({page: "/samtykke", "/samtykke": page})
+        else:  # REDIRECT_MAX_TIMES (20 by default) stands in for the endless chain
+            server.redirects.update({page: "/samtykke/1", "/samtykke/1": "/samtykke/2"})
+            settings["REDIRECT_MAX_TIMES"] = 1
+        (result,) = crawl(db, registry=registry, sources=["delta"], settings=settings).sources
+        assert not result.complete and result.failed == 1
+        (error,) = result.errors
+        assert error["message"].startswith(("redirect loop: ", "more than 1 redirects")), error
+        assert records(db)[page]["withdrawn"] is False
+    finally:
+        server.stop()
+
+
 def test_a_page_whose_reading_fails_withdraws_nothing(tmp_path, monkeypatch):
     """A bug or a closed pipe while reading a page must not pass for a page without a course: the
     crawl cannot tell what is gone, and a resumed crawl would not fetch the page again."""

@@ -44,6 +44,8 @@ _JSON_TYPES = (b"application/json", b"application/ld+json", b"text/json", b"+jso
 PAGE_BUDGET_REASON = "closespider_pagecount"
 # A missing page is an answer ("gone"), not a failed crawl; these statuses do not block withdrawals.
 GONE_STATUSES = frozenset({404, 410})
+# The IgnoreRequest Scrapy's RedirectMiddleware raises past REDIRECT_MAX_TIMES: a loop through ever new addresses.
+MAX_REDIRECTS_REASON = "max redirections reached"
 
 
 def journal_path(settings: Any) -> Path | None:
@@ -106,6 +108,7 @@ class GenericSpider(SitemapSpider):
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         crawler.signals.connect(spider._failed_page, signal=signals.spider_error)
+        crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
         return spider
 
     def _opened(self) -> None:
@@ -140,6 +143,13 @@ class GenericSpider(SitemapSpider):
         if self.journal:
             self.journal.error(response.url, f"reading the page failed: {failure.type.__name__}: {failure.getErrorMessage()}",
                                blocking=True)
+
+    def _dropped(self, request: Request, spider: Any) -> None:
+        """A redirect back to an address of its own chain is dropped by the duplicate filter: a loop
+        (often a cookie wall), so the page is unknown this time, not gone."""
+        chain = request.meta.get("redirect_urls") or []
+        if request.url in chain and not request.meta.get("optional"):
+            self._failed(request.url, f"redirect loop: {' -> '.join([*chain, request.url])}", blocking=True)
 
     def progress(self, message: str) -> None:
         try:
@@ -215,9 +225,13 @@ class GenericSpider(SitemapSpider):
 
     def on_error(self, failure: Failure) -> None:
         request: Request = failure.request  # type: ignore[attr-defined]
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        if failure.check(IgnoreRequest) and str(failure.value) == MAX_REDIRECTS_REASON:
+            if request.meta.get("optional"):
+                return
+            message, blocking = f"more than {request.meta.get('redirect_times', 0)} redirects (a redirect loop?)", True
+        elif failure.check(IgnoreRequest) and not failure.check(HttpError):
             return  # robots.txt or offsite: not ours to fetch, not a failure
-        if failure.check(HttpError):
+        elif failure.check(HttpError):
             status = failure.value.response.status
             if request.meta.get("optional") and status in GONE_STATUSES:
                 return
@@ -225,14 +239,17 @@ class GenericSpider(SitemapSpider):
             message, blocking = f"HTTP {status}", status not in GONE_STATUSES or bool(request.meta.get("start"))
         else:
             message, blocking = f"{failure.type.__name__}: {failure.getErrorMessage()}", True
+        self._failed(request.url, message, blocking=blocking)
+
+    def _failed(self, url: str, message: str, *, blocking: bool) -> None:
         if blocking:
             self.failures += 1
         if self.journal:
-            self.journal.error(request.url, message, blocking=blocking)
+            self.journal.error(url, message, blocking=blocking)
         if blocking:
-            self.logger.warning("failed %s: %s", request.url, message)
+            self.logger.warning("failed %s: %s", url, message)
         else:
-            self.logger.info("gone %s: %s (an answer, not a failure)", request.url, message)
+            self.logger.info("gone %s: %s (an answer, not a failure)", url, message)
 
 
 def _is_json(response: TextResponse) -> bool:
