@@ -38,6 +38,7 @@ from crawler.parsers import (
     parse_learning_goals,
     parse_price,
     parse_runs,
+    parse_teaching_form,
     run_days,
     with_label_vat_note,
 )
@@ -871,7 +872,7 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     fill("duration_days", parsed.get("duration") or parsed.get("run_days"))
     fill("location", _places(facts.values.get("location", [])))
     fill("form", parse_form(facts.joined("form") or "") or parse_form(facts.first("location") or "")
-         or parse_form(title) or _rekvirerbar(main_text))  # fmt: skip
+         or parse_form(title) or _form_in_running_text(main_text))  # fmt: skip
     fill("target_group", facts.first("target_group"))
     fill("admission", facts.first("admission"))
     fill("language", facts.first("language"))
@@ -930,9 +931,10 @@ def _type_text(main_text: str, facts: _Facts) -> str:
     return text
 
 
-def _rekvirerbar(text: str) -> str | None:
-    # Only this cue is trusted from running text: "online" there is too often about something else.
-    return "rekvirerbar" if parse_form(text) == "rekvirerbar" else None
+def _form_in_running_text(text: str) -> str | None:
+    # "Rekvirerbar" is trusted anywhere; the other forms only in a sentence about the teaching, as
+    # "online" elsewhere in running text is too often about something else.
+    return "rekvirerbar" if parse_form(text) == "rekvirerbar" else parse_teaching_form(text)
 
 
 def _parsed_facts(facts: _Facts) -> dict[str, Any]:

@@ -875,6 +875,28 @@ def _daytime_with_place(text: str) -> bool:
     return any(word.lower() not in NOT_PLACE_WORDS for word in _CAPITALISED_RE.findall(text))
 
 
+# A sentence of running text about how the course itself is taught ("Undervisningen foregår online.",
+# "Kurset afholdes som webinar", "The course is taught online"), with the form among the first words
+# after the verb: only these say the form there. "Online" elsewhere in running text is mostly about
+# something else (sign-up, materials, a topic: "seminarer i Aarhus med online vejledning").
+_FORM_WORD = (r"(?:online|virtuel\w*|e-?lær\w*|e-?learning|webinar\w*|netbaseret|fjern\w*|hybrid\w*|blended"
+              r"|fremmøde|fysisk fremmøde|på campus|on campus|in person|via zoom|via teams)\b")
+_TEACHING_SENTENCE_RE = re.compile(
+    r"(?:^|(?<=[.!?:\n]))\s*(?:hele\s+|al\s+)?(?:undervisningen|kurset|kurserne|forløbet|modulet|uddannelsen"
+    r"|webinaret|workshoppen|the course|the module|the programme|teaching|classes)\s+"
+    r"(?:foregår|afholdes|gennemføres|udbydes|afvikles|holdes|takes place|is (?:taught|held|delivered|run)"
+    r"|are (?:taught|held)|er|is|are)"
+    r"(?:\s+(?:som|med|ved|som et|som en|via|helt|et|en|kun|udelukkende|as|an?|fully|entirely|100\s*%)){0,2}"
+    r"\s+" + _FORM_WORD + r"[^.!?\n]*",
+    re.IGNORECASE,
+)
+
+
+def parse_teaching_form(text: str) -> FormKind | None:
+    """The teaching form stated in a sentence of running text about the teaching itself, or None."""
+    return parse_form(" . ".join(match.group(0) for match in _TEACHING_SENTENCE_RE.finditer(clean_text(text, keep_newlines=True))))
+
+
 def parse_form(text: str) -> FormKind | None:
     """Teaching form: rekvirerbar, blended, online or fysisk.
 

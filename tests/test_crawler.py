@@ -455,6 +455,19 @@ def test_extract_facts_from_dl_table_and_bold_labels():
     assert c and (c["start_dates"], c["application_deadline"], c["form"]) == (["2027-02-08"], "2027-01-03", "online")
 
 
+def test_extract_reads_the_form_from_a_sentence_about_the_teaching_only():
+    stated = page("<main><h1>Kursus D</h1><p><b>Pris:</b> 2.000 kr.</p><p>Tilmelding foregår online.</p>"
+                  "<p>Undervisningen foregår online over tre formiddage.</p></main>")
+    topic = page("<main><h1>Kursus E</h1><p><b>Pris:</b> 2.000 kr.</p><p>Tilmelding foregår online.</p>"
+                 "<p>Kurset er en introduktion til online-rekruttering.</p></main>")
+    boxed = page("<main><h1>Kursus F</h1><p><b>Pris:</b> 2.000 kr.</p><p><b>Undervisningsform:</b> Fremmøde</p>"
+                 "<p>Kurset er online tilgængeligt som optagelse bagefter.</p></main>")
+    d, e, f = (extract_course(html, f"https://x.example/{name}") for name, html in (("d", stated), ("e", topic), ("f", boxed)))
+    assert d and d["form"] == "online"
+    assert e and e.get("form") is None
+    assert f and f["form"] == "fysisk", "a fact box says more than running text"
+
+
 @pytest.mark.parametrize(
     "url, body",
     [

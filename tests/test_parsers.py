@@ -27,6 +27,7 @@ from crawler.parsers import (
     parse_price,
     parse_price_per_ects,
     parse_runs,
+    parse_teaching_form,
     price_vat_note,
     run_days,
 )
@@ -494,6 +495,31 @@ def test_duration_sessions_multiply(sessions: int, days: int) -> None:
 )
 def test_parse_form(text: str, expected: str | None) -> None:
     assert parse_form(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Om kurset. Undervisningen foregår online.", "online"),
+        ("Kurset afholdes som webinar", "online"),
+        ("Kurset afholdes virtuelt via Teams.", "online"),
+        ("Kurset udbydes som fjernundervisning", "online"),
+        ("Kurset er et e-læringskursus.", "online"),
+        ("The course is taught online via Zoom.", "online"),
+        ("The course is fully online.", "online"),
+        ("Kurset foregår online og på campus i Aarhus.", "blended"),
+        ("Du lærer om e-læring. Forløbet afholdes med fysisk fremmøde i Odense.", "fysisk"),
+        # running text that says "online" about something else than the teaching
+        ("Tilmelding foregår online. Kurset er for sagsbehandlere.", None),
+        ("Kurset er en introduktion til online-rekruttering.", None),
+        ("Kurset handler om virtuelle møder.", None),
+        ("Undervisningen foregår på dansk.", None),
+        ("Undervisningen foregår på fire seminarer i Aarhus med mellemliggende online vejledning.", None),
+        ("Borgere kan søge online. Materialet ligger online.", None),
+    ],
+)
+def test_parse_teaching_form_reads_only_sentences_about_the_teaching(text: str, expected: str | None) -> None:
+    assert parse_teaching_form(text) == expected
 
 
 # --- course type -----------------------------------------------------------------------------
