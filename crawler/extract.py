@@ -34,6 +34,7 @@ from crawler.parsers import (
     parse_duration,
     parse_ects,
     parse_form,
+    parse_iso_duration,
     parse_labelled_facts,
     parse_learning_goals,
     parse_price,
@@ -87,7 +88,6 @@ _ONGOING_START_RE = re.compile(r"\bløbende\b|\bnår (?:du|i) vil\b|\bstart (?:n
                                r"|\bany ?time\b|\bwhen(?:ever)? you (?:like|want)\b", re.IGNORECASE)
 _TITLE_SPLIT_RE = re.compile(r"\s+[|–—·•]\s+|\s+-\s+")
 _LABEL_LINE_RE = re.compile(r"^(?:- )?([^:\n]{2,40}):")
-_ISO_DURATION_DAYS_RE = re.compile(r"^P(?:(\d+(?:\.\d+)?)D)$", re.IGNORECASE)
 _LAST_WORD_RE = re.compile(r"(\w{2,})\.$")
 _VOWEL_RE = re.compile(r"[aeiouyæøå]", re.IGNORECASE)
 _LANGUAGES = {"da": "da", "dansk": "da", "danish": "da", "en": "en", "engelsk": "en", "english": "en"}
@@ -346,9 +346,10 @@ def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
     )  # fmt: skip
     # every instance's place, as a schedule of holds in the page's text gives them (_places)
     values["location"] = _places([loc for instance in instances if (loc := _location(instance.get("location")))])
+    # courseWorkload is the study's hours, not the teaching's: only its days count
     values["duration_days"] = next(
-        (float(m[1]) for instance in instances for key in ("timeToComplete", "courseWorkload", "duration")
-         if (text := _text(instance.get(key))) and (m := _ISO_DURATION_DAYS_RE.match(text))),
+        (days for instance in instances for key in ("timeToComplete", "timeRequired", "duration", "courseWorkload")
+         if (text := _text(instance.get(key))) and (days := parse_iso_duration(text, hours=key != "courseWorkload"))),
         None,
     )  # fmt: skip
     result.type_text = " ".join(

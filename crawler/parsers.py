@@ -847,6 +847,26 @@ def parse_duration_hours(text: str) -> float | None:
     return None
 
 
+_ISO_DURATION_RE = re.compile(
+    r"P(?:(?P<days>\d+(?:[.,]\d+)?)D)?(?:T(?:(?P<hours>\d+(?:[.,]\d+)?)H)?(?:(?P<minutes>\d+(?:[.,]\d+)?)M)?)?",
+    re.IGNORECASE,
+)
+
+
+def parse_iso_duration(text: str, *, hours: bool = True) -> float | None:
+    """Course days from a schema.org duration (ISO 8601): "P2D" is 2, "PT6H" 0.81 (hours as days of
+    7.4 hours, as `parse_duration` counts them), "P1DT3H42M" 1.5. Weeks, months and years say no
+    number of days, and give None; so do hours where `hours` is False (a study workload)."""
+    match = _ISO_DURATION_RE.fullmatch(text.strip())
+    if match is None or not any(match.groupdict().values()):
+        return None
+    value = {key: float(number.replace(",", ".")) if number else 0.0 for key, number in match.groupdict().items()}
+    if not hours and (value["hours"] or value["minutes"]):
+        return None
+    days = round(value["days"] + (value["hours"] + value["minutes"] / 60) / HOURS_PER_COURSE_DAY, 2)
+    return days if 0 < days <= MAX_DAYS else None
+
+
 def parse_duration(text: str) -> float | None:
     """Course days as `parse_duration_days` reads them; else stated hours as days of 7.4 hours (a day
     of the 37-hour week, as `matcher.plan` counts workload), to two decimals: "Varighed: 6 timer" is

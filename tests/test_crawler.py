@@ -416,6 +416,21 @@ def test_extract_jsonld_course_with_instances_and_offer():
     assert (record["course_type"], record["eqf_level"]) == ("diplom", 6)
 
 
+@pytest.mark.parametrize(
+    ("duration", "expected"),
+    [({"timeRequired": "P2D"}, 2.0), ({"timeRequired": "PT6H"}, 0.81), ({"duration": "P1DT3H42M"}, 1.5),
+     ({"timeRequired": "P3W"}, None),  # weeks say no number of course days
+     ({"courseWorkload": "PT135H"}, None),  # the study's hours for 5 ECTS, not teaching days
+     ({"courseWorkload": "P3D", "timeRequired": "PT7H24M"}, 1.0)],
+)  # fmt: skip
+def test_extract_reads_a_jsonld_duration_in_days_or_hours(duration, expected):
+    ld = {"@context": "https://schema.org", "@type": "Course", "name": "Jobsamtalen", "provider": "UC Test",
+          "hasCourseInstance": {"@type": "CourseInstance", "startDate": "2027-02-03", **duration}}
+    html = page("<main><h1>Jobsamtalen</h1></main>", f"<script type='application/ld+json'>{json.dumps(ld)}</script>")
+    record = extract_course(html, "https://uc.example/kurser/jobsamtalen")
+    assert record is not None and record.get("duration_days") == expected
+
+
 @pytest.mark.parametrize(("credits", "expected"), [(210, 210.0), ("300", 300.0), (400, None), ("0", None)])
 def test_extract_keeps_whole_programme_ects_and_drops_values_beyond_any(credits, expected):
     ld = {"@context": "https://schema.org", "@type": "EducationalOccupationalProgram", "name": "Professionsbachelor",
