@@ -68,8 +68,17 @@ def build_filters(
             start_before=start_before.date() if start_before else None, max_ects=max_ects, types=_split(types),
         )
     except ValidationError as exc:
-        problems = [f"--{'-'.join(str(p) for p in e['loc'][:1]).replace('_', '-') or 'constraints'}: {e['msg']}" for e in exc.errors()]
+        problems = []
+        for error in exc.errors():
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if error["loc"]:  # a field's own check: named by its option; a check across fields names them itself
+                field = str(error["loc"][0])
+                message = f"{_OPTIONS.get(field, '--' + field.replace('_', '-'))}: {message}"
+            problems.append(message)
         raise click.UsageError("; ".join(problems)) from None
+
+
+_OPTIONS = {"forms": "--form"}  # CourseFilters' fields whose option is named otherwise
 
 
 @click.command("recommend")
@@ -169,7 +178,7 @@ def _write_plan(document: dict[str, Any], path: Path) -> None:
 
 
 def _money(value: float | None) -> str:
-    return "pris ukendt" if value is None else f"{value:,.0f} kr.".replace(",", ".")
+    return "price unknown" if value is None else f"DKK {value:,.0f}"
 
 
 _PARTS = {"basic": " (basic part: everyone under the required step)", "resource": " (resource-person part)"}
@@ -191,26 +200,27 @@ def format_recommendation(document: dict[str, Any]) -> str:
         if gap.get("why_no_courses"):
             lines.append(f"  no course: {gap['why_no_courses']}")
         for r in by_gap.get(gap["id"], []):
-            facts = [(r["course_type"] + (" (udledt)" if r.get("course_type_inferred") else "")) if r["course_type"]
-                     else "type ukendt"]
+            facts = [(r["course_type"] + (" (read from the text)" if r.get("course_type_inferred") else ""))
+                     if r["course_type"] else "type unknown"]
             if r["ects"]:
                 facts.append(f"{r['ects']:g} ECTS")
-            facts += [_money(r["price_dkk"]), f"start {r['next_start'] or 'ukendt'}", r["form"] or "form ukendt"]
+            facts += [_money(r["price_dkk"]), f"start {r['next_start'] or 'unknown'}", r["form"] or "form unknown"]
             if r["location"]:
                 facts.append(r["location"])
-            lines.append(f"  {r['rank']}. {r['title']} — {r['provider'] or 'udbyder ukendt'} (score {r['score']:.2f})")
+            lines.append(f"  {r['rank']}. {r['title']} — {r['provider'] or 'provider unknown'} (score {r['score']:.2f})")
             lines.append(f"     {', '.join(facts)}")
             if r.get("also_offered"):
-                places = [f"{o['location'] or 'sted ukendt'} (start {o['next_start'] or 'ukendt'})" for o in r["also_offered"]]
-                lines.append(f"     også udbudt: {', '.join(places)}")
+                places = [f"{o['location'] or 'place unknown'} (start {o['next_start'] or 'unknown'})"
+                          for o in r["also_offered"]]
+                lines.append(f"     also offered: {', '.join(places)}")
             for reason in r["why"]:
                 if reason["kind"] == "competence":
-                    lines.append(f"     matcher {reason['competence_id']}: {reason['competence']}")
+                    lines.append(f"     matches {reason['competence_id']}: {reason['competence']}")
                     if reason.get("passage"):
                         lines.append(f"       «{reason['passage'][:160]}»")
                 elif reason["kind"] == "keywords":
                     # stems, as the web page says: the passage shows the words as the course writes them
-                    lines.append(f"     gabets ord i kursusteksten (ordstammer): {', '.join(reason['terms'])}")
+                    lines.append(f"     the gap's words in the course text (stems): {', '.join(reason['terms'])}")
                     if reason.get("passage"):
                         lines.append(f"       «{reason['passage'][:160]}»")
             lines.append(f"     transfer {r['transfer']['score']}/100: {r['transfer']['note']}")
@@ -225,7 +235,7 @@ def format_recommendation(document: dict[str, Any]) -> str:
 @click.command("evaluate-recommend")
 @click.option("--queries", "queries_path", type=FILE, required=True, help="Graded queries (JSON Lines).")
 @click.option("--catalogue", "catalogue_path", type=FILE, help="Evaluate over this course feed, or file of labelled course pages such as ../shared/real-courses/labelled.jsonl (ingested and tagged in a temporary catalogue), instead of --db.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--no-gap-table", is_flag=True, help="Embed every query with the model, not with the gap table (matcher/gap_table.py).")
 @click.option("--out-of-fold-tags", is_flag=True, help="With --catalogue: tag the courses the tagger was fitted on by taggers fitted without them (5 folds), as unseen courses would be.")
 @click.option("--per-query", is_flag=True, help="Also each query's nDCG@5 per system and the recommender's top 5 with their grades, worst query first.")

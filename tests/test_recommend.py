@@ -447,6 +447,20 @@ def test_cli_recommend_json_and_plan(run_cli, catalogue: Path, tmp_path: Path) -
     assert "Uddannelsesplan" in text and "Sygedagpenge" in text
 
 
+def test_cli_recommend_text_labels_are_english_and_errors_name_the_options(run_cli, catalogue: Path) -> None:
+    result = run_cli("--db", str(catalogue), "recommend", "--query", "specialiseret viden om sygedagpengeloven",
+                     "--top", "3", "--today", "2026-11-22")
+    assert result.exit_code == 0, result.output
+    assert "     matches lov_myndighed." in result.stdout and "DKK " in result.stdout
+    for danish in ("ukendt", "matcher ", "gabets ord", "også udbudt", " kr."):
+        assert danish not in result.stdout, danish
+    for option, value, named in (("--form", "hybrid", "--form: "), ("--types", "modul", "--types: "),
+                                 ("--region", "Fyn", "unknown region 'Fyn'")):
+        refused = run_cli("--db", str(catalogue), "recommend", "--query", "jura", option, value)
+        assert refused.exit_code == 2 and named in refused.stderr, refused.stderr
+        assert "--forms" not in refused.stderr and "--constraints" not in refused.stderr and "Value error" not in refused.stderr
+
+
 def test_cli_gap_in_words_reads_its_fields_as_recommending_does(run_cli, catalogue: Path, tmp_path: Path) -> None:
     text = "bedre netværksmøder med borgeren – alle i teamet skal kunne lede dem"
     alone = json.loads(run_cli("--db", str(tmp_path / "none.duckdb"), "gaps", "--text", text, "--json").stdout)
