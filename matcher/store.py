@@ -576,20 +576,20 @@ class CatalogueReader:
             for course_id, title, fields, level in rows
         ]
 
-    def runs(self, limit: int = 10) -> list[dict[str, Any]]:
-        """The latest runs, newest first."""
+    def runs(self, limit: int = 10, kind: str | None = None) -> list[dict[str, Any]]:
+        """The latest runs, newest first; of one kind (crawl, ingest, tag) where `kind` is given."""
         rows = self.con.execute(
             "SELECT id, kind, sources, started_at, finished_at, status, counts, errors "
-            "FROM run ORDER BY id DESC LIMIT ?",
-            [limit],
+            "FROM run WHERE ? IS NULL OR kind = ? ORDER BY id DESC LIMIT ?",
+            [kind, kind, limit],
         ).fetchall()
         return [
             {
-                "id": run_id, "kind": kind, "sources": sources, "started_at": started, "finished_at": finished,
+                "id": run_id, "kind": run_kind, "sources": sources, "started_at": started, "finished_at": finished,
                 "status": status, "counts": json.loads(counts) if counts else {},
                 "errors": json.loads(errors) if errors else [],
             }
-            for run_id, kind, sources, started, finished, status, counts, errors in rows
+            for run_id, run_kind, sources, started, finished, status, counts, errors in rows
         ]
 
     def summary(self) -> dict[str, Any]:

@@ -619,8 +619,7 @@ def _megabytes(*products: Any) -> float | None:
 def healthz(state: State) -> dict[str, Any]:
     from crawler.runner import crawl_health
 
-    summary, runs = state.catalogue_status()
-    crawl = next((r for r in runs if r["kind"] == "crawl"), None)
+    summary, crawl = state.catalogue_status()
     tagger = state._tagger
     index: CatalogueIndex | None = state._recommender.index if state._recommender is not None else None
     job = state.crawl_jobs.latest()  # one started over HTTP, if any

@@ -81,7 +81,7 @@ class ServiceState:
         self._lock = threading.Lock()
         # Anyone may check a draft, and a long one holds a core for seconds: one at a time per worker.
         self._draft_slot = threading.BoundedSemaphore(1)
-        self._status: tuple[tuple[int, int] | None, dict[str, Any], list[dict[str, Any]]] | None = None
+        self._status: tuple[tuple[int, int] | None, dict[str, Any], dict[str, Any] | None] | None = None
         self.crawl_jobs = CrawlJobs(
             self.config.db, registry=self.config.registry, taxonomy=self.config.taxonomy_path,
             model=self.config.model, settings=self.config.crawl_settings,
@@ -147,17 +147,17 @@ class ServiceState:
         """A recommender is loaded and the catalogue file was looked at within STALE_CHECK_SECONDS."""
         return self._recommender is not None and time.monotonic() - self._checked < STALE_CHECK_SECONDS
 
-    def catalogue_status(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """The catalogue's summary and its 20 latest runs, read again only when the file changed
-        (/healthz is polled often, and opening the catalogue costs tens of milliseconds)."""
+    def catalogue_status(self) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The catalogue's summary and its latest crawl run (None before any), read again only when the
+        file changed (/healthz is polled often, and opening the catalogue costs tens of milliseconds)."""
         identity = _file_identity(self.config.db)
         cached = self._status
         if cached is not None and identity is not None and cached[0] == identity:
             return cached[1], cached[2]
         with open_catalogue(self.config.db) as reader:
-            summary, runs = reader.summary(), reader.runs(20)
-        self._status = (identity, summary, runs)
-        return summary, runs
+            summary, crawls = reader.summary(), reader.runs(1, kind="crawl")
+        self._status = (identity, summary, crawls[0] if crawls else None)
+        return summary, self._status[2]
 
     @property
     def index(self) -> CatalogueIndex:

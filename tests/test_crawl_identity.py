@@ -210,10 +210,15 @@ def test_sources_says_failed_for_a_crawl_that_fetched_nothing(tmp_path, run_cli,
     assert " crawl   failed (no page fetched) " in run_cli("status").output
     from fastapi.testclient import TestClient
 
+    from matcher.ingest import ingest_file
     from service.app import create_app
     from service.state import ServiceConfig
 
-    with TestClient(create_app(ServiceConfig(db=db))) as client:
+    feed = tmp_path / "feed.jsonl"
+    for n in range(21):  # more feeds ingested since than /healthz ever looked back over
+        feed.write_text(f'{{"id": "k1", "title": "Forvaltningsret {n}", "provider": "UC Test"}}\n', encoding="utf-8")
+        ingest_file(db, feed)
+    with TestClient(create_app(ServiceConfig(db=db), warm=False)) as client:
         assert client.get("/healthz").json()["last_crawl"]["health"] == "failed (no page fetched)"
 
 
