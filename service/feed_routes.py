@@ -145,7 +145,8 @@ def courses_csv(request: Request, since: Since = None) -> Response:
 
 @router.get("/atom.xml", summary="New and changed courses, as Atom", response_class=Response,
             responses=_text("application/atom+xml"))
-def atom(request: Request, since: AtomSince = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
+def atom(request: Request, since: AtomSince = None,
+         limit: Annotated[int, Query(ge=1, le=1000)] = feeds.ATOM_LIMIT) -> Response:
     base = _base_url(request)
     return _conditional(request, "application/atom+xml",
                         lambda r: feeds.feed_atom(r, since=since, base_url=base, limit=limit), since=since, limit=limit)

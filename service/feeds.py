@@ -31,7 +31,7 @@ ATOM_PATH = "/feed/atom.xml"
 COURSE_PATH = "/kursus/{id}"  # the course web page
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 1000  # for the HTTP app to cap `per_page`; the CLI may ask for everything at once
-ATOM_LIMIT = 50
+ATOM_LIMIT = 100  # entries in an Atom feed unless the reader asks for more or fewer
 ATOM_NS = "http://www.w3.org/2005/Atom"
 TAG_SCHEME = "urn:fagmatch:"  # Atom category schemes: names, not addresses
 
