@@ -1,6 +1,7 @@
 """Take the README's screenshots of the web page: run `fagmatch demo --no-serve` first (or name
 another catalogue with FAGMATCH_DB), then `python docs/make_screenshots.py`. It serves the catalogue
-on a free port on 127.0.0.1 and photographs three pages in Debian's headless Chromium into docs/."""
+on a free port on 127.0.0.1 and photographs three pages in Debian's headless Chromium into docs/, and
+the summary of the sample team (service/samples/team-of-four.csv against the bundled target profile)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ PAGES = {
     "screenshot-team.png": "/team/gab?tekst=vi+mangler+specialiseret+viden+om+sygedagpengeloven",
     "screenshot-provider.png": "/udbydere?udbyder=Professionsh%C3%B8jskolen+Nordhavn",
 }
+TEAM = ROOT / "service" / "samples" / "team-of-four.csv"
+TARGET = ROOT / "matcher" / "data" / "templates" / "target-profile.yaml"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update"]
 
@@ -46,6 +49,14 @@ def main() -> None:
                 page.goto(base + path)
                 page.screenshot(path=str(ROOT / "docs" / name))
                 print(f"docs/{name}: {path}")
+            page.set_viewport_size({"width": 1280, "height": 900})  # the summary fits one such screen
+            page.goto(base + "/team")
+            page.set_input_files("#vurdering_fil", str(TEAM))
+            page.set_input_files("#maal_fil", str(TARGET))
+            with page.expect_navigation():
+                page.click("button:has-text('Analysér teamet')")
+            page.screenshot(path=str(ROOT / "docs" / "screenshot-team-summary.png"))
+            print(f"docs/screenshot-team-summary.png: /team with {TEAM.relative_to(ROOT)}")
             browser.close()
     finally:
         server.terminate()

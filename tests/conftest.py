@@ -71,13 +71,8 @@ def run_cli(db: Path):
 # bundled target profile (every field at step 3, one resource person in five of them). Novices (1)
 # in Lov & Myndighed and IT & Digital, where no one is a resource person yet; Arbejdsmarked &
 # Uddannelse is met on average (a negative gap) with one person far behind.
-TEAM_OF_FOUR = (
-    "employee;role;arbejdsmarked_uddannelse;lov_myndighed;it_digital;borgernaere_metoder;virksomhedsvendte_metoder;netvaerk_facilitering\n"
-    "AB;medarbejder;1;2;3;4;3;2\n"
-    "CD;medarbejder;3;1;2;3;3;3\n"
-    "EF;medarbejder;4;3;1;3;2;3\n"
-    "GH;leder;5;3;3;2;4;2\n"
-)
+# The file is the sample team the README's screenshot shows (docs/make_screenshots.py).
+TEAM_OF_FOUR = (ROOT / "service" / "samples" / "team-of-four.csv").read_text(encoding="utf-8")
 BUNDLED_TARGET = ROOT / "matcher" / "data" / "templates" / "target-profile.yaml"
 
 
