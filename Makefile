@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP) browser
 
-# Reinstalls when pyproject.toml changes. torch is pinned to the CPU wheel that lies on local disk.
+# Reinstalls when pyproject.toml changes. pyproject pins torch==2.13.0; the CPU build comes from where
+# pip looks (find-links to a local wheel on our machines, or PIP_EXTRA_INDEX_URL: see README).
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "fagmatch needs Python 3.11")'
 	$(PYTHON) -m venv $(VENV)

@@ -70,7 +70,7 @@ def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 80
 @click.option("--base-url", envvar="FAGMATCH_BASE_URL", default="", help="Public URL for absolute links in feeds, e.g. https://fagmatch.example; env FAGMATCH_BASE_URL. "
               "Without it the feeds link relatively (never to the Host a request names).")
 @click.option("--no-gap-table", is_flag=True,
-              help="Embed every new gap in words with the model, not with the gap table (README: slower, the model's own vectors).")
+              help="Embed every new gap in words with the model, not with the gap table (docs/tagging.md: slower, the model's own vectors).")
 @click.pass_obj
 def serve(obj: Any, host: str, port: int, workers: int, api_key: str | None, registry: Path | None, base_url: str,
           no_gap_table: bool) -> None:
