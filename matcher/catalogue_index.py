@@ -437,8 +437,8 @@ class CatalogueIndex:
             keep &= self._is_one_of("form", filters.forms)
         if filters.location:
             keep &= self._place_matches((place_asked_for(filters.location),))
-        if filters.region:
-            keep &= self._place_matches(tuple(fold_place(town) for town in load_regions()[filters.region]))
+        if filters.region:  # a town's whole name: Hammel is in Midtjylland, Hammelev is not
+            keep &= self._place_matches(tuple(fold_place(town) for town in load_regions()[filters.region]), whole=True)
         if filters.max_price is not None:
             keep &= ~(self.price > filters.max_price)  # unknown price passes: null is never guessed
         if filters.max_ects is not None:
@@ -457,9 +457,14 @@ class CatalogueIndex:
         return say("no course that meets the constraints is held in {place}; "
                    "the courses found are online or rekvirerbar, which suit any place", place=place)
 
-    def _place_matches(self, names: Sequence[str]) -> np.ndarray:
-        """Courses whose place holds one of the (folded) names, and those taken anywhere."""
-        matches = np.array([any(name in place for name in names) for place in self._folded_places], dtype=bool)
+    def _place_matches(self, names: Sequence[str], *, whole: bool = False) -> np.ndarray:
+        """Courses whose place holds one of the (folded) names, as whole words where `whole` (else any
+        part: a user may type the start of a town), and those taken anywhere."""
+        if whole:
+            pattern = re.compile(r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, names)) + r")(?![^\W\d_])")
+            matches = np.array([pattern.search(place) is not None for place in self._folded_places], dtype=bool)
+        else:
+            matches = np.array([any(name in place for name in names) for place in self._folded_places], dtype=bool)
         return matches[self._place_of] | self._place_independent
 
     # ---- search

@@ -161,6 +161,18 @@ def test_a_place_is_found_however_the_user_spells_it() -> None:
     assert {c.course_id for c, keep in zip(courses, index.mask(CourseFilters(region="Nordjylland"), TODAY)) if keep} == {"l"}
 
 
+def test_a_region_holds_its_towns_by_their_whole_names() -> None:
+    places = {"hammel": "Hammel", "hammelev": "Hammelev", "aars": "Aars", "aarslev": "6200 Aarslev", "aarhus": "Aarhus C"}
+    courses = [Course.model_validate({"id": key, "title": f"Kursus {key}", "location": place, "form": "fysisk"})
+               for key, place in places.items()]
+    index = CatalogueIndex(courses, [CourseTags()] * len(courses), None, field_keys=[])
+    region = lambda name: {c.course_id for c, keep in zip(courses, index.mask(CourseFilters(region=name), TODAY)) if keep}  # noqa: E731
+    assert region("Midtjylland") == {"hammel", "aarhus"}
+    assert region("Nordjylland") == {"aars"}
+    assert {c.course_id for c, keep in zip(courses, index.mask(CourseFilters(location="Hammel"), TODAY)) if keep} == {
+        "hammel", "hammelev"}, "a place the user types may be the start of a name"
+
+
 def test_a_start_window_shows_and_sorts_by_the_start_inside_it() -> None:
     courses = [
         Course.model_validate({"id": "early", "title": "Tidligt og sent", "start_dates": ["2027-02-08", "2027-09-06"]}),
