@@ -11,8 +11,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from matcher.course import CourseType, Form
+from matcher.data_files import DataFileError, DataLoader, compose, duplicate_keys, read_text, report
 
 REGISTRY_PATH = Path(__file__).resolve().parent / "sources.yaml"
+_HOST_NAME = re.compile(r"(?=.{1,253}$)(?:[a-z0-9æøå](?:[a-z0-9æøå-]{0,61}[a-z0-9æøå])?\.)*[a-z0-9æøå](?:[a-z0-9æøå-]{0,61}[a-z0-9æøå])?", re.IGNORECASE)
 
 SourceKind = Literal[
     "professionshøjskole", "erhvervsakademi", "university", "municipal", "association", "private", "amu",
@@ -20,7 +22,7 @@ SourceKind = Literal[
 ]  # fmt: skip
 
 
-class RegistryError(ValueError):
+class RegistryError(DataFileError):
     """The registry file is missing or invalid; the message names the file and the key."""
 
 
@@ -98,6 +100,8 @@ class Source(BaseModel):
         for domain in domains:
             if "/" in domain or ":" in domain:
                 raise ValueError(f"{domain!r}: a bare host name, without scheme, port or path")
+            if not _HOST_NAME.fullmatch(domain):  # "kp.dk www.kp.dk": a comma missing between two
+                raise ValueError(f"{domain!r}: not a host name; separate several with commas: [kp.dk, www.kp.dk]")
         return domains
 
     @model_validator(mode="after")
@@ -128,11 +132,13 @@ def load_registry(path: Path | str | None = None) -> dict[str, Source]:
     """The sources of a registry file (default: the bundled `crawler/sources.yaml`), by name."""
     path = Path(path) if path is not None else REGISTRY_PATH
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RegistryError(f"{path}: cannot read the source registry: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: not valid YAML: {exc}") from None
+        text = read_text(path, "source registry")
+        root = compose(path, text)
+    except DataFileError as exc:
+        raise RegistryError(str(exc)) from None
+    if twice := duplicate_keys(root):  # a source named twice would silently replace the first
+        raise RegistryError(report(path, root, twice, "source registry"))
+    data: Any = yaml.load(text, Loader=DataLoader)  # noqa: S506 - a safe loader
     if not isinstance(data, dict) or not isinstance(data.get("sources"), dict):
         raise RegistryError(f"{path}: expected a mapping with a 'sources' mapping (name → source)")
     unknown = set(data) - {"sources"}

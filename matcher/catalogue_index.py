@@ -14,14 +14,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from matcher import clock
 from matcher.course import Course, CourseType, Form
+from matcher.data_files import load_yaml
 from matcher.keyword_search import Bm25Index
 from matcher.messages import say
 from matcher.store import CatalogueReader
@@ -38,18 +38,29 @@ class FilterError(ValueError):
     """Filters that cannot be used (an unknown field, an impossible window); the message says which."""
 
 
+Town = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, pattern=r"^[^\W\d_][\w .'-]*[^\W_]$")]
+
+
 class _Regions(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    regions: dict[str, list[str]] = Field(min_length=1)
+    regions: dict[str, Annotated[list[Town], Field(min_length=1)]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_region_per_town(self) -> _Regions:
+        seen: dict[str, str] = {}
+        for region, towns in self.regions.items():
+            for town in towns:
+                other = seen.setdefault(fold_place(town), region)
+                if other != region:
+                    raise ValueError(f"{town} is listed under both {other} and {region}; a town belongs to one region")
+        return self
 
 
 @functools.lru_cache(maxsize=1)
 def load_regions(path: Path = REGIONS_FILE) -> dict[str, tuple[str, ...]]:
-    """Region name → the town names that place a course in it (lower-case)."""
-    try:
-        data = _Regions.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (yaml.YAMLError, ValidationError) as exc:
-        raise FilterError(f"{path}: not a valid regions file: {exc}") from None
+    """Region name → the town names that place a course in it (lower-case); DataFileError names the
+    file's problems by line."""
+    data = load_yaml(path, _Regions, "regions file")
     return {name: tuple(t.lower() for t in towns) for name, towns in data.regions.items()}
 
 

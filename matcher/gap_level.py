@@ -8,28 +8,18 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 
-import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from matcher.tagging import _phrase_pattern  # the cue files' phrase syntax: whole words, '*' for any ending
+from matcher.cue_phrases import Phrase, phrase_pattern
+from matcher.data_files import DataFileError, load_yaml
 from matcher.taxonomy import Level
 
 DEFAULT_WORDS = Path(__file__).resolve().parent / "data" / "gap_level_words.yaml"
 NOT_BEFORE_WINDOW = 3  # words before a phrase in which a `not_before` phrase cancels it
 
 
-def _phrase(value: str) -> str:
-    if "*" in value[:-1]:
-        raise ValueError(f"{value!r}: '*' may only end a phrase")
-    return value
-
-
-Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_phrase)]
-
-
-class GapLevelWordsError(ValueError):
+class GapLevelWordsError(DataFileError):
     """The level-words file cannot be read or is invalid; the message names the file and the problem."""
 
 
@@ -54,11 +44,9 @@ class GapLevelWords(BaseModel):
     @classmethod
     def load(cls, path: str | Path = DEFAULT_WORDS) -> GapLevelWords:
         try:
-            return cls.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
-        except OSError as exc:
-            raise GapLevelWordsError(f"{path}: cannot read: {exc.strerror}") from None
-        except (yaml.YAMLError, ValidationError) as exc:
-            raise GapLevelWordsError(f"{path}: invalid level-words file: {exc}") from None
+            return load_yaml(Path(path), cls, "level-words file")
+        except DataFileError as exc:
+            raise GapLevelWordsError(str(exc)) from None
 
     @functools.cached_property
     def _pattern(self) -> re.Pattern[str]:
@@ -66,13 +54,13 @@ class GapLevelWords(BaseModel):
         words inside it are consumed with it."""
         lists = {"not_level": self.not_level, "grundlaeggende": self.grundlaeggende, "specialiseret": self.specialiseret}
         return re.compile(
-            "|".join(f"(?P<{name}>{_phrase_pattern(phrases).pattern})" for name, phrases in lists.items() if phrases),
+            "|".join(f"(?P<{name}>{phrase_pattern(phrases).pattern})" for name, phrases in lists.items() if phrases),
             re.IGNORECASE,
         )
 
     @functools.cached_property
     def _cancel(self) -> re.Pattern[str] | None:
-        return _phrase_pattern(self.not_before) if self.not_before else None
+        return phrase_pattern(self.not_before) if self.not_before else None
 
     def read(self, text: str) -> LevelWords:
         """The phrases of each level that the text holds, and the level they decide (None: silent,

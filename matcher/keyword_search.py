@@ -29,6 +29,8 @@ import snowballstemmer
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
+from matcher.data_files import DataFileError, read_text
+
 STOPWORDS_FILE = Path(__file__).resolve().parent / "data" / "stopwords-da.txt"
 STEM_OVERRIDES_FILE = Path(__file__).resolve().parent / "data" / "stem-overrides-da.txt"
 K1 = 1.2
@@ -44,15 +46,29 @@ _DANISH_LETTER = {"ae": "æ", "oe": "ø", "aa": "å"}
 MAX_DIGRAPHS = 4  # a word with more is not tried letter by letter (2⁴ spellings at most)
 
 
+class WordListError(DataFileError):
+    """A stop word or stem-override file that cannot be used; names the line and the problem."""
+
+
+def _lines(path: Path, what: str) -> list[str]:
+    try:
+        return read_text(path, what).splitlines()
+    except DataFileError as exc:
+        raise WordListError(str(exc)) from None
+
+
 @functools.lru_cache(maxsize=1)
 def load_stopwords(path: Path = STOPWORDS_FILE) -> frozenset[str]:
     """The stop word list: one word a line, `#` comments."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.lstrip().startswith("#"))
-
-
-class StemOverridesError(ValueError):
-    """A stem-override file that cannot be used; names the line and the problem."""
+    words = set()
+    for number, line in enumerate(_lines(path, "stop word list"), start=1):
+        word = line.strip().lower()
+        if not word or word.startswith("#"):
+            continue
+        if not _WORD.fullmatch(word):  # the index's words are letters and digits only: "i dag" would never match
+            raise WordListError(f"{path}:{number}: {line.strip()!r}: one word a line, letters and digits only")
+        words.add(word)
+    return frozenset(words)
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,18 +76,18 @@ def load_stem_overrides(path: Path = STEM_OVERRIDES_FILE) -> dict[str, str]:
     """Word → stem, from the override file (`stem: word word …` a line, `#` comments): where Snowball
     joins words of different meanings ("ledig" and "ledelse" are both "led")."""
     overrides: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(_lines(path, "stem override file"), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         stem, colon, words = line.partition(":")
         stem = stem.strip()
         if not colon or not _WORD.fullmatch(stem) or not words.split():
-            raise StemOverridesError(f"{path}:{number}: write the stem, a colon and its words, e.g. 'ledig: ledig ledige'")
+            raise WordListError(f"{path}:{number}: write the stem, a colon and its words, e.g. 'ledig: ledig ledige'")
         for word in words.split():
             if word != word.lower() or not _WORD.fullmatch(word):
-                raise StemOverridesError(f"{path}:{number}: {word!r} is not one lower-case word")
+                raise WordListError(f"{path}:{number}: {word!r} is not one lower-case word")
             if word in overrides:
-                raise StemOverridesError(f"{path}:{number}: {word!r} is listed twice (stems {overrides[word]!r} and {stem!r})")
+                raise WordListError(f"{path}:{number}: {word!r} is listed twice (stems {overrides[word]!r} and {stem!r})")
             overrides[word] = stem
     return overrides
 

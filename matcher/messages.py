@@ -9,6 +9,7 @@ A template without a Danish text is said in English (`tests/test_messages.py` fi
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import datetime as dt
 import functools
@@ -21,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from matcher.data_files import DataFileError, DataLoader, compose, duplicate_keys, read_text, report
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LANGUAGES = ("en", "da")
 _DECIMAL_MARK = {"en": ".", "da": ","}
@@ -28,7 +31,7 @@ _DECIMAL = re.compile(r"-?\d+\.\d+")
 _language: ContextVar[str] = ContextVar("message_language", default="en")
 
 
-class MessagesError(ValueError):
+class MessagesError(DataFileError):
     """A message catalogue that cannot be used; names the entry and the problem."""
 
 
@@ -81,9 +84,13 @@ def catalogue(language: str, path: Path | None = None) -> dict[str, str]:
     every translation fills in the same names as its English template."""
     path = path or DATA_DIR / f"messages-{language}.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise MessagesError(f"{path}: cannot read the message catalogue: {exc}") from None
+        text = read_text(path, "message catalogue")
+        root = compose(path, text)
+    except DataFileError as exc:
+        raise MessagesError(str(exc)) from None
+    if twice := duplicate_keys(root):  # a second translation of one template would silently win
+        raise MessagesError(report(path, root, twice, "message catalogue"))
+    data = yaml.load(text, Loader=DataLoader)  # noqa: S506 - a safe loader
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         raise MessagesError(f"{path}: must map each English template (text) to its translation (text)")
     for english, translated in data.items():
@@ -143,3 +150,26 @@ def where(name: str, line: int, column: str | None = None) -> str:
     if column:
         return say("{name}: line {line}, column {column}", name=name, line=line, column=column)
     return say("{name}: line {line}", name=name, line=line)
+
+
+def said_templates(root: Path = DATA_DIR.parents[1]) -> dict[str, str]:
+    """Every template the project's code passes to `say` → where it is said first (read from the
+    source: a catalogue key that no code says is a changed or misspelt template, never shown)."""
+    found: dict[str, str] = {}
+    for path in sorted(p for part in ("matcher", "service", "crawler") for p in (root / part).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imports_say = any(
+            isinstance(node, ast.ImportFrom) and node.module == "matcher.messages" and any(a.name == "say" for a in node.names)
+            for node in ast.walk(tree)
+        )
+        if not imports_say and path.name != "messages.py":
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "say":
+                where = f"{path.relative_to(root)}:{node.lineno}"
+                first = node.args[0] if node.args else None
+                if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+                    raise MessagesError(f"{where}: say() needs the English template as a literal, so that it can be translated")
+                found.setdefault(first.value, where)
+    return found
+

@@ -39,8 +39,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
@@ -48,6 +47,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import StandardScaler
 
 from matcher.course import COURSE_TYPES
+from matcher.cue_phrases import Phrase, phrase_pattern
+from matcher.data_files import load_yaml
 from matcher.evaluation import LEVELS, LabelledCourse, Prediction
 from matcher.taxonomy import Level, Taxonomy
 
@@ -134,21 +135,16 @@ def passages(title: str, text: str, max_words: int = PASSAGE_WORDS) -> list[str]
     return ([title] if title else []) + groups or [title or " "]
 
 
-def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
-    parts = [re.escape(p.rstrip("*")) + (r"\w*" if p.endswith("*") else "") for p in phrases]
-    return re.compile(r"\b(?:" + "|".join(parts) + r")\b", re.IGNORECASE)
-
-
 class LevelCueLists(BaseModel):
     """Level language, and the words that say which education a page belongs to (a university
     degree's course, or a first education as a whole)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    specialiseret: list[str] = Field(min_length=1)
-    grundlaeggende: list[str] = Field(min_length=1)
-    university: list[str] = Field(min_length=1)
-    first_education: list[str] = Field(min_length=1)
+    specialiseret: list[Phrase] = Field(min_length=1)
+    grundlaeggende: list[Phrase] = Field(min_length=1)
+    university: list[Phrase] = Field(min_length=1)
+    first_education: list[Phrase] = Field(min_length=1)
 
 
 class DomainTopics(BaseModel):
@@ -166,22 +162,20 @@ class TaggingCues(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    domain: list[str] = Field(min_length=1)
+    domain: list[Phrase] = Field(min_length=1)
     level: LevelCueLists
     topics: DomainTopics
 
     @classmethod
     def load(cls, path: Path = CUES) -> TaggingCues:
-        try:
-            return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except (OSError, yaml.YAMLError, ValidationError) as exc:
-            raise ValueError(f"{path}: invalid cue file: {exc}") from None
+        """Read and validate a cue file; DataFileError names the file, line and problem."""
+        return load_yaml(path, cls, "tagging cue file")
 
     @cached_property
     def _patterns(self) -> dict[str, re.Pattern[str]]:
         return {
-            "domain": _phrase_pattern(self.domain),
-            **{name: _phrase_pattern(phrases) for name, phrases in self.level},
+            "domain": phrase_pattern(self.domain),
+            **{name: phrase_pattern(phrases) for name, phrases in self.level},
         }
 
     def count(self, text: str) -> dict[str, int]:

@@ -15,7 +15,17 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError
 
-from matcher.yaml_errors import describe_yaml_error
+from matcher.data_files import (
+    DataFileError,
+    DataLoader,
+    Loc,
+    compose,
+    describe,
+    duplicate_keys,
+    path_of,
+    read_text,
+    report,
+)
 
 BUNDLED_TAXONOMY = Path(__file__).resolve().parent / "data" / "taxonomy.yaml"
 LEVELS: tuple[str, ...] = ("grundlaeggende", "specialiseret")
@@ -26,9 +36,6 @@ def level_name(level: str | None) -> str:
     """A level key in Danish words ("-" when there is none)."""
     return _LEVEL_WORDS.get(level or "", "-")
 PROFICIENCY_STEPS = (1, 2, 3, 4, 5)
-MAX_REPORTED_PROBLEMS = 25
-# libyaml is ~10x faster than the pure-Python parser; both report the same line marks.
-_YAML_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Level = Literal["grundlaeggende", "specialiseret"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -38,7 +45,7 @@ Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.]*$")]
 Percent = Annotated[int, Field(ge=0, le=100)]
 
 
-class TaxonomyError(Exception):
+class TaxonomyError(DataFileError):
     """The taxonomy file cannot be used; the message says where and why, for a human to fix."""
 
 
@@ -396,7 +403,6 @@ def _build_index(tax: Taxonomy) -> _Index:
 
 # --- loading and validation -------------------------------------------------------------------
 
-Loc = tuple[Union[str, int], ...]
 
 
 @dataclass(frozen=True)
@@ -409,58 +415,25 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     """Load and validate a taxonomy file (None: the bundled one); raise TaxonomyError on any problem."""
     file = Path(path) if path is not None else BUNDLED_TAXONOMY
     try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TaxonomyError(f"{file}: cannot read the taxonomy file ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise TaxonomyError(f"{file}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
-    root = _compose(file, text)
-    problems = _duplicate_keys(root, ())
+        text = read_text(file, "taxonomy file")
+        root = compose(file, text)
+    except DataFileError as exc:
+        raise TaxonomyError(str(exc)) from None
+    problems = [_Problem(loc, message) for loc, message in duplicate_keys(root)]
     if problems:
         raise TaxonomyError(_report(file, root, problems))
-    data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+    data = yaml.load(text, Loader=DataLoader)  # noqa: S506 - a safe loader
     if not isinstance(data, dict):
         raise TaxonomyError(f"{file}:1: the file must be a YAML mapping with keys like 'fields:' and 'survey:'")
     try:
         taxonomy = Taxonomy.model_validate(data)
     except ValidationError as exc:
-        problems = [_Problem(tuple(err["loc"]), _describe(err)) for err in exc.errors()]
+        problems = [_Problem(tuple(err["loc"]), describe(err, _allowed_keys)) for err in exc.errors()]
         raise TaxonomyError(_report(file, root, problems)) from None
     problems = _cross_check(taxonomy)
     if problems:
         raise TaxonomyError(_report(file, root, problems))
     return taxonomy
-
-
-def _compose(file: Path, text: str) -> yaml.Node:
-    try:
-        root = yaml.compose(text, Loader=_YAML_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        line, detail = describe_yaml_error(exc)
-        where = f"{file}:{line}" if line else str(file)
-        raise TaxonomyError(f"{where}: YAML syntax error: {detail}") from None
-    except yaml.YAMLError as exc:
-        raise TaxonomyError(f"{file}: YAML error: {exc}") from None
-    if root is None:
-        raise TaxonomyError(f"{file}: the file is empty")
-    return root
-
-
-def _duplicate_keys(node: yaml.Node, loc: Loc) -> list[_Problem]:
-    # PyYAML silently keeps the last of two equal keys; in a hand-edited file that hides an error.
-    problems: list[_Problem] = []
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                problems.append(_Problem(loc + (key,), f"key '{key}' appears twice (first on line {seen[key]}); only one is allowed"))
-            seen.setdefault(key, key_node.start_mark.line + 1)
-            problems += _duplicate_keys(value_node, loc + (key,))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            problems += _duplicate_keys(item, loc + (i,))
-    return problems
 
 
 def _cross_check(tax: Taxonomy) -> list[_Problem]:
@@ -505,7 +478,7 @@ def _unique_ids(tax: Taxonomy) -> list[_Problem]:
     problems = []
     for ident, loc in _all_ids(tax):
         if ident in first:
-            problems.append(_Problem(loc, f"duplicate id '{ident}' (already used at {_path(first[ident])}); ids must be unique"))
+            problems.append(_Problem(loc, f"duplicate id '{ident}' (already used at {path_of(first[ident])}); ids must be unique"))
         first.setdefault(ident, loc)
     numbers = [g.number for g in tax.basic_competence_groups]
     for i, n in enumerate(numbers):
@@ -591,65 +564,7 @@ def _rule_problems(tax: Taxonomy) -> list[_Problem]:
 
 
 def _report(file: Path, root: yaml.Node, problems: list[_Problem]) -> str:
-    lines = [f"{file}: invalid taxonomy ({len(problems)} problem{'s' if len(problems) != 1 else ''})"]
-    for p in problems[:MAX_REPORTED_PROBLEMS]:
-        lines.append(f"  {file}:{_line(root, p.loc)}: {_path(p.loc)}: {p.message}")
-    if len(problems) > MAX_REPORTED_PROBLEMS:
-        lines.append(f"  … and {len(problems) - MAX_REPORTED_PROBLEMS} more")
-    return "\n".join(lines)
-
-
-def _path(loc: Loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f"{'.' if out else ''}{part}"
-    return out or "(top level)"
-
-
-def _line(root: yaml.Node, loc: Loc) -> int:
-    """Line of the deepest node on the path that exists (the parent, for a missing key)."""
-    node = root
-    for depth, part in enumerate(loc, start=1):
-        child = None
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            for key_node, value_node in node.value:
-                if key_node.value == part:
-                    # An unknown or duplicate key is best shown at the key itself.
-                    child = key_node if depth == len(loc) else value_node
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
-        if child is None:
-            break
-        node = child
-    return node.start_mark.line + 1
-
-
-def _describe(err: dict[str, Any]) -> str:
-    """A pydantic error in words a domain expert can act on."""
-    kind, value = err["type"], err.get("input")
-    if kind == "missing":
-        return "required key is missing"
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(tuple(err["loc"])[:-1])
-        return "unknown key" + (f" (allowed here: {', '.join(allowed)})" if allowed else "")
-    if kind in ("too_short", "string_too_short"):
-        return "must not be empty"
-    if kind == "string_type":
-        hint = ' – put quotes around it, e.g. "1.1"' if isinstance(value, (int, float)) else ""
-        return f"must be text, got {value!r}{hint}"
-    if kind == "string_pattern_mismatch":
-        return f"'{value}' may only contain lower-case letters a–z, digits, '_' and '.' (no spaces or æøå)"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"must be a whole number, got {value!r}"
-    if kind in ("greater_than_equal", "less_than_equal"):
-        return f"{value!r} is out of range: {err['msg'].lower()}"
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"must be a mapping of keys and values, got {type(value).__name__}"
-    if kind == "list_type":
-        return f"must be a list (lines starting with '- '), got {type(value).__name__}"
-    if kind == "literal_error":
-        return f"{value!r} is not allowed: {err['msg'].lower()}"
-    return err["msg"]
+    return report(file, root, [(p.loc, p.message) for p in problems], "taxonomy")
 
 
 def _allowed_keys(loc: Loc) -> list[str]:

@@ -46,6 +46,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError, field_validator, model_validator
 
 from matcher.course import Course, CourseType, Form
+from matcher.data_files import DataFileError, DataLoader, compose, duplicate_keys, read_text, report
 from matcher.taxonomy import LEVELS, Level, Taxonomy
 
 DEFAULT_CUES = Path(__file__).resolve().parent / "data" / "transfer_cues.yaml"
@@ -62,7 +63,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
-class TransferCuesError(ValueError):
+class TransferCuesError(DataFileError):
     """The cue file cannot be used; the message names the file, the key and what to fix."""
 
 
@@ -354,13 +355,13 @@ class TransferCues(_Strict):
         """Read and validate a cue file; with a taxonomy, also check the keys it refers to."""
         file = Path(path)
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise TransferCuesError(f"{file}: cannot read the transfer cue file ({exc.strerror or exc})") from None
-        except UnicodeDecodeError as exc:
-            raise TransferCuesError(f"{file}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
-        except yaml.YAMLError as exc:
-            raise TransferCuesError(f"{file}: YAML syntax error: {exc}") from None
+            text = read_text(file, "transfer cue file")
+            root = compose(file, text)
+        except DataFileError as exc:
+            raise TransferCuesError(str(exc)) from None
+        if twice := duplicate_keys(root):  # a second `negations:` would silently replace the first
+            raise TransferCuesError(report(file, root, twice, "transfer cue file"))
+        data = yaml.load(text, Loader=DataLoader)  # noqa: S506 - a safe loader
         if not isinstance(data, dict):
             raise TransferCuesError(f"{file}: the file must be a YAML mapping with keys like 'factors:' and 'actions:'")
         try:

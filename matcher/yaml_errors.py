@@ -18,15 +18,17 @@ def describe_yaml_error(exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
     return (mark.line + 1 if mark else None), detail
 
 
-def plain_yaml_problem(exc: yaml.MarkedYAMLError) -> tuple[int | None, str]:
+def plain_yaml_problem(exc: yaml.MarkedYAMLError, source: str | None = None) -> tuple[int | None, str]:
     """As `describe_yaml_error`, in plain words and in the current language (matcher.messages), for a
     file a person writes by hand (a target profile): the line to fix, and what to fix there. An
     unclosed bracket or quote is named at the line where it opens. PyYAML's own words where no plain
-    reading is known."""
+    reading is known. `source`, the file's text, lets a tab be named where libyaml does not name it."""
     line, detail = describe_yaml_error(exc)
     text = f"{exc.problem or ''} {exc.context or ''}"
     opened = exc.context_mark.line + 1 if exc.context_mark is not None else line
-    if "cannot start any token" in text and "\\t" in text:
+    at = (source.splitlines()[line - 1:line] or [""])[0] if source is not None and line else ""
+    # libyaml does not name the character that cannot start a token; the line shows it
+    if "cannot start any token" in text and ("\\t" in text or "\t" in at):
         return line, say("a tab character; indent with spaces only")
     if "quoted scalar" in text:
         return opened, say("a quote that opens here is not closed")

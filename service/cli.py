@@ -19,9 +19,9 @@ from crawler.lifeline import die_with_parent
 from matcher import clock
 from matcher.feed import FeedError
 from matcher.ingest import ingest_file
-from matcher.messages import MessagesError
+from matcher.data_files import DataFileError
 from matcher.store import CatalogueError, open_catalogue
-from matcher.taxonomy import TaxonomyError, format_summary, load_taxonomy
+from matcher.taxonomy import format_summary, load_taxonomy
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_FEED = Path(__file__).resolve().parent / "samples" / "courses.jsonl"
@@ -63,11 +63,22 @@ def clear_errors() -> Iterator[None]:
     """Turn the core's expected errors into one clear line on stderr and exit code 1."""
     try:
         yield
-    except (CatalogueError, FeedError, MessagesError, TaxonomyError) as exc:
+    except (CatalogueError, FeedError, DataFileError) as exc:
         fail(str(exc))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """The command group; a data file that cannot be used (the taxonomy, a cue list, the regions …)
+    ends any command with its problem in one place, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except DataFileError as exc:
+            fail(f"{exc}\n(`fagmatch check-data` checks every data file)")
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -122,6 +133,23 @@ def taxonomy_cmd(obj: Context, check_file: Path | None) -> None:
             click.echo(f"{check_file}: valid")
             return
         click.echo(format_summary(obj.taxonomy()))
+
+
+@main.command("check-data")
+@click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), envvar="FAGMATCH_SOURCES",
+              help="The source registry to check. Default: crawler/sources.yaml (env FAGMATCH_SOURCES).")
+@click.pass_obj
+def check_data(obj: Context, registry: Path | None) -> None:
+    """Read and check every data file a domain expert edits (the taxonomy, cue and word lists, regions,
+    messages, the source registry): each file's problems by line, exit code 1 if any."""
+    from matcher.domain_data import domain_data_problems
+
+    problems = domain_data_problems(obj.taxonomy_path, registry)
+    for problem in problems.values():
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("every data file is valid")
 
 
 @main.command()

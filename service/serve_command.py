@@ -75,18 +75,20 @@ def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 80
 def serve(obj: Any, host: str, port: int, workers: int, api_key: str | None, registry: Path | None, base_url: str,
           no_gap_table: bool) -> None:
     """Serve the API (/docs), the feeds (/feed) and the Danish web page (/) over the catalogue."""
-    from matcher.messages import catalogue
+    from matcher.domain_data import domain_data_problems
     from matcher.store import open_catalogue
     from service.cli import clear_errors, fail  # late: service.cli registers this command
 
     config = ServiceConfig(db=Path(obj.db), taxonomy_path=obj.taxonomy_path, model=obj.model,
                            api_key=api_key or None, base_url=base_url, registry=registry, gap_table=not no_gap_table)
-    with clear_errors():  # a catalogue or message file that cannot be read is one clear line, not a worker's traceback
+    with clear_errors():  # a catalogue or data file that cannot be read is said here, not in a worker's traceback
         if not config.db.exists():  # served empty, to be filled by a crawl over HTTP; a mistyped --db shows here
             click.echo(f"note: no catalogue at {config.db.resolve()}; serving a new, empty one (fill it with "
                        "`fagmatch ingest`, `fagmatch crawl` or POST /api/admin/crawl)", err=True)
         open_catalogue(config.db).close()
-        catalogue("da")
+        # every data file now, not at the first search that reads it (the registry: below)
+        if problems := domain_data_problems(config.taxonomy_path, registry=False):
+            fail("\n".join(problems.values()))
     from crawler.registry import RegistryError, load_registry
 
     try:  # only crawls over HTTP need it: said now, not first when one is asked for

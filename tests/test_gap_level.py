@@ -116,13 +116,31 @@ def _write(tmp_path: Path, text: str) -> Path:
     ("grundlaeggende: [basis, fordybelse]\nspecialiseret: [Fordybelse]\n", "listed under both levels: fordybelse"),
     ("grundlaeggende: ['intro*duktion']\nspecialiseret: [fordybelse]\n", "'*' may only end a phrase"),
     ("grundlaeggende: [basis]\nspecialiseret: [fordybelse]\nniveau: [x]\n", "niveau"),  # an unknown key
-    ("grundlaeggende: [basis\n", "invalid level-words file"),  # not YAML
+    ("grundlaeggende: [basis\n", ":1: YAML syntax error: a bracket that opens here is not closed"),  # not YAML
+    # a second list under the same key would silently replace the first
+    ("grundlaeggende: [basis]\nspecialiseret: [fordybelse]\ngrundlaeggende: [opfriskning]\n",
+     ":3: grundlaeggende: key 'grundlaeggende' appears twice (first on line 1)"),
+    ("grundlaeggende: ['(ny|nye) i faget']\nspecialiseret: [fordybelse]\n", "no regular expressions"),
+    ("grundlaeggende: ['fra bunden.']\nspecialiseret: [fordybelse]\n", "punctuation at either end never matches"),
+    ("grundlaeggende:\n  - basal\n    - basale\nspecialiseret: [fordybelse]\n", "two list items run together"),
+    ("grundlaeggende: [basis]\nspecialiset: [fordybelse]\n",
+     ":2: specialiset: unknown key (allowed here: grundlaeggende, specialiseret, not_before, not_level)"),
 ])
 def test_a_bad_level_words_file_is_named_with_its_problem(tmp_path: Path, text: str, problem: str) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(GapLevelWordsError) as raised:
         GapLevelWords.load(path)
     assert str(path) in str(raised.value) and problem in str(raised.value)
+
+
+def test_a_level_words_file_saved_by_windows_tools_is_read_or_named(tmp_path: Path) -> None:
+    text = "grundlaeggende: [grundlæggende]\nspecialiseret: [fordybelse]\n"
+    path = tmp_path / "words.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))  # Notepad's UTF-8, with a byte-order mark
+    assert GapLevelWords.load(path).grundlaeggende == ["grundlæggende"]
+    path.write_bytes(text.encode("cp1252"))  # Excel's and old editors' Danish default
+    with pytest.raises(GapLevelWordsError, match=r"words.yaml: not UTF-8 text \(byte \d+\); save the file as UTF-8"):
+        GapLevelWords.load(path)
 
 
 def test_the_shipped_file_loads_and_a_missing_one_is_named(tmp_path: Path) -> None:

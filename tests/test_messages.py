@@ -3,7 +3,6 @@ text, the catalogue is checked when it loads, and the language holds only where 
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import string
 import threading
@@ -13,32 +12,10 @@ import pytest
 from starlette.concurrency import run_in_threadpool
 
 from matcher.gaps import GapInputError, parse_step, read_target
-from matcher.messages import MessagesError, catalogue, in_language, placeholders, say, translated
+from matcher.messages import MessagesError, catalogue, in_language, placeholders, said_templates, say, translated
 from matcher.taxonomy import load_taxonomy
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def said_templates() -> dict[str, str]:
-    """Every template passed to `say` in the project's code → where it is said first."""
-    found: dict[str, str] = {}
-    for path in sorted(p for part in ("matcher", "service", "crawler") for p in (REPO / part).rglob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        imports_say = any(
-            isinstance(node, ast.ImportFrom) and node.module == "matcher.messages" and any(a.name == "say" for a in node.names)
-            for node in ast.walk(tree)
-        )
-        if not imports_say and path.name != "messages.py":
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "say":
-                where = f"{path.relative_to(REPO)}:{node.lineno}"
-                first = node.args[0] if node.args else None
-                assert isinstance(first, ast.Constant) and isinstance(first.value, str), (
-                    f"{where}: say() needs the English template as a literal, so that it can be translated"
-                )
-                found.setdefault(first.value, where)
-    return found
 
 
 def test_every_message_has_its_danish_text_and_the_catalogue_nothing_else() -> None:

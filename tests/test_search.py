@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseTags, FilterError
 from matcher.course import Course
-from matcher.keyword_search import Bm25Index, DanishAnalyzer, StemOverridesError, load_stem_overrides
+from matcher.keyword_search import Bm25Index, DanishAnalyzer, WordListError, load_stem_overrides
 from matcher.store import open_catalogue, write_catalogue
 from matcher.taxonomy import load_taxonomy
 from tests.conftest import course_record
@@ -87,8 +87,27 @@ def test_the_stem_override_file_is_checked_when_read(tmp_path: Path) -> None:
                           ("ledig: ledige\nled: ledige\n", "'ledige' is listed twice")):
         bad = tmp_path / "bad.txt"
         bad.write_text(text, encoding="utf-8")
-        with pytest.raises(StemOverridesError, match=problem):
+        with pytest.raises(WordListError, match=problem):
             load_stem_overrides.__wrapped__(bad)
+
+
+def test_word_lists_saved_by_windows_tools_are_read_or_named(tmp_path: Path) -> None:
+    from matcher.keyword_search import load_stopwords
+
+    marked = tmp_path / "marked.txt"
+    marked.write_bytes("\ufeff# kommentar\nledig: ledig ledige\n".encode("utf-8"))  # Notepad's byte-order mark
+    assert load_stem_overrides.__wrapped__(marked) == {"ledig": "ledig", "ledige": "ledig"}
+    legacy = tmp_path / "legacy.txt"
+    legacy.write_bytes("søg: søg søger\n".encode("cp1252"))
+    with pytest.raises(WordListError, match="legacy.txt: not UTF-8 text .* save the file as UTF-8"):
+        load_stem_overrides.__wrapped__(legacy)
+    stop = tmp_path / "stop.txt"
+    stop.write_text("og\n# kommentar\nKursus\n", encoding="utf-8")
+    assert load_stopwords.__wrapped__(stop) == {"og", "kursus"}
+    for line in ("i dag", "kursus, forløb"):  # never one of the index's words: refused, not ignored
+        stop.write_text(f"og\n{line}\n", encoding="utf-8")
+        with pytest.raises(WordListError, match=f"stop.txt:2: '{line}': one word a line"):
+            load_stopwords.__wrapped__(stop)
 
 
 def test_a_word_typed_without_danish_letters_finds_the_word_it_spells() -> None:

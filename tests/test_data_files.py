@@ -1,0 +1,92 @@
+"""The data files a domain expert edits: `fagmatch check-data` reads every one and names each mistake
+by file and line, and no mistake passes silently (a key written twice, a file saved as Windows-1252,
+a town in two regions, a phrase that could never match)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from matcher.catalogue_index import load_regions
+from matcher.data_files import DataFileError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """The project's code and data files, as an expert's own copy to edit."""
+    for part in ("matcher", "service", "crawler"):
+        shutil.copytree(REPO / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__", "*.npz", "samples"))
+    return tmp_path
+
+
+def check_data(checkout: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    return subprocess.run([sys.executable, "-m", "service.cli", "check-data"], cwd=checkout, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_check_data_passes_the_shipped_files_and_names_each_mistake_by_line(checkout: Path) -> None:
+    assert check_data(checkout).returncode == 0
+    data = checkout / "matcher" / "data"
+    regions = data / "regions.yaml"
+    regions.write_text(regions.read_text(encoding="utf-8") + "  Midtjylland: [Randers]\n", encoding="utf-8")
+    with (data / "gap_level_words.yaml").open("a", encoding="utf-8") as words:
+        words.write("grundlaeggende:\n  - opfriskning\n")
+    edit(data / "tagging_cues.yaml", "domain:\n", "domain:\n  - (ledig|arbejdsløs)\n")
+    stop = data / "stopwords-da.txt"
+    stop.write_bytes(stop.read_bytes() + "i dag\n".encode("utf-8"))
+    overrides = data / "stem-overrides-da.txt"
+    overrides.write_bytes((overrides.read_text(encoding="utf-8") + "# ændret\n").encode("cp1252"))
+    result = check_data(checkout)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    errors = result.stderr
+    assert f"{regions}:" in errors and "regions.Midtjylland: key 'Midtjylland' appears twice (first on line" in errors
+    assert "gap_level_words.yaml:" in errors and "key 'grundlaeggende' appears twice" in errors
+    assert "tagging_cues.yaml:" in errors and "'(ledig|arbejdsløs)': a phrase is plain words" in errors
+    assert "stopwords-da.txt:" in errors and "'i dag': one word a line" in errors
+    assert "stem-overrides-da.txt: not UTF-8 text" in errors and "save the file as UTF-8" in errors
+
+
+def test_a_changed_message_key_is_named_not_ignored(checkout: Path) -> None:
+    edit(checkout / "matcher" / "data" / "messages-da.yaml", '"unknown region {region!r}; known: {known}"',
+         '"unknown region {region!r}; known {known}"')
+    result = check_data(checkout)
+    assert result.returncode == 1 and "no code says these English keys" in result.stderr
+    assert "'unknown region {region!r}; known {known}'" in result.stderr
+
+
+def test_a_town_belongs_to_one_region_and_a_region_has_towns(tmp_path: Path) -> None:
+    path = tmp_path / "regions.yaml"
+    for text, problem in (
+        ("regions:\n  Midtjylland: [Aarhus]\n  Sjælland: [Roskilde, Århus]\n", "Århus is listed under both Midtjylland and Sjælland"),
+        ("regions:\n  Midtjylland: [Aarhus]\n  Nordjylland: []\n", ":3: regions.Nordjylland: must not be empty"),
+        ("regions:\n\tMidtjylland: [Aarhus]\n", ":2: YAML syntax error: a tab character"),
+    ):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(DataFileError, match=problem):
+            load_regions.__wrapped__(path)
+
+
+def test_a_command_meets_a_broken_data_file_with_its_problem_not_a_traceback(checkout: Path) -> None:
+    regions = checkout / "matcher" / "data" / "regions.yaml"
+    edit(regions, "  Nordjylland:", "\tNordjylland:")
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    result = subprocess.run([sys.executable, "-m", "service.cli", "--db", str(checkout / "none.duckdb"), "recommend",
+                             "--query", "jura", "--region", "Midtjylland"], cwd=checkout, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"error: {regions}:" in result.stderr and "a tab character" in result.stderr
+    assert "--constraints" not in result.stderr and "Usage:" not in result.stderr
