@@ -87,7 +87,7 @@ _OPTIONS = {"forms": "--form"}  # CourseFilters' fields whose option is named ot
 @click.option("--team", type=FILE, help="A needs survey, or with --target a proficiency assessment (CSV; see `fagmatch gaps --template`).")
 @click.option("--target", type=FILE, help="The target profile for a --team assessment (YAML or JSON).")
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="Courses per gap.")
-@click.option("--region", help="A Danish region (Hovedstaden, Sjælland, Syddanmark, Midtjylland, Nordjylland).")
+@click.option("--region", help="A region as matcher/data/regions.yaml names it, e.g. Midtjylland (an unknown one is answered with the list).")
 @click.option("--location", help="Part of the course's place, e.g. Aarhus. Online and rekvirerbar courses always pass.")
 @click.option("--form", "forms", multiple=True, help=f"Form(s): {', '.join(FORMS)}.")
 @click.option("--max-price", type=DanishNumber(), help="Price ceiling in DKK, e.g. 4.500 or 4500 (courses of unknown price pass).")
