@@ -67,7 +67,7 @@ def radar_svg(
     title: str,
     description: str,
     unit: str = "",
-    chart_id: str = "spind",
+    chart_id: str = "spind-figur",  # not "spind": the page names its section so
 ) -> str:
     """The chart as an `<svg>` element (a string of trusted markup: every text in it is escaped).
 

@@ -612,8 +612,9 @@ class WebPage:
             filters = filters_from(params, index=index, taxonomy=state.taxonomy)
             sort = chosen["sortering"]
             if sort not in SORT_NAMES:
-                choices = [f"{name} ({key})" for key, name in SORT_NAMES.items()]
-                raise WebInputError(f"sortering: {sort!r} findes ikke; vælg {', '.join(choices[:-1])} eller {choices[-1]}")
+                choices = list(SORT_NAMES.values())
+                raise WebInputError(f"sortering: {sort!r} findes ikke; vælg {', '.join(choices[:-1])} eller {choices[-1]} "
+                                    "under »Sortér efter«", field="sortering")
             raw_page = params.get("side") or "1"
             if _whole(raw_page) is None or int(raw_page) < 1:
                 raise WebInputError(f"side: {raw_page!r} er ikke et sidetal (1, 2, 3 …)")
@@ -769,7 +770,8 @@ class WebPage:
             with _Uploads() as uploads:
                 analysis = analyse_needs(read_needs_survey(uploads.write(name, data), taxonomy), taxonomy)
         except GapInputError as exc:
-            return self._team_error(request, WebInputError(uploads.clean(str(exc))), kept)
+            field = "behov_tekst" if name == PASTED_NAME else "behov_fil"
+            return self._team_error(request, WebInputError(uploads.clean(str(exc)), field=field), kept)
         # the reader names the file it read, here the private temp copy: no answer shows where the server keeps files
         analysis = analysis.model_copy(update={"source": name, "notices": [uploads.clean(n) for n in analysis.notices]})
         try:
@@ -793,7 +795,8 @@ class WebPage:
                 assessment_name = _safe_name(assessment_file.filename, "vurdering.csv")
                 target_file = params.file("maal_fil")
                 if target_file is None:
-                    raise WebInputError("upload også målprofilen (YAML eller JSON) – den siger, hvilket niveau teamet skal op på")
+                    raise WebInputError("upload også målprofilen (YAML eller JSON) – den siger, hvilket niveau teamet skal op på",
+                                        field="maal_fil")
                 target = await _read_upload(target_file)
                 target_name = _safe_name(target_file.filename, "maalprofil.yaml", (".yaml", ".yml", ".json"))
             else:
@@ -821,7 +824,12 @@ class WebPage:
                     read_target(uploads.write(target_name, target), taxonomy), taxonomy,
                 )
         except GapInputError as exc:
-            return self._team_error(request, WebInputError(uploads.clean(str(exc))), kept, rows)
+            message = uploads.clean(str(exc))
+            # the message starts with the file it is about: the target profile's, or else the assessment's
+            field = "maal_fil" if message.startswith(target_name) else "vurdering_fil"
+            if assessment_name == "tabellen":
+                field = "krav_" + taxonomy.field_keys[0] if message.startswith(target_name) else "navn_0"
+            return self._team_error(request, WebInputError(message, field=field), kept, rows)
         analysis = analysis.model_copy(update={
             "assessment": assessment_name, "target": target_name, "notes": [uploads.clean(n) for n in analysis.notes],
         })
@@ -845,10 +853,10 @@ class WebPage:
         form = _kept(request.query_params)
         try:
             if not text:
-                raise WebInputError("beskriv gabet med egne ord, fx »vi mangler specialiseret viden om sygedagpengeloven«")
+                raise WebInputError("beskriv gabet med egne ord, fx »vi mangler specialiseret viden om sygedagpengeloven«", field="tekst")
             chosen_level = params.get("niveau") or None
             if chosen_level is not None and chosen_level not in LEVELS:
-                raise WebInputError(f"niveau: {chosen_level!r} findes ikke; vælg grundlæggende eller specialiseret")
+                raise WebInputError(f"niveau: {chosen_level!r} findes ikke; vælg grundlæggende eller specialiseret", field="niveau")
             filters = filters_from(params, with_fields=False)
             gap = state.recommender.gap_from_text(text, level=chosen_level)
             document = state.recommender.recommend([gap], filters, top=TOP_PER_GAP, query=text)
@@ -976,19 +984,20 @@ class WebPage:
         context.pop("error_status", None)
         title, description, course_type = params.get("titel"), params.get("beskrivelse"), params.get("type") or None
         context["draft_form"] = {"titel": title, "beskrivelse": description, "type": course_type or ""}
-        problems = []
+        problems: dict[str, str] = {}  # field → what to fix
         if not title:
-            problems.append("skriv kursets titel")
+            problems["titel"] = "skriv kursets titel"
         elif len(title) > 500:
-            problems.append("titlen må højst være 500 tegn")
+            problems["titel"] = "titlen må højst være 500 tegn"
         if not description:
-            problems.append("skriv kursets beskrivelse (indhold, læringsmål, målgruppe)")
+            problems["beskrivelse"] = "skriv kursets beskrivelse (indhold, læringsmål, målgruppe)"
         elif len(description) > MAX_DRAFT_TEXT:
-            problems.append(f"beskrivelsen må højst være {MAX_DRAFT_TEXT:,} tegn".replace(",", "."))
+            problems["beskrivelse"] = f"beskrivelsen må højst være {MAX_DRAFT_TEXT:,} tegn".replace(",", ".")
         if course_type is not None and course_type not in COURSE_TYPES:
-            problems.append(f"type: {course_type!r} findes ikke")
+            problems["type"] = f"type: {course_type!r} findes ikke"
         if problems:
-            context["draft_error"] = "; ".join(problems)
+            context["draft_error"] = "; ".join(problems.values())
+            context["draft_error_field"] = next(iter(problems))  # the first to fix is focused
             return self.render(request, "udbydere.html", 422, **context)
         try:
             result = state.tag_draft(title, description, course_type)
@@ -1066,9 +1075,9 @@ async def _upload_or_text(params: Params, file_field: str, text_field: str, defa
         return await _read_upload(upload), _safe_name(upload.filename, default_name)
     text = params.get(text_field)
     if not text:
-        raise WebInputError("vælg en CSV-fil at uploade, eller indsæt svarene i tekstfeltet")
+        raise WebInputError("vælg en CSV-fil at uploade, eller indsæt svarene i tekstfeltet", field=file_field)
     if len(text) > MAX_UPLOAD_BYTES:
-        raise WebInputError(f"teksten er længere end {MAX_UPLOAD_BYTES // 1000} kB", 413)
+        raise WebInputError(f"teksten er længere end {MAX_UPLOAD_BYTES // 1000} kB", 413, field=text_field)
     return text.encode("utf-8"), PASTED_NAME
 
 
@@ -1112,12 +1121,12 @@ def _rows(params: Params) -> int:
     return min(MAX_FILL_IN_ROWS, max(1, int(raw))) if _whole(raw) is not None else FILL_IN_ROWS
 
 
-def _table_step(raw: str, where: str) -> int | None:
+def _table_step(raw: str, where: str, field: str) -> int | None:
     """A step 1–5 from a cell of the fill-in tables (None: blank); WebInputError names the cell."""
     try:
         return parse_step(raw, PROFICIENCY_STEPS)
     except ValueError as exc:
-        raise WebInputError(f"{where}: {exc}") from None
+        raise WebInputError(f"{where}: {exc}", field=field) from None
 
 
 def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, bytes]:
@@ -1134,18 +1143,18 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
         if not name and not any(levels):
             continue
         if not name:
-            raise WebInputError(f"række {i + 1}: skriv medarbejderens navn eller initialer")
+            raise WebInputError(f"række {i + 1}: skriv medarbejderens navn eller initialer", field=f"navn_{i}")
         if name.casefold() in seen:
             raise WebInputError(f"række {i + 1}: {name} står også i række {seen[name.casefold()] + 1}; "
-                                "navne eller initialer skal være forskellige")
+                                "navne eller initialer skal være forskellige", field=f"navn_{i}")
         seen[name.casefold()] = i
         for key, level in zip(keys, levels):
-            _table_step(level, f"række {i + 1}, {taxonomy.field(key).name}")
+            _table_step(level, f"række {i + 1}, {taxonomy.field(key).name}", f"niveau_{i}_{key}")
         if not any(levels):
-            raise WebInputError(f"række {i + 1}: giv {name} et niveau i mindst ét felt")
+            raise WebInputError(f"række {i + 1}: giv {name} et niveau i mindst ét felt", field=f"niveau_{i}_{keys[0]}")
         lines.append([name, *levels])
     if len(lines) == 1:
-        raise WebInputError("udfyld mindst én medarbejder i tabellen, eller upload en kompetencevurdering (CSV)")
+        raise WebInputError("udfyld mindst én medarbejder i tabellen, eller upload en kompetencevurdering (CSV)", field="navn_0")
     import csv
     import io
 
@@ -1153,7 +1162,7 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
     csv.writer(out, lineterminator="\n").writerows(lines)
     target: dict[str, Any] = {"fields": {}}
     if (level := params.get("specialistniveau")):
-        target["specialist_level"] = _table_step(level, "målprofilen, ressourceperson fra niveau")
+        target["specialist_level"] = _table_step(level, "målprofilen, ressourceperson fra niveau", "specialistniveau")
     for key in keys:
         name = taxonomy.field(key).name
         required = params.get(f"krav_{key}")
@@ -1162,14 +1171,15 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
             continue
         entry: dict[str, Any] = {}
         if required:
-            entry["required_level"] = _table_step(required, f"målprofilen, {name}, krævet niveau")
+            entry["required_level"] = _table_step(required, f"målprofilen, {name}, krævet niveau", f"krav_{key}")
         if specialists:
             if _whole(specialists) is None:
-                raise WebInputError(f"målprofilen, {name}, ressourcepersoner: {specialists!r} er ikke et helt tal fra 0")
+                raise WebInputError(f"målprofilen, {name}, ressourcepersoner: {specialists!r} er ikke et helt tal fra 0",
+                                    field=f"specialister_{key}")
             entry["specialists"] = _whole(specialists)
         target["fields"][key] = entry
     if not target["fields"]:
-        raise WebInputError("sæt et krævet niveau for mindst ét felt i målprofilen")
+        raise WebInputError("sæt et krævet niveau for mindst ét felt i målprofilen", field=f"krav_{keys[0]}")
     return out.getvalue().encode("utf-8"), json.dumps(target, ensure_ascii=False).encode("utf-8")
 
 

@@ -24,7 +24,7 @@ from service.app import create_app
 from service.coverage import CoverageError, coverage
 from service.radar import Series, radar_svg
 from service.state import ServiceConfig
-from tests.conftest import draft_slot_taken
+from tests.conftest import BUNDLED_TARGET, TEAM_OF_FOUR, draft_slot_taken
 
 pytestmark = pytest.mark.slow
 
@@ -242,7 +242,7 @@ def test_control_characters_in_the_input_are_dropped_not_echoed(client: TestClie
         ({"side": "²"}, "er ikke et sidetal"),
         ({"type": "kursusbåd"}, "type: 'kursusbåd' findes ikke; vælg 'diplom', 'akademi'"),
         ({"niveau": "ekspert"}, "niveau: 'ekspert' findes ikke; vælg 'grundlaeggende' eller 'specialiseret'"),
-        ({"sortering": "pris"}, "sortering: 'pris' findes ikke; vælg Relevans (relevance), Første start (start_date) eller "),
+        ({"sortering": "pris"}, "sortering: 'pris' findes ikke; vælg Relevans, Første start eller Titel (A–Å) under »Sortér efter«"),
     ],
 )
 def test_bad_search_input_is_a_422_page_with_the_message(client: TestClient, params: dict[str, str], phrase: str) -> None:
@@ -261,6 +261,63 @@ def test_the_field_to_fix_is_marked_invalid_and_focused(client: TestClient) -> N
     team = client.get("/team/gab", params={"tekst": "motiverende samtale", "maks_pris": "billig"}).text
     assert re.search(r'<input id="gab-pris"[^>]* aria-invalid="true" aria-describedby="fejl" autofocus>', team)
     assert team.count("aria-invalid") == 1
+
+
+def _marked(page: str) -> list[tuple[str, str]]:
+    """(id, the error box it points to) of every control marked invalid."""
+    return re.findall(r'id="([^"]+)"[^>]* aria-invalid="true" aria-describedby="([^"]+)" autofocus', page)
+
+
+def _section_with_box(page: str) -> str | None:
+    """The id of the team page's section that holds the error box."""
+    before = page[: page.index('role="alert"')]
+    return re.findall(r'<section id="([^"]+)"', before)[-1] if "<section id=" in before else None
+
+
+@pytest.mark.parametrize(("send", "section", "field"), [
+    (lambda c: c.get("/team/gab", params={"tekst": ""}), "gab", "tekst"),
+    (lambda c: c.get("/team/gab", params={"tekst": "jura", "niveau": "ekspert"}), "gab", "gab-niveau"),
+    (lambda c: c.post("/team/vurdering", data={"navn_0": "", "niveau_0_lov_myndighed": "3"}), "vurdering", "navn_0"),
+    (lambda c: c.post("/team/vurdering", data={"navn_0": "AB", "niveau_0_lov_myndighed": "3", "krav_lov_myndighed": "3",
+                                               "specialister_it_digital": "to"}), "vurdering", "specialister_it_digital"),
+    (lambda c: c.post("/team/vurdering", files={"vurdering_fil": ("hold.csv", TEAM_OF_FOUR.encode(), "text/csv")}),
+     "vurdering", "maal_fil"),
+    (lambda c: c.post("/team/behov", data={"behov_tekst": ""}), "behov", "behov_fil"),
+    (lambda c: c.post("/team/behov", data={"behov_tekst": "rolle;xx.9\nmedarbejder;3\n"}), "behov", "behov_tekst"),
+])  # fmt: skip
+def test_a_team_form_error_stands_in_that_form_with_its_field_marked(client: TestClient, send: Any, section: str,
+                                                                      field: str) -> None:
+    page = send(client).text
+    assert _marked(page) == [(field, "fejl")], _marked(page)
+    assert page.count('id="fejl"') == 1 and _section_with_box(page) == section
+    assert "<title>Fejl: Teamets kompetencer – fagmatch</title>" in page
+
+
+def test_the_draft_checks_error_is_its_own_box_and_marks_its_field(client: TestClient) -> None:
+    page = client.post("/udbydere/tjek", data={"titel": "Jobsamtalen", "beskrivelse": ""}).text
+    assert _marked(page) == [("beskrivelse", "tjek-fejl")] and page.count('id="tjek-fejl"') == 1
+    both = client.post("/udbydere/tjek", data={"udbyder": "Ingen Sådan Udbyder", "titel": "", "beskrivelse": ""}).text
+    ids = parse(both).ids
+    assert not {i for i in ids if ids.count(i) > 1}, "one error box for the page, one for the draft form"
+    assert _marked(both) == [("titel", "tjek-fejl")]
+
+
+def test_result_pages_have_unique_ids_and_say_the_heavy_load_in_words(client: TestClient) -> None:
+    files = {"vurdering_fil": ("hold.csv", TEAM_OF_FOUR.encode(), "text/csv"),
+             "maal_fil": ("maal.yaml", BUNDLED_TARGET.read_bytes(), "application/yaml")}
+    pages = {
+        "vurdering": client.post("/team/vurdering", files=files).text,
+        "behov": client.post("/team/behov", data={"behov_tekst": template_text("needs-survey", TAXONOMY)}).text,
+        "gab": client.get("/team/gab", params={"tekst": "specialiseret viden om sygedagpengeloven"}).text,
+    }
+    for kind, page in pages.items():
+        ids = parse(page).ids
+        assert not {i for i in ids if ids.count(i) > 1}, (kind, {i for i in ids if ids.count(i) > 1})
+    assert "<title>Teamet mod målprofilen – teamets kompetencer – fagmatch</title>" in pages["vurdering"]
+    assert re.search(r'<svg[^>]*aria-labelledby="spind-figur-titel', pages["vurdering"])
+    assert pages["behov"].count(">Udsagn med størst behov</h2>") == 1
+    flags = re.findall(r'<span class="load-flag"[^>]*>⚠</span>(<span class="visually-hidden">[^<]+</span>)?', pages["vurdering"])
+    assert flags and all(flag for flag in flags[:-1]), "each ⚠ in the summary has its words"
 
 
 # ---------------------------------------------------------------- course page
