@@ -900,6 +900,10 @@ class WebPage:
             headers={"Content-Disposition": 'attachment; filename="uddannelsesplan.md"'},
         )
 
+    # What the downloaded templates are called on a Danish user's disk (the API's names stay English)
+    DANISH_TEMPLATE_NAMES = {"needs-survey": "behovsundersoegelse", "needs-survey-statements": "behovsundersoegelse-udsagn",
+                             "proficiency-assessment": "kompetencevurdering", "target-profile": "maalprofil"}
+
     def template_file(self, request: Request, name: str) -> Response:
         if name not in TEMPLATE_FILES:
             return self.render_error(
@@ -910,7 +914,7 @@ class WebPage:
         if fmt == "xlsx" and filename.endswith(".csv"):
             return Response(
                 template_bytes(name, self.state(request).taxonomy, "xlsx"), media_type=XLSX_MEDIA,
-                headers={"Content-Disposition": f'attachment; filename="{Path(filename).stem}.xlsx"'},
+                headers={"Content-Disposition": f'attachment; filename="{self.DANISH_TEMPLATE_NAMES[name]}.xlsx"'},
             )
         if fmt not in ("csv", "yaml") or (fmt == "csv") != filename.endswith(".csv"):
             return self.render_error(request, 404, f"skabelonen {name!r} findes ikke i formatet {fmt!r}")
@@ -918,7 +922,7 @@ class WebPage:
         # CSV with a byte-order mark: Danish Excel reads UTF-8 only with one
         return Response(
             template_bytes(name, self.state(request).taxonomy), media_type=media,
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            headers={"Content-Disposition": f'attachment; filename="{self.DANISH_TEMPLATE_NAMES[name]}{Path(filename).suffix}"'},
         )
 
     # ---- providers

@@ -443,7 +443,9 @@ def test_team_page_has_the_forms_and_template_links(client: TestClient) -> None:
 def test_template_downloads(client: TestClient, name: str) -> None:
     response = client.get(f"/team/skabelon/{name}")
     assert response.status_code == 200
-    assert f'filename="{TEMPLATE_FILES[name]}"' in response.headers["content-disposition"]
+    danish = {"needs-survey": "behovsundersoegelse", "needs-survey-statements": "behovsundersoegelse-udsagn",
+              "proficiency-assessment": "kompetencevurdering", "target-profile": "maalprofil"}[name]
+    assert f'filename="{danish}{Path(TEMPLATE_FILES[name]).suffix}"' in response.headers["content-disposition"]
     if TEMPLATE_FILES[name].endswith(".csv"):
         # for Danish Excel: a byte-order mark, and `;` between the columns
         assert response.content.startswith(b"\xef\xbb\xbf") and ";" in response.text.splitlines()[0]
