@@ -272,7 +272,11 @@ def _danish_validation_message(error: Any) -> str:
     """Pydantic's own check of a choice (type, form, level) in Danish; the domain's own checks are in
     Danish already (the page runs `in_language("da")`), and the page checks numbers and dates itself."""
     if error["type"] == "literal_error":
-        return f"{error['input']!r} findes ikke; vælg {error['ctx']['expected'].replace(' or ', ' eller ')}"
+        # the choices by the names the form shows them by ('grundlaeggende' is Grundlæggende)
+        keys = re.findall(r"'([^']*)'", error["ctx"]["expected"])
+        names = [{**TYPE_NAMES, **FORM_NAMES, **LEVEL_NAMES}.get(key, key) for key in keys]
+        return f"{error['input']!r} findes ikke; vælg {', '.join(names[:-1])} eller {names[-1]}" if len(names) > 1 \
+            else f"{error['input']!r} findes ikke; vælg {error['ctx']['expected']}"
     return str(error["msg"]).removeprefix("Value error, ")
 
 

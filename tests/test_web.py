@@ -240,8 +240,8 @@ def test_control_characters_in_the_input_are_dropped_not_echoed(client: TestClie
         ({"start_foer": "i morgen"}, "er ikke en dato"),
         ({"side": "0"}, "er ikke et sidetal"),
         ({"side": "²"}, "er ikke et sidetal"),
-        ({"type": "kursusbåd"}, "type: 'kursusbåd' findes ikke; vælg 'diplom', 'akademi'"),
-        ({"niveau": "ekspert"}, "niveau: 'ekspert' findes ikke; vælg 'grundlaeggende' eller 'specialiseret'"),
+        ({"type": "kursusbåd"}, "type: 'kursusbåd' findes ikke; vælg Diplommodul, Akademimodul"),
+        ({"niveau": "ekspert"}, "niveau: 'ekspert' findes ikke; vælg Grundlæggende eller Specialiseret"),
         ({"sortering": "pris"}, "sortering: 'pris' findes ikke; vælg Relevans, Første start eller Titel (A–Å) under »Sortér efter«"),
     ],
 )
