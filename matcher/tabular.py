@@ -135,9 +135,14 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
     return Table(header=[h for h in header if h], rows=rows, notices=notices, bad_rows=bad_rows, delimiter=delimiter)
 
 
+MAX_SHEET_ROWS = 2_000  # a team of at most 500 (matcher.gaps.MAX_TEAM_SIZE), with room for blank and note rows
+MAX_SHEET_COLUMNS = 200  # the widest template, the needs survey, has a column per statement (under 50)
+
+
 def xlsx_text(data: bytes, name: str) -> str:
     """The first sheet of an .xlsx workbook as `;`-separated CSV text: whole numbers without ".0",
-    dates as ISO dates, empty cells empty; rows after the last filled one dropped."""
+    dates as ISO dates, empty cells empty; rows after the last filled one, and each row's cells after
+    its last filled one, dropped. TabularError for a sheet longer than any team file."""
     from openpyxl import load_workbook  # only for .xlsx uploads
 
     try:
@@ -147,11 +152,21 @@ def xlsx_text(data: bytes, name: str) -> str:
                                name=name, reason=type(exc).__name__)) from None
     try:
         sheet = book.worksheets[0]
-        rows = [[_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        # Read no further than a team file can reach: the sheet's own size claim is not trusted (a
+        # 5 kB workbook may claim a million rows of 16 384 columns, and reading them all takes minutes
+        # and gigabytes). One row more than the limit tells a sheet that passes it.
+        rows = [[_cell_text(value) for value in row]
+                for row in sheet.iter_rows(values_only=True, max_row=MAX_SHEET_ROWS + 1, max_col=MAX_SHEET_COLUMNS)]
     finally:
         book.close()
+    if len(rows) > MAX_SHEET_ROWS and any(rows[MAX_SHEET_ROWS]):
+        raise TabularError(say("{name}: more than {rows} rows in the sheet; a team file has one row per person",
+                               name=name, rows=MAX_SHEET_ROWS))
     while rows and not any(rows[-1]):
         rows.pop()
+    for row in rows:  # the empty cells up to the sheet's claimed width say nothing
+        while row and not row[-1]:
+            row.pop()
     out = io.StringIO()
     csv.writer(out, delimiter=";", lineterminator="\n").writerows(rows)
     return out.getvalue()

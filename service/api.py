@@ -385,8 +385,8 @@ async def _read_upload(upload: UploadFile | None, notices: list[str]) -> str | N
         raw = await read_upload(upload, MAX_CSV)
     except UploadError as exc:
         raise ApiError(exc.status, str(exc)) from None
-    try:
-        text, found = decode_bytes(raw, upload.filename)
+    try:  # in a thread: a workbook takes a moment to read, and the other requests go on meanwhile
+        text, found = await run_in_threadpool(decode_bytes, raw, upload.filename)
     except TabularError as exc:
         raise ApiError(422, str(exc)) from None
     notices.extend(found)

@@ -719,3 +719,33 @@ def test_cli_templates(gaps_cli, tmp_path, taxonomy) -> None:
     assert not (tmp_path / "maalprofil.csv").exists()
     assert gaps_cli("--template", "target-profile", "--output", str(tmp_path / "maalprofil.yaml")).exit_code == 0
     assert read_target(tmp_path / "maalprofil.yaml", taxonomy).fields
+
+
+def test_a_workbook_is_read_no_further_than_a_team_file_reaches() -> None:
+    import time
+
+    from openpyxl import Workbook
+
+    from matcher.tabular import MAX_SHEET_ROWS, TabularError, xlsx_text
+
+    def workbook(fill) -> bytes:
+        book = Workbook()
+        fill(book.active)
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    def far_cell(sheet) -> None:  # 5 kB that claim a sheet of 6 000 rows × 16 384 columns
+        sheet["A1"] = "rolle"
+        sheet.cell(row=6000, column=16384, value="x")
+
+    started = time.perf_counter()
+    assert xlsx_text(workbook(far_cell), "hold.xlsx") == "rolle\n"
+    assert time.perf_counter() - started < 5, "the sheet's claimed size is not read through"
+
+    def many_rows(sheet) -> None:
+        for row in range(1, MAX_SHEET_ROWS + 3):
+            sheet.cell(row=row, column=1, value=f"P{row}")
+
+    with pytest.raises(TabularError, match=f"hold.xlsx: more than {MAX_SHEET_ROWS} rows in the sheet"):
+        xlsx_text(workbook(many_rows), "hold.xlsx")
