@@ -663,11 +663,22 @@ def _field_target(key: Any, entry: Any, locate: "_Locator", taxonomy: Taxonomy) 
     return FieldTarget(required, specialists), []
 
 
+class _Shown:
+    """A value as a message quotes it: its repr, cut short (a list in a file may be long)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        text = repr(self.value)
+        return text if len(text) <= 60 else text[:57] + "…"
+
+
 def _whole(value: Any, low: int, high: int | None) -> tuple[int, str | None]:
     """A whole number within [low, high]; YAML/JSON numbers only (3 or 3.0, not "3" or true)."""
     span = f"{low}–{high}" if high is not None else f"≥ {low}"
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not value.is_integer()):
-        return 0, say("{value!r} is not a whole number {span}", value=value, span=span)
+        return 0, say("{value!r} is not a whole number {span}", value=_Shown(value), span=span)
     number = int(value)
     if number < low or (high is not None and number > high):
         if high is None:
@@ -709,9 +720,18 @@ def _load_mapping_file(path: Path, name: str) -> tuple[dict, dict[tuple, int]]:
             json.loads(text)
         except json.JSONDecodeError as exc:
             raise GapInputError(f"{where(name, exc.lineno)}: " + say("not valid JSON: {detail}", detail=exc.msg)) from None
+        except RecursionError:
+            raise GapInputError(f"{name}: " + say("nested too deeply; a target profile has fields and their numbers")) from None
     try:
+        # Anchors and aliases (&a, *a) may repeat a value millions of times over in a few hundred
+        # bytes; a target profile needs neither.
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader)):
+            raise GapInputError(f"{name}: " + say("anchors and aliases (& and *) are not allowed in a target profile; "
+                                                  "write each value out"))
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise GapInputError(f"{name}: " + say("nested too deeply; a target profile has fields and their numbers")) from None
     except yaml.MarkedYAMLError as exc:
         line, detail = plain_yaml_problem(exc)
         raise GapInputError(f"{where(name, line) if line else name}: " + say("not valid YAML: {detail}", detail=detail)) from None

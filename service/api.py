@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -534,7 +535,10 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
     if unknown:  # a field meant as an option (withdraw_missing, source …) must not pass as done
         raise ApiError(422, f"unknown form field(s) {', '.join(unknown)}: the form takes only `feed`, the file; "
                             "nothing was written")
-    name = Path(feed.filename or "feed.jsonl").name
+    # as the user named it, for messages; a name no file system takes (a NUL, 300 characters) is cut to one
+    name = re.sub(r"[\x00-\x1f/]", "_", _upload_name(feed) if feed.filename else "feed.jsonl")
+    if len(name.encode()) > 120:
+        name = name[:80] + "…" + Path(name).suffix[:10]
     try:
         guess_format(Path(name))  # as `fagmatch ingest` reads it: by the name's ending, in any case
     except FeedError:

@@ -388,6 +388,15 @@ def test_admin_ingest_is_all_or_nothing(client: TestClient) -> None:
     assert client.get("/healthz").json()["catalogue"]["courses"] == 30
 
 
+def test_admin_ingest_takes_a_file_name_no_file_system_would(client: TestClient) -> None:
+    record = b'{"id": "k-navn", "title": "Forvaltningsret", "provider": "UC Test"}\n'
+    for name in ("k" * 300 + ".jsonl", "kurser\x00.jsonl"):
+        answer = client.post("/api/admin/ingest", files={"feed": (name, record)}, headers={"X-API-Key": KEY})
+        assert answer.status_code == 200, (name[:20], answer.status_code, answer.text[:200])
+    broken = client.post("/api/admin/ingest", files={"feed": ("k" * 300 + ".jsonl", b"{nope\n")}, headers={"X-API-Key": KEY})
+    assert broken.status_code == 422 and "kkkk…" in _error(broken) and len(_error(broken)) < 400
+
+
 def test_admin_ingest_passes_on_the_windows_1252_note_and_refuses_unknown_form_fields(client: TestClient) -> None:
     import io
 

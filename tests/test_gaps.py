@@ -749,3 +749,24 @@ def test_a_workbook_is_read_no_further_than_a_team_file_reaches() -> None:
 
     with pytest.raises(TabularError, match=f"hold.xlsx: more than {MAX_SHEET_ROWS} rows in the sheet"):
         xlsx_text(workbook(many_rows), "hold.xlsx")
+
+
+def test_a_target_profile_that_would_blow_up_is_refused_in_a_few_words(taxonomy, tmp_path) -> None:
+    laughs = ["fields:", "  lov_myndighed:", "    required_level: 3", 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    laughs += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    laughs.append("specialist_level: *a8")
+    bomb = tmp_path / "maal.yaml"
+    bomb.write_text("\n".join(laughs) + "\n", encoding="utf-8")  # under 500 bytes, 9⁹ values when expanded
+    with pytest.raises(GapInputError, match="anchors and aliases") as refused:
+        read_target(bomb, taxonomy, name="maal.yaml")
+    assert len(str(refused.value)) < 300
+    deep = tmp_path / "maal.json"
+    deep.write_text("[" * 100_000, encoding="utf-8")
+    with pytest.raises(GapInputError, match="maal.json: nested too deeply"):
+        read_target(deep, taxonomy, name="maal.json")
+    long_list = tmp_path / "liste.yaml"
+    long_list.write_text("specialist_level: [" + ", ".join(["4"] * 5000) + "]\nfields:\n  lov_myndighed:\n    required_level: 3\n",
+                         encoding="utf-8")
+    with pytest.raises(GapInputError, match="is not a whole number") as quoted:
+        read_target(long_list, taxonomy, name="liste.yaml")
+    assert len(str(quoted.value)) < 300, "a value is quoted cut short"
