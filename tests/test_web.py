@@ -906,6 +906,18 @@ def test_every_page_is_accessible_danish_and_small(client: TestClient, index: An
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
 
 
+def test_pages_tell_the_browser_to_keep_them_to_themselves(client: TestClient, index: Any) -> None:
+    for url in ("/", "/team", "/udbydere", "/api/courses", "/feed/courses.json", "/findes-ikke"):
+        headers = client.get(url).headers
+        assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY", url
+        assert headers["referrer-policy"] == "strict-origin-when-cross-origin", url
+        policy = headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "script-src 'self';" in policy, url
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "content-security-policy" not in docs.headers  # Swagger UI runs inline scripts
+    assert docs.headers["x-frame-options"] == "DENY"
+
+
 def test_unknown_page_is_a_danish_404(client: TestClient) -> None:
     page = assert_error_page(client.get("/findes/ikke"), 404)
     assert "Siden findes ikke" in page and 'lang="da"' in page
