@@ -63,6 +63,7 @@ from matcher.messages import catalogue, in_language
 from matcher.numbers import parse_number
 from matcher.taxonomy import LEVELS, Taxonomy, level_name
 from matcher.text import strip_controls
+from service.feeds import course_page_url
 from service.radar import Series, radar_svg
 from service.server_paths import without_server_paths
 from service.state import DraftBusy
@@ -552,8 +553,9 @@ class WebPage:
             loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(["html"]),
             trim_blocks=True, lstrip_blocks=True, auto_reload=False,
         )
+        # a course's page address with its id as one path segment ("/" too escaped): urlencode keeps "/"
         self.env.filters.update(money=money, date_da=date_da, number_da=number_da, pct=pct, level_da=level_da,
-                                without_label=without_label)
+                                without_label=without_label, course_url=lambda course_id: course_page_url("", course_id))
         self.env.globals.update(
             TYPE_NAMES=TYPE_NAMES, FORM_NAMES=FORM_NAMES, LEVEL_NAMES=LEVEL_NAMES, STATUS_NAMES=STATUS_NAMES,
             SORT_NAMES=SORT_NAMES, GOAL_KINDS=GOAL_KINDS, TEMPLATE_TITLES=TEMPLATE_TITLES, LEVELS=LEVELS,

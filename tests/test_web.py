@@ -906,6 +906,20 @@ def test_every_page_is_accessible_danish_and_small(client: TestClient, index: An
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
 
 
+def test_a_course_id_is_one_segment_of_its_link_whatever_it_holds(tmp_path: Path) -> None:
+    from matcher.ingest import ingest_file
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "../../api/admin/crawl", "title": "Forvaltningsret i praksis", "provider": "UC Test"}\n',
+                    encoding="utf-8")
+    db = tmp_path / "catalogue.duckdb"
+    ingest_file(db, feed)
+    with TestClient(create_app(ServiceConfig(db=db), warm=False)) as client:
+        page = client.get("/", params={"q": "forvaltningsret"}).text
+        assert 'href="/kursus/..%2F..%2Fapi%2Fadmin%2Fcrawl"' in page and 'href="/kursus/../' not in page
+        assert "Forvaltningsret i praksis" in client.get("/kursus/..%2F..%2Fapi%2Fadmin%2Fcrawl").text
+
+
 def test_pages_tell_the_browser_to_keep_them_to_themselves(client: TestClient, index: Any) -> None:
     for url in ("/", "/team", "/udbydere", "/api/courses", "/feed/courses.json", "/findes-ikke"):
         headers = client.get(url).headers
