@@ -36,10 +36,10 @@ import datetime as dt
 import io
 import math
 import re
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from matcher import clock
 from matcher.course import HOURS_PER_COURSE_DAY, WEEKLY_HOURS, start_for_deadline
@@ -155,11 +155,18 @@ class _Gap(_In):
     why_no_courses: str | None = None
 
 
+def _web_address(url: str) -> str:
+    # the document comes back from the client: a link in the plan must be a web address ("javascript:" is not)
+    if not re.fullmatch(r"https?://\S+", url):
+        raise ValueError("must be a web address (http:// or https://)")
+    return url
+
+
 class _Result(_In):
     gap_id: str
     rank: int | None = None
     course_id: str | None = None
-    url: str | None = None
+    url: Annotated[str, AfterValidator(_web_address)] | None = None
     title: str = Field(min_length=1)
     provider: str | None = None
     course_type: str | None = None
@@ -232,7 +239,7 @@ def _loc(loc: tuple[Any, ...]) -> str:
 def _describe(err: dict[str, Any]) -> str:
     if err["type"] == "missing":
         return say("required key is missing")
-    return say("{problem} (got {value!r})", problem=err["msg"], value=err.get("input"))
+    return say("{problem} (got {value!r})", problem=str(err["msg"]).removeprefix("Value error, "), value=err.get("input"))
 
 
 # --- building the rows --------------------------------------------------------------------------

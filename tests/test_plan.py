@@ -221,6 +221,7 @@ def test_result_without_transfer_note_still_gets_support_activities() -> None:
         (lambda d: d["gaps"][1].update(id="g2"), r"gaps\[1\]\.id: gap id 'g2' appears twice"),
         (lambda d: d["gaps"][0].update(learners=0), r"gaps\[0\]\.learners"),
         (lambda d: d.update(gaps="g1"), r"gaps: "),
+        (lambda d: d["results"][0].update(url="javascript:alert(document.domain)"), r"results\[0\]\.url"),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message(change: Any, expected: str) -> None:
