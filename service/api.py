@@ -47,6 +47,7 @@ MAX_CSV = MAX_UPLOAD_BYTES  # pasted CSV text and uploaded files alike
 # What one recommendation request may ask for, so that its cost (time, memory, the answer's size) is
 # bounded: a team's analysis gives at most 12 gaps (6 fields, a basic and a resource-person part each).
 MAX_GAPS = 20  # gaps per request
+MAX_GAP_WORDS = 6_000  # characters of gap words in one request (each gap's words are read by the model)
 MAX_TOP = 50  # results per gap
 MAX_RESULTS = 500  # gaps × top: an answer of at most about 3 MB
 # Smaller requests are answered on the event loop (array arithmetic in memory, about a millisecond);
@@ -129,6 +130,10 @@ class RecommendationRequest(TeamInput):
             raise ValueError("level goes with text: gaps and team files carry their own levels")
         if self.gaps and (too_many := _too_many_results(len(self.gaps), self.top)):
             raise ValueError(too_many)
+        words = sum(len(gap.text or "") for gap in self.gaps or [])
+        if words > MAX_GAP_WORDS:  # each gap in words is read anew: 20 long ones held a worker for half a minute
+            raise ValueError(f"the gaps' words are {words} characters together; at most {MAX_GAP_WORDS} in one "
+                             "request: send fewer gaps in words, or shorter ones")
         return self
 
 

@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from matcher.gaps import MAX_TEAM_SIZE
-from service.api import MAX_GAPS, MAX_RESULTS, MAX_TOP
+from service.api import MAX_GAP_WORDS, MAX_GAPS, MAX_RESULTS, MAX_TOP
 from tests.test_serve_workers import ROOT, free_port
 
 pytestmark = pytest.mark.slow
@@ -47,6 +47,9 @@ def test_too_many_gaps_results_or_employees_are_refused_naming_the_limit(client:
     assert str(MAX_TOP) in _message(client.post("/api/recommendations", json={"gaps": gaps[:1], "top": MAX_TOP + 1}))
     many = {"gaps": gaps[:MAX_GAPS], "top": MAX_RESULTS // MAX_GAPS + 1}
     assert str(MAX_RESULTS) in _message(client.post("/api/recommendations", json=many))
+    # Twenty gaps of long words each: the words together are capped, as each is read by the model.
+    wordy = [_gap(i, "borgere med komplekse problemer og samarbejde på tværs " * 36) for i in range(4)]
+    assert str(MAX_GAP_WORDS) in _message(client.post("/api/recommendations", json={"gaps": wordy}))
     # The request: thousands of gaps in one body.
     assert client.post("/api/recommendations", json={"gaps": [_gap(i) for i in range(19_000)]}).status_code == 422
     crowd = {**_gap(1), "employees": [f"e{i}" for i in range(MAX_TEAM_SIZE + 1)]}
