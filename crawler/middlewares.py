@@ -1,5 +1,5 @@
 """Small extensions of Scrapy's own machinery: retries that back off, canonical fingerprints, robots.txt
-fetched once, and a bound on query-string variants."""
+fetched once, a bound on query-string variants, and requests kept to the source's own ports."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
@@ -17,6 +18,37 @@ from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.request import RequestFingerprinter
 
 from matcher.course import canonical_url
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def url_port(url: str) -> int | None:
+    """The port a URL reaches: its own, or its scheme's (None for a scheme without one)."""
+    parts = urlsplit(url)
+    try:
+        return parts.port or _DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:  # a port that is no number
+        return None
+
+
+class SourcePortsMiddleware:
+    """Keep a crawl on the ports of its source's start addresses, as OffsiteMiddleware keeps it on its
+    hosts (which it compares without the port). A page, a redirect or a sitemap may name the same
+    host on another port, where the site's owner may run something else (an admin interface, a
+    database's web console); a site on the web's own ports may move between http and https."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SourcePortsMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider=None) -> None:  # type: ignore[no-untyped-def]
+        allowed = getattr(self.crawler.spider, "allowed_ports", None)
+        if allowed and url_port(request.url) not in allowed:
+            raise IgnoreRequest(f"another port than the source's: {request.url}")
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

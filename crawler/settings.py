@@ -39,6 +39,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.RobotsTxtOnceMiddleware": 101,
+    "crawler.middlewares.SourcePortsMiddleware": 51,  # after Scrapy's OffsiteMiddleware (50): hosts, then ports
 }
 
 # One course is one request: tracking parameters, fragments and trailing slashes do not count.

@@ -282,6 +282,21 @@ def test_a_course_page_caught_in_a_redirect_loop_is_a_failure_not_gone(tmp_path,
         server.stop()
 
 
+def test_a_crawl_keeps_to_its_sources_port_on_the_same_host(tmp_path):
+    """A page or a redirect may name the site's host on another port, where its owner may run
+    something else entirely: the crawl does not go there, as it does not go to other hosts."""
+    site, other = TestWeb().start(), TestWeb().start()
+    try:
+        registry = write_registry(tmp_path, site.base)
+        site.redirects["/delta/kurser/aeldre-borgere"] = f"{other.base}/delta/kurser/aeldre-borgere"
+        (result,) = crawl(tmp_path / "catalogue.duckdb", registry=registry, sources=["delta"], settings=FAST).sources
+        assert result.status == "published" and result.pages > 0
+        assert other.log == [], other.log
+    finally:
+        site.stop()
+        other.stop()
+
+
 def test_a_page_whose_reading_fails_withdraws_nothing(tmp_path, monkeypatch):
     """A bug or a closed pipe while reading a page must not pass for a page without a course: the
     crawl cannot tell what is gone, and a resumed crawl would not fetch the page again."""

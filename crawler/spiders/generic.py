@@ -28,6 +28,7 @@ from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_co
 
 from crawler.extract import extract_course
 from crawler.journal import Journal
+from crawler.middlewares import url_port
 from crawler.registry import Source, adhoc_source, load_registry
 from matcher.course import Course
 
@@ -74,6 +75,9 @@ class GenericSpider(SitemapSpider):
         self.allowed_domains = list(self.source.allowed_domains)
         self.start_urls = list(self.source.start_urls)
         self.sitemap_urls = list(self.source.sitemaps)
+        ports = {url_port(url) for url in [*self.start_urls, *self.sitemap_urls]}
+        # the ports SourcePortsMiddleware keeps to; a site on the web's own ports may switch http/https
+        self.allowed_ports = ports | ({80, 443} if ports & {80, 443} else set())
         detail = "|".join(f"(?:{pattern})" for pattern in self.source.detail)
         self.sitemap_rules = [(detail, "parse_page")]
         self.sitemap_follow = [""]
