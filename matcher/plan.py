@@ -157,7 +157,7 @@ class _Gap(_In):
 
 def _web_address(url: str) -> str:
     # the document comes back from the client: a link in the plan must be a web address ("javascript:" is not)
-    if not re.fullmatch(r"https?://\S+", url):
+    if not re.match(r"https?://", url, re.IGNORECASE):  # what follows is escaped where it is written (_url)
         raise ValueError("must be a web address (http:// or https://)")
     return url
 
