@@ -11,8 +11,12 @@ from __future__ import annotations
 import re
 
 # C0 controls but tab and newline, DEL, the C1 controls, lone surrogates, and the noncharacters
-# U+FFFE and U+FFFF (not characters at all, and not allowed in XML).
-_CONTROLS_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# U+FFFE and U+FFFF (not characters at all, and not allowed in XML); and the invisible marks that
+# make one text look like another: zero-width space, word joiner and byte-order mark, and the
+# direction marks, embeddings, overrides and isolates (U+202E shows a title backwards). The joiners
+# U+200C and U+200D stay: emoji and some scripts need them.
+_CONTROLS_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+                          "\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 # What XML 1.0 does not allow (its Char production), for the XML writers.
 _NOT_XML_RE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

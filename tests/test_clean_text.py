@@ -29,6 +29,10 @@ def test_one_function_drops_control_characters_but_tab_and_newline() -> None:
     assert strip_controls("a\x01b\x0bc\x1b[31md\x7fe\x85f\ufffeg") == "abc[31mdefg"
     assert strip_controls("line\tone\r\nline two\rthree") == "line\tone\nline two\nthree"
     assert strip_controls("æøå – ok ✓ 𝔘") == "æøå – ok ✓ 𝔘"
+    # a provider's name with a zero-width space, a title turned backwards: invisible, so removed
+    assert strip_controls("Professionshøjskolen Nordhavn\u200b") == "Professionshøjskolen Nordhavn"
+    assert strip_controls("Jura \u202egninrevlaf\u202c og \ufeffpraksis\u2066!\u2069") == "Jura gninrevlaf og praksis!"
+    assert strip_controls("👩\u200d💻 hold") == "👩\u200d💻 hold"  # a joiner stays: emoji need it
 
 
 def test_the_crawler_extracts_no_control_characters() -> None:
