@@ -235,8 +235,10 @@ class CrawlJobs:
             log.write(f"$ fagmatch {' '.join(args)}\n")
             log.flush()
             # Its own process group (stopped as one), and it ends with this process (crawler/lifeline.py).
+            # The service's key stays with the service: a crawl or tagging answers no requests.
+            env = {name: value for name, value in child_env().items() if name != "FAGMATCH_API_KEY"}
             child = subprocess.Popen(command + args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     env=child_env(), start_new_session=True)  # fmt: skip
+                                     env=env, start_new_session=True)  # fmt: skip
             job.pid = child.pid
             job.log_tail = self._log_tail()
             self._write(job)
