@@ -901,8 +901,9 @@ def _daytime_with_place(text: str) -> bool:
 # something else (sign-up, materials, a topic: "seminarer i Aarhus med online vejledning").
 _FORM_WORD = (r"(?:online|virtuel\w*|e-?lær\w*|e-?learning|webinar\w*|netbaseret|fjern\w*|hybrid\w*|blended"
               r"|fremmøde|fysisk fremmøde|på campus|on campus|in person|via zoom|via teams)\b")
+_SENTENCE_BREAK_RE = re.compile(r"[.!?:\n]")
 _TEACHING_SENTENCE_RE = re.compile(
-    r"(?:^|(?<=[.!?:\n]))\s*(?:hele\s+|al\s+)?(?:undervisningen|kurset|kurserne|forløbet|modulet|uddannelsen"
+    r"(?:hele\s+|al\s+)?(?:undervisningen|kurset|kurserne|forløbet|modulet|uddannelsen"
     r"|webinaret|workshoppen|the course|the module|the programme|teaching|classes)\s+"
     r"(?:foregår|afholdes|gennemføres|udbydes|afvikles|holdes|takes place|is (?:taught|held|delivered|run)"
     r"|are (?:taught|held)|er|is|are)"
@@ -914,7 +915,9 @@ _TEACHING_SENTENCE_RE = re.compile(
 
 def parse_teaching_form(text: str) -> FormKind | None:
     """The teaching form stated in a sentence of running text about the teaching itself, or None."""
-    return parse_form(" . ".join(match.group(0) for match in _TEACHING_SENTENCE_RE.finditer(clean_text(text, keep_newlines=True))))
+    # sentence by sentence, each matched at its start: linear in the text, however its spaces run
+    sentences = _SENTENCE_BREAK_RE.split(clean_text(text, keep_newlines=True))
+    return parse_form(" . ".join(m.group(0) for s in sentences if (m := _TEACHING_SENTENCE_RE.match(s.strip()))))
 
 
 def parse_form(text: str) -> FormKind | None:
