@@ -41,12 +41,15 @@ def read_text(path: Path, what: str) -> str:
 
 def compose(path: Path, text: str) -> yaml.Node:
     """The YAML node tree (lines for messages); DataFileError for a syntax error or an empty file."""
-    from matcher.yaml_errors import plain_yaml_problem  # here: it speaks through matcher.messages, a data file too
+    # imported here: they speak through matcher.messages, whose catalogue is a data file read by this
+    from matcher.messages import in_language
+    from matcher.yaml_errors import plain_yaml_problem
 
     try:
         root = yaml.compose(text, Loader=DataLoader)
     except yaml.MarkedYAMLError as exc:
-        line, detail = plain_yaml_problem(exc, text)
+        with in_language("en"):  # as every data file's message (and the Danish catalogue may be what is broken)
+            line, detail = plain_yaml_problem(exc, text)
         raise DataFileError(f"{path}:{line}: YAML syntax error: {detail}" if line else f"{path}: YAML syntax error: {detail}") from None
     except yaml.YAMLError as exc:
         raise DataFileError(f"{path}: YAML error: {exc}") from None

@@ -17,9 +17,9 @@ import click
 
 from crawler.lifeline import die_with_parent
 from matcher import clock
+from matcher.data_files import DataFileError
 from matcher.feed import FeedError
 from matcher.ingest import ingest_file
-from matcher.data_files import DataFileError
 from matcher.store import CatalogueError, open_catalogue
 from matcher.taxonomy import format_summary, load_taxonomy
 

@@ -56,6 +56,10 @@ def test_a_translation_must_fill_in_the_same_names(tmp_path: Path) -> None:
     broken.write_text("- a list\n", encoding="utf-8")
     with pytest.raises(MessagesError, match="must map each English template"):
         catalogue("da", broken)
+    # a syntax error read while Danish is spoken is named in English, not looked up in the broken file itself
+    broken.write_text('"a": [b\n', encoding="utf-8")
+    with in_language("da"), pytest.raises(MessagesError, match="messages-da.yaml:1: YAML syntax error: a bracket"):
+        catalogue("da", broken)
 
 
 def test_the_domain_speaks_danish_only_inside_in_language(tmp_path: Path) -> None:
