@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from matcher.course import CourseType, Form
-from matcher.data_files import DataFileError, DataLoader, compose, duplicate_keys, read_text, report
+from matcher.data_files import DataFileError, read_yaml
 
 REGISTRY_PATH = Path(__file__).resolve().parent / "sources.yaml"
 _HOST_NAME = re.compile(r"(?=.{1,253}$)(?:[a-z0-9æøå](?:[a-z0-9æøå-]{0,61}[a-z0-9æøå])?\.)*[a-z0-9æøå](?:[a-z0-9æøå-]{0,61}[a-z0-9æøå])?", re.IGNORECASE)
@@ -131,14 +130,7 @@ def adhoc_source(url: str) -> Source:
 def load_registry(path: Path | str | None = None) -> dict[str, Source]:
     """The sources of a registry file (default: the bundled `crawler/sources.yaml`), by name."""
     path = Path(path) if path is not None else REGISTRY_PATH
-    try:
-        text = read_text(path, "source registry")
-        root = compose(path, text)
-    except DataFileError as exc:
-        raise RegistryError(str(exc)) from None
-    if twice := duplicate_keys(root):  # a source named twice would silently replace the first
-        raise RegistryError(report(path, root, twice, "source registry"))
-    data: Any = yaml.load(text, Loader=DataLoader)  # noqa: S506 - a safe loader
+    data, _root = read_yaml(path, "source registry", RegistryError)  # a source named twice is refused
     if not isinstance(data, dict) or not isinstance(data.get("sources"), dict):
         raise RegistryError(f"{path}: expected a mapping with a 'sources' mapping (name → source)")
     unknown = set(data) - {"sources"}

@@ -155,15 +155,23 @@ def model_keys(model: type[BaseModel], loc: Loc) -> list[str]:
     return []
 
 
+def read_yaml(path: Path, what: str, error: type[DataFileError] = DataFileError) -> tuple[Any, yaml.Node]:
+    """A YAML data file's data and node tree (for the lines of later messages); `error` (a kind of
+    DataFileError) for a file that cannot be read, a syntax error, or a key written twice."""
+    try:
+        text = read_text(path, what)
+        root = compose(path, text)
+    except DataFileError as exc:
+        raise error(str(exc)) from None
+    if twice := duplicate_keys(root):
+        raise error(report(path, root, twice, what))
+    return yaml.load(text, Loader=DataLoader), root  # noqa: S506 - a safe loader
+
+
 def load_yaml(path: Path, model: type[Model], what: str) -> Model:
     """A YAML data file read and validated by `model`; DataFileError naming every problem's line:
     syntax, keys written twice, and what the model refuses."""
-    text = read_text(path, what)
-    root = compose(path, text)
-    problems = duplicate_keys(root)
-    if problems:
-        raise DataFileError(report(path, root, problems, what))
-    data = yaml.load(text, Loader=DataLoader)  # noqa: S506 - a safe loader
+    data, root = read_yaml(path, what)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -20,9 +20,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from matcher.data_files import DataFileError, DataLoader, compose, duplicate_keys, read_text, report
+from matcher.data_files import DataFileError, read_yaml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LANGUAGES = ("en", "da")
@@ -83,14 +81,7 @@ def catalogue(language: str, path: Path | None = None) -> dict[str, str]:
     """English template → its text in `language`, read from `data/messages-<language>.yaml` and checked:
     every translation fills in the same names as its English template."""
     path = path or DATA_DIR / f"messages-{language}.yaml"
-    try:
-        text = read_text(path, "message catalogue")
-        root = compose(path, text)
-    except DataFileError as exc:
-        raise MessagesError(str(exc)) from None
-    if twice := duplicate_keys(root):  # a second translation of one template would silently win
-        raise MessagesError(report(path, root, twice, "message catalogue"))
-    data = yaml.load(text, Loader=DataLoader)  # noqa: S506 - a safe loader
+    data, _root = read_yaml(path, "message catalogue", MessagesError)  # a template translated twice is refused
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         raise MessagesError(f"{path}: must map each English template (text) to its translation (text)")
     for english, translated in data.items():

@@ -15,17 +15,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError
 
-from matcher.data_files import (
-    DataFileError,
-    DataLoader,
-    Loc,
-    compose,
-    describe,
-    duplicate_keys,
-    path_of,
-    read_text,
-    report,
-)
+from matcher.data_files import DataFileError, Loc, describe, path_of, read_yaml, report
 
 BUNDLED_TAXONOMY = Path(__file__).resolve().parent / "data" / "taxonomy.yaml"
 LEVELS: tuple[str, ...] = ("grundlaeggende", "specialiseret")
@@ -414,15 +404,7 @@ class _Problem:
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     """Load and validate a taxonomy file (None: the bundled one); raise TaxonomyError on any problem."""
     file = Path(path) if path is not None else BUNDLED_TAXONOMY
-    try:
-        text = read_text(file, "taxonomy file")
-        root = compose(file, text)
-    except DataFileError as exc:
-        raise TaxonomyError(str(exc)) from None
-    problems = [_Problem(loc, message) for loc, message in duplicate_keys(root)]
-    if problems:
-        raise TaxonomyError(_report(file, root, problems))
-    data = yaml.load(text, Loader=DataLoader)  # noqa: S506 - a safe loader
+    data, root = read_yaml(file, "taxonomy", TaxonomyError)
     if not isinstance(data, dict):
         raise TaxonomyError(f"{file}:1: the file must be a YAML mapping with keys like 'fields:' and 'survey:'")
     try:

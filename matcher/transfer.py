@@ -42,11 +42,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError, field_validator, model_validator
 
 from matcher.course import Course, CourseType, Form
-from matcher.data_files import DataFileError, DataLoader, compose, duplicate_keys, read_text, report
+from matcher.data_files import DataFileError, read_yaml
 from matcher.taxonomy import LEVELS, Level, Taxonomy
 
 DEFAULT_CUES = Path(__file__).resolve().parent / "data" / "transfer_cues.yaml"
@@ -354,14 +353,7 @@ class TransferCues(_Strict):
     def load(cls, path: str | Path = DEFAULT_CUES, taxonomy: Taxonomy | None = None) -> TransferCues:
         """Read and validate a cue file; with a taxonomy, also check the keys it refers to."""
         file = Path(path)
-        try:
-            text = read_text(file, "transfer cue file")
-            root = compose(file, text)
-        except DataFileError as exc:
-            raise TransferCuesError(str(exc)) from None
-        if twice := duplicate_keys(root):  # a second `negations:` would silently replace the first
-            raise TransferCuesError(report(file, root, twice, "transfer cue file"))
-        data = yaml.load(text, Loader=DataLoader)  # noqa: S506 - a safe loader
+        data, _root = read_yaml(file, "transfer cue file", TransferCuesError)  # a second `negations:` is refused
         if not isinstance(data, dict):
             raise TransferCuesError(f"{file}: the file must be a YAML mapping with keys like 'factors:' and 'actions:'")
         try:
