@@ -45,7 +45,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError, field_validator, model_validator
 
 from matcher.course import Course, CourseType, Form
-from matcher.data_files import DataFileError, read_yaml
+from matcher.data_files import DataFileError, line_of, read_yaml
 from matcher.taxonomy import LEVELS, Level, Taxonomy
 
 DEFAULT_CUES = Path(__file__).resolve().parent / "data" / "transfer_cues.yaml"
@@ -353,14 +353,15 @@ class TransferCues(_Strict):
     def load(cls, path: str | Path = DEFAULT_CUES, taxonomy: Taxonomy | None = None) -> TransferCues:
         """Read and validate a cue file; with a taxonomy, also check the keys it refers to."""
         file = Path(path)
-        data, _root = read_yaml(file, "transfer cue file", TransferCuesError)  # a second `negations:` is refused
+        data, root = read_yaml(file, "transfer cue file", TransferCuesError)  # a second `negations:` is refused
         if not isinstance(data, dict):
             raise TransferCuesError(f"{file}: the file must be a YAML mapping with keys like 'factors:' and 'actions:'")
         try:
             cues = cls.model_validate(data)
         except ValidationError as exc:
             problems = [(_where(data, tuple(err["loc"])), _message(err)) for err in exc.errors()]
-            raise TransferCuesError(_report(file, problems)) from None
+            lines = [line_of(root, tuple(err["loc"])) for err in exc.errors()]
+            raise TransferCuesError(_report(file, problems, lines)) from None
         cues._path = file
         problems = _cross_check(cues)
         if problems:
@@ -460,10 +461,12 @@ def _message(err: dict[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
-def _report(file: Path, problems: list[tuple[str, str]]) -> str:
-    lines = [f"{file}: invalid transfer cues ({len(problems)} problem{'s' if len(problems) != 1 else ''})"]
-    lines += [f"  {file}: {where}: {message}" for where, message in problems]
-    return "\n".join(lines)
+def _report(file: Path, problems: list[tuple[str, str]], lines: list[int] | None = None) -> str:
+    """Each problem as `FILE:LINE: where: what` where its line is known, else `FILE: where: what`."""
+    out = [f"{file}: invalid transfer cues ({len(problems)} problem{'s' if len(problems) != 1 else ''})"]
+    at = [f":{line}" for line in lines] if lines else [""] * len(problems)
+    out += [f"  {file}{line}: {where}: {message}" for (where, message), line in zip(problems, at)]
+    return "\n".join(out)
 
 
 _DEFAULT: TransferCues | None = None

@@ -455,7 +455,8 @@ def test_bad_regex_names_factor_and_phrase(tmp_path: Path) -> None:
         TransferCues.load(path)
     message = str(err.value)
     assert str(path) in message
-    assert "factors[2] (supervision_feedback).phrases[1]: bad regular expression 'feed(back'" in message
+    assert ": factors[2] (supervision_feedback).phrases[1]: bad regular expression 'feed(back'" in message
+    assert re.search(rf"{re.escape(str(path))}:\d+: factors\[2\]", message), "the line to fix is named"
 
 
 def test_regex_matching_empty_text_is_refused(tmp_path: Path) -> None:
