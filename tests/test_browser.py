@@ -164,6 +164,18 @@ def test_search_reads_on_a_phone(browser: Browser, base_url: str) -> None:
     for path in ("/team", course, "/udbydere"):
         page.goto(base_url + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 391, f"{path} wider than the phone"
+    # a team's result: the radar chart's labels stay readable, in a frame of their own that scrolls
+    page.goto(base_url + "/team")
+    page.set_input_files("#vurdering_fil", str(TEMPLATES / "proficiency-assessment.csv"))
+    page.set_input_files("#maal_fil", str(TEMPLATES / "target-profile.yaml"))
+    with page.expect_navigation():
+        page.click("button:has-text('Analysér teamet')")
+    page.click("summary:has-text('Kompetencespind og felterne')")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391, "the team result wider than the phone"
+    label = page.locator("svg.radar .axis-label").first
+    # the label's font size as drawn: its CSS size times the chart's scale on the screen
+    shown = label.evaluate("e => parseFloat(getComputedStyle(e).fontSize) * e.getScreenCTM().a")
+    assert shown >= 9, f"the chart's labels are {shown:.1f} px on a phone"
     context.close()
     assert not w.errors, w.errors
 
