@@ -143,10 +143,8 @@ class GenericSpider(SitemapSpider):
         """A page fetched whose reading failed: its course and links are unknown, and a resumed crawl
         would not fetch it again (it is in the job's seen requests), so the crawl cannot tell what is
         gone and must withdraw nothing. Counted and journalled as a failed request."""
-        self.failures += 1
-        if self.journal:
-            self.journal.error(response.url, f"reading the page failed: {failure.type.__name__}: {failure.getErrorMessage()}",
-                               blocking=True)
+        self._failed(response.url, f"reading the page failed: {failure.type.__name__}: {failure.getErrorMessage()}",
+                     blocking=True)
 
     def _dropped(self, request: Request, spider: Any) -> None:
         """A redirect back to an address of its own chain is dropped by the duplicate filter: a loop
