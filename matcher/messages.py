@@ -163,4 +163,3 @@ def said_templates(root: Path = DATA_DIR.parents[1]) -> dict[str, str]:
                     raise MessagesError(f"{where}: say() needs the English template as a literal, so that it can be translated")
                 found.setdefault(first.value, where)
     return found
-

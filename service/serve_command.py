@@ -87,7 +87,7 @@ def serve(obj: Any, host: str, port: int, workers: int, api_key: str | None, reg
                        "`fagmatch ingest`, `fagmatch crawl` or POST /api/admin/crawl)", err=True)
         open_catalogue(config.db).close()
         # every data file now, not at the first search that reads it (the registry: below)
-        if problems := domain_data_problems(config.taxonomy_path, registry=False):
+        if problems := domain_data_problems(config.taxonomy_path, serving=True):
             fail("\n".join(problems.values()))
     from crawler.registry import RegistryError, load_registry
 
