@@ -32,7 +32,7 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -649,7 +649,7 @@ class WebPage:
         hit = state.course_hit(course_id)  # a withdrawn course too: the feeds link to it
         if hit is None and course_id.endswith("/") and state.course_hit(course_id.rstrip("/")) is not None:
             # an id may hold "/", so the address with a trailing slash is another id: send the reader on
-            return RedirectResponse(f"/kursus/{quote(course_id.rstrip('/'), safe='')}", status_code=308)
+            return RedirectResponse(course_page_url("", course_id.rstrip("/")), status_code=308)
         if hit is None:
             return self.render_error(request, 404, f"der er intet kursus med id {course_id!r}")
         course, tags = hit.course, hit.tags
