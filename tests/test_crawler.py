@@ -234,52 +234,51 @@ def test_unknown_source_is_a_clear_error(crawled, tmp_path):
 # ------------------------------------------------------------------------------------------------
 
 
-def test_withdraw_only_after_complete_crawl(tmp_path):
+@pytest.fixture
+def delta(tmp_path):
+    """The delta provider crawled once into a new catalogue; its site still served, to be changed."""
     server = TestWeb().start()
     try:
         registry = write_registry(tmp_path, server.base)
         db = tmp_path / "catalogue.duckdb"
         crawl(db, registry=registry, sources=["delta"], settings=FAST)
-        gone = "/delta/kurser/mentorordning"
-        server.hidden.add(gone)
-        server.broken.add("/delta/kurser/aeldre-borgere")  # fails for good: the crawl is incomplete
-        report = crawl(db, registry=registry, sources=["delta"], settings=FAST)
-        (result,) = report.sources
-        assert result.status == "published" and not result.complete and result.failed == 1
-        assert records(db)[gone]["withdrawn"] is False
-        server.broken.clear()
-        report = crawl(db, registry=registry, sources=["delta"], settings=FAST)
-        assert report.sources[0].complete and report.sources[0].counts["withdrawn"] == 1
-        after = records(db)
-        assert after[gone]["withdrawn"] is True
-        assert sum(not r["withdrawn"] for r in after.values()) == 3
+        yield SimpleNamespace(server=server, db=db, again=lambda settings=FAST: crawl(
+            db, registry=registry, sources=["delta"], settings=settings).sources)
     finally:
         server.stop()
+
+
+def test_withdraw_only_after_complete_crawl(delta):
+    gone = "/delta/kurser/mentorordning"
+    delta.server.hidden.add(gone)
+    delta.server.broken.add("/delta/kurser/aeldre-borgere")  # fails for good: the crawl is incomplete
+    (result,) = delta.again()
+    assert result.status == "published" and not result.complete and result.failed == 1
+    assert records(delta.db)[gone]["withdrawn"] is False
+    delta.server.broken.clear()
+    (result,) = delta.again()
+    assert result.complete and result.counts["withdrawn"] == 1
+    after = records(delta.db)
+    assert after[gone]["withdrawn"] is True
+    assert sum(not r["withdrawn"] for r in after.values()) == 3
 
 
 @pytest.mark.parametrize("loop", ["back to an address of its chain", "through ever new addresses"])
-def test_a_course_page_caught_in_a_redirect_loop_is_a_failure_not_gone(tmp_path, loop):
+def test_a_course_page_caught_in_a_redirect_loop_is_a_failure_not_gone(delta, loop):
     """A cookie wall or a misconfigured site that redirects in circles hides the page this time; its
     course must not be withdrawn as if the page were removed."""
-    server = TestWeb().start()
-    try:
-        registry = write_registry(tmp_path, server.base)
-        db = tmp_path / "catalogue.duckdb"
-        crawl(db, registry=registry, sources=["delta"], settings=FAST)
-        page = "/delta/kurser/aeldre-borgere"
-        settings = dict(FAST)
-        if loop == "back to an address of its chain":
-            server.redirects.update({page: "/samtykke", "/samtykke": page})
-        else:  # REDIRECT_MAX_TIMES (20 by default) stands in for the endless chain
-            server.redirects.update({page: "/samtykke/1", "/samtykke/1": "/samtykke/2"})
-            settings["REDIRECT_MAX_TIMES"] = 1
-        (result,) = crawl(db, registry=registry, sources=["delta"], settings=settings).sources
-        assert not result.complete and result.failed == 1
-        (error,) = result.errors
-        assert error["message"].startswith(("redirect loop: ", "more than 1 redirects")), error
-        assert records(db)[page]["withdrawn"] is False
-    finally:
-        server.stop()
+    page = "/delta/kurser/aeldre-borgere"
+    settings = dict(FAST)
+    if loop == "back to an address of its chain":
+        delta.server.redirects.update({page: "/samtykke", "/samtykke": page})
+    else:  # REDIRECT_MAX_TIMES (20 by default) stands in for the endless chain
+        delta.server.redirects.update({page: "/samtykke/1", "/samtykke/1": "/samtykke/2"})
+        settings["REDIRECT_MAX_TIMES"] = 1
+    (result,) = delta.again(settings)
+    assert not result.complete and result.failed == 1
+    (error,) = result.errors
+    assert error["message"].startswith(("redirect loop: ", "more than 1 redirects")), error
+    assert records(delta.db)[page]["withdrawn"] is False
 
 
 def test_a_crawl_keeps_to_its_sources_port_on_the_same_host(tmp_path):
@@ -297,32 +296,25 @@ def test_a_crawl_keeps_to_its_sources_port_on_the_same_host(tmp_path):
         other.stop()
 
 
-def test_a_page_whose_reading_fails_withdraws_nothing(tmp_path, monkeypatch):
+def test_a_page_whose_reading_fails_withdraws_nothing(delta, tmp_path, monkeypatch):
     """A bug or a closed pipe while reading a page must not pass for a page without a course: the
     crawl cannot tell what is gone, and a resumed crawl would not fetch the page again."""
-    server = TestWeb().start()
-    try:
-        registry = write_registry(tmp_path, server.base)
-        db = tmp_path / "catalogue.duckdb"
-        crawl(db, registry=registry, sources=["delta"], settings=FAST)
-        # the crawl process reads one page with a failing extractor (sitecustomize loads first)
-        failing = tmp_path / "failing"
-        failing.mkdir()
-        (failing / "sitecustomize.py").write_text(
-            "import crawler.spiders.generic as g\n"
-            "real = g.extract_course\n"
-            "def extract(html, url, hints=None):\n"
-            "    if url.endswith('/mentorordning'):\n"
-            "        raise BrokenPipeError(32, 'Broken pipe')\n"
-            "    return real(html, url, hints)\n"
-            "g.extract_course = extract\n", encoding="utf-8")
-        monkeypatch.setenv("PYTHONPATH", f"{failing}{os.pathsep}{Path(__file__).resolve().parents[1]}")
-        (result,) = crawl(db, registry=registry, sources=["delta"], settings=FAST).sources
-        assert not result.complete and result.failed == 1
-        assert any("reading the page failed: BrokenPipeError" in e["message"] for e in result.errors)
-        assert records(db)["/delta/kurser/mentorordning"]["withdrawn"] is False
-    finally:
-        server.stop()
+    # the crawl process reads one page with a failing extractor (sitecustomize loads first)
+    failing = tmp_path / "failing"
+    failing.mkdir()
+    (failing / "sitecustomize.py").write_text(
+        "import crawler.spiders.generic as g\n"
+        "real = g.extract_course\n"
+        "def extract(html, url, hints=None):\n"
+        "    if url.endswith('/mentorordning'):\n"
+        "        raise BrokenPipeError(32, 'Broken pipe')\n"
+        "    return real(html, url, hints)\n"
+        "g.extract_course = extract\n", encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", f"{failing}{os.pathsep}{Path(__file__).resolve().parents[1]}")
+    (result,) = delta.again()
+    assert not result.complete and result.failed == 1
+    assert any("reading the page failed: BrokenPipeError" in e["message"] for e in result.errors)
+    assert records(delta.db)["/delta/kurser/mentorordning"]["withdrawn"] is False
 
 
 def make_slow_site(root: Path, count: int) -> None:
