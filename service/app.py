@@ -120,27 +120,51 @@ def _allowed_methods(request: Request) -> str:
 
 
 REDOC_LOGO_URL = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+API_DOCS_ASSETS = "/static-docs"  # where FastAPIOffline serves the Swagger UI and Redoc bundles
 
 
-def install_redoc(app: FastAPI) -> None:
-    """/redoc from the bundle fastapi-offline ships, less its one request outside the service: the
-    "API docs by Redocly" logo, which it fetches from a CDN (and hides when that fails)."""
-    from fastapi.openapi.docs import get_redoc_html
+def install_api_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI) and /redoc from the bundles fastapi-offline ships, so they work without
+    internet: less Redoc's one request outside the service (the "API docs by Redocly" logo, which
+    it fetches from a CDN), and each page declaring its language, English (WCAG 3.1.1)."""
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
     from fastapi_offline.core import _STATIC_PATH
 
     bundle = (_STATIC_PATH / "redoc.standalone.js").read_text(encoding="utf-8")
     bundle = bundle.replace(REDOC_LOGO_URL, "/static/favicon.svg")
+    assets = API_DOCS_ASSETS
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return _in_english(get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
+            swagger_js_url=f"{root}{assets}/swagger-ui-bundle.js", swagger_css_url=f"{root}{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{root}/static/favicon.svg", swagger_ui_parameters=app.swagger_ui_parameters,
+        ))
+
+    @app.get(app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect", include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()  # declares its language itself
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
-        return get_redoc_html(openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} - ReDoc",
-                              redoc_js_url=f"{root}/redoc.js", redoc_favicon_url=f"{root}/static/favicon.svg",
-                              with_google_fonts=False)
+        return _in_english(get_redoc_html(
+            openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} - ReDoc", redoc_js_url=f"{root}/redoc.js",
+            redoc_favicon_url=f"{root}/static/favicon.svg", with_google_fonts=False,
+        ))
 
     @app.get("/redoc.js", include_in_schema=False)
     async def redoc_bundle() -> Response:
         return Response(bundle, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"})
+
+
+def _in_english(page: HTMLResponse) -> HTMLResponse:
+    """The page with `lang="en"` on its <html> element (FastAPI's doc pages name no language)."""
+    body = bytes(page.body).decode("utf-8").replace("<html>", '<html lang="en">', 1)
+    return HTMLResponse(body, status_code=page.status_code)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -196,7 +220,7 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),  # a provider's site sees where from, not the query
 ]
-_DOCS_PATHS = ("/docs", "/redoc", "/static-docs")
+_DOCS_PATHS = ("/docs", "/redoc", API_DOCS_ASSETS)
 
 
 class SecurityHeaders:
@@ -331,8 +355,9 @@ def create_app(config: ServiceConfig, *, warm: bool = True) -> FastAPI:
     # FastAPIOffline: /docs (Swagger UI) and /redoc load their scripts from the installed package,
     # not from a CDN, so the API docs work on a machine without internet.
     app = FastAPIOffline(
-        static_url="/static-docs",
-        redoc_url=None,  # our own /redoc (install_redoc): the package's bundle asks a CDN for Redocly's logo
+        static_url=API_DOCS_ASSETS,
+        docs_url=None,  # our own /docs and /redoc (install_api_docs)
+        redoc_url=None,
         title="fagmatch",
         description="Courses that fill a jobcentre team's competence gaps: search, gaps, recommendations "
         "with transfer-readiness notes, provider coverage, and the catalogue feed.",
@@ -351,7 +376,7 @@ def create_app(config: ServiceConfig, *, warm: bool = True) -> FastAPI:
     from service.api import router as api_router
     from service.feed_routes import router as feed_router
 
-    install_redoc(app)
+    install_api_docs(app)
     app.include_router(api_router)
     app.include_router(health_router)
     app.include_router(feed_router)

@@ -932,6 +932,15 @@ def test_pages_tell_the_browser_to_keep_them_to_themselves(client: TestClient, i
     assert docs.headers["x-frame-options"] == "DENY"
 
 
+def test_api_docs_pages_say_they_are_english(client: TestClient) -> None:
+    # WCAG 3.1.1: a screen reader reads the page in the language it declares (the web page's is Danish)
+    for url in ("/docs", "/redoc"):
+        page = client.get(url)
+        assert page.status_code == 200 and '<html lang="en">' in page.text, url
+    assert "/static-docs/swagger-ui-bundle.js" in client.get("/docs").text
+    assert client.get("/static-docs/swagger-ui-bundle.js").status_code == 200
+
+
 def test_unknown_page_is_a_danish_404(client: TestClient) -> None:
     page = assert_error_page(client.get("/findes/ikke"), 404)
     assert "Siden findes ikke" in page and 'lang="da"' in page
