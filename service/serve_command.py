@@ -18,15 +18,25 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from service.state import ServiceConfig
 
 
-class NoDelayHttpProtocol(HttpToolsProtocol):
-    """uvicorn's HTTP/1.1 protocol on httptools, with Nagle's algorithm off on every connection.
+class ServiceHttpProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol on httptools, with Nagle's algorithm off on every connection, and
+    a time limit for a request's headers.
 
     httptools (the C parser of uvicorn[standard]) instead of the pure-Python h11: 2 300 instead of
     1 900 health checks a second with 32 clients on 2 workers, search 843 instead of 714-800.
 
     A listening socket handed to uvicorn (as `--workers` does) leaves TCP_NODELAY to asyncio, which
     left it off on accepted connections: a keep-alive client then waited ~40 ms (Nagle plus delayed
-    ACK) on every answer. Measured with bench/service.py."""
+    ACK) on every answer. Measured with bench/service.py.
+
+    uvicorn closes a connection left idle after an answer (its keep-alive timeout), but not one that
+    never completes a request: a client that connects and sends nothing, or its headers a byte at a
+    time, held the connection for as long as it liked, and enough of them ran a worker out of file
+    descriptors. Here a request's headers must be complete within `headers_timeout` seconds of the
+    connection or of the request's first byte; otherwise the connection is closed."""
+
+    headers_timeout = 10.0
+    _headers_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         sock = transport.get_extra_info("socket")
@@ -34,6 +44,33 @@ class NoDelayHttpProtocol(HttpToolsProtocol):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().connection_made(transport)
+        self._await_headers()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._await_headers()
+
+    def on_headers_complete(self) -> None:
+        self._stop_waiting()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_waiting()
+        super().connection_lost(exc)
+
+    def _await_headers(self) -> None:
+        if self._headers_timer is None:
+            self._headers_timer = self.loop.call_later(self.headers_timeout, self._headers_too_slow)
+
+    def _stop_waiting(self) -> None:
+        if self._headers_timer is not None:
+            self._headers_timer.cancel()
+            self._headers_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._headers_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
 
 
 def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
@@ -55,9 +92,9 @@ def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 80
             os.environ["FAGMATCH_API_KEY"] = config.api_key
         if config.registry:
             os.environ["FAGMATCH_SOURCES"] = str(config.registry)
-        run_workers(host, port, workers, {"log_level": "warning", "http": NoDelayHttpProtocol})
+        run_workers(host, port, workers, {"log_level": "warning", "http": ServiceHttpProtocol})
         return
-    uvicorn.run(create_app(config), host=host, port=port, log_level="warning", http=NoDelayHttpProtocol)
+    uvicorn.run(create_app(config), host=host, port=port, log_level="warning", http=ServiceHttpProtocol)
 
 
 @click.command("serve")
