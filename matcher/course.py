@@ -32,6 +32,8 @@ SYSTEM_FIELDS = ("first_seen", "last_seen", "withdrawn", "content_hash")
 # The largest ECTS a record may state: a whole programme, up to a five-year bachelor + kandidat (300) or a
 # six-year one (360); a professionsbachelor is 210. The crawler drops larger values as unknown.
 MAX_ECTS = 360
+MAX_DURATION_DAYS = 400  # course days
+MAX_PRICE_DKK = 10_000_000
 
 WEEKLY_HOURS = 37.0  # the full-time working week in Danish municipalities
 HOURS_PER_COURSE_DAY = WEEKLY_HOURS / 5  # what a course day is, in hours (plans and "6 timer" on a page)
@@ -71,8 +73,8 @@ class Course(BaseModel):
     course_type: CourseType | None = None
     eqf_level: int | None = Field(default=None, ge=1, le=8)
     ects: float | None = Field(default=None, gt=0, le=MAX_ECTS)
-    duration_days: float | None = Field(default=None, gt=0, le=400)
-    price_dkk: float | None = Field(default=None, ge=0, le=10_000_000)
+    duration_days: float | None = Field(default=None, gt=0, le=MAX_DURATION_DAYS)
+    price_dkk: float | None = Field(default=None, ge=0, le=MAX_PRICE_DKK)
     form: Form | None = None
     location: str | None = None
     start_dates: list[dt.date] = Field(default_factory=list)

@@ -36,13 +36,18 @@ import datetime as dt
 import io
 import math
 import re
+from collections.abc import Iterable
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from matcher import clock
-from matcher.course import HOURS_PER_COURSE_DAY, WEEKLY_HOURS, start_for_deadline
+from matcher.course import (
+    HOURS_PER_COURSE_DAY, MAX_DURATION_DAYS, MAX_ECTS, MAX_PRICE_DKK, WEEKLY_HOURS, start_for_deadline,
+)
+from matcher.gaps import MAX_TEAM_SIZE
+from matcher.recommend import MAX_GAPS, MAX_RESULTS
 from matcher.messages import say, translated
 from matcher.tabular import spreadsheet_cell
 from matcher.taxonomy import LEVELS, level_name
@@ -77,6 +82,11 @@ MAX_GOALS_FROM_COURSE = 3
 STATUS_PLANNED = "Planlagt"
 STATUS_OPEN = "Mangler aktivitet"
 STATUS_WAITING = "Afventer hold"
+
+
+# The recommendation comes back from the client, so each number and date it holds is bounded as the
+# catalogue bounds a course's, and a date by the years a plan is made for.
+PlanDate = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))]
 
 
 class PlanInputError(ValueError):
@@ -144,8 +154,8 @@ class _Gap(_In):
     field_name: str | None = None
     level: str | None = None
     text: str | None = None
-    employees: list[str] = []
-    learners: int | None = Field(default=None, ge=1)
+    employees: list[str] = Field(default=[], max_length=MAX_TEAM_SIZE)
+    learners: int | None = Field(default=None, ge=1, le=MAX_TEAM_SIZE)
     proficiency: float | None = Field(default=None, ge=1, le=5)
     dimension: str | None = None
     priority_rank: int | None = None
@@ -173,12 +183,12 @@ class _Result(_In):
     course_type_inferred: bool = False
     why: list[dict[str, Any]] = []
     transfer: _Transfer | None = None
-    next_start: dt.date | None = None
-    start_dates: list[dt.date] = []
-    application_deadline: dt.date | None = None
-    price_dkk: float | None = Field(default=None, ge=0)
-    ects: float | None = Field(default=None, gt=0)
-    duration_days: float | None = Field(default=None, gt=0)
+    next_start: PlanDate | None = None
+    start_dates: list[PlanDate] = []
+    application_deadline: PlanDate | None = None
+    price_dkk: float | None = Field(default=None, ge=0, le=MAX_PRICE_DKK)
+    ects: float | None = Field(default=None, gt=0, le=MAX_ECTS)
+    duration_days: float | None = Field(default=None, gt=0, le=MAX_DURATION_DAYS)
     form: str | None = None
     location: str | None = None
 
@@ -190,8 +200,8 @@ class _Result(_In):
 
 class _Window(_In):
     """The start window the user asked for; the plan dates a course only within it."""
-    start_from: dt.date | None = None
-    start_before: dt.date | None = None
+    start_from: PlanDate | None = None
+    start_before: PlanDate | None = None
 
     def holds(self, day: dt.date) -> bool:
         return (self.start_from is None or day >= self.start_from) and (self.start_before is None or day < self.start_before)
@@ -199,9 +209,9 @@ class _Window(_In):
 
 class _Recommendation(_In):
     query: str | None = None
-    today: dt.date | None = None
-    gaps: list[_Gap]
-    results: list[_Result]
+    today: PlanDate | None = None
+    gaps: list[_Gap] = Field(max_length=MAX_GAPS)
+    results: list[_Result] = Field(max_length=MAX_RESULTS)
     constraints: _Window = _Window()
 
 
@@ -320,19 +330,23 @@ def _slot(
     overlaps none of the learners' booked courses; a course without dates gets the first free Monday
     as a proposal; None when no start fits."""
     span = _span(result)
-    taken = [period for person in booked for period in person]
+    taken = sorted({period for person in booked for period in person})  # learners of one gap share their periods
 
-    def free(start: dt.date) -> bool:
-        return all(start + span < first or start > last for first, last in taken)
+    def clash(start: dt.date) -> tuple[dt.date, dt.date] | None:
+        return next(((first, last) for first, last in taken if not (start + span < first or start > last)), None)
 
     dates = result.known_starts
     if dates:
-        start = next((d for d in dates if d >= earliest and window.holds(d) and free(d)), None)
+        start = next((d for d in dates if d >= earliest and window.holds(d) and clash(d) is None), None)
         return None if start is None else _Slot(start=start, end=start + span, proposed=False)
-    monday = earliest + dt.timedelta(days=(7 - earliest.weekday()) % 7)
-    while not free(monday):
-        monday += dt.timedelta(weeks=1)
+    monday = _monday_from(earliest)
+    while (busy := clash(monday)) is not None:  # every Monday up to the end of that course clashes with it too
+        monday = _monday_from(busy[1] + dt.timedelta(days=1))
     return _Slot(start=monday, end=monday + span, proposed=True) if window.holds(monday) else None
+
+
+def _monday_from(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=(7 - day.weekday()) % 7)
 
 
 def _quarter(day: dt.date) -> str:
@@ -340,19 +354,40 @@ def _quarter(day: dt.date) -> str:
 
 
 def workload(rows: list[PlanRow]) -> dict[str, dict[str, float]]:
-    """Hours per person and quarter ("1. kvartal 2027"), each course's hours spread evenly over its weeks."""
-    load: dict[str, dict[str, float]] = {}
-    for row in rows:
-        if row.start is None or row.end is None or not row.learners:
-            continue
-        weeks = max(1, math.ceil(((row.end - row.start).days + 1) / 7))
-        each = (row.hours_each if row.hours_each is not None else HOURS_PER_COURSE_DAY) / weeks
-        for week in range(weeks):
-            quarter = _quarter(row.start + dt.timedelta(weeks=week))
+    """Hours per person and quarter ("1. kvartal 2027"), each course's hours spread evenly over its weeks.
+    Learners who take the same courses share one (read-only) dict: a team's gap names the same people
+    on every row, and adding up each person's quarters alone took minutes for a large plan."""
+    hours = [_hours_per_quarter(row) for row in rows]
+    courses_of: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        if hours[i]:
             for person in row.learners:
-                per_quarter = load.setdefault(person, {})
-                per_quarter[quarter] = per_quarter.get(quarter, 0.0) + each
+                courses_of.setdefault(person, []).append(i)
+    shared: dict[tuple[int, ...], dict[str, float]] = {}
+    load: dict[str, dict[str, float]] = {}
+    for person, courses in courses_of.items():
+        key = tuple(courses)
+        if key not in shared:
+            per_quarter: dict[str, float] = {}
+            for i in key:
+                for quarter, each in hours[i].items():
+                    per_quarter[quarter] = per_quarter.get(quarter, 0.0) + each
+            shared[key] = per_quarter
+        load[person] = shared[key]
     return load
+
+
+def _hours_per_quarter(row: PlanRow) -> dict[str, float]:
+    """One learner's hours of the row's course in each quarter it runs in (none for an undated row)."""
+    if row.start is None or row.end is None:
+        return {}
+    weeks = max(1, math.ceil(((row.end - row.start).days + 1) / 7))
+    each = (row.hours_each if row.hours_each is not None else HOURS_PER_COURSE_DAY) / weeks
+    hours: dict[str, float] = {}
+    for week in range(weeks):
+        quarter = _quarter(row.start + dt.timedelta(weeks=week))
+        hours[quarter] = hours.get(quarter, 0.0) + each
+    return hours
 
 
 def _warn_about_workload(rows: list[PlanRow]) -> None:
@@ -361,35 +396,31 @@ def _warn_about_workload(rows: list[PlanRow]) -> None:
     participants take other courses the plan cannot tell."""
     capacity = WEEKLY_HOURS * QUARTER_WEEKS
     limit = LOAD_WARNING_SHARE * capacity
+
+    def heaviest(hours_of: dict[str, float], quarters: Iterable[str]) -> tuple[float, str] | None:
+        over = [(hours_of[q], q) for q in quarters if hours_of.get(q, 0.0) > limit]
+        return max(over) if over else None
+
+    def said(courses: str, worst: tuple[float, str]) -> str:
+        hours, quarter = worst
+        return (f"{_number(round(hours / QUARTER_WEEKS, 1))} timer om ugen til {courses} i {quarter} "
+                f"({_number(round(100 * hours / capacity))} % af arbejdstiden, over én arbejdsdag om ugen) – aftal aflastning")
+
     load = workload(rows)
     for row in rows:
-        if row.start is None or row.end is None:
+        alone = _hours_per_quarter(row)
+        if not alone:
             continue
-        if not row.learners:
-            alone = workload([row.model_copy(update={"learners": ["each"]})])["each"]
-            quarters = [(hours, q) for q, hours in alone.items() if hours > limit]
-            if quarters:
-                hours, quarter = max(quarters)
-                row.warnings.append(
-                    f"hver deltager har ca. {_number(round(hours / QUARTER_WEEKS, 1))} timer om ugen til kurset i {quarter} "
-                    f"({_number(round(100 * hours / capacity))} % af arbejdstiden, over én arbejdsdag om ugen) – aftal aflastning")
+        if not row.learners and (worst := heaviest(alone, alone)):
+            row.warnings.append("hver deltager har ca. " + said("kurset", worst))
+        runs_in = alone.keys() | {_quarter(row.end)}  # type: ignore[arg-type]
+        worst_of: dict[int, tuple[float, str] | None] = {}  # per shared load (see workload)
         for person in row.learners:
-            quarters = [(hours, q) for q, hours in load.get(person, {}).items()
-                        if hours > limit and _overlaps_quarter(row.start, row.end, q)]
-            if quarters:
-                hours, quarter = max(quarters)
-                row.warnings.append(
-                    f"{person} har ca. {_number(round(hours / QUARTER_WEEKS, 1))} timer om ugen til kurser i {quarter} "
-                    f"({_number(round(100 * hours / capacity))} % af arbejdstiden, over én arbejdsdag om ugen) – aftal aflastning")
-
-
-def _overlaps_quarter(start: dt.date, end: dt.date, quarter: str) -> bool:
-    day = start
-    while day <= end:
-        if _quarter(day) == quarter:
-            return True
-        day += dt.timedelta(weeks=1)
-    return _quarter(end) == quarter
+            hours_of = load[person]
+            if id(hours_of) not in worst_of:
+                worst_of[id(hours_of)] = heaviest(hours_of, runs_in)
+            if worst := worst_of[id(hours_of)]:
+                row.warnings.append(f"{person} har ca. " + said("kurser", worst))
 
 
 def _learners(gap: _Gap) -> int:

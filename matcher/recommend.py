@@ -72,6 +72,10 @@ BEGINNER_STEP = 2  # proficiency up to which a master module is out of reach, an
 # 2.75 against 3) rounds to the step itself, as the team's distribution counts it: not a gap.
 COUNTED_SHORTFALL = 0.5
 MAX_STARTS = 12  # upcoming start dates a result lists
+# The largest recommendation document: so that its cost (time, memory, the answer's size) is bounded.
+# A team's analysis gives at most 12 gaps (6 fields, a basic and a resource-person part each).
+MAX_GAPS = 20  # gaps in one recommendation
+MAX_RESULTS = 500  # results in one recommendation (gaps × top): an answer of at most about 3 MB
 CANDIDATES = 60  # the best this many by score are considered for the diversified list
 # A course this far from a gap's words, both by meaning and by keyword (each scaled over the whole
 # catalogue, 0 the farthest course, 1 the nearest), is no answer to it, however few courses the user's

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, SortOrder
 from matcher.course import Course, CourseType, Form as CourseForm
 from matcher.gaps import analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
-from matcher.recommend import Gap, RecommendError
+from matcher.recommend import MAX_GAPS, MAX_RESULTS, Gap, RecommendError
 from matcher.tabular import TabularError, decode_bytes
 from matcher.taxonomy import Level
 from matcher.transfer import TransferContext, assess_transfer
@@ -44,12 +44,9 @@ from service.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 router = APIRouter(prefix="/api")
 MAX_TEXT = 20_000
 MAX_CSV = MAX_UPLOAD_BYTES  # pasted CSV text and uploaded files alike
-# What one recommendation request may ask for, so that its cost (time, memory, the answer's size) is
-# bounded: a team's analysis gives at most 12 gaps (6 fields, a basic and a resource-person part each).
-MAX_GAPS = 20  # gaps per request
+# What one recommendation request may ask for besides MAX_GAPS and MAX_RESULTS (matcher.recommend).
 MAX_GAP_WORDS = 6_000  # characters of gap words in one request (each gap's words are read by the model)
 MAX_TOP = 50  # results per gap
-MAX_RESULTS = 500  # gaps × top: an answer of at most about 3 MB
 # Smaller requests are answered on the event loop (array arithmetic in memory, about a millisecond);
 # larger ones in a thread, so that no request holds up the others for more than a few milliseconds.
 ON_LOOP_RESULTS = 10

@@ -222,6 +222,17 @@ def test_result_without_transfer_note_still_gets_support_activities() -> None:
         (lambda d: d["gaps"][0].update(learners=0), r"gaps\[0\]\.learners"),
         (lambda d: d.update(gaps="g1"), r"gaps: "),
         (lambda d: d["results"][0].update(url="javascript:alert(document.domain)"), r"results\[0\]\.url"),
+        # numbers and dates the client sends back are bounded as a course's are: 100 000 ECTS ran for minutes
+        (lambda d: d["results"][0].update(ects=100_000), r"results\[0\]\.ects: .*less than or equal to 360"),
+        (lambda d: d["results"][0].update(duration_days=10_000), r"results\[0\]\.duration_days"),
+        (lambda d: d["results"][0].update(price_dkk=1e12), r"results\[0\]\.price_dkk"),
+        (lambda d: d["results"][0].update(next_start="9999-12-01"), r"results\[0\]\.next_start: .*2100-12-31"),
+        (lambda d: d["results"][0].update(start_dates=["2027-01-04", "9999-12-01"]), r"results\[0\]\.start_dates\[1\]"),
+        (lambda d: d.update(today="0001-01-01"), r"today: .*2000-01-01"),
+        (lambda d: d.update(constraints={"start_before": "9999-01-01"}), r"constraints\.start_before"),
+        (lambda d: d["gaps"][1].update(employees=[f"p{i}" for i in range(501)]), r"gaps\[1\]\.employees"),
+        (lambda d: d.update(gaps=d["gaps"] * 11), r"gaps: .*at most 20"),
+        (lambda d: d.update(results=d["results"] * 200), r"results: .*at most 500"),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message(change: Any, expected: str) -> None:
@@ -239,6 +250,27 @@ def test_input_must_be_an_object_and_is_not_changed() -> None:
     before = copy.deepcopy(document)
     build_plan(document, per_gap=3)
     assert document == before
+
+
+def test_the_largest_plan_a_client_may_ask_for_is_made_in_seconds() -> None:
+    # 20 gaps of the same 500 people, each with 25 results of 360 ECTS and no dates, ten per gap kept:
+    # the plan books 200 courses of 14 years each, one after the other, for everyone
+    import time
+
+    course = DIPLOMA.model_copy(update={"ects": 360})
+    people = [f"medarbejder {i}" for i in range(500)]
+    context = TransferContext("lov_myndighed", "specialiseret")
+    document = {
+        "today": "2026-11-22",
+        "gaps": [{"id": f"g{i}", "field": "lov_myndighed", "level": "specialiseret", "employees": people, "priority_rank": i + 1}
+                 for i in range(20)],
+        "results": [result(f"g{i}", course, context, rank=r + 1, course_id=f"c{i}-{r}") for i in range(20) for r in range(25)],
+    }
+    started = time.perf_counter()
+    rows = build_plan(document, per_gap=10)
+    assert time.perf_counter() - started < 20
+    assert len(rows) == 200 and rows[-1].start is not None and rows[-1].start.year > 4000  # one after the other
+    assert all(row.warnings for row in rows)  # 27.5 hours a week each
 
 
 # --- CSV -----------------------------------------------------------------------------------------
