@@ -109,7 +109,7 @@ class RecommendationRequest(TeamInput):
         {"text": GAP_TEXT, "top": 3, "constraints": {"max_price": 20000}}, {"gaps": [EXAMPLE_GAP]}]})
 
     text: str | None = Field(default=None, max_length=2000, description="A gap in words (the CLI's --query).")
-    level: Level | None = Field(default=None, description="With text: the level the courses should be at, where the words do not say it plainly (default: read from the words).")
+    level: Level | None = Field(default=None, description="With text: the level the courses should be at. It decides, over any level the words state (`level_read_by`: \"choice\"); without it the level is read from the words.")
     gaps: list[Gap] | None = Field(default=None, max_length=MAX_GAPS,
                                    description=f"Gaps as returned by an earlier call; at most {MAX_GAPS}.")
     constraints: CourseFilters = Field(default_factory=CourseFilters)
@@ -216,11 +216,19 @@ def _analyse(state: ServiceState, team: TeamInput, names: dict[str, str] | None 
             read_target(target, taxonomy, name=names["target"]), taxonomy)
 
 
-def _check_fields(state: ServiceState, gaps: list[Gap]) -> None:
-    """Gaps sent by a client name only the taxonomy's fields (Gap itself cannot know them)."""
-    unknown = [k for gap in gaps for k in gap.fields if k not in state.taxonomy.field_keys]
+def _check_gaps(state: ServiceState, gaps: list[Gap]) -> None:
+    """Gaps sent by a client name only the taxonomy's fields and dimensions (Gap itself cannot know
+    them), and each its own id: the results and a plan tell the gaps apart by it."""
+    taxonomy = state.taxonomy
+    unknown = [k for gap in gaps for k in gap.fields if k not in taxonomy.field_keys]
     if unknown:
         raise ApiError(422, f"unknown field key {', '.join(map(repr, unknown))}")
+    dimensions = [d.key for d in taxonomy.dimensions]
+    if strange := [gap.dimension for gap in gaps if gap.dimension is not None and gap.dimension not in dimensions]:
+        raise ApiError(422, f"unknown dimension {', '.join(map(repr, strange))}: use {', '.join(dimensions)} (or leave it out)")
+    ids = [gap.id for gap in gaps]
+    if twice := sorted({gap_id for gap_id in ids if ids.count(gap_id) > 1}):
+        raise ApiError(422, f"gap id {', '.join(map(repr, twice))} appears twice: give each gap its own id")
 
 
 def _gaps_for(
@@ -437,7 +445,7 @@ def _recommend_json(state: ServiceState, recommender: Any, request_body: Recomme
 
 def _recommend(state: ServiceState, recommender: Any, request_body: RecommendationRequest) -> dict[str, Any]:
     if request_body.gaps:
-        _check_fields(state, request_body.gaps)
+        _check_gaps(state, request_body.gaps)
         found, analysis = request_body.gaps, None
     else:
         found, analysis = _gaps_for(state, request_body, recommender, request_body.level)
@@ -499,7 +507,7 @@ def tag_draft(state: State, draft: DraftCourse) -> dict[str, Any]:
 @router.post("/analyses", dependencies=[Depends(require_api_key)], status_code=201, summary="Save a team's gaps")
 def save_analysis(state: State, analysis: SavedAnalysisIn) -> dict[str, Any]:
     """Keep a team's gaps (not the employees' answers) so providers' coverage shows the demand."""
-    _check_fields(state, analysis.gaps)
+    _check_gaps(state, analysis.gaps)
     store = AnalysisStore.for_catalogue(state.config.db)
     gaps = [gap.model_copy(update={"employees": []}).to_json(state.taxonomy) for gap in analysis.gaps]
     return store.save(analysis.name, gaps)

@@ -83,7 +83,7 @@ _OPTIONS = {"forms": "--form"}  # CourseFilters' fields whose option is named ot
 
 @click.command("recommend")
 @click.option("--query", "-q", help='The gap in words, e.g. "specialiseret viden om sygedagpengeloven".')
-@click.option("--level", type=click.Choice(LEVELS), help="With --query: the level the courses should be at, where the words do not say it plainly (default: read from the words).")
+@click.option("--level", type=click.Choice(LEVELS), help="With --query: the level the courses should be at. It decides, over any level the words state; without it the level is read from the words.")
 @click.option("--team", type=FILE, help="A needs survey, or with --target a proficiency assessment (CSV; see `fagmatch gaps --template`).")
 @click.option("--target", type=FILE, help="The target profile for a --team assessment (YAML or JSON).")
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="Courses per gap.")

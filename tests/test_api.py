@@ -101,6 +101,12 @@ def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
     assert ok.status_code == 200 and ok.json()["id"] == "draft"
     bad = client.post("/api/tag-draft", content=b"{}", headers={"content-type": "application/json", "content-length": "x"})
     assert bad.status_code == 400 and "must be a number" in _error(bad)
+    gap = {"id": "g1", "fields": ["lov_myndighed"]}
+    for dimension in ("bogus", "", "Praktisk"):  # were 500s (transfer notes know three dimensions)
+        r = client.post("/api/recommendations", json={"gaps": [{**gap, "dimension": dimension}], "top": 2})
+        assert r.status_code == 422 and f"unknown dimension {dimension!r}: use praktisk, refleksiv, relationel" in _error(r)
+    r = client.post("/api/recommendations", json={"gaps": [gap, {**gap, "fields": ["it_digital"]}], "top": 2})
+    assert r.status_code == 422 and "gap id 'g1' appears twice" in _error(r)  # its results could not be told apart
     r = client.put("/api/analyses")  # the 405 names every method of the path (the GET and the POST route)
     assert r.status_code == 405 and r.headers["allow"] == "GET, POST" and "PUT is not allowed" in _error(r)
 
@@ -268,6 +274,8 @@ def test_saved_analyses_need_the_key_and_can_be_deleted(client: TestClient) -> N
     assert saved.status_code == 201 and saved.json()["gaps"][0]["employees"] == []  # names are not kept
     unknown = client.post("/api/analyses", json={"name": "Team B", "gaps": [{**gap, "fields": [""]}]}, headers={"X-API-Key": KEY})
     assert unknown.status_code == 422 and "unknown field key ''" in _error(unknown)  # was a 500 (KeyError)
+    twice = client.post("/api/analyses", json={"name": "Team B", "gaps": [gap, gap]}, headers={"X-API-Key": KEY})
+    assert twice.status_code == 422 and "gap id 'g1' appears twice" in _error(twice)
     listed = client.get("/api/analyses", headers={"Authorization": f"Bearer {KEY}"}).json()
     assert [a["name"] for a in listed] == ["Team A"]
     assert client.delete(f"/api/analyses/{saved.json()['id']}", headers={"X-API-Key": KEY}).status_code == 204
