@@ -94,7 +94,7 @@ class CourseFilters(BaseModel):
     fields: list[str] = Field(default_factory=list, description="Field keys; a course matches if it is tagged with any.")
     level: Level | None = None
     types: list[CourseType] = Field(default_factory=list)
-    providers: list[str] = Field(default_factory=list)
+    providers: list[str] = Field(default_factory=list, description="Provider names (the API and the web page also take part of one).")
     forms: list[Form] = Field(default_factory=list)
     location: str | None = Field(default=None, description="Part of the course's place, e.g. 'Aarhus'.")
     region: str | None = Field(default=None, description="A Danish region, e.g. 'Midtjylland'.")

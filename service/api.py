@@ -452,8 +452,11 @@ def _recommend(state: ServiceState, recommender: Any, request_body: Recommendati
         # a team file's gaps are known only now: up to two parts per field, at most 12
         if too_many := _too_many_results(len(found), request_body.top):
             raise ApiError(422, too_many)
+    constraints = request_body.constraints
+    if constraints.providers:  # names, or part of one, as search takes them
+        constraints = constraints.model_copy(update={"providers": recommender.index.providers_for(constraints.providers)})
     try:
-        document = recommender.recommend(found, request_body.constraints, top=request_body.top, query=request_body.text)
+        document = recommender.recommend(found, constraints, top=request_body.top, query=request_body.text)
     except RecommendError as exc:
         raise ApiError(422, str(exc)) from None
     document["analysis"] = analysis

@@ -122,6 +122,12 @@ def test_recommendations_and_plan(client: TestClient) -> None:
     md = client.post("/api/plan", params={"format": "md"}, json=document)
     assert md.status_code == 200 and "Uddannelsesplan" in md.text
     assert client.post("/api/plan", json={"gaps": []}).status_code == 422
+    # a provider is named as in search: part of the name will do
+    nordhavn = client.post("/api/recommendations", json={
+        "text": "vi mangler specialiseret viden om sygedagpengeloven", "top": 3, "constraints": {"providers": ["nordhavn"]}})
+    assert nordhavn.status_code == 200 and {r["provider"] for r in nordhavn.json()["results"]} == {"Professionshøjskolen Nordhavn"}
+    nobody = client.post("/api/recommendations", json={"text": "jura", "constraints": {"providers": ["Findes Ikke"]}})
+    assert nobody.status_code == 422 and "no provider is named or contains 'Findes Ikke'" in _error(nobody)
     # the user's level wins over the words'; it goes with words only
     text = "samtaler med vrede borgere for nye medarbejdere"
     assert client.post("/api/recommendations", json={"text": text}).json()["gaps"][0]["level"] == "grundlaeggende"
