@@ -89,7 +89,8 @@ def place_asked_for(text: str) -> str:
 class CourseFilters(BaseModel):
     """What a user narrows the catalogue by. Empty lists and None mean "any"."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Python's JSON reader takes Infinity: a price ceiling of Infinity was applied as none and echoed as null
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     fields: list[str] = Field(default_factory=list, description="Field keys; a course matches if it is tagged with any.")
     level: Level | None = None

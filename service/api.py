@@ -298,7 +298,8 @@ def _filters(**values: Any) -> CourseFilters:
         return CourseFilters(**values)
     except ValidationError as exc:  # the impossible window, an unknown region
         errors = exc.errors()
-        raise ApiError(422, "; ".join(e["msg"].removeprefix("Value error, ") for e in errors)) from None
+        said = [(f"{e['loc'][0]}: " if e["loc"] else "") + e["msg"].removeprefix("Value error, ") for e in errors]
+        raise ApiError(422, "; ".join(said)) from None
 
 
 @router.get("/courses/{course_id:path}", response_model=CourseDetail, summary="One course")

@@ -79,6 +79,8 @@ def test_search_pages_have_the_documented_shape(client: TestClient) -> None:
 def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
     assert "unknown field key 'jura'" in _error(client.get("/api/courses", params={"field": "jura"}))
     assert client.get("/api/courses", params={"per_page": 0}).status_code == 422
+    r = client.get("/api/courses", params={"max_price": "inf"})
+    assert r.status_code == 422 and "max_price: Input should be a finite number" in _error(r)
     r = client.get("/api/courses", params={"start_from": "2027-05-01", "start_before": "2027-01-01"})
     assert r.status_code == 422 and "start window is empty" in _error(r)
     assert client.get("/api/courses/no-such-course").status_code == 404
@@ -101,6 +103,9 @@ def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
     assert ok.status_code == 200 and ok.json()["id"] == "draft"
     bad = client.post("/api/tag-draft", content=b"{}", headers={"content-type": "application/json", "content-length": "x"})
     assert bad.status_code == 400 and "must be a number" in _error(bad)
+    infinite = client.post("/api/recommendations", content=b'{"text": "jura", "constraints": {"max_price": Infinity}}',
+                           headers={"content-type": "application/json"})
+    assert infinite.status_code == 422 and "constraints.max_price" in _error(infinite)  # was applied as no ceiling
     gap = {"id": "g1", "fields": ["lov_myndighed"]}
     for dimension in ("bogus", "", "Praktisk"):  # were 500s (transfer notes know three dimensions)
         r = client.post("/api/recommendations", json={"gaps": [{**gap, "dimension": dimension}], "top": 2})
