@@ -180,7 +180,8 @@ def require_api_key(request: Request, key: Annotated[str | None, Security(API_KE
     expected = get_state(request).config.api_key
     if not expected:
         raise ApiError(403, "this endpoint is disabled: start the service with an API key (--api-key or FAGMATCH_API_KEY)")
-    given = key or request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+    given = key or (token.strip() if scheme.lower() == "bearer" else "")  # RFC 9110: the scheme's case does not matter
     if not given or not secrets.compare_digest(given.encode(), expected.encode()):
         raise ApiError(401, "a valid API key is required (header X-API-Key)")
 

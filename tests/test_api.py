@@ -287,6 +287,9 @@ def test_saved_analyses_need_the_key_and_can_be_deleted(client: TestClient) -> N
     assert unknown.status_code == 422 and "unknown field key ''" in _error(unknown)  # was a 500 (KeyError)
     twice = client.post("/api/analyses", json={"name": "Team B", "gaps": [gap, gap]}, headers={"X-API-Key": KEY})
     assert twice.status_code == 422 and "gap id 'g1' appears twice" in _error(twice)
+    for scheme in ("bearer", "BEARER"):
+        assert client.get("/api/analyses", headers={"Authorization": f"{scheme} {KEY}"}).status_code == 200
+    assert client.get("/api/analyses", headers={"Authorization": KEY}).status_code == 401  # a key needs its scheme
     listed = client.get("/api/analyses", headers={"Authorization": f"Bearer {KEY}"}).json()
     assert [a["name"] for a in listed] == ["Team A"]
     assert client.delete(f"/api/analyses/{saved.json()['id']}", headers={"X-API-Key": KEY}).status_code == 204
