@@ -116,6 +116,8 @@ def _allowed_methods(request: Request) -> str:
     for route in iter_route_contexts(request.app.routes):  # through included routers
         if route.matches(request.scope)[0] != Match.NONE:
             methods |= route.methods or set()
+    if "GET" in methods:  # HeadAsGet answers HEAD wherever GET is answered
+        methods.add("HEAD")
     return ", ".join(sorted(methods))
 
 

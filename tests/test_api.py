@@ -113,7 +113,10 @@ def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
     r = client.post("/api/recommendations", json={"gaps": [gap, {**gap, "fields": ["it_digital"]}], "top": 2})
     assert r.status_code == 422 and "gap id 'g1' appears twice" in _error(r)  # its results could not be told apart
     r = client.put("/api/analyses")  # the 405 names every method of the path (the GET and the POST route)
-    assert r.status_code == 405 and r.headers["allow"] == "GET, POST" and "PUT is not allowed" in _error(r)
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, POST" and "PUT is not allowed" in _error(r)
+    r = client.post("/feed/courses.json")
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD"
+    assert client.head("/feed/courses.json").status_code == 200
 
 
 def test_recommendations_and_plan(client: TestClient) -> None:
