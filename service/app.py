@@ -178,6 +178,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if any(error.get("loc") == ("body",) and isinstance(error.get("input"), bytes) for error in exc.errors()):
+            # FastAPI reads a body as JSON only when it says it is: any other body reaches the model as bytes
+            given = request.headers.get("content-type") or "none"
+            return _respond(request, 415, f"send the body as JSON, with the header Content-Type: application/json "
+                                          f"(the request's Content-Type: {given})")
         message, details = _validation_message(exc)
         return _respond(request, 422, message, details)
 

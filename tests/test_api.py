@@ -90,6 +90,10 @@ def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
     assert r.status_code == 422 and "XX99" in _error(r)
     r = client.post("/api/recommendations", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422
+    for content_type in ("text/plain", "text/json", "application/x-www-form-urlencoded", None):
+        headers = {"content-type": content_type} if content_type else {}
+        r = client.post("/api/recommendations", content=b'{"text": "sygedagpenge"}', headers=headers)
+        assert r.status_code == 415 and "Content-Type: application/json" in _error(r), content_type
     big = client.post("/api/tag-draft", content=b"x" * 3_000_000, headers={"content-type": "application/json"})
     assert big.status_code == 413 and "larger than 2000 kB" in _error(big)
 
