@@ -153,6 +153,8 @@ def _read_csv(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
         raise FeedError(str(exc)) from None
     content.notices.extend(table.notices)
     unknown = [column for column in table.header if column not in RECORD_FIELDS]
+    if unknown and table.header[0].lstrip().startswith("{"):
+        raise FeedError(f"{path}: line 1 is a JSON object, not a CSV header: a JSON Lines feed must be named .jsonl")
     if unknown:
         raise FeedError(
             f"{path}: line 1: unknown column(s) {', '.join(unknown)}; known: {', '.join(RECORD_FIELDS)}"

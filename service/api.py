@@ -359,6 +359,9 @@ async def gaps_upload(
     text: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> dict[str, Any]:
     state = get_state(request)
+    unknown = sorted(set((await request.form()).keys()) - {"survey", "assessment", "target", "text"})
+    if unknown:  # a misspelt field must not pass as if the file had been read
+        raise ApiError(422, f"unknown form field(s) {', '.join(unknown)}: the form takes survey, assessment, target and text")
     if not (survey or assessment or target or text):
         raise ApiError(422, "upload a survey, or an assessment with a target, or give text")
     # The form's own names in the messages (TeamInput's would say survey_csv, assessment_csv).

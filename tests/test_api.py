@@ -217,6 +217,11 @@ def test_team_gaps_from_json_and_upload(client: TestClient) -> None:
     })
     assert upload.status_code == 200 and upload.json()["gaps"][0]["learners"] == 4
     assert upload.json()["notices"] == []
+    misspelt = client.post("/api/gaps/upload", data={"bogus": "1"}, files={
+        "assessment": ("team.csv", "\n".join(rows).encode(), "text/csv"),
+        "target": ("target.json", json.dumps(target).encode(), "application/json"),
+    })
+    assert misspelt.status_code == 422 and "unknown form field(s) bogus" in _error(misspelt)
     # Excel's Danish default: read, and said, so a user can check the names
     danish = [rows[0]] + [f"{name}," + row.split(",", 1)[1] for name, row in zip(("Søren", "Åse", "Bjørn", "Æble"), rows[1:])]
     legacy = client.post("/api/gaps/upload", files={

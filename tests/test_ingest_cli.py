@@ -141,6 +141,14 @@ def test_csv_with_an_unknown_column_is_refused_whole(run_cli, tmp_path: Path) ->
     assert "line 1: unknown column(s) pris" in result.stderr
 
 
+def test_json_lines_in_a_file_named_as_text_is_told_to_be_named_jsonl(run_cli, tmp_path: Path) -> None:
+    feed = tmp_path / "kurser.txt"  # .txt is read as CSV: Excel saves tab-separated text so
+    feed.write_text('{"id": "k1", "title": "Kursus", "url": "https://k.example/1"}\n', encoding="utf-8")
+    result = run_cli("ingest", str(feed))
+    assert result.exit_code == 1
+    assert "kurser.txt: line 1 is a JSON object, not a CSV header: a JSON Lines feed must be named .jsonl" in result.stderr
+
+
 def test_export_then_ingest_is_lossless_in_both_formats(run_cli, tmp_path: Path) -> None:
     run_cli("ingest", str(SAMPLE_FEED))
     for fmt in ("jsonl", "csv"):
