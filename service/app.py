@@ -73,6 +73,10 @@ def _wants_html(request: Request) -> bool:
     return not (path.startswith("/api") or path.startswith("/feed") or path in ("/healthz", "/openapi.json"))
 
 
+# The feeds are public: a page on any origin may read them in the browser, their ETag too, and their errors.
+FEED_CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Last-Modified"}
+
+
 def _respond(request: Request, status: int, message: str, details: list[Any] | None = None,
              headers: Mapping[str, str] | None = None) -> Response:
     if _wants_html(request):
@@ -84,6 +88,8 @@ def _respond(request: Request, status: int, message: str, details: list[Any] | N
     else:
         response = JSONResponse(error_body(status, message, details), status_code=status)
     response.headers.update(headers or {})
+    if request.url.path.startswith("/feed/"):
+        response.headers.update(FEED_CORS)
     return response
 
 

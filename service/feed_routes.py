@@ -15,9 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.store import open_catalogue
 from service import feeds
-from service.app import ApiError, get_state
+from service.app import FEED_CORS, ApiError, get_state
 
-CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Last-Modified"}
+# A browser asks first (a CORS preflight) before it sends If-None-Match or If-Modified-Since to another origin.
+PREFLIGHT = {**FEED_CORS, "Access-Control-Allow-Methods": "GET, HEAD",
+             "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since", "Access-Control-Max-Age": "86400"}
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "Not modified: the client has this generation"}}
 router = APIRouter(prefix="/feed", tags=["feed"], responses=NOT_MODIFIED)
 
@@ -91,7 +93,7 @@ def _conditional(request: Request, media_type: str, build: Callable[[Any], Any],
         etag = feeds.feed_etag(reader, request.url.path, base_url=_base_url(request), **params)
         modified = feeds.last_modified(reader)
         # Public data: a portal's own page on another origin may read it, and its ETag, in the browser.
-        headers = {"ETag": etag, "Cache-Control": "public, max-age=60", **CORS}
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=60", **FEED_CORS}
         headers["Last-Modified"] = format_datetime(modified.astimezone(dt.timezone.utc), usegmt=True)
         if _not_modified(request, etag, modified):
             return Response(status_code=304, headers=headers)
@@ -112,6 +114,12 @@ def _not_modified(request: Request, etag: str, modified: dt.datetime) -> bool:
         except (TypeError, ValueError):
             return False
     return False
+
+
+@router.options("/{path:path}", include_in_schema=False)
+def preflight(path: str) -> Response:
+    """The answer to a browser's CORS preflight for a conditional GET of a feed."""
+    return Response(status_code=204, headers=PREFLIGHT)
 
 
 @router.get("/courses.json", summary="All courses with their tags, paginated",

@@ -119,7 +119,7 @@ def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
     r = client.put("/api/analyses")  # the 405 names every method of the path (the GET and the POST route)
     assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, POST" and "PUT is not allowed" in _error(r)
     r = client.post("/feed/courses.json")
-    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD"
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, OPTIONS"
     assert client.head("/feed/courses.json").status_code == 200
 
 
@@ -317,7 +317,13 @@ def test_feeds_are_conditional(client: TestClient) -> None:
     assert again.status_code == 304
     assert client.get("/feed/atom.xml").headers["content-type"].startswith("application/atom+xml")
     assert client.get("/feed/courses.csv").text.splitlines()[0].startswith("id")
-    assert client.get("/feed/courses.json", params={"since": "not-a-date"}).status_code == 422
+    bad = client.get("/feed/courses.json", params={"since": "not-a-date"})
+    assert bad.status_code == 422 and bad.headers["access-control-allow-origin"] == "*"  # a page elsewhere reads why
+    # a browser asks before it sends If-None-Match to another origin
+    asked = client.options("/feed/courses.json", headers={"Origin": "https://portal.example", "Access-Control-Request-Method": "GET",
+                                                           "Access-Control-Request-Headers": "if-none-match"})
+    assert asked.status_code == 204 and asked.headers["access-control-allow-origin"] == "*"
+    assert "If-None-Match" in asked.headers["access-control-allow-headers"] and "GET" in asked.headers["access-control-allow-methods"]
     # A portal's page on another origin may read every feed and its ETag; nothing else is opened up.
     origin = {"Origin": "https://portal.example"}
     for path in ("/feed/courses.json", "/feed/courses.csv", "/feed/atom.xml", "/feed/fagprofiler.json"):
