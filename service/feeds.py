@@ -281,7 +281,8 @@ def feed_atom(
     _sub(feed, "id", _url(base_url, ATOM_PATH) if base_url else "urn:fagmatch:feed:courses")
     updated = rows[0]["updated_at"] if rows else reader.last_modified() or dt.datetime(1970, 1, 1)
     _sub(feed, "updated", iso(updated))
-    _sub(feed, "link", rel="self", type="application/atom+xml", href=_url(base_url, ATOM_PATH, {"since": iso(since)}))
+    self_query = {"since": iso(since), "limit": limit if limit != ATOM_LIMIT else None}  # the address asked for
+    _sub(feed, "link", rel="self", type="application/atom+xml", href=_url(base_url, ATOM_PATH, self_query))
     _sub(_sub(feed, "author"), "name", "fagmatch")
     _sub(feed, "generator", "fagmatch")
     for row in rows:

@@ -273,6 +273,8 @@ def test_atom_has_the_new_and_changed_courses_newest_first(catalogue: Path) -> N
         recent = ET.fromstring(feeds.feed_atom(reader, since=T2, limit=2))
     assert full.tag == f"{ATOM}feed"
     assert full.findtext(f"{ATOM}id") == "https://fm.example/feed/atom.xml"
+    self_links = [f.find(f"{ATOM}link[@rel='self']").get("href") for f in (full, recent)]
+    assert self_links == ["https://fm.example/feed/atom.xml", "/feed/atom.xml?since=2027-01-02T10%3A00%3A00Z&limit=2"]
     entries = full.findall(f"{ATOM}entry")
     assert [e.findtext(f"{ATOM}id").rsplit("/", 1)[1] for e in entries] == [
         "test-2", "test-5", "test-6", "test-1", "test-3", "test-4",
