@@ -267,7 +267,10 @@ async def search_courses(  # async: searching the index in memory is quicker tha
     max_ects: Annotated[float | None, Query(gt=0)] = None,
     start_from: dt.date | None = None,
     start_before: dt.date | None = None,
-    sort: SortOrder = "relevance",
+    sort: Annotated[SortOrder, Query(description=(
+        "relevance: the best match of `q` first (without `q`: as start_date); start_date: the soonest start one can "
+        "still apply for first, courses without a known start after those with one; title: A–Å. In relevance and "
+        "start_date order, courses read as outside the employment-services domain come after all others."))] = "relevance",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:

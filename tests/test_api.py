@@ -76,6 +76,19 @@ def test_search_pages_have_the_documented_shape(client: TestClient) -> None:
     assert any("ø" in json.dumps(i["course"], ensure_ascii=False) for i in client.get("/api/courses").json()["items"])
 
 
+
+def test_start_date_order_is_as_documented(client: TestClient) -> None:
+    items = client.get("/api/courses", params={"sort": "start_date", "per_page": 100}).json()["items"]
+    off = [not i["tags"]["assigned_fields"] and i["tags"]["model"] is not None for i in items]
+    assert off == sorted(off) and any(off) and not all(off)  # courses outside the domain after all others
+    for group in (False, True):
+        starts = [i["next_start"] for i, o in zip(items, off) if o == group]
+        dated = [d for d in starts if d is not None]
+        assert starts == dated + [None] * (len(starts) - len(dated)) and dated == sorted(dated)
+    spec = client.get("/openapi.json").json()["paths"]["/api/courses"]["get"]["parameters"]
+    assert "come after all others" in next(p for p in spec if p["name"] == "sort")["description"]
+
+
 def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
     assert "unknown field key 'jura'" in _error(client.get("/api/courses", params={"field": "jura"}))
     assert client.get("/api/courses", params={"per_page": 0}).status_code == 422
