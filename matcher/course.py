@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_serializer, field_validator, model_validator
 
 from matcher.numbers import is_grouped, parse_number
 from matcher.text import strip_controls
@@ -119,6 +119,19 @@ class Course(BaseModel):
     @classmethod
     def _sorted_unique(cls, value: list[dt.date]) -> list[dt.date]:
         return sorted(set(value))
+
+    @field_validator("first_seen", "last_seen")
+    @classmethod
+    def _naive_utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        # The catalogue keeps times as naive UTC; a record read back from an export says so with a Z.
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value
+
+    @field_serializer("first_seen", "last_seen", when_used="json")
+    def _with_z(self, value: dt.datetime | None) -> str | None:
+        """RFC 3339 in UTC with a Z, as the feeds and every other time fagmatch writes."""
+        return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
 
     @model_validator(mode="after")
     def _identifiable(self) -> Course:

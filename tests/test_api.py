@@ -77,6 +77,14 @@ def test_search_pages_have_the_documented_shape(client: TestClient) -> None:
 
 
 
+def test_a_course_states_its_times_as_the_feed_does(client: TestClient) -> None:
+    course = client.get("/api/courses", params={"per_page": 1}).json()["items"][0]["course"]
+    detail = client.get(f"/api/courses/{course['id']}").json()["course"]
+    item = next(i for i in client.get("/feed/courses.json", params={"per_page": 500}).json()["items"] if i["id"] == course["id"])
+    assert course["first_seen"].endswith("Z") and detail["first_seen"] == course["first_seen"] == item["first_seen"]
+    assert detail["last_seen"] == course["last_seen"] == item["last_seen"]
+
+
 def test_start_date_order_is_as_documented(client: TestClient) -> None:
     items = client.get("/api/courses", params={"sort": "start_date", "per_page": 100}).json()["items"]
     off = [not i["tags"]["assigned_fields"] and i["tags"]["model"] is not None for i in items]
