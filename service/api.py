@@ -70,6 +70,9 @@ class SearchOut(BaseModel):
     page: int
     per_page: int
     items: list[CourseOut]
+    notices: list[str] = Field(default=[], description="What the user should know about the answer, e.g. that no "
+                                                       "course found is held at the place asked for (online and "
+                                                       "rekvirerbar courses suit any place).")
 
 
 class CourseDetail(CourseOut):
@@ -288,7 +291,9 @@ async def search_courses(  # async: searching the index in memory is quicker tha
         f'"score":{json.dumps(round(hit.score, 4) if hit.score else None)}}}'
         for hit in result.hits
     )
-    body = f'{{"total":{result.total},"page":{result.page},"per_page":{result.per_page},"items":[{items}]}}'
+    notices = json.dumps([result.place_notice] if result.place_notice else [], ensure_ascii=False)
+    body = (f'{{"total":{result.total},"page":{result.page},"per_page":{result.per_page},"items":[{items}],'
+            f'"notices":{notices}}}')
     return Response(body, media_type="application/json")
 
 

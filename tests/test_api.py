@@ -71,6 +71,10 @@ def test_search_pages_have_the_documented_shape(client: TestClient) -> None:
             expected = course_out(hit).model_dump(mode="json")
             expected["score"] = item["score"]  # the hit's score depends on the query, `get` has none
             assert item == expected
+    assert client.get("/api/courses").json()["notices"] == []
+    skagen = client.get("/api/courses", params={"location": "Skagen"}).json()
+    assert skagen["items"] and skagen["notices"] == [
+        "no course that meets the constraints is held in Skagen; the courses found are online or rekvirerbar, which suit any place"]
     scored = client.get("/api/courses", params={"q": "sygedagpenge"}).json()["items"]
     assert all(isinstance(i["score"], float) and i["score"] > 0 for i in scored)
     assert any("ø" in json.dumps(i["course"], ensure_ascii=False) for i in client.get("/api/courses").json()["items"])
