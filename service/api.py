@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, SortOrder
 from matcher.course import Course, CourseType, Form as CourseForm
 from matcher.gaps import analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
-from matcher.recommend import MAX_GAPS, MAX_RESULTS, Gap, RecommendError
+from matcher.recommend import MAX_GAPS, MAX_RESULTS, Gap, RecommendError, off_domain_notice
 from matcher.tabular import TabularError, decode_bytes
 from matcher.taxonomy import Level
 from matcher.transfer import TransferContext, assess_transfer
@@ -355,7 +355,8 @@ def provider_coverage(state: State, provider: Annotated[str, Query(min_length=1,
 def gaps(state: State, team: TeamInput) -> dict[str, Any]:
     """From a needs survey, an assessment against a target, or a gap in words (the CLI's formats)."""
     found, analysis = _gaps_for(state, team)
-    return {"analysis": analysis, "gaps": [gap.to_json(state.taxonomy) for gap in found]}
+    notices = [note for note in (off_domain_notice(g.text, g.domain_score) for g in found) if note]  # as recommendations say
+    return {"analysis": analysis, "gaps": [gap.to_json(state.taxonomy) for gap in found], "notices": notices}
 
 
 @router.post("/gaps/upload", summary="A team's competence gaps, from uploaded files")

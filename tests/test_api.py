@@ -234,6 +234,9 @@ def test_team_gaps_from_json_and_upload(client: TestClient) -> None:
     fields = [f["key"] for f in client.get("/api/taxonomy").json()["fields"]]
     rows = ["employee," + ",".join(fields)] + [f"E{i}," + ",".join("2" if k == "lov_myndighed" else "3" for k in fields) for i in range(4)]
     target = {"fields": {k: {"required_level": 3, "specialists": 1 if k == "lov_myndighed" else 0} for k in fields}}
+    nonsense = client.post("/api/gaps", json={"text": "qwerty asdf"}).json()
+    assert "do not read as a competence need" in nonsense["notices"][0]  # as /api/recommendations says it
+    assert client.post("/api/gaps", json={"text": "vi mangler viden om sygedagpengeloven"}).json()["notices"] == []
     gaps = client.post("/api/gaps", json={"assessment_csv": "\n".join(rows), "target": target}).json()
     assert gaps["gaps"][0]["field"] == "lov_myndighed" and gaps["analysis"]["kind"] == "assessment"
     upload = client.post("/api/gaps/upload", files={
