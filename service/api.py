@@ -25,7 +25,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, SortOrder
 from matcher.course import Course, CourseType, Form as CourseForm
@@ -73,6 +73,69 @@ class SearchOut(BaseModel):
     notices: list[str] = Field(default=[], description="What the user should know about the answer, e.g. that no "
                                                        "course found is held at the place asked for (online and "
                                                        "rekvirerbar courses suit any place).")
+
+
+# A gap as an answer gives it: Gap's fields, and what is derived from them (a model of its own, as
+# Gap's `field` is a property and Gap drops the derived keys it is given back).
+GapOut = create_model(
+    "GapOut", __config__=ConfigDict(extra="forbid"),
+    **{name: (info.annotation, info) for name, info in Gap.model_fields.items()},  # type: ignore[call-overload]
+    field=(str, Field(description="The main field's key (the first of `fields`).")),
+    field_name=(str, Field(description="The field's name in the framework (a survey's fields asked together: all of them).")),
+    why_no_courses=(str | None, Field(default=None, description="Why the gap got no course, when it got none.")),
+)
+
+
+class OtherOfferOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    course_id: str
+    location: str | None
+    next_start: dt.date | None
+
+
+class ResultOut(BaseModel):
+    """One recommended course for one gap."""
+
+    model_config = ConfigDict(extra="forbid")
+    gap_id: str
+    rank: int = Field(description="1 is the best for its gap.")
+    course_id: str
+    url: str | None
+    title: str
+    provider: str | None
+    course_type: str | None
+    course_type_inferred: bool = Field(description="True when the type was read from the page's words, not stated.")
+    score: float
+    parts: dict[str, float] = Field(description="The weighted parts the score was summed from.")
+    fields: list[str]
+    level: str | None
+    why: list[dict[str, Any]] = Field(description="Why it fits: the gap's competences it matches (with the passage), "
+                                                  "the gap's words it contains, how its level fits.")
+    transfer: dict[str, Any] = Field(description="The transfer-readiness note: score, factors present and missing, "
+                                                 "the note, and what to do before, during and after.")
+    next_start: dt.date | None
+    application_deadline: dt.date | None
+    start_dates: list[dt.date] = Field(description="Every start one can still apply for, at most 12.")
+    price_dkk: float | None
+    ects: float | None
+    duration_days: float | None
+    form: str | None
+    location: str | None
+    also_offered: list[OtherOfferOut] = Field(description="The same course at other places or times, within the constraints.")
+
+
+class RecommendationOut(BaseModel):
+    """The recommendation document (the CLI's `recommend --json`), which POST /api/plan takes back."""
+
+    model_config = ConfigDict(extra="forbid")
+    query: str | None
+    today: dt.date
+    gaps: list[GapOut]  # type: ignore[valid-type]
+    constraints: dict[str, Any] = Field(description="The constraints applied, as given (defaults left out).")
+    candidates: int = Field(description="How many courses passed the constraints.")
+    results: list[ResultOut]
+    notices: list[str]
+    analysis: dict[str, Any] | None = Field(description="The team's analysis, for a team file; null otherwise.")
 
 
 class CourseDetail(CourseOut):
@@ -418,7 +481,8 @@ async def _read_upload(upload: UploadFile | None, notices: list[str]) -> str | N
     return text
 
 
-@router.post("/recommendations", summary="Courses for a team's gaps", response_class=JSONResponse)
+@router.post("/recommendations", summary="Courses for a team's gaps", response_class=JSONResponse,
+             responses={200: {"model": RecommendationOut, "description": "Per gap its courses, best first"}})
 async def recommendations(state: State, request_body: RecommendationRequest) -> Response:
     """Ranked courses per gap, each with why and a transfer-readiness note: the CLI's `recommend --json` shape."""
     recommender = await state.fresh_recommender()

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.store import open_catalogue
 from service import feeds
-from service.app import FEED_CORS, ApiError, get_state
+from service.app import FEED_CORS, ApiError, ErrorOut, get_state
 
 # A browser asks first (a CORS preflight) before it sends If-None-Match or If-Modified-Since to another origin.
 PREFLIGHT = {**FEED_CORS, "Access-Control-Allow-Methods": "GET, HEAD",
@@ -161,7 +161,7 @@ def atom(request: Request, since: AtomSince = None,
 
 
 @router.get("/fagprofiler.json", summary="Courses grouped by fagprofiler basic competence and profile",
-            responses={422: {"description": "`since=` given: this view takes none"}})
+            responses={422: {"model": ErrorOut, "description": "`since=` given: this view takes none"}})
 def fagprofiler(request: Request) -> Response:
     """Every item of the framework with the active tagged courses that serve it. It is a view of the
     whole catalogue, so it takes no `since=` (422); follow changes with `courses.json?since=`."""

@@ -153,6 +153,11 @@ def test_recommendations_and_plan(client: TestClient) -> None:
         "text": "vi mangler specialiseret viden om sygedagpengeloven", "top": 3, "constraints": {"max_price": 20000},
     }).json()
     assert document["results"][0]["course_id"] == "nordhavn-dib-sygedagpenge-2027"
+    from service.api import RecommendationOut  # the schema /docs shows is what comes back, key for key
+
+    RecommendationOut.model_validate(document)
+    spec = client.get("/openapi.json").json()["paths"]["/api/recommendations"]["post"]["responses"]["200"]
+    assert spec["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/RecommendationOut"}
     assert document["results"][0]["transfer"]["note"]
     plan = client.post("/api/plan", params={"format": "csv"}, json=document)
     assert plan.status_code == 200 and plan.headers["content-type"].startswith("text/csv") and "Formål" in plan.text
@@ -198,6 +203,9 @@ def test_team_of_four_end_to_end_split_gaps_reasons_and_a_plan(client: TestClien
     })
     assert document.status_code == 200, document.text
     document = document.json()
+    from service.api import RecommendationOut
+
+    RecommendationOut.model_validate(document)  # with a team's analysis and split gaps, too
     parts = {(g["field"], g["part"]): g for g in document["gaps"]}
     law, law_resource = parts[("lov_myndighed", "basic")], parts[("lov_myndighed", "resource")]
     assert (law["employees"], law["level"], law["target_level"]) == (["AB", "CD"], "grundlaeggende", 3)
