@@ -1177,11 +1177,9 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
         name = taxonomy.field(key).name
         required = params.get(f"krav_{key}")
         specialists = params.get(f"specialister_{key}")
-        if not required and not specialists:
+        if not required:  # "Ingen målsætning": the field is not asked for, whatever its resource persons say
             continue
-        entry: dict[str, Any] = {}
-        if required:
-            entry["required_level"] = _table_step(required, f"målprofilen, {name}, krævet niveau", f"krav_{key}")
+        entry: dict[str, Any] = {"required_level": _table_step(required, f"målprofilen, {name}, krævet niveau", f"krav_{key}")}
         if specialists:
             if _whole(specialists) is None:
                 raise WebInputError(f"målprofilen, {name}, ressourcepersoner: {specialists!r} er ikke et helt tal fra 0",
@@ -1190,6 +1188,12 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
         target["fields"][key] = entry
     if not target["fields"]:
         raise WebInputError("sæt et krævet niveau for mindst ét felt i målprofilen", field=f"krav_{keys[0]}")
+    # said in the form's words: the assessment's own check would name a CSV column and a YAML key
+    unrated = [key for key in target["fields"] if not any(row[1 + keys.index(key)] for row in lines[1:])]
+    if unrated:
+        names = " og ".join(taxonomy.field(key).name for key in unrated)
+        raise WebInputError(f"{names}: ingen medarbejder har et niveau i feltet. Udfyld feltet i tabellen, "
+                            "eller vælg »Ingen målsætning«", field=f"krav_{unrated[0]}")
     return out.getvalue().encode("utf-8"), json.dumps(target, ensure_ascii=False).encode("utf-8")
 
 

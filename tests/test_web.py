@@ -536,7 +536,11 @@ def test_fill_in_table_problems_keep_what_was_typed(client: TestClient) -> None:
     assert 'value="AB"' in page
     # Problems in the table are said by its rows and fields, never by the file it becomes inside.
     target = {f"krav_{key}": "3" for key in TAXONOMY.field_keys}
+    rated = {f"niveau_0_{key}": "2" for key in TAXONOMY.field_keys}
     for cells, message in (
+        ({"navn_0": "AB", **rated, "niveau_0_it_digital": "", "niveau_0_netvaerk_facilitering": ""},
+         "IT & Digital og Netværk & Facilitering: ingen medarbejder har et niveau i feltet. Udfyld feltet i tabellen, "
+         "eller vælg »Ingen målsætning«"),
         ({"navn_0": "AB", "niveau_0_lov_myndighed": "7"}, "række 1, Lov & Myndighed: '7' ligger uden for 1–5"),
         ({"navn_0": "AB", "niveau_0_lov_myndighed": "2", "navn_2": "CD", "niveau_2_it_digital": "x"},
          "række 3, IT & Digital: 'x' er ikke et tal; skriv et helt tal 1–5"),
@@ -550,6 +554,10 @@ def test_fill_in_table_problems_keep_what_was_typed(client: TestClient) -> None:
         error = html.unescape(re.search(r'<div class="error" role="alert" id="fejl">(.*?)</div>', page, flags=re.S).group(1))
         assert message in error
         assert "vurdering.csv" not in error and "employee" not in error and "linje" not in error, error
+    # "Ingen målsætning" leaves a field out, whatever the resource persons box still holds
+    no_goal = {**target, "krav_it_digital": "", "specialister_it_digital": "1"}
+    answered = client.post("/team/vurdering", data={"raekker": "6", **no_goal, "navn_0": "AB", **rated, "niveau_0_it_digital": ""})
+    assert answered.status_code == 200, answered.text[:2000]
 
 
 def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(client: TestClient) -> None:
