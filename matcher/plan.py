@@ -520,15 +520,19 @@ def _goals(gap: _Gap, result: _Result | None) -> list[str]:
     return goals
 
 
-def _timeline(result: _Result, slot: _Slot | None, passed_over: list[_Result], earliest: dt.date, window: _Window) -> str:
+def _timeline(
+    result: _Result, slot: _Slot | None, passed_over: list[_Result], earliest: dt.date, window: _Window, learners: int,
+) -> str:
+    whose = "medarbejderens" if learners == 1 else "medarbejdernes"
     if slot is None:
         known = result.known_starts
         if known and not any(window.holds(d) for d in known):
             return (f"Intet hold med {_window_text(window)}: holdene starter {_join([_date(d) for d in known])}. "
                     "Udvid perioden, eller vælg et hold, når udbyderen offentliggør det.")
         if known:
-            return (f"Intet kendt hold, der passer: holdene starter {_join([_date(d) for d in known])}, før medarbejderne "
-                    "er færdige med deres andre kurser. Vælg et senere hold, når udbyderen offentliggør det.")
+            return (f"Intet kendt hold, der passer: holdene starter {_join([_date(d) for d in known])}, før "
+                    f"{'medarbejderen er færdig' if learners == 1 else 'medarbejderne er færdige'} med "
+                    f"{'sine' if learners == 1 else 'deres'} andre kurser. Vælg et senere hold, når udbyderen offentliggør det.")
         if window.start_before is not None:
             return (f"Startdato ikke oplyst, og medarbejderne har ingen ledig uge med {_window_text(window)} – "
                     "aftales med udbyderen.")
@@ -544,7 +548,7 @@ def _timeline(result: _Result, slot: _Slot | None, passed_over: list[_Result], e
             f"forløbet slutter ca. {_date(slot.end)}; opfølgning ca. {_date(follow_up)}.")
     if passed_over:
         text += " " + _join([f"»{r.title}«" for r in passed_over]) + (
-            " står højere på listen, men overlapper med medarbejdernes andre kurser eller har intet hold i tide.")
+            f" står højere på listen, men overlapper med {whose} andre kurser eller har intet hold i tide.")
     return text
 
 
@@ -597,7 +601,7 @@ def _row(
         start=slot.start if slot else None, end=slot.end if slot else None, date_proposed=bool(slot and slot.proposed),
         learners=list(gap.employees), hours_each=course_hours(result.ects, result.duration_days),
         employees=_employees(gap), purpose=_purpose(gap), activity=_activity(result), support_activities=_support(result),
-        learning_goals=_goals(gap, result), timeline=_timeline(result, slot, passed_over, earliest, window),
+        learning_goals=_goals(gap, result), timeline=_timeline(result, slot, passed_over, earliest, window, _learners(gap)),
         responsible="Leder og medarbejder" if _learners(gap) == 1 else "Leder og medarbejdere",
         resources=_resources(gap, result), status=STATUS_PLANNED if slot else STATUS_WAITING,
     )

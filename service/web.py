@@ -361,7 +361,7 @@ def radar_for_assessment(analysis: TeamAnalysis, taxonomy: Taxonomy) -> str:
         [(k, taxonomy.field(k).name) for k in keys],
         [
             Series("Teamets gennemsnit", [by_key[k].mean_level for k in keys], "team"),
-            Series("Målprofil (krævet niveau)", [by_key[k].required_level for k in keys], "maal"),
+            Series("Målprofil (krævet trin)", [by_key[k].required_level for k in keys], "maal"),
         ],
         maximum=5, ticks=(1, 2, 3, 4, 5),
         title="Kompetencespind: teamet mod målprofilen",
@@ -1172,14 +1172,14 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
     csv.writer(out, lineterminator="\n").writerows(lines)
     target: dict[str, Any] = {"fields": {}}
     if (level := params.get("specialistniveau")):
-        target["specialist_level"] = _table_step(level, "målprofilen, ressourceperson fra niveau", "specialistniveau")
+        target["specialist_level"] = _table_step(level, "målprofilen, ressourceperson fra trin", "specialistniveau")
     for key in keys:
         name = taxonomy.field(key).name
         required = params.get(f"krav_{key}")
         specialists = params.get(f"specialister_{key}")
         if not required:  # "Ingen målsætning": the field is not asked for, whatever its resource persons say
             continue
-        entry: dict[str, Any] = {"required_level": _table_step(required, f"målprofilen, {name}, krævet niveau", f"krav_{key}")}
+        entry: dict[str, Any] = {"required_level": _table_step(required, f"målprofilen, {name}, krævet trin", f"krav_{key}")}
         if specialists:
             if _whole(specialists) is None:
                 raise WebInputError(f"målprofilen, {name}, ressourcepersoner: {specialists!r} er ikke et helt tal fra 0",
@@ -1187,7 +1187,7 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
             entry["specialists"] = _whole(specialists)
         target["fields"][key] = entry
     if not target["fields"]:
-        raise WebInputError("sæt et krævet niveau for mindst ét felt i målprofilen", field=f"krav_{keys[0]}")
+        raise WebInputError("sæt et krævet trin for mindst ét felt i målprofilen", field=f"krav_{keys[0]}")
     # said in the form's words: the assessment's own check would name a CSV column and a YAML key
     unrated = [key for key in target["fields"] if not any(row[1 + keys.index(key)] for row in lines[1:])]
     if unrated:

@@ -278,7 +278,7 @@ def _section_with_box(page: str) -> str | None:
     (lambda c: c.get("/team/gab", params={"tekst": ""}), "gab", "tekst"),
     (lambda c: c.get("/team/gab", params={"tekst": "jura", "niveau": "ekspert"}), "gab", "gab-niveau"),
     (lambda c: c.post("/team/vurdering", data={"navn_0": "", "niveau_0_lov_myndighed": "3"}), "vurdering", "navn_0"),
-    (lambda c: c.post("/team/vurdering", data={"navn_0": "AB", "niveau_0_lov_myndighed": "3", "krav_lov_myndighed": "3",
+    (lambda c: c.post("/team/vurdering", data={"navn_0": "AB", "niveau_0_it_digital": "3", "krav_it_digital": "3",
                                                "specialister_it_digital": "to"}), "vurdering", "specialister_it_digital"),
     (lambda c: c.post("/team/vurdering", files={"vurdering_fil": ("hold.csv", TEAM_OF_FOUR.encode(), "text/csv")}),
      "vurdering", "maal_fil"),
@@ -495,7 +495,7 @@ def test_assessment_upload_gives_radar_gaps_resource_persons_and_recommendations
     form = parse(page)
     assert form.axes == len(TAXONOMY.fields), "one radar axis per field"
     assert "Kompetencespind" in page and "<svg" in page and 'role="img"' in page
-    assert "Teamets gennemsnit" in page and "Målprofil (krævet niveau)" in page
+    assert "Teamets gennemsnit" in page and "Målprofil (krævet trin)" in page
     for heading in ("Sammendrag", "Prioriterede gab og ressourcepersoner", "Kurserne: hvorfor", "Uddannelsesplan"):
         assert heading in page
     assert "hold.csv" in page and "maal.yaml" in page
@@ -548,7 +548,7 @@ def test_fill_in_table_problems_keep_what_was_typed(client: TestClient) -> None:
          "række 2: ab står også i række 1; navne eller initialer skal være forskellige"),
         ({"navn_0": "AB"}, "række 1: giv AB et niveau i mindst ét felt"),
         ({"navn_0": "AB", "niveau_0_lov_myndighed": "2", "krav_lov_myndighed": "9"},
-         "målprofilen, Lov & Myndighed, krævet niveau: '9' ligger uden for 1–5"),
+         "målprofilen, Lov & Myndighed, krævet trin: '9' ligger uden for 1–5"),
     ):
         page = assert_error_page(client.post("/team/vurdering", data={"raekker": "6", **target, **cells}), 422, message)
         error = html.unescape(re.search(r'<div class="error" role="alert" id="fejl">(.*?)</div>', page, flags=re.S).group(1))
