@@ -196,14 +196,17 @@ def ingest(
 
 
 @contextmanager
-def output_stream(output: Path | None) -> Iterator[TextIO]:
-    """Standard output, or a file that appears only when complete (no half-written exports)."""
+def output_stream(output: Path | None, *, catalogue: Path | None = None) -> Iterator[TextIO]:
+    """Standard output, or a file that appears only when complete (no half-written exports). An
+    output that would replace `catalogue`, or a file of its own beside it, is refused."""
     if output is None:
         yield sys.stdout
         return
     directory = output.resolve().parent
     if not directory.is_dir():
         fail(f"{directory}: no such directory")
+    if catalogue is not None and _catalogues_own(output.resolve(), catalogue.resolve()):
+        fail(f"{output}: that is the catalogue {catalogue} or a file of its own; write the output elsewhere (nothing was written)")
     handle = tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", newline="", dir=directory, prefix=f".{output.name}.", delete=False
     )
@@ -214,6 +217,11 @@ def output_stream(output: Path | None) -> Iterator[TextIO]:
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+def _catalogues_own(path: Path, catalogue: Path) -> bool:
+    # beside catalogue.duckdb it keeps catalogue.duckdb.wal, .lock, .crawl-job.json, …
+    return path.parent == catalogue.parent and (path.name == catalogue.name or path.name.startswith(catalogue.name + "."))
 
 
 def format_status(summary: dict, runs: list[dict]) -> str:
@@ -365,7 +373,7 @@ def tag(obj: Context, input_path: Path | None, output_path: Path | None, force: 
                 fail(str(exc))
         tagger = obj.tagger()
         if items is not None:
-            with output_stream(output_path) as out:
+            with output_stream(output_path, catalogue=obj.db) as out:
                 for start in range(0, len(items), 64):
                     for result in tagger.tag(items[start : start + 64]):
                         out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")

@@ -112,14 +112,14 @@ def export(
         taxonomy = obj.taxonomy() if fmt in ("jsonld", "fagprofiler") else None
         with open_catalogue(obj.db, create=False) as catalogue:
             if fmt in RECORD_FORMATS:
-                with output_stream(output) as out:
+                with output_stream(output, catalogue=obj.db) as out:
                     out.write(BOM if excel else "")
                     count: int | None = write_feed(catalogue.courses(include_withdrawn=not active_only), out, fmt,  # type: ignore[arg-type]
                                                    delimiter=delimiter)
             else:
                 text, count = render(catalogue, fmt, since=since, page=page, per_page=per_page, limit=limit,
                                      base_url=base_url, taxonomy=taxonomy, delimiter=delimiter)
-                with output_stream(output) as out:
+                with output_stream(output, catalogue=obj.db) as out:
                     out.write((BOM if excel else "") + text)
     if output is not None:
         click.echo(f"wrote {'the grouped view' if count is None else f'{count} courses'} to {output}", err=True)

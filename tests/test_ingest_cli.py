@@ -195,6 +195,17 @@ def test_export_to_a_file_and_errors_on_bad_arguments(run_cli, tmp_path: Path) -
     assert "--format jsonl or --format csv" in run_cli("ingest", str(unknown)).stderr
 
 
+def test_an_output_onto_the_catalogue_is_refused_and_the_catalogue_kept(run_cli, db: Path, tmp_path: Path) -> None:
+    run_cli("ingest", str(write_jsonl(tmp_path / "a.jsonl", [course_record(1), course_record(2)])))
+    items = write_jsonl(tmp_path / "items.jsonl", [{"id": "x", "title": "Jobsamtaler", "text": "Samtaler med ledige."}])
+    for args in (["export", "--output", str(db)], ["export", "--format", "atom", "--output", f"{db}.wal"],
+                 ["tag", "--input", str(items), "--output", str(db)]):
+        refused = run_cli(*args)
+        assert refused.exit_code == 1 and "that is the catalogue" in refused.stderr, args
+    assert len(exported(run_cli).splitlines()) == 2  # still a catalogue, with its courses
+    assert not Path(f"{db}.wal").exists()
+
+
 def test_the_installed_command_uses_fagmatch_db(tmp_path: Path) -> None:
     db = tmp_path / "elsewhere.duckdb"
     feed = write_jsonl(tmp_path / "a.jsonl", [course_record(1)])
