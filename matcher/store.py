@@ -395,6 +395,8 @@ def _private_copy(path: Path) -> Path:
         except duckdb.Error as exc:
             raise CatalogueError(f"{path} has a pending write-ahead log that cannot be applied now: {exc}") from None
     if path.exists():
+        if not path.stat().st_mode & 0o222:  # by its mode bits, which root's access checks ignore
+            raise CatalogueError(f"{path} is read-only: make it writable (chmod u+w) to change it; nothing was changed")
         shutil.copyfile(path, private)
     return private
 
@@ -402,6 +404,8 @@ def _private_copy(path: Path) -> Path:
 def _publish(private: Path, path: Path) -> None:
     with open(private, "rb") as handle:
         os.fsync(handle.fileno())
+    if path.exists():  # a catalogue kept private (chmod 600) stays private
+        shutil.copymode(path, private)
     os.replace(private, path)
     directory = os.open(path.parent, os.O_RDONLY)
     try:

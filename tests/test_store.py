@@ -136,6 +136,21 @@ def test_a_run_that_raises_leaves_the_catalogue_as_before(db: Path) -> None:
     assert last["counts"]["changed"] == 3  # what it had done before failing, for the operator
 
 
+def test_a_write_keeps_the_catalogues_permissions_and_a_read_only_one_is_left_alone(db: Path) -> None:
+    with write_catalogue(db, "ingest") as writer:
+        writer.upsert(courses(1)[0])
+    db.chmod(0o600)
+    with write_catalogue(db, "ingest") as writer:
+        writer.upsert(courses(2)[1])
+    assert db.stat().st_mode & 0o777 == 0o600  # was 644 after every write
+    db.chmod(0o444)
+    before = snapshot(db)
+    with pytest.raises(CatalogueError, match="is read-only: make it writable"):
+        with write_catalogue(db, "ingest") as writer:
+            writer.upsert(courses(3)[2])
+    assert snapshot(db) == before and db.stat().st_mode & 0o777 == 0o444
+
+
 def test_a_killed_writer_process_leaves_the_catalogue_as_before(db: Path, tmp_path: Path) -> None:
     with write_catalogue(db, "ingest") as writer:
         for c in courses(2):
