@@ -146,6 +146,9 @@ def _read_jsonl(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
     return records
 
 
+MULTI_LINE_FIELDS = frozenset({"description", "learning_goals", "target_group", "admission"})  # texts a line break belongs in
+
+
 def _read_csv(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
     try:
         table = read_table(path)
@@ -166,6 +169,11 @@ def _read_csv(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
     content.rejected.extend(Rejected(line, reason + hint) for line, reason in table.bad_rows)
     records = []
     for line, row in table.rows:
+        # A quote closed rows later makes one cell of several rows: the rows inside it would be lost.
+        if broken := [key for key, value in row.items() if key not in MULTI_LINE_FIELDS and "\n" in value]:
+            first = row[broken[0]].splitlines()[0][:60]
+            raise FeedError(f"{path}: line {line}: the {broken[0]} cell runs over several lines (from {first!r}): "
+                            'a quote (") is probably not closed; nothing was written')
         try:
             records.append((line, _csv_row_to_record(row)))
         except ValueError as exc:

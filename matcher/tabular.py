@@ -105,7 +105,8 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
     if not text.strip():
         raise TabularError(say("{name}: the file is empty", name=name))
     delimiter = sniff_delimiter(text.splitlines()[0])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quote never closed is an error, not a last cell that swallows every row after it
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [cell.strip() for cell in next(reader)]
     except csv.Error as exc:
@@ -131,6 +132,8 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
                     rows.append((start, {h: padded[i] for i, h in enumerate(header) if h}))
             start = reader.line_num + 1
     except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise TabularError(where(name, start) + ": " + say("a quote that opens here is not closed")) from None
         raise TabularError(f"{where(name, start)}: {exc}") from None
     return Table(header=[h for h in header if h], rows=rows, notices=notices, bad_rows=bad_rows, delimiter=delimiter)
 

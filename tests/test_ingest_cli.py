@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from matcher.store import open_catalogue
 from tests.conftest import SAMPLE_FEED, course_record, write_jsonl
 
@@ -139,6 +141,26 @@ def test_csv_with_an_unknown_column_is_refused_whole(run_cli, tmp_path: Path) ->
     result = run_cli("ingest", str(feed))
     assert result.exit_code == 1
     assert "line 1: unknown column(s) pris" in result.stderr
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    # the quote is never closed: it swallowed every row after it into one title
+    ('id,title,provider,price_dkk\nq1,"Kursus A,Udbyder,100\nq2,Kursus B,Udbyder,200\nq3,Kursus C,Udbyder,300\n',
+     'broken.csv: line 2: a quote that opens here is not closed'),
+    # Excel's ;-separated file, the quote closed rows later: one title of three rows
+    ('id;title;provider;price_dkk\nq1;"Kursus A;Udbyder;100\nq2;Kursus B;Udbyder;200\nq3;Kursus C";Udbyder;300\n',
+     "broken.csv: line 2: the title cell runs over several lines (from 'Kursus A;Udbyder;100')"),
+])
+def test_a_quote_left_open_refuses_the_feed_and_withdraws_nothing(run_cli, tmp_path: Path, rows: str, expected: str) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text("id,title,provider,price_dkk\nq1,Kursus A,Udbyder,100\nq2,Kursus B,Udbyder,200\nq3,Kursus C,Udbyder,300\n")
+    assert run_cli("ingest", str(good), "--source", "S").exit_code == 0
+    before = exported(run_cli)
+    broken = tmp_path / "broken.csv"
+    broken.write_text(rows, encoding="utf-8")
+    result = run_cli("ingest", str(broken), "--source", "S", "--withdraw-missing")
+    assert result.exit_code == 1 and expected in result.stderr
+    assert exported(run_cli) == before  # nothing withdrawn, no title of three rows
 
 
 def test_json_lines_in_a_file_named_as_text_is_told_to_be_named_jsonl(run_cli, tmp_path: Path) -> None:
