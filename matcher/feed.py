@@ -135,7 +135,10 @@ def read_feed(path: Path | str, fmt: FeedFormat | None = None) -> FeedContent:
 
 
 def _read_jsonl(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
-    text, notices = decode_bytes(path.read_bytes(), str(path))
+    try:
+        text, notices = decode_bytes(path.read_bytes(), str(path))
+    except TabularError as exc:  # an encoding it cannot read, NUL bytes
+        raise FeedError(str(exc)) from None
     content.notices.extend(notices)
     records = []
     for number, record in parse_json_lines(text):

@@ -56,6 +56,11 @@ XLSX_SIGNATURE = b"PK\x03\x04"  # an .xlsx workbook is a zip file
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
+# A letter beyond ASCII as UTF-8 writes it (two to four bytes); in Windows-1252 text such pairs are
+# garbled letters ("Ã¦"), which no one types.
+_UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
 def decode_bytes(data: bytes, name: str) -> tuple[str, list[str]]:
     """The text of an uploaded table: an .xlsx workbook's first sheet as `;`-separated CSV; UTF-16
     with a byte-order mark; UTF-8 (BOM optional); else Windows-1252 with a notice, as Danish Excel
@@ -74,6 +79,12 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, list[str]]:
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
+        if _UTF8_LETTER.search(data):
+            # UTF-8 with a stray byte: read as Windows-1252, every æ, ø and å of the file would be garbled
+            raise TabularError(say(
+                "{name}: line {line}: byte {byte} is not UTF-8, though the rest of the file is; correct that character "
+                "or save the whole file as UTF-8", name=name, line=data[:exc.start].count(b"\n") + 1, byte=exc.start,
+            )) from None
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError:

@@ -163,6 +163,23 @@ def test_a_quote_left_open_refuses_the_feed_and_withdraws_nothing(run_cli, tmp_p
     assert exported(run_cli) == before  # nothing withdrawn, no title of three rows
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_one_stray_byte_in_a_utf8_feed_refuses_it_rather_than_garble_every_letter(run_cli, tmp_path: Path, fmt: str) -> None:
+    run_cli("ingest", str(SAMPLE_FEED))
+    before = exported(run_cli, fmt)
+    lines = before.encode("utf-8").split(b"\n")
+    lines[3] = lines[3].replace(b"e", b"\xe6", 1)  # an æ saved as Windows-1252 into a UTF-8 file
+    stray = tmp_path / f"feed.{fmt}"
+    stray.write_bytes(b"\n".join(lines))
+    result = run_cli("ingest", str(stray))
+    assert result.exit_code == 1 and "line 4: byte" in result.stderr and "is not UTF-8, though the rest of the file is" in result.stderr
+    assert exported(run_cli, fmt) == before  # every æ, ø and å as it was
+    legacy = tmp_path / "excel.csv"  # a whole file in Excel's Danish default is still read, and said
+    legacy.write_bytes("id,title\nk1,Støtte til sygemeldte\n".encode("cp1252"))
+    read = run_cli("ingest", str(legacy))
+    assert read.exit_code == 0 and "read as Windows-1252" in read.stderr
+
+
 def test_json_lines_in_a_file_named_as_text_is_told_to_be_named_jsonl(run_cli, tmp_path: Path) -> None:
     feed = tmp_path / "kurser.txt"  # .txt is read as CSV: Excel saves tab-separated text so
     feed.write_text('{"id": "k1", "title": "Kursus", "url": "https://k.example/1"}\n', encoding="utf-8")
