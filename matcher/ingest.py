@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from matcher.course import Course
 from matcher.feed import FeedContent, FeedFormat, Rejected, read_feed
-from matcher.store import write_catalogue
+from matcher.store import open_catalogue, write_catalogue
 
 
 @dataclass
@@ -47,13 +48,18 @@ def ingest_file(
     was rejected. When it can withdraw nothing for a reason the user may not see (a source new to the
     catalogue, the feed's courses stored under another source), `warnings` says so."""
     content: FeedContent = read_feed(feed_path, fmt)
+    source = source or f"feed:{feed_path.name}"
+    lined = [(line, course if course.source is not None else course.model_copy(update={"source": source}))
+             for line, course in content.courses]
+    clashes = _other_providers_ids(db_path, lined)
+    content.rejected.extend(clashes)
+    content.rejected.sort(key=lambda rejected: rejected.line)
     report = IngestReport(rejected=content.rejected, notices=content.notices)
     if content.rejected and not allow_partial:
         return report
-    source = source or f"feed:{feed_path.name}"
-    total = len(content.courses)
-    courses = [course if course.source is not None else course.model_copy(update={"source": source})
-               for _line, course in content.courses]
+    refused = {rejected.line for rejected in clashes}
+    courses = [course for line, course in lined if line not in refused]
+    total = len(courses)
     sources = sorted({course.source for course in courses if course.source is not None})
     with write_catalogue(db_path, "ingest", sources or [source]) as writer:
         held_before = writer.active_by_source(sources) if withdraw_missing else {}  # for its warnings
@@ -78,6 +84,25 @@ def ingest_file(
             report.warnings.extend(_withdraw_warnings(sources, held_before, writer.sources_of(seen, sources)))
     report.written = True
     return report
+
+
+def _other_providers_ids(db_path: Path, lined: list[tuple[int, Course]]) -> list[Rejected]:
+    """Records whose id is that of another provider's active course from another source: two
+    providers' own ids that happen to be alike ("k1"). Stored, one would replace the other."""
+    if not db_path.exists() or not lined:
+        return []
+    with open_catalogue(db_path, create=False) as reader:
+        owners = reader.active_owners([course.course_id for _, course in lined])
+    clashes = []
+    for line, course in lined:
+        provider, source = owners.get(course.course_id, (None, None))
+        if (provider and course.provider and provider.casefold() != course.provider.casefold()
+                and source != course.source):
+            clashes.append(Rejected(line, (
+                f"id {course.course_id!r} is that of a course by {provider} (source {source}), and this record is by "
+                f"{course.provider}: give the course an id of its own (the same course under a new provider name: "
+                f"name the provider as before, or ingest it with --source {source})")))
+    return clashes
 
 
 def _withdraw_warnings(sources: list[str], held_before: dict[str, int], elsewhere: dict[str, int]) -> list[str]:

@@ -551,6 +551,14 @@ class CatalogueReader:
         ).fetchone()
         return _row_to_course(row) if row else None
 
+    def active_owners(self, course_ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+        """The provider and source of each active course among `course_ids`."""
+        rows = self.con.execute(
+            "SELECT id, provider, source FROM course WHERE NOT withdrawn AND id IN (SELECT unnest(?::VARCHAR[]))",
+            [list(course_ids)],
+        ).fetchall()
+        return {course_id: (provider, source) for course_id, provider, source in rows}
+
     def history(self, course_id: str) -> list[dict[str, Any]]:
         """Earlier versions of a course, oldest first: change kind, when, by which run, and the old record."""
         rows = self.con.execute(

@@ -180,6 +180,25 @@ def test_one_stray_byte_in_a_utf8_feed_refuses_it_rather_than_garble_every_lette
     assert read.exit_code == 0 and "read as Windows-1252" in read.stderr
 
 
+def test_another_providers_course_is_not_replaced_by_an_id_that_happens_to_be_alike(run_cli, tmp_path: Path) -> None:
+    a = write_jsonl(tmp_path / "a.jsonl", [{"id": "k1", "title": "Jobafklaring for sagsbehandlere", "provider": "Udbyder A"},
+                                           {"id": "k2", "title": "Sygedagpengeloven", "provider": "Udbyder A"}])
+    b = write_jsonl(tmp_path / "b.jsonl", [{"id": "k1", "title": "Excel for begyndere", "provider": "Udbyder B"},
+                                           {"id": "b2", "title": "Word for begyndere", "provider": "Udbyder B"}])
+    assert run_cli("ingest", str(a), "--source", "A").exit_code == 0
+    before = exported(run_cli)
+    refused = run_cli("ingest", str(b), "--source", "B")
+    assert refused.exit_code == 1 and "b.jsonl:1: id 'k1' is that of a course by Udbyder A (source A)" in refused.stderr
+    assert exported(run_cli) == before  # nothing written: A's course is as it was
+    partial = run_cli("ingest", str(b), "--source", "B", "--allow-partial")
+    assert partial.exit_code == 0 and "new 1," in partial.stdout and "rejected 1" in partial.stdout
+    records = {r["id"]: r for r in map(json.loads, exported(run_cli).splitlines())}
+    assert records["k1"]["title"] == "Jobafklaring for sagsbehandlere" and records["b2"]["provider"] == "Udbyder B"
+    # the provider's own source may rename it (the same course, a new name)
+    renamed = write_jsonl(tmp_path / "a2.jsonl", [{"id": "k1", "title": "Jobafklaring for sagsbehandlere", "provider": "A-Akademiet"}])
+    assert run_cli("ingest", str(renamed), "--source", "A").exit_code == 0
+
+
 def test_json_lines_in_a_file_named_as_text_is_told_to_be_named_jsonl(run_cli, tmp_path: Path) -> None:
     feed = tmp_path / "kurser.txt"  # .txt is read as CSV: Excel saves tab-separated text so
     feed.write_text('{"id": "k1", "title": "Kursus", "url": "https://k.example/1"}\n', encoding="utf-8")
