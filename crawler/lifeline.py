@@ -121,3 +121,10 @@ def _stat_fields(pid: int) -> list[str] | None:
 def _state(pid: int) -> str | None:
     fields = _stat_fields(pid)
     return fields[0] if fields else None
+
+
+def started(pid: int | None) -> int | None:
+    """When process `pid` started (clock ticks since boot; Linux /proc), to tell it from a later
+    process given the same number: a service restarted in a container is PID 1 again."""
+    fields = _stat_fields(pid) if pid else None
+    return int(fields[19]) if fields and len(fields) > 19 else None

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from crawler.lifeline import alive, child_env, group_members, stop_group
+from crawler.lifeline import alive, child_env, group_members, started, stop_group
 from crawler.registry import load_registry
 from matcher.file_lock import exclusive_lock
 from service.server_paths import without_server_paths
@@ -63,11 +63,12 @@ class CrawlJob:
     message: str | None = None  # the first `error:` line of a step that failed
     pid: int | None = None  # the running step's child process, leader of its own process group
     owner_pid: int | None = None  # the service process that runs the job
+    owner_started: int | None = None  # when that process started (crawler.lifeline.started): the pid may be reused
     log_tail: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        del data["pid"], data["owner_pid"]
+        del data["pid"], data["owner_pid"], data["owner_started"]
         return data
 
 
@@ -97,7 +98,7 @@ class CrawlJobs:
     def latest(self) -> CrawlJob | None:
         """The latest job; a running one whose process is gone (the service was stopped) is `interrupted`."""
         job = self._read()
-        if job is not None and job.status == "running" and not alive(job.owner_pid) \
+        if job is not None and job.status == "running" and not _owner_runs(job) \
                 and not (job.pid and group_members(job.pid)):  # fmt: skip
             job.status, job.message = "interrupted", _stopped(job)
         return job
@@ -108,11 +109,11 @@ class CrawlJobs:
         What is left of its processes (a crawl whose service was killed) is stopped as a group: the
         crawl saves its queue, and the next job resumes it. Returns the job it cleaned up, if any."""
         job = self._read()
-        if job is None or job.status != "running" or alive(job.owner_pid):
+        if job is None or job.status != "running" or _owner_runs(job):
             return None  # nothing left behind, or another worker of this service runs it
         with exclusive_lock(self._lock_file):
             job = self._read()
-            if job is None or job.status != "running" or alive(job.owner_pid):
+            if job is None or job.status != "running" or _owner_runs(job):
                 return None
             if job.pid:
                 stop_group(job.pid, grace=grace)
@@ -164,7 +165,8 @@ class CrawlJobs:
             raise CrawlBusy("the service is stopping")
         now = _now()
         job = CrawlJob(id=now.strftime("%Y%m%dT%H%M%S%f"), sources=sources, kind=kind,
-                       started_at=now.isoformat(timespec="seconds"), owner_pid=os.getpid())  # fmt: skip
+                       started_at=now.isoformat(timespec="seconds"), owner_pid=os.getpid(),
+                       owner_started=started(os.getpid()))  # fmt: skip
         if self.log_file.exists() and self.log_file.stat().st_size:
             os.replace(self.log_file, self.log_file.with_name(self.log_file.name + ".1"))  # the last job's, kept
         self.log_file.write_text("", encoding="utf-8")
@@ -213,7 +215,11 @@ class CrawlJobs:
             job.status = "ok" if not any(job.exit_codes.values()) else "failed"
         job.step, job.pid, job.finished_at = "done", None, _now().isoformat(timespec="seconds")
         job.log_tail = self._log_tail()
-        self._write(job)
+        try:
+            self._write(job)
+        except OSError:  # a full disk: the state must not stay "running" for ever (crawls refused, nothing tagged)
+            self.state_file.unlink(missing_ok=True)
+            self.state_file.with_name(self.state_file.name + ".tmp").unlink(missing_ok=True)
 
     def _crawl_args(self, job: CrawlJob) -> list[str]:
         args = ["crawl"]
@@ -279,6 +285,12 @@ class CrawlJobs:
         partial = self.state_file.with_name(self.state_file.name + ".tmp")
         partial.write_text(json.dumps(asdict(job), ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(partial, self.state_file)  # readers see the old state or the new one, never half
+
+
+def _owner_runs(job: CrawlJob) -> bool:
+    """Whether the service process that started the job still runs (and is that process, not a later
+    one given its number)."""
+    return alive(job.owner_pid) and (job.owner_started is None or started(job.owner_pid) == job.owner_started)
 
 
 def _stopped(job: CrawlJob) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.lifeline import group_members
+from crawler.lifeline import group_members, started
 from crawler.runner import CrawlError, crawl, jobs_root
 from service.crawl_jobs import CrawlJob, CrawlJobs
 from tests.test_crawler import FAST, TestWeb, write_registry
@@ -151,3 +151,33 @@ def test_two_crawls_never_share_a_job_folder(tmp_path: Path, slow_web: TestWeb) 
         first.send_signal(signal.SIGTERM)
         first.wait(timeout=60)
     assert not children(first.pid)
+
+
+def test_a_job_whose_service_number_was_given_to_another_process_is_not_running(tmp_path: Path) -> None:
+    # A service restarted in a container is PID 1 again: the number alone said the old owner still ran,
+    # so the job stayed "running", crawls were refused and nothing more was tagged.
+    jobs = CrawlJobs(tmp_path / "catalogue.duckdb")
+    left = CrawlJob(id="left-behind", sources=[], kind="tag", started_at="2027-01-01T00:00:00+00:00",
+                    owner_pid=os.getpid(), owner_started=1)  # this process's number, another process's start
+    jobs.state_file.write_text(json.dumps(left.__dict__), encoding="utf-8")
+    assert jobs.latest().status == "interrupted"
+    assert jobs.recover() is not None and jobs.latest().status == "interrupted"
+    mine = CrawlJob(id="mine", sources=[], kind="tag", started_at="2027-01-01T00:00:00+00:00", owner_pid=os.getpid(),
+                    owner_started=started(os.getpid()))
+    jobs.state_file.write_text(json.dumps(mine.__dict__), encoding="utf-8")
+    assert jobs.latest().status == "running" and jobs.recover() is None  # its own service still runs it
+
+
+def test_a_job_that_cannot_write_its_end_does_not_stay_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs = CrawlJobs(tmp_path / "catalogue.duckdb")
+    job = CrawlJob(id="full", sources=[], kind="tag", started_at="2027-01-01T00:00:00+00:00", owner_pid=os.getpid())
+    jobs._write(job)
+    assert jobs.latest().status == "running"
+
+    def disk_full(job: CrawlJob) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(jobs, "_write", disk_full)
+    jobs._finish(job)
+    latest = jobs.latest()
+    assert latest is None or latest.status != "running"  # the next ingest or crawl may start a job
