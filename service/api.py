@@ -31,6 +31,7 @@ from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, So
 from matcher.course import Course, CourseType, Form as CourseForm
 from matcher.gaps import analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
 from matcher.recommend import MAX_GAPS, MAX_RESULTS, Gap, RecommendError, off_domain_notice
+from matcher.store import open_catalogue
 from matcher.tabular import TabularError, decode_bytes
 from matcher.taxonomy import Level
 from matcher.transfer import TransferContext, assess_transfer
@@ -648,7 +649,8 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
     if rejected:
         message = f"{name}: {len(rejected)} records rejected; nothing was written"
         raise ApiError(422, "; ".join([message, *(f"note: {note}" for note in notes)]), rejected[:50])
-    to_tag = report.new + report.changed
+    # every active course still without current tags, so an ingest also finishes a tagging that was stopped
+    to_tag = await run_in_threadpool(_waiting_for_tags, state.config.db)
     tagging: dict[str, Any] = {"courses": to_tag, "job": None}
     if to_tag:
         try:
@@ -658,6 +660,12 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
             tagging["message"] = f"not tagged: {exc}; they are tagged by the next `fagmatch tag`, crawl or ingest"
     return {"new": report.new, "changed": report.changed, "unchanged": report.unchanged, "withdrawn": report.withdrawn,
             "notes": notes, "tagging": tagging}  # fmt: skip
+
+
+def _waiting_for_tags(db: Path) -> int:
+    with open_catalogue(db, create=False) as reader:
+        summary = reader.summary()
+    return int(summary["active"] - summary["tagged"])
 
 
 class CrawlRequest(BaseModel):

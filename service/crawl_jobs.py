@@ -297,8 +297,8 @@ def _stopped(job: CrawlJob) -> str:
     """Why an interrupted job stopped, and what to do."""
     if job.kind == "crawl":
         return "the service stopped while this crawl ran; start it again to resume"
-    return ("the service stopped while this tagging ran; run `fagmatch tag` (the next crawl job, or ingest of "
-            "new courses over HTTP, also tags the rest)")
+    return ("the service stopped while this tagging ran; run `fagmatch tag` (the next crawl job, or the next "
+            "ingest over HTTP, also tags the rest)")
 
 
 def _now() -> dt.datetime:

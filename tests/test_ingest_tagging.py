@@ -77,7 +77,7 @@ def test_courses_ingested_over_http_are_tagged_in_the_background(client: TestCli
     assert job["kind"] == "tag" and job["status"] == "running" and first["tagging"]["status_url"] == "/api/admin/crawl"
     # Another feed while the job runs: no second job; the running one tags it too.
     second = _ingest(client, "nyskolen-2.jsonl", SECOND)
-    assert second["tagging"]["courses"] == 1 and second["tagging"]["job"]["id"] == job["id"]
+    assert second["tagging"]["courses"] == 3 and second["tagging"]["job"]["id"] == job["id"]  # all that wait
     running = client.get("/healthz").json()
     assert running["crawl_job"]["kind"] == "tag" and running["catalogue"]["active"] == 33
 
@@ -122,4 +122,9 @@ def test_a_tagging_stopped_with_the_service_is_interrupted_and_says_what_to_do(t
     assert pid and not group_members(pid)
     with TestClient(create_app(ServiceConfig(db=db, api_key=KEY), warm=False)) as client:
         catalogue = client.get("/healthz").json()["catalogue"]
-    assert (catalogue["active"], catalogue["tagged"]) == (32, 30)  # the rest waits for `fagmatch tag`
+        assert (catalogue["active"], catalogue["tagged"]) == (32, 30)  # the rest waits for `fagmatch tag`
+        # or for the next ingest over HTTP, even of the same feed: it brings nothing new, and tags the rest
+        again = _ingest(client, "nyskolen.jsonl", FIRST)
+        assert again["unchanged"] == 2 and again["tagging"]["courses"] == 2 and again["tagging"]["job"]
+        _wait_for_job(client)
+        assert client.get("/healthz").json()["catalogue"]["tagged"] == 32
