@@ -126,6 +126,7 @@ def sources_cmd(obj: Any, registry: Path | None) -> None:
                 + (f", merged {c['merged']}" if c.get("merged") else "")
                 + (f", re-decoded {c['redecoded']}" if c.get("redecoded") else "")
                 + (f", undecodable {c['undecodable']}" if c.get("undecodable") else "")
+                + (f", kept {c['kept']} (pages answered without a course)" if c.get("kept") else "")
             )
         click.echo(f"{row.source:<20} {row.kind:<20} {health}")
         if row.status:

@@ -53,6 +53,11 @@ class Journal:
         not withdrawn for it."""
         self.record("undecodable", url=url, encoding=encoding, id=course_id)
 
+    def no_course(self, url: str, course_id: str) -> None:
+        """A page that may hold a course and gave none (a listing, or a course page now showing a
+        maintenance notice): if a course was stored from it before, it is kept, not withdrawn."""
+        self.record("no-course", url=url, id=course_id)
+
     def redecoded(self, url: str, declared: str, encoding: str) -> None:
         """A page whose declared charset did not fit its bytes, read with `encoding` instead."""
         self.record("redecoded", url=url, declared=declared, encoding=encoding)
@@ -73,6 +78,7 @@ class JournalContent:
 
     courses: dict[str, dict[str, Any]] = field(default_factory=dict)  # id → record (the latest wins)
     seen_ids: set[str] = field(default_factory=set)  # courses found, valid or not
+    no_course: dict[str, str] = field(default_factory=dict)  # course id → URL of a page that gave no course
     pages: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
@@ -135,6 +141,8 @@ def read_journal(path: Path | str) -> JournalContent:
                 noted[("undecodable", entry["url"])] = {"url": entry["url"], "message": message, "blocking": False}
             elif kind == "redecoded":
                 noted[("redecoded", entry["url"])] = {}
+            elif kind == "no-course":
+                content.no_course[entry["id"]] = entry["url"]
     content.pages = len(pages)
     content.counts.update(kind for kind, _ in noted)
     content.errors = [error for (kind, _), error in noted.items() if error] + list(errors.values())

@@ -151,7 +151,14 @@ def publish(db: Path, source: str, content: JournalContent, bounds: list[str] | 
         for error in content.errors:
             writer.add_error(error["url"], error["message"])
         if summary["complete"]:
-            writer.withdraw_missing(source, content.seen_ids)
+            # A stored course whose page still answers, with no course on it (a maintenance notice, a
+            # page cut short): the page says nothing of the course, so it is kept, and said.
+            kept = sorted((writer.active_ids(source) & content.no_course.keys()) - content.courses.keys())
+            for course_id in kept:
+                writer.add_error(content.no_course[course_id], "the page of a stored course answered without "
+                                 "a course (a maintenance notice? cut short?): the course is kept, not withdrawn")
+            writer.counts["kept"] = len(kept)
+            writer.withdraw_missing(source, content.seen_ids | set(kept))
         writer.counts["pages"] = content.pages
         writer.counts["courses"] = len(content.courses)
         writer.counts["failed"] = summary["failed"]
@@ -163,7 +170,7 @@ def publish(db: Path, source: str, content: JournalContent, bounds: list[str] | 
         for bound in summary["bounds"]:
             writer.counts[f"bound_{bound}"] = 1
             writer.add_error("crawl", f"stopped at {BOUND_WORDS[bound]}: incomplete, nothing withdrawn")
-        for key in ("new", "changed", "unchanged", "withdrawn", "errors"):
+        for key in ("new", "changed", "unchanged", "withdrawn", "errors", "kept"):
             writer.counts.setdefault(key, 0)
         summary["counts"] = dict(writer.counts)
     return summary

@@ -78,6 +78,8 @@ class SourceResult:
             text += f", re-decoded pages {self.redecoded} (charset wrong or not declared)"
         if self.undecodable:
             text += f", undecodable pages {self.undecodable} (not stored)"
+        if c.get("kept"):
+            text += f", kept {c['kept']} (their pages answered without a course; see the run's errors)"
         if self.bounds and self.status == "published":
             text += f"; stopped at {', '.join(BOUND_WORDS[bound] for bound in self.bounds)}: nothing withdrawn"
         elif not self.complete and self.status == "published":

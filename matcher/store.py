@@ -258,11 +258,11 @@ class CatalogueWriter:
 
     def withdraw_missing(self, source: str, seen_ids: set[str]) -> int:
         """Mark withdrawn every active course of `source` not seen in this run (never deletes)."""
-        rows = self.con.execute(
-            "SELECT id FROM course WHERE source = ? AND NOT withdrawn", [source]
-        ).fetchall()
-        missing = [row[0] for row in rows if row[0] not in seen_ids]
-        return self.withdraw(missing)
+        return self.withdraw(sorted(self.active_ids(source) - seen_ids))
+
+    def active_ids(self, source: str) -> set[str]:
+        """The ids of the active courses of `source`."""
+        return {row[0] for row in self.con.execute("SELECT id FROM course WHERE source = ? AND NOT withdrawn", [source]).fetchall()}
 
     def active_by_source(self, sources: Sequence[str]) -> dict[str, int]:
         """How many active courses each of `sources` has in this run's catalogue."""

@@ -263,6 +263,24 @@ def test_withdraw_only_after_complete_crawl(delta):
     assert sum(not r["withdrawn"] for r in after.values()) == 3
 
 
+def test_a_course_page_that_answers_without_a_course_keeps_its_course(delta):
+    """A site under maintenance answers every page 200 with a notice: its courses are not gone."""
+    courses = [path for path, r in records(delta.db).items() if not r["withdrawn"]]
+    notice = "<html><body><main><h1>Vi opdaterer hjemmesiden</h1><p>Prøv igen senere.</p></main></body></html>"
+    delta.server.replaced.update({path: notice for path in courses})
+    (result,) = delta.again()
+    assert result.complete and result.counts["withdrawn"] == 0 and result.counts["kept"] == len(courses) == 4
+    assert "kept 4 (their pages answered without a course" in result.line()
+    with open_catalogue(delta.db) as catalogue:
+        run = catalogue.runs(1)[0]
+    assert sum("answered without a course" in e["message"] for e in run["errors"]) == 4  # each page, in the run
+    assert all(not r["withdrawn"] for r in records(delta.db).values())
+    delta.server.replaced.clear()  # a page that is really gone is still withdrawn
+    delta.server.hidden.add("/delta/kurser/mentorordning")
+    (result,) = delta.again()
+    assert result.counts["withdrawn"] == 1 and result.counts["kept"] == 0
+
+
 @pytest.mark.parametrize("loop", ["back to an address of its chain", "through ever new addresses"])
 def test_a_course_page_caught_in_a_redirect_loop_is_a_failure_not_gone(delta, loop):
     """A cookie wall or a misconfigured site that redirects in circles hides the page this time; its

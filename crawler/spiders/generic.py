@@ -210,6 +210,8 @@ class GenericSpider(SitemapSpider):
                 if record is not None:
                     self.courses += 1
                     yield {"source": self.source.name, "page": response.url, "course": record}
+                elif self.journal:
+                    self.journal.no_course(response.url, Course.model_construct(id=None, url=response.url).course_id)
         if self.max_pages and self.pages >= self.max_pages:
             self.drop_queued_requests()
             raise CloseSpider(PAGE_BUDGET_REASON)

@@ -37,6 +37,7 @@ class TestWeb(ThreadingHTTPServer):
         self.base = f"http://127.0.0.1:{self.server_address[1]}"
         self.hidden: set[str] = set()  # paths that answer 404 (a removed page)
         self.broken: set[str] = set()  # paths that answer 500 every time
+        self.replaced: dict[str, str] = {}  # paths that answer 200 with this HTML instead (a maintenance notice)
         self.flaky_seen: set[str] = set()
         self.log: list[tuple[str, str, int]] = []  # (method, path, status)
         self.lock = threading.Lock()
@@ -102,6 +103,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._answer(404, b"<h1>Siden findes ikke</h1>", {"Content-Type": "text/html"})
         if path in self.server.broken:
             return self._answer(500, b"<h1>Serverfejl</h1>", {"Content-Type": "text/html"})
+        if path in self.server.replaced:
+            return self._answer(200, self.server.replaced[path].encode(), {"Content-Type": "text/html; charset=utf-8"})
         if path in self.server.flaky:
             with self.server.lock:
                 first = path not in self.server.flaky_seen
