@@ -356,7 +356,11 @@ class CatalogueWriter:
 @contextmanager
 def _write_lock(path: Path, timeout: float) -> Iterator[None]:
     lock_path = path.with_name(path.name + ".lock")
-    with open(lock_path, "a+") as handle:
+    try:
+        handle = open(lock_path, "a+")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:  # a read-only file system, a folder one may not write in
+        raise CatalogueError(f"{path}: cannot write beside the catalogue ({exc.strerror}); nothing was changed") from None
+    with handle:
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -397,7 +401,11 @@ def _private_copy(path: Path) -> Path:
     if path.exists():
         if not path.stat().st_mode & 0o222:  # by its mode bits, which root's access checks ignore
             raise CatalogueError(f"{path} is read-only: make it writable (chmod u+w) to change it; nothing was changed")
-        shutil.copyfile(path, private)
+        try:
+            shutil.copyfile(path, private)
+        except OSError as exc:  # a full disk: no half copy left to fill it
+            private.unlink(missing_ok=True)
+            raise CatalogueError(f"{path}: cannot copy the catalogue for this run ({exc.strerror}); nothing was changed") from None
     return private
 
 
@@ -463,6 +471,8 @@ def write_catalogue(
             _discard(private)
             if writer is not None and not isinstance(exc, CatalogueError):
                 _record_failed_run(path, kind, sources, started, writer, exc)
+            if isinstance(exc, (OSError, duckdb.Error)):  # a full disk, a file system gone read-only
+                raise CatalogueError(f"{path}: the run could not be written ({exc}); the catalogue is as it was") from exc
             raise
 
 
@@ -470,7 +480,10 @@ def _record_failed_run(
     path: Path, kind: str, sources: Sequence[str], started: dt.datetime, failed: CatalogueWriter, exc: BaseException
 ) -> None:
     """Log a failed run in a write of its own (we still hold the lock), so operators see it."""
-    private = _private_copy(path)
+    try:
+        private = _private_copy(path)
+    except CatalogueError:  # no room even for the log entry: the original error matters more
+        return
     try:
         con = connect_duckdb(str(private))
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 import click
+import duckdb
 
 from crawler.lifeline import die_with_parent
 from matcher import clock
@@ -65,6 +66,8 @@ def clear_errors() -> Iterator[None]:
         yield
     except (CatalogueError, FeedError, DataFileError) as exc:
         fail(str(exc))
+    except duckdb.Error as exc:  # a catalogue damaged inside (a bad block), found only when a query reads it
+        fail(f"the catalogue cannot be read: {exc}")
 
 
 class _Commands(click.Group):

@@ -151,6 +151,31 @@ def test_a_write_keeps_the_catalogues_permissions_and_a_read_only_one_is_left_al
     assert snapshot(db) == before and db.stat().st_mode & 0o777 == 0o444
 
 
+def test_a_full_disk_is_one_clear_error_and_leaves_no_half_copy(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    with write_catalogue(db, "ingest") as writer:
+        writer.upsert(courses(1)[0])
+    before = snapshot(db)
+    real_copy = shutil.copyfile
+
+    def copy_then_fill_the_disk(source: Path, target: Path) -> None:
+        real_copy(source, target)  # what was written before the disk filled up
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfile", copy_then_fill_the_disk)
+    with pytest.raises(CatalogueError, match="cannot copy the catalogue for this run \\(No space left on device\\); nothing was changed"):
+        with write_catalogue(db, "ingest") as writer:
+            writer.upsert(courses(2)[1])
+    monkeypatch.undo()
+    assert snapshot(db) == before and not list(db.parent.glob(".*.writing*"))  # no half copy holds the disk full
+    with pytest.raises(CatalogueError, match="the run could not be written .*No space left on device.*the catalogue is as it was"):
+        with write_catalogue(db, "ingest") as writer:
+            writer.upsert(courses(2)[1])
+            raise OSError(28, "No space left on device")  # as DuckDB's commit meets a full disk
+    assert snapshot(db) == before
+
+
 def test_a_killed_writer_process_leaves_the_catalogue_as_before(db: Path, tmp_path: Path) -> None:
     with write_catalogue(db, "ingest") as writer:
         for c in courses(2):
