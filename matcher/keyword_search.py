@@ -112,6 +112,11 @@ class DanishAnalyzer:
         words = _WORD.findall(unicodedata.normalize("NFC", text).lower())
         return [self._stem(w) for w in words if w not in self.stopwords]
 
+    def pairs(self, text: str) -> list[tuple[str, str]]:
+        """Each word the analyzer keeps, as written (lower case), with its stem."""
+        words = _WORD.findall(unicodedata.normalize("NFC", text).lower())
+        return [(w, self._stem(w)) for w in words if w not in self.stopwords]
+
     def _stem(self, word: str) -> str:
         stem = self._cache.get(word)
         if stem is None:

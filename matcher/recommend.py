@@ -241,6 +241,7 @@ class Recommender:
         # New words find the popular courses again: their sentences are split and stemmed once, per
         # description, not per record (a course held at several places or times has one description).
         self._sentences = functools.lru_cache(maxsize=4096)(self._sentences_of)
+        self._written = functools.lru_cache(maxsize=4096)(self._written_of)
         # Per-course lookups computed once, so a ranking is array arithmetic over 10 000 courses.
         self._has_level = {level: index.level == level for level in ("grundlaeggende", "specialiseret")}
         self._no_level = index.level == ""
@@ -718,7 +719,8 @@ class Recommender:
         if text:
             terms = self.index.keywords.matched_terms(text, i)
             if terms:
-                reasons.append({"kind": "keywords", "terms": tuple(terms), "passage": self._passage_with(i, terms)})
+                reasons.append({"kind": "keywords", "terms": tuple(terms), "words": self._words_for(i, terms),
+                                "passage": self._passage_with(i, terms)})
         if level_fit is not None:
             reasons.append(level_fit)
         return tuple(reasons)
@@ -750,13 +752,36 @@ class Recommender:
         """The first sentence of the course's description with any of the (stemmed) terms."""
         wanted = set(terms)
         sentences = self._sentences(self.index.courses[i].description or "")
-        return next((sentence for sentence, stems in sentences if not wanted.isdisjoint(stems)), None)
+        return next((sentence for sentence, stems, _ in sentences if not wanted.isdisjoint(stems)), None)
 
-    def _sentences_of(self, description: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        # tuples of strings, which the garbage collector stops tracking (frozensets it walks each time)
+    def _words_for(self, i: int, terms: Sequence[str]) -> tuple[str, ...]:
+        """Each (stemmed) term as the course writes it, title first: a person reads "borgere", not the
+        stem "borg"; a term found inside a compound is that compound ("jobsamtaler" for "samtal")."""
+        written = self._written(i)
+        found = [written.get(term) or next((w for stem, w in written.items() if term in stem), term) for term in terms]
+        return tuple(dict.fromkeys(found))
+
+    def _written_of(self, i: int) -> dict[str, str]:
+        """Each stem of the course's title and description, with the word first written with it."""
+        course = self.index.courses[i]
+        first: dict[str, str] = {}
+        for text in (course.title, course.description or ""):
+            for _, stems, words in self._sentences(text):
+                for stem, word in zip(stems, words):
+                    first.setdefault(stem, word)
+        return first
+
+    def _sentences_of(self, description: str) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+        """Each sentence (cut at 300 characters), its stems and, for each, the word first written with it.
+        Tuples of strings, which the garbage collector stops tracking (frozensets it walks each time)."""
         analyzer = self.index.keywords.analyzer
-        sentences = _SENTENCE.split(description)
-        return tuple((sentence.strip()[:300], tuple(dict.fromkeys(analyzer(sentence)))) for sentence in sentences)
+        out = []
+        for sentence in _SENTENCE.split(description):
+            first: dict[str, str] = {}  # stem → the word first written with it
+            for word, stem in analyzer.pairs(sentence):
+                first.setdefault(stem, word)
+            out.append((sentence.strip()[:300], tuple(first), tuple(first.values())))
+        return tuple(out)
 
 
 @dataclass(frozen=True)

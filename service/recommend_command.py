@@ -220,7 +220,7 @@ def format_recommendation(document: dict[str, Any]) -> str:
                         lines.append(f"       «{reason['passage'][:160]}»")
                 elif reason["kind"] == "keywords":
                     # stems, as the web page says: the passage shows the words as the course writes them
-                    lines.append(f"     the gap's words in the course text (stems): {', '.join(reason['terms'])}")
+                    lines.append(f"     the gap's words in the course text: {', '.join(reason['words'])}")
                     if reason.get("passage"):
                         lines.append(f"       «{reason['passage'][:160]}»")
             lines.append(f"     transfer {r['transfer']['score']}/100: {r['transfer']['note']}")

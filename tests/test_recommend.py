@@ -56,7 +56,10 @@ def test_a_gap_in_words_finds_the_course_about_it_and_says_why(recommender: Reco
     assert {"competence", "keywords", "level"} <= kinds
     competence = next(r for r in top["why"] if r["kind"] == "competence")
     assert competence["field"] == "lov_myndighed" and competence["passage"]
-    assert "sygedagpengelov" in next(r for r in top["why"] if r["kind"] == "keywords")["terms"]
+    keywords = next(r for r in top["why"] if r["kind"] == "keywords")
+    assert "sygedagpengelov" in keywords["terms"]
+    # as the course writes them, for people to read: never a stem such as "borg" or "vurd"
+    assert "sygedagpengeloven" in keywords["words"] and len(keywords["words"]) <= len(keywords["terms"])
     transfer = top["transfer"]
     assert 0 <= transfer["score"] <= 100 and transfer["note"]
     assert [transfer["steps"][p]["weight"] for p in ("before", "during", "after")] == [30, 30, 40]

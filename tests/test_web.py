@@ -313,9 +313,12 @@ def test_result_pages_have_unique_ids_and_say_the_heavy_load_in_words(client: Te
     for kind, page in pages.items():
         ids = parse(page).ids
         assert not {i for i in ids if ids.count(i) > 1}, (kind, {i for i in ids if ids.count(i) > 1})
-    assert "<title>Teamet mod målprofilen – teamets kompetencer – fagmatch</title>" in pages["vurdering"]
+    assert "<title>Teamet mod målprofilen – Teamets kompetencer – fagmatch</title>" in pages["vurdering"]
     assert re.search(r'<svg[^>]*aria-labelledby="spind-figur-titel', pages["vurdering"])
     assert pages["behov"].count(">Udsagn med størst behov</h2>") == 1
+    # the gap's words as the course writes them: "sygedagpengeloven", not the stem "sygedagpengelov"
+    words = re.findall(r'Gabets ord i kursusteksten:</span> <span class="evidence">([^<]+)</span>', pages["gab"])
+    assert words and "sygedagpengeloven" in words[0].split(", ") and "ordstammer" not in pages["gab"]
     flags = re.findall(r'<span class="load-flag"[^>]*>⚠</span>(<span class="visually-hidden">[^<]+</span>)?', pages["vurdering"])
     assert flags and all(flag for flag in flags[:-1]), "each ⚠ in the summary has its words"
 
