@@ -158,6 +158,13 @@ def level_da(level: str | None) -> str:
     return LEVEL_NAMES.get(level or "", "Ikke fastlagt")
 
 
+def sentence(text: str) -> str:
+    """A message shown on its own, as a sentence: its first letter upper case (Jinja's capitalize
+    lowers the rest, names too), unless it starts with a file's name ("behov.csv: linje 3 …")."""
+    first = text.split(" ", 1)[0].rstrip(":;,")
+    return text[:1].upper() + text[1:] if first.isalpha() else text
+
+
 def without_label(text: str | None, label: str) -> str | None:
     """A fact without its own label in front ("Adgangskrav: …" under the label Adgangskrav):
     providers often write the label into the text, and the page says it already."""
@@ -479,7 +486,7 @@ def group_results(
         groups.append({
             "gap": gap,
             "fields": [taxonomy.field(k).name for k in gap.get("fields", []) if k in taxonomy.field_keys],
-            "level": level_da(gap.get("level")) if gap.get("level") else "Begge niveauer",
+            "level": level_da(gap.get("level")) if gap.get("level") else "Grundlæggende og specialiseret",
             "dimension": dimensions.get(gap.get("dimension") or ""),
             "source": SOURCE_NAMES.get(gap.get("source") or "", ""),
             "results": by_gap.get(gap.get("id"), []),
@@ -510,7 +517,7 @@ def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any
         seen.add(gap.get("field"))
         levels = gap.get("levels") or {}
         people = [f"{name} (trin {number_da(levels[name], 2)})" if name in levels else name for name in gap.get("employees", [])]
-        part = PART_NAMES.get(gap.get("part") or "", level_da(gap.get("level")) if gap.get("level") else "Begge niveauer")
+        part = PART_NAMES.get(gap.get("part") or "", level_da(gap.get("level")) if gap.get("level") else "Grundlæggende og specialiseret")
         period = None
         if row.start:
             period = date_da(row.start)
@@ -554,7 +561,7 @@ class WebPage:
             trim_blocks=True, lstrip_blocks=True, auto_reload=False,
         )
         # a course's page address with its id as one path segment ("/" too escaped): urlencode keeps "/"
-        self.env.filters.update(money=money, date_da=date_da, number_da=number_da, pct=pct, level_da=level_da,
+        self.env.filters.update(money=money, date_da=date_da, number_da=number_da, pct=pct, level_da=level_da, sentence=sentence,
                                 without_label=without_label, course_url=lambda course_id: course_page_url("", course_id))
         self.env.globals.update(
             TYPE_NAMES=TYPE_NAMES, FORM_NAMES=FORM_NAMES, LEVEL_NAMES=LEVEL_NAMES, STATUS_NAMES=STATUS_NAMES,

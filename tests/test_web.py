@@ -639,7 +639,7 @@ def test_free_text_gap_gives_recommendations(client: TestClient) -> None:
     assert "ligner ikke et kompetencebehov" not in page
     guess = client.get("/team/gab", params={"tekst": "xyzzy qwerty"})
     assert guess.status_code == 200
-    assert ("ordene 'xyzzy qwerty' ligner ikke et kompetencebehov i beskæftigelsesindsatsen, så felt og niveau er et "
+    assert ("Ordene 'xyzzy qwerty' ligner ikke et kompetencebehov i beskæftigelsesindsatsen, så felt og niveau er et "
             "gæt: skriv med lidt flere ord, hvad medarbejderne skal vide eller kunne") in html.unescape(guess.text)
 
 
@@ -657,7 +657,7 @@ def test_search_words_lead_to_recommendations_for_them_as_a_gap(client: TestClie
 
 
 def test_a_place_no_course_is_held_in_is_said_in_danish(client: TestClient) -> None:
-    notice = "intet kursus, der opfylder begrænsningerne, holdes i Tórshavn; de fundne kurser er online eller rekvirerbare"
+    notice = "Intet kursus, der opfylder begrænsningerne, holdes i Tórshavn; de fundne kurser er online eller rekvirerbare"
     gap = client.get("/team/gab", params={"tekst": "motiverende samtale", "sted": "Tórshavn"})
     assert gap.status_code == 200 and notice in gap.text and cards(gap.text)
     search = client.get("/", params={"sted": "Tórshavn"}).text
