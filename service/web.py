@@ -811,7 +811,7 @@ class WebPage:
                     raise WebInputError("upload også målprofilen (YAML eller JSON) – den siger, hvilket niveau teamet skal op på",
                                         field="maal_fil")
                 target = await _read_upload(target_file)
-                target_name = _safe_name(target_file.filename, "maalprofil.yaml", (".yaml", ".yml", ".json"))
+                target_name = _safe_name(target_file.filename, "maalprofil.yaml")
             else:
                 assessment, target = _filled_in(params, self.state(request).taxonomy, rows)
                 assessment_name, target_name = "tabellen", "målprofilen"
@@ -1066,11 +1066,10 @@ class _Uploads:
         return without_server_paths(message, folders=[self.root])
 
 
-def _safe_name(filename: str | None, default: str, suffixes: tuple[str, ...] = (".csv", ".txt", ".xlsx")) -> str:
-    """A file name for messages: the upload's own base name, only harmless characters, a known suffix."""
+def _safe_name(filename: str | None, default: str) -> str:
+    """A file name for messages: the upload's own base name as the user knows it (a .png chosen by
+    mistake is named so), only harmless characters."""
     base = re.sub(r"[^\w.\-æøåÆØÅ ]", "_", Path(filename or "").name).strip(" .") or default
-    if not base.lower().endswith(suffixes):
-        base = Path(base).stem + Path(default).suffix
     return base[:80]
 
 

@@ -617,6 +617,16 @@ def test_the_fields_table_gives_every_mean_with_two_decimals(client: TestClient)
     assert means and all(re.fullmatch(r"\d,\d\d", mean) for mean in means), means
 
 
+def test_an_upload_of_the_wrong_file_is_named_as_the_user_chose_it(client: TestClient) -> None:
+    files = {"vurdering_fil": ("skaermbillede.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image/png"),
+             "maal_fil": ("team-of-four.csv", TEAM_OF_FOUR.encode(), "text/csv")}
+    page = html.unescape(client.post("/team/vurdering", files=files).text)
+    assert "skaermbillede.png:" in page and "skaermbillede.csv" not in page
+    files["vurdering_fil"] = ("hold.csv", TEAM_OF_FOUR.encode(), "text/csv")  # the team file chosen as the target too
+    page = html.unescape(client.post("/team/vurdering", files=files).text)
+    assert "team-of-four.csv" in page and "team-of-four.yaml" not in page
+
+
 def test_notes_on_an_upload_name_the_users_file_not_the_servers_copy(client: TestClient) -> None:
     # Excel's Danish default encoding is read, with a note; the note names hold.csv as the user chose it
     assessment = template_bytes("proficiency-assessment").decode("utf-8-sig").replace("Anna", "Søren").encode("cp1252")
