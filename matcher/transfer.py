@@ -151,6 +151,8 @@ class Condition(_Strict):
     """When something applies; every condition given must hold."""
 
     learners: Literal["single", "team"] | None = None
+    # one: a course known to last a day at most; several: any other (not known to be that short)
+    days: Literal["one", "several"] | None = None
     level: Level | None = None
     dimension: Literal["any", "other"] | list[Key] | None = None
     form: list[Form] = []
@@ -272,6 +274,7 @@ class NoteTexts(_Strict):
     present: Text
     none_present: Text
     course_missing: Text
+    provider_missing: Text  # the same, said to the provider of a draft course
     workplace: Text
     invited: Text  # after a workplace factor the course invites: "{evidence}" is the course's words
     forms: Text
@@ -280,7 +283,7 @@ class NoteTexts(_Strict):
 
     @model_validator(mode="after")
     def _placeholders_ok(self) -> NoteTexts:
-        for name in ("present", "course_missing", "workplace"):
+        for name in ("present", "course_missing", "provider_missing", "workplace"):
             _check_placeholders(getattr(self, name), frozenset({"factors"}))
         _check_placeholders(self.none_present, frozenset())
         _check_placeholders(self.invited, frozenset({"evidence"}))
@@ -547,7 +550,18 @@ def _find_in(cue: _Cue, text: str, negations: frozenset[str], window: int) -> st
     return _evidence(text, first.start(), first.end())
 
 
-def _condition_holds(cond: Condition, form: str | None, course_type: str | None, context: TransferContext, compiled: _Compiled) -> bool:
+def course_days(course: Course) -> Literal["one", "several"]:
+    """Whether the course is known to last a day at most (its course days say so, and no ECTS)."""
+    one = course.duration_days is not None and course.duration_days <= 1 and not course.ects
+    return "one" if one else "several"
+
+
+def _condition_holds(
+    cond: Condition, form: str | None, course_type: str | None, context: TransferContext, compiled: _Compiled,
+    days: str = "several",
+) -> bool:
+    if cond.days is not None and cond.days != days:
+        return False
     if cond.learners == "single" and context.learners > 1:
         return False
     if cond.learners == "team" and context.learners <= 1:
@@ -603,7 +617,8 @@ def _detect(course: Course, context: TransferContext, cues: TransferCues) -> tup
             evidence = _factor_evidence(factor, course, context, text, cues)
         if evidence is not None:
             present.append(TransferFactor(key=factor.key, label=factor.label, side=factor.side, evidence=evidence))
-        elif factor.only_when is None or _condition_holds(factor.only_when, course.form, course.course_type, context, cues.compiled):
+        elif factor.only_when is None or _condition_holds(factor.only_when, course.form, course.course_type, context,
+                                                          cues.compiled, course_days(course)):
             invited = _find(cues.compiled.invited[factor.key], text, cues) if factor.key in cues.compiled.invited else None
             missing.append(TransferFactor(key=factor.key, label=factor.label, side=factor.side, invited=invited))
     return present, missing
@@ -621,7 +636,10 @@ def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _note(present: list[TransferFactor], missing: list[TransferFactor], cues: TransferCues, dimension: tuple[str, list[str]] | None) -> str:
+def _note(
+    present: list[TransferFactor], missing: list[TransferFactor], cues: TransferCues, dimension: tuple[str, list[str]] | None,
+    audience: str = "workplace",
+) -> str:
     texts, words = cues.note, cues.words
     sentences = []
     if present:
@@ -636,7 +654,10 @@ def _note(present: list[TransferFactor], missing: list[TransferFactor], cues: Tr
     if course_missing:
         # The heaviest first; the file's order breaks ties, so the note is stable.
         heaviest = sorted(course_missing, key=lambda m: -cues.factor(m.key).weight)[: texts.max_named_missing]
-        sentences.append(texts.course_missing.format(factors=_join([m.label for m in heaviest], words.or_)))
+        missing_text = texts.provider_missing if audience == "provider" else texts.course_missing
+        sentences.append(missing_text.format(factors=_join([m.label for m in heaviest], words.or_)))
+    if audience == "provider":  # what the workplace must bring, and how to support a dimension, are not the provider's
+        return " ".join(_upper_first(s) for s in sentences)
     workplace = [m.label + (f" ({texts.invited.format(evidence=m.invited)})" if m.invited else "")
                  for m in missing if m.side == "workplace"]
     if workplace:
@@ -660,7 +681,8 @@ def _steps(
     present_keys = {f.key for f in present}
     missing_keys = {f.key for f in missing}
     weights = _phase_weights(taxonomy)
-    applicable = _applicable_actions(cues.compiled, context, course.form, course.course_type, tuple(values.items()))
+    applicable = _applicable_actions(cues.compiled, context, course.form, course.course_type, course_days(course),
+                                     tuple(values.items()))
     steps = {}
     for phase in PHASES:
         actions = [
@@ -674,7 +696,7 @@ def _steps(
 
 @functools.lru_cache(maxsize=1024)
 def _applicable_actions(
-    compiled: _Compiled, context: TransferContext, form: str | None, course_type: str | None,
+    compiled: _Compiled, context: TransferContext, form: str | None, course_type: str | None, days: str,
     values: tuple[tuple[str, Any], ...],
 ) -> dict[str, tuple[tuple[str | None, Action, frozenset[str], frozenset[str]], ...]]:
     """Per phase, in the file's order, the actions whose conditions hold for a course of this form
@@ -685,7 +707,7 @@ def _applicable_actions(
         phase: tuple(
             (None if "title" in _placeholders(action.text) else _action_text(action.text, dict(values)), action, missing, present)
             for action, missing, present in compiled.phase_actions[phase]
-            if _condition_holds(action.when, form, course_type, context, compiled)
+            if _condition_holds(action.when, form, course_type, context, compiled, days)
         )
         for phase in PHASES
     }
@@ -695,8 +717,12 @@ def _action_text(template: str, values: dict[str, Any]) -> str:
     return _upper_first(" ".join(template.format(**values).split()))
 
 
-def assess_transfer(course: Course, context: TransferContext, taxonomy: Taxonomy, cues: TransferCues | None = None) -> TransferAssessment:
-    """Score a course's transfer readiness in its team context, with a Danish note and steps before, during, after."""
+def assess_transfer(
+    course: Course, context: TransferContext, taxonomy: Taxonomy, cues: TransferCues | None = None, *,
+    audience: Literal["workplace", "provider"] = "workplace",
+) -> TransferAssessment:
+    """Score a course's transfer readiness in its team context, with a Danish note and steps before, during,
+    after. The note speaks to the workplace that sends staff, or (`provider`) to the provider of a draft."""
     cues = cues or default_cues()
     cues.check_against(taxonomy)
     if context.level is not None and context.level not in LEVELS:
@@ -729,7 +755,7 @@ def assess_transfer(course: Course, context: TransferContext, taxonomy: Taxonomy
         score=score,
         factors_present=present,
         factors_missing=missing,
-        note=_note(present, missing, cues, dimension),
+        note=_note(present, missing, cues, dimension, audience),
         steps=_steps(course, context, cues, taxonomy, present, missing, values),
         learning_forms=dimension[1] if dimension else [],
     )

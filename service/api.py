@@ -579,7 +579,7 @@ def tag_draft(state: State, draft: DraftCourse) -> dict[str, Any]:
     course = Course(id="draft", title=draft.title, description=draft.description, course_type=draft.course_type,
                     form=draft.form)
     tags = result.to_json()
-    tags["transfer"] = assess_transfer(course, TransferContext(), state.taxonomy).model_dump(mode="json")
+    tags["transfer"] = assess_transfer(course, TransferContext(), state.taxonomy, audience="provider").model_dump(mode="json")
     return tags
 
 

@@ -1022,7 +1022,8 @@ class WebPage:
             context["draft_error"] = "der tjekkes et andet udkast lige nu; prøv igen om et øjeblik"
             return self.render(request, "udbydere.html", 503, **context)
         course = Course(id="udkast", title=title, description=description, course_type=course_type)
-        transfer = assess_transfer(course, TransferContext(), taxonomy, getattr(state.recommender, "transfer_cues", None))
+        transfer = assess_transfer(course, TransferContext(), taxonomy, getattr(state.recommender, "transfer_cues", None),
+                                   audience="provider")
         basic = {bc.id: bc.text for bc in taxonomy.basic_competences}
         context["draft"] = {
             "title": title,

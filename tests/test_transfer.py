@@ -329,8 +329,10 @@ def test_dimension_brings_its_learning_forms_from_the_taxonomy(taxonomy: Taxonom
 
 
 def test_actions_follow_the_gaps_field_and_the_general_ones_give_way(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    two_days = WEAK.model_copy(update={"duration_days": 2})  # the field's steps between course days
+
     def actions(field: str | None) -> str:
-        a = assess_transfer(WEAK, TransferContext(field, "grundlaeggende", "praktisk", 2), taxonomy, cues)
+        a = assess_transfer(two_days, TransferContext(field, "grundlaeggende", "praktisk", 2), taxonomy, cues)
         return " ".join(x for p in a.steps.values() for x in p.actions)
     law, it, none = actions("lov_myndighed"), actions("it_digital"), actions(None)
     assert "afgørelser" in law and "afgørelser" not in it
@@ -340,6 +342,24 @@ def test_actions_follow_the_gaps_field_and_the_general_ones_give_way(taxonomy: T
     assert law != it
     online = assess_transfer(WEAK.model_copy(update={"form": "online"}), TransferContext("it_digital", "grundlaeggende", "praktisk", 1), taxonomy, cues)
     assert any("online moduler" in x for x in online.steps["during"].actions)
+
+
+def test_a_one_day_course_gets_no_steps_between_course_days(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    def during(course: Course) -> str:
+        a = assess_transfer(course, TransferContext("it_digital", "grundlaeggende", "praktisk", 3), taxonomy, cues)
+        return " ".join(a.steps["during"].actions)
+
+    one_day, unknown = during(WEAK), during(WEAK.model_copy(update={"duration_days": None}))
+    for between in ("mellem kursusdagene", "efter hver kursusdag"):
+        assert between not in one_day and between in unknown and between in during(WEAK.model_copy(update={"ects": 5}))
+    assert "opfølgningssamtale" in one_day and "dagen efter en enkelt kursusdag" in one_day  # said so that it fits a day too
+
+
+def test_a_draft_checks_note_speaks_to_the_provider(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    provider = assess_transfer(WEAK, TransferContext(), taxonomy, cues, audience="provider").note
+    workplace = assess_transfer(WEAK, TransferContext(), taxonomy, cues).note
+    assert "overvej at skrive det ind, hvis kurset gør det" in provider and "arbejdspladsen" not in provider
+    assert "det må arbejdspladsen selv bygge ind" in workplace
 
 
 def test_an_unknown_field_in_an_action_is_refused(taxonomy: Taxonomy, tmp_path: Path) -> None:
