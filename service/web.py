@@ -338,7 +338,8 @@ def _card(
                 + (" (udledt af teksten)" if type_inferred and course_type else ""),
         # dates that are all past or closed for applications are known, just not open
         "next_start": date_da(next_start) if next_start else ("Ingen åben start" if get("start_dates") else "Ingen kendt start"),
-        "price": money(get("price_dkk")),
+        # a rekvirerbar course's price is the whole team's, as its providers state it
+        "price": money(get("price_dkk")) + (" pr. hold" if get("form") == "rekvirerbar" and get("price_dkk") is not None else ""),
         "form": FORM_NAMES.get(get("form") or "", "Form ikke oplyst"),
         "location": get("location"),
         "ects": get("ects"),

@@ -617,6 +617,13 @@ def test_the_fields_table_gives_every_mean_with_two_decimals(client: TestClient)
     assert means and all(re.fullmatch(r"\d,\d\d", mean) for mean in means), means
 
 
+def test_a_rekvirerbar_courses_price_is_said_to_be_the_teams(client: TestClient) -> None:
+    page = client.get("/kursus/kursushuset-konfliktnedtrapning-team").text
+    assert card_fact(page, "Pris").endswith(" kr. pr. hold")
+    open_course = client.get("/kursus/nordhavn-dib-sygedagpenge-2027").text
+    assert card_fact(open_course, "Pris").endswith(" kr.")  # an open course's is each participant's
+
+
 def test_an_upload_of_the_wrong_file_is_named_as_the_user_chose_it(client: TestClient) -> None:
     files = {"vurdering_fil": ("skaermbillede.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image/png"),
              "maal_fil": ("team-of-four.csv", TEAM_OF_FOUR.encode(), "text/csv")}
