@@ -218,6 +218,7 @@ def test_pagination_keeps_the_filters(client: TestClient, index: Any) -> None:
     # a page past the last says so, with the way back, not "no course fits"
     beyond = client.get("/", params={"sortering": "title", "side": "999"}).text
     assert "Siden findes ikke: der er 2 sider." in beyond and "Ingen kurser passer" not in beyond
+    assert "Side 999 af 2" not in beyond
     back = re.search(r'<a href="([^"]+)">Gå til første side</a>', beyond)
     assert back and html.unescape(back.group(1)) == "/?sortering=title&side=1"
     previous = re.search(r'<a href="([^"]+)" rel="prev">', beyond)  # to the last page, not to page 998
@@ -570,6 +571,8 @@ def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(c
     assert parse(page).axes == len(TAXONOMY.fields)
     assert "Teamets udviklingsbehov" in page and "Landsplan" in page and "Udsagn med størst behov" in page
     assert "Sammendrag" in page and "Kurserne: hvorfor" in page and cards(page)
+    differences = re.findall(r"<td>([+−]\d+,\d) procentpoint</td>", page)  # against the national shares
+    assert differences and not re.search(r"<td>-\d", page)
     assert len(page.encode()) < MAX_PAGE_BYTES
     pasted = client.post("/team/behov", data={"behov_tekst": template_text("needs-survey", TAXONOMY)})
     assert pasted.status_code == 200
