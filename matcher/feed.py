@@ -149,7 +149,8 @@ def _read_jsonl(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
     return records
 
 
-MULTI_LINE_FIELDS = frozenset({"description", "learning_goals", "target_group", "admission"})  # texts a line break belongs in
+# texts a line break belongs in (an address may take two lines)
+MULTI_LINE_FIELDS = frozenset({"description", "learning_goals", "target_group", "admission", "location"})
 
 
 def _read_csv(path: Path, content: FeedContent) -> list[tuple[int, Any]]:

@@ -108,7 +108,7 @@ def test_killing_the_crawl_child_leaves_no_grandchild_and_a_restarted_service_cl
     db = tmp_path / "catalogue.duckdb"
     registry = write_registry(tmp_path, slow_web.base)
     jobs = CrawlJobs(db, registry=registry, settings=FAST)
-    job = jobs.start(["alfa"])
+    jobs.start(["alfa"])
     pgid = wait_for(lambda: jobs.latest().pid, 30, "the crawl step starts")
     grandchild = wait_for(lambda: [p for p in crawl_processes(pgid) if p != pgid], 60, "the crawl process runs")[0]
     os.kill(pgid, signal.SIGKILL)  # the crawl child dies at once

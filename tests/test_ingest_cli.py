@@ -163,6 +163,13 @@ def test_a_quote_left_open_refuses_the_feed_and_withdraws_nothing(run_cli, tmp_p
     assert exported(run_cli) == before  # nothing withdrawn, no title of three rows
 
 
+def test_an_address_over_two_lines_is_one_cell(run_cli, tmp_path: Path) -> None:
+    feed = tmp_path / "adresse.csv"
+    feed.write_text('id,title,location\nk1,Jobafklaring,"Skolevej 1\n8000 Aarhus C"\n', encoding="utf-8")
+    assert run_cli("ingest", str(feed)).exit_code == 0
+    assert json.loads(exported(run_cli))["location"] == "Skolevej 1\n8000 Aarhus C"
+
+
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_one_stray_byte_in_a_utf8_feed_refuses_it_rather_than_garble_every_letter(run_cli, tmp_path: Path, fmt: str) -> None:
     run_cli("ingest", str(SAMPLE_FEED))
