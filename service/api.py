@@ -132,7 +132,7 @@ class RecommendationOut(BaseModel):
     query: str | None
     today: dt.date
     gaps: list[GapOut]  # type: ignore[valid-type]
-    constraints: dict[str, Any] = Field(description="The constraints applied, as given (defaults left out).")
+    constraints: dict[str, Any] = Field(description="The constraints applied (defaults left out; providers by their full names).")
     candidates: int = Field(description="How many courses passed the constraints.")
     results: list[ResultOut]
     notices: list[str]
