@@ -259,6 +259,9 @@ class Words(_Strict):
     and_: Text = Field(alias="and")
     or_: Text = Field(alias="or")
     levels: LevelWords
+    # Two, three, … in words, as Danish running text writes small numbers ("de to medarbejdere"):
+    # the first is 2; a number past the list is written in digits.
+    numbers: list[Text] = []
     # The learning forms of each dimension in the words the notes use (the taxonomy keeps the
     # seed's own, such as "click-through-moduler", which is not Danish); a dimension left out
     # uses the taxonomy's.
@@ -268,6 +271,10 @@ class Words(_Strict):
     def _placeholders_ok(self) -> Words:
         _check_placeholders(self.who_team, frozenset({"learners"}))
         return self
+
+    def count(self, n: int) -> str:
+        """`n` as the notes write it: in words from 2 while `numbers` has it, else in digits."""
+        return self.numbers[n - 2] if 2 <= n < 2 + len(self.numbers) else str(n)
 
 
 class NoteTexts(_Strict):
@@ -596,7 +603,7 @@ def _hint_evidence(factor: CueFactor, course: Course, context: TransferContext, 
             continue
         if hint.phrases and _find(cues.compiled.hint_phrases[(factor.key, i)], text, cues) is None:
             continue
-        return hint.evidence.format(goals=len(course.learning_goals), learners=context.learners)
+        return hint.evidence.format(goals=len(course.learning_goals), learners=cues.words.count(context.learners))
     return None
 
 
@@ -745,8 +752,8 @@ def assess_transfer(
     score = min(TOTAL_WEIGHT, sum(cues.factor(f.key).weight for f in present))
     words = cues.words
     values = {
-        "who": words.who_single if context.learners == 1 else words.who_team.format(learners=context.learners),
-        "learners": context.learners,
+        "who": words.who_single if context.learners == 1 else words.who_team.format(learners=words.count(context.learners)),
+        "learners": words.count(context.learners),
         "topic": topic,
         "level": getattr(words.levels, context.level) if context.level else "",
         "forms": _join(dimension[1], words.and_) if dimension else "",

@@ -139,7 +139,7 @@ def test_support_activities_are_the_transfer_steps_30_30_40() -> None:
     row = build_plan(document)[0]
     expected = [f"{steps[p]['label']} ({steps[p]['weight']} %): {a}" for p in ("before", "during", "after") for a in steps[p]["actions"]]
     assert row.support_activities[:-1] == expected
-    assert row.support_activities[0].startswith("Før (30 %): Hold en læringssamtale med de 2 medarbejdere")
+    assert row.support_activities[0].startswith("Før (30 %): Hold en læringssamtale med de to medarbejdere")
     assert row.support_activities[-2].startswith("Efter (40 %): ")
     assert row.support_activities[-1] == "Læringsformer: reflekterende teams, case-analyse og undringslaboratorier."
 
@@ -333,7 +333,7 @@ def test_markdown_has_danish_headings_and_every_column() -> None:
     assert "## 1. Sygedagpenge, fleksjob og førtidspension – jura og praksis" in text
     for header in PLAN_COLUMNS.values():
         assert text.count(f"**{header}:**") == len(rows)
-    assert "- Før (30 %): Hold en læringssamtale med de 2 medarbejdere" in text
+    assert "- Før (30 %): Hold en læringssamtale med de to medarbejdere" in text
     assert "[kursusside](<https://nordhavn.example/videreuddannelser/sygedagpenge-fleksjob-foertidspension/>)" in text
     assert "| 1 | Anna, Bo | Sygedagpenge, fleksjob og førtidspension – jura og praksis | 1. februar 2027 – 20. juni 2027 | Planlagt |" in text
     assert "\n\n\n" not in text

@@ -262,7 +262,7 @@ def test_rekvirerbar_enables_colleagues_together_by_design(taxonomy: Taxonomy, c
 
 def test_on_site_course_enables_colleagues_only_for_several_learners(taxonomy: Taxonomy, cues: TransferCues) -> None:
     team = assess_transfer(ON_SITE, TransferContext(learners=3), taxonomy, cues)
-    assert by_key(team.factors_present)["kolleger_sammen"].evidence == "kan holdes hos jer, så de 3 kolleger deltager sammen"
+    assert by_key(team.factors_present)["kolleger_sammen"].evidence == "kan holdes hos jer, så de tre kolleger deltager sammen"
     single = assess_transfer(ON_SITE, TransferContext(learners=1), taxonomy, cues)
     assert "kolleger_sammen" not in keys(single.factors_present) + keys(single.factors_missing)
     assert team.score == single.score + 10
@@ -277,10 +277,17 @@ def test_several_learners_change_the_steps(taxonomy: Taxonomy, cues: TransferCue
     team = assess_transfer(WEAK, TransferContext("lov_myndighed", "grundlaeggende", "praktisk", 4), taxonomy, cues)
     assert one.steps != team.steps
     before_team = " ".join(team.steps["before"].actions)
-    assert "fælles opstartsmøde" in before_team and "de 4 medarbejdere" in before_team
+    assert "fælles opstartsmøde" in before_team and "de fire medarbejdere" in before_team
     assert "samle kollegernes spørgsmål" in " ".join(one.steps["before"].actions)
     assert "samle kollegernes spørgsmål" not in before_team
     assert any("Sæt Lov & Myndighed på teammødet" in x for x in team.steps["after"].actions)
+
+
+def test_small_numbers_are_words_and_larger_ones_digits(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    def before(learners: int) -> str:
+        return " ".join(assess_transfer(WEAK, TransferContext(learners=learners), taxonomy, cues).steps["before"].actions)
+
+    assert "de to medarbejdere" in before(2) and "de tolv medarbejdere" in before(12) and "de 13 medarbejdere" in before(13)
 
 
 def test_specialised_level_makes_a_resource_person(taxonomy: Taxonomy, cues: TransferCues) -> None:
@@ -308,7 +315,7 @@ def test_steps_follow_30_30_40(taxonomy: Taxonomy, cues: TransferCues) -> None:
     assert list(a.steps) == ["before", "during", "after"]
     assert [(p.weight, p.label) for p in a.steps.values()] == [(30, "Før"), (30, "Under"), (40, "Efter")]
     assert all(p.actions for p in a.steps.values())
-    assert any(x.startswith("Hold en læringssamtale med de 3 medarbejdere senest fire uger før start") for x in a.steps["before"].actions)
+    assert any(x.startswith("Hold en læringssamtale med de tre medarbejdere senest fire uger før start") for x in a.steps["before"].actions)
 
 
 @pytest.mark.parametrize("dimension", ["praktisk", "refleksiv", "relationel"])
