@@ -283,6 +283,7 @@ class NoteTexts(_Strict):
     course_missing: Text
     provider_missing: Text  # the same, said to the provider of a draft course
     workplace: Text
+    missing_and_workplace: Text  # course_missing and workplace as one sentence, where both are said
     invited: Text  # after a workplace factor the course invites: "{evidence}" is the course's words
     forms: Text
     max_named_missing: int = Field(default=3, ge=1)
@@ -295,6 +296,7 @@ class NoteTexts(_Strict):
         _check_placeholders(self.none_present, frozenset())
         _check_placeholders(self.invited, frozenset({"evidence"}))
         _check_placeholders(self.forms, frozenset({"dimension", "forms"}))
+        _check_placeholders(self.missing_and_workplace, frozenset({"missing", "workplace"}))
         return self
 
 
@@ -658,16 +660,20 @@ def _note(
     else:
         sentences.append(texts.none_present)
     course_missing = [m for m in missing if m.side == "course"]
-    if course_missing:
-        # The heaviest first; the file's order breaks ties, so the note is stable.
-        heaviest = sorted(course_missing, key=lambda m: -cues.factor(m.key).weight)[: texts.max_named_missing]
-        missing_text = texts.provider_missing if audience == "provider" else texts.course_missing
-        sentences.append(missing_text.format(factors=_join([m.label for m in heaviest], words.or_)))
+    # The heaviest first; the file's order breaks ties, so the note is stable.
+    heaviest = sorted(course_missing, key=lambda m: -cues.factor(m.key).weight)[: texts.max_named_missing]
+    named_missing = _join([m.label for m in heaviest], words.or_) if heaviest else ""
     if audience == "provider":  # what the workplace must bring, and how to support a dimension, are not the provider's
+        if named_missing:
+            sentences.append(texts.provider_missing.format(factors=named_missing))
         return " ".join(_upper_first(s) for s in sentences)
     workplace = [m.label + (f" ({texts.invited.format(evidence=m.invited)})" if m.invited else "")
                  for m in missing if m.side == "workplace"]
-    if workplace:
+    if named_missing and workplace:
+        sentences.append(texts.missing_and_workplace.format(missing=named_missing, workplace=_join(workplace, words.and_)))
+    elif named_missing:
+        sentences.append(texts.course_missing.format(factors=named_missing))
+    elif workplace:
         sentences.append(texts.workplace.format(factors=_join(workplace, words.and_)))
     if dimension is not None and dimension[1]:
         sentences.append(texts.forms.format(dimension=dimension[0], forms=_join(dimension[1], words.and_)))

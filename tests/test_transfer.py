@@ -140,7 +140,9 @@ def test_workplace_factors_are_missing_and_say_so(taxonomy: Taxonomy, cues: Tran
     assert {missing[k].side for k in ("traening_i_transfer", "aktionslaering", "refleksion")} == {"course"}
     # One learner: colleagues attending together is not a gap of this context.
     assert "kolleger_sammen" not in missing and "kolleger_sammen" not in keys(a.factors_present)
-    assert "Det skal komme fra arbejdspladsen: lederens involvering, en læringssamtale før start" in a.note
+    # said once, with what the course lacks (it had said the workplace must build it in, then "it must come from the workplace")
+    assert "det må arbejdspladsen selv bygge ind, og den skal også sørge for lederens involvering, en læringssamtale før start" in a.note
+    assert "Det skal komme fra arbejdspladsen" not in a.note
     assert a.note.startswith("Kurset kobler undervisningen til deltagernes egen praksis (")
 
 
