@@ -51,6 +51,7 @@ from matcher.recommend import MAX_GAPS, MAX_RESULTS
 from matcher.messages import say, translated
 from matcher.tabular import spreadsheet_cell
 from matcher.taxonomy import LEVELS, level_name
+from matcher.text import listed
 
 # The template's columns: attribute → Danish header, in the guide's order.
 PLAN_COLUMNS: dict[str, str] = {
@@ -491,7 +492,7 @@ def _support(result: _Result) -> list[str]:
             lines += [f"{step.label} ({step.weight} %): {action}" for action in step.actions]
     forms = result.transfer.learning_forms
     if forms:
-        lines.append(f"Læringsformer: {_join(forms)}.")
+        lines.append(f"Læringsformer: {listed(forms)}.")
     return lines
 
 
@@ -527,10 +528,10 @@ def _timeline(
     if slot is None:
         known = result.known_starts
         if known and not any(window.holds(d) for d in known):
-            return (f"Intet hold med {_window_text(window)}: holdene starter {_join([_date(d) for d in known])}. "
+            return (f"Intet hold med {_window_text(window)}: holdene starter {listed([_date(d) for d in known])}. "
                     "Udvid perioden, eller vælg et hold, når udbyderen offentliggør det.")
         if known:
-            return (f"Intet kendt hold, der passer: holdene starter {_join([_date(d) for d in known])}, før "
+            return (f"Intet kendt hold, der passer: holdene starter {listed([_date(d) for d in known])}, før "
                     f"{'medarbejderen er færdig' if learners == 1 else 'medarbejderne er færdige'} med "
                     f"{'sine' if learners == 1 else 'deres'} andre kurser. Vælg et senere hold, når udbyderen offentliggør det.")
         if window.start_before is not None:
@@ -547,7 +548,7 @@ def _timeline(
     text = (f"Læringssamtale senest {_date(conversation)}; {start}; "
             f"forløbet slutter ca. {_date(slot.end)}; opfølgning ca. {_date(follow_up)}.")
     if passed_over:
-        text += " " + _join([f"»{r.title}«" for r in passed_over]) + (
+        text += " " + listed([f"»{r.title}«" for r in passed_over]) + (
             f" står højere på listen, men overlapper med {whose} andre kurser eller har intet hold i tide.")
     return text
 
@@ -616,10 +617,6 @@ def _open_row(gap: _Gap) -> PlanRow:
         activity=activity, support_activities=[], learning_goals=_goals(gap, None),
         timeline="Aftales, når aktiviteten er valgt.", responsible="Leder", resources="Ikke opgjort.", status=STATUS_OPEN,
     )
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} og {items[-1]}"
 
 
 def _date(day: dt.date) -> str:

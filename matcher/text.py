@@ -30,3 +30,13 @@ def strip_controls(text: str) -> str:
 def xml_text(text: str) -> str:
     """`text` without the characters XML 1.0 does not allow (ElementTree would write them raw)."""
     return _NOT_XML_RE.sub("", text)
+
+
+def upper_first(text: str) -> str:
+    """`text` with its first letter upper case and the rest as it is (str.capitalize lowers the rest)."""
+    return text[:1].upper() + text[1:]
+
+
+def listed(items: list[str], conjunction: str = "og") -> str:
+    """Items as a Danish sentence lists them: "a, b og c" (the conjunction given: "a, b eller c")."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conjunction} {items[-1]}"

@@ -47,6 +47,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, 
 from matcher.course import Course, CourseType, Form
 from matcher.data_files import DataFileError, line_of, read_yaml
 from matcher.taxonomy import LEVELS, Level, Taxonomy
+from matcher.text import listed, upper_first
 
 DEFAULT_CUES = Path(__file__).resolve().parent / "data" / "transfer_cues.yaml"
 PHASES: tuple[str, ...] = ("before", "during", "after")
@@ -633,16 +634,8 @@ def _detect(course: Course, context: TransferContext, cues: TransferCues) -> tup
     return present, missing
 
 
-def _join(items: list[str], conjunction: str) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
-
-
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
-
-
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _note(
@@ -656,28 +649,28 @@ def _note(
         for i, item in enumerate(present):
             statement = cues.factor(item.key).statement or item.label
             parts.append(f"{statement} ({item.evidence})" if i < texts.max_evidence and item.evidence else statement)
-        sentences.append(texts.present.format(factors=_join(parts, words.and_)))
+        sentences.append(texts.present.format(factors=listed(parts, words.and_)))
     else:
         sentences.append(texts.none_present)
     course_missing = [m for m in missing if m.side == "course"]
     # The heaviest first; the file's order breaks ties, so the note is stable.
     heaviest = sorted(course_missing, key=lambda m: -cues.factor(m.key).weight)[: texts.max_named_missing]
-    named_missing = _join([m.label for m in heaviest], words.or_) if heaviest else ""
+    named_missing = listed([m.label for m in heaviest], words.or_) if heaviest else ""
     if audience == "provider":  # what the workplace must bring, and how to support a dimension, are not the provider's
         if named_missing:
             sentences.append(texts.provider_missing.format(factors=named_missing))
-        return " ".join(_upper_first(s) for s in sentences)
+        return " ".join(upper_first(s) for s in sentences)
     workplace = [m.label + (f" ({texts.invited.format(evidence=m.invited)})" if m.invited else "")
                  for m in missing if m.side == "workplace"]
     if named_missing and workplace:
-        sentences.append(texts.missing_and_workplace.format(missing=named_missing, workplace=_join(workplace, words.and_)))
+        sentences.append(texts.missing_and_workplace.format(missing=named_missing, workplace=listed(workplace, words.and_)))
     elif named_missing:
         sentences.append(texts.course_missing.format(factors=named_missing))
     elif workplace:
-        sentences.append(texts.workplace.format(factors=_join(workplace, words.and_)))
+        sentences.append(texts.workplace.format(factors=listed(workplace, words.and_)))
     if dimension is not None and dimension[1]:
-        sentences.append(texts.forms.format(dimension=dimension[0], forms=_join(dimension[1], words.and_)))
-    return " ".join(_upper_first(s) for s in sentences)
+        sentences.append(texts.forms.format(dimension=dimension[0], forms=listed(dimension[1], words.and_)))
+    return " ".join(upper_first(s) for s in sentences)
 
 
 def _phase_weights(taxonomy: Taxonomy) -> dict[str, int]:
@@ -727,7 +720,7 @@ def _applicable_actions(
 
 
 def _action_text(template: str, values: dict[str, Any]) -> str:
-    return _upper_first(" ".join(template.format(**values).split()))
+    return upper_first(" ".join(template.format(**values).split()))
 
 
 def assess_transfer(
@@ -762,7 +755,7 @@ def assess_transfer(
         "learners": words.count(context.learners),
         "topic": topic,
         "level": getattr(words.levels, context.level) if context.level else "",
-        "forms": _join(dimension[1], words.and_) if dimension else "",
+        "forms": listed(dimension[1], words.and_) if dimension else "",
     }
     return TransferAssessment(
         score=score,

@@ -62,7 +62,7 @@ from matcher.gaps import (
 from matcher.messages import catalogue, in_language
 from matcher.numbers import parse_number
 from matcher.taxonomy import LEVELS, Taxonomy, level_name
-from matcher.text import strip_controls
+from matcher.text import listed, strip_controls, upper_first
 from service.feeds import course_page_url
 from service.radar import Series, radar_svg
 from service.server_paths import without_server_paths
@@ -92,6 +92,7 @@ FORM_NAMES = {
     "rekvirerbar": "Rekvirerbar (holdes hos jer)",
 }
 LEVEL_NAMES = {key: level_name(key).capitalize() for key in LEVELS}
+BOTH_LEVELS = "Grundlæggende og specialiseret"  # a gap that names no level
 GOAL_KINDS = {"viden": "Viden", "faerdigheder": "Færdigheder", "kompetencer": "Kompetencer", "other": "Andre mål"}
 STATUS_NAMES = {"gap": "Gab", "individual": "Enkelte under krav", "met": "Opfyldt", "no target": "Ingen målsætning"}
 SORT_NAMES = {"relevance": "Relevans", "start_date": "Første start", "title": "Titel (A–Å)"}
@@ -162,7 +163,7 @@ def sentence(text: str) -> str:
     """A message shown on its own, as a sentence: its first letter upper case (Jinja's capitalize
     lowers the rest, names too), unless it starts with a file's name ("behov.csv: linje 3 …")."""
     first = text.split(" ", 1)[0].rstrip(":;,")
-    return text[:1].upper() + text[1:] if first.isalpha() else text
+    return upper_first(text) if first.isalpha() else text
 
 
 def without_label(text: str | None, label: str) -> str | None:
@@ -171,7 +172,7 @@ def without_label(text: str | None, label: str) -> str | None:
     if not text:
         return text
     stripped = re.sub(rf"^\s*{re.escape(label)}\s*[:\-–]\s*", "", text, flags=re.IGNORECASE)
-    return stripped[:1].upper() + stripped[1:] if stripped else text
+    return upper_first(stripped) if stripped else text
 
 
 def _paragraphs(text: str | None) -> list[str]:
@@ -283,7 +284,7 @@ def _danish_validation_message(error: Any) -> str:
         # the choices by the names the form shows them by ('grundlaeggende' is Grundlæggende)
         keys = re.findall(r"'([^']*)'", error["ctx"]["expected"])
         names = [{**TYPE_NAMES, **FORM_NAMES, **LEVEL_NAMES}.get(key, key) for key in keys]
-        return f"{error['input']!r} findes ikke; vælg {', '.join(names[:-1])} eller {names[-1]}" if len(names) > 1 \
+        return f"{error['input']!r} findes ikke; vælg {listed(names, 'eller')}" if len(names) > 1 \
             else f"{error['input']!r} findes ikke; vælg {error['ctx']['expected']}"
     return str(error["msg"]).removeprefix("Value error, ")
 
@@ -487,7 +488,7 @@ def group_results(
         groups.append({
             "gap": gap,
             "fields": [taxonomy.field(k).name for k in gap.get("fields", []) if k in taxonomy.field_keys],
-            "level": level_da(gap.get("level")) if gap.get("level") else "Grundlæggende og specialiseret",
+            "level": level_da(gap.get("level")) if gap.get("level") else BOTH_LEVELS,
             "dimension": dimensions.get(gap.get("dimension") or ""),
             "source": SOURCE_NAMES.get(gap.get("source") or "", ""),
             "results": by_gap.get(gap.get("id"), []),
@@ -518,7 +519,7 @@ def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any
         seen.add(gap.get("field"))
         levels = gap.get("levels") or {}
         people = [f"{name} (trin {number_da(levels[name], 2)})" if name in levels else name for name in gap.get("employees", [])]
-        part = PART_NAMES.get(gap.get("part") or "", level_da(gap.get("level")) if gap.get("level") else "Grundlæggende og specialiseret")
+        part = PART_NAMES.get(gap.get("part") or "", level_da(gap.get("level")) if gap.get("level") else BOTH_LEVELS)
         period = None
         if row.start:
             period = date_da(row.start)
@@ -627,7 +628,7 @@ class WebPage:
             sort = chosen["sortering"]
             if sort not in SORT_NAMES:
                 choices = list(SORT_NAMES.values())
-                raise WebInputError(f"sortering: {sort!r} findes ikke; vælg {', '.join(choices[:-1])} eller {choices[-1]} "
+                raise WebInputError(f"sortering: {sort!r} findes ikke; vælg {listed(choices, 'eller')} "
                                     "under »Sortér efter«", field="sortering")
             raw_page = params.get("side") or "1"
             if _whole(raw_page) is None or int(raw_page) < 1:
