@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from matcher.course import SYSTEM_FIELDS, Course, canonical_url
+from matcher.course import SYSTEM_FIELDS, canonical_url, url_course_id
 
 GONE_MESSAGES = frozenset({"HTTP 404", "HTTP 410"})  # the messages of crawler.spiders.generic.GONE_STATUSES
 
@@ -165,7 +165,7 @@ def _settle_urls(content: JournalContent, by_page: dict[str, tuple[str, dict[str
     * The same content under two URLs without a canonical link (one page in two folders): one course,
       under the shorter URL (the first alphabetically on a tie), noted in the run's errors.
 
-    A crawled record has no provider id: its course id is its URL's (matcher.course.Course.course_id)."""
+    A crawled record has no provider id: its course id is its URL's (matcher.course.url_course_id)."""
     # (page, record, content key): the key ignores the URL, so it holds when a page keeps its own URL
     claims: defaultdict[str, list[tuple[str, dict[str, Any], str]]] = defaultdict(list)
     for page, (course_id, record) in by_page.items():
@@ -184,7 +184,7 @@ def _settle_urls(content: JournalContent, by_page: dict[str, tuple[str, dict[str
             if page == canonical_url(url or page):
                 same[key].append((course_id, record))
             else:
-                same[key].append((Course.model_construct(id=None, url=page).course_id, {**record, "url": page}))
+                same[key].append((url_course_id(page), {**record, "url": page}))
     for group in same.values():
         kept_id, kept = min(group, key=lambda item: (len(item[1].get("url") or ""), item[1].get("url") or ""))
         content.courses[kept_id] = kept

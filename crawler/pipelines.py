@@ -22,7 +22,7 @@ from scrapy.exceptions import DropItem
 from crawler.journal import JournalContent, read_journal
 from crawler.middlewares import QUERY_IGNORED_STAT
 from crawler.spiders.generic import journal_path
-from matcher.course import Course, canonical_url
+from matcher.course import Course, canonical_url, url_course_id
 from matcher.store import CatalogueError, write_catalogue
 
 
@@ -59,7 +59,7 @@ class ValidatePipeline(_Pipeline):
             item["model"] = Course.model_validate({**item["course"], "source": item["source"]})
         except ValidationError as exc:
             # The page exists: remember its course id so it is not withdrawn for a bad field.
-            course_id = Course.model_construct(id=None, url=item["course"].get("url") or item["page"]).course_id
+            course_id = url_course_id(item["course"].get("url") or item["page"])
             if self.journal:
                 self.journal.seen(course_id, item["page"], f"invalid course record: {_short(exc)}")
             raise DropItem(f"invalid course record from {item['page']}: {_short(exc)}") from None

@@ -145,7 +145,7 @@ class Course(BaseModel):
         if self.id is not None:
             return self.id
         assert self.url is not None
-        return "u" + hashlib.sha1(canonical_url(self.url).encode()).hexdigest()[:16]
+        return url_course_id(self.url)
 
     def content(self) -> dict[str, Any]:
         """The provider-given content, JSON-ready, without catalogue bookkeeping or the id."""
@@ -167,6 +167,11 @@ class Course(BaseModel):
 
 
 RECORD_FIELDS: tuple[str, ...] = tuple(Course.model_fields)
+
+
+def url_course_id(url: str) -> str:
+    """The catalogue id of a course without a provider id: its canonical URL's (a crawled page's)."""
+    return "u" + hashlib.sha1(canonical_url(url).encode()).hexdigest()[:16]
 
 
 def _number_text(text: str, field: str) -> float:

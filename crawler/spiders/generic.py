@@ -30,7 +30,7 @@ from crawler.extract import extract_course
 from crawler.journal import Journal
 from crawler.middlewares import url_port
 from crawler.registry import Source, adhoc_source, load_registry
-from matcher.course import Course
+from matcher.course import url_course_id
 
 # Addresses a page's scripts load content from: "load more" buttons, lazy lists, JSON endpoints.
 # Not on media elements: there data-src is a lazily loaded image or video.
@@ -203,7 +203,7 @@ class GenericSpider(SitemapSpider):
                 # Not stored with replacement characters; its course (if any) is seen, so not withdrawn.
                 self.undecodable += 1
                 if self.journal:
-                    course_id = Course.model_construct(id=None, url=response.url).course_id
+                    course_id = url_course_id(response.url)
                     self.journal.undecodable(response.url, response.encoding, course_id)
             else:
                 record = extract_course(page.text, response.url, self.hints)
@@ -211,7 +211,7 @@ class GenericSpider(SitemapSpider):
                     self.courses += 1
                     yield {"source": self.source.name, "page": response.url, "course": record}
                 elif self.journal:
-                    self.journal.no_course(response.url, Course.model_construct(id=None, url=response.url).course_id)
+                    self.journal.no_course(response.url, url_course_id(response.url))
         if self.max_pages and self.pages >= self.max_pages:
             self.drop_queued_requests()
             raise CloseSpider(PAGE_BUDGET_REASON)
