@@ -354,11 +354,12 @@ def _quarter(day: dt.date) -> str:
     return f"{(day.month - 1) // 3 + 1}. kvartal {day.year}"
 
 
-def workload(rows: list[PlanRow]) -> dict[str, dict[str, float]]:
-    """Hours per person and quarter ("1. kvartal 2027"), each course's hours spread evenly over its weeks.
-    Learners who take the same courses share one (read-only) dict: a team's gap names the same people
-    on every row, and adding up each person's quarters alone took minutes for a large plan."""
-    hours = [_hours_per_quarter(row) for row in rows]
+def workload(rows: list[PlanRow], hours: list[dict[str, float]] | None = None) -> dict[str, dict[str, float]]:
+    """Hours per person and quarter ("1. kvartal 2027"), each course's hours spread evenly over its weeks
+    (`hours`: each row's _hours_per_quarter, when the caller has them). Learners who take the same
+    courses share one (read-only) dict: a team's gap names the same people on every row, and adding
+    up each person's quarters alone took minutes for a large plan."""
+    hours = hours if hours is not None else [_hours_per_quarter(row) for row in rows]
     courses_of: dict[str, list[int]] = {}
     for i, row in enumerate(rows):
         if hours[i]:
@@ -403,13 +404,13 @@ def _warn_about_workload(rows: list[PlanRow]) -> None:
         return max(over) if over else None
 
     def said(courses: str, worst: tuple[float, str]) -> str:
-        hours, quarter = worst
-        return (f"{_number(round(hours / QUARTER_WEEKS, 1))} timer om ugen til {courses} i {quarter} "
-                f"({_number(round(100 * hours / capacity))} % af arbejdstiden, over én arbejdsdag om ugen) – aftal aflastning")
+        spent, quarter = worst
+        return (f"{_number(round(spent / QUARTER_WEEKS, 1))} timer om ugen til {courses} i {quarter} "
+                f"({_number(round(100 * spent / capacity))} % af arbejdstiden, over én arbejdsdag om ugen) – aftal aflastning")
 
-    load = workload(rows)
-    for row in rows:
-        alone = _hours_per_quarter(row)
+    hours = [_hours_per_quarter(row) for row in rows]
+    load = workload(rows, hours)
+    for row, alone in zip(rows, hours):
         if not alone:
             continue
         if not row.learners and (worst := heaviest(alone, alone)):
