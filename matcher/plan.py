@@ -47,7 +47,7 @@ from matcher.course import (
     HOURS_PER_COURSE_DAY, MAX_DURATION_DAYS, MAX_ECTS, MAX_PRICE_DKK, WEEKLY_HOURS, start_for_deadline,
 )
 from matcher.gaps import MAX_TEAM_SIZE
-from matcher.recommend import MAX_GAPS, MAX_RESULTS
+from matcher.recommend import MAX_GAPS, MAX_RESULTS, repeated_gap_id
 from matcher.messages import say, translated
 from matcher.tabular import spreadsheet_cell
 from matcher.taxonomy import LEVELS, level_name
@@ -230,9 +230,9 @@ def _parse(recommendation: Any) -> _Recommendation:
         problems = [f"{_loc(err['loc'])}: {_describe(err)}" for err in exc.errors()]
         raise PlanInputError(say("the recommendation is not valid: {problems}", problems="; ".join(problems[:10]))) from None
     ids = [gap.id for gap in document.gaps]
-    for i, gap_id in enumerate(ids):
-        if gap_id in ids[:i]:
-            raise PlanInputError(f"gaps[{i}].id: " + say("gap id {gap!r} appears twice", gap=gap_id))
+    if repeated := repeated_gap_id(ids):
+        i, gap_id = repeated
+        raise PlanInputError(f"gaps[{i}].id: " + say("gap id {gap!r} appears twice: give each gap its own id", gap=gap_id))
     for i, result in enumerate(document.results):
         if result.gap_id not in ids:
             known = ", ".join(ids) if ids else say("there are no gaps")

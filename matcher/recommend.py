@@ -132,6 +132,17 @@ _DERIVED_GAP_KEYS = ("field", "field_name", "why_no_courses")  # what a recommen
 MAX_GAP_TEXT = 2000  # characters of a gap described in words
 
 
+def repeated_gap_id(ids: list[str]) -> tuple[int, str] | None:
+    """The first gap id that repeats an earlier one, with its index: results and a plan tell the gaps
+    apart by their ids, so each gap needs its own."""
+    seen: set[str] = set()
+    for i, gap_id in enumerate(ids):
+        if gap_id in seen:
+            return i, gap_id
+        seen.add(gap_id)
+    return None
+
+
 class Gap(BaseModel):
     """One competence gap to recommend courses for."""
 

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, SortOrder
 from matcher.course import Course, CourseType, Form as CourseForm
 from matcher.gaps import analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
-from matcher.recommend import MAX_GAPS, MAX_RESULTS, Gap, RecommendError, off_domain_notice
+from matcher.recommend import MAX_GAPS, MAX_RESULTS, Gap, RecommendError, off_domain_notice, repeated_gap_id
 from matcher.store import open_catalogue
 from matcher.tabular import TabularError, decode_bytes
 from matcher.taxonomy import Level
@@ -294,9 +294,9 @@ def _check_gaps(state: ServiceState, gaps: list[Gap]) -> None:
     dimensions = [d.key for d in taxonomy.dimensions]
     if strange := [gap.dimension for gap in gaps if gap.dimension is not None and gap.dimension not in dimensions]:
         raise ApiError(422, f"unknown dimension {', '.join(map(repr, strange))}: use {', '.join(dimensions)} (or leave it out)")
-    ids = [gap.id for gap in gaps]
-    if twice := sorted({gap_id for gap_id in ids if ids.count(gap_id) > 1}):
-        raise ApiError(422, f"gap id {', '.join(map(repr, twice))} appears twice: give each gap its own id")
+    if repeated := repeated_gap_id([gap.id for gap in gaps]):
+        i, gap_id = repeated
+        raise ApiError(422, f"gaps[{i}].id: gap id {gap_id!r} appears twice: give each gap its own id")
 
 
 def _gaps_for(

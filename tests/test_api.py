@@ -140,7 +140,7 @@ def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
         r = client.post("/api/recommendations", json={"gaps": [{**gap, "dimension": dimension}], "top": 2})
         assert r.status_code == 422 and f"unknown dimension {dimension!r}: use praktisk, refleksiv, relationel" in _error(r)
     r = client.post("/api/recommendations", json={"gaps": [gap, {**gap, "fields": ["it_digital"]}], "top": 2})
-    assert r.status_code == 422 and "gap id 'g1' appears twice" in _error(r)  # its results could not be told apart
+    assert r.status_code == 422 and "gaps[1].id: gap id 'g1' appears twice: give each gap its own id" in _error(r)  # its results could not be told apart
     r = client.put("/api/analyses")  # the 405 names every method of the path (the GET and the POST route)
     assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, POST" and "PUT is not allowed" in _error(r)
     r = client.post("/feed/courses.json")

@@ -218,7 +218,7 @@ def test_result_without_transfer_note_still_gets_support_activities() -> None:
         (lambda d: d["results"][0].update(next_start="snart"), r"results\[0\]\.next_start"),
         (lambda d: d["results"][0].pop("title"), r"results\[0\]\.title: required key is missing"),
         (lambda d: d["results"][0].update(price_dkk=-5), r"results\[0\]\.price_dkk"),
-        (lambda d: d["gaps"][1].update(id="g2"), r"gaps\[1\]\.id: gap id 'g2' appears twice"),
+        (lambda d: d["gaps"][1].update(id="g2"), r"gaps\[1\]\.id: gap id 'g2' appears twice: give each gap its own id"),
         (lambda d: d["gaps"][0].update(learners=0), r"gaps\[0\]\.learners"),
         (lambda d: d.update(gaps="g1"), r"gaps: "),
         (lambda d: d["results"][0].update(url="javascript:alert(document.domain)"), r"results\[0\]\.url"),
