@@ -545,8 +545,8 @@ def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any
         if heavy:
             (hours, quarter), others = heavy[0], len(heavy) - 1
             short = quarter.replace(" kvartal ", " kvt. ")
-            # The heaviest quarter in full, the others counted ("+1 kvt."), so the summary stays one screen high.
-            more = f", +{others} kvt." if others else ""
+            # The heaviest quarter in full, the others counted, so the summary stays one screen high.
+            more = f", også i {others} {'kvartal' if others == 1 else 'kvartaler'} mere" if others else ""
             warnings.append(f"{person} {number_da(hours / QUARTER_WEEKS)} t/uge i {short} ({100 * hours / capacity:.0f} %{more})")
     return {"lines": lines, "warnings": warnings}
 
