@@ -571,6 +571,11 @@ def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(c
     assert parse(page).axes == len(TAXONOMY.fields)
     assert "Teamets udviklingsbehov" in page and "Landsplan" in page and "Udsagn med størst behov" in page
     assert "Sammendrag" in page and "Kurserne: hvorfor" in page and cards(page)
+    # each field with its rank in the survey as the column's header says, "Felt (prioritet)": three gaps
+    # ranked 1, 2 and 4 are no list numbered with a gap
+    ranked = re.findall(r'<th scope="row">([^<(]+) \((\d+)\)</th>', page)
+    names = {f.name for f in TAXONOMY.fields}
+    assert len(ranked) >= 2 and all(set(html.unescape(name).split(" / ")) <= names for name, _ in ranked), ranked
     differences = re.findall(r"<td>([+−]\d+,\d) procentpoint</td>", page)  # against the national shares
     assert differences and not re.search(r"<td>-\d", page)
     assert len(page.encode()) < MAX_PAGE_BYTES
