@@ -612,7 +612,7 @@ def _row(
 def _open_row(gap: _Gap) -> PlanRow:
     # the reason comes in the recommendation's language (English from the API and the command line)
     activity = (f"Intet kursus: {translated(gap.why_no_courses, 'da').rstrip('.')}." if gap.why_no_courses else
-                "Intet kursus fundet inden for afgrænsningerne – overvej intern oplæring eller løsn afgrænsningerne.")
+                "Intet kursus fundet inden for begrænsningerne – overvej intern oplæring eller løsn begrænsningerne.")
     return PlanRow(
         gap_id=gap.id, learners=list(gap.employees), employees=_employees(gap), purpose=_purpose(gap),
         activity=activity, support_activities=[], learning_goals=_goals(gap, None),

@@ -418,7 +418,7 @@ def test_a_reason_from_an_english_recommendation_is_said_in_danish_in_the_plan()
     document["gaps"][1]["why_no_courses"] = ("the constraints removed the 2 course(s) in Lov & Myndighed at this level; "
                                              "loosen them to see those")
     row = build_plan(document)[1]
-    assert row.activity == ("Intet kursus: afgrænsningerne fjernede alle kurser i Lov & Myndighed på dette niveau (2 i alt); "
+    assert row.activity == ("Intet kursus: begrænsningerne fjernede alle kurser i Lov & Myndighed på dette niveau (2 i alt); "
                             "løsn dem for at se dem.")
 
 
