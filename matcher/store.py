@@ -386,8 +386,9 @@ def _write_lock(path: Path, timeout: float) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _private_copy(path: Path) -> Path:
-    """Remove what killed runs left behind, then copy the published file for this run."""
+def _private_copy(path: Path, start_from: Path | None = None) -> Path:
+    """Remove what killed runs left behind, then copy the published file (or `start_from`, a restore's
+    backup) for this run."""
     for stale in path.parent.glob(f".{path.name}.*.writing*"):
         stale.unlink(missing_ok=True)
     private = path.with_name(f".{path.name}.{os.getpid()}.writing")
@@ -398,28 +399,47 @@ def _private_copy(path: Path) -> Path:
             connect_duckdb(str(path)).close()
         except duckdb.Error as exc:
             raise CatalogueError(f"{path} has a pending write-ahead log that cannot be applied now: {exc}") from None
-    if path.exists():
-        if not path.stat().st_mode & 0o222:  # by its mode bits, which root's access checks ignore
-            raise CatalogueError(f"{path} is read-only: make it writable (chmod u+w) to change it; nothing was changed")
+    if path.exists() and not path.stat().st_mode & 0o222:  # by its mode bits, which root's access checks ignore
+        raise CatalogueError(f"{path} is read-only: make it writable (chmod u+w) to change it; nothing was changed")
+    source = start_from or path
+    if source.exists():
         try:
-            shutil.copyfile(path, private)
+            shutil.copyfile(source, private)
         except OSError as exc:  # a full disk: no half copy left to fill it
             private.unlink(missing_ok=True)
             raise CatalogueError(f"{path}: cannot copy the catalogue for this run ({exc.strerror}); nothing was changed") from None
     return private
 
 
-def _publish(private: Path, path: Path) -> None:
+def _publish(private: Path, path: Path, keep_replaced: Path | None = None) -> None:
     with open(private, "rb") as handle:
         os.fsync(handle.fileno())
     if path.exists():  # a catalogue kept private (chmod 600) stays private
         shutil.copymode(path, private)
+        if keep_replaced is not None:
+            _keep(path, keep_replaced)
     os.replace(private, path)
     directory = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def _keep(path: Path, keep: Path) -> None:
+    """A second name for the generation about to be replaced: a hard link, so nothing is copied and no
+    write can come between; a copy where the file system has no links. An existing file is never replaced."""
+    try:
+        os.link(path, keep)
+    except FileExistsError:
+        raise CatalogueError(f"{keep} exists; nothing was changed") from None
+    except OSError:
+        try:
+            with open(path, "rb") as source, open(keep, "xb") as target:
+                shutil.copyfileobj(source, target, 1 << 20)
+        except OSError:
+            keep.unlink(missing_ok=True)
+            raise
 
 
 def _discard(private: Path) -> None:
@@ -434,17 +454,21 @@ def write_catalogue(
     sources: Sequence[str] = (),
     *,
     lock_timeout: float = 600.0,
+    start_from: Path | None = None,
+    keep_replaced: Path | None = None,
 ) -> Iterator[CatalogueWriter]:
     """Run one write (ingest, crawl, tag …) as a unit: published whole when the block ends, or not at all.
 
     The run is recorded with its counts and errors. If the block raises, the catalogue is left as it
-    was, and the failed run is recorded on its own."""
+    was, and the failed run is recorded on its own. A restore starts the run from a backup
+    (`start_from`) instead of the published file, and keeps the generation it replaces at
+    `keep_replaced`."""
     path = Path(path).resolve()
     if not path.parent.is_dir():
         raise CatalogueError(f"{path.parent}: no such directory for the catalogue")
     started = _now()
     with _write_lock(path, lock_timeout):
-        private = _private_copy(path)
+        private = _private_copy(path, start_from)
         writer: CatalogueWriter | None = None
         try:
             try:
@@ -466,7 +490,7 @@ def write_catalogue(
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
-            _publish(private, path)
+            _publish(private, path, keep_replaced)
         except BaseException as exc:
             _discard(private)
             if writer is not None and not isinstance(exc, CatalogueError):
@@ -774,6 +798,58 @@ def _row_to_course(row: Sequence[Any]) -> Course:
     record = dict(zip(_COURSE_COLUMNS, row))
     record["learning_goals"] = json.loads(record["learning_goals"]) if record["learning_goals"] else []
     return Course.model_validate(record)
+
+
+def backup_catalogue(path: Path | str, output: Path | str) -> dict[str, Any]:
+    """Copy the published catalogue to `output`, a new file, and return the copy's summary.
+
+    Writers publish by renaming a finished file over the catalogue, so the copy is of one whole
+    generation and takes no lock: a backup may run while the service serves and a crawl writes. The
+    copy is checked to open as a catalogue before it gets its name; an existing file is never replaced."""
+    path, output = Path(path).resolve(), Path(output).resolve()
+    if not path.exists():
+        raise CatalogueMissing(path)
+    if output.exists():
+        raise CatalogueError(f"{output} exists: name a new file for the backup; nothing was written")
+    if not output.parent.is_dir():
+        raise CatalogueError(f"{output.parent}: no such directory for the backup")
+    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
+    try:
+        try:
+            with open(path, "rb") as source, open(partial, "wb") as target:
+                shutil.copyfileobj(source, target, 1 << 20)
+                target.flush()
+                os.fsync(target.fileno())
+        except OSError as exc:  # a full disk, a folder one may not write in
+            raise CatalogueError(f"{output}: cannot write the backup ({exc.strerror}); nothing was written") from None
+        with CatalogueReader(partial) as copy:
+            summary = copy.summary()
+        try:
+            os.link(partial, output)  # unlike a rename, never replaces a file made meanwhile
+        except FileExistsError:
+            raise CatalogueError(f"{output} exists: name a new file for the backup; nothing was written") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return {**summary, "path": str(output)}
+
+
+def restore_catalogue(backup: Path | str, path: Path | str, *, keep: Path) -> dict[str, Any]:
+    """Replace the catalogue at `path` with `backup` (a file `backup_catalogue` wrote, or any copy of
+    a catalogue), and return the backup's summary.
+
+    It is a write like any other: under the write lock, published whole by a rename (a reader or the
+    service sees the restored generation next), upgraded if the backup is older, and recorded as a
+    run of kind `restore`. The generation it replaces is kept at `keep`."""
+    backup, path = Path(backup).resolve(), Path(path).resolve()
+    if not backup.exists():
+        raise CatalogueMissing(backup)
+    if backup == path:
+        raise CatalogueError(f"{backup} is the catalogue itself; name a backup of it")
+    with CatalogueReader(backup) as reader:  # a catalogue, and not from a newer fagmatch
+        summary = reader.summary()
+    with write_catalogue(path, "restore", start_from=backup, keep_replaced=keep) as writer:
+        writer.counts.update(courses=summary["courses"], active=summary["active"])
+    return summary
 
 
 def open_catalogue(path: Path | str, *, create: bool = True) -> CatalogueReader:

@@ -35,6 +35,18 @@ class AnalysisStore:
                                  [name, saved_at, json.dumps(gaps, ensure_ascii=False)])
         return {"id": cursor.lastrowid, "name": name, "saved_at": saved_at, "gaps": gaps}
 
+    def copy_to(self, target: Path) -> int:
+        """Copy every saved analysis into the store file `target`, replacing what it held, by SQLite's
+        online backup (a consistent copy while the service saves or deletes); returns how many."""
+        source, destination = sqlite3.connect(self.path, timeout=10), sqlite3.connect(target, timeout=10)
+        try:
+            source.execute(_SCHEMA)
+            source.backup(destination)
+            return destination.execute("SELECT count(*) FROM analysis").fetchone()[0]
+        finally:
+            source.close()
+            destination.close()
+
     def list(self) -> list[dict[str, Any]]:
         if not self.path.exists():
             return []

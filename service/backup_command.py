@@ -1,0 +1,128 @@
+"""`fagmatch backup` and `fagmatch restore`: the catalogue and its saved team analyses, kept whole.
+
+A backup is the catalogue file as it stands (courses, their history, tags, vectors, runs) and the
+saved team analyses beside it (`<db>.analyses.sqlite`), so it can be restored, or used as it is
+with `--db`. `export` is something else: the course records only, for other systems.
+
+Exit codes as for the rest of the CLI: 1 when the catalogue or the backup cannot be read or
+written (nothing is changed), 2 for bad usage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import click
+
+from matcher.store import CatalogueReader, backup_catalogue, restore_catalogue
+from service.analyses import AnalysisStore
+
+
+def _analyses_of(catalogue: Path) -> Path:
+    return AnalysisStore.for_catalogue(catalogue).path
+
+
+def _counts(summary: dict[str, Any]) -> str:
+    courses = summary["courses"]
+    return (f"{courses} {'course' if courses == 1 else 'courses'} ({summary['active']} active, {summary['withdrawn']} withdrawn), "
+            f"{summary['tagged']} tagged, schema v{summary['schema_version']}")
+
+
+def _analyses_count(count: int) -> str:
+    return f"{count} saved team {'analysis' if count == 1 else 'analyses'}"
+
+
+def _copy_analyses(source: Path, target: Path) -> int:
+    """The saved analyses of `source` as the new file `target`, which appears only when complete."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        count = AnalysisStore(source).copy_to(partial)
+        os.link(partial, target)
+        return count
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+@click.command()
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def backup(obj: Any, output: Path) -> None:
+    """Copy the catalogue to OUTPUT, a new file, and its saved team analyses to OUTPUT.analyses.sqlite.
+
+    Safe while the service serves and a crawl writes: the copy is of one whole published generation,
+    checked to open before it gets its name. Restore it with `fagmatch restore OUTPUT`, or use it as
+    it is with `--db OUTPUT`."""
+    from service.cli import _catalogues_own, clear_errors, fail  # late: service.cli registers this command
+
+    db = obj.db.resolve()
+    if _catalogues_own(output.resolve(), db):
+        fail(f"{output}: that is the catalogue {obj.db} or a file of its own; write the backup elsewhere (nothing was written)")
+    analyses, analyses_copy = _analyses_of(db), _analyses_of(output.resolve())
+    for taken in (output, analyses_copy if analyses.exists() else None):
+        if taken is not None and taken.exists():
+            fail(f"{taken} exists: name a new file for the backup; nothing was written")
+    with clear_errors():
+        summary = backup_catalogue(db, output)
+    click.echo(f"backed up {obj.db} to {output}: {_counts(summary)}")
+    if not analyses.exists():
+        click.echo("no saved team analyses to back up")
+        return
+    try:
+        count = _copy_analyses(analyses, analyses_copy)
+    except (OSError, sqlite3.Error) as exc:  # the catalogue's copy stands on its own
+        fail(f"the saved team analyses could not be backed up ({exc}); the catalogue's backup {output} is complete")
+    click.echo(f"backed up {_analyses_count(count)} to {analyses_copy}")
+
+
+@click.command()
+@click.argument("backup_file", metavar="BACKUP", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the catalogue without asking.")
+@click.pass_obj
+def restore(obj: Any, backup_file: Path, yes: bool) -> None:
+    """Replace the catalogue with BACKUP (written by `fagmatch backup`, or any copy of a catalogue),
+    and its saved team analyses with BACKUP.analyses.sqlite where the backup has them.
+
+    The catalogue it replaces is kept beside it as <db>.replaced-<UTC time> (with its analyses), so a
+    restore can itself be undone. The service may keep running: it serves the restored catalogue
+    from its next request. A crawl or ingest that is writing is waited for."""
+    from service.cli import clear_errors, fail  # late: service.cli registers this command
+
+    db = obj.db.resolve()
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    keep = db.with_name(f"{db.name}.replaced-{stamp}")
+    with clear_errors():
+        with CatalogueReader(backup_file) as reader:
+            wanted = reader.summary()
+        current = None
+        if db.exists():
+            with CatalogueReader(db) as reader:
+                current = reader.summary()
+    click.echo(f"backup {backup_file}: {_counts(wanted)}")
+    click.echo(f"catalogue {obj.db}: {_counts(current) if current else 'none yet'}")
+    try:
+        replace = yes or click.confirm("Replace the catalogue with the backup?", default=False, err=True)
+    except click.Abort:  # no one to answer (cron, a script): as a no
+        replace = False
+    if not replace:
+        fail("nothing was changed (--yes restores without asking)")
+    with clear_errors():
+        restore_catalogue(backup_file, db, keep=keep)
+    click.echo(f"restored {backup_file} into {obj.db}" + (f"; the catalogue it replaced is kept as {keep}" if current else ""))
+    backup_analyses, analyses = _analyses_of(backup_file.resolve()), _analyses_of(db)
+    if not backup_analyses.exists():
+        if analyses.exists():
+            click.echo(f"the backup has no saved team analyses ({backup_analyses.name}); those in {analyses.name} were kept")
+        return
+    try:
+        if analyses.exists():
+            _copy_analyses(analyses, _analyses_of(keep))
+        count = AnalysisStore(backup_analyses).copy_to(analyses)
+    except (OSError, sqlite3.Error) as exc:
+        fail(f"the catalogue was restored, but its saved team analyses were not ({exc}); "
+             f"copy {backup_analyses} to {analyses} by hand")
+    click.echo(f"restored {_analyses_count(count)}")
+
