@@ -539,16 +539,18 @@ def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any
     from matcher.plan import LOAD_WARNING_SHARE, QUARTER_WEEKS, WEEKLY_HOURS, workload
 
     capacity = WEEKLY_HOURS * QUARTER_WEEKS
-    warnings = []
+    # The heaviest quarter in full, the others counted, and people with the same load named together
+    # ("AB og CD 12,7 t/uge i …"), so the summary stays one screen high.
+    loads: dict[str, list[str]] = {}
     for person, quarters in workload(list(rows)).items():
         heavy = sorted(((h, q) for q, h in quarters.items() if h > LOAD_WARNING_SHARE * capacity), reverse=True)
         if heavy:
             (hours, quarter), others = heavy[0], len(heavy) - 1
             short = quarter.replace(" kvartal ", " kvt. ")
-            # The heaviest quarter in full, the others counted, so the summary stays one screen high.
-            more = f", også i {others} {'kvartal' if others == 1 else 'kvartaler'} mere" if others else ""
-            warnings.append(f"{person} {number_da(hours / QUARTER_WEEKS)} t/uge i {short} ({100 * hours / capacity:.0f} %{more})")
-    return {"lines": lines, "warnings": warnings}
+            more = f", {others} kvt. mere" if others else ""  # "kvt." as in the quarter's own name
+            load = f"{number_da(hours / QUARTER_WEEKS)} t/uge i {short} ({100 * hours / capacity:.0f} %{more})"
+            loads.setdefault(load, []).append(person)
+    return {"lines": lines, "warnings": [f"{listed(people)} {load}" for load, people in loads.items()]}
 
 
 # ---------------------------------------------------------------- the web page
