@@ -35,6 +35,7 @@ def ingest_file(
     *,
     fmt: FeedFormat | None = None,
     source: str | None = None,
+    default_source: str | None = None,
     allow_partial: bool = False,
     withdraw_missing: bool = False,
     progress: Callable[[int, int], None] | None = None,
@@ -42,13 +43,17 @@ def ingest_file(
     """Validate a whole feed, then write it in one run.
 
     Any rejected record means nothing is written, unless `allow_partial`: then the valid records are
-    written (still as one transaction). Records without a `source` get `source` (default
-    `feed:<file name>`). `withdraw_missing` treats the feed as the complete catalogue of every source
+    written (still as one transaction). Records without a `source` get `source`. Without it they get
+    `default_source` (default `feed:<file name>`), and a course the catalogue already has keeps its
+    source: a file name (or an upload over HTTP) does not move a provider's course to another
+    source, where `--withdraw-missing` of its own source would no longer see it. `withdraw_missing` treats the feed as the complete catalogue of every source
     its records name: their courses that are not in the feed are marked withdrawn — only when nothing
     was rejected. When it can withdraw nothing for a reason the user may not see (a source new to the
     catalogue, the feed's courses stored under another source), `warnings` says so."""
     content: FeedContent = read_feed(feed_path, fmt)
-    source = source or f"feed:{feed_path.name}"
+    # records that name no source when no --source was given: their stored courses keep theirs
+    defaulted = set() if source else {course.course_id for _, course in content.courses if course.source is None}
+    source = source or default_source or f"feed:{feed_path.name}"
     lined = [(line, course if course.source is not None else course.model_copy(update={"source": source}))
              for line, course in content.courses]
     clashes = _other_providers_ids(db_path, lined)
@@ -63,9 +68,12 @@ def ingest_file(
     sources = sorted({course.source for course in courses if course.source is not None})
     with write_catalogue(db_path, "ingest", sources or [source]) as writer:
         held_before = writer.active_by_source(sources) if withdraw_missing else {}  # for its warnings
+        stored = writer.stored_sources(defaulted)
         seen: set[str] = set()
         for done, course in enumerate(courses, start=1):
             seen.add(course.course_id)
+            if course.course_id in stored:
+                course = course.model_copy(update={"source": stored[course.course_id]})
             outcome = writer.upsert(course)
             setattr(report, outcome, getattr(report, outcome) + 1)
             if progress and (done % 1000 == 0 or done == total):
@@ -107,7 +115,7 @@ def _other_providers_ids(db_path: Path, lined: list[tuple[int, Course]]) -> list
 
 def _withdraw_warnings(sources: list[str], held_before: dict[str, int], elsewhere: dict[str, int]) -> list[str]:
     """Why --withdraw-missing may have missed courses: it acts on the sources the records name, and
-    the catalogue keeps a course under the source that first stored it (until its content changes)."""
+    the catalogue may keep the feed's courses under others (an earlier file's, or a record's own)."""
     warnings = []
     new = [name for name in sources if not held_before.get(name)]
     if new:

@@ -281,6 +281,16 @@ class CatalogueWriter:
         ).fetchall()
         return dict(rows)
 
+    def stored_sources(self, course_ids: set[str]) -> dict[str, str]:
+        """The source each of `course_ids` is stored under (withdrawn ones included; absent ones left out)."""
+        if not course_ids:
+            return {}
+        rows = self.con.execute(
+            "SELECT id, source FROM course WHERE id IN (SELECT unnest(?::VARCHAR[])) AND source IS NOT NULL",
+            [sorted(course_ids)],
+        ).fetchall()
+        return dict(rows)
+
     def withdraw(self, course_ids: Sequence[str]) -> int:
         """Mark courses withdrawn; their records and history stay."""
         count = 0

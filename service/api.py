@@ -640,7 +640,7 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
         path = Path(tmp) / name
         path.write_bytes(raw)
         try:
-            report = await run_in_threadpool(ingest_file, state.config.db, path, source=f"api:{name}")
+            report = await run_in_threadpool(ingest_file, state.config.db, path, default_source=f"api:{name}")
         except FeedError as exc:  # a feed that cannot be read at all: named as the user named it
             raise ApiError(422, without_server_paths(str(exc), folders=[Path(tmp)])) from None
     # The CLI's notes (a Windows-1252 file: check æ, ø and å), named as the user named the file.

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from matcher.ingest import ingest_file
 from matcher.store import open_catalogue
 from tests.conftest import SAMPLE_FEED, course_record, write_jsonl
 
@@ -457,6 +458,33 @@ def test_withdraw_missing_warns_when_a_monthly_file_names_a_new_source_and_sourc
     # a named source new to the catalogue is warned about without the advice for unnamed ones
     fresh = runner.invoke(main, ["--db", str(other), "ingest", "--source", "ny", "--withdraw-missing", str(january)])
     assert "held no active course of source 'ny'" in fresh.stderr and "feed:<file name>" not in fresh.stderr
+
+
+def test_an_update_without_a_source_leaves_the_course_under_its_own_so_dropping_it_later_withdraws_it(
+    run_cli, db: Path, tmp_path: Path
+) -> None:
+    """A provider's monthly feeds: January with --source, February's price change uploaded over HTTP
+    (records without a source), March without the course. The course had moved to February's
+    `api:` source, so March's --withdraw-missing left a dropped course on offer, and said nothing."""
+    run_cli("ingest", "--source", "kattegat", str(write_jsonl(tmp_path / "jan.jsonl", [course_record(i) for i in range(3)])))
+    february = write_jsonl(tmp_path / "feb.jsonl", [course_record(0, price_dkk=5495.0), course_record(1), course_record(2)])
+    report = ingest_file(db, february, default_source="api:feb.jsonl")  # as POST /api/admin/ingest
+    assert (report.changed, report.unchanged) == (1, 2)
+    # so does a later file named otherwise, ingested without --source, that brings the course back changed
+    run_cli("ingest", str(write_jsonl(tmp_path / "feb2.jsonl", [course_record(0, price_dkk=5595.0)])))
+    with open_catalogue(db) as catalogue:
+        assert catalogue.course("test-0").source == "kattegat" and catalogue.course("test-0").price_dkk == 5595.0
+    march = run_cli("ingest", "--source", "kattegat", "--withdraw-missing",
+                    str(write_jsonl(tmp_path / "mar.jsonl", [course_record(1), course_record(2)])))
+    assert "withdrawn 1" in march.stdout and "warning" not in march.stderr
+    with open_catalogue(db) as catalogue:
+        assert catalogue.course("test-0").withdrawn
+    # a new course from an upload gets the upload's source; a record's own source still moves a course
+    ingest_file(db, write_jsonl(tmp_path / "new.jsonl", [course_record(7)]), default_source="api:new.jsonl")
+    run_cli("ingest", str(write_jsonl(tmp_path / "own.jsonl", [course_record(1, source="kattegat-2027", price_dkk=1.0)])))
+    with open_catalogue(db) as catalogue:
+        assert catalogue.course("test-7").source == "api:new.jsonl"
+        assert catalogue.course("test-1").source == "kattegat-2027"
 
 
 def test_withdraw_missing_acts_on_the_sources_the_records_carry(run_cli, db: Path, tmp_path: Path) -> None:
