@@ -400,16 +400,20 @@ def providers(state: State) -> list[dict[str, Any]]:
 
 
 @router.get("/coverage", summary="A provider's coverage of the framework against demand")
-def provider_coverage(state: State, provider: Annotated[str, Query(min_length=1, max_length=200)]) -> dict[str, Any]:
+def provider_coverage(
+    state: State,
+    provider: Annotated[str, Query(min_length=1, max_length=200, description="The provider's name in any case, or part of it, as in search; several providers by that part: 422.")],
+) -> dict[str, Any]:
     """Field × level counts of the provider's courses, against the national survey shares and saved analyses' gaps.
     `untagged_courses` lists its courses without a field, each with its `reason`: `off_domain` (tagged, and
     outside employment services) or `not_tagged` (waiting for tagging)."""
-    from service.coverage import coverage
+    from service.coverage import CoverageError, coverage
 
-    if provider not in dict(state.index.providers()):
-        raise ApiError(404, f"no provider named {provider!r}; GET /api/providers lists them")
     saved = AnalysisStore.for_catalogue(state.config.db).all_gaps()
-    return coverage(state.index, state.taxonomy, provider, saved_gaps=saved)
+    try:
+        return coverage(state.index, state.taxonomy, provider, saved_gaps=saved)
+    except CoverageError as exc:
+        raise ApiError(exc.status, f"{exc}; GET /api/providers lists them") from None
 
 
 # ---------------------------------------------------------------- gaps and recommendations

@@ -47,7 +47,8 @@ Used by the web page (/udbydere) and the JSON API. `coverage()` returns plain JS
 
 A course counts in every field it is tagged with (a course may build two or three), at its level.
 Demand is per field: the national survey does not split by level, so both cells of a field share
-its national figure; saved gaps carry a level (a gap without one counts for both levels). A cell has
+its national figure; saved gaps carry a level (a gap without one counts for both levels), and count in
+every field they name (a need the survey asks about in two fields together counts in both). A cell has
 uncovered demand when the provider has no course in it and the field has national demand
 (a share above zero) or a saved gap asks for it.
 """
@@ -70,11 +71,13 @@ DEMAND_SOURCE = (
 
 
 class CoverageError(LookupError):
-    """The provider is not in the catalogue; the message names the providers that are."""
+    """No provider, or several, go by the name given; the message names them. `status`: 404 for none,
+    422 for several."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, status: int = 404) -> None:
         super().__init__(message)
         self.message = message
+        self.status = status
 
     def __str__(self) -> str:
         return self.message
@@ -96,14 +99,14 @@ def national_demand(taxonomy: Taxonomy) -> dict[str, dict[str, Any]]:
     return demand
 
 
-def _gap_parts(gap: Any) -> tuple[str | None, str | None, int]:
-    """(main field, level, learners) of a saved gap: a matcher.recommend.Gap or its JSON."""
+def _gap_parts(gap: Any) -> tuple[list[str], str | None, int]:
+    """(fields, level, learners) of a saved gap: a matcher.recommend.Gap or its JSON."""
     if isinstance(gap, dict):
         fields = gap.get("fields") or ([gap["field"]] if gap.get("field") else [])
         learners = gap.get("learners") or len(gap.get("employees") or []) or 1
-        return (fields[0] if fields else None), gap.get("level"), int(learners)
+        return list(dict.fromkeys(fields)), gap.get("level"), int(learners)
     fields = list(getattr(gap, "fields", []) or [])
-    return (fields[0] if fields else None), getattr(gap, "level", None), int(getattr(gap, "learners", 1) or 1)
+    return list(dict.fromkeys(fields)), getattr(gap, "level", None), int(getattr(gap, "learners", 1) or 1)
 
 
 def coverage(
@@ -112,15 +115,20 @@ def coverage(
     """The provider's courses per field and level against the catalogue's offer and the demand.
 
     `saved_gaps` are gaps from saved team analyses (matcher.recommend.Gap objects or their JSON
-    dicts with `fields`/`field`, `level`, `learners`). Raises CoverageError for an unknown provider."""
-    known = [name for name, _ in index.providers()]
-    if provider not in known:
-        match = next((name for name in known if name.casefold() == provider.strip().casefold()), None)
-        if match is None:
-            shown = ", ".join(known[:20]) + (" …" if len(known) > 20 else "")
-            raise CoverageError(say("unknown provider {provider!r}; providers in the catalogue: {shown}",
-                                    provider=provider, shown=shown or say("none")))
-        provider = match
+    dicts with `fields`/`field`, `level`, `learners`). The provider is named as search names one: in
+    full in any case, or by part of the name (`CatalogueIndex.providers_named`). Raises CoverageError
+    when no provider, or several, go by that name."""
+    named = index.providers_named(provider)
+    if not named:
+        known = [name for name, _ in index.providers()]
+        shown = ", ".join(known[:20]) + (" …" if len(known) > 20 else "")
+        raise CoverageError(say("unknown provider {provider!r}; providers in the catalogue: {shown}",
+                                provider=provider, shown=shown or say("none")))
+    if len(named) > 1:
+        shown = ", ".join(named[:10]) + (" …" if len(named) > 10 else "")
+        raise CoverageError(say("several providers go by {provider!r}: {shown}; give more of the name",
+                                provider=provider, shown=shown), status=422)
+    provider = named[0]
     mine = index.provider == provider
     keys = index.field_keys
     levels = list(LEVELS)
@@ -189,13 +197,14 @@ def _saved_by_cell(saved_gaps: Iterable[Any], keys: Sequence[str]) -> dict[tuple
         cells[cell] = (gaps + 1, people + learners)
 
     for gap in saved_gaps:
-        field, level, learners = _gap_parts(gap)
-        if field not in keys:
-            continue
-        if level in LEVELS:
-            add((field, level), learners)
-        else:
-            for each in LEVELS:
-                add((field, each), learners)
-            add((field, None), learners)
+        fields, level, learners = _gap_parts(gap)
+        for field in fields:  # a need the survey asks about in two fields together is demand in both
+            if field not in keys:
+                continue
+            if level in LEVELS:
+                add((field, level), learners)
+            else:
+                for each in LEVELS:
+                    add((field, each), learners)
+                add((field, None), learners)
     return cells

@@ -952,14 +952,6 @@ class WebPage:
         index: CatalogueIndex = state.index
         context.update(chosen=provider, coverage=None, error=None, draft=None, draft_form={}, provider_courses=[],
                        **provider_choice(index))
-        named = index.providers_named(provider)
-        if len(named) == 1:  # typed in part, or in another case
-            provider = context["chosen"] = named[0]
-        elif len(named) > 1:
-            shown = ", ".join(named[:10]) + (f" og {len(named) - 10} flere" if len(named) > 10 else "")
-            context["error"] = f"flere udbydere passer på {provider!r}: {shown}; skriv mere af navnet"
-            context["error_status"] = 422
-            provider = ""
         if provider:
             try:
                 from service.analyses import AnalysisStore
@@ -969,11 +961,11 @@ class WebPage:
                 saved = []
             try:
                 context["coverage"] = coverage(index, state.taxonomy, provider, saved_gaps=saved)
-            except CoverageError as exc:
+            except CoverageError as exc:  # no provider or several by that name
                 context["error"] = exc.message
-                context["error_status"] = 404
+                context["error_status"] = exc.status
             else:
-                name = context["coverage"]["provider"]
+                name = context["chosen"] = context["coverage"]["provider"]  # typed in part, or in another case
                 hits = [index.get(c.course_id) for c in index.courses if c.provider == name]
                 context["provider_courses"] = [course_card(hit, state.taxonomy) for hit in hits if hit is not None]
                 context["saved_analyses"] = len(saved)

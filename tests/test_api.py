@@ -308,6 +308,13 @@ def test_providers_coverage_and_draft(client: TestClient, monkeypatch: pytest.Mo
     coverage = client.get("/api/coverage", params={"provider": name})
     assert coverage.status_code == 200
     assert client.get("/api/coverage", params={"provider": "Ingen Sådan Udbyder"}).status_code == 404
+    # named as search names a provider (and the page): in another case, or by part of the name
+    part = next(w for w in name.split() if sum(w.casefold() in p["provider"].casefold() for p in providers) == 1)
+    for typed in (name.lower(), part):
+        assert client.get("/api/coverage", params={"provider": typed}).json()["provider"] == name, typed
+    common = next(w for p in providers for w in p["provider"].split() if sum(w in q["provider"] for q in providers) > 1)
+    several = client.get("/api/coverage", params={"provider": common})
+    assert several.status_code == 422 and "give more of the name" in _error(several)
     draft = client.post("/api/tag-draft", json={"title": "Fleksjob og ressourceforløb i praksis",
                                                 "description": "Kurset giver indgående viden om reglerne for fleksjob, ressourceforløb og jobafklaring, med cases fra egen praksis."})
     assert draft.status_code == 200 and "lov_myndighed" in draft.json()["assigned_fields"]

@@ -879,11 +879,16 @@ def test_coverage_counts_saved_gaps_and_refuses_unknown_providers(index: Any, cl
         {"fields": ["lov_myndighed"], "level": "specialiseret", "learners": 3},
         {"field": "lov_myndighed", "level": None, "employees": ["A", "B"]},
         {"fields": ["nope"], "level": None},
+        # a needs survey asks about the two methods fields together: its gap is demand in both
+        {"fields": ["borgernaere_metoder", "virksomhedsvendte_metoder"], "level": None, "learners": 4},
     ]
     result = coverage(index, taxonomy, provider.upper(), saved_gaps=saved)
     assert result["provider"] == provider  # matched without regard to case
     law = next(f for f in result["fields"] if f["field"] == "lov_myndighed")
     assert law["demand"]["saved_gaps"] == 2 and law["demand"]["saved_learners"] == 5
+    for key in ("borgernaere_metoder", "virksomhedsvendte_metoder"):
+        methods = next(f for f in result["fields"] if f["field"] == key)
+        assert (methods["demand"]["saved_gaps"], methods["demand"]["saved_learners"]) == (1, 4), key
     assert law["cells"]["specialiseret"]["saved_gaps"] == 2
     assert law["cells"]["grundlaeggende"]["saved_gaps"] == 1
     with pytest.raises(CoverageError, match="unknown provider"):
