@@ -719,7 +719,8 @@ class Recommender:
 
     def _transfer_note(self, i: int, context: TransferContext) -> dict[str, Any]:
         """The course's transfer note in this context, as JSON. Cached, so each result copies it."""
-        return assess_transfer(self.index.courses[i], context, self.taxonomy, self.transfer_cues).model_dump(mode="json")
+        return assess_transfer(self.index.courses[i], context, self.taxonomy, self.transfer_cues,
+                               read_type=self.index.tags[i].course_type).model_dump(mode="json")
 
     def _why_at(self, fields: tuple[str, ...], level: str | None, text: str | None, i: int) -> tuple[dict[str, Any], ...]:
         """Why the course at `i` fits the gap of these fields, level and words: the gap's competences

@@ -87,6 +87,8 @@ class TransferFactor(BaseModel):
     label: str
     side: Side
     evidence: str | None = None  # the course's own words (or the design fact) that show it
+    inferred: bool = Field(default=False, description="The evidence is read from the course's facts (its type, form, "
+                           "learning goals), not quoted from its words.")
     invited: str | None = None  # missing workplace factor: the course's words that ask for it
 
 
@@ -610,10 +612,15 @@ def _hint_evidence(factor: CueFactor, course: Course, context: TransferContext, 
     return None
 
 
-def _factor_evidence(factor: CueFactor, course: Course, context: TransferContext, text: str, cues: TransferCues) -> str | None:
-    if factor.prefer == "hints":
-        return _hint_evidence(factor, course, context, text, cues) or _find(cues.compiled.phrases[factor.key], text, cues)
-    return _find(cues.compiled.phrases[factor.key], text, cues) or _hint_evidence(factor, course, context, text, cues)
+def _factor_evidence(
+    factor: CueFactor, course: Course, context: TransferContext, text: str, cues: TransferCues,
+) -> tuple[str | None, bool]:
+    """The evidence for a factor, and whether it is read from the course's facts (a hint) rather than quoted."""
+    quoted = _find(cues.compiled.phrases[factor.key], text, cues)
+    if quoted is not None and factor.prefer == "phrases":
+        return quoted, False
+    fact = _hint_evidence(factor, course, context, text, cues)
+    return (fact, True) if fact is not None else (quoted, False)
 
 
 def _detect(course: Course, context: TransferContext, cues: TransferCues) -> tuple[list[TransferFactor], list[TransferFactor]]:
@@ -621,12 +628,13 @@ def _detect(course: Course, context: TransferContext, cues: TransferCues) -> tup
     present: list[TransferFactor] = []
     missing: list[TransferFactor] = []
     for factor in cues.factors:
-        evidence = None
+        evidence, inferred = None, False
         # A workplace factor counts only where the design enables it: those with a weight (and cues).
         if factor.side == "course" or factor.weight:
-            evidence = _factor_evidence(factor, course, context, text, cues)
+            evidence, inferred = _factor_evidence(factor, course, context, text, cues)
         if evidence is not None:
-            present.append(TransferFactor(key=factor.key, label=factor.label, side=factor.side, evidence=evidence))
+            present.append(TransferFactor(key=factor.key, label=factor.label, side=factor.side, evidence=evidence,
+                                          inferred=inferred))
         elif factor.only_when is None or _condition_holds(factor.only_when, course.form, course.course_type, context,
                                                           cues.compiled, course_days(course)):
             invited = _find(cues.compiled.invited[factor.key], text, cues) if factor.key in cues.compiled.invited else None
@@ -725,10 +733,14 @@ def _action_text(template: str, values: dict[str, Any]) -> str:
 
 def assess_transfer(
     course: Course, context: TransferContext, taxonomy: Taxonomy, cues: TransferCues | None = None, *,
-    audience: Literal["workplace", "provider"] = "workplace",
+    audience: Literal["workplace", "provider"] = "workplace", read_type: str | None = None,
 ) -> TransferAssessment:
     """Score a course's transfer readiness in its team context, with a Danish note and steps before, during,
-    after. The note speaks to the workplace that sends staff, or (`provider`) to the provider of a draft."""
+    after. The note speaks to the workplace that sends staff, or (`provider`) to the provider of a draft.
+    `read_type`: the type the tagger read from a course that states none, read as a stated one (search,
+    the course page and the plan show the course with it)."""
+    if course.course_type is None and read_type is not None:
+        course = course.model_copy(update={"course_type": read_type})
     cues = cues or default_cues()
     cues.check_against(taxonomy)
     if context.level is not None and context.level not in LEVELS:

@@ -383,7 +383,7 @@ def get_course(state: State, course_id: str) -> CourseDetail:
     hit = state.course_hit(course_id)
     if hit is None:
         raise ApiError(404, f"no course with id {course_id!r}")
-    transfer = assess_transfer(hit.course, TransferContext(), state.taxonomy)
+    transfer = assess_transfer(hit.course, TransferContext(), state.taxonomy, read_type=hit.tags.course_type)
     out = course_out(hit)
     return CourseDetail(**out.model_dump(), why=hit.tags.why, transfer=transfer.model_dump(mode="json"))
 
@@ -583,7 +583,8 @@ def tag_draft(state: State, draft: DraftCourse) -> dict[str, Any]:
     course = Course(id="draft", title=draft.title, description=draft.description, course_type=draft.course_type,
                     form=draft.form)
     tags = result.to_json()
-    tags["transfer"] = assess_transfer(course, TransferContext(), state.taxonomy, audience="provider").model_dump(mode="json")
+    tags["transfer"] = assess_transfer(course, TransferContext(), state.taxonomy, audience="provider",
+                                       read_type=result.course_type).model_dump(mode="json")
     return tags
 
 

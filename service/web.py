@@ -665,7 +665,7 @@ class WebPage:
             return self.render_error(request, 404, f"der er intet kursus med id {course_id!r}")
         course, tags = hit.course, hit.tags
         cues = getattr(state.recommender, "transfer_cues", None)
-        transfer = assess_transfer(course, TransferContext(), taxonomy, cues)
+        transfer = assess_transfer(course, TransferContext(), taxonomy, cues, read_type=tags.course_type)
         basic = {bc.id: bc.text for bc in taxonomy.basic_competences}
         base_url = state.config.base_url  # never from the Host header, which a client chooses; "": @id is the provider's URL
         jsonld = None
@@ -996,7 +996,8 @@ class WebPage:
         context = self.providers_context(request, provider)
         context.pop("error_status", None)
         title, description, course_type = params.get("titel"), params.get("beskrivelse"), params.get("type") or None
-        context["draft_form"] = {"titel": title, "beskrivelse": description, "type": course_type or ""}
+        form = params.get("form") or None
+        context["draft_form"] = {"titel": title, "beskrivelse": description, "type": course_type or "", "form": form or ""}
         problems: dict[str, str] = {}  # field → what to fix
         if not title:
             problems["titel"] = "skriv kursets titel"
@@ -1008,6 +1009,8 @@ class WebPage:
             problems["beskrivelse"] = f"beskrivelsen må højst være {MAX_DRAFT_TEXT:,} tegn".replace(",", ".")
         if course_type is not None and course_type not in COURSE_TYPES:
             problems["type"] = f"type: {course_type!r} findes ikke"
+        if form is not None and form not in FORMS:
+            problems["form"] = f"form: {form!r} findes ikke"
         if problems:
             context["draft_error"] = "; ".join(problems.values())
             context["draft_error_field"] = next(iter(problems))  # the first to fix is focused
@@ -1017,9 +1020,9 @@ class WebPage:
         except DraftBusy:
             context["draft_error"] = "der tjekkes et andet udkast lige nu; prøv igen om et øjeblik"
             return self.render(request, "udbydere.html", 503, **context)
-        course = Course(id="udkast", title=title, description=description, course_type=course_type)
+        course = Course(id="udkast", title=title, description=description, course_type=course_type, form=form)  # type: ignore[arg-type]
         transfer = assess_transfer(course, TransferContext(), taxonomy, getattr(state.recommender, "transfer_cues", None),
-                                   audience="provider")
+                                   audience="provider", read_type=result.course_type)
         basic = {bc.id: bc.text for bc in taxonomy.basic_competences}
         context["draft"] = {
             "title": title,

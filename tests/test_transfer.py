@@ -169,6 +169,47 @@ def test_a_course_that_invites_the_leader_still_leaves_the_leader_to_the_workpla
         assert (by_key(assess_transfer(course, context, taxonomy, cues).factors_missing)["leder_involvering"].invited is not None) is asks, words
 
 
+def test_a_provider_s_other_words_for_a_plan_the_leader_and_a_follow_up_day_are_read(
+    taxonomy: Taxonomy, cues: TransferCues,
+) -> None:
+    """A provider's drafts were told they lacked what they said in other words."""
+    context = TransferContext("lov_myndighed", "grundlaeggende", None, 1)
+    base = Course(id="c", title="Sygedagpenge for nye sagsbehandlere", description="Kurset om sygedagpengeloven.")
+
+    def read(words: str) -> Any:
+        return assess_transfer(base.model_copy(update={"description": f"{base.description} {words}"}), context, taxonomy, cues)
+
+    plan = read("Du udarbejder en handlingsplan for det næste halve år.")
+    assert by_key(plan.factors_present)["traening_i_transfer"].evidence.startswith("handlingsplan")
+    for words in ("Inden kurset aftaler du med din leder, hvad du vil arbejde med.",
+                  "Efter kurset holder du et møde med lederen, og lederen følger op på jeres aftaler.",
+                  "Participants discuss the results with their team leader."):
+        assert by_key(read(words).factors_missing)["leder_involvering"].invited, words
+    follow_up = by_key(read("Tre måneder efter kurset er der en opfølgningsdag.").factors_missing)["opfoelgning"]
+    assert follow_up.invited == "opfølgningsdag"  # still the workplace's to do, named with the course's words
+    assert by_key(read("Kurset har ingen opfølgningsdag.").factors_missing)["opfoelgning"].invited is None
+
+
+def test_evidence_read_from_the_course_s_facts_is_marked_and_follows_a_type_read_from_the_page(
+    taxonomy: Taxonomy, cues: TransferCues,
+) -> None:
+    """A diploma module's alternation is read from its type, not quoted from its words: the page must
+    not show it in quotation marks. A page that states no type is read with the type the tagger read."""
+    module = Course(id="d", title="Diplommodul i jobafklaring", description="Forelæsninger om jobafklaring. "
+                    "Modulet afsluttes med en skriftlig opgave og en eksamen.")
+    stated = assess_transfer(module.model_copy(update={"course_type": "diplom"}), TransferContext(), taxonomy, cues)
+    alternation = by_key(stated.factors_present)["vekslen"]
+    assert alternation.inferred and alternation.evidence.startswith("modul over flere undervisningsgange")
+    assert not any(f.inferred for f in assess_transfer(STRONG, TransferContext(), taxonomy, cues).factors_present
+                   if f.key != "laeringsmaal")  # quoted from the text
+    assert "vekslen" not in keys(assess_transfer(module, TransferContext(), taxonomy, cues).factors_present)
+    read = assess_transfer(module, TransferContext(), taxonomy, cues, read_type="diplom")
+    assert read.score == stated.score and "vekslen" in keys(read.factors_present)
+    # a type the record states is never overruled by the one read
+    course = module.model_copy(update={"course_type": "kursus"})
+    assert "vekslen" not in keys(assess_transfer(course, TransferContext(), taxonomy, cues, read_type="diplom").factors_present)
+
+
 def test_an_english_page_is_read_for_its_design_too(taxonomy: Taxonomy, cues: TransferCues) -> None:
     context = TransferContext("borgernaere_metoder", "grundlaeggende", "relationel", 1)
     english = Course(id="en", title="Motivational interviewing in practice", description=(

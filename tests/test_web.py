@@ -406,6 +406,13 @@ def test_a_workplace_factor_the_course_asks_for_says_so_on_the_card() -> None:
     page = WebPage().env.from_string('{% import "_makroer.html" as m %}{{ m.faktorliste(factors) }}').render(factors=factors)
     assert "Lederens involvering <span class=\"evidence\">(kurset lægger op til det: »Din leder deltager på den første kursusdag«)" in page
     assert "Systematisk opfølgning efter kurset</li>" in page
+    # what is read from the course's facts (its type or form) is no quotation of its words
+    factors = [{"key": "kolleger_sammen", "label": "at kollegerne deltager sammen", "present": True,
+                "evidence": "kan rekvireres til hele teamet", "inferred": True},
+               {"key": "praksiskobling", "label": "praksiskobling", "present": True, "evidence": "egne sager", "inferred": False}]
+    page = WebPage().env.from_string('{% import "_makroer.html" as m %}{{ m.faktorliste(factors) }}').render(factors=factors)
+    assert "(udledt af kursets oplysninger: kan rekvireres til hele teamet)" in page and "»kan rekvireres" not in page
+    assert "(»egne sager«)" in page
 
 
 def test_the_team_summary_names_the_heaviest_quarter_and_counts_the_other_heavy_ones() -> None:
@@ -809,6 +816,16 @@ def test_draft_course_tag_check(client: TestClient) -> None:
     assert "Sådan ville »Sygedagpengeloven for nye sagsbehandlere« blive mærket" in page
     assert "Lov &amp; Myndighed" in page and "Score pr. felt" in page
     assert "Basiskompetencer" in page and "Fagprofiler" in page and "Transfer i kursets design" in page
+    # the page's draft check takes the form, as the API's does, and both give the same transfer score
+    draft = {"title": "Rekvirerbart teamforløb om jobafklaring",
+             "description": "Forløbet om jobafklaring og sygedagpenge holdes hos jer for hele teamet, med jeres egne sager."}
+    page = client.post("/udbydere/tjek", data={"titel": draft["title"], "beskrivelse": draft["description"], "form": "rekvirerbar"})
+    api = client.post("/api/tag-draft", json={**draft, "form": "rekvirerbar"}).json()["transfer"]
+    assert page.status_code == 200 and '<option value="rekvirerbar" selected>' in page.text
+    assert f"Transfer i kursets design: <strong>{api['score']} af 100</strong>" in page.text
+    assert "kolleger_sammen" in [f["key"] for f in api["factors_present"]]
+    wrong = client.post("/udbydere/tjek", data={"titel": "X", "beskrivelse": "Y", "form": "hjemme"})
+    assert wrong.status_code == 422 and "form: &#39;hjemme&#39; findes ikke" in wrong.text
     off = client.post("/udbydere/tjek", data={"titel": "Excel for bogholdere",
                                               "beskrivelse": "Pivottabeller, formler og makroer i regnskabet."})
     assert off.status_code == 200
