@@ -178,7 +178,7 @@ def _write_plan(document: dict[str, Any], path: Path) -> None:
 
 
 def _money(value: float | None) -> str:
-    return "price unknown" if value is None else f"DKK {value:,.0f}"
+    return "price unknown" if value is None else f"DKK {value:,.0f}" if float(value).is_integer() else f"DKK {value:,.2f}"
 
 
 _PARTS = {"basic": " (basic part: everyone under the required step)", "resource": " (resource-person part)"}

@@ -126,10 +126,11 @@ class WebInputError(ValueError):
 
 
 def money(value: float | None) -> str:
+    """Danish kroner: 4.995 kr., and with øre where the price has them (2.995,50 kr.), never rounded."""
     if value is None:
         return "Pris ikke oplyst"
-    whole = f"{value:,.0f}".replace(",", ".")
-    return f"{whole} kr."
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return text.translate(str.maketrans(",.", ".,")) + " kr."
 
 
 def date_da(value: dt.date | str | None) -> str:

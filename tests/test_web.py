@@ -168,11 +168,11 @@ def test_free_text_search_finds_the_course_and_the_field_filter_keeps_only_that_
         ({"type": "diplom"}, lambda card: card_fact(card, "Type").startswith("Diplommodul")),
         ({"form": "online"}, lambda card: card_fact(card, "Form").startswith("Online")),
         ({"maks_pris": "5000"}, lambda card: card_fact(card, "Pris") == "Pris ikke oplyst"
-         or float(card_fact(card, "Pris").removesuffix(" kr.").replace(".", "")) <= 5000),
+         or float(card_fact(card, "Pris").removesuffix(" kr.").replace(".", "").replace(",", ".")) <= 5000),
         ({"maks_pris": "4.995,50"}, lambda card: card_fact(card, "Pris") == "Pris ikke oplyst"
-         or float(card_fact(card, "Pris").removesuffix(" kr.").replace(".", "")) <= 4995.5),
+         or float(card_fact(card, "Pris").removesuffix(" kr.").replace(".", "").replace(",", ".")) <= 4995.5),
         ({"maks_pris": "5.000 kr."}, lambda card: card_fact(card, "Pris") == "Pris ikke oplyst"  # as on a price tag
-         or float(card_fact(card, "Pris").removesuffix(" kr.").replace(".", "")) <= 5000),
+         or float(card_fact(card, "Pris").removesuffix(" kr.").replace(".", "").replace(",", ".")) <= 5000),
         ({"region": "Hovedstaden"}, lambda card: any(
             word in card_fact(card, "Form").lower() for word in (*load_regions()["Hovedstaden"], "online", "rekvirerbar"))),
     ],
@@ -395,6 +395,13 @@ def test_a_recommended_course_names_the_other_places_it_is_held() -> None:
     document["results"][0]["also_offered"] = []
     card = group_results(document, TAXONOMY)[0]["results"][0]
     assert "Også udbudt" not in WebPage().env.from_string('{% import "_makroer.html" as m %}{{ m.kursuskort(card) }}').render(card=card)
+
+
+def test_prices_are_written_the_danish_way_and_never_rounded() -> None:
+    from service.web import money
+
+    assert [money(v) for v in (4995.0, 2995.5, 1250000, 0.75, None)] == [
+        "4.995 kr.", "2.995,50 kr.", "1.250.000 kr.", "0,75 kr.", "Pris ikke oplyst"]
 
 
 def test_a_workplace_factor_the_course_asks_for_says_so_on_the_card() -> None:
