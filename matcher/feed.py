@@ -33,9 +33,17 @@ class FeedError(ValueError):
 class Rejected:
     line: int
     reason: str
+    row: int | None = None  # a CSV record's row in a spreadsheet, where cells with line breaks make it differ
+    course_id: str | None = None  # the record's id (or URL), where it gives one
+
+    @property
+    def also(self) -> str:
+        """What besides the line finds the record: " (spreadsheet row 4, id k1)", or ""."""
+        parts = ([f"spreadsheet row {self.row}"] if self.row else []) + ([f"id {self.course_id}"] if self.course_id else [])
+        return f" ({', '.join(parts)})" if parts else ""
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
+        return f"line {self.line}{self.also}: {self.reason}"
 
 
 @dataclass
@@ -45,6 +53,13 @@ class FeedContent:
     courses: list[tuple[int, Course]] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    sheet_rows: dict[int, int] = field(default_factory=dict)  # CSV: a line's spreadsheet row, where they differ
+
+    def reject(self, line: int, reason: str, course_id: str | None = None) -> Rejected:
+        """Reject the record on `line`, found also by its spreadsheet row and its id."""
+        rejected = Rejected(line, reason, self.sheet_rows.get(line), course_id)
+        self.rejected.append(rejected)
+        return rejected
 
 
 def guess_format(path: Path) -> FeedFormat:
@@ -121,11 +136,12 @@ def read_feed(path: Path | str, fmt: FeedFormat | None = None) -> FeedContent:
         try:
             course = Course.model_validate(raw)
         except ValidationError as exc:
-            content.rejected.append(Rejected(line, describe_validation_error(exc)))
+            named = raw.get("id") or raw.get("url") if isinstance(raw, dict) else None
+            content.reject(line, describe_validation_error(exc), named if isinstance(named, str) and named else None)
             continue
         course_id = course.course_id
         if course_id in first_line_of:
-            content.rejected.append(Rejected(line, f"same course as line {first_line_of[course_id]} (id {course_id})"))
+            content.reject(line, f"same course as line {first_line_of[course_id]}", course_id)
             continue
         first_line_of[course_id] = line
         content.courses.append((line, course))
@@ -159,6 +175,7 @@ def _read_csv(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
     except TabularError as exc:
         raise FeedError(str(exc)) from None
     content.notices.extend(table.notices)
+    content.sheet_rows = table.sheet_rows
     unknown = [column for column in table.header if column not in RECORD_FIELDS]
     if unknown and table.header[0].lstrip().startswith("{"):
         raise FeedError(f"{path}: line 1 is a JSON object, not a CSV header: a JSON Lines feed must be named .jsonl")
@@ -170,7 +187,8 @@ def _read_csv(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
     hint = ""
     if table.delimiter == _CSV_LIST_SEPARATOR and "start_dates" in table.header:
         hint = '; in a ;-separated file a start_dates cell with several dates must be quoted: "2027-02-01;2027-09-06"'
-    content.rejected.extend(Rejected(line, reason + hint) for line, reason in table.bad_rows)
+    for line, reason in table.bad_rows:
+        content.reject(line, reason + hint)
     records = []
     for line, row in table.rows:
         # A quote closed rows later makes one cell of several rows: the rows inside it would be lost.
@@ -181,7 +199,7 @@ def _read_csv(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
         try:
             records.append((line, _csv_row_to_record(row)))
         except ValueError as exc:
-            content.rejected.append(Rejected(line, str(exc)))
+            content.reject(line, str(exc), row.get("id") or row.get("url") or None)
     return records
 
 

@@ -57,7 +57,8 @@ def ingest_file(
     lined = [(line, course if course.source is not None else course.model_copy(update={"source": source}))
              for line, course in content.courses]
     clashes = _other_providers_ids(db_path, lined)
-    content.rejected.extend(clashes)
+    for clash in clashes:  # its reason names the id
+        content.reject(clash.line, clash.reason)
     content.rejected.sort(key=lambda rejected: rejected.line)
     report = IngestReport(rejected=content.rejected, notices=content.notices)
     if content.rejected and not allow_partial:

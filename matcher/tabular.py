@@ -50,6 +50,9 @@ class Table:
     notices: list[str] = field(default_factory=list)
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
     delimiter: str = ","
+    # the row a spreadsheet shows a row in, by the line it starts on, where the two differ: a cell
+    # with line breaks takes one row there but several lines here
+    sheet_rows: dict[int, int] = field(default_factory=dict)
 
 
 XLSX_SIGNATURE = b"PK\x03\x04"  # an .xlsx workbook is a zip file
@@ -129,9 +132,12 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
         raise TabularError(where(name, 1) + ": " + say("column(s) named twice: {columns}", columns=", ".join(duplicates)))
     rows: list[tuple[int, dict[str, str]]] = []
     bad_rows: list[tuple[int, str]] = []
+    sheet_rows: dict[int, int] = {}
     start = reader.line_num + 1
     try:
-        for cells in reader:
+        for sheet_row, cells in enumerate(reader, start=2):
+            if sheet_row != start:
+                sheet_rows[start] = sheet_row
             if any(cell.strip() for cell in cells):
                 if any(c.strip() for c in cells[len(header):]):
                     bad_rows.append((start, say(
@@ -146,7 +152,8 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
         if "unexpected end of data" in str(exc):
             raise TabularError(where(name, start) + ": " + say("a quote that opens here is not closed")) from None
         raise TabularError(f"{where(name, start)}: {exc}") from None
-    return Table(header=[h for h in header if h], rows=rows, notices=notices, bad_rows=bad_rows, delimiter=delimiter)
+    return Table(header=[h for h in header if h], rows=rows, notices=notices, bad_rows=bad_rows, delimiter=delimiter,
+                 sheet_rows=sheet_rows)
 
 
 MAX_SHEET_ROWS = 2_000  # a team of at most 500 (matcher.gaps.MAX_TEAM_SIZE), with room for blank and note rows

@@ -650,7 +650,8 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
             raise ApiError(422, without_server_paths(str(exc), folders=[Path(tmp)])) from None
     # The CLI's notes (a Windows-1252 file: check æ, ø and å), named as the user named the file.
     notes = [without_server_paths(note, folders=[Path(tmp)]) for note in report.notices]
-    rejected = [{"line": r.line, "reason": r.reason} for r in report.rejected]
+    rejected = [{"line": r.line, "reason": r.reason, **({"row": r.row} if r.row else {}), **({"id": r.course_id} if r.course_id else {})}
+                for r in report.rejected]
     if rejected:
         message = f"{name}: {len(rejected)} records rejected; nothing was written"
         raise ApiError(422, "; ".join([message, *(f"note: {note}" for note in notes)]), rejected[:50])

@@ -187,7 +187,7 @@ def ingest(
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for rejected in report.rejected:
-        click.echo(f"rejected {feed}:{rejected.line}: {rejected.reason}", err=True)
+        click.echo(f"rejected {feed}:{rejected.line}{rejected.also}: {rejected.reason}", err=True)
     if not report.written:
         click.echo(
             f"{feed}: {len(report.rejected)} record(s) rejected; nothing was written "

@@ -469,6 +469,10 @@ def test_admin_ingest_is_all_or_nothing(client: TestClient) -> None:
     r = client.post("/api/admin/ingest", files={"feed": ("feed.jsonl", bad)}, headers={"X-API-Key": KEY})
     assert r.status_code == 422 and "nothing was written" in _error(r)
     assert client.get("/healthz").json()["catalogue"]["courses"] == 30
+    # a rejected record of a CSV saved by Excel is named by its row there and by its id
+    csv = "id;title;provider;url;description\nk1;A;P;https://p.dk/1;\"to\nlinjer\"\nk2;;P;https://p.dk/2;x\n".encode()
+    r = client.post("/api/admin/ingest", files={"feed": ("kurser.csv", csv)}, headers={"X-API-Key": KEY})
+    assert r.status_code == 422 and r.json()["error"]["details"] == [{"line": 4, "row": 3, "id": "k2", "reason": "title: must not be empty"}]
 
 
 def test_admin_ingest_takes_a_file_name_no_file_system_would(client: TestClient) -> None:

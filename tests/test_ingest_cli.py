@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,12 @@ import pytest
 from matcher.ingest import ingest_file
 from matcher.store import open_catalogue
 from tests.conftest import SAMPLE_FEED, course_record, write_jsonl
+
+
+def _by_line(stderr: str) -> str:
+    """The rejections as `file:line: reason`, without what else names the record (its row, its id),
+    which `test_a_rejected_record_is_named_by_its_spreadsheet_row_and_id` checks."""
+    return re.sub(r"(\.(?:csv|jsonl):\d+) \((?:spreadsheet row \d+)?(?:, )?(?:id [^)]*)?\)", r"\1", stderr)
 
 
 def exported(run_cli, fmt: str = "jsonl") -> str:
@@ -59,7 +66,7 @@ def test_bad_records_are_reported_by_line_and_nothing_is_written(run_cli, db: Pa
     )
     result = run_cli("ingest", str(feed))
     assert result.exit_code == 1
-    err = result.stderr
+    err = _by_line(result.stderr)
     assert "bad.jsonl:2: title: missing" in err
     assert "bad.jsonl:3: not valid JSON" in err
     assert "bad.jsonl:4: price_dkk: 'gratis' is not a number written the Danish way" in err
@@ -88,9 +95,10 @@ def test_whole_programmes_up_to_360_ects_are_accepted_and_nonsense_is_not(run_cl
     nonsense = [course_record(1, ects=400), course_record(4, ects=0), course_record(5, ects=-10)]
     result = run_cli("ingest", str(write_jsonl(tmp_path / "nonsense.jsonl", nonsense)))
     assert result.exit_code == 1
-    assert "nonsense.jsonl:1: ects: 400 must be at most 360" in result.stderr
-    assert "nonsense.jsonl:2: ects: 0 must be above 0" in result.stderr
-    assert "nonsense.jsonl:3: ects: -10 must be above 0" in result.stderr
+    err = _by_line(result.stderr)
+    assert "nonsense.jsonl:1: ects: 400 must be at most 360" in err
+    assert "nonsense.jsonl:2: ects: 0 must be above 0" in err
+    assert "nonsense.jsonl:3: ects: -10 must be above 0" in err
     assert "3 record(s) rejected; nothing was written" in result.stderr
     assert exported(run_cli) == before
     with open_catalogue(db) as catalogue:
@@ -340,7 +348,7 @@ def test_nonsense_or_ambiguous_amounts_name_line_and_field_and_nothing_is_writte
     )
     result = run_cli("ingest", str(feed))
     assert result.exit_code == 1
-    err = result.stderr
+    err = _by_line(result.stderr)
     assert "bad.csv:3: price_dkk: '1,250,000' is not a number written the Danish way" in err
     assert "bad.csv:4: price_dkk: '4.5,0' is not a number written the Danish way" in err
     assert "bad.csv:5: price_dkk: '12,500.50' is not a number written the Danish way" in err
@@ -368,7 +376,7 @@ def test_a_value_outside_the_schema_rejects_the_record_and_says_what_is_allowed(
     )
     result = run_cli("ingest", str(feed))
     assert result.exit_code == 1
-    err = result.stderr
+    err = _by_line(result.stderr)
     assert "feed.csv:3: form: 'hybrid' is not one of fysisk, online, blended, rekvirerbar\n" in err
     assert "feed.csv:4: course_type: 'workshop' is not one of diplom, akademi, master, kursus, amu, grunduddannelse, other\n" in err
     assert "feed.csv:5: title: must not be empty\n" in err
@@ -487,6 +495,21 @@ def test_an_update_without_a_source_leaves_the_course_under_its_own_so_dropping_
         assert catalogue.course("test-1").source == "kattegat-2027"
 
 
+def test_a_rejected_record_is_named_by_its_spreadsheet_row_and_id(run_cli, tmp_path: Path) -> None:
+    """A description with line breaks takes one row in Excel and several lines in the file: the row is
+    what the provider sees, the id what finds the record anywhere."""
+    feed = tmp_path / "kurser.csv"
+    feed.write_text("id;title;provider;url;description;price_dkk\n"
+                    'k1;Kursus 1;P;https://p.dk/1;"Første linje\nanden linje\ntredje";1000\n'
+                    "k2;Kursus 2;P;https://p.dk/2;Kort;gratis\n", encoding="utf-8")
+    result = run_cli("ingest", str(feed))
+    assert result.exit_code == 1
+    assert f"rejected {feed}:5 (spreadsheet row 3, id k2): price_dkk: 'gratis' is not a number" in result.stderr
+    # where line and row agree, the row is not said again
+    jsonl = write_jsonl(tmp_path / "kurser.jsonl", [course_record(1, price_dkk="gratis")])
+    assert f"rejected {jsonl}:1 (id test-1): price_dkk:" in run_cli("ingest", str(jsonl)).stderr
+
+
 def test_withdraw_missing_acts_on_the_sources_the_records_carry(run_cli, db: Path, tmp_path: Path) -> None:
     run_cli("ingest", "--source", "udbyder", str(write_jsonl(tmp_path / "a.jsonl", [course_record(i) for i in range(3)])))
     dump = tmp_path / "export.jsonl"
@@ -537,7 +560,7 @@ def test_csv_dates_as_danish_excel_writes_them_are_read_and_doubtful_ones_refuse
     )
     result = run_cli("ingest", str(bad))
     assert result.exit_code == 1
-    err = result.stderr
+    err = _by_line(result.stderr)
     assert "bad.csv:2: start_dates: '31-02-2027' is not a date: read as day-month-year, as Danish Excel writes it, there is no day 31 of month 2; write YYYY-MM-DD" in err
     assert "bad.csv:3: start_dates: '02-13-2027' is not a date: read as day-month-year" in err and "no day 2 of month 13" in err
     assert "bad.csv:4: start_dates.0: '01/02/2027' is not a date: write YYYY-MM-DD, e.g. 2027-02-01 (in CSV also DD-MM-YYYY or DD.MM.YYYY)" in err
@@ -547,7 +570,7 @@ def test_csv_dates_as_danish_excel_writes_them_are_read_and_doubtful_ones_refuse
     assert "bad.csv:7: withdrawn: 'ja' is not true or false" in err
     assert "Input should" not in err
     jsonl = write_jsonl(tmp_path / "bad.jsonl", [course_record(1, start_dates=["01-02-2027"]), course_record(2, withdrawn="ja")])
-    err = run_cli("ingest", str(jsonl)).stderr
+    err = _by_line(run_cli("ingest", str(jsonl)).stderr)
     assert "bad.jsonl:1: start_dates.0: '01-02-2027' is not a date: write YYYY-MM-DD" in err
     assert "bad.jsonl:2: withdrawn: 'ja' is not true or false" in err
 
