@@ -510,6 +510,15 @@ def test_a_rejected_record_is_named_by_its_spreadsheet_row_and_id(run_cli, tmp_p
     assert f"rejected {jsonl}:1 (id test-1): price_dkk:" in run_cli("ingest", str(jsonl)).stderr
 
 
+def test_danish_excel_s_sand_and_falsk_are_read_as_true_and_false(run_cli, db: Path, tmp_path: Path) -> None:
+    feed = tmp_path / "kurser.csv"
+    feed.write_text("id;title;provider;url;withdrawn\nk1;A;P;https://p.dk/1;FALSK\nk2;B;P;https://p.dk/2;SAND\n",
+                    encoding="utf-8-sig")
+    assert run_cli("ingest", str(feed)).exit_code == 0
+    with open_catalogue(db) as catalogue:
+        assert {c.course_id: c.withdrawn for c in catalogue.courses()} == {"k1": False, "k2": True}
+
+
 def test_withdraw_missing_acts_on_the_sources_the_records_carry(run_cli, db: Path, tmp_path: Path) -> None:
     run_cli("ingest", "--source", "udbyder", str(write_jsonl(tmp_path / "a.jsonl", [course_record(i) for i in range(3)])))
     dump = tmp_path / "export.jsonl"
