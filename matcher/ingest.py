@@ -46,9 +46,10 @@ def ingest_file(
     written (still as one transaction). Records without a `source` get `source`. Without it they get
     `default_source` (default `feed:<file name>`), and a course the catalogue already has keeps its
     source: a file name (or an upload over HTTP) does not move a provider's course to another
-    source, where `--withdraw-missing` of its own source would no longer see it. `withdraw_missing` treats the feed as the complete catalogue of every source
-    its records name: their courses that are not in the feed are marked withdrawn — only when nothing
-    was rejected. When it can withdraw nothing for a reason the user may not see (a source new to the
+    source, where `--withdraw-missing` of its own source would no longer see it.
+
+    `withdraw_missing` treats the feed as the complete catalogue of every source its records name:
+    their courses that are not in the feed are marked withdrawn — only when nothing was rejected. When it can withdraw nothing for a reason the user may not see (a source new to the
     catalogue, the feed's courses stored under another source), `warnings` says so."""
     content: FeedContent = read_feed(feed_path, fmt)
     # records that name no source when no --source was given: their stored courses keep theirs
