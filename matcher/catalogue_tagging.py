@@ -45,13 +45,19 @@ class TagRunReport:
 def tag_catalogue(
     db_path: Path, tagger: Tagger, *, force: bool = False, progress: Callable[[int, int], None] | None = None
 ) -> TagRunReport:
-    """Tag the active courses whose content or model changed since they were last tagged (all with `force`)."""
+    """Tag the active courses whose content or model changed since they were last tagged (all with `force`).
+
+    A course is up to date when its latest tagging, the one the service and the feeds show, is this
+    tagger's of its current text. Tags of this version that another tagging has since covered (a run
+    with another taxonomy or model, since undone) are made again, so they are what is shown."""
     model = tagger.model_version
     report = TagRunReport(model=model)
     with open_catalogue(db_path) as catalogue:
         current = catalogue.tagged_hashes(model)
+        shown = catalogue.latest_tag_models()
         active = [(c, c.compute_hash()) for c in catalogue.courses(include_withdrawn=False)]
-    pending = [(c, h) for c, h in active if force or current.get(c.course_id) != h]
+    pending = [(c, h) for c, h in active
+               if force or current.get(c.course_id) != h or shown.get(c.course_id) != model]
     report.up_to_date = len(active) - len(pending)
     results: list[tuple[str, str, TagResult]] = []
     for start in range(0, len(pending), BATCH):

@@ -623,6 +623,13 @@ class CatalogueReader:
             self.con.execute("SELECT course_id, content_hash FROM course_tagging WHERE model = ?", [model]).fetchall()
         )
 
+    def latest_tag_models(self) -> dict[str, str]:
+        """Course id → the model version of its latest tagging: the tags the service and the feeds show."""
+        return dict(self.con.execute(
+            "SELECT course_id, model FROM course_tagging "
+            "QUALIFY row_number() OVER (PARTITION BY course_id ORDER BY tagged_at DESC, model) = 1"
+        ).fetchall())
+
     def tag_overview(self, model: str) -> list[dict[str, Any]]:
         """Active courses with their fields and level under one tagging model, by title."""
         rows = self.con.execute(
