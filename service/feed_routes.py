@@ -13,7 +13,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from matcher.store import open_catalogue
 from service import feeds
 from service.app import FEED_CORS, ApiError, ErrorOut, get_state
 
@@ -88,7 +87,7 @@ def _base_url(request: Request) -> str:
 
 def _conditional(request: Request, media_type: str, build: Callable[[Any], Any], **params: Any) -> Response:
     """Answer 304 when the client's ETag or date matches this generation; else build the body."""
-    with open_catalogue(get_state(request).config.db) as reader:
+    with get_state(request).open_catalogue() as reader:
         # The links' base is part of the body, so of the ETag too.
         etag = feeds.feed_etag(reader, request.url.path, base_url=_base_url(request), **params)
         modified = feeds.last_modified(reader)

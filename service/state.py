@@ -19,12 +19,22 @@ from starlette.concurrency import run_in_threadpool
 from threadpoolctl import threadpool_limits
 
 from matcher.catalogue_index import CatalogueIndex, catalogue_hit
-from matcher.store import open_catalogue
+from matcher.store import CatalogueError, CatalogueReader, open_catalogue
 from matcher.taxonomy import Taxonomy, load_taxonomy
 from service.crawl_jobs import CrawlJobs
 
 # How long a draft waits for the one draft being tagged before the request is turned away.
 DRAFT_WAIT_SECONDS = 10.0
+
+
+class CatalogueGone(CatalogueError):
+    """The catalogue file the service serves is no longer at its path: moved or deleted while it ran.
+    The service creates no empty one in its place (it would pass for a catalogue with no courses)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"the catalogue file {path.name} is gone: moved or deleted while the service runs. Put it back, or restart "
+            "the service with --db naming its new place; until then search answers from the courses loaded before")
 
 
 class DraftBusy(RuntimeError):
@@ -118,6 +128,8 @@ class ServiceState:
             return self._recommender
         self._checked = time.monotonic()
         identity = _file_identity(self.config.db)
+        if identity is None and self._recommender is not None:
+            return self._recommender  # the file is gone: the generation loaded stays (/healthz says so)
         if self._recommender is None or identity != self._identity:
             tagger = self.tagger
             with self._lock:
@@ -125,7 +137,7 @@ class ServiceState:
                     from matcher.gap_table import SHIPPED_TABLE
                     from matcher.recommend import Recommender
 
-                    with open_catalogue(self.config.db) as reader:
+                    with self.open_catalogue() as reader:
                         index = CatalogueIndex.load(
                             reader, self.taxonomy.field_keys, embedding_model=tagger.embedder.model_version
                         )
@@ -154,10 +166,17 @@ class ServiceState:
         cached = self._status
         if cached is not None and identity is not None and cached[0] == identity:
             return cached[1], cached[2]
-        with open_catalogue(self.config.db) as reader:
+        with self.open_catalogue() as reader:
             summary, crawls = reader.summary(), reader.runs(1, kind="crawl")
         self._status = (identity, summary, crawls[0] if crawls else None)
         return summary, self._status[2]
+
+    def open_catalogue(self) -> CatalogueReader:
+        """The published catalogue, for reading. The service made it at start if it was missing; a file
+        gone since is CatalogueGone (a 503), never replaced by an empty one."""
+        if not self.config.db.exists():
+            raise CatalogueGone(self.config.db)
+        return open_catalogue(self.config.db, create=False)
 
     @property
     def index(self) -> CatalogueIndex:
@@ -169,7 +188,7 @@ class ServiceState:
         hit = self.index.get(course_id)
         if hit is not None:
             return hit
-        with open_catalogue(self.config.db) as reader:
+        with self.open_catalogue() as reader:
             return catalogue_hit(reader, course_id)
 
     def warm_up(self) -> None:

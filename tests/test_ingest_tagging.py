@@ -128,3 +128,25 @@ def test_a_tagging_stopped_with_the_service_is_interrupted_and_says_what_to_do(t
         assert again["unchanged"] == 2 and again["tagging"]["courses"] == 2 and again["tagging"]["job"]
         _wait_for_job(client)
         assert client.get("/healthz").json()["catalogue"]["tagged"] == 32
+
+
+def test_a_catalogue_moved_away_while_serving_is_said_and_never_replaced_by_an_empty_one(
+    client: TestClient, tmp_path: Path,
+) -> None:
+    """An operator moves the file while the service runs. The service had made a new, empty catalogue
+    in its place and answered /healthz "ok" with 0 courses, so the next nightly write went there."""
+    db = tmp_path / "catalogue.duckdb"
+    assert client.get("/api/courses", params={"q": "sygedagpenge"}).json()["total"] > 0
+    db.rename(tmp_path / "moved.duckdb")
+    time.sleep(STALE_CHECK_SECONDS)
+    health = client.get("/healthz")
+    assert health.status_code == 503 and "catalogue.duckdb is gone: moved or deleted" in health.json()["error"]["message"]
+    assert client.get("/api/courses", params={"q": "sygedagpenge"}).json()["total"] > 0  # from the courses loaded
+    assert client.get("/feed/courses.json").status_code == 503
+    refused = client.post("/api/admin/ingest", files={"feed": ("nyskolen.jsonl", FIRST)}, headers=HEADERS)
+    assert refused.status_code == 503 and "Put it back" in refused.json()["error"]["message"]
+    assert client.post("/api/admin/crawl", json={}, headers=HEADERS).status_code == 503
+    assert not db.exists()  # nothing made in its place
+    (tmp_path / "moved.duckdb").rename(db)
+    time.sleep(STALE_CHECK_SECONDS)
+    assert client.get("/healthz").json()["catalogue"]["courses"] == 30
