@@ -32,7 +32,7 @@ from crawler.job import INTERRUPTED_MARK
 from crawler.lifeline import child_env
 from crawler.pipelines import BOUND_WORDS
 from crawler.registry import RegistryError, Source, adhoc_source, load_registry
-from matcher.store import open_catalogue
+from matcher.store import CatalogueError, check_writable, open_catalogue
 
 SCRAPY_STATE = ("requests.queue", "requests.seen", "spider.state")
 
@@ -168,6 +168,10 @@ def crawl(
     db_path = Path(db_path).resolve()
     if not db_path.parent.is_dir():
         raise CrawlError(f"{db_path.parent}: no such directory for the catalogue")
+    try:
+        check_writable(db_path)  # before the crawl: it would fetch a whole site only to be refused at the end
+    except CatalogueError as exc:
+        raise CrawlError(str(exc)) from None
     selected = select_sources(url, sources, Path(registry) if registry else None)
     root = Path(jobdir).resolve() if jobdir else jobs_root(db_path)
     root.mkdir(parents=True, exist_ok=True)

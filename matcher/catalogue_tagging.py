@@ -15,7 +15,8 @@ from sklearn.model_selection import GroupKFold
 
 from matcher.course import Course
 from matcher.evaluation import provider_group
-from matcher.store import CatalogueWriter, open_catalogue, write_catalogue
+from matcher.file_lock import exclusive_lock
+from matcher.store import CatalogueWriter, check_writable, open_catalogue, write_catalogue
 from matcher.tagging import CourseText, Tagger, TagResult
 
 BATCH = 64
@@ -43,13 +44,23 @@ class TagRunReport:
 
 
 def tag_catalogue(
-    db_path: Path, tagger: Tagger, *, force: bool = False, progress: Callable[[int, int], None] | None = None
+    db_path: Path, tagger: Tagger, *, force: bool = False, progress: Callable[[int, int], None] | None = None,
+    waiting: Callable[[], None] | None = None,
 ) -> TagRunReport:
     """Tag the active courses whose content or model changed since they were last tagged (all with `force`).
 
     A course is up to date when its latest tagging, the one the service and the feeds show, is this
     tagger's of its current text. Tags of this version that another tagging has since covered (a run
     with another taxonomy or model, since undone) are made again, so they are what is shown."""
+    check_writable(db_path)  # before the tagging: it would tag every course only to be refused at the end
+    # One tagging run at a time: a second (a cron run overlapping the last) waits, then tags only what is
+    # left, instead of tagging the same courses twice. `waiting` is told when it has to wait.
+    resolved = Path(db_path).resolve()
+    with exclusive_lock(resolved.with_name(resolved.name + ".tag.lock"), waiting):
+        return _tag_locked(db_path, tagger, force=force, progress=progress)
+
+
+def _tag_locked(db_path: Path, tagger: Tagger, *, force: bool, progress: Callable[[int, int], None] | None) -> TagRunReport:
     model = tagger.model_version
     report = TagRunReport(model=model)
     with open_catalogue(db_path) as catalogue:

@@ -409,8 +409,7 @@ def _private_copy(path: Path, start_from: Path | None = None) -> Path:
             connect_duckdb(str(path)).close()
         except duckdb.Error as exc:
             raise CatalogueError(f"{path} has a pending write-ahead log that cannot be applied now: {exc}") from None
-    if path.exists() and not path.stat().st_mode & 0o222:  # by its mode bits, which root's access checks ignore
-        raise CatalogueError(f"{path} is read-only: make it writable (chmod u+w) to change it; nothing was changed")
+    check_writable(path)
     source = start_from or path
     if source.exists():
         try:
@@ -419,6 +418,16 @@ def _private_copy(path: Path, start_from: Path | None = None) -> Path:
             private.unlink(missing_ok=True)
             raise CatalogueError(f"{path}: cannot copy the catalogue for this run ({exc.strerror}); nothing was changed") from None
     return private
+
+
+def check_writable(path: Path | str) -> None:
+    """Raise CatalogueError if a write could not be published: a read-only catalogue, or a folder one
+    may not write in. Long work (a crawl, a tagging) asks first, so it is not done for nothing."""
+    path = Path(path).resolve()
+    if path.exists() and not path.stat().st_mode & 0o222:  # by its mode bits, which root's access checks ignore
+        raise CatalogueError(f"{path} is read-only: make it writable (chmod u+w) to change it; nothing was changed")
+    if path.parent.is_dir() and not os.access(path.parent, os.W_OK):
+        raise CatalogueError(f"{path}: cannot write beside the catalogue (its folder is read-only); nothing was changed")
 
 
 def _publish(private: Path, path: Path, keep_replaced: Path | None = None) -> None:

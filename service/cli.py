@@ -19,6 +19,7 @@ import duckdb
 from crawler.lifeline import die_with_parent
 from matcher import clock
 from matcher.data_files import DataFileError
+from matcher.embeddings import EmbeddingModelError
 from matcher.feed import FeedError
 from matcher.ingest import ingest_file
 from matcher.store import CatalogueError, open_catalogue
@@ -71,14 +72,16 @@ def clear_errors() -> Iterator[None]:
 
 
 class _Commands(click.Group):
-    """The command group; a data file that cannot be used (the taxonomy, a cue list, the regions …)
-    ends any command with its problem in one place, not a traceback."""
+    """The command group; a data file that cannot be used (the taxonomy, a cue list, the regions …), or
+    a model that cannot be loaded, ends any command with its problem in one place, not a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except DataFileError as exc:
             fail(f"{exc}\n(`fagmatch check-data` checks every data file)")
+        except EmbeddingModelError as exc:  # --model / FAGMATCH_MODEL names no usable model: any command that embeds
+            fail(str(exc))
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -388,6 +391,8 @@ def tag(obj: Context, input_path: Path | None, output_path: Path | None, force: 
         report = tag_catalogue(
             obj.db, tagger, force=force,
             progress=lambda done, total: click.echo(f"  … tagged {done}/{total}", err=True),
+            waiting=lambda: click.echo("  … another tagging run of this catalogue is under way; waiting for it, "
+                                       "then tagging only what it left", err=True),
         )
     click.echo(
         f"tagged {report.tagged}, already up to date {report.up_to_date}, "

@@ -34,3 +34,57 @@ def test_tags_of_an_undone_taxonomy_are_replaced_by_the_current_taggers(tagged_c
         index = CatalogueIndex.load(reader, taxonomy.field_keys)
         assert {tags.model for tags in index.tags} == {tagger.model_version}  # what the service and the feeds show
     assert tag_catalogue(db, tagger).tagged == 0  # and then it is up to date
+
+
+def test_a_second_tagging_run_waits_for_the_first_then_tags_only_what_is_left(tagged_catalogue: Path, tmp_path: Path) -> None:
+    """Two overlapping cron runs each tagged the same courses; now the second waits and finds them done."""
+    import threading
+
+    from matcher.file_lock import exclusive_lock
+
+    db = tmp_path / "catalogue.duckdb"
+    shutil.copy(tagged_catalogue, db)
+    tagger = Tagger.default(load_taxonomy(), Embedder.load())
+    held, release, told = threading.Event(), threading.Event(), []
+
+    def first_run() -> None:
+        with exclusive_lock(db.with_name(db.name + ".tag.lock")):
+            held.set()
+            release.wait(30)
+
+    first = threading.Thread(target=first_run)
+    first.start()
+    try:
+        assert held.wait(30)
+        threading.Timer(1.0, release.set).start()
+        report = tag_catalogue(db, tagger, waiting=lambda: told.append("waiting"))
+    finally:
+        release.set()
+        first.join()
+    assert told == ["waiting"] and (report.tagged, report.up_to_date) == (0, 30)
+
+
+def test_a_read_only_catalogue_is_refused_before_any_course_is_tagged_or_page_fetched(tmp_path: Path, run_cli) -> None:
+    import pytest
+
+    from crawler.runner import CrawlError, crawl
+    from matcher.ingest import ingest_file
+    from matcher.store import CatalogueError
+    from tests.conftest import course_record, write_jsonl
+
+    db = tmp_path / "catalogue.duckdb"
+    ingest_file(db, write_jsonl(tmp_path / "a.jsonl", [course_record(1)]))
+    db.chmod(0o444)
+    tagged = []
+    with pytest.raises(CatalogueError, match="is read-only"):
+        tag_catalogue(db, Tagger.default(load_taxonomy(), Embedder.load()), progress=lambda done, total: tagged.append(done))
+    assert not tagged
+    with pytest.raises(CrawlError, match="is read-only"):  # nothing listens there: it never got that far
+        crawl(db, url="http://127.0.0.1:9/")
+
+
+def test_a_model_that_cannot_be_loaded_is_one_line_not_a_traceback(run_cli) -> None:
+    for command in (["tag"], ["gaps", "--text", "forvaltningsret"]):
+        result = run_cli("--model", "/no/such/model", *command)
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert "error: embedding model path '/no/such/model' (from the model argument) does not exist" in result.output
