@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from crawler.exit_codes import INCOMPLETE
 from crawler.pipelines import BOUND_WORDS
 from crawler.registry import RegistryError
 from crawler.runner import CrawlError, crawl, jobs_root, list_sources
@@ -53,7 +54,10 @@ def crawl_cmd(obj: Any, url: str | None, sources: tuple[str, ...], resume: bool,
     Each source is stored as one run when its crawl finishes; its courses that have disappeared are
     marked withdrawn only after a complete crawl without failed requests. A crawl that reaches a
     bound (--max-pages, --max-seconds, --max-depth) stops there, publishes what it found and
-    withdraws nothing."""
+    withdraws nothing.
+
+    Exit codes: 0 done; 1 failed (nothing published for a source, or stopped); 2 bad usage; 3
+    published, but some requests failed, so nothing was withdrawn (see the log; run it again)."""
     if url and sources:
         raise click.UsageError("give --url or --source, not both")
     settings = _parse_overrides(overrides)
@@ -80,6 +84,11 @@ def crawl_cmd(obj: Any, url: str | None, sources: tuple[str, ...], resume: bool,
         if first.status == "interrupted":
             reason = "interrupted; run the same command again to resume"
         _fail(f"{first.source}: {reason} (log: {report.log_file})")
+    # Published, but requests failed: nothing could be withdrawn. A cron wrapper should hear of it.
+    if incomplete := [result.source for result in report.sources if result.failed and not result.complete]:
+        click.echo(f"warning: {', '.join(incomplete)}: some requests failed, so the crawl is incomplete and no course "
+                   f"was withdrawn (log: {report.log_file})", err=True)
+        sys.exit(INCOMPLETE)
 
 
 def _parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:

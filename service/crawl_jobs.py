@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from crawler.lifeline import alive, child_env, group_members, started, stop_group
+from crawler.exit_codes import INCOMPLETE
 from crawler.registry import load_registry
 from matcher.file_lock import exclusive_lock
 from service.server_paths import without_server_paths
@@ -205,14 +206,17 @@ class CrawlJobs:
         job.step = step
         code = self._child(job, args)
         job.exit_codes[step] = code
-        if code != 0 and job.message is None and not self._stopping.is_set():
+        if step == "crawl" and code == INCOMPLETE:  # published: the job is ok, and says what it could not do
+            job.message = "some requests failed, so the crawl is incomplete and no course was withdrawn (see the log)"
+        elif code != 0 and job.message is None and not self._stopping.is_set():
             job.message = self._first_error() or f"`fagmatch {step}` exited with code {code}"
 
     def _finish(self, job: CrawlJob) -> None:
         if self._stopping.is_set():
             job.status, job.message = "interrupted", _stopped(job)
         elif job.status == "running":
-            job.status = "ok" if not any(job.exit_codes.values()) else "failed"
+            failed = [step for step, code in job.exit_codes.items() if code and not (step == "crawl" and code == INCOMPLETE)]
+            job.status = "failed" if failed else "ok"
         job.step, job.pid, job.finished_at = "done", None, _now().isoformat(timespec="seconds")
         job.log_tail = self._log_tail()
         try:

@@ -84,6 +84,8 @@ class ServiceState:
     def __post_init__(self) -> None:
         limit_blas_threads()
         self.taxonomy = load_taxonomy(self.config.taxonomy_path)
+        if not self.config.db.exists():  # a service starts over an empty catalogue where there is none (serve says so)
+            open_catalogue(self.config.db).close()
         self._tagger: Any = None
         self._recommender: Any = None
         self._identity: tuple[int, int] | None = None

@@ -242,7 +242,7 @@ def delta(tmp_path):
         registry = write_registry(tmp_path, server.base)
         db = tmp_path / "catalogue.duckdb"
         crawl(db, registry=registry, sources=["delta"], settings=FAST)
-        yield SimpleNamespace(server=server, db=db, again=lambda settings=FAST: crawl(
+        yield SimpleNamespace(server=server, db=db, registry=registry, again=lambda settings=FAST: crawl(
             db, registry=registry, sources=["delta"], settings=settings).sources)
     finally:
         server.stop()
@@ -255,6 +255,12 @@ def test_withdraw_only_after_complete_crawl(delta):
     (result,) = delta.again()
     assert result.status == "published" and not result.complete and result.failed == 1
     assert records(delta.db)[gone]["withdrawn"] is False
+    # the command says so, with an exit code of its own, so a cron wrapper hears of it
+    settings = [arg for name, value in FAST.items() for arg in ("-s", f"{name}={value}")]
+    cli = CliRunner().invoke(crawl_cmd, ["--source", "delta", "--registry", str(delta.registry), *settings],
+                             obj=SimpleNamespace(db=delta.db))
+    assert cli.exit_code == 3, cli.output
+    assert "warning: delta: some requests failed, so the crawl is incomplete and no course was withdrawn" in cli.output
     delta.server.broken.clear()
     (result,) = delta.again()
     assert result.complete and result.counts["withdrawn"] == 1
