@@ -137,6 +137,11 @@ def sources_cmd(obj: Any, registry: Path | None) -> None:
                 + (f", undecodable {c['undecodable']}" if c.get("undecodable") else "")
                 + (f", kept {c['kept']} (pages answered without a course)" if c.get("kept") else "")
             )
+        if row.unfinished == "running":
+            health += "; a crawl of it is running now"
+        elif row.unfinished == "interrupted":
+            again = "the same `fagmatch crawl --url …`" if row.kind == "ad-hoc" else f"`fagmatch crawl --source {row.source}`"
+            health += f"; a crawl of it was interrupted and keeps its progress: {again} resumes it"
         click.echo(f"{row.source:<20} {row.kind:<20} {health}")
         if row.status:
             click.echo(f"{'':<20} status: {row.status}")

@@ -106,6 +106,7 @@ class SourceStatus(NamedTuple):
     kind: str
     status: str
     last_run: dict[str, Any] | None  # id, started_at, status, counts of the latest crawl run
+    unfinished: str | None = None  # "running" now, or "interrupted" (its progress kept for resuming)
 
 
 def jobs_root(db_path: Path) -> Path:
@@ -284,11 +285,32 @@ def list_sources(db_path: Path | str, registry: Path | str | None = None) -> lis
                     continue
                 for name in run["sources"] or []:
                     latest.setdefault(name, run)
-    rows = [SourceStatus(name, source.kind, _source_status(source), _run_summary(latest.get(name)))
+    unfinished = _unfinished_crawls(Path(db_path))
+    rows = [SourceStatus(name, source.kind, _source_status(source), _run_summary(latest.get(name)),
+                         unfinished.get(_job_name(name)))
             for name, source in known.items()]  # fmt: skip
-    rows += [SourceStatus(name, "ad-hoc", "ad-hoc crawl", _run_summary(run))
+    rows += [SourceStatus(name, "ad-hoc", "ad-hoc crawl", _run_summary(run), unfinished.get(_job_name(name)))
              for name, run in latest.items() if name not in known]  # fmt: skip
+    listed = {_job_name(row.source) for row in rows}  # an ad-hoc crawl never published has no run to list it by
+    rows += [SourceStatus(folder, "ad-hoc", "ad-hoc crawl", None, state)
+             for folder, state in unfinished.items() if folder not in listed]
     return rows
+
+
+def _unfinished_crawls(db_path: Path) -> dict[str, str]:
+    """Job folder name → "running" or "interrupted", for each source whose crawl has not published
+    (a source's job folder goes when it does): the last run recorded says nothing of these."""
+    root = jobs_root(db_path)
+    folders = [d.name for d in root.iterdir() if d.is_dir() and d.name != "httpcache"] if root.is_dir() else []
+    if not folders:
+        return {}
+    with open(root / "crawl.lock", "a") as handle:  # held by a crawl while it runs (_job_folder_lock)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return dict.fromkeys(folders, "running")
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return dict.fromkeys(folders, "interrupted")
 
 
 def _source_status(source: Source) -> str:

@@ -253,6 +253,13 @@ def test_a_stopped_crawl_says_its_progress_is_saved_and_how_to_resume(tmp_path):
     assert "error: crawl stopped" in err and "progress is saved" in err, err
     assert "run the same command again to resume" in err, err
     assert str(jobs_root(db)) in err and list(jobs_root(db).glob("*/journal.jsonl"))  # where it is saved, truly
+    # `sources` says so too: no run was recorded, so the last one would pass for the current state
+    listed = CliRunner().invoke(sources_cmd, [], obj=SimpleNamespace(db=db)).output
+    assert "a crawl of it was interrupted and keeps its progress: the same `fagmatch crawl --url …` resumes it" in listed, listed
+    from crawler.runner import _job_folder_lock
+
+    with _job_folder_lock(jobs_root(db)):  # as while a crawl runs
+        assert "a crawl of it is running now" in CliRunner().invoke(sources_cmd, [], obj=SimpleNamespace(db=db)).output
 
 
 def test_the_page_a_canonical_url_names_keeps_it_whatever_order_pages_came_in(tmp_path):
