@@ -43,7 +43,7 @@ from crawler.parsers import (
     run_days,
     with_label_vat_note,
 )
-from matcher.course import MAX_ECTS, canonical_url
+from matcher.course import EARLIEST_DATE, LATEST_DATE, MAX_ECTS, canonical_url
 
 COURSE_NODE_TYPES = frozenset(
     {"Course", "CourseInstance", "EducationalOccupationalProgram", "WorkBasedProgram", "Event", "EducationEvent"}
@@ -972,9 +972,12 @@ def _record(fields: dict[str, Any], url: str) -> dict[str, Any]:
     for key, limit in MAX_TEXT.items():
         if isinstance(record[key], str) and len(record[key]) > limit:
             record[key] = record[key][: limit - 1].rstrip() + "…"
-    record["start_dates"] = [date.isoformat() for date in sorted(set(record["start_dates"]))]
+    # a date in a year no course runs in (9999, a typo such as 2207): unknown, not invalid
+    record["start_dates"] = [date.isoformat() for date in sorted(set(record["start_dates"]))
+                             if EARLIEST_DATE <= date <= LATEST_DATE]
     if isinstance(record["application_deadline"], dt.date):
-        record["application_deadline"] = record["application_deadline"].isoformat()
+        deadline = record["application_deadline"]
+        record["application_deadline"] = deadline.isoformat() if EARLIEST_DATE <= deadline <= LATEST_DATE else None
     for key, (low, high) in _RANGES.items():
         if record[key] is not None:
             value = float(record[key])

@@ -59,6 +59,10 @@ class LearningGoal(BaseModel):
         return strip_controls(value) if isinstance(value, str) else value
 
 
+# A course's dates lie in these years; the plan's dates too (matcher/plan.py).
+EARLIEST_DATE, LATEST_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+
+
 class Course(BaseModel):
     """A course offer. Unknown values are None, never guessed."""
 
@@ -119,6 +123,19 @@ class Course(BaseModel):
     @classmethod
     def _sorted_unique(cls, value: list[dt.date]) -> list[dt.date]:
         return sorted(set(value))
+
+    @field_validator("start_dates", "application_deadline")
+    @classmethod
+    def _plausible_dates(cls, value: Any, info: ValidationInfo) -> Any:
+        # A year such as 9999 or 2207 is a typo, and a plan cannot count quarters up to it. Courses
+        # stored before this rule are read as they are (the store says so by its context).
+        if (info.context or {}).get("stored"):
+            return value
+        for date in value if isinstance(value, list) else [value] if value is not None else []:
+            if not EARLIEST_DATE <= date <= LATEST_DATE:
+                raise ValueError(f"{date.isoformat()} is not between {EARLIEST_DATE.isoformat()} and "
+                                 f"{LATEST_DATE.isoformat()}: check the year")
+        return value
 
     @field_validator("first_seen", "last_seen")
     @classmethod

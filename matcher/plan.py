@@ -44,7 +44,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from matcher import clock
 from matcher.course import (
-    HOURS_PER_COURSE_DAY, MAX_DURATION_DAYS, MAX_ECTS, MAX_PRICE_DKK, WEEKLY_HOURS, start_for_deadline,
+    EARLIEST_DATE, HOURS_PER_COURSE_DAY, LATEST_DATE, MAX_DURATION_DAYS, MAX_ECTS, MAX_PRICE_DKK, WEEKLY_HOURS,
+    start_for_deadline,
 )
 from matcher.gaps import MAX_TEAM_SIZE
 from matcher.recommend import MAX_GAPS, MAX_RESULTS, repeated_gap_id
@@ -87,7 +88,7 @@ STATUS_WAITING = "Afventer hold"
 
 # The recommendation comes back from the client, so each number and date it holds is bounded as the
 # catalogue bounds a course's, and a date by the years a plan is made for.
-PlanDate = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))]
+PlanDate = Annotated[dt.date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
 
 
 class PlanInputError(ValueError):

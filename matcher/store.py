@@ -823,7 +823,7 @@ def _sql_string(value: str) -> str:
 def _row_to_course(row: Sequence[Any]) -> Course:
     record = dict(zip(_COURSE_COLUMNS, row))
     record["learning_goals"] = json.loads(record["learning_goals"]) if record["learning_goals"] else []
-    return Course.model_validate(record)
+    return Course.model_validate(record, context={"stored": True})  # as stored, also under rules added since
 
 
 def backup_catalogue(path: Path | str, output: Path | str) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from matcher.text import strip_controls
 from service.analyses import MAX_ID, AnalysisStore
 from service.app import ApiError, get_state, state_dependency
 from service.server_paths import without_server_paths
-from service.state import CatalogueGone, DraftBusy, ServiceState
+from service.state import DraftBusy, ServiceState
 from service.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 
 router = APIRouter(prefix="/api")
@@ -640,8 +640,7 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
         guess_format(Path(name))  # as `fagmatch ingest` reads it: by the name's ending, in any case
     except FeedError:
         raise ApiError(422, "the feed must be a JSON Lines (.jsonl) or CSV (.csv) file") from None
-    if not state.config.db.exists():  # moved away while the service runs: no new, empty one in its place
-        raise CatalogueGone(state.config.db)
+    state.open_catalogue().close()  # moved away while the service runs: said, and no new, empty one in its place
     raw = await feed.read(state.config.max_body_bytes + 1)
     with tempfile.TemporaryDirectory(prefix="fagmatch-ingest-") as tmp:
         path = Path(tmp) / name
@@ -698,8 +697,7 @@ def admin_crawl(request: Request, body: CrawlRequest) -> dict[str, Any]:
     from service.crawl_jobs import CrawlBusy
 
     state = get_state(request)
-    if not state.config.db.exists():  # moved away while the service runs: no new, empty one in its place
-        raise CatalogueGone(state.config.db)
+    state.open_catalogue().close()  # moved away while the service runs: said, and no new, empty one in its place
     try:
         job = state.crawl_jobs.start(body.sources)
     except CrawlBusy as exc:

@@ -84,8 +84,7 @@ class ServiceState:
     def __post_init__(self) -> None:
         limit_blas_threads()
         self.taxonomy = load_taxonomy(self.config.taxonomy_path)
-        if not self.config.db.exists():  # a service starts over an empty catalogue where there is none (serve says so)
-            open_catalogue(self.config.db).close()
+        self._had_catalogue = False  # once it had one, a missing file is gone, not yet to be made
         self._tagger: Any = None
         self._recommender: Any = None
         self._identity: tuple[int, int] | None = None
@@ -174,11 +173,14 @@ class ServiceState:
         return summary, self._status[2]
 
     def open_catalogue(self) -> CatalogueReader:
-        """The published catalogue, for reading. The service made it at start if it was missing; a file
-        gone since is CatalogueGone (a 503), never replaced by an empty one."""
-        if not self.config.db.exists():
+        """The published catalogue, for reading. A service that finds none at first makes an empty one
+        (serve says so as it starts); a file gone since is CatalogueGone (a 503), never replaced by an
+        empty one."""
+        if self._had_catalogue and not self.config.db.exists():
             raise CatalogueGone(self.config.db)
-        return open_catalogue(self.config.db, create=False)
+        reader = open_catalogue(self.config.db)
+        self._had_catalogue = True
+        return reader
 
     @property
     def index(self) -> CatalogueIndex:

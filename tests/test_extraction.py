@@ -232,6 +232,19 @@ def test_a_course_held_at_several_places_in_json_ld_keeps_every_place():
     assert found_at(record, "Odense")
 
 
+def test_a_date_in_a_year_no_course_runs_is_unknown_and_the_course_is_kept():
+    """A page's JSON-LD says 9999-01-01 (a placeholder, or a typo such as 2207): the course is stored
+    without that date, as an ECTS out of range is; stored, it broke every team plan that met it."""
+    ld = ('{"@context": "https://schema.org", "@type": "Course", "name": "Jobsamtalen i praksis",'
+          ' "description": "To dage om den gode jobsamtale med ledige borgere.", "hasCourseInstance": ['
+          '{"@type": "CourseInstance", "startDate": "9999-01-01"}, {"@type": "CourseInstance", "startDate": "2027-03-03"}]}')
+    html = page(f"<script type='application/ld+json'>{ld}</script><main><h1>Jobsamtalen i praksis</h1>"
+                "<p>To dage om den gode jobsamtale med ledige borgere.</p></main>")
+    record = extract_course(html, "https://udbyder.example/kurser/jobsamtalen.html")
+    assert record is not None and record["start_dates"] == ["2027-03-03"]
+    assert Course.model_validate(record).start_dates == [dt.date(2027, 3, 3)]
+
+
 def test_a_provider_the_page_names_in_its_facts_is_the_records_provider():
     html = page("<main><h1>Jobsamtalen i praksis</h1><p>To dage om den gode jobsamtale med ledige borgere.</p>"
                 "<p>Udbyder: Testskolen</p><p>Pris: 4.500 kr.</p><p>Dato: 3. marts 2027</p></main>")

@@ -510,6 +510,30 @@ def test_a_rejected_record_is_named_by_its_spreadsheet_row_and_id(run_cli, tmp_p
     assert f"rejected {jsonl}:1 (id test-1): price_dkk:" in run_cli("ingest", str(jsonl)).stderr
 
 
+def test_a_date_in_a_year_no_course_runs_is_refused_but_one_stored_before_is_still_read(
+    run_cli, db: Path, tmp_path: Path
+) -> None:
+    """One start in 9999 (or a typo such as 2207) made every team analysis that met the course a 500."""
+    feed = write_jsonl(tmp_path / "a.jsonl", [course_record(1, start_dates=["2027-02-03", "9999-06-01"]),
+                                              course_record(2, application_deadline="1999-12-31")])
+    result = run_cli("ingest", str(feed))
+    assert result.exit_code == 1 and not db.exists()
+    err = _by_line(result.stderr)
+    assert "a.jsonl:1: start_dates: 9999-06-01 is not between 2000-01-01 and 2100-12-31: check the year" in err
+    assert "a.jsonl:2: application_deadline: 1999-12-31 is not between 2000-01-01 and 2100-12-31" in err
+    # a catalogue that stored such a date before the rule still opens, with the course as it was stored
+    run_cli("ingest", str(write_jsonl(tmp_path / "b.jsonl", [course_record(3)])))
+    from matcher.store import connect_duckdb
+
+    con = connect_duckdb(str(db))  # changed by hand, as an older fagmatch could have stored it
+    try:
+        con.execute("UPDATE course SET start_dates = ['9999-06-01'::DATE] WHERE id = 'test-3'")
+    finally:
+        con.close()
+    with open_catalogue(db) as catalogue:
+        assert catalogue.course("test-3").start_dates[0].year == 9999
+
+
 def test_danish_excel_s_sand_and_falsk_are_read_as_true_and_false(run_cli, db: Path, tmp_path: Path) -> None:
     feed = tmp_path / "kurser.csv"
     feed.write_text("id;title;provider;url;withdrawn\nk1;A;P;https://p.dk/1;FALSK\nk2;B;P;https://p.dk/2;SAND\n",
