@@ -133,6 +133,7 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
     rows: list[tuple[int, dict[str, str]]] = []
     bad_rows: list[tuple[int, str]] = []
     sheet_rows: dict[int, int] = {}
+    named = max(i for i, h in enumerate(header) if h) + 1  # the columns a row must reach (not unnamed trailing ones)
     start = reader.line_num + 1
     try:
         for sheet_row, cells in enumerate(reader, start=2):
@@ -143,6 +144,11 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
                     bad_rows.append((start, say(
                         "{cells} cells but the header has {columns} columns (a cell holding the delimiter must be quoted)",
                         cells=len(cells), columns=len(header),
+                    )))
+                elif len(cells) < named:  # a file cut off in this row: its missing cells are not "unknown"
+                    bad_rows.append((start, say(
+                        "{cells} cells but the header has {columns} columns: the row is cut short (an empty cell "
+                        "is still written, as two delimiters)", cells=len(cells), columns=named,
                     )))
                 else:
                     padded = cells + [""] * (len(header) - len(cells))

@@ -321,6 +321,15 @@ def test_survey_problems_name_file_line_and_column_all_at_once(tmp_path, taxonom
     ]
 
 
+def test_a_survey_cut_off_in_a_row_is_refused_not_read_as_unanswered(tmp_path, taxonomy) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_text("role,lm.1,lm.2\nmedarbejder,4,5\nleder,3", encoding="utf-8")  # the upload stopped here
+    with pytest.raises(GapInputError) as excinfo:
+        read_needs_survey(path, taxonomy)
+    assert excinfo.value.problems == [f"{path}: line 3: 2 cells but the header has 3 columns: the row is cut short "
+                                      "(an empty cell is still written, as two delimiters)"]
+
+
 def test_unknown_statement_ids_in_the_header_are_named_with_a_suggestion(tmp_path, taxonomy) -> None:
     path = write_csv(tmp_path / "survey.csv", [["lm.1", "lm.9", "lov_myndighed"], [4, 4, 4]])
     with pytest.raises(GapInputError) as excinfo:

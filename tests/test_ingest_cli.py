@@ -534,6 +534,21 @@ def test_a_date_in_a_year_no_course_runs_is_refused_but_one_stored_before_is_sti
         assert catalogue.course("test-3").start_dates[0].year == 9999
 
 
+def test_a_csv_feed_cut_off_in_a_row_changes_nothing(run_cli, db: Path, tmp_path: Path) -> None:
+    """A row cut after its location cell had been taken as the course with no start dates, target
+    group or language: `changed 1`, and the course lost them."""
+    run_cli("ingest", "--source", "udbyder", str(write_jsonl(tmp_path / "a.jsonl", [course_record(1), course_record(2)])))
+    export = tmp_path / "export.csv"
+    run_cli("export", "--format", "csv", "-o", str(export))
+    header, first, second = export.read_text(encoding="utf-8").splitlines()[:3]
+    cut = tmp_path / "cut.csv"
+    cut.write_text("\n".join([header, first, second[: second.index("Odense") + len("Odense")]]) + "\n", encoding="utf-8")
+    result = run_cli("ingest", "--source", "udbyder", str(cut))
+    assert result.exit_code == 1 and "the row is cut short" in result.stderr and "nothing was written" in result.stderr
+    with open_catalogue(db) as catalogue:
+        assert catalogue.course("test-2").start_dates and catalogue.course("test-2").language == "da"
+
+
 def test_danish_excel_s_sand_and_falsk_are_read_as_true_and_false(run_cli, db: Path, tmp_path: Path) -> None:
     feed = tmp_path / "kurser.csv"
     feed.write_text("id;title;provider;url;withdrawn\nk1;A;P;https://p.dk/1;FALSK\nk2;B;P;https://p.dk/2;SAND\n",
