@@ -77,6 +77,7 @@ MAX_REPORTED_PROBLEMS = 20
 # A team is a handful to a few dozen people; a whole jobcentre is a few hundred. The cap bounds what
 # one request may cost the service (the rows are read, analysed, and named in the answer).
 MAX_TEAM_SIZE = 500
+MAX_NAME = 200  # characters of an employee's name or initials
 
 Role = Literal["staff", "leader"]
 # Column and cell spellings people use; matched case-insensitively.
@@ -566,6 +567,9 @@ def _read_employee(
     person = row.get(columns.employee, "").strip()
     if not person:
         problems.append(f"{where(name, line, columns.employee)}: " + say("the employee's name or initials are missing"))
+    elif len(person) > MAX_NAME:
+        problems.append(f"{where(name, line, columns.employee)}: " + say(
+            "a name of {length} characters; write at most {most} (initials will do)", length=len(person), most=MAX_NAME))
     role = _read_role(name, line, row, columns, problems)
     direct = _read_steps(name, line, row, columns.fields, PROFICIENCY_STEPS, problems, columns.words)
     by_statement: dict[str, list[int]] = {}

@@ -46,7 +46,7 @@ from matcher.catalogue_index import CatalogueIndex, CourseFilters
 from matcher.embeddings import unit_vectors
 from matcher.gap_level import GapLevelWords, default_level_words
 from matcher.gap_table import SHIPPED_TABLE, CourseProducts, tagger_for_gaps
-from matcher.gaps import MAX_TEAM_SIZE, NeedsAnalysis, TeamAnalysis
+from matcher.gaps import MAX_NAME, MAX_TEAM_SIZE, NeedsAnalysis, TeamAnalysis
 from matcher.messages import say
 from matcher.store import open_catalogue
 from matcher.tagging import CourseText, Tagger
@@ -153,12 +153,12 @@ class Gap(BaseModel):
     fields: list[str] = Field(min_length=1, max_length=6, description="Field keys, the main one first.")
     level: Level | None = None
     text: str | None = Field(default=None, max_length=MAX_GAP_TEXT)
-    employees: list[Annotated[str, Field(max_length=200)]] = Field(
+    employees: list[Annotated[str, Field(max_length=MAX_NAME)]] = Field(
         default_factory=list, max_length=MAX_TEAM_SIZE, description=f"At most {MAX_TEAM_SIZE}, as a team.")
     learners: int = Field(default=1, ge=1, le=MAX_TEAM_SIZE)
     proficiency: float | None = Field(default=None, ge=1, le=5, description="The learners' mean step, 1–5.")
     dimension: str | None = Field(default=None, max_length=100)
-    priority_rank: int | None = None
+    priority_rank: int | None = Field(default=None, ge=1, le=1000, description="The gap's rank among the team's gaps, 1 first.")
     source: GapSource = "text"
     part: TeamPart | None = Field(default=None, description="A team gap's part: basic (everyone under the required step) or resource (the resource persons the target asks for).")
     target_level: int | None = Field(default=None, ge=1, le=5, description="The step the learners should reach.")

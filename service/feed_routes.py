@@ -21,6 +21,7 @@ PREFLIGHT = {**FEED_CORS, "Access-Control-Allow-Methods": "GET, HEAD",
              "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since", "Access-Control-Max-Age": "86400"}
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "Not modified: the client has this generation"}}
 router = APIRouter(prefix="/feed", tags=["feed"], responses=NOT_MODIFIED)
+FEED_PATHS = ("/courses.json", "/courses.csv", "/atom.xml", "/fagprofiler.json")
 
 
 class FeedTagsOut(BaseModel):
@@ -110,15 +111,20 @@ def _not_modified(request: Request, etag: str, modified: dt.datetime) -> bool:
     if since:
         try:
             return modified.astimezone(dt.timezone.utc).replace(microsecond=0) <= parsedate_to_datetime(since)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # a date no calendar holds (year 99999999999): no condition
             return False
     return False
 
 
-@router.options("/{path:path}", include_in_schema=False)
-def preflight(path: str) -> Response:
+def preflight() -> Response:
     """The answer to a browser's CORS preflight for a conditional GET of a feed."""
     return Response(status_code=204, headers=PREFLIGHT)
+
+
+# One route per feed, not one for every path: a GET of a feed that does not exist must be a 404, not
+# a 405 naming OPTIONS.
+for _feed in FEED_PATHS:
+    router.add_api_route(_feed, preflight, methods=["OPTIONS"], include_in_schema=False)
 
 
 @router.get("/courses.json", summary="All courses with their tags, paginated",

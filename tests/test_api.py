@@ -141,6 +141,14 @@ def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
         assert r.status_code == 422 and f"unknown dimension {dimension!r}: use praktisk, refleksiv, relationel" in _error(r)
     r = client.post("/api/recommendations", json={"gaps": [gap, {**gap, "fields": ["it_digital"]}], "top": 2})
     assert r.status_code == 422 and "gaps[1].id: gap id 'g1' appears twice: give each gap its own id" in _error(r)  # its results could not be told apart
+    r = client.post("/api/recommendations", json={"gaps": [{**gap, "priority_rank": 10**30}], "top": 2})
+    assert r.status_code == 422 and "priority_rank" in _error(r)  # was a 500 (an integer past 64 bits)
+    # a name longer than a gap keeps is said with its line, in every way an assessment comes in (were 500s)
+    long_name = TEAM_OF_FOUR.replace("\nAB;", "\n" + "A" * 300 + ";", 1)
+    team = {"assessment_csv": long_name, "target": BUNDLED_TARGET.read_text(encoding="utf-8")}
+    for path in ("/api/gaps", "/api/recommendations"):
+        r = client.post(path, json=team)
+        assert r.status_code == 422 and "line 2, column employee: a name of 300 characters; write at most 200" in _error(r), path
     r = client.put("/api/analyses")  # the 405 names every method of the path (the GET and the POST route)
     assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, POST" and "PUT is not allowed" in _error(r)
     r = client.post("/feed/courses.json")
@@ -367,6 +375,10 @@ def test_feeds_are_conditional(client: TestClient) -> None:
                                                            "Access-Control-Request-Headers": "if-none-match"})
     assert asked.status_code == 204 and asked.headers["access-control-allow-origin"] == "*"
     assert "If-None-Match" in asked.headers["access-control-allow-headers"] and "GET" in asked.headers["access-control-allow-methods"]
+    assert client.get("/feed/courses.xml").status_code == 404  # no such feed: not a 405 naming OPTIONS
+    # a date no calendar holds is no condition: the feed, not a 500
+    huge = client.get("/feed/courses.json", headers={"If-Modified-Since": "Mon, 01 Jan 99999999999 00:00:00 GMT"})
+    assert huge.status_code == 200
     # A portal's page on another origin may read every feed and its ETag; nothing else is opened up.
     origin = {"Origin": "https://portal.example"}
     for path in ("/feed/courses.json", "/feed/courses.csv", "/feed/atom.xml", "/feed/fagprofiler.json"):
