@@ -51,6 +51,7 @@ from matcher.messages import say
 from matcher.store import open_catalogue
 from matcher.tagging import CourseText, Tagger
 from matcher.taxonomy import LEVELS, Level, Taxonomy, level_name
+from matcher.text import strip_controls
 from matcher.transfer import TransferContext, TransferCues, assess_transfer, transfer_score
 
 GapSource = Literal["text", "assessment", "survey"]
@@ -991,7 +992,7 @@ def gap_text(text: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(strip_controls(text).split())  # control characters are no words (as in a course's text)
 
 
 assert set(LEVELS) == {"grundlaeggende", "specialiseret"}
