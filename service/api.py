@@ -190,6 +190,8 @@ class RecommendationRequest(TeamInput):
             raise ValueError("give exactly one of text, gaps, survey_csv, or assessment_csv (with target)")
         if self.assessment_csv and self.target is None:
             raise ValueError("assessment_csv needs target: the required level and specialists per field")
+        if self.target is not None and not self.assessment_csv:  # as /api/gaps says: it would be ignored
+            raise ValueError("target goes with assessment_csv")
         if self.level and not self.text:
             raise ValueError("level goes with text: gaps and team files carry their own levels")
         if self.gaps and (too_many := _too_many_results(len(self.gaps), self.top)):

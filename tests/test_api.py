@@ -149,6 +149,9 @@ def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
     for path in ("/api/gaps", "/api/recommendations"):
         r = client.post(path, json=team)
         assert r.status_code == 422 and "line 2, column employee: a name of 300 characters; write at most 200" in _error(r), path
+    for path in ("/api/gaps", "/api/recommendations"):  # a target without an assessment would be ignored
+        r = client.post(path, json={"text": "forvaltningsret", "target": "garbage: ["})
+        assert r.status_code == 422 and "target goes with assessment_csv" in _error(r), path
     for path in ("/api/gaps", "/api/recommendations"):  # control characters alone are no words (were a confident gap)
         r = client.post(path, json={"text": "\u0000\u0001 \u0007"})
         assert r.status_code == 422 and "describe the gap in words" in _error(r), path
