@@ -37,12 +37,12 @@ from matcher.taxonomy import Level
 from matcher.transfer import TransferContext, assess_transfer
 from matcher.text import strip_controls
 from service.analyses import MAX_ID, AnalysisStore
-from service.app import ApiError, get_state, state_dependency
+from service.app import ApiError, get_state, refuse_unknown_query, state_dependency
 from service.server_paths import without_server_paths
 from service.state import DraftBusy, ServiceState
 from service.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", dependencies=[Depends(refuse_unknown_query)])
 MAX_TEXT = 20_000
 MAX_CSV = MAX_UPLOAD_BYTES  # pasted CSV text and uploaded files alike
 # What one recommendation request may ask for besides MAX_GAPS and MAX_RESULTS (matcher.recommend).

@@ -409,3 +409,41 @@ async def state_dependency(request: Request) -> ServiceState:
     """`get_state` for `Depends`: async, because FastAPI runs a plain `def` dependency in its thread
     pool, one more thread hand-off per request for an attribute read."""
     return get_state(request)
+
+
+async def refuse_unknown_query(request: Request) -> None:
+    """A query parameter the endpoint does not take, or one it takes once given twice, is a 422: a
+    misspelt filter (`fields=` for `field=`) must not answer as if there were none. Async, as
+    `state_dependency`."""
+    if not request.query_params:
+        return
+    route = request.scope.get("route")
+    if route is None or not hasattr(route, "dependant"):
+        return
+    known = _query_parameters(route)
+    if unknown := sorted(set(request.query_params) - set(known)):
+        takes = ", ".join(sorted(known)) or "none"
+        raise ApiError(422, f"unknown query parameter(s) {', '.join(unknown)}; {route.path} takes {takes}")
+    if twice := sorted(k for k in set(request.query_params) if not known[k] and len(request.query_params.getlist(k)) > 1):
+        raise ApiError(422, f"query parameter(s) {', '.join(twice)} given more than once; give each once")
+
+
+def _query_parameters(route: Any) -> dict[str, bool]:
+    """The query parameters a route takes, its dependencies' included: name → whether it may repeat.
+    Worked out once per route, and kept on it."""
+    names: dict[str, bool] | None = getattr(route, "_query_parameters", None)
+    if names is None:
+        names = route._query_parameters = _declared_query(route.dependant)
+    return names
+
+
+def _declared_query(dependant: Any) -> dict[str, bool]:
+    from fastapi.dependencies.utils import field_annotation_is_sequence
+
+    names: dict[str, bool] = {}
+    pending = [dependant]
+    while pending:
+        dependant = pending.pop()
+        names.update((f.alias, field_annotation_is_sequence(f.field_info.annotation)) for f in dependant.query_params)
+        pending.extend(dependant.dependencies)
+    return names

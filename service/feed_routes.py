@@ -9,18 +9,18 @@ import datetime as dt
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any, Callable
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from service import feeds
-from service.app import FEED_CORS, ApiError, ErrorOut, get_state
+from service.app import FEED_CORS, ApiError, ErrorOut, get_state, refuse_unknown_query
 
 # A browser asks first (a CORS preflight) before it sends If-None-Match or If-Modified-Since to another origin.
 PREFLIGHT = {**FEED_CORS, "Access-Control-Allow-Methods": "GET, HEAD",
              "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since", "Access-Control-Max-Age": "86400"}
 NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "Not modified: the client has this generation"}}
-router = APIRouter(prefix="/feed", tags=["feed"], responses=NOT_MODIFIED)
+router = APIRouter(prefix="/feed", tags=["feed"], responses=NOT_MODIFIED, dependencies=[Depends(refuse_unknown_query)])
 FEED_PATHS = ("/courses.json", "/courses.csv", "/atom.xml", "/fagprofiler.json")
 
 
@@ -167,10 +167,13 @@ def atom(request: Request, since: AtomSince = None,
 
 @router.get("/fagprofiler.json", summary="Courses grouped by fagprofiler basic competence and profile",
             responses={422: {"model": ErrorOut, "description": "`since=` given: this view takes none"}})
-def fagprofiler(request: Request) -> Response:
+def fagprofiler(
+    request: Request,
+    since: Annotated[str | None, Query(include_in_schema=False)] = None,  # taken only to be refused with advice
+) -> Response:
     """Every item of the framework with the active tagged courses that serve it. It is a view of the
     whole catalogue, so it takes no `since=` (422); follow changes with `courses.json?since=`."""
-    if "since" in request.query_params:
+    if since is not None:
         raise ApiError(422, "fagprofiler.json groups the whole catalogue and takes no since=; "
                             "follow changes with /feed/courses.json?since=")
     taxonomy = get_state(request).taxonomy

@@ -382,6 +382,14 @@ def test_feeds_are_conditional(client: TestClient) -> None:
     assert asked.status_code == 204 and asked.headers["access-control-allow-origin"] == "*"
     assert "If-None-Match" in asked.headers["access-control-allow-headers"] and "GET" in asked.headers["access-control-allow-methods"]
     assert client.get("/feed/courses.xml").status_code == 404  # no such feed: not a 405 naming OPTIONS
+    # a misspelt parameter is said, not answered as if there were none (all 30 courses, unfiltered)
+    for path, params in (("/api/courses", {"fields": "lov_myndighed"}), ("/feed/courses.json", {"sinc": "2026-01-01"})):
+        r = client.get(path, params=params)
+        assert r.status_code == 422 and f"unknown query parameter(s) {next(iter(params))}; " in _error(r), path
+    assert "takes field, form, level" in _error(client.get("/api/courses", params={"fields": "x"}))
+    twice = client.get("/api/courses", params=[("page", "1"), ("page", "2")])
+    assert twice.status_code == 422 and "page given more than once" in _error(twice)
+    assert client.get("/api/courses", params=[("field", "lov_myndighed"), ("field", "it_digital")]).status_code == 200
     # a date no calendar holds is no condition: the feed, not a 500
     huge = client.get("/feed/courses.json", headers={"If-Modified-Since": "Mon, 01 Jan 99999999999 00:00:00 GMT"})
     assert huge.status_code == 200
