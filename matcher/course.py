@@ -104,7 +104,7 @@ class Course(BaseModel):
         if value is None:
             return _EMPTY.get(info.field_name, None)
         if isinstance(value, str) and info.field_name in NUMBER_FIELDS:
-            return _number_text(value, info.field_name)
+            return number_field(value, info.field_name)
         return value
 
     @field_validator("url")
@@ -191,8 +191,9 @@ def url_course_id(url: str) -> str:
     return "u" + hashlib.sha1(canonical_url(url).encode()).hexdigest()[:16]
 
 
-def _number_text(text: str, field: str) -> float:
-    """A number field's text, read the Danish way: "4.500" is 4500 kr., "7,5" is 7.5 ECTS."""
+def number_field(text: str, field: str) -> float:
+    """A number field's text, read the Danish way: "4.500" is 4500 kr., "7,5" is 7.5 ECTS (ValueError
+    where it cannot be read, or where ECTS written with a thousands point cannot be meant)."""
     value = parse_number(text)
     if field == "ects" and value > MAX_ECTS and is_grouped(text):
         # An English tool's 7.500 meant 7.5, a Dane's means 7500: neither is guessed.

@@ -17,9 +17,8 @@ from pydantic import ValidationError
 
 from matcher import clock
 from matcher.catalogue_index import CourseFilters, FilterError
-from matcher.course import COURSE_TYPES, FORMS
+from matcher.course import COURSE_TYPES, FORMS, number_field
 from matcher.gaps import GapInputError, analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
-from matcher.numbers import parse_number
 from matcher.store import CatalogueError, open_catalogue
 from matcher.taxonomy import LEVELS, TaxonomyError, level_name
 
@@ -31,15 +30,16 @@ class DanishNumber(click.ParamType):
 
     name = "number"
 
-    def __init__(self, *, positive: bool = False) -> None:
+    def __init__(self, *, positive: bool = False, field: str = "") -> None:
         self.positive = positive
+        self.field = field  # read as the course record's field of that name ("ects": 7.500 is refused, not 7500)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
         if isinstance(value, (int, float)):
             number = float(value)
         else:
             try:
-                number = parse_number(str(value))
+                number = number_field(str(value), self.field)
             except ValueError as exc:
                 self.fail(str(exc), param, ctx)
         if number < 0 or (self.positive and number == 0):
@@ -92,7 +92,7 @@ _OPTIONS = {"forms": "--form"}  # CourseFilters' fields whose option is named ot
 @click.option("--form", "forms", multiple=True, help=f"Form(s): {', '.join(FORMS)}.")
 @click.option("--max-price", type=DanishNumber(), help="Price ceiling in DKK, e.g. 4.500 or 4500 (courses of unknown price pass).")
 @click.option("--start-before", type=click.DateTime(["%Y-%m-%d"]), help="Only courses starting before this date.")
-@click.option("--max-ects", type=DanishNumber(positive=True), help="ECTS budget per course, e.g. 7,5.")
+@click.option("--max-ects", type=DanishNumber(positive=True, field="ects"), help="ECTS budget per course, e.g. 7,5.")
 @click.option("--types", multiple=True, help=f"Course type(s): {', '.join(COURSE_TYPES)}.")
 @click.option("--json", "as_json", is_flag=True, help="Print the recommendation as JSON.")
 @click.option("--plan", type=FILE, help="Also write an education plan: a .csv or .md file.")

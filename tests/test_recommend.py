@@ -594,6 +594,9 @@ def test_cli_price_and_ects_ceilings_are_read_the_danish_way(run_cli, catalogue:
     for bad in ("4.5,0", "1,250,000", "gratis", "-5"):
         refused = run_cli("--db", str(catalogue), "recommend", "--query", query, "--max-price", bad)
         assert refused.exit_code == 2 and "--max-price" in refused.stderr, (bad, refused.output)
+    # 7.500 ECTS: seven and a half, or 7500 (no limit)? Refused, as ingest refuses it
+    refused = run_cli("--db", str(catalogue), "recommend", "--query", query, "--max-ects", "7.500")
+    assert refused.exit_code == 2 and "reads as 7500" in refused.stderr and "write 7,5" in refused.stderr
 
 
 def test_cli_recommend_bad_input(run_cli, catalogue: Path, tmp_path: Path) -> None:
