@@ -368,6 +368,8 @@ def tag(obj: Context, input_path: Path | None, output_path: Path | None, force: 
     tagging, as one recorded run. File mode reads and writes JSON Lines."""
     if output_path is not None and input_path is None:
         raise click.UsageError("--output needs --input (catalogue mode stores tags in the catalogue)")
+    if output_path is not None and input_path is not None and output_path.resolve() == input_path.resolve():
+        raise click.UsageError("--output is the --input file: the tags would replace the courses; name another file")
     from matcher.tag_files import TagInputError, read_tag_input
 
     with clear_errors():

@@ -25,6 +25,18 @@ EXCEL_FORMATS = ("csv", "feed-csv")
 BOM = "\ufeff"
 
 
+class BaseUrl(click.ParamType):
+    """The service's public address (feeds.parse_base_url); a bad one is a usage error (exit code 2)."""
+
+    name = "URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return feeds.parse_base_url(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 class IsoDateTime(click.ParamType):
     """An ISO 8601 date or date-time, as naive UTC; a bad one is a usage error (exit code 2)."""
 
@@ -96,7 +108,7 @@ def _json(document: dict[str, Any]) -> str:
               help="atom: at most this many entries.")
 @click.option("--excel", is_flag=True, help="csv, feed-csv: for Danish Excel: `;`-separated, UTF-8 with a "
               "byte-order mark (ingest reads it back as it is).")
-@click.option("--base-url", default="", help="json, atom, jsonld: the service's address for links and ids, "
+@click.option("--base-url", type=BaseUrl(), default="", help="json, atom, jsonld: the service's address for links and ids, "
               "e.g. https://fagmatch.example. Default: links relative to the service.")
 @click.pass_obj
 def export(

@@ -16,7 +16,7 @@ import json
 import math
 import xml.etree.ElementTree as ET
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from matcher.course import RECORD_FIELDS, Course
 from matcher.feed import spreadsheet_numbers
@@ -41,6 +41,19 @@ CSV_COLUMNS = (*RECORD_FIELDS, "withdrawn_at", "updated_at", "changed_at", *TAG_
 
 # schema.org courseMode for the record's `form`; "rekvirerbar" (run on request) has no equivalent.
 COURSE_MODES = {"fysisk": "onsite", "online": "online", "blended": "blended"}
+
+
+def parse_base_url(text: str) -> str:
+    """The service's public address for the feeds' absolute links: "" (links relative to the service),
+    or an http(s) URL with a host and no query or fragment; ValueError otherwise (a `javascript:` or a
+    mistyped address would end up in every portal's links)."""
+    text = text.strip()
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"{text!r} is not the service's address: give an http(s) URL such as https://fagmatch.example")
+    return text.rstrip("/")
 
 
 def parse_since(text: str) -> dt.datetime:

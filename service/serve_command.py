@@ -15,6 +15,7 @@ from typing import Any
 import click
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from service.export_command import BaseUrl
 from service.state import ServiceConfig
 
 
@@ -104,7 +105,7 @@ def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 80
 @click.option("--api-key", envvar="FAGMATCH_API_KEY", help="Key for write and admin endpoints; env FAGMATCH_API_KEY. Without it they are off.")
 @click.option("--registry", type=click.Path(dir_okay=False, path_type=Path), envvar="FAGMATCH_SOURCES", default=None,
               help="Crawl sources for POST /api/admin/crawl; env FAGMATCH_SOURCES. Default: the bundled crawler/sources.yaml.")
-@click.option("--base-url", envvar="FAGMATCH_BASE_URL", default="", help="Public URL for absolute links in feeds, e.g. https://fagmatch.example; env FAGMATCH_BASE_URL. "
+@click.option("--base-url", type=BaseUrl(), envvar="FAGMATCH_BASE_URL", default="", help="Public URL for absolute links in feeds, e.g. https://fagmatch.example; env FAGMATCH_BASE_URL. "
               "Without it the feeds link relatively (never to the Host a request names).")
 @click.option("--no-gap-table", is_flag=True,
               help="Embed every new gap in words with the model, not with the gap table (docs/tagging.md: slower, the model's own vectors).")

@@ -278,6 +278,13 @@ def test_an_output_onto_the_catalogue_is_refused_and_the_catalogue_kept(run_cli,
         assert refused.exit_code == 1 and "that is the catalogue" in refused.stderr, args
     assert len(exported(run_cli).splitlines()) == 2  # still a catalogue, with its courses
     assert not Path(f"{db}.wal").exists()
+    # nor may the tags replace the courses they were read from
+    before = items.read_text(encoding="utf-8")
+    refused = run_cli("tag", "--input", str(items), "--output", str(items))
+    assert refused.exit_code == 2 and "--output is the --input file" in refused.stderr
+    assert items.read_text(encoding="utf-8") == before
+    bad_url = run_cli("export", "--format", "atom", "--base-url", "javascript:alert(1)")
+    assert bad_url.exit_code == 2 and "is not the service's address" in bad_url.stderr
 
 
 def test_the_installed_command_uses_fagmatch_db(tmp_path: Path) -> None:
