@@ -267,7 +267,8 @@ def format_tags(rows: list[dict], taxonomy) -> str:  # noqa: ANN001 - the Taxono
 
 
 @main.command()
-@click.option("--runs", "run_count", default=5, show_default=True, help="How many recent runs to list.")
+@click.option("--runs", "run_count", type=click.IntRange(min=0, max=10_000), default=5, show_default=True,
+              help="How many recent runs to list.")
 @click.pass_obj
 def status(obj: Context, run_count: int) -> None:
     """Summarise the catalogue: courses by type, provider and form, and the latest runs."""

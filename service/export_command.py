@@ -102,8 +102,8 @@ def _json(document: dict[str, Any]) -> str:
 @click.option("--active-only", is_flag=True, help="jsonl/csv: leave out withdrawn courses.")
 @click.option("--since", type=IsoDateTime(), help="json, feed-csv, atom: only courses changed at or after this "
               "time (UTC unless it names a zone).")
-@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="json: the page to write.")
-@click.option("--per-page", type=click.IntRange(min=1), help="json: courses per page. Default: all on one page.")
+@click.option("--page", type=click.IntRange(min=1, max=10**9), default=1, show_default=True, help="json: the page to write.")
+@click.option("--per-page", type=click.IntRange(min=1, max=10**9), help="json: courses per page. Default: all on one page.")
 @click.option("--limit", type=click.IntRange(min=1), default=feeds.ATOM_LIMIT, show_default=True,
               help="atom: at most this many entries.")
 @click.option("--excel", is_flag=True, help="csv, feed-csv: for Danish Excel: `;`-separated, UTF-8 with a "

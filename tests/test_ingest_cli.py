@@ -660,3 +660,11 @@ def test_export_for_excel_is_semicolon_separated_utf8_with_a_bom_and_ingests_bac
     assert feed_rows["bromatch-netvaerksmoeder-team"]["duration_days"] == "2,5"
     refused = run_cli("export", "--format", "json", "--excel")
     assert refused.exit_code == 2 and "--excel works with --format csv or feed-csv" in refused.stderr
+
+
+def test_numbers_out_of_range_on_the_command_line_are_usage_errors_not_catalogue_errors(run_cli, tmp_path: Path) -> None:
+    run_cli("ingest", str(write_jsonl(tmp_path / "a.jsonl", [course_record(1)])))
+    for args in (["status", "--runs", "-1"], ["export", "--format", "json", "--per-page", "9" * 20],
+                 ["export", "--format", "json", "--page", "9" * 20]):
+        result = run_cli(*args)
+        assert result.exit_code == 2 and "is not in the range" in result.stderr and "catalogue" not in result.stderr, args
