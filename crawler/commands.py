@@ -92,16 +92,46 @@ def crawl_cmd(obj: Any, url: str | None, sources: tuple[str, ...], resume: bool,
 
 
 def _parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:
+    """`-s NAME=VALUE` as Scrapy settings: a name Scrapy and fagmatch do not know (a typo would be
+    ignored), or a value that is not of the setting's kind (it would stop the crawl process), is a
+    usage error."""
+    from scrapy.settings import default_settings
+
+    from crawler import settings as ours
+
     settings: dict[str, Any] = {}
     for override in overrides:
         name, sep, value = override.partition("=")
-        if not sep or not name.strip():
+        name = name.strip()
+        if not sep or not name:
             raise click.BadParameter(f"{override!r}: expected NAME=VALUE", param_hint="--set")
         try:
-            settings[name.strip()] = json.loads(value)
+            parsed: Any = json.loads(value)
         except ValueError:
-            settings[name.strip()] = value
+            parsed = value
+        if not (hasattr(default_settings, name) or hasattr(ours, name)) or not name.isupper():
+            raise click.BadParameter(f"{name!r} is not a Scrapy setting (see https://docs.scrapy.org/en/latest/topics/settings.html)",
+                                     param_hint="--set")
+        default = getattr(ours, name, getattr(default_settings, name, None))
+        if not _same_kind(parsed, default):
+            raise click.BadParameter(f"{name}={value!r}: {name} takes {_KINDS[type(default)]}, such as "
+                                     f"{json.dumps(default)}", param_hint="--set")
+        settings[name] = parsed
     return settings
+
+
+_KINDS = {bool: "true or false", int: "a whole number", float: "a number"}
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    """Whether `value` (from JSON) fits a Scrapy setting whose default is `default`, as Scrapy reads it."""
+    if isinstance(default, bool):  # first: True is an int too; Scrapy's getbool takes 0, 1, "True", "false" …
+        return isinstance(value, bool) or value in (0, 1) or (isinstance(value, str) and value.lower() in ("true", "false"))
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return True  # text, lists, dicts: Scrapy reads them as given
 
 
 @click.command("sources")

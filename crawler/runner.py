@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -115,7 +116,10 @@ def jobs_root(db_path: Path) -> Path:
 
 
 def _job_name(source: str) -> str:
-    return "".join(char if char.isalnum() or char in "._-" else "_" for char in source)
+    name = "".join(char if char.isalnum() or char in "._-" else "_" for char in source)
+    if len(name) > 100:  # an ad-hoc URL may be longer than a file name may be: cut, kept apart by a hash
+        name = name[:80] + "-" + hashlib.sha256(source.encode()).hexdigest()[:16]
+    return name
 
 
 def prepare_jobdir(jobdir: Path, *, resume: bool) -> None:

@@ -221,6 +221,18 @@ def test_sources_command_lists_health(crawled):
     assert "status:" in result.output
 
 
+@pytest.mark.parametrize(("override", "said"), [
+    ("DOWNLOAD_DELAYY=1", "'DOWNLOAD_DELAYY' is not a Scrapy setting"),  # a typo was ignored
+    ("CONCURRENT_REQUESTS=abc", "CONCURRENT_REQUESTS takes a whole number, such as 16"),  # stopped the crawl process
+    ("ROBOTSTXT_OBEY=maybe", "ROBOTSTXT_OBEY takes true or false"),
+])
+def test_a_scrapy_setting_that_is_not_one_or_of_the_wrong_kind_is_a_usage_error(tmp_path, override, said):
+    result = CliRunner().invoke(crawl_cmd, ["--url", "http://127.0.0.1:9/", "-s", override],
+                                obj=SimpleNamespace(db=tmp_path / "c.duckdb"))
+    assert result.exit_code == 2 and said in result.output, result.output
+    assert not (tmp_path / "c.duckdb").exists()
+
+
 def test_unknown_source_is_a_clear_error(crawled, tmp_path):
     result = CliRunner().invoke(
         crawl_cmd, ["--source", "nope", "--registry", str(crawled.registry)], obj=SimpleNamespace(db=tmp_path / "c.duckdb")
@@ -550,3 +562,11 @@ def test_registry_errors_name_file_and_key(tmp_path):
     with pytest.raises(RegistryError, match=r"sources\.y: .*needs start_urls or sitemaps"):
         load_registry(path)
     assert load_registry()  # the bundled registry is valid
+
+
+def test_a_source_named_by_a_very_long_url_gets_a_job_folder_a_file_system_takes():
+    from crawler.runner import _job_name
+
+    long_a, long_b = "url:udbyder.example/" + "a" * 10_000, "url:udbyder.example/" + "a" * 9_999 + "b"
+    assert len(_job_name(long_a)) <= 100 and _job_name(long_a) != _job_name(long_b)  # was "File name too long"
+    assert _job_name("url:udbyder.example") == "url_udbyder.example"  # short names as before
