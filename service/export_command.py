@@ -22,6 +22,7 @@ RECORD_FORMATS = ("jsonl", "csv")
 FEED_FORMATS = ("json", "feed-csv", "atom", "jsonld", "fagprofiler")
 SINCE_FORMATS = ("json", "feed-csv", "atom")
 EXCEL_FORMATS = ("csv", "feed-csv")
+LINKED_FORMATS = ("json", "atom", "jsonld")
 BOM = "\ufeff"
 
 
@@ -52,7 +53,8 @@ class IsoDateTime(click.ParamType):
 
 
 def _check_usage(
-    fmt: str, since: dt.datetime | None, active_only: bool, page: int, per_page: int | None, excel: bool = False
+    fmt: str, since: dt.datetime | None, active_only: bool, page: int, per_page: int | None, excel: bool = False,
+    limit: int = feeds.ATOM_LIMIT, base_url: str = "",
 ) -> None:
     if excel and fmt not in EXCEL_FORMATS:
         raise click.UsageError(f"--excel works with --format {' or '.join(EXCEL_FORMATS)}")
@@ -64,6 +66,10 @@ def _check_usage(
         )
     if (page != 1 or per_page is not None) and fmt != "json":
         raise click.UsageError("--page and --per-page work with --format json")
+    if limit != feeds.ATOM_LIMIT and fmt != "atom":
+        raise click.UsageError("--limit works with --format atom")
+    if base_url and fmt not in LINKED_FORMATS:
+        raise click.UsageError(f"--base-url works with --format {', '.join(LINKED_FORMATS)}: the others hold no links of the service")
 
 
 def render(
@@ -118,7 +124,7 @@ def export(
     """Write the catalogue out: the course records (export → ingest is lossless), or a feed."""
     from service.cli import clear_errors, output_stream  # late: service.cli registers this command
 
-    _check_usage(fmt, since, active_only, page, per_page, excel)
+    _check_usage(fmt, since, active_only, page, per_page, excel, limit, base_url)
     delimiter = EXCEL_DELIMITER if excel else ","
     with clear_errors():
         taxonomy = obj.taxonomy() if fmt in ("jsonld", "fagprofiler") else None

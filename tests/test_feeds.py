@@ -385,6 +385,8 @@ def test_export_writes_every_feed_format(run_cli, catalogue: Path, tmp_path: Pat
         (["--format", "atom", "--per-page", "5"], "--page and --per-page work with --format json"),
         (["--format", "json", "--per-page", "0"], "--per-page"),
         (["--format", "rss"], "'rss' is not one of"),
+        (["--format", "csv", "--limit", "5"], "--limit works with --format atom"),  # was ignored
+        (["--format", "csv", "--base-url", "https://fm.example"], "--base-url works with --format json, atom, jsonld"),
     ],
 )
 def test_export_usage_errors_exit_2(run_cli, args: list[str], message: str) -> None:
