@@ -109,6 +109,8 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, list[Any]]:
             offset = loc[-1] if loc and isinstance(loc[-1], int) else None
             problem = f"the request body is not valid JSON: {reason}" + (f" (at character {offset + 1})" if offset is not None else "")
             loc = ()
+        elif str(error.get("type", "")).startswith("date_"):  # pydantic reads 20270101 as seconds since 1970
+            problem = f"{error.get('input')!r} is not a date: write YYYY-MM-DD, e.g. 2027-01-01"
         where = ".".join(str(part) for part in loc if part not in ("body", "query", "path"))
         details.append({"where": where, "problem": problem})
     first = details[0] if details else {"where": "", "problem": "the request is not valid"}

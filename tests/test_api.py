@@ -387,6 +387,9 @@ def test_feeds_are_conditional(client: TestClient) -> None:
         r = client.get(path, params=params)
         assert r.status_code == 422 and f"unknown query parameter(s) {next(iter(params))}; " in _error(r), path
     assert "takes field, form, level" in _error(client.get("/api/courses", params={"fields": "x"}))
+    for bad in ("20270101", "2027-13-01", "i morgen"):  # "Datetimes provided to dates should have zero time"
+        r = client.get("/api/courses", params={"start_from": bad})
+        assert r.status_code == 422 and _error(r) == f"start_from: {bad!r} is not a date: write YYYY-MM-DD, e.g. 2027-01-01"
     twice = client.get("/api/courses", params=[("page", "1"), ("page", "2")])
     assert twice.status_code == 422 and "page given more than once" in _error(twice)
     assert client.get("/api/courses", params=[("field", "lov_myndighed"), ("field", "it_digital")]).status_code == 200
