@@ -52,7 +52,7 @@ from matcher.recommend import MAX_GAPS, MAX_RESULTS, repeated_gap_id
 from matcher.messages import say, translated
 from matcher.tabular import spreadsheet_cell
 from matcher.taxonomy import LEVELS, level_name
-from matcher.text import listed
+from matcher.text import listed, strip_controls
 
 # The template's columns: attribute → Danish header, in the guide's order.
 PLAN_COLUMNS: dict[str, str] = {
@@ -226,7 +226,7 @@ def _parse(recommendation: Any) -> _Recommendation:
         raise PlanInputError(say("the recommendation has no {keys}; give the answer of POST /api/recommendations or the output of `fagmatch recommend --json`",
                                  keys=", ".join(repr(k) for k in missing)))
     try:
-        document = _Recommendation.model_validate(recommendation)
+        document = _Recommendation.model_validate(_without_controls(recommendation))
     except ValidationError as exc:
         problems = [f"{_loc(err['loc'])}: {_describe(err)}" for err in exc.errors()]
         raise PlanInputError(say("the recommendation is not valid: {problems}", problems="; ".join(problems[:10]))) from None
@@ -239,6 +239,18 @@ def _parse(recommendation: Any) -> _Recommendation:
             known = ", ".join(ids) if ids else say("there are no gaps")
             raise PlanInputError(f"results[{i}].gap_id: " + say("{gap!r} is not one of the gaps ({known})", gap=result.gap_id, known=known))
     return document
+
+
+def _without_controls(value: Any) -> Any:
+    """The document with control characters and direction overrides dropped from every text, as from a
+    course's (matcher.text): a plan opened in Excel must show what it says."""
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, list):
+        return [_without_controls(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _without_controls(item) for key, item in value.items()}
+    return value
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

@@ -308,6 +308,15 @@ def test_csv_disarms_formulas_from_course_titles() -> None:
     assert cell == "'" + row.activity
 
 
+def test_control_characters_and_direction_overrides_do_not_reach_the_plan() -> None:
+    """A NUL or a U+202E (which shows a title backwards) in the document went into the CSV and Markdown."""
+    document = recommendation()
+    document["results"][1]["title"] = "Konflikt\u0000nedtrapning \u202eesruk"
+    rows = build_plan(document)
+    for text in (render_plan_csv(rows), render_plan_markdown(rows)):
+        assert "\u0000" not in text and "\u202e" not in text and "Konfliktnedtrapning esruk" in text
+
+
 def test_csv_bytes_open_as_utf8_with_bom_or_without() -> None:
     rows = build_plan(recommendation())
     data = render_plan_csv(rows).encode("utf-8")
