@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -103,6 +103,33 @@ def draft_slot_taken(client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
         yield
     finally:
         state._draft_slot.release()
+
+
+@contextmanager
+def held_elsewhere(enter: Callable[[], Any], *, for_seconds: float | None = None) -> Iterator[Any]:
+    """Hold the context manager `enter()` makes in another thread, as another process would (a
+    writer, a tagging run), from before the block starts until it ends, or for `for_seconds`; the
+    block gets what the context manager gave."""
+    import threading
+
+    held, release, given = threading.Event(), threading.Event(), []
+
+    def hold() -> None:
+        with enter() as value:
+            given.append(value)
+            held.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert held.wait(60), "the context manager was not entered"
+        if for_seconds is not None:
+            threading.Timer(for_seconds, release.set).start()
+        yield given[0]
+    finally:
+        release.set()
+        thread.join()
 
 
 SLASHED_ID = "kp/diplom/sygedagpenge-2027"  # a provider's course id holding '/'

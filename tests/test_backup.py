@@ -4,14 +4,13 @@ team analyses come back, nothing is replaced unasked, and a bad file changes not
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
-from conftest import course_record, write_jsonl
 from matcher.course import Course
 from matcher.ingest import ingest_file
 from matcher.store import CatalogueReader, write_catalogue
 from service.analyses import AnalysisStore
+from tests.conftest import course_record, held_elsewhere, write_jsonl
 
 
 def _everything(db: Path) -> dict:
@@ -83,22 +82,9 @@ def test_a_reader_sees_the_restored_catalogue_next_as_after_any_write(db: Path, 
 
 def test_a_backup_does_not_wait_for_a_writer_and_copies_the_published_generation(db: Path, run_cli, tmp_path: Path) -> None:
     ingest_file(db, write_jsonl(tmp_path / "a.jsonl", [course_record(1)]))
-    writing, done = threading.Event(), threading.Event()
-
-    def long_crawl() -> None:
-        with write_catalogue(db, "crawl") as writer:
-            writer.upsert(Course.model_validate(course_record(2)))
-            writing.set()
-            done.wait(30)
-
-    crawl = threading.Thread(target=long_crawl)
-    crawl.start()
-    try:
-        assert writing.wait(30)
+    with held_elsewhere(lambda: write_catalogue(db, "crawl")) as crawl:  # a long crawl, writing
+        crawl.upsert(Course.model_validate(course_record(2)))
         result = run_cli("backup", str(tmp_path / "during.duckdb"))
-    finally:
-        done.set()
-        crawl.join()
     assert result.exit_code == 0, result.output
     assert "1 course (1 active" in result.output  # the generation published before the crawl, whole
     with CatalogueReader(db) as reader:

@@ -11,6 +11,7 @@ from matcher.embeddings import Embedder
 from matcher.store import open_catalogue, write_catalogue
 from matcher.tagging import Tagger
 from matcher.taxonomy import load_taxonomy
+from tests.conftest import held_elsewhere
 
 
 def test_tags_of_an_undone_taxonomy_are_replaced_by_the_current_taggers(tagged_catalogue: Path, tmp_path: Path) -> None:
@@ -38,29 +39,14 @@ def test_tags_of_an_undone_taxonomy_are_replaced_by_the_current_taggers(tagged_c
 
 def test_a_second_tagging_run_waits_for_the_first_then_tags_only_what_is_left(tagged_catalogue: Path, tmp_path: Path) -> None:
     """Two overlapping cron runs each tagged the same courses; now the second waits and finds them done."""
-    import threading
-
     from matcher.file_lock import exclusive_lock
 
     db = tmp_path / "catalogue.duckdb"
     shutil.copy(tagged_catalogue, db)
     tagger = Tagger.default(load_taxonomy(), Embedder.load())
-    held, release, told = threading.Event(), threading.Event(), []
-
-    def first_run() -> None:
-        with exclusive_lock(db.with_name(db.name + ".tag.lock")):
-            held.set()
-            release.wait(30)
-
-    first = threading.Thread(target=first_run)
-    first.start()
-    try:
-        assert held.wait(30)
-        threading.Timer(1.0, release.set).start()
+    told: list[str] = []
+    with held_elsewhere(lambda: exclusive_lock(db.with_name(db.name + ".tag.lock")), for_seconds=1.0):  # the first run
         report = tag_catalogue(db, tagger, waiting=lambda: told.append("waiting"))
-    finally:
-        release.set()
-        first.join()
     assert told == ["waiting"] and (report.tagged, report.up_to_date) == (0, 30)
 
 
