@@ -33,8 +33,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from crawler.lifeline import alive, child_env, group_members, started, stop_group
 from crawler.exit_codes import INCOMPLETE
+from crawler.lifeline import alive, child_env, group_members, started, stop_group
 from crawler.registry import load_registry
 from matcher.file_lock import exclusive_lock
 from service.server_paths import without_server_paths
