@@ -237,7 +237,8 @@ class Recommender:
         self._dimension_vectors = vectors.dimension_vectors
         self._dimension_keys = [key for key, _ in vectors.dimensions]
         self.design_transfer = np.array(
-            [transfer_score(c, TransferContext(), self.transfer_cues) for c in index.courses], dtype=np.float32
+            [transfer_score(c, TransferContext(), self.transfer_cues, read_type=t.course_type)
+             for c, t in zip(index.courses, index.tags)], dtype=np.float32
         ) / 100.0
         self._model_lock = threading.Lock()
         self._analysed = _Memo(self._analyse_text, size=2048)

@@ -739,8 +739,7 @@ def assess_transfer(
     after. The note speaks to the workplace that sends staff, or (`provider`) to the provider of a draft.
     `read_type`: the type the tagger read from a course that states none, read as a stated one (search,
     the course page and the plan show the course with it)."""
-    if course.course_type is None and read_type is not None:
-        course = course.model_copy(update={"course_type": read_type})
+    course = _with_type(course, read_type)
     cues = cues or default_cues()
     cues.check_against(taxonomy)
     if context.level is not None and context.level not in LEVELS:
@@ -779,8 +778,18 @@ def assess_transfer(
     )
 
 
-def transfer_score(course: Course, context: TransferContext, cues: TransferCues | None = None) -> int:
-    """Only the score: for ranking many courses, without building notes and steps."""
+def _with_type(course: Course, read_type: str | None) -> Course:
+    """The course with the type the tagger read, where it states none."""
+    if course.course_type is None and read_type is not None:
+        return course.model_copy(update={"course_type": read_type})
+    return course
+
+
+def transfer_score(
+    course: Course, context: TransferContext, cues: TransferCues | None = None, *, read_type: str | None = None,
+) -> int:
+    """Only the score, as `assess_transfer` gives it: for ranking many courses, without notes and steps."""
+    course = _with_type(course, read_type)
     cues = cues or default_cues()
     present, _ = _detect(course, context, cues)
     return min(TOTAL_WEIGHT, sum(cues.factor(f.key).weight for f in present))

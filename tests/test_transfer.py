@@ -205,6 +205,7 @@ def test_evidence_read_from_the_course_s_facts_is_marked_and_follows_a_type_read
     assert "vekslen" not in keys(assess_transfer(module, TransferContext(), taxonomy, cues).factors_present)
     read = assess_transfer(module, TransferContext(), taxonomy, cues, read_type="diplom")
     assert read.score == stated.score and "vekslen" in keys(read.factors_present)
+    assert transfer_score(module, TransferContext(), cues, read_type="diplom") == read.score  # as the ranking reads it
     # a type the record states is never overruled by the one read
     course = module.model_copy(update={"course_type": "kursus"})
     assert "vekslen" not in keys(assess_transfer(course, TransferContext(), taxonomy, cues, read_type="diplom").factors_present)
