@@ -685,9 +685,16 @@ class CatalogueReader:
             "SELECT count(DISTINCT c.id) FROM course c JOIN course_tagging t "
             "ON t.course_id = c.id AND t.content_hash = c.content_hash WHERE NOT c.withdrawn"
         ).fetchone()[0]
+        # ... and by which tagger (model version): after a model or taxonomy change, the old one's tags
+        # still count as tags until `fagmatch tag` runs with the new one
+        by_model = dict(self.con.execute(
+            "SELECT t.model, count(DISTINCT c.id) FROM course c JOIN course_tagging t "
+            "ON t.course_id = c.id AND t.content_hash = c.content_hash WHERE NOT c.withdrawn "
+            "GROUP BY t.model ORDER BY count(DISTINCT c.id) DESC, t.model"
+        ).fetchall())
         return {
             "path": str(self.path), "schema_version": self.version, "courses": total, "active": active,
-            "withdrawn": total - active, "tagged": tagged, "by": by,
+            "withdrawn": total - active, "tagged": tagged, "tagged_by_model": by_model, "by": by,
         }
 
     # The feed reads tags without loading the embedding model, so it cannot know the current tagger's

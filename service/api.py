@@ -742,7 +742,10 @@ def healthz(state: State) -> dict[str, Any]:
         "worker_pid": os.getpid(),  # which worker process answered (`serve --workers N`)
         # The catalogue's file name, not its path: no answer shows where the server keeps its files.
         "catalogue": {"file": Path(summary["path"]).name, "courses": summary["courses"], "active": summary["active"],
-                      "tagged": summary["tagged"], "indexed": len(index) if index is not None else None},
+                      "tagged": summary["tagged"], "indexed": len(index) if index is not None else None,
+                      # of those, tagged by the tagger this service runs (null until it is loaded): fewer
+                      # after a model or taxonomy change, until `fagmatch tag` runs
+                      "tagged_current": summary["tagged_by_model"].get(tagger.model_version, 0) if tagger is not None else None},
         "model": {
             "loaded": tagger is not None, "version": tagger.model_version if tagger is not None else None,
             # whether new gap words are embedded by the gap table (False: by the model, slower)

@@ -236,7 +236,9 @@ def format_status(summary: dict, runs: list[dict]) -> str:
     lines = [
         f"Catalogue {summary['path']} (schema v{summary['schema_version']})",
         f"  courses: {summary['courses']} ({summary['active']} active, {summary['withdrawn']} withdrawn), "
-        f"tagged: {summary['tagged']}",
+        f"tagged: {summary['tagged']}"
+        + (f" (by tagger: {', '.join(f'{model} {n}' for model, n in summary['tagged_by_model'].items())})"
+           if summary["tagged_by_model"] else ""),
     ]
     labels = {"course_type": "by type", "provider": "by provider", "form": "by form"}
     for key, label in labels.items():

@@ -29,6 +29,8 @@ def test_tags_of_an_undone_taxonomy_are_replaced_by_the_current_taggers(tagged_c
                              assigned_fields=["it_digital"], level="grundlaeggende", course_type=None,
                              result={"model": "mistaken-taxonomy", "assigned_fields": ["it_digital"]}, item_scores=[])
 
+    with open_catalogue(db) as reader:  # status says whose tags are on the course
+        assert reader.summary()["tagged_by_model"] == {tagger.model_version: 30, "mistaken-taxonomy": 1}
     report = tag_catalogue(db, tagger)
     assert (report.tagged, report.up_to_date) == (1, 29)
     with open_catalogue(db) as reader:

@@ -86,7 +86,7 @@ def test_courses_ingested_over_http_are_tagged_in_the_background(client: TestCli
     # The second feed came while the first tag step ran: the job tagged once more before it ended.
     assert sum(line.startswith("$ fagmatch tag") for line in done["log_tail"]) == 2, done["log_tail"]
     health = client.get("/healthz").json()
-    assert health["catalogue"]["active"] == health["catalogue"]["tagged"] == 33, health
+    assert health["catalogue"]["active"] == health["catalogue"]["tagged"] == health["catalogue"]["tagged_current"] == 33, health
     assert health["crawl_job"]["status"] == "ok"
 
     time.sleep(STALE_CHECK_SECONDS)  # the service picks the tagged generation up
