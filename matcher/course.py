@@ -59,6 +59,8 @@ class LearningGoal(BaseModel):
         return strip_controls(value) if isinstance(value, str) else value
 
 
+_DANISH_TRUTH = {"ja": True, "nej": False, "sand": True, "falsk": False}
+
 # A course's dates lie in these years; the plan's dates too (matcher/plan.py).
 EARLIEST_DATE, LATEST_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
@@ -117,6 +119,15 @@ class Course(BaseModel):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("must be an absolute http(s) URL")
+        return value
+
+    @field_validator("withdrawn", mode="before")
+    @classmethod
+    def _danish_truth(cls, value: Any) -> Any:
+        # as "yes"/"no" and "true"/"false" are read (pydantic), so are Danish "ja"/"nej" and Danish
+        # Excel's SAND/FALSK in a CSV it saves
+        if isinstance(value, str) and value.strip().casefold() in _DANISH_TRUTH:
+            return _DANISH_TRUTH[value.strip().casefold()]
         return value
 
     @field_validator("start_dates")

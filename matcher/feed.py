@@ -216,13 +216,7 @@ def _csv_row_to_record(row: dict[str, str]) -> dict[str, Any]:
         record["start_dates"] = [_csv_date(d, "start_dates") for d in _DATE_LIST_SPLIT.split(dates) if d]
     if record.get("application_deadline"):
         record["application_deadline"] = _csv_date(record["application_deadline"], "application_deadline")
-    if isinstance(flag := record.get("withdrawn"), str) and flag.casefold() in _EXCEL_TRUTH:
-        record["withdrawn"] = _EXCEL_TRUTH[flag.casefold()]
     return record
-
-
-# Danish Excel writes TRUE and FALSE as SAND and FALSK in a CSV it saves.
-_EXCEL_TRUTH = {"sand": "true", "falsk": "false"}
 
 
 # A start_dates cell's dates are separated by ";" (also ",", "|", a line break, or spaces between two

@@ -556,13 +556,17 @@ def test_a_csv_feed_cut_off_in_a_row_changes_nothing(run_cli, db: Path, tmp_path
         assert catalogue.course("test-2").start_dates and catalogue.course("test-2").language == "da"
 
 
-def test_danish_excel_s_sand_and_falsk_are_read_as_true_and_false(run_cli, db: Path, tmp_path: Path) -> None:
+def test_danish_ja_and_nej_and_excel_s_sand_and_falsk_are_read_as_true_and_false(run_cli, db: Path, tmp_path: Path) -> None:
+    """"yes" and "no" were read, but "ja" refused: a Danish feed says ja, and Danish Excel writes SAND."""
     feed = tmp_path / "kurser.csv"
-    feed.write_text("id;title;provider;url;withdrawn\nk1;A;P;https://p.dk/1;FALSK\nk2;B;P;https://p.dk/2;SAND\n",
-                    encoding="utf-8-sig")
+    feed.write_text("id;title;provider;url;withdrawn\nk1;A;P;https://p.dk/1;FALSK\nk2;B;P;https://p.dk/2;SAND\n"
+                    "k3;C;P;https://p.dk/3;nej\nk4;D;P;https://p.dk/4;Ja\n", encoding="utf-8-sig")
     assert run_cli("ingest", str(feed)).exit_code == 0
+    jsonl = write_jsonl(tmp_path / "more.jsonl", [course_record(5, withdrawn="ja"), course_record(6, withdrawn="nej")])
+    assert run_cli("ingest", str(jsonl)).exit_code == 0
     with open_catalogue(db) as catalogue:
-        assert {c.course_id: c.withdrawn for c in catalogue.courses()} == {"k1": False, "k2": True}
+        assert {c.course_id: c.withdrawn for c in catalogue.courses()} == {
+            "k1": False, "k2": True, "k3": False, "k4": True, "test-5": True, "test-6": False}
 
 
 def test_withdraw_missing_acts_on_the_sources_the_records_carry(run_cli, db: Path, tmp_path: Path) -> None:
@@ -609,7 +613,7 @@ def test_csv_dates_as_danish_excel_writes_them_are_read_and_doubtful_ones_refuse
         "b3;Kursus;01/02/2027;;\n"  # a slash: 1 February or 2 January?
         "b4;Kursus;01-02-27;;\n"  # a two-digit year
         "b5;Kursus;;2027-02-30;\n"
-        "b6;Kursus;;;ja\n"
+        "b6;Kursus;;;måske\n"
         "b7;Kursus;3. februar 2027;;\n",  # in words: named whole, not word by word
         encoding="utf-8",
     )
@@ -622,12 +626,12 @@ def test_csv_dates_as_danish_excel_writes_them_are_read_and_doubtful_ones_refuse
     assert "bad.csv:5: start_dates.0: '01-02-27' is not a date: write YYYY-MM-DD" in err
     assert "bad.csv:6: application_deadline: '2027-02-30' is not a day of the calendar" in err
     assert "bad.csv:8: start_dates.0: '3. februar 2027' is not a date: write YYYY-MM-DD" in err and "'februar'" not in err
-    assert "bad.csv:7: withdrawn: 'ja' is not true or false" in err
+    assert "bad.csv:7: withdrawn: 'måske' is not true or false" in err
     assert "Input should" not in err
-    jsonl = write_jsonl(tmp_path / "bad.jsonl", [course_record(1, start_dates=["01-02-2027"]), course_record(2, withdrawn="ja")])
+    jsonl = write_jsonl(tmp_path / "bad.jsonl", [course_record(1, start_dates=["01-02-2027"]), course_record(2, withdrawn="måske")])
     err = _by_line(run_cli("ingest", str(jsonl)).stderr)
     assert "bad.jsonl:1: start_dates.0: '01-02-2027' is not a date: write YYYY-MM-DD" in err
-    assert "bad.jsonl:2: withdrawn: 'ja' is not true or false" in err
+    assert "bad.jsonl:2: withdrawn: 'måske' is not true or false" in err
 
 
 def test_export_for_excel_is_semicolon_separated_utf8_with_a_bom_and_ingests_back_unchanged(
