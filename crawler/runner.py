@@ -289,7 +289,7 @@ def list_sources(db_path: Path | str, registry: Path | str | None = None) -> lis
                     continue
                 for name in run["sources"] or []:
                     latest.setdefault(name, run)
-    unfinished = _unfinished_crawls(Path(db_path))
+    unfinished = unfinished_crawls(Path(db_path))
     rows = [SourceStatus(name, source.kind, _source_status(source), _run_summary(latest.get(name)),
                          unfinished.get(_job_name(name)))
             for name, source in known.items()]  # fmt: skip
@@ -301,7 +301,7 @@ def list_sources(db_path: Path | str, registry: Path | str | None = None) -> lis
     return rows
 
 
-def _unfinished_crawls(db_path: Path) -> dict[str, str]:
+def unfinished_crawls(db_path: Path) -> dict[str, str]:
     """Job folder name → "running" or "interrupted", for each source whose crawl has not published
     (a source's job folder goes when it does): the last run recorded says nothing of these."""
     root = jobs_root(db_path)

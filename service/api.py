@@ -731,9 +731,10 @@ def _megabytes(*products: Any) -> float | None:
 
 @health_router.get("/healthz", summary="Catalogue, model and last crawl status")
 def healthz(state: State) -> dict[str, Any]:
-    from crawler.runner import crawl_health
+    from crawler.runner import crawl_health, unfinished_crawls
 
     summary, crawl = state.catalogue_status()
+    unfinished = unfinished_crawls(state.config.db)  # a crawl from the command line, say, has no run yet
     tagger = state._tagger
     index: CatalogueIndex | None = state._recommender.index if state._recommender is not None else None
     job = state.crawl_jobs.latest()  # one started over HTTP, if any
@@ -759,6 +760,10 @@ def healthz(state: State) -> dict[str, Any]:
             # status: how the run ended; health: "failed (no page fetched)" where it ended ok with nothing
             "id": crawl["id"], "status": crawl["status"], "health": crawl_health(crawl), "started_at": crawl["started_at"],
             "finished_at": crawl["finished_at"], "counts": crawl["counts"], "errors": len(crawl["errors"]),
+        },
+        "crawls_unfinished": {  # job folders: crawls that have not published (running now, or interrupted)
+            "running": sorted(n for n, how in unfinished.items() if how == "running"),
+            "interrupted": sorted(n for n, how in unfinished.items() if how == "interrupted"),
         },
         "crawl_job": None if job is None else {
             "id": job.id, "kind": job.kind, "status": job.status, "step": job.step, "started_at": job.started_at,

@@ -230,7 +230,9 @@ def _catalogues_own(path: Path, catalogue: Path) -> bool:
     return path.parent == catalogue.parent and (path.name == catalogue.name or path.name.startswith(catalogue.name + "."))
 
 
-def format_status(summary: dict, runs: list[dict]) -> str:
+def format_status(summary: dict, runs: list[dict], unfinished: dict[str, str] | None = None) -> str:
+    """The catalogue's counts and latest runs; `unfinished`: crawls running now or interrupted
+    (crawler.runner.unfinished_crawls), which have no run recorded yet."""
     from crawler.runner import crawl_health  # a crawl that fetched nothing is failed, though written
 
     lines = [
@@ -255,6 +257,10 @@ def format_status(summary: dict, runs: list[dict]) -> str:
                 f"    #{run['id']} {run['kind']:<7} {status:<7} {run['started_at']:%Y-%m-%d %H:%M} "
                 f"{sources}: {counts}"
             )
+    for state in ("running", "interrupted"):
+        if names := sorted(name for name, how in (unfinished or {}).items() if how == state):
+            said = "running now" if state == "running" else "interrupted, keeping their progress (`fagmatch sources`)"
+            lines.append(f"  crawls {said}: {', '.join(names)}")
     return "\n".join(lines)
 
 
@@ -274,8 +280,10 @@ def format_tags(rows: list[dict], taxonomy) -> str:  # noqa: ANN001 - the Taxono
 @click.pass_obj
 def status(obj: Context, run_count: int) -> None:
     """Summarise the catalogue: courses by type, provider and form, and the latest runs."""
+    from crawler.runner import unfinished_crawls
+
     with clear_errors(), open_catalogue(obj.db, create=False) as catalogue:
-        click.echo(format_status(catalogue.summary(), catalogue.runs(run_count)))
+        click.echo(format_status(catalogue.summary(), catalogue.runs(run_count), unfinished_crawls(obj.db)))
 
 
 @main.group()

@@ -260,6 +260,13 @@ def test_a_stopped_crawl_says_its_progress_is_saved_and_how_to_resume(tmp_path):
 
     with _job_folder_lock(jobs_root(db)):  # as while a crawl runs
         assert "a crawl of it is running now" in CliRunner().invoke(sources_cmd, [], obj=SimpleNamespace(db=db)).output
+    # and `status` (of a catalogue that has something else in it), which had said nothing of the crawl
+    from matcher.store import open_catalogue
+    from service.cli import main
+
+    open_catalogue(db).close()
+    status = CliRunner().invoke(main, ["--db", str(db), "status"])
+    assert "crawls interrupted, keeping their progress (`fagmatch sources`): url_127.0.0.1" in status.output, status.output
 
 
 def test_the_page_a_canonical_url_names_keeps_it_whatever_order_pages_came_in(tmp_path):

@@ -87,6 +87,7 @@ def test_courses_ingested_over_http_are_tagged_in_the_background(client: TestCli
     assert sum(line.startswith("$ fagmatch tag") for line in done["log_tail"]) == 2, done["log_tail"]
     health = client.get("/healthz").json()
     assert health["catalogue"]["active"] == health["catalogue"]["tagged"] == health["catalogue"]["tagged_current"] == 33, health
+    assert health["crawls_unfinished"] == {"running": [], "interrupted": []}
     assert health["crawl_job"]["status"] == "ok"
 
     time.sleep(STALE_CHECK_SECONDS)  # the service picks the tagged generation up
