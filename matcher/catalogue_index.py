@@ -24,7 +24,7 @@ from matcher.course import Course, CourseType, Form
 from matcher.data_files import load_yaml
 from matcher.keyword_search import Bm25Index
 from matcher.messages import say
-from matcher.store import CatalogueReader
+from matcher.store import LATEST_TAGGING, CatalogueReader
 from matcher.taxonomy import Level
 
 REGIONS_FILE = Path(__file__).resolve().parent / "data" / "regions.yaml"
@@ -533,10 +533,7 @@ def _load_tags(reader: CatalogueReader, model: str | None) -> dict[str, CourseTa
             "SELECT course_id, model, result FROM course_tagging WHERE model = ?", [model]
         ).fetchall()
     else:
-        rows = reader.con.execute(
-            "SELECT course_id, model, result FROM course_tagging "
-            "QUALIFY row_number() OVER (PARTITION BY course_id ORDER BY tagged_at DESC, model) = 1"
-        ).fetchall()
+        rows = reader.con.execute(f"SELECT course_id, model, result FROM course_tagging {LATEST_TAGGING}").fetchall()
     return {course_id: CourseTags.from_result(m, json.loads(result) if result else {}) for course_id, m, result in rows}
 
 

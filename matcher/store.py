@@ -78,6 +78,11 @@ _COURSE_COLUMNS = [name for name in RECORD_FIELDS]
 _MAX_ERRORS_KEPT = 1000
 
 
+# Of a course's taggings (one per model version), the one the service, the feeds and `fagmatch tag`
+# take as its tags: the latest (the feed's own query says the same of its joined rows).
+LATEST_TAGGING = "QUALIFY row_number() OVER (PARTITION BY course_id ORDER BY tagged_at DESC, model) = 1"
+
+
 class CatalogueError(RuntimeError):
     """The catalogue cannot be opened or written; the message says why and what to do."""
 
@@ -635,8 +640,7 @@ class CatalogueReader:
     def latest_tag_models(self) -> dict[str, str]:
         """Course id → the model version of its latest tagging: the tags the service and the feeds show."""
         return dict(self.con.execute(
-            "SELECT course_id, model FROM course_tagging "
-            "QUALIFY row_number() OVER (PARTITION BY course_id ORDER BY tagged_at DESC, model) = 1"
+            f"SELECT course_id, model FROM course_tagging {LATEST_TAGGING}"
         ).fetchall())
 
     def tag_overview(self, model: str) -> list[dict[str, Any]]:
@@ -698,7 +702,7 @@ class CatalogueReader:
         }
 
     # The feed reads tags without loading the embedding model, so it cannot know the current tagger's
-    # model version: it takes each course's latest tagging (as `catalogue_index` does). A course's
+    # model version: it takes each course's latest tagging (LATEST_TAGGING, over its joined rows). A course's
     # change times are the publish times (`run.finished_at`) of the runs that last wrote its record
     # (`course.updated_run`) and its tags: runs publish one at a time under the write lock, so those
     # times grow in publish order, unlike a run's start time, which a queued writer takes early.
@@ -799,7 +803,7 @@ class CatalogueReader:
     def latest_tagging(self, course_id: str) -> tuple[str, dict[str, Any]] | None:
         """A course's latest tagging: its model and the tagger's whole result; None if untagged."""
         row = self.con.execute(
-            "SELECT model, result FROM course_tagging WHERE course_id = ? ORDER BY tagged_at DESC, model LIMIT 1",
+            f"SELECT model, result FROM course_tagging WHERE course_id = ? {LATEST_TAGGING}",
             [course_id],
         ).fetchone()
         return (row[0], json.loads(row[1]) if row[1] else {}) if row else None
