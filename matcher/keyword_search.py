@@ -109,13 +109,15 @@ class DanishAnalyzer:
         self._cache_size = cache_size
 
     def __call__(self, text: str) -> list[str]:
-        words = _WORD.findall(unicodedata.normalize("NFC", text).lower())
-        return [self._stem(w) for w in words if w not in self.stopwords]
+        return [self._stem(w) for w in self._kept(text)]
 
     def pairs(self, text: str) -> list[tuple[str, str]]:
         """Each word the analyzer keeps, as written (lower case), with its stem."""
+        return [(w, self._stem(w)) for w in self._kept(text)]
+
+    def _kept(self, text: str) -> list[str]:
         words = _WORD.findall(unicodedata.normalize("NFC", text).lower())
-        return [(w, self._stem(w)) for w in words if w not in self.stopwords]
+        return [w for w in words if w not in self.stopwords]
 
     def _stem(self, word: str) -> str:
         stem = self._cache.get(word)
