@@ -616,11 +616,13 @@ def _factor_evidence(
     factor: CueFactor, course: Course, context: TransferContext, text: str, cues: TransferCues,
 ) -> tuple[str | None, bool]:
     """The evidence for a factor, and whether it is read from the course's facts (a hint) rather than quoted."""
-    quoted = _find(cues.compiled.phrases[factor.key], text, cues)
-    if quoted is not None and factor.prefer == "phrases":
+    if factor.prefer == "hints" and (fact := _hint_evidence(factor, course, context, text, cues)) is not None:
+        return fact, True
+    if (quoted := _find(cues.compiled.phrases[factor.key], text, cues)) is not None:
         return quoted, False
-    fact = _hint_evidence(factor, course, context, text, cues)
-    return (fact, True) if fact is not None else (quoted, False)
+    if factor.prefer == "phrases" and (fact := _hint_evidence(factor, course, context, text, cues)) is not None:
+        return fact, True
+    return None, False
 
 
 def _detect(course: Course, context: TransferContext, cues: TransferCues) -> tuple[list[TransferFactor], list[TransferFactor]]:
