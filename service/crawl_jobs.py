@@ -45,6 +45,11 @@ LOG_TAIL = 20
 STOP_GRACE = 40.0  # seconds a stopping crawl gets to save its queue before it is killed
 
 
+def _failed(step: str, code: int) -> bool:
+    """Whether a step's exit code is a failure: a crawl that published but withdrew nothing (INCOMPLETE) is not."""
+    return code != 0 and not (step == "crawl" and code == INCOMPLETE)
+
+
 class CrawlBusy(RuntimeError):
     """A job is already running; the message says since when."""
 
@@ -206,7 +211,7 @@ class CrawlJobs:
         job.step = step
         code = self._child(job, args)
         job.exit_codes[step] = code
-        if step == "crawl" and code == INCOMPLETE:  # published: the job is ok, and says what it could not do
+        if code and not _failed(step, code):  # published: the job is ok, and says what it could not do
             job.message = "some requests failed, so the crawl is incomplete and no course was withdrawn (see the log)"
         elif code != 0 and job.message is None and not self._stopping.is_set():
             job.message = self._first_error() or f"`fagmatch {step}` exited with code {code}"
@@ -215,8 +220,7 @@ class CrawlJobs:
         if self._stopping.is_set():
             job.status, job.message = "interrupted", _stopped(job)
         elif job.status == "running":
-            failed = [step for step, code in job.exit_codes.items() if code and not (step == "crawl" and code == INCOMPLETE)]
-            job.status = "failed" if failed else "ok"
+            job.status = "failed" if any(_failed(step, code) for step, code in job.exit_codes.items()) else "ok"
         job.step, job.pid, job.finished_at = "done", None, _now().isoformat(timespec="seconds")
         job.log_tail = self._log_tail()
         try:
