@@ -642,7 +642,7 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
         guess_format(Path(name))  # as `fagmatch ingest` reads it: by the name's ending, in any case
     except FeedError:
         raise ApiError(422, "the feed must be a JSON Lines (.jsonl) or CSV (.csv) file") from None
-    state.open_catalogue().close()  # moved away while the service runs: said, and no new, empty one in its place
+    state.check_catalogue()  # moved away while the service runs: said, and no new, empty one in its place
     raw = await feed.read(state.config.max_body_bytes + 1)
     with tempfile.TemporaryDirectory(prefix="fagmatch-ingest-") as tmp:
         path = Path(tmp) / name
@@ -699,7 +699,7 @@ def admin_crawl(request: Request, body: CrawlRequest) -> dict[str, Any]:
     from service.crawl_jobs import CrawlBusy
 
     state = get_state(request)
-    state.open_catalogue().close()  # moved away while the service runs: said, and no new, empty one in its place
+    state.check_catalogue()  # moved away while the service runs: said, and no new, empty one in its place
     try:
         job = state.crawl_jobs.start(body.sources)
     except CrawlBusy as exc:

@@ -172,12 +172,16 @@ class ServiceState:
         self._status = (identity, summary, crawls[0] if crawls else None)
         return summary, self._status[2]
 
-    def open_catalogue(self) -> CatalogueReader:
-        """The published catalogue, for reading. A service that finds none at first makes an empty one
-        (serve says so as it starts); a file gone since is CatalogueGone (a 503), never replaced by an
-        empty one."""
+    def check_catalogue(self) -> None:
+        """CatalogueGone (a 503) when the catalogue this service has served is no longer at its path:
+        nothing must make an empty one in its place (a write would)."""
         if self._had_catalogue and not self.config.db.exists():
             raise CatalogueGone(self.config.db)
+
+    def open_catalogue(self) -> CatalogueReader:
+        """The published catalogue, for reading. A service that finds none at first makes an empty one
+        (serve says so as it starts); a file gone since is CatalogueGone, never replaced by an empty one."""
+        self.check_catalogue()
         reader = open_catalogue(self.config.db)
         self._had_catalogue = True
         return reader
