@@ -13,6 +13,7 @@ weighs structured types, the facts found, course-type words and negative URL/tit
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -63,7 +64,17 @@ NEGATIVE_PATH_WORDS = frozenset(
 )  # fmt: skip
 _NEGATIVE_TITLE_RE = re.compile(
     r"^(?:nyheder|nyhed|kontakt(?: os)?|om os|privatlivs?politik|cookie\w*|persondata\w*|ledige stillinger|job"
-    r"|presse\w*|søg|search|about us|contact(?: us)?|privacy policy|side ikke fundet|page not found|404)\b",
+    r"|presse\w*|søg|search|about us|contact(?: us)?|privacy policy|404|(?:fejl|error) 404"
+    r"|(?:ups\W*|hov\W*)?siden? (?:blev |kunne )?(?:ikke (?:fundet|findes)|findes ikke)|page (?:could )?not (?:be )?found)\b",
+    re.IGNORECASE,
+)
+# A page's own word that its course is off: in its title ("Jobrettet coaching (AFLYST)") or in a
+# sentence about the course as a whole ("Kurset udbydes ikke længere", "Modulet er aflyst").
+_CANCELLED_TITLE_RE = re.compile(r"\b(?:aflyst|annulleret|cancell?ed)\b", re.IGNORECASE)
+_NO_LONGER_OFFERED_RE = re.compile(
+    r"\b(?:dette |det(?:te)? )?(?:kursus|kurset|modul|modulet|uddannelsen|forløbet|this course)\s+"
+    r"(?:(?:udbydes|afholdes|udbydes\s+ikke\s+og\s+afholdes)\s+ikke\s+(?:længere|mere)|er\s+(?:aflyst|nedlagt|udgået)"
+    r"|is\s+(?:cancell?ed|no\s+longer\s+offered))\b",
     re.IGNORECASE,
 )
 # Facts that a course page states and other pages do not.
@@ -200,6 +211,8 @@ def _text(value: Any) -> str | None:
 
 
 def _strip_tags(text: str) -> str:
+    if "&" in text and "<" not in text:  # escaped once more than HTML needs: "Beskæftigelse &amp; sundhed"
+        text = clean_text(html.unescape(text))
     if "<" not in text:
         return text
     try:
@@ -281,8 +294,11 @@ def _location(value: Any) -> str | None:
             if "VirtualLocation" in _types(element):
                 return "Online"
             address = element.get("address")
-            locality = address.get("addressLocality") if isinstance(address, dict) else None
-            text = _text(element.get("name")) or _text(locality) or _text(address)
+            locality = _text(address.get("addressLocality")) if isinstance(address, dict) else None
+            name = _text(element.get("name"))
+            if name and locality and locality.casefold() not in name.casefold():
+                return f"{name}, {locality}"  # the venue, and the town that places it in a region
+            text = name or locality or _text(address)
             if text:
                 return text
         elif (text := _text(element)) is not None:
@@ -328,7 +344,10 @@ def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
         "application_deadline": _date(main.get("applicationDeadline")),
     }
     starts: set[dt.date] = set()
+    cancelled = [instance for instance in instances if _cancelled_event(instance)]
     for instance in instances:
+        if any(instance is c for c in cancelled):
+            continue  # a cancelled run starts nothing
         for key in ("startDate",):
             for value in _list(instance.get(key)):
                 if (date := _date(value)) is not None:
@@ -337,6 +356,7 @@ def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
             if isinstance(schedule, dict) and (date := _date(schedule.get("startDate"))) is not None:
                 starts.add(date)
     values["start_dates"] = sorted(starts)
+    values["cancelled"] = bool(cancelled) and not starts
     values["price_dkk"] = next(
         (price for node in [*instances, *offers] if (price := _offers_price(node)) is not None), None
     )
@@ -358,8 +378,24 @@ def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
     )  # fmt: skip
     eqf = re.search(r"\bEQF\D{0,12}([1-8])\b", json.dumps(main.get("educationalLevel") or "", ensure_ascii=False))
     values["eqf_level"] = int(eqf[1]) if eqf else None
-    result.fields = {key: value for key, value in values.items() if value not in (None, "", [])}
+    result.fields = {key: value for key, value in values.items() if value not in (None, "", [], False)}
     return result
+
+
+def _cancelled_event(node: Mapping[str, Any]) -> bool:
+    return any(re.split(r"[/:#]", str(status))[-1] == "EventCancelled" for status in _list(node.get("eventStatus")))
+
+
+def _cancelled(title: str, facts: _Facts, main_text: str) -> bool:
+    """Whether the page says its course is cancelled or no longer offered (then it is stored
+    withdrawn: a crawl must not keep offering it). Only the title, a status fact or a sentence about
+    the course itself: "kurset aflyses ved for få tilmeldte" is a condition, not a cancellation."""
+    status = facts.first("status") or ""
+    return bool(
+        _CANCELLED_TITLE_RE.search(title)
+        or re.match(r"\s*(?:aflyst|annulleret|udgået|cancell?ed)\b", status, re.IGNORECASE)
+        or _NO_LONGER_OFFERED_RE.search(main_text)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -839,6 +875,7 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
         if negative or structured.non_course:
             return None
     parsed = _parsed_facts(facts)
+    cancelled = fields.pop("cancelled", False) or _cancelled(title, facts, main_text)
     goals_heading = has_goal_heading(main_text)
     if not structured.is_course:
         # The page's own facts, outside the teaser cards (drop_teasers).
@@ -867,6 +904,8 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     fill("provider", facts.first("provider"))
     fill("provider", og.get("site_name"))
     fill("ects", parsed.get("ects"))
+    if fields.get("price_dkk") == 0 and (parsed.get("price") or 0) > 0:
+        fields["price_dkk"] = None  # schema.org's price 0 as a CMS placeholder: the page states one
     fill("price_dkk", parsed.get("price"))
     fill("start_dates", parsed.get("start"))
     fill("application_deadline", parsed.get("deadline") or parse_deadline_phrase(main_text))
@@ -894,7 +933,10 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     for key in ("course_type", "form", "language"):
         fill(key, hints.get(key))
     fill("eqf_level", eqf_for_course_type(fields.get("course_type")))
-    return _record(fields, record_url)
+    record = _record(fields, record_url)
+    if cancelled:
+        record["withdrawn"] = True
+    return record
 
 
 _PLACE_SPLIT_RE = re.compile(r"\s*(?:[,;&]|\bog\b)\s*")
@@ -954,6 +996,10 @@ def _parsed_facts(facts: _Facts) -> dict[str, Any]:
         parsed["deadline"] = parse_date(text)
     if (text := facts.first("duration")) is not None:
         parsed["duration"] = parse_duration(text)
+        if not parsed.get("start") and (days := sorted({run.start for run in parse_runs(text)})):
+            # "Undervisningsdage: 6. september 2027 og 4. oktober 2027": the days of one run
+            parsed["start"] = days[:1]
+            parsed["duration"] = parsed["duration"] or float(len(days))
     if "ects" not in parsed or parsed["ects"] is None:
         parsed.pop("ects", None)
     return parsed

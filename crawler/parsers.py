@@ -90,7 +90,8 @@ LABELS: dict[str, str] = {
     "ECTS": "ects", "ECTS-point": "ects", "Antal ECTS": "ects", "Antal ECTS-point": "ects",
     "Point": "ects", "Credits": "ects",
     "Varighed": "duration", "Omfang": "duration", "Længde": "duration", "Antal dage": "duration",
-    "Undervisningsdage": "duration", "Antal undervisningsdage": "duration", "Duration": "duration",
+    "Undervisningsdage": "duration", "Antal undervisningsdage": "duration", "Kursusdage": "duration",
+    "Antal kursusdage": "duration", "Duration": "duration",
     # place and form
     "Sted": "location", "Undervisningssted": "location", "Kursussted": "location",
     "Lokation": "location", "Beliggenhed": "location", "Adresse": "location",
@@ -108,6 +109,8 @@ LABELS: dict[str, str] = {
     "Type": "course_type", "Uddannelsestype": "course_type", "Kursustype": "course_type",
     "Niveau": "course_type", "Level": "course_type",
     "Sprog": "language", "Undervisningssprog": "language", "Language": "language",
+    # whether it runs ("Status: Aflyst")
+    "Status": "status",
 }  # fmt: skip
 
 # Running-text phrases that state an application deadline; the date follows within a few words

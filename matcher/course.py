@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -21,10 +22,14 @@ GoalKind = Literal["viden", "faerdigheder", "kompetencer", "other"]
 COURSE_TYPES: tuple[str, ...] = CourseType.__args__  # type: ignore[attr-defined]
 FORMS: tuple[str, ...] = Form.__args__  # type: ignore[attr-defined]
 
-# Query parameters that identify a visit, not a page: dropping them makes one course one record.
+# Query parameters that identify a visit, not a page (trackers, and session ids of sites that put
+# them in links): dropping them makes one course one record.
 TRACKING_PARAMS = frozenset(
-    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "_gl", "igshid", "yclid", "ref", "referrer"}
+    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "_gl", "igshid", "yclid", "ref", "referrer",
+     "sid", "phpsessid", "jsessionid", "sessionid", "session_id", "aspsessionid", "cfid", "cftoken"}
 )
+# A Java server's session id in the path ("/kurser/jura;jsessionid=0A1B…").
+_PATH_SESSION_RE = re.compile(r";jsessionid=[^/]*", re.IGNORECASE)
 
 # Fields set by the catalogue, not by a provider; they are not part of the content hash.
 SYSTEM_FIELDS = ("first_seen", "last_seen", "withdrawn", "content_hash")
@@ -233,7 +238,7 @@ def canonical_url(url: str) -> str:
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
         if key.lower() not in TRACKING_PARAMS and not key.lower().startswith("utm_")
     )
-    path = parts.path or "/"
+    path = _PATH_SESSION_RE.sub("", parts.path) or "/"
     if len(path) > 1:
         path = path.rstrip("/") or "/"
     return urlunsplit((parts.scheme.lower(), host, path, urlencode(query), ""))

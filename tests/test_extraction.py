@@ -250,3 +250,90 @@ def test_a_provider_the_page_names_in_its_facts_is_the_records_provider():
                 "<p>Udbyder: Testskolen</p><p>Pris: 4.500 kr.</p><p>Dato: 3. marts 2027</p></main>")
     record = extract_course(html, "https://portal.example/kurser/jobsamtalen.html")
     assert record is not None and record["provider"] == "Testskolen"
+
+
+# --- what real sites do: cancelled courses, placeholders, soft 404s ------------------------------
+
+_COURSE = ("<p>Et kursus om jobrettet coaching af ledige borgere.</p><p>Pris: 4.200 kr.</p>"
+           "<p>Holdstart: 3. maj 2027</p><p>Sted: Aarhus</p>")
+
+
+@pytest.mark.parametrize("title, extra", [
+    ("Jobrettet coaching (AFLYST)", ""),
+    ("Jobrettet coaching – cancelled", ""),
+    ("Jobrettet coaching", "<p>Status: Aflyst</p>"),
+    ("Jobrettet coaching", "<p>Dette kursus udbydes ikke længere.</p>"),
+    ("Jobrettet coaching", "<p>Modulet er aflyst.</p>"),
+])
+def test_a_page_that_says_its_course_is_cancelled_gives_it_withdrawn(title, extra):
+    record = extract_course(page(f"<main><h1>{title}</h1>{_COURSE}{extra}</main>"), "https://u.example/kurser/coach")
+    assert record is not None and record["withdrawn"] is True
+    Course.model_validate({**record, "source": "t"})  # a record the catalogue takes
+
+
+@pytest.mark.parametrize("extra", [
+    "<p>Kurset aflyses ved for få tilmeldte.</p>",
+    "<p>Ved aflysning får du pengene retur.</p>",
+    "<p>Status: Ledige pladser</p>",
+])
+def test_conditions_and_terms_about_cancelling_leave_a_course_on_offer(extra):
+    record = extract_course(page(f"<main><h1>Jobrettet coaching</h1>{_COURSE}{extra}</main>"), "https://u.example/k/c")
+    assert record is not None and "withdrawn" not in record
+
+
+def _jsonld(node: dict) -> str:
+    import json
+
+    return f"<script type='application/ld+json'>{json.dumps({'@context': 'https://schema.org', **node})}</script>"
+
+
+def test_a_cancelled_run_in_json_ld_starts_nothing_and_the_others_stay():
+    runs = [{"@type": "CourseInstance", "startDate": "2027-05-03", "eventStatus": "https://schema.org/EventCancelled"},
+            {"@type": "CourseInstance", "startDate": "2027-09-06", "eventStatus": "EventScheduled"}]
+    html = page(_jsonld({"@type": "Course", "name": "Jobrettet coaching", "description": "Coaching af ledige.",
+                         "hasCourseInstance": runs}) + "<main><h1>Jobrettet coaching</h1></main>")
+    record = extract_course(html, "https://u.example/k/c")
+    assert record["start_dates"] == ["2027-09-06"] and "withdrawn" not in record
+    html = html.replace("EventScheduled", "EventCancelled")
+    assert extract_course(html, "https://u.example/k/c")["withdrawn"] is True
+
+
+def test_a_json_ld_price_of_0_gives_way_to_the_price_the_page_states():
+    html = page(_jsonld({"@type": "Course", "name": "Jobrettet coaching", "description": "Coaching af ledige.",
+                         "offers": {"@type": "Offer", "price": "0", "priceCurrency": "DKK"}})
+                + "<main><h1>Jobrettet coaching</h1><p>Pris: 6.900 kr.</p></main>")  # fmt: skip
+    assert extract_course(html, "https://u.example/k/c")["price_dkk"] == 6900
+    free = html.replace("Pris: 6.900 kr.", "Pris: Gratis")
+    assert extract_course(free, "https://u.example/k/c")["price_dkk"] == 0
+
+
+def test_json_ld_text_escaped_as_html_is_read_as_text():
+    html = page(_jsonld({"@type": "Course", "name": "Beskæftigelse &amp; sundhed &lt;b&gt;nyt&lt;/b&gt;",
+                         "description": "Om job &amp; helbred."}) + "<main><h1>X</h1></main>")
+    record = extract_course(html, "https://u.example/k/c")
+    assert (record["title"], record["description"]) == ("Beskæftigelse & sundhed nyt", "Om job & helbred.")
+
+
+def test_a_json_ld_venue_keeps_its_town_so_the_place_filter_finds_it():
+    place = {"@type": "Place", "name": "Campus Syd", "address": {"@type": "PostalAddress", "addressLocality": "Haderslev"}}
+    html = page(_jsonld({"@type": "Course", "name": "Jobrettet coaching", "description": "Coaching af ledige.",
+                         "hasCourseInstance": {"@type": "CourseInstance", "startDate": "2027-05-03", "location": place}})
+                + "<main><h1>Jobrettet coaching</h1></main>")  # fmt: skip
+    record = extract_course(html, "https://u.example/k/c")
+    assert record["location"] == "Campus Syd, Haderslev" and found_at(record, "Haderslev")
+
+
+@pytest.mark.parametrize("label", ["Undervisningsdage", "Kursusdage"])
+def test_dates_under_a_days_label_give_the_start_and_the_days(label):
+    html = page(f"<main><h1>Mentorkursus</h1><p>Om mentorordninger for ledige.</p><p>Pris: 2.000 kr.</p>"
+                f"<p>{label}: 6. september 2027 og 4. oktober 2027</p></main>")  # fmt: skip
+    record = extract_course(html, "https://u.example/k/m")
+    assert (record["start_dates"], record["duration_days"]) == (["2027-09-06"], 2.0)
+
+
+@pytest.mark.parametrize("title", ["Siden blev ikke fundet", "Ups! Siden findes ikke", "Fejl 404", "Page could not be found"])
+def test_a_soft_404_with_a_fact_box_is_no_course(title):
+    html = page(f"<main><h1>{title}</h1><p>Prøv søgningen.</p></main>"
+                "<aside><h2>Næste ledige hold</h2><p>Holdstart: 1. april 2027</p><p>Pris: 2.200 kr.</p><p>Sted: Køge</p></aside>",
+                title=title)  # fmt: skip
+    assert extract_course(html, "https://u.example/kurser/xyz") is None

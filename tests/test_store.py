@@ -397,3 +397,10 @@ def test_the_readme_sql_example_lists_what_the_feed_says(tagged_catalogue: Path)
     assert sorted(title for title, _, _ in rows) == sorted(expected)
     scores = [score for _, _, score in rows]
     assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("visit", ["?PHPSESSID=e3c2a21d8fe9", "?sid=81f0", ";jsessionid=0A1B2C3D", "?sessionid=9&utm_source=x"])
+def test_a_session_id_in_the_url_does_not_make_a_new_course(visit: str) -> None:
+    plain = Course(url="https://udbyder.example/kurser/jobafklaring", title="Jobafklaring")
+    visited = Course(url=f"https://udbyder.example/kurser/jobafklaring{visit}", title="Jobafklaring")
+    assert visited.course_id == plain.course_id
