@@ -109,20 +109,40 @@ def restore(obj: Any, backup_file: Path, yes: bool) -> None:
         replace = False
     if not replace:
         fail("nothing was changed (--yes restores without asking)")
-    with clear_errors():
-        restore_catalogue(backup_file, db, keep=keep)
-    click.echo(f"restored {backup_file} into {obj.db}" + (f"; the catalogue it replaced is kept as {keep}" if current else ""))
     backup_analyses, analyses = _analyses_of(backup_file.resolve()), _analyses_of(db)
-    if not backup_analyses.exists():
+    kept_analyses = _analyses_of(keep)
+    # Both copies of the analyses are made before the catalogue is replaced, so a full disk stops the
+    # restore with nothing changed, and the analyses it replaces are never the only copy.
+    staged = analyses.with_name(f".{analyses.name}.{os.getpid()}.restoring")
+    count = None
+    try:
+        if backup_analyses.exists():
+            if analyses.exists():
+                _copy_analyses(analyses, kept_analyses)
+            count = AnalysisStore(backup_analyses).copy_to(staged)
+    except (OSError, sqlite3.Error) as exc:
+        staged.unlink(missing_ok=True)
+        kept_analyses.unlink(missing_ok=True)
+        fail(f"the saved team analyses could not be copied ({exc}); nothing was changed")
+    try:
+        with clear_errors():
+            restore_catalogue(backup_file, db, keep=keep)
+    except BaseException:  # the catalogue stays as it was (a failed restore changes nothing): so do the analyses
+        staged.unlink(missing_ok=True)
+        if not keep.exists():
+            kept_analyses.unlink(missing_ok=True)
+        raise
+    if count is None:
+        click.echo(f"restored {backup_file} into {obj.db}" + (f"; the catalogue it replaced is kept as {keep}" if current else ""))
         if analyses.exists():
             click.echo(f"the backup has no saved team analyses ({backup_analyses.name}); those in {analyses.name} were kept")
         return
-    try:
-        if analyses.exists():
-            _copy_analyses(analyses, _analyses_of(keep))
-        count = AnalysisStore(backup_analyses).copy_to(analyses)
-    except (OSError, sqlite3.Error) as exc:
-        fail(f"the catalogue was restored, but its saved team analyses were not ({exc}); "
-             f"copy {backup_analyses} to {analyses} by hand")
+    if analyses.exists():  # analyses saved while the catalogue was replaced go into the kept copy too
+        try:
+            AnalysisStore(analyses).copy_to(kept_analyses)
+        except (OSError, sqlite3.Error):
+            pass  # the copy made before the restore stands
+    os.replace(staged, analyses)
+    click.echo(f"restored {backup_file} into {obj.db}" + (f"; the catalogue it replaced is kept as {keep}" if current else "")
+               + (f", its saved team analyses as {kept_analyses.name}" if kept_analyses.exists() else ""))
     click.echo(f"restored {_analyses_count(count)}")
-

@@ -114,3 +114,36 @@ def test_backup_and_restore_refuse_what_would_lose_data_and_change_nothing(db: P
     assert result.exit_code == 1 and "nothing was changed (--yes restores without asking)" in result.output
     assert _everything(db) == before and not list(tmp_path.glob("catalogue.duckdb.replaced-*"))
     assert not list(tmp_path.glob(".*partial*"))  # no half-written file left behind
+
+
+def test_a_restore_that_cannot_copy_the_analyses_changes_nothing_and_keeps_them(
+    db: Path, run_cli, tmp_path: Path, monkeypatch,
+) -> None:
+    """A nearly full disk: the backup's analyses cannot be copied. The catalogue is not replaced, and
+    the saved analyses are not left as the only copy of what a by-hand fix would overwrite."""
+    import sqlite3
+
+    ingest_file(db, write_jsonl(tmp_path / "a.jsonl", [course_record(1)]))
+    AnalysisStore.for_catalogue(db).save("Team A", [])
+    assert run_cli("backup", str(tmp_path / "b.duckdb")).exit_code == 0
+    ingest_file(db, write_jsonl(tmp_path / "a.jsonl", [course_record(1), course_record(2)]))
+    AnalysisStore.for_catalogue(db).save("Team B", [])
+    before = _everything(db)
+
+    def full(self, target):  # noqa: ANN001, ANN202
+        Path(target).write_bytes(b"half")
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(AnalysisStore, "copy_to", full)
+    result = run_cli("restore", str(tmp_path / "b.duckdb"), "--yes")
+    assert result.exit_code == 1 and "disk is full" in result.output and "nothing was changed" in result.output
+    monkeypatch.undo()
+    assert _everything(db) == before
+    assert [a["name"] for a in AnalysisStore.for_catalogue(db).list()] == ["Team A", "Team B"]
+    assert sorted(p.name for p in tmp_path.iterdir() if "replaced" in p.name or p.name.startswith(".")) == []
+
+    result = run_cli("restore", str(tmp_path / "b.duckdb"), "--yes")  # with room again
+    assert result.exit_code == 0, result.output
+    assert [a["name"] for a in AnalysisStore.for_catalogue(db).list()] == ["Team A"]
+    kept = next(tmp_path.glob("catalogue.duckdb.replaced-*.analyses.sqlite"))
+    assert kept.name in result.output and [a["name"] for a in AnalysisStore(kept).list()] == ["Team A", "Team B"]
