@@ -11,7 +11,7 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, TextIO
+from typing import IO, Any, Iterator
 
 import click
 import duckdb
@@ -202,27 +202,53 @@ def ingest(
 
 
 @contextmanager
-def output_stream(output: Path | None, *, catalogue: Path | None = None) -> Iterator[TextIO]:
-    """Standard output, or a file that appears only when complete (no half-written exports). An
-    output that would replace `catalogue`, or a file of its own beside it, is refused."""
+def output_stream(output: Path | None, *, catalogue: Path | None = None, binary: bool = False) -> Iterator[IO[Any]]:
+    """Standard output, or a file that appears only when complete (no half-written exports, and a file
+    it replaces stays whole when the disk fills). An output that would replace `catalogue`, or a file
+    of its own beside it, is refused. A file that cannot be written is one error line."""
     if output is None:
-        yield sys.stdout
+        try:
+            yield sys.stdout.buffer if binary else sys.stdout
+            sys.stdout.flush()
+        except BrokenPipeError:  # `fagmatch export | head`: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError as exc:  # `> file` on a full disk
+            fail(f"standard output: cannot write: {exc.strerror or exc}")
         return
     directory = output.resolve().parent
     if not directory.is_dir():
         fail(f"{directory}: no such directory")
     if catalogue is not None and _catalogues_own(output.resolve(), catalogue.resolve()):
         fail(f"{output}: that is the catalogue {catalogue} or a file of its own; write the output elsewhere (nothing was written)")
-    handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="", dir=directory, prefix=f".{output.name}.", delete=False
-    )
+    try:
+        handle = tempfile.NamedTemporaryFile(
+            "wb" if binary else "w", encoding=None if binary else "utf-8", newline=None if binary else "",
+            dir=directory, prefix=f".{output.name}.", delete=False,
+        )
+    except OSError as exc:
+        fail(f"{output}: cannot write: {exc.strerror or exc}; nothing was written")
     try:
         with handle:
             yield handle
+        os.chmod(handle.name, 0o666 & ~_umask())  # as any file the user writes, not the temporary file's 0600
         os.replace(handle.name, output)
-    except BaseException:
+    except BaseException as exc:
         Path(handle.name).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            fail(f"{output}: cannot write: {exc.strerror or exc}; {output.name} was left as it was")
         raise
+
+
+def write_output(output: Path, data: str | bytes) -> None:
+    """Write a whole file as output_stream does: it appears, or is replaced, only when complete."""
+    with output_stream(output, binary=isinstance(data, bytes)) as handle:
+        handle.write(data)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _catalogues_own(path: Path, catalogue: Path) -> bool:

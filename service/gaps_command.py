@@ -123,10 +123,9 @@ def gaps(
 
 
 def _write_template(data: bytes, output: Path) -> None:
-    try:
-        output.write_bytes(data)
-    except OSError as exc:
-        _fail(f"{output}: cannot write: {exc.strerror}")
+    from service.cli import write_output  # late: service.cli registers this command
+
+    write_output(output, data)
     click.echo(f"wrote template to {output}", err=True)
 
 

@@ -170,10 +170,9 @@ def _write_plan(document: dict[str, Any], path: Path) -> None:
         _fail(str(exc))
         return
     text = render_plan_csv(rows) if path.suffix.lower() == ".csv" else render_plan_markdown(rows)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        _fail(f"{path}: cannot write: {exc.strerror}")
+    from service.cli import write_output  # late: service.cli registers this command
+
+    write_output(path, text)
     click.echo(f"wrote education plan to {path}", err=True)
 
 

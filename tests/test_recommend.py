@@ -765,3 +765,52 @@ def test_top_is_right_when_the_largest_scores_sit_just_where_it_samples() -> Non
     scores[::20] = np.linspace(1, 2, 500)  # the stride _top samples at for k = 60
     picked = _top(scores, 60)
     assert sorted(scores[picked].tolist()) == sorted(scores.tolist())[-60:]
+
+
+def test_a_plan_that_cannot_be_written_leaves_the_earlier_file_whole(
+    run_cli, catalogue: Path, tmp_path: Path, monkeypatch,
+) -> None:
+    """A full disk while the plan is written: the plan there before stays as it was, no temporary file
+    is left, and the error is one line."""
+    import errno
+    import tempfile
+
+    real = tempfile.NamedTemporaryFile
+
+    class FullDisk:
+        def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+            self.file = real(*args, **kwargs)
+            self.name = self.file.name
+
+        def write(self, data):  # noqa: ANN001, ANN202
+            self.file.write(data[:100])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __enter__(self):  # noqa: ANN204
+            return self
+
+        def __exit__(self, *exc) -> None:  # noqa: ANN002
+            self.file.close()
+
+    plan = tmp_path / "plan.csv"
+    plan.write_text("my earlier plan", encoding="utf-8")
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", FullDisk)
+    result = run_cli("--db", str(catalogue), "recommend", "--query", "specialiseret viden om sygedagpengeloven",
+                     "--top", "3", "--plan", str(plan), "--today", "2026-11-22")
+    assert result.exit_code == 1 and "plan.csv: cannot write: No space left on device" in result.output
+    assert "Traceback" not in result.output
+    assert plan.read_text(encoding="utf-8") == "my earlier plan" and sorted(p.name for p in tmp_path.iterdir()) == ["plan.csv"]
+
+    monkeypatch.undo()
+    assert run_cli("--db", str(catalogue), "recommend", "--query", "specialiseret viden om sygedagpengeloven",
+                   "--top", "3", "--plan", str(plan), "--today", "2026-11-22").exit_code == 0
+    assert plan.read_text(encoding="utf-8-sig").startswith("Medarbejdere;Formål;")
+    assert plan.stat().st_mode & 0o777 == 0o666 & ~_umask()  # as any file the user writes, readable by others
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
