@@ -308,7 +308,14 @@ def unfinished_crawls(db_path: Path) -> dict[str, str]:
     folders = [d.name for d in root.iterdir() if d.is_dir() and d.name != "httpcache"] if root.is_dir() else []
     if not folders:
         return {}
-    with open(root / "crawl.lock", "a") as handle:  # held by a crawl while it runs (_job_folder_lock)
+    try:  # held by a crawl while it runs (_job_folder_lock); read-only where the folder is (a replica)
+        handle = open(root / "crawl.lock", "a")  # noqa: SIM115
+    except OSError:
+        try:
+            handle = open(root / "crawl.lock")  # noqa: SIM115
+        except OSError:  # none: no crawl holds it, and none can write here
+            return dict.fromkeys(folders, "interrupted")
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -304,3 +304,25 @@ def test_a_journal_of_two_attempts_counts_each_url_once(tmp_path):
     assert content.pages == 4 and content.redecoded == 1 and content.gone == 1
     assert [e["url"] for e in content.errors if e.get("blocking")] == [base + "down"]
 
+
+
+def test_an_interrupted_crawl_on_a_read_only_catalogue_folder_is_still_reported(tmp_path, monkeypatch) -> None:
+    """A replica, or a disk remounted read-only: `status`, `sources` and /healthz read the crawl's
+    state without writing its lock file."""
+    import builtins
+
+    import crawler.runner as runner
+
+    db = tmp_path / "catalogue.duckdb"
+    (jobs_root(db) / "kattegat").mkdir(parents=True)
+    (jobs_root(db) / "crawl.lock").touch()
+
+    def read_only(file, mode="r", *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if "a" in mode or "w" in mode:
+            raise OSError(30, "Read-only file system")
+        return builtins.open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "open", read_only, raising=False)
+    assert runner.unfinished_crawls(db) == {"kattegat": "interrupted"}
+    (jobs_root(db) / "crawl.lock").unlink()  # and where there is none to read
+    assert runner.unfinished_crawls(db) == {"kattegat": "interrupted"}
