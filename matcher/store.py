@@ -18,6 +18,7 @@ the next writer removes: the published catalogue is exactly as before.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import json
 import os
@@ -392,8 +393,10 @@ def _write_lock(path: Path, timeout: float) -> Iterator[None]:
                 time.sleep(0.1)
         handle.seek(0)
         handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
+        try:  # who holds it, for the message of a writer that waits; unbuffered, so a full disk cannot fail the close
+            os.write(handle.fileno(), f"pid {os.getpid()}".encode())
+        except OSError:
+            pass  # a full disk: the lock holds without the note, and the copy says what is wrong
         try:
             yield
         finally:
@@ -421,7 +424,7 @@ def _private_copy(path: Path, start_from: Path | None = None) -> Path:
             shutil.copyfile(source, private)
         except OSError as exc:  # a full disk: no half copy left to fill it
             private.unlink(missing_ok=True)
-            raise CatalogueError(f"{path}: cannot copy the catalogue for this run ({exc.strerror}); nothing was changed") from None
+            raise CatalogueError(f"{path}: cannot copy the catalogue for this run ({_io_reason(exc, path)}); nothing was changed") from None
     return private
 
 
@@ -520,8 +523,20 @@ def write_catalogue(
             if writer is not None and not isinstance(exc, CatalogueError):
                 _record_failed_run(path, kind, sources, started, writer, exc)
             if isinstance(exc, (OSError, duckdb.Error)):  # a full disk, a file system gone read-only
-                raise CatalogueError(f"{path}: the run could not be written ({exc}); the catalogue is as it was") from exc
+                raise CatalogueError(f"{path}: the run could not be written ({_io_reason(exc, path)}); "
+                                     "the catalogue is as it was") from exc
             raise
+
+
+def _io_reason(exc: BaseException, path: Path) -> str:
+    """An I/O or DuckDB error in a line: DuckDB appends its native stack trace to a failed checkpoint's
+    message, and a full disk is said with what a run needs (a private copy of the catalogue)."""
+    text = str(exc).split("\nStack Trace")[0].strip() or type(exc).__name__
+    if "No space left on device" in text or getattr(exc, "errno", None) == errno.ENOSPC:
+        size = path.stat().st_size if path.exists() else 0
+        return (f"the disk is full: a write needs room for a copy of the catalogue, about {size / 1e6:.0f} MB "
+                f"more, beside it ({text.splitlines()[0][:200]})")
+    return " ".join(text.split())[:500]
 
 
 def _record_failed_run(

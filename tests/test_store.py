@@ -164,7 +164,8 @@ def test_a_full_disk_is_one_clear_error_and_leaves_no_half_copy(db: Path, monkey
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(shutil, "copyfile", copy_then_fill_the_disk)
-    with pytest.raises(CatalogueError, match="cannot copy the catalogue for this run \\(No space left on device\\); nothing was changed"):
+    with pytest.raises(CatalogueError, match="cannot copy the catalogue for this run \\(the disk is full: a write needs "
+                                             "room for a copy of the catalogue, about \\d+ MB more.*; nothing was changed"):
         with write_catalogue(db, "ingest") as writer:
             writer.upsert(courses(2)[1])
     monkeypatch.undo()
@@ -174,6 +175,15 @@ def test_a_full_disk_is_one_clear_error_and_leaves_no_half_copy(db: Path, monkey
             writer.upsert(courses(2)[1])
             raise OSError(28, "No space left on device")  # as DuckDB's commit meets a full disk
     assert snapshot(db) == before
+    # DuckDB's own message for a checkpoint on a full disk ends in its native stack trace: not for the user
+    with pytest.raises(CatalogueError) as raised:
+        with write_catalogue(db, "ingest") as writer:
+            writer.upsert(courses(2)[1])
+            raise duckdb.IOException('FATAL Error: Failed to create checkpoint because of error: Could not write file '
+                                     '".catalogue.duckdb.1.writing": No space left on device\n\nStack Trace:\n'
+                                     '/lib/_duckdb.so(_ZN6duckdb9ExceptionC2E+0x4d) [0x7f]\n' * 3)
+    assert "disk is full" in str(raised.value) and "Stack Trace" not in str(raised.value)
+    assert "\n" not in str(raised.value) and snapshot(db) == before
 
 
 def test_a_killed_writer_process_leaves_the_catalogue_as_before(db: Path, tmp_path: Path) -> None:
