@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ class AnalysisStore:
 
     def save(self, name: str, gaps: list[dict[str, Any]]) -> dict[str, Any]:
         saved_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        with self._connect() as con:
+        with closing(self._connect()) as con, con:  # commit, then close
             cursor = con.execute("INSERT INTO analysis (name, saved_at, gaps) VALUES (?, ?, ?)",
                                  [name, saved_at, json.dumps(gaps, ensure_ascii=False)])
         return {"id": cursor.lastrowid, "name": name, "saved_at": saved_at, "gaps": gaps}
@@ -50,7 +51,7 @@ class AnalysisStore:
     def list(self) -> list[dict[str, Any]]:
         if not self.path.exists():
             return []
-        with self._connect() as con:
+        with closing(self._connect()) as con, con:  # commit, then close
             rows = con.execute("SELECT id, name, saved_at, gaps FROM analysis ORDER BY id").fetchall()
         return [{"id": i, "name": n, "saved_at": s, "gaps": json.loads(g)} for i, n, s, g in rows]
 
@@ -61,5 +62,5 @@ class AnalysisStore:
     def delete(self, analysis_id: int) -> bool:
         if not self.path.exists():
             return False
-        with self._connect() as con:
+        with closing(self._connect()) as con, con:  # commit, then close
             return con.execute("DELETE FROM analysis WHERE id = ?", [analysis_id]).rowcount > 0

@@ -596,6 +596,7 @@ def tag_draft(state: State, draft: DraftCourse) -> dict[str, Any]:
 @router.post("/analyses", dependencies=[Depends(require_api_key)], status_code=201, summary="Save a team's gaps")
 def save_analysis(state: State, analysis: SavedAnalysisIn) -> dict[str, Any]:
     """Keep a team's gaps (not the employees' answers) so providers' coverage shows the demand."""
+    state.check_catalogue()  # kept beside the catalogue: not beside one that was moved away
     _check_gaps(state, analysis.gaps)
     store = AnalysisStore.for_catalogue(state.config.db)
     gaps = [gap.model_copy(update={"employees": []}).to_json(state.taxonomy) for gap in analysis.gaps]
@@ -609,6 +610,7 @@ def list_analyses(state: State) -> list[dict[str, Any]]:
 
 @router.delete("/analyses/{analysis_id}", dependencies=[Depends(require_api_key)], status_code=204, summary="Delete a saved analysis")
 def delete_analysis(state: State, analysis_id: Annotated[int, PathParam(ge=1, le=MAX_ID)]) -> None:
+    state.check_catalogue()
     if not AnalysisStore.for_catalogue(state.config.db).delete(analysis_id):
         raise ApiError(404, f"no saved analysis {analysis_id}")
 

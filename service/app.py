@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import logging
+import sqlite3
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Mapping
@@ -34,6 +37,8 @@ from service.state import ServiceConfig, ServiceState
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
+
+logger = logging.getLogger("fagmatch.service")
 
 class ApiError(Exception):
     """An error with a status and a message for the person who sent the request."""
@@ -215,6 +220,23 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GapInputError)
     async def _bad_input(request: Request, exc: Exception) -> Response:
         return _respond(request, 422, str(exc))
+
+    @app.exception_handler(OSError)
+    @app.exception_handler(sqlite3.OperationalError)
+    async def _cannot_write(request: Request, exc: Exception) -> Response:
+        """A full disk or a read-only folder meets a write (a saved analysis, an upload, a job's state):
+        said as such, not as a bare 500. Whatever it was writing was not written."""
+        text = str(exc)
+        if getattr(exc, "errno", None) == errno.ENOSPC or "disk is full" in text or "No space left" in text:
+            reason = "the server's disk is full"
+        elif getattr(exc, "errno", None) in (errno.EROFS, errno.EACCES) or "readonly" in text or "read-only" in text.lower():
+            reason = "the server's data folder is read-only"
+        else:
+            raise exc  # anything else is a fault, logged as one
+        logger.error("%s %s: %s", request.method, request.url.path, exc)
+        with in_language("da" if _wants_html(request) else "en"):
+            return _respond(request, 503, say("{reason}: nothing was changed; tell whoever runs the service",
+                                              reason=say(reason)))
 
     @app.exception_handler(CatalogueError)
     async def _catalogue(request: Request, exc: CatalogueError) -> Response:

@@ -547,3 +547,33 @@ def test_admin_ingest_passes_on_the_windows_1252_note_and_refuses_unknown_form_f
                              "nothing was written")
     with open_catalogue(client.app.state.service.config.db) as reader:
         assert reader.runs(1)[0]["id"] == last_run  # nothing was written
+
+
+def test_a_full_disk_or_a_read_only_folder_is_a_clear_503_and_saves_nothing(client: TestClient, monkeypatch) -> None:
+    """A saved analysis that could not be written was a plain-text 500 ("Internal Server Error")."""
+    import errno
+    import sqlite3
+
+    from service.analyses import AnalysisStore
+
+    gap = {"id": "g1", "fields": ["it_digital"], "level": "grundlaeggende"}
+    for error, said in ((sqlite3.OperationalError("database or disk is full"), "the server's disk is full"),
+                        (sqlite3.OperationalError("attempt to write a readonly database"),
+                         "the server's data folder is read-only"),
+                        (OSError(errno.ENOSPC, "No space left on device"), "the server's disk is full")):
+        def failing(*args, error=error, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            raise error
+
+        monkeypatch.setattr(sqlite3, "connect", failing)
+        r = client.post("/api/analyses", json={"name": "Team A", "gaps": [gap]}, headers={"X-API-Key": KEY})
+        monkeypatch.undo()
+        assert r.status_code == 503 and r.headers["content-type"].startswith("application/json"), r.text
+        assert _error(r) == f"{said}: nothing was changed; tell whoever runs the service"
+    assert AnalysisStore.for_catalogue(client.app.state.service.config.db).list() == []
+
+    def read_only(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(AnalysisStore, "delete", read_only)
+    r = client.delete("/api/analyses/1", headers={"X-API-Key": KEY})
+    assert r.status_code == 503 and _error(r).startswith("the server's data folder is read-only: nothing was changed")

@@ -147,7 +147,9 @@ def test_a_catalogue_moved_away_while_serving_is_said_and_never_replaced_by_an_e
     refused = client.post("/api/admin/ingest", files={"feed": ("nyskolen.jsonl", FIRST)}, headers=HEADERS)
     assert refused.status_code == 503 and "Put it back" in refused.json()["error"]["message"]
     assert client.post("/api/admin/crawl", json={}, headers=HEADERS).status_code == 503
-    assert not db.exists()  # nothing made in its place
+    gap = {"id": "g1", "fields": ["lov_myndighed"], "level": "specialiseret"}
+    assert client.post("/api/analyses", json={"name": "Team A", "gaps": [gap]}, headers=HEADERS).status_code == 503
+    assert not db.exists() and not list(tmp_path.glob("catalogue.duckdb.*"))  # nothing made in its place
     (tmp_path / "moved.duckdb").rename(db)
     time.sleep(STALE_CHECK_SECONDS)
     assert client.get("/healthz").json()["catalogue"]["courses"] == 30
