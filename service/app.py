@@ -226,17 +226,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _cannot_write(request: Request, exc: Exception) -> Response:
         """A full disk or a read-only folder meets a write (a saved analysis, an upload, a job's state):
         said as such, not as a bare 500. Whatever it was writing was not written."""
-        text = str(exc)
-        if getattr(exc, "errno", None) == errno.ENOSPC or "disk is full" in text or "No space left" in text:
-            reason = "the server's disk is full"
-        elif getattr(exc, "errno", None) in (errno.EROFS, errno.EACCES) or "readonly" in text or "read-only" in text.lower():
-            reason = "the server's data folder is read-only"
-        else:
+        text, code = str(exc), getattr(exc, "errno", None)
+        full = code == errno.ENOSPC or "disk is full" in text or "No space left" in text
+        if not full and code not in (errno.EROFS, errno.EACCES) and "readonly" not in text and "read-only" not in text.lower():
             raise exc  # anything else is a fault, logged as one
         logger.error("%s %s: %s", request.method, request.url.path, exc)
         with in_language("da" if _wants_html(request) else "en"):
-            return _respond(request, 503, say("{reason}: nothing was changed; tell whoever runs the service",
-                                              reason=say(reason)))
+            reason = say("the server's disk is full") if full else say("the server's data folder is read-only")
+            return _respond(request, 503, say("{reason}: nothing was changed; tell whoever runs the service", reason=reason))
 
     @app.exception_handler(CatalogueError)
     async def _catalogue(request: Request, exc: CatalogueError) -> Response:
