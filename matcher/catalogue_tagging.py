@@ -1,12 +1,14 @@
 """`fagmatch tag` on the catalogue: incremental, recorded as a run, never blocking crawls for long.
 
-Courses are read from a snapshot and tagged outside the write lock; the tags are then stored in one
-short write run. A course whose content changed in between is skipped (its tags would describe
-old text) and is picked up by the next run."""
+Courses are read from a snapshot and tagged outside the write lock; the tags are then stored in short
+write runs: every SAVE_EVERY_SECONDS, at the end, and when the run is interrupted (Ctrl-C, SIGTERM),
+so a long run can be stopped and the next goes on from where it was. A course whose content changed
+in between is skipped (its tags would describe old text) and is picked up by the next run."""
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,9 @@ from matcher.store import CatalogueWriter, check_writable, open_catalogue, write
 from matcher.tagging import CourseText, Tagger, TagResult
 
 BATCH = 64
+# A long run stores what it has tagged this often (a write copies the catalogue, so not after every
+# batch): an interruption, a reboot or a kill loses at most this much work.
+SAVE_EVERY_SECONDS = 300.0
 
 
 def course_text(course: Course) -> CourseText:
@@ -71,18 +76,35 @@ def _tag_locked(db_path: Path, tagger: Tagger, *, force: bool, progress: Callabl
                if force or current.get(c.course_id) != h or shown.get(c.course_id) != model]
     report.up_to_date = len(active) - len(pending)
     results: list[tuple[str, str, TagResult]] = []
-    for start in range(0, len(pending), BATCH):
-        batch = pending[start : start + BATCH]
-        tags = tagger.tag([course_text(c) for c, _ in batch])
-        results.extend((c.course_id, h, result) for (c, h), result in zip(batch, tags))
-        if progress:
-            progress(len(results), len(pending))
-    with write_catalogue(db_path, "tag", [model]) as writer:
-        report.tagged, report.skipped_changed = _store_current(writer, results, tagger.embedder.model_version)
-        writer.counts["tagged"] = report.tagged
-        writer.counts["up_to_date"] = report.up_to_date
-        writer.counts["skipped_changed"] = report.skipped_changed
+    done, saved_at = 0, time.monotonic()
+    try:
+        for start in range(0, len(pending), BATCH):
+            batch = pending[start : start + BATCH]
+            tags = tagger.tag([course_text(c) for c, _ in batch])
+            results.extend((c.course_id, h, result) for (c, h), result in zip(batch, tags))
+            done += len(batch)
+            if progress:
+                progress(done, len(pending))
+            if time.monotonic() - saved_at >= SAVE_EVERY_SECONDS and done < len(pending):
+                _save(db_path, tagger, results, report)  # a long run keeps what it has done as it goes
+                results, saved_at = [], time.monotonic()
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what is tagged, so the next run goes on from there
+        if results:
+            _save(db_path, tagger, results, report)
+        raise
+    _save(db_path, tagger, results, report)
     return report
+
+
+def _save(db_path: Path, tagger: Tagger, results: Sequence[tuple[str, str, TagResult]], report: TagRunReport) -> None:
+    """Store a part of a tagging run's results as a run of its own; `report` counts what every part stored."""
+    with write_catalogue(db_path, "tag", [report.model]) as writer:
+        tagged, skipped = _store_current(writer, results, tagger.embedder.model_version)
+        report.tagged += tagged
+        report.skipped_changed += skipped
+        writer.counts["tagged"] = tagged
+        writer.counts["up_to_date"] = report.up_to_date
+        writer.counts["skipped_changed"] = skipped
 
 
 def _store_current(writer: CatalogueWriter, results: Sequence[tuple[str, str, TagResult]], embedding_model: str) -> tuple[int, int]:

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Iterator
@@ -251,6 +254,31 @@ def _umask() -> int:
     return mask
 
 
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt, as Ctrl-C does, so long work can keep what it has done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def _duration(seconds: float) -> str:
+    """"45 s", "12 min", "2 h 05 min"."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
 def _catalogues_own(path: Path, catalogue: Path) -> bool:
     # beside catalogue.duckdb it keeps catalogue.duckdb.wal, .lock, .crawl-job.json, …
     return path.parent == catalogue.parent and (path.name == catalogue.name or path.name.startswith(catalogue.name + "."))
@@ -402,7 +430,8 @@ def tag(obj: Context, input_path: Path | None, output_path: Path | None, force: 
     """Tag courses with fields, level, fagprofiler items and dimensions.
 
     Catalogue mode (default) tags the courses whose content or model changed since their last
-    tagging, as one recorded run. File mode reads and writes JSON Lines."""
+    tagging. It stores the tags every 5 minutes and when stopped (Ctrl-C, SIGTERM), so a long run
+    can be stopped and the next goes on. File mode reads and writes JSON Lines."""
     if output_path is not None and input_path is None:
         raise click.UsageError("--output needs --input (catalogue mode stores tags in the catalogue)")
     if output_path is not None and input_path is not None and output_path.resolve() == input_path.resolve():
@@ -425,14 +454,25 @@ def tag(obj: Context, input_path: Path | None, output_path: Path | None, force: 
             if output_path is not None:
                 click.echo(f"tagged {len(items)} courses into {output_path}", err=True)
             return
-        from matcher.catalogue_tagging import tag_catalogue
+        from matcher.catalogue_tagging import SAVE_EVERY_SECONDS, tag_catalogue
 
-        report = tag_catalogue(
-            obj.db, tagger, force=force,
-            progress=lambda done, total: click.echo(f"  … tagged {done}/{total}", err=True),
-            waiting=lambda: click.echo("  … another tagging run of this catalogue is under way; waiting for it, "
-                                       "then tagging only what it left", err=True),
-        )
+        started = time.monotonic()
+
+        def progress(done: int, total: int) -> None:
+            elapsed = time.monotonic() - started
+            left = f", about {_duration(elapsed / done * (total - done))} left" if done < total else ""
+            click.echo(f"  … tagged {done}/{total} in {_duration(elapsed)}{left}", err=True)
+
+        try:
+            with sigterm_as_interrupt():  # a service stopping its job, a reboot: as Ctrl-C, what is tagged is kept
+                report = tag_catalogue(
+                    obj.db, tagger, force=force, progress=progress,
+                    waiting=lambda: click.echo("  … another tagging run of this catalogue is under way; waiting for "
+                                               "it, then tagging only what it left", err=True),
+                )
+        except KeyboardInterrupt:
+            fail(f"tagging stopped; what was tagged is kept (it is stored every {SAVE_EVERY_SECONDS / 60:.0f} "
+                 "minutes and when stopped): run `fagmatch tag` again to go on")
     click.echo(
         f"tagged {report.tagged}, already up to date {report.up_to_date}, "
         f"changed while tagging (left for next run) {report.skipped_changed}; model {report.model}"

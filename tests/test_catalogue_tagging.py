@@ -76,3 +76,57 @@ def test_a_model_that_cannot_be_loaded_is_one_line_not_a_traceback(run_cli) -> N
         result = run_cli("--model", "/no/such/model", *command)
         assert result.exit_code == 1 and "Traceback" not in result.output, result.output
         assert "error: embedding model path '/no/such/model' (from the model argument) does not exist" in result.output
+
+
+def test_a_stopped_tagging_run_keeps_what_it_tagged_and_the_next_goes_on(tmp_path: Path, monkeypatch) -> None:
+    """A 30 000-course run is hours of work: Ctrl-C, SIGTERM or a kill near the end lost all of it, since
+    the tags were stored only once, at the end."""
+    import pytest
+
+    import matcher.catalogue_tagging as catalogue_tagging
+    from matcher.ingest import ingest_file
+    from tests.conftest import course_record, write_jsonl
+
+    db = tmp_path / "catalogue.duckdb"
+    ingest_file(db, write_jsonl(tmp_path / "a.jsonl", [course_record(i) for i in range(1, 8)]))
+    tagger = Tagger.default(load_taxonomy(), Embedder.load())
+    monkeypatch.setattr(catalogue_tagging, "BATCH", 2)
+    calls = 0
+    real_tag = Tagger.tag
+
+    def stopped_at_the_third_batch(self, items, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise KeyboardInterrupt
+        return real_tag(self, items, **kwargs)
+
+    monkeypatch.setattr(Tagger, "tag", stopped_at_the_third_batch)
+    with pytest.raises(KeyboardInterrupt):
+        tag_catalogue(db, tagger)
+    with open_catalogue(db) as reader:
+        assert reader.summary()["tagged"] == 4  # the two batches done
+    monkeypatch.undo()
+
+    monkeypatch.setattr(catalogue_tagging, "BATCH", 2)
+    monkeypatch.setattr(catalogue_tagging, "SAVE_EVERY_SECONDS", 0.0)  # a long run: stored as it goes
+    report = tag_catalogue(db, tagger)
+    assert (report.tagged, report.up_to_date) == (3, 4)
+    with open_catalogue(db) as reader:
+        assert reader.summary()["tagged"] == 7
+        tag_runs = [run for run in reader.runs(limit=10) if run["kind"] == "tag"]
+    assert [run["counts"]["tagged"] for run in tag_runs] == [1, 2, 4]  # latest first: stored after each batch
+
+
+def test_the_command_says_a_stopped_run_kept_its_work_and_shows_time_left(run_cli, tmp_path: Path, monkeypatch) -> None:
+    import matcher.catalogue_tagging as catalogue_tagging
+
+    def stopped(db, tagger, *, progress, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        progress(64, 640)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(catalogue_tagging, "tag_catalogue", stopped)
+    result = run_cli("tag")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "… tagged 64/640 in 0 s, about" in result.output and "left" in result.output
+    assert "error: tagging stopped; what was tagged is kept" in result.output and "run `fagmatch tag` again" in result.output
