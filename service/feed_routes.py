@@ -6,11 +6,12 @@ they hold only what the catalogue publishes."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any, Callable
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from service import feeds
@@ -97,10 +98,14 @@ def _conditional(request: Request, media_type: str, build: Callable[[Any], Any],
         headers["Last-Modified"] = format_datetime(modified.astimezone(dt.timezone.utc), usegmt=True)
         if _not_modified(request, etag, modified):
             return Response(status_code=304, headers=headers)
-        body = build(reader)
-    if isinstance(body, (dict, list)):
-        return JSONResponse(body, headers=headers, media_type=media_type)
+        body = get_state(request).feed_bodies.get(etag, lambda: _encoded(build(reader)))
     return Response(body, headers=headers, media_type=media_type)
+
+
+def _encoded(body: Any) -> bytes:
+    if isinstance(body, (dict, list)):  # as JSONResponse encodes it
+        return json.dumps(body, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode()
+    return body.encode() if isinstance(body, str) else body
 
 
 def _not_modified(request: Request, etag: str, modified: dt.datetime) -> bool:

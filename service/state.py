@@ -22,6 +22,7 @@ from matcher.catalogue_index import CatalogueIndex, catalogue_hit
 from matcher.store import CatalogueError, CatalogueReader, open_catalogue
 from matcher.taxonomy import Taxonomy, load_taxonomy
 from service.crawl_jobs import CrawlJobs
+from service.feed_cache import FeedBodies
 
 # How long a draft waits for the one draft being tagged before the request is turned away.
 DRAFT_WAIT_SECONDS = 10.0
@@ -93,6 +94,7 @@ class ServiceState:
         # Anyone may check a draft, and a long one holds a core for seconds: one at a time per worker.
         self._draft_slot = threading.BoundedSemaphore(1)
         self._status: tuple[tuple[int, int] | None, dict[str, Any], dict[str, Any] | None] | None = None
+        self.feed_bodies = FeedBodies()  # the feeds' bodies by ETag: a full feed is built once per generation
         self.crawl_jobs = CrawlJobs(
             self.config.db, registry=self.config.registry, taxonomy=self.config.taxonomy_path,
             model=self.config.model, settings=self.config.crawl_settings,
