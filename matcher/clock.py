@@ -10,6 +10,8 @@ import datetime as dt
 import functools
 import os
 
+from matcher.course import EARLIEST_DATE, LATEST_DATE
+
 ENV = "FAGMATCH_TODAY"
 
 
@@ -26,6 +28,10 @@ def today() -> dt.date:
 @functools.cache
 def _pinned(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise ClockError(f"{ENV}={text!r} is not a date: write YYYY-MM-DD, or unset it for today's date") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:  # the course record's: a plan could not name a day outside them
+        raise ClockError(f"{ENV}={text!r} is not between {EARLIEST_DATE} and {LATEST_DATE}: check the year, "
+                         "or unset it for today's date")
+    return day

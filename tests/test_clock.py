@@ -36,3 +36,8 @@ def test_a_mistyped_day_is_one_clear_error(run_cli) -> None:
     result = run_cli("status", env={clock.ENV: "22-11-2026"})
     assert result.exit_code == 1
     assert result.stderr.strip() == "error: FAGMATCH_TODAY='22-11-2026' is not a date: write YYYY-MM-DD, or unset it for today's date"
+    for far in ("9999-12-31", "0001-01-01"):  # accepted, then a plan failed on it with the record's words
+        result = run_cli("status", env={clock.ENV: far})
+        assert result.exit_code == 1 and result.stderr.strip() == (
+            f"error: FAGMATCH_TODAY='{far}' is not between 2000-01-01 and 2100-12-31: check the year, "
+            "or unset it for today's date")
