@@ -17,6 +17,7 @@ the next writer removes: the published catalogue is exactly as before.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import fcntl
@@ -34,6 +35,7 @@ import duckdb
 import duckdb_ext
 
 from matcher.course import RECORD_FIELDS, Course
+from matcher.temp_files import clear_left_behind, private_path
 
 SCHEMA_VERSION = 2
 
@@ -865,7 +867,8 @@ def backup_catalogue(path: Path | str, output: Path | str) -> dict[str, Any]:
         raise CatalogueError(f"{output} exists: name a new file for the backup; nothing was written")
     if not output.parent.is_dir():
         raise CatalogueError(f"{output.parent}: no such directory for the backup")
-    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
+    clear_left_behind(output, "partial")  # a backup killed halfway
+    partial = private_path(output, "partial")
     try:
         try:
             with open(path, "rb") as source, open(partial, "wb") as target:
@@ -881,7 +884,8 @@ def backup_catalogue(path: Path | str, output: Path | str) -> dict[str, Any]:
         except FileExistsError:
             raise CatalogueError(f"{output} exists: name a new file for the backup; nothing was written") from None
     finally:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a read-only folder made none: its error is the one to say
+            partial.unlink(missing_ok=True)
     return {**summary, "path": str(output)}
 
 

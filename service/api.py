@@ -35,6 +35,7 @@ from matcher.store import open_catalogue
 from matcher.tabular import TabularError, decode_bytes
 from matcher.taxonomy import Level
 from matcher.transfer import TransferContext, assess_transfer
+from matcher.temp_files import clear_left_behind_folders
 from matcher.text import strip_controls
 from service.analyses import MAX_ID, AnalysisStore
 from service.app import ApiError, get_state, refuse_unknown_query, state_dependency
@@ -48,6 +49,7 @@ MAX_CSV = MAX_UPLOAD_BYTES  # pasted CSV text and uploaded files alike
 # What one recommendation request may ask for besides MAX_GAPS and MAX_RESULTS (matcher.recommend).
 MAX_GAP_WORDS = 6_000  # characters of gap words in one request (each gap's words are read by the model)
 MAX_TOP = 50  # results per gap
+UPLOAD_FOLDER_PREFIX = "fagmatch-ingest-"  # an uploaded feed waits in <TMPDIR>/fagmatch-ingest-<pid>-…
 # Smaller requests are answered on the event loop (array arithmetic in memory, about a millisecond);
 # larger ones in a thread, so that no request holds up the others for more than a few milliseconds.
 ON_LOOP_RESULTS = 10
@@ -646,7 +648,8 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
         raise ApiError(422, "the feed must be a JSON Lines (.jsonl) or CSV (.csv) file") from None
     state.check_catalogue()  # moved away while the service runs: said, and no new, empty one in its place
     raw = await feed.read(state.config.max_body_bytes + 1)
-    with tempfile.TemporaryDirectory(prefix="fagmatch-ingest-") as tmp:
+    clear_left_behind_folders(Path(tempfile.gettempdir()), UPLOAD_FOLDER_PREFIX)  # a worker killed during an upload
+    with tempfile.TemporaryDirectory(prefix=f"{UPLOAD_FOLDER_PREFIX}{os.getpid()}-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(raw)
         try:

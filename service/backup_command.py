@@ -9,6 +9,7 @@ written (nothing is changed), 2 for bad usage."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sqlite3
@@ -18,6 +19,7 @@ from typing import Any
 import click
 
 from matcher.store import CatalogueReader, backup_catalogue, restore_catalogue
+from matcher.temp_files import clear_left_behind, private_path
 from service.analyses import AnalysisStore
 
 
@@ -37,14 +39,15 @@ def _analyses_count(count: int) -> str:
 
 def _copy_analyses(source: Path, target: Path) -> int:
     """The saved analyses of `source` as the new file `target`, which appears only when complete."""
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    partial.unlink(missing_ok=True)
+    clear_left_behind(target, "partial")
+    partial = private_path(target, "partial")
     try:
         count = AnalysisStore(source).copy_to(partial)
         os.link(partial, target)
         return count
     finally:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
 
 
 @click.command()
@@ -113,7 +116,8 @@ def restore(obj: Any, backup_file: Path, yes: bool) -> None:
     kept_analyses = _analyses_of(keep)
     # Both copies of the analyses are made before the catalogue is replaced, so a full disk stops the
     # restore with nothing changed, and the analyses it replaces are never the only copy.
-    staged = analyses.with_name(f".{analyses.name}.{os.getpid()}.restoring")
+    clear_left_behind(analyses, "restoring")
+    staged = private_path(analyses, "restoring")
     count = None
     try:
         if backup_analyses.exists():

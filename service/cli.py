@@ -27,6 +27,7 @@ from matcher.feed import FeedError
 from matcher.ingest import ingest_file
 from matcher.store import CatalogueError, open_catalogue
 from matcher.taxonomy import format_summary, load_taxonomy
+from matcher.temp_files import clear_left_behind, private_path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_FEED = Path(__file__).resolve().parent / "samples" / "courses.jsonl"
@@ -223,10 +224,11 @@ def output_stream(output: Path | None, *, catalogue: Path | None = None, binary:
         fail(f"{directory}: no such directory")
     if catalogue is not None and _catalogues_own(output.resolve(), catalogue.resolve()):
         fail(f"{output}: that is the catalogue {catalogue} or a file of its own; write the output elsewhere (nothing was written)")
+    clear_left_behind(output, "output")  # an export killed halfway
     try:
         handle = tempfile.NamedTemporaryFile(
             "wb" if binary else "w", encoding=None if binary else "utf-8", newline=None if binary else "",
-            dir=directory, prefix=f".{output.name}.", delete=False,
+            dir=directory, prefix=private_path(output, "output").name, delete=False,
         )
     except OSError as exc:
         fail(f"{output}: cannot write: {exc.strerror or exc}; nothing was written")

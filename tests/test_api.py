@@ -577,3 +577,19 @@ def test_a_full_disk_or_a_read_only_folder_is_a_clear_503_and_saves_nothing(clie
     monkeypatch.setattr(AnalysisStore, "delete", read_only)
     r = client.delete("/api/analyses/1", headers={"X-API-Key": KEY})
     assert r.status_code == 503 and _error(r).startswith("the server's data folder is read-only: nothing was changed")
+
+
+def test_an_upload_a_killed_worker_left_in_the_temporary_folder_is_cleared(client: TestClient, tmp_path: Path, monkeypatch) -> None:
+    """A service killed during `POST /api/admin/ingest` left the whole uploaded feed in TMPDIR for ever."""
+    import subprocess
+    import sys
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout)
+    left = tmp_path / f"fagmatch-ingest-{dead}-x8w2k1"
+    left.mkdir()
+    (left / "up.jsonl").write_text('{"id": "x1"}\n')
+    bad = b'{"title": ""}\n'
+    assert client.post("/api/admin/ingest", files={"feed": ("feed.jsonl", bad)}, headers={"X-API-Key": KEY}).status_code == 422
+    assert not left.exists() and not list(tmp_path.glob("fagmatch-ingest-*"))  # and its own went when done

@@ -3,6 +3,7 @@ team analyses come back, nothing is replaced unasked, and a bad file changes not
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -147,3 +148,24 @@ def test_a_restore_that_cannot_copy_the_analyses_changes_nothing_and_keeps_them(
     assert [a["name"] for a in AnalysisStore.for_catalogue(db).list()] == ["Team A"]
     kept = next(tmp_path.glob("catalogue.duckdb.replaced-*.analyses.sqlite"))
     assert kept.name in result.output and [a["name"] for a in AnalysisStore(kept).list()] == ["Team A", "Team B"]
+
+
+def test_what_a_killed_backup_or_export_left_is_cleared_by_the_next(db: Path, run_cli, tmp_path: Path) -> None:
+    """A backup killed with SIGKILL left a catalogue-sized hidden `.b.duckdb.<pid>.partial` for ever."""
+    import subprocess
+    import sys
+
+    ingest_file(db, write_jsonl(tmp_path / "a.jsonl", [course_record(1)]))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(gone.stdout)  # a process that has ended
+    out = tmp_path / "out"
+    out.mkdir()
+    left = [out / f".b.duckdb.{dead}.partial", out / f".b.duckdb.analyses.sqlite.{dead}.partial",
+            out / f".e.jsonl.{dead}.outputk3j_x9"]
+    running = out / f".b.duckdb.{os.getppid()}.partial"  # a backup that still runs: not touched
+    for path in [*left, running]:
+        path.write_bytes(b"half")
+    AnalysisStore.for_catalogue(db).save("Team A", [])
+    assert run_cli("backup", str(out / "b.duckdb")).exit_code == 0
+    assert run_cli("export", "-o", str(out / "e.jsonl")).exit_code == 0
+    assert not any(path.exists() for path in left) and running.exists()

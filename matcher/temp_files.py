@@ -1,0 +1,37 @@
+"""Files a command writes before they get their name (`.<name>.<pid>.<kind>`), and clearing those a
+killed process left: a backup killed halfway left a catalogue-sized `.b.duckdb.6649.partial` that
+nothing ever removed, and a service killed during an upload the whole uploaded feed."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+from pathlib import Path
+
+from crawler.lifeline import alive
+
+
+def private_path(target: Path, kind: str) -> Path:
+    """Where this process writes `target` before naming it."""
+    return target.with_name(f".{target.name}.{os.getpid()}.{kind}")
+
+
+def clear_left_behind(target: Path, kind: str) -> None:
+    """Remove what a process no longer running left while writing `target` (same name and kind)."""
+    _clear(target.parent, rf"\.{re.escape(target.name)}\.(\d+)\.{re.escape(kind)}\w*")
+
+
+def clear_left_behind_folders(folder: Path, prefix: str) -> None:
+    """Remove the folders `<prefix><pid>-…` in `folder` whose process no longer runs."""
+    _clear(folder, rf"{re.escape(prefix)}(\d+)-\w+")
+
+
+def _clear(folder: Path, pattern: str) -> None:
+    with contextlib.suppress(OSError):
+        for path in folder.iterdir():
+            found = re.fullmatch(pattern, path.name)
+            if found and int(found[1]) != os.getpid() and not alive(int(found[1])):
+                with contextlib.suppress(OSError):
+                    shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
