@@ -1,19 +1,26 @@
-"""Small extensions of Scrapy's own machinery: retries that back off, canonical fingerprints, robots.txt
-fetched once, a bound on query-string variants, and requests kept to the source's own ports."""
+"""Small extensions of Scrapy's own machinery: retries that back off (as long as a server's Retry-After
+asks, within bounds), canonical fingerprints, robots.txt fetched once and obeyed as RFC 9309 asks
+(a 5xx, Crawl-delay), a bound on query-string variants, and requests kept to the source's own ports."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 from collections import defaultdict
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from scrapy import Request
+from twisted.internet.defer import Deferred
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Response
+from scrapy.robotstxt import RobotParser
 from scrapy.settings import BaseSettings
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.request import RequestFingerprinter
 
@@ -62,16 +69,19 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
         self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
 
-    async def _backoff(self, retry: Request | None) -> None:
-        if retry is not None and self.backoff_base > 0:
+    async def _backoff(self, retry: Request | None, asked: float | None = None) -> None:
+        if retry is not None:
             times = retry.meta.get("retry_times", 1)
-            await asyncio.sleep(min(self.backoff_base * 2 ** (times - 1), self.backoff_max))
+            wait = max(self.backoff_base * 2 ** (times - 1), asked or 0.0)  # at least what the server asked
+            if wait > 0:
+                await asyncio.sleep(min(wait, self.backoff_max))
 
     async def process_response(self, request: Request, response: Response, spider=None) -> Request | Response:  # type: ignore[override]
         result = super().process_response(request, response)
         if isinstance(result, Request):
-            await self._backoff(result)
+            await self._backoff(result, retry_after(response))
         return result
+
 
     async def process_exception(self, request: Request, exception: Exception, spider=None):  # type: ignore[override]
         result = super().process_exception(request, exception)
@@ -79,6 +89,75 @@ class BackoffRetryMiddleware(RetryMiddleware):
             await self._backoff(result)
         return result
 
+
+def retry_after(response: Response) -> float | None:
+    """The seconds a 429 or 503 asks the client to wait (`Retry-After`: seconds, or an HTTP date)."""
+    value = (response.headers.get(b"Retry-After") or b"").decode("latin-1").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return max(0.0, (when - dt.datetime.now(dt.timezone.utc)).total_seconds())
+
+
+# The longest Crawl-delay obeyed: a source's crawl is bounded (an hour by default), and a site asking
+# for more gets this, one request at a time.
+MAX_CRAWL_DELAY = 30.0
+_DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
+def robots_unknown(status: int) -> str:
+    """What a crawl says of a robots.txt that answered a server error."""
+    return (f"robots.txt answered HTTP {status}: the site's rules are unknown, so none of its pages were fetched; "
+            "try again later")
+
+
+class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware, and what RFC 9309 and site owners ask beyond it:
+
+    - a robots.txt that answers 5xx leaves the site's rules unknown: nothing of the site is fetched
+      (Scrapy read the error page as rules and allowed everything), and the crawl says so, as a
+      failed request, so it withdraws nothing;
+    - a `Crawl-delay` is obeyed (at most MAX_CRAWL_DELAY seconds), one request at a time to that
+      site: AutoThrottle alone fetched such a site less than a second apart;
+    - every request that waited for robots.txt is checked against it, not only the first."""
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:  # type: ignore[override]
+        # Requests that waited for robots.txt share one Deferred, and only the first gets the parser
+        # (Scrapy 2.19): the others got None, "allow everything", and a start page was fetched past a
+        # Disallow. The parser is kept by host once known: take it from there.
+        parser = await super().robot_parser(request)
+        if parser is None:
+            known = self._parsers.get(urlparse_cached(request).netloc)
+            if known is not None and not isinstance(known, Deferred):
+                return known
+        return parser
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:  # type: ignore[override]
+        if response.status >= 500:
+            spider = self.crawler.spider
+            if spider is not None and hasattr(spider, "record_failure"):
+                spider.record_failure(response.url, robots_unknown(response.status))
+            response = response.replace(status=200, body=_DISALLOW_ALL)
+        await super()._parse_robots(response, netloc, request)
+
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        super().process_request_2(rp, request)
+        delay = rp.crawl_delay(self._robotstxt_useragent or request.headers.get(b"User-Agent") or b"*") \
+            if rp is not None else None  # fmt: skip
+        if delay:
+            request.meta["autothrottle_dont_adjust_delay"] = True
+            downloader = self.crawler.engine.downloader if self.crawler.engine else None
+            if downloader is not None:
+                _, slot = downloader._get_slot(request)
+                slot.delay = max(slot.delay, min(delay, MAX_CRAWL_DELAY))
+                slot.concurrency = 1
 
 class CanonicalRequestFingerprinter(RequestFingerprinter):
     """Fingerprint a request by its canonical URL (matcher.course.canonical_url).
@@ -107,7 +186,7 @@ class CanonicalRequestFingerprinter(RequestFingerprinter):
 class RobotsTxtOnceMiddleware:
     """Fetch each robots.txt once per crawl: Scrapy's RobotsTxtMiddleware fetches it to obey it, and the
     sitemap spider asked for it again to read its Sitemap: lines. The second request gets the first's
-    answer (a 200 only). Sits right after RobotsTxtMiddleware (100), which fetches first."""
+    final answer. Sits right after the robots.txt middleware (100), which fetches first."""
 
     def __init__(self) -> None:
         self.answers: dict[str, Response] = {}
@@ -117,7 +196,7 @@ class RobotsTxtOnceMiddleware:
         return answer.replace(request=request) if answer is not None else None
 
     def process_response(self, request: Request, response: Response, spider=None) -> Response:
-        if response.status == 200 and urlsplit(request.url).path == "/robots.txt":
+        if urlsplit(request.url).path == "/robots.txt":  # its final answer, retries done: a 503 is not asked again
             self.answers.setdefault(request.url, response)
         return response
 

@@ -37,6 +37,8 @@ RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubles per retry
 RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.PoliteRobotsTxtMiddleware": 100,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.RobotsTxtOnceMiddleware": 101,
     "crawler.middlewares.SourcePortsMiddleware": 51,  # after Scrapy's OffsiteMiddleware (50): hosts, then ports

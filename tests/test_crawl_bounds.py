@@ -114,3 +114,38 @@ def test_registry_limits_are_validated_and_become_scrapy_settings(tmp_path: Path
     with pytest.raises(RegistryError, match="sources.a.limits.max_pages"):
         load_registry(registry)
     assert Limits().scrapy_settings() == {}
+
+
+# --- what site owners ask: robots.txt that cannot be read, Crawl-delay, Retry-After --------------
+
+
+def test_a_robots_txt_that_answers_5xx_fetches_nothing_and_says_why(site, run_cli, db) -> None:
+    """RFC 9309: a server error for robots.txt leaves the rules unknown, so the site is not crawled. The
+    crawler read the error page as rules, allowed everything and fetched the whole site."""
+    root, web = site
+    web.broken.add("/robots.txt")
+    result = run_cli("crawl", "--url", f"{web.base}/", *FAST_SETTINGS)
+    assert result.exit_code == 1 and "robots.txt answered HTTP 500: the site's rules are unknown" in result.output
+    assert not [path for _, path, _ in web.log if path.startswith("/kurser") or path == "/"]
+    assert not db.exists() or courses(db) == {}
+
+
+def test_a_crawl_delay_is_obeyed_one_request_at_a_time(site, run_cli) -> None:
+    """AutoThrottle alone fetched a site asking for `Crawl-delay: 10` less than a second apart."""
+    root, web = site
+    (root / "robots.txt").write_text("User-agent: *\nCrawl-delay: 1\n", encoding="utf-8")
+    result = run_cli("crawl", "--url", f"{web.base}/", *FAST_SETTINGS)
+    assert result.exit_code == 0, result.output
+    pages = [at for at, path in web.times if path == "/" or path.startswith("/kurser")]
+    assert len(pages) == 3
+    assert all(later - earlier >= 0.9 for earlier, later in zip(pages, pages[1:])), pages
+
+
+def test_a_429_is_retried_no_sooner_than_its_retry_after(site, run_cli, db) -> None:
+    root, web = site
+    web.throttled["/kurser/jura"] = 2
+    result = run_cli("crawl", "--url", f"{web.base}/", *FAST_SETTINGS)  # a back-off of 0.05 s alone
+    assert result.exit_code == 0, result.output
+    asked = [at for at, path in web.times if path == "/kurser/jura"]
+    assert len(asked) == 2 and asked[1] - asked[0] >= 1.9, asked
+    assert courses(db) == {"Samtaler med borgere": False, "Jura for jobcentre": False}

@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -28,7 +29,7 @@ from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_co
 
 from crawler.extract import extract_course
 from crawler.journal import Journal
-from crawler.middlewares import url_port
+from crawler.middlewares import robots_unknown, url_port
 from crawler.registry import Source, adhoc_source, load_registry
 from matcher.course import url_course_id
 
@@ -93,6 +94,7 @@ class GenericSpider(SitemapSpider):
         self.pages = 0
         self.courses = 0
         self.failures = 0
+        self._said: set[tuple[str, str]] = set()
         self.undecodable = 0
         self.redecoded = 0
         self.journal: Journal | None = None
@@ -241,11 +243,20 @@ class GenericSpider(SitemapSpider):
                 return
             # A start URL that is gone means the site moved: nothing can be judged withdrawn.
             message, blocking = f"HTTP {status}", status not in GONE_STATUSES or bool(request.meta.get("start"))
+            if status >= 500 and urlsplit(request.url).path == "/robots.txt":
+                message = robots_unknown(status)  # as the robots.txt middleware says it: one failure, said once
         else:
             message, blocking = f"{failure.type.__name__}: {failure.getErrorMessage()}", True
         self._failed(request.url, message, blocking=blocking)
 
+    def record_failure(self, url: str, message: str) -> None:
+        """A failed request that the middlewares met (robots.txt unreadable): the crawl is incomplete."""
+        self._failed(url, message, blocking=True)
+
     def _failed(self, url: str, message: str, *, blocking: bool) -> None:
+        if (url, message) in self._said:
+            return  # robots.txt asked by the middleware and by the sitemap reader: one failure
+        self._said.add((url, message))
         if blocking:
             self.failures += 1
         if self.journal:

@@ -40,6 +40,8 @@ class TestWeb(ThreadingHTTPServer):
         self.replaced: dict[str, str] = {}  # paths that answer 200 with this HTML instead (a maintenance notice)
         self.flaky_seen: set[str] = set()
         self.log: list[tuple[str, str, int]] = []  # (method, path, status)
+        self.times: list[tuple[float, str]] = []  # (time.monotonic() of the answer, path)
+        self.throttled: dict[str, int] = {}  # paths that answer 429 with Retry-After: N seconds, the first time
         self.lock = threading.Lock()
         config_file = root / "server.json"
         config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.exists() else {}
@@ -75,6 +77,7 @@ class Handler(BaseHTTPRequestHandler):
     def _answer(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
         with self.server.lock:
             self.server.log.append((self.command, self.path, status))
+            self.server.times.append((time.monotonic(), self.path))
         self.send_response(status)
         for key, value in (headers or {}).items():
             self.send_header(key, value)
@@ -101,6 +104,9 @@ class Handler(BaseHTTPRequestHandler):
             return self._answer(200, body.encode(), {"Content-Type": "text/html; charset=utf-8"})
         if path in self.server.hidden:
             return self._answer(404, b"<h1>Siden findes ikke</h1>", {"Content-Type": "text/html"})
+        if path in self.server.throttled:
+            seconds = self.server.throttled.pop(path)
+            return self._answer(429, "<h1>For mange forespørgsler</h1>".encode(), {"Retry-After": str(seconds)})
         if path in self.server.broken:
             return self._answer(500, b"<h1>Serverfejl</h1>", {"Content-Type": "text/html"})
         if path in self.server.replaced:
