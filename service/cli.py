@@ -286,9 +286,11 @@ def _catalogues_own(path: Path, catalogue: Path) -> bool:
     return path.parent == catalogue.parent and (path.name == catalogue.name or path.name.startswith(catalogue.name + "."))
 
 
-def format_status(summary: dict, runs: list[dict], unfinished: dict[str, str] | None = None) -> str:
+def format_status(summary: dict, runs: list[dict], unfinished: dict[str, str] | None = None, *,
+                  providers: int | None = None) -> str:
     """The catalogue's counts and latest runs; `unfinished`: crawls running now or interrupted
-    (crawler.runner.unfinished_crawls), which have no run recorded yet."""
+    (crawler.runner.unfinished_crawls), which have no run recorded yet; `providers`: how many providers
+    to name (those with the most courses; None: all). A national catalogue has thousands."""
     from crawler.runner import crawl_health  # a crawl that fetched nothing is failed, though written
 
     lines = [
@@ -300,9 +302,12 @@ def format_status(summary: dict, runs: list[dict], unfinished: dict[str, str] | 
     ]
     labels = {"course_type": "by type", "provider": "by provider", "form": "by form"}
     for key, label in labels.items():
-        counts = summary["by"][key]
-        if counts:
-            lines.append(f"  {label}: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+        counts = list(summary["by"][key].items())
+        if not counts:
+            continue
+        shown = counts[:providers] if key == "provider" and providers else counts
+        more = f", … and {len(counts) - len(shown)} more (--providers 0 names all)" if len(shown) < len(counts) else ""
+        lines.append(f"  {label}: " + ", ".join(f"{name} {n}" for name, n in shown) + more)
     if runs:
         lines.append("  latest runs:")
         for run in runs:
@@ -333,13 +338,16 @@ def format_tags(rows: list[dict], taxonomy) -> str:  # noqa: ANN001 - the Taxono
 @main.command()
 @click.option("--runs", "run_count", type=click.IntRange(min=0, max=10_000), default=5, show_default=True,
               help="How many recent runs to list.")
+@click.option("--providers", "provider_count", type=click.IntRange(min=0), default=15, show_default=True,
+              help="How many providers to name, those with the most courses first (0: all).")
 @click.pass_obj
-def status(obj: Context, run_count: int) -> None:
+def status(obj: Context, run_count: int, provider_count: int) -> None:
     """Summarise the catalogue: courses by type, provider and form, and the latest runs."""
     from crawler.runner import unfinished_crawls
 
     with clear_errors(), open_catalogue(obj.db, create=False) as catalogue:
-        click.echo(format_status(catalogue.summary(), catalogue.runs(run_count), unfinished_crawls(obj.db)))
+        click.echo(format_status(catalogue.summary(), catalogue.runs(run_count), unfinished_crawls(obj.db),
+                                 providers=provider_count or None))
 
 
 @main.group()

@@ -672,3 +672,15 @@ def test_numbers_out_of_range_on_the_command_line_are_usage_errors_not_catalogue
                  ["export", "--format", "json", "--page", "9" * 20]):
         result = run_cli(*args)
         assert result.exit_code == 2 and "is not in the range" in result.stderr and "catalogue" not in result.stderr, args
+
+
+def test_status_names_the_providers_with_most_courses_and_counts_the_rest(run_cli, tmp_path: Path) -> None:
+    """A national catalogue's 3 880 providers made `status` print a line of 125 608 characters."""
+    records = [course_record(i, provider=f"Udbyder {i % 40:02d}") for i in range(1, 121)]
+    records += [course_record(200 + i, provider="Den store skole") for i in range(10)]
+    assert run_cli("ingest", str(write_jsonl(tmp_path / "many.jsonl", records))).exit_code == 0
+    line = next(line for line in run_cli("status").output.splitlines() if "by provider" in line)
+    assert line.startswith("  by provider: Den store skole 10, ") and len(line) < 400
+    assert line.endswith(", … and 26 more (--providers 0 names all)")
+    every = next(line for line in run_cli("status", "--providers", "0").output.splitlines() if "by provider" in line)
+    assert every.count(", ") == 40 and "more" not in every
