@@ -15,6 +15,7 @@ from scrapy import Request
 from twisted.internet.defer import Deferred
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Response
@@ -37,6 +38,24 @@ def url_port(url: str) -> int | None:
         return parts.port or _DEFAULT_PORTS.get(parts.scheme)
     except ValueError:  # a port that is no number
         return None
+
+
+class StartOffsiteMiddleware(OffsiteMiddleware):
+    """Scrapy's OffsiteMiddleware, which says when a start address leads to another host: a site that
+    moved (www.x.dk → x.dk, a new domain) gave "no page could be fetched" and nothing else. Other
+    pages that lead away are not followed, as before, and are no failure."""
+
+    def process_request(self, request: Request, spider=None) -> None:  # type: ignore[no-untyped-def, override]
+        try:
+            super().process_request(request)
+        except IgnoreRequest:
+            spider = self.crawler.spider
+            if request.meta.get("start") and request.meta.get("redirect_urls") and hasattr(spider, "record_failure"):
+                spider.record_failure(request.meta["redirect_urls"][0], (
+                    f"the start address redirects to {request.url}, on a host the source may not fetch "
+                    f"({urlsplit(request.url).hostname}): start from that address, or add its host to the "
+                    "source's allowed domains"))
+            raise
 
 
 class SourcePortsMiddleware:

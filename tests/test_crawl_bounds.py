@@ -149,3 +149,14 @@ def test_a_429_is_retried_no_sooner_than_its_retry_after(site, run_cli, db) -> N
     asked = [at for at, path in web.times if path == "/kurser/jura"]
     assert len(asked) == 2 and asked[1] - asked[0] >= 1.9, asked
     assert courses(db) == {"Samtaler med borgere": False, "Jura for jobcentre": False}
+
+
+def test_a_start_address_that_redirects_to_another_host_says_where(site, run_cli) -> None:
+    """A site that moved (www.x.dk → x.dk): the crawl said only "no page could be fetched"."""
+    root, web = site
+    moved = web.base.replace("127.0.0.1", "localhost")
+    web.redirects["/"] = f"{moved}/"
+    result = run_cli("crawl", "--url", f"{web.base}/", *FAST_SETTINGS)
+    assert result.exit_code == 1
+    assert f"the start address redirects to {moved}/, on a host the source may not fetch (localhost)" in result.output
+    assert not [path for _, path, _ in web.log if path.startswith("/kurser")]  # and it was not followed
