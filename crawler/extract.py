@@ -73,8 +73,9 @@ _NEGATIVE_TITLE_RE = re.compile(
 _CANCELLED_TITLE_RE = re.compile(r"\b(?:aflyst|annulleret|cancell?ed)\b", re.IGNORECASE)
 _NO_LONGER_OFFERED_RE = re.compile(
     r"\b(?:dette |det(?:te)? )?(?:kursus|kurset|modul|modulet|uddannelsen|forløbet|this course)\s+"
-    r"(?:(?:udbydes|afholdes|udbydes\s+ikke\s+og\s+afholdes)\s+ikke\s+(?:længere|mere)|er\s+(?:aflyst|nedlagt|udgået)"
-    r"|is\s+(?:cancell?ed|no\s+longer\s+offered))\b",
+    r"(?:(?:udbydes|afholdes)\s+ikke\s+(?:længere|mere)|er\s+(?:aflyst|nedlagt|udgået)"
+    r"|is\s+(?:cancell?ed|no\s+longer\s+offered))\b"
+    r"(?![^.]{0,60}\b(?:hvis|såfremt|ved\s+for|if|when|unless)\b)",  # "… er aflyst, hvis der er under 8": a condition
     re.IGNORECASE,
 )
 # Facts that a course page states and other pages do not.

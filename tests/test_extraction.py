@@ -275,6 +275,7 @@ def test_a_page_that_says_its_course_is_cancelled_gives_it_withdrawn(title, extr
     "<p>Kurset aflyses ved for få tilmeldte.</p>",
     "<p>Ved aflysning får du pengene retur.</p>",
     "<p>Status: Ledige pladser</p>",
+    "<p>Kurset er aflyst, hvis der er under 8 tilmeldte.</p>",
 ])
 def test_conditions_and_terms_about_cancelling_leave_a_course_on_offer(extra):
     record = extract_course(page(f"<main><h1>Jobrettet coaching</h1>{_COURSE}{extra}</main>"), "https://u.example/k/c")
