@@ -13,11 +13,11 @@ weighs structured types, the facts found, course-type words and negative URL/tit
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -213,7 +213,7 @@ def _text(value: Any) -> str | None:
 
 def _strip_tags(text: str) -> str:
     if "&" in text and "<" not in text:  # escaped once more than HTML needs: "Beskæftigelse &amp; sundhed"
-        text = clean_text(html.unescape(text))
+        text = clean_text(unescape(text))
     if "<" not in text:
         return text
     try:
