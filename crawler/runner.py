@@ -179,10 +179,18 @@ def crawl(
         raise CrawlError(str(exc)) from None
     selected = select_sources(url, sources, Path(registry) if registry else None)
     root = Path(jobdir).resolve() if jobdir else jobs_root(db_path)
-    root.mkdir(parents=True, exist_ok=True)
-    with _job_folder_lock(root) as lock:
+    with contextlib.ExitStack() as stack:
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            lock = stack.enter_context(_job_folder_lock(root))
+        except OSError as exc:  # a full disk, a read-only folder: said before anything is fetched
+            raise _cannot_write(root, exc) from None
         return _crawl_locked(db_path, selected, root, lock, resume=resume, http_cache=http_cache,
                              settings=settings, progress=progress)  # fmt: skip
+
+
+def _cannot_write(root: Path, exc: OSError) -> CrawlError:
+    return CrawlError(f"{root}: cannot write the crawl's job folder ({exc.strerror or exc}); nothing was fetched")
 
 
 @contextlib.contextmanager
@@ -206,10 +214,13 @@ def _crawl_locked(
     settings: dict[str, Any] | None, progress: Callable[[str], None] | None,
 ) -> CrawlReport:  # fmt: skip
     entries = []
-    for source in selected:
-        directory = root / _job_name(source.name)
-        prepare_jobdir(directory, resume=resume)
-        entries.append({"source": source.model_dump(mode="json"), "jobdir": str(directory)})
+    try:
+        for source in selected:
+            directory = root / _job_name(source.name)
+            prepare_jobdir(directory, resume=resume)
+            entries.append({"source": source.model_dump(mode="json"), "jobdir": str(directory)})
+    except OSError as exc:
+        raise _cannot_write(root, exc) from None
     # The crawl process's config and report sit in the job folder, under names the next crawl reuses:
     # a crawl killed outright (SIGKILL, out of memory) leaves nothing behind in the system's temp folder.
     config_path, report_path = root / "crawl-config.json", root / "crawl-report.json"
@@ -218,7 +229,11 @@ def _crawl_locked(
         "http_cache_dir": str(root / "httpcache"), "log_file": str(root / "crawl.log"), "report": str(report_path),
     }  # fmt: skip
     report_path.unlink(missing_ok=True)  # a killed crawl's report must not pass for this one's
-    config_path.write_text(json.dumps(config), encoding="utf-8")
+    try:
+        config_path.write_text(json.dumps(config), encoding="utf-8")
+    except OSError as exc:  # a full disk
+        config_path.unlink(missing_ok=True)
+        raise _cannot_write(root, exc) from None
     try:
         returncode = _run_child(config_path, progress, lock)
         if not report_path.exists():

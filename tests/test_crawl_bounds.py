@@ -160,3 +160,20 @@ def test_a_start_address_that_redirects_to_another_host_says_where(site, run_cli
     assert result.exit_code == 1
     assert f"the start address redirects to {moved}/, on a host the source may not fetch (localhost)" in result.output
     assert not [path for _, path, _ in web.log if path.startswith("/kurser")]  # and it was not followed
+
+
+def test_a_full_disk_before_the_crawl_is_one_line_and_fetches_nothing(site, run_cli, monkeypatch) -> None:
+    """`fagmatch crawl` on a full disk was a traceback (OSError writing its job folder's config)."""
+    root, web = site
+    real_write = Path.write_text
+
+    def full(self: Path, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        if self.name == "crawl-config.json":
+            raise OSError(28, "No space left on device")
+        return real_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    result = run_cli("crawl", "--url", f"{web.base}/", *FAST_SETTINGS)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "cannot write the crawl's job folder (No space left on device); nothing was fetched" in result.output
+    assert not web.log
