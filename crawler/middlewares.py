@@ -12,18 +12,18 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from scrapy import Request
-from twisted.internet.defer import Deferred
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.settings import BaseSettings
-from scrapy.utils.httpobj import urlparse_cached
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.request import RequestFingerprinter
+from twisted.internet.defer import Deferred
 
 from matcher.course import canonical_url
 
@@ -101,7 +101,6 @@ class BackoffRetryMiddleware(RetryMiddleware):
             await self._backoff(result, retry_after(response))
         return result
 
-
     async def process_exception(self, request: Request, exception: Exception, spider=None):  # type: ignore[override]
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
@@ -177,6 +176,7 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
                 _, slot = downloader._get_slot(request)
                 slot.delay = max(slot.delay, min(delay, MAX_CRAWL_DELAY))
                 slot.concurrency = 1
+
 
 class CanonicalRequestFingerprinter(RequestFingerprinter):
     """Fingerprint a request by its canonical URL (matcher.course.canonical_url).
