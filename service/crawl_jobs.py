@@ -305,8 +305,8 @@ def _stopped(job: CrawlJob) -> str:
     """Why an interrupted job stopped, and what to do."""
     if job.kind == "crawl":
         return "the service stopped while this crawl ran; start it again to resume"
-    return ("the service stopped while this tagging ran; run `fagmatch tag` (the next crawl job, or the next "
-            "ingest over HTTP, also tags the rest)")
+    return ("the service stopped while this tagging ran; what it had tagged is kept: run `fagmatch tag` for the "
+            "rest (the next crawl job, or the next ingest over HTTP, also tags it)")
 
 
 def _now() -> dt.datetime:
