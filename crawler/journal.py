@@ -62,6 +62,10 @@ class Journal:
         """A page whose declared charset did not fit its bytes, read with `encoding` instead."""
         self.record("redecoded", url=url, declared=declared, encoding=encoding)
 
+    def canonical_gone(self, url: str, page: str) -> None:
+        """The canonical URL that `page` names answers 404 or 410: the page keeps its own URL."""
+        self.record("canonical-gone", url=url, page=page)
+
     def error(self, url: str, message: str, *, blocking: bool) -> None:
         """A request that failed; `blocking` ones make the crawl incomplete (no withdrawals)."""
         self.record("error", url=url, message=message, blocking=blocking)
@@ -114,6 +118,7 @@ def read_journal(path: Path | str) -> JournalContent:
     pages: set[str] = set()
     errors: dict[str, dict[str, Any]] = {}  # the latest failure of each URL
     noted: dict[tuple[str, str], dict[str, Any]] = {}  # (kind, url) → what a seen or undecodable page adds
+    gone_canonicals: set[str] = set()  # canonical URLs that pages name and that answer 404/410
     with open(path, encoding="utf-8", errors="replace") as handle:
         for line in handle:
             try:
@@ -143,9 +148,20 @@ def read_journal(path: Path | str) -> JournalContent:
                 noted[("redecoded", entry["url"])] = {}
             elif kind == "no-course":
                 content.no_course[entry["id"]] = entry["url"]
+            elif kind == "canonical-gone":
+                gone_canonicals.add(canonical_url(entry["url"]))
     content.pages = len(pages)
     content.counts.update(kind for kind, _ in noted)
     content.errors = [error for (kind, _), error in noted.items() if error] + list(errors.values())
+    # a canonical URL that answered 404/410, asked as such or as a page of the crawl
+    gone_canonicals |= {canonical_url(error["url"]) for error in errors.values()
+                        if not error.get("blocking") and error.get("message") in GONE_MESSAGES}  # fmt: skip
+    for page, (_, record) in list(by_page.items()):
+        named = record.get("url")
+        if named and canonical_url(named) in gone_canonicals and canonical_url(named) != page:
+            by_page[page] = (url_course_id(page), {**record, "url": page})
+            content.errors.append({"url": page, "blocking": False, "message": (
+                f"its canonical URL {named} answers as gone: stored under its own URL")})  # fmt: skip
     _settle_urls(content, by_page)
     return content
 

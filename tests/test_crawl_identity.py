@@ -65,7 +65,7 @@ def make_site(root: Path) -> None:
     write(root, "kurser/index.html", listing([
         "/omdirigering", "/kurser/sygefravaer", "/kurser/kommunom", "/arkiv/kommunom", "/kurser/udgaaet",
         "/kurser/rod-1", "/kurser/rod-2", "/kurser/oversigt-1", "/kurser/s0", "/kurser/s1", "/kurser/s2",
-        "/kurser/jura", "/kurser/jura-print", "/kurser/foertidspension",
+        "/kurser/jura", "/kurser/jura-print", "/kurser/foertidspension", "/kurser/nyt-2027",
     ]))  # fmt: skip
     write(root, "omdirigering/index.html", course_page("Samtaler med ledige", "samtaler", 2500))
     cp1252 = course_page("Sygefravær på tværs i Næstved", "sygefravær", 1950).replace('<meta charset="utf-8">', "")
@@ -86,6 +86,8 @@ def make_site(root: Path) -> None:
     jura = course_page("Jura for jobcentre", "jura", 3600, canonical="/kurser/jura")
     write(root, "kurser/jura.html", jura)
     write(root, "kurser/jura-print.html", jura)
+    # A renamed page whose canonical link still names its old address, which answers 404.
+    write(root, "kurser/nyt-2027.html", course_page("Rehabilitering", "rehabilitering", 3900, canonical="/kurser/kursus-2026"))
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +149,16 @@ def test_different_pages_that_name_one_canonical_url_keep_their_own(crawled):
     assert len(warnings) == 1 and "own URL" in warnings[0]["message"], run_errors(crawled.db)
 
 
+def test_a_canonical_url_that_answers_404_is_not_the_courses_address(crawled):
+    """A stale canonical link made the catalogue, and so the feeds, point to a dead page."""
+    found = stored(crawled.db)
+    assert found["kurser/nyt-2027"].title == "Rehabilitering" and "kurser/kursus-2026" not in found
+    notes = [e for e in run_errors(crawled.db) if "kursus-2026" in e["message"]]
+    assert len(notes) == 1 and "stored under its own URL" in notes[0]["message"], run_errors(crawled.db)
+    (result,) = crawled.report.sources
+    assert result.complete and result.failed == 0  # a check, not a failure
+
+
 def test_a_print_version_that_names_its_course_as_canonical_is_one_course(crawled):
     found = stored(crawled.db)
     assert found["kurser/jura"].title == "Jura for jobcentre" and "kurser/jura-print" not in found
@@ -161,9 +173,9 @@ def test_one_page_under_two_urls_is_one_course_under_the_shorter_url(crawled):
 
 def test_course_counts_agree_and_say_what_was_merged(crawled):
     (result,) = crawled.report.sources
-    assert result.courses == len(stored(crawled.db)) == 11
+    assert result.courses == len(stored(crawled.db)) == 12
     line = result.line()
-    assert "11 courses" in line and "2 course pages merged" in line, line
+    assert "12 courses" in line and "2 course pages merged" in line, line
 
 
 def test_a_missing_page_is_an_answer_not_a_failure_everywhere(crawled):

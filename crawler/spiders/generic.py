@@ -31,7 +31,7 @@ from crawler.extract import extract_course
 from crawler.journal import Journal
 from crawler.middlewares import robots_unknown, url_port
 from crawler.registry import Source, adhoc_source, load_registry
-from matcher.course import url_course_id
+from matcher.course import canonical_url, url_course_id
 
 # Addresses a page's scripts load content from: "load more" buttons, lazy lists, JSON endpoints.
 # Not on media elements: there data-src is a lazily loaded image or video.
@@ -212,6 +212,12 @@ class GenericSpider(SitemapSpider):
                 if record is not None:
                     self.courses += 1
                     yield {"source": self.source.name, "page": response.url, "course": record}
+                    if record["url"] != canonical_url(response.url):
+                        # The canonical URL it names must answer: a stale one (a renamed page) would make a
+                        # dead link the course's address. Fetched once, as any page (a print view's
+                        # original usually is anyway); if it is gone, the page keeps its own URL.
+                        yield Request(record["url"], callback=self.parse_page, errback=self.on_error,
+                                      meta={"canonical_of": response.url})
                 elif self.journal:
                     self.journal.no_course(response.url, url_course_id(response.url))
         if self.max_pages and self.pages >= self.max_pages:
@@ -239,6 +245,10 @@ class GenericSpider(SitemapSpider):
             return  # robots.txt or offsite: not ours to fetch, not a failure
         elif failure.check(HttpError):
             status = failure.value.response.status
+            if request.meta.get("canonical_of"):
+                if status in GONE_STATUSES and self.journal:
+                    self.journal.canonical_gone(request.url, request.meta["canonical_of"])
+                return  # a check of a canonical URL, not a page of the crawl: no failure either way
             if request.meta.get("optional") and status in GONE_STATUSES:
                 return
             # A start URL that is gone means the site moved: nothing can be judged withdrawn.
