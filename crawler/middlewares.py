@@ -176,6 +176,7 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
                 _, slot = downloader._get_slot(request)
                 slot.delay = max(slot.delay, min(delay, MAX_CRAWL_DELAY))
                 slot.concurrency = 1
+                slot.jitter = 0.0  # Scrapy's ±50 % would make some waits half the delay the site asked for
 
 
 class CanonicalRequestFingerprinter(RequestFingerprinter):
