@@ -35,11 +35,11 @@ class FeedBodies:
                     return body
             try:
                 body = build()
-            finally:
+                with self._lock:
+                    self._keep(etag, body)
+            finally:  # after it is kept: a request arriving now finds the body, and builds none of its own
                 with self._lock:
                     self._building.pop(etag, None)
-            with self._lock:
-                self._keep(etag, body)
             return body
 
     def _kept(self, etag: str) -> bytes | None:

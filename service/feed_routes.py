@@ -6,12 +6,11 @@ they hold only what the catalogue publishes."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any, Callable
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from service import feeds
@@ -103,8 +102,8 @@ def _conditional(request: Request, media_type: str, build: Callable[[Any], Any],
 
 
 def _encoded(body: Any) -> bytes:
-    if isinstance(body, (dict, list)):  # as JSONResponse encodes it
-        return json.dumps(body, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode()
+    if isinstance(body, (dict, list)):
+        return JSONResponse(body).body
     return body.encode() if isinstance(body, str) else body
 
 
