@@ -411,7 +411,7 @@ def _private_copy(path: Path, start_from: Path | None = None) -> Path:
     backup) for this run."""
     for stale in path.parent.glob(f".{path.name}.*.writing*"):
         stale.unlink(missing_ok=True)
-    private = path.with_name(f".{path.name}.{os.getpid()}.writing")
+    private = private_path(path, "writing")
     wal = path.with_name(path.name + ".wal")
     if wal.exists():
         # Someone wrote to the published file directly (not through fagmatch): fold that in first.
@@ -534,11 +534,17 @@ def _io_reason(exc: BaseException, path: Path) -> str:
     """An I/O or DuckDB error in a line: DuckDB appends its native stack trace to a failed checkpoint's
     message, and a full disk is said with what a run needs (a private copy of the catalogue)."""
     text = str(exc).split("\nStack Trace")[0].strip() or type(exc).__name__
-    if "No space left on device" in text or getattr(exc, "errno", None) == errno.ENOSPC:
+    if disk_full(exc):
         size = path.stat().st_size if path.exists() else 0
         return (f"the disk is full: a write needs room for a copy of the catalogue, about {size / 1e6:.0f} MB "
                 f"more, beside it ({text.splitlines()[0][:200]})")
     return " ".join(text.split())[:500]
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether an OS, DuckDB or SQLite error says the disk is full."""
+    text = str(exc)
+    return getattr(exc, "errno", None) == errno.ENOSPC or "No space left on device" in text or "disk is full" in text
 
 
 def _record_failed_run(

@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from matcher.catalogue_index import FilterError
 from matcher.gaps import GapInputError
 from matcher.messages import in_language, say
-from matcher.store import CatalogueError
+from matcher.store import CatalogueError, disk_full
 from service.idle_gc import Activity, CountRequests, collect_when_idle
 from service.server_paths import without_server_paths
 from service.state import ServiceConfig, ServiceState
@@ -39,6 +39,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 logger = logging.getLogger("fagmatch.service")
+
 
 class ApiError(Exception):
     """An error with a status and a message for the person who sent the request."""
@@ -226,9 +227,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _cannot_write(request: Request, exc: Exception) -> Response:
         """A full disk or a read-only folder meets a write (a saved analysis, an upload, a job's state):
         said as such, not as a bare 500. Whatever it was writing was not written."""
-        text, code = str(exc), getattr(exc, "errno", None)
-        full = code == errno.ENOSPC or "disk is full" in text or "No space left" in text
-        if not full and code not in (errno.EROFS, errno.EACCES) and "readonly" not in text and "read-only" not in text.lower():
+        text, full = str(exc), disk_full(exc)
+        if not full and getattr(exc, "errno", None) not in (errno.EROFS, errno.EACCES) \
+                and "readonly" not in text and "read-only" not in text.lower():  # fmt: skip
             raise exc  # anything else is a fault, logged as one
         logger.error("%s %s: %s", request.method, request.url.path, exc)
         with in_language("da" if _wants_html(request) else "en"):
