@@ -32,6 +32,10 @@ def _clear(folder: Path, pattern: str) -> None:
     with contextlib.suppress(OSError):
         for path in folder.iterdir():
             found = re.fullmatch(pattern, path.name)
-            if found and int(found[1]) != os.getpid() and not alive(int(found[1])):
-                with contextlib.suppress(OSError):
-                    shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+            if not found or int(found[1]) == os.getpid() or alive(int(found[1])):
+                continue
+            with contextlib.suppress(OSError):
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
