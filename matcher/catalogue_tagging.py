@@ -71,7 +71,9 @@ def _tag_locked(db_path: Path, tagger: Tagger, *, force: bool, progress: Callabl
     with open_catalogue(db_path) as catalogue:
         current = catalogue.tagged_hashes(model)
         shown = catalogue.latest_tag_models()
-        active = [(c, c.compute_hash()) for c in catalogue.courses(include_withdrawn=False)]
+        # The stored hash, not one computed again: a course stored under an earlier rule for its text
+        # or URL would hash otherwise, and its tags would never count as made from its content.
+        active = [(c, c.content_hash) for c in catalogue.courses(include_withdrawn=False)]
     pending = [(c, h) for c, h in active
                if force or current.get(c.course_id) != h or shown.get(c.course_id) != model]
     report.up_to_date = len(active) - len(pending)
@@ -143,7 +145,7 @@ def retag_out_of_fold(db_path: Path, tagger: Tagger, *, folds: int = 5) -> int:
     labels. The tags keep `tagger`'s model version. Returns how many were re-tagged (a course changed
     meanwhile keeps its tags)."""
     with open_catalogue(db_path) as catalogue:
-        active = {c.course_id: (c, c.compute_hash()) for c in catalogue.courses(include_withdrawn=False)}
+        active = {c.course_id: (c, c.content_hash) for c in catalogue.courses(include_withdrawn=False)}
     shipped = tagger.shipped_examples()
     fitted_on = sorted({ex.id for ex in shipped} & set(active))
     results: list[tuple[str, str, TagResult]] = []

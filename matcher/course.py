@@ -102,9 +102,13 @@ class Course(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _blank_is_unknown(cls, value: Any, info: ValidationInfo) -> Any:
-        # Control characters are dropped at the door (matcher.text), from every text field.
+        # Control characters are dropped at the door (matcher.text), from every text field. A stored
+        # text that is nothing else (an earlier fagmatch let a title of one zero-width space in) is read
+        # as stored: no stored course may fail to read.
         if isinstance(value, str):
-            value = strip_controls(value)
+            stripped = strip_controls(value)
+            stored = (info.context or {}).get("stored")
+            value = value if stored and not stripped.strip() and value.strip() else stripped
         # Feeds (CSV above all) say "unknown" with an empty cell or null.
         if isinstance(value, str) and not value.strip():
             value = None
@@ -143,12 +147,18 @@ class Course(BaseModel):
     @field_validator("start_dates", "application_deadline")
     @classmethod
     def _plausible_dates(cls, value: Any, info: ValidationInfo) -> Any:
-        # A year such as 9999 or 2207 is a typo, and a plan cannot count quarters up to it. Courses
-        # stored before this rule are read as they are (the store says so by its context).
+        # A year such as 9999 or 2207 is a typo, and a plan cannot count quarters up to it. A course
+        # stored before this rule (the store says so by its context) reads such a date as unknown: it
+        # still reads, and a plan or a team analysis that meets it still works.
+        def plausible(date: dt.date) -> bool:
+            return EARLIEST_DATE <= date <= LATEST_DATE
+
         if (info.context or {}).get("stored"):
-            return value
+            if isinstance(value, list):
+                return [date for date in value if plausible(date)]
+            return value if value is None or plausible(value) else None
         for date in value if isinstance(value, list) else [value] if value is not None else []:
-            if not EARLIEST_DATE <= date <= LATEST_DATE:
+            if not plausible(date):
                 raise ValueError(f"{date.isoformat()} is not between {EARLIEST_DATE.isoformat()} and "
                                  f"{LATEST_DATE.isoformat()}: check the year")
         return value

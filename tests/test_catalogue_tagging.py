@@ -39,6 +39,36 @@ def test_tags_of_an_undone_taxonomy_are_replaced_by_the_current_taggers(tagged_c
     assert tag_catalogue(db, tagger).tagged == 0  # and then it is up to date
 
 
+def test_courses_an_older_fagmatch_stored_with_invisible_characters_read_and_are_tagged(
+    tagged_catalogue: Path, tmp_path: Path
+) -> None:
+    """An older fagmatch stored a title of one zero-width space and a text with Windows line breaks.
+    Reading now drops such characters: the title failed validation, taking down the service, `tag`
+    and `export`; and the text hashed otherwise than stored, so `tag` called the course "changed
+    while tagging" on every run and it kept the old tagger's tags."""
+    from matcher.store import connect_duckdb
+
+    db = tmp_path / "catalogue.duckdb"
+    shutil.copy(tagged_catalogue, db)
+    with open_catalogue(db) as reader:
+        first, second = [c.course_id for c in reader.courses(include_withdrawn=False)][:2]
+    con = connect_duckdb(str(db))  # as the older fagmatch stored them (its hashes: not today's)
+    try:
+        con.execute("UPDATE course SET title = '\u200b', content_hash = 'older-1' WHERE id = ?", [first])
+        con.execute("UPDATE course SET description = replace(description, '. ', '.\r\n') || '\u200b', "
+                    "content_hash = 'older-2' WHERE id = ?", [second])
+    finally:
+        con.close()
+    with open_catalogue(db) as reader:
+        assert reader.course(first).title == "\u200b"  # as stored: nothing else is its title
+        assert "\r" not in reader.course(second).description
+        CatalogueIndex.load(reader, load_taxonomy().field_keys)  # what the service loads at its start
+    tagger = Tagger.default(load_taxonomy(), Embedder.load())
+    report = tag_catalogue(db, tagger)
+    assert (report.tagged, report.skipped_changed) == (2, 0)
+    assert tag_catalogue(db, tagger).tagged == 0
+
+
 def test_a_second_tagging_run_waits_for_the_first_then_tags_only_what_is_left(tagged_catalogue: Path, tmp_path: Path) -> None:
     """Two overlapping cron runs each tagged the same courses; now the second waits and finds them done."""
     from matcher.file_lock import exclusive_lock

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -517,7 +518,7 @@ def test_a_rejected_record_is_named_by_its_spreadsheet_row_and_id(run_cli, tmp_p
     assert f"rejected {jsonl}:1 (id test-1): price_dkk:" in run_cli("ingest", str(jsonl)).stderr
 
 
-def test_a_date_in_a_year_no_course_runs_is_refused_but_one_stored_before_is_still_read(
+def test_a_date_in_a_year_no_course_runs_is_refused_and_one_stored_before_reads_as_unknown(
     run_cli, db: Path, tmp_path: Path
 ) -> None:
     """One start in 9999 (or a typo such as 2207) made every team analysis that met the course a 500."""
@@ -534,11 +535,18 @@ def test_a_date_in_a_year_no_course_runs_is_refused_but_one_stored_before_is_sti
 
     con = connect_duckdb(str(db))  # changed by hand, as an older fagmatch could have stored it
     try:
-        con.execute("UPDATE course SET start_dates = ['9999-06-01'::DATE] WHERE id = 'test-3'")
+        con.execute("UPDATE course SET start_dates = ['2027-02-03'::DATE, '9999-06-01'::DATE], "
+                    "application_deadline = '2207-01-15' WHERE id = 'test-3'")
     finally:
         con.close()
-    with open_catalogue(db) as catalogue:
-        assert catalogue.course("test-3").start_dates[0].year == 9999
+    with open_catalogue(db) as catalogue:  # the typo is unknown; the rest of the course is as stored
+        course = catalogue.course("test-3")
+        assert course.start_dates == [dt.date(2027, 2, 3)] and course.application_deadline is None
+    # and its export is a feed that ingests again (it was refused, "check the year")
+    export = tmp_path / "export.jsonl"
+    assert run_cli("export", "-o", str(export)).exit_code == 0
+    result = run_cli("--db", str(tmp_path / "again.duckdb"), "ingest", str(export))
+    assert result.exit_code == 0, result.output
 
 
 def test_a_csv_feed_cut_off_in_a_row_changes_nothing(run_cli, db: Path, tmp_path: Path) -> None:

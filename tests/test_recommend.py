@@ -450,6 +450,31 @@ def test_cli_recommend_json_and_plan(run_cli, catalogue: Path, tmp_path: Path) -
     assert "Uddannelsesplan" in text and "Sygedagpenge" in text
 
 
+def test_a_start_an_older_fagmatch_stored_in_2207_does_not_stop_a_plan(run_cli, catalogue: Path, tmp_path: Path) -> None:
+    """A start date typed 2207 and stored before the 2000–2100 rule made every plan and team analysis
+    that met the course fail ("next_start: Input should be less than or equal to 2100-12-31")."""
+    import shutil
+
+    from matcher.store import connect_duckdb
+
+    db = tmp_path / "catalogue.duckdb"
+    shutil.copy(catalogue, db)
+    query = ("recommend", "--query", "specialiseret viden om sygedagpengeloven", "--json", "--top", "3",
+             "--today", "2026-11-22")
+    first = json.loads(run_cli("--db", str(db), *query).stdout)["results"][0]["course_id"]
+    con = connect_duckdb(str(db))  # as an older fagmatch could have stored it
+    try:
+        con.execute("UPDATE course SET start_dates = ['2207-03-01'::DATE] WHERE id = ?", [first])
+    finally:
+        con.close()
+    plan = tmp_path / "plan.csv"
+    result = run_cli("--db", str(db), *query, "--plan", str(plan))
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["results"][0]["course_id"] == first and document["results"][0]["next_start"] is None
+    assert "2207" not in plan.read_text(encoding="utf-8-sig")
+
+
 def test_cli_recommend_text_labels_are_english_and_errors_name_the_options(run_cli, catalogue: Path) -> None:
     result = run_cli("--db", str(catalogue), "recommend", "--query", "specialiseret viden om sygedagpengeloven",
                      "--top", "3", "--today", "2026-11-22")
