@@ -34,7 +34,7 @@ from typing import Any, Literal
 import duckdb
 import duckdb_ext
 
-from matcher.course import RECORD_FIELDS, Course
+from matcher.course import RECORD_FIELDS, Course, url_course_id
 from matcher.temp_files import clear_left_behind, private_path
 
 SCHEMA_VERSION = 2
@@ -185,6 +185,26 @@ class CatalogueWriter:
         self.now = now
         self.counts: Counter[str] = Counter()
         self.errors: list[dict[str, str]] = []
+        self._renamed: dict[str, str] | None = None  # see renamed_ids
+
+    def renamed_ids(self) -> dict[str, str]:
+        """Courses stored under an id their URL no longer gives: the id their URL gives now → the stored id.
+
+        A crawled course's id is its canonical URL's (matcher.course.url_course_id). When the rule for
+        one URL per page learns more (session ids such as `?sid=` or `;jsessionid=` are dropped), the
+        same page gets another id; it keeps its stored one, with its tags, history and links. Of two
+        stored under one page, the active one seen last."""
+        if self._renamed is None:
+            rows = self.con.execute(
+                "SELECT id, url FROM course WHERE url IS NOT NULL AND regexp_full_match(id, 'u[0-9a-f]{16}') "
+                "ORDER BY withdrawn, last_seen DESC"
+            ).fetchall()
+            self._renamed = {}
+            for stored_id, url in rows:
+                now = url_course_id(url)
+                if now != stored_id:
+                    self._renamed.setdefault(now, stored_id)
+        return self._renamed
 
     def upsert(self, course: Course) -> Outcome:
         """Insert or update a course by its stable id; the content hash decides new / changed / unchanged.
@@ -198,6 +218,8 @@ class CatalogueWriter:
         existing = self.con.execute(
             "SELECT content_hash, withdrawn, first_seen, withdrawn_at FROM course WHERE id = ?", [course_id]
         ).fetchone()
+        if existing is None and course.id is None and course_id in self.renamed_ids():
+            return self.upsert(course.model_copy(update={"id": self.renamed_ids()[course_id]}))
         if existing is None:
             self._insert(course, course_id, content_hash)
             outcome: Outcome = "new"
@@ -266,7 +288,9 @@ class CatalogueWriter:
 
     def withdraw_missing(self, source: str, seen_ids: set[str]) -> int:
         """Mark withdrawn every active course of `source` not seen in this run (never deletes)."""
-        return self.withdraw(sorted(self.active_ids(source) - seen_ids))
+        renamed = self.renamed_ids()
+        seen = seen_ids | {renamed[course_id] for course_id in seen_ids if course_id in renamed}
+        return self.withdraw(sorted(self.active_ids(source) - seen))
 
     def active_ids(self, source: str) -> set[str]:
         """The ids of the active courses of `source`."""

@@ -549,6 +549,39 @@ def test_a_date_in_a_year_no_course_runs_is_refused_and_one_stored_before_reads_
     assert result.exit_code == 0, result.output
 
 
+def test_a_course_stored_under_a_session_id_keeps_its_id_when_its_url_loses_it(run_cli, db: Path, tmp_path: Path) -> None:
+    """An older fagmatch kept `?sid=…` in a page's URL, so the page's id was that URL's. Dropping session
+    ids gave the unchanged feed a new id: `new 2`, the stored courses withdrawn by --withdraw-missing,
+    their tags, history and /kursus links lost."""
+    import hashlib
+
+    from matcher.store import connect_duckdb
+
+    records = [{**course_record(n), "url": url} for n, url in
+               ((1, "https://udbyder.example/kurser/jobsamtaler?sid=abc123"),
+                (2, "https://udbyder.example/kurser/jura;jsessionid=0A1B2C"))]
+    for record in records:
+        del record["id"]  # a feed without ids, as a crawl's records
+    feed = write_jsonl(tmp_path / "feed.jsonl", records)
+    assert run_cli("ingest", "--source", "udbyder", str(feed)).exit_code == 0
+    older = {record["url"]: "u" + hashlib.sha1(record["url"].encode()).hexdigest()[:16] for record in records}
+    con = connect_duckdb(str(db))  # the ids and URLs as the older fagmatch stored them
+    try:
+        for n, (url, old_id) in enumerate(older.items(), start=1):
+            con.execute("UPDATE course SET id = ?, url = ? WHERE title LIKE ?", [old_id, url, f"% {n}"])
+    finally:
+        con.close()
+
+    result = run_cli("ingest", "--source", "udbyder", "--withdraw-missing", str(feed))
+    assert result.exit_code == 0, result.output
+    assert "new 0" in result.output and "withdrawn 0" in result.output, result.output
+    with open_catalogue(db) as catalogue:
+        active = [c.course_id for c in catalogue.courses(include_withdrawn=False)]
+    assert sorted(active) == sorted(older.values())  # the same courses, under their ids
+    again = run_cli("ingest", "--source", "udbyder", "--withdraw-missing", str(feed))
+    assert "unchanged 2" in again.output and "new 0" in again.output, again.output
+
+
 def test_a_csv_feed_cut_off_in_a_row_changes_nothing(run_cli, db: Path, tmp_path: Path) -> None:
     """A row cut after its location cell had been taken as the course with no start dates, target
     group or language: `changed 1`, and the course lost them."""
