@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sklearn.model_selection import GroupKFold
@@ -46,6 +47,9 @@ class TagRunReport:
     up_to_date: int = 0
     skipped_changed: int = 0
     model: str = ""
+    # of the courses tagged anew, those that showed another tagger's tags (after an upgrade, or a
+    # change to the framework or the cues): model version → courses
+    earlier_models: dict[str, int] = field(default_factory=dict)
 
 
 def tag_catalogue(
@@ -77,6 +81,9 @@ def _tag_locked(db_path: Path, tagger: Tagger, *, force: bool, progress: Callabl
     pending = [(c, h) for c, h in active
                if force or current.get(c.course_id) != h or shown.get(c.course_id) != model]
     report.up_to_date = len(active) - len(pending)
+    report.earlier_models = dict(Counter(
+        shown[c.course_id] for c, _ in pending if shown.get(c.course_id, model) != model
+    ).most_common())
     results: list[tuple[str, str, TagResult]] = []
     done, saved_at = 0, time.monotonic()
     try:

@@ -736,12 +736,12 @@ class CatalogueReader:
             "SELECT count(DISTINCT c.id) FROM course c JOIN course_tagging t "
             "ON t.course_id = c.id AND t.content_hash = c.content_hash WHERE NOT c.withdrawn"
         ).fetchone()[0]
-        # ... and by which tagger (model version): after a model or taxonomy change, the old one's tags
-        # still count as tags until `fagmatch tag` runs with the new one
+        # ... and whose tags they show (the tagger, by model version, of each course's latest tagging):
+        # after a model or taxonomy change, the old one's until `fagmatch tag` runs with the new one
         by_model = dict(self.con.execute(
-            "SELECT t.model, count(DISTINCT c.id) FROM course c JOIN course_tagging t "
-            "ON t.course_id = c.id AND t.content_hash = c.content_hash WHERE NOT c.withdrawn "
-            "GROUP BY t.model ORDER BY count(DISTINCT c.id) DESC, t.model"
+            f"SELECT t.model, count(*) FROM (SELECT course_id, model, content_hash FROM course_tagging "
+            f"{LATEST_TAGGING}) t JOIN course c ON t.course_id = c.id AND t.content_hash = c.content_hash "
+            "WHERE NOT c.withdrawn GROUP BY t.model ORDER BY count(*) DESC, t.model"
         ).fetchall())
         return {
             "path": str(self.path), "schema_version": self.version, "courses": total, "active": active,

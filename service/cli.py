@@ -487,6 +487,9 @@ def tag(obj: Context, input_path: Path | None, output_path: Path | None, force: 
         f"tagged {report.tagged}, already up to date {report.up_to_date}, "
         f"changed while tagging (left for next run) {report.skipped_changed}; model {report.model}"
     )
+    if report.earlier_models:  # why a run tags what had tags: after an upgrade, all of them
+        click.echo("  tagged anew because their tags were an earlier tagger's (another fagmatch, framework or cue "
+                   "list): " + ", ".join(f"{model} {n}" for model, n in report.earlier_models.items()))
 
 
 @main.command()

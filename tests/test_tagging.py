@@ -111,7 +111,10 @@ def test_catalogue_tagging_is_incremental_and_recorded(run_cli, db: Path, tmp_pa
     assert framework.count(link) == 1
     edited = tmp_path / "taxonomy.yaml"
     edited.write_text(framework.replace(link, link + '      - {field: lov_myndighed, reason: "Fagsystemerne bærer sagsbehandlingen (lov_myndighed.g1)."}\n'), encoding="utf-8")
-    assert f"tagged {total}, already up to date 0" in run_cli("--taxonomy", str(edited), "tag").stdout
+    anew = run_cli("--taxonomy", str(edited), "tag").stdout
+    assert f"tagged {total}, already up to date 0" in anew
+    shipped_model = first.stdout.split("; model ")[1].split()[0]  # and it says why: after an upgrade, the same
+    assert "tagged anew because their tags were an earlier tagger's" in anew and f"{shipped_model} {total}" in anew
 
 
 def test_evaluate_prints_the_tagger_beside_both_baselines(run_cli, tmp_path: Path) -> None:
