@@ -1,18 +1,23 @@
 """Today's date, for everything that reads the calendar: which starts are still open, what a date
 filter means, the year of a date a page writes without one.
 
-`FAGMATCH_TODAY=YYYY-MM-DD` pins it, so that a catalogue with fixed dates (the sample feed, an
-evaluation set, a demo kept for a presentation) is answered the same whatever the calendar says."""
+It is the date in Denmark (Europe/Copenhagen), whatever zone the server keeps: a deadline that has
+passed for the Danish users has passed, also on a server that runs in UTC. `FAGMATCH_TODAY=YYYY-MM-DD`
+pins it, so that a catalogue with fixed dates (the sample feed, an evaluation set, a demo kept for a
+presentation) is answered the same whatever the calendar says."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import os
+from zoneinfo import ZoneInfo
 
 from matcher.course import EARLIEST_DATE, LATEST_DATE
 
 ENV = "FAGMATCH_TODAY"
+# The users' calendar; the tzdata package brings its rules where the system has none.
+DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 
 
 class ClockError(ValueError):
@@ -20,9 +25,9 @@ class ClockError(ValueError):
 
 
 def today() -> dt.date:
-    """The pinned date (FAGMATCH_TODAY), else the system's."""
+    """The pinned date (FAGMATCH_TODAY), else the date in Denmark now."""
     pinned = os.environ.get(ENV, "").strip()
-    return _pinned(pinned) if pinned else dt.date.today()
+    return _pinned(pinned) if pinned else dt.datetime.now(DANISH_TIME).date()
 
 
 @functools.cache

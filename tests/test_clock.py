@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,7 +20,24 @@ def test_the_pinned_day_is_today(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(clock.ENV, "2027-03-01")
     assert clock.today() == dt.date(2027, 3, 1)
     monkeypatch.delenv(clock.ENV)
-    assert clock.today() == dt.date.today()
+    assert clock.today() == dt.datetime.now(ZoneInfo("Europe/Copenhagen")).date()
+
+
+def test_today_is_the_date_in_denmark_whatever_zone_the_server_keeps() -> None:
+    """It was the server's own date: on a server in UTC a deadline that had passed in Denmark stayed
+    open until 1 in the morning. At any moment at least one of these two zones is on another date
+    than Copenhagen (UTC+14 runs 13 hours ahead of it, UTC-11 12 hours behind)."""
+    import os
+    import subprocess
+    import sys
+
+    script = "from matcher import clock; print(clock.today().isoformat())"
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        env = {**os.environ, "TZ": zone}
+        env.pop(clock.ENV, None)
+        answer = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
+                                cwd=Path(__file__).resolve().parents[1]).stdout.strip()
+        assert answer == dt.datetime.now(ZoneInfo("Europe/Copenhagen")).date().isoformat(), zone
 
 
 def test_recommendations_answer_as_on_the_pinned_day(run_cli, tagged_catalogue: Path) -> None:
