@@ -31,6 +31,7 @@ from crawler.parsers import (
     normalise_label,
     parse_course_type,
     parse_date,
+    parse_deadline,
     parse_deadline_phrase,
     parse_duration,
     parse_ects,
@@ -43,7 +44,9 @@ from crawler.parsers import (
     parse_teaching_form,
     run_days,
     with_label_vat_note,
+    without_deadlines,
 )
+from matcher.clock import DANISH_TIME
 from matcher.course import EARLIEST_DATE, LATEST_DATE, MAX_ECTS, canonical_url
 
 COURSE_NODE_TYPES = frozenset(
@@ -79,7 +82,7 @@ _NO_LONGER_OFFERED_RE = re.compile(
     re.IGNORECASE,
 )
 # Facts that a course page states and other pages do not.
-_COURSE_FACT_KEYS = ("price", "ects", "start", "deadline", "duration")
+_COURSE_FACT_KEYS = ("price", "ects", "start", "deadline", "duration")  # course_days fills start or duration
 # Class/id words of page furniture, at the start of a class token ("cookie-banner", "c-breadcrumb").
 _BOILERPLATE_RE = re.compile(
     r"(?:^|[\s_-])(?:cookie|consent|gdpr|breadcrumb|skip-?link|newsletter|nyhedsbrev|share|social|site-?header"
@@ -226,6 +229,12 @@ def _date(value: Any) -> dt.date | None:
     text = _text(value)
     if not text:
         return None
+    try:  # a time in a zone ("2027-02-28T23:00:00Z" is midnight on 1 March in Denmark): the Danish date
+        moment = dt.datetime.fromisoformat(text)
+        if moment.tzinfo is not None:
+            return moment.astimezone(DANISH_TIME).date()
+    except ValueError:
+        pass
     try:
         return dt.date.fromisoformat(text[:10])
     except ValueError:
@@ -989,18 +998,26 @@ def _parsed_facts(facts: _Facts) -> dict[str, Any]:
         parsed["ects"] = parse_ects(text) or parse_ects(f"{text} ECTS")
     if parsed.get("ects") is None and (text := facts.joined("duration")) is not None:
         parsed["ects"] = parse_ects(text)  # "Omfang: 7,5 ECTS-point": scope in points, under a duration label
+    stated_deadline = None
     if (text := facts.joined("start")) is not None:
+        # "Holdstart: 3. marts 2027 (ansøgningsfrist 1. februar 2027)": the deadline is no start
+        text, stated_deadline = without_deadlines(text)
         runs = parse_runs(text)  # "3.-4. marts 2027": one start, two days
         parsed["start"] = [run.start for run in runs]
         parsed["run_days"] = run_days(runs)
-    if (text := facts.first("deadline")) is not None:
-        parsed["deadline"] = parse_date(text)
     if (text := facts.first("duration")) is not None:
         parsed["duration"] = parse_duration(text)
-        if not parsed.get("start") and (days := sorted({run.start for run in parse_runs(text)})):
-            # "Undervisningsdage: 6. september 2027 og 4. oktober 2027": the days of one run
-            parsed["start"] = days[:1]
-            parsed["duration"] = parsed["duration"] or float(len(days))
+    if (text := facts.first("course_days")) is not None:
+        # "Undervisningsdage: 6. september 2027 og 4. oktober 2027": the days of one run, beside a
+        # "Varighed: 3 dage" too; "Kursusdage: 3" says how many
+        if days := sorted({run.start for run in parse_runs(text)}):
+            parsed["start"] = parsed.get("start") or days[:1]
+            parsed["duration"] = parsed.get("duration") or float(len(days))
+        else:
+            parsed["duration"] = parsed.get("duration") or parse_duration(text)
+    if (text := facts.first("deadline")) is not None:
+        parsed["deadline"] = parse_deadline(text, parsed.get("start") or [])
+    parsed["deadline"] = parsed.get("deadline") or stated_deadline
     if "ects" not in parsed or parsed["ects"] is None:
         parsed.pop("ects", None)
     return parsed

@@ -25,7 +25,7 @@ import calendar
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -84,13 +84,18 @@ LABELS: dict[str, str] = {
     "Kursusstart": "start", "Opstart": "start", "Dato": "start", "Datoer": "start",
     "Kursusdato": "start", "Kursusdatoer": "start", "Tid": "start", "Tidspunkt": "start",
     "Start date": "start", "Dates": "start",
+    # a period's first day is its start ("Periode: 3. marts – 30. juni 2027")
+    "Periode": "start", "Kursusperiode": "start", "Uddannelsesperiode": "start", "Forløbsperiode": "start",
+    "Period": "start",
     # enrolment: read for open enrolment ("Tilmelding: løbende optag"), a start that is no date
     "Tilmelding": "enrolment", "Optag": "enrolment", "Optagelse": "enrolment", "Enrolment": "enrolment",
     # scope
     "ECTS": "ects", "ECTS-point": "ects", "Antal ECTS": "ects", "Antal ECTS-point": "ects",
     "Point": "ects", "Credits": "ects",
     "Varighed": "duration", "Omfang": "duration", "Længde": "duration", "Antal dage": "duration",
-    "Undervisningsdage": "duration", "Antal undervisningsdage": "duration", "Kursusdage": "duration",
+    "Antal undervisningsdage": "duration",
+    # the days of one run ("Kursusdage: 3. marts, 17. marts og 31. marts 2027"), or how many ("Kursusdage: 3")
+    "Undervisningsdage": "course_days", "Kursusdage": "course_days",
     "Antal kursusdage": "duration", "Duration": "duration",
     # place and form
     "Sted": "location", "Undervisningssted": "location", "Kursussted": "location",
@@ -583,12 +588,14 @@ def _text_dates(text: str, today: dt.date) -> list[_Found]:
         month = MONTHS[m["month"].lower()]
         listed = _DAY_AND_JOIN_RE.findall(m["days"] or "")
         days = [(int(day), _join_kind(join)) for day, join in listed] + [(int(m["day"]), "")]
-        year = int(m["year"]) if m["year"] else _year_from_next(text, m, matches[index + 1 : index + 2], month)
+        year = int(m["year"]) if m["year"] else _year_from_next(text, m, matches[index + 1 :], month)
+        if year is None and 1 <= days[-1][0] <= 31:
+            # "12.-13. januar": one year for the block, the one whose last day has not passed (each day
+            # on its own had made the 12th next year's and the 13th this year's)
+            last = _next_on_or_after(month, days[-1][0], today)
+            year = last.year if last else None
         for day, join in days:
-            if year is not None:
-                date = _valid_date(year, month, day)
-            else:
-                date = _next_on_or_after(month, day, today) if 1 <= day <= 31 else None
+            date = _valid_date(year, month, day) if year is not None else None
             found.append(_Found(m.start(), m.end(), date, join))
     return found
 
@@ -598,14 +605,17 @@ def _join_kind(join: str) -> str:
 
 
 def _year_from_next(text: str, match: re.Match[str], following: list[re.Match[str]], month: int) -> int | None:
-    # "30. januar - 2. februar 2027": the first date takes the year of the second.
-    if not following or not following[0]["year"]:
-        return None
-    nxt = following[0]
-    if not _RANGE_JOIN_RE.fullmatch(text, match.end(), nxt.start()):
-        return None
-    year = int(nxt["year"])
-    return year - 1 if month > MONTHS[nxt["month"].lower()] else year
+    # "30. januar - 2. februar 2027": the first date takes the year of the second, and "3. marts, 17.
+    # marts og 31. marts 2027" each the year of the last: dates joined as a range or a list.
+    previous = match
+    for nxt in following:
+        if not _RANGE_JOIN_RE.fullmatch(text, previous.end(), nxt.start()):
+            return None
+        if nxt["year"]:
+            year = int(nxt["year"])
+            return year - 1 if month > MONTHS[nxt["month"].lower()] else year
+        previous = nxt
+    return None
 
 
 def _week_dates(text: str, today: dt.date) -> list[_Found]:
@@ -702,6 +712,30 @@ def parse_deadline_phrase(text: str, *, today: dt.date | None = None) -> dt.date
         if found and found[0].start <= _DEADLINE_GAP:
             return found[0].date
     return None
+
+
+def without_deadlines(text: str, *, today: dt.date | None = None) -> tuple[str, dt.date | None]:
+    """`text` less each deadline phrase (DEADLINE_PHRASES) and the date right after it, and the first
+    such date: "3. marts 2027 (ansøgningsfrist 1. februar 2027)" under a start label starts on 3 March
+    only, and says its deadline."""
+    text = clean_text(text)
+    deadline = None
+    for match in reversed(list(_DEADLINE_PHRASE_RE.finditer(text))):  # reversed: the first is found last
+        found = _find_dates(text[match.end() : match.end() + _DEADLINE_GAP + 30], today)
+        if found and found[0].start <= _DEADLINE_GAP:
+            deadline = found[0].date
+            text = _mask(text, match.start(), match.end() + found[0].end)
+    return text, deadline
+
+
+def parse_deadline(text: str, starts: Sequence[dt.date], *, today: dt.date | None = None) -> dt.date | None:
+    """A deadline's date (as `parse_date`). One written without a year ("10. januar") belongs before the
+    start it closes, the first that has not passed (else the last): the latest such date on or before
+    it, not the next after today, which had put it after the start and the course open again."""
+    today = today or clock.today()
+    upcoming = [start for start in sorted(starts) if start >= today] or sorted(starts)[-1:]
+    # read as on the day a year before the start, a date without a year is the latest on or before it
+    return parse_date(text, today=upcoming[0] - dt.timedelta(days=364) if upcoming else today)
 
 
 @dataclass(frozen=True)
@@ -1161,8 +1195,8 @@ def _line_facts(line: str) -> list[tuple[str, str]]:
 def parse_labelled_facts(text: str) -> dict[str, str]:
     """Canonical key → value for "Label: value", "**Label:** value" and "Label – value" pairs.
 
-    Keys: price, deadline, start, enrolment, ects, duration, location, form, target_group, admission,
-    course_type, language. The first value for a key wins. A label alone on its line (a definition
+    Keys: price, deadline, start, enrolment, ects, duration, course_days, location, form, target_group,
+    admission, course_type, language. The first value for a key wins. A label alone on its line (a definition
     list flattened to text) takes the next line as its value."""
     lines = clean_text(text, keep_newlines=True).split("\n")
     facts: dict[str, str] = {}

@@ -338,3 +338,58 @@ def test_a_soft_404_with_a_fact_box_is_no_course(title):
                 "<aside><h2>Næste ledige hold</h2><p>Holdstart: 1. april 2027</p><p>Pris: 2.200 kr.</p><p>Sted: Køge</p></aside>",
                 title=title)  # fmt: skip
     assert extract_course(html, "https://u.example/kurser/xyz") is None
+
+
+# --- dates as Danish course pages write them -----------------------------------------------------
+
+
+def _facts(*lines: str) -> str:
+    items = "".join(f"<li><strong>{label}:</strong> {value}</li>" for label, value in (line.split(": ", 1) for line in lines))
+    return page(f"<main><h1>Jobsamtaler</h1><p>Om samtaler med ledige borgere om job.</p><ul>{items}"
+                "<li><strong>Pris:</strong> 4.500 kr.</li></ul></main>")  # fmt: skip
+
+
+def test_a_deadline_in_the_start_line_is_the_deadline_not_a_start():
+    """It was a second start, on the deadline, and the real one stayed open after the deadline."""
+    record = extract_course(_facts("Holdstart: 3. marts 2027 (ansøgningsfrist 1. februar 2027)"), "https://u.example/k/a")
+    assert (record["start_dates"], record["application_deadline"]) == (["2027-03-03"], "2027-02-01")
+
+
+def test_a_deadline_without_a_year_lies_before_its_start(monkeypatch):
+    """Read the day after it passed, "10. januar" was next year's, after the start: the course open again."""
+    monkeypatch.setenv("FAGMATCH_TODAY", "2027-01-11")
+    record = extract_course(_facts("Holdstart: 1. februar 2027", "Ansøgningsfrist: 10. januar"), "https://u.example/k/b")
+    assert (record["start_dates"], record["application_deadline"]) == (["2027-02-01"], "2027-01-10")
+    monkeypatch.setenv("FAGMATCH_TODAY", "2026-12-07")  # and before it, the same date
+    assert extract_course(_facts("Holdstart: 1. februar 2027", "Ansøgningsfrist: 10. januar"),
+                          "https://u.example/k/b")["application_deadline"] == "2027-01-10"
+
+
+def test_a_block_of_days_without_a_year_is_one_run_in_one_year(monkeypatch):
+    """On its second day, "12.-13. januar" had been the 13th this year and the 12th next year: two starts."""
+    monkeypatch.setenv("FAGMATCH_TODAY", "2027-01-13")
+    record = extract_course(_facts("Holdstart: 12.-13. januar"), "https://u.example/k/c")
+    assert (record["start_dates"], record["duration_days"]) == (["2027-01-12"], 2.0)
+
+
+def test_course_days_listed_with_the_year_once_beside_a_duration_give_the_start(monkeypatch):
+    monkeypatch.setenv("FAGMATCH_TODAY", "2027-03-10")  # "3. marts" alone would now be next year's
+    record = extract_course(_facts("Varighed: 3 dage", "Kursusdage: 3. marts, 17. marts og 31. marts 2027"),
+                            "https://u.example/k/d")
+    assert (record["start_dates"], record["duration_days"]) == (["2027-03-03"], 3.0)
+
+
+@pytest.mark.parametrize("label", ["Periode", "Kursusperiode"])
+def test_a_period_starts_on_its_first_day(label):
+    record = extract_course(_facts(f"{label}: 3. marts – 30. juni 2027"), "https://u.example/k/e")
+    assert record["start_dates"] == ["2027-03-03"]
+
+
+@pytest.mark.parametrize(("moment", "day"), [("2027-02-28T23:00:00Z", "2027-03-01"),  # midnight in Denmark, winter
+                                             ("2027-08-31T22:00:00Z", "2027-09-01"),  # and summer
+                                             ("2027-03-01T00:00:00+01:00", "2027-03-01"), ("2027-03-01", "2027-03-01")])
+def test_a_schema_org_start_in_another_zone_is_the_danish_day(moment, day):
+    html = page(_jsonld({"@type": "Course", "name": "Jobrettet coaching", "description": "Coaching af ledige.",
+                         "hasCourseInstance": {"@type": "CourseInstance", "startDate": moment}})
+                + "<main><h1>Jobrettet coaching</h1></main>")  # fmt: skip
+    assert extract_course(html, "https://u.example/k/f")["start_dates"] == [day]
