@@ -6,12 +6,13 @@ they hold only what the catalogue publishes."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any, Callable
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from service import feeds
 from service.app import FEED_CORS, ApiError, ErrorOut, get_state, refuse_unknown_query
@@ -70,11 +71,19 @@ def _text(media_type: str) -> dict[int | str, dict[str, Any]]:
     return {200: {"description": "Successful Response", "content": {media_type: {"schema": {"type": "string"}}}}}
 
 
-Since = Annotated[dt.datetime | None, Query(description=(
+# "+01:00" written as is in a query string arrives as " 01:00" (a + is a space there): given back its +.
+_SPACED_OFFSET_RE = re.compile(r"([T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
+
+
+def _offset_plus(value: Any) -> Any:
+    return _SPACED_OFFSET_RE.sub(r"\1+\2", value.strip()) if isinstance(value, str) else value
+
+
+Since = Annotated[dt.datetime | None, BeforeValidator(_offset_plus), Query(description=(
     "Only courses whose record or tags changed at or after this time (inclusive; the item's `changed_at`): "
     "ISO 8601, UTC unless it names a zone. Pass the previous answer's `last_modified`: a course may come "
     "twice, never be missed."))]
-AtomSince = Annotated[dt.datetime | None, Query(description=(
+AtomSince = Annotated[dt.datetime | None, BeforeValidator(_offset_plus), Query(description=(
     "Only courses whose record changed at or after this time (inclusive; the entry's `updated`): ISO 8601, "
     "UTC unless it names a zone. New tags alone do not make an entry."))]
 

@@ -376,6 +376,12 @@ def test_feeds_are_conditional(client: TestClient) -> None:
     assert client.get("/feed/courses.csv").text.splitlines()[0].startswith("id")
     bad = client.get("/feed/courses.json", params={"since": "not-a-date"})
     assert bad.status_code == 422 and bad.headers["access-control-allow-origin"] == "*"  # a page elsewhere reads why
+    # "+01:00" typed into a URL as is arrives as " 01:00": read as the offset (it was a 422), as "%2B01:00" is
+    for feed in ("/feed/courses.json", "/feed/courses.csv"):
+        plain = client.get(f"{feed}?since=2026-11-20T09:00:00+01:00")
+        encoded = client.get(f"{feed}?since=2026-11-20T09:00:00%2B01:00")
+        assert plain.status_code == 200 and plain.content == encoded.content, (feed, plain.text[:300])
+    assert client.get("/feed/atom.xml?since=2026-11-20T09:00:00+01:00").status_code == 200
     # a browser asks before it sends If-None-Match to another origin
     asked = client.options("/feed/courses.json", headers={"Origin": "https://portal.example", "Access-Control-Request-Method": "GET",
                                                            "Access-Control-Request-Headers": "if-none-match"})
