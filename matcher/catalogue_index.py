@@ -430,10 +430,11 @@ class CatalogueIndex:
 
     def mask(self, filters: CourseFilters, today: dt.date) -> np.ndarray:
         """Courses that pass the filters and are not past: a dated course needs a start one can still
-        apply for (open_starts)."""
+        apply for (open_starts), and an undated one a deadline that has not passed (a masterclass whose
+        deadline has passed and whose next run is not out: its page says the deadline is overskredet)."""
         filters.check(self.field_keys, today)
         upcoming = self.next_starts(today)
-        keep = (upcoming != _NO_DATE) | ~self.dated
+        keep = (upcoming != _NO_DATE) | (~self.dated & ~((self.deadline > 0) & (self.deadline < today.toordinal())))
         if not filters.include_undated:
             keep &= self.dated
         if filters.fields:

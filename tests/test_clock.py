@@ -50,6 +50,39 @@ def test_recommendations_answer_as_on_the_pinned_day(run_cli, tagged_catalogue: 
     assert offered("2026-10-15") and not offered("2026-11-22")
 
 
+def test_a_course_without_a_start_closes_with_its_deadline(run_cli, tagged_catalogue: Path, tmp_path: Path) -> None:
+    """A masterclass that states no start and a deadline of 1 December 2026: after it, its page said the
+    deadline was overskredet, but search and recommendations still offered it first, and a plan
+    suggested a start for it."""
+    import shutil
+
+    from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseTags
+    from matcher.course import Course
+    from matcher.store import connect_duckdb
+    from tests.conftest import course_record
+
+    course = Course.model_validate({**course_record(1), "start_dates": [], "application_deadline": "2026-12-01"})
+    index = CatalogueIndex([course], [CourseTags()], None, field_keys=[])  # what search filters by
+    assert index.mask(CourseFilters(), dt.date(2026, 12, 1))[0] and not index.mask(CourseFilters(), dt.date(2026, 12, 2))[0]
+
+    masterclass = "jurforlag-masterclass-fleksjob-klagesager"  # in the sample feed without a start
+    db = tmp_path / "catalogue.duckdb"
+    shutil.copy(tagged_catalogue, db)
+    con = connect_duckdb(str(db))
+    try:
+        con.execute("UPDATE course SET application_deadline = '2026-12-01' WHERE id = ?", [masterclass])
+    finally:
+        con.close()
+
+    def offered(day: str) -> bool:
+        result = run_cli("--db", str(db), "recommend", "--query", "klagesager og afgørelser om fleksjob og ressourceforløb",
+                         "--top", "5", "--json", env={clock.ENV: day})
+        assert result.exit_code == 0, result.output
+        return masterclass in [r["course_id"] for r in json.loads(result.stdout)["results"]]
+
+    assert offered("2026-12-01") and not offered("2026-12-02")
+
+
 def test_a_mistyped_day_is_one_clear_error(run_cli) -> None:
     result = run_cli("status", env={clock.ENV: "22-11-2026"})
     assert result.exit_code == 1
