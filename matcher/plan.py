@@ -7,7 +7,9 @@ gives one row per chosen course (the top `per_gap`); a gap without a course stil
 the plan shows what is left open. The learning-support activities are the transfer note's steps
 before, during and after (30-30-40); the learning goals are the framework competences the course
 matched for the gap, with a success criterion for the gap's level; the timeline runs from a
-learning conversation four weeks before the next start to follow-up after the course.
+learning conversation four weeks before the next start to follow-up after the course. A plan is made
+as of today, also from a recommendation made days before: a start under four weeks off, or one whose
+deadline has passed since, is not planned, and the row says why.
 
 The plan respects time, per person: the decisions are taken in priority order, and each gets the
 first start of its course (or of the next course on its list) that begins after the learners'
@@ -281,7 +283,11 @@ def build_plan(recommendation: dict[str, Any], *, per_gap: int = 1) -> list[Plan
         by_gap[result.gap_id].append((position, result))
     # Priority 1 first; unranked gaps after, in the document's order (a field's basic part before its resource part).
     gaps = sorted(enumerate(document.gaps), key=lambda item: (item[1].priority_rank is None, item[1].priority_rank or 0, item[0]))
-    earliest = (document.today or clock.today()) + dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE)
+    # A recommendation made on an earlier day (a result page left open, an answer kept and sent later) is
+    # planned from today: the starts and deadlines up to now have passed. One made for a later day
+    # (`--today`) is planned from that day.
+    today = max(document.today, clock.today()) if document.today else clock.today()
+    earliest = today + dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE)
     window = document.constraints
     if window.start_from is not None:
         earliest = max(earliest, window.start_from)
@@ -294,7 +300,7 @@ def build_plan(recommendation: dict[str, Any], *, per_gap: int = 1) -> list[Plan
             continue
         picks: list[tuple[_Result, _Slot | None]] = []
         for result in ranked:  # the best courses whose dates fit; a clash moves down the list
-            slot = _slot(result, [busy.get(p, []) for p in gap.employees], earliest, window)
+            slot = _slot(result, [busy.get(p, []) for p in gap.employees], earliest, window, today)
             if slot is not None:
                 picks.append((result, slot))
                 for person in gap.employees:
@@ -338,18 +344,18 @@ def _span(result: _Result) -> dt.timedelta:
 
 
 def _slot(
-    result: _Result, booked: list[list[tuple[dt.date, dt.date]]], earliest: dt.date, window: _Window,
+    result: _Result, booked: list[list[tuple[dt.date, dt.date]]], earliest: dt.date, window: _Window, today: dt.date,
 ) -> _Slot | None:
-    """The first start on or after `earliest`, within the user's start window, at which the course
-    overlaps none of the learners' booked courses; a course without dates gets the first free Monday
-    as a proposal; None when no start fits."""
+    """The first start on or after `earliest`, within the user's start window, still open for applications
+    `today`, at which the course overlaps none of the learners' booked courses; a course without dates
+    gets the first free Monday as a proposal; None when no start fits."""
     span = _span(result)
     taken = sorted({period for person in booked for period in person})  # learners of one gap share their periods
 
     def clash(start: dt.date) -> tuple[dt.date, dt.date] | None:
         return next(((first, last) for first, last in taken if not (start + span < first or start > last)), None)
 
-    dates = result.known_starts
+    dates = _open(result, today)
     if dates:
         start = next((d for d in dates if d >= earliest and window.holds(d) and clash(d) is None), None)
         return None if start is None else _Slot(start=start, end=start + span, proposed=False)
@@ -357,6 +363,14 @@ def _slot(
     while (busy := clash(monday)) is not None:  # every Monday up to the end of that course clashes with it too
         monday = _monday_from(busy[1] + dt.timedelta(days=1))
     return _Slot(start=monday, end=monday + span, proposed=True) if window.holds(monday) else None
+
+
+def _open(result: _Result, today: dt.date) -> list[dt.date]:
+    """The course's known starts less the one a deadline passed by `today` has closed (a start of a
+    recommendation made days ago may have closed since: matcher.course.start_for_deadline)."""
+    deadline, known = result.application_deadline, result.known_starts
+    closed = start_for_deadline(known, deadline) if deadline is not None and deadline < today else None
+    return [day for day in known if day != closed]
 
 
 def _monday_from(day: dt.date) -> dt.date:
@@ -544,8 +558,15 @@ def _timeline(
         if known and not any(window.holds(d) for d in known):
             return (f"Intet hold med {_window_text(window)}: holdene starter {listed([_date(d) for d in known])}. "
                     "Udvid perioden, eller vælg et hold, når udbyderen offentliggør det.")
+        today = earliest - dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE)
+        in_time = [d for d in _open(result, today) if d >= earliest and window.holds(d)]
+        if known and not in_time:  # every start is too close for the learning conversation, or closed
+            return (f"Intet hold i tide: holdene starter {listed([_date(d) for d in known])}; det er mindre end "
+                    f"{CONVERSATION_WEEKS_BEFORE} uger fra i dag (læringssamtalen holdes senest "
+                    f"{CONVERSATION_WEEKS_BEFORE} uger før start), eller ansøgningsfristen er overskredet. "
+                    "Vælg et senere hold, når udbyderen offentliggør det.")
         if known:
-            return (f"Intet kendt hold, der passer: holdene starter {listed([_date(d) for d in known])}, før "
+            return (f"Intet kendt hold, der passer: holdene starter {listed([_date(d) for d in in_time])}, før "
                     f"{'medarbejderen er færdig' if learners == 1 else 'medarbejderne er færdige'} med "
                     f"{'sine' if learners == 1 else 'deres'} andre kurser. Vælg et senere hold, når udbyderen offentliggør det.")
         if window.start_before is not None:

@@ -506,3 +506,33 @@ def test_the_plan_names_the_application_deadline_and_sets_the_conversation_befor
     later = plan_for(["2027-02-08", "2027-09-06"], "2027-01-04", busy_until="2027-06-01")
     assert "kursusstart 6. september 2027" in later and "ansøgningsfrist" not in later
     assert "ansøgningsfrist" not in plan_for(["2027-02-08"], None)
+
+
+def _one_course_plan(starts: list[str], deadline: str | None, made_on: str) -> PlanRow:
+    context = TransferContext("lov_myndighed", "grundlaeggende", "refleksiv", 2)
+    gaps = [{"id": "g1", "field": "lov_myndighed", "field_name": "Lov & Myndighed", "level": "grundlaeggende",
+             "employees": ["Anna"], "learners": 1, "priority_rank": 1}]
+    results = [dict(result("g1", DIPLOMA, context, rank=1, next_start=starts[0]), start_dates=starts,
+                    application_deadline=deadline)]
+    return build_plan({"today": made_on, "gaps": gaps, "results": results})[0]
+
+
+def test_a_recommendation_made_days_ago_is_planned_from_today() -> None:
+    """A result page left open (or an answer sent to /api/plan later) was planned as on the day it was
+    made: a start whose deadline had passed since, with a learning conversation in the past. The suite's
+    today is 22 November 2026; the January start's deadline passed on the 20th."""
+    row = _one_course_plan(["2027-01-10", "2027-03-01"], "2026-11-20", made_on="2026-11-01")
+    assert row.start == dt.date(2027, 3, 1) and "kursusstart 1. marts 2027" in row.timeline
+    made_today = _one_course_plan(["2027-01-10", "2027-03-01"], "2026-11-25", made_on="2026-11-22")
+    assert made_today.start == dt.date(2027, 1, 10)  # open today, and four weeks off: planned as before
+    ahead = _one_course_plan(["2027-01-10", "2027-03-01"], None, made_on="2027-01-01")  # made for a later day
+    assert ahead.start == dt.date(2027, 3, 1)
+
+
+def test_a_start_too_close_for_the_learning_conversation_is_said_so() -> None:
+    """The plan said the start came "before the employee is done with their other courses", of a plan with
+    no other course: the start was under four weeks off, too close for the learning conversation."""
+    row = _one_course_plan(["2026-12-01"], None, made_on="2026-11-22")
+    assert row.start is None and row.status == "Afventer hold"
+    assert row.timeline.startswith("Intet hold i tide: holdene starter 1. december 2026; det er mindre end 4 uger")
+    assert "andre kurser" not in row.timeline
