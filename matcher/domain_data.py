@@ -21,7 +21,7 @@ def domain_data_problems(
     from matcher.gap_level import DEFAULT_WORDS, GapLevelWords
     from matcher.keyword_search import STEM_OVERRIDES_FILE, STOPWORDS_FILE, load_stem_overrides, load_stopwords
     from matcher.messages import DATA_DIR, catalogue
-    from matcher.tagging import CUES, TaggingCues
+    from matcher.tagging import CUES, TaggingCues, labelled_fields_problem
     from matcher.taxonomy import BUNDLED_TAXONOMY, load_taxonomy
     from matcher.transfer import DEFAULT_CUES, TransferCues
 
@@ -35,6 +35,8 @@ def domain_data_problems(
             return None
 
     taxonomy = check(taxonomy_path or BUNDLED_TAXONOMY, lambda: load_taxonomy(taxonomy_path))
+    if taxonomy is not None and (problem := labelled_fields_problem(taxonomy, str(taxonomy_path or BUNDLED_TAXONOMY))):
+        problems[str(taxonomy_path or BUNDLED_TAXONOMY)] = problem
     check(CUES, TaggingCues.load)
     check(DEFAULT_WORDS, GapLevelWords.load)
     check(DEFAULT_CUES, lambda: TransferCues.load(DEFAULT_CUES, taxonomy))  # its keys checked where the taxonomy reads

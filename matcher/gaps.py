@@ -1034,17 +1034,36 @@ TEMPLATE_DELIMITER = ";"  # Excel's list separator in a Danish locale: the file 
 
 def template_text(kind: str, taxonomy: Taxonomy) -> str:
     """The text of a template file. The CSV templates follow the taxonomy in use (its fields and
-    statements get their own columns), with Danish headers, `;`-separated for Danish Excel; the
-    target profile is the shipped file."""
+    statements get their own columns), with Danish headers, `;`-separated for Danish Excel; so does
+    the target profile (target_profile_text)."""
     if kind == "needs-survey":
         return _csv_text(needs_survey_rows(taxonomy))
     if kind == "needs-survey-statements":
         return _csv_text(statement_rows(taxonomy))
     if kind == "proficiency-assessment":
         return _csv_text(assessment_rows(taxonomy))
+    if kind == "target-profile":
+        return target_profile_text(taxonomy)
     if kind not in TEMPLATE_FILES:
         raise KeyError(f"unknown template {kind!r}; templates are {', '.join(TEMPLATE_FILES)}")
     return (TEMPLATE_DIR / TEMPLATE_FILES[kind]).read_text(encoding="utf-8")
+
+
+def target_profile_text(taxonomy: Taxonomy) -> str:
+    """The target profile template: the shipped file's explanation, and a target for every field of the
+    taxonomy in use (the shipped file's where it has one, else level 3 and no resource person): a field
+    an expert added got none, and a renamed one the old key, which the analysis then refused."""
+    text = (TEMPLATE_DIR / TEMPLATE_FILES["target-profile"]).read_text(encoding="utf-8")
+    head = text.partition("\nfields:\n")[0]
+    shipped = (yaml.safe_load(text) or {}).get("fields") or {}
+    width = max(len(key) for key in taxonomy.field_keys) + 3
+    lines = [head, "fields:"]
+    for key in taxonomy.field_keys:
+        target = shipped.get(key) or {}
+        lines += [f"  {(key + ':').ljust(width)}# {taxonomy.field(key).name}",
+                  f"    required_level: {target.get('required_level', 3)}",
+                  f"    specialists: {target.get('specialists', 0)}"]
+    return "\n".join(lines) + "\n"
 
 
 def template_bytes(kind: str, taxonomy: Taxonomy, fmt: Literal["csv", "xlsx"] = "csv") -> bytes:

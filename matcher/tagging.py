@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Collection, Sequence
@@ -52,7 +53,7 @@ from sklearn.preprocessing import StandardScaler
 
 from matcher.course import COURSE_TYPES
 from matcher.cue_phrases import Phrase, phrase_pattern
-from matcher.data_files import load_yaml
+from matcher.data_files import DataFileError, load_yaml
 from matcher.evaluation import LEVELS, LabelledCourse, Prediction
 from matcher.taxonomy import Level, Taxonomy
 
@@ -524,7 +525,8 @@ class Tagger:
         # Hashing the framework and cues takes 0.2 ms, and every tagged text asks: once per fit.
         if self._digest[0] != self._training_digest:
             self._digest = (self._training_digest, hashlib.sha256(
-                "\n".join(s.id + s.text for s in self.vectors.statements).encode()
+                # each statement's level too: moving the boundary between levels keeps ids, texts and order
+                "\n".join(f"{s.id}|{s.level}|{s.text}" for s in self.vectors.statements).encode()
                 # a course's tags name the basic competences and profiles the crosswalk links to its fields
                 + "\n".join(f"{e.item}>{','.join(link.field for link in e.links)}" for e in self.taxonomy.crosswalk).encode()
                 + self.cues.model_dump_json().encode()
@@ -559,6 +561,8 @@ class Tagger:
         from matcher.evaluation import load_labels
         from matcher.real_courses import shipped_examples
 
+        if problem := labelled_fields_problem(self.taxonomy):
+            raise DataFileError(problem)
         keys = self.taxonomy.field_keys
         written = [item for item in load_labels(TRAINING_SET, keys) if item.id not in leave_out]
         pages = [item for item in load_labels(PAGES_SET, keys) if item.id not in leave_out]
@@ -741,6 +745,38 @@ class Tagger:
         real pages take part where the embedding model is the one they were embedded with."""
         tagger = cls(taxonomy, embedder)
         return tagger.fit_examples(tagger.shipped_examples())
+
+
+def labelled_fields_problem(taxonomy: Taxonomy, where: str = "the framework in use") -> str | None:
+    """What keeps the tagger from learning with this framework: a field key that the shipped labelled
+    courses use and the framework lacks (a field renamed or removed in a copy); None when there is none."""
+    from matcher.real_courses import REAL_SET
+
+    used: dict[str, set[str]] = {}
+    for path in (TRAINING_SET, PAGES_SET):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            for key in json.loads(line).get("fields") or [] if line.strip() else []:
+                used.setdefault(key, set()).add(path.name)
+    if REAL_SET.exists():
+        with np.load(REAL_SET) as stored:
+            for fields in stored["fields"]:
+                for key in filter(None, str(fields).split(",")):
+                    used.setdefault(key, set()).add(REAL_SET.name)
+    missing = sorted(set(used) - set(taxonomy.field_keys))
+    if not missing:
+        return None
+    files = sorted({name for key in missing for name in used[key]})
+    return (f"{where} has no field {', '.join(repr(key) for key in missing)}, which the labelled courses the "
+            f"tagger learns from use ({', '.join(files)} in matcher/data). A copy of the framework may add fields and "
+            "change a field's name, texts and competences, but keep every field's key: a renamed field keeps its key")
+
+
+def unlabelled_fields(taxonomy: Taxonomy) -> list[str]:
+    """The framework's fields that no shipped labelled course builds: the tagger has only the framework's
+    own statements to learn them from, and will seldom if ever assign them."""
+    labelled = {key for path in (TRAINING_SET, PAGES_SET) for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip() for key in json.loads(line).get("fields") or []}
+    return [key for key in taxonomy.field_keys if key not in labelled]
 
 
 def infer_course_type(text: str, url: str | None = None) -> str | None:

@@ -422,6 +422,7 @@ def _cross_check(tax: Taxonomy) -> list[_Problem]:
     """Checks across sections that the per-item models cannot make."""
     return (
         _unique_ids(tax)
+        + _unique_field_names(tax)
         + _id_prefixes(tax)
         + _crosswalk_problems(tax)
         + _survey_problems(tax)
@@ -466,6 +467,19 @@ def _unique_ids(tax: Taxonomy) -> list[_Problem]:
     for i, n in enumerate(numbers):
         if n in numbers[:i]:
             problems.append(_Problem(("basic_competences", "groups", i, "number"), f"duplicate group number {n}"))
+    return problems
+
+
+def _unique_field_names(tax: Taxonomy) -> list[_Problem]:
+    # A field's name heads its column in the proficiency assessment, which reads headers whatever their case.
+    first: dict[str, int] = {}
+    problems = []
+    for i, f in enumerate(tax.fields):
+        name = " ".join(f.name.casefold().split())
+        if name in first:
+            problems.append(_Problem(("fields", i, "name"), f"the name {f.name!r} is field {tax.fields[first[name]].key!r}'s "
+                                     "too (case aside); each field's name heads its own column in the team templates"))
+        first.setdefault(name, i)
     return problems
 
 

@@ -139,10 +139,30 @@ def taxonomy_cmd(obj: Context, check_file: Path | None) -> None:
         if check_file is not None:
             if not check_file.is_file():
                 fail(f"{check_file}: no such file")
-            load_taxonomy(check_file)
+            from matcher.tagging import labelled_fields_problem
+            from matcher.transfer import DEFAULT_CUES, TransferCues
+
+            checked = load_taxonomy(check_file)
+            problems = [labelled_fields_problem(checked, str(check_file))]
+            try:
+                TransferCues.load(DEFAULT_CUES, checked)  # names fields and levels of the framework
+            except DataFileError as exc:
+                problems.append(str(exc))
+            if any(problems):
+                fail("\n".join(filter(None, problems)))
+            _warn_unlabelled(checked)
             click.echo(f"{check_file}: valid")
             return
         click.echo(format_summary(obj.taxonomy()))
+
+
+def _warn_unlabelled(taxonomy: Any) -> None:
+    from matcher.tagging import PAGES_SET, unlabelled_fields
+
+    for key in unlabelled_fields(taxonomy):
+        click.echo(f"warning: no labelled course builds the field {key!r}: the tagger learns it from the framework's "
+                   f"own statements alone and will seldom if ever assign it; add courses of the field, labelled, to "
+                   f"{PAGES_SET.relative_to(PAGES_SET.parents[2])} (eval/README.md)", err=True)
 
 
 @main.command("check-data")
@@ -159,6 +179,7 @@ def check_data(obj: Context, registry: Path | None) -> None:
         click.echo(f"error: {problem}", err=True)
     if problems:
         sys.exit(1)
+    _warn_unlabelled(obj.taxonomy())
     click.echo("every data file is valid")
 
 

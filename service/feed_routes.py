@@ -97,16 +97,18 @@ def _base_url(request: Request) -> str:
 
 def _conditional(request: Request, media_type: str, build: Callable[[Any], Any], **params: Any) -> Response:
     """Answer 304 when the client's ETag or date matches this generation; else build the body."""
-    with get_state(request).open_catalogue() as reader:
-        # The links' base is part of the body, so of the ETag too.
-        etag = feeds.feed_etag(reader, request.url.path, base_url=_base_url(request), **params)
-        modified = feeds.last_modified(reader)
+    state = get_state(request)
+    with state.open_catalogue() as reader:
+        # The links' base is part of the body, so of the ETag too, and so is the framework the service reads.
+        etag = feeds.feed_etag(reader, request.url.path, base_url=_base_url(request),
+                               framework=state.framework_etag, **params)
+        modified = max(feeds.last_modified(reader), state.framework_changed_at)
         # Public data: a portal's own page on another origin may read it, and its ETag, in the browser.
         headers = {"ETag": etag, "Cache-Control": "public, max-age=60", **FEED_CORS}
         headers["Last-Modified"] = format_datetime(modified.astimezone(dt.timezone.utc), usegmt=True)
         if _not_modified(request, etag, modified):
             return Response(status_code=304, headers=headers)
-        body = get_state(request).feed_bodies.get(etag, lambda: _encoded(build(reader)))
+        body = state.feed_bodies.get(etag, lambda: _encoded(build(reader)))
     return Response(body, headers=headers, media_type=media_type)
 
 

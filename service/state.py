@@ -7,7 +7,9 @@ a request that arrives while a new one is built keeps using the old one.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
+import hashlib
 import os
 import threading
 import time
@@ -20,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from matcher.catalogue_index import CatalogueIndex, catalogue_hit
 from matcher.store import CatalogueError, CatalogueReader, open_catalogue
-from matcher.taxonomy import Taxonomy, load_taxonomy
+from matcher.taxonomy import BUNDLED_TAXONOMY, Taxonomy, load_taxonomy
 from service.crawl_jobs import CrawlJobs
 from service.feed_cache import FeedBodies
 
@@ -85,6 +87,11 @@ class ServiceState:
     def __post_init__(self) -> None:
         limit_blas_threads()
         self.taxonomy = load_taxonomy(self.config.taxonomy_path)
+        # The feeds name the framework's items (fagprofiler.json its basic competences and profiles), so a
+        # changed framework changes a feed whose catalogue did not change: their validators cover it.
+        source = self.config.taxonomy_path or BUNDLED_TAXONOMY
+        self.framework_etag = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+        self.framework_changed_at = dt.datetime.fromtimestamp(int(source.stat().st_mtime), dt.UTC)
         self._had_catalogue = False  # once it had one, a missing file is gone, not yet to be made
         self._tagger: Any = None
         self._recommender: Any = None

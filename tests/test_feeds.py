@@ -449,3 +449,27 @@ def test_kept_feed_bodies_stay_within_their_room() -> None:
     assert kept.get("a", lambda: b"again") == b"again"  # built again; "c" makes room for it
     assert kept.get("b", lambda: b"x") == b"1234" and kept.get("c", lambda: b"y") == b"y"
     assert kept.get("huge", lambda: b"x" * 11) == b"x" * 11 and kept.get("huge", lambda: b"new") == b"new"  # never kept
+
+
+def test_a_changed_framework_changes_the_feeds_validators(catalogue: Path, tmp_path: Path) -> None:
+    """Restarted with a reworded framework, the service answered a portal's ETag with 304 although the
+    fagprofiler feed's names had changed: the portal kept the old ones until the catalogue next changed."""
+    from email.utils import parsedate_to_datetime
+
+    from fastapi.testclient import TestClient
+
+    from matcher.taxonomy import BUNDLED_TAXONOMY
+    from service.app import create_app
+    from service.state import ServiceConfig
+
+    with _feed_client(catalogue) as client:
+        before = client.get("/feed/fagprofiler.json")
+    reworded = tmp_path / "kommune-taxonomy.yaml"
+    reworded.write_text(BUNDLED_TAXONOMY.read_text(encoding="utf-8").replace("Netværk & Facilitering", "Netværk og facilitering"),
+                        encoding="utf-8")
+    with TestClient(create_app(ServiceConfig(db=catalogue, taxonomy_path=reworded), warm=False)) as client:
+        after = client.get("/feed/fagprofiler.json", headers={"If-None-Match": before.headers["etag"]})
+        assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
+        # and Last-Modified is no earlier than the framework's file
+        edited = dt.datetime.fromtimestamp(int(reworded.stat().st_mtime), dt.UTC)
+        assert parsedate_to_datetime(after.headers["last-modified"]) >= edited

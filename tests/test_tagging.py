@@ -4,13 +4,18 @@ These need the embedding model; it is built into the cache on first use (about 2
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
 import pytest
+import yaml
 
+from matcher.embeddings import Embedder
+from matcher.gaps import TEMPLATE_DIR
 from matcher.store import open_catalogue
-from matcher.tagging import passages
+from matcher.tagging import Tagger, passages
+from matcher.taxonomy import BUNDLED_TAXONOMY, load_taxonomy
 from tests.conftest import ROOT, SAMPLE_FEED, write_jsonl
 
 pytestmark = pytest.mark.slow
@@ -176,3 +181,62 @@ def test_the_gate_as_one_linear_product_gives_sklearn_s_probabilities() -> None:
     probe = rng.normal(size=(20, 40))
     folded = np.array([LinearProbabilities.of([model])(row)[0] for row in probe])
     assert np.allclose(folded, model.predict_proba(probe)[:, 1], atol=1e-12)
+
+
+def _framework_copy(tmp_path: Path, edit) -> Path:  # noqa: ANN001
+    data = yaml.safe_load(BUNDLED_TAXONOMY.read_text(encoding="utf-8"))
+    edit(data)
+    path = tmp_path / "kommune-taxonomy.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _seventh_field(data: dict) -> None:
+    new = copy.deepcopy(data["fields"][5])
+    new.update(key="sundhed_beskaeftigelse", name="Sundhed & Beskæftigelse")
+    for level in ("grundlaeggende", "specialiseret"):
+        for competence in new["competences"][level]:
+            competence["id"] = competence["id"].replace("netvaerk_facilitering", "sundhed_beskaeftigelse")
+    data["fields"].append(new)
+
+
+def test_a_framework_copy_that_renames_a_field_is_one_clear_error(run_cli, tmp_path: Path) -> None:
+    """`taxonomy --check` called such a copy valid; then tag, recommend and gaps ended in a traceback: the
+    labelled courses the tagger learns from name the field by its old key."""
+    renamed = tmp_path / "kommune-taxonomy.yaml"  # as an expert renames it: everywhere in the file
+    renamed.write_text(BUNDLED_TAXONOMY.read_text(encoding="utf-8").replace("it_digital", "digitalisering"), encoding="utf-8")
+    checked = run_cli("taxonomy", "--check", str(renamed))
+    assert checked.exit_code == 1 and "valid" not in checked.stdout
+    assert f"{renamed} has no field 'it_digital', which the labelled courses the tagger learns from use" in checked.stderr
+    assert "transfer_cues.yaml" in checked.stderr and "keep every field's key" in checked.stderr
+    run_cli("ingest", str(SAMPLE_FEED))
+    for command in (("recommend", "--query", "kunstig intelligens i jobcentret"), ("tag",), ("check-data",),
+                    ("gaps", "--text", "vi mangler viden om kunstig intelligens")):
+        result = run_cli("--taxonomy", str(renamed), *command)
+        assert result.exit_code == 1 and "Traceback" not in result.output, command
+        assert "has no field 'it_digital'" in result.stderr, (command, result.stderr)
+
+
+def test_a_seventh_field_is_valid_but_said_to_have_no_labelled_course(run_cli, tmp_path: Path) -> None:
+    seven = _framework_copy(tmp_path, _seventh_field)
+    checked = run_cli("taxonomy", "--check", str(seven))
+    assert checked.exit_code == 0 and checked.stdout.strip() == f"{seven}: valid"
+    assert "warning: no labelled course builds the field 'sundhed_beskaeftigelse'" in checked.stderr
+    assert "no labelled course" not in run_cli("taxonomy", "--check", str(BUNDLED_TAXONOMY)).stderr
+    # and the target profile a team fills in has the field (it was the shipped file, whatever the framework)
+    template = run_cli("--taxonomy", str(seven), "gaps", "--template", "target-profile").stdout
+    assert "  sundhed_beskaeftigelse:     # Sundhed & Beskæftigelse\n    required_level: 3\n    specialists: 0\n" in template
+    assert run_cli("gaps", "--template", "target-profile").stdout == TEMPLATE_DIR.joinpath("target-profile.yaml").read_text(encoding="utf-8")
+
+
+def test_moving_a_competence_to_the_other_level_makes_the_tags_anew(tmp_path: Path) -> None:
+    """The last basic competence made the first specialised one (as the file's header suggests moving the
+    boundary) kept ids, texts and order: the tagger's version did not change, and `tag` left every
+    course with the competence shown at its old level."""
+    def move(data: dict) -> None:
+        field = data["fields"][1]
+        field["competences"]["specialiseret"].insert(0, field["competences"]["grundlaeggende"].pop())
+
+    embedder = Embedder.load()
+    moved = Tagger.default(load_taxonomy(_framework_copy(tmp_path, move)), embedder)
+    assert moved.model_version != Tagger.default(load_taxonomy(), embedder).model_version

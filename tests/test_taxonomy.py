@@ -402,3 +402,12 @@ def test_missing_or_empty_file(tmp_path: Path) -> None:
     empty.write_text("", encoding="utf-8")
     with pytest.raises(TaxonomyError, match="empty"):
         load_taxonomy(empty)
+
+
+def test_two_fields_of_one_name_case_aside_are_refused(tmp_path: Path) -> None:
+    """A field's name heads its column in the proficiency assessment, read whatever its case: two fields
+    of one name passed the check, and then the template could not be read back, or a column was lost."""
+    path, text = _broken(tmp_path, 'name: "Netværk & Facilitering"', 'name: "borgernære metoder &  virkning"')
+    message = _error(path)
+    assert (f":{_line_of(text, 'borgernære metoder &  virkning')}: fields[5].name: the name 'borgernære metoder &  "
+            "virkning' is field 'borgernaere_metoder''s too") in message
