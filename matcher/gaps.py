@@ -22,6 +22,7 @@ import difflib
 import io
 import json
 import math
+import re
 from dataclasses import dataclass, field as dc_field
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping
@@ -149,6 +150,9 @@ def parse_role(raw: str) -> Role | None:
     return ROLE_VALUES[text]
 
 
+_STATEMENT_ID_RE = re.compile(r"[a-zæøå]+\.\d+")
+
+
 def _suggest(word: str, choices: Iterable[str], shown: Mapping[str, str] | None = None) -> str:
     """" (did you mean X?)" for the closest choice; `shown`: how to write a choice (its casing)."""
     close = difflib.get_close_matches(word.casefold(), list(choices), n=1, cutoff=0.6)
@@ -215,8 +219,13 @@ def _classify_header(
                 columns.words[cell] = taxonomy.field(field_keys[key]).name
         else:
             known = list(statement_ids) + list(field_keys) + list(ROLE_COLUMNS)
-            suggestion = _suggest(cell, known, {f.name.casefold(): f.name for f in taxonomy.fields})
+            # a statement id the framework no longer has: another statement's id is no suggestion (its
+            # answers would count for what they were not given for)
+            retired = _STATEMENT_ID_RE.fullmatch(key) is not None
+            suggestion = "" if retired else _suggest(cell, known, {f.name.casefold(): f.name for f in taxonomy.fields})
             problem = (
+                say("not a statement id of the framework in use (mistyped, or a statement removed from it?); "
+                    "see the needs-survey-statements template for the ids") if retired else
                 say("not a field ({fields}) or a statement id such as lm.1{suggestion}; see the proficiency-assessment template",
                     fields=", ".join(f.name for f in taxonomy.fields), suggestion=suggestion)
                 if allow_fields else
