@@ -36,7 +36,8 @@ def read_text(path: Path, what: str) -> str:
     except OSError as exc:
         raise DataFileError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
-        raise DataFileError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1  # where an editor shows it (Windows-1252's æøå)
+        raise DataFileError(f"{path}:{line}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
 
 
 def compose(path: Path, text: str) -> yaml.Node:
@@ -134,6 +135,8 @@ def describe(err: Any, allowed: Callable[[Loc], Sequence[str]] = lambda loc: ())
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return f"must be a mapping of keys and values, got {type(value).__name__}"
     if kind == "list_type":
+        if value is None:  # the key with nothing under it: an emptied list
+            return "is empty: give it at least one item (a line starting with '- ')"
         return f"must be a list (lines starting with '- '), got {type(value).__name__}"
     if kind == "literal_error":
         return f"{value!r} is not allowed: {err['msg'].lower()}"

@@ -139,7 +139,7 @@ def test_a_level_words_file_saved_by_windows_tools_is_read_or_named(tmp_path: Pa
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))  # Notepad's UTF-8, with a byte-order mark
     assert GapLevelWords.load(path).grundlaeggende == ["grundlæggende"]
     path.write_bytes(text.encode("cp1252"))  # Excel's and old editors' Danish default
-    with pytest.raises(GapLevelWordsError, match=r"words.yaml: not UTF-8 text \(byte \d+\); save the file as UTF-8"):
+    with pytest.raises(GapLevelWordsError, match=r"words.yaml:\d+: not UTF-8 text \(byte \d+\); save the file as UTF-8"):
         GapLevelWords.load(path)
 
 

@@ -99,7 +99,7 @@ def test_word_lists_saved_by_windows_tools_are_read_or_named(tmp_path: Path) -> 
     assert load_stem_overrides.__wrapped__(marked) == {"ledig": "ledig", "ledige": "ledig"}
     legacy = tmp_path / "legacy.txt"
     legacy.write_bytes("søg: søg søger\n".encode("cp1252"))
-    with pytest.raises(WordListError, match="legacy.txt: not UTF-8 text .* save the file as UTF-8"):
+    with pytest.raises(WordListError, match="legacy.txt:1: not UTF-8 text .* save the file as UTF-8"):
         load_stem_overrides.__wrapped__(legacy)
     stop = tmp_path / "stop.txt"
     stop.write_text("og\n# kommentar\nKursus\n", encoding="utf-8")

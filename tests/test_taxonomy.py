@@ -411,3 +411,16 @@ def test_two_fields_of_one_name_case_aside_are_refused(tmp_path: Path) -> None:
     message = _error(path)
     assert (f":{_line_of(text, 'borgernære metoder &  virkning')}: fields[5].name: the name 'borgernære metoder &  "
             "virkning' is field 'borgernaere_metoder''s too") in message
+
+
+def test_an_emptied_list_and_a_file_saved_as_windows_1252_are_said_plainly(tmp_path: Path) -> None:
+    path, text = _broken(tmp_path, '    links:\n      - {field: it_digital, reason:', '    links:\n      - {field: it_digital, reason:')
+    data = yaml.safe_load(text)
+    data["crosswalk"][0]["links"] = None  # "links:" with every line under it deleted
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert "crosswalk[0].links: is empty: give it at least one item" in _error(path)  # was "must be a list, got NoneType"
+    saved = tmp_path / "ansi.yaml"  # Notepad's "ANSI": æ, ø, å as one byte each
+    text = BUNDLED_TAXONOMY.read_text(encoding="utf-8")
+    saved.write_bytes(text.encode("cp1252", errors="replace"))
+    first = next(i for i, line in enumerate(text.splitlines(), start=1) if any(ch in line for ch in "æøåÆØÅ"))
+    assert f"{saved}:{first}: not UTF-8 text" in _error(saved)
