@@ -42,7 +42,8 @@ Used by the web page (/udbydere) and the JSON API. `coverage()` returns plain JS
       "uncovered": [              # the cells with uncovered demand, most demanded first
         {"field": "...", "name": "...", "level": "specialiseret", "demand_pct": 43.4,
          "saved_gaps": 0, "market_courses": 2}
-      ]
+      ],
+      "notes": []                 # e.g. saved gaps in a field the framework no longer has
     }
 
 A course counts in every field it is tagged with (a course may build two or three), at its level.
@@ -131,6 +132,10 @@ def coverage(
     provider = named[0]
     mine = index.provider == provider
     keys = index.field_keys
+    saved_gaps = list(saved_gaps)
+    # gaps saved under a framework with other fields (one renamed or removed since): said, not silently lost
+    strays = [gap for gap in saved_gaps if any(f not in keys for f in _gap_parts(gap)[0])]
+    stray_fields = sorted({f for gap in strays for f in _gap_parts(gap)[0] if f not in keys})
     levels = list(LEVELS)
     demand = national_demand(taxonomy)
     saved = _saved_by_cell(saved_gaps, keys)
@@ -184,6 +189,8 @@ def coverage(
         "demand_source": DEMAND_SOURCE,
         "fields": fields,
         "uncovered": uncovered,
+        "notes": [say("{count} saved gap(s) name a field the framework in use does not have ({fields}): not counted "
+                      "there", count=len(strays), fields=", ".join(stray_fields))] if strays else [],
     }
 
 

@@ -879,6 +879,21 @@ def test_coverage_counts_and_demand(index: Any, client: TestClient) -> None:
     json.dumps(result)  # JSON-ready
 
 
+def test_coverage_says_saved_gaps_in_a_field_the_framework_no_longer_has(index: Any, client: TestClient) -> None:
+    """An analysis saved under a framework with a field since renamed dropped out of the demand, unsaid."""
+    taxonomy = client.app.state.service.taxonomy
+    provider = index.providers()[0][0]
+    saved = [{"field": "sundhed_beskaeftigelse", "level": "grundlaeggende", "learners": 4},
+             {"fields": ["lov_myndighed", "sundhed_beskaeftigelse"], "learners": 2},
+             {"field": "lov_myndighed", "level": "specialiseret", "learners": 1}]
+    result = coverage(index, taxonomy, provider, saved_gaps=saved)
+    assert result["notes"] == ["2 saved gap(s) name a field the framework in use does not have (sundhed_beskaeftigelse): "
+                               "not counted there"]
+    law = next(f for f in result["fields"] if f["field"] == "lov_myndighed")
+    assert law["demand"]["saved_gaps"] == 2  # the rest of what they ask still counts
+    assert coverage(index, taxonomy, provider, saved_gaps=saved[2:])["notes"] == []
+
+
 def test_coverage_says_which_courses_without_a_field_are_off_the_domain_and_which_not_tagged_yet(
     service_client: TestClient,
 ) -> None:
