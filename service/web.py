@@ -699,6 +699,9 @@ class WebPage:
             profiles=[taxonomy.profile(key).name for key in tags.profiles if key in {p.key for p in taxonomy.profiles}],
             dimensions=[(d.name, tags.dimensions.get(d.key)) for d in taxonomy.dimensions if d.key in tags.dimensions],
             transfer=transfer,
+            # tags of another tagger (an earlier fagmatch or framework) until `fagmatch tag` runs; the model
+            # is not loaded for a page view, so this is said once the service has it
+            tags_outdated=bool(tags.model) and state._tagger is not None and tags.model != state._tagger.model_version,
             course_factors=[f for f in factors if f["side"] == "course"],
             workplace_factors=[f for f in factors if f["side"] == "workplace"],
             jsonld=jsonld,

@@ -347,6 +347,28 @@ def test_course_page_shows_facts_tags_why_transfer_and_json_ld(client: TestClien
     assert data["@type"] == "Course" and data["name"] == hit.course.title
 
 
+def test_course_page_says_when_its_tags_are_an_earlier_taggers(tagged_catalogue: Path, tmp_path: Path) -> None:
+    """After an upgrade or a change to the framework, a page showed the earlier tags, competences since
+    reworded or moved included, as if current, until `fagmatch tag` ran."""
+    import shutil
+
+    from matcher.store import connect_duckdb
+
+    db = tmp_path / "catalogue.duckdb"
+    shutil.copy(tagged_catalogue, db)
+    con = connect_duckdb(str(db))
+    try:
+        earlier, current = [row[0] for row in con.execute("SELECT DISTINCT course_id FROM course_tagging ORDER BY 1 LIMIT 2").fetchall()]
+        con.execute("UPDATE course_tagging SET model = 'earlier-fagmatch' WHERE course_id = ?", [earlier])
+    finally:
+        con.close()
+    said = "Mærkningen er fra en tidligere udgave af fagmatch eller kompetencerammen"
+    with TestClient(create_app(ServiceConfig(db=db))) as client:
+        assert client.app.state.service.tagger is not None  # loaded, as a service has it once warm
+        assert said in client.get(f"/kursus/{quote(earlier, safe='')}").text
+        assert said not in client.get(f"/kursus/{quote(current, safe='')}").text
+
+
 def test_course_page_says_when_its_application_deadline_has_passed(client: TestClient, index: Any) -> None:
     today = clock.today()
     # The sample feed's deadlines are fixed dates; each page says "overskredet" exactly when its has passed.
