@@ -487,6 +487,7 @@ def tag(obj: Context, input_path: Path | None, output_path: Path | None, force: 
             return
         from matcher.catalogue_tagging import SAVE_EVERY_SECONDS, tag_catalogue
 
+        _warn_unlabelled(obj.taxonomy())  # a field an expert added: why no course gets it
         started = time.monotonic()
 
         def progress(done: int, total: int) -> None:

@@ -40,14 +40,17 @@ def test_today_is_the_date_in_denmark_whatever_zone_the_server_keeps() -> None:
         assert answer == dt.datetime.now(ZoneInfo("Europe/Copenhagen")).date().isoformat(), zone
 
 
-def test_recommendations_answer_as_on_the_pinned_day(run_cli, tagged_catalogue: Path) -> None:
-    def offered(day: str) -> bool:
-        result = run_cli("--db", str(tagged_catalogue), "recommend", "--query", "samskabelse og partnerskaber i velfærdsstaten",
-                         "--top", "10", "--json", env={clock.ENV: day})
-        assert result.exit_code == 0, result.output
-        return MASTER in [r["course_id"] for r in json.loads(result.stdout)["results"]]
+def _recommended(run_cli, db: Path, query: str, course_id: str, day: str, top: int = 10) -> bool:  # noqa: ANN001
+    """Whether `recommend --query` on the pinned `day` lists the course among its `top`."""
+    result = run_cli("--db", str(db), "recommend", "--query", query, "--top", str(top), "--json", env={clock.ENV: day})
+    assert result.exit_code == 0, result.output
+    return course_id in [r["course_id"] for r in json.loads(result.stdout)["results"]]
 
-    assert offered("2026-10-15") and not offered("2026-11-22")
+
+def test_recommendations_answer_as_on_the_pinned_day(run_cli, tagged_catalogue: Path) -> None:
+    query = "samskabelse og partnerskaber i velfærdsstaten"
+    assert _recommended(run_cli, tagged_catalogue, query, MASTER, "2026-10-15")
+    assert not _recommended(run_cli, tagged_catalogue, query, MASTER, "2026-11-22")
 
 
 def test_a_course_without_a_start_closes_with_its_deadline(run_cli, tagged_catalogue: Path, tmp_path: Path) -> None:
@@ -74,13 +77,9 @@ def test_a_course_without_a_start_closes_with_its_deadline(run_cli, tagged_catal
     finally:
         con.close()
 
-    def offered(day: str) -> bool:
-        result = run_cli("--db", str(db), "recommend", "--query", "klagesager og afgørelser om fleksjob og ressourceforløb",
-                         "--top", "5", "--json", env={clock.ENV: day})
-        assert result.exit_code == 0, result.output
-        return masterclass in [r["course_id"] for r in json.loads(result.stdout)["results"]]
-
-    assert offered("2026-12-01") and not offered("2026-12-02")
+    query = "klagesager og afgørelser om fleksjob og ressourceforløb"
+    assert _recommended(run_cli, db, query, masterclass, "2026-12-01", top=5)  # the deadline's own day is open
+    assert not _recommended(run_cli, db, query, masterclass, "2026-12-02", top=5)
 
 
 def test_a_mistyped_day_is_one_clear_error(run_cli) -> None:

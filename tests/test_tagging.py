@@ -223,6 +223,9 @@ def test_a_seventh_field_is_valid_but_said_to_have_no_labelled_course(run_cli, t
     assert checked.exit_code == 0 and checked.stdout.strip() == f"{seven}: valid"
     assert "warning: no labelled course builds the field 'sundhed_beskaeftigelse'" in checked.stderr
     assert "no labelled course" not in run_cli("taxonomy", "--check", str(BUNDLED_TAXONOMY)).stderr
+    run_cli("ingest", str(SAMPLE_FEED))  # and `tag`, after which no course has the field, says why
+    tagged = run_cli("--taxonomy", str(seven), "tag")
+    assert tagged.exit_code == 0 and "warning: no labelled course builds the field 'sundhed_beskaeftigelse'" in tagged.stderr
     # and the target profile a team fills in has the field (it was the shipped file, whatever the framework)
     template = run_cli("--taxonomy", str(seven), "gaps", "--template", "target-profile").stdout
     assert "  sundhed_beskaeftigelse:     # Sundhed & Beskæftigelse\n    required_level: 3\n    specialists: 0\n" in template
