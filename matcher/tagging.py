@@ -747,9 +747,8 @@ class Tagger:
         return tagger.fit_examples(tagger.shipped_examples())
 
 
-def labelled_fields_problem(taxonomy: Taxonomy, where: str = "the framework in use") -> str | None:
-    """What keeps the tagger from learning with this framework: a field key that the shipped labelled
-    courses use and the framework lacks (a field renamed or removed in a copy); None when there is none."""
+def _labelled_field_keys() -> dict[str, set[str]]:
+    """Field key → the names of the shipped labelled sets whose courses build it."""
     from matcher.real_courses import REAL_SET
 
     used: dict[str, set[str]] = {}
@@ -762,6 +761,13 @@ def labelled_fields_problem(taxonomy: Taxonomy, where: str = "the framework in u
             for fields in stored["fields"]:
                 for key in filter(None, str(fields).split(",")):
                     used.setdefault(key, set()).add(REAL_SET.name)
+    return used
+
+
+def labelled_fields_problem(taxonomy: Taxonomy, where: str = "the framework in use") -> str | None:
+    """What keeps the tagger from learning with this framework: a field key that the shipped labelled
+    courses use and the framework lacks (a field renamed or removed in a copy); None when there is none."""
+    used = _labelled_field_keys()
     missing = sorted(set(used) - set(taxonomy.field_keys))
     if not missing:
         return None
@@ -774,9 +780,8 @@ def labelled_fields_problem(taxonomy: Taxonomy, where: str = "the framework in u
 def unlabelled_fields(taxonomy: Taxonomy) -> list[str]:
     """The framework's fields that no shipped labelled course builds: the tagger has only the framework's
     own statements to learn them from, and will seldom if ever assign them."""
-    labelled = {key for path in (TRAINING_SET, PAGES_SET) for line in path.read_text(encoding="utf-8").splitlines()
-                if line.strip() for key in json.loads(line).get("fields") or []}
-    return [key for key in taxonomy.field_keys if key not in labelled]
+    used = _labelled_field_keys()
+    return [key for key in taxonomy.field_keys if key not in used]
 
 
 def infer_course_type(text: str, url: str | None = None) -> str | None:
