@@ -194,8 +194,9 @@ def field_columns(taxonomy: Taxonomy) -> dict[str, str]:
     Myndighed", also with "og" for "&"), and the key ("lov_myndighed")."""
     columns: dict[str, str] = {}
     for f in taxonomy.fields:
-        for spelling in (f.key, f.name, f.name.replace("&", "og")):
-            columns[" ".join(spelling.split()).casefold()] = f.key
+        for name in (f.name, *f.former_names):  # a renamed field's former name heads teams' older files
+            for spelling in (f.key, name, name.replace("&", "og")):
+                columns[" ".join(spelling.split()).casefold()] = f.key
     return columns
 
 

@@ -67,6 +67,8 @@ class CompetenceField(_Model):
 
     key: Key
     name: Text
+    # names the field had before (a copy that renamed it): teams' filled-in templates head columns with them
+    former_names: list[Text] = []
     summary: Text
     definition: Text
     source: Source
@@ -471,15 +473,16 @@ def _unique_ids(tax: Taxonomy) -> list[_Problem]:
 
 
 def _unique_field_names(tax: Taxonomy) -> list[_Problem]:
-    # A field's name heads its column in the proficiency assessment, which reads headers whatever their case.
-    first: dict[str, int] = {}
+    # A field's name (or a former one) heads its column in the team templates, read whatever the case.
+    owner: dict[str, int] = {}
     problems = []
     for i, f in enumerate(tax.fields):
-        name = " ".join(f.name.casefold().split())
-        if name in first:
-            problems.append(_Problem(("fields", i, "name"), f"the name {f.name!r} is field {tax.fields[first[name]].key!r}'s "
-                                     "too (case aside); each field's name heads its own column in the team templates"))
-        first.setdefault(name, i)
+        named = [(("fields", i, "name"), f.name), *((("fields", i, "former_names", j), n) for j, n in enumerate(f.former_names))]
+        for loc, given in named:
+            name = " ".join(given.casefold().split())
+            if owner.setdefault(name, i) != i:
+                problems.append(_Problem(loc, f"the name {given!r} is field {tax.fields[owner[name]].key!r}'s too (case "
+                                         "aside); each field's name heads its own column in the team templates"))
     return problems
 
 

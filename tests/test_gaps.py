@@ -782,3 +782,22 @@ def test_a_target_profile_that_would_blow_up_is_refused_in_a_few_words(taxonomy,
     with pytest.raises(GapInputError, match="is not a whole number") as quoted:
         read_target(long_list, taxonomy, name="liste.yaml")
     assert len(str(quoted.value)) < 300, "a value is quoted cut short"
+
+
+def test_a_field_renamed_in_a_copy_still_reads_the_teams_files_under_its_former_name(tmp_path) -> None:
+    """An expert renamed "IT & Digital" in a copy of the framework; every assessment the teams had filled in
+    (its columns headed by the names) was refused until its header was edited."""
+    from matcher.taxonomy import BUNDLED_TAXONOMY
+
+    filled = team_file(tmp_path, {"IT & Digital": [2, 3], "Lov & Myndighed": [3, 4]})
+    renamed = BUNDLED_TAXONOMY.read_text(encoding="utf-8").replace('    name: "IT & Digital"\n', '    name: "IT & Digitalisering"\n', 1)
+    plain = tmp_path / "renamed.yaml"
+    plain.write_text(renamed, encoding="utf-8")
+    with pytest.raises(GapInputError, match="column IT & Digital: not a field"):
+        read_assessment(filled, load_taxonomy(plain))
+    kept = tmp_path / "kept.yaml"  # the expert keeps the former name
+    kept.write_text(renamed.replace('    name: "IT & Digitalisering"\n',
+                                    '    name: "IT & Digitalisering"\n    former_names: ["IT & Digital"]\n', 1), encoding="utf-8")
+    assessment = read_assessment(filled, load_taxonomy(kept))
+    assert assessment.fields == ["lov_myndighed", "it_digital"]
+    assert [e.levels["it_digital"] for e in assessment.employees] == [2, 3]
