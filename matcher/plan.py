@@ -42,7 +42,7 @@ from collections.abc import Iterable
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from matcher import clock
 from matcher.course import (
@@ -195,11 +195,19 @@ class _Result(_In):
     duration_days: float | None = Field(default=None, gt=0, le=MAX_DURATION_DAYS)
     form: str | None = None
     location: str | None = None
+    # the start its deadline has closed since the recommendation was made (set by build_plan)
+    _closed: dt.date | None = PrivateAttr(default=None)
 
     @property
     def known_starts(self) -> list[dt.date]:
         """Every start the result names, earliest first."""
         return sorted(set(self.start_dates) | ({self.next_start} if self.next_start else set()))
+
+    @property
+    def open_starts(self) -> list[dt.date]:
+        """The known starts one can still apply for: less the one a deadline has closed since the
+        recommendation was made (the recommendation lists only starts open on its day)."""
+        return [day for day in self.known_starts if day != self._closed]
 
 
 class _Window(_In):
@@ -228,7 +236,7 @@ def _parse(recommendation: Any) -> _Recommendation:
         raise PlanInputError(say("the recommendation has no {keys}; give the answer of POST /api/recommendations or the output of `fagmatch recommend --json`",
                                  keys=", ".join(repr(k) for k in missing)))
     try:
-        document = _Recommendation.model_validate(_without_controls(recommendation))
+        document = _Recommendation.model_validate(_without_controls(_titled(recommendation)))
     except ValidationError as exc:
         problems = [f"{_loc(err['loc'])}: {_describe(err)}" for err in exc.errors()]
         raise PlanInputError(say("the recommendation is not valid: {problems}", problems="; ".join(problems[:10]))) from None
@@ -253,6 +261,26 @@ def _without_controls(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _without_controls(item) for key, item in value.items()}
     return value
+
+
+def _titled(document: dict[str, Any]) -> dict[str, Any]:
+    """The document (a copy where it changes) with a title for each result whose title is nothing but
+    invisible characters, which a course an older fagmatch stored may have: the course's id, said to be
+    untitled, so that the plan is still made."""
+    results = document.get("results")
+    if not isinstance(results, list):
+        return document
+
+    def untitled(result: Any) -> bool:
+        title = result.get("title") if isinstance(result, dict) else None
+        return isinstance(title, str) and bool(title.strip()) and not strip_controls(title).strip()
+
+    if not any(untitled(result) for result in results):
+        return document
+    return {**document, "results": [
+        {**result, "title": f"Kursus uden titel ({result.get('course_id') or '?'})"} if untitled(result) else result
+        for result in results
+    ]}
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -288,6 +316,10 @@ def build_plan(recommendation: dict[str, Any], *, per_gap: int = 1) -> list[Plan
     # (`--today`) is planned from that day.
     today = max(document.today, clock.today()) if document.today else clock.today()
     earliest = today + dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE)
+    for result in document.results:
+        deadline = result.application_deadline
+        if deadline is not None and (document.today or today) <= deadline < today:
+            result._closed = start_for_deadline(result.known_starts, deadline)
     window = document.constraints
     if window.start_from is not None:
         earliest = max(earliest, window.start_from)
@@ -300,7 +332,7 @@ def build_plan(recommendation: dict[str, Any], *, per_gap: int = 1) -> list[Plan
             continue
         picks: list[tuple[_Result, _Slot | None]] = []
         for result in ranked:  # the best courses whose dates fit; a clash moves down the list
-            slot = _slot(result, [busy.get(p, []) for p in gap.employees], earliest, window, today)
+            slot = _slot(result, [busy.get(p, []) for p in gap.employees], earliest, window)
             if slot is not None:
                 picks.append((result, slot))
                 for person in gap.employees:
@@ -344,33 +376,24 @@ def _span(result: _Result) -> dt.timedelta:
 
 
 def _slot(
-    result: _Result, booked: list[list[tuple[dt.date, dt.date]]], earliest: dt.date, window: _Window, today: dt.date,
+    result: _Result, booked: list[list[tuple[dt.date, dt.date]]], earliest: dt.date, window: _Window,
 ) -> _Slot | None:
-    """The first start on or after `earliest`, within the user's start window, still open for applications
-    `today`, at which the course overlaps none of the learners' booked courses; a course without dates
-    gets the first free Monday as a proposal; None when no start fits."""
+    """The first open start on or after `earliest`, within the user's start window, at which the course
+    overlaps none of the learners' booked courses; a course without dates gets the first free Monday
+    as a proposal; None when no start fits (a course with dates gets no date it does not offer)."""
     span = _span(result)
     taken = sorted({period for person in booked for period in person})  # learners of one gap share their periods
 
     def clash(start: dt.date) -> tuple[dt.date, dt.date] | None:
         return next(((first, last) for first, last in taken if not (start + span < first or start > last)), None)
 
-    dates = _open(result, today)
-    if dates:
-        start = next((d for d in dates if d >= earliest and window.holds(d) and clash(d) is None), None)
+    if result.known_starts:
+        start = next((d for d in result.open_starts if d >= earliest and window.holds(d) and clash(d) is None), None)
         return None if start is None else _Slot(start=start, end=start + span, proposed=False)
     monday = _monday_from(earliest)
     while (busy := clash(monday)) is not None:  # every Monday up to the end of that course clashes with it too
         monday = _monday_from(busy[1] + dt.timedelta(days=1))
     return _Slot(start=monday, end=monday + span, proposed=True) if window.holds(monday) else None
-
-
-def _open(result: _Result, today: dt.date) -> list[dt.date]:
-    """The course's known starts less the one a deadline passed by `today` has closed (a start of a
-    recommendation made days ago may have closed since: matcher.course.start_for_deadline)."""
-    deadline, known = result.application_deadline, result.known_starts
-    closed = start_for_deadline(known, deadline) if deadline is not None and deadline < today else None
-    return [day for day in known if day != closed]
 
 
 def _monday_from(day: dt.date) -> dt.date:
@@ -558,8 +581,7 @@ def _timeline(
         if known and not any(window.holds(d) for d in known):
             return (f"Intet hold med {_window_text(window)}: holdene starter {listed([_date(d) for d in known])}. "
                     "Udvid perioden, eller vælg et hold, når udbyderen offentliggør det.")
-        today = earliest - dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE)
-        in_time = [d for d in _open(result, today) if d >= earliest and window.holds(d)]
+        in_time = [d for d in result.open_starts if d >= earliest and window.holds(d)]
         if known and not in_time:  # every start is too close for the learning conversation, or closed
             return (f"Intet hold i tide: holdene starter {listed([_date(d) for d in known])}; det er mindre end "
                     f"{CONVERSATION_WEEKS_BEFORE} uger fra i dag (læringssamtalen holdes senest "
@@ -582,9 +604,18 @@ def _timeline(
         start = f"ansøgningsfrist {_date(deadline)}; {start}"
     text = (f"Læringssamtale senest {_date(conversation)}; {start}; "
             f"forløbet slutter ca. {_date(slot.end)}; opfølgning ca. {_date(follow_up)}.")
-    if passed_over:
-        text += " " + listed([f"»{r.title}«" for r in passed_over]) + (
-            f" står højere på listen, men overlapper med {whose} andre kurser eller har intet hold i tide.")
+    # why a course higher on the list was passed over: no start far enough ahead (or in the window), or
+    # every such start overlaps the learners' other courses
+    late = [r for r in passed_over if r.known_starts and not any(d >= earliest and window.holds(d) for d in r.open_starts)]
+    busy = [r for r in passed_over if r not in late]
+    if late:
+        text += " " + listed([f"»{r.title}«" for r in late]) + (
+            f" står højere på listen, men har intet hold, der starter mindst {CONVERSATION_WEEKS_BEFORE} uger fra i dag "
+            "(læringssamtalen holdes senest 4 uger før start)" + ("" if window.start_from is None and window.start_before is None
+                                                                   else f" med {_window_text(window)}") + ".")
+    if busy:
+        text += " " + listed([f"»{r.title}«" for r in busy]) + (
+            f" står højere på listen, men overlapper med {whose} andre kurser.")
     return text
 
 

@@ -536,3 +536,32 @@ def test_a_start_too_close_for_the_learning_conversation_is_said_so() -> None:
     assert row.start is None and row.status == "Afventer hold"
     assert row.timeline.startswith("Intet hold i tide: holdene starter 1. december 2026; det er mindre end 4 uger")
     assert "andre kurser" not in row.timeline
+
+
+def test_a_course_whose_only_start_is_too_close_gets_no_date_of_the_plans_own() -> None:
+    """A diploma module starting in 17 days, its deadline long passed (before the recommendation was
+    made, which lists only open starts): the plan booked it on a Monday the provider does not offer."""
+    row = _one_course_plan(["2026-12-09"], "2026-06-01", made_on="2026-11-22")
+    assert row.start is None and not row.date_proposed and row.timeline.startswith("Intet hold i tide")
+
+
+def test_a_course_passed_over_for_a_start_too_close_is_said_so() -> None:
+    """The row of the course planned instead said the better one "overlaps with the employee's other
+    courses or has no class in time", in a plan with no other course."""
+    context = TransferContext("lov_myndighed", "grundlaeggende", "refleksiv", 2)
+    gaps = [{"id": "g1", "field": "lov_myndighed", "field_name": "Lov & Myndighed", "level": "grundlaeggende",
+             "employees": ["Anna"], "learners": 1, "priority_rank": 1}]
+    results = [dict(result("g1", DIPLOMA, context, rank=1, next_start="2026-12-01"), start_dates=["2026-12-01"]),
+               dict(result("g1", SHORT, context, rank=2, next_start="2027-02-01"), start_dates=["2027-02-01"])]
+    row = build_plan({"today": "2026-11-22", "gaps": gaps, "results": results})[0]
+    assert row.course_id == SHORT.course_id
+    assert (f"»{DIPLOMA.title}« står højere på listen, men har intet hold, der starter mindst 4 uger fra i dag"
+            in row.timeline) and "andre kurser" not in row.timeline
+
+
+def test_a_title_an_older_fagmatch_stored_as_invisible_characters_does_not_stop_the_plan() -> None:
+    document = recommendation()
+    document["results"][1] = {**document["results"][1], "title": "\u200b"}
+    rows = build_plan(document)
+    assert rows[0].course_title == f"Kursus uden titel ({DIPLOMA.course_id})"
+    assert document["results"][1]["title"] == "\u200b"  # the caller's document is not changed
