@@ -706,12 +706,7 @@ def parse_deadline_phrase(text: str, *, today: dt.date | None = None) -> dt.date
     """The deadline a phrase in running text states (DEADLINE_PHRASES), the date right after it; else None.
 
     "Tilmelding senest 1. marts 2027" → 2027-03-01; "Tilmeldingsfrist: 14 dage før start" → None."""
-    text = clean_text(text)
-    for match in _DEADLINE_PHRASE_RE.finditer(text):
-        found = _find_dates(text[match.end() : match.end() + _DEADLINE_GAP + 30], today)
-        if found and found[0].start <= _DEADLINE_GAP:
-            return found[0].date
-    return None
+    return without_deadlines(text, today=today)[1]
 
 
 def without_deadlines(text: str, *, today: dt.date | None = None) -> tuple[str, dt.date | None]:

@@ -212,6 +212,10 @@ class Course(BaseModel):
 RECORD_FIELDS: tuple[str, ...] = tuple(Course.model_fields)
 
 
+# The form of url_course_id's ids (a regular expression, whole).
+URL_COURSE_ID = "u[0-9a-f]{16}"
+
+
 def url_course_id(url: str) -> str:
     """The catalogue id of a course without a provider id: its canonical URL's (a crawled page's)."""
     return "u" + hashlib.sha1(canonical_url(url).encode()).hexdigest()[:16]

@@ -388,12 +388,17 @@ def _slot(
         return next(((first, last) for first, last in taken if not (start + span < first or start > last)), None)
 
     if result.known_starts:
-        start = next((d for d in result.open_starts if d >= earliest and window.holds(d) and clash(d) is None), None)
+        start = next((d for d in _in_time(result, earliest, window) if clash(d) is None), None)
         return None if start is None else _Slot(start=start, end=start + span, proposed=False)
     monday = _monday_from(earliest)
     while (busy := clash(monday)) is not None:  # every Monday up to the end of that course clashes with it too
         monday = _monday_from(busy[1] + dt.timedelta(days=1))
     return _Slot(start=monday, end=monday + span, proposed=True) if window.holds(monday) else None
+
+
+def _in_time(result: _Result, earliest: dt.date, window: _Window) -> list[dt.date]:
+    """The course's open starts far enough ahead for the learning conversation, within the start window."""
+    return [day for day in result.open_starts if day >= earliest and window.holds(day)]
 
 
 def _monday_from(day: dt.date) -> dt.date:
@@ -581,7 +586,7 @@ def _timeline(
         if known and not any(window.holds(d) for d in known):
             return (f"Intet hold med {_window_text(window)}: holdene starter {listed([_date(d) for d in known])}. "
                     "Udvid perioden, eller vælg et hold, når udbyderen offentliggør det.")
-        in_time = [d for d in result.open_starts if d >= earliest and window.holds(d)]
+        in_time = _in_time(result, earliest, window)
         if known and not in_time:  # every start is too close for the learning conversation, or closed
             return (f"Intet hold i tide: holdene starter {listed([_date(d) for d in known])}; det er mindre end "
                     f"{CONVERSATION_WEEKS_BEFORE} uger fra i dag (læringssamtalen holdes senest "
@@ -606,7 +611,7 @@ def _timeline(
             f"forløbet slutter ca. {_date(slot.end)}; opfølgning ca. {_date(follow_up)}.")
     # why a course higher on the list was passed over: no start far enough ahead (or in the window), or
     # every such start overlaps the learners' other courses
-    late = [r for r in passed_over if r.known_starts and not any(d >= earliest and window.holds(d) for d in r.open_starts)]
+    late = [r for r in passed_over if r.known_starts and not _in_time(r, earliest, window)]
     busy = [r for r in passed_over if r not in late]
     if late:
         text += " " + listed([f"»{r.title}«" for r in late]) + (

@@ -34,7 +34,7 @@ from typing import Any, Literal
 import duckdb
 import duckdb_ext
 
-from matcher.course import RECORD_FIELDS, Course, url_course_id
+from matcher.course import RECORD_FIELDS, URL_COURSE_ID, Course, url_course_id
 from matcher.temp_files import clear_left_behind, private_path
 
 SCHEMA_VERSION = 2
@@ -196,8 +196,8 @@ class CatalogueWriter:
         stored under one page, the active one seen last."""
         if self._renamed is None:
             rows = self.con.execute(
-                "SELECT id, url FROM course WHERE url IS NOT NULL AND regexp_full_match(id, 'u[0-9a-f]{16}') "
-                "ORDER BY withdrawn, last_seen DESC"
+                "SELECT id, url FROM course WHERE url IS NOT NULL AND regexp_full_match(id, ?) "
+                "ORDER BY withdrawn, last_seen DESC", [URL_COURSE_ID]
             ).fetchall()
             self._renamed = {}
             for stored_id, url in rows:

@@ -558,15 +558,18 @@ class Tagger:
     def shipped_examples(self, *, leave_out: Collection[str] = ()) -> list[Example]:
         """The labelled courses that ship with fagmatch as fitting examples: TRAINING_SET (framework
         style), PAGES_SET and the real pages' vectors, less the ids in `leave_out` (courses being scored)."""
-        from matcher.evaluation import load_labels
-        from matcher.real_courses import shipped_examples
+        from matcher.evaluation import LabelsError, load_labels
+        from matcher.real_courses import RealSetError, shipped_examples
 
-        if problem := labelled_fields_problem(self.taxonomy):
-            raise DataFileError(problem)
         keys = self.taxonomy.field_keys
-        written = [item for item in load_labels(TRAINING_SET, keys) if item.id not in leave_out]
-        pages = [item for item in load_labels(PAGES_SET, keys) if item.id not in leave_out]
-        real = [ex for ex in shipped_examples(self) if ex.id not in leave_out]
+        try:
+            written = [item for item in load_labels(TRAINING_SET, keys) if item.id not in leave_out]
+            pages = [item for item in load_labels(PAGES_SET, keys) if item.id not in leave_out]
+            real = [ex for ex in shipped_examples(self) if ex.id not in leave_out]
+        except (LabelsError, RealSetError):
+            if problem := labelled_fields_problem(self.taxonomy):  # a framework copy without a field they use
+                raise DataFileError(problem) from None
+            raise
         return [*self.examples(written, framework_style=True), *self.examples(pages), *real]
 
     def fit(self, labelled: Sequence[LabelledCourse], extra: Sequence[Example] = ()) -> Tagger:
