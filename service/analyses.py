@@ -1,12 +1,15 @@
-"""Saved team analyses: only the gaps a user chose to keep (no employees' answers), so a provider's
-coverage can show demand. A small SQLite file beside the catalogue, `<db>.analyses.sqlite`, because
-saving must not wait for a crawl holding the catalogue's write lock, and deleting must be real."""
+"""Saved team analyses: only the gaps a user chose to keep, so a provider's coverage can show demand.
+No person is kept: a gap's employees' names and their steps are dropped on saving (and, where an
+older version kept them, on the next read). A small SQLite file beside the catalogue,
+`<db>.analyses.sqlite`, because saving must not wait for a crawl holding the catalogue's write lock,
+and deleting must be real: deleted rows are overwritten (`secure_delete`), not left in free pages."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,14 @@ from typing import Any
 MAX_ID = 2**63 - 1  # SQLite's largest INTEGER: a larger id cannot even be looked up
 _SCHEMA = """CREATE TABLE IF NOT EXISTS analysis (
     id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, saved_at TEXT NOT NULL, gaps TEXT NOT NULL)"""
+# A gap's parts that name or rate a person (matcher.recommend.Gap): never kept.
+PERSONAL_KEYS = ("employees", "levels")
+
+
+def without_people(gap: dict[str, Any]) -> dict[str, Any]:
+    """The gap as it is saved: its personal parts emptied, the rest (fields, level, how many learners,
+    their mean step) as it was."""
+    return {**gap, **{key: type(gap[key])() for key in PERSONAL_KEYS if key in gap}}
 
 
 class AnalysisStore:
@@ -26,11 +37,13 @@ class AnalysisStore:
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=10)
+        con.execute("PRAGMA secure_delete = ON")
         con.execute(_SCHEMA)
         return con
 
     def save(self, name: str, gaps: list[dict[str, Any]]) -> dict[str, Any]:
         saved_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        gaps = [without_people(gap) for gap in gaps]
         with closing(self._connect()) as con, con:  # commit, then close
             cursor = con.execute("INSERT INTO analysis (name, saved_at, gaps) VALUES (?, ?, ?)",
                                  [name, saved_at, json.dumps(gaps, ensure_ascii=False)])
@@ -43,7 +56,9 @@ class AnalysisStore:
         try:
             source.execute(_SCHEMA)
             source.backup(destination)
-            return destination.execute("SELECT count(*) FROM analysis").fetchone()[0]
+            with destination:  # the copy keeps no person that an older version kept
+                destination.execute("PRAGMA secure_delete = ON")
+                return len(_read_without_people(destination))
         finally:
             source.close()
             destination.close()
@@ -52,15 +67,31 @@ class AnalysisStore:
         if not self.path.exists():
             return []
         with closing(self._connect()) as con, con:  # commit, then close
-            rows = con.execute("SELECT id, name, saved_at, gaps FROM analysis ORDER BY id").fetchall()
-        return [{"id": i, "name": n, "saved_at": s, "gaps": json.loads(g)} for i, n, s, g in rows]
+            return _read_without_people(con)
 
     def all_gaps(self) -> list[dict[str, Any]]:
         """Every saved gap, for demand in coverage."""
         return [gap for analysis in self.list() for gap in analysis["gaps"]]
 
     def delete(self, analysis_id: int) -> bool:
-        if not self.path.exists():
-            return False
+        return self.delete_many([analysis_id]) > 0
+
+    def delete_many(self, analysis_ids: Sequence[int]) -> int:
+        """Delete these analyses in one transaction; returns how many there were."""
+        if not self.path.exists() or not analysis_ids:
+            return 0
         with closing(self._connect()) as con, con:  # commit, then close
-            return con.execute("DELETE FROM analysis WHERE id = ?", [analysis_id]).rowcount > 0
+            return con.executemany("DELETE FROM analysis WHERE id = ?", [[i] for i in analysis_ids]).rowcount
+
+
+def _read_without_people(con: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every saved analysis; where a version before this one kept a gap's employees, they are
+    removed from the file now."""
+    rows = con.execute("SELECT id, name, saved_at, gaps FROM analysis ORDER BY id").fetchall()
+    analyses = [{"id": i, "name": n, "saved_at": s, "gaps": json.loads(g)} for i, n, s, g in rows]
+    for analysis in analyses:
+        kept = [without_people(gap) for gap in analysis["gaps"]]
+        if kept != analysis["gaps"]:
+            analysis["gaps"] = kept
+            con.execute("UPDATE analysis SET gaps = ? WHERE id = ?", [json.dumps(kept, ensure_ascii=False), analysis["id"]])
+    return analyses

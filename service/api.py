@@ -597,12 +597,12 @@ def tag_draft(state: State, draft: DraftCourse) -> dict[str, Any]:
 
 @router.post("/analyses", dependencies=[Depends(require_api_key)], status_code=201, summary="Save a team's gaps")
 def save_analysis(state: State, analysis: SavedAnalysisIn) -> dict[str, Any]:
-    """Keep a team's gaps (not the employees' answers) so providers' coverage shows the demand."""
+    """Keep a team's gaps so providers' coverage shows the demand: their fields, levels, how many
+    learners and their mean step. No person is kept: each gap's `employees` and `levels` are saved empty."""
     state.check_catalogue()  # kept beside the catalogue: not beside one that was moved away
     _check_gaps(state, analysis.gaps)
     store = AnalysisStore.for_catalogue(state.config.db)
-    gaps = [gap.model_copy(update={"employees": []}).to_json(state.taxonomy) for gap in analysis.gaps]
-    return store.save(analysis.name, gaps)
+    return store.save(analysis.name, [gap.to_json(state.taxonomy) for gap in analysis.gaps])
 
 
 @router.get("/analyses", dependencies=[Depends(require_api_key)], summary="Saved analyses")

@@ -256,12 +256,16 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"strict-origin-when-cross-origin"),  # a provider's site sees where from, not the query
 ]
 _DOCS_PATHS = ("/docs", "/redoc", API_DOCS_ASSETS)
+# Answers that may hold a team's employees, their steps or their gaps: no browser or proxy keeps them
+# (a shared computer's cache, a municipality's proxy). The template downloads hold none, but are cheap.
+_TEAM_PATHS = ("/team", "/api/gaps", "/api/analyses", "/api/recommendations", "/api/plan")
+NO_STORE = (b"cache-control", b"no-store")
 
 
 class SecurityHeaders:
     """Headers that tell a browser to keep the pages to themselves: no framing (clickjacking), no
-    guessing of content types, no scripts from elsewhere, and no full address sent on to provider
-    sites. Plain ASGI, as BodyLimit."""
+    guessing of content types, no scripts from elsewhere, no full address sent on to provider
+    sites, and no copy kept of an answer about a team. Plain ASGI, as BodyLimit."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -271,12 +275,15 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         policy = not scope["path"].startswith(_DOCS_PATHS)
+        private = scope["path"].startswith(_TEAM_PATHS)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [*message.get("headers", []), *SECURITY_HEADERS]
                 if policy:
                     headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY))
+                if private:
+                    headers = [h for h in headers if h[0].lower() != b"cache-control"] + [NO_STORE]
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -37,6 +37,17 @@ def _analyses_count(count: int) -> str:
     return f"{count} saved team {'analysis' if count == 1 else 'analyses'}"
 
 
+def _stored_analyses(path: Path) -> str:
+    """How many saved analyses the store file holds, read without changing it."""
+    if not path.exists():
+        return "no saved team analyses"
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=10)) as con:
+            return _analyses_count(con.execute("SELECT count(*) FROM analysis").fetchone()[0])
+    except sqlite3.Error as exc:
+        return f"saved team analyses that cannot be read ({exc})"
+
+
 def _copy_analyses(source: Path, target: Path) -> int:
     """The saved analyses of `source` as the new file `target`, which appears only when complete."""
     clear_left_behind(target, "partial")
@@ -65,8 +76,9 @@ def backup(obj: Any, output: Path) -> None:
     if _catalogues_own(output.resolve(), db):
         fail(f"{output}: that is the catalogue {obj.db} or a file of its own; write the backup elsewhere (nothing was written)")
     analyses, analyses_copy = _analyses_of(db), _analyses_of(output.resolve())
-    for taken in (output, analyses_copy if analyses.exists() else None):
-        if taken is not None and taken.exists():
+    # Also where there are no analyses to back up: a restore of OUTPUT would take an earlier file's as its own.
+    for taken in (output, analyses_copy):
+        if taken.exists():
             fail(f"{taken} exists: name a new file for the backup; nothing was written")
     with clear_errors():
         summary = backup_catalogue(db, output)
@@ -104,15 +116,16 @@ def restore(obj: Any, backup_file: Path, yes: bool) -> None:
         if db.exists():
             with CatalogueReader(db) as reader:
                 current = reader.summary()
-    click.echo(f"backup {backup_file}: {_counts(wanted)}")
-    click.echo(f"catalogue {obj.db}: {_counts(current) if current else 'none yet'}")
+    backup_analyses, analyses = _analyses_of(backup_file.resolve()), _analyses_of(db)
+    # The analyses count as much as the courses: a restore brings back those deleted since the backup.
+    click.echo(f"backup {backup_file}: {_counts(wanted)}; {_stored_analyses(backup_analyses)}")
+    click.echo(f"catalogue {obj.db}: {_counts(current) if current else 'none yet'}; {_stored_analyses(analyses)}")
     try:
         replace = yes or click.confirm("Replace the catalogue with the backup?", default=False, err=True)
     except click.Abort:  # no one to answer (cron, a script): as a no
         replace = False
     if not replace:
         fail("nothing was changed (--yes restores without asking)")
-    backup_analyses, analyses = _analyses_of(backup_file.resolve()), _analyses_of(db)
     kept_analyses = _analyses_of(keep)
     # Both copies of the analyses are made before the catalogue is replaced, so a full disk stops the
     # restore with nothing changed, and the analyses it replaces are never the only copy.

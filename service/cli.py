@@ -618,6 +618,7 @@ def demo(obj: Context, host: str, port: int, no_serve: bool) -> None:
 
 def _register_commands() -> None:
     from crawler.commands import crawl_cmd, sources_cmd
+    from service.analyses_command import analyses
     from service.backup_command import backup, restore
     from service.export_command import export
     from service.gaps_command import gaps
@@ -629,6 +630,7 @@ def _register_commands() -> None:
     main.add_command(export)
     main.add_command(backup)
     main.add_command(restore)
+    main.add_command(analyses)
     main.add_command(gaps)
     main.add_command(recommend)
     main.add_command(evaluate_recommend)

@@ -26,6 +26,7 @@ import functools
 import inspect
 import json
 import math
+import os
 import re
 import tempfile
 import zlib
@@ -62,6 +63,7 @@ from matcher.gaps import (
 from matcher.messages import catalogue, in_language
 from matcher.numbers import parse_number
 from matcher.taxonomy import LEVELS, Taxonomy, level_name
+from matcher.temp_files import clear_left_behind_folders
 from matcher.text import listed, strip_controls, upper_first
 from service.feeds import course_page_url
 from service.radar import Series, radar_svg
@@ -78,6 +80,7 @@ MAX_FILL_IN_ROWS = 40
 MAX_PLAN_TOKEN = 400_000  # characters of the compressed recommendation a plan form may carry
 MAX_PLAN_JSON = 5_000_000  # bytes it may expand to
 MAX_DRAFT_TEXT = 20_000
+WEB_UPLOAD_PREFIX = "fagmatch-web-"  # an uploaded team file waits in <TMPDIR>/fagmatch-web-<pid>-…
 # Up to this many providers the filter is a drop-down of them all; beyond, a text field that
 # suggests the largest (a drop-down of the 3 000 providers of a 10 000-course catalogue made the
 # search and provider pages 300 kB).
@@ -1051,10 +1054,13 @@ class WebPage:
 
 class _Uploads:
     """A private temp folder for uploaded files, named as the user named them (so the core's messages
-    name the user's file), removed afterwards."""
+    name the user's file), removed afterwards; and those a killed worker left (a team's names and
+    steps) removed first."""
 
     def __enter__(self) -> _Uploads:
-        self._dir = tempfile.TemporaryDirectory(prefix="fagmatch-web-")
+        temp = Path(tempfile.gettempdir())
+        clear_left_behind_folders(temp, WEB_UPLOAD_PREFIX)
+        self._dir = tempfile.TemporaryDirectory(prefix=f"{WEB_UPLOAD_PREFIX}{os.getpid()}-", dir=temp)
         self.root = Path(self._dir.name)
         return self
 

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from matcher.gap_table import GapTable
+from service.analyses import AnalysisStore
 from service.app import create_app
 from service.state import STALE_CHECK_SECONDS, ServiceConfig
 from tests.conftest import BUNDLED_TARGET, TEAM_OF_FOUR, draft_slot_taken
@@ -347,11 +348,16 @@ def test_providers_coverage_and_draft(client: TestClient, monkeypatch: pytest.Mo
 
 
 def test_saved_analyses_need_the_key_and_can_be_deleted(client: TestClient) -> None:
-    gap = {"id": "g1", "fields": ["it_digital"], "level": "grundlaeggende", "employees": ["Anna"], "learners": 1}
+    gap = {"id": "g1", "fields": ["it_digital"], "level": "grundlaeggende", "employees": ["Anna Testesen"],
+           "levels": {"Anna Testesen": 2.0}, "learners": 1, "proficiency": 2.0}
     refused = client.post("/api/analyses", json={"name": "Team A", "gaps": [gap]})
     assert refused.status_code == 401 and refused.headers["www-authenticate"] == 'Bearer realm="fagmatch"'
     saved = client.post("/api/analyses", json={"name": "Team A", "gaps": [gap]}, headers={"X-API-Key": KEY})
-    assert saved.status_code == 201 and saved.json()["gaps"][0]["employees"] == []  # names are not kept
+    assert saved.status_code == 201 and saved.headers["cache-control"] == "no-store"
+    kept = saved.json()["gaps"][0]
+    assert kept["employees"] == [] and kept["levels"] == {} and kept["proficiency"] == 2.0  # no person is kept
+    store = AnalysisStore.for_catalogue(client.app.state.service.config.db).path
+    assert b"Testesen" not in store.read_bytes()  # the steps by name were kept until 2026-12-07
     unknown = client.post("/api/analyses", json={"name": "Team B", "gaps": [{**gap, "fields": [""]}]}, headers={"X-API-Key": KEY})
     assert unknown.status_code == 422 and "unknown field key ''" in _error(unknown)  # was a 500 (KeyError)
     twice = client.post("/api/analyses", json={"name": "Team B", "gaps": [gap, gap]}, headers={"X-API-Key": KEY})
@@ -559,8 +565,6 @@ def test_a_full_disk_or_a_read_only_folder_is_a_clear_503_and_saves_nothing(clie
     """A saved analysis that could not be written was a plain-text 500 ("Internal Server Error")."""
     import errno
     import sqlite3
-
-    from service.analyses import AnalysisStore
 
     gap = {"id": "g1", "fields": ["it_digital"], "level": "grundlaeggende"}
     for error, said in ((sqlite3.OperationalError("database or disk is full"), "the server's disk is full"),

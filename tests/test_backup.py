@@ -55,6 +55,9 @@ def test_a_backup_restores_the_whole_catalogue_and_its_analyses_and_keeps_what_i
 
     result = run_cli("restore", str(backup), "--yes")
     assert result.exit_code == 0, result.output
+    # what comes back is said before it is asked: the analyses too (one deleted since comes back)
+    assert f"backup {backup}: 31 courses" in result.output and "; 1 saved team analysis\n" in result.output
+    assert "; 2 saved team analyses\n" in result.output
     restored = _everything(db)
     assert {k: v for k, v in restored.items() if k != "runs"} == {k: v for k, v in before.items() if k != "runs"}
     assert restored["runs"][:-1] == before["runs"] and restored["runs"][-1][1:] == ("restore", "ok")
@@ -103,6 +106,12 @@ def test_backup_and_restore_refuse_what_would_lose_data_and_change_nothing(db: P
     assert result.exit_code == 1 and "that is the catalogue" in result.output
     result = run_cli("backup", str(tmp_path / "no" / "such" / "b.duckdb"))
     assert result.exit_code == 1 and "no such directory for the backup" in result.output
+    # an earlier backup's analyses left beside the name: a restore would have taken them as this one's
+    stale = tmp_path / "old.duckdb.analyses.sqlite"
+    stale.write_bytes(b"an earlier backup's analyses")
+    result = run_cli("backup", str(tmp_path / "old.duckdb"))
+    assert result.exit_code == 1 and "old.duckdb.analyses.sqlite exists: name a new file" in result.output
+    assert not (tmp_path / "old.duckdb").exists() and stale.read_bytes() == b"an earlier backup's analyses"
 
     before = _everything(db)
     for bad in (taken, write_jsonl(tmp_path / "feed.jsonl", [course_record(3)])):  # not catalogues

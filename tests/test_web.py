@@ -527,6 +527,30 @@ def test_unknown_template_is_404(client: TestClient) -> None:
     assert_error_page(client.get("/team/skabelon/findes-ikke"), 404, "findes-ikke")
 
 
+def test_a_team_upload_is_kept_nowhere_and_no_browser_or_proxy_keeps_the_answer(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker killed while reading a team file left it, names and steps, in TMPDIR for ever; and
+    the answers about a team could be kept by a shared browser's cache or a proxy."""
+    import subprocess
+    import sys
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout)
+    left = tmp_path / f"fagmatch-web-{dead}-x8w2k1"
+    left.mkdir()
+    (left / "hold.csv").write_text("navn,it_digital\nBirthe Testesen,1\n")
+    team = upload_assessment(client)
+    assert team.status_code == 200
+    assert not left.exists() and not list(tmp_path.iterdir())  # and its own upload went when read
+    assert "gemmes ikke" in client.get("/team").text  # the page says so
+    plan = client.post("/team/plan?format=csv", data={"anbefaling": plan_token(team.text)})
+    for answer in (team, plan, client.get("/team"), client.get("/team/gab", params={"tekst": "sygedagpenge"})):
+        assert answer.headers["cache-control"] == "no-store", answer.request.url
+    assert "no-store" not in client.get("/").headers.get("cache-control", "")  # a search may be kept
+
+
 def test_assessment_upload_gives_radar_gaps_resource_persons_and_recommendations(client: TestClient) -> None:
     response = upload_assessment(client)
     assert response.status_code == 200, response.text[:1000]
