@@ -17,6 +17,7 @@ def domain_data_problems(
     `serving`: only what the service reads; the source registry (which only crawls need, and which
     `serve` warns about itself) and the scan of the code for unused Danish texts are left out."""
     from crawler.registry import REGISTRY_PATH, load_registry
+    from matcher.abbreviations import ABBREVIATIONS_FILE, Abbreviations
     from matcher.catalogue_index import REGIONS_FILE, load_regions
     from matcher.gap_level import DEFAULT_WORDS, GapLevelWords
     from matcher.keyword_search import STEM_OVERRIDES_FILE, STOPWORDS_FILE, load_stem_overrides, load_stopwords
@@ -43,6 +44,7 @@ def domain_data_problems(
     check(REGIONS_FILE, load_regions)
     check(STOPWORDS_FILE, load_stopwords)
     check(STEM_OVERRIDES_FILE, load_stem_overrides)
+    check(ABBREVIATIONS_FILE, Abbreviations.load)
     messages = DATA_DIR / "messages-da.yaml"
     check(messages, lambda: catalogue("da") if serving else _texts_said(messages))
     if not serving:

@@ -7,11 +7,13 @@ query's scores are the sum of its terms' precomputed columns, so the cost grows 
 query terms, not with the catalogue.
 
 Danish writes compounds as one word, so a query term also finds, weighed less, the index terms it
-begins ("sygedagpenge" finds "sygedagpengeloven"), and a query term no course uses finds the two
+begins ("sygedagpenge" finds "sygedagpengeloven") and the index term one letter shorter that begins
+it (Snowball stems "jobcentret" "jobcentr" and "jobcenter" "jobcent"), and a query term no course uses finds the two
 words it is made of ("virksomhedsmentorer" finds "mentor" and "virksomhed"). A query term no course
 uses, typed with ae, oe or aa for æ, ø and å, finds the word it spells ("foertidspension"). Where
 Snowball gives words of different meanings one stem ("ledelse", "ledige": "led"), the override file
-(data/stem-overrides-da.txt) sets them apart.
+(data/stem-overrides-da.txt) sets them apart. A query's abbreviation ("LAB") also finds its long
+form (data/abbreviations-da.yaml).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import snowballstemmer
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
+from matcher.abbreviations import with_long_forms
 from matcher.data_files import DataFileError, read_text
 
 STOPWORDS_FILE = Path(__file__).resolve().parent / "data" / "stopwords-da.txt"
@@ -36,6 +39,7 @@ STEM_OVERRIDES_FILE = Path(__file__).resolve().parent / "data" / "stem-overrides
 K1 = 1.2
 B = 0.75
 MIN_PREFIX = 5  # shorter stems begin too many unrelated words
+SHORTER_BY = 1  # an index term this many letters shorter than a query term, which begins it, is its word
 MAX_EXPANSIONS = 30
 COMPOUND_WEIGHT = 0.7
 MIN_PART = 4  # a compound's parts: shorter ones are mostly endings and linking letters
@@ -98,6 +102,12 @@ def stem_word(word: str) -> str:
     if word.isdigit():  # a number is its own stem (Snowball strips suffixes after a vowel), and a gap's is often new
         return word
     return load_stem_overrides().get(word) or snowballstemmer.stemmer("danish").stemWord(word)
+
+
+def has_content_words(text: str) -> bool:
+    """Whether the text holds a word that is no stop word: one keyword search can look for."""
+    stopwords = load_stopwords()
+    return any(w not in stopwords for w in _WORD.findall(unicodedata.normalize("NFC", text).lower()))
 
 
 class DanishAnalyzer:
@@ -174,8 +184,9 @@ class Bm25Index:
         self._document_terms = (counts.indptr, counts.indices)
 
     def query_terms(self, query: str) -> list[str]:
-        """The query's stemmed terms, each once, in query order."""
-        return list(dict.fromkeys(self.analyzer(query)))
+        """The query's stemmed terms, each once, in query order, and then those of the long form of
+        each abbreviation it uses (matcher.abbreviations)."""
+        return list(dict.fromkeys(self.analyzer(with_long_forms(query))))
 
     def _spelled(self, term: str) -> str:
         """The term as the courses spell it: a term no course uses, typed with "ae", "oe" or "aa" for
@@ -206,9 +217,13 @@ class Bm25Index:
         return tuple(columns)
 
     def _word_columns(self, term: str) -> list[tuple[int, float]]:
-        """The term itself, and, because Danish writes compounds as one word, index terms it begins
-        ("sygedagpeng" finds "sygedagpengelov"), weighed less."""
+        """The term itself, and weighed less: the index term a letter shorter that begins it (one word's
+        forms Snowball stems apart: "jobcentr", "jobcent"), and, because Danish writes compounds as
+        one word, index terms it begins ("sygedagpeng" finds "sygedagpengelov")."""
         columns = [(self.vocabulary[term], 1.0)] if term in self.vocabulary else []
+        shorter = term[:-SHORTER_BY]
+        if len(shorter) >= MIN_PREFIX and shorter in self.vocabulary:
+            columns.append((self.vocabulary[shorter], COMPOUND_WEIGHT))
         if len(term) >= MIN_PREFIX:
             start = bisect.bisect_left(self._sorted_terms, term)
             for other in self._sorted_terms[start : start + MAX_EXPANSIONS + 1]:

@@ -42,10 +42,12 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from matcher import clock
+from matcher.abbreviations import with_long_forms
 from matcher.catalogue_index import CatalogueIndex, CourseFilters
 from matcher.embeddings import unit_vectors
 from matcher.gap_level import GapLevelWords, default_level_words
 from matcher.gap_table import SHIPPED_TABLE, CourseProducts, tagger_for_gaps
+from matcher.keyword_search import has_content_words
 from matcher.gaps import MAX_NAME, MAX_TEAM_SIZE, NeedsAnalysis, TeamAnalysis
 from matcher.messages import say
 from matcher.store import open_catalogue
@@ -293,13 +295,14 @@ class Recommender:
         new = [line for line in (_one_line(t) for t in texts if t) if line and line not in self._analysed]
         if not new or self.gap_embedder is None:
             return bool(new)
-        return not all(self.gap_embedder.knows([text]) for text in new)
+        return not all(self.gap_embedder.knows([with_long_forms(text)]) for text in new)
 
     def _analyse_text(self, text: str) -> tuple[Gap, np.ndarray]:
         """A gap's words tagged, and their vector (from the gap table, or one model pass), which the
         ranking reuses. The main field and the level are the tagger's, unless the closest courses'
-        tags outvote it; a level the words state plainly ("grundlæggende", "for erfarne …") is theirs."""
-        item = [CourseText(id="gap", title="", text=text)]
+        tags outvote it; a level the words state plainly ("grundlæggende", "for erfarne …") is theirs.
+        The model reads the words with the long form of each abbreviation ("LAB") added."""
+        item = [CourseText(id="gap", title="", text=with_long_forms(text))]
         if self.gap_embedder is not None:  # it takes the model's lock itself, only for words it cannot embed
             result = self._gap_tagger.tag(item, in_domain=True, explain=False)[0]
         else:
@@ -507,7 +510,7 @@ class Recommender:
     def _precomputed(self, products: CourseProducts | None, text: str, vector: np.ndarray) -> np.ndarray | None:
         """Every course's product with the gap's words from `products`, when built and when the gap
         table embedded the words (else None: the course vectors must answer)."""
-        return None if products is None else products.cosines(self.gap_embedder.words(text), vector)
+        return None if products is None else products.cosines(self.gap_embedder.words(with_long_forms(text)), vector)
 
     def _all_keyword_scores(self, text: str) -> np.ndarray:
         scores = self.index.keywords.scores(text)
@@ -989,6 +992,9 @@ def gap_text(text: str) -> str:
         raise RecommendError(say("describe the gap in words, e.g. 'specialiseret viden om sygedagpengeloven'"))
     if len(text) > MAX_GAP_TEXT:
         raise RecommendError(say("a gap described in words must be at most {most} characters", most=MAX_GAP_TEXT))
+    if not has_content_words(text):  # "og i på", "?": courses would be ranked by nothing
+        raise RecommendError(say("the words hold nothing to search by, only words such as 'og', 'i' and 'på' or signs: "
+                                 "describe the gap, e.g. 'specialiseret viden om sygedagpengeloven'"))
     return text
 
 

@@ -60,6 +60,7 @@ from matcher.gaps import (
     read_target,
     template_bytes,
 )
+from matcher.keyword_search import has_content_words
 from matcher.messages import catalogue, in_language
 from matcher.numbers import parse_number
 from matcher.taxonomy import LEVELS, Taxonomy, level_name
@@ -650,7 +651,8 @@ class WebPage:
         context.update(
             cards=[course_card(hit, state.taxonomy) for hit in result.hits], total=result.total,
             page=_page_links(params, result.total, page, PER_PAGE), catalogue_size=len(index),
-            gap_link=_as_gap_link(request.query_params) if chosen["q"] else None, place_notice=result.place_notice,
+            gap_link=_as_gap_link(request.query_params) if has_content_words(chosen["q"] or "") else None,
+            place_notice=result.place_notice,
         )
         return self.render(request, "soeg.html", **context)
 

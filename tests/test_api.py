@@ -156,6 +156,9 @@ def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
     for path in ("/api/gaps", "/api/recommendations"):  # control characters alone are no words (were a confident gap)
         r = client.post(path, json={"text": "\u0000\u0001 \u0007"})
         assert r.status_code == 422 and "describe the gap in words" in _error(r), path
+        for nothing in ("og i på", "?", "🙂 …"):  # ranked by nothing, they had five confident courses
+            r = client.post(path, json={"text": nothing})
+            assert r.status_code == 422 and "the words hold nothing to search by" in _error(r), (path, nothing)
     r = client.put("/api/analyses")  # the 405 names every method of the path (the GET and the POST route)
     assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, POST" and "PUT is not allowed" in _error(r)
     r = client.post("/feed/courses.json")

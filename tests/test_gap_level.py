@@ -23,6 +23,10 @@ BASIC_PHRASINGS = [
     "kom godt i gang med LAB-loven",
     "begynderkursus i netværksmøder med borgere",
     "hele teamet skal have et fælles fagligt fundament i rehabilitering",
+    # the less experienced: "erfarne sagsbehandlere" inside them had decided specialised
+    "mindre erfarne sagsbehandlere skal lære sygedagpengeloven",
+    "knap så erfarne kolleger skal kende reglerne om fleksjob",
+    "nye jobkonsulenter skal lære om sygedagpenge",  # had been read specialised by the closest courses
 ]
 SPECIALISED_PHRASINGS = [
     "Fordybelse i forvaltningsret for erfarne sagsbehandlere",

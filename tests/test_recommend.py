@@ -524,6 +524,9 @@ def test_cli_gap_in_words_too_long_or_blank_is_refused_alike_by_gaps_and_recomme
         assert "a gap described in words must be at most 2000 characters" in result.stderr
     blank = run_cli("--db", str(catalogue), "gaps", "--text", "   ")
     assert blank.exit_code == 1 and blank.stderr.startswith("error: --text: describe the gap in words")
+    for command in (("gaps", "--text"), ("recommend", "--query")):
+        stop_words = run_cli("--db", str(catalogue), *command, "og i på")
+        assert stop_words.exit_code == 1 and "the words hold nothing to search by" in stop_words.stderr
 
 
 def test_cli_recommend_for_an_assessment_without_its_target_says_so(run_cli, catalogue: Path, tmp_path: Path) -> None:

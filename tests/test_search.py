@@ -79,6 +79,60 @@ def test_words_snowball_joins_across_meanings_are_kept_apart() -> None:
     assert not index.scores("viden").any()
 
 
+def test_the_everyday_forms_of_a_word_find_each_other() -> None:
+    """Snowball stems "jobcentret" and "jobcenter", "virksomhederne" and "virksomheder" apart: a
+    search for one form missed the courses that wrote the other."""
+    index = Bm25Index([
+        "Samtaler i jobcenter og a-kasse",
+        "Samarbejde med virksomheder om praktik",
+        "Virksomme indsatser for sygemeldte",  # "effective": not the company
+        "Den nye beskæftigelsesindsats i kommunen",
+    ])
+    assert index.scores("jobcentret")[0] > 0 and index.scores("jobcenter")[0] > 0
+    for form in ("virksomhederne", "virksomheden", "virksomhed"):
+        scores = index.scores(form)
+        assert scores[1] > 0 and scores[2] == 0, form
+    assert index.scores("beskæftigelsesindsatsen")[3] > 0
+
+
+def test_the_words_around_a_gap_find_nothing() -> None:
+    """"vores jobkonsulenter skal blive bedre til jobsamtaler": a course about doctors came first
+    because it held "vores" and "bedre"."""
+    index = Bm25Index(["Vores samarbejde med læger bliver bedre", "Samtaleteknik for jobkonsulenter"])
+    scores = index.scores("vores jobkonsulenter skal blive bedre til samtaler")
+    assert scores[0] == 0 and scores[1] > 0
+
+
+def test_an_abbreviation_finds_the_courses_that_spell_it_out() -> None:
+    """"LAB" found one course, an IT course with "hands-on labs", and none about the law."""
+    index = Bm25Index([
+        "Entra ID i praksis: 3 dage med hands-on labs",
+        "Klar til reformen: lov om en aktiv beskæftigelsesindsats",
+        "Kunstig intelligens i sagsbehandlingen",
+    ])
+    scores = index.scores("LAB")
+    assert int(np.argmax(scores)) == 1 and scores[1] > scores[0]
+    assert index.scores("kurser om KI")[2] > 0 and index.scores("ki")[2] > 0
+    assert index.scores("labs")[1] == 0  # a whole word only
+
+
+def test_the_abbreviation_file_is_checked_when_read(tmp_path: Path) -> None:
+    from matcher.abbreviations import Abbreviations, AbbreviationsError
+
+    good = tmp_path / "ok.yaml"
+    good.write_text("abbreviations:\n  LAB: lov om en aktiv beskæftigelsesindsats; beskæftigelsesloven\n", encoding="utf-8")
+    assert Abbreviations.load(good).expand("kurser om LAB") == \
+        "kurser om LAB (lov om en aktiv beskæftigelsesindsats, beskæftigelsesloven)"
+    for text, problem in (("abbreviations:\n  L A B: lov\n", "ok.yaml:2.*one word of letters and digits"),
+                          ("abbreviations:\n  LAB: lov\n  lab: loven\n", "'lab' is listed twice"),
+                          ("abbreviations:\n  LAB: ';'\n", "write the long form in words"),
+                          ("abbreviation:\n  LAB: lov\n", "abbreviation")):
+        bad = tmp_path / "ok.yaml"
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(AbbreviationsError, match=problem):
+            Abbreviations.load(bad)
+
+
 def test_the_stem_override_file_is_checked_when_read(tmp_path: Path) -> None:
     good = tmp_path / "ok.txt"
     good.write_text("# a comment\nledig: ledig ledige\n", encoding="utf-8")

@@ -669,6 +669,7 @@ def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(c
          ("intet kursus i kataloget opfylder disse begrænsninger (maks. pris=1 alene giver 0); løsn en af dem",)),
         (lambda c: c.get("/team/gab", params={"tekst": "   "}), 422, ("beskriv gabet med egne ord",)),
         (lambda c: c.get("/team/gab", params={"tekst": ""}), 422, ("beskriv gabet med egne ord, fx",)),
+        (lambda c: c.get("/team/gab", params={"tekst": "og i på"}), 422, ("ordene giver intet at søge på",)),
     ],
 )
 def test_broken_team_input_is_a_4xx_page_with_the_message(client: TestClient, post: Any, status: int, phrases: tuple[str, ...]) -> None:
@@ -738,6 +739,7 @@ def test_search_words_lead_to_recommendations_for_them_as_a_gap(client: TestClie
     assert f"»{words}«" in gap.text and "Lov &amp; Myndighed" in gap.text
     assert "Sygedagpenge" in cards(gap.text)[0]
     assert "Find kurser til gabet" not in client.get("/").text  # no words, nothing to take along
+    assert "Find kurser til gabet" not in client.get("/", params={"q": "og i på"}).text  # only stop words
 
 
 def test_a_place_no_course_is_held_in_is_said_in_danish(client: TestClient) -> None:
