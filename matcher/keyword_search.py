@@ -23,7 +23,7 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -191,8 +191,12 @@ class Bm25Index:
     def _spelled(self, term: str) -> str:
         """The term as the courses spell it: a term no course uses, typed with "ae", "oe" or "aa" for
         æ, ø and å (a keyboard without them: "foertidspension"), is the index term it spells."""
-        if term in self.vocabulary or not _ASCII_DANISH.search(term):
+        if term in self.vocabulary:
             return term
+        return next((c for c in self._respellings(term) if c in self.vocabulary), term)
+
+    def _respellings(self, term: str) -> Iterator[str]:
+        """The term with some of its "ae", "oe" and "aa" written as æ, ø and å, each also stemmed."""
         pieces = _ASCII_DANISH.split(term)  # text, digraph, text, digraph, …
         digraphs = pieces[1::2][:MAX_DIGRAPHS]
         for choice in itertools.product((False, True), repeat=len(digraphs)):
@@ -202,18 +206,19 @@ class Bm25Index:
                 (_DANISH_LETTER[d] if restore else d) + rest
                 for d, restore, rest in zip(digraphs, choice, pieces[2::2])
             ) + "".join(pieces[2 * len(digraphs) + 1 :])
-            for candidate in (word, stem_word(word)):
-                if candidate in self.vocabulary:
-                    return candidate
-        return term
+            yield word
+            yield stem_word(word)
 
     def _expansions(self, term: str) -> tuple[tuple[int, float], ...]:
         """Index columns for one query term: `_word_columns`, and where no course uses the term, the
-        two words it is made of (`_compound_parts`), weighed as compounds are."""
+        two words it is made of (`_compound_parts`; of its spelling with æ, ø and å where only that
+        splits: "sygedagpengeopfoelgning"), weighed as compounds are."""
         term = self._spelled(term)
         columns = self._word_columns(term)
         if term not in self.vocabulary:
-            columns += [(self.vocabulary[part], COMPOUND_WEIGHT) for part in self._compound_parts(term)]
+            parts = self._compound_parts(term) or next(
+                (found for c in self._respellings(term) if (found := self._compound_parts(c))), ())
+            columns += [(self.vocabulary[part], COMPOUND_WEIGHT) for part in parts]
         return tuple(columns)
 
     def _word_columns(self, term: str) -> list[tuple[int, float]]:

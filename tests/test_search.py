@@ -170,6 +170,10 @@ def test_a_word_typed_without_danish_letters_finds_the_word_it_spells() -> None:
     assert index.scores("netvaerksmoeder")[1] > 0
     assert index.scores("aarhus")[2] > 0  # spelled so by the courses themselves: never re-spelled
     assert not index.scores("aeblekage").any()
+    # a compound no course uses, typed so: its parts as the courses spell them (was nothing)
+    parts = Bm25Index(["Sygedagpenge og opfølgning på sygemeldte", "Excel for begyndere"])
+    assert parts.scores("sygedagpengeopfoelgning").tolist() == parts.scores("sygedagpengeopfølgning").tolist()
+    assert parts.scores("sygedagpengeopfoelgning")[0] > 0
 
 
 def test_bm25_rare_terms_weigh_more_than_common_ones() -> None:
