@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -17,14 +17,14 @@ from typing import Any
 MAX_ID = 2**63 - 1  # SQLite's largest INTEGER: a larger id cannot even be looked up
 _SCHEMA = """CREATE TABLE IF NOT EXISTS analysis (
     id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, saved_at TEXT NOT NULL, gaps TEXT NOT NULL)"""
-# A gap's parts that name or rate a person (matcher.recommend.Gap): never kept.
-PERSONAL_KEYS = ("employees", "levels")
+# A gap's parts that name or rate a person (matcher.recommend.Gap), and their empty value: never kept.
+PERSONAL_KEYS: dict[str, Callable[[], Any]] = {"employees": list, "levels": dict}
 
 
 def without_people(gap: dict[str, Any]) -> dict[str, Any]:
     """The gap as it is saved: its personal parts emptied, the rest (fields, level, how many learners,
     their mean step) as it was."""
-    return {**gap, **{key: type(gap[key])() for key in PERSONAL_KEYS if key in gap}}
+    return {**gap, **{key: empty() for key, empty in PERSONAL_KEYS.items() if key in gap}}
 
 
 class AnalysisStore:
