@@ -29,6 +29,13 @@ class IngestReport:
         )
 
 
+class IngestStopped(Exception):
+    """The ingest was asked to stop: nothing of the feed was written."""
+
+    def __init__(self, validated: int) -> None:
+        super().__init__(f"stopped after {validated} record(s) of the feed; nothing was written")
+
+
 def ingest_file(
     db_path: Path,
     feed_path: Path,
@@ -39,18 +46,23 @@ def ingest_file(
     allow_partial: bool = False,
     withdraw_missing: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> IngestReport:
     """Validate a whole feed, then write it in one run.
 
     Any rejected record means nothing is written, unless `allow_partial`: then the valid records are
-    written (still as one transaction). Records without a `source` get `source`. Without it they get
+    written (still as one transaction), where there are any. Records without a `source` get `source`. Without it they get
     `default_source` (default `feed:<file name>`), and a course the catalogue already has keeps its
     source: a file name (or an upload over HTTP) does not move a provider's course to another
     source, where `--withdraw-missing` of its own source would no longer see it.
 
     `withdraw_missing` treats the feed as the complete catalogue of every source its records name:
     their courses that are not in the feed are marked withdrawn — only when nothing was rejected. When it can withdraw nothing for a reason the user may not see (a source new to the
-    catalogue, the feed's courses stored under another source), `warnings` says so."""
+    catalogue, the feed's courses stored under another source), `warnings` says so.
+
+    `stop` is asked before each record is written: when it answers True, `IngestStopped` is raised
+    and nothing is written (a signal handler sets it: an interrupt inside DuckDB was lost, or hung)."""
+    stopped = stop or (lambda: False)
     content: FeedContent = read_feed(feed_path, fmt)
     # records that name no source when no --source was given: their stored courses keep theirs
     defaulted = set() if source else {course.course_id for _, course in content.courses if course.source is None}
@@ -62,10 +74,12 @@ def ingest_file(
         content.reject(clash.line, clash.reason)
     content.rejected.sort(key=lambda rejected: rejected.line)
     report = IngestReport(rejected=content.rejected, notices=content.notices)
-    if content.rejected and not allow_partial:
-        return report
     refused = {rejected.line for rejected in clashes}
     courses = [course for line, course in lined if line not in refused]
+    if content.rejected and (not allow_partial or not courses):  # partial, but with nothing valid: a failure
+        return report
+    if stopped():
+        raise IngestStopped(0)
     total = len(courses)
     sources = sorted({course.source for course in courses if course.source is not None})
     with write_catalogue(db_path, "ingest", sources or [source]) as writer:
@@ -73,6 +87,8 @@ def ingest_file(
         stored = writer.stored_sources(defaulted)
         seen: set[str] = set()
         for done, course in enumerate(courses, start=1):
+            if stopped():
+                raise IngestStopped(done - 1)
             seen.add(course.course_id)
             if course.course_id in stored:
                 course = course.model_copy(update={"source": stored[course.course_id]})

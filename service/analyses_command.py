@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from matcher.store import CatalogueMissing
 from service.analyses import AnalysisStore
 
 
@@ -19,13 +20,20 @@ from service.analyses import AnalysisStore
 def analyses() -> None:
     """The saved team analyses kept beside the catalogue (<db>.analyses.sqlite): list and delete.
 
-    A saved analysis holds a team's gaps (fields, levels, how many learners and their mean step) and
-    no person. Backups hold the analyses as they were when taken, and a restore's replaced copy
+    A saved analysis holds a team's gaps (what each asks for, and for how many learners) and no
+    person. Backups hold the analyses as they were when taken, and a restore's replaced copy
     (<db>.replaced-<UTC time>) those it replaced: give that file as --db to delete from it."""
 
 
 def _store(obj: Any) -> AnalysisStore:
-    return AnalysisStore.for_catalogue(obj.db.resolve())
+    """The analyses beside the catalogue; a mistyped --db (no catalogue, no analyses file) is an error,
+    not an empty list, so a clean-up job with a typo does not report success."""
+    from service.cli import fail
+
+    store = AnalysisStore.for_catalogue(obj.db.resolve())
+    if not obj.db.exists() and not store.path.exists():
+        fail(str(CatalogueMissing(obj.db.resolve())))
+    return store
 
 
 def _read(store: AnalysisStore) -> list[dict[str, Any]]:

@@ -1,20 +1,21 @@
 """The `fagmatch` command line. Thin: it parses, calls the core, and prints.
 
-Exit codes: 0 success; 1 the command ran but failed (rejected records, bad file, catalogue error);
-2 bad usage (unknown option, missing argument)."""
+Exit codes: 0 success; 1 the command ran but failed (rejected records, bad file, catalogue error),
+or was stopped (Ctrl-C, SIGTERM); 2 bad usage (unknown option, missing argument)."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import stat
 import sys
 import tempfile
 import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, Iterator
 
 import click
 import duckdb
@@ -24,13 +25,22 @@ from matcher import clock
 from matcher.data_files import DataFileError
 from matcher.embeddings import EmbeddingModelError
 from matcher.feed import FeedError
-from matcher.ingest import ingest_file
+from matcher.ingest import IngestStopped, ingest_file
 from matcher.store import CatalogueError, open_catalogue
 from matcher.taxonomy import format_summary, load_taxonomy
 from matcher.temp_files import clear_left_behind, private_path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_FEED = Path(__file__).resolve().parent / "samples" / "courses.jsonl"
+
+
+def _file_path(value: str | Path, param: click.Parameter) -> Path:
+    """A file's path as given; one written as a folder ("newdir/") is refused, where it had become a
+    catalogue file named "newdir"."""
+    if isinstance(value, str) and value.endswith(("/", os.sep)):
+        raise click.BadParameter(f"{value!r} names a folder: give the catalogue's file, e.g. {value}catalogue.duckdb",
+                                 param=param)
+    return Path(value)
 
 
 def default_db_path() -> Path:
@@ -91,11 +101,12 @@ class _Commands(click.Group):
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
     envvar="FAGMATCH_DB",
     default=default_db_path,
     show_default="catalogue.duckdb at the project root; env FAGMATCH_DB",
     help="The catalogue file.",
+    callback=lambda ctx, param, value: _file_path(value, param),
 )
 @click.option(
     "--taxonomy",
@@ -122,6 +133,9 @@ def main(ctx: click.Context, db: Path, taxonomy: Path | None, model: str | None)
         clock.today()  # a mistyped FAGMATCH_TODAY is said here, once, not in the middle of a command
     except clock.ClockError as exc:
         fail(str(exc))
+    # SIGTERM (a scheduler, a service stopping its job, a reboot) stops every command as Ctrl-C does:
+    # what it was writing is cleaned up and it says what was kept, where it had exited 143 mid-file.
+    ctx.with_resource(sigterm_as_interrupt())
     ctx.obj = Context(db, taxonomy, model)
 
 
@@ -185,8 +199,8 @@ def check_data(obj: Context, registry: Path | None) -> None:
 
 @main.command()
 @click.argument("feed", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), help="Default: from the file name.")
-@click.option("--source", help="Source name for records that give none. Default: feed:<file name>.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), help="Default: from the file name (needed for -).")
+@click.option("--source", help="Source name for records that give none. Default: feed:<file name> (feed:stdin for -).")
 @click.option("--allow-partial", is_flag=True, help="Write the valid records even if some are rejected.")
 @click.option(
     "--withdraw-missing",
@@ -197,41 +211,62 @@ def check_data(obj: Context, registry: Path | None) -> None:
 def ingest(
     obj: Context, feed: Path, fmt: str | None, source: str | None, allow_partial: bool, withdraw_missing: bool
 ) -> None:
-    """Ingest a course feed (JSON Lines or CSV in the course record schema) into the catalogue.
+    """Ingest a course feed (JSON Lines or CSV in the course record schema) into the catalogue; FEED
+    "-" reads it from standard input (with --format).
 
     Every record is validated first. If any is rejected, nothing is written and the exit code is 1,
-    unless --allow-partial."""
+    unless --allow-partial (and some record is valid). Ctrl-C or SIGTERM stops it with nothing
+    written."""
+    if str(feed) != "-":
+        _ingest(obj, feed, str(feed), fmt=fmt, source=source, allow_partial=allow_partial,
+                withdraw_missing=withdraw_missing)
+        return
+    if fmt is None:
+        raise click.UsageError("a feed read from standard input (-) needs --format jsonl or --format csv")
+    if sys.stdin.isatty():
+        raise click.UsageError("- reads the feed from standard input: pipe or redirect it in")
+    with tempfile.TemporaryDirectory(prefix="fagmatch-stdin-") as tmp:
+        path = Path(tmp) / f"stdin.{fmt}"
+        path.write_bytes(sys.stdin.buffer.read())
+        _ingest(obj, path, "standard input", fmt=fmt, source=source, default_source="feed:stdin",
+                allow_partial=allow_partial, withdraw_missing=withdraw_missing)
+
+
+def _ingest(obj: Context, feed: Path, shown: str, **options: Any) -> None:
+    """Ingest the feed file, reporting it as `shown` (its path, or "standard input")."""
 
     def progress(done: int, total: int) -> None:
         click.echo(f"  … {done}/{total} records", err=True)
 
-    with clear_errors():
-        report = ingest_file(
-            obj.db, feed, fmt=fmt, source=source, allow_partial=allow_partial,  # type: ignore[arg-type]
-            withdraw_missing=withdraw_missing, progress=progress,
-        )
+    with clear_errors(), stop_requested() as stop:
+        try:
+            report = ingest_file(obj.db, feed, progress=progress, stop=stop, **options)
+        except (IngestStopped, KeyboardInterrupt):
+            fail(f"ingest of {shown} stopped: nothing was written, the catalogue is as it was; run it again to ingest the feed")
+        except FeedError as exc:  # named as the user named the feed, not by a temporary copy
+            fail(str(exc).replace(str(feed), shown))
     for notice in report.notices:
-        click.echo(f"note: {notice}", err=True)
+        click.echo(f"note: {notice.replace(str(feed), shown)}", err=True)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for rejected in report.rejected:
-        click.echo(f"rejected {feed}:{rejected.line}{rejected.also}: {rejected.reason}", err=True)
+        click.echo(f"rejected {shown}:{rejected.line}{rejected.also}: {rejected.reason}", err=True)
     if not report.written:
-        click.echo(
-            f"{feed}: {len(report.rejected)} record(s) rejected; nothing was written "
-            "(fix them, or use --allow-partial to write the valid ones).",
-            err=True,
-        )
+        fix = "fix the feed: no record in it is valid" if options.get("allow_partial") else \
+            "fix them, or use --allow-partial to write the valid ones"
+        click.echo(f"{shown}: {len(report.rejected)} record(s) rejected; nothing was written ({fix}).", err=True)
         sys.exit(1)
-    click.echo(f"{feed}: {report.counts_line()}")
+    click.echo(f"{shown}: {report.counts_line()}")
 
 
 @contextmanager
 def output_stream(output: Path | None, *, catalogue: Path | None = None, binary: bool = False) -> Iterator[IO[Any]]:
-    """Standard output, or a file that appears only when complete (no half-written exports, and a file
-    it replaces stays whole when the disk fills). An output that would replace `catalogue`, or a file
-    of its own beside it, is refused. A file that cannot be written is one error line."""
-    if output is None:
+    """Standard output (None or "-"), or a file that appears only when complete (no half-written
+    exports, and a file it replaces stays whole when the disk fills; a link keeps pointing at it, and
+    a file keeps its permissions). A device, pipe or /dev/stdout is written to as it is, never
+    replaced. An output that would replace `catalogue`, or a file of its own beside it, is refused.
+    A file that cannot be written is one error line."""
+    if to_stdout(output):
         try:
             yield sys.stdout.buffer if binary else sys.stdout
             sys.stdout.flush()
@@ -240,24 +275,33 @@ def output_stream(output: Path | None, *, catalogue: Path | None = None, binary:
         except OSError as exc:  # `> file` on a full disk
             fail(f"standard output: cannot write: {exc.strerror or exc}")
         return
-    directory = output.resolve().parent
+    if _special_file(output):  # /dev/null, a named pipe, /dev/stdout: renaming over it would replace it
+        with _written_as_it_is(output, binary) as handle:
+            yield handle
+        return
+    target = output.resolve()  # through a link: the file it points at is replaced, the link stays
+    directory = target.parent
     if not directory.is_dir():
         fail(f"{directory}: no such directory")
-    if catalogue is not None and _catalogues_own(output.resolve(), catalogue.resolve()):
+    if catalogue is not None and _catalogues_own(target, catalogue.resolve()):
         fail(f"{output}: that is the catalogue {catalogue} or a file of its own; write the output elsewhere (nothing was written)")
-    clear_left_behind(output, "output")  # an export killed halfway
+    clear_left_behind(target, "output")  # an export killed halfway
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)  # a file it replaces keeps who may read it
+    except OSError:
+        mode = 0o666 & ~_umask()  # as any file the user writes, not the temporary file's 0600
     try:
         handle = tempfile.NamedTemporaryFile(
             "wb" if binary else "w", encoding=None if binary else "utf-8", newline=None if binary else "",
-            dir=directory, prefix=private_path(output, "output").name, delete=False,
+            dir=directory, prefix=private_path(target, "output").name, delete=False,
         )
     except OSError as exc:
         fail(f"{output}: cannot write: {exc.strerror or exc}; nothing was written")
     try:
         with handle:
             yield handle
-        os.chmod(handle.name, 0o666 & ~_umask())  # as any file the user writes, not the temporary file's 0600
-        os.replace(handle.name, output)
+        os.chmod(handle.name, mode)
+        os.replace(handle.name, target)
     except BaseException as exc:
         Path(handle.name).unlink(missing_ok=True)
         if isinstance(exc, OSError):
@@ -265,10 +309,43 @@ def output_stream(output: Path | None, *, catalogue: Path | None = None, binary:
         raise
 
 
-def write_output(output: Path, data: str | bytes) -> None:
-    """Write a whole file as output_stream does: it appears, or is replaced, only when complete."""
+def to_stdout(output: Path | None) -> bool:
+    """Whether an output option means standard output (not given, or "-")."""
+    return output is None or str(output) == "-"
+
+
+def _special_file(path: Path) -> bool:
+    """A path that is no regular file to replace: a device or a pipe (through links: /dev/stdout),
+    or anything under /dev or /proc."""
+    if str(path.absolute()).startswith(("/dev/", "/proc/")):
+        return True
+    try:
+        return not stat.S_ISREG(path.stat().st_mode) and not stat.S_ISDIR(path.stat().st_mode)
+    except OSError:  # not there yet
+        return False
+
+
+@contextmanager
+def _written_as_it_is(output: Path, binary: bool) -> Iterator[IO[Any]]:
+    try:
+        handle = open(output, "wb" if binary else "w", encoding=None if binary else "utf-8",  # noqa: SIM115
+                      newline=None if binary else "")
+    except OSError as exc:
+        fail(f"{output}: cannot write: {exc.strerror or exc}; nothing was written")
+    try:
+        with handle:
+            yield handle
+    except OSError as exc:
+        fail(f"{output}: cannot write: {exc.strerror or exc}")
+
+
+def write_output(output: Path, data: str | bytes, what: str) -> None:
+    """Write a whole file as output_stream does (it appears, or is replaced, only when complete), and
+    say so on stderr: "wrote {what} to FILE"."""
     with output_stream(output, binary=isinstance(data, bytes)) as handle:
         handle.write(data)
+    if not to_stdout(output):
+        click.echo(f"wrote {what} to {output}", err=True)
 
 
 def _umask() -> int:
@@ -292,6 +369,30 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+@contextmanager
+def stop_requested() -> Iterator[Callable[[], bool]]:
+    """Ctrl-C and SIGTERM ask the work to stop where it can do so cleanly: the returned function
+    says whether one came. For writes whose DuckDB calls an interrupt must not break into (there it
+    was lost, or left the process spinning with the write lock held)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    asked = threading.Event()
+
+    def ask(signum: int, frame: object) -> None:
+        if asked.is_set():  # a second Ctrl-C: the user insists
+            raise KeyboardInterrupt
+        asked.set()
+        click.echo("  … stopping (nothing of this run will be kept)", err=True)
+
+    before = {sig: signal.signal(sig, ask) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield asked.is_set
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 def _duration(seconds: float) -> str:
@@ -333,6 +434,8 @@ def format_status(summary: dict, runs: list[dict], unfinished: dict[str, str] | 
         lines.append("  latest runs:")
         for run in runs:
             counts = ", ".join(f"{k} {v}" for k, v in sorted(run["counts"].items())) or "-"
+            if run["status"] == "failed":  # its counts are of what was discarded: "new 2282" read as added
+                counts = f"nothing kept (it had: {counts})"
             sources = ",".join(run["sources"] or []) or "-"
             status = crawl_health(run) if run["kind"] == "crawl" else run["status"]
             lines.append(
@@ -454,7 +557,7 @@ def model_fit_gap_table(obj: Context, extra: tuple[Path, ...], output: Path | No
 @click.option("--input", "input_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Tag this JSON Lines file (id, title, text or description) instead of the catalogue.")
 @click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="With --input: where to write the tags (JSON Lines). Default: standard output.")
+              help="With --input: where to write the tags (JSON Lines). Default, or -: standard output.")
 @click.option("--force", is_flag=True, help="Catalogue mode: re-tag every course, not only changed ones.")
 @click.pass_obj
 def tag(obj: Context, input_path: Path | None, output_path: Path | None, force: bool) -> None:
@@ -482,7 +585,7 @@ def tag(obj: Context, input_path: Path | None, output_path: Path | None, force: 
                 for start in range(0, len(items), 64):
                     for result in tagger.tag(items[start : start + 64]):
                         out.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
-            if output_path is not None:
+            if not to_stdout(output_path):
                 click.echo(f"tagged {len(items)} courses into {output_path}", err=True)
             return
         from matcher.catalogue_tagging import SAVE_EVERY_SECONDS, tag_catalogue
@@ -496,12 +599,11 @@ def tag(obj: Context, input_path: Path | None, output_path: Path | None, force: 
             click.echo(f"  … tagged {done}/{total} in {_duration(elapsed)}{left}", err=True)
 
         try:
-            with sigterm_as_interrupt():  # a service stopping its job, a reboot: as Ctrl-C, what is tagged is kept
-                report = tag_catalogue(
-                    obj.db, tagger, force=force, progress=progress,
-                    waiting=lambda: click.echo("  … another tagging run of this catalogue is under way; waiting for "
-                                               "it, then tagging only what it left", err=True),
-                )
+            report = tag_catalogue(  # SIGTERM as Ctrl-C (main): what is tagged is kept
+                obj.db, tagger, force=force, progress=progress,
+                waiting=lambda: click.echo("  … another tagging run of this catalogue is under way; waiting for "
+                                           "it, then tagging only what it left", err=True),
+            )
         except KeyboardInterrupt:
             fail(f"tagging stopped; what was tagged is kept (it is stored every {SAVE_EVERY_SECONDS / 60:.0f} "
                  "minutes and when stopped): run `fagmatch tag` again to go on")

@@ -104,7 +104,7 @@ def _json(document: dict[str, Any]) -> str:
     "feed-csv: the feed as one flat table. atom: new and changed courses. jsonld: schema.org Courses. "
     "fagprofiler: courses grouped by basic competence and profile.",
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Default: standard output.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Default, or -: standard output.")
 @click.option("--active-only", is_flag=True, help="jsonl/csv: leave out withdrawn courses.")
 @click.option("--since", type=IsoDateTime(), help="json, feed-csv, atom: only courses changed at or after this "
               "time (UTC unless it names a zone).")
@@ -122,7 +122,7 @@ def export(
     per_page: int | None, limit: int, excel: bool, base_url: str,
 ) -> None:
     """Write the catalogue out: the course records (export → ingest is lossless), or a feed."""
-    from service.cli import clear_errors, output_stream  # late: service.cli registers this command
+    from service.cli import clear_errors, output_stream, to_stdout  # late: service.cli registers this command
 
     _check_usage(fmt, since, active_only, page, per_page, excel, limit, base_url)
     delimiter = EXCEL_DELIMITER if excel else ","
@@ -139,5 +139,5 @@ def export(
                                      base_url=base_url, taxonomy=taxonomy, delimiter=delimiter)
                 with output_stream(output, catalogue=obj.db) as out:
                     out.write((BOM if excel else "") + text)
-    if output is not None:
+    if not to_stdout(output):
         click.echo(f"wrote {'the grouped view' if count is None else f'{count} courses'} to {output}", err=True)

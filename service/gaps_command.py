@@ -73,7 +73,7 @@ def _check_usage(
 @click.option("--text", help='A gap in words, e.g. "vi mangler specialiseret viden om sygedagpengeloven".')
 @click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON.")
 @click.option("--template", type=click.Choice(list(TEMPLATE_FILES)), help="Write an input template instead of analysing.")
-@click.option("--output", "-o", type=FILE, help="With --template: write it to this file (.csv for Danish Excel, with a byte-order mark; .xlsx a workbook). Default: standard output.")
+@click.option("--output", "-o", type=FILE, help="With --template: write it to this file (.csv for Danish Excel, with a byte-order mark; .xlsx a workbook). Default, or -: standard output.")
 @click.pass_obj
 def gaps(
     obj: object, survey: Path | None, assessment: Path | None, target: Path | None, text: str | None,
@@ -125,8 +125,7 @@ def gaps(
 def _write_template(data: bytes, output: Path) -> None:
     from service.cli import write_output  # late: service.cli registers this command
 
-    write_output(output, data)
-    click.echo(f"wrote template to {output}", err=True)
+    write_output(output, data, "template")
 
 
 def _free_text_gap(obj: object, text: str, as_json: bool) -> None:

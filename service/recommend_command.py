@@ -172,8 +172,7 @@ def _write_plan(document: dict[str, Any], path: Path) -> None:
     text = render_plan_csv(rows) if path.suffix.lower() == ".csv" else render_plan_markdown(rows)
     from service.cli import write_output  # late: service.cli registers this command
 
-    write_output(path, text)
-    click.echo(f"wrote education plan to {path}", err=True)
+    write_output(path, text, "education plan")
 
 
 def _money(value: float | None) -> str:

@@ -59,10 +59,10 @@ def db(tmp_path: Path) -> Path:
 def run_cli(db: Path):
     """Run the real CLI in-process against the temp catalogue."""
 
-    def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:  # noqa: A002
         from service.cli import main
 
-        return CliRunner().invoke(main, ["--db", str(db), *args], env=env, catch_exceptions=False)
+        return CliRunner().invoke(main, ["--db", str(db), *args], env=env, input=input, catch_exceptions=False)
 
     return run
 

@@ -725,3 +725,89 @@ def test_status_names_the_providers_with_most_courses_and_counts_the_rest(run_cl
     assert line.endswith(", … and 26 more (--providers 0 names all)")
     every = next(line for line in run_cli("status", "--providers", "0").output.splitlines() if "by provider" in line)
     assert every.count(", ") == 40 and "more" not in every
+
+
+def test_an_output_option_writes_to_stdout_a_pipe_or_a_link_and_never_replaces_them(run_cli, tmp_path: Path) -> None:
+    """`-o /dev/null` had replaced the machine's /dev/null with a plain file (as root); a named pipe's
+    reader got nothing; a link became a file and its target kept the old content; `-o -` wrote a
+    file called "-"."""
+    import os
+    import stat
+    import threading
+
+    ingest_file(tmp_path / "catalogue.duckdb", write_jsonl(tmp_path / "feed.jsonl", [course_record(i) for i in range(3)]))
+    whole = exported(run_cli)
+
+    dash = run_cli("export", "-o", "-")
+    assert dash.exit_code == 0 and dash.stdout == whole and not (Path.cwd() / "-").exists()
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    assert run_cli("export", "-o", str(pipe)).exit_code == 0
+    reader.join(timeout=30)
+    assert received == [whole.encode()] and stat.S_ISFIFO(pipe.stat().st_mode)
+
+    target = tmp_path / "courses.jsonl"
+    target.write_text("old")
+    target.chmod(0o640)
+    link = tmp_path / "latest.jsonl"
+    link.symlink_to(target)
+    assert run_cli("export", "-o", str(link)).exit_code == 0
+    assert link.is_symlink() and target.read_text() == whole
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640  # who may read it is as it was
+
+
+def test_ingest_reads_a_feed_piped_in_as_dash(run_cli, tmp_path: Path) -> None:
+    """`fagmatch export -o - | fagmatch ingest -` ingested a stale file named "-" and ignored the pipe."""
+    feed = "".join(json.dumps(course_record(i)) + "\n" for i in range(2))
+    result = run_cli("ingest", "--format", "jsonl", "-", input=feed)
+    assert result.exit_code == 0 and result.stdout.strip() == "standard input: new 2, changed 0, unchanged 0, withdrawn 0, rejected 0"
+    with open_catalogue(tmp_path / "catalogue.duckdb") as reader:
+        assert reader.summary()["courses"] == 2 and reader.runs(1)[0]["sources"] == ["feed:stdin"]
+    bad = run_cli("ingest", "--format", "jsonl", "-", input="not json\n")
+    assert bad.exit_code == 1 and "rejected standard input:1: not valid JSON" in bad.stderr
+    assert run_cli("ingest", "-", input=feed).exit_code == 2  # the format cannot be told from a name
+
+
+def test_allow_partial_with_no_valid_record_writes_nothing_and_fails(run_cli, tmp_path: Path) -> None:
+    """A saved 502 page as the feed "succeeded" (exit 0), and the run was recorded as ok."""
+    page = tmp_path / "feed.jsonl"
+    page.write_text("<html>\n<body>502 Bad Gateway</body>\n</html>\n")
+    result = run_cli("ingest", "--allow-partial", "--withdraw-missing", str(page))
+    assert result.exit_code == 1 and "3 record(s) rejected; nothing was written (fix the feed: no record in it is valid)" in result.stderr
+    assert not (tmp_path / "catalogue.duckdb").exists()
+
+
+def test_ctrl_c_during_an_ingest_stops_it_with_nothing_written(tmp_path: Path) -> None:
+    """Ctrl-C during an ingest was lost inside DuckDB (the feed was published, exit 0), or left the
+    process spinning with the write lock held; a failed run's counts read as courses added."""
+    import signal
+
+    db = tmp_path / "catalogue.duckdb"
+    ingest_file(db, write_jsonl(tmp_path / "one.jsonl", [course_record(0)]))
+    feed = write_jsonl(tmp_path / "big.jsonl", [course_record(i) for i in range(1, 4001)])
+    process = subprocess.Popen([sys.executable, "-m", "service.cli", "--db", str(db), "ingest", str(feed)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
+    assert process.stderr is not None
+    for line in process.stderr:  # writing has begun
+        if "1000/4000 records" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1, (stdout, stderr)
+    assert "stopped: nothing was written, the catalogue is as it was" in stderr and "Traceback" not in stderr
+    with open_catalogue(db) as reader:
+        assert reader.summary()["courses"] == 1
+        assert reader.runs(1)[0]["status"] == "failed"
+    status = subprocess.run([sys.executable, "-m", "service.cli", "--db", str(db), "status"], capture_output=True,
+                            text=True, cwd=Path(__file__).parents[1])
+    assert re.search(r"ingest +failed .*: nothing kept \(it had: new \d+", status.stdout), status.stdout
+
+
+def test_a_catalogue_path_written_as_a_folder_is_refused(run_cli, tmp_path: Path) -> None:
+    """`--db newdir/` made a catalogue file named "newdir"."""
+    result = run_cli("--db", f"{tmp_path}/newdir/", "status")
+    assert result.exit_code == 2 and "names a folder" in result.output and not (tmp_path / "newdir").exists()
