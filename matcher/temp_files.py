@@ -8,9 +8,14 @@ import contextlib
 import os
 import re
 import shutil
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from crawler.lifeline import alive
+
+LEGACY_AGE = 3600.0  # seconds: a folder named without its process id, older than this, is left over
 
 
 def private_path(target: Path, kind: str) -> Path:
@@ -24,8 +29,25 @@ def clear_left_behind(target: Path, kind: str) -> None:
 
 
 def clear_left_behind_folders(folder: Path, prefix: str) -> None:
-    """Remove the folders `<prefix><pid>-…` in `folder` whose process no longer runs."""
+    """Remove the folders `<prefix><pid>-…` in `folder` whose process no longer runs, and those
+    `<prefix>…` without a process id (named so before 2026-12-07) not touched for an hour."""
     _clear(folder, rf"{re.escape(prefix)}(\d+)-\w+")
+    with contextlib.suppress(OSError):
+        for path in folder.iterdir():
+            if re.fullmatch(rf"{re.escape(prefix)}[a-z0-9_]{{8}}", path.name) and path.is_dir() \
+                    and not path.is_symlink() and time.time() - path.stat().st_mtime > LEGACY_AGE:  # fmt: skip
+                shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def private_temp_folder(prefix: str) -> Iterator[Path]:
+    """A private temporary folder (`<TMPDIR>/<prefix><pid>-…`) for uploaded files while they are read,
+    removed afterwards; those a killed process left are removed first (an uploaded team file holds
+    names and steps: it must not stay for ever)."""
+    temp = Path(tempfile.gettempdir())
+    clear_left_behind_folders(temp, prefix)
+    with tempfile.TemporaryDirectory(prefix=f"{prefix}{os.getpid()}-", dir=temp) as folder:
+        yield Path(folder)
 
 
 def _clear(folder: Path, pattern: str) -> None:

@@ -1,6 +1,6 @@
 """Saved team analyses: only the gaps a user chose to keep, so a provider's coverage can show demand.
-No person is kept: a gap's employees' names and their steps are dropped on saving (and, where an
-older version kept them, on the next read). A small SQLite file beside the catalogue,
+No person is kept: of each gap only what it asks for and for how many (SAVED_KEYS), on saving (and,
+where an older version kept more, on the next read). A small SQLite file beside the catalogue,
 `<db>.analyses.sqlite`, because saving must not wait for a crawl holding the catalogue's write lock,
 and deleting must be real: deleted rows are overwritten (`secure_delete`), not left in free pages."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -17,14 +17,17 @@ from typing import Any
 MAX_ID = 2**63 - 1  # SQLite's largest INTEGER: a larger id cannot even be looked up
 _SCHEMA = """CREATE TABLE IF NOT EXISTS analysis (
     id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, saved_at TEXT NOT NULL, gaps TEXT NOT NULL)"""
-# A gap's parts that name or rate a person (matcher.recommend.Gap), and their empty value: never kept.
-PERSONAL_KEYS: dict[str, Callable[[], Any]] = {"employees": list, "levels": dict}
+# What is kept of a gap (matcher.recommend.Gap, as JSON): what it asks for and for how many, nothing
+# of a person. Left out: `employees` and `levels` (names, each one's step), `proficiency` (with one
+# learner, a person's step) and `skip` ("Anna Hansen short of step 3 …"). A part added to Gap later
+# is left out until it is named here.
+SAVED_KEYS = ("id", "fields", "field", "field_name", "level", "text", "learners", "dimension", "priority_rank",
+              "source", "part", "target_level", "level_read_by", "level_words", "domain_score")
 
 
 def without_people(gap: dict[str, Any]) -> dict[str, Any]:
-    """The gap as it is saved: its personal parts emptied, the rest (fields, level, how many learners,
-    their mean step) as it was."""
-    return {**gap, **{key: empty() for key, empty in PERSONAL_KEYS.items() if key in gap}}
+    """The gap as it is saved: only its SAVED_KEYS."""
+    return {key: gap[key] for key in SAVED_KEYS if key in gap}
 
 
 class AnalysisStore:

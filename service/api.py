@@ -12,7 +12,6 @@ import json
 import os
 import re
 import secrets
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -35,7 +34,7 @@ from matcher.store import open_catalogue
 from matcher.tabular import TabularError, decode_bytes
 from matcher.taxonomy import Level
 from matcher.transfer import TransferContext, assess_transfer
-from matcher.temp_files import clear_left_behind_folders
+from matcher.temp_files import private_temp_folder
 from matcher.text import strip_controls
 from service.analyses import MAX_ID, AnalysisStore
 from service.app import ApiError, get_state, refuse_unknown_query, state_dependency
@@ -50,6 +49,7 @@ MAX_CSV = MAX_UPLOAD_BYTES  # pasted CSV text and uploaded files alike
 MAX_GAP_WORDS = 6_000  # characters of gap words in one request (each gap's words are read by the model)
 MAX_TOP = 50  # results per gap
 UPLOAD_FOLDER_PREFIX = "fagmatch-ingest-"  # an uploaded feed waits in <TMPDIR>/fagmatch-ingest-<pid>-…
+TEAM_FOLDER_PREFIX = "fagmatch-team-"  # a team's files (names, steps) while they are read
 # Smaller requests are answered on the event loop (array arithmetic in memory, about a millisecond);
 # larger ones in a thread, so that no request holds up the others for more than a few milliseconds.
 ON_LOOP_RESULTS = 10
@@ -272,8 +272,7 @@ def _analyse(state: ServiceState, team: TeamInput, names: dict[str, str] | None 
     never the temporary files', which would show the server's paths."""
     taxonomy = state.taxonomy
     names = {**PASTED_NAMES, **(names or {})}
-    with tempfile.TemporaryDirectory(prefix="fagmatch-team-") as tmp:
-        folder = Path(tmp)
+    with private_temp_folder(TEAM_FOLDER_PREFIX) as folder:
         if team.survey_csv is not None:
             path = folder / "survey.csv"
             path.write_text(team.survey_csv, encoding="utf-8")
@@ -597,8 +596,9 @@ def tag_draft(state: State, draft: DraftCourse) -> dict[str, Any]:
 
 @router.post("/analyses", dependencies=[Depends(require_api_key)], status_code=201, summary="Save a team's gaps")
 def save_analysis(state: State, analysis: SavedAnalysisIn) -> dict[str, Any]:
-    """Keep a team's gaps so providers' coverage shows the demand: their fields, levels, how many
-    learners and their mean step. No person is kept: each gap's `employees` and `levels` are saved empty."""
+    """Keep a team's gaps so providers' coverage shows the demand: what each asks for (fields, level,
+    words, part) and for how many learners. No person is kept: not the `employees`, their `levels`,
+    the learners' mean step (`proficiency`) or a `skip` reason that names someone."""
     state.check_catalogue()  # kept beside the catalogue: not beside one that was moved away
     _check_gaps(state, analysis.gaps)
     store = AnalysisStore.for_catalogue(state.config.db)
@@ -648,16 +648,15 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
         raise ApiError(422, "the feed must be a JSON Lines (.jsonl) or CSV (.csv) file") from None
     state.check_catalogue()  # moved away while the service runs: said, and no new, empty one in its place
     raw = await feed.read(state.config.max_body_bytes + 1)
-    clear_left_behind_folders(Path(tempfile.gettempdir()), UPLOAD_FOLDER_PREFIX)  # a worker killed during an upload
-    with tempfile.TemporaryDirectory(prefix=f"{UPLOAD_FOLDER_PREFIX}{os.getpid()}-") as tmp:
-        path = Path(tmp) / name
+    with private_temp_folder(UPLOAD_FOLDER_PREFIX) as tmp:  # and a worker killed during an upload left its own
+        path = tmp / name
         path.write_bytes(raw)
         try:
             report = await run_in_threadpool(ingest_file, state.config.db, path, default_source=f"api:{name}")
         except FeedError as exc:  # a feed that cannot be read at all: named as the user named it
-            raise ApiError(422, without_server_paths(str(exc), folders=[Path(tmp)])) from None
+            raise ApiError(422, without_server_paths(str(exc), folders=[tmp])) from None
     # The CLI's notes (a Windows-1252 file: check æ, ø and å), named as the user named the file.
-    notes = [without_server_paths(note, folders=[Path(tmp)]) for note in report.notices]
+    notes = [without_server_paths(note, folders=[tmp]) for note in report.notices]
     rejected = [{"line": r.line, "reason": r.reason, **({"row": r.row} if r.row else {}), **({"id": r.course_id} if r.course_id else {})}
                 for r in report.rejected]
     if rejected:

@@ -48,6 +48,14 @@ def _stored_analyses(path: Path) -> str:
         return f"saved team analyses that cannot be read ({exc})"
 
 
+def _remove(*paths: Path) -> None:
+    """Remove what a failed restore staged; on a read-only folder there is nothing to remove (and
+    unlink says so with an error of its own, which had followed the real one as a traceback)."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+
+
 def _copy_analyses(source: Path, target: Path) -> int:
     """The saved analyses of `source` as the new file `target`, which appears only when complete."""
     clear_left_behind(target, "partial")
@@ -87,6 +95,7 @@ def backup(obj: Any, output: Path) -> None:
         click.echo("no saved team analyses to back up")
         return
     try:
+        AnalysisStore(analyses).list()  # what an older version kept of a person goes from the catalogue's file too
         count = _copy_analyses(analyses, analyses_copy)
     except (OSError, sqlite3.Error) as exc:  # the catalogue's copy stands on its own
         fail(f"the saved team analyses could not be backed up ({exc}); the catalogue's backup {output} is complete")
@@ -138,16 +147,13 @@ def restore(obj: Any, backup_file: Path, yes: bool) -> None:
                 _copy_analyses(analyses, kept_analyses)
             count = AnalysisStore(backup_analyses).copy_to(staged)
     except (OSError, sqlite3.Error) as exc:
-        staged.unlink(missing_ok=True)
-        kept_analyses.unlink(missing_ok=True)
+        _remove(staged, kept_analyses)
         fail(f"the saved team analyses could not be copied ({exc}); nothing was changed")
     try:
         with clear_errors():
             restore_catalogue(backup_file, db, keep=keep)
     except BaseException:  # the catalogue stays as it was (a failed restore changes nothing): so do the analyses
-        staged.unlink(missing_ok=True)
-        if not keep.exists():
-            kept_analyses.unlink(missing_ok=True)
+        _remove(staged, *([] if keep.exists() else [kept_analyses]))
         raise
     if count is None:
         click.echo(f"restored {backup_file} into {obj.db}" + (f"; the catalogue it replaced is kept as {keep}" if current else ""))

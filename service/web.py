@@ -26,9 +26,7 @@ import functools
 import inspect
 import json
 import math
-import os
 import re
-import tempfile
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -64,7 +62,7 @@ from matcher.keyword_search import has_content_words
 from matcher.messages import catalogue, in_language
 from matcher.numbers import parse_number
 from matcher.taxonomy import LEVELS, Taxonomy, level_name
-from matcher.temp_files import clear_left_behind_folders
+from matcher.temp_files import private_temp_folder
 from matcher.text import listed, strip_controls, upper_first
 from service.feeds import course_page_url
 from service.radar import Series, radar_svg
@@ -1060,14 +1058,12 @@ class _Uploads:
     steps) removed first."""
 
     def __enter__(self) -> _Uploads:
-        temp = Path(tempfile.gettempdir())
-        clear_left_behind_folders(temp, WEB_UPLOAD_PREFIX)
-        self._dir = tempfile.TemporaryDirectory(prefix=f"{WEB_UPLOAD_PREFIX}{os.getpid()}-", dir=temp)
-        self.root = Path(self._dir.name)
+        self._folder = private_temp_folder(WEB_UPLOAD_PREFIX)
+        self.root = self._folder.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._dir.cleanup()
+        self._folder.__exit__(*exc)
 
     def write(self, name: str, data: bytes) -> Path:
         path = self.root / name

@@ -7,7 +7,9 @@ import json
 import sqlite3
 from pathlib import Path
 
+from matcher.ingest import ingest_file
 from service.analyses import AnalysisStore
+from tests.conftest import course_record, write_jsonl
 
 OLD_SCHEMA = "CREATE TABLE analysis (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, saved_at TEXT NOT NULL, gaps TEXT NOT NULL)"
 
@@ -15,7 +17,8 @@ OLD_SCHEMA = "CREATE TABLE analysis (id INTEGER PRIMARY KEY AUTOINCREMENT, name 
 def _saved_by_an_older_version(store: AnalysisStore) -> None:
     """A row as versions before 2026-12-07 saved it: each employee's step by name."""
     gap = {"id": "g1", "field": "it_digital", "fields": ["it_digital"], "level": "grundlaeggende", "learners": 2,
-           "employees": [], "levels": {"Birthe Testesen": 2.0, "Knud Prøvesen": 1.0}, "proficiency": 1.5}
+           "employees": [], "levels": {"Birthe Testesen": 2.0, "Knud Prøvesen": 1.0}, "proficiency": 1.5,
+           "skip": None}
     with sqlite3.connect(store.path) as con:
         con.execute(OLD_SCHEMA)
         con.execute("INSERT INTO analysis (name, saved_at, gaps) VALUES (?, ?, ?)",
@@ -29,8 +32,8 @@ def test_names_an_older_version_saved_are_removed_from_the_file_on_the_next_read
     assert "Testesen".encode() in store.path.read_bytes()
     [analysis] = store.list()
     gap = analysis["gaps"][0]
-    assert gap["levels"] == {} and gap["employees"] == []
-    assert (gap["learners"], gap["proficiency"], gap["level"]) == (2, 1.5, "grundlaeggende")  # the demand stays
+    assert {"employees", "levels", "proficiency", "skip"}.isdisjoint(gap)
+    assert (gap["learners"], gap["fields"], gap["level"]) == (2, ["it_digital"], "grundlaeggende")  # the demand stays
     stored = store.path.read_bytes()
     assert b"Testesen" not in stored and "Prøvesen".encode() not in stored
 
@@ -46,7 +49,19 @@ def test_a_backup_of_an_older_versions_analyses_keeps_no_names_and_leaves_its_so
     assert AnalysisStore(copy).list()[0]["gaps"][0]["learners"] == 2
 
 
-def test_the_cli_lists_and_deletes_all_or_nothing(db: Path, run_cli) -> None:
+def test_a_backup_takes_what_an_older_version_kept_of_a_person_from_the_catalogues_file_too(
+    db: Path, run_cli, tmp_path: Path,
+) -> None:
+    ingest_file(db, write_jsonl(tmp_path / "a.jsonl", [course_record(1)]))
+    store = AnalysisStore.for_catalogue(db)
+    _saved_by_an_older_version(store)
+    assert run_cli("backup", str(tmp_path / "b.duckdb")).exit_code == 0
+    assert b"Testesen" not in store.path.read_bytes()
+    assert b"Testesen" not in AnalysisStore.for_catalogue(tmp_path / "b.duckdb").path.read_bytes()
+
+
+def test_the_cli_lists_and_deletes_all_or_nothing(db: Path, run_cli, tmp_path: Path) -> None:
+    ingest_file(db, write_jsonl(tmp_path / "a.jsonl", [course_record(1)]))
     store = AnalysisStore.for_catalogue(db)
     assert run_cli("analyses", "list").output.strip() == f"no saved team analyses beside {db}"
     _saved_by_an_older_version(store)
@@ -74,9 +89,6 @@ def test_the_cli_lists_and_deletes_all_or_nothing(db: Path, run_cli) -> None:
 
 def test_the_cli_deletes_from_a_restores_replaced_copy(db: Path, run_cli, tmp_path: Path) -> None:
     """An analysis a restore set aside could not be deleted through the API (404): the CLI reaches it."""
-    from matcher.ingest import ingest_file
-    from tests.conftest import course_record, write_jsonl
-
     ingest_file(db, write_jsonl(tmp_path / "a.jsonl", [course_record(1)]))
     store = AnalysisStore.for_catalogue(db)
     store.save("Team Nord", [{"id": "g1", "fields": ["it_digital"]}])
@@ -88,3 +100,10 @@ def test_the_cli_deletes_from_a_restores_replaced_copy(db: Path, run_cli, tmp_pa
     result = run_cli("--db", str(replaced), "analyses", "delete", "2")
     assert result.exit_code == 0, result.output
     assert [a["name"] for a in AnalysisStore.for_catalogue(replaced).list()] == ["Team Nord"]
+
+
+def test_a_mistyped_catalogue_is_an_error_not_an_empty_list(run_cli, tmp_path: Path) -> None:
+    """A clean-up job with a typo in --db printed "deleted 0 saved team analyses" and exited 0."""
+    for args in (("analyses", "list"), ("analyses", "delete", "--all")):
+        result = run_cli("--db", str(tmp_path / "catalgue.duckdb"), *args)
+        assert result.exit_code == 1 and "no catalogue at" in result.stderr

@@ -352,13 +352,15 @@ def test_providers_coverage_and_draft(client: TestClient, monkeypatch: pytest.Mo
 
 def test_saved_analyses_need_the_key_and_can_be_deleted(client: TestClient) -> None:
     gap = {"id": "g1", "fields": ["it_digital"], "level": "grundlaeggende", "employees": ["Anna Testesen"],
-           "levels": {"Anna Testesen": 2.0}, "learners": 1, "proficiency": 2.0}
+           "levels": {"Anna Testesen": 2.0}, "learners": 1, "proficiency": 2.0,
+           "skip": "Anna Testesen short of step 3 by less than 0.5 of a step: follow it up in the yearly appraisal"}
     refused = client.post("/api/analyses", json={"name": "Team A", "gaps": [gap]})
     assert refused.status_code == 401 and refused.headers["www-authenticate"] == 'Bearer realm="fagmatch"'
     saved = client.post("/api/analyses", json={"name": "Team A", "gaps": [gap]}, headers={"X-API-Key": KEY})
     assert saved.status_code == 201 and saved.headers["cache-control"] == "no-store"
     kept = saved.json()["gaps"][0]
-    assert kept["employees"] == [] and kept["levels"] == {} and kept["proficiency"] == 2.0  # no person is kept
+    assert {"employees", "levels", "proficiency", "skip"}.isdisjoint(kept)  # no person is kept
+    assert (kept["fields"], kept["level"], kept["learners"]) == (["it_digital"], "grundlaeggende", 1)  # the demand is
     store = AnalysisStore.for_catalogue(client.app.state.service.config.db).path
     assert b"Testesen" not in store.read_bytes()  # the steps by name were kept until 2026-12-07
     unknown = client.post("/api/analyses", json={"name": "Team B", "gaps": [{**gap, "fields": [""]}]}, headers={"X-API-Key": KEY})
@@ -606,3 +608,18 @@ def test_an_upload_a_killed_worker_left_in_the_temporary_folder_is_cleared(clien
     bad = b'{"title": ""}\n'
     assert client.post("/api/admin/ingest", files={"feed": ("feed.jsonl", bad)}, headers={"X-API-Key": KEY}).status_code == 422
     assert not left.exists() and not list(tmp_path.glob("fagmatch-ingest-*"))  # and its own went when done
+    # a team file sent to the API (names and steps) was left for ever by a worker killed while reading it
+    import os
+    import time
+
+    team_left = tmp_path / f"fagmatch-team-{dead}-k3j9q0"
+    older = tmp_path / "fagmatch-team-ab12cd34"  # as versions before 2026-12-07 named it, with no process id
+    for folder in (team_left, older):
+        folder.mkdir()
+        (folder / "assessment.csv").write_text("navn,it_digital\nBirthe Testesen,1\n")
+    os.utime(older, (time.time() - 7200, time.time() - 7200))
+    fresh = tmp_path / "fagmatch-team-zz99yy88"  # an hour has not passed: it may be another version's, at work
+    fresh.mkdir()
+    team = {"assessment_csv": TEAM_OF_FOUR, "target": BUNDLED_TARGET.read_text(encoding="utf-8")}
+    assert client.post("/api/gaps", json=team).status_code == 200
+    assert sorted(p.name for p in tmp_path.iterdir()) == [fresh.name]
