@@ -27,6 +27,8 @@ BASIC_PHRASINGS = [
     "mindre erfarne sagsbehandlere skal lære sygedagpengeloven",
     "knap så erfarne kolleger skal kende reglerne om fleksjob",
     "nye jobkonsulenter skal lære om sygedagpenge",  # had been read specialised by the closest courses
+    "de mindst erfarne sagsbehandlere skal kende reglerne om ressourceforløb",
+    "sagsbehandlere uden erfaring i sygedagpengesager",
 ]
 SPECIALISED_PHRASINGS = [
     "Fordybelse i forvaltningsret for erfarne sagsbehandlere",

@@ -92,6 +92,7 @@ def test_the_everyday_forms_of_a_word_find_each_other() -> None:
     for form in ("virksomhederne", "virksomheden", "virksomhed"):
         scores = index.scores(form)
         assert scores[1] > 0 and scores[2] == 0, form
+    assert index.scores("virksomme").tolist()[:2] == [0, 0] and index.scores("virksomme")[2] > 0  # not a company
     assert index.scores("beskæftigelsesindsatsen")[3] > 0
 
 
