@@ -5,16 +5,15 @@ read with the long forms added, so keyword search and the gap's embedding find t
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from matcher.data_files import DataFileError, load_yaml
+from matcher.text import WORD
 
 ABBREVIATIONS_FILE = Path(__file__).resolve().parent / "data" / "abbreviations-da.yaml"
-_WORD = re.compile(r"[^\W_]+")
 
 
 class AbbreviationsError(DataFileError):
@@ -22,13 +21,13 @@ class AbbreviationsError(DataFileError):
 
 
 def _long_form(value: str) -> str:
-    if not all(_WORD.search(form) for form in value.split(";")):
+    if not all(WORD.search(form) for form in value.split(";")):
         raise ValueError("write the long form in words (several separated by ';')")
     return value
 
 
 def _one_word(value: str) -> str:
-    if not _WORD.fullmatch(value) or len(value) > 12:
+    if not WORD.fullmatch(value) or len(value) > 12:
         raise ValueError("an abbreviation is one word of letters and digits, at most 12")
     return value
 
@@ -66,7 +65,7 @@ class Abbreviations(BaseModel):
     def expand(self, text: str) -> str:
         """The text with the long form of each abbreviation it uses as a word added at the end, in
         brackets; the text itself where it uses none."""
-        found = dict.fromkeys(self._long_forms[w] for w in _WORD.findall(text.lower()) if w in self._long_forms)
+        found = dict.fromkeys(self._long_forms[w] for w in WORD.findall(text.lower()) if w in self._long_forms)
         return f"{text} ({'; '.join(found)})" if found else text
 
 
@@ -75,6 +74,7 @@ def default_abbreviations() -> Abbreviations:
     return Abbreviations.load()
 
 
+@functools.lru_cache(maxsize=4096)  # a gap's words are read for its tags, its vector and each ranking
 def with_long_forms(text: str) -> str:
     """`text` with the long forms of the shipped list's abbreviations added (`Abbreviations.expand`)."""
     return default_abbreviations().expand(text)

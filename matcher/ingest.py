@@ -51,9 +51,9 @@ def ingest_file(
     """Validate a whole feed, then write it in one run.
 
     Any rejected record means nothing is written, unless `allow_partial`: then the valid records are
-    written (still as one transaction), where there are any. Records without a `source` get `source`. Without it they get
-    `default_source` (default `feed:<file name>`), and a course the catalogue already has keeps its
-    source: a file name (or an upload over HTTP) does not move a provider's course to another
+    written (still as one transaction), where there are any. Records without a `source` get
+    `source`. Without it they get `default_source` (default `feed:<file name>`), and a course the
+    catalogue already has keeps its source: a file name (or an upload over HTTP) does not move a provider's course to another
     source, where `--withdraw-missing` of its own source would no longer see it.
 
     `withdraw_missing` treats the feed as the complete catalogue of every source its records name:

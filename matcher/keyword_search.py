@@ -8,12 +8,12 @@ query terms, not with the catalogue.
 
 Danish writes compounds as one word, so a query term also finds, weighed less, the index terms it
 begins ("sygedagpenge" finds "sygedagpengeloven") and the index term one letter shorter that begins
-it (Snowball stems "jobcentret" "jobcentr" and "jobcenter" "jobcent"), and a query term no course uses finds the two
-words it is made of ("virksomhedsmentorer" finds "mentor" and "virksomhed"). A query term no course
-uses, typed with ae, oe or aa for æ, ø and å, finds the word it spells ("foertidspension"). Where
-Snowball gives words of different meanings one stem ("ledelse", "ledige": "led"), the override file
-(data/stem-overrides-da.txt) sets them apart. A query's abbreviation ("LAB") also finds its long
-form (data/abbreviations-da.yaml).
+it (Snowball stems "jobcentret" "jobcentr" and "jobcenter" "jobcent"), and a query term no course
+uses finds the two words it is made of ("virksomhedsmentorer" finds "mentor" and "virksomhed"). A
+query term no course uses, typed with ae, oe or aa for æ, ø and å, finds the word it spells
+("foertidspension"). Where Snowball gives words of different meanings one stem ("ledelse",
+"ledige": "led"), the override file (data/stem-overrides-da.txt) sets them apart. A query's
+abbreviation ("LAB") also finds its long form (data/abbreviations-da.yaml).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from matcher.abbreviations import with_long_forms
 from matcher.data_files import DataFileError, read_text
+from matcher.text import WORD
 
 STOPWORDS_FILE = Path(__file__).resolve().parent / "data" / "stopwords-da.txt"
 STEM_OVERRIDES_FILE = Path(__file__).resolve().parent / "data" / "stem-overrides-da.txt"
@@ -44,7 +45,6 @@ MAX_EXPANSIONS = 30
 COMPOUND_WEIGHT = 0.7
 MIN_PART = 4  # a compound's parts: shorter ones are mostly endings and linking letters
 MAX_CACHED_STEMS = 200_000  # more than a 10 000-course catalogue's distinct words
-_WORD = re.compile(r"[^\W_]+")
 _ASCII_DANISH = re.compile(r"(ae|oe|aa)")
 _DANISH_LETTER = {"ae": "æ", "oe": "ø", "aa": "å"}
 MAX_DIGRAPHS = 4  # a word with more is not tried letter by letter (2⁴ spellings at most)
@@ -69,7 +69,7 @@ def load_stopwords(path: Path = STOPWORDS_FILE) -> frozenset[str]:
         word = line.strip().lower()
         if not word or word.startswith("#"):
             continue
-        if not _WORD.fullmatch(word):  # the index's words are letters and digits only: "i dag" would never match
+        if not WORD.fullmatch(word):  # the index's words are letters and digits only: "i dag" would never match
             raise WordListError(f"{path}:{number}: {line.strip()!r}: one word a line, letters and digits only")
         words.add(word)
     return frozenset(words)
@@ -85,10 +85,10 @@ def load_stem_overrides(path: Path = STEM_OVERRIDES_FILE) -> dict[str, str]:
             continue
         stem, colon, words = line.partition(":")
         stem = stem.strip()
-        if not colon or not _WORD.fullmatch(stem) or not words.split():
+        if not colon or not WORD.fullmatch(stem) or not words.split():
             raise WordListError(f"{path}:{number}: write the stem, a colon and its words, e.g. 'ledig: ledig ledige'")
         for word in words.split():
-            if word != word.lower() or not _WORD.fullmatch(word):
+            if word != word.lower() or not WORD.fullmatch(word):
                 raise WordListError(f"{path}:{number}: {word!r} is not one lower-case word")
             if word in overrides:
                 raise WordListError(f"{path}:{number}: {word!r} is listed twice (stems {overrides[word]!r} and {stem!r})")
@@ -107,7 +107,7 @@ def stem_word(word: str) -> str:
 def has_content_words(text: str) -> bool:
     """Whether the text holds a word that is no stop word: one keyword search can look for."""
     stopwords = load_stopwords()
-    return any(w not in stopwords for w in _WORD.findall(unicodedata.normalize("NFC", text).lower()))
+    return any(w not in stopwords for w in WORD.findall(unicodedata.normalize("NFC", text).lower()))
 
 
 class DanishAnalyzer:
@@ -126,7 +126,7 @@ class DanishAnalyzer:
         return [(w, self._stem(w)) for w in self._kept(text)]
 
     def _kept(self, text: str) -> list[str]:
-        words = _WORD.findall(unicodedata.normalize("NFC", text).lower())
+        words = WORD.findall(unicodedata.normalize("NFC", text).lower())
         return [w for w in words if w not in self.stopwords]
 
     def _stem(self, word: str) -> str:
@@ -191,7 +191,7 @@ class Bm25Index:
     def _spelled(self, term: str) -> str:
         """The term as the courses spell it: a term no course uses, typed with "ae", "oe" or "aa" for
         æ, ø and å (a keyboard without them: "foertidspension"), is the index term it spells."""
-        if term in self.vocabulary:
+        if term in self.vocabulary or not _ASCII_DANISH.search(term):
             return term
         return next((c for c in self._respellings(term) if c in self.vocabulary), term)
 
@@ -216,8 +216,9 @@ class Bm25Index:
         term = self._spelled(term)
         columns = self._word_columns(term)
         if term not in self.vocabulary:
-            parts = self._compound_parts(term) or next(
+            parts = self._compound_parts(term) or (next(
                 (found for c in self._respellings(term) if (found := self._compound_parts(c))), ())
+                if _ASCII_DANISH.search(term) else ())
             columns += [(self.vocabulary[part], COMPOUND_WEIGHT) for part in parts]
         return tuple(columns)
 

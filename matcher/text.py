@@ -19,6 +19,8 @@ _CONTROLS_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff
                           "\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 # What XML 1.0 does not allow (its Char production), for the XML writers.
 _NOT_XML_RE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# A word as keyword search and the word lists read it: letters and digits ("e-læring" is two).
+WORD = re.compile(r"[^\W_]+")
 
 
 def strip_controls(text: str) -> str:
