@@ -47,6 +47,7 @@ def ingest_file(
     withdraw_missing: bool = False,
     progress: Callable[[int, int], None] | None = None,
     stop: Callable[[], bool] | None = None,
+    waiting: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Validate a whole feed, then write it in one run.
 
@@ -61,7 +62,8 @@ def ingest_file(
     catalogue, the feed's courses stored under another source), `warnings` says so.
 
     `stop` is asked before each record is written: when it answers True, `IngestStopped` is raised
-    and nothing is written (a signal handler sets it: an interrupt inside DuckDB was lost, or hung)."""
+    and nothing is written (a signal handler sets it: an interrupt inside DuckDB was lost, or hung).
+    `waiting` is called while another write holds the catalogue (`write_catalogue`)."""
     stopped = stop or (lambda: False)
     content: FeedContent = read_feed(feed_path, fmt)
     # records that name no source when no --source was given: their stored courses keep theirs
@@ -82,7 +84,7 @@ def ingest_file(
         raise IngestStopped(0)
     total = len(courses)
     sources = sorted({course.source for course in courses if course.source is not None})
-    with write_catalogue(db_path, "ingest", sources or [source]) as writer:
+    with write_catalogue(db_path, "ingest", sources or [source], waiting=waiting) as writer:
         held_before = writer.active_by_source(sources) if withdraw_missing else {}  # for its warnings
         stored = writer.stored_sources(defaulted)
         seen: set[str] = set()

@@ -26,7 +26,7 @@ import os
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -396,7 +396,9 @@ class CatalogueWriter:
 
 
 @contextmanager
-def _write_lock(path: Path, timeout: float) -> Iterator[None]:
+def _write_lock(path: Path, timeout: float, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """The catalogue's one writer. While another holds it, `waiting` is called with who (about ten
+    times a second: it may say so once, or raise to give up)."""
     lock_path = path.with_name(path.name + ".lock")
     try:
         handle = open(lock_path, "a+")  # noqa: SIM115 - closed by the with below
@@ -409,9 +411,11 @@ def _write_lock(path: Path, timeout: float) -> Iterator[None]:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                if waiting is not None:
+                    waiting(holder)
                 if time.monotonic() >= deadline:
-                    handle.seek(0)
-                    holder = handle.read().strip() or "another process"
                     raise CatalogueError(
                         f"{path} is being written by {holder}; waited {timeout:.0f} s. "
                         "Try again when that run has finished."
@@ -509,18 +513,19 @@ def write_catalogue(
     lock_timeout: float = 600.0,
     start_from: Path | None = None,
     keep_replaced: Path | None = None,
+    waiting: Callable[[str], None] | None = None,
 ) -> Iterator[CatalogueWriter]:
     """Run one write (ingest, crawl, tag …) as a unit: published whole when the block ends, or not at all.
 
     The run is recorded with its counts and errors. If the block raises, the catalogue is left as it
     was, and the failed run is recorded on its own. A restore starts the run from a backup
     (`start_from`) instead of the published file, and keeps the generation it replaces at
-    `keep_replaced`."""
+    `keep_replaced`. `waiting` is called while another write holds the lock (`_write_lock`)."""
     path = Path(path).resolve()
     if not path.parent.is_dir():
         raise CatalogueError(f"{path.parent}: no such directory for the catalogue")
     started = _now()
-    with _write_lock(path, lock_timeout):
+    with _write_lock(path, lock_timeout, waiting):
         private = _private_copy(path, start_from)
         writer: CatalogueWriter | None = None
         try:

@@ -239,8 +239,18 @@ def _ingest(obj: Context, feed: Path, shown: str, **options: Any) -> None:
         click.echo(f"  … {done}/{total} records", err=True)
 
     with clear_errors(), stop_requested() as stop:
+        said: list[str] = []
+
+        def waiting(holder: str) -> None:  # another ingest, crawl, tagging or restore writes the catalogue
+            if stop():
+                raise IngestStopped(0)
+            if not said:
+                said.append(holder)
+                click.echo(f"  … the catalogue is being written by {holder}; waiting for that run to end "
+                           "(up to 10 minutes)", err=True)
+
         try:
-            report = ingest_file(obj.db, feed, progress=progress, stop=stop, **options)
+            report = ingest_file(obj.db, feed, progress=progress, stop=stop, waiting=waiting, **options)
         except (IngestStopped, KeyboardInterrupt):
             fail(f"ingest of {shown} stopped: nothing was written, the catalogue is as it was; run it again to ingest the feed")
         except FeedError as exc:  # named as the user named the feed, not by a temporary copy

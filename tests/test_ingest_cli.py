@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -731,7 +732,6 @@ def test_an_output_option_writes_to_stdout_a_pipe_or_a_link_and_never_replaces_t
     """`-o /dev/null` had replaced the machine's /dev/null with a plain file (as root); a named pipe's
     reader got nothing; a link became a file and its target kept the old content; `-o -` wrote a
     file called "-"."""
-    import os
     import stat
     import threading
 
@@ -811,3 +811,28 @@ def test_a_catalogue_path_written_as_a_folder_is_refused(run_cli, tmp_path: Path
     """`--db newdir/` made a catalogue file named "newdir"."""
     result = run_cli("--db", f"{tmp_path}/newdir/", "status")
     assert result.exit_code == 2 and "names a folder" in result.output and not (tmp_path / "newdir").exists()
+
+
+def test_an_ingest_waiting_for_another_writer_says_so_and_ctrl_c_stops_it(tmp_path: Path) -> None:
+    """An ingest queued behind a running write printed nothing for up to 10 minutes, and Ctrl-C
+    (now a request to stop between records) must still end the wait."""
+    import signal
+
+    from matcher.store import write_catalogue
+    from tests.conftest import held_elsewhere
+
+    db = tmp_path / "catalogue.duckdb"
+    ingest_file(db, write_jsonl(tmp_path / "one.jsonl", [course_record(0)]))
+    feed = write_jsonl(tmp_path / "two.jsonl", [course_record(1)])
+    with held_elsewhere(lambda: write_catalogue(db, "crawl")):  # a crawl, writing
+        process = subprocess.Popen([sys.executable, "-m", "service.cli", "--db", str(db), "ingest", str(feed)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   cwd=Path(__file__).parents[1])
+        assert process.stderr is not None
+        first = process.stderr.readline()
+        assert f"the catalogue is being written by pid {os.getpid()}; waiting for that run to end" in first, first
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1 and "stopped: nothing was written" in stderr, (stdout, stderr)
+    with open_catalogue(db) as reader:
+        assert reader.summary()["courses"] == 1
