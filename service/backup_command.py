@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from matcher.store import CatalogueReader, backup_catalogue, restore_catalogue
+from matcher.store import CatalogueError, CatalogueReader, backup_catalogue, restore_catalogue
 from matcher.temp_files import clear_left_behind, private_path
 from service.analyses import AnalysisStore
 
@@ -119,8 +119,12 @@ def restore(obj: Any, backup_file: Path, yes: bool) -> None:
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     keep = db.with_name(f"{db.name}.replaced-{stamp}")
     with clear_errors():
-        with CatalogueReader(backup_file) as reader:
-            wanted = reader.summary()
+        try:
+            with CatalogueReader(backup_file) as reader:
+                wanted = reader.summary()
+        except CatalogueError as exc:  # its advice is the catalogue's ("restore it from a backup")
+            fail(f"{str(exc).split(' Nothing was changed:')[0]} Nothing was changed: name a file that "
+                 "`fagmatch backup` wrote, or another copy of a catalogue.")
         current = None
         if db.exists():
             with CatalogueReader(db) as reader:

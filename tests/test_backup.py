@@ -117,6 +117,7 @@ def test_backup_and_restore_refuse_what_would_lose_data_and_change_nothing(db: P
     for bad in (taken, write_jsonl(tmp_path / "feed.jsonl", [course_record(3)])):  # not catalogues
         result = run_cli("restore", str(bad), "--yes")
         assert result.exit_code == 1 and "error:" in result.output and "Traceback" not in result.output, result.output
+        assert "name a file that `fagmatch backup` wrote" in result.output  # not "restore it from a backup"
     result = run_cli("restore", str(db), "--yes")
     assert result.exit_code == 1 and "is the catalogue itself" in result.output
     assert run_cli("backup", str(tmp_path / "b.duckdb")).exit_code == 0
