@@ -104,10 +104,14 @@ def stem_word(word: str) -> str:
     return load_stem_overrides().get(word) or snowballstemmer.stemmer("danish").stemWord(word)
 
 
+def content_words(text: str, stopwords: frozenset[str]) -> list[str]:
+    """The text's words (lower case, NFC) that are no stop words."""
+    return [w for w in WORD.findall(unicodedata.normalize("NFC", text).lower()) if w not in stopwords]
+
+
 def has_content_words(text: str) -> bool:
     """Whether the text holds a word that is no stop word: one keyword search can look for."""
-    stopwords = load_stopwords()
-    return any(w not in stopwords for w in WORD.findall(unicodedata.normalize("NFC", text).lower()))
+    return bool(content_words(text, load_stopwords()))
 
 
 class DanishAnalyzer:
@@ -126,8 +130,7 @@ class DanishAnalyzer:
         return [(w, self._stem(w)) for w in self._kept(text)]
 
     def _kept(self, text: str) -> list[str]:
-        words = WORD.findall(unicodedata.normalize("NFC", text).lower())
-        return [w for w in words if w not in self.stopwords]
+        return content_words(text, self.stopwords)
 
     def _stem(self, word: str) -> str:
         stem = self._cache.get(word)

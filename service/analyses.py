@@ -66,6 +66,13 @@ class AnalysisStore:
             source.close()
             destination.close()
 
+    def count(self) -> int:
+        """How many analyses the file holds, read without changing it (a backup's, before a restore)."""
+        if not self.path.exists():
+            return 0
+        with closing(sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, timeout=10)) as con:
+            return con.execute("SELECT count(*) FROM analysis").fetchone()[0]
+
     def list(self) -> list[dict[str, Any]]:
         if not self.path.exists():
             return []

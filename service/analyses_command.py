@@ -43,7 +43,6 @@ def _read(store: AnalysisStore) -> list[dict[str, Any]]:
         return store.list()
     except (OSError, sqlite3.Error) as exc:
         fail(f"{store.path}: the saved team analyses cannot be read ({exc}); nothing was changed")
-    return []  # not reached: fail exits
 
 
 @analyses.command("list")

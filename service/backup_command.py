@@ -42,8 +42,7 @@ def _stored_analyses(path: Path) -> str:
     if not path.exists():
         return "no saved team analyses"
     try:
-        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=10)) as con:
-            return _analyses_count(con.execute("SELECT count(*) FROM analysis").fetchone()[0])
+        return _analyses_count(AnalysisStore(path).count())
     except sqlite3.Error as exc:
         return f"saved team analyses that cannot be read ({exc})"
 
