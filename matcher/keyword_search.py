@@ -11,7 +11,8 @@ begins ("sygedagpenge" finds "sygedagpengeloven") and the index term one letter 
 it (Snowball stems "jobcentret" "jobcentr" and "jobcenter" "jobcent"), and a query term no course
 uses finds the two words it is made of ("virksomhedsmentorer" finds "mentor" and "virksomhed"). A
 query term no course uses, typed with ae, oe or aa for æ, ø and å, finds the word it spells
-("foertidspension"). Where Snowball gives words of different meanings one stem ("ledelse",
+("foertidspension"), and one that is none of these finds the index term a slip of the keyboard away
+("sygedagpnge"). Where Snowball gives words of different meanings one stem ("ledelse",
 "ledige": "led"), the override file (data/stem-overrides-da.txt) sets them apart. A query's
 abbreviation ("LAB") also finds its long form (data/abbreviations-da.yaml).
 """
@@ -48,6 +49,9 @@ MAX_CACHED_STEMS = 200_000  # more than a 10 000-course catalogue's distinct wor
 _ASCII_DANISH = re.compile(r"(ae|oe|aa)")
 _DANISH_LETTER = {"ae": "æ", "oe": "ø", "aa": "å"}
 MAX_DIGRAPHS = 4  # a word with more is not tried letter by letter (2⁴ spellings at most)
+MIN_TYPO = 6  # a shorter term is not corrected: one letter more or less makes another word of most
+_LETTERS = "abcdefghijklmnopqrstuvwxyzæøå"
+_PLAIN_FOR = {"a": "å", "o": "ø", "e": "æ"}  # typed for the letter a keyboard without it lacks
 
 
 class WordListError(DataFileError):
@@ -215,15 +219,42 @@ class Bm25Index:
     def _expansions(self, term: str) -> tuple[tuple[int, float], ...]:
         """Index columns for one query term: `_word_columns`, and where no course uses the term, the
         two words it is made of (`_compound_parts`; of its spelling with æ, ø and å where only that
-        splits: "sygedagpengeopfoelgning"), weighed as compounds are."""
+        splits: "sygedagpengeopfoelgning"), weighed as compounds are; where it is no compound either, the
+        word it was meant to be (`_meant`)."""
         term = self._spelled(term)
         columns = self._word_columns(term)
         if term not in self.vocabulary:
-            parts = self._compound_parts(term) or (next(
-                (found for c in self._respellings(term) if (found := self._compound_parts(c))), ())
-                if _ASCII_DANISH.search(term) else ())
-            columns += [(self.vocabulary[part], COMPOUND_WEIGHT) for part in parts]
+            columns += [(self.vocabulary[part], COMPOUND_WEIGHT) for part in self._parts(term)]
+            if (meant := self._meant(term)) != term:
+                columns += self._word_columns(meant)
         return tuple(columns)
+
+    def _meant(self, term: str) -> str:
+        """The term as the courses write it: as spelled (`_spelled`), or, where no course uses it nor
+        both words of its compound, the index term one slip of the keyboard away (`_slip_of`)."""
+        term = self._spelled(term)
+        if term in self.vocabulary or self._parts(term):
+            return term
+        return self._slip_of(term) or term
+
+    def _parts(self, term: str) -> tuple[str, ...]:
+        """The compound's parts (`_compound_parts`), also of its spelling with æ, ø and å."""
+        return self._compound_parts(term) or (next(
+            (found for c in self._respellings(term) if (found := self._compound_parts(c))), ())
+            if _ASCII_DANISH.search(term) else ())
+
+    def _slip_of(self, term: str) -> str | None:
+        """The index term that a term no course uses was most likely meant to be, when it is one slip of
+        the keyboard away (`_one_slip`: "sygedagpnge" for "sygedagpenge"); of several, the one most
+        courses use. A term under MIN_TYPO letters, or one
+        made of words the courses use, is taken as written."""
+        if len(term) < MIN_TYPO or not term.isalpha() or self._word_columns(term):
+            return None
+        found = [c for c in _one_slip(term) if c in self.vocabulary]
+        if not found:
+            return None
+        indptr = self.weights.indptr
+        return max(sorted(set(found)), key=lambda c: indptr[self.vocabulary[c] + 1] - indptr[self.vocabulary[c]])
 
     def _word_columns(self, term: str) -> list[tuple[int, float]]:
         """The term itself, and weighed less: the index term a letter shorter that begins it (one word's
@@ -287,10 +318,10 @@ class Bm25Index:
         result's why. A match by a compound's parts is left out: a weaker one, and the course holds
         neither the term nor a compound of it to show."""
         present = self._term_set(document)
-        return [self._spelled(term) for term in self._query_terms(query) if not present.isdisjoint(self._term_column_set(term))]
+        return [self._meant(term) for term in self._query_terms(query) if not present.isdisjoint(self._term_column_set(term))]
 
     def _column_set(self, term: str) -> frozenset[int]:
-        return frozenset(column for column, _ in self._word_columns(self._spelled(term)))
+        return frozenset(column for column, _ in self._word_columns(self._meant(term)))
 
     def _columns_in(self, document: int) -> frozenset[int]:
         indptr, indices = self._document_terms
@@ -298,3 +329,20 @@ class Bm25Index:
 
     def _terms_of(self, query: str) -> tuple[str, ...]:
         return tuple(self.query_terms(query))
+
+
+def _one_slip(word: str) -> Iterator[str]:
+    """The words `word` is one common slip of the keyboard away from: a letter left out ("sygedagpnge"),
+    two letters swapped ("samarbjede"), a letter typed twice ("mentorr"), or a, o or e typed for å, ø or
+    æ ("radgivning"). Not any letter changed or added: those turn too many real words into other ones
+    ("oplæsning" into "oplysning", "truende" into "trend", "ubalance" into "balance")."""
+    for i in range(len(word) + 1):
+        left, right = word[:i], word[i:]
+        for letter in _LETTERS:
+            yield left + letter + right
+        if len(right) > 1:
+            yield left + right[1] + right[0] + right[2:]
+            if right[0] == right[1]:
+                yield left + right[1:]
+        if right and right[0] in _PLAIN_FOR:
+            yield left + _PLAIN_FOR[right[0]] + right[1:]

@@ -177,6 +177,23 @@ def test_a_word_typed_without_danish_letters_finds_the_word_it_spells() -> None:
     assert parts.scores("sygedagpengeopfoelgning")[0] > 0
 
 
+def test_a_slip_of_the_keyboard_finds_the_word_meant() -> None:
+    index = Bm25Index(["Sygedagpenge og opfølgning", "Samarbejde med virksomheder og mentorer", "Rådgivning om uddannelse",
+                       "Oplysning om rettigheder", "Trend og tal i arbejdsmarkedet", "Balance mellem krav og hjælp"])
+    for slip, course, word in (("sygedagpnge", 0, "sygedagpeng"),  # a letter left out
+                               ("samarbjede", 1, "samarbejd"),  # two letters swapped
+                               ("mentorrer", 1, "mentor"),  # a letter typed twice
+                               ("radgivning", 2, "rådgivning")):  # a for å
+        scores = index.scores(slip)
+        assert scores.argmax() == course and scores[course] == index.scores(word)[course] > 0, slip
+        assert index.matched_terms(slip, course) == [word], slip  # the why shows the course's word
+    # real words no course uses are taken as written, not turned into other words one letter off
+    for word in ("oplæsning", "truende", "ubalance", "jura"):
+        assert not index.scores(word).any(), word
+    # a term the courses use, or a compound of words they use, is never "corrected"
+    assert index.matched_terms("virksomhedsmentorer", 1) == [] and index.scores("virksomhedsmentorer")[1] > 0
+
+
 def test_bm25_rare_terms_weigh_more_than_common_ones() -> None:
     docs = ["kursus om jura", "kursus om jura", "kursus om jura", "kursus om fleksjob"]
     scores = Bm25Index(docs).scores("kursus fleksjob")
