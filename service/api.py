@@ -38,6 +38,7 @@ from matcher.temp_files import private_temp_folder
 from matcher.text import strip_controls
 from service.analyses import MAX_ID, AnalysisStore
 from service.app import ApiError, get_state, refuse_unknown_query, state_dependency
+from service.root_path import root_of
 from service.server_paths import without_server_paths
 from service.state import DraftBusy, ServiceState
 from service.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
@@ -668,7 +669,7 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
     if to_tag:
         try:
             job = await run_in_threadpool(state.crawl_jobs.tag)  # a short wait on the job lock at most
-            tagging.update(job=job.to_json(), status_url="/api/admin/crawl")
+            tagging.update(job=job.to_json(), status_url=root_of(request.scope) + "/api/admin/crawl")
         except CrawlBusy as exc:
             tagging["message"] = f"not tagged: {exc}; they are tagged by the next `fagmatch tag`, crawl or ingest"
     return {"new": report.new, "changed": report.changed, "unchanged": report.unchanged, "withdrawn": report.withdrawn,

@@ -15,6 +15,7 @@ import sqlite3
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Mapping
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -32,6 +33,7 @@ from matcher.gaps import GapInputError
 from matcher.messages import in_language, say
 from matcher.store import CatalogueError, disk_full
 from service.idle_gc import Activity, CountRequests, collect_when_idle
+from service.root_path import UnderRootPath, root_of, route_path
 from service.server_paths import without_server_paths
 from service.state import ServiceConfig, ServiceState
 
@@ -75,7 +77,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def _wants_html(request: Request) -> bool:
-    path = request.url.path
+    path = route_path(request.scope)
     return not (path.startswith("/api") or path.startswith("/feed") or path in ("/healthz", "/openapi.json"))
 
 
@@ -94,7 +96,7 @@ def _respond(request: Request, status: int, message: str, details: list[Any] | N
     else:
         response = JSONResponse(error_body(status, message, details), status_code=status)
     response.headers.update(headers or {})
-    if request.url.path.startswith("/feed/"):
+    if route_path(request.scope).startswith("/feed/"):
         response.headers.update(FEED_CORS)
     return response
 
@@ -147,12 +149,13 @@ def install_api_docs(app: FastAPI) -> None:
     from fastapi_offline.core import _STATIC_PATH
 
     bundle = (_STATIC_PATH / "redoc.standalone.js").read_text(encoding="utf-8")
-    bundle = bundle.replace(REDOC_LOGO_URL, "/static/favicon.svg")
+    # our favicon inline: an address in the bundle would have to know the root path
+    bundle = bundle.replace(REDOC_LOGO_URL, "data:image/svg+xml," + quote((STATIC_DIR / "favicon.svg").read_text(encoding="utf-8")))
     assets = API_DOCS_ASSETS
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
+        root = root_of(request.scope)
         return _in_english(get_swagger_ui_html(
             openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} - Swagger UI",
             oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
@@ -166,7 +169,7 @@ def install_api_docs(app: FastAPI) -> None:
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
+        root = root_of(request.scope)
         return _in_english(get_redoc_html(
             openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} - ReDoc", redoc_js_url=f"{root}/redoc.js",
             redoc_favicon_url=f"{root}/static/favicon.svg", with_google_fonts=False,
@@ -274,8 +277,9 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = not scope["path"].startswith(_DOCS_PATHS)
-        private = scope["path"].startswith(_TEAM_PATHS)
+        path = route_path(scope)
+        policy = not path.startswith(_DOCS_PATHS)
+        private = path.startswith(_TEAM_PATHS)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -413,7 +417,9 @@ def create_app(config: ServiceConfig, *, warm: bool = True) -> FastAPI:
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     if config.collect_when_idle:
-        app.add_middleware(CountRequests, activity=activity)  # outermost: counts a refused body too
+        app.add_middleware(CountRequests, activity=activity)  # counts a refused body too
+    if config.root_path:
+        app.add_middleware(UnderRootPath, root=config.root_path)  # outermost: every other part sees the root path
     from service.api import health_router
     from service.api import router as api_router
     from service.feed_routes import router as feed_router

@@ -16,6 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from service import feeds
 from service.app import FEED_CORS, ApiError, ErrorOut, get_state, refuse_unknown_query
+from service.root_path import root_of
 
 # A browser asks first (a CORS preflight) before it sends If-None-Match or If-Modified-Since to another origin.
 PREFLIGHT = {**FEED_CORS, "Access-Control-Allow-Methods": "GET, HEAD",
@@ -90,9 +91,9 @@ AtomSince = Annotated[dt.datetime | None, BeforeValidator(_offset_plus), Query(d
 
 def _base_url(request: Request) -> str:
     """The service's public address for absolute links (`serve --base-url`, FAGMATCH_BASE_URL); without
-    it "", and the feeds link relatively: never from the request's Host header, which a client
-    chooses and a shared cache would keep for everyone."""
-    return get_state(request).config.base_url.rstrip("/")
+    it the path the service is served under ("" or `--root-path`), and the feeds link relatively:
+    never from the request's Host header, which a client chooses and a shared cache would keep for everyone."""
+    return get_state(request).config.base_url.rstrip("/") or root_of(request.scope)
 
 
 def _conditional(request: Request, media_type: str, build: Callable[[Any], Any], **params: Any) -> Response:

@@ -96,6 +96,11 @@ def course_page_url(base_url: str, course_id: str) -> str:
     return _url(base_url, COURSE_PATH.format(id=quote(course_id, safe="")))
 
 
+def _absolute(base_url: str) -> bool:
+    """Whether `base_url` is the service's public address, not only the path it is served under."""
+    return base_url.startswith(("http://", "https://"))
+
+
 # --- HTTP caching ------------------------------------------------------------------------------
 
 
@@ -255,7 +260,7 @@ def _atom_entry(feed: ET.Element, row: dict[str, Any], base_url: str) -> None:
     title = f"Udgået: {course.title}" if course.withdrawn else course.title
     _sub(entry, "title", title, type="text")
     # atom:id must be an absolute IRI that never changes for the course.
-    if base_url:
+    if _absolute(base_url):
         _sub(entry, "id", course_page_url(base_url, course.course_id))
     else:
         _sub(entry, "id", f"urn:fagmatch:course:{quote(course.course_id, safe='')}")
@@ -291,7 +296,7 @@ def feed_atom(
     # Unqualified names under a literal xmlns: ElementTree's default_namespace refuses plain attributes.
     feed = ET.Element("feed", xmlns=ATOM_NS)
     _sub(feed, "title", "fagmatch: nye og ændrede kurser", type="text")
-    _sub(feed, "id", _url(base_url, ATOM_PATH) if base_url else "urn:fagmatch:feed:courses")
+    _sub(feed, "id", _url(base_url, ATOM_PATH) if _absolute(base_url) else "urn:fagmatch:feed:courses")
     updated = rows[0]["updated_at"] if rows else reader.last_modified() or dt.datetime(1970, 1, 1)
     _sub(feed, "updated", iso(updated))
     self_query = {"since": iso(since), "limit": limit if limit != ATOM_LIMIT else None}  # the address asked for

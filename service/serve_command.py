@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import socket
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import click
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from service.export_command import BaseUrl
+from service.root_path import parse_root_path
 from service.state import ServiceConfig
 
 
@@ -84,18 +84,21 @@ def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 80
 
     check_port_free(host, port)  # one clear line for a taken port, however many workers
     if workers > 1:
-        os.environ["FAGMATCH_DB"] = str(config.db)
-        if config.taxonomy_path:
-            os.environ["FAGMATCH_TAXONOMY"] = str(config.taxonomy_path)
-        if config.model:
-            os.environ["FAGMATCH_MODEL"] = config.model
-        if config.api_key:
-            os.environ["FAGMATCH_API_KEY"] = config.api_key
-        if config.registry:
-            os.environ["FAGMATCH_SOURCES"] = str(config.registry)
-        run_workers(host, port, workers, {"log_level": "warning", "http": ServiceHttpProtocol})
+        run_workers(host, port, workers, {"log_level": "warning", "http": ServiceHttpProtocol}, config)
         return
     uvicorn.run(create_app(config), host=host, port=port, log_level="warning", http=ServiceHttpProtocol)
+
+
+class RootPath(click.ParamType):
+    """The path the service is served under (service.root_path.parse_root_path); a bad one is a usage error."""
+
+    name = "PATH"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return parse_root_path(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 @click.command("serve")
@@ -107,18 +110,22 @@ def run_server(config: ServiceConfig, *, host: str = "127.0.0.1", port: int = 80
               help="Crawl sources for POST /api/admin/crawl; env FAGMATCH_SOURCES. Default: the bundled crawler/sources.yaml.")
 @click.option("--base-url", type=BaseUrl(), envvar="FAGMATCH_BASE_URL", default="", help="Public URL for absolute links in feeds, e.g. https://fagmatch.example; env FAGMATCH_BASE_URL. "
               "Without it the feeds link relatively (never to the Host a request names).")
+@click.option("--root-path", type=RootPath(), envvar="FAGMATCH_ROOT_PATH", default="",
+              help="The path a reverse proxy serves the service under, e.g. /fagmatch (docs/service.md); env FAGMATCH_ROOT_PATH. "
+              "The proxy may pass the path on or strip it.")
 @click.option("--no-gap-table", is_flag=True,
               help="Embed every new gap in words with the model, not with the gap table (docs/tagging.md: slower, the model's own vectors).")
 @click.pass_obj
 def serve(obj: Any, host: str, port: int, workers: int, api_key: str | None, registry: Path | None, base_url: str,
-          no_gap_table: bool) -> None:
+          root_path: str, no_gap_table: bool) -> None:
     """Serve the API (/docs), the feeds (/feed) and the Danish web page (/) over the catalogue."""
     from matcher.domain_data import domain_data_problems
     from matcher.store import open_catalogue
     from service.cli import clear_errors, fail  # late: service.cli registers this command
 
     config = ServiceConfig(db=Path(obj.db), taxonomy_path=obj.taxonomy_path, model=obj.model,
-                           api_key=api_key or None, base_url=base_url, registry=registry, gap_table=not no_gap_table)
+                           api_key=api_key or None, base_url=base_url, root_path=root_path, registry=registry,
+                           gap_table=not no_gap_table)
     with clear_errors():  # a catalogue or data file that cannot be read is said here, not in a worker's traceback
         if not config.db.exists():  # served empty, to be filled by a crawl over HTTP; a mistyped --db shows here
             click.echo(f"note: no catalogue at {config.db.resolve()}; serving a new, empty one (fill it with "
@@ -135,7 +142,8 @@ def serve(obj: Any, host: str, port: int, workers: int, api_key: str | None, reg
         click.echo(f"warning: {exc}; POST /api/admin/crawl refuses to crawl until it is fixed", err=True)
     from service.workers import PortInUse
 
-    click.echo(f"fagmatch serving {config.db} at http://{host}:{port}/ (API docs at /docs); Ctrl-C stops", err=True)
+    click.echo(f"fagmatch serving {config.db} at http://{host}:{port}{config.root_path}/ (API docs at {config.root_path}/docs); "
+               "Ctrl-C stops", err=True)
     try:
         run_server(config, host=host, port=port, workers=workers)
     except PortInUse as exc:

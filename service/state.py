@@ -53,19 +53,12 @@ class ServiceConfig:
     model: str | None = None
     api_key: str | None = None  # write and admin endpoints answer 403 without it; None disables them
     base_url: str = ""  # the public address for absolute links in feeds; "": relative links (never the Host header's)
+    root_path: str = ""  # the path a reverse proxy serves the service under ("/fagmatch"); service/root_path.py
     max_body_bytes: int = 2_000_000
     registry: Path | None = None  # crawl sources for POST /api/admin/crawl; default: the bundled registry
     crawl_settings: dict[str, Any] = field(default_factory=dict)  # Scrapy setting overrides for those crawls
     gap_table: bool = True  # embed new gap words with the gap table where it knows them (matcher/gap_table.py)
     collect_when_idle: bool = True  # full garbage collections between requests (service/idle_gc.py)
-
-    @classmethod
-    def from_env(cls, db: Path, **overrides: Any) -> ServiceConfig:
-        overrides.setdefault("api_key", os.environ.get("FAGMATCH_API_KEY") or None)
-        overrides.setdefault("base_url", os.environ.get("FAGMATCH_BASE_URL", ""))
-        registry = os.environ.get("FAGMATCH_SOURCES")
-        overrides.setdefault("registry", Path(registry) if registry else None)
-        return cls(db=db, **overrides)
 
 
 def limit_blas_threads() -> None:

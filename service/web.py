@@ -35,7 +35,7 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -66,6 +66,7 @@ from matcher.temp_files import private_temp_folder
 from matcher.text import listed, strip_controls, upper_first
 from service.feeds import course_page_url
 from service.radar import Series, radar_svg
+from service.root_path import root_of, route_path
 from service.server_paths import without_server_paths
 from service.state import DraftBusy
 from service.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
@@ -569,7 +570,8 @@ class WebPage:
         )
         # a course's page address with its id as one path segment ("/" too escaped): urlencode keeps "/"
         self.env.filters.update(money=money, date_da=date_da, number_da=number_da, pct=pct, level_da=level_da, sentence=sentence,
-                                without_label=without_label, course_url=lambda course_id: course_page_url("", course_id))
+                                without_label=without_label,
+                                course_url=pass_context(lambda context, course_id: course_page_url(context.get("root", ""), course_id)))
         self.env.globals.update(
             TYPE_NAMES=TYPE_NAMES, FORM_NAMES=FORM_NAMES, LEVEL_NAMES=LEVEL_NAMES, STATUS_NAMES=STATUS_NAMES,
             SORT_NAMES=SORT_NAMES, GOAL_KINDS=GOAL_KINDS, TEMPLATE_TITLES=TEMPLATE_TITLES, LEVELS=LEVELS,
@@ -577,8 +579,9 @@ class WebPage:
         )
 
     def render(self, request: Request | None, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-        path = request.url.path if request is not None else ""
-        html = self.env.get_template(name).render(path=path, **context)
+        # `path`: the page within the service, for the menu; `root`: the prefix of every address it writes
+        path, root = (route_path(request.scope), root_of(request.scope)) if request is not None else ("", "")
+        html = self.env.get_template(name).render(path=path, root=root, **context)
         return HTMLResponse(html, status_code=status)
 
     def render_error(self, request: Request, status: int, message: str) -> HTMLResponse:
@@ -592,7 +595,7 @@ class WebPage:
         the form's page again, with the reason in Danish, so the user can choose a smaller file."""
         message = (f"det sendte fylder mere end {limit // 1000} kB, som er grænsen; vælg en mindre fil "
                    f"(en fil må højst fylde {MAX_UPLOAD_BYTES // 1000} kB)")
-        path = request.url.path
+        path = route_path(request.scope)
         if path in ("/team/behov", "/team/vurdering"):
             context = self.team_context(request)
             context["error"] = message
@@ -664,7 +667,7 @@ class WebPage:
         hit = state.course_hit(course_id)  # a withdrawn course too: the feeds link to it
         if hit is None and course_id.endswith("/") and state.course_hit(course_id.rstrip("/")) is not None:
             # an id may hold "/", so the address with a trailing slash is another id: send the reader on
-            return RedirectResponse(course_page_url("", course_id.rstrip("/")), status_code=308)
+            return RedirectResponse(course_page_url(root_of(request.scope), course_id.rstrip("/")), status_code=308)
         if hit is None:
             return self.render_error(request, 404, f"der er intet kursus med id {course_id!r}")
         course, tags = hit.course, hit.tags

@@ -9,8 +9,8 @@ hash still gave 22/10 or 29/3, and the busier worker's clients waited twice as l
 (bench/service.py). Handing over costs the supervisor one accept and one sendmsg per connection.
 
 A worker that is still loading takes no connections: they wait in the listening queue until one is
-ready. Each worker imports `service.asgi:app`, which reads its configuration from the environment
-that `serve` sets."""
+ready. Each worker builds the app from the `ServiceConfig` that `serve` made (every option, as with
+one worker)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 import uvicorn
+
+from service.state import ServiceConfig
 
 BACKLOG = 2048
 RESTART_PAUSE_SECONDS = 1.0  # a worker that keeps dying is restarted at most this often
@@ -125,9 +127,10 @@ class HandedServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def _worker(channel: socket.socket, uvicorn_options: dict[str, Any]) -> None:
-    config = uvicorn.Config("service.asgi:app", **uvicorn_options)
-    HandedServer(config, channel).run()
+def _worker(channel: socket.socket, uvicorn_options: dict[str, Any], service: ServiceConfig) -> None:
+    from service.app import create_app
+
+    HandedServer(uvicorn.Config(create_app(service), **uvicorn_options), channel).run()
 
 
 # ---------------------------------------------------------------- the supervisor
@@ -140,7 +143,7 @@ class _Worker:
     ready: bool = False
 
 
-def run_workers(host: str, port: int, workers: int, uvicorn_options: dict[str, Any]) -> None:
+def run_workers(host: str, port: int, workers: int, uvicorn_options: dict[str, Any], service: ServiceConfig) -> None:
     """Listen on host:port, start the workers and keep them running (a dead one is restarted), handing
     each new connection to the next ready worker, until SIGINT or SIGTERM; then stop them all
     gracefully. Raises PortInUse when the port is taken."""
@@ -157,7 +160,7 @@ def run_workers(host: str, port: int, workers: int, uvicorn_options: dict[str, A
 
     def start() -> _Worker:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        process = context.Process(target=_worker, args=(theirs, uvicorn_options), name="fagmatch-worker")
+        process = context.Process(target=_worker, args=(theirs, uvicorn_options, service), name="fagmatch-worker")
         process.start()
         theirs.close()
         ours.setblocking(False)  # a worker too busy to take more must not hold up the others

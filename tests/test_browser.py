@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -61,13 +62,27 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def base_url(tagged_catalogue: Path) -> Iterator[str]:
     """The real app under uvicorn in a background thread; the model and index load before it answers."""
+    yield from _serving(tagged_catalogue)
+
+
+ROOT_PATH = "/fagmatch"
+
+
+@pytest.fixture(scope="module")
+def rooted_url(tagged_catalogue: Path) -> Iterator[str]:
+    """The app served with `--root-path /fagmatch`, reached as a reverse proxy that passes the path on."""
+    for url in _serving(tagged_catalogue, root_path=ROOT_PATH):
+        yield url + ROOT_PATH
+
+
+def _serving(db: Path, **config: Any) -> Iterator[str]:
     import uvicorn
 
     from service.app import create_app
     from service.state import ServiceConfig
 
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ServiceConfig(db=tagged_catalogue)), host="127.0.0.1",
+    server = uvicorn.Server(uvicorn.Config(create_app(ServiceConfig(db=db, **config)), host="127.0.0.1",
                                            port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
@@ -402,6 +417,31 @@ def test_swagger_ui_shows_the_operations_offline(watched: Watched, base_url: str
     page.wait_for_selector("text=Free text, Danish or English.")
     page.screenshot(path=str(DOCS_SCREENSHOT), full_page=False)
     assert not outside, outside
+
+
+def test_under_a_root_path_the_pages_keep_their_styles_links_forms_and_downloads(watched: Watched, rooted_url: str) -> None:
+    page = watched.page  # a stylesheet, script or icon that did not load would be a console error
+    page.goto(rooted_url + "/")
+    assert page.evaluate("getComputedStyle(document.querySelector('.site-header')).display") != "inline"  # styled
+    page.fill("#q", "sygedagpenge")
+    with page.expect_navigation():
+        page.click("form.search button[type=submit]")
+    assert page.url.startswith(rooted_url + "/?q=sygedagpenge")
+    with page.expect_navigation():
+        page.locator("article.card .card-title a").first.click()
+    assert page.url.startswith(rooted_url + "/kursus/")
+    with page.expect_navigation():
+        page.click("nav a:has-text('Teamets kompetencer')")
+    assert page.url == rooted_url + "/team"
+    page.fill("#tekst", "vi mangler specialiseret viden om sygedagpengeloven")
+    with page.expect_navigation():
+        page.click("button:has-text('Find kurser')")
+    assert page.locator("h1").inner_text() == "Kurser til gabet" and page.url.startswith(rooted_url + "/team/gab?")
+    with page.expect_download() as download:
+        page.locator("button:has-text('Hent plan som CSV')").first.click()
+    assert download.value.suggested_filename.endswith(".csv")
+    page.goto(rooted_url + "/docs")
+    page.wait_for_selector(".opblock-summary", timeout=30_000)  # Swagger UI ran: its assets and spec loaded
 
 
 def test_redoc_shows_the_operations_offline(watched: Watched, base_url: str) -> None:

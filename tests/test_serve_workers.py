@@ -89,10 +89,10 @@ def wait_until_reaped(pid: int, timeout: float = 10) -> None:
         time.sleep(0.02)
 
 
-def serve(db: Path, port: int, workers: int) -> subprocess.Popen[str]:
+def serve(db: Path, port: int, workers: int, *options: str) -> subprocess.Popen[str]:
     env = {**os.environ, "FAGMATCH_DB": str(db)}
     return subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", str(workers), *options],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
 
@@ -116,8 +116,8 @@ def catalogue(tmp_path: Path) -> Path:
 
 
 @contextmanager
-def serving(db: Path, port: int, workers: int = 2) -> Iterator[subprocess.Popen[str]]:
-    server = serve(db, port, workers)
+def serving(db: Path, port: int, workers: int = 2, *options: str) -> Iterator[subprocess.Popen[str]]:
+    server = serve(db, port, workers, *options)
     try:
         yield server
     finally:
@@ -166,7 +166,9 @@ def test_workers_share_the_connections_and_stop_together(catalogue: Path) -> Non
 
 def test_sigterm_to_the_supervisor_stops_every_worker(catalogue: Path) -> None:
     port = free_port()
-    with serving(catalogue, port) as server:
+    # every option reaches every worker (--base-url had reached none: their feeds linked relatively)
+    options = ("--base-url", "https://fagmatch.example", "--root-path", "/fagmatch")
+    with serving(catalogue, port, 2, *options) as server:
         # The supervisor listens at once; a request that comes while the workers still load the
         # model waits for one (hence the long timeout).
         deadline = time.monotonic() + 30
@@ -176,6 +178,13 @@ def test_sigterm_to_the_supervisor_stops_every_worker(catalogue: Path) -> None:
         first = healthz_worker(port, timeout=120)  # loading the model and the index takes seconds
         pids = workers_answering(port, 2, {first})
         assert len(pids) == 2
+        links = set()
+        for _ in range(4):  # new connections go to the workers in turn
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/fagmatch/feed/courses.json?per_page=1")
+            links.add(json.loads(connection.getresponse().read())["self"])
+            connection.close()
+        assert links == {"https://fagmatch.example/feed/courses.json?page=1&per_page=1"}
         server.send_signal(signal.SIGTERM)  # as a process manager stops it: the supervisor only
         assert_stopped(server, pids, port)
 
