@@ -12,6 +12,8 @@ from typing import Any, TypeVar, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from matcher.json_lines import error_message
+
 
 Loc = tuple[Union[str, int], ...]
 Problem = tuple[Loc, str]  # where in the file (keys and list positions), and what is wrong
@@ -140,7 +142,7 @@ def describe(err: Any, allowed: Callable[[Loc], Sequence[str]] = lambda loc: ())
         return f"must be a list (lines starting with '- '), got {type(value).__name__}"
     if kind == "literal_error":
         return f"{value!r} is not allowed: {err['msg'].lower()}"
-    return str(err["msg"]).removeprefix("Value error, ")
+    return error_message(err)
 
 
 def model_keys(model: type[BaseModel], loc: Loc) -> list[str]:

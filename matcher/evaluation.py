@@ -15,8 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 
+from matcher.course import COURSE_TYPES
 from matcher.json_lines import json_objects, validation_problems
 from matcher.taxonomy import LEVELS
+
+MAX_FIELDS = 3  # LABELLING.md: 0–3 fields, best first
 
 
 
@@ -42,16 +45,25 @@ class LabelledCourse(BaseModel):
             raise ValueError(f"must be one of {', '.join(LEVELS)} or null")
         return value
 
+    @field_validator("course_type")
+    @classmethod
+    def _known_type(cls, value: str | None) -> str | None:
+        if value is not None and value not in COURSE_TYPES:  # the tagger's level reads it: a typo must not pass
+            raise ValueError(f"must be one of {', '.join(COURSE_TYPES)} or null")
+        return value
+
 
 class LabelsError(ValueError):
     """A labels file that cannot be used; names the line and the problem."""
 
 
 def load_labels(path: Path | str, field_keys: Sequence[str]) -> list[LabelledCourse]:
-    """Read a labels file (JSON Lines); `description` is accepted for `text`. Unknown field keys are errors."""
+    """Read a labels file (JSON Lines); `description` is accepted for `text`. Unknown, repeated or more
+    than MAX_FIELDS field keys, a level without fields or fields without one, and an id used twice are errors."""
     path = Path(path)
     items = []
-    for number, raw in json_objects(path, LabelsError):
+    seen: dict[str, int] = {}
+    for number, raw in json_objects(path, LabelsError, what="labels file"):
         if "text" not in raw and "description" in raw:
             raw["text"] = raw["description"]
         try:
@@ -61,8 +73,17 @@ def load_labels(path: Path | str, field_keys: Sequence[str]) -> list[LabelledCou
         unknown = [key for key in item.fields if key not in field_keys]
         if unknown:
             raise LabelsError(f"{path}:{number}: unknown field key(s) {', '.join(unknown)}")
+        if len(set(item.fields)) < len(item.fields):
+            raise LabelsError(f"{path}:{number}: a field key is given twice in {item.fields}")
+        if len(item.fields) > MAX_FIELDS:
+            raise LabelsError(f"{path}:{number}: {len(item.fields)} fields; a course has at most {MAX_FIELDS}, best first")
         if item.fields and item.level is None:
             raise LabelsError(f"{path}:{number}: an in-domain course (fields given) needs a level")
+        if not item.fields and item.level is not None:
+            raise LabelsError(f"{path}:{number}: an off-domain course (no fields) has no level: give null")
+        if item.id in seen:
+            raise LabelsError(f"{path}:{number}: id {item.id!r} is also on line {seen[item.id]}")
+        seen[item.id] = number
         items.append(item)
     if not items:
         raise LabelsError(f"{path}: no labelled courses")
@@ -182,9 +203,12 @@ def score(gold: Sequence[LabelledCourse], predicted: Sequence[Prediction], field
     class "gets no field": precision is the share of courses given no field that are truly
     off-domain, recall the share of off-domain courses given no field."""
     keys = list(field_keys)
-    y_true = np.array([[key in g.fields for key in keys] for g in gold], dtype=int)
-    y_pred = np.array([[key in p.assigned_fields for key in keys] for p in predicted], dtype=int)
+    y_true = np.array([[key in g.fields for key in keys] for g in gold], dtype=int).reshape(len(gold), len(keys))
+    y_pred = np.array([[key in p.assigned_fields for key in keys] for p in predicted], dtype=int).reshape(len(gold), len(keys))
     precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, zero_division=0)
+    # A field no course has and none is given is no miss: macro-F1 is over the fields that occur
+    # (None where none does, as in a part of off-domain courses only).
+    occurring = [j for j in range(len(keys)) if y_true[:, j].any() or y_pred[:, j].any()]
     in_domain = [i for i, g in enumerate(gold) if g.fields]
     off_true = [not g.fields for g in gold]
     off_pred = [not p.assigned_fields for p in predicted]
@@ -198,7 +222,7 @@ def score(gold: Sequence[LabelledCourse], predicted: Sequence[Prediction], field
             key: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]), "support": int(support[i])}
             for i, key in enumerate(keys)
         },
-        "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+        "macro_f1": float(f1_score(y_true, y_pred, average="macro", labels=occurring, zero_division=0)) if occurring else None,
         "primary_accuracy": float(
             accuracy_score([gold[i].fields[0] for i in in_domain], [str(predicted[i].primary_field) for i in in_domain])
         ) if in_domain else 0.0,
@@ -217,8 +241,8 @@ def format_report(results: dict[str, dict[str, Any]], field_keys: Sequence[str])
     header = f"{'':<34}" + "".join(f"{name:>{width + 2}}" for name in names)
     lines = [header, "-" * len(header)]
 
-    def row(label: str, values: list[float]) -> None:
-        lines.append(f"{label:<34}" + "".join(f"{v:>{width + 2}.3f}" for v in values))
+    def row(label: str, values: list[float | None]) -> None:
+        lines.append(f"{label:<34}" + "".join(f"{v:>{width + 2}.3f}" if v is not None else f"{'—':>{width + 2}}" for v in values))
 
     for key in field_keys:
         for metric in ("precision", "recall", "f1"):
@@ -260,8 +284,9 @@ def format_breakdown(parts: dict[str, dict[str, Any]]) -> str:
         inside = s["n_in_domain"]
         off = s["n"] - inside
         cell = lambda v, ok: f"{v:>7.2f}" if ok else f"{'—':>7}"  # noqa: E731
+        f1 = f"{s['macro_f1']:>10.3f}" if s["macro_f1"] is not None else f"{'—':>10}"
         lines.append(
-            f"{name:<34}{s['n']:>5}{inside:>5}{s['macro_f1']:>10.3f}"
+            f"{name:<34}{s['n']:>5}{inside:>5}{f1}"
             f"{cell(s['primary_accuracy'], inside):>9}{cell(s['level_accuracy'], inside)}"
             f"{cell(s['off_domain_precision'], off)}{cell(s['off_domain_recall'], off)}"
         )

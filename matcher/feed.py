@@ -15,7 +15,7 @@ from typing import Any, Literal, TextIO
 from pydantic import ValidationError
 
 from matcher.course import NUMBER_FIELDS, RECORD_FIELDS, Course
-from matcher.json_lines import parse_json_lines
+from matcher.json_lines import error_message, parse_json_lines
 from matcher.numbers import danish_number
 from matcher.tabular import TabularError, decode_bytes, read_table, spreadsheet_cell, spreadsheet_text
 
@@ -120,7 +120,7 @@ def _plain_message(error: Any) -> str:
         return f"{value!r} must be {words} {ctx[key]:g}"
     if kind == "string_too_long":
         return f"longer than {ctx['max_length']} characters"
-    return str(error["msg"]).removeprefix("Value error, ")
+    return error_message(error)
 
 
 def read_feed(path: Path | str, fmt: FeedFormat | None = None) -> FeedContent:

@@ -9,17 +9,18 @@ half-read set would silently change a measurement. A feed rejects the bad line a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 
-def json_objects(path: Path, error: type[ValueError]) -> Iterator[tuple[int, dict[str, Any]]]:
+def json_objects(path: Path, error: type[ValueError], what: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     """Each non-blank line of a UTF-8 (BOM allowed) JSON Lines file, as (line number, object).
 
-    Raises `error` with "path:line: problem" for a missing file, bad JSON or a line that is no object."""
+    Raises `error` with "path:line: problem" for a missing file, bad JSON or a line that is no object;
+    with `what` (such as "labels file"), the message says that such a file is JSON Lines."""
     if not path.is_file():
         raise error(f"{path}: no such file")
     try:
@@ -28,7 +29,8 @@ def json_objects(path: Path, error: type[ValueError]) -> Iterator[tuple[int, dic
         raise error(f"{path}: not UTF-8 text (byte {exc.start})") from None
     for number, record in parse_json_lines(text):
         if isinstance(record, str):
-            raise error(f"{path}:{number}: {record}")
+            hint = f"; a {what} is JSON Lines: one JSON object a line" if what else ""
+            raise error(f"{path}:{number}: {record}{hint}")
         yield number, record
 
 
@@ -52,4 +54,10 @@ def parse_json_lines(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
 
 def validation_problems(exc: ValidationError) -> str:
     """A pydantic error as "field: message; field: message"."""
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'line'}: {e['msg']}" for e in exc.errors())
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'line'}: {error_message(e)}" for e in exc.errors())
+
+
+def error_message(error: Mapping[str, Any]) -> str:
+    """One pydantic error's message as a person reads it: without the "Value error, " that pydantic
+    puts before a validator's own words."""
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")

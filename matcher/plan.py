@@ -50,6 +50,7 @@ from matcher.course import (
     start_for_deadline,
 )
 from matcher.gaps import MAX_TEAM_SIZE
+from matcher.json_lines import error_message
 from matcher.recommend import MAX_GAPS, MAX_RESULTS, repeated_gap_id
 from matcher.messages import say, translated
 from matcher.tabular import spreadsheet_cell
@@ -293,7 +294,7 @@ def _loc(loc: tuple[Any, ...]) -> str:
 def _describe(err: dict[str, Any]) -> str:
     if err["type"] == "missing":
         return say("required key is missing")
-    return say("{problem} (got {value!r})", problem=str(err["msg"]).removeprefix("Value error, "), value=err.get("input"))
+    return say("{problem} (got {value!r})", problem=error_message(err), value=err.get("input"))
 
 
 # --- building the rows --------------------------------------------------------------------------

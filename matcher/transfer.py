@@ -46,6 +46,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, 
 
 from matcher.course import Course, CourseType, Form
 from matcher.data_files import DataFileError, line_of, read_yaml
+from matcher.json_lines import error_message
 from matcher.taxonomy import LEVELS, Level, Taxonomy
 from matcher.text import listed, upper_first
 
@@ -472,8 +473,7 @@ def _message(err: dict[str, Any]) -> str:
         return "required key is missing"
     if kind == "extra_forbidden":
         return "unknown key"
-    message = str(err["msg"])
-    return message.removeprefix("Value error, ")
+    return error_message(err)
 
 
 def _report(file: Path, problems: list[tuple[str, str]], lines: list[int] | None = None) -> str:

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, SortOrder
 from matcher.course import Course, CourseType, Form as CourseForm
 from matcher.gaps import analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
+from matcher.json_lines import error_message
 from matcher.recommend import MAX_GAPS, MAX_RESULTS, Gap, RecommendError, off_domain_notice, repeated_gap_id
 from matcher.store import open_catalogue
 from matcher.tabular import TabularError, decode_bytes
@@ -375,7 +376,7 @@ def _filters(**values: Any) -> CourseFilters:
         return CourseFilters(**values)
     except ValidationError as exc:  # the impossible window, an unknown region
         errors = exc.errors()
-        said = [(f"{e['loc'][0]}: " if e["loc"] else "") + e["msg"].removeprefix("Value error, ") for e in errors]
+        said = [(f"{e['loc'][0]}: " if e["loc"] else "") + error_message(e) for e in errors]
         raise ApiError(422, "; ".join(said)) from None
 
 

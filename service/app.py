@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from matcher.catalogue_index import FilterError
 from matcher.gaps import GapInputError
+from matcher.json_lines import error_message
 from matcher.messages import in_language, say
 from matcher.store import CatalogueError, disk_full
 from service.idle_gc import Activity, CountRequests, collect_when_idle
@@ -111,7 +112,7 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, list[Any]]:
     details = []
     for error in exc.errors():
         loc = error.get("loc", ())
-        problem = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        problem = error_message(error)
         if error.get("type") == "json_invalid":  # loc is ("body", offset)
             reason = str((error.get("ctx") or {}).get("error", "")).split(":")[0] or "cannot be read"
             offset = loc[-1] if loc and isinstance(loc[-1], int) else None

@@ -19,6 +19,7 @@ from matcher import clock
 from matcher.catalogue_index import CourseFilters, FilterError
 from matcher.course import COURSE_TYPES, FORMS, number_field
 from matcher.gaps import GapInputError, analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
+from matcher.json_lines import error_message
 from matcher.store import CatalogueError, open_catalogue
 from matcher.taxonomy import LEVELS, TaxonomyError, level_name
 
@@ -70,7 +71,7 @@ def build_filters(
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            message = str(error["msg"]).removeprefix("Value error, ")
+            message = error_message(error)
             if error["loc"]:  # a field's own check: named by its option; a check across fields names them itself
                 field = str(error["loc"][0])
                 message = f"{_OPTIONS.get(field, '--' + field.replace('_', '-'))}: {message}"

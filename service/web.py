@@ -58,6 +58,7 @@ from matcher.gaps import (
     read_target,
     template_bytes,
 )
+from matcher.json_lines import error_message
 from matcher.keyword_search import has_content_words
 from matcher.messages import catalogue, in_language
 from matcher.numbers import parse_number
@@ -290,7 +291,7 @@ def _danish_validation_message(error: Any) -> str:
         names = [{**TYPE_NAMES, **FORM_NAMES, **LEVEL_NAMES}.get(key, key) for key in keys]
         return f"{error['input']!r} findes ikke; vælg {listed(names, 'eller')}" if len(names) > 1 \
             else f"{error['input']!r} findes ikke; vælg {error['ctx']['expected']}"
-    return str(error["msg"]).removeprefix("Value error, ")
+    return error_message(error)
 
 
 def provider_choice(index: CatalogueIndex, chosen: str | None = None) -> dict[str, Any]:

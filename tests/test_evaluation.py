@@ -66,6 +66,38 @@ def test_cross_validated_predictions_line_up_with_the_courses() -> None:
     assert score(LABELLED, predicted, KEYS)["macro_f1"] == 1.0
 
 
+def test_macro_f1_averages_the_fields_that_occur_not_those_no_course_has() -> None:
+    # A part of the courses (English pages, one course type) often holds only some fields: a perfect
+    # tagger there had scored 0.5, the fields no course had counting as F1 0.
+    lov = [course(i, ["lov_myndighed"], "specialiseret") for i in range(4)]
+    off = [course(i, [], None) for i in range(4, 6)]
+    perfect = [Prediction(c.fields, c.level) for c in lov + off]
+    assert score(lov + off, perfect, KEYS)["macro_f1"] == 1.0
+    wrong = perfect[:3] + [Prediction(["it_digital"], "grundlaeggende")] + perfect[4:]  # a field given that no course has
+    assert score(lov + off, wrong, KEYS)["macro_f1"] == pytest.approx((6 / 7 + 0.0) / 2)
+    assert score(off, perfect[4:], KEYS)["macro_f1"] is None  # off-domain courses only: no field to score
+
+
+def test_labels_the_rules_forbid_are_refused_with_the_line(tmp_path) -> None:
+    from matcher.evaluation import LabelsError, load_labels
+
+    good = '{"id": "a", "text": "x", "fields": ["lov_myndighed"], "level": "specialiseret"}'
+    for line, problem in (
+        ('{"id": "b", "text": "x", "fields": [], "level": "grundlaeggende"}', "an off-domain course .* has no level"),
+        ('{"id": "b", "text": "x", "fields": ["it_digital", "it_digital"], "level": "grundlaeggende"}', "a field key is given twice"),
+        ('{"id": "b", "text": "x", "fields": ["it_digital", "lov_myndighed", "netvaerk_facilitering", '
+         '"borgernaere_metoder"], "level": "grundlaeggende"}', "4 fields; a course has at most 3"),
+        ('{"id": "a", "text": "y", "fields": [], "level": null}', "id 'a' is also on line 1"),
+        ('{"id": "b", "text": "x", "course_type": "e-learning", "fields": [], "level": null}',
+         "course_type: must be one of diplom, akademi, master, kursus, amu, grunduddannelse, other"),
+        ("id,text,fields", "not valid JSON.*a labels file is JSON Lines"),
+    ):
+        path = tmp_path / "labels.jsonl"
+        path.write_text(f"{good}\n{line}\n", encoding="utf-8")
+        with pytest.raises(LabelsError, match=f"labels.jsonl:2: {problem}"):
+            load_labels(path, [*KEYS, "netvaerk_facilitering", "borgernaere_metoder"])
+
+
 def test_folds_and_train_together_are_refused(run_cli, tmp_path) -> None:
     labels = tmp_path / "labels.jsonl"
     labels.write_text('{"id": "a", "text": "x", "fields": [], "level": null}\n', encoding="utf-8")
