@@ -18,7 +18,16 @@ import numpy as np
 from sklearn.metrics import ndcg_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from matcher.recommend_eval import graded_gains, load_queries  # noqa: E402
+from matcher.recommend_eval import load_queries  # noqa: E402
+
+
+def graded_gains(relevance: dict[str, int], position: dict[str, int]) -> np.ndarray:
+    """A query's grades as one row over the catalogue (`position`: course id → column), 0 where ungraded."""
+    gains = np.zeros(len(position))
+    for course_id, grade in relevance.items():
+        if course_id in position:
+            gains[position[course_id]] = grade
+    return gains
 
 
 def agreement(first: Path, second: Path, catalogue: Path) -> dict[str, float]:

@@ -3,9 +3,10 @@
 Each query line: `{"id", "query", "relevance": {course_id: grade 0–3}}` (plus optional `field`,
 `level`, `note`, and `constraints`: the user's constraints, as `CourseFilters`, e.g.
 `{"types": ["diplom"]}` or `{"max_ects": 5}`). The recommender is scored side by side with plain
-BM25 (DuckDB full-text search over the same course text) and plain embedding similarity, with
-scikit-learn's nDCG; a query's constraints narrow all three to the same courses. Recall@10 and MRR
-count a course as relevant from grade 2 ("clearly useful").
+BM25 (DuckDB full-text search over the same course text) and plain embedding similarity; a query's
+constraints narrow all three to the same courses. nDCG@k (linear gains, the grades; log2 discount)
+reads each system's ranked list only: a course it did not rank earns nothing. Recall@10 and MRR
+(first relevant course within the top 10) count a course as relevant from grade 2 ("clearly useful").
 
 The catalogue may also be a file of labelled course pages (such as ../shared/real-courses/
 labelled.jsonl: `id`, `url`, `provider`, `title`, `text`, `course_type`, `ects` and the gold
@@ -22,7 +23,6 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sklearn.metrics import ndcg_score
 
 from matcher import clock
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, document_text
@@ -30,6 +30,7 @@ from matcher.course import COURSE_TYPES, Course
 from matcher.json_lines import json_objects, validation_problems
 from matcher.recommend import Recommender
 from matcher.store import connect_duckdb
+from matcher.taxonomy import LEVELS
 
 RELEVANT_GRADE = 2
 DEPTH = 10
@@ -50,11 +51,13 @@ class QueriesError(ValueError):
     """A queries file that cannot be used; names the line and the problem."""
 
 
-def load_queries(path: Path | str) -> list[GradedQuery]:
-    """Read a graded queries file (JSON Lines, one `GradedQuery` per line)."""
+def load_queries(path: Path | str, field_keys: Sequence[str] | None = None) -> list[GradedQuery]:
+    """Read a graded queries file (JSON Lines, one `GradedQuery` per line). Grades outside 0–3, a
+    level or (given `field_keys`) a field the framework does not have, and an id used twice are errors."""
     path = Path(path)
     queries = []
-    for number, record in json_objects(path, QueriesError):
+    seen: dict[str, int] = {}
+    for number, record in json_objects(path, QueriesError, what="queries file"):
         try:
             query = GradedQuery.model_validate(record)
         except ValidationError as exc:
@@ -62,6 +65,13 @@ def load_queries(path: Path | str) -> list[GradedQuery]:
         bad = {k: v for k, v in query.relevance.items() if v not in (0, 1, 2, 3)}
         if bad:
             raise QueriesError(f"{path}:{number}: grades must be 0–3, got {bad}")
+        if query.level is not None and query.level not in LEVELS:
+            raise QueriesError(f"{path}:{number}: level {query.level!r} is none of {', '.join(LEVELS)}")
+        if field_keys is not None and query.field is not None and query.field not in field_keys:
+            raise QueriesError(f"{path}:{number}: field {query.field!r} is none of the framework's: {', '.join(field_keys)}")
+        if query.id in seen:
+            raise QueriesError(f"{path}:{number}: id {query.id!r} is also on line {seen[query.id]}")
+        seen[query.id] = number
         queries.append(query)
     if not queries:
         raise QueriesError(f"{path}: no queries")
@@ -123,27 +133,26 @@ def bm25_ranker(index: CatalogueIndex, depth: int = DEPTH, today: dt.date | None
     return rank
 
 
-def graded_gains(relevance: dict[str, int], position: dict[str, int]) -> np.ndarray:
-    """A query's grades as one row over the catalogue (`position`: course id → column), 0 where ungraded."""
-    gains = np.zeros(len(position))
-    for course_id, grade in relevance.items():
-        if course_id in position:
-            gains[position[course_id]] = grade
-    return gains
+def ndcg(ranking: Sequence[str], relevance: dict[str, int], k: int, catalogue: set[str] | frozenset[str]) -> float:
+    """nDCG@k of a ranked list: its graded courses' gains (the grades) discounted by log2(rank + 1),
+    over the best possible order of the query's grades for courses in the catalogue; 0 where none is
+    graded above 0. A shorter list than k earns nothing for the places it leaves empty (scikit-learn's
+    `ndcg_score`, given a score per course, had credited the unranked courses, all tied, on average)."""
+    ideal = sorted((g for c, g in relevance.items() if c in catalogue and g > 0), reverse=True)[:k]
+    best = sum(g / np.log2(rank + 2) for rank, g in enumerate(ideal))
+    if not best:
+        return 0.0
+    return float(sum(relevance.get(c, 0) / np.log2(rank + 2) for rank, c in enumerate(ranking[:k])) / best)
 
 
-def query_scores(query: GradedQuery, ranking: list[str], position: dict[str, int]) -> dict[str, float]:
-    """nDCG@5, nDCG@10, recall@10 and reciprocal rank (relevant: grade ≥ 2) of one query's ranking;
-    `position` maps every catalogue course id to its column."""
-    gains = graded_gains(query.relevance, position)
-    scores = np.zeros(len(position))
-    for rank, course_id in enumerate(ranking):
-        scores[position[course_id]] = len(ranking) - rank  # unranked courses tie at 0, below all ranked
-    relevant = {c for c, g in query.relevance.items() if g >= RELEVANT_GRADE and c in position}
+def query_scores(query: GradedQuery, ranking: list[str], catalogue: set[str] | frozenset[str]) -> dict[str, float]:
+    """nDCG@5, nDCG@10, recall@10 and reciprocal rank within the top 10 (relevant: grade ≥ 2) of one
+    query's ranking (course ids, best first) over a catalogue of these course ids."""
+    relevant = {c for c, g in query.relevance.items() if g >= RELEVANT_GRADE and c in catalogue}
     found = [c for c in ranking[:DEPTH] if c in relevant]
-    first = next((r for r, c in enumerate(ranking, start=1) if c in relevant), None)
+    first = next((r for r, c in enumerate(ranking[:DEPTH], start=1) if c in relevant), None)
     return {
-        "ndcg@5": float(ndcg_score([gains], [scores], k=5)), "ndcg@10": float(ndcg_score([gains], [scores], k=10)),
+        "ndcg@5": ndcg(ranking, query.relevance, 5, catalogue), "ndcg@10": ndcg(ranking, query.relevance, 10, catalogue),
         "recall@10": len(found) / len(relevant) if relevant else 0.0, "mrr": 1.0 / first if first else 0.0,
     }
 
@@ -172,10 +181,22 @@ def per_query_report(
     return sorted(rows, key=lambda row: (row["recommender_ndcg@5"], row["id"]))
 
 
-def check_queries(queries: Sequence[GradedQuery], catalogue_ids: Sequence[str]) -> list[str]:
-    """Graded course ids the catalogue lacks: the queries were graded over another catalogue."""
+def check_queries(queries: Sequence[GradedQuery], catalogue_ids: Sequence[str] | set[str]) -> list[str]:
+    """Each query that grades courses the catalogue lacks, as "id: course, course" (the queries were
+    graded over another catalogue)."""
     known = set(catalogue_ids)
-    return sorted({c for q in queries for c in q.relevance if c not in known})
+    problems = []
+    for query in queries:
+        if missing := sorted(c for c in query.relevance if c not in known):
+            problems.append(f"{query.id}: {', '.join(missing[:5])}" + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""))
+    return problems
+
+
+def query_notes(queries: Sequence[GradedQuery]) -> list[str]:
+    """What a reader of the figures should know about the queries: one with no course graded above 0
+    scores 0 for every system, and lowers every mean alike."""
+    return [f"{q.id}: no course is graded above 0, so every system scores 0 on it"
+            for q in queries if not any(g > 0 for g in q.relevance.values())]
 
 
 def evaluate(
@@ -185,8 +206,8 @@ def evaluate(
     all three alike (the baselines rank the courses `CatalogueIndex.mask` keeps for them). With
     `per_query`, also `"per_query"`: `per_query_report`'s rows."""
     rankings = rank_all(recommender, queries, today)
-    position = {course.course_id: i for i, course in enumerate(recommender.index.courses)}
-    scores = {name: [query_scores(q, ranking, position) for q, ranking in zip(queries, ranked)] for name, ranked in rankings.items()}
+    catalogue = frozenset(course.course_id for course in recommender.index.courses)
+    scores = {name: [query_scores(q, ranking, catalogue) for q, ranking in zip(queries, ranked)] for name, ranked in rankings.items()}
     results: dict[str, Any] = {name: mean_scores(per_system) for name, per_system in scores.items()}
     if per_query:
         results["per_query"] = per_query_report(queries, rankings, scores)
@@ -204,11 +225,14 @@ def rank_all(recommender: Recommender, queries: Sequence[GradedQuery], today: dt
 
 
 def is_labelled_pages(path: Path) -> bool:
-    """Whether a JSON Lines catalogue holds labelled course pages (a `text` and gold `fields`, no
-    `description`) rather than course records."""
-    if path.suffix != ".jsonl" or not path.is_file():
+    """Whether a catalogue file holds labelled course pages (JSON Lines whose first object has a
+    `text` and gold `fields`, no `description`) rather than course records (JSON Lines or CSV)."""
+    if not path.is_file():
         return False
-    first = next(json_objects(path, QueriesError), None)
+    try:
+        first = next(json_objects(path, QueriesError), None)
+    except QueriesError:  # not JSON Lines (a CSV feed), or broken: read as a feed, which says what is wrong
+        return False
     return first is not None and "text" in first[1] and "fields" in first[1] and "description" not in first[1]
 
 

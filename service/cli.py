@@ -653,7 +653,8 @@ def evaluate(
         LabelsError, breakdown, cross_validated_predictions, format_breakdown, format_report, load_labels, score,
         without_stated_type,
     )
-    from matcher.tagging import TRAINING_SET, Tagger
+    from matcher.evaluation import provider_group
+    from matcher.tagging import PAGES_SET, TRAINING_SET, Tagger
 
     if folds and train_path:
         fail("--folds fits on the labels files themselves; leave out --train")
@@ -665,13 +666,21 @@ def evaluate(
         except LabelsError as exc:
             fail(str(exc))
         gold = [item for _, items in files for item in items]
-        sources = [path.name for path, items in files for _ in items]
+        if twice := _first_repeated([item.id for item in gold]):
+            fail(f"id {twice!r} is in more than one of the labels files: each scored course needs an id of its own")
+        sources = [name for (_, items), name in zip(files, _distinct_names([path for path, _ in files])) for _ in items]
         embedder = obj.embedder()
         # Nothing scored is fitted on: the shipped examples less every scored course.
         scored = {item.id for item in gold}
-        shipped = [] if train_path else Tagger(taxonomy, embedder).shipped_examples(leave_out=scored)
+        tagger_all = [] if train_path else Tagger(taxonomy, embedder).shipped_examples()
+        shipped = [ex for ex in tagger_all if ex.id not in scored]
+        if len(shipped) < len(tagger_all):
+            click.echo(f"note: {len(tagger_all) - len(shipped)} shipped examples have the ids of scored courses and are "
+                       "left out of the fitting (a scored course is never fitted on; give courses of your own other ids)",
+                       err=True)
         # The baselines read texts: they fit on the written sets (the real pages ship without theirs).
-        texts = train or [item for item in load_labels(TRAINING_SET, taxonomy.field_keys) if item.id not in scored]
+        texts = train or [item for path in (TRAINING_SET, PAGES_SET)
+                          for item in load_labels(path, taxonomy.field_keys) if item.id not in scored]
         makers = {Tagger.name: lambda: Tagger(taxonomy, embedder),
                   TfidfNearestStatement.name: lambda: TfidfNearestStatement(taxonomy),
                   Bm25NearestStatement.name: lambda: Bm25NearestStatement(taxonomy)}
@@ -680,7 +689,8 @@ def evaluate(
         shown = without_stated_type if read_types else None
         for name, make in makers.items():
             if folds:
-                fit = (lambda system, part: system.fit(part, shipped)) if name == Tagger.name else None
+                fit = (lambda system, part: system.fit(part, shipped)) if name == Tagger.name else \
+                    (lambda system, part: system.fit([*part, *texts]))
                 try:
                     predicted = cross_validated_predictions(
                         make, gold, folds, by_provider=True, fit=fit, scored_as=shown if name == Tagger.name else None)
@@ -697,16 +707,37 @@ def evaluate(
     if as_json:
         click.echo(json.dumps({**results, "tagger_breakdown": parts}, indent=2))
     else:
+        alone = sum(provider_group(item).startswith("id:") for item in gold)
+        ungrouped = f"; {alone} course(s) name no url or provider and are each a group of their own" if folds and alone else ""
         fitted = (
-            f"{folds}-fold cross-validation grouped by provider, with {len(shipped)} shipped examples" if folds
+            f"{folds}-fold cross-validation grouped by provider{ungrouped}: the tagger fitted on the other folds and "
+            f"{len(shipped)} shipped examples, the baselines on the other folds and {len(texts)} shipped written courses" if folds
             else f"fitted on {train_path}" if train_path
-            else f"fitted on the {len(shipped)} shipped examples that are not scored here"
+            else f"the tagger fitted on the {len(shipped)} shipped examples that are not scored here, the baselines on "
+                 f"the {len(texts)} shipped written courses among them"
         )
         read = "; course types read from each course's words and URL, not the labels" if read_types else ""
         click.echo(f"{', '.join(str(p) for p in labels_paths)} ({fitted}{read})")
         click.echo(format_report(results, taxonomy.field_keys))
         click.echo("")
         click.echo(format_breakdown(parts))
+
+
+def _first_repeated(values: list[str]) -> str | None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
+
+
+def _distinct_names(paths: list[Path]) -> list[str]:
+    """Each file's name, or where two files share a name, as much of its path as tells them apart."""
+    names = [path.name for path in paths]
+    if len(set(names)) == len(names):
+        return names
+    return [str(path) for path in paths]
 
 
 @main.command()

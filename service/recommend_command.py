@@ -250,13 +250,16 @@ def evaluate_recommend(
     from matcher.ingest import ingest_file
     from matcher.recommend import Recommender
     from matcher.recommend_eval import (
-        QueriesError, check_queries, evaluate, format_report, is_labelled_pages, labelled_pages_feed, load_queries, to_json,
+        QueriesError, evaluate, format_report, is_labelled_pages, labelled_pages_feed, load_queries,
+        query_notes, to_json,
     )
 
     if out_of_fold_tags and catalogue_path is None:
         raise click.UsageError("--out-of-fold-tags re-tags a temporary catalogue: give --catalogue")
     try:
-        queries = load_queries(queries_path)
+        queries = load_queries(queries_path, obj.taxonomy().field_keys)
+        for note in query_notes(queries):
+            click.echo(f"note: {note}", err=True)
         tagger = obj.tagger()
         with tempfile.TemporaryDirectory(prefix="fagmatch-eval-") as tmp:
             db = obj.db
@@ -271,7 +274,11 @@ def evaluate_recommend(
                                     encoding="utf-8")
                 report = ingest_file(db, feed, source="evaluation")
                 if report.rejected:
-                    _fail(f"{catalogue_path}: {len(report.rejected)} records rejected; fix them first")
+                    reasons = [f"rejected {catalogue_path}:{r.line}{r.also}: {r.reason}" for r in report.rejected[:10]]
+                    _fail("\n".join([*reasons, f"{catalogue_path}: {len(report.rejected)} records rejected; fix them first"]))
+                # the queries' graded ids, checked before the long part (tagging)
+                with open_catalogue(db, create=False) as reader:
+                    _check_graded(queries_path, queries, {c.course_id for c in reader.courses()})
                 click.echo(f"Tagging {catalogue_path.name} …", err=True)
                 tag_catalogue(db, tagger)
                 if out_of_fold_tags:
@@ -279,15 +286,20 @@ def evaluate_recommend(
                     count = retag_out_of_fold(db, tagger)
                     click.echo(f"  {count} courses re-tagged", err=True)
             recommender = Recommender.from_catalogue(db, tagger, **({"gap_table": None} if no_gap_table else {}))
-        missing = check_queries(queries, [c.course_id for c in recommender.index.courses])
-        if missing:
-            _fail(f"{queries_path}: graded courses not in the catalogue: {', '.join(missing[:10])}"
-                  + (" …" if len(missing) > 10 else ""))
+        _check_graded(queries_path, queries, [c.course_id for c in recommender.index.courses])
         results = evaluate(recommender, queries, as_of.date() if as_of else None, per_query=per_query)
     except (QueriesError, CatalogueError, FeedError, TaxonomyError) as exc:
         _fail(str(exc))
         return
     click.echo(to_json(results) if as_json else f"{queries_path}\n" + format_report(results), nl=not as_json)
+
+
+def _check_graded(queries_path: Path, queries: Any, catalogue_ids: Any) -> None:
+    from matcher.recommend_eval import check_queries
+
+    if problems := check_queries(queries, catalogue_ids):
+        _fail(f"{queries_path}: graded courses not in the catalogue (the queries were graded over another one?):\n  "
+              + "\n  ".join(problems[:10]) + (f"\n  and {len(problems) - 10} more queries" if len(problems) > 10 else ""))
 
 
 def _missing_catalogue(path: Path) -> str:

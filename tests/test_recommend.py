@@ -699,6 +699,7 @@ def test_evaluate_recommend_prints_the_recommender_beside_the_baselines(run_cli,
     assert detailed.exit_code == 0, detailed.output
     rows = json.loads(detailed.stdout)["per_query"]
     assert [row["id"] for row in rows] == ["q2", "q1"]  # q2 grades its one course 0: nDCG@5 0, the worst
+    assert "note: q2: no course is graded above 0, so every system scores 0 on it" in detailed.stderr
     assert rows[1]["recommender_ndcg@5"] > 0 and ["nordhavn-dib-sygedagpenge-2027", 3] in rows[1]["top5"]
     assert all(grade == 0 for _, grade in rows[0]["top5"]) and len(rows[0]["top5"]) == 5
     text = run_cli("--db", str(catalogue), "evaluate-recommend", "--queries", str(graded), "--per-query")
@@ -706,7 +707,7 @@ def test_evaluate_recommend_prints_the_recommender_beside_the_baselines(run_cli,
     unknown = tmp_path / "unknown.jsonl"
     unknown.write_text(json.dumps({"id": "q1", "query": "x", "relevance": {"no-such-course": 3}}) + "\n", encoding="utf-8")
     bad = run_cli("--db", str(catalogue), "evaluate-recommend", "--queries", str(unknown))
-    assert bad.exit_code == 1 and "no-such-course" in bad.stderr
+    assert bad.exit_code == 1 and "graded courses not in the catalogue" in bad.stderr and "q1: no-such-course" in bad.stderr
     # re-tagging out of fold rewrites tags: only ever in the temporary catalogue of --catalogue
     refused = run_cli("--db", str(catalogue), "evaluate-recommend", "--queries", str(queries), "--out-of-fold-tags")
     assert refused.exit_code == 2 and "--catalogue" in refused.output
@@ -763,11 +764,16 @@ def test_evaluate_recommend_over_labelled_course_pages(
     queries = tmp_path / "queries.jsonl"
     queries.write_text(json.dumps({"id": "q1", "query": "sygedagpengeloven og jobafklaring", "constraints": {"types": ["diplom"]},
                                    "relevance": {"nordhavn-dib-sygedagpenge-2027": 3}}) + "\n", encoding="utf-8")
-    result = run_cli("--db", str(tmp_path / "unused.duckdb"), "evaluate-recommend", "--queries", str(queries), "--catalogue", str(pages), "--json")
+    as_json = pages.rename(tmp_path / "labelled.json")  # pages are known by their lines, not by the file's name
+    result = run_cli("--db", str(tmp_path / "unused.duckdb"), "evaluate-recommend", "--queries", str(queries), "--catalogue", str(as_json), "--json")
     assert result.exit_code == 0, result.output
     scores = json.loads(result.stdout)
     assert set(scores) == {"recommender", "bm25", "embedding"} and scores["recommender"]["mrr"] == 1.0
     assert not (tmp_path / "unused.duckdb").exists()
+    twice = tmp_path / "twice.jsonl"  # a page that cannot be a course: said with its line and why, as ingest says it
+    twice.write_text(as_json.read_text(encoding="utf-8") + as_json.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    refused = run_cli("evaluate-recommend", "--queries", str(queries), "--catalogue", str(twice))
+    assert refused.exit_code == 1 and f"rejected {twice}:{len(records) + 1} (id {records[0]['id']}): same course as line 1" in refused.stderr
     missing = run_cli("evaluate-recommend", "--queries", str(queries), "--catalogue", str(tmp_path / "shared" / "real-courses" / "labelled.jsonl"))
     assert missing.exit_code == 1 and "no such file" in missing.stderr and "outside the repository" in missing.stderr
 
