@@ -246,8 +246,7 @@ class Bm25Index:
     def _slip_of(self, term: str) -> str | None:
         """The index term that a term no course uses was most likely meant to be, when it is one slip of
         the keyboard away (`_one_slip`: "sygedagpnge" for "sygedagpenge"); of several, the one most
-        courses use. A term under MIN_TYPO letters, or one
-        made of words the courses use, is taken as written."""
+        courses use. A term under MIN_TYPO letters, or one an index term begins or ends, is taken as written."""
         if len(term) < MIN_TYPO or not term.isalpha() or self._word_columns(term):
             return None
         found = [c for c in _one_slip(term) if c in self.vocabulary]

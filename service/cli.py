@@ -733,7 +733,7 @@ def _first_repeated(values: list[str]) -> str | None:
 
 
 def _distinct_names(paths: list[Path]) -> list[str]:
-    """Each file's name, or where two files share a name, as much of its path as tells them apart."""
+    """Each file's name, or, where two files share a name, each file's path."""
     names = [path.name for path in paths]
     if len(set(names)) == len(names):
         return names

@@ -23,7 +23,7 @@ _SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 def parse_root_path(text: str) -> str:
     """The root path as the service uses it: "/fagmatch" from "/fagmatch", "fagmatch/" or
     "/fagmatch/"; "" for "" or "/". ValueError, naming the problem, for anything else."""
-    segments = [s for s in text.strip().strip("/").split("/")]
+    segments = text.strip().strip("/").split("/")
     if segments == [""]:
         return ""
     for segment in segments:

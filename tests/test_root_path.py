@@ -39,6 +39,16 @@ def test_root_paths_are_read_as_an_operator_writes_them() -> None:
             parse_root_path(bad)
 
 
+def test_the_service_s_own_paths_are_the_ones_a_root_path_may_not_begin_with(client: TestClient) -> None:
+    from fastapi.routing import iter_route_contexts
+
+    from service.root_path import OWN_SEGMENTS
+
+    routes = iter_route_contexts(client.app.routes)  # through included routers
+    first = {route.path.split("/")[1] for route in routes} - {""}  # a route added later must be named there
+    assert first == OWN_SEGMENTS
+
+
 def test_serve_refuses_a_root_path_it_could_not_serve_under(run_cli) -> None:
     result = run_cli("serve", "--root-path", "/api")
     assert result.exit_code == 2 and "'/api' begins with /api, one of the service's own paths" in result.stderr
