@@ -10,6 +10,7 @@ import contextlib
 import socket
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -112,7 +113,7 @@ class RootPath(click.ParamType):
               "Without it the feeds link relatively (never to the Host a request names).")
 @click.option("--root-path", type=RootPath(), envvar="FAGMATCH_ROOT_PATH", default="",
               help="The path a reverse proxy serves the service under, e.g. /fagmatch (docs/service.md); env FAGMATCH_ROOT_PATH. "
-              "The proxy may pass the path on or strip it.")
+              "The proxy may pass the path on or strip it. Default: the path of --base-url.")
 @click.option("--no-gap-table", is_flag=True,
               help="Embed every new gap in words with the model, not with the gap table (docs/tagging.md: slower, the model's own vectors).")
 @click.pass_obj
@@ -123,6 +124,11 @@ def serve(obj: Any, host: str, port: int, workers: int, api_key: str | None, reg
     from matcher.store import open_catalogue
     from service.cli import clear_errors, fail  # late: service.cli registers this command
 
+    if not root_path and base_url:  # served at https://intranet.example/fagmatch: under /fagmatch
+        try:
+            root_path = parse_root_path(urlsplit(base_url).path)
+        except ValueError as exc:
+            raise click.BadParameter(f"the service is served under its path: {exc}", param_hint="'--base-url'") from None
     config = ServiceConfig(db=Path(obj.db), taxonomy_path=obj.taxonomy_path, model=obj.model,
                            api_key=api_key or None, base_url=base_url, root_path=root_path, registry=registry,
                            gap_table=not no_gap_table)

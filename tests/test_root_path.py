@@ -52,6 +52,8 @@ def test_the_service_s_own_paths_are_the_ones_a_root_path_may_not_begin_with(cli
 def test_serve_refuses_a_root_path_it_could_not_serve_under(run_cli) -> None:
     result = run_cli("serve", "--root-path", "/api")
     assert result.exit_code == 2 and "'/api' begins with /api, one of the service's own paths" in result.stderr
+    implied = run_cli("serve", "--base-url", "https://intranet.example/team")  # the root path --base-url implies
+    assert implied.exit_code == 2 and "--base-url" in implied.stderr and "the service is served under its path" in implied.stderr
 
 
 @pytest.mark.parametrize("prefix", [ROOT, ""], ids=["proxy passes the prefix on", "proxy strips the prefix"])

@@ -166,8 +166,9 @@ def test_workers_share_the_connections_and_stop_together(catalogue: Path) -> Non
 
 def test_sigterm_to_the_supervisor_stops_every_worker(catalogue: Path) -> None:
     port = free_port()
-    # every option reaches every worker (--base-url had reached none: their feeds linked relatively)
-    options = ("--base-url", "https://fagmatch.example", "--root-path", "/fagmatch")
+    # every option reaches every worker (--base-url had reached none: their feeds linked relatively),
+    # and the path of --base-url is the root path the service answers under
+    options = ("--base-url", "https://intranet.example/fagmatch")
     with serving(catalogue, port, 2, *options) as server:
         # The supervisor listens at once; a request that comes while the workers still load the
         # model waits for one (hence the long timeout).
@@ -184,7 +185,7 @@ def test_sigterm_to_the_supervisor_stops_every_worker(catalogue: Path) -> None:
             connection.request("GET", "/fagmatch/feed/courses.json?per_page=1")
             links.add(json.loads(connection.getresponse().read())["self"])
             connection.close()
-        assert links == {"https://fagmatch.example/feed/courses.json?page=1&per_page=1"}
+        assert links == {"https://intranet.example/fagmatch/feed/courses.json?page=1&per_page=1"}
         server.send_signal(signal.SIGTERM)  # as a process manager stops it: the supervisor only
         assert_stopped(server, pids, port)
 
