@@ -48,6 +48,7 @@ class LabelledCourse(BaseModel):
     @field_validator("course_type")
     @classmethod
     def _known_type(cls, value: str | None) -> str | None:
+        value = (value or "").lower() or None  # "" is no type; "Diplom" is diplom
         if value is not None and value not in COURSE_TYPES:  # the tagger's level reads it: a typo must not pass
             raise ValueError(f"must be one of {', '.join(COURSE_TYPES)} or null")
         return value

@@ -81,6 +81,11 @@ def test_macro_f1_averages_the_fields_that_occur_not_those_no_course_has() -> No
 def test_labels_the_rules_forbid_are_refused_with_the_line(tmp_path) -> None:
     from matcher.evaluation import LabelsError, load_labels
 
+    written = tmp_path / "written.jsonl"  # a type written in capitals, or left empty, is read
+    written.write_text('{"id": "a", "text": "x", "course_type": "Diplom", "fields": [], "level": null}\n'
+                       '{"id": "b", "text": "x", "course_type": "", "fields": [], "level": null}\n', encoding="utf-8")
+    assert [c.course_type for c in load_labels(written, KEYS)] == ["diplom", None]
+
     good = '{"id": "a", "text": "x", "fields": ["lov_myndighed"], "level": "specialiseret"}'
     for line, problem in (
         ('{"id": "b", "text": "x", "fields": [], "level": "grundlaeggende"}', "an off-domain course .* has no level"),
