@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 
-from matcher.course import COURSE_TYPES
+from matcher.course import COURSE_TYPES, MAX_ECTS
 from matcher.json_lines import json_objects, validation_problems
 from matcher.taxonomy import LEVELS
 
@@ -32,7 +32,7 @@ class LabelledCourse(BaseModel):
     title: str = ""
     text: str = Field(min_length=1)
     course_type: str | None = None
-    ects: float | None = None
+    ects: float | None = Field(default=None, gt=0, le=MAX_ECTS)
     url: str | None = None
     provider: str | None = None
     fields: list[str]
@@ -216,6 +216,7 @@ def score(gold: Sequence[LabelledCourse], predicted: Sequence[Prediction], field
     off_precision, off_recall, _, _ = precision_recall_fscore_support(
         off_true, off_pred, average="binary", pos_label=True, zero_division=0
     )
+    # None where a figure has nothing to be over (no in-domain course; none given no field; none off-domain)
     return {
         "n": len(gold),
         "n_in_domain": len(in_domain),
@@ -226,12 +227,12 @@ def score(gold: Sequence[LabelledCourse], predicted: Sequence[Prediction], field
         "macro_f1": float(f1_score(y_true, y_pred, average="macro", labels=occurring, zero_division=0)) if occurring else None,
         "primary_accuracy": float(
             accuracy_score([gold[i].fields[0] for i in in_domain], [str(predicted[i].primary_field) for i in in_domain])
-        ) if in_domain else 0.0,
+        ) if in_domain else None,
         "level_accuracy": float(
             accuracy_score([gold[i].level for i in in_domain], [str(predicted[i].level) for i in in_domain])
-        ) if in_domain else 0.0,
-        "off_domain_precision": float(off_precision),
-        "off_domain_recall": float(off_recall),
+        ) if in_domain else None,
+        "off_domain_precision": float(off_precision) if any(off_pred) else None,
+        "off_domain_recall": float(off_recall) if any(off_true) else None,
     }
 
 
@@ -281,14 +282,13 @@ def breakdown(
 def format_breakdown(parts: dict[str, dict[str, Any]]) -> str:
     """One line per part: its size and the headline figures (— where a part has no such course)."""
     lines = [f"{'tagger by part':<34}{'n':>5}{'in':>5}{'macro-F1':>10}{'primary':>9}{'level':>7}{'off P':>7}{'off R':>7}"]
+
+    def cell(value: float | None, width: int, digits: int = 2) -> str:
+        return f"{value:>{width}.{digits}f}" if value is not None else f"{'—':>{width}}"
+
     for name, s in parts.items():
-        inside = s["n_in_domain"]
-        off = s["n"] - inside
-        cell = lambda v, ok: f"{v:>7.2f}" if ok else f"{'—':>7}"  # noqa: E731
-        f1 = f"{s['macro_f1']:>10.3f}" if s["macro_f1"] is not None else f"{'—':>10}"
         lines.append(
-            f"{name:<34}{s['n']:>5}{inside:>5}{f1}"
-            f"{cell(s['primary_accuracy'], inside):>9}{cell(s['level_accuracy'], inside)}"
-            f"{cell(s['off_domain_precision'], off)}{cell(s['off_domain_recall'], off)}"
+            f"{name:<34}{s['n']:>5}{s['n_in_domain']:>5}{cell(s['macro_f1'], 10, 3)}{cell(s['primary_accuracy'], 9)}"
+            f"{cell(s['level_accuracy'], 7)}{cell(s['off_domain_precision'], 7)}{cell(s['off_domain_recall'], 7)}"
         )
     return "\n".join(lines)

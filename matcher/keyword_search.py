@@ -49,7 +49,7 @@ MAX_CACHED_STEMS = 200_000  # more than a 10 000-course catalogue's distinct wor
 _ASCII_DANISH = re.compile(r"(ae|oe|aa)")
 _DANISH_LETTER = {"ae": "æ", "oe": "ø", "aa": "å"}
 MAX_DIGRAPHS = 4  # a word with more is not tried letter by letter (2⁴ spellings at most)
-MIN_TYPO = 6  # a shorter term is not corrected: one letter more or less makes another word of most
+MIN_TYPO = 6  # a shorter word is not corrected: one letter more or less makes another word of most
 _LETTERS = "abcdefghijklmnopqrstuvwxyzæøå"
 _PLAIN_FOR = {"a": "å", "o": "ø", "e": "æ"}  # typed for the letter a keyboard without it lacks
 
@@ -160,6 +160,9 @@ class Bm25Index:
         self._term_scores = functools.lru_cache(maxsize=4096)(self._best_of)
         # A document's index columns, for the why of the results it appears in (popular ones often).
         self._term_set = functools.lru_cache(maxsize=4096)(self._columns_in)
+        # A query term no course uses, as the user typed it: a slip is looked for in the word, not its stem.
+        self._typed: dict[str, str] = {}
+        self._course_words: frozenset[str] = frozenset()  # every word the documents use, as written
         self.size = len(documents)
         if not documents:
             self.vocabulary: dict[str, int] = {}
@@ -167,7 +170,14 @@ class Bm25Index:
             self.weights = sparse.csc_matrix((0, 0), dtype=np.float32)
             self._document_terms = (np.zeros(1, dtype=np.int32), np.zeros(0, dtype=np.int32))
             return
-        vectorizer = CountVectorizer(analyzer=self.analyzer, dtype=np.float32)
+        words: set[str] = set()
+
+        def analyse(text: str) -> list[str]:
+            pairs = self.analyzer.pairs(text)
+            words.update(word for word, _ in pairs)
+            return [stem for _, stem in pairs]
+
+        vectorizer = CountVectorizer(analyzer=analyse, dtype=np.float32)
         try:
             counts = vectorizer.fit_transform(documents).tocsr()
         except ValueError:  # no document has a single word
@@ -178,6 +188,7 @@ class Bm25Index:
             return
         self.vocabulary = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
         self._sorted_terms = sorted(self.vocabulary)
+        self._course_words = frozenset(words)
         lengths = np.asarray(counts.sum(axis=1)).ravel()
         mean_length = float(lengths.mean()) or 1.0
         df = np.bincount(counts.indices, minlength=counts.shape[1])
@@ -193,7 +204,13 @@ class Bm25Index:
     def query_terms(self, query: str) -> list[str]:
         """The query's stemmed terms, each once, in query order, and then those of the long form of
         each abbreviation it uses (matcher.abbreviations)."""
-        return list(dict.fromkeys(self.analyzer(with_long_forms(query))))
+        pairs = self.analyzer.pairs(with_long_forms(query))
+        for word, stem in pairs:
+            if stem not in self.vocabulary and stem not in self._typed:
+                if len(self._typed) >= MAX_CACHED_STEMS:  # every new word a user types adds one: stay bounded
+                    self._typed.clear()
+                self._typed[stem] = word
+        return list(dict.fromkeys(stem for _, stem in pairs))
 
     def _spelled(self, term: str) -> str:
         """The term as the courses spell it: a term no course uses, typed with "ae", "oe" or "aa" for
@@ -246,10 +263,16 @@ class Bm25Index:
     def _slip_of(self, term: str) -> str | None:
         """The index term that a term no course uses was most likely meant to be, when it is one slip of
         the keyboard away (`_one_slip`: "sygedagpnge" for "sygedagpenge"); of several, the one most
-        courses use. A term under MIN_TYPO letters, or one an index term begins or ends, is taken as written."""
-        if len(term) < MIN_TYPO or not term.isalpha() or self._word_columns(term):
+        courses use. A word under MIN_TYPO letters, or one an index term begins or ends, is taken as written."""
+        # The slip is looked for in the word as typed: it changes where the stemmer cuts ("afgorelser"
+        # is stemmed "afgor", "afgørelser" "afgør"; "fastholdlse" "fastholdls", "fastholdelse" "fasthold").
+        typed = self._typed.get(term, term)
+        if len(typed) < MIN_TYPO or not typed.isalpha() or self._word_columns(term):
             return None
-        found = [c for c in _one_slip(term) if c in self.vocabulary]
+        # a word the courses use, not any string one letter off whose stem happens to be an index term
+        # ("trupende" is stemmed "trup", "udenighed" "uden")
+        found = [stem for candidate in set(_one_slip(typed)) if candidate in self._course_words
+                 and (stem := stem_word(candidate)) != term and stem in self.vocabulary]
         if not found:
             return None
         indptr = self.weights.indptr

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from matcher import clock
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, document_text
@@ -44,7 +44,7 @@ class GradedQuery(BaseModel):
     field: str | None = None
     level: str | None = None
     constraints: CourseFilters | None = None
-    relevance: dict[str, int] = Field(min_length=1)
+    relevance: dict[str, StrictInt] = Field(min_length=1)  # a grade of true or 2.0 is a mistake, not 1 or 2
 
 
 class QueriesError(ValueError):

@@ -667,7 +667,9 @@ def evaluate(
             fail(str(exc))
         gold = [item for _, items in files for item in items]
         if twice := _first_repeated([item.id for item in gold]):
-            fail(f"id {twice!r} is in more than one of the labels files: each scored course needs an id of its own")
+            where = [str(path) for path, items in files if any(item.id == twice for item in items)]
+            fail(f"id {twice!r} is in {' and '.join(where) if len(set(where)) > 1 else f'{where[0]}, given twice'}: "
+                 "each scored course needs an id of its own")
         sources = [name for (_, items), name in zip(files, _distinct_names([path for path, _ in files])) for _ in items]
         embedder = obj.embedder()
         # Nothing scored is fitted on: the shipped examples less every scored course.

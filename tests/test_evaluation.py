@@ -76,6 +76,14 @@ def test_macro_f1_averages_the_fields_that_occur_not_those_no_course_has() -> No
     wrong = perfect[:3] + [Prediction(["it_digital"], "grundlaeggende")] + perfect[4:]  # a field given that no course has
     assert score(lov + off, wrong, KEYS)["macro_f1"] == pytest.approx((6 / 7 + 0.0) / 2)
     assert score(off, perfect[4:], KEYS)["macro_f1"] is None  # off-domain courses only: no field to score
+    # a figure with nothing to be over is None ("—"), not 0.000
+    only_off = score(off, perfect[4:], KEYS)
+    assert only_off["primary_accuracy"] is None and only_off["level_accuracy"] is None and only_off["off_domain_recall"] == 1.0
+    only_in = score(lov, perfect[:4], KEYS)
+    assert only_in["off_domain_precision"] is None and only_in["off_domain_recall"] is None
+    from matcher.evaluation import format_report
+
+    assert [line.split()[-1] for line in format_report({"tagger": only_in}, KEYS).splitlines() if "off-domain" in line] == ["—", "—"]
 
 
 def test_labels_the_rules_forbid_are_refused_with_the_line(tmp_path) -> None:
@@ -96,6 +104,7 @@ def test_labels_the_rules_forbid_are_refused_with_the_line(tmp_path) -> None:
         ('{"id": "b", "text": "x", "course_type": "e-learning", "fields": [], "level": null}',
          "course_type: must be one of diplom, akademi, master, kursus, amu, grunduddannelse, other"),
         ("id,text,fields", "not valid JSON.*a labels file is JSON Lines"),
+        ('{"id": "b", "text": "x", "ects": -5, "fields": [], "level": null}', "ects: Input should be greater than 0"),
     ):
         path = tmp_path / "labels.jsonl"
         path.write_text(f"{good}\n{line}\n", encoding="utf-8")

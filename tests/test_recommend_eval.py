@@ -43,6 +43,7 @@ def test_queries_the_file_cannot_mean_are_refused_with_the_line(tmp_path: Path) 
         ({**good, "id": "q2", "level": "avanceret"}, "level 'avanceret' is none of grundlaeggende, specialiseret"),
         ({**good, "id": "q2", "field": "lov_og_myndighed"}, "field 'lov_og_myndighed' is none of the framework's"),
         ({**good, "id": "q2", "relevance": {"c1": 4}}, "grades must be 0–3"),
+        ({**good, "id": "q2", "relevance": {"c1": True}}, "relevance.c1: Input should be a valid integer"),
     ):
         path = tmp_path / "queries.jsonl"
         path.write_text(json.dumps(good) + "\n" + json.dumps(line) + "\n", encoding="utf-8")

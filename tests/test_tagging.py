@@ -159,7 +159,7 @@ def test_evaluate_prints_the_tagger_beside_both_baselines(run_cli, tmp_path: Pat
     assert f"file {labels}" in result.stdout and f"file {renamed}" in result.stdout
     assert "note: 1 shipped examples have the ids of scored courses" in result.stderr  # dev-001 is a shipped one's
     assert run_cli("evaluate", "--labels", str(labels), "--labels", str(labels)).stderr.startswith(
-        "error: id 'law' is in more than one of the labels files")
+        f"error: id 'law' is in {labels}, given twice")
     # As crawled pages that state no type: the tagger reads each type from the words, and says so.
     result = run_cli("evaluate", "--labels", str(grouped), "--labels", str(labels), "--folds", "2", "--read-types")
     assert result.exit_code == 0, result.output
