@@ -178,7 +178,7 @@ def _read_csv(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
     content.sheet_rows = table.sheet_rows
     unknown = [column for column in table.header if column not in RECORD_FIELDS]
     if unknown and table.header[0].lstrip().startswith("{"):
-        raise FeedError(f"{path}: line 1 is a JSON object, not a CSV header: a JSON Lines feed must be named .jsonl")
+        raise FeedError(f"{path}: line 1 is a JSON object, not a CSV header: name a JSON Lines feed .jsonl (on the command line, --format jsonl will do)")
     if unknown:
         raise FeedError(
             f"{path}: line 1: unknown column(s) {', '.join(unknown)}; known: {', '.join(RECORD_FIELDS)}"

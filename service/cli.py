@@ -589,7 +589,10 @@ def tag(obj: Context, input_path: Path | None, output_path: Path | None, force: 
                 items = read_tag_input(input_path)
             except TagInputError as exc:
                 fail(str(exc))
-        tagger = obj.tagger()
+        try:
+            tagger = obj.tagger()
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM while the model loads
+            fail("tagging stopped before it began (the model was loading): nothing was tagged")
         if items is not None:
             with output_stream(output_path, catalogue=obj.db) as out:
                 for start in range(0, len(items), 64):

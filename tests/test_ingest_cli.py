@@ -222,7 +222,7 @@ def test_json_lines_in_a_file_named_as_text_is_told_to_be_named_jsonl(run_cli, t
     feed.write_text('{"id": "k1", "title": "Kursus", "url": "https://k.example/1"}\n', encoding="utf-8")
     result = run_cli("ingest", str(feed))
     assert result.exit_code == 1
-    assert "kurser.txt: line 1 is a JSON object, not a CSV header: a JSON Lines feed must be named .jsonl" in result.stderr
+    assert "kurser.txt: line 1 is a JSON object, not a CSV header: name a JSON Lines feed .jsonl (on the command line, --format jsonl will do)" in result.stderr
 
 
 def test_export_then_ingest_is_lossless_in_both_formats(run_cli, tmp_path: Path) -> None:
