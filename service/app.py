@@ -159,7 +159,7 @@ def install_api_docs(app: FastAPI) -> None:
         root = root_of(request.scope)
         return _in_english(get_swagger_ui_html(
             openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} - Swagger UI",
-            oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
+            oauth2_redirect_url=f"{root}{app.swagger_ui_oauth2_redirect_url}" if app.swagger_ui_oauth2_redirect_url else None,
             swagger_js_url=f"{root}{assets}/swagger-ui-bundle.js", swagger_css_url=f"{root}{assets}/swagger-ui.css",
             swagger_favicon_url=f"{root}/static/favicon.svg", swagger_ui_parameters=app.swagger_ui_parameters,
         ))

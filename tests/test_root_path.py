@@ -99,6 +99,7 @@ def test_the_api_docs_load_their_assets_and_spec_under_the_root_path(client: Tes
             assert asset.startswith(ROOT + "/"), asset
             assert client.get(asset).status_code == 200, asset
     assert client.get(f"{prefix}/openapi.json").json()["servers"] == [{"url": ROOT}]  # "Try it out" calls /fagmatch/api
+    assert f"'{ROOT}/docs/oauth2-redirect'" in client.get(f"{prefix}/docs").text
 
 
 def test_the_feeds_link_under_the_root_path(client: TestClient, tagged_catalogue: Path, tmp_path: Path) -> None:
