@@ -238,12 +238,10 @@ class Bm25Index:
         two words it is made of (`_compound_parts`; of its spelling with æ, ø and å where only that
         splits: "sygedagpengeopfoelgning"), weighed as compounds are; where it is no compound either, the
         word it was meant to be (`_meant`)."""
-        term = self._spelled(term)
-        columns = self._word_columns(term)
-        if term not in self.vocabulary:
-            columns += [(self.vocabulary[part], COMPOUND_WEIGHT) for part in self._parts(term)]
-            if (meant := self._meant(term)) != term:
-                columns += self._word_columns(meant)
+        meant = self._meant(term)
+        columns = self._word_columns(meant)
+        if meant not in self.vocabulary:
+            columns += [(self.vocabulary[part], COMPOUND_WEIGHT) for part in self._parts(meant)]
         return tuple(columns)
 
     def _meant(self, term: str) -> str:
@@ -263,7 +261,8 @@ class Bm25Index:
     def _slip_of(self, term: str) -> str | None:
         """The index term that a term no course uses was most likely meant to be, when it is one slip of
         the keyboard away (`_one_slip`: "sygedagpnge" for "sygedagpenge"); of several, the one most
-        courses use. A word under MIN_TYPO letters, or one an index term begins or ends, is taken as written."""
+        courses use. A word under MIN_TYPO letters, or a term that finds index terms as it is
+        (`_word_columns`: a compound it begins, its form a letter shorter), is taken as written."""
         # The slip is looked for in the word as typed: it changes where the stemmer cuts ("afgorelser"
         # is stemmed "afgor", "afgørelser" "afgør"; "fastholdlse" "fastholdls", "fastholdelse" "fasthold").
         typed = self._typed.get(term, term)

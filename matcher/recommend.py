@@ -53,7 +53,7 @@ from matcher.messages import say
 from matcher.store import open_catalogue
 from matcher.tagging import CourseText, Tagger
 from matcher.taxonomy import LEVELS, Level, Taxonomy, level_name
-from matcher.text import strip_controls
+from matcher.text import first_repeated, strip_controls
 from matcher.transfer import TransferContext, TransferCues, assess_transfer, transfer_score
 
 GapSource = Literal["text", "assessment", "survey"]
@@ -138,12 +138,7 @@ MAX_GAP_TEXT = 2000  # characters of a gap described in words
 def repeated_gap_id(ids: list[str]) -> tuple[int, str] | None:
     """The first gap id that repeats an earlier one, with its index: results and a plan tell the gaps
     apart by their ids, so each gap needs its own."""
-    seen: set[str] = set()
-    for i, gap_id in enumerate(ids):
-        if gap_id in seen:
-            return i, gap_id
-        seen.add(gap_id)
-    return None
+    return first_repeated(ids)
 
 
 class Gap(BaseModel):

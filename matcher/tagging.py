@@ -37,7 +37,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -555,17 +555,17 @@ class Tagger:
             for item, ev in zip(labelled, evidence)
         ]
 
-    def shipped_examples(self, *, leave_out: Collection[str] = ()) -> list[Example]:
+    def shipped_examples(self) -> list[Example]:
         """The labelled courses that ship with fagmatch as fitting examples: TRAINING_SET (framework
-        style), PAGES_SET and the real pages' vectors, less the ids in `leave_out` (courses being scored)."""
+        style), PAGES_SET and the real pages' vectors (a caller scoring some of them leaves those out by `id`)."""
         from matcher.evaluation import LabelsError, load_labels
         from matcher.real_courses import RealSetError, shipped_examples
 
         keys = self.taxonomy.field_keys
         try:
-            written = [item for item in load_labels(TRAINING_SET, keys) if item.id not in leave_out]
-            pages = [item for item in load_labels(PAGES_SET, keys) if item.id not in leave_out]
-            real = [ex for ex in shipped_examples(self) if ex.id not in leave_out]
+            written = load_labels(TRAINING_SET, keys)
+            pages = load_labels(PAGES_SET, keys)
+            real = shipped_examples(self)
         except (LabelsError, RealSetError):
             if problem := labelled_fields_problem(self.taxonomy):  # a framework copy without a field they use
                 raise DataFileError(problem) from None

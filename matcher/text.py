@@ -42,3 +42,13 @@ def upper_first(text: str) -> str:
 def listed(items: list[str], conjunction: str = "og") -> str:
     """Items as a Danish sentence lists them: "a, b og c" (the conjunction given: "a, b eller c")."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def first_repeated(values: list[str]) -> tuple[int, str] | None:
+    """The first value that repeats an earlier one, with its index; None when each is new."""
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            return i, value
+        seen.add(value)
+    return None

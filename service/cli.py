@@ -653,10 +653,10 @@ def evaluate(
     with the tagger's figures broken down by file, course type and language."""
     from matcher.baselines import Bm25NearestStatement, TfidfNearestStatement
     from matcher.evaluation import (
-        LabelsError, breakdown, cross_validated_predictions, format_breakdown, format_report, load_labels, score,
-        without_stated_type,
+        LabelsError, breakdown, cross_validated_predictions, format_breakdown, format_report, load_labels, provider_group,
+        score, without_stated_type,
     )
-    from matcher.evaluation import provider_group
+    from matcher.text import first_repeated
     from matcher.tagging import PAGES_SET, TRAINING_SET, Tagger
 
     if folds and train_path:
@@ -669,7 +669,8 @@ def evaluate(
         except LabelsError as exc:
             fail(str(exc))
         gold = [item for _, items in files for item in items]
-        if twice := _first_repeated([item.id for item in gold]):
+        if repeated := first_repeated([item.id for item in gold]):
+            twice = repeated[1]
             where = [str(path) for path, items in files if any(item.id == twice for item in items)]
             fail(f"id {twice!r} is in {' and '.join(where) if len(set(where)) > 1 else f'{where[0]}, given twice'}: "
                  "each scored course needs an id of its own")
@@ -726,15 +727,6 @@ def evaluate(
         click.echo(format_report(results, taxonomy.field_keys))
         click.echo("")
         click.echo(format_breakdown(parts))
-
-
-def _first_repeated(values: list[str]) -> str | None:
-    seen: set[str] = set()
-    for value in values:
-        if value in seen:
-            return value
-        seen.add(value)
-    return None
 
 
 def _distinct_names(paths: list[Path]) -> list[str]:
