@@ -39,6 +39,7 @@ from crawler.parsers import (
     parse_iso_duration,
     parse_labelled_facts,
     parse_learning_goals,
+    is_unit_price,
     parse_price,
     parse_runs,
     parse_teaching_form,
@@ -261,19 +262,58 @@ def _number(value: Any, parser: Any) -> float | None:
     return None
 
 
-def _offers_price(node: Mapping[str, Any]) -> float | None:
-    for offer in _list(node.get("offers")):
-        if not isinstance(offer, dict):
-            continue
-        currency = str(offer.get("priceCurrency") or "DKK").upper()
-        if currency not in ("DKK", "KR", "KR."):
-            continue
-        for candidate in (offer.get("price"), *[spec.get("price") for spec in _list(offer.get("priceSpecification"))
-                                                if isinstance(spec, dict)]):  # fmt: skip
-            price = _number(candidate, parse_price)
-            if price is not None:
-                return price
+# An offer that is a discount on the course's price, not its base price: an early bird's, a member's.
+_DISCOUNT_OFFER_RE = re.compile(r"early[ -]?bird|tidlig\w* tilmelding|rabat|medlems|member|discount|student", re.I)
+
+
+def _unit_price(spec: Mapping[str, Any]) -> bool:
+    """Whether a priceSpecification prices a unit (per ECTS point, hour, day), not the course."""
+    quantity = spec.get("referenceQuantity")
+    units = [spec.get("unitText"), spec.get("unitCode")]
+    if isinstance(quantity, dict):
+        units += [quantity.get("unitText"), quantity.get("unitCode")]
+    return any(isinstance(unit, str) and is_unit_price(unit) for unit in units)
+
+
+def _offer_price(offer: Mapping[str, Any]) -> float | None:
+    currency = str(offer.get("priceCurrency") or "DKK").upper()
+    if currency not in ("DKK", "KR", "KR."):
+        return None
+    specs = [spec for spec in _list(offer.get("priceSpecification")) if isinstance(spec, dict)]
+    if any(_unit_price(spec) for spec in specs) and not any(not _unit_price(spec) for spec in specs):
+        return None  # "800 kr pr. ECTS-point" (catalogue.md): no course price
+    for candidate in (offer.get("price"), *[spec.get("price") for spec in specs if not _unit_price(spec)]):
+        price = _number(candidate, parse_price)
+        if price is not None:
+            return price
     return None
+
+
+def _discount(offer: Mapping[str, Any]) -> bool:
+    return bool(_DISCOUNT_OFFER_RE.search(" ".join(filter(None, map(_text, _list(offer.get("name"))
+                                                                     + _list(offer.get("category")))))))  # fmt: skip
+
+
+def _offers_price(node: Mapping[str, Any]) -> float | None:
+    """The base price among a node's offers: an early bird's or a member's discount only when no
+    other offer states a price."""
+    offers = sorted((offer for offer in _list(node.get("offers")) if isinstance(offer, dict)), key=_discount)
+    return next((price for offer in offers if (price := _offer_price(offer)) is not None), None)
+
+
+def _offers_deadline(nodes: Iterable[Mapping[str, Any]]) -> dt.date | None:
+    """The last day the course's offers are valid (`validThrough`, as fagmatch's own JSON-LD writes the
+    application deadline); an early bird's end is no deadline."""
+    ends = [end for node in nodes for offer in _list(node.get("offers"))
+            if isinstance(offer, dict) and not _discount(offer) and (end := _date(offer.get("validThrough")))]  # fmt: skip
+    return max(ends, default=None)
+
+
+def _taught_goals(node: Mapping[str, Any]) -> list[dict[str, str]] | None:
+    """Learning goals from schema.org's `teaches` (texts or DefinedTerms) that their verbs place ("Den
+    studerende kan anvende …"); a bare topic ("Forvaltningsret") is no goal."""
+    texts = [text for value in _list(node.get("teaches")) if (text := _text(value))]
+    return [goal for goal in parse_learning_goals(texts) if goal["kind"] != "other"] if texts else None
 
 
 _MODE_FORMS = {
@@ -303,6 +343,10 @@ def _location(value: Any) -> str | None:
         if isinstance(element, dict):
             if "VirtualLocation" in _types(element):
                 return "Online"
+            if "PostalAddress" in _types(element):  # schema.org allows a bare address as the location
+                if text := _text(element.get("addressLocality")) or _text(element.get("streetAddress")):
+                    return text
+                continue
             address = element.get("address")
             locality = _text(address.get("addressLocality")) if isinstance(address, dict) else None
             name = _text(element.get("name"))
@@ -327,19 +371,56 @@ class _Structured:
     non_course: bool = False
 
 
+# The kinds of node that describe a course, the page's own first: a module's page may also describe the
+# programme it is part of, or an information meeting, as nodes of their own.
+_MAIN_NODE_KINDS = (frozenset({"Course"}), frozenset({"EducationalOccupationalProgram", "WorkBasedProgram"}),
+                    frozenset({"Event", "EducationEvent"}))  # fmt: skip
+
+
+def _main_node(courses: list[dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The node that describes the page's course, and the nodes of its kind (several of them, with
+    different names, make a listing)."""
+    for kind in _MAIN_NODE_KINDS:
+        if of_kind := [node for node in courses if _types(node) & kind and "CourseInstance" not in _types(node)]:
+            return of_kind[0], of_kind
+    return courses[0], []
+
+
+def _joined_texts(value: Any) -> str | None:
+    """Every item of a JSON-LD list as text, joined ("Adgangskrav" given as two requirements)."""
+    texts = list(dict.fromkeys(text for element in _list(value) if (text := _text(element))))
+    return "; ".join(texts) or None
+
+
+def _eqf_level(value: Any) -> int | None:
+    """The EQF level of `educationalLevel`: a text ("EQF 6", "EQF-niveau 6") or an AlignmentObject whose
+    educationalFramework is EQF ("targetName": "7" or "Niveau 7")."""
+    for element in _list(value):
+        if isinstance(element, dict):
+            if "EQF" not in str(element.get("educationalFramework") or "").upper():
+                continue
+            text = " ".join(str(element.get(key) or "") for key in ("targetName", "targetDescription", "name"))
+            found = re.search(r"(?<!\d)([1-8])(?!\d)", text)
+        else:
+            found = re.search(r"\bEQF\D{0,12}([1-8])\b", str(element))
+        if found:
+            return int(found[1])
+    return None
+
+
 def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
     result = _Structured()
     courses = [node for node in nodes if _types(node) & COURSE_NODE_TYPES]
     offers = [node for node in nodes if "Offer" in _types(node) and isinstance(node.get("itemOffered"), dict)]
     result.non_course = any(_types(node) & NON_COURSE_TYPES for node in nodes)
     result.is_listing = any("ItemList" in _types(node) for node in nodes)
-    names = {(_text(node.get("name")) or "").lower() for node in courses if "CourseInstance" not in _types(node)}
-    if len(names - {""}) > 1:
-        result.is_listing = True  # several different courses described: a listing
     if not courses:
         return result
+    main, of_kind = _main_node(courses)
+    if len({(_text(node.get("name")) or "").lower() for node in of_kind} - {""}) > 1:
+        result.is_listing = True  # several different courses described: a listing
+        return result
     result.is_course = True
-    main = next((node for node in courses if "CourseInstance" not in _types(node)), courses[0])
     instances = [main, *[i for i in _list(main.get("hasCourseInstance")) if isinstance(i, dict)],
                  *[node for node in courses if node is not main and "CourseInstance" in _types(node)]]  # fmt: skip
     values: dict[str, Any] = {
@@ -347,17 +428,21 @@ def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
         "description": _text(main.get("description")),
         "provider": _text(main.get("provider")) or _text(main.get("organizer")),
         "ects": _number(main.get("numberOfCredits"), parse_ects),
-        "admission": _text(main.get("coursePrerequisites")) or _text(main.get("programPrerequisites")),
+        "admission": _joined_texts(main.get("coursePrerequisites")) or _joined_texts(main.get("programPrerequisites")),
         "target_group": _text((main.get("audience") or {}).get("audienceType") if isinstance(main.get("audience"), dict)
                               else main.get("audience")),  # fmt: skip
         "language": _text(main.get("inLanguage")),
         "application_deadline": _date(main.get("applicationDeadline")),
+        "learning_goals": _taught_goals(main),
     }
     starts: set[dt.date] = set()
     cancelled = [instance for instance in instances if _cancelled_event(instance)]
-    for instance in instances:
+    # a cancelled run starts nothing, and is held nowhere and in no form; all cancelled, the course
+    # is withdrawn, and its runs still say where and how it was held
+    live = [instance for instance in instances if not any(instance is c for c in cancelled)] or instances
+    for instance in live:
         if any(instance is c for c in cancelled):
-            continue  # a cancelled run starts nothing
+            continue  # all runs cancelled
         for key in ("startDate",):
             for value in _list(instance.get(key)):
                 if (date := _date(value)) is not None:
@@ -368,14 +453,17 @@ def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
     values["start_dates"] = sorted(starts)
     values["cancelled"] = bool(cancelled) and not starts
     values["price_dkk"] = next(
-        (price for node in [*instances, *offers] if (price := _offers_price(node)) is not None), None
+        (price for node in [*live, *offers] if (price := _offers_price(node)) is not None), None
     )
+    if not values["application_deadline"]:
+        values["application_deadline"] = _offers_deadline([*live, *offers])
     values["form"] = _mode_form(
-        value for instance in instances
+        value for instance in live
         for key in ("courseMode", "eventAttendanceMode", "educationalProgramMode") for value in _list(instance.get(key))
     )  # fmt: skip
-    # every instance's place, as a schedule of holds in the page's text gives them (_places)
-    values["location"] = _places([loc for instance in instances if (loc := _location(instance.get("location")))])
+    # every instance's place, as a schedule of holds in the page's text gives them (_places); one
+    # structured place is one place, "Aalborg Kongres & Kultur Center" whole
+    values["location"] = _places([loc for instance in live if (loc := _location(instance.get("location")))], split=False)
     # courseWorkload is the study's hours, not the teaching's: only its days count
     values["duration_days"] = next(
         (days for instance in instances for key in ("timeToComplete", "timeRequired", "duration", "courseWorkload")
@@ -386,8 +474,7 @@ def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
         text for key in ("educationalCredentialAwarded", "occupationalCredentialAwarded", "educationalLevel")
         if (text := _text(main.get(key)))
     )  # fmt: skip
-    eqf = re.search(r"\bEQF\D{0,12}([1-8])\b", json.dumps(main.get("educationalLevel") or "", ensure_ascii=False))
-    values["eqf_level"] = int(eqf[1]) if eqf else None
+    values["eqf_level"] = _eqf_level(main.get("educationalLevel"))
     result.fields = {key: value for key, value in values.items() if value not in (None, "", [], False)}
     return result
 
@@ -878,7 +965,9 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
         return None
 
     # Is this a course page?
-    negative = _negative_url(url) or bool(_NEGATIVE_TITLE_RE.match(title)) or og.get("type") == "article"
+    negative = _negative_url(url) or bool(_NEGATIVE_TITLE_RE.match(title))
+    # WordPress (Yoast) says og:type "article" of every page: it asks for more of a course's facts, not none
+    article = og.get("type") == "article"
     if structured.is_listing:
         return None
     if not structured.is_course:
@@ -900,7 +989,7 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
         type_cue = parse_course_type(title, url) is not None
         if evidence == 0 and not goals_heading:
             return None
-        if evidence + type_cue + goals_heading + ("form" in facts.values) < 2:
+        if evidence + type_cue + goals_heading + ("form" in facts.values) < 2 or (article and evidence < 2):
             return None
 
     def fill(key: str, value: Any) -> None:
@@ -927,8 +1016,8 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     fill("admission", facts.first("admission"))
     fill("language", facts.first("language"))
     fields["language"] = _language(fields.get("language"))
-    if goals_heading:
-        fill("learning_goals", parse_learning_goals(main_text))
+    if goals_heading and (goals := parse_learning_goals(main_text)):
+        fields["learning_goals"] = goals  # under the page's own headings, over schema.org's `teaches`
 
     # The page's own words outrank its URL folder ("Diplommodul …" under /kurser/ is diplom); the title
     # speaks first, as it names the page.
@@ -952,7 +1041,7 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
 _PLACE_SPLIT_RE = re.compile(r"\s*(?:[,;&]|\bog\b)\s*")
 
 
-def _places(values: list[str]) -> str | None:
+def _places(values: list[str], split: bool = True) -> str | None:
     """Every place the page gives, in its order, joined by ", " (a schedule's holds in Aarhus, Odense and
     København): the record has one location, and the place filter matches a part of it, so each place
     is found. A sentence's closing period goes ("Sted: Esbjerg. Undervisningsform: …"), an
@@ -964,7 +1053,7 @@ def _places(values: list[str]) -> str | None:
             value = value[:-1].rstrip()
         # "Aarhus, Odense og København" and a schedule's "Aarhus", "Odense": each place once, the
         # fuller name kept ("Aarhus C" over "Aarhus")
-        for part in filter(None, _PLACE_SPLIT_RE.split(value)):
+        for part in filter(None, _PLACE_SPLIT_RE.split(value) if split else [value]):
             folded = part.casefold()
             fuller = next((i for i, p in enumerate(places) if folded.startswith(p.casefold() + " ")), None)
             if fuller is not None:

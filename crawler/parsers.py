@@ -256,7 +256,8 @@ _PER_UNIT_RE = re.compile(
 # ("Spar 500 kr.", "rabat på 10 %"), which is no price either.
 _PER_UNIT_BEFORE_RE = re.compile(
     r"(?:(?:pr\.?|per)\s*(?:(?:kursus|undervisnings)?dag|uge|time|lektion|måned|ects(?:-point)?)|(?:dags|uge|time)pris"
-    r"|\bspar(?:er)?|\brabat(?:ten)?(?:\s+(?:på|er))?)"
+    r"|\bspar(?:er)?|\brabat(?:ten)?(?:\s+(?:på|er))?"
+    r"|(?<!\w)[àá])"  # "15 ECTS-point à 800 kr.", "3 dage à 1.500 kr.": the unit's price
     r"\s*:?\s*(?:kr\.?|dkk)?\s*$", _I
 )
 _PER_ECTS_RE = re.compile(
@@ -495,6 +496,17 @@ def parse_price(text: str, *, others: Iterable[str] = ()) -> float | None:
     if _FREE_RE.search(text) and not _amounts(text):
         return 0.0
     return None
+
+
+# UN/CEFACT unit codes that schema.org's unitCode gives for a unit price.
+_UNIT_CODES = {"HUR": "time", "DAY": "dag", "WEE": "uge", "MON": "måned"}
+
+
+def is_unit_price(unit: str) -> bool:
+    """Whether a price stated per `unit` (schema.org's `unitText` or `unitCode`: "ECTS", "time", "HUR")
+    is a price per ECTS point, hour, day, week or month, and so no course price."""
+    unit = _UNIT_CODES.get(unit.strip().upper(), unit)
+    return bool(_PER_UNIT_RE.match(f" per {unit}"))
 
 
 def parse_price_per_ects(text: str) -> float | None:

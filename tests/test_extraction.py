@@ -393,3 +393,122 @@ def test_a_schema_org_start_in_another_zone_is_the_danish_day(moment, day):
                          "hasCourseInstance": {"@type": "CourseInstance", "startDate": moment}})
                 + "<main><h1>Jobrettet coaching</h1></main>")  # fmt: skip
     assert extract_course(html, "https://u.example/k/f")["start_dates"] == [day]
+
+
+# --- schema.org as providers publish it (a provider's web developer's walk) ------------------------
+
+_MODULE = {"@type": "Course", "name": "Virksomhedssamarbejde", "description": "Modul om samarbejde med virksomheder.",
+           "numberOfCredits": 10, "offers": {"@type": "Offer", "price": 11900, "priceCurrency": "DKK"}}
+
+
+@pytest.mark.parametrize("other", [
+    {"@type": "Event", "name": "Informationsmøde om diplomuddannelsen", "startDate": "2027-01-10"},
+    {"@type": "EducationalOccupationalProgram", "name": "Diplomuddannelse i beskæftigelse"},
+])
+def test_a_module_page_that_also_describes_its_programme_or_an_info_meeting_is_the_module(other):
+    html = page(_jsonld({"@graph": [other, _MODULE]}) + "<main><h1>Virksomhedssamarbejde</h1></main>")
+    record = extract_course(html, "https://u.example/k/virksomhedssamarbejde")
+    assert (record["title"], record["ects"], record["price_dkk"]) == ("Virksomhedssamarbejde", 10, 11900)
+
+
+def test_two_different_courses_in_json_ld_are_still_a_listing():
+    other = {**_MODULE, "name": "Jobrettet samtale"}
+    html = page(_jsonld({"@graph": [_MODULE, other]}) + "<main><h1>Moduler</h1></main>")
+    assert extract_course(html, "https://u.example/k/moduler") is None
+
+
+@pytest.mark.parametrize("spec", [
+    {"@type": "UnitPriceSpecification", "price": 800, "priceCurrency": "DKK", "unitText": "ECTS"},
+    {"@type": "UnitPriceSpecification", "price": 800, "priceCurrency": "DKK",
+     "referenceQuantity": {"@type": "QuantitativeValue", "value": 1, "unitText": "ECTS-point"}},
+    {"@type": "UnitPriceSpecification", "price": 800, "priceCurrency": "DKK", "unitCode": "HUR"},
+])
+def test_a_json_ld_price_per_ects_or_hour_is_no_course_price(spec):
+    node = {**_MODULE, "numberOfCredits": 15, "offers": {"@type": "Offer", "priceSpecification": spec}}
+    record = extract_course(page(_jsonld(node) + "<main><h1>Virksomhedssamarbejde</h1></main>"), "https://u.example/k/c")
+    assert record["price_dkk"] is None
+    per_participant = {**spec, "unitText": "deltager", "unitCode": None, "referenceQuantity": None}
+    node["offers"]["priceSpecification"] = per_participant
+    assert extract_course(page(_jsonld(node) + "<main><h1>X</h1></main>"), "https://u.example/k/c")["price_dkk"] == 800
+
+
+def test_an_early_bird_offer_is_not_the_base_price_nor_its_end_the_deadline():
+    offers = [{"@type": "Offer", "name": "Early bird", "price": 4200, "priceCurrency": "DKK", "validThrough": "2027-01-01"},
+              {"@type": "Offer", "name": "Normalpris", "price": 4900, "priceCurrency": "DKK", "validThrough": "2027-02-20"}]
+    html = page(_jsonld({**_MODULE, "offers": offers}) + "<main><h1>Virksomhedssamarbejde</h1></main>")
+    record = extract_course(html, "https://u.example/k/c")
+    assert (record["price_dkk"], record["application_deadline"]) == (4900, "2027-02-20")
+
+
+def test_an_offer_s_last_day_is_the_deadline_as_fagmatch_s_own_json_ld_writes_it():
+    node = {**_MODULE, "offers": {"@type": "Offer", "price": 11900, "priceCurrency": "DKK",
+                                  "validThrough": "2027-01-05T23:59:00+01:00"}}
+    html = page(_jsonld(node) + "<main><h1>Virksomhedssamarbejde</h1></main>")
+    assert extract_course(html, "https://u.example/k/c")["application_deadline"] == "2027-01-05"
+    stated = {**node, "applicationDeadline": "2026-12-15"}
+    html = page(_jsonld(stated) + "<main><h1>Virksomhedssamarbejde</h1></main>")
+    assert extract_course(html, "https://u.example/k/c")["application_deadline"] == "2026-12-15"
+
+
+@pytest.mark.parametrize("level, eqf", [
+    ({"@type": "AlignmentObject", "alignmentType": "educationalLevel", "educationalFramework": "EQF", "targetName": "7"}, 7),
+    ({"@type": "AlignmentObject", "educationalFramework": "EQF", "targetName": "Niveau 6"}, 6),
+    ("EQF-niveau 5", 5),
+    ({"@type": "AlignmentObject", "educationalFramework": "NQF", "targetName": "7"}, None),
+])
+def test_the_eqf_level_is_read_from_an_alignment_object_as_sources_md_advises(level, eqf):
+    html = page(_jsonld({**_MODULE, "educationalLevel": level}) + "<main><h1>Virksomhedssamarbejde</h1></main>")
+    assert extract_course(html, "https://u.example/k/c").get("eqf_level") == eqf
+
+
+def test_a_bare_postal_address_as_the_place_is_read():
+    runs = [{"@type": "CourseInstance", "startDate": "2027-05-04",
+             "location": {"@type": "PostalAddress", "streetAddress": "Søndergade 20", "addressLocality": "Aarhus C"}}]
+    html = page(_jsonld({**_MODULE, "hasCourseInstance": runs}) + "<main><h1>Virksomhedssamarbejde</h1></main>")
+    record = extract_course(html, "https://u.example/k/c")
+    assert record["location"] == "Aarhus C" and found_at(record, "Aarhus")
+
+
+def test_a_cancelled_run_adds_neither_its_place_nor_its_form():
+    runs = [{"@type": "CourseInstance", "startDate": "2027-03-09", "courseMode": "online",
+             "eventStatus": "https://schema.org/EventCancelled", "location": {"@type": "Place", "name": "Odense C"}},
+            {"@type": "CourseInstance", "startDate": "2027-05-04", "courseMode": "onsite",
+             "location": {"@type": "Place", "name": "Aarhus C"}}]
+    html = page(_jsonld({**_MODULE, "hasCourseInstance": runs}) + "<main><h1>Virksomhedssamarbejde</h1></main>")
+    record = extract_course(html, "https://u.example/k/c")
+    assert (record["location"], record["form"], record["start_dates"]) == ("Aarhus C", "fysisk", ["2027-05-04"])
+    assert not found_at(record, "Odense")
+
+
+def test_a_venue_with_an_ampersand_is_one_place():
+    runs = [{"@type": "CourseInstance", "startDate": "2027-05-04",
+             "location": {"@type": "Place", "name": "Aalborg Kongres & Kultur Center"}}]
+    html = page(_jsonld({**_MODULE, "hasCourseInstance": runs}) + "<main><h1>Virksomhedssamarbejde</h1></main>")
+    assert extract_course(html, "https://u.example/k/c")["location"] == "Aalborg Kongres & Kultur Center"
+
+
+def test_goals_published_only_in_json_ld_teaches_are_kept_and_topics_are_not_goals():
+    node = {**_MODULE, "teaches": ["Den studerende kan anvende metoder til virksomhedsrettet samarbejde.",
+                                   {"@type": "DefinedTerm", "name": "Den studerende har viden om rekrutteringsbehov."},
+                                   "Forvaltningsret"]}
+    record = extract_course(page(_jsonld(node) + "<main><h1>Virksomhedssamarbejde</h1></main>"), "https://u.example/k/c")
+    assert [goal["kind"] for goal in record["learning_goals"]] == ["faerdigheder", "viden"]
+
+
+def test_every_prerequisite_in_a_json_ld_list_is_kept():
+    node = {**_MODULE, "coursePrerequisites": ["Mellemlang videregående uddannelse", "To års erhvervserfaring"]}
+    record = extract_course(page(_jsonld(node) + "<main><h1>Virksomhedssamarbejde</h1></main>"), "https://u.example/k/c")
+    assert record["admission"] == "Mellemlang videregående uddannelse; To års erhvervserfaring"
+
+
+_FACT_BOX = ("<p>Et kursus om fleksjob og ressourceforløb for sagsbehandlere.</p><p>Varighed: 2 dage</p>"
+             "<p>Pris: 4.250 kr. ekskl. moms</p><p>Holdstart: 15. marts 2027</p><p>Tilmeldingsfrist: 15. februar 2027</p>")
+
+
+def test_a_wordpress_page_that_calls_itself_an_article_is_a_course_when_its_facts_say_so():
+    head = '<meta property="og:type" content="article"><meta property="og:title" content="Fleksjob">'
+    html = f"<html><head>{head}</head><body><main><h1>Fleksjob og ressourceforløb</h1>{_FACT_BOX}</main></body></html>"
+    record = extract_course(html, "https://u.example/fleksjob-og-ressourceforloeb/")
+    assert (record["price_dkk"], record["start_dates"]) == (4250, ["2027-03-15"])
+    news = html.replace(_FACT_BOX, "<p>Vi har fået nye kurser. Pris: 4.250 kr.</p>")
+    assert extract_course(news, "https://u.example/nye-kurser/") is None

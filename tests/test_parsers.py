@@ -765,3 +765,12 @@ Kontaktperson: Hanne Hansen
 )  # fmt: skip
 def test_parse_labelled_facts(text: str, expected: dict[str, str]) -> None:
     assert parse_labelled_facts(text) == expected
+
+
+@pytest.mark.parametrize("text, price", [
+    ("Pris: 15 ECTS-point à 800 kr. = 12.000 kr.", 12000),
+    ("3 dage à 1.500 kr.", None),
+    ("Pris: 4.500 kr. pr. deltager", 4500),
+])
+def test_an_amount_a_unit_costs_is_no_course_price(text, price):
+    assert parse_price(text) == price
