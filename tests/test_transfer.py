@@ -180,7 +180,7 @@ def test_a_provider_s_other_words_for_a_plan_the_leader_and_a_follow_up_day_are_
         return assess_transfer(base.model_copy(update={"description": f"{base.description} {words}"}), context, taxonomy, cues)
 
     plan = read("Du udarbejder en handlingsplan for det næste halve år.")
-    assert by_key(plan.factors_present)["traening_i_transfer"].evidence.startswith("handlingsplan")
+    assert by_key(plan.factors_present)["traening_i_transfer"].evidence == "Du udarbejder en handlingsplan"
     for words in ("Inden kurset aftaler du med din leder, hvad du vil arbejde med.",
                   "Efter kurset holder du et møde med lederen, og lederen følger op på jeres aftaler.",
                   "Participants discuss the results with their team leader."):
@@ -241,6 +241,22 @@ def test_an_english_page_is_read_for_its_design_too(taxonomy: Taxonomy, cues: Tr
      "The seminars link theory and practice through your own cases."),
     ("laeringsmaal", "Indhold: forvaltningsret og sagsbehandling.",
      "Efter gennemført modul har den studerende viden om forvaltningsret."),
+    # the work itself, in the course's words (a transfer expert's walk): feedback and a plan for the
+    # citizen, applying the law, who takes part, a quiz, supervision as what the course is about
+    ("supervision_feedback", "Du lærer at give borgeren feedback og at give konstruktiv feedback til kolleger.",
+     "Du får feedback på dine samtaler fra underviseren."),
+    ("supervision_feedback", "Hvert modul slutter med en quiz med automatisk feedback.",
+     "Undervejs får du løbende feedback på din opgave."),
+    ("supervision_feedback", "En dag om supervision: hvad er supervision, og hvordan leder man den?",
+     "Forløbet indeholder to supervisionsgange i mindre grupper."),
+    ("traening_i_transfer", "Du lærer at lave en handleplan sammen med borgeren.",
+     "Du udarbejder din egen handleplan for, hvordan du bruger det lærte."),
+    ("traening_i_transfer", "Du lærer at omsætte lovgivningen til praksis i sagsbehandlingen.",
+     "Vi arbejder med at omsætte det lærte til praksis."),
+    ("laeringsmaal", "Deltageren har typisk erfaring fra et jobcenter og kan deltage uden forudsætninger.",
+     "Deltageren kan anvende reglerne om sygedagpenge i konkrete sager."),
+    ("praksiskobling", "Kurset er for dig, der i din egen praksis møder ledige borgere.",
+     "Du arbejder med eksempler fra din egen vejledningspraksis."),
 ])
 def test_a_topic_in_the_field_is_not_the_courses_design(
     taxonomy: Taxonomy, cues: TransferCues, factor: str, topic: str, design: str,
@@ -250,6 +266,44 @@ def test_a_topic_in_the_field_is_not_the_courses_design(
 
     assert factor not in present(topic)
     assert factor in present(design)
+
+
+@pytest.mark.parametrize(("factor", "text"), [
+    ("vekslen", "Mellem de tre seminardage afprøver du redskaberne."),
+    ("vekslen", "Mellem de fire workshopdage gennemfører du små eksperimenter."),
+    ("vekslen", "Du løser en praksisopgave på din arbejdsplads."),
+    ("praksiskobling", "Du løser en praksisopgave på din arbejdsplads."),
+    ("praksiskobling", "Du arbejder med en case fra din arbejdsplads."),
+    ("praksiskobling", "Du tager afsæt i din egen sagsbehandling."),
+    ("praksiskobling", "Undervisningen tager udgangspunkt i deltagernes egne erfaringer."),
+    ("supervision_feedback", "Du skriver en opgave, som du får vejledning til."),
+    ("supervision_feedback", "Gennem observationer og konstruktiv feedback træner I samtalen."),
+])
+def test_common_danish_words_for_a_design_that_transfers_are_read(
+    taxonomy: Taxonomy, cues: TransferCues, factor: str, text: str,
+) -> None:
+    course = Course(id="c", title="Kursus", description=text, course_type="diplom")
+    assert factor in keys(assess_transfer(course, TransferContext(), taxonomy, cues).factors_present)
+
+
+def test_an_exam_alone_is_no_alternation_between_teaching_and_practice(taxonomy: Taxonomy, cues: TransferCues) -> None:
+    def present(text: str) -> list[str]:
+        course = Course(id="c", title="Diplommodul om forvaltningsret", description=text, course_type="diplom")
+        return keys(assess_transfer(course, TransferContext(), taxonomy, cues).factors_present)
+
+    assert "vekslen" not in present("Modulet afsluttes med en mundtlig eksamen.")
+    assert "vekslen" in present("Undervejs skriver du en opgave om en sag fra dit arbejde.")
+
+
+@pytest.mark.parametrize("work", [
+    "Du lærer at holde et møde med lederen på virksomheden.",
+    "Du lærer at holde opfølgningsmøder med sygemeldte.",
+])
+def test_the_work_s_own_meetings_do_not_invite_the_leader_or_a_follow_up(
+    taxonomy: Taxonomy, cues: TransferCues, work: str,
+) -> None:
+    missing = assess_transfer(Course(id="c", title="Kursus", description=work), TransferContext(), taxonomy, cues).factors_missing
+    assert not [f.key for f in missing if f.invited]
 
 
 def test_a_study_programmes_goal_heading_gives_explicit_learning_goals(taxonomy: Taxonomy, cues: TransferCues) -> None:
