@@ -155,7 +155,7 @@ class Gap(BaseModel):
         default_factory=list, max_length=MAX_TEAM_SIZE, description=f"At most {MAX_TEAM_SIZE}, as a team.")
     learners: int = Field(default=1, ge=1, le=MAX_TEAM_SIZE)
     proficiency: float | None = Field(default=None, ge=1, le=5, description="The learners' mean step, 1–5.")
-    dimension: str | None = Field(default=None, max_length=100)
+    dimension: str | None = Field(default=None, max_length=100, description="The dimension whose learning forms the transfer note suggests; left out, the one closest to the main field's statements at the level.")
     priority_rank: int | None = Field(default=None, ge=1, le=1000, description="The gap's rank among the team's gaps, 1 first.")
     source: GapSource = "text"
     part: TeamPart | None = Field(default=None, description="A team gap's part: basic (everyone under the required step) or resource (the resource persons the target asks for).")
@@ -455,12 +455,23 @@ class Recommender:
         self, gap_id: str, field: str, level: str | None, employees: list[str], proficiency: float | None,
         rank: int | None, source: GapSource,
     ) -> Gap:
-        sims = self._dimension_vectors @ self._centroids[(field, level)]
         return Gap(
             id=gap_id, fields=[field], level=level, employees=employees, learners=max(1, len(employees)),
             proficiency=None if proficiency is None else float(min(5.0, max(1.0, proficiency))),
-            dimension=self._dimension_keys[int(np.argmax(sims))], priority_rank=rank, source=source,
+            dimension=self._field_dimension(field, level), priority_rank=rank, source=source,
         )
+
+    def _field_dimension(self, field: str, level: str | None) -> str:
+        """The dimension closest to the field's statements at the level: a gap named by its field alone."""
+        centroid = self._centroids.get((field, level), self._centroids[(field, None)])
+        return self._dimension_keys[int(np.argmax(self._dimension_vectors @ centroid))]
+
+    def _with_dimension(self, gap: Gap) -> Gap:
+        """A gap that names a field but no dimension (a client's) gets its field's, as a team's gaps do,
+        so its transfer note suggests learning forms."""
+        if gap.dimension is not None or not gap.fields or gap.fields[0] not in self.taxonomy.field_keys:
+            return gap
+        return gap.model_copy(update={"dimension": self._field_dimension(gap.fields[0], gap.level)})
 
     # ---- ranking
 
@@ -635,6 +646,7 @@ class Recommender:
         results = []
         place = self.index.place_notice(filters, passing)
         unanswered: dict[str, str] = {}
+        gaps = [self._with_dimension(gap) for gap in gaps]
         for gap in gaps:
             if gap.skip:
                 unanswered[gap.id] = gap.skip

@@ -168,6 +168,17 @@ def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
     assert client.head("/feed/courses.json").status_code == 200
 
 
+def test_a_client_s_gap_without_a_dimension_gets_its_field_s_learning_forms(client: TestClient) -> None:
+    gap = {"id": "g1", "fields": ["borgernaere_metoder"], "level": "grundlaeggende", "learners": 3}
+    document = client.post("/api/recommendations", json={"gaps": [gap], "top": 2}).json()
+    dimension = document["gaps"][0]["dimension"]
+    assert dimension in ("praktisk", "refleksiv", "relationel")  # the field's, as a team's gap gets it
+    transfer = document["results"][0]["transfer"]
+    assert transfer["learning_forms"] and "Gabet ligger i" in transfer["note"]
+    stated = client.post("/api/recommendations", json={"gaps": [{**gap, "dimension": "praktisk"}], "top": 2}).json()
+    assert stated["gaps"][0]["dimension"] == "praktisk"
+
+
 def test_recommendations_and_plan(client: TestClient) -> None:
     document = client.post("/api/recommendations", json={
         "text": "vi mangler specialiseret viden om sygedagpengeloven", "top": 3, "constraints": {"max_price": 20000},
