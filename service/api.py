@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, SortOrder
 from matcher.course import Course, CourseType, Form as CourseForm
-from matcher.gaps import analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
+from matcher.gaps import MAX_TEAM_SIZE, analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
 from matcher.json_lines import error_message
 from matcher.recommend import MAX_GAPS, MAX_RESULTS, Gap, RecommendError, off_domain_notice, repeated_gap_id
 from matcher.store import open_catalogue
@@ -181,6 +181,7 @@ class RecommendationRequest(TeamInput):
 
     text: str | None = Field(default=None, max_length=2000, description="A gap in words (the CLI's --query).")
     level: Level | None = Field(default=None, description="With text: the level the courses should be at. It decides, over any level the words state (`level_read_by`: \"choice\"); without it the level is read from the words.")
+    learners: int | None = Field(default=None, ge=1, le=MAX_TEAM_SIZE, description="With text: how many take the course together (the CLI's --learners; default 1). The transfer note's steps follow it: one employee, or a team.")
     gaps: list[Gap] | None = Field(default=None, max_length=MAX_GAPS,
                                    description=f"Gaps as returned by an earlier call; at most {MAX_GAPS}.")
     constraints: CourseFilters = Field(default_factory=CourseFilters)
@@ -198,6 +199,8 @@ class RecommendationRequest(TeamInput):
             raise ValueError("target goes with assessment_csv")
         if self.level and not self.text:
             raise ValueError("level goes with text: gaps and team files carry their own levels")
+        if self.learners and not self.text:
+            raise ValueError("learners goes with text: gaps and team files carry their own learners")
         if self.gaps and (too_many := _too_many_results(len(self.gaps), self.top)):
             raise ValueError(too_many)
         words = sum(len(gap.text or "") for gap in self.gaps or [])
@@ -306,14 +309,14 @@ def _check_gaps(state: ServiceState, gaps: list[Gap]) -> None:
 
 def _gaps_for(
     state: ServiceState, team: TeamInput, recommender: Any = None, level: str | None = None,
-    names: dict[str, str] | None = None,
+    names: dict[str, str] | None = None, learners: int | None = None,
 ) -> tuple[list[Gap], dict[str, Any] | None]:
-    """The gaps of the team input, by `recommender` (default: the state's current one); `level`: the
-    user's choice for a gap in words; `names`: as for `_analyse`."""
+    """The gaps of the team input, by `recommender` (default: the state's current one); `level` and
+    `learners`: the user's choice for a gap in words; `names`: as for `_analyse`."""
     recommender = recommender or state.recommender
     try:
         if team.text:
-            return [recommender.gap_from_text(team.text, level=level)], None
+            return [recommender.gap_from_text(team.text, level=level, learners=learners or 1)], None
         kind, analysis = _analyse(state, team, names)
         gaps = recommender.gaps_from_team(analysis) if kind == "assessment" else recommender.gaps_from_needs(analysis)
         return gaps, {"kind": kind, **analysis.to_json()}
@@ -536,7 +539,7 @@ def _recommend(state: ServiceState, recommender: Any, request_body: Recommendati
         _check_gaps(state, request_body.gaps)
         found, analysis = request_body.gaps, None
     else:
-        found, analysis = _gaps_for(state, request_body, recommender, request_body.level)
+        found, analysis = _gaps_for(state, request_body, recommender, request_body.level, learners=request_body.learners)
         # a team file's gaps are known only now: up to two parts per field, at most 12
         if too_many := _too_many_results(len(found), request_body.top):
             raise ApiError(422, too_many)

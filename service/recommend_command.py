@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from matcher import clock
 from matcher.catalogue_index import CourseFilters, FilterError
 from matcher.course import COURSE_TYPES, FORMS, number_field
-from matcher.gaps import GapInputError, analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
+from matcher.gaps import MAX_TEAM_SIZE, GapInputError, analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
 from matcher.json_lines import error_message
 from matcher.store import CatalogueError, open_catalogue
 from matcher.taxonomy import LEVELS, TaxonomyError, level_name
@@ -85,6 +85,7 @@ _OPTIONS = {"forms": "--form"}  # CourseFilters' fields whose option is named ot
 @click.command("recommend")
 @click.option("--query", "-q", help='The gap in words, e.g. "specialiseret viden om sygedagpengeloven".')
 @click.option("--level", type=click.Choice(LEVELS), help="With --query: the level the courses should be at. It decides, over any level the words state; without it the level is read from the words.")
+@click.option("--learners", type=click.IntRange(1, MAX_TEAM_SIZE), help="With --query: how many take the course together (default 1). The transfer note's steps follow it: one employee, or a team.")
 @click.option("--team", type=FILE, help="A needs survey, or with --target a proficiency assessment (CSV; see `fagmatch gaps --template`).")
 @click.option("--target", type=FILE, help="The target profile for a --team assessment (YAML or JSON).")
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="Courses per gap.")
@@ -96,13 +97,15 @@ _OPTIONS = {"forms": "--form"}  # CourseFilters' fields whose option is named ot
 @click.option("--max-ects", type=DanishNumber(positive=True, field="ects"), help="ECTS budget per course, e.g. 7,5.")
 @click.option("--types", multiple=True, help=f"Course type(s): {', '.join(COURSE_TYPES)}.")
 @click.option("--json", "as_json", is_flag=True, help="Print the recommendation as JSON.")
+@click.option("--steps", is_flag=True, help="Also print each course's steps before, during and after (30-30-40) for the transfer (--json always holds them).")
 @click.option("--plan", type=FILE, help="Also write an education plan: a .csv or .md file.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True, help="Pretend today is this date (reproducible runs).")
 @click.pass_obj
 def recommend(
-    obj: Any, query: str | None, level: str | None, team: Path | None, target: Path | None, top: int, region: str | None,
-    location: str | None, forms: tuple[str, ...], max_price: float | None, start_before: dt.datetime | None,
-    max_ects: float | None, types: tuple[str, ...], as_json: bool, plan: Path | None, today: dt.datetime | None,
+    obj: Any, query: str | None, level: str | None, learners: int | None, team: Path | None, target: Path | None,
+    top: int, region: str | None, location: str | None, forms: tuple[str, ...], max_price: float | None,
+    start_before: dt.datetime | None, max_ects: float | None, types: tuple[str, ...], as_json: bool, steps: bool,
+    plan: Path | None, today: dt.datetime | None,
 ) -> None:
     """Recommend courses for a gap in words (--query) or for a team's gaps (--team [--target]), each
     with why it was chosen and a transfer-readiness note."""
@@ -114,6 +117,8 @@ def recommend(
         raise click.UsageError("--target goes with --team (a proficiency assessment)")
     if level and not query:
         raise click.UsageError("--level goes with --query (a team's gaps take their level from the team's files)")
+    if learners and not query:
+        raise click.UsageError("--learners goes with --query (a team's gaps count their learners from the team's files)")
     if plan is not None and plan.suffix.lower() not in (".csv", ".md"):
         raise click.UsageError("--plan must name a .csv or .md file")
     filters = build_filters(region, location, forms, max_price, start_before, max_ects, types)
@@ -128,7 +133,7 @@ def recommend(
             gaps = recommender.gaps_from_team(analysis) if kind == "assessment" else recommender.gaps_from_needs(analysis)
         else:
             assert query is not None
-            gaps = [recommender.gap_from_text(query, level=level)]
+            gaps = [recommender.gap_from_text(query, level=level, learners=learners or 1)]
         document = recommender.recommend(gaps, filters, top=top, query=query, today=day)
     except (GapInputError, TaxonomyError, CatalogueError, FilterError, RecommendError) as exc:
         _fail(str(exc))
@@ -138,7 +143,7 @@ def recommend(
     if as_json:
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        click.echo(format_recommendation(document), nl=False)
+        click.echo(format_recommendation(document, steps=steps), nl=False)
 
 
 def _read_team(team: Path, target: Path | None, taxonomy: Any) -> tuple[str, Any]:
@@ -183,14 +188,16 @@ def _money(value: float | None) -> str:
 _PARTS = {"basic": " (basic part: everyone under the required step)", "resource": " (resource-person part)"}
 
 
-def format_recommendation(document: dict[str, Any]) -> str:
-    """The recommendation as text: per gap its courses, why, and the transfer note."""
+def format_recommendation(document: dict[str, Any], *, steps: bool = False) -> str:
+    """The recommendation as text: per gap its courses, why, and the transfer note (with `steps`, also
+    what to do before, during and after)."""
     lines: list[str] = []
     by_gap: dict[str, list[dict[str, Any]]] = {}
     for result in document["results"]:
         by_gap.setdefault(result["gap_id"], []).append(result)
     for gap in document["gaps"]:
-        who = f" — {', '.join(gap['employees'])}" if gap["employees"] else ""
+        who = (f" — {', '.join(gap['employees'])}" if gap["employees"]
+               else f" — {gap['learners']} learners" if gap.get("learners", 1) > 1 else "")
         part = _PARTS.get(gap.get("part") or "", "")
         goal = f", goal step {gap['target_level']}" if gap.get("target_level") else ""
         lines.append(f"Gap {gap['id']}: {gap['field_name']}, {level_name(gap['level'])}{part}{goal}{who}")
@@ -223,6 +230,10 @@ def format_recommendation(document: dict[str, Any]) -> str:
                     if reason.get("passage"):
                         lines.append(f"       «{reason['passage'][:160]}»")
             lines.append(f"     transfer {r['transfer']['score']}/100: {r['transfer']['note']}")
+            if steps:
+                for phase in r["transfer"]["steps"].values():
+                    lines.append(f"       {phase['label']} ({phase['weight']} %):")
+                    lines.extend(f"         - {action}" for action in phase["actions"])
             if r["url"]:
                 lines.append(f"     {r['url']}")
         lines.append("")

@@ -45,6 +45,7 @@ from matcher import clock
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, FilterError, load_regions, region_named
 from matcher.course import COURSE_TYPES, FORMS, Course, start_for_deadline
 from matcher.gaps import (
+    MAX_TEAM_SIZE,
     TEMPLATE_FILES,
     PROFICIENCY_STEPS,
     GapInputError,
@@ -236,6 +237,17 @@ def _number(params: Params, name: str, label: str) -> float | None:
 def _whole(text: str) -> int | None:
     """A whole number written with ASCII digits (at most nine), else None."""
     return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
+
+
+def _learners(params: Params) -> int:
+    """How many take the course together ("deltagere"; empty is one): the transfer note's steps follow it."""
+    raw = params.get("deltagere").strip()
+    if not raw:
+        return 1
+    learners = _whole(raw)
+    if learners is None or not 1 <= learners <= MAX_TEAM_SIZE:
+        raise WebInputError(f"deltagere: skriv et helt tal fra 1 til {MAX_TEAM_SIZE}, ikke {raw!r}", field="deltagere")
+    return learners
 
 
 def _date(params: Params, name: str, label: str) -> dt.date | None:
@@ -726,6 +738,7 @@ class WebPage:
             xlsx_templates=[k for k, f in TEMPLATE_FILES.items() if f.endswith(".csv")],
             scale=taxonomy.proficiency_scale,
             rows=rows,
+            max_team_size=MAX_TEAM_SIZE,
             form=dict(form or {}),
             error=None,
         )
@@ -885,8 +898,9 @@ class WebPage:
             chosen_level = params.get("niveau") or None
             if chosen_level is not None and chosen_level not in LEVELS:
                 raise WebInputError(f"niveau: {chosen_level!r} findes ikke; vælg grundlæggende eller specialiseret", field="niveau")
+            learners = _learners(params)
             filters = filters_from(params, with_fields=False)
-            gap = state.recommender.gap_from_text(text, level=chosen_level)
+            gap = state.recommender.gap_from_text(text, level=chosen_level, learners=learners)
             document = state.recommender.recommend([gap], filters, top=TOP_PER_GAP, query=text)
         except (WebInputError, RecommendError, FilterError) as exc:
             return self._team_error(request, exc, form)

@@ -168,6 +168,18 @@ def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
     assert client.head("/feed/courses.json").status_code == 200
 
 
+def test_a_gap_in_words_for_several_learners_gets_a_team_s_steps(client: TestClient) -> None:
+    text = "grundlæggende træning i motiverende samtaler"
+    one = client.post("/api/recommendations", json={"text": text, "top": 1}).json()
+    six = client.post("/api/recommendations", json={"text": text, "top": 1, "learners": 6}).json()
+    assert (one["gaps"][0]["learners"], six["gaps"][0]["learners"]) == (1, 6)
+    before = " ".join(six["results"][0]["transfer"]["steps"]["before"]["actions"])
+    assert "de seks deltagere" in before and "Lad medarbejderen samle" not in before
+    r = client.post("/api/recommendations", json={"gaps": six["gaps"], "learners": 2})
+    assert r.status_code == 422 and "learners goes with text" in _error(r)
+    assert client.post("/api/recommendations", json={"text": text, "learners": 0}).status_code == 422
+
+
 def test_a_client_s_gap_without_a_dimension_gets_its_field_s_learning_forms(client: TestClient) -> None:
     gap = {"id": "g1", "fields": ["borgernaere_metoder"], "level": "grundlaeggende", "learners": 3}
     document = client.post("/api/recommendations", json={"gaps": [gap], "top": 2}).json()

@@ -489,6 +489,19 @@ def test_cli_recommend_text_labels_are_english_and_errors_name_the_options(run_c
         assert "--forms" not in refused.stderr and "--constraints" not in refused.stderr and "Value error" not in refused.stderr
 
 
+def test_cli_gap_in_words_for_a_team_and_its_steps(run_cli, catalogue: Path) -> None:
+    query = ("--db", str(catalogue), "recommend", "--query", "grundlæggende træning i motiverende samtaler",
+             "--top", "1", "--today", "2026-11-22")
+    one = run_cli(*query, "--steps")
+    assert one.exit_code == 0, one.output
+    assert "       Før (30 %):" in one.stdout and "         - Lad medarbejderen samle" in one.stdout
+    assert "Før (30 %)" not in run_cli(*query).stdout  # the note alone, unless asked
+    six = run_cli(*query, "--steps", "--learners", "6")
+    assert " — 6 learners" in six.stdout and "de seks deltagere" in six.stdout and "Lad medarbejderen samle" not in six.stdout
+    refused = run_cli("--db", str(catalogue), "recommend", "--team", "x.csv", "--learners", "2")
+    assert refused.exit_code == 2 and "--learners goes with --query" in refused.stderr
+
+
 def test_cli_gap_in_words_reads_its_fields_as_recommending_does(run_cli, catalogue: Path, tmp_path: Path) -> None:
     text = "bedre netværksmøder med borgeren – alle i teamet skal kunne lede dem"
     alone = json.loads(run_cli("--db", str(tmp_path / "none.duckdb"), "gaps", "--text", text, "--json").stdout)

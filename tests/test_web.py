@@ -278,6 +278,7 @@ def _section_with_box(page: str) -> str | None:
 @pytest.mark.parametrize(("send", "section", "field"), [
     (lambda c: c.get("/team/gab", params={"tekst": ""}), "gab", "tekst"),
     (lambda c: c.get("/team/gab", params={"tekst": "jura", "niveau": "ekspert"}), "gab", "gab-niveau"),
+    (lambda c: c.get("/team/gab", params={"tekst": "jura", "deltagere": "seks"}), "gab", "gab-deltagere"),
     (lambda c: c.post("/team/vurdering", data={"navn_0": "", "niveau_0_lov_myndighed": "3"}), "vurdering", "navn_0"),
     (lambda c: c.post("/team/vurdering", data={"navn_0": "AB", "niveau_0_it_digital": "3", "krav_it_digital": "3",
                                                "specialister_it_digital": "to"}), "vurdering", "specialister_it_digital"),
@@ -676,6 +677,18 @@ def test_broken_team_input_is_a_4xx_page_with_the_message(client: TestClient, po
     page = assert_error_page(post(client), status, *phrases)
     assert "fagmatch-web-" not in page, "temporary paths must not show"
     assert 'action="/team/vurdering"' in page  # the forms are there to try again
+
+
+def test_a_gap_in_words_for_a_whole_team_gets_a_team_s_steps(client: TestClient) -> None:
+    text = "grundlæggende træning i motiverende samtaler"
+    one = client.get("/team/gab", params={"tekst": text}).text
+    six = client.get("/team/gab", params={"tekst": text, "deltagere": "6"}).text
+    assert "Lad medarbejderen samle kollegernes spørgsmål" in one and "de seks medarbejdere" not in one
+    assert "Hold et fælles opstartsmøde, hvor de seks deltagere" in six and "Lad medarbejderen samle" not in six
+    assert 'name="deltagere"' in client.get("/team").text
+    for bad in ("0", "2,5", "501"):
+        page = client.get("/team/gab", params={"tekst": text, "deltagere": bad})
+        assert page.status_code == 422 and "deltagere: skriv et helt tal fra 1 til 500" in page.text
 
 
 def test_the_fields_table_gives_every_mean_with_two_decimals(client: TestClient) -> None:
