@@ -111,7 +111,7 @@ class ResultOut(BaseModel):
     course_type: str | None
     course_type_inferred: bool = Field(description="True when the type was read from the page's words, not stated.")
     score: float
-    parts: dict[str, float] = Field(description="The weighted parts the score was summed from.")
+    parts: dict[str, float] = Field(description="The weighted parts the score was summed from. Its `transfer` reads the course's own design, as for one learner; the note's `transfer.score` also reads the team (colleagues who can take it together), which the ranking weighs in its `form` part.")
     fields: list[str]
     level: str | None
     why: list[dict[str, Any]] = Field(description="Why it fits: the gap's competences it matches (with the passage), "
