@@ -469,7 +469,7 @@ def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
         (days for instance in instances for key in ("timeToComplete", "timeRequired", "duration", "courseWorkload")
          if (text := _text(instance.get(key))) and (days := parse_iso_duration(text, hours=key != "courseWorkload"))),
         None,
-    )  # fmt: skip
+    ) or _run_span(live)  # fmt: skip
     result.type_text = " ".join(
         text for key in ("educationalCredentialAwarded", "occupationalCredentialAwarded", "educationalLevel")
         if (text := _text(main.get(key)))
@@ -477,6 +477,20 @@ def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
     values["eqf_level"] = _eqf_level(main.get("educationalLevel"))
     result.fields = {key: value for key, value in values.items() if value not in (None, "", [], False)}
     return result
+
+
+# A run from its start to its end date of at most this many days is taught on each of them ("3.-4. marts"):
+# a semester's module (February to June) is taught on a few of its days.
+MAX_BLOCK_DAYS = 5
+
+
+def _run_span(instances: list[dict[str, Any]]) -> int | None:
+    """The days of a run that starts and ends within MAX_BLOCK_DAYS (a one-day Event from 09:00 to 15:30
+    is one day); the same for every run with both dates, else None."""
+    spans = {(end - start).days + 1 for instance in instances
+             if (start := _date(instance.get("startDate"))) and (end := _date(instance.get("endDate")))}  # fmt: skip
+    span = spans.pop() if len(spans) == 1 else None
+    return span if span is not None and 1 <= span <= MAX_BLOCK_DAYS else None
 
 
 def _cancelled_event(node: Mapping[str, Any]) -> bool:

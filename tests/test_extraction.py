@@ -512,3 +512,15 @@ def test_a_wordpress_page_that_calls_itself_an_article_is_a_course_when_its_fact
     assert (record["price_dkk"], record["start_dates"]) == (4250, ["2027-03-15"])
     news = html.replace(_FACT_BOX, "<p>Vi har fået nye kurser. Pris: 4.250 kr.</p>")
     assert extract_course(news, "https://u.example/nye-kurser/") is None
+
+
+def test_a_json_ld_run_from_start_to_end_within_days_gives_its_duration():
+    event = {"@type": "Event", "name": "Temadag om sygedagpenge", "description": "En dag om sygedagpengeloven.",
+             "startDate": "2027-03-04T09:00:00+01:00", "endDate": "2027-03-04T15:30:00+01:00",
+             "offers": {"@type": "Offer", "price": 1950, "priceCurrency": "DKK"}}
+    html = page(_jsonld(event) + "<main><h1>Temadag om sygedagpenge</h1></main>")
+    assert extract_course(html, "https://u.example/k/temadag")["duration_days"] == 1
+    two = {**event, "endDate": "2027-03-05"}
+    assert extract_course(page(_jsonld(two) + "<main><h1>X</h1></main>"), "https://u.example/k/t")["duration_days"] == 2
+    semester = {**event, "endDate": "2027-06-20"}  # a module's semester is no run of teaching days
+    assert extract_course(page(_jsonld(semester) + "<main><h1>X</h1></main>"), "https://u.example/k/t").get("duration_days") is None
