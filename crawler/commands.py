@@ -34,7 +34,7 @@ def _fail(message: str) -> None:
 @click.option("--source", "sources", multiple=True, help="A registered source to crawl (repeatable). Default: all enabled.")
 @click.option("--resume/--fresh", default=True, show_default=True,
               help="Continue an interrupted crawl (keeping what it found), or start over.")
-@click.option("--http-cache", is_flag=True, help="Use Scrapy's HTTP cache (development; conditional re-fetch).")
+@click.option("--http-cache", is_flag=True, help="Development: replay the pages earlier crawls stored without asking the servers again (pages not stored are fetched). Without it, each stored page is asked for again conditionally (ETag / Last-Modified).")
 @click.option("--set", "-s", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable; JSON values allowed).")
 @click.option("--max-pages", type=click.IntRange(min=1), default=None,

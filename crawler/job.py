@@ -29,9 +29,10 @@ def crawler_settings(base: Settings, config: dict[str, Any], jobdir: Path, sourc
             settings.set(key, value, priority="spider")
     settings.set("JOBDIR", str(jobdir), priority="cmdline")
     settings.set("FAGMATCH_DB", config["db"], priority="cmdline")
-    if config.get("http_cache"):
+    settings.set("HTTPCACHE_DIR", config["http_cache_dir"], priority="cmdline")
+    if config.get("http_cache"):  # development: replay what earlier crawls stored, without asking
         settings.set("HTTPCACHE_ENABLED", True, priority="cmdline")
-        settings.set("HTTPCACHE_DIR", config["http_cache_dir"], priority="cmdline")
+        settings.set("HTTPCACHE_POLICY", "scrapy.extensions.httpcache.DummyPolicy", priority="cmdline")
     return settings
 
 

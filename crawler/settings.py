@@ -49,11 +49,14 @@ DOWNLOADER_MIDDLEWARES = {
 # One course is one request: tracking parameters, fragments and trailing slashes do not count.
 REQUEST_FINGERPRINTER_CLASS = "crawler.middlewares.CanonicalRequestFingerprinter"
 
-# Development cache, off by default (`fagmatch crawl --http-cache`). RFC2616Policy revalidates
-# stale pages with If-None-Match / If-Modified-Since: conditional re-fetch.
-HTTPCACHE_ENABLED = False
-HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
-HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
+# Conditional re-fetch (crawler/httpcache.py): each page is stored, gzipped, beside the catalogue's
+# crawl jobs, and asked for again with its ETag / Last-Modified; a 304 replays it. `fagmatch crawl
+# --http-cache` replays stored pages without asking (development); -s HTTPCACHE_ENABLED=false fetches
+# every page whole.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "crawler.httpcache.RevalidatePolicy"
+HTTPCACHE_STORAGE = "crawler.httpcache.SafeFilesystemCacheStorage"
+HTTPCACHE_GZIP = True
 HTTPCACHE_DIR = "httpcache"
 HTTPCACHE_IGNORE_HTTP_CODES = [500, 502, 503, 504, 408, 429]
 

@@ -281,6 +281,33 @@ def test_withdraw_only_after_complete_crawl(delta):
     assert sum(not r["withdrawn"] for r in after.values()) == 3
 
 
+def test_a_recrawl_asks_for_each_page_conditionally_and_a_changed_page_is_read_anew(delta):
+    """PRODUCT.md §4: conditional re-fetch. An unchanged page answers 304 and its stored copy is read;
+    a changed one answers 200 and is read as it is now."""
+    delta.server.log.clear()
+    (result,) = delta.again()
+    pages = [(path, status) for method, path, status in delta.server.log if path.startswith("/delta/kurser/")]
+    assert pages and all(status == 304 for _, status in pages), pages
+    assert result.complete and result.counts["unchanged"] == 4 and result.counts["withdrawn"] == 0
+    page = "/delta/kurser/mentorordning"
+    changed = (WEB_ROOT / page.lstrip("/")).with_suffix(".html").read_text(encoding="utf-8")
+    delta.server.replaced[page] = changed.replace("</h1>", " – nyt hold</h1>", 1)
+    (result,) = delta.again()
+    assert result.counts["changed"] == 1 and records(delta.db)[page]["title"].endswith("– nyt hold")
+
+
+def test_a_page_half_stored_by_a_killed_crawl_is_fetched_again(delta):
+    cache = next(delta.db.parent.glob(".*.crawljobs")) / "httpcache"
+    bodies = list(cache.rglob("response_body"))
+    assert bodies, "every page is stored for the next crawl's conditional request"
+    for body in bodies:
+        body.unlink()  # as a crawl killed between writing a page's headers and its body leaves it
+    delta.server.log.clear()
+    (result,) = delta.again()
+    assert result.complete and result.failed == 0 and result.counts["unchanged"] == 4
+    assert all(status == 200 for method, path, status in delta.server.log if path.startswith("/delta/kurser/"))
+
+
 def test_a_course_page_that_answers_without_a_course_keeps_its_course(delta):
     """A site under maintenance answers every page 200 with a notice: its courses are not gone."""
     courses = [path for path, r in records(delta.db).items() if not r["withdrawn"]]
