@@ -10,6 +10,8 @@ URL keeps each page's own URL; the same content under two URLs (no canonical) is
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -27,7 +29,10 @@ class Journal:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        new = not self.path.exists()
         self._handle: TextIO | None = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open all crawl
+        if new:  # a resumed crawl began when its first attempt did: the run records that time
+            self.record("started", at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0).isoformat())
 
     def record(self, kind: str, **data: Any) -> None:
         if self._handle is None:
@@ -87,6 +92,7 @@ class JournalContent:
     errors: list[dict[str, Any]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     merged: int = 0  # course pages stored as part of another page's course (one canonical URL, or same content)
+    started_at: dt.datetime | None = None  # when the job's first attempt began (naive UTC)
 
     @property
     def undecodable(self) -> int:
@@ -126,7 +132,10 @@ def read_journal(path: Path | str) -> JournalContent:
             except ValueError:
                 continue  # the last line of a killed attempt
             kind = entry.get("t")
-            if kind == "page":
+            if kind == "started" and content.started_at is None:
+                with contextlib.suppress(TypeError, ValueError):
+                    content.started_at = dt.datetime.fromisoformat(entry["at"])
+            elif kind == "page":
                 pages.add(entry["url"])
                 errors.pop(entry["url"], None)
             elif kind == "course":

@@ -145,7 +145,7 @@ def publish(db: Path, source: str, content: JournalContent, bounds: list[str] | 
 
     `bounds` names the crawl bounds it reached (a bounded crawl is incomplete)."""
     summary = summarise(content, {}, bounds)
-    with write_catalogue(db, "crawl", [source]) as writer:
+    with write_catalogue(db, "crawl", [source], started=content.started_at) as writer:
         for record in _ordered(content.courses.values()):
             writer.upsert(Course.model_validate(record))
         for error in content.errors:

@@ -514,17 +514,21 @@ def write_catalogue(
     start_from: Path | None = None,
     keep_replaced: Path | None = None,
     waiting: Callable[[str], None] | None = None,
+    started: dt.datetime | None = None,
 ) -> Iterator[CatalogueWriter]:
     """Run one write (ingest, crawl, tag …) as a unit: published whole when the block ends, or not at all.
 
     The run is recorded with its counts and errors. If the block raises, the catalogue is left as it
     was, and the failed run is recorded on its own. A restore starts the run from a backup
     (`start_from`) instead of the published file, and keeps the generation it replaces at
-    `keep_replaced`. `waiting` is called while another write holds the lock (`_write_lock`)."""
+    `keep_replaced`. `waiting` is called while another write holds the lock (`_write_lock`). `started`
+    (naive UTC) is when the run's work began, where that was before this write (a crawl's first page);
+    default now."""
     path = Path(path).resolve()
     if not path.parent.is_dir():
         raise CatalogueError(f"{path.parent}: no such directory for the catalogue")
-    started = _now()
+    now = _now()  # what the run writes (last seen, changes) is of this moment; the run began at `started`
+    started = min(started, now) if started is not None else now
     with _write_lock(path, lock_timeout, waiting):
         private = _private_copy(path, start_from)
         writer: CatalogueWriter | None = None
@@ -541,7 +545,7 @@ def write_catalogue(
                     "INSERT INTO run (id, kind, sources, started_at, status) VALUES (?, ?, ?, ?, 'running')",
                     [run_id, kind, list(sources), started],
                 )
-                writer = CatalogueWriter(con, run_id, started)
+                writer = CatalogueWriter(con, run_id, now)
                 yield writer
                 writer._finish_run("ok")
                 con.execute("COMMIT")

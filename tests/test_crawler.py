@@ -296,6 +296,18 @@ def test_a_recrawl_asks_for_each_page_conditionally_and_a_changed_page_is_read_a
     assert result.counts["changed"] == 1 and records(delta.db)[page]["title"].endswith("– nyt hold")
 
 
+def test_a_crawl_run_is_recorded_from_when_its_pages_began_to_come_in(delta):
+    """The run's start was its publish time, so every crawl run showed no duration."""
+    delta.server.delay = 0.4  # five pages and robots.txt, one at a time: over two seconds
+    try:
+        delta.again()
+    finally:
+        delta.server.delay = 0.0
+    with open_catalogue(delta.db) as catalogue:
+        run = catalogue.runs(1)[0]
+    assert (run["finished_at"] - run["started_at"]).total_seconds() >= 2, run
+
+
 def test_a_page_half_stored_by_a_killed_crawl_is_fetched_again(delta):
     cache = next(delta.db.parent.glob(".*.crawljobs")) / "httpcache"
     bodies = list(cache.rglob("response_body"))
