@@ -157,12 +157,41 @@ def _read_jsonl(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
         raise FeedError(str(exc)) from None
     content.notices.extend(notices)
     records = []
-    for number, record in parse_json_lines(text):
-        if isinstance(record, str):
-            content.rejected.append(Rejected(number, record))
-        else:
+    if (array := _json_array(path, text)) is not None:
+        content.notices.append(f"{path.name}: read as one JSON document: a record's number is its place in "
+                               "it, not a line")
+        numbered: Iterable[tuple[int, Any]] = enumerate(array, start=1)
+    else:
+        numbered = parse_json_lines(text)
+    for number, record in numbered:
+        if isinstance(record, dict):
             records.append((number, record))
+        else:
+            content.rejected.append(Rejected(number, record if isinstance(record, str) else "a record must be a JSON object"))
     return records
+
+
+def _json_array(path: Path, text: str) -> list[Any] | None:
+    """The records of a feed written as one JSON document over several lines (a JSON array, as many
+    systems export, or one record), or None for JSON Lines. The service's JSON feed (an object with its courses and tags) is refused
+    with what to use instead: its records are not the course record schema."""
+    start = text.lstrip()[:1]
+    if start not in ("[", "{") or text.strip().count("\n") == 0:
+        return None  # JSON Lines, or a one-line document that reads as one
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return None  # JSON Lines (several documents), or broken: the lines are told one by one
+    if isinstance(document, list):
+        return document
+    listed = isinstance(document, dict) and any(isinstance(document.get(key), list) for key in ("items", "courses"))
+    if isinstance(document, dict) and not listed:
+        return [document]  # one record, written over several lines
+    if listed:
+        raise FeedError(f"{path}: a JSON document with a list of courses (fagmatch's JSON feed?), not course "
+                        "records: ingest reads JSON Lines, one record per line, or a JSON array of records; "
+                        "`fagmatch export --format jsonl` writes what ingest reads back")
+    return None
 
 
 # texts a line break belongs in (an address may take two lines)

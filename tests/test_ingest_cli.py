@@ -225,6 +225,24 @@ def test_json_lines_in_a_file_named_as_text_is_told_to_be_named_jsonl(run_cli, t
     assert "kurser.txt: line 1 is a JSON object, not a CSV header: name a JSON Lines feed .jsonl (on the command line, --format jsonl will do)" in result.stderr
 
 
+def test_a_feed_written_as_one_json_array_is_read_and_the_json_feed_told_apart(run_cli, tmp_path: Path) -> None:
+    records = [{"id": "k1", "title": "Jobafklaring", "url": "https://k.example/1"},
+               {"id": "k2", "title": "Forvaltningsret", "url": "https://k.example/2", "ects": "ti"}]
+    array = tmp_path / "kurser.json"
+    array.write_text(json.dumps(records, indent=2, ensure_ascii=False), encoding="utf-8")
+    result = run_cli("ingest", str(array), "--allow-partial")
+    assert result.exit_code == 0, result.output
+    assert "read as one JSON document: a record's number is its place in it" in result.output
+    assert "kurser.json:2" in result.output and "ects" in result.output  # the second record, named by its place
+    pretty = tmp_path / "et-kursus.json"
+    pretty.write_text(json.dumps(records[0], indent=2), encoding="utf-8")
+    assert run_cli("ingest", str(pretty)).exit_code == 0
+    feed = tmp_path / "feed.json"
+    run_cli("export", "--format", "json", "-o", str(feed))
+    refused = run_cli("ingest", str(feed))
+    assert refused.exit_code == 1 and "`fagmatch export --format jsonl` writes what ingest reads back" in refused.stderr
+
+
 def test_export_then_ingest_is_lossless_in_both_formats(run_cli, tmp_path: Path) -> None:
     run_cli("ingest", str(SAMPLE_FEED))
     for fmt in ("jsonl", "csv"):
