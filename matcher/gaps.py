@@ -412,17 +412,18 @@ def _statement_share(statement: SurveyStatement, respondents: list[Respondent], 
 
 def _field_share(parts: list[_Share], respondents: list[Respondent], statement_ids: list[str]) -> _Share:
     # The field is the mean of its statements (each statement weighs the same, as in the seed's field
-    # figures); the baseline and the difference use only statements where both figures exist, so a
-    # missing national share never tilts the comparison.
+    # figures). Its national figure and the difference are given only where every answered statement
+    # has a national share (a municipality's own statement has none): over fewer statements than the
+    # team's share they would not compare ("50 %, national 32 %, −32 pp"). The statements keep theirs.
     answered = [p for p in parts if p.share is not None]
-    paired = [p for p in answered if p.baseline is not None]
+    compared = bool(answered) and all(p.baseline is not None for p in answered)
     n = sum(any(s in r.answers for s in statement_ids) for r in respondents)
     return _Share(
         n=n,
         n_high=None,
         share=_mean(p.share for p in answered),  # type: ignore[misc]
-        baseline=_mean(p.baseline for p in paired),  # type: ignore[misc]
-        difference=_mean(p.difference for p in paired),  # type: ignore[misc]
+        baseline=_mean(p.baseline for p in answered) if compared else None,  # type: ignore[misc]
+        difference=_mean(p.difference for p in answered) if compared else None,  # type: ignore[misc]
     )
 
 
@@ -470,6 +471,13 @@ def analyse_needs(survey: NeedsSurvey, taxonomy: Taxonomy) -> NeedsAnalysis:
             roles = {role: _field_share([per_role[role][i] for i in ids], groups[role], ids) for role in groups}
             field_stats[key] = (ids, whole, roles)
     field_ranks = _ranks({k: _need_rank_key(v[1], i) for i, (k, v) in enumerate(field_stats.items())})
+    notices = list(survey.notices)
+    for key, (ids, whole, _) in field_stats.items():
+        lacking = [i for i in ids if team[i].share is not None and team[i].baseline is None]
+        if lacking and whole.share is not None:
+            notices.append(say("{field}: no national share for {statements}, so the field is not compared with the "
+                               "national figure (its other statements are)", field=taxonomy.field(key).name,
+                               statements=", ".join(lacking)))
 
     statement_results = [
         StatementNeed(
@@ -492,7 +500,7 @@ def analyse_needs(survey: NeedsSurvey, taxonomy: Taxonomy) -> NeedsAnalysis:
     return NeedsAnalysis(
         source=survey.source, respondents=len(respondents), staff=len(respondents) - leaders, leaders=leaders,
         baseline_group=BASELINE_ATTR[team_role],  # type: ignore[arg-type]
-        statements=_by_rank(statement_results), fields=_by_rank(field_results), notices=survey.notices,
+        statements=_by_rank(statement_results), fields=_by_rank(field_results), notices=notices,
     )
 
 

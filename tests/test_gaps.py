@@ -211,6 +211,27 @@ def test_notes_for_impossible_specialist_counts_and_unassessed_employees(tmp_pat
 # --- hand-worked examples: needs survey ---------------------------------------------------------
 
 
+def test_a_field_with_a_municipality_s_own_statement_is_not_compared_with_a_national_figure_of_fewer(tmp_path) -> None:
+    """A spec audit: "Lov & Myndighed 50.0 % national 32.0 % −32.0 pp", the team's share over two
+    statements and the national figure over the one that has it."""
+    from matcher.taxonomy import BUNDLED_TAXONOMY
+
+    text = BUNDLED_TAXONOMY.read_text(encoding="utf-8")
+    anchor = '        - id: lm.2\n'
+    own = ('        - id: lm.kbh1\n          text: "at anvende kommunens egne retningslinjer for sagsbehandling"\n'
+           '          source: {seed: baseline-survey-resultater.txt, section: "4. Beskæftigelsesfaglige vidensfelter – Lov & Myndighed"}\n')
+    assert anchor in text
+    path = tmp_path / "kommunens.yaml"
+    path.write_text(text.replace(anchor, own + anchor, 1), encoding="utf-8")
+    taxonomy = load_taxonomy(path)
+    survey = write_csv(tmp_path / "survey.csv", [["rolle", "lm.1", "lm.kbh1"], ["medarbejder", 2, 5], ["medarbejder", 1, 4]])
+    analysis = analyse_needs(read_needs_survey(survey, taxonomy), taxonomy)
+    field = next(f for f in analysis.fields if f.field == "lov_myndighed")
+    assert (field.share_pct, field.baseline_pct, field.difference_pp) == (50.0, None, None)
+    assert (analysis.statement("lm.1").baseline_pct, analysis.statement("lm.1").difference_pp) == (32.0, -32.0)
+    assert any("Lov & Myndighed: no national share for lm.kbh1, so the field is not compared" in n for n in analysis.notices)
+
+
 def test_three_of_four_staff_answering_4_or_5_is_75_percent_against_the_national_staff_share(tmp_path, taxonomy) -> None:
     path = write_csv(tmp_path / "survey.csv", [
         ["role", "lm.3", "lm.1"],
