@@ -1029,7 +1029,7 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     fill("target_group", facts.first("target_group"))
     fill("admission", facts.first("admission"))
     fill("language", facts.first("language"))
-    fields["language"] = _language(fields.get("language"))
+    fields["language"] = _language(fields.get("language")) or _language(tree.get("lang"))  # <html lang="da">
     if goals_heading and (goals := parse_learning_goals(main_text)):
         fields["learning_goals"] = goals  # under the page's own headings, over schema.org's `teaches`
 

@@ -524,3 +524,11 @@ def test_a_json_ld_run_from_start_to_end_within_days_gives_its_duration():
     assert extract_course(page(_jsonld(two) + "<main><h1>X</h1></main>"), "https://u.example/k/t")["duration_days"] == 2
     semester = {**event, "endDate": "2027-06-20"}  # a module's semester is no run of teaching days
     assert extract_course(page(_jsonld(semester) + "<main><h1>X</h1></main>"), "https://u.example/k/t").get("duration_days") is None
+
+
+def test_the_page_s_own_language_attribute_gives_the_language_when_nothing_else_does():
+    body = "<body><main><h1>Fleksjob og ressourceforløb</h1>" + _FACT_BOX + "</main></body></html>"
+    assert extract_course(f'<html lang="da-DK">{body}', "https://u.example/k/fleksjob")["language"] == "da"
+    assert extract_course(f'<html lang="en">{body}'.replace("Varighed", "Sprog: dansk</p><p>Varighed"),
+                          "https://u.example/k/fleksjob")["language"] == "da"  # the page's fact first
+    assert extract_course(f"<html>{body}", "https://u.example/k/fleksjob").get("language") is None
