@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from matcher import clock
-from matcher.course import Course, CourseType, Form
+from matcher.course import HOURS_PER_COURSE_DAY, HOURS_PER_ECTS, Course, CourseType, Form
 from matcher.data_files import load_yaml
 from matcher.keyword_search import Bm25Index
 from matcher.messages import say
@@ -100,7 +100,7 @@ class CourseFilters(BaseModel):
     location: str | None = Field(default=None, description="Part of the course's place, e.g. 'Aarhus'.")
     region: str | None = Field(default=None, description="A Danish region, e.g. 'Midtjylland'.")
     max_price: float | None = Field(default=None, ge=0)
-    max_ects: float | None = Field(default=None, gt=0)
+    max_ects: float | None = Field(default=None, gt=0, description="A study-time budget in ECTS: a course without ECTS counts its course days (7.4 hours each, 27.5 hours an ECTS point).")
     start_from: dt.date | None = None
     start_before: dt.date | None = None
     include_undated: bool = Field(default=True, description="Keep courses whose start dates are not known.")
@@ -271,6 +271,9 @@ class CatalogueIndex:
         self._place_independent = np.isin(self.form, PLACE_INDEPENDENT_FORMS)
         self.price = np.array([np.nan if c.price_dkk is None else c.price_dkk for c in self.courses], dtype=np.float64)
         self.ects = np.array([np.nan if c.ects is None else c.ects for c in self.courses], dtype=np.float64)
+        # the study time of a course that states days and no ECTS, in ECTS: for the ECTS budget
+        self.days_in_ects = np.array([np.nan if c.ects is not None or c.duration_days is None
+                                      else c.duration_days * HOURS_PER_COURSE_DAY / HOURS_PER_ECTS for c in self.courses])
         width = max((len(c.start_dates) for c in self.courses), default=0) or 1
         self.starts = np.full((n, width), _NO_DATE, dtype=np.int32)
         for i, c in enumerate(self.courses):
@@ -454,8 +457,8 @@ class CatalogueIndex:
             keep &= self._place_matches(tuple(fold_place(town) for town in load_regions()[filters.region]), whole=True)
         if filters.max_price is not None:
             keep &= ~(self.price > filters.max_price)  # unknown price passes: null is never guessed
-        if filters.max_ects is not None:
-            keep &= ~(self.ects > filters.max_ects)
+        if filters.max_ects is not None:  # unknown on both counts passes
+            keep &= ~(self.ects > filters.max_ects) & ~(self.days_in_ects > filters.max_ects)
         inside = self._open_in_window(filters, today)
         if inside is not None:
             keep &= inside.any(axis=1) | (~self.dated & filters.include_undated)

@@ -42,6 +42,7 @@ MAX_PRICE_DKK = 10_000_000
 
 WEEKLY_HOURS = 37.0  # the full-time working week in Danish municipalities
 HOURS_PER_COURSE_DAY = WEEKLY_HOURS / 5  # what a course day is, in hours (plans and "6 timer" on a page)
+HOURS_PER_ECTS = 27.5  # the Danish norm: 60 ECTS is a year's full-time work of 1 650 hours
 
 # Fields holding a number: given as text (a CSV cell, a JSON string), it is read the Danish way (matcher.numbers).
 NUMBER_FIELDS = ("ects", "duration_days", "price_dkk")

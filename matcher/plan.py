@@ -46,7 +46,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, 
 
 from matcher import clock
 from matcher.course import (
-    EARLIEST_DATE, HOURS_PER_COURSE_DAY, LATEST_DATE, MAX_DURATION_DAYS, MAX_ECTS, MAX_PRICE_DKK, WEEKLY_HOURS,
+    EARLIEST_DATE, HOURS_PER_COURSE_DAY, HOURS_PER_ECTS, LATEST_DATE, MAX_DURATION_DAYS, MAX_ECTS, MAX_PRICE_DKK, WEEKLY_HOURS,
     start_for_deadline,
 )
 from matcher.gaps import MAX_TEAM_SIZE
@@ -78,7 +78,6 @@ _COURSE_TYPES = {
 _FORMS = {"fysisk": "fremmøde", "online": "online", "blended": "blended", "rekvirerbar": "rekvirerbart forløb"}
 _MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december")
 _PHASES = ("before", "during", "after")
-HOURS_PER_ECTS = 27.5  # the Danish norm: 60 ECTS is a year's full-time work of 1 650 hours
 CONVERSATION_WEEKS_BEFORE = 4  # the guide: revisit purpose and learning goals at the latest 4 weeks before start
 WEEKS_PER_ECTS = 2.0  # 10 ECTS over 20 weeks: a semester at the part-time pace of diploma and academy modules
 QUARTER_WEEKS = 13

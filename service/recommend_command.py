@@ -94,7 +94,7 @@ _OPTIONS = {"forms": "--form"}  # CourseFilters' fields whose option is named ot
 @click.option("--form", "forms", multiple=True, help=f"Form(s): {', '.join(FORMS)}.")
 @click.option("--max-price", type=DanishNumber(), help="Price ceiling in DKK, e.g. 4.500 or 4500 (courses of unknown price pass).")
 @click.option("--start-before", type=click.DateTime(["%Y-%m-%d"]), help="Only courses starting before this date.")
-@click.option("--max-ects", type=DanishNumber(positive=True, field="ects"), help="ECTS budget per course, e.g. 7,5.")
+@click.option("--max-ects", type=DanishNumber(positive=True, field="ects"), help="Study-time budget per course in ECTS, e.g. 7,5; a course that states no ECTS counts its days (7.4 hours each, 27.5 hours an ECTS point).")
 @click.option("--types", multiple=True, help=f"Course type(s): {', '.join(COURSE_TYPES)}.")
 @click.option("--json", "as_json", is_flag=True, help="Print the recommendation as JSON.")
 @click.option("--steps", is_flag=True, help="Also print each course's steps before, during and after (30-30-40) for the transfer (--json always holds them).")

@@ -290,6 +290,16 @@ def test_search_finds_by_words_and_never_shows_past_courses(index: CatalogueInde
     assert index.get("test-3") is not None  # still reachable by id, just not listed
 
 
+def test_an_ects_budget_counts_the_days_of_a_course_that_states_no_ects() -> None:
+    """A spec audit: a 40-day course (some 11 ECTS of work) passed a budget of 2 ECTS."""
+    courses = [Course.model_validate({"id": c, "title": "Motiverende samtale", **facts}) for c, facts in (
+        ("forty-days", {"duration_days": 40}), ("two-days", {"duration_days": 2}), ("five-ects", {"ects": 5}),
+        ("unknown", {}), ("both", {"ects": 1, "duration_days": 30}))]
+    index = CatalogueIndex(courses, [CourseTags()] * len(courses), None, field_keys=[])
+    kept = {c.course_id for c, keep in zip(courses, index.mask(CourseFilters(max_ects=2), TODAY)) if keep}
+    assert kept == {"two-days", "unknown", "both"}  # 2 days ≈ 0.5 ECTS; a stated ECTS is the course's own
+
+
 def test_filters_combine(index: CatalogueIndex) -> None:
     search = lambda **f: set(_ids(index.search(None, CourseFilters(**f), today=TODAY)))  # noqa: E731
     assert search(fields=["lov_myndighed"], level="specialiseret") == {"test-1"}
