@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, Security, Up
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
@@ -736,6 +736,18 @@ health_router = APIRouter()
 def _megabytes(*products: Any) -> float | None:
     built = [p for p in products if p is not None]
     return round(sum(p.nbytes for p in built) / 2**20, 1) if built else None
+
+
+@health_router.get("/metrics", summary="Catalogue and crawl state for monitoring (Prometheus text format)",
+                   response_class=PlainTextResponse, responses={200: {"content": {"text/plain": {}}}})
+def metrics(state: State) -> Response:
+    """Courses by state, tagging, the model, and per source its last crawl: when it finished, whether
+    it was ok, its counts and errors; crawls running or interrupted. The same in every worker."""
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    from service.metrics import metrics_text
+
+    return Response(metrics_text(state), media_type=CONTENT_TYPE_LATEST)
 
 
 @health_router.get("/healthz", summary="Catalogue, model and last crawl status")

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 # prefixed request from an unprefixed one ("/api" + "/api/courses").
 OWN_SEGMENTS = frozenset({
     "api", "feed", "team", "kursus", "udbydere", "static", "static-docs", "docs", "redoc", "redoc.js",
-    "openapi.json", "healthz",
+    "openapi.json", "healthz", "metrics",
 })
 _SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 

@@ -456,6 +456,20 @@ def test_feeds_are_conditional(client: TestClient) -> None:
     assert client.head("/api/gaps").status_code == 405
 
 
+def test_metrics_give_the_catalogue_s_state_as_prometheus_reads_it(client: TestClient) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    answer = client.get("/metrics")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(answer.text) for s in family.samples}
+    health = client.get("/healthz").json()
+    assert samples[("fagmatch_courses", (("state", "active"),))] == health["catalogue"]["active"] == 30
+    assert samples[("fagmatch_model_loaded", ())] == 1
+    model = (("model", health["model"]["version"]),)
+    assert samples[("fagmatch_courses_tagged_current_model", model)] == health["catalogue"]["tagged_current"]
+
+
 def test_healthz_and_openapi(client: TestClient) -> None:
     health = client.get("/healthz").json()
     assert health["status"] == "ok" and health["catalogue"]["active"] == 30 and health["model"]["loaded"]

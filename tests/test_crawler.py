@@ -191,6 +191,26 @@ def test_recrawl_reports_all_unchanged(crawled, tmp_path):
     }
 
 
+def test_metrics_say_each_source_s_last_crawl(crawled, tmp_path):
+    from fastapi.testclient import TestClient
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from service.app import create_app
+    from service.state import ServiceConfig
+
+    db = tmp_path / "catalogue.duckdb"
+    shutil.copy(crawled.db, db)
+    text = TestClient(create_app(ServiceConfig(db=db, registry=crawled.registry))).get("/metrics").text
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(text) for s in family.samples}
+    by_source = {r.source: r for r in crawled.report.sources}
+    for source, result in by_source.items():
+        assert samples[("fagmatch_source_last_crawl_ok", (("source", source),))] == int(result.complete), source
+        assert samples[("fagmatch_source_last_crawl_count", (("count", "new"), ("source", source)))] == result.counts["new"]
+        assert samples[("fagmatch_source_last_crawl_timestamp_seconds", (("source", source),))] > 1.7e9
+    assert samples[("fagmatch_crawls_unfinished", (("state", "interrupted"),))] == 0
+
+
 def test_adhoc_url_crawl_then_export(web, tmp_path, run_cli, db):
     result = CliRunner().invoke(
         crawl_cmd, ["--url", f"{web.base}/", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "DOWNLOAD_DELAY=0",
