@@ -49,6 +49,7 @@ from crawler.parsers import (
 )
 from matcher.clock import DANISH_TIME
 from matcher.course import EARLIEST_DATE, LATEST_DATE, MAX_ECTS, canonical_url
+from matcher.text import text_language
 
 COURSE_NODE_TYPES = frozenset(
     {"Course", "CourseInstance", "EducationalOccupationalProgram", "WorkBasedProgram", "Event", "EducationEvent"}
@@ -309,11 +310,17 @@ def _offers_deadline(nodes: Iterable[Mapping[str, Any]]) -> dt.date | None:
     return max(ends, default=None)
 
 
+# A goal says what the participant does: an infinitive or a "can"/"learns" ("At vejlede …", "kan …").
+_GOAL_VERB_RE = re.compile(r"(?:^|\b(?:kan|lærer|can|learn\w*|will)\s+)(?:at|to)\s+\w+|\b(?:kan|can|will)\s+\w+", re.I)
+
+
 def _taught_goals(node: Mapping[str, Any]) -> list[dict[str, str]] | None:
-    """Learning goals from schema.org's `teaches` (texts or DefinedTerms) that their verbs place ("Den
-    studerende kan anvende …"); a bare topic ("Forvaltningsret") is no goal."""
+    """Learning goals from schema.org's `teaches` (texts or DefinedTerms) that say what the participant
+    can or learns to do ("Den studerende kan anvende …", "At vejlede ledige om …", "Du lærer at …"); a
+    bare topic ("Forvaltningsret") is no goal."""
     texts = [text for value in _list(node.get("teaches")) if (text := _text(value))]
-    return [goal for goal in parse_learning_goals(texts) if goal["kind"] != "other"] if texts else None
+    goals = parse_learning_goals(texts) if texts else []
+    return [goal for goal in goals if goal["kind"] != "other" or _GOAL_VERB_RE.search(goal["text"])] or None
 
 
 _MODE_FORMS = {
@@ -474,7 +481,7 @@ def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
         text for key in ("educationalCredentialAwarded", "occupationalCredentialAwarded", "educationalLevel")
         if (text := _text(main.get(key)))
     )  # fmt: skip
-    values["eqf_level"] = _eqf_level(main.get("educationalLevel"))
+    values["eqf_level"] = _eqf_level(main.get("educationalLevel")) or _eqf_level(main.get("educationalAlignment"))
     result.fields = {key: value for key, value in values.items() if value not in (None, "", [], False)}
     return result
 
@@ -486,11 +493,17 @@ MAX_BLOCK_DAYS = 5
 
 def _run_span(instances: list[dict[str, Any]]) -> int | None:
     """The days of a run that starts and ends within MAX_BLOCK_DAYS (a one-day Event from 09:00 to 15:30
-    is one day); the same for every run with both dates, else None."""
-    spans = {(end - start).days + 1 for instance in instances
+    is one day; Friday to Monday two, as a weekend is no teaching day unless the run keeps to one); the
+    same for every run with both dates, else None."""
+    spans = {(start, end) for instance in instances
              if (start := _date(instance.get("startDate"))) and (end := _date(instance.get("endDate")))}  # fmt: skip
-    span = spans.pop() if len(spans) == 1 else None
-    return span if span is not None and 1 <= span <= MAX_BLOCK_DAYS else None
+    if len(spans) != 1:
+        return None
+    start, end = spans.pop()
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    if not 1 <= len(days) <= MAX_BLOCK_DAYS:
+        return None
+    return sum(day.weekday() < 5 for day in days) or len(days)
 
 
 def _cancelled_event(node: Mapping[str, Any]) -> bool:
@@ -894,6 +907,14 @@ def _negative_url(url: str) -> bool:
     return any(segment in NEGATIVE_PATH_WORDS or segment.startswith("nyhed") for segment in segments)
 
 
+def _page_language(tree: lxml.html.HtmlElement, text: str) -> str | None:
+    """The page's `<html lang>`, where its words do not read as the other of Danish and English: a
+    theme's template says "en-US" (WordPress's default) of a Danish page."""
+    declared = _language(tree.get("lang"))
+    read = text_language(text)
+    return read if declared in ("da", "en") and read is not None and read != declared else declared
+
+
 def _language(value: str | None) -> str | None:
     if not value:
         return None
@@ -1029,7 +1050,7 @@ def extract_course(html: str, url: str, hints: Mapping[str, Any] | None = None) 
     fill("target_group", facts.first("target_group"))
     fill("admission", facts.first("admission"))
     fill("language", facts.first("language"))
-    fields["language"] = _language(fields.get("language")) or _language(tree.get("lang"))  # <html lang="da">
+    fields["language"] = _language(fields.get("language")) or _page_language(tree, main_text)
     if goals_heading and (goals := parse_learning_goals(main_text)):
         fields["learning_goals"] = goals  # under the page's own headings, over schema.org's `teaches`
 

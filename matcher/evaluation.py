@@ -18,6 +18,7 @@ from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, Str
 from matcher.course import COURSE_TYPES, MAX_ECTS
 from matcher.json_lines import json_objects, validation_problems
 from matcher.taxonomy import LEVELS
+from matcher.text import text_language
 
 MAX_FIELDS = 3  # LABELLING.md: 0–3 fields, best first
 
@@ -125,14 +126,9 @@ def provider_group(item: Any) -> str:
     return (getattr(item, "provider", None) or "").strip().lower() or f"id:{own_id}"
 
 
-_DANISH = frozenset("og at det er en til på med for af som ikke de der kan har du vi om eller skal".split())
-_ENGLISH = frozenset("the and of to in is for on with as are by this be or you can from will an".split())
-
-
 def language(text: str) -> str:
-    """`da` or `en`, by which language's commonest words the text uses more."""
-    words = text.lower().split()
-    return "en" if sum(w in _ENGLISH for w in words) > sum(w in _DANISH for w in words) else "da"
+    """`da` or `en`, by which language's commonest words the text uses more (Danish on a tie)."""
+    return text_language(text) or "da"
 
 
 def grouped_folds(labelled: Sequence[LabelledCourse], folds: int = 5, seed: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:

@@ -158,7 +158,7 @@ def _read_jsonl(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
     content.notices.extend(notices)
     records = []
     if (array := _json_array(path, text)) is not None:
-        content.notices.append(f"{path.name}: read as one JSON document: a record's number is its place in "
+        content.notices.append(f"{path}: read as one JSON document: a record's number is its place in "
                                "it, not a line")
         numbered: Iterable[tuple[int, Any]] = enumerate(array, start=1)
     else:

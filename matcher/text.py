@@ -52,3 +52,17 @@ def first_repeated(values: list[str]) -> tuple[int, str] | None:
             return i, value
         seen.add(value)
     return None
+
+
+_DANISH_WORDS = frozenset("og at det er en til på med for af som ikke de der kan har du vi om eller skal".split())
+_ENGLISH_WORDS = frozenset("the and of to in is for on with as are by this be or you can from will an".split())
+
+
+def text_language(text: str) -> str | None:
+    """`da` or `en`, by which language's commonest words the text uses more; None where it uses
+    neither's (too short, or another language)."""
+    words = text.lower().split()
+    danish, english = sum(w in _DANISH_WORDS for w in words), sum(w in _ENGLISH_WORDS for w in words)
+    if danish == english == 0:
+        return None
+    return "en" if english > danish else "da"

@@ -69,7 +69,7 @@ class _ServiceCollector(Collector):
                 finished.add_metric([row.source], run["finished_at"].replace(tzinfo=dt.UTC).timestamp())
             healthy.add_metric([row.source], int(crawl_health(run) == "ok" and bool(run["counts"].get("complete", True))))
             for name, value in sorted(run["counts"].items()):
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                if name != "errors" and isinstance(value, (int, float)) and not isinstance(value, bool):
                     counts.add_metric([row.source, name], value)
             errors.add_metric([row.source], run["error_count"])
         for name, value in states.items():

@@ -209,6 +209,7 @@ def test_metrics_say_each_source_s_last_crawl(crawled, tmp_path):
         assert samples[("fagmatch_source_last_crawl_count", (("count", "new"), ("source", source)))] == result.counts["new"]
         assert samples[("fagmatch_source_last_crawl_timestamp_seconds", (("source", source),))] > 1.7e9
     assert samples[("fagmatch_crawls_unfinished", (("state", "interrupted"),))] == 0
+    assert not [key for key in samples if key[0] == "fagmatch_source_last_crawl_count" and ("count", "errors") in key[1]]
 
 
 def test_adhoc_url_crawl_then_export(web, tmp_path, run_cli, db):

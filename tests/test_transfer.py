@@ -257,6 +257,8 @@ def test_an_english_page_is_read_for_its_design_too(taxonomy: Taxonomy, cues: Tr
      "Deltageren kan anvende reglerne om sygedagpenge i konkrete sager."),
     ("praksiskobling", "Kurset er for dig, der i din egen praksis møder ledige borgere.",
      "Du arbejder med eksempler fra din egen vejledningspraksis."),
+    ("praksiskobling", "Du lærer at vejlede den ledige om egne erfaringer fra arbejdsmarkedet.",
+     "Vi arbejder med dine egne erfaringer som sagsbehandler."),
 ])
 def test_a_topic_in_the_field_is_not_the_courses_design(
     taxonomy: Taxonomy, cues: TransferCues, factor: str, topic: str, design: str,
@@ -276,6 +278,8 @@ def test_a_topic_in_the_field_is_not_the_courses_design(
     ("praksiskobling", "Du arbejder med en case fra din arbejdsplads."),
     ("praksiskobling", "Du tager afsæt i din egen sagsbehandling."),
     ("praksiskobling", "Undervisningen tager udgangspunkt i deltagernes egne erfaringer."),
+    ("praksiskobling", "Du medbringer en konkret sag fra din hverdag, som vi arbejder med på kurset."),
+    ("praksiskobling", "Du afprøver metoderne i dit eget jobcenter."),
     ("supervision_feedback", "Du skriver en opgave, som du får vejledning til."),
     ("supervision_feedback", "Gennem observationer og konstruktiv feedback træner I samtalen."),
 ])
@@ -297,6 +301,8 @@ def test_an_exam_alone_is_no_alternation_between_teaching_and_practice(taxonomy:
 
 @pytest.mark.parametrize("work", [
     "Du lærer at holde et møde med lederen på virksomheden.",
+    "Du lærer at holde et møde med lederen på den sygemeldtes arbejdsplads.",
+    "Du lærer at lægge en fastholdelsesplan sammen med sin leder.",
     "Du lærer at holde opfølgningsmøder med sygemeldte.",
 ])
 def test_the_work_s_own_meetings_do_not_invite_the_leader_or_a_follow_up(
