@@ -154,6 +154,7 @@ class Gap(BaseModel):
     employees: list[Annotated[str, Field(max_length=MAX_NAME)]] = Field(
         default_factory=list, max_length=MAX_TEAM_SIZE, description=f"At most {MAX_TEAM_SIZE}, as a team.")
     learners: int = Field(default=1, ge=1, le=MAX_TEAM_SIZE)
+    leaders: int = Field(default=0, ge=0, le=MAX_TEAM_SIZE, description="How many of the learners are the team's leaders (an assessment's role column): a leader who takes part is the leader's involvement, as the transfer note says.")
     proficiency: float | None = Field(default=None, ge=1, le=5, description="The learners' mean step, 1–5.")
     dimension: str | None = Field(default=None, max_length=100, description="The dimension whose learning forms the transfer note suggests; left out, the one closest to the main field's statements at the level.")
     priority_rank: int | None = Field(default=None, ge=1, le=1000, description="The gap's rank among the team's gaps, 1 first.")
@@ -376,16 +377,17 @@ class Recommender:
         COUNTED_SHORTFALL of a step, or no one close enough to become a resource person yet.
         Fields in priority order; `max_gaps` keeps the first fields only (None: every field)."""
         levels = {e.employee: e.levels for e in analysis.employees}
+        leaders = {e.employee for e in analysis.employees if e.role == "leader"}
         gaps: list[Gap] = []
         fields = [c for c in analysis.fields if c.status in ("gap", "individual")]
         for capacity in fields[:max_gaps]:
-            gaps += self._team_field_gaps(capacity, levels, analysis.specialist_level, len(gaps))
+            gaps += self._team_field_gaps(capacity, levels, leaders, analysis.specialist_level, len(gaps))
         if not gaps:
             raise RecommendError(say("the team meets its target in every field: there is no gap to recommend courses for"))
         return gaps
 
     def _team_field_gaps(
-        self, capacity: Any, levels: dict[str, dict[str, float]], specialist_level: int, before: int,
+        self, capacity: Any, levels: dict[str, dict[str, float]], leaders: set[str], specialist_level: int, before: int,
     ) -> list[Gap]:
         """One field's parts (see gaps_from_team); `before`: gaps made so far, for the ids."""
         key, required = capacity.field, capacity.required_level or 0
@@ -397,7 +399,8 @@ class Recommender:
             proficiency = float(np.mean(list(own.values()))) if own else capacity.mean_level
             gap = self._field_gap(f"g{before + len(parts) + 1}", key, level, people, proficiency,
                                   capacity.priority_rank, "assessment")
-            parts.append(gap.model_copy(update={"part": part, "target_level": target, "levels": own, "skip": skip}))
+            parts.append(gap.model_copy(update={"part": part, "target_level": target, "levels": own, "skip": skip,
+                                                "leaders": len(leaders & set(people))}))
 
         below = capacity.employees_below
         counted = [n for n in below if required - step[n] >= COUNTED_SHORTFALL]
@@ -658,7 +661,8 @@ class Recommender:
                                          "loosen the constraints or describe the need in other words", count=int(fitting.sum()))
             elif not ranked:
                 unanswered[gap.id] = self._why_no_course(gap, today)
-            context = TransferContext(field=gap.field, level=gap.level, dimension=gap.dimension, learners=gap.learners)
+            context = TransferContext(field=gap.field, level=gap.level, dimension=gap.dimension, learners=gap.learners,
+                                      leaders=min(gap.leaders, gap.learners))
             for rank, (i, score, parts) in enumerate(ranked, start=1):
                 results.append(self._result(gap, i, score, parts, rank, today, upcoming, context, fitting))
         return {

@@ -79,6 +79,7 @@ class TransferContext:
     level: str | None = None  # "grundlaeggende" | "specialiseret"
     dimension: str | None = None  # the gap's dominant dimension: "praktisk" | "refleksiv" | "relationel"
     learners: int = 1  # how many in the team share the gap
+    leaders: int = 0  # how many of them are the team's leaders (an assessment's role column)
 
 
 class TransferFactor(BaseModel):
@@ -211,6 +212,9 @@ class CueFactor(_Strict):
     # A workplace factor of weight 0 the course may invite ("lederen deltager den første dag"): it
     # still has to come from the workplace, and earns nothing, but the note says the course asks for it.
     invited_by: list[Regex] = []
+    # A workplace factor of weight 0 that a leader among the learners brings: present then, with
+    # these words as its evidence (it earns nothing: the course did not make it so).
+    leader_learns: Text | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> CueFactor:
@@ -228,6 +232,9 @@ class CueFactor(_Strict):
             raise ValueError("'statement' is required: the phrase after 'Kurset …' in the note")
         if self.invited_by and (self.side == "course" or self.weight):
             raise ValueError("'invited_by' is for workplace factors of weight 0 (a course that asks for what the workplace must bring)")
+        if self.leader_learns is not None and (self.side == "course" or self.weight or self.statement is None):
+            raise ValueError("'leader_learns' is for workplace factors of weight 0 with a 'statement' (what a leader "
+                             "among the learners brings)")
         return self
 
 
@@ -631,9 +638,12 @@ def _detect(course: Course, context: TransferContext, cues: TransferCues) -> tup
     missing: list[TransferFactor] = []
     for factor in cues.factors:
         evidence, inferred = None, False
-        # A workplace factor counts only where the design enables it: those with a weight (and cues).
+        # A workplace factor counts only where the design enables it: those with a weight (and cues);
+        # or, for what a leader brings, where a leader is among the learners.
         if factor.side == "course" or factor.weight:
             evidence, inferred = _factor_evidence(factor, course, context, text, cues)
+        elif factor.leader_learns is not None and context.leaders > 0:
+            evidence, inferred = factor.leader_learns, True
         if evidence is not None:
             present.append(TransferFactor(key=factor.key, label=factor.label, side=factor.side, evidence=evidence,
                                           inferred=inferred))

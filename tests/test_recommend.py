@@ -392,6 +392,31 @@ def test_team_of_four_basic_for_those_under_the_step_specialised_only_for_the_re
     assert all(r["level"] == "grundlaeggende" for r in by_gap[law.id])
 
 
+def test_a_leader_among_the_learners_is_the_leader_s_involvement_not_asked_to_brief_themselves(
+    recommender: Recommender, tmp_path: Path,
+) -> None:
+    """A transfer expert's walk: the leader GH, one of the team lacking Borgernære Metoder, was asked
+    to go through the course with "the employees", GH among them."""
+    taxonomy = load_taxonomy()
+    team = tmp_path / "team.csv"
+    team.write_text(TEAM_OF_FOUR, encoding="utf-8")
+    analysis = analyse_assessment(read_assessment(team, taxonomy), read_target(BUNDLED_TARGET, taxonomy), taxonomy)
+    gaps = {(g.field, g.part): g for g in recommender.gaps_from_team(analysis)}
+    with_leader, without = gaps[("borgernaere_metoder", "basic")], gaps[("lov_myndighed", "basic")]
+    assert "GH" in with_leader.employees and (with_leader.leaders, without.leaders) == (1, 0)
+    document = recommender.recommend([with_leader, without], top=2, today=TODAY)
+    for result in document["results"]:
+        transfer = result["transfer"]
+        before = " ".join(transfer["steps"]["before"]["actions"])
+        present = {f["key"]: f for f in transfer["factors_present"]}
+        if result["gap_id"] == with_leader.id:
+            assert present["leder_involvering"]["evidence"] == "lederen er selv med blandt deltagerne"
+            assert "Lederen er selv med" in before and "Lederen gennemgår" not in before
+            assert "inddrager lederen" in transfer["note"]
+        else:
+            assert "leder_involvering" not in present and "Lederen gennemgår" in before
+
+
 def test_a_gap_the_constraints_empty_says_so(recommender: Recommender, tmp_path: Path) -> None:
     levels = {k: [3, 3] for k in FIELDS}
     levels["lov_myndighed"] = [1, 2]

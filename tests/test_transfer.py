@@ -626,6 +626,7 @@ def test_workplace_weight_without_design_cues_is_refused(tmp_path: Path) -> None
         (lambda d: d.update(actions=[a for a in d["actions"] if a["phase"] != "after"]), r"phase 'after' needs an action that always applies"),
         (lambda d: d["factors"].append(dict(d["factors"][-1])), r"factors\[12\] \(opfoelgning\)\.key: duplicate factor key 'opfoelgning'"),
         (lambda d: d["factors"][0].update(invited_by=["x"]), r"factors\[0\] \(praksiskobling\): 'invited_by' is for workplace factors of weight 0"),
+        (lambda d: d["factors"][0].update(leader_learns="x"), r"factors\[0\] \(praksiskobling\): 'leader_learns' is for workplace factors of weight 0"),
         (lambda d: d["note"].update(invited="lægger op til {factors}"), r"note\.invited: unknown placeholder \{factors\}|note: .*\{factors\}"),
     ],
 )
