@@ -28,6 +28,7 @@ from crawler.parsers import (
     clean_text,
     eqf_for_course_type,
     has_goal_heading,
+    is_unit_price,
     normalise_label,
     parse_course_type,
     parse_date,
@@ -39,7 +40,6 @@ from crawler.parsers import (
     parse_iso_duration,
     parse_labelled_facts,
     parse_learning_goals,
-    is_unit_price,
     parse_price,
     parse_runs,
     parse_teaching_form,
@@ -1079,7 +1079,7 @@ _PLACE_SPLIT_RE = re.compile(r"\s*(?:[,;&]|\bog\b)\s*")
 def _places(values: list[str], split: bool = True) -> str | None:
     """Every place the page gives, in its order, joined by ", " (a schedule's holds in Aarhus, Odense and
     København): the record has one location, and the place filter matches a part of it, so each place
-    is found. A sentence's closing period goes ("Sted: Esbjerg. Undervisningsform: …"), an
+    is found. Without `split`, each value is one place (schema.org's: "Aalborg Kongres & Kultur Center"). A sentence's closing period goes ("Sted: Esbjerg. Undervisningsform: …"), an
     abbreviation's stays ("Kbh.", "Aarhus C.")."""
     places: list[str] = []
     for value in values:

@@ -1,6 +1,6 @@
 """Conditional re-fetch: every crawl asks again for each page an earlier crawl fetched, with the page's
 ETag and Last-Modified (If-None-Match / If-Modified-Since); a 304 answer replays the stored page, so
-an unchanged site costs its servers little and the crawl the same records."""
+an unchanged site costs its servers little, and the crawl yields the same records."""
 
 from __future__ import annotations
 

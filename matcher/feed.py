@@ -173,8 +173,8 @@ def _read_jsonl(path: Path, content: FeedContent) -> list[tuple[int, Any]]:
 
 def _json_array(path: Path, text: str) -> list[Any] | None:
     """The records of a feed written as one JSON document over several lines (a JSON array, as many
-    systems export, or one record), or None for JSON Lines. The service's JSON feed (an object with its courses and tags) is refused
-    with what to use instead: its records are not the course record schema."""
+    systems export, or one record), or None for JSON Lines. The service's JSON feed (an object with its
+    `items`: courses with their tags, not course records) is refused with what to use instead."""
     start = text.lstrip()[:1]
     if start not in ("[", "{") or text.strip().count("\n") == 0:
         return None  # JSON Lines, or a one-line document that reads as one
