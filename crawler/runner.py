@@ -115,6 +115,12 @@ def jobs_root(db_path: Path) -> Path:
     return db_path.parent / f".{db_path.name}.crawljobs"
 
 
+# The stored pages for conditional re-fetch (crawler/httpcache.py), beside the sources' job folders: a
+# leading "_" no source's job folder has (registry names begin with a letter or digit; ad-hoc ones "url").
+# "httpcache", the development cache's folder before, could be a source's name.
+HTTP_CACHE_FOLDER = "_httpcache"
+
+
 def _job_name(source: str) -> str:
     name = "".join(char if char.isalnum() or char in "._-" else "_" for char in source)
     if len(name) > 100:  # an ad-hoc URL may be longer than a file name may be: cut, kept apart by a hash
@@ -226,7 +232,7 @@ def _crawl_locked(
     config_path, report_path = root / "crawl-config.json", root / "crawl-report.json"
     config = {
         "db": str(db_path), "sources": entries, "settings": settings or {}, "http_cache": http_cache,
-        "http_cache_dir": str(root / "httpcache"), "log_file": str(root / "crawl.log"), "report": str(report_path),
+        "http_cache_dir": str(root / HTTP_CACHE_FOLDER), "log_file": str(root / "crawl.log"), "report": str(report_path),
     }  # fmt: skip
     report_path.unlink(missing_ok=True)  # a killed crawl's report must not pass for this one's
     try:
@@ -320,7 +326,7 @@ def unfinished_crawls(db_path: Path) -> dict[str, str]:
     """Job folder name → "running" or "interrupted", for each source whose crawl has not published
     (a source's job folder goes when it does): the last run recorded says nothing of these."""
     root = jobs_root(db_path)
-    folders = [d.name for d in root.iterdir() if d.is_dir() and d.name != "httpcache"] if root.is_dir() else []
+    folders = [d.name for d in root.iterdir() if d.is_dir() and d.name not in (HTTP_CACHE_FOLDER, "httpcache")] if root.is_dir() else []
     if not folders:
         return {}
     try:  # held by a crawl while it runs (_job_folder_lock); read-only where the folder is (a replica)

@@ -330,7 +330,7 @@ def test_a_crawl_run_is_recorded_from_when_its_pages_began_to_come_in(delta):
 
 
 def test_a_page_half_stored_by_a_killed_crawl_is_fetched_again(delta):
-    cache = next(delta.db.parent.glob(".*.crawljobs")) / "httpcache"
+    cache = next(delta.db.parent.glob(".*.crawljobs")) / "_httpcache"
     bodies = list(cache.rglob("response_body"))
     assert bodies, "every page is stored for the next crawl's conditional request"
     for body in bodies:
