@@ -311,7 +311,7 @@ def _offers_deadline(nodes: Iterable[Mapping[str, Any]]) -> dt.date | None:
 
 
 # A goal says what the participant does: an infinitive or a "can"/"learns" ("At vejlede …", "kan …").
-_GOAL_VERB_RE = re.compile(r"(?:^|\b(?:kan|lærer|can|learn\w*|will)\s+)(?:at|to)\s+\w+|\b(?:kan|can|will)\s+\w+", re.I)
+_GOAL_VERB_RE = re.compile(r"^(?:at|to)\s+\w+|\b(?:lærer|learn\w*)\s+(?:at|to)\s+\w+|\b(?:kan|can|will)\s+\w+", re.I)
 
 
 def _taught_goals(node: Mapping[str, Any]) -> list[dict[str, str]] | None:
@@ -444,12 +444,9 @@ def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
     }
     starts: set[dt.date] = set()
     cancelled = [instance for instance in instances if _cancelled_event(instance)]
-    # a cancelled run starts nothing, and is held nowhere and in no form; all cancelled, the course
-    # is withdrawn, and its runs still say where and how it was held
-    live = [instance for instance in instances if not any(instance is c for c in cancelled)] or instances
+    # a cancelled run starts nothing, and is held nowhere and in no form
+    live = [instance for instance in instances if not any(instance is c for c in cancelled)]
     for instance in live:
-        if any(instance is c for c in cancelled):
-            continue  # all runs cancelled
         for key in ("startDate",):
             for value in _list(instance.get(key)):
                 if (date := _date(value)) is not None:
@@ -459,24 +456,25 @@ def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
                 starts.add(date)
     values["start_dates"] = sorted(starts)
     values["cancelled"] = bool(cancelled) and not starts
+    held = live or instances  # every run cancelled: the course is withdrawn, its runs still say where and how
     values["price_dkk"] = next(
-        (price for node in [*live, *offers] if (price := _offers_price(node)) is not None), None
+        (price for node in [*held, *offers] if (price := _offers_price(node)) is not None), None
     )
     if not values["application_deadline"]:
-        values["application_deadline"] = _offers_deadline([*live, *offers])
+        values["application_deadline"] = _offers_deadline([*held, *offers])
     values["form"] = _mode_form(
-        value for instance in live
+        value for instance in held
         for key in ("courseMode", "eventAttendanceMode", "educationalProgramMode") for value in _list(instance.get(key))
     )  # fmt: skip
     # every instance's place, as a schedule of holds in the page's text gives them (_places); one
     # structured place is one place, "Aalborg Kongres & Kultur Center" whole
-    values["location"] = _places([loc for instance in live if (loc := _location(instance.get("location")))], split=False)
+    values["location"] = _places([loc for instance in held if (loc := _location(instance.get("location")))], split=False)
     # courseWorkload is the study's hours, not the teaching's: only its days count
     values["duration_days"] = next(
         (days for instance in instances for key in ("timeToComplete", "timeRequired", "duration", "courseWorkload")
          if (text := _text(instance.get(key))) and (days := parse_iso_duration(text, hours=key != "courseWorkload"))),
         None,
-    ) or _run_span(live)  # fmt: skip
+    ) or _run_span(held)  # fmt: skip
     result.type_text = " ".join(
         text for key in ("educationalCredentialAwarded", "occupationalCredentialAwarded", "educationalLevel")
         if (text := _text(main.get(key)))
