@@ -43,6 +43,10 @@ DATA = Path(__file__).resolve().parent / "data"
 SHIPPED_TABLE = DATA / "gap-table.npz"
 # The table answers for a text when it knows at least this share of its tokens; others go to the model.
 MIN_COVERAGE = 0.9
+# A text of fewer tokens goes to the model: the table fitted each token on sentences and phrases that
+# held it, and a lone token's vector can read far from the model's reading of the word alone ("hjælp"
+# read as a need in the domain, "Hjælp" as none).
+MIN_TOKENS = 3
 RIDGE = 0.01
 MAX_VOCABULARY = 20_000  # the closed-form fit holds a vocabulary × vocabulary matrix in memory
 # CourseProducts up to this size (about 28 000 courses with the shipped table); larger catalogues
@@ -173,7 +177,7 @@ class GapEmbedder:
 
     def knows(self, texts: Sequence[str]) -> bool:
         """Whether the table embeds these texts (a gap's words, and its sentences): it knows at least
-        `min_coverage` of all their tokens. Otherwise the model embeds them all."""
+        `min_coverage` of all their tokens, and each has MIN_TOKENS. Otherwise the model embeds them all."""
         return _covered([self.words(text).rows for text in texts], self.min_coverage)
 
     def embed_passages(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
@@ -240,6 +244,8 @@ class CourseProducts:
 
 
 def _covered(rows: Sequence[np.ndarray], min_coverage: float) -> bool:
+    if any(len(r) < MIN_TOKENS for r in rows):
+        return False
     known = sum(int((r >= 0).sum()) for r in rows)
     return known > 0 and known >= min_coverage * sum(len(r) for r in rows)
 

@@ -78,6 +78,10 @@ def test_words_the_table_does_not_know_go_to_the_model(model: Embedder, gaps: Ga
     foreign = ["Zur Vorbereitung auf die Prüfung lesen Sie bitte das Kapitel über Quantenchromodynamik"]
     assert not gaps.knows(foreign)
     assert np.array_equal(gaps.embed_passages(foreign), model.embed_passages(foreign))
+    # a word or two is the model's: a lone token's table vector is fitted on sentences that held it
+    for short in (["hjælp"], ["Hjælp"], ["mere viden"]):
+        assert not gaps.knows(short)
+        assert np.array_equal(gaps.embed_passages(short), model.embed_passages(short))
     # a number it has not seen does not count against it: "hold 98765" means what "hold 17" means
     assert gaps.knows([GAPS[0] + ", hold 98765"])
 
