@@ -13,7 +13,9 @@ deadline has passed since, is not planned, and the row says why.
 
 The plan respects time, per person: the decisions are taken in priority order, and each gets the
 first start of its course (or of the next course on its list) that begins after the learners'
-earlier courses end, so no one has two courses at once. Rules, stated where they are set below: a
+earlier courses end, so no one has two courses at once (a gap's learners who are not named, as in a
+gap in words, are one group across its courses). A course at another level than the gap's is planned
+only where the list has none at the gap's level, and its row says so. Rules, stated where they are set below: a
 course's workload is its ECTS × 27.5 hours (the Danish norm), else its course days × 7.4 hours (a
 day of the 37-hour week); an ECTS module runs 2 weeks per ECTS (10 ECTS over a semester, the
 part-time pace of diploma and academy modules), a course of more than two days one day a week; the
@@ -330,12 +332,16 @@ def build_plan(recommendation: dict[str, Any], *, per_gap: int = 1) -> list[Plan
         if not ranked:
             rows.append(_open_row(gap))
             continue
+        # A course at another level than the gap's is planned only where the list has none at its level.
+        ranked.sort(key=lambda result: _level_note(result) is not None)
+        # Learners not named (a gap in words, a needs survey) are the same people on each of their gap's courses.
+        people = gap.employees or [f"\0gap {gap.id}"]
         picks: list[tuple[_Result, _Slot | None]] = []
         for result in ranked:  # the best courses whose dates fit; a clash moves down the list
-            slot = _slot(result, [busy.get(p, []) for p in gap.employees], earliest, window)
+            slot = _slot(result, [busy.get(p, []) for p in people], earliest, window)
             if slot is not None:
                 picks.append((result, slot))
-                for person in gap.employees:
+                for person in people:
                     busy.setdefault(person, []).append((slot.start, slot.end))
             if len(picks) == per_gap:
                 break
@@ -535,7 +541,15 @@ def _activity(result: _Result) -> str:
     details = ", ".join(f for f in facts if f)
     if details:
         text += f" ({details})"
+    if note := _level_note(result):
+        text += f". Bemærk: {note}"
     return text + (f". {result.url}" if result.url else "")
+
+
+def _level_note(result: _Result) -> str | None:
+    """What the recommendation said of a course whose level is not the gap's ("kursets niveau er …")."""
+    return next((str(reason.get("text") or "kurset er på et andet niveau end gabet") for reason in result.why
+                 if reason.get("kind") == "level" and reason.get("fits") is False), None)
 
 
 def _support(result: _Result) -> list[str]:

@@ -86,6 +86,11 @@ CANDIDATES = 60  # the best this many by score are considered for the diversifie
 # (10 graded 1 do, on the real pages), and none of the recommender's top five did.
 NEAR_BY_MEANING = 0.2
 NEAR_BY_KEYWORD = 0.1
+# A course the tagger reads as outside the domain must come nearer: half the range by meaning, or 0.3
+# by keyword. A small catalogue's bookkeeping course was otherwise offered for a gap in sickness-benefit
+# law when a region and a price left few courses; no graded set of eval/ moves (2026-12-07).
+OFF_DOMAIN_NEAR_BY_MEANING = 0.5
+OFF_DOMAIN_NEAR_BY_KEYWORD = 0.3
 # A gap in words is short, and the tagger learnt fields and levels from whole course pages: it can
 # miss the field ("grundkursus i forvaltningsret …" read as labour market) and reads a specialist
 # need as basic ("vi har brug for én der kan rådgive ledelsen …"). The tags of the courses its words
@@ -589,8 +594,9 @@ class Recommender:
         head = _top(total, CANDIDATES)
         # A team's field gap has no words; its courses build the field (_builds). Far courses are
         # rare among the best: looked for there first, in the whole list only when one is found.
-        if gap.text and ((scores.semantic[head] < NEAR_BY_MEANING) & (scores.keyword[head] < NEAR_BY_KEYWORD)).any():
-            near = (scores.semantic >= NEAR_BY_MEANING) | (scores.keyword >= NEAR_BY_KEYWORD)
+        off_domain = self.index.off_domain[candidates]
+        if gap.text and not _near(scores.semantic[head], scores.keyword[head], off_domain[head]).all():
+            near = _near(scores.semantic, scores.keyword, off_domain)
             total = np.where(near, total, -np.inf)
             head = _top(total, CANDIDATES)
             head = head[np.isfinite(total[head])]
@@ -749,6 +755,8 @@ class Recommender:
             if terms:
                 reasons.append({"kind": "keywords", "terms": tuple(terms), "words": self._words_for(i, terms),
                                 "passage": self._passage_with(i, terms)})
+        if not reasons:  # near by meaning alone: said so, and whether the tagger read it outside the domain
+            reasons.append({"kind": "meaning", "off_domain": bool(self.index.off_domain[i])})
         if level_fit is not None:
             reasons.append(level_fit)
         return tuple(reasons)
@@ -939,6 +947,13 @@ def _top(values: np.ndarray, k: int) -> np.ndarray:
     if len(passing) < k:
         return np.argpartition(values, n - k)[n - k:]
     return passing[np.argpartition(values[passing], len(passing) - k)[len(passing) - k:]]
+
+
+def _near(semantic: np.ndarray, keyword: np.ndarray, off_domain: np.ndarray) -> np.ndarray:
+    """Which courses are near enough to a gap's words to answer it (NEAR_BY_MEANING and the rest)."""
+    near = (semantic >= NEAR_BY_MEANING) | (keyword >= NEAR_BY_KEYWORD)
+    nearer = (semantic >= OFF_DOMAIN_NEAR_BY_MEANING) | (keyword >= OFF_DOMAIN_NEAR_BY_KEYWORD)
+    return near & (~off_domain | nearer)
 
 
 def _cosine_range(sims: np.ndarray, embedded: np.ndarray | None) -> tuple[float, float]:

@@ -115,7 +115,9 @@ class ResultOut(BaseModel):
     fields: list[str]
     level: str | None
     why: list[dict[str, Any]] = Field(description="Why it fits: the gap's competences it matches (with the passage), "
-                                                  "the gap's words it contains, how its level fits.")
+                                                  "the gap's words it contains, how its level fits; `meaning` where it is "
+                                                  "near the gap's words by meaning alone (`off_domain`: read as outside "
+                                                  "employment services).")
     transfer: dict[str, Any] = Field(description="The transfer-readiness note: score, factors present and missing, "
                                                  "the note, and what to do before, during and after.")
     next_start: dt.date | None

@@ -224,6 +224,10 @@ def format_recommendation(document: dict[str, Any], *, steps: bool = False) -> s
                     lines.append(f"     matches {reason['competence_id']}: {reason['competence']}")
                     if reason.get("passage"):
                         lines.append(f"       «{reason['passage'][:160]}»")
+                elif reason["kind"] == "meaning":
+                    outside = "; read as outside employment services" if reason["off_domain"] else ""
+                    lines.append(f"     near the gap's words by meaning alone (no framework competence of the gap or "
+                                 f"word of it in the text{outside}): read it before choosing")
                 elif reason["kind"] == "keywords":
                     # stems, as the web page says: the passage shows the words as the course writes them
                     lines.append(f"     the gap's words in the course text: {', '.join(reason['words'])}")

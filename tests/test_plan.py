@@ -421,6 +421,34 @@ def test_no_learner_has_two_courses_at_once() -> None:
     assert by_title[("g3", DIPLOMA.title)].status == "Afventer hold"
 
 
+def test_unnamed_learners_of_a_gap_in_words_get_its_courses_one_after_the_other() -> None:
+    document = free_text_recommendation()
+    document["gaps"][0]["learners"] = 2
+    context = TransferContext("lov_myndighed", "grundlaeggende")
+    document["results"] = [result("q1", DIPLOMA, context, rank=1, next_start="2027-02-01"),
+                           result("q1", SHORT, context, rank=2, start_dates=["2027-03-15", "2027-09-06"])]
+    module, day = build_plan(document, per_gap=2)
+    assert module.start == dt.date(2027, 2, 1) and module.end is not None
+    # the two are the same people: the day course takes the class after the module ends
+    assert day.start == dt.date(2027, 9, 6) > module.end
+
+
+def test_a_course_at_the_gaps_level_is_planned_before_one_ranked_above_it_at_another() -> None:
+    document = free_text_recommendation()
+    context = TransferContext("lov_myndighed", "grundlaeggende")
+    beginners = result("q1", SHORT, context, rank=1)
+    beginners["why"][-1] = {"kind": "level", "fits": False,
+                            "text": "kursets niveau er specialiseret; gabet er på grundlæggende niveau"}
+    document["results"] = [beginners, result("q1", DIPLOMA, context, rank=2)]
+    assert build_plan(document)[0].course_title == DIPLOMA.title
+    # where the list has nothing at the gap's level, the row says what does not fit
+    document["results"] = [beginners]
+    row = build_plan(document)[0]
+    assert row.course_title == SHORT.title
+    assert "Bemærk: kursets niveau er specialiseret; gabet er på grundlæggende niveau." in row.activity
+    assert row.activity.endswith(SHORT.url)
+
+
 def test_a_reason_from_an_english_recommendation_is_said_in_danish_in_the_plan() -> None:
     # the API and the command line recommend in English; the plan is the guide's Danish template
     document = team_plan_document()

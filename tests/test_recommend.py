@@ -242,6 +242,25 @@ def test_constraints_do_not_turn_the_best_of_a_poor_lot_into_a_fit(recommender: 
         "loosen the constraints or describe the need in other words")
 
 
+def test_words_of_number_time_and_newness_find_no_course_and_a_course_outside_the_domain_must_come_near(
+    recommender: Recommender,
+) -> None:
+    # a leader's words: "nye", "to" and "uger" found a bookkeeping course ("de nye krav …") for a law gap
+    text = ("Vores to nye sagsbehandlere mangler grundlæggende viden om sygedagpengeloven: opfølgning, "
+            "revurdering efter 22 uger og forlængelse.")
+    found = _results(recommender.recommend([recommender.gap_from_text(text)],
+                                           CourseFilters(region="Syddanmark", max_price=5000), top=5, today=TODAY))
+    assert found and all(r["fields"] for r in found), [r["title"] for r in found]
+    words = {w for r in found for reason in r["why"] if reason["kind"] == "keywords" for w in reason["words"]}
+    assert not words & {"nye", "to", "uger"}, words
+    # every result says why; one near by meaning alone says that, and that it reads as outside the domain
+    ai = recommender.gap_from_text("vi mangler noget med fagsystemer og kunstig intelligens")
+    online = _results(recommender.recommend([ai], CourseFilters(forms=["online"]), top=5, today=TODAY))
+    assert online and all(any(x["kind"] != "level" for x in r["why"]) for r in online)
+    python = next(r for r in online if r["title"].startswith("Python"))
+    assert {"kind": "meaning", "off_domain": True} in python["why"]
+
+
 def test_constraints_filter_and_impossible_ones_say_which(recommender: Recommender) -> None:
     gap = recommender.gap_from_text("jobrotation og virksomhedsservice")
     cheap = recommender.recommend([gap], CourseFilters(max_price=5000), top=10, today=TODAY)

@@ -739,6 +739,10 @@ def test_free_text_gap_gives_recommendations(client: TestClient) -> None:
     assert guess.status_code == 200
     assert ("Ordene 'xyzzy qwerty' ligner ikke et kompetencebehov i beskæftigelsesindsatsen, så felt og niveau er et "
             "gæt: skriv med lidt flere ord, hvad medarbejderne skal vide eller kunne") in html.unescape(guess.text)
+    # a course near the words by meaning alone is said to be, where there is no other reason to give
+    near = client.get("/team/gab", params={"tekst": "vi mangler noget med fagsystemer og kunstig intelligens", "form": "online"})
+    python = next(card for card in cards(near.text) if "Python" in card)
+    assert "Nær gabet i indhold:" in python and "læst som uden for beskæftigelsesindsatsen" in python
 
 
 def test_search_words_lead_to_recommendations_for_them_as_a_gap(client: TestClient) -> None:
