@@ -162,6 +162,7 @@ class _Gap(_In):
     text: str | None = None
     employees: list[str] = Field(default=[], max_length=MAX_TEAM_SIZE)
     learners: int | None = Field(default=None, ge=1, le=MAX_TEAM_SIZE)
+    leaders: int = Field(default=0, ge=0, le=MAX_TEAM_SIZE)
     proficiency: float | None = Field(default=None, ge=1, le=5)
     dimension: str | None = None
     priority_rank: int | None = None
@@ -496,8 +497,16 @@ def _employees(gap: _Gap) -> str:
         return f"{names} (ressourceperson)" if gap.part == "resource" and len(gap.employees) == 1 else (
             f"{names} (ressourcepersoner)" if gap.part == "resource" else names)
     if gap.learners:
-        return "1 medarbejder" if gap.learners == 1 else f"{gap.learners} medarbejdere"
+        return learners_da(gap.learners, gap.leaders)
     return "Ikke angivet"
+
+
+def learners_da(learners: int, leaders: int = 0) -> str:
+    """How many take part, in Danish: "8 medarbejdere og 1 leder" (`leaders` of the `learners` lead)."""
+    staff, leaders = max(0, learners - leaders), min(leaders, learners)
+    parts = [f"{staff} medarbejder" + ("e" if staff != 1 else "")] if staff else []
+    parts += [f"{leaders} leder" + ("e" if leaders != 1 else "")] if leaders else []
+    return " og ".join(parts)
 
 
 def _who(gap: _Gap) -> str:

@@ -159,7 +159,7 @@ class Gap(BaseModel):
     employees: list[Annotated[str, Field(max_length=MAX_NAME)]] = Field(
         default_factory=list, max_length=MAX_TEAM_SIZE, description=f"At most {MAX_TEAM_SIZE}, as a team.")
     learners: int = Field(default=1, ge=1, le=MAX_TEAM_SIZE)
-    leaders: int = Field(default=0, ge=0, le=MAX_TEAM_SIZE, description="How many of the learners are the team's leaders (an assessment's role column): a leader who takes part is the leader's involvement, as the transfer note says.")
+    leaders: int = Field(default=0, ge=0, le=MAX_TEAM_SIZE, description="How many of the learners are the team's leaders (an assessment's or a survey's role column): a leader who takes part is the leader's involvement, as the transfer note says.")
     proficiency: float | None = Field(default=None, ge=1, le=5, description="The learners' mean step, 1–5.")
     dimension: str | None = Field(default=None, max_length=100, description="The dimension whose learning forms the transfer note suggests; left out, the one closest to the main field's statements at the level.")
     priority_rank: int | None = Field(default=None, ge=1, le=1000, description="The gap's rank among the team's gaps, 1 first.")
@@ -454,7 +454,10 @@ class Recommender:
             gap = self._field_gap(f"g{len(gaps) + 1}", need.field, None, [], None, need.priority_rank, "survey")
             # statements are sentences of their own: joined with a semicolon, not run together
             wording = "; ".join(s.text.rstrip(" .") for s in top)
-            gaps.append(gap.model_copy(update={"text": wording, "learners": max(s.n_high for s in top)}))
+            # who wants it: the most who answered 4–5 to one of its statements, and how many of them lead
+            wanting = max(top, key=lambda s: s.n_high)
+            leaders = wanting.by_role["leaders"].n_high if "leaders" in wanting.by_role else 0
+            gaps.append(gap.model_copy(update={"text": wording, "learners": wanting.n_high, "leaders": leaders or 0}))
         if not gaps:
             raise RecommendError(say("no field stands out in the survey: nobody answered 4–5 to any statement"))
         return gaps

@@ -528,6 +528,8 @@ def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any
     """The result's summary, one line per decision in the plan's order: the field, who (with their
     step now), what (the part and the step to reach), the course chosen and when, or why none; and
     the workload warnings, one per person (their heaviest quarter)."""
+    from matcher.plan import LOAD_WARNING_SHARE, QUARTER_WEEKS, WEEKLY_HOURS, learners_da, workload
+
     gaps = {gap["id"]: gap for gap in document.get("gaps", [])}
     lines, seen = [], set()
     for row in rows:
@@ -546,14 +548,13 @@ def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any
             period += " (forslag)" if row.date_proposed else ""
         lines.append({
             "gap_id": row.gap_id, "first": first, "field": gap.get("field_name") or "", "priority": gap.get("priority_rank"),
-            "people": people or ([f"{gap['learners']} medarbejdere"] if gap.get("learners", 1) > 1 else []),
+            "people": people or [learners_da(gap.get("learners") or 1, gap.get("leaders") or 0)],
             "part": part, "target": gap.get("target_level"), "course_id": row.course_id, "course": row.course_title,
             "period": period, "status": row.status,
             "reason": gap.get("why_no_courses") if not row.course_title else None,
             "waiting": bool(row.course_title and not row.start),
             "heavy": bool(row.warnings),
         })
-    from matcher.plan import LOAD_WARNING_SHARE, QUARTER_WEEKS, WEEKLY_HOURS, workload
 
     capacity = WEEKLY_HOURS * QUARTER_WEEKS
     # The heaviest quarter in full, the others counted, and people with the same load named together

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from matcher.course import Course
-from matcher.plan import PLAN_COLUMNS, PlanInputError, PlanRow, build_plan, render_plan_csv, render_plan_markdown
+from matcher.plan import PLAN_COLUMNS, PlanInputError, PlanRow, build_plan, learners_da, render_plan_csv, render_plan_markdown
 from matcher.taxonomy import load_taxonomy
 from matcher.transfer import TransferContext, assess_transfer
 
@@ -419,6 +419,11 @@ def test_no_learner_has_two_courses_at_once() -> None:
     # second module (February only) waits
     assert by_title[("g3", SHORT.title)].start == dt.date(2027, 10, 4)
     assert by_title[("g3", DIPLOMA.title)].status == "Afventer hold"
+
+
+def test_how_many_take_part_is_said_with_the_leaders_among_them() -> None:
+    assert [learners_da(*n) for n in [(1, 0), (9, 0), (9, 1), (3, 2), (1, 1)]] == [
+        "1 medarbejder", "9 medarbejdere", "8 medarbejdere og 1 leder", "1 medarbejder og 2 ledere", "1 leder"]
 
 
 def test_unnamed_learners_of_a_gap_in_words_get_its_courses_one_after_the_other() -> None:

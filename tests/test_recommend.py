@@ -19,6 +19,7 @@ from matcher.embeddings import Embedder
 from matcher.evaluation import load_labels, provider_group
 from matcher.gaps import analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
 from matcher.ingest import ingest_file
+from matcher.plan import build_plan
 from matcher.recommend import RecommendError, Recommender, _top
 from matcher.store import open_catalogue
 from matcher.tagging import TRAINING_SET, CourseText, Tagger
@@ -460,6 +461,9 @@ def test_a_needs_survey_gives_one_gap_per_need_the_team_voiced(recommender: Reco
     methods = gaps[0].to_json(taxonomy)
     assert methods["field_name"] == "Borgernære Metoder & Virkning / Virksomhedsvendte Metoder & Virkning"
     assert gaps[0].learners == 3 and gaps[1].learners == 1
+    # the leader wants the methods too: one of the three is the leader, as the plan says
+    assert gaps[0].leaders == 1 and gaps[1].leaders == 0
+    assert build_plan(recommender.recommend(gaps, today=TODAY))[0].employees == "2 medarbejdere og 1 leder"
     # the two statements are two sentences, not one run-on
     assert gaps[0].text.count("; ") == 1 and ".;" not in gaps[0].text
     document = recommender.recommend(gaps, today=TODAY)

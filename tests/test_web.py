@@ -642,6 +642,9 @@ def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(c
     pasted = client.post("/team/behov", data={"behov_tekst": template_text("needs-survey", TAXONOMY)})
     assert pasted.status_code == 200
     assert parse(pasted.text).axes == len(TAXONOMY.fields)
+    # who: staff and the leader apart, as the survey's role column has them
+    led = client.post("/team/behov", data={"behov_tekst": "rolle;lm.1\nmedarbejder;5\nmedarbejder;4\nleder;5\n"})
+    assert "2 medarbejdere og 1 leder" in led.text and "3 medarbejdere" not in led.text
 
 
 @pytest.mark.parametrize(
