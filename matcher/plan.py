@@ -30,7 +30,8 @@ without one as Windows-1252 and turns æ, ø, å into "Ã¦, Ã¸, Ã¥". Python
 LibreOffice and fagmatch's own feed reader accept the mark; `bom=False` leaves it out. Cells with
 several lines keep them (quoted), and a cell that starts like a formula (=, +, -, @) gets a leading
 apostrophe (matcher.tabular.spreadsheet_cell, as in every CSV fagmatch writes), because course titles
-come from the web and Excel would run them.
+come from the web and Excel would run them. After the template's columns, "Pris i alt (kr.)" gives each
+row's price as a number Excel sums (the price per learner times the learners, or a class's price).
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ PLAN_COLUMNS: dict[str, str] = {
     "resources": "Ressourceforbrug",
     "status": "Status",
 }
+# After the template's columns the CSV gives each row's price as a number, for a spreadsheet to sum.
+COST_COLUMN = "Pris i alt (kr.)"
 
 # Danish words for the record's keys; small display mappings, not domain knowledge.
 _COURSE_TYPES = {
@@ -111,6 +114,7 @@ class PlanRow(BaseModel):
     date_proposed: bool = False  # the course has no dates: `start` is a proposal to agree with the provider
     learners: list[str] = []
     hours_each: float | None = None  # workload per learner
+    cost_dkk: float | None = None  # the row's price for all its learners (a class booked for the team: its price)
     warnings: list[str] = []
     employees: str
     purpose: str
@@ -699,7 +703,33 @@ def _row(
         learning_goals=_goals(gap, result), timeline=_timeline(result, slot, passed_over, earliest, window, _learners(gap)),
         responsible="Leder og medarbejder" if _learners(gap) == 1 else "Leder og medarbejdere",
         resources=_resources(gap, result), status=STATUS_PLANNED if slot else STATUS_WAITING,
+        cost_dkk=_cost(gap, result),
     )
+
+
+def _cost(gap: _Gap, result: _Result) -> float | None:
+    """What the row costs, as _resources states it: per learner, or one price for a class booked for the team."""
+    if result.price_dkk is None:
+        return None
+    return result.price_dkk if result.form == "rekvirerbar" else result.price_dkk * _learners(gap)
+
+
+def plan_cost(rows: list[PlanRow]) -> tuple[float, int]:
+    """The plan's known price in all (kr.), and how many of its courses state no price."""
+    costed = [row for row in rows if row.course_title]
+    return sum(row.cost_dkk or 0.0 for row in costed), sum(row.cost_dkk is None for row in costed)
+
+
+def cost_da(rows: list[PlanRow]) -> str | None:
+    """The plan's price in all, in Danish, with the courses it leaves out; None for a plan without courses."""
+    if not any(row.course_title for row in rows):
+        return None
+    total, unpriced = plan_cost(rows)
+    text = f"Planens kurser koster i alt {_kroner(total)}"
+    if unpriced:
+        text += f" ({unpriced} {'kursus' if unpriced == 1 else 'kurser'} uden oplyst pris er ikke regnet med)"
+    return text + "."
+
 
 
 def _open_row(gap: _Gap) -> PlanRow:
@@ -740,6 +770,7 @@ def plan_json(rows: list[PlanRow]) -> dict[str, Any]:
     return {
         "rows": [dict(row.model_dump(mode="json"), resources=row.resources_with_warnings()) for row in rows],
         "workload_hours": {person: {q: round(h, 1) for q, h in quarters.items()} for person, quarters in workload(rows).items()},
+        "cost_dkk": plan_cost(rows)[0], "courses_without_price": plan_cost(rows)[1],
         "rules": {"hours_per_ects": HOURS_PER_ECTS, "hours_per_course_day": HOURS_PER_COURSE_DAY, "weeks_per_ects": WEEKS_PER_ECTS,
                   "weekly_hours": WEEKLY_HOURS, "warning_share_of_working_time": LOAD_WARNING_SHARE},
     }
@@ -749,9 +780,10 @@ def render_plan_csv(rows: list[PlanRow], *, bom: bool = True) -> str:
     """The plan as `;`-separated CSV for Danish Excel: a header of the template's columns, one line per row."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(PLAN_COLUMNS.values())
+    writer.writerow([*PLAN_COLUMNS.values(), COST_COLUMN])
     for row in rows:
-        writer.writerow(spreadsheet_cell(cell) for cell in row.cells())
+        cost = "" if row.cost_dkk is None else _number(row.cost_dkk).replace(".", "")  # 37800 and 2995,5: Excel's numbers
+        writer.writerow([*(spreadsheet_cell(cell) for cell in row.cells()), cost])
     return ("\ufeff" if bom else "") + out.getvalue()
 
 
@@ -764,6 +796,8 @@ def render_plan_markdown(rows: list[PlanRow], title: str = "Uddannelsesplan") ->
     for i, row in enumerate(rows, start=1):
         activity = row.course_title or row.activity
         lines.append(f"| {i} | {_md(row.employees)} | {_md(activity)} | {_period(row)} | {_md(row.status)} |")
+    if cost := cost_da(rows):
+        lines += ["", cost]
     lines += _person_sections(rows)
     for i, row in enumerate(rows, start=1):
         heading = row.course_title or row.activity
@@ -806,12 +840,13 @@ def _person_sections(rows: list[PlanRow]) -> list[str]:
               f"Timer til kurser og opgaver pr. medarbejder (1 ECTS = {_number(HOURS_PER_ECTS)} timer, 1 kursusdag = "
               f"{_number(HOURS_PER_COURSE_DAY)} timer, fordelt jævnt over forløbets uger). Over {_number(round(limit))} timer "
               f"i et kvartal – én arbejdsdag om ugen – bør lederen aftale aflastning (guidens fase 3: arbejdsbyrden i "
-              "uddannelsesperioden).", "", "| Medarbejder | Kvartal | Timer | Andel af arbejdstiden | |", "|---|---|---|---|---|"]
+              "uddannelsesperioden).", "", "| Medarbejder | Kvartal | Timer | Andel af arbejdstiden | Vurdering |",
+              "|---|---|---|---|---|"]
     for person, quarters in workload(rows).items():
         for quarter in sorted(quarters, key=lambda q: (q.split()[-1], q)):
             hours = quarters[quarter]
             share = round(100 * hours / (WEEKLY_HOURS * QUARTER_WEEKS))
-            flag = "for meget" if hours > limit else ""
+            flag = "for meget" if hours > limit else "ok"
             lines.append(f"| {_md(person)} | {quarter} | {_number(round(hours))} | {share} % | {flag} |")
     return lines
 

@@ -527,8 +527,8 @@ PART_NAMES = {"basic": "Grundlæggende", "resource": "Ressourceperson"}
 def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any]:
     """The result's summary, one line per decision in the plan's order: the field, who (with their
     step now), what (the part and the step to reach), the course chosen and when, or why none; and
-    the workload warnings, one per person (their heaviest quarter)."""
-    from matcher.plan import LOAD_WARNING_SHARE, QUARTER_WEEKS, WEEKLY_HOURS, learners_da, workload
+    the workload warnings, one per person (their heaviest quarter); and the plan's price in all."""
+    from matcher.plan import LOAD_WARNING_SHARE, QUARTER_WEEKS, WEEKLY_HOURS, cost_da, learners_da, workload
 
     gaps = {gap["id"]: gap for gap in document.get("gaps", [])}
     lines, seen = [], set()
@@ -568,7 +568,7 @@ def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any
             more = f", {others} kvt. mere" if others else ""  # "kvt." as in the quarter's own name
             load = f"{number_da(hours / QUARTER_WEEKS)} t/uge i {short} ({100 * hours / capacity:.0f} %{more})"
             loads.setdefault(load, []).append(person)
-    return {"lines": lines, "warnings": [f"{listed(people)} {load}" for load, people in loads.items()]}
+    return {"lines": lines, "warnings": [f"{listed(people)} {load}" for load, people in loads.items()], "cost": cost_da(list(rows))}
 
 
 # ---------------------------------------------------------------- the web page

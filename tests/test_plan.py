@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from matcher.course import Course
-from matcher.plan import PLAN_COLUMNS, PlanInputError, PlanRow, build_plan, learners_da, render_plan_csv, render_plan_markdown
+from matcher.plan import (
+    COST_COLUMN, PLAN_COLUMNS, PlanInputError, PlanRow, build_plan, learners_da, plan_json, render_plan_csv, render_plan_markdown,
+)
 from matcher.taxonomy import load_taxonomy
 from matcher.transfer import TransferContext, assess_transfer
 
@@ -285,12 +287,27 @@ def test_csv_round_trips_through_csv_reader() -> None:
     text = render_plan_csv(rows)
     assert text.startswith("\ufeffMedarbejdere;Formål;Uddannelsesaktivitet;")
     parsed = read_csv(text)
-    assert parsed[0] == list(PLAN_COLUMNS.values())
+    assert parsed[0] == [*PLAN_COLUMNS.values(), COST_COLUMN]
     assert len(parsed) == 1 + len(rows)
     for row, cells in zip(rows[:2], parsed[1:3]):
-        assert cells == row.cells()
+        assert cells[:-1] == row.cells()
     assert parsed[1][3].split("\n") == rows[0].support_activities  # multi-line cell kept whole
     assert "\r\n" in text and text.count("\r\n") == len(parsed)  # one CRLF per record, none inside cells
+
+
+def test_the_plans_price_is_summed_and_says_what_it_leaves_out() -> None:
+    rows = build_plan(recommendation(), per_gap=2)
+    # the module for Anna and Bo, the day course for both, the class booked for the team at its own price
+    assert [row.cost_dkk for row in rows] == [27800.0, 5991.0, 28000.0]
+    assert [line[-1] for line in read_csv(render_plan_csv(rows))[1:]] == ["27800", "5991", "28000"]
+    assert "Planens kurser koster i alt 61.791 kr." in render_plan_markdown(rows)
+    assert plan_json(rows)["cost_dkk"] == 61791.0
+    document = recommendation()
+    document["results"][2]["price_dkk"] = None
+    unpriced = build_plan(document, per_gap=2)
+    assert ("Planens kurser koster i alt 33.791 kr. (1 kursus uden oplyst pris er ikke regnet med)."
+            in render_plan_markdown(unpriced))
+    assert read_csv(render_plan_csv(unpriced))[3][-1] == ""
 
 
 def test_csv_quotes_separators_and_quotes_in_cells() -> None:
@@ -298,7 +315,7 @@ def test_csv_quotes_separators_and_quotes_in_cells() -> None:
     cells = read_csv(render_plan_csv([row]))[1]
     assert 'Center for "Konflikt; Dialog"' in cells[2]
     expected = row.cells()
-    assert cells[:2] + cells[3:] == expected[:2] + expected[3:]  # the activity cell is disarmed, see below
+    assert cells[:2] + cells[3:-1] == expected[:2] + expected[3:]  # the activity cell is disarmed, see below
 
 
 def test_csv_disarms_formulas_from_course_titles() -> None:
@@ -327,7 +344,7 @@ def test_csv_bytes_open_as_utf8_with_bom_or_without() -> None:
 
 
 def test_empty_plan_renders_headers_only() -> None:
-    assert read_csv(render_plan_csv([])) == [list(PLAN_COLUMNS.values())]
+    assert read_csv(render_plan_csv([])) == [[*PLAN_COLUMNS.values(), COST_COLUMN]]
     assert "Planen har ingen rækker." in render_plan_markdown([])
 
 
