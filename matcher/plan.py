@@ -226,12 +226,42 @@ class _Window(_In):
         return (self.start_from is None or day >= self.start_from) and (self.start_before is None or day < self.start_before)
 
 
+class _Constraints(_Window):
+    """The user's constraints, as the recommendation echoes them: the plan names them."""
+    level: str | None = None
+    types: list[str] = []
+    providers: list[str] = []
+    forms: list[str] = []
+    location: str | None = None
+    region: str | None = None
+    max_price: float | None = Field(default=None, ge=0)
+    max_ects: float | None = Field(default=None, gt=0)
+    include_undated: bool = True
+
+    def said(self) -> str | None:
+        """The constraints in Danish ("region Syddanmark, højst 5.000 kr."), None where there are none."""
+        parts = [
+            f"niveau {level_name(self.level)}" if self.level in LEVELS else "",
+            listed([_COURSE_TYPES.get(t, t) for t in self.types], "eller") if self.types else "",
+            f"udbyder {listed(self.providers, 'eller')}" if self.providers else "",
+            listed([_FORMS.get(f, f) for f in self.forms], "eller") if self.forms else "",
+            f"sted {self.location}" if self.location else "",
+            f"region {self.region}" if self.region else "",
+            f"højst {_kroner(self.max_price)}" if self.max_price is not None else "",
+            f"højst {_number(self.max_ects)} ECTS" if self.max_ects is not None else "",
+            f"start fra {_date(self.start_from)}" if self.start_from else "",
+            f"start før {_date(self.start_before)}" if self.start_before else "",
+            "" if self.include_undated else "kun kurser med kendte datoer",
+        ]
+        return ", ".join(part for part in parts if part) or None
+
+
 class _Recommendation(_In):
     query: str | None = None
     today: PlanDate | None = None
     gaps: list[_Gap] = Field(max_length=MAX_GAPS)
     results: list[_Result] = Field(max_length=MAX_RESULTS)
-    constraints: _Window = _Window()
+    constraints: _Constraints = _Constraints()
 
 
 def _parse(recommendation: Any) -> _Recommendation:
@@ -256,6 +286,11 @@ def _parse(recommendation: Any) -> _Recommendation:
             known = ", ".join(ids) if ids else say("there are no gaps")
             raise PlanInputError(f"results[{i}].gap_id: " + say("{gap!r} is not one of the gaps ({known})", gap=result.gap_id, known=known))
     return document
+
+
+def plan_constraints(recommendation: dict[str, Any]) -> str | None:
+    """The constraints the recommendation was made under, in Danish, for the plan and the page to name."""
+    return _parse(recommendation).constraints.said()
 
 
 def _without_controls(value: Any) -> Any:
@@ -787,9 +822,12 @@ def render_plan_csv(rows: list[PlanRow], *, bom: bool = True) -> str:
     return ("\ufeff" if bom else "") + out.getvalue()
 
 
-def render_plan_markdown(rows: list[PlanRow], title: str = "Uddannelsesplan") -> str:
-    """The plan as Markdown: an overview table, then a section per row with every column."""
+def render_plan_markdown(rows: list[PlanRow], title: str = "Uddannelsesplan", constraints: str | None = None) -> str:
+    """The plan as Markdown: the constraints it was made under (`plan_constraints`), an overview table,
+    then a section per row with every column."""
     lines = [f"# {_md(title)}", ""]
+    if constraints:
+        lines += [f"Kurserne er valgt med begrænsningerne: {_md(constraints)}.", ""]
     if not rows:
         return "\n".join([*lines, "Planen har ingen rækker.", ""])
     lines += ["| # | Medarbejdere | Uddannelsesaktivitet | Periode | Status |", "|---|---|---|---|---|"]

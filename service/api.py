@@ -569,7 +569,7 @@ def plan(
 ) -> Response:
     """The guide's education-plan template filled from a `/api/recommendations` answer: per person no
     two courses at once, workload per quarter with a warning above one working day a week."""
-    from matcher.plan import PlanInputError, build_plan, plan_json, render_plan_csv, render_plan_markdown
+    from matcher.plan import PlanInputError, build_plan, plan_constraints, plan_json, render_plan_csv, render_plan_markdown
 
     try:
         rows = build_plan(recommendation, per_gap=per_gap)
@@ -580,7 +580,7 @@ def plan(
     if format == "csv":
         return Response(render_plan_csv(rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="uddannelsesplan.csv"'})
-    return Response(render_plan_markdown(rows), media_type="text/markdown; charset=utf-8",
+    return Response(render_plan_markdown(rows, constraints=plan_constraints(recommendation)), media_type="text/markdown; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="uddannelsesplan.md"'})
 
 

@@ -168,14 +168,14 @@ def _reads_as_assessment(team: Path, taxonomy: Any) -> bool:
 
 
 def _write_plan(document: dict[str, Any], path: Path) -> None:
-    from matcher.plan import PlanInputError, build_plan, render_plan_csv, render_plan_markdown
+    from matcher.plan import PlanInputError, build_plan, plan_constraints, render_plan_csv, render_plan_markdown
 
     try:
         rows = build_plan(document)
     except PlanInputError as exc:
         _fail(str(exc))
         return
-    text = render_plan_csv(rows) if path.suffix.lower() == ".csv" else render_plan_markdown(rows)
+    text = render_plan_csv(rows) if path.suffix.lower() == ".csv" else render_plan_markdown(rows, constraints=plan_constraints(document))
     from service.cli import write_output  # late: service.cli registers this command
 
     write_output(path, text, "education plan")

@@ -776,9 +776,10 @@ class WebPage:
         context = self.common(request)
         summary, chosen = None, {}
         if document:
-            from matcher.plan import build_plan
+            from matcher.plan import build_plan, plan_constraints
 
             rows = build_plan(document)
+            context["constraints"] = plan_constraints(document)
             summary = plan_summary(document, rows)
             for row in rows:
                 chosen.setdefault(row.gap_id, row.course_id)
@@ -887,6 +888,7 @@ class WebPage:
             return self._team_error(request, exc, kept, rows)
 
     def team_text(self, request: Request) -> HTMLResponse:
+        from matcher.plan import plan_constraints
         from matcher.recommend import RecommendError
 
         params = Params(request.query_params)
@@ -909,12 +911,12 @@ class WebPage:
         context.update(
             kind="tekst", analysis=None, radar=None, groups=group_results(document, state.taxonomy),
             document=document, token=pack_document(document), problem=None, notices=document.get("notices", []),
-            text=text, level_reading=_level_reading(request.query_params, gap),
+            text=text, level_reading=_level_reading(request.query_params, gap), constraints=plan_constraints(document),
         )
         return self.render(request, "team_resultat.html", **context)
 
     async def plan(self, request: Request) -> Response:
-        from matcher.plan import PlanInputError, build_plan, render_plan_csv, render_plan_markdown
+        from matcher.plan import PlanInputError, build_plan, plan_constraints, render_plan_csv, render_plan_markdown
 
         fmt = request.query_params.get("format", "csv")
         form = await request.form()
@@ -939,7 +941,7 @@ class WebPage:
                 headers={"Content-Disposition": 'attachment; filename="uddannelsesplan.csv"'},
             )
         return PlainTextResponse(
-            render_plan_markdown(rows), media_type="text/markdown; charset=utf-8",
+            render_plan_markdown(rows, constraints=plan_constraints(document)), media_type="text/markdown; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="uddannelsesplan.md"'},
         )
 

@@ -14,7 +14,7 @@ import pytest
 
 from matcher.course import Course
 from matcher.plan import (
-    COST_COLUMN, PLAN_COLUMNS, PlanInputError, PlanRow, build_plan, learners_da, plan_json, render_plan_csv, render_plan_markdown,
+    COST_COLUMN, PLAN_COLUMNS, PlanInputError, PlanRow, build_plan, learners_da, plan_constraints, plan_json, render_plan_csv, render_plan_markdown,
 )
 from matcher.taxonomy import load_taxonomy
 from matcher.transfer import TransferContext, assess_transfer
@@ -308,6 +308,19 @@ def test_the_plans_price_is_summed_and_says_what_it_leaves_out() -> None:
     assert ("Planens kurser koster i alt 33.791 kr. (1 kursus uden oplyst pris er ikke regnet med)."
             in render_plan_markdown(unpriced))
     assert read_csv(render_plan_csv(unpriced))[3][-1] == ""
+
+
+def test_the_plan_names_the_constraints_its_courses_were_chosen_under() -> None:
+    document = recommendation()
+    document["constraints"] = {"region": "Syddanmark", "max_price": 5000.0, "forms": ["fysisk", "online"],
+                               "level": "grundlaeggende", "start_before": "2027-07-01", "include_undated": False}
+    said = plan_constraints(document)
+    assert said == ("niveau grundlæggende, fremmøde eller online, region Syddanmark, højst 5.000 kr., "
+                    "start før 1. juli 2027, kun kurser med kendte datoer")
+    text = render_plan_markdown(build_plan(document), constraints=said)
+    assert f"Kurserne er valgt med begrænsningerne: {said}." in text
+    assert plan_constraints(free_text_recommendation()) is None
+    assert "begrænsningerne" not in render_plan_markdown(build_plan(free_text_recommendation()))
 
 
 def test_csv_quotes_separators_and_quotes_in_cells() -> None:

@@ -744,6 +744,10 @@ def test_free_text_gap_gives_recommendations(client: TestClient) -> None:
     assert guess.status_code == 200
     assert ("Ordene 'xyzzy qwerty' ligner ikke et kompetencebehov i beskæftigelsesindsatsen, så felt og niveau er et "
             "gæt: skriv med lidt flere ord, hvad medarbejderne skal vide eller kunne") in html.unescape(guess.text)
+    # the constraints the courses were chosen under are named
+    priced = client.get("/team/gab", params={"tekst": "vi mangler viden om sygedagpengeloven", "region": "Syddanmark",
+                                             "maks_pris": "5.000"})
+    assert "Kurserne er valgt med begrænsningerne: region Syddanmark, højst 5.000 kr." in html.unescape(priced.text)
     # a course near the words by meaning alone is said to be, where there is no other reason to give
     near = client.get("/team/gab", params={"tekst": "vi mangler noget med fagsystemer og kunstig intelligens", "form": "online"})
     python = next(card for card in cards(near.text) if "Python" in card)
