@@ -79,6 +79,7 @@ PER_PAGE = 20
 TOP_PER_GAP = 5
 FILL_IN_ROWS = 6  # rows of the fill-in assessment table; ?raekker=N shows more
 MAX_FILL_IN_ROWS = 40
+MAX_KEPT_FILE = 64 * 1024  # a target profile this small is kept in the page after its assessment's mistake
 MAX_PLAN_TOKEN = 400_000  # characters of the compressed recommendation a plan form may carry
 MAX_PLAN_JSON = 5_000_000  # bytes it may expand to
 MAX_DRAFT_TEXT = 20_000
@@ -429,6 +430,23 @@ def pack_document(document: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode("ascii")
 
 
+def _pack_file(data: bytes) -> str:
+    """A small uploaded file as a token for a hidden form field (zlib + URL-safe base64)."""
+    return base64.urlsafe_b64encode(zlib.compress(data, 9)).decode("ascii")
+
+
+def _kept_file(token: str | None) -> bytes | None:
+    """The file a hidden field kept (`_pack_file`); None where there is none or it does not unpack."""
+    if not token or len(token) > 2 * MAX_KEPT_FILE:
+        return None
+    try:
+        inflater = zlib.decompressobj()
+        data = inflater.decompress(base64.urlsafe_b64decode(token.encode("ascii")), MAX_KEPT_FILE + 1)
+    except (ValueError, zlib.error):
+        return None
+    return data if len(data) <= MAX_KEPT_FILE and not inflater.unconsumed_tail else None
+
+
 def unpack_document(token: str) -> dict[str, Any]:
     """The recommendation from a plan form: the packed token, or plain JSON text."""
     token = token.strip()
@@ -740,6 +758,7 @@ class WebPage:
             scale=taxonomy.proficiency_scale,
             rows=rows,
             max_team_size=MAX_TEAM_SIZE,
+            max_fill_in_rows=MAX_FILL_IN_ROWS,
             form=dict(form or {}),
             error=None,
         )
@@ -831,17 +850,24 @@ class WebPage:
         params = Params(form)
         rows = _rows(params)
         kept = _kept(form)
+        if params.get("flere_raekker"):  # more rows for the table, with what was filled in kept
+            more = min(MAX_FILL_IN_ROWS, rows + FILL_IN_ROWS)
+            kept.pop("flere_raekker", None)
+            return self.render(request, "team.html", **self.team_context(request, more, kept))
         try:
             assessment_file = params.file("vurdering_fil")
             if assessment_file is not None:
                 assessment = await _read_upload(assessment_file)
                 assessment_name = _safe_name(assessment_file.filename, "vurdering.csv")
                 target_file = params.file("maal_fil")
-                if target_file is None:
+                if target_file is not None:
+                    target = await _read_upload(target_file)
+                    target_name = _safe_name(target_file.filename, "maalprofil.yaml")
+                elif kept_target := _kept_file(params.get("maal_gemt")):  # from a try whose assessment had a mistake
+                    target, target_name = kept_target, _safe_name(params.get("maal_gemt_navn"), "maalprofil.yaml")
+                else:
                     raise WebInputError("upload også målprofilen (YAML eller JSON) – den siger, hvilket niveau teamet skal op på",
                                         field="maal_fil")
-                target = await _read_upload(target_file)
-                target_name = _safe_name(target_file.filename, "maalprofil.yaml")
             else:
                 assessment, target = _filled_in(params, self.state(request).taxonomy, rows)
                 assessment_name, target_name = "tabellen", "målprofilen"
@@ -872,6 +898,9 @@ class WebPage:
             field = "maal_fil" if message.startswith(target_name) else "vurdering_fil"
             if assessment_name == "tabellen":
                 field = "krav_" + taxonomy.field_keys[0] if message.startswith(target_name) else "navn_0"
+            elif field == "vurdering_fil" and len(target) <= MAX_KEPT_FILE:
+                # a browser cannot choose a file again by itself: the target profile is kept for the next try
+                kept = {**kept, "maal_gemt": _pack_file(target), "maal_gemt_navn": target_name}
             return self._team_error(request, WebInputError(message, field=field), kept, rows)
         analysis = analysis.model_copy(update={
             "assessment": assessment_name, "target": target_name, "notes": [uploads.clean(n) for n in analysis.notes],

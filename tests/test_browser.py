@@ -267,6 +267,24 @@ def test_team_of_four_summary_fits_one_screen_with_split_gaps_and_a_plan(watched
     team.unlink()
 
 
+def test_more_rows_keep_the_table_and_enter_still_analyses(watched: Watched, base_url: str) -> None:
+    page = watched.page
+    page.goto(base_url + "/team")
+    page.fill("#navn_0", "Åse")
+    page.select_option("#niveau_0_lov_myndighed", "2")
+    with page.expect_navigation():
+        page.click("button:has-text('Vis 12 rækker')")
+    assert page.locator("table.fill-in input[id^=navn_]").count() == 12
+    assert page.input_value("#navn_0") == "Åse" and page.input_value("#niveau_0_lov_myndighed") == "2"
+    # Enter in a name submits the analysis (the form's first button), not more rows
+    page.fill("#navn_6", "Bo")
+    for key in TAXONOMY.field_keys:
+        page.select_option(f"#niveau_6_{key}", "3")
+    with page.expect_navigation():
+        page.press("#navn_6", "Enter")
+    assert page.locator("h1").inner_text() == "Teamet mod målprofilen"
+
+
 def test_needs_survey_pasted_and_gap_in_words(watched: Watched, base_url: str) -> None:
     page = watched.page
     page.goto(base_url + "/team")

@@ -626,6 +626,36 @@ def test_fill_in_table_problems_keep_what_was_typed(client: TestClient) -> None:
     assert answered.status_code == 200, answered.text[:2000]
 
 
+def test_more_rows_for_the_table_keep_what_was_typed(client: TestClient) -> None:
+    typed = {"raekker": "6", "navn_0": "Åse", "niveau_0_lov_myndighed": "2", "navn_5": "Bjørn", "krav_it_digital": "2",
+             "region": "Syddanmark", "flere_raekker": "1"}
+    page = client.post("/team/vurdering", data=typed)
+    assert page.status_code == 200 and 'role="alert"' not in page.text
+    assert 'id="navn_11"' in page.text and 'id="navn_12"' not in page.text  # 12 rows now
+    assert 'name="raekker" value="12"' in page.text and "Vis 18 rækker" in page.text
+    assert 'value="Åse"' in page.text and 'value="Bjørn"' in page.text
+    assert re.search(r'<option value="2" selected>2</option>', page.text)
+    assert re.search(r'<option value="Syddanmark" selected', page.text)
+
+
+def test_a_target_profile_is_kept_when_the_assessment_beside_it_has_a_mistake(client: TestClient) -> None:
+    broken = template_bytes("proficiency-assessment") + "AB;medarbejder;3;3;3;3;3;3\n".encode() * 2  # AB twice
+    page = upload_assessment(client, assessment=broken)
+    assert page.status_code == 422 and "hold.csv" in html.unescape(page.text)
+    assert "Målprofilen maal.yaml er gemt og bruges igen" in page.text
+    kept = {name: html.unescape(value) for name, value in re.findall(r'name="(maal_gemt(?:_navn)?)" value="([^"]*)"', page.text)}
+    assert kept["maal_gemt_navn"] == "maal.yaml"
+    # the assessment chosen again, the target profile not: the analysis runs with the kept one
+    again = client.post("/team/vurdering", data=kept, files={
+        "vurdering_fil": ("hold.csv", template_bytes("proficiency-assessment"), "text/csv")})
+    assert again.status_code == 200, again.text[:1000]
+    assert "maal.yaml" in again.text and "Sammendrag" in again.text
+    # a hidden field that does not unpack is no target profile
+    spoiled = client.post("/team/vurdering", data={"maal_gemt": "!!", "maal_gemt_navn": "maal.yaml"}, files={
+        "vurdering_fil": ("hold.csv", template_bytes("proficiency-assessment"), "text/csv")})
+    assert spoiled.status_code == 422 and "upload også målprofilen" in spoiled.text
+
+
 def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(client: TestClient) -> None:
     uploaded = client.post("/team/behov", files={"behov_fil": ("behov.csv", template_bytes("needs-survey"), "text/csv")})
     assert uploaded.status_code == 200, uploaded.text[:1000]
