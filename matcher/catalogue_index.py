@@ -470,6 +470,8 @@ class CatalogueIndex:
         place = filters.location or filters.region
         if not place or not passing.any() or (passing & ~self._place_independent).any():
             return None
+        if filters.forms and set(filters.forms) <= set(PLACE_INDEPENDENT_FORMS):  # what the user asked for
+            return None
         return say("no course that meets the constraints is held in {place}; "
                    "the courses found are online or rekvirerbar, which suit any place", place=place)
 

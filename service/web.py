@@ -687,6 +687,10 @@ class WebPage:
             gap_link=_as_gap_link(request.query_params) if has_content_words(chosen["q"] or "") else None,
             place_notice=result.place_notice,
         )
+        if not result.total and chosen["q"] and filters.model_dump(exclude_defaults=True):
+            # the words alone find courses: say how many, and link to them
+            context["unfiltered"] = {"total": index.search(chosen["q"], CourseFilters(), per_page=1).total,
+                                     "href": "/?" + urlencode({"q": chosen["q"]})}
         return self.render(request, "soeg.html", **context)
 
     # ---- course page

@@ -278,6 +278,9 @@ def test_a_place_that_only_online_and_rekvirerbar_courses_suit_is_said(recommend
     assert _results(far) and {r["form"] for r in _results(far)} <= {"online", "rekvirerbar"}
     assert far["notices"] == ["no course that meets the constraints is held in Tórshavn; "
                               "the courses found are online or rekvirerbar, which suit any place"]
+    # asked for online courses only, the user is not told that none is held there
+    online = recommender.recommend([gap], CourseFilters(location="Tórshavn", forms=["online"]), top=10, today=TODAY)
+    assert _results(online) and online["notices"] == []
     near = recommender.recommend([gap], CourseFilters(location="Aarhus"), top=10, today=TODAY)
     assert any(r["form"] not in ("online", "rekvirerbar") for r in _results(near)) and near["notices"] == []
 

@@ -159,6 +159,12 @@ def test_free_text_search_finds_the_course_and_the_field_filter_keeps_only_that_
     found = cards(page)
     assert found and heading_total(page) < 30
     assert all("Lov &amp; Myndighed" in card for card in found)
+    # words that the filters leave no course for: how many the words find alone, and a link to them
+    none = html.unescape(client.get("/", params={"q": "sygedagpenge", "region": "Nordjylland", "type": "diplom"}).text)
+    assert not cards(none)
+    found_alone = re.search(r"Uden filtrene finder ordene (\d+) kurs(?:us|er): <a href=\"/\?q=sygedagpenge\">", none)
+    assert found_alone and int(found_alone.group(1)) == heading_total(client.get("/", params={"q": "sygedagpenge"}).text)
+    assert "Uden filtrene" not in client.get("/", params={"q": "xyzzyq", "region": "Nordjylland"}).text
 
 
 @pytest.mark.parametrize(
