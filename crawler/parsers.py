@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 from matcher import clock
-from matcher.course import HOURS_PER_COURSE_DAY, MAX_ECTS
+from matcher.course import HOURS_PER_COURSE_DAY, MAX_DURATION_DAYS, MAX_ECTS, MAX_PRICE_DKK
 from matcher.numbers import parse_number
 from matcher.text import strip_controls
 
@@ -283,7 +283,6 @@ _VAT_RE = re.compile(
 # A VAT note right after an amount ("12.500 kr. ekskl. moms", "4.000,- (inkl. moms)").
 _VAT_AFTER_RE = re.compile(rf"[\s(,]*(?:{_VAT_RE.pattern})", _I)
 VAT_RATE = 0.25  # Danish moms
-MAX_PRICE = 10_000_000
 
 _ECTS_WORD = r"(?<![a-z])ects(?![a-z])(?:[\s-]*(?:point|points|credits?))?"
 _SMALL_NUMBER = r"\d{1,3}(?:[.,]\d{1,2})?(?![\d])"
@@ -356,7 +355,6 @@ _NOT_LENGTH_RE = re.compile(
     r"|(?:før|efter|inden|senere|forinden|siden)\b)",
     _I,
 )
-MAX_DAYS = 400
 # Units beside which stated hours are a workload, not course time.
 _LONGER_SCOPE_RE = re.compile(
     r"(?<![a-zæøå])(?:uge[nr]?|ugers|måned\w*|md\.|semest\w*|år(?:et)?|weeks?|months?|semesters?|years?"
@@ -451,7 +449,7 @@ def _amounts(text: str) -> list[_Amount]:
     amounts = []
     for match in _PRICE_RE.finditer(text):
         value = _to_float(match.group(1) or match.group(2) or match.group(3))
-        if value is None or not 0 <= value <= MAX_PRICE:
+        if value is None or not 0 <= value <= MAX_PRICE_DKK:
             continue
         per_unit = bool(_PER_UNIT_RE.match(text, match.end())) or bool(
             _PER_UNIT_BEFORE_RE.search(text[max(match.start() - 30, 0): match.start()]))
@@ -872,7 +870,7 @@ def parse_duration_days(text: str) -> float | None:
         if count is not None:
             candidates.append((compound.start(), count))
     for _, value in sorted(candidates):
-        if 0 < value <= MAX_DAYS:
+        if 0 < value <= MAX_DURATION_DAYS:
             return value
     return None
 
@@ -908,7 +906,7 @@ def parse_iso_duration(text: str, *, hours: bool = True) -> float | None:
     if not hours and (value["hours"] or value["minutes"]):
         return None
     days = round(value["days"] + (value["hours"] + value["minutes"] / 60) / HOURS_PER_COURSE_DAY, 2)
-    return days if 0 < days <= MAX_DAYS else None
+    return days if 0 < days <= MAX_DURATION_DAYS else None
 
 
 def parse_duration(text: str) -> float | None:
@@ -923,7 +921,7 @@ def parse_duration(text: str) -> float | None:
     if hours is None:
         return None
     days = round(hours / HOURS_PER_COURSE_DAY, 2)
-    return days if 0 < days <= MAX_DAYS else None
+    return days if 0 < days <= MAX_DURATION_DAYS else None
 
 
 # ---------------------------------------------------------------------------------------------

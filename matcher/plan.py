@@ -52,6 +52,7 @@ from matcher.course import (
     EARLIEST_DATE, HOURS_PER_COURSE_DAY, HOURS_PER_ECTS, LATEST_DATE, MAX_DURATION_DAYS, MAX_ECTS, MAX_PRICE_DKK, WEEKLY_HOURS,
     start_for_deadline,
 )
+from matcher.data_files import path_of
 from matcher.gaps import MAX_TEAM_SIZE
 from matcher.json_lines import error_message
 from matcher.recommend import MAX_GAPS, MAX_RESULTS, repeated_gap_id
@@ -275,7 +276,7 @@ def _parse(recommendation: Any) -> _Recommendation:
     try:
         document = _Recommendation.model_validate(_without_controls(_titled(recommendation)))
     except ValidationError as exc:
-        problems = [f"{_loc(err['loc'])}: {_describe(err)}" for err in exc.errors()]
+        problems = [f"{path_of(err['loc'])}: {_describe(err)}" for err in exc.errors()]
         raise PlanInputError(say("the recommendation is not valid: {problems}", problems="; ".join(problems[:10]))) from None
     ids = [gap.id for gap in document.gaps]
     if repeated := repeated_gap_id(ids):
@@ -323,13 +324,6 @@ def _titled(document: dict[str, Any]) -> dict[str, Any]:
         {**result, "title": f"Kursus uden titel ({result.get('course_id') or '?'})"} if untitled(result) else result
         for result in results
     ]}
-
-
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f"{'.' if out else ''}{part}"
-    return out or "(top level)"
 
 
 def _describe(err: dict[str, Any]) -> str:

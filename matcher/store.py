@@ -102,7 +102,7 @@ class CatalogueMissing(CatalogueError):
 
 
 def extension_directory() -> str:
-    """Where the pip-installed DuckDB extensions (fts, vss) live: loaded offline, never downloaded."""
+    """Where the pip-installed DuckDB extensions (fts) live: loaded offline, never downloaded."""
     return str(Path(next(iter(duckdb_ext.__path__))) / "extensions")
 
 

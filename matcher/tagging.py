@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -55,6 +54,7 @@ from matcher.course import COURSE_TYPES
 from matcher.cue_phrases import Phrase, phrase_pattern
 from matcher.data_files import DataFileError, load_yaml
 from matcher.evaluation import LEVELS, LabelledCourse, Prediction
+from matcher.json_lines import json_objects
 from matcher.taxonomy import Level, Taxonomy
 
 TAGGER_VERSION = "passages-8"
@@ -756,8 +756,8 @@ def _labelled_field_keys() -> dict[str, set[str]]:
 
     used: dict[str, set[str]] = {}
     for path in (TRAINING_SET, PAGES_SET):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            for key in json.loads(line).get("fields") or [] if line.strip() else []:
+        for _, record in json_objects(path, ValueError):
+            for key in record.get("fields") or []:
                 used.setdefault(key, set()).add(path.name)
     if REAL_SET.exists():
         with np.load(REAL_SET) as stored:

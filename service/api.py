@@ -150,11 +150,6 @@ class CourseDetail(CourseOut):
     transfer: dict[str, Any] = Field(description="The course's own transfer design: factors present and missing.")
 
 
-class TextGap(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=2000)
-
-
 class TeamInput(BaseModel):
     """One way to describe the team: a gap in words, a needs survey, or an assessment with its target."""
 

@@ -459,16 +459,6 @@ def format_status(summary: dict, runs: list[dict], unfinished: dict[str, str] | 
     return "\n".join(lines)
 
 
-def format_tags(rows: list[dict], taxonomy) -> str:  # noqa: ANN001 - the Taxonomy model
-    """One line per course: title, then its fields (best first) and level, or 'off-domain'."""
-    lines = ["Tags (fields best first, level):"]
-    for row in rows:
-        fields = ", ".join(taxonomy.field(key).name for key in row["assigned_fields"])
-        tags = f"{fields}; {row['level']}" if fields else "off-domain: no field"
-        lines.append(f"  {row['title'][:70]:<70}  {tags}")
-    return "\n".join(lines)
-
-
 @main.command()
 @click.option("--runs", "run_count", type=click.IntRange(min=0, max=10_000), default=5, show_default=True,
               help="How many recent runs to list.")

@@ -148,7 +148,7 @@ for _feed in FEED_PATHS:
 def courses_json(
     request: Request, since: Since = None,
     page: Annotated[int | None, Query(ge=1, le=100_000, description="The page by number (default 1).")] = None,
-    per_page: Annotated[int, Query(ge=1, le=500)] = 100,
+    per_page: Annotated[int, Query(ge=1, le=feeds.MAX_PER_PAGE)] = feeds.DEFAULT_PER_PAGE,
     after: Annotated[str | None, Query(max_length=1100, description=(
         "The page after this item (a cursor: `next` links carry it), instead of `page`. Following `next` "
         "misses no course when the catalogue changes meanwhile; a changed course comes again at the end."))] = None,

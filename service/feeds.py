@@ -26,11 +26,10 @@ from matcher.taxonomy import Taxonomy
 from matcher.text import xml_text
 
 JSON_PATH = "/feed/courses.json"
-CSV_PATH = "/feed/courses.csv"
 ATOM_PATH = "/feed/atom.xml"
 COURSE_PATH = "/kursus/{id}"  # the course web page
 DEFAULT_PER_PAGE = 100
-MAX_PER_PAGE = 1000  # for the HTTP app to cap `per_page`; the CLI may ask for everything at once
+MAX_PER_PAGE = 500  # the HTTP feed's cap on `per_page`; the CLI may ask for everything at once
 ATOM_LIMIT = 100  # entries in an Atom feed unless the reader asks for more or fewer
 ATOM_NS = "http://www.w3.org/2005/Atom"
 TAG_SCHEME = "urn:fagmatch:"  # Atom category schemes: names, not addresses

@@ -697,6 +697,7 @@ class WebPage:
 
     def course(self, request: Request, course_id: str) -> Response:
         from matcher.transfer import TransferContext, assess_transfer
+        from service.feeds import course_jsonld
 
         state = self.state(request)
         taxonomy: Taxonomy = state.taxonomy
@@ -711,13 +712,7 @@ class WebPage:
         transfer = assess_transfer(course, TransferContext(), taxonomy, cues, read_type=tags.course_type)
         basic = {bc.id: bc.text for bc in taxonomy.basic_competences}
         base_url = state.config.base_url  # never from the Host header, which a client chooses; "": @id is the provider's URL
-        jsonld = None
-        try:
-            from service.feeds import course_jsonld
-        except ImportError:  # pragma: no cover - the feed module ships with the service
-            course_jsonld = None
-        if course_jsonld is not None:
-            jsonld = _jsonld(course_jsonld(course, tags.to_json() if tags.model else None, base_url, taxonomy=taxonomy))
+        jsonld = _jsonld(course_jsonld(course, tags.to_json() if tags.model else None, base_url, taxonomy=taxonomy))
         goals: dict[str, list[str]] = {}
         for goal in course.learning_goals:
             goals.setdefault(goal.kind, []).append(goal.text)
