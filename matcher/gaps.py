@@ -17,9 +17,7 @@ the line and the column, so a person can fix the file in one go.
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import json
 import math
 import re
@@ -31,7 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from matcher.messages import say, where
-from matcher.tabular import Table, TabularError, read_table
+from matcher.tabular import Table, TabularError, excel_csv, read_table
 from matcher.taxonomy import SurveyStatement, Taxonomy
 from matcher.yaml_errors import plain_yaml_problem
 
@@ -1047,9 +1045,6 @@ def _field_lines(f: FieldCapacity) -> list[str]:
 # --- templates --------------------------------------------------------------------------------
 
 
-TEMPLATE_DELIMITER = ";"  # Excel's list separator in a Danish locale: the file opens as columns
-
-
 def template_text(kind: str, taxonomy: Taxonomy) -> str:
     """The text of a template file. The CSV templates follow the taxonomy in use (its fields and
     statements get their own columns), with Danish headers, `;`-separated for Danish Excel; so does
@@ -1100,9 +1095,7 @@ def template_bytes(kind: str, taxonomy: Taxonomy, fmt: Literal["csv", "xlsx"] = 
 
 
 def _csv_text(rows: list[list[str]]) -> str:
-    out = io.StringIO()
-    csv.writer(out, delimiter=TEMPLATE_DELIMITER, lineterminator="\r\n").writerows(rows)
-    return out.getvalue()
+    return excel_csv(rows)
 
 
 def needs_survey_rows(taxonomy: Taxonomy) -> list[list[str]]:

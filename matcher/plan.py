@@ -36,9 +36,7 @@ row's price as a number Excel sums (the price per learner times the learners, or
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 import re
 from collections.abc import Iterable
@@ -57,7 +55,7 @@ from matcher.gaps import MAX_TEAM_SIZE
 from matcher.json_lines import error_message
 from matcher.recommend import MAX_GAPS, MAX_RESULTS, repeated_gap_id
 from matcher.messages import say, translated
-from matcher.tabular import spreadsheet_cell
+from matcher.tabular import excel_csv, spreadsheet_cell
 from matcher.taxonomy import LEVELS, level_name
 from matcher.text import listed, strip_controls
 
@@ -807,13 +805,11 @@ def plan_json(rows: list[PlanRow]) -> dict[str, Any]:
 
 def render_plan_csv(rows: list[PlanRow], *, bom: bool = True) -> str:
     """The plan as `;`-separated CSV for Danish Excel: a header of the template's columns, one line per row."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([*PLAN_COLUMNS.values(), COST_COLUMN])
+    lines = [[*PLAN_COLUMNS.values(), COST_COLUMN]]
     for row in rows:
         cost = "" if row.cost_dkk is None else _number(row.cost_dkk).replace(".", "")  # 37800 and 2995,5: Excel's numbers
-        writer.writerow([*(spreadsheet_cell(cell) for cell in row.cells()), cost])
-    return ("\ufeff" if bom else "") + out.getvalue()
+        lines.append([*(spreadsheet_cell(cell) for cell in row.cells()), cost])
+    return excel_csv(lines, bom=bom)
 
 
 def render_plan_markdown(rows: list[PlanRow], title: str = "Uddannelsesplan", constraints: str | None = None) -> str:
