@@ -60,13 +60,18 @@ _DANISH_MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", 
                   "november", "december")
 
 
+def danish_date(day: dt.date) -> str:
+    """A day as Danes write it in full: "6. december 2026"."""
+    return f"{day.day}. {_DANISH_MONTHS[day.month - 1]} {day.year}"
+
+
 class _Formatter(string.Formatter):
     def __init__(self, decimal_mark: str) -> None:
         self.decimal_mark = decimal_mark
 
     def format_field(self, value: Any, format_spec: str) -> str:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime) and not format_spec:
-            return f"{value.day}. {_DANISH_MONTHS[value.month - 1]} {value.year}"  # a day as Danes write it
+            return danish_date(value)
         text = super().format_field(value, format_spec)
         return text.replace(".", self.decimal_mark) if isinstance(value, float) else text
 

@@ -54,7 +54,7 @@ from matcher.data_files import path_of
 from matcher.gaps import MAX_TEAM_SIZE
 from matcher.json_lines import error_message
 from matcher.recommend import MAX_GAPS, MAX_RESULTS, repeated_gap_id
-from matcher.messages import say, translated
+from matcher.messages import danish_date, say, translated
 from matcher.tabular import excel_csv, spreadsheet_cell
 from matcher.taxonomy import LEVELS, level_name
 from matcher.text import listed, strip_controls
@@ -80,7 +80,6 @@ _COURSE_TYPES = {
     "amu": "AMU-kursus", "grunduddannelse": "grunduddannelse", "other": "anden uddannelse",
 }
 _FORMS = {"fysisk": "fremmøde", "online": "online", "blended": "blended", "rekvirerbar": "rekvirerbart forløb"}
-_MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december")
 _PHASES = ("before", "during", "after")
 CONVERSATION_WEEKS_BEFORE = 4  # the guide: revisit purpose and learning goals at the latest 4 weeks before start
 WEEKS_PER_ECTS = 2.0  # 10 ECTS over 20 weeks: a semester at the part-time pace of diploma and academy modules
@@ -248,8 +247,8 @@ class _Constraints(_Window):
             f"region {self.region}" if self.region else "",
             f"højst {_kroner(self.max_price)}" if self.max_price is not None else "",
             f"højst {_number(self.max_ects)} ECTS" if self.max_ects is not None else "",
-            f"start fra {_date(self.start_from)}" if self.start_from else "",
-            f"start før {_date(self.start_before)}" if self.start_before else "",
+            f"start fra {danish_date(self.start_from)}" if self.start_from else "",
+            f"start før {danish_date(self.start_before)}" if self.start_before else "",
             "" if self.include_undated else "kun kurser med kendte datoer",
         ]
         return ", ".join(part for part in parts if part) or None
@@ -638,16 +637,16 @@ def _timeline(
     if slot is None:
         known = result.known_starts
         if known and not any(window.holds(d) for d in known):
-            return (f"Intet hold med {_window_text(window)}: holdene starter {listed([_date(d) for d in known])}. "
+            return (f"Intet hold med {_window_text(window)}: holdene starter {listed([danish_date(d) for d in known])}. "
                     "Udvid perioden, eller vælg et hold, når udbyderen offentliggør det.")
         in_time = _in_time(result, earliest, window)
         if known and not in_time:  # every start is too close for the learning conversation, or closed
-            return (f"Intet hold i tide: holdene starter {listed([_date(d) for d in known])}; det er mindre end "
+            return (f"Intet hold i tide: holdene starter {listed([danish_date(d) for d in known])}; det er mindre end "
                     f"{CONVERSATION_WEEKS_BEFORE} uger fra i dag (læringssamtalen holdes senest "
                     f"{CONVERSATION_WEEKS_BEFORE} uger før start), eller ansøgningsfristen er overskredet. "
                     "Vælg et senere hold, når udbyderen offentliggør det.")
         if known:
-            return (f"Intet kendt hold, der passer: holdene starter {listed([_date(d) for d in in_time])}, før "
+            return (f"Intet kendt hold, der passer: holdene starter {listed([danish_date(d) for d in in_time])}, før "
                     f"{'medarbejderen er færdig' if learners == 1 else 'medarbejderne er færdige'} med "
                     f"{'sine' if learners == 1 else 'deres'} andre kurser. Vælg et senere hold, når udbyderen offentliggør det.")
         if window.start_before is not None:
@@ -656,13 +655,13 @@ def _timeline(
         return "Startdato ikke oplyst – aftales med udbyderen. Læringssamtale senest 4 uger før start; opfølgning 4–6 uger efter kurset."
     conversation = max(slot.start - dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE), earliest - dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE))
     follow_up = slot.end + dt.timedelta(weeks=5)
-    start = f"forslag til start {_date(slot.start)} (aftal datoen med udbyderen)" if slot.proposed else f"kursusstart {_date(slot.start)}"
+    start = f"forslag til start {danish_date(slot.start)} (aftal datoen med udbyderen)" if slot.proposed else f"kursusstart {danish_date(slot.start)}"
     deadline = _deadline_for(result, slot, earliest - dt.timedelta(weeks=CONVERSATION_WEEKS_BEFORE))
     if deadline is not None:  # the conversation decides whether to apply: before the deadline
         conversation = min(conversation, deadline)
-        start = f"ansøgningsfrist {_date(deadline)}; {start}"
-    text = (f"Læringssamtale senest {_date(conversation)}; {start}; "
-            f"forløbet slutter ca. {_date(slot.end)}; opfølgning ca. {_date(follow_up)}.")
+        start = f"ansøgningsfrist {danish_date(deadline)}; {start}"
+    text = (f"Læringssamtale senest {danish_date(conversation)}; {start}; "
+            f"forløbet slutter ca. {danish_date(slot.end)}; opfølgning ca. {danish_date(follow_up)}.")
     # why a course higher on the list was passed over: no start far enough ahead (or in the window), or
     # every such start overlaps the learners' other courses
     late = [r for r in passed_over if r.known_starts and not _in_time(r, earliest, window)]
@@ -680,10 +679,10 @@ def _timeline(
 
 def _window_text(window: _Window) -> str:
     if window.start_from is not None and window.start_before is not None:
-        return f"start mellem {_date(window.start_from)} og {_date(window.start_before)}"
+        return f"start mellem {danish_date(window.start_from)} og {danish_date(window.start_before)}"
     if window.start_before is not None:
-        return f"start før {_date(window.start_before)}"
-    return f"start fra {_date(window.start_from)}" if window.start_from is not None else "start i perioden"
+        return f"start før {danish_date(window.start_before)}"
+    return f"start fra {danish_date(window.start_from)}" if window.start_from is not None else "start i perioden"
 
 
 def _deadline_for(result: _Result, slot: _Slot, today: dt.date) -> dt.date | None:
@@ -770,10 +769,6 @@ def _open_row(gap: _Gap) -> PlanRow:
     )
 
 
-def _date(day: dt.date) -> str:
-    return f"{day.day}. {_MONTHS[day.month - 1]} {day.year}"
-
-
 def _number(value: float, decimals: int = 2) -> str:
     """Danish notation: 12.500 and 7,5."""
     if float(value).is_integer():
@@ -848,7 +843,7 @@ def render_plan_markdown(rows: list[PlanRow], title: str = "Uddannelsesplan", co
 def _period(row: PlanRow) -> str:
     if row.start is None:
         return "–"
-    text = f"{_date(row.start)} – {_date(row.end)}" if row.end and row.end != row.start else _date(row.start)
+    text = f"{danish_date(row.start)} – {danish_date(row.end)}" if row.end and row.end != row.start else danish_date(row.start)
     return f"{text} (forslag)" if row.date_proposed else text
 
 
