@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from matcher.course import CourseType, Form
-from matcher.data_files import DataFileError, read_yaml
+from matcher.data_files import DataFileError, load_yaml
 
 REGISTRY_PATH = Path(__file__).resolve().parent / "sources.yaml"
 _HOST_NAME = re.compile(r"(?=.{1,253}$)(?:[a-z0-9æøå](?:[a-z0-9æøå-]{0,61}[a-z0-9æøå])?\.)*[a-z0-9æøå](?:[a-z0-9æøå-]{0,61}[a-z0-9æøå])?", re.IGNORECASE)
@@ -127,25 +127,29 @@ def adhoc_source(url: str) -> Source:
     )
 
 
+class Registry(BaseModel):
+    """A registry file: its sources by name (each source's name is its key)."""
+
+    model_config = ConfigDict(extra="forbid")
+    sources: dict[str, Source]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("sources"), dict):
+            named = {name: {"name": str(name), **entry} if isinstance(entry, dict) else entry
+                     for name, entry in data["sources"].items()}
+            data = {**data, "sources": named}
+        return data
+
+
 def load_registry(path: Path | str | None = None) -> dict[str, Source]:
-    """The sources of a registry file (default: the bundled `crawler/sources.yaml`), by name."""
+    """The sources of a registry file (default: the bundled `crawler/sources.yaml`), by name; RegistryError
+    names each problem's line (a source named twice is one)."""
     path = Path(path) if path is not None else REGISTRY_PATH
-    data, _root = read_yaml(path, "source registry", RegistryError)  # a source named twice is refused
-    if not isinstance(data, dict) or not isinstance(data.get("sources"), dict):
-        raise RegistryError(f"{path}: expected a mapping with a 'sources' mapping (name → source)")
-    unknown = set(data) - {"sources"}
-    if unknown:
-        raise RegistryError(f"{path}: unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}")
-    sources: dict[str, Source] = {}
-    for name, entry in data["sources"].items():
-        if not isinstance(entry, dict):
-            raise RegistryError(f"{path}: sources.{name}: expected a mapping")
-        try:
-            sources[str(name)] = Source.model_validate({"name": str(name), **entry})
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"sources.{name}" + "".join(f".{part}" for part in error["loc"]) + f": {error['msg']}"
-                for error in exc.errors()
-            )
-            raise RegistryError(f"{path}: {problems}") from None
-    return sources
+    try:
+        return {str(name): source for name, source in load_yaml(path, Registry, "source registry").sources.items()}
+    except RegistryError:
+        raise
+    except DataFileError as exc:
+        raise RegistryError(str(exc)) from None
