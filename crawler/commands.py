@@ -13,9 +13,7 @@ from typing import Any
 import click
 
 from crawler.exit_codes import INCOMPLETE
-from crawler.pipelines import BOUND_WORDS
 from crawler.registry import RegistryError
-from crawler.runner import CrawlError, crawl, jobs_root, list_sources
 from matcher.store import CatalogueError
 
 _REGISTRY_OPTION = click.option(
@@ -58,6 +56,10 @@ def crawl_cmd(obj: Any, url: str | None, sources: tuple[str, ...], resume: bool,
 
     Exit codes: 0 done; 1 failed (nothing published for a source, or stopped); 2 bad usage; 3
     published, but some requests failed, so nothing was withdrawn (see the log; run it again)."""
+    # late: the crawler reads crawler/page_words.yaml as it loads, and a mistake there is then the
+    # command's error (the group names it), not every command's traceback
+    from crawler.runner import CrawlError, crawl, jobs_root
+
     if url and sources:
         raise click.UsageError("give --url or --source, not both")
     settings = _parse_overrides(overrides)
@@ -139,6 +141,9 @@ def _same_kind(value: Any, default: Any) -> bool:
 @click.pass_obj
 def sources_cmd(obj: Any, registry: Path | None) -> None:
     """List the crawl sources with their last crawl's health."""
+    from crawler.pipelines import BOUND_WORDS
+    from crawler.runner import list_sources
+
     try:
         rows = list_sources(obj.db, registry)
     except (RegistryError, CatalogueError) as exc:

@@ -24,6 +24,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+from crawler.page_words import page_words
 from crawler.parsers import (
     clean_text,
     eqf_for_course_type,
@@ -60,13 +61,7 @@ NON_COURSE_TYPES = frozenset(
      "ItemList", "CollectionPage", "JobPosting", "Person"}
 )  # fmt: skip
 # Whole URL path segments of pages that are never courses.
-NEGATIVE_PATH_WORDS = frozenset(
-    {"nyheder", "nyhed", "news", "artikel", "artikler", "blog", "presse", "presserum", "om-os", "about", "about-us",
-     "kontakt", "contact", "kontakt-os", "privatlivspolitik", "privatliv", "privacy", "privacy-policy", "cookies",
-     "cookie", "cookiepolitik", "persondatapolitik", "persondata", "job", "jobs", "ledige-stillinger", "karriere",
-     "soeg", "sog", "search", "login", "log-ind", "tilgaengelighed", "tilgaengelighedserklaering", "sitemap",
-     "events-arkiv", "arrangementer-arkiv", "medarbejdere", "personale"}
-)  # fmt: skip
+NEGATIVE_PATH_WORDS = frozenset(page_words().negative_path_words)
 _NEGATIVE_TITLE_RE = re.compile(
     r"^(?:nyheder|nyhed|kontakt(?: os)?|om os|privatlivs?politik|cookie\w*|persondata\w*|ledige stillinger|job"
     r"|presse\w*|søg|search|about us|contact(?: us)?|privacy policy|404|(?:fejl|error) 404"
@@ -107,7 +102,7 @@ _TITLE_SPLIT_RE = re.compile(r"\s+[|–—·•]\s+|\s+-\s+")
 _LABEL_LINE_RE = re.compile(r"^(?:- )?([^:\n]{2,40}):")
 _LAST_WORD_RE = re.compile(r"(\w{2,})\.$")
 _VOWEL_RE = re.compile(r"[aeiouyæøå]", re.IGNORECASE)
-_LANGUAGES = {"da": "da", "dansk": "da", "danish": "da", "en": "en", "engelsk": "en", "english": "en"}
+_LANGUAGES = dict(page_words().languages)
 MAX_TEXT = {"title": 500, "location": 300, "target_group": 1500, "admission": 1500, "description": 4000}
 
 

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
+from crawler.page_words import page_words
 from matcher import clock
 from matcher.course import HOURS_PER_COURSE_DAY, MAX_DURATION_DAYS, MAX_ECTS, MAX_PRICE_DKK
 from matcher.numbers import parse_number
@@ -38,191 +39,31 @@ from matcher.text import strip_controls
 # Domain tables
 # ---------------------------------------------------------------------------------------------
 
-MONTH_NAMES: dict[int, str] = {
-    1: "januar", 2: "februar", 3: "marts", 4: "april", 5: "maj", 6: "juni",
-    7: "juli", 8: "august", 9: "september", 10: "oktober", 11: "november", 12: "december",
-}  # fmt: skip
-
-# Every spelling a page may use for a month: Danish full and abbreviated, and English full names
-# for the English versions of module pages.
-MONTHS: dict[str, int] = {
-    **{name: number for number, name in MONTH_NAMES.items()},
-    "jan": 1, "feb": 2, "mar": 3, "mrt": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
-    "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dec": 12,
-    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "october": 10,
-}  # fmt: skip
-
-# Words for a part of a month: which day stands for it.
-PART_OF_MONTH: dict[str, Literal["first", "middle", "last"]] = {
-    "primo": "first", "start af": "first", "starten af": "first", "begyndelsen af": "first",
-    "medio": "middle", "midten af": "middle",
-    "ultimo": "last", "slutningen af": "last", "udgangen af": "last",
-}  # fmt: skip
-
-# Danish number words seen in durations ("to dage", "en halv dag").
-NUMBER_WORDS: dict[str, float] = {
-    "en halv": 0.5, "et halvt": 0.5, "halv": 0.5, "halvanden": 1.5,
-    "en": 1, "et": 1, "én": 1, "ét": 1, "hel": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5,
-    "seks": 6, "syv": 7, "otte": 8, "ni": 9, "ti": 10, "elleve": 11, "tolv": 12,
-}  # fmt: skip
-
-# Labels on real pages -> canonical fact keys. Matching ignores case, periods, hyphens vs spaces
-# and a trailing colon; a parenthesis after a label ("Pris (ekskl. moms)") is kept with the value.
-LABELS: dict[str, str] = {
-    # price
-    "Pris": "price", "Prisen": "price", "Deltagerbetaling": "price", "Pris pr. modul": "price",
-    "Pris pr. deltager": "price", "Pris pr. person": "price", "Pris ekskl. moms": "price",
-    "Pris inkl. moms": "price", "Kursuspris": "price", "Kursusafgift": "price",
-    "Deltagergebyr": "price", "Deltagerpris": "price", "Egenbetaling": "price",
-    "Normalpris": "price", "Økonomi": "price", "Price": "price", "Fee": "price",
-    # deadline
-    "Ansøgningsfrist": "deadline", "Tilmeldingsfrist": "deadline", "Frist for tilmelding": "deadline",
-    "Frist for ansøgning": "deadline", "Sidste tilmelding": "deadline", "Frist": "deadline",
-    "Application deadline": "deadline", "Deadline": "deadline",
-    # start
-    "Studiestart": "start", "Holdstart": "start", "Startdato": "start", "Start": "start",
-    "Kursusstart": "start", "Opstart": "start", "Dato": "start", "Datoer": "start",
-    "Kursusdato": "start", "Kursusdatoer": "start", "Tid": "start", "Tidspunkt": "start",
-    "Start date": "start", "Dates": "start",
-    # a period's first day is its start ("Periode: 3. marts – 30. juni 2027")
-    "Periode": "start", "Kursusperiode": "start", "Uddannelsesperiode": "start", "Forløbsperiode": "start",
-    "Period": "start",
-    # enrolment: read for open enrolment ("Tilmelding: løbende optag"), a start that is no date
-    "Tilmelding": "enrolment", "Optag": "enrolment", "Optagelse": "enrolment", "Enrolment": "enrolment",
-    # scope
-    "ECTS": "ects", "ECTS-point": "ects", "Antal ECTS": "ects", "Antal ECTS-point": "ects",
-    "Point": "ects", "Credits": "ects",
-    "Varighed": "duration", "Omfang": "duration", "Længde": "duration", "Antal dage": "duration",
-    "Antal undervisningsdage": "duration",
-    # the days of one run ("Kursusdage: 3. marts, 17. marts og 31. marts 2027"), or how many ("Kursusdage: 3")
-    "Undervisningsdage": "course_days", "Kursusdage": "course_days",
-    "Antal kursusdage": "duration", "Duration": "duration",
-    # place and form
-    "Sted": "location", "Undervisningssted": "location", "Kursussted": "location",
-    "Lokation": "location", "Beliggenhed": "location", "Adresse": "location",
-    "Location": "location", "Venue": "location",
-    "Undervisningsform": "form", "Form": "form", "Kursusform": "form", "Format": "form",
-    "Teaching form": "form",
-    # people
-    "Målgruppe": "target_group", "Hvem kan deltage": "target_group", "Target group": "target_group",
-    "Adgangskrav": "admission", "Optagelseskrav": "admission", "Forudsætninger": "admission",
-    "Admission requirements": "admission", "Prerequisites": "admission",
-    # who offers it: on a portal that lists other providers' courses, more than the site's own name
-    "Udbyder": "provider", "Kursusudbyder": "provider", "Arrangør": "provider", "Provider": "provider",
-    "Organiser": "provider", "Organizer": "provider",
-    # kind and language
-    "Type": "course_type", "Uddannelsestype": "course_type", "Kursustype": "course_type",
-    "Niveau": "course_type", "Level": "course_type",
-    "Sprog": "language", "Undervisningssprog": "language", "Language": "language",
-    # whether it runs ("Status: Aflyst")
-    "Status": "status",
-}  # fmt: skip
-
-# Running-text phrases that state an application deadline; the date follows within a few words
-# ("Tilmelding senest 1. marts 2027", "Sidste frist for ansøgning er 15.01.2027", "Ansøgningsfrist 1. juni").
-DEADLINE_PHRASES = (
-    r"(?:ansøgnings|tilmeldings)frist(?:en)?",
-    r"(?:sidste\s+)?(?:frist(?:en)?|dato)\s+for\s+(?:tilmelding|ansøgning)(?:er)?",
-    r"sidste\s+(?:tilmelding|ansøgning)s?(?:dato|dag)?",
-    r"deadline\s+for\s+(?:tilmelding|ansøgning)",
-    r"(?:tilmeld|ansøg)\w*(?:\s+(?:dig|jer|dem|sig))?\s*:?\s*senest",
-    r"application\s+deadline",
-)
+# The words of pages (months, labels, headings, cues) live in crawler/page_words.yaml, for a domain expert
+# to edit; these names are its tables as the parsers use them.
+_WORDS = page_words()
+MONTHS: dict[str, int] = dict(_WORDS.months)
+MONTH_NAMES: dict[int, str] = dict(sorted({number: name for name, number in reversed(MONTHS.items())}.items()))  # first spellings
+PART_OF_MONTH: dict[str, Literal["first", "middle", "last"]] = dict(_WORDS.part_of_month)
+NUMBER_WORDS: dict[str, float] = dict(_WORDS.number_words)
+LABELS: dict[str, str] = dict(_WORDS.labels)
+DEADLINE_PHRASES = tuple(_WORDS.deadline_phrases)
 
 CourseKind = Literal["diplom", "akademi", "master", "kursus", "amu", "grunduddannelse", "other"]
 FormKind = Literal["fysisk", "online", "blended", "rekvirerbar"]
 GoalKind = Literal["viden", "faerdigheder", "kompetencer", "other"]
 
-# Qualification-framework level where the type fixes it (SOURCES.md "Learning goals and levels");
-# AMU spans 1-5 and grunduddannelse 5-7, so those stay unknown.
-EQF_BY_COURSE_TYPE: dict[str, int] = {"akademi": 5, "diplom": 6, "master": 7}
-
-# Course-type cues in page text, as regexes. A specific type anywhere beats the generic ones. A
-# leading \w* or \w+ is anchored at a word's start (\b): the same matches, without trying every
-# letter of every word as a start (0.03 ms on a line of text).
-COURSE_TYPE_CUES: dict[str, str] = {
-    "amu": r"\b(?-i:AMU)\b|arbejdsmarkedsuddannelse\w*",
-    "master": r"\bmaster(?:uddannelse\w*|modul\w*|niveau)|\bmaster (?:i|of)\b|\b(?-i:MPG|MPA|MBA)\b",
-    "diplom": r"\bdiplom(?:uddannelse\w*|modul\w*|niveau)|\bdiplom i\b|\b\w+diplomuddannelse\w*",
-    "akademi": r"\bakademi(?:uddannelse\w*|modul\w*|niveau)|\bakademi i\b|\bkommunom\w*|\b(?-i:VVU)\b"
-    r"|\b(?-i:AU)[- ]?(?:modul|uddannelse)",
-    "grunduddannelse": r"professionsbachelor\w*|\bbacheloruddannelse\w*|kandidatuddannelse\w*"
-    r"|erhvervsakademiuddannelse\w*|socialrådgiveruddannelse\w*",
-}
-# Generic cues; "diskurs" and "ekskurs" are no courses.
-GENERIC_TYPE_CUES: dict[str, str] = {
-    "kursus": r"\b\w*(?<!dis)(?<!eks)kurs(?:us\w*|er|et|erne)\b|\btemadag\w*|\bseminar\w*|\bworkshop\w*"
-    r"|\bwebinar\w*|\bmasterclass\b|\bcourse\b|\be-?lærings?(?:kursus|forløb)?\b|\be-?learning\b",
-    "other": r"\bkonferen(?:ce|cer)\w*|\bconference\b|\bnetværks(?:dag|møde)\w*",
-}
-# URL path words that name a type (ug.dk, via.dk, phabsalon.dk, kp.dk paths).
-URL_TYPE_WORDS: dict[str, frozenset[str]] = {
-    "amu": frozenset({"amu", "arbejdsmarkedsuddannelse", "arbejdsmarkedsuddannelser",
-                      "arbejdsmarkedsuddannelseramu"}),
-    "master": frozenset({"master", "masteruddannelse", "masteruddannelser", "mastermodul", "mastermoduler"}),
-    "diplom": frozenset({"diplom", "diplomuddannelse", "diplomuddannelser", "diplommodul", "diplommoduler"}),
-    "akademi": frozenset({"akademi", "akademiuddannelse", "akademiuddannelser", "akademimodul", "akademimoduler",
-                          "kommunom"}),
-    "grunduddannelse": frozenset({"professionsbachelor", "professionsbacheloruddannelser", "bacheloruddannelser"}),
-    "kursus": frozenset({"kursus", "kurser", "e-kurser", "e-kursus", "temadage", "temadag", "webinar", "webinarer",
-                         "e-laering", "elaering", "e-learning", "elearning"}),
-}  # fmt: skip
-
-# Teaching-form cues (case-insensitive regexes).
-FORM_CUES: dict[str, str] = {
-    "rekvirerbar": r"\brekvir\w*|afholdes hos jer|\bhos jer\b|på jeres (?:arbejdsplads|virksomhed|kommune)"
-    r"|\binterne? (?:kursus|kurser|forløb)\b|\bin-house\b",
-    "blended": r"\bblended\b|\bhybrid\w*|kombination af (?:online|fremmøde|fysisk|e-læring)"
-    r"|\bkombineret (?:online|fremmøde|fysisk|e-læring)|\bdelvis online\b",
-    "online": r"\bonline\w*|\bfjern(?:undervisning|studie)\w*|\bvirtuel\w*|\be-?lærin\w*|\be-?learning\b"
-    r"|\bwebinar\w*|\be-kurs\w*|\bnetbaseret\b|\blivestream\w*|\bvia (?:zoom|teams)\b"
-    r"|\bdigital undervisning\b",
-    # "fysisk" alone is a topic too ("fysisk arbejdsmiljø"): only as the whole value or paired.
-    "fysisk": r"\bfremmøde\w*|\btilstedeværelse\w*|\bpå campus\b"
-    r"|\bfysisk (?:fremmøde|undervisning|kursus|tilstede\w*)|^\s*fysisk\s*\.?\s*$|\bfysisk\s*/|/\s*fysisk\b"
-    r"|\bklasseundervisning\b|\bholdundervisning\b|\bin person\b|\bon campus\b",
-}
-# "Dag"/"Aften" say when, and mean on-site only together with a place (a capitalised word that is
-# none of these, or a postcode).
-DAYTIME_WORDS = frozenset({"dag", "aften", "dagundervisning", "aftenundervisning", "dagtimer", "aftentimer",
-                           "weekend"})  # fmt: skip
-NOT_PLACE_WORDS = DAYTIME_WORDS | {"og", "eller", "undervisning", "hold", "tid"}
-
-# Learning-goal kinds: headings and the verbs that place a heading-less sentence.
-GOAL_HEADINGS: dict[str, str] = {
-    "viden": "viden", "viden og forståelse": "viden", "vidensmål": "viden",
-    "knowledge": "viden", "knowledge and understanding": "viden",
-    "færdigheder": "faerdigheder", "færdighed": "faerdigheder", "færdighedsmål": "faerdigheder",
-    "skills": "faerdigheder",
-    "kompetencer": "kompetencer", "kompetence": "kompetencer", "kompetencemål": "kompetencer",
-    "competences": "kompetencer", "competencies": "kompetencer", "competence": "kompetencer",
-}  # fmt: skip
-GOAL_VERB_CUES: dict[str, str] = {
-    "kompetencer": r"\bhåndtere\w*|\bselvstændig\w*|\bindgå i\b|\btage (?:ansvar|initiativ)\b|\bpåtage sig\b"
-    r"|\bkompetencer? til\b|\bindependently\b|\btake responsibility\b|\bhandle\b|\bmanage\b",
-    "viden": r"\bviden\b|\bkendskab\b|\bforståelse\b|\bforstå\w*|\bindsigt\b|\bknowledge\b|\bunderstand\w*",
-    "faerdigheder": r"\banvende\w*|\bvurdere\w*|\bformidle\w*|\bbeherske\w*|\bmestre\w*|\banalysere\w*"
-    r"|\bfærdighed\w*|\bi stand til\b|\bkan\b"
-    r"|\bable to\b|\bapply\b|\bassess\b|\bevaluate\b|\bcommunicate\b|\banaly[sz]e\b|\bcan\b",
-}
-GOAL_SECTION_HEADINGS = (
-    "mål for læringsudbytte", "mål for læringsudbyttet", "læringsmål", "læringsudbytte",
-    "mål", "kursets mål", "modulets mål", "formål og læringsmål", "mål for modulet", "mål for kurset",
-    # a study programme's (studieordning's) words for the same section
-    "kompetencemål", "målbeskrivelse", "målbeskrivelser", "læringsmål for modulet",
-    # short courses' words
-    "udbytte", "dit udbytte", "kursets udbytte", "det lærer du", "hvad lærer du", "du lærer", "du lærer at",
-    "learning outcomes", "learning outcome", "learning objectives", "intended learning outcomes",
-    "learning goals", "course objectives", "objectives", "what you will learn",
-)  # fmt: skip
-# Sections that follow the goals on module pages: they end the goals section.
-SECTION_HEADINGS_AFTER_GOALS = (
-    "indhold", "fagligt indhold", "fagligt indhold på modulet", "eksamen", "prøve", "prøveform",
-    "bedømmelse", "litteratur", "undervisningsform", "arbejdsform", "pris", "adgangskrav",
-    "målgruppe", "praktisk information", "praktiske oplysninger", "tilmelding", "om modulet",
-    "om kurset", "forudsætninger", "varighed", "sted", "vejledning og eksamen", "undervisning",
-    "content", "exam", "examination", "assessment", "literature", "prerequisites", "teaching",
-)  # fmt: skip
+EQF_BY_COURSE_TYPE: dict[str, int] = dict(_WORDS.eqf_by_course_type)
+COURSE_TYPE_CUES: dict[str, str] = dict(_WORDS.course_type_cues)
+GENERIC_TYPE_CUES: dict[str, str] = dict(_WORDS.generic_type_cues)
+URL_TYPE_WORDS: dict[str, frozenset[str]] = {kind: frozenset(words) for kind, words in _WORDS.url_type_words.items()}
+FORM_CUES: dict[str, str] = dict(_WORDS.form_cues)
+DAYTIME_WORDS = frozenset(_WORDS.daytime_words)
+NOT_PLACE_WORDS = DAYTIME_WORDS | frozenset(_WORDS.not_place_words)
+GOAL_HEADINGS: dict[str, str] = dict(_WORDS.goal_headings)
+GOAL_VERB_CUES: dict[str, str] = dict(_WORDS.goal_verb_cues)
+GOAL_SECTION_HEADINGS = tuple(_WORDS.goal_section_headings)
+SECTION_HEADINGS_AFTER_GOALS = tuple(_WORDS.section_headings_after_goals)
 
 # ---------------------------------------------------------------------------------------------
 # Shared patterns
@@ -369,7 +210,7 @@ _FORM_NOISE_RE = re.compile(
     r"|\bonline[- ]?(?:tilmelding|ansøgning|betaling|butik)\w*",
     _I,
 )
-_DAYTIME_RE = re.compile(r"(?<![a-zæøå])(?:" + "|".join(DAYTIME_WORDS) + r")(?![a-zæøå])", _I)
+_DAYTIME_RE = re.compile(r"(?<![a-zæøå])(?:" + "|".join(map(re.escape, sorted(DAYTIME_WORDS))) + r")(?![a-zæøå])", _I)
 _CAPITALISED_RE = re.compile(r"(?<![\w])[A-ZÆØÅ][a-zæøå]{2,}")
 _POSTCODE_RE = re.compile(r"\b\d{4}\s+[A-ZÆØÅ]")
 

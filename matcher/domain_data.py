@@ -16,6 +16,7 @@ def domain_data_problems(
     """File name → what is wrong with it, for every data file that cannot be used (empty: all fine).
     `serving`: only what the service reads; the source registry (which only crawls need, and which
     `serve` warns about itself) and the scan of the code for unused Danish texts are left out."""
+    from crawler.page_words import PAGE_WORDS_PATH, page_words
     from crawler.registry import REGISTRY_PATH, load_registry
     from matcher.abbreviations import ABBREVIATIONS_FILE, Abbreviations
     from matcher.catalogue_index import REGIONS_FILE, load_regions
@@ -45,6 +46,7 @@ def domain_data_problems(
     check(STOPWORDS_FILE, load_stopwords)
     check(STEM_OVERRIDES_FILE, load_stem_overrides)
     check(ABBREVIATIONS_FILE, Abbreviations.load)
+    check(PAGE_WORDS_PATH, page_words)
     messages = DATA_DIR / "messages-da.yaml"
     check(messages, lambda: catalogue("da") if serving else _texts_said(messages))
     if not serving:

@@ -32,6 +32,10 @@ def check_data(checkout: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120)
 
 
+def words_line(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if text in line)
+
+
 def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
@@ -50,9 +54,17 @@ def test_check_data_passes_the_shipped_files_and_names_each_mistake_by_line(chec
     stop.write_bytes(stop.read_bytes() + "i dag\n".encode("utf-8"))
     overrides = data / "stem-overrides-da.txt"
     overrides.write_bytes((overrides.read_text(encoding="utf-8") + "# ændret\n").encode("cp1252"))
+    words = checkout / "crawler" / "page_words.yaml"
+    edit(words, "  Pris: price\n", "  Pris: pris\n")
+    edit(words, "  januar: 1\n", "  Januar: 1\n")
+    edit(words, "  online: ", "  online: (unclosed|")
     result = check_data(checkout)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     errors = result.stderr
+    for line, problem in ((words_line(words, "Pris: pris"), "labels.Pris: 'pris' is not allowed: input should be 'price'"),
+                          (words_line(words, "Januar: 1"), "months.Januar.[key]: write it in lower case ('januar')"),
+                          (words_line(words, "online: (unclosed|"), "form_cues.online: not a valid regular expression")):
+        assert f"page_words.yaml:{line}: {problem}" in errors, errors
     assert f"{regions}:" in errors and "regions.Midtjylland: key 'Midtjylland' appears twice (first on line" in errors
     assert "gap_level_words.yaml:" in errors and "key 'grundlaeggende' appears twice" in errors
     assert "tagging_cues.yaml:" in errors and "'(ledig|arbejdsløs)': a phrase is plain words" in errors
