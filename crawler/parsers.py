@@ -101,10 +101,6 @@ _PER_UNIT_BEFORE_RE = re.compile(
     r"|(?<!\w)[àá])"  # "15 ECTS-point à 800 kr.", "3 dage à 1.500 kr.": the unit's price
     r"\s*:?\s*(?:kr\.?|dkk)?\s*$", _I
 )
-_PER_ECTS_RE = re.compile(
-    rf"(?:{_CURRENCY}\s*({_AMOUNT})|({_AMOUNT})\s*(?:{_DASH_SUFFIX})?\s*(?:{_CURRENCY})?)\s*(?:pr\.?|per|/)\s*ects",
-    _I,
-)
 _PRICE_LABEL_RE = re.compile(
     r"(?<![a-zæøå])(?:pris(?:en)?|deltagerbetaling|deltagergebyr|deltagerpris|kursuspris|kursusafgift"
     r"|egenbetaling|normalpris|økonomi|price|fee)(?![a-zæøå])",
@@ -346,14 +342,6 @@ def is_unit_price(unit: str) -> bool:
     is a price per ECTS point, hour, day, week or month, and so no course price."""
     unit = _UNIT_CODES.get(unit.strip().upper(), unit)
     return bool(_PER_UNIT_RE.match(f" per {unit}"))
-
-
-def parse_price_per_ects(text: str) -> float | None:
-    """The price per ECTS point ("800 kr pr. ECTS-point" → 800.0), or None."""
-    match = _PER_ECTS_RE.search(clean_text(text))
-    if not match:
-        return None
-    return _to_float(match.group(1) or match.group(2))
 
 
 def price_vat_note(text: str) -> Literal["ekskl", "inkl"] | None:

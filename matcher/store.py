@@ -851,11 +851,6 @@ class CatalogueReader:
         rows = self._feed_query("id = $id", {"id": course_id, "model": model})
         return rows[0] if rows else None
 
-    def course_tags(self, course_id: str, model: str | None = None) -> dict[str, Any] | None:
-        """A course's latest tags (of one model version, if given), as in `feed_page`; None if untagged."""
-        row = self.feed_row(course_id, model)
-        return row["tags"] if row else None
-
     def latest_tagging(self, course_id: str) -> tuple[str, dict[str, Any]] | None:
         """A course's latest tagging: its model and the tagger's whole result; None if untagged."""
         row = self.con.execute(

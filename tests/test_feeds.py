@@ -89,9 +89,9 @@ def test_the_store_gives_change_times_and_each_courses_latest_tags(catalogue: Pa
         assert by_id["test-1"]["tags"]["model"] == "m2" and by_id["test-1"]["tags"]["tagged_at"] == T4
         assert by_id["test-2"]["tags"]["basic_competences"] == ["2.3", "1.5"]  # the tagger's ranking, kept
         assert by_id["test-4"]["tags"] is None
-        assert reader.course_tags("test-1", "m1")["assigned_fields"] == ["lov_myndighed"]
-        assert reader.course_tags("test-1")["current"] is True
-        assert reader.course_tags("nope") is None
+        assert reader.feed_row("test-1", "m1")["tags"]["assigned_fields"] == ["lov_myndighed"]
+        assert reader.feed_row("test-1")["tags"]["current"] is True
+        assert reader.feed_row("nope") is None
         # Oldest change first: the record changes, then the tag runs.
         assert [r["course"].course_id for r in rows] == ["test-4", "test-5", "test-6", "test-2", "test-3", "test-1"]
         assert reader.last_modified() == T4

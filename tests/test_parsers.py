@@ -25,7 +25,6 @@ from crawler.parsers import (
     parse_labelled_facts,
     parse_learning_goals,
     parse_price,
-    parse_price_per_ects,
     parse_runs,
     parse_teaching_form,
     price_vat_note,
@@ -195,23 +194,6 @@ def test_a_price_stated_with_vat_gives_way_to_the_same_price_without_it_in_anoth
     assert parse_price("15.625 kr. (inkl. moms)", others=["12.500 kr. (ekskl. moms)"]) == 12500.0
     assert parse_price("15.625 kr. (inkl. moms)", others=["9.800 kr. (ekskl. moms)"]) == 15625.0  # not the same price
     assert parse_price("Medlemspris: 9.800 kr.", others=["12.500 kr. ekskl. moms"]) == 9800.0
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("800 kr pr. ECTS-point", 800.0),
-        ("Pris: 1.050 kr. pr. ECTS", 1050.0),
-        ("kr. 900 per ECTS", 900.0),
-        ("750 kr./ECTS-point", 750.0),
-        ("Prisen er 850,- pr. ECTS-point", 850.0),
-        ("12.500 kr. pr. modul", None),
-        ("10 ECTS", None),
-        ("Gratis", None),
-    ],
-)
-def test_parse_price_per_ects(text: str, expected: float | None) -> None:
-    assert parse_price_per_ects(text) == expected
 
 
 @pytest.mark.parametrize(
