@@ -81,6 +81,7 @@ _COURSE_TYPES = {
 }
 _FORMS = {"fysisk": "fremmøde", "online": "online", "blended": "blended", "rekvirerbar": "rekvirerbart forløb"}
 _PHASES = ("before", "during", "after")
+TEAM_CLASS_FEW = 6  # a class booked for the team (rekvirerbar) for fewer learners says more could join
 CONVERSATION_WEEKS_BEFORE = 4  # the guide: revisit purpose and learning goals at the latest 4 weeks before start
 WEEKS_PER_ECTS = 2.0  # 10 ECTS over 20 weeks: a semester at the part-time pace of diploma and academy modules
 QUARTER_WEEKS = 13
@@ -701,6 +702,9 @@ def _resources(gap: _Gap, result: _Result) -> str:
         parts.append("Pris ikke oplyst")
     elif result.form == "rekvirerbar":
         parts.append(f"{_kroner(result.price_dkk)} for forløbet hos jer (aftal prisen for holdet med udbyderen)")
+        if learners < TEAM_CLASS_FEW:  # the price is the class's: more of the team may join at no more cost
+            parts.append(f"prisen gælder holdet, så flere end {'den ene' if learners == 1 else f'de {learners}'} "
+                         "fra teamet kan være med")
     elif learners > 1:
         parts.append(f"{_kroner(result.price_dkk)} pr. deltager, i alt {_kroner(result.price_dkk * learners)} for {learners} deltagere")
     else:

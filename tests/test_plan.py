@@ -159,6 +159,11 @@ def test_rekvirerbar_team_row() -> None:
     row = build_plan(recommendation())[1]
     assert row.employees == "6 medarbejdere"
     assert row.resources.startswith("28.000 kr. for forløbet hos jer")
+    assert "kan være med" not in row.resources  # six take it: the class is the team
+    document = recommendation()
+    document["gaps"][0]["learners"] = 2
+    few = build_plan(document)[1]
+    assert "prisen gælder holdet, så flere end de 2 fra teamet kan være med" in few.resources
     # no dates: the first Monday after the learning conversation's four weeks, as a proposal
     assert row.timeline.startswith("Læringssamtale senest 23. november 2026; forslag til start 21. december 2026 (aftal datoen med udbyderen)")
     assert row.date_proposed
