@@ -524,6 +524,9 @@ def test_a_withdrawn_course_the_feeds_publish_has_its_page_and_detail_but_is_not
         assert active.status_code == 404 and "intet kursus med id" in active.text
         other = client.get(f"/kursus/{feed[0]['id']}" if feed[0]["id"] != gone else f"/kursus/{feed[1]['id']}")
         assert other.status_code == 200 and "trukket tilbage" not in other.text
+        # a service started without an API key has its write endpoints off, which no key can open (403, not 401)
+        refused = client.post("/api/admin/ingest", content=b"[]", headers={"X-API-Key": "any"})
+        assert refused.status_code == 403 and "this endpoint is disabled" in refused.text
 
 
 def _collectable(obj: object) -> bool:

@@ -302,6 +302,14 @@ def test_withdraw_only_after_complete_crawl(delta):
     assert sum(not r["withdrawn"] for r in after.values()) == 3
 
 
+def test_a_crawl_that_may_fetch_no_page_withdraws_nothing(delta):
+    # a robots.txt that shuts the whole site: no page comes in, and no request failed either
+    delta.server.replaced["/robots.txt"] = "User-agent: *\nDisallow: /\n"
+    (result,) = delta.again()
+    assert result.pages == 0 and not result.complete
+    assert not any(r["withdrawn"] for r in records(delta.db).values())
+
+
 def test_a_recrawl_asks_for_each_page_conditionally_and_a_changed_page_is_read_anew(delta):
     """PRODUCT.md §4: conditional re-fetch. An unchanged page answers 304 and its stored copy is read;
     a changed one answers 200 and is read as it is now."""

@@ -153,6 +153,9 @@ def test_json_pages_link_to_each_other_and_cover_every_course_once(catalogue: Pa
                              + "&per_page=4") and first["prev"] is None
     assert second["prev"] == "https://fm.example/feed/courses.json?page=1&per_page=4" and second["next"] is None
     assert late["items"] == [] and late["next"] is None
+    with open_catalogue(catalogue) as reader:  # a last page exactly full has no next page
+        exact = [feeds.feed_json(reader, page=n, per_page=3) for n in (1, 2)]
+    assert exact[0]["next"] is not None and len(exact[1]["items"]) == 3 and exact[1]["next"] is None
     assert late["prev"] == "/feed/courses.json?since=2027-01-01T10%3A00%3A00Z&page=2&per_page=4"
     assert first["last_modified"] == "2027-01-04T10:00:00Z"
     item = {i["id"]: i for i in first["items"] + second["items"]}
@@ -327,6 +330,13 @@ def test_jsonld_is_a_schema_org_course(catalogue: Path) -> None:
         {"@type": "CourseInstance", "courseMode": "online", "location": {"@type": "VirtualLocation"}}
     ]
     assert "teaches" not in online  # untagged: nothing claimed
+    # a withdrawn course's own page still says what it was, and that it is no longer offered
+    with open_catalogue(catalogue) as reader:
+        gone = reader.feed_row("test-5")
+    assert gone["course"].withdrawn
+    gone_node = feeds.course_jsonld(gone["course"], gone["tags"], "https://fm.example", taxonomy=taxonomy)
+    assert gone_node["offers"]["availability"] == "https://schema.org/Discontinued"
+    assert "availability" not in node["offers"]
 
 
 def test_fagprofiler_view_groups_active_tagged_courses(catalogue: Path) -> None:

@@ -85,6 +85,7 @@ def test_clean_text_can_keep_lines() -> None:
         ("Uddannelsen er på 60 ECTS, og hvert modul er på 10 ECTS", 60.0),  # the first mention
         ("Modulet varer 10 dage", None),
         ("5-10 ECTS", None),  # a range is no single value
+        ("Modulet er 5-10 ECTS; delmodul 5 ECTS", None),  # not the value after the range either
         ("ECTS: 5 - 20", None),
         ("ECTS: afhænger af modulet", None),
         ("Kurset giver ikke ECTS", None),
@@ -166,6 +167,7 @@ def test_ects_halves_with_decimal_comma(doubled: int) -> None:
         ("10 ECTS, 3 dage", None),
         ("Holdstart uge 6, 2027", None),
         ("Pris: kontakt os", None),
+        ("Gratis for medlemmer. Ikke-medlemmer 800 kr. pr. time", None),  # free only for some, the rest per hour
         ("", None),
     ],
 )
@@ -295,6 +297,11 @@ def test_parse_deadline_phrase(text: str, expected: dt.date | None) -> None:
 )
 def test_dates_without_year_are_the_next_one(text: str, expected: dt.date) -> None:
     assert parse_date(text, today=TODAY) == expected
+
+
+def test_the_current_week_is_this_years_also_after_its_monday() -> None:
+    assert parse_date("Start uge 10", today=dt.date(2027, 3, 10)) == dt.date(2027, 3, 8)  # a Wednesday of week 10
+    assert parse_date("Start uge 10", today=dt.date(2027, 3, 15)) == dt.date(2028, 3, 6)  # week 10 is over
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import pytest
 
 from matcher.course import Course
 from matcher.plan import (
-    COST_COLUMN, PLAN_COLUMNS, PlanInputError, PlanRow, build_plan, learners_da, plan_constraints, plan_json, render_plan_csv, render_plan_markdown,
+    COST_COLUMN, PLAN_COLUMNS, PlanInputError, PlanRow, build_plan, course_hours, learners_da, plan_constraints, plan_json, render_plan_csv, render_plan_markdown,
 )
 from matcher.taxonomy import load_taxonomy
 from matcher.transfer import TransferContext, assess_transfer
@@ -550,6 +550,31 @@ def test_a_heavy_quarter_is_warned_about_and_goals_are_the_targets_step() -> Non
     assert "1 ECTS = 27,5 timer" in text
 
 
+def test_the_workload_warning_starts_above_one_working_day_a_week() -> None:
+    assert course_hours(5, 2) == 137.5  # ECTS say the workload; the course days are only the teaching
+
+    def warned(ects: float) -> bool:
+        context = TransferContext("lov_myndighed", "grundlaeggende")
+        module = dict(result("g1", DIPLOMA, context, rank=1, next_start="2027-01-04"), start_dates=["2027-01-04"], ects=ects)
+        gap = {"id": "g1", "field": "lov_myndighed", "level": "grundlaeggende", "employees": ["Anna"], "priority_rank": 1}
+        return bool(build_plan({"today": "2026-11-22", "gaps": [gap], "results": [module]})[0].warnings)
+
+    # all in the 1st quarter of 2027 (481 working hours): 4 ECTS are 110 hours (23 %), 3 ECTS 82.5 (17 %)
+    assert warned(4) and not warned(3)
+
+
+def test_a_course_that_ends_in_a_heavy_quarter_is_warned_about_it() -> None:
+    context = TransferContext("lov_myndighed", "grundlaeggende")
+    short = dict(result("g1", DIPLOMA, context, rank=1, next_start="2027-03-22"), start_dates=["2027-03-22"], ects=1)
+    heavy = dict(result("g2", DIPLOMA, context, rank=1, next_start="2027-04-05"), start_dates=["2027-04-05"], ects=5)
+    gaps = [{"id": g, "field": "lov_myndighed", "level": "grundlaeggende", "employees": ["Anna"], "priority_rank": n}
+            for n, g in enumerate(("g1", "g2"), start=1)]
+    first, second = build_plan({"today": "2026-11-22", "gaps": gaps, "results": [short, heavy]})
+    # the one-point module's hours fall in March, but it ends on 4 April, in the quarter the five points fill
+    assert first.end == dt.date(2027, 4, 4) and second.start == dt.date(2027, 4, 5)
+    assert any("2. kvartal 2027" in w for w in first.warnings) and any("2. kvartal 2027" in w for w in second.warnings)
+
+
 def test_the_plan_names_the_application_deadline_and_sets_the_conversation_before_it() -> None:
     context = TransferContext("lov_myndighed", "grundlaeggende", "refleksiv", 2)
 
@@ -574,6 +599,7 @@ def test_the_plan_names_the_application_deadline_and_sets_the_conversation_befor
     later = plan_for(["2027-02-08", "2027-09-06"], "2027-01-04", busy_until="2027-06-01")
     assert "kursusstart 6. september 2027" in later and "ansøgningsfrist" not in later
     assert "ansøgningsfrist" not in plan_for(["2027-02-08"], None)
+    assert "ansøgningsfrist" not in plan_for(["2027-02-08"], "2026-11-01")  # passed already when it was recommended
 
 
 def _one_course_plan(starts: list[str], deadline: str | None, made_on: str) -> PlanRow:

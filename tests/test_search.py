@@ -304,6 +304,7 @@ def test_filters_combine(index: CatalogueIndex) -> None:
     search = lambda **f: set(_ids(index.search(None, CourseFilters(**f), today=TODAY)))  # noqa: E731
     assert search(fields=["lov_myndighed"], level="specialiseret") == {"test-1"}
     assert search(max_price=5000) == {"test-2", "test-4", "test-5"}  # unknown price passes
+    assert "test-2" in search(max_price=3000) and "test-2" not in search(max_price=2999.5)  # its price is the ceiling
     assert search(region="Midtjylland") == {"test-1", "test-4", "test-5"}  # online and rekvirerbar go anywhere
     assert search(location="odense") == {"test-2", "test-4", "test-5"}
     assert search(forms=["online"]) == {"test-4"}

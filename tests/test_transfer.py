@@ -408,6 +408,9 @@ def test_missing_design_factors_get_compensating_actions(taxonomy: Taxonomy, cue
     assert any(x.startswith(own_cases) for x in weak.steps["before"].actions)
     assert not any(x.startswith(own_cases) for x in strong.steps["before"].actions)
     assert any("Frigør tid til opgaverne mellem undervisningsgangene" in x for x in strong.steps["during"].actions)
+    # a step for a design the course has is not given where it lacks it
+    assert not any("Frigør tid til opgaverne mellem undervisningsgangene" in x for x in weak.steps["during"].actions)
+    assert not any(x.startswith("Lederen er selv med") for x in weak.steps["before"].actions)
     assert any("kursets emne" in x for x in weak.steps["before"].actions)  # no field given
 
 

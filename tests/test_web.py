@@ -242,6 +242,7 @@ def test_control_characters_in_the_input_are_dropped_not_echoed(client: TestClie
         ({"felt": "nope"}, "felt: 'nope' findes ikke; felterne er Arbejdsmarked & Uddannelse (arbejdsmarked_uddannelse), "),
         ({"maks_pris": "billig"}, "maks. pris"),
         ({"maks_pris": "4.5,0"}, "maks. pris: '4.5,0' er ikke et tal"),
+        ({"maks_pris": "-500"}, "maks. pris: må ikke være negativ"),
         ({"region": "Atlantis"}, "ukendt region 'Atlantis'; regionerne er Hovedstaden"),
         ({"start_foer": "2020-01-01"}, "start før 1. januar 2020 ligger ikke i fremtiden (i dag er 22. november 2026)"),
         ({"start_foer": "i morgen"}, "er ikke en dato"),
@@ -258,8 +259,9 @@ def test_bad_search_input_is_a_422_page_with_the_message(client: TestClient, par
 
 
 def test_the_field_to_fix_is_marked_invalid_and_focused(client: TestClient) -> None:
-    page = client.get("/", params={"maks_pris": "billig"}).text
-    assert re.search(r'<input id="maks_pris"[^>]* aria-invalid="true" aria-describedby="fejl" autofocus>', page)
+    for price in ("billig", "-500"):
+        page = client.get("/", params={"maks_pris": price}).text
+        assert re.search(r'<input id="maks_pris"[^>]* aria-invalid="true" aria-describedby="fejl" autofocus>', page), price
     assert 'id="fejl"' in page and 'aria-invalid' not in page.split('id="start_foer"')[1].split(">")[0]
     page = client.get("/", params={"start_foer": "i morgen"}).text
     assert re.search(r'<input id="start_foer"[^>]* aria-invalid="true"', page)
