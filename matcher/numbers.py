@@ -54,3 +54,10 @@ def danish_number(value: float) -> str:
     if float(value).is_integer():
         return str(int(value))
     return f"{value:.10g}".replace(".", ",")
+
+
+def kroner(value: float) -> str:
+    """An amount in Danish kroner as Danes write it: 4.995 kr., and with øre where it has them
+    (2.995,50 kr.), never rounded."""
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return text.translate(str.maketrans(",.", ".,")) + " kr."

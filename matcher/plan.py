@@ -55,6 +55,7 @@ from matcher.gaps import MAX_TEAM_SIZE
 from matcher.json_lines import error_message
 from matcher.recommend import MAX_GAPS, MAX_RESULTS, repeated_gap_id
 from matcher.messages import danish_date, say, translated
+from matcher.numbers import kroner
 from matcher.tabular import excel_csv, spreadsheet_cell
 from matcher.taxonomy import LEVELS, level_name
 from matcher.text import listed, strip_controls
@@ -246,7 +247,7 @@ class _Constraints(_Window):
             listed([_FORMS.get(f, f) for f in self.forms], "eller") if self.forms else "",
             f"sted {self.location}" if self.location else "",
             f"region {self.region}" if self.region else "",
-            f"højst {_kroner(self.max_price)}" if self.max_price is not None else "",
+            f"højst {kroner(self.max_price)}" if self.max_price is not None else "",
             f"højst {_number(self.max_ects)} ECTS" if self.max_ects is not None else "",
             f"start fra {danish_date(self.start_from)}" if self.start_from else "",
             f"start før {danish_date(self.start_before)}" if self.start_before else "",
@@ -701,14 +702,14 @@ def _resources(gap: _Gap, result: _Result) -> str:
     if result.price_dkk is None:
         parts.append("Pris ikke oplyst")
     elif result.form == "rekvirerbar":
-        parts.append(f"{_kroner(result.price_dkk)} for forløbet hos jer (aftal prisen for holdet med udbyderen)")
+        parts.append(f"{kroner(result.price_dkk)} for forløbet hos jer (aftal prisen for holdet med udbyderen)")
         if learners < TEAM_CLASS_FEW:  # the price is the class's: more of the team may join at no more cost
             parts.append(f"prisen gælder holdet, så flere end {'den ene' if learners == 1 else f'de {learners}'} "
                          "fra teamet kan være med")
     elif learners > 1:
-        parts.append(f"{_kroner(result.price_dkk)} pr. deltager, i alt {_kroner(result.price_dkk * learners)} for {learners} deltagere")
+        parts.append(f"{kroner(result.price_dkk)} pr. deltager, i alt {kroner(result.price_dkk * learners)} for {learners} deltagere")
     else:
-        parts.append(f"{_kroner(result.price_dkk)} pr. deltager")
+        parts.append(f"{kroner(result.price_dkk)} pr. deltager")
     if result.ects:
         days = f" og {_number(result.duration_days, 1)} kursusdage" if result.duration_days else ""
         parts.append(f"{_number(result.ects)} ECTS ≈ {_number(round(result.ects * HOURS_PER_ECTS))} timers arbejde pr. deltager{days}")
@@ -750,15 +751,15 @@ def plan_cost(rows: list[PlanRow]) -> tuple[float, int]:
     return sum(row.cost_dkk or 0.0 for row in costed), sum(row.cost_dkk is None for row in costed)
 
 
-def cost_da(rows: list[PlanRow]) -> str | None:
+def _cost_da(rows: list[PlanRow]) -> str | None:
     """The plan's price in all, in Danish, with the courses it leaves out; None for a plan without courses."""
     if not any(row.course_title for row in rows):
         return None
     total, unpriced = plan_cost(rows)
-    text = f"Planens kurser koster i alt {_kroner(total)}"
+    text = f"Planens kurser koster i alt {kroner(total)}"  # "… kr." ends the sentence
     if unpriced:
-        text += f" ({unpriced} {'kursus' if unpriced == 1 else 'kurser'} uden oplyst pris er ikke regnet med)"
-    return text + "."
+        text += f" ({unpriced} {'kursus' if unpriced == 1 else 'kurser'} uden oplyst pris er ikke regnet med)."
+    return text
 
 
 
@@ -779,12 +780,6 @@ def _number(value: float, decimals: int = 2) -> str:
         return f"{int(value):,}".replace(",", ".")
     text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-
-
-def _kroner(value: float) -> str:
-    if float(value).is_integer():
-        return f"{_number(value)} kr."
-    return f"{value:,.2f}".replace(",", "\0").replace(".", ",").replace("\0", ".") + " kr."
 
 
 # --- rendering ----------------------------------------------------------------------------------
@@ -823,7 +818,7 @@ def render_plan_markdown(rows: list[PlanRow], title: str = "Uddannelsesplan", co
     for i, row in enumerate(rows, start=1):
         activity = row.course_title or row.activity
         lines.append(f"| {i} | {_md(row.employees)} | {_md(activity)} | {_period(row)} | {_md(row.status)} |")
-    if cost := cost_da(rows):
+    if cost := _cost_da(rows):
         lines += ["", cost]
     lines += _person_sections(rows)
     for i, row in enumerate(rows, start=1):

@@ -62,7 +62,7 @@ from matcher.gaps import (
 from matcher.json_lines import error_message
 from matcher.keyword_search import has_content_words
 from matcher.messages import catalogue, in_language
-from matcher.numbers import parse_number
+from matcher.numbers import kroner, parse_number
 from matcher.taxonomy import LEVELS, Taxonomy, level_name
 from matcher.temp_files import private_temp_folder
 from matcher.text import listed, strip_controls, upper_first
@@ -133,10 +133,7 @@ class WebInputError(ValueError):
 
 def money(value: float | None) -> str:
     """Danish kroner: 4.995 kr., and with øre where the price has them (2.995,50 kr.), never rounded."""
-    if value is None:
-        return "Pris ikke oplyst"
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    return text.translate(str.maketrans(",.", ".,")) + " kr."
+    return "Pris ikke oplyst" if value is None else kroner(value)
 
 
 def date_da(value: dt.date | str | None) -> str:
@@ -542,11 +539,21 @@ def group_results(
 PART_NAMES = {"basic": "Grundlæggende", "resource": "Ressourceperson"}
 
 
+def _cost(rows: list[Any]) -> dict[str, Any] | None:
+    """The plan's price in all (money) and how many of its courses state none; None without courses."""
+    from matcher.plan import plan_cost
+
+    if not any(row.course_title for row in rows):
+        return None
+    total, unpriced = plan_cost(rows)
+    return {"total": money(total), "unpriced": unpriced}
+
+
 def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any]:
     """The result's summary, one line per decision in the plan's order: the field, who (with their
     step now), what (the part and the step to reach), the course chosen and when, or why none; and
     the workload warnings, one per person (their heaviest quarter); and the plan's price in all."""
-    from matcher.plan import LOAD_WARNING_SHARE, QUARTER_WEEKS, WEEKLY_HOURS, cost_da, learners_da, workload
+    from matcher.plan import LOAD_WARNING_SHARE, QUARTER_WEEKS, WEEKLY_HOURS, learners_da, workload
 
     gaps = {gap["id"]: gap for gap in document.get("gaps", [])}
     lines, seen = [], set()
@@ -586,7 +593,7 @@ def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any
             more = f", {others} kvt. mere" if others else ""  # "kvt." as in the quarter's own name
             load = f"{number_da(hours / QUARTER_WEEKS)} t/uge i {short} ({100 * hours / capacity:.0f} %{more})"
             loads.setdefault(load, []).append(person)
-    return {"lines": lines, "warnings": [f"{listed(people)} {load}" for load, people in loads.items()], "cost": cost_da(list(rows))}
+    return {"lines": lines, "warnings": [f"{listed(people)} {load}" for load, people in loads.items()], "cost": _cost(list(rows))}
 
 
 # ---------------------------------------------------------------- the web page
