@@ -266,8 +266,12 @@ def test_constraints_filter_and_impossible_ones_say_which(recommender: Recommend
     gap = recommender.gap_from_text("jobrotation og virksomhedsservice")
     cheap = recommender.recommend([gap], CourseFilters(max_price=5000), top=10, today=TODAY)
     assert _results(cheap) and all(r["price_dkk"] is None or r["price_dkk"] <= 5000 for r in _results(cheap))
-    online = recommender.recommend([gap], CourseFilters(forms=["online"]), top=10, today=TODAY)
+    online = recommender.recommend([recommender.gap_from_text("samtaler med borgere på video")], CourseFilters(forms=["online"]),
+                                   top=10, today=TODAY)
     assert _results(online) and all(r["form"] == "online" for r in _results(online))
+    # online, only the Python course (read as outside the domain) was left for job rotation: no answer
+    far = recommender.recommend([gap], CourseFilters(forms=["online"]), top=10, today=TODAY)
+    assert _results(far) == [] and "comes near these words" in far["gaps"][0]["why_no_courses"]
     with pytest.raises(RecommendError, match=r"\(forms=rekvirerbar alone leaves 2; max_price=0 alone leaves 0; include_undated=no alone leaves"):
         recommender.recommend([gap], CourseFilters(max_price=0, forms=["rekvirerbar"], include_undated=False), today=TODAY)
 

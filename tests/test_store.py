@@ -324,7 +324,8 @@ def test_serve_warns_of_a_crawl_registry_it_cannot_read(tmp_path: Path, run_cli)
         taken.listen()
         result = run_cli("--db", str(tmp_path / "c.duckdb"), "serve", "--port", str(taken.getsockname()[1]),
                          "--registry", str(registry))
-    assert f"warning: {registry}: expected a mapping with a 'sources' mapping" in result.stderr
+    assert f"warning: {registry}: invalid source registry (1 problem)" in result.stderr
+    assert f"{registry}:1: sources: must be a mapping of keys and values, got list" in result.stderr
     assert "POST /api/admin/crawl refuses to crawl until it is fixed" in result.stderr
 
 
