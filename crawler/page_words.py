@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from matcher.course import CourseType, Form
 from matcher.data_files import load_yaml
 
 PAGE_WORDS_PATH = Path(__file__).resolve().parent / "page_words.yaml"
@@ -22,9 +23,7 @@ Fact = Literal[
     "price", "deadline", "start", "enrolment", "ects", "duration", "course_days", "location", "form",
     "target_group", "admission", "provider", "course_type", "language", "status",
 ]
-TypeKey = Literal["diplom", "akademi", "master", "kursus", "amu", "grunduddannelse", "other"]
-FormKey = Literal["fysisk", "online", "blended", "rekvirerbar"]
-GoalKey = Literal["viden", "faerdigheder", "kompetencer"]
+GoalKey = Literal["viden", "faerdigheder", "kompetencer"]  # GoalKind less "other", which no heading names
 
 
 def _compiles(pattern: str) -> str:
@@ -56,11 +55,11 @@ class PageWords(BaseModel):
     number_words: dict[LowerWord, Annotated[float, Field(gt=0)]]
     labels: dict[Word, Fact]
     deadline_phrases: list[Pattern] = Field(min_length=1)
-    eqf_by_course_type: dict[TypeKey, Annotated[int, Field(ge=1, le=8)]]
-    course_type_cues: dict[TypeKey, Pattern]
-    generic_type_cues: dict[TypeKey, Pattern]
-    url_type_words: dict[TypeKey, list[LowerWord]]
-    form_cues: dict[FormKey, Pattern]
+    eqf_by_course_type: dict[CourseType, Annotated[int, Field(ge=1, le=8)]]
+    course_type_cues: dict[CourseType, Pattern]
+    generic_type_cues: dict[CourseType, Pattern]
+    url_type_words: dict[CourseType, list[LowerWord]]
+    form_cues: dict[Form, Pattern]
     daytime_words: list[LowerWord]
     not_place_words: list[LowerWord]
     goal_headings: dict[LowerWord, GoalKey]

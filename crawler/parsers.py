@@ -31,7 +31,7 @@ from typing import Literal, cast
 
 from crawler.page_words import page_words
 from matcher import clock
-from matcher.course import HOURS_PER_COURSE_DAY, MAX_DURATION_DAYS, MAX_ECTS, MAX_PRICE_DKK
+from matcher.course import HOURS_PER_COURSE_DAY, MAX_DURATION_DAYS, MAX_ECTS, MAX_PRICE_DKK, CourseType, Form, GoalKind
 from matcher.numbers import parse_number
 from matcher.text import strip_controls
 
@@ -48,10 +48,6 @@ PART_OF_MONTH: dict[str, Literal["first", "middle", "last"]] = dict(_WORDS.part_
 NUMBER_WORDS: dict[str, float] = dict(_WORDS.number_words)
 LABELS: dict[str, str] = dict(_WORDS.labels)
 DEADLINE_PHRASES = tuple(_WORDS.deadline_phrases)
-
-CourseKind = Literal["diplom", "akademi", "master", "kursus", "amu", "grunduddannelse", "other"]
-FormKind = Literal["fysisk", "online", "blended", "rekvirerbar"]
-GoalKind = Literal["viden", "faerdigheder", "kompetencer", "other"]
 
 EQF_BY_COURSE_TYPE: dict[str, int] = dict(_WORDS.eqf_by_course_type)
 COURSE_TYPE_CUES: dict[str, str] = dict(_WORDS.course_type_cues)
@@ -784,14 +780,14 @@ _TEACHING_SENTENCE_RE = re.compile(
 )
 
 
-def parse_teaching_form(text: str) -> FormKind | None:
+def parse_teaching_form(text: str) -> Form | None:
     """The teaching form stated in a sentence of running text about the teaching itself, or None."""
     # sentence by sentence, each matched at its start: linear in the text, however its spaces run
     sentences = _SENTENCE_BREAK_RE.split(clean_text(text, keep_newlines=True))
     return parse_form(" . ".join(m.group(0) for s in sentences if (m := _TEACHING_SENTENCE_RE.match(s.strip()))))
 
 
-def parse_form(text: str) -> FormKind | None:
+def parse_form(text: str) -> Form | None:
     """Teaching form: rekvirerbar, blended, online or fysisk.
 
     Precedence when several cues occur: rekvirerbar (on-site for a team is the rarer, more telling
@@ -832,7 +828,7 @@ def _earliest(text: str, patterns: dict[str, re.Pattern[str]]) -> str | None:
     return min(hits)[1] if hits else None
 
 
-def parse_course_type(text: str, url: str | None = None) -> CourseKind | None:
+def parse_course_type(text: str, url: str | None = None) -> CourseType | None:
     """diplom, akademi, master, amu, grunduddannelse, kursus or other (conferences, network days).
 
     The page's words outrank its URL, and a specific type outranks the generic ones: the earliest
@@ -843,7 +839,7 @@ def parse_course_type(text: str, url: str | None = None) -> CourseKind | None:
     url_kind = _type_from_url(url) if url else None
     specific_url_kind = url_kind if url_kind != "kursus" else None
     kind = _earliest(text, _TYPE_RES) or specific_url_kind or _earliest(text, _GENERIC_TYPE_RES) or url_kind
-    return cast("CourseKind | None", kind)
+    return cast("CourseType | None", kind)
 
 
 def eqf_for_course_type(course_type: str | None) -> int | None:
