@@ -23,6 +23,7 @@ from crawler.journal import JournalContent, read_journal
 from crawler.middlewares import QUERY_IGNORED_STAT
 from crawler.spiders.generic import journal_path
 from matcher.course import Course, canonical_url, url_course_id
+from matcher.json_lines import error_message
 from matcher.store import CatalogueError, write_catalogue
 
 
@@ -35,7 +36,8 @@ BOUND_WORDS = {"pages": "its page budget", "time": "its time budget", "depth": "
 
 
 def _short(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}" for e in exc.errors()[:3])
+    """The record's first three problems, as the crawl's log and report name them."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'record'}: {error_message(e)}" for e in exc.errors()[:3])
 
 
 class _Pipeline:
