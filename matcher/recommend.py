@@ -758,7 +758,7 @@ class Recommender:
             if terms:
                 reasons.append({"kind": "keywords", "terms": tuple(terms), "words": self._words_for(i, terms),
                                 "passage": self._passage_with(i, terms)})
-        if not reasons:  # near by meaning alone: said so, and whether the tagger read it outside the domain
+        if text and not reasons:  # near the words by meaning alone: said so, and whether it reads as outside the domain
             reasons.append({"kind": "meaning", "off_domain": bool(self.index.off_domain[i])})
         if level_fit is not None:
             reasons.append(level_fit)
