@@ -648,8 +648,8 @@ def _timeline(
                     f"{CONVERSATION_WEEKS_BEFORE} uger før start), eller ansøgningsfristen er overskredet. "
                     "Vælg et senere hold, når udbyderen offentliggør det.")
         if known:
-            return (f"Intet kendt hold, der passer: holdene starter {listed([danish_date(d) for d in in_time])}, før "
-                    f"{'medarbejderen er færdig' if learners == 1 else 'medarbejderne er færdige'} med "
+            return (f"Intet kendt hold, der passer: holdene starter {listed([danish_date(d) for d in in_time])}, mens "
+                    f"{'medarbejderen' if learners == 1 else 'medarbejderne'} er på "
                     f"{'sine' if learners == 1 else 'deres'} andre kurser. Vælg et senere hold, når udbyderen offentliggør det.")
         if window.start_before is not None:
             return (f"Startdato ikke oplyst, og medarbejderne har ingen ledig uge med {_window_text(window)} – "
@@ -811,7 +811,7 @@ def render_plan_markdown(rows: list[PlanRow], title: str = "Uddannelsesplan", co
     then a section per row with every column."""
     lines = [f"# {_md(title)}", ""]
     if constraints:
-        lines += [f"Kurserne er valgt med begrænsningerne: {_md(constraints)}.", ""]
+        lines += [f"Kurserne er valgt med begrænsningerne: {_md(constraints)}{'' if constraints.endswith('.') else '.'}", ""]
     if not rows:
         return "\n".join([*lines, "Planen har ingen rækker.", ""])
     lines += ["| # | Medarbejdere | Uddannelsesaktivitet | Periode | Status |", "|---|---|---|---|---|"]

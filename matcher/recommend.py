@@ -801,10 +801,12 @@ class Recommender:
         return tuple(dict.fromkeys(found))
 
     def _written_of(self, i: int) -> dict[str, str]:
-        """Each stem of the course's title and description, with the word first written with it."""
+        """Each stem of the texts keyword search reads (title, description, learning goals, target group),
+        with the word first written with it."""
         course = self.index.courses[i]
         first: dict[str, str] = {}
-        for text in (course.title, course.description or ""):
+        texts = (course.title, course.description or "", *(goal.text for goal in course.learning_goals), course.target_group or "")
+        for text in texts:
             for _, stems, words in self._sentences(text):
                 for stem, word in zip(stems, words):
                     first.setdefault(stem, word)

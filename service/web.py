@@ -872,6 +872,7 @@ class WebPage:
                 elif kept_target := _kept_file(params.get("maal_gemt")):  # from a try whose assessment had a mistake
                     target, target_name = kept_target, _safe_name(params.get("maal_gemt_navn"), "maalprofil.yaml")
                 else:
+                    kept = {k: v for k, v in kept.items() if k not in ("maal_gemt", "maal_gemt_navn")}  # none kept after all
                     raise WebInputError("upload også målprofilen (YAML eller JSON) – den siger, hvilket niveau teamet skal op på",
                                         field="maal_fil")
             else:

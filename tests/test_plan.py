@@ -325,6 +325,9 @@ def test_the_plan_names_the_constraints_its_courses_were_chosen_under() -> None:
     text = render_plan_markdown(build_plan(document), constraints=said)
     assert f"Kurserne er valgt med begrænsningerne: {said}." in text
     assert plan_constraints(free_text_recommendation()) is None
+    document["constraints"] = {"max_price": 5000.0}  # "kr." ends the sentence: one period
+    assert "Kurserne er valgt med begrænsningerne: højst 5.000 kr.\n" in render_plan_markdown(
+        build_plan(document), constraints=plan_constraints(document))
     assert "begrænsningerne" not in render_plan_markdown(build_plan(free_text_recommendation()))
 
 

@@ -254,6 +254,10 @@ def test_words_of_number_time_and_newness_find_no_course_and_a_course_outside_th
     assert found and all(r["fields"] for r in found), [r["title"] for r in found]
     words = {w for r in found for reason in r["why"] if reason["kind"] == "keywords" for w in reason["words"]}
     assert not words & {"nye", "to", "uger"}, words
+    # the words shown are the course's own, wherever keyword search found them (here its target group)
+    python = next(i for i, c in enumerate(recommender.index.courses) if c.title.startswith("Python"))
+    terms = recommender.index.keywords.matched_terms("medarbejdere", python)
+    assert terms == ["medarbejd"] and recommender._words_for(python, terms) == ("medarbejdere",)
     # every result says why; one near by meaning alone says that, and that it reads as outside the domain
     ai = recommender.gap_from_text("vi mangler noget med fagsystemer og kunstig intelligens")
     online = _results(recommender.recommend([ai], CourseFilters(forms=["online"]), top=5, today=TODAY))

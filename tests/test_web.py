@@ -662,6 +662,7 @@ def test_a_target_profile_is_kept_when_the_assessment_beside_it_has_a_mistake(cl
     spoiled = client.post("/team/vurdering", data={"maal_gemt": "!!", "maal_gemt_navn": "maal.yaml"}, files={
         "vurdering_fil": ("hold.csv", template_bytes("proficiency-assessment"), "text/csv")})
     assert spoiled.status_code == 422 and "upload også målprofilen" in spoiled.text
+    assert "er gemt og bruges igen" not in spoiled.text  # nothing was kept after all
 
 
 def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(client: TestClient) -> None:
