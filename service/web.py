@@ -423,12 +423,11 @@ def radar_for_needs(analysis: NeedsAnalysis, taxonomy: Taxonomy) -> str:
 
 def pack_document(document: dict[str, Any]) -> str:
     """The recommendation as a compact token for a hidden form field (zlib + URL-safe base64)."""
-    raw = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode("ascii")
+    return _pack_file(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def _pack_file(data: bytes) -> str:
-    """A small uploaded file as a token for a hidden form field (zlib + URL-safe base64)."""
+    """Bytes as a token for a hidden form field (zlib + URL-safe base64): a recommendation, or a small upload."""
     return base64.urlsafe_b64encode(zlib.compress(data, 9)).decode("ascii")
 
 
