@@ -28,9 +28,11 @@ GoalKey = Literal["viden", "faerdigheder", "kompetencer"]  # GoalKind less "othe
 
 def _compiles(pattern: str) -> str:
     try:
-        re.compile(pattern, re.IGNORECASE)
+        compiled = re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
         raise ValueError(f"not a valid regular expression: {exc}") from None
+    if compiled.search(""):  # "aflyst|" would find its cue on every page
+        raise ValueError("matches an empty text, so it would be found on every page: remove the empty alternative")
     return pattern
 
 

@@ -58,12 +58,14 @@ def test_check_data_passes_the_shipped_files_and_names_each_mistake_by_line(chec
     edit(words, "  Pris: price\n", "  Pris: pris\n")
     edit(words, "  januar: 1\n", "  Januar: 1\n")
     edit(words, "  online: ", "  online: (unclosed|")
+    edit(words, "  fysisk: ", "  fysisk: fremmøde||")
     result = check_data(checkout)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     errors = result.stderr
     for line, problem in ((words_line(words, "Pris: pris"), "labels.Pris: 'pris' is not allowed: input should be 'price'"),
                           (words_line(words, "Januar: 1"), "months.Januar.[key]: write it in lower case ('januar')"),
-                          (words_line(words, "online: (unclosed|"), "form_cues.online: not a valid regular expression")):
+                          (words_line(words, "online: (unclosed|"), "form_cues.online: not a valid regular expression"),
+                          (words_line(words, "fysisk: fremmøde||"), "form_cues.fysisk: matches an empty text")):
         assert f"page_words.yaml:{line}: {problem}" in errors, errors
     assert f"{regions}:" in errors and "regions.Midtjylland: key 'Midtjylland' appears twice (first on line" in errors
     assert "gap_level_words.yaml:" in errors and "key 'grundlaeggende' appears twice" in errors
