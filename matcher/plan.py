@@ -15,9 +15,9 @@ The plan respects time, per person: the decisions are taken in priority order, a
 first start of its course (or of the next course on its list) that begins after the learners'
 earlier courses end, so no one has two courses at once (a gap's learners who are not named, as in a
 gap in words, are one group across its courses). A course at another level than the gap's is planned
-only where the list has none at the gap's level, and its row says so. Rules, stated where they are set below: a
-course's workload is its ECTS × 27.5 hours (the Danish norm), else its course days × 7.4 hours (a
-day of the 37-hour week); an ECTS module runs 2 weeks per ECTS (10 ECTS over a semester, the
+only where the list has none at the gap's level, and its row says so. Rules, stated where they are
+set below: a course's workload is its ECTS × 27.5 hours (the Danish norm), else its course days × 7.4
+hours (a day of the 37-hour week); an ECTS module runs 2 weeks per ECTS (10 ECTS over a semester, the
 part-time pace of diploma and academy modules), a course of more than two days one day a week; the
 hours are spread evenly over the weeks and summed per person and quarter. Above one working day a
 week (20 % of working time in a quarter) the plan warns: the guide asks the leader to agree on the
@@ -275,8 +275,7 @@ def _parse(recommendation: Any) -> _Recommendation:
     try:
         document = _Recommendation.model_validate(_without_controls(_titled(recommendation)))
     except ValidationError as exc:
-        problems = [f"{path_of(err['loc'])}: {_describe(err)}" for err in exc.errors()]
-        raise PlanInputError(say("the recommendation is not valid: {problems}", problems="; ".join(problems[:10]))) from None
+        raise _invalid(exc) from None
     ids = [gap.id for gap in document.gaps]
     if repeated := repeated_gap_id(ids):
         i, gap_id = repeated
@@ -289,8 +288,19 @@ def _parse(recommendation: Any) -> _Recommendation:
 
 
 def plan_constraints(recommendation: dict[str, Any]) -> str | None:
-    """The constraints the recommendation was made under, in Danish, for the plan and the page to name."""
-    return _parse(recommendation).constraints.said()
+    """The constraints the recommendation was made under, in Danish, for the plan and the page to name
+    (read from its `constraints` alone: `build_plan` has checked the whole document)."""
+    try:
+        constraints = _Constraints.model_validate(_without_controls(recommendation.get("constraints") or {}))
+    except ValidationError as exc:
+        raise _invalid(exc, ("constraints",)) from None
+    return constraints.said()
+
+
+def _invalid(exc: ValidationError, within: tuple[str, ...] = ()) -> PlanInputError:
+    """The document's problems (at most ten), each where it is in the document."""
+    problems = [f"{path_of((*within, *err['loc']))}: {_describe(err)}" for err in exc.errors()]
+    return PlanInputError(say("the recommendation is not valid: {problems}", problems="; ".join(problems[:10])))
 
 
 def _without_controls(value: Any) -> Any:
@@ -762,7 +772,6 @@ def _cost_da(rows: list[PlanRow]) -> str | None:
     return text
 
 
-
 def _open_row(gap: _Gap) -> PlanRow:
     # the reason comes in the recommendation's language (English from the API and the command line)
     activity = (f"Intet kursus: {translated(gap.why_no_courses, 'da').rstrip('.')}." if gap.why_no_courses else
@@ -788,10 +797,11 @@ def _number(value: float, decimals: int = 2) -> str:
 def plan_json(rows: list[PlanRow]) -> dict[str, Any]:
     """The plan as JSON: its rows (with dates, learners and warnings), hours per person and quarter,
     and the rules the times were worked out by."""
+    cost, unpriced = plan_cost(rows)
     return {
         "rows": [dict(row.model_dump(mode="json"), resources=row.resources_with_warnings()) for row in rows],
         "workload_hours": {person: {q: round(h, 1) for q, h in quarters.items()} for person, quarters in workload(rows).items()},
-        "cost_dkk": plan_cost(rows)[0], "courses_without_price": plan_cost(rows)[1],
+        "cost_dkk": cost, "courses_without_price": unpriced,
         "rules": {"hours_per_ects": HOURS_PER_ECTS, "hours_per_course_day": HOURS_PER_COURSE_DAY, "weeks_per_ects": WEEKS_PER_ECTS,
                   "weekly_hours": WEEKLY_HOURS, "warning_share_of_working_time": LOAD_WARNING_SHARE},
     }
