@@ -438,9 +438,8 @@ def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
         "learning_goals": _taught_goals(main),
     }
     starts: set[dt.date] = set()
-    cancelled = [instance for instance in instances if _cancelled_event(instance)]
     # a cancelled run starts nothing, and is held nowhere and in no form
-    live = [instance for instance in instances if not any(instance is c for c in cancelled)]
+    live = [instance for instance in instances if not _cancelled_event(instance)]
     for instance in live:
         for key in ("startDate",):
             for value in _list(instance.get(key)):
@@ -450,7 +449,7 @@ def _from_structured(nodes: list[dict[str, Any]]) -> _Structured:
             if isinstance(schedule, dict) and (date := _date(schedule.get("startDate"))) is not None:
                 starts.add(date)
     values["start_dates"] = sorted(starts)
-    values["cancelled"] = bool(cancelled) and not starts
+    values["cancelled"] = len(live) < len(instances) and not starts
     held = live or instances  # every run cancelled: the course is withdrawn, its runs still say where and how
     values["price_dkk"] = next(
         (price for node in [*held, *offers] if (price := _offers_price(node)) is not None), None
@@ -1072,7 +1071,8 @@ _PLACE_SPLIT_RE = re.compile(r"\s*(?:[,;&]|\bog\b)\s*")
 def _places(values: list[str], split: bool = True) -> str | None:
     """Every place the page gives, in its order, joined by ", " (a schedule's holds in Aarhus, Odense and
     København): the record has one location, and the place filter matches a part of it, so each place
-    is found. Without `split`, each value is one place (schema.org's: "Aalborg Kongres & Kultur Center"). A sentence's closing period goes ("Sted: Esbjerg. Undervisningsform: …"), an
+    is found. Without `split`, each value is one place (schema.org's: "Aalborg Kongres & Kultur
+    Center"). A sentence's closing period goes ("Sted: Esbjerg. Undervisningsform: …"), an
     abbreviation's stays ("Kbh.", "Aarhus C.")."""
     places: list[str] = []
     for value in values:

@@ -43,7 +43,7 @@ from matcher.text import strip_controls
 # to edit; these names are its tables as the parsers use them.
 _WORDS = page_words()
 MONTHS: dict[str, int] = dict(_WORDS.months)
-MONTH_NAMES: dict[int, str] = dict(sorted({number: name for name, number in reversed(MONTHS.items())}.items()))  # first spellings
+MONTH_NAMES: dict[int, str] = {n: next(name for name, m in MONTHS.items() if m == n) for n in range(1, 13)}  # first spellings
 PART_OF_MONTH: dict[str, Literal["first", "middle", "last"]] = dict(_WORDS.part_of_month)
 NUMBER_WORDS: dict[str, float] = dict(_WORDS.number_words)
 LABELS: dict[str, str] = dict(_WORDS.labels)
@@ -97,11 +97,9 @@ _PER_UNIT_BEFORE_RE = re.compile(
     r"|(?<!\w)[àá])"  # "15 ECTS-point à 800 kr.", "3 dage à 1.500 kr.": the unit's price
     r"\s*:?\s*(?:kr\.?|dkk)?\s*$", _I
 )
-_PRICE_LABEL_RE = re.compile(
-    r"(?<![a-zæøå])(?:pris(?:en)?|deltagerbetaling|deltagergebyr|deltagerpris|kursuspris|kursusafgift"
-    r"|egenbetaling|normalpris|økonomi|price|fee)(?![a-zæøå])",
-    _I,
-)
+# A price label in running text: the one-word labels of a price (LABELS), "Pris", "Deltagerbetaling" …
+_PRICE_WORDS = sorted((label for label, fact in LABELS.items() if fact == "price" and " " not in label), key=len, reverse=True)
+_PRICE_LABEL_RE = re.compile(r"(?<![a-zæøå])(?:" + "|".join(map(re.escape, _PRICE_WORDS)) + r")(?![a-zæøå])", _I)
 _BARE_PRICE_RE = re.compile(rf"\s*(?:(?:pris|deltagerbetaling)\s*:?\s*)?({_AMOUNT})(?:{_DASH_SUFFIX})?\s*", _I)
 _FREE_RE = re.compile(
     r"\bgratis\b|\buden beregning\b|\bingen (?:deltager)?(?:betaling|gebyr|pris)\b|\bfree of charge\b"

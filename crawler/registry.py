@@ -148,8 +148,6 @@ def load_registry(path: Path | str | None = None) -> dict[str, Source]:
     names each problem's line (a source named twice is one)."""
     path = Path(path) if path is not None else REGISTRY_PATH
     try:
-        return {str(name): source for name, source in load_yaml(path, Registry, "source registry").sources.items()}
-    except RegistryError:
-        raise
-    except DataFileError as exc:
+        return load_yaml(path, Registry, "source registry").sources
+    except DataFileError as exc:  # as the crawl's callers know it
         raise RegistryError(str(exc)) from None

@@ -184,14 +184,13 @@ def _json_array(path: Path, text: str) -> list[Any] | None:
         return None  # JSON Lines (several documents), or broken: the lines are told one by one
     if isinstance(document, list):
         return document
-    listed = isinstance(document, dict) and any(isinstance(document.get(key), list) for key in ("items", "courses"))
-    if isinstance(document, dict) and not listed:
-        return [document]  # one record, written over several lines
-    if listed:
+    if not isinstance(document, dict):
+        return None
+    if any(isinstance(document.get(key), list) for key in ("items", "courses")):
         raise FeedError(f"{path}: a JSON document with a list of courses (fagmatch's JSON feed?), not course "
                         "records: ingest reads JSON Lines, one record per line, or a JSON array of records; "
                         "`fagmatch export --format jsonl` writes what ingest reads back")
-    return None
+    return [document]  # one record, written over several lines
 
 
 # texts a line break belongs in (an address may take two lines)

@@ -1050,11 +1050,11 @@ def template_text(kind: str, taxonomy: Taxonomy) -> str:
     statements get their own columns), with Danish headers, `;`-separated for Danish Excel; so does
     the target profile (target_profile_text)."""
     if kind == "needs-survey":
-        return _csv_text(needs_survey_rows(taxonomy))
+        return excel_csv(needs_survey_rows(taxonomy))
     if kind == "needs-survey-statements":
-        return _csv_text(statement_rows(taxonomy))
+        return excel_csv(statement_rows(taxonomy))
     if kind == "proficiency-assessment":
-        return _csv_text(assessment_rows(taxonomy))
+        return excel_csv(assessment_rows(taxonomy))
     if kind == "target-profile":
         return target_profile_text(taxonomy)
     if kind not in TEMPLATE_FILES:
@@ -1092,10 +1092,6 @@ def template_bytes(kind: str, taxonomy: Taxonomy, fmt: Literal["csv", "xlsx"] = 
         return xlsx_bytes(rows[kind](taxonomy), sheet=kind)
     text = template_text(kind, taxonomy)
     return ("\ufeff" + text if TEMPLATE_FILES.get(kind, "").endswith(".csv") else text).encode("utf-8")
-
-
-def _csv_text(rows: list[list[str]]) -> str:
-    return excel_csv(rows)
 
 
 def needs_survey_rows(taxonomy: Taxonomy) -> list[list[str]]:

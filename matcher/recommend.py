@@ -457,7 +457,7 @@ class Recommender:
             # who wants it: the most who answered 4–5 to one of its statements, and how many of them lead
             wanting = max(top, key=lambda s: s.n_high)
             leaders = wanting.by_role["leaders"].n_high if "leaders" in wanting.by_role else 0
-            gaps.append(gap.model_copy(update={"text": wording, "learners": wanting.n_high, "leaders": leaders or 0}))
+            gaps.append(gap.model_copy(update={"text": wording, "learners": wanting.n_high, "leaders": leaders}))
         if not gaps:
             raise RecommendError(say("no field stands out in the survey: nobody answered 4–5 to any statement"))
         return gaps

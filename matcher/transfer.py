@@ -79,7 +79,7 @@ class TransferContext:
     level: str | None = None  # "grundlaeggende" | "specialiseret"
     dimension: str | None = None  # the gap's dominant dimension: "praktisk" | "refleksiv" | "relationel"
     learners: int = 1  # how many in the team share the gap
-    leaders: int = 0  # how many of them are the team's leaders (an assessment's role column)
+    leaders: int = 0  # how many of them are the team's leaders (an assessment's or a survey's role column)
 
 
 class TransferFactor(BaseModel):
