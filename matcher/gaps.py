@@ -28,7 +28,7 @@ from typing import Any, Iterable, Literal, Mapping
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from matcher.messages import say, where
+from matcher.messages import current_language, say, say_count, where
 from matcher.tabular import Table, TabularError, excel_csv, read_table
 from matcher.taxonomy import SurveyStatement, Taxonomy
 from matcher.yaml_errors import plain_yaml_problem
@@ -739,7 +739,10 @@ def _load_mapping_file(path: Path, name: str) -> tuple[dict, dict[tuple, int]]:
         try:
             json.loads(text)
         except json.JSONDecodeError as exc:
-            raise GapInputError(f"{where(name, exc.lineno)}: " + say("not valid JSON: {detail}", detail=exc.msg)) from None
+            # the parser's own words are English: said on the command line and in the API only
+            detail = f" ({exc.msg})" if current_language() == "en" else ""
+            raise GapInputError(f"{where(name, exc.lineno)}: " + say("not valid JSON at column {column}", column=exc.colno)
+                                + detail) from None
         except RecursionError:
             raise GapInputError(f"{name}: " + say("nested too deeply; a target profile has fields and their numbers")) from None
     try:
@@ -957,8 +960,10 @@ def _team_notes(fields: list[FieldCapacity], team_size: int) -> list[str]:
                 "the target asks for {needed} specialists but the team has {size} employees; "
                 "the shortfall cannot be closed by training alone", needed=f.specialists_needed, size=team_size))
         if f.assessed < team_size and f.required_level is not None:
-            notes.append(f"{f.name}: " + say("{missing} employee(s) not assessed; figures cover {assessed}",
-                                             missing=team_size - f.assessed, assessed=f.assessed))
+            notes.append(f"{f.name}: " + say_count(
+                team_size - f.assessed, "{missing} employee not assessed in the field; the figures cover only those assessed ({assessed})",
+                "{missing} employees not assessed in the field; the figures cover only those assessed ({assessed})",
+                missing=team_size - f.assessed, assessed=f.assessed))
     return notes
 
 
@@ -1079,6 +1084,11 @@ def target_profile_text(taxonomy: Taxonomy) -> str:
     return "\n".join(lines) + "\n"
 
 
+# the workbook's tab, which the user sees in Excel (at most 31 characters)
+XLSX_SHEET_NAMES = {"needs-survey": "Behovsundersøgelse", "needs-survey-statements": "Udsagn",
+                    "proficiency-assessment": "Kompetencevurdering"}
+
+
 def template_bytes(kind: str, taxonomy: Taxonomy, fmt: Literal["csv", "xlsx"] = "csv") -> bytes:
     """A template as the file to hand out: CSV as UTF-8 *with* a byte-order mark (Danish Excel reads
     a CSV file without one as Windows-1252 and garbles æ, ø, å), or an .xlsx workbook."""
@@ -1089,7 +1099,7 @@ def template_bytes(kind: str, taxonomy: Taxonomy, fmt: Literal["csv", "xlsx"] = 
                 "proficiency-assessment": assessment_rows}
         if kind not in rows:
             raise KeyError(f"template {kind!r} has no .xlsx version; those that have: {', '.join(rows)}")
-        return xlsx_bytes(rows[kind](taxonomy), sheet=kind)
+        return xlsx_bytes(rows[kind](taxonomy), sheet=XLSX_SHEET_NAMES[kind])
     text = template_text(kind, taxonomy)
     return ("\ufeff" + text if TEMPLATE_FILES.get(kind, "").endswith(".csv") else text).encode("utf-8")
 

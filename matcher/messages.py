@@ -46,10 +46,24 @@ def in_language(language: str) -> Iterator[None]:
         _language.reset(token)
 
 
+def current_language() -> str:
+    """The language messages are said in here (in_language)."""
+    return _language.get()
+
+
 def say(template: str, /, **values: Any) -> str:
     """The English `template` in the current language, filled in with `values` (str.format; a
     decimal number gets the language's decimal mark: 2.50 in English, 2,50 in Danish; a date is
     written 2026-12-06 in English, 6. december 2026 in Danish)."""
+    return _filled(template, values)
+
+
+def say_count(count: int, one: str, other: str, /, **values: Any) -> str:
+    """`say` with the template for one thing (`one`) or for any other count (`other`): "1 cell", "3 cells"."""
+    return _filled(one if count == 1 else other, values)
+
+
+def _filled(template: str, values: dict[str, Any]) -> str:
     language = _language.get()
     if language == "en":
         return template.format(**values)
@@ -66,8 +80,14 @@ def danish_date(day: dt.date) -> str:
 
 
 class _Formatter(string.Formatter):
+    """str.format with the language's decimal mark and dates, and `!r` quoting »as Danes do«."""
+
     def __init__(self, decimal_mark: str) -> None:
         self.decimal_mark = decimal_mark
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        # {text!r} quotes what the user wrote; Python's 'quotes' read as code in a Danish sentence
+        return f"»{value}«" if conversion == "r" else super().convert_field(value, conversion)
 
     def format_field(self, value: Any, format_spec: str) -> str:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime) and not format_spec:
@@ -114,12 +134,25 @@ def translated(text: str, language: str) -> str:
             mark = _DECIMAL_MARK[language]
             values = {name: value.replace(".", mark) if _DECIMAL.fullmatch(value) else value
                       for name, value in match.groupdict().items()}
-            # each value as the English gave it: its conversion and format were applied there already
+            # each value as the English gave it: its format was applied there already, and a quoted
+            # one (!r) is quoted again as the language quotes
             return "".join(
-                literal + (values[name] if name is not None else "")
-                for literal, name, _, _ in string.Formatter().parse(catalogue(language).get(english, english))
+                literal + ("" if name is None else _requoted(values[name]) if conversion == "r" else values[name])
+                for literal, name, _, conversion in string.Formatter().parse(catalogue(language).get(english, english))
             )
     return text
+
+
+def _requoted(text: str) -> str:
+    """A value that English quoted with repr ('x'), quoted »x«; anything else as it is."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+    return f"»{value}«" if isinstance(value, str) else text
+
+
+_REPR = r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"'  # a str's repr, quotes and all: 'it', "it's"
 
 
 @functools.cache
@@ -128,13 +161,14 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     patterns = {}
     for english in sorted(catalogue("da"), key=len, reverse=True):
         regex, seen = "", set()
-        for literal, name, _, _ in string.Formatter().parse(english):
+        for literal, name, _, conversion in string.Formatter().parse(english):
             regex += re.escape(literal)
             if name is None:
                 continue
             if not name.isidentifier():
                 break  # an attribute or index: too rare here to reverse
-            regex += f"(?P={name})" if name in seen else f"(?P<{name}>.+?)"
+            value = _REPR if conversion == "r" else ".+?"  # a repr is a whole quoted string, quotes and all
+            regex += f"(?P={name})" if name in seen else f"(?P<{name}>{value})"
             seen.add(name)
         else:
             patterns[english] = re.compile(regex, re.DOTALL)
@@ -148,6 +182,9 @@ def where(name: str, line: int, column: str | None = None) -> str:
     return say("{name}: line {line}", name=name, line=line)
 
 
+_SAYERS = {"say": 0, "say_count": 1}  # the functions that say a template → the position of their first template
+
+
 def said_templates(root: Path = DATA_DIR.parents[1]) -> dict[str, str]:
     """Every template the project's code passes to `say` → where it is said first (read from the
     source: a catalogue key that no code says is a changed or misspelt template, never shown)."""
@@ -155,16 +192,19 @@ def said_templates(root: Path = DATA_DIR.parents[1]) -> dict[str, str]:
     for path in sorted(p for part in ("matcher", "service", "crawler") for p in (root / part).rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         imports_say = any(
-            isinstance(node, ast.ImportFrom) and node.module == "matcher.messages" and any(a.name == "say" for a in node.names)
+            isinstance(node, ast.ImportFrom) and node.module == "matcher.messages"
+            and any(a.name in _SAYERS for a in node.names)
             for node in ast.walk(tree)
         )
         if not imports_say and path.name != "messages.py":
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "say":
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _SAYERS:
                 where = f"{path.relative_to(root)}:{node.lineno}"
-                first = node.args[0] if node.args else None
-                if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
-                    raise MessagesError(f"{where}: say() needs the English template as a literal, so that it can be translated")
-                found.setdefault(first.value, where)
+                name, first = node.func.id, _SAYERS[node.func.id]
+                templates = node.args[first:first + (2 if name == "say_count" else 1)]
+                if not templates or not all(isinstance(t, ast.Constant) and isinstance(t.value, str) for t in templates):
+                    raise MessagesError(f"{where}: {name}() needs the English template as a literal, so that it can be translated")
+                for template in templates:
+                    found.setdefault(template.value, where)
     return found

@@ -61,3 +61,11 @@ def kroner(value: float) -> str:
     (2.995,50 kr.), never rounded."""
     text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
     return text.translate(str.maketrans(",.", ".,")) + " kr."
+
+
+def written_number(value: float, decimals: int = 2) -> str:
+    """A number in running Danish text: 12.500 and 7,5 (at most `decimals` decimals, no trailing zeros)."""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")

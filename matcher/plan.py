@@ -54,8 +54,9 @@ from matcher.data_files import path_of
 from matcher.gaps import MAX_TEAM_SIZE
 from matcher.json_lines import error_message
 from matcher.recommend import MAX_GAPS, MAX_RESULTS, repeated_gap_id
+from matcher.constraint_words import COURSE_TYPE_WORDS, FORM_WORDS, constraints_words
 from matcher.messages import danish_date, say, translated
-from matcher.numbers import kroner
+from matcher.numbers import kroner, written_number
 from matcher.tabular import excel_csv, spreadsheet_cell
 from matcher.taxonomy import LEVELS, level_name
 from matcher.text import listed, strip_controls
@@ -76,11 +77,6 @@ PLAN_COLUMNS: dict[str, str] = {
 COST_COLUMN = "Pris i alt (kr.)"
 
 # Danish words for the record's keys; small display mappings, not domain knowledge.
-_COURSE_TYPES = {
-    "diplom": "diplommodul", "akademi": "akademimodul", "master": "mastermodul", "kursus": "kursus",
-    "amu": "AMU-kursus", "grunduddannelse": "grunduddannelse", "other": "anden uddannelse",
-}
-_FORMS = {"fysisk": "fremmøde", "online": "online", "blended": "blended", "rekvirerbar": "rekvirerbart forløb"}
 _PHASES = ("before", "during", "after")
 TEAM_CLASS_FEW = 6  # a class booked for the team (rekvirerbar) for fewer learners says more could join
 CONVERSATION_WEEKS_BEFORE = 4  # the guide: revisit purpose and learning goals at the latest 4 weeks before start
@@ -240,20 +236,7 @@ class _Constraints(_Window):
 
     def said(self) -> str | None:
         """The constraints in Danish ("region Syddanmark, højst 5.000 kr."), None where there are none."""
-        parts = [
-            f"niveau {level_name(self.level)}" if self.level in LEVELS else "",
-            listed([_COURSE_TYPES.get(t, t) for t in self.types], "eller") if self.types else "",
-            f"udbyder {listed(self.providers, 'eller')}" if self.providers else "",
-            listed([_FORMS.get(f, f) for f in self.forms], "eller") if self.forms else "",
-            f"sted {self.location}" if self.location else "",
-            f"region {self.region}" if self.region else "",
-            f"højst {kroner(self.max_price)}" if self.max_price is not None else "",
-            f"højst {_number(self.max_ects)} ECTS" if self.max_ects is not None else "",
-            f"start fra {danish_date(self.start_from)}" if self.start_from else "",
-            f"start før {danish_date(self.start_before)}" if self.start_before else "",
-            "" if self.include_undated else "kun kurser med kendte datoer",
-        ]
-        return ", ".join(part for part in parts if part) or None
+        return constraints_words(self.model_dump())
 
 
 class _Recommendation(_In):
@@ -509,8 +492,8 @@ def _warn_about_workload(rows: list[PlanRow]) -> None:
 
     def said(courses: str, worst: tuple[float, str]) -> str:
         spent, quarter = worst
-        return (f"{_number(round(spent / QUARTER_WEEKS, 1))} timer om ugen til {courses} i {quarter} "
-                f"({_number(round(100 * spent / capacity))} % af arbejdstiden, over én arbejdsdag om ugen) – aftal aflastning")
+        return (f"{written_number(round(spent / QUARTER_WEEKS, 1))} timer om ugen til {courses} i {quarter} "
+                f"({written_number(round(100 * spent / capacity))} % af arbejdstiden, over én arbejdsdag om ugen) – aftal aflastning")
 
     hours = [_hours_per_quarter(row) for row in rows]
     load = workload(rows, hours)
@@ -582,12 +565,12 @@ def _purpose(gap: _Gap) -> str:
 
 
 def _activity(result: _Result) -> str:
-    facts = [_COURSE_TYPES.get(result.course_type or "", result.course_type or "")]
+    facts = [COURSE_TYPE_WORDS.get(result.course_type or "", result.course_type or "")]
     if result.course_type and result.course_type_inferred:
         facts[0] += " (udledt af teksten)"
     if result.ects:
-        facts.append(f"{_number(result.ects)} ECTS")
-    facts += [_FORMS.get(result.form or "", result.form or ""), result.location or ""]
+        facts.append(f"{written_number(result.ects)} ECTS")
+    facts += [FORM_WORDS.get(result.form or "", result.form or ""), result.location or ""]
     text = result.title + (f" – {result.provider}" if result.provider else "")
     details = ", ".join(f for f in facts if f)
     if details:
@@ -633,11 +616,11 @@ def _goals(gap: _Gap, result: _Result | None) -> list[str]:
     elif gap.part == "basic" or gap.level == "grundlaeggende":
         goals.append(f"Succeskriterium: {who} bruger det lærte selvstændigt i egne sager inden for {_field(gap)} senest 3 måneder efter kurset.")
     if gap.target_level is not None and gap.levels:
-        now = ", ".join(f"{name} trin {_number(level, 1)}" for name, level in gap.levels.items())
+        now = ", ".join(f"{name} trin {written_number(level, 1)}" for name, level in gap.levels.items())
         goals.append(f"Udgangspunkt: {now} af 5 på kompetenceskalaen; mål: trin {gap.target_level} ved opfølgningen, som målprofilen kræver.")
     elif gap.proficiency is not None:
         target = gap.target_level or min(5, math.floor(gap.proficiency) + 1)
-        goals.append(f"Udgangspunkt: trin {_number(gap.proficiency, 1)} af 5 på kompetenceskalaen; mål: mindst trin {target} ved opfølgningen.")
+        goals.append(f"Udgangspunkt: trin {written_number(gap.proficiency, 1)} af 5 på kompetenceskalaen; mål: mindst trin {target} ved opfølgningen.")
     goals.append("Læringsmål og succeskriterier gøres konkrete og målbare i læringssamtalen før start.")
     return goals
 
@@ -721,12 +704,12 @@ def _resources(gap: _Gap, result: _Result) -> str:
     else:
         parts.append(f"{kroner(result.price_dkk)} pr. deltager")
     if result.ects:
-        days = f" og {_number(result.duration_days, 1)} kursusdage" if result.duration_days else ""
-        parts.append(f"{_number(result.ects)} ECTS ≈ {_number(round(result.ects * HOURS_PER_ECTS))} timers arbejde pr. deltager{days}")
+        days = f" og {written_number(result.duration_days, 1)} kursusdage" if result.duration_days else ""
+        parts.append(f"{written_number(result.ects)} ECTS ≈ {written_number(round(result.ects * HOURS_PER_ECTS))} timers arbejde pr. deltager{days}")
     elif result.duration_days:
         hours = course_hours(None, result.duration_days) or 0
-        days = "1 kursusdag" if result.duration_days == 1 else f"{_number(result.duration_days, 1)} kursusdage"
-        parts.append(f"{days} ≈ {_number(round(hours))} timer pr. deltager")
+        days = "1 kursusdag" if result.duration_days == 1 else f"{written_number(result.duration_days, 1)} kursusdage"
+        parts.append(f"{days} ≈ {written_number(round(hours))} timer pr. deltager")
     else:
         parts.append("omfang ikke oplyst")
     parts.append("tid til før- og efterarbejde")
@@ -783,14 +766,6 @@ def _open_row(gap: _Gap) -> PlanRow:
     )
 
 
-def _number(value: float, decimals: int = 2) -> str:
-    """Danish notation: 12.500 and 7,5."""
-    if float(value).is_integer():
-        return f"{int(value):,}".replace(",", ".")
-    text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-
-
 # --- rendering ----------------------------------------------------------------------------------
 
 
@@ -811,7 +786,7 @@ def render_plan_csv(rows: list[PlanRow], *, bom: bool = True) -> str:
     """The plan as `;`-separated CSV for Danish Excel: a header of the template's columns, one line per row."""
     lines = [[*PLAN_COLUMNS.values(), COST_COLUMN]]
     for row in rows:
-        cost = "" if row.cost_dkk is None else _number(row.cost_dkk).replace(".", "")  # 37800 and 2995,5: Excel's numbers
+        cost = "" if row.cost_dkk is None else written_number(row.cost_dkk).replace(".", "")  # 37800 and 2995,5: Excel's numbers
         lines.append([*(spreadsheet_cell(cell) for cell in row.cells()), cost])
     return excel_csv(lines, bom=bom)
 
@@ -869,8 +844,8 @@ def _person_sections(rows: list[PlanRow]) -> list[str]:
         lines.append(f"- **{_md(person)}:** " + ("; ".join(items) if items else "intet kursus"))
     limit = LOAD_WARNING_SHARE * WEEKLY_HOURS * QUARTER_WEEKS
     lines += ["", "## Arbejdsbyrde pr. kvartal", "",
-              f"Timer til kurser og opgaver pr. medarbejder (1 ECTS = {_number(HOURS_PER_ECTS)} timer, 1 kursusdag = "
-              f"{_number(HOURS_PER_COURSE_DAY)} timer, fordelt jævnt over forløbets uger). Over {_number(round(limit))} timer "
+              f"Timer til kurser og opgaver pr. medarbejder (1 ECTS = {written_number(HOURS_PER_ECTS)} timer, 1 kursusdag = "
+              f"{written_number(HOURS_PER_COURSE_DAY)} timer, fordelt jævnt over forløbets uger). Over {written_number(round(limit))} timer "
               f"i et kvartal – én arbejdsdag om ugen – bør lederen aftale aflastning (guidens fase 3: arbejdsbyrden i "
               "uddannelsesperioden).", "", "| Medarbejder | Kvartal | Timer | Andel af arbejdstiden | Vurdering |",
               "|---|---|---|---|---|"]
@@ -879,7 +854,7 @@ def _person_sections(rows: list[PlanRow]) -> list[str]:
             hours = quarters[quarter]
             share = round(100 * hours / (WEEKLY_HOURS * QUARTER_WEEKS))
             flag = "for meget" if hours > limit else "ok"
-            lines.append(f"| {_md(person)} | {quarter} | {_number(round(hours))} | {share} % | {flag} |")
+            lines.append(f"| {_md(person)} | {quarter} | {written_number(round(hours))} | {share} % | {flag} |")
     return lines
 
 

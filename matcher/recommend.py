@@ -49,7 +49,8 @@ from matcher.gap_level import GapLevelWords, default_level_words
 from matcher.gap_table import SHIPPED_TABLE, CourseProducts, tagger_for_gaps
 from matcher.keyword_search import has_content_words
 from matcher.gaps import MAX_NAME, MAX_TEAM_SIZE, NeedsAnalysis, TeamAnalysis
-from matcher.messages import say
+from matcher.constraint_words import constraint_words
+from matcher.messages import current_language, say, say_count
 from matcher.store import open_catalogue
 from matcher.tagging import CourseText, Tagger
 from matcher.taxonomy import LEVELS, Level, Taxonomy, level_name
@@ -425,8 +426,11 @@ class Recommender:
             if chosen:
                 add("resource", "specialiseret", chosen, specialist_level)
             if len(chosen) < shortfall:
-                add("resource", "specialiseret", [], specialist_level, say(
-                    "the target asks for {needed} resource person(s) and {missing} more cannot be found: no one else "
+                add("resource", "specialiseret", [], specialist_level, say_count(
+                    capacity.specialists_needed,
+                    "the target asks for {needed} resource person and {missing} more cannot be found: no one else "
+                    "is above step {novice} yet; let the basic courses come first and look again at the next assessment",
+                    "the target asks for {needed} resource persons and {missing} more cannot be found: no one else "
                     "is above step {novice} yet; let the basic courses come first and look again at the next assessment",
                     needed=capacity.specialists_needed, missing=shortfall - len(chosen), novice=BEGINNER_STEP))
         return parts
@@ -666,8 +670,11 @@ class Recommender:
             fitting = passing & self._builds(gap) if gap.source == "assessment" else passing
             ranked = self.rank(gap, filters, top=top, today=today, passing=fitting) if fitting.any() else []
             if not ranked and fitting.any():  # courses were there, none near the words (NEAR_BY_MEANING)
-                unanswered[gap.id] = say("none of the {count} course(s) that meet the constraints comes near these words; "
-                                         "loosen the constraints or describe the need in other words", count=int(fitting.sum()))
+                unanswered[gap.id] = say_count(
+                    int(fitting.sum()), "the one course that meets the constraints does not come near these words; "
+                    "loosen the constraints or describe the need in other words",
+                    "none of the {count} courses that meet the constraints comes near these words; "
+                    "loosen the constraints or describe the need in other words", count=int(fitting.sum()))
             elif not ranked:
                 unanswered[gap.id] = self._why_no_course(gap, today)
             context = TransferContext(field=gap.field, level=gap.level, dimension=gap.dimension, learners=gap.learners,
@@ -709,8 +716,13 @@ class Recommender:
         counts = []
         for name, value in active.items():
             alone = CourseFilters(**{name: value})
-            counts.append(say("{name}={value!s} alone leaves {count}", name=_constraint_name(name),
-                              value=_constraint_value(value), count=int(self.index.mask(alone, today).sum())))
+            if current_language() == "da":  # the page's words: "højst 500,50 kr.", not max_price=500.5
+                named = [self.taxonomy.field(k).name for k in value] if name == "fields" else value
+                constraint = constraint_words(name, named)
+            else:  # the API's key and value, as the client sent them
+                constraint = f"{name}={_constraint_value(value)}"
+            counts.append(say("{constraint} alone leaves {count}", constraint=constraint,
+                              count=int(self.index.mask(alone, today).sum())))
         detail = "; ".join(counts) if counts else say("every course is past or withdrawn")
         return say("no course in the catalogue passes these constraints ({detail}); loosen one of them", detail=detail)
 
@@ -994,21 +1006,10 @@ def off_domain_notice(text: str | None, domain_score: float | None) -> str | Non
                "level are a guess: say in a few more words what the staff should know or be able to do", text=text)
 
 
-def _constraint_name(name: str) -> str:
-    """A constraint as the user named it: the API's key in English, the web page's label in Danish."""
-    names = {
-        "fields": say("fields"), "level": say("level"), "types": say("types"), "providers": say("providers"),
-        "forms": say("forms"), "location": say("location"), "region": say("region"), "max_price": say("max_price"),
-        "max_ects": say("max_ects"), "start_from": say("start_from"), "start_before": say("start_before"),
-        "include_undated": say("include_undated"),
-    }
-    return names.get(name, name)
-
-
 def _constraint_value(value: Any) -> Any:
-    """A constraint's value as written: "fysisk, online", not ['fysisk', 'online']; 0 kr., not 0.0."""
+    """A constraint's value as the API takes it: "fysisk, online", not ['fysisk', 'online']; 0, not 0.0."""
     if isinstance(value, bool):
-        return say("yes") if value else say("no")
+        return "yes" if value else "no"
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     if isinstance(value, float) and value.is_integer():

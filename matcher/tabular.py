@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from matcher.messages import say, where
+from matcher.messages import current_language, say, say_count, where
 
 
 # A cell that starts with one of these is a formula to Excel and LibreOffice (a tab or a carriage
@@ -150,12 +150,15 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
                 sheet_rows[start] = sheet_row
             if any(cell.strip() for cell in cells):
                 if any(c.strip() for c in cells[len(header):]):
-                    bad_rows.append((start, say(
+                    bad_rows.append((start, say_count(
+                        len(cells), "{cells} cell but the header has {columns} columns (a cell holding the delimiter must be quoted)",
                         "{cells} cells but the header has {columns} columns (a cell holding the delimiter must be quoted)",
                         cells=len(cells), columns=len(header),
                     )))
                 elif len(cells) < named:  # a file cut off in this row: its missing cells are not "unknown"
-                    bad_rows.append((start, say(
+                    bad_rows.append((start, say_count(
+                        len(cells), "{cells} cell but the header has {columns} columns: the row is cut short (an empty "
+                        "cell is still written, as two delimiters)",
                         "{cells} cells but the header has {columns} columns: the row is cut short (an empty cell "
                         "is still written, as two delimiters)", cells=len(cells), columns=named,
                     )))
@@ -184,8 +187,10 @@ def xlsx_text(data: bytes, name: str) -> str:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise TabularError(say("{name}: not a readable .xlsx workbook ({reason}); save it again from Excel, or as CSV UTF-8",
-                               name=name, reason=type(exc).__name__)) from None
+        # the reader's own name for the fault is English: said on the command line and in the API only
+        reason = f" ({type(exc).__name__})" if current_language() == "en" else ""
+        raise TabularError(say("{name}: not a readable .xlsx workbook{reason}; save it again from Excel, or as CSV UTF-8",
+                               name=name, reason=reason)) from None
     try:
         sheet = book.worksheets[0]
         # Read no further than a team file can reach: the sheet's own size claim is not trusted (a

@@ -91,6 +91,8 @@ class TransferFactor(BaseModel):
     evidence: str | None = None  # the course's own words (or the design fact) that show it
     inferred: bool = Field(default=False, description="The evidence is read from the course's facts (its type, form, "
                            "learning goals), not quoted from its words.")
+    from_team: bool = Field(default=False, description="The evidence is what the user said of the learners (a leader "
+                            "among them), not the course's.")
     invited: str | None = None  # missing workplace factor: the course's words that ask for it
 
 
@@ -637,16 +639,16 @@ def _detect(course: Course, context: TransferContext, cues: TransferCues) -> tup
     present: list[TransferFactor] = []
     missing: list[TransferFactor] = []
     for factor in cues.factors:
-        evidence, inferred = None, False
+        evidence, inferred, from_team = None, False, False
         # A workplace factor counts only where the design enables it: those with a weight (and cues);
         # or, for what a leader brings, where a leader is among the learners.
         if factor.side == "course" or factor.weight:
             evidence, inferred = _factor_evidence(factor, course, context, text, cues)
         elif factor.leader_learns is not None and context.leaders > 0:
-            evidence, inferred = factor.leader_learns, True
+            evidence, from_team = factor.leader_learns, True
         if evidence is not None:
             present.append(TransferFactor(key=factor.key, label=factor.label, side=factor.side, evidence=evidence,
-                                          inferred=inferred))
+                                          inferred=inferred, from_team=from_team))
         elif factor.only_when is None or _condition_holds(factor.only_when, course.form, course.course_type, context,
                                                           cues.compiled, course_days(course)):
             invited = _find(cues.compiled.invited[factor.key], text, cues) if factor.key in cues.compiled.invited else None
@@ -664,14 +666,19 @@ def _note(
 ) -> str:
     texts, words = cues.note, cues.words
     sentences = []
-    if present:
+    from_course = [item for item in present if not item.from_team]
+    if from_course:
         parts = []
-        for i, item in enumerate(present):
+        for i, item in enumerate(from_course):
             statement = cues.factor(item.key).statement or item.label
-            parts.append(f"{statement} ({item.evidence})" if i < texts.max_evidence and item.evidence else statement)
+            # the course's own words in quotes, so that its "du" and "din" read as the course's
+            evidence = item.evidence if item.inferred else f"»{item.evidence}«"
+            parts.append(f"{statement} ({evidence})" if i < texts.max_evidence and item.evidence else statement)
         sentences.append(texts.present.format(factors=listed(parts, words.and_)))
     else:
         sentences.append(texts.none_present)
+    # what the user said of the learners, as theirs, not the course's
+    sentences += [f"{item.evidence}." for item in present if item.from_team and item.evidence]
     course_missing = [m for m in missing if m.side == "course"]
     # The heaviest first; the file's order breaks ties, so the note is stable.
     heaviest = sorted(course_missing, key=lambda m: -cues.factor(m.key).weight)[: texts.max_named_missing]

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import errno
 import logging
+import re
 import sqlite3
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -100,6 +101,10 @@ def _respond(request: Request, status: int, message: str, details: list[Any] | N
     if route_path(request.scope).startswith("/feed/"):
         response.headers.update(FEED_CORS)
     return response
+
+
+# Starlette's words for one form field or file over its max_part_size (1 MiB)
+_PART_TOO_LARGE = re.compile(r"(Part|Field) exceeded maximum size of \d+KB")
 
 
 def _escape(text: str) -> str:
@@ -210,14 +215,18 @@ def install_error_handlers(app: FastAPI) -> None:
         if message == "There was an error parsing the body":  # FastAPI's words for a body it could not read
             message = "the request body could not be read: it is malformed, or JSON nested too deeply"
         headers = dict(exc.headers or {})
+        too_large = getattr(request.app.state, "render_too_large", None)
+        if exc.status_code == 400 and _PART_TOO_LARGE.match(message) and too_large is not None and _wants_html(request):
+            return too_large(request, None)  # one form field over Starlette's limit: the form again, in Danish
         # the web page's visitor reads Danish; the API's and the feeds' clients English
         with in_language("da" if _wants_html(request) else "en"):
             if exc.status_code == 404 and message == "Not Found":
                 message = say("no such page or resource: {path}", path=request.url.path)
             if exc.status_code == 405:
-                message = say("{method} is not allowed on {path}", method=request.method, path=request.url.path)
                 if request.method == "GET" and _wants_html(request):  # a form's answer, opened again by its address
-                    message += "; " + say("this page answers a form: fill in the form again")
+                    message = say("this page answers a form and cannot be opened by its address or reloaded: fill in the form again")
+                else:
+                    message = say("{method} is not allowed on {path}", method=request.method, path=request.url.path)
                 headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
         return _respond(request, exc.status_code, message, headers=headers)
 

@@ -62,7 +62,7 @@ from typing import Any
 import numpy as np
 
 from matcher.catalogue_index import CatalogueIndex
-from matcher.messages import say
+from matcher.messages import say, say_count
 from matcher.taxonomy import LEVELS, Taxonomy
 
 DEMAND_SOURCE = (
@@ -189,8 +189,10 @@ def coverage(
         "demand_source": DEMAND_SOURCE,
         "fields": fields,
         "uncovered": uncovered,
-        "notes": [say("{count} saved gap(s) name a field the framework in use does not have ({fields}): not counted "
-                      "there", count=len(strays), fields=", ".join(stray_fields))] if strays else [],
+        "notes": [say_count(
+            len(strays), "{count} saved gap names a field the framework in use does not have ({fields}): not counted there",
+            "{count} saved gaps name a field the framework in use does not have ({fields}): not counted there",
+            count=len(strays), fields=", ".join(stray_fields))] if strays else [],
     }
 
 

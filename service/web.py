@@ -226,7 +226,7 @@ def _number(params: Params, name: str, label: str) -> float | None:
     try:
         value = parse_number(_KRONER.sub("", raw))
     except ValueError:
-        raise WebInputError(f"{label}: {params.get(name)!r} er ikke et tal (skriv fx 5.000 eller 4.995,50)", field=name) from None
+        raise WebInputError(f"{label}: »{params.get(name)}« er ikke et tal (skriv fx 5.000 eller 4.995,50)", field=name) from None
     if value < 0:
         raise WebInputError(f"{label}: må ikke være negativ", field=name)
     return value
@@ -244,7 +244,7 @@ def _learners(params: Params) -> int:
         return 1
     learners = _whole(raw)
     if learners is None or not 1 <= learners <= MAX_TEAM_SIZE:
-        raise WebInputError(f"deltagere: skriv et helt tal fra 1 til {MAX_TEAM_SIZE}, ikke {raw!r}", field="deltagere")
+        raise WebInputError(f"deltagere: skriv et helt tal fra 1 til {MAX_TEAM_SIZE}, ikke »{raw}«", field="deltagere")
     return learners
 
 
@@ -255,7 +255,7 @@ def _date(params: Params, name: str, label: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise WebInputError(f"{label}: {raw!r} er ikke en dato (skriv ÅÅÅÅ-MM-DD)", field=name) from None
+        raise WebInputError(f"{label}: »{raw}« er ikke en dato (skriv ÅÅÅÅ-MM-DD)", field=name) from None
 
 
 def filters_from(
@@ -279,7 +279,7 @@ def filters_from(
             unknown = [key for key in data["fields"] if key not in taxonomy.field_keys]
             if unknown:
                 known = ", ".join(f"{field.name} ({field.key})" for field in taxonomy.fields)
-                raise WebInputError(f"felt: {', '.join(map(repr, unknown))} findes ikke; felterne er {known}")
+                raise WebInputError(f"felt: {', '.join(f'»{key}«' for key in unknown)} findes ikke; felterne er {known}")
         data["level"] = params.get("niveau") or None
     try:
         return CourseFilters(**data)
@@ -299,8 +299,8 @@ def _danish_validation_message(error: Any) -> str:
         # the choices by the names the form shows them by ('grundlaeggende' is Grundlæggende)
         keys = re.findall(r"'([^']*)'", error["ctx"]["expected"])
         names = [{**TYPE_NAMES, **FORM_NAMES, **LEVEL_NAMES}.get(key, key) for key in keys]
-        return f"{error['input']!r} findes ikke; vælg {listed(names, 'eller')}" if len(names) > 1 \
-            else f"{error['input']!r} findes ikke; vælg {error['ctx']['expected']}"
+        return f"»{error['input']}« findes ikke; vælg {listed(names, 'eller')}" if len(names) > 1 \
+            else f"»{error['input']}« findes ikke; vælg {error['ctx']['expected']}"
     return error_message(error)
 
 
@@ -389,9 +389,9 @@ def radar_for_assessment(analysis: TeamAnalysis, taxonomy: Taxonomy) -> str:
         ],
         maximum=5, ticks=(1, 2, 3, 4, 5),
         title="Kompetencespind: teamet mod målprofilen",
-        description="Teamets gennemsnitlige niveau (1–5) i hvert felt mod det krævede niveau. " + "; ".join(
-            f"{taxonomy.field(k).name}: team {number_da(by_key[k].mean_level, 2)}, krav "
-            f"{by_key[k].required_level if by_key[k].required_level is not None else 'intet'}"
+        description="Teamets gennemsnitlige trin (1–5) i hvert felt mod det krævede trin. " + "; ".join(
+            f"{taxonomy.field(k).name}: team {number_da(by_key[k].mean_level, 2, fixed=True)}, "
+            + (f"krav {by_key[k].required_level}" if by_key[k].required_level is not None else "intet krav")
             for k in keys
         ),
     )
@@ -408,11 +408,11 @@ def radar_for_needs(analysis: NeedsAnalysis, taxonomy: Taxonomy) -> str:
     return radar_svg(
         [(k, taxonomy.field(k).name) for k in keys],
         [
-            Series("Teamet: andel der svarer 4–5", [by_key[k].share_pct for k in keys], "team"),
+            Series("Teamet: andel, der svarer 4–5", [by_key[k].share_pct for k in keys], "team"),
             Series(f"Landsplan ({group})", [by_key[k].baseline_pct for k in keys], "maal"),
         ],
         maximum=maximum, ticks=tuple(range(step, maximum + 1, step)), unit=" %",
-        title="Kompetencespind: teamets udviklingsbehov mod landsplan",
+        title="Kompetencespind: teamets udviklingsbehov mod landstallet",
         description="Andelen i teamet, der i høj grad vil have gavn af at styrke kompetencerne i hvert felt, "
         "mod andelen på landsplan. " + "; ".join(
             f"{taxonomy.field(k).name}: team {pct(by_key[k].share_pct)}, landsplan {pct(by_key[k].baseline_pct)}"
@@ -623,16 +623,20 @@ class WebPage:
         return HTMLResponse(html, status_code=status)
 
     def render_error(self, request: Request, status: int, message: str) -> HTMLResponse:
-        titles = {404: "Siden findes ikke", 405: "Metoden er ikke tilladt", 413: "For stor forespørgsel",
+        titles = {404: "Siden findes ikke", 405: "Siden kan ikke åbnes sådan", 413: "For stor forespørgsel",
                   503: "Kataloget er ikke tilgængeligt"}
         title = titles.get(status, "Noget gik galt" if status >= 500 else "Forkert input")
         return self.render(request, "fejl.html", status, title=title, code=status, message=message)
 
-    def too_large(self, request: Request, limit: int) -> HTMLResponse:
-        """A form sent with a body over the service's limit (refused unread, service.app.BodyLimit):
-        the form's page again, with the reason in Danish, so the user can choose a smaller file."""
-        message = (f"det sendte fylder mere end {limit // 1000} kB, som er grænsen; vælg en mindre fil "
-                   f"(en fil må højst fylde {MAX_UPLOAD_BYTES // 1000} kB)")
+    def too_large(self, request: Request, limit: int | None) -> HTMLResponse:
+        """A form sent with a body over the service's `limit` (refused unread, service.app.BodyLimit), or
+        with one field over what the form reader takes (`limit` None): the form's page again, with the
+        reason in Danish, so the user can choose a smaller file or paste less."""
+        if limit is None:
+            message = f"teksten er længere end {MAX_UPLOAD_BYTES // 1000} kB; indsæt færre rækker, eller vælg en fil"
+        else:
+            message = (f"det sendte fylder mere end {limit // 1000} kB, som er grænsen; vælg en mindre fil "
+                       f"(en fil må højst fylde {MAX_UPLOAD_BYTES // 1000} kB)")
         path = route_path(request.scope)
         if path in ("/team/behov", "/team/vurdering"):
             context = self.team_context(request)
@@ -674,11 +678,11 @@ class WebPage:
             sort = chosen["sortering"]
             if sort not in SORT_NAMES:
                 choices = list(SORT_NAMES.values())
-                raise WebInputError(f"sortering: {sort!r} findes ikke; vælg {listed(choices, 'eller')} "
+                raise WebInputError(f"sortering: »{sort}« findes ikke; vælg {listed(choices, 'eller')} "
                                     "under »Sortér efter«", field="sortering")
             raw_page = params.get("side") or "1"
             if _whole(raw_page) is None or int(raw_page) < 1:
-                raise WebInputError(f"side: {raw_page!r} er ikke et sidetal (1, 2, 3 …)")
+                raise WebInputError(f"side: »{raw_page}« er ikke et sidetal (1, 2, 3 …)")
             page = int(raw_page)
             if len(chosen["q"]) > 500:
                 raise WebInputError("søgeteksten må højst være 500 tegn")
@@ -712,7 +716,7 @@ class WebPage:
             # an id may hold "/", so the address with a trailing slash is another id: send the reader on
             return RedirectResponse(course_page_url(root_of(request.scope), course_id.rstrip("/")), status_code=308)
         if hit is None:
-            return self.render_error(request, 404, f"der er intet kursus med id {course_id!r}")
+            return self.render_error(request, 404, f"der er intet kursus med id »{course_id}«")
         course, tags = hit.course, hit.tags
         cues = getattr(state.recommender, "transfer_cues", None)
         transfer = assess_transfer(course, TransferContext(), taxonomy, cues, read_type=tags.course_type)
@@ -800,10 +804,10 @@ class WebPage:
         context = self.common(request)
         summary, chosen = None, {}
         if document:
-            from matcher.plan import build_plan, plan_constraints
+            from matcher.plan import PLAN_COLUMNS, build_plan, plan_constraints
 
             rows = build_plan(document)
-            context["constraints"] = plan_constraints(document)
+            context.update(constraints=plan_constraints(document), plan_columns=list(PLAN_COLUMNS.values()))
             summary = plan_summary(document, rows)
             for row in rows:
                 chosen.setdefault(row.gap_id, row.course_id)
@@ -872,7 +876,7 @@ class WebPage:
                     target, target_name = kept_target, _safe_name(params.get("maal_gemt_navn"), "maalprofil.yaml")
                 else:
                     kept = {k: v for k, v in kept.items() if k not in ("maal_gemt", "maal_gemt_navn")}  # none kept after all
-                    raise WebInputError("upload også målprofilen (YAML eller JSON) – den siger, hvilket niveau teamet skal op på",
+                    raise WebInputError("upload også målprofilen (YAML eller JSON) – den siger, hvilket trin teamet skal op på",
                                         field="maal_fil")
             else:
                 assessment, target = _filled_in(params, self.state(request).taxonomy, rows)
@@ -923,7 +927,7 @@ class WebPage:
             return self._team_error(request, exc, kept, rows)
 
     def team_text(self, request: Request) -> HTMLResponse:
-        from matcher.plan import plan_constraints
+        from matcher.plan import PLAN_COLUMNS, plan_constraints
         from matcher.recommend import RecommendError
 
         params = Params(request.query_params)
@@ -935,7 +939,7 @@ class WebPage:
                 raise WebInputError("beskriv gabet med egne ord, fx »vi mangler specialiseret viden om sygedagpengeloven«", field="tekst")
             chosen_level = params.get("niveau") or None
             if chosen_level is not None and chosen_level not in LEVELS:
-                raise WebInputError(f"niveau: {chosen_level!r} findes ikke; vælg grundlæggende eller specialiseret", field="niveau")
+                raise WebInputError(f"niveau: »{chosen_level}« findes ikke; vælg grundlæggende eller specialiseret", field="niveau")
             learners = _learners(params)
             filters = filters_from(params, with_fields=False)
             gap = state.recommender.gap_from_text(text, level=chosen_level, learners=learners)
@@ -947,6 +951,7 @@ class WebPage:
             kind="tekst", analysis=None, radar=None, groups=group_results(document, state.taxonomy),
             document=document, token=pack_document(document), problem=None, notices=document.get("notices", []),
             text=text, level_reading=_level_reading(request.query_params, gap), constraints=plan_constraints(document),
+            plan_columns=list(PLAN_COLUMNS.values()),
         )
         return self.render(request, "team_resultat.html", **context)
 
@@ -958,7 +963,7 @@ class WebPage:
         params = Params(form)
         try:
             if fmt not in ("csv", "md"):
-                raise WebInputError(f"format: {fmt!r} findes ikke; vælg csv eller md")
+                raise WebInputError(f"format: »{fmt}« findes ikke; vælg csv eller md")
             per_gap_raw = params.get("pr_gab") or "1"
             if _whole(per_gap_raw) is None or not 1 <= int(per_gap_raw) <= TOP_PER_GAP:
                 raise WebInputError(f"kurser pr. gab: skal være et tal fra 1 til {TOP_PER_GAP}")
@@ -987,7 +992,7 @@ class WebPage:
     def template_file(self, request: Request, name: str) -> Response:
         if name not in TEMPLATE_FILES:
             return self.render_error(
-                request, 404, f"skabelonen {name!r} findes ikke; skabelonerne er {', '.join(TEMPLATE_FILES)}"
+                request, 404, f"skabelonen »{name}« findes ikke; hent skabelonerne på siden Team"
             )
         filename = TEMPLATE_FILES[name]
         fmt = request.query_params.get("format", "csv" if filename.endswith(".csv") else "yaml")
@@ -997,7 +1002,7 @@ class WebPage:
                 headers={"Content-Disposition": f'attachment; filename="{self.DANISH_TEMPLATE_NAMES[name]}.xlsx"'},
             )
         if fmt not in ("csv", "yaml") or (fmt == "csv") != filename.endswith(".csv"):
-            return self.render_error(request, 404, f"skabelonen {name!r} findes ikke i formatet {fmt!r}")
+            return self.render_error(request, 404, f"skabelonen »{name}« findes ikke i formatet »{fmt}«")
         media = "text/csv; charset=utf-8" if filename.endswith(".csv") else "application/yaml; charset=utf-8"
         # CSV with a byte-order mark: Danish Excel reads UTF-8 only with one
         return Response(
@@ -1071,9 +1076,9 @@ class WebPage:
         elif len(description) > MAX_DRAFT_TEXT:
             problems["beskrivelse"] = f"beskrivelsen må højst være {MAX_DRAFT_TEXT:,} tegn".replace(",", ".")
         if course_type is not None and course_type not in COURSE_TYPES:
-            problems["type"] = f"type: {course_type!r} findes ikke"
+            problems["type"] = f"type: »{course_type}« findes ikke"
         if form is not None and form not in FORMS:
-            problems["form"] = f"form: {form!r} findes ikke"
+            problems["form"] = f"form: »{form}« findes ikke"
         if problems:
             context["draft_error"] = "; ".join(problems.values())
             context["draft_error_field"] = next(iter(problems))  # the first to fix is focused
@@ -1155,7 +1160,7 @@ async def _upload_or_text(params: Params, file_field: str, text_field: str, defa
         return await _read_upload(upload), _safe_name(upload.filename, default_name)
     text = params.get(text_field)
     if not text:
-        raise WebInputError("vælg en CSV-fil at uploade, eller indsæt svarene i tekstfeltet", field=file_field)
+        raise WebInputError("vælg en fil (CSV eller Excel) at uploade, eller indsæt svarene i tekstfeltet", field=file_field)
     if len(text) > MAX_UPLOAD_BYTES:
         raise WebInputError(f"teksten er længere end {MAX_UPLOAD_BYTES // 1000} kB", 413, field=text_field)
     return text.encode("utf-8"), PASTED_NAME
@@ -1231,10 +1236,10 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
         for key, level in zip(keys, levels):
             _table_step(level, f"række {i + 1}, {taxonomy.field(key).name}", f"niveau_{i}_{key}")
         if not any(levels):
-            raise WebInputError(f"række {i + 1}: giv {name} et niveau i mindst ét felt", field=f"niveau_{i}_{keys[0]}")
+            raise WebInputError(f"række {i + 1}: giv {name} et trin i mindst ét felt", field=f"niveau_{i}_{keys[0]}")
         lines.append([name, *levels])
     if len(lines) == 1:
-        raise WebInputError("udfyld mindst én medarbejder i tabellen, eller upload en kompetencevurdering (CSV)", field="navn_0")
+        raise WebInputError("udfyld mindst én medarbejder i tabellen, eller upload en kompetencevurdering (CSV eller Excel)", field="navn_0")
     import csv
     import io
 
@@ -1252,7 +1257,7 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
         entry: dict[str, Any] = {"required_level": _table_step(required, f"målprofilen, {name}, krævet trin", f"krav_{key}")}
         if specialists:
             if _whole(specialists) is None:
-                raise WebInputError(f"målprofilen, {name}, ressourcepersoner: {specialists!r} er ikke et helt tal fra 0",
+                raise WebInputError(f"målprofilen, {name}, ressourcepersoner: »{specialists}« er ikke et helt tal; skriv 0 eller derover",
                                     field=f"specialister_{key}")
             entry["specialists"] = _whole(specialists)
         target["fields"][key] = entry
@@ -1261,8 +1266,9 @@ def _filled_in(params: Params, taxonomy: Taxonomy, rows: int) -> tuple[bytes, by
     # said in the form's words: the assessment's own check would name a CSV column and a YAML key
     unrated = [key for key in target["fields"] if not any(row[1 + keys.index(key)] for row in lines[1:])]
     if unrated:
-        names = " og ".join(taxonomy.field(key).name for key in unrated)
-        raise WebInputError(f"{names}: ingen medarbejder har et niveau i feltet. Udfyld feltet i tabellen, "
+        names = listed([taxonomy.field(key).name for key in unrated], "og")
+        where = "feltet" if len(unrated) == 1 else "felterne"
+        raise WebInputError(f"{names}: ingen medarbejder har et trin i {where}. Udfyld {where} i tabellen, "
                             "eller vælg »Ingen målsætning«", field=f"krav_{unrated[0]}")
     return out.getvalue().encode("utf-8"), json.dumps(target, ensure_ascii=False).encode("utf-8")
 

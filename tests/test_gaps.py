@@ -16,6 +16,7 @@ from matcher.gaps import (
     TEMPLATE_DIR,
     TEMPLATE_FILES,
     GapInputError,
+    _team_notes,
     analyse_assessment,
     analyse_needs,
     format_needs_report,
@@ -28,6 +29,7 @@ from matcher.gaps import (
     template_bytes,
     template_text,
 )
+from matcher.messages import in_language
 from matcher.taxonomy import Taxonomy, load_taxonomy
 
 FIELDS = [
@@ -205,7 +207,11 @@ def test_notes_for_impossible_specialist_counts_and_unassessed_employees(tmp_pat
     target = read_target(target_yaml(tmp_path, {"lov_myndighed": (3, 3), "it_digital": (3, 0)}), taxonomy)
     analysis = analyse_assessment(read_assessment(path, taxonomy), target, taxonomy)
     assert any("asks for 3 specialists but the team has 2 employees" in n for n in analysis.notes)
-    assert any("IT & Digital: 1 employee(s) not assessed" in n for n in analysis.notes)
+    assert "IT & Digital: 1 employee not assessed in the field; the figures cover only those assessed (1)" in analysis.notes
+    with in_language("da"):
+        assert _team_notes(analysis.fields, 2)[-1] == \
+            "IT & Digital: 1 medarbejder er ikke vurderet i feltet; tallene dækker kun de vurderede (1)"
+        assert _team_notes(analysis.fields, 3)[-1].startswith("IT & Digital: 2 medarbejdere er ikke vurderet")
 
 
 # --- hand-worked examples: needs survey ---------------------------------------------------------
@@ -623,6 +629,9 @@ def test_templates_open_as_columns_in_danish_excel_and_as_xlsx(taxonomy, tmp_pat
     book = load_workbook(io.BytesIO(template_bytes(kind, taxonomy, "xlsx")))
     sheet = [["" if v is None else str(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
     assert sheet == rows  # the same cells
+    # the tab Excel shows is named in Danish
+    assert book.worksheets[0].title == {"needs-survey": "Behovsundersøgelse", "needs-survey-statements": "Udsagn",
+                                        "proficiency-assessment": "Kompetencevurdering"}[kind]
     if kind == "proficiency-assessment":
         assert rows[0][:4] == ["medarbejder", "rolle", "Arbejdsmarked & Uddannelse", "Lov & Myndighed"]  # words, not keys
         for suffix, data in ((".csv", template_bytes(kind, taxonomy)), (".xlsx", template_bytes(kind, taxonomy, "xlsx"))):

@@ -65,19 +65,19 @@ def test_a_translation_must_fill_in_the_same_names(tmp_path: Path) -> None:
 def test_the_domain_speaks_danish_only_inside_in_language(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"^'7' is outside 1–5$"):
         parse_step("7")
-    with in_language("da"), pytest.raises(ValueError, match=r"^'7' ligger uden for 1–5$"):
+    with in_language("da"), pytest.raises(ValueError, match=r"^»7« ligger uden for 1–5$"):
         parse_step("7")
     target = tmp_path / "maal.yaml"
     target.write_text("fields:\n  lov_myndighd:\n    required_level: 3\n", encoding="utf-8")
     with in_language("da"), pytest.raises(GapInputError) as danish:
         read_target(target, load_taxonomy())
     assert str(danish.value) == (
-        f"{target}: linje 2, fields.lov_myndighd: ukendt felt 'lov_myndighd' (mente du lov_myndighed?); felterne er "
+        f"{target}: linje 2, fields.lov_myndighd: ukendt felt »lov_myndighd« (mente du lov_myndighed?); felterne er "
         "arbejdsmarked_uddannelse, lov_myndighed, it_digital, borgernaere_metoder, virksomhedsvendte_metoder, netvaerk_facilitering"
     )
     with in_language("da"):
         assert say("mean level {above:.2f} step(s) above the required level", above=2.5) == (
-            "gennemsnittet ligger 2,50 trin over det krævede niveau")  # the Danish decimal mark
+            "gennemsnittet ligger 2,50 trin over kravet")  # the Danish decimal mark
         assert say("{name}: the file is empty", name="hold.v2.csv") == "hold.v2.csv: filen er tom"  # only in numbers
     assert say("{name}: the file is empty", name="x.csv") == "x.csv: the file is empty"  # back to English after the block
     assert say("mean level {above:.2f} step(s) above the required level", above=2.5).startswith("mean level 2.50 ")
@@ -118,3 +118,17 @@ def test_serve_refuses_a_broken_message_file_in_one_line(tagged_catalogue: Path,
     assert result.exit_code == 1
     assert "messages-da.yaml: '{name}: line {line}': the translation fills in ['line', 'navn']" in result.output
     assert "Traceback" not in result.output and "serving" not in result.output
+
+
+def test_a_count_of_one_is_said_in_the_singular_and_quotes_are_danish(tmp_path: Path) -> None:
+    from matcher.tabular import read_table
+
+    short = tmp_path / "hold.csv"
+    short.write_bytes("rolle;lm.1;lm.2\nmedarbejder\nmedarbejder;3\n".encode())
+    with in_language("da"):
+        problems = read_table(short).bad_rows
+    assert [reason.split(":")[0] for _, reason in problems] == ["1 celle mod 3 i overskriftsrækken",
+                                                                "2 celler mod 3 i overskriftsrækken"]
+    with in_language("da"):
+        assert say("{text!r} is outside {low}–{high}", text="7", low=1, high=5) == "»7« ligger uden for 1–5"
+    assert say("{text!r} is outside {low}–{high}", text="7", low=1, high=5) == "'7' is outside 1–5"  # English keeps repr

@@ -239,7 +239,7 @@ def test_constraints_do_not_turn_the_best_of_a_poor_lot_into_a_fit(recommender: 
     alone = recommender.recommend([gap], CourseFilters(providers=["Kodeskolen Nord"]), top=5, today=TODAY)
     assert _results(alone) == []
     assert alone["gaps"][0]["why_no_courses"] == (
-        "none of the 1 course(s) that meet the constraints comes near these words; "
+        "the one course that meets the constraints does not come near these words; "
         "loosen the constraints or describe the need in other words")
 
 
@@ -442,8 +442,11 @@ def test_a_leader_among_the_learners_is_the_leader_s_involvement_not_asked_to_br
         present = {f["key"]: f for f in transfer["factors_present"]}
         if result["gap_id"] == with_leader.id:
             assert present["leder_involvering"]["evidence"] == "lederen er selv med blandt deltagerne"
+            assert present["leder_involvering"]["from_team"] and not present["leder_involvering"]["inferred"]
             assert "Lederen er selv med" in before and "Lederen gennemgår" not in before
-            assert "inddrager lederen" in transfer["note"]
+            # the team's fact is said as the team's, not credited to the course ("Kurset … inddrager lederen")
+            assert "Lederen er selv med blandt deltagerne." in transfer["note"]
+            assert "inddrager lederen" not in transfer["note"]
         else:
             assert "leder_involvering" not in present and "Lederen gennemgår" in before
 

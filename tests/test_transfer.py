@@ -373,7 +373,7 @@ def test_on_site_course_enables_colleagues_only_for_several_learners(taxonomy: T
     # An open course without on-site wording leaves it to the workplace for a team.
     weak_team = assess_transfer(WEAK, TransferContext(learners=3), taxonomy, cues)
     assert by_key(weak_team.factors_missing)["kolleger_sammen"].side == "workplace"
-    assert "at kollegerne deltager sammen" in weak_team.note
+    assert "kollegernes fælles deltagelse" in weak_team.note
 
 
 def test_several_learners_change_the_steps(taxonomy: Taxonomy, cues: TransferCues) -> None:

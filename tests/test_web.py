@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from matcher import clock
 from matcher.catalogue_index import CourseFilters, load_regions
 from matcher.gaps import TEMPLATE_DIR, TEMPLATE_FILES, template_text
+from matcher.messages import in_language
 from matcher.taxonomy import load_taxonomy
 from service.app import create_app
 from service.coverage import CoverageError, coverage
@@ -239,18 +240,18 @@ def test_control_characters_in_the_input_are_dropped_not_echoed(client: TestClie
 @pytest.mark.parametrize(
     ("params", "phrase"),
     [
-        ({"felt": "nope"}, "felt: 'nope' findes ikke; felterne er Arbejdsmarked & Uddannelse (arbejdsmarked_uddannelse), "),
+        ({"felt": "nope"}, "felt: »nope« findes ikke; felterne er Arbejdsmarked & Uddannelse (arbejdsmarked_uddannelse), "),
         ({"maks_pris": "billig"}, "maks. pris"),
-        ({"maks_pris": "4.5,0"}, "maks. pris: '4.5,0' er ikke et tal"),
+        ({"maks_pris": "4.5,0"}, "maks. pris: »4.5,0« er ikke et tal"),
         ({"maks_pris": "-500"}, "maks. pris: må ikke være negativ"),
-        ({"region": "Atlantis"}, "ukendt region 'Atlantis'; regionerne er Hovedstaden"),
+        ({"region": "Atlantis"}, "ukendt region »Atlantis«; regionerne er Hovedstaden"),
         ({"start_foer": "2020-01-01"}, "start før 1. januar 2020 ligger ikke i fremtiden (i dag er 22. november 2026)"),
         ({"start_foer": "i morgen"}, "er ikke en dato"),
         ({"side": "0"}, "er ikke et sidetal"),
         ({"side": "²"}, "er ikke et sidetal"),
-        ({"type": "kursusbåd"}, "type: 'kursusbåd' findes ikke; vælg Diplommodul, Akademimodul"),
-        ({"niveau": "ekspert"}, "niveau: 'ekspert' findes ikke; vælg Grundlæggende eller Specialiseret"),
-        ({"sortering": "pris"}, "sortering: 'pris' findes ikke; vælg Relevans, Første start eller Titel (A–Å) under »Sortér efter«"),
+        ({"type": "kursusbåd"}, "type: »kursusbåd« findes ikke; vælg Diplommodul, Akademimodul"),
+        ({"niveau": "ekspert"}, "niveau: »ekspert« findes ikke; vælg Grundlæggende eller Specialiseret"),
+        ({"sortering": "pris"}, "sortering: »pris« findes ikke; vælg Relevans, Første start eller Titel (A–Å) under »Sortér efter«"),
     ],
 )
 def test_bad_search_input_is_a_422_page_with_the_message(client: TestClient, params: dict[str, str], phrase: str) -> None:
@@ -343,7 +344,7 @@ def test_course_page_shows_facts_tags_why_transfer_and_json_ld(client: TestClien
     page = response.text
     assert html.escape(hit.course.title) in page
     for heading in ("Fakta", "Beskrivelse", "Læringsmål", "Mærkning efter kompetencefelterne",
-                    "Kompetencer kurset matcher", "Transfer: kursets eget design"):
+                    "Kompetencer, som kurset matcher", "Transfer: kursets eget design"):
         assert heading in page
     assert html.escape(FIELD_NAMES[hit.tags.assigned_fields[0]]) in page
     assert re.search(r"\d+</span> af 100", page)
@@ -445,7 +446,7 @@ def test_a_workplace_factor_the_course_asks_for_says_so_on_the_card() -> None:
     assert "Lederens involvering <span class=\"evidence\">(kurset lægger op til det: »Din leder deltager på den første kursusdag«)" in page
     assert "Systematisk opfølgning efter kurset</li>" in page
     # what is read from the course's facts (its type or form) is no quotation of its words
-    factors = [{"key": "kolleger_sammen", "label": "at kollegerne deltager sammen", "present": True,
+    factors = [{"key": "kolleger_sammen", "label": "kollegernes fælles deltagelse", "present": True,
                 "evidence": "kan rekvireres til hele teamet", "inferred": True},
                {"key": "praksiskobling", "label": "praksiskobling", "present": True, "evidence": "egne sager", "inferred": False}]
     page = WebPage().env.from_string('{% import "_makroer.html" as m %}{{ m.faktorliste(factors) }}').render(factors=factors)
@@ -524,9 +525,9 @@ def test_xlsx_and_utf16_uploads_read_like_utf8_and_a_bad_one_gets_one_danish_mes
 def test_a_page_that_does_not_exist_or_answers_only_a_form_says_so_in_danish(client: TestClient) -> None:
     assert_error_page(client.get("/findes-ikke"), 404, "siden findes ikke: /findes-ikke")
     # the draft check's answer opened again by its address
-    page = assert_error_page(client.get("/udbydere/tjek"), 405, "/udbydere/tjek kan ikke åbnes med GET",
-                             "siden er svaret på en formular – udfyld formularen igen")
-    assert "not allowed" not in page
+    page = assert_error_page(client.get("/udbydere/tjek"), 405, "Siden kan ikke åbnes sådan",
+                             "siden er svaret på en formular og kan ikke åbnes direkte eller genindlæses – udfyld formularen igen")
+    assert "not allowed" not in page and "GET" not in page  # no HTTP words for a reload
     # the API's clients read English
     api = client.get("/api/findes-ikke")
     assert api.status_code == 404 and api.json()["error"]["message"] == "no such page or resource: /api/findes-ikke"
@@ -613,16 +614,16 @@ def test_fill_in_table_problems_keep_what_was_typed(client: TestClient) -> None:
     rated = {f"niveau_0_{key}": "2" for key in TAXONOMY.field_keys}
     for cells, message in (
         ({"navn_0": "AB", **rated, "niveau_0_it_digital": "", "niveau_0_netvaerk_facilitering": ""},
-         "IT & Digital og Netværk & Facilitering: ingen medarbejder har et niveau i feltet. Udfyld feltet i tabellen, "
+         "IT & Digital og Netværk & Facilitering: ingen medarbejder har et trin i felterne. Udfyld felterne i tabellen, "
          "eller vælg »Ingen målsætning«"),
-        ({"navn_0": "AB", "niveau_0_lov_myndighed": "7"}, "række 1, Lov & Myndighed: '7' ligger uden for 1–5"),
+        ({"navn_0": "AB", "niveau_0_lov_myndighed": "7"}, "række 1, Lov & Myndighed: »7« ligger uden for 1–5"),
         ({"navn_0": "AB", "niveau_0_lov_myndighed": "2", "navn_2": "CD", "niveau_2_it_digital": "x"},
-         "række 3, IT & Digital: 'x' er ikke et tal; skriv et helt tal 1–5"),
+         "række 3, IT & Digital: »x« er ikke et tal; skriv et helt tal 1–5"),
         ({"navn_0": "AB", "niveau_0_lov_myndighed": "2", "navn_1": "ab", "niveau_1_lov_myndighed": "3"},
          "række 2: ab står også i række 1; navne eller initialer skal være forskellige"),
-        ({"navn_0": "AB"}, "række 1: giv AB et niveau i mindst ét felt"),
+        ({"navn_0": "AB"}, "række 1: giv AB et trin i mindst ét felt"),
         ({"navn_0": "AB", "niveau_0_lov_myndighed": "2", "krav_lov_myndighed": "9"},
-         "målprofilen, Lov & Myndighed, krævet trin: '9' ligger uden for 1–5"),
+         "målprofilen, Lov & Myndighed, krævet trin: »9« ligger uden for 1–5"),
     ):
         page = assert_error_page(client.post("/team/vurdering", data={"raekker": "6", **target, **cells}), 422, message)
         error = html.unescape(re.search(r'<div class="error" role="alert" id="fejl">(.*?)</div>', page, flags=re.S).group(1))
@@ -650,7 +651,7 @@ def test_a_target_profile_is_kept_when_the_assessment_beside_it_has_a_mistake(cl
     broken = template_bytes("proficiency-assessment") + "AB;medarbejder;3;3;3;3;3;3\n".encode() * 2  # AB twice
     page = upload_assessment(client, assessment=broken)
     assert page.status_code == 422 and "hold.csv" in html.unescape(page.text)
-    assert "Målprofilen maal.yaml er gemt og bruges igen" in page.text
+    assert "Målprofilen maal.yaml er husket i formularen og bruges igen" in page.text
     kept = {name: html.unescape(value) for name, value in re.findall(r'name="(maal_gemt(?:_navn)?)" value="([^"]*)"', page.text)}
     assert kept["maal_gemt_navn"] == "maal.yaml"
     # the assessment chosen again, the target profile not: the analysis runs with the kept one
@@ -662,7 +663,7 @@ def test_a_target_profile_is_kept_when_the_assessment_beside_it_has_a_mistake(cl
     spoiled = client.post("/team/vurdering", data={"maal_gemt": "!!", "maal_gemt_navn": "maal.yaml"}, files={
         "vurdering_fil": ("hold.csv", template_bytes("proficiency-assessment"), "text/csv")})
     assert spoiled.status_code == 422 and "upload også målprofilen" in spoiled.text
-    assert "er gemt og bruges igen" not in spoiled.text  # nothing was kept after all
+    assert "er husket i formularen" not in spoiled.text  # nothing was kept after all
 
 
 def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(client: TestClient) -> None:
@@ -694,24 +695,29 @@ def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(c
         (lambda c: c.post("/team/behov", files={"behov_fil": ("behov.csv", b"role,xx.9\nmedarbejder,3\n", "text/csv")}),
          422, ("behov.csv: linje 1, kolonne xx.9: ikke et udsagns-id",)),
         (lambda c: c.post("/team/behov", files={"behov_fil": ("behov.csv", b"role,lm.1\nmedarbejder,7\n", "text/csv")}),
-         422, ("behov.csv: linje 2, kolonne lm.1: '7' ligger uden for 1–5",)),
+         422, ("behov.csv: linje 2, kolonne lm.1: »7« ligger uden for 1–5",)),
         (lambda c: c.post("/team/behov", files={"behov_fil": ("behov.csv", b"   \n", "text/csv")}), 422, ("behov.csv: filen er tom",)),
         (lambda c: c.post("/team/behov", files={"behov_fil": ("behov.csv", b"role,lm.1\n" + b"leder,3\n" * 200_000, "text/csv")}),
          413, ("behov.csv: filen er større end 1000 kB",)),
-        (lambda c: c.post("/team/behov", data={"behov_tekst": ""}), 422, ("vælg en CSV-fil",)),
+        # pasted text over the form reader's limit for one field (urlencoded, and sent with a file field)
+        (lambda c: c.post("/team/behov", data={"behov_tekst": "rolle;lm.1\n" + "leder;3\n" * 140_000}), 413,
+         ("teksten er længere end 1000 kB", "Behovsundersøgelse")),
+        (lambda c: c.post("/team/behov", data={"behov_tekst": "rolle;lm.1\n" + "leder;3\n" * 140_000},
+                          files={"behov_fil": ("", b"", "application/octet-stream")}), 413, ("teksten er længere end 1000 kB",)),
+        (lambda c: c.post("/team/behov", data={"behov_tekst": ""}), 422, ("vælg en fil (CSV eller Excel)",)),
         (lambda c: c.post("/team/behov", data={"behov_tekst": "rolle;lm.1\nmedarbejder;9\n"}), 422,
-         ("den indsatte tekst: linje 2, kolonne lm.1: '9' ligger uden for 1–5",)),
+         ("den indsatte tekst: linje 2, kolonne lm.1: »9« ligger uden for 1–5",)),
         (lambda c: upload_assessment(c, assessment=b"employee,lov_myndighed\nAB,9\n"), 422,
-         ("hold.csv: linje 2, kolonne Lov & Myndighed: '9' ligger uden for 1–5",)),
+         ("hold.csv: linje 2, kolonne Lov & Myndighed: »9« ligger uden for 1–5",)),
         (lambda c: upload_assessment(c, target=b"fields:\n  lov_myndighd:\n    required_level: 3\n"), 422,
-         ("maal.yaml: linje 2, fields.lov_myndighd: ukendt felt 'lov_myndighd' (mente du lov_myndighed?)",)),
+         ("maal.yaml: linje 2, fields.lov_myndighd: ukendt felt »lov_myndighd« (mente du lov_myndighed?)",)),
         (lambda c: upload_assessment(c, target=b"fields: [1, 2\n"), 422,
          ("maal.yaml: linje 1: ikke gyldig YAML: en parentes, der begynder her, lukkes ikke",)),
         (lambda c: c.post("/team/vurdering", files={"vurdering_fil": ("hold.csv", template_bytes("proficiency-assessment"), "text/csv")}),
          422, ("målprofilen",)),
-        (lambda c: upload_assessment(c, region="Atlantis"), 422, ("ukendt region 'Atlantis'",)),
+        (lambda c: upload_assessment(c, region="Atlantis"), 422, ("ukendt region »Atlantis«",)),
         (lambda c: c.get("/team/gab", params={"tekst": "motiverende samtale", "maks_pris": "1"}), 422,
-         ("intet kursus i kataloget opfylder disse begrænsninger (maks. pris=1 alene giver 0); løsn en af dem",)),
+         ("intet kursus i kataloget opfylder disse begrænsninger (højst 1 kr. alene giver 0); løsn en af dem",)),
         (lambda c: c.get("/team/gab", params={"tekst": "   "}), 422, ("beskriv gabet med egne ord",)),
         (lambda c: c.get("/team/gab", params={"tekst": ""}), 422, ("beskriv gabet med egne ord, fx",)),
         (lambda c: c.get("/team/gab", params={"tekst": "og i på"}), 422, ("ordene giver intet at søge på",)),
@@ -721,6 +727,13 @@ def test_broken_team_input_is_a_4xx_page_with_the_message(client: TestClient, po
     page = assert_error_page(post(client), status, *phrases)
     assert "fagmatch-web-" not in page, "temporary paths must not show"
     assert 'action="/team/vurdering"' in page  # the forms are there to try again
+
+
+def test_constraints_that_leave_no_course_are_named_in_the_page_s_words(client: TestClient) -> None:
+    params = {"tekst": "motiverende samtale", "form": "fysisk", "maks_pris": "500,5", "start_foer": "2027-01-05"}
+    page = assert_error_page(client.get("/team/gab", params=params), 422, "højst 500,50 kr. alene giver 0",
+                             "fremmøde alene giver", "start før 5. januar 2027 alene giver")
+    assert "=" not in html.unescape(page).split("intet kursus i kataloget")[1].split("løsn en af dem")[0]
 
 
 def test_a_gap_in_words_for_a_whole_team_gets_a_team_s_steps(client: TestClient) -> None:
@@ -781,7 +794,7 @@ def test_free_text_gap_gives_recommendations(client: TestClient) -> None:
     assert "ligner ikke et kompetencebehov" not in page
     guess = client.get("/team/gab", params={"tekst": "xyzzy qwerty"})
     assert guess.status_code == 200
-    assert ("Ordene 'xyzzy qwerty' ligner ikke et kompetencebehov i beskæftigelsesindsatsen, så felt og niveau er et "
+    assert ("Ordene »xyzzy qwerty« ligner ikke et kompetencebehov i beskæftigelsesindsatsen, så felt og niveau er et "
             "gæt: skriv med lidt flere ord, hvad medarbejderne skal vide eller kunne") in html.unescape(guess.text)
     # the constraints the courses were chosen under are named
     priced = client.get("/team/gab", params={"tekst": "vi mangler viden om sygedagpengeloven", "region": "Syddanmark",
@@ -831,7 +844,7 @@ def test_the_level_of_a_gap_in_words_can_be_set_by_the_user(client: TestClient) 
     assert cards(chosen.text) != cards(read.text)
     form = client.get("/team").text
     assert '<select id="gab-niveau" name="niveau"' in form and '<label for="gab-niveau">' in form
-    assert_error_page(client.get("/team/gab", params={"tekst": text, "niveau": "ekspert"}), 422, "niveau: 'ekspert' findes ikke")
+    assert_error_page(client.get("/team/gab", params={"tekst": text, "niveau": "ekspert"}), 422, "niveau: »ekspert« findes ikke")
 
 
 def test_plan_downloads_as_csv_and_markdown(client: TestClient) -> None:
@@ -862,7 +875,7 @@ def test_plan_from_plain_json_and_bad_plan_input(client: TestClient) -> None:
     assert_error_page(client.post("/team/plan?format=csv", data={"anbefaling": ""}), 400, "lav en analyse")
     assert_error_page(client.post("/team/plan?format=pdf", data={"anbefaling": token}), 422, "format")
     assert_error_page(client.post("/team/plan?format=csv", data={"anbefaling": '{"gaps": 3}'}), 422, "anbefalingen mangler 'results'")
-    assert_error_page(client.get("/team/plan"), 405, "GET")
+    assert_error_page(client.get("/team/plan"), 405, "kan ikke åbnes direkte eller genindlæses")
 
 
 # ---------------------------------------------------------------- providers
@@ -916,12 +929,12 @@ def test_a_catalogue_with_many_providers_offers_a_text_field_for_them(
     both = index.providers_named(common)
     page = client.get("/", params={"udbyder": common}).text
     assert heading_total(page) == sum(c for n, c in providers if n in both)
-    assert_error_page(client.get("/udbydere", params={"udbyder": common}), 422, f"flere udbydere passer på {common!r}", both[0])
-    assert_error_page(client.get("/", params={"udbyder": "Ingen Skole"}), 422, "ingen udbyder hedder eller indeholder 'Ingen Skole'")
+    assert_error_page(client.get("/udbydere", params={"udbyder": common}), 422, f"flere udbydere passer på »{common}«", both[0])
+    assert_error_page(client.get("/", params={"udbyder": "Ingen Skole"}), 422, "ingen udbyder hedder eller indeholder »Ingen Skole«")
 
 
 def test_unknown_provider_is_a_404_page(client: TestClient) -> None:
-    assert_error_page(client.get("/udbydere", params={"udbyder": "Ingen Skole"}), 404, "ukendt udbyder 'Ingen Skole'; udbyderne i kataloget er ")
+    assert_error_page(client.get("/udbydere", params={"udbyder": "Ingen Skole"}), 404, "ukendt udbyder »Ingen Skole«; udbyderne i kataloget er ")
 
 
 def test_draft_course_tag_check(client: TestClient) -> None:
@@ -945,7 +958,7 @@ def test_draft_course_tag_check(client: TestClient) -> None:
     assert f"Transfer i kursets design: <strong>{api['score']} af 100</strong>" in page.text
     assert "kolleger_sammen" in [f["key"] for f in api["factors_present"]]
     wrong = client.post("/udbydere/tjek", data={"titel": "X", "beskrivelse": "Y", "form": "hjemme"})
-    assert wrong.status_code == 422 and "form: &#39;hjemme&#39; findes ikke" in wrong.text
+    assert wrong.status_code == 422 and "form: »hjemme« findes ikke" in wrong.text
     off = client.post("/udbydere/tjek", data={"titel": "Excel for bogholdere",
                                               "beskrivelse": "Pivottabeller, formler og makroer i regnskabet."})
     assert off.status_code == 200
@@ -1000,8 +1013,11 @@ def test_coverage_says_saved_gaps_in_a_field_the_framework_no_longer_has(index: 
              {"fields": ["lov_myndighed", "sundhed_beskaeftigelse"], "learners": 2},
              {"field": "lov_myndighed", "level": "specialiseret", "learners": 1}]
     result = coverage(index, taxonomy, provider, saved_gaps=saved)
-    assert result["notes"] == ["2 saved gap(s) name a field the framework in use does not have (sundhed_beskaeftigelse): "
+    assert result["notes"] == ["2 saved gaps name a field the framework in use does not have (sundhed_beskaeftigelse): "
                                "not counted there"]
+    with in_language("da"):  # one gap: said in the singular
+        one = coverage(index, taxonomy, provider, saved_gaps=saved[:1])["notes"]
+    assert one == ["1 gemt gab nævner et felt, som kompetencerammen ikke har (sundhed_beskaeftigelse): det tæller ikke med dér"]
     law = next(f for f in result["fields"] if f["field"] == "lov_myndighed")
     assert law["demand"]["saved_gaps"] == 2  # the rest of what they ask still counts
     assert coverage(index, taxonomy, provider, saved_gaps=saved[2:])["notes"] == []
@@ -1015,7 +1031,7 @@ def test_coverage_says_which_courses_without_a_field_are_off_the_domain_and_whic
     index = service_client.app.state.service.index
     off = next(c for c, t in zip(index.courses, index.tags) if t.model and not t.assigned_fields)
     waiting = index.get(SLASHED_ID).course
-    for course, reason, heading in ((off, "off_domain", "Kurser uden for beskæftigelsesområdet"),
+    for course, reason, heading in ((off, "off_domain", "Kurser uden for beskæftigelsesindsatsen"),
                                     (waiting, "not_tagged", "Kurser, der endnu ikke er mærket")):
         answer = service_client.get("/api/coverage", params={"provider": course.provider}).json()
         assert {"id": course.course_id, "title": course.title, "reason": reason} in answer["untagged_courses"]
