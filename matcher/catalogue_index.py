@@ -26,6 +26,7 @@ from matcher.keyword_search import Bm25Index
 from matcher.messages import say
 from matcher.store import LATEST_TAGGING, CatalogueReader
 from matcher.taxonomy import Level
+from matcher.text import danish_order
 
 REGIONS_FILE = Path(__file__).resolve().parent / "data" / "regions.yaml"
 # Forms a learner can take wherever they live: they pass any location or region filter.
@@ -285,7 +286,8 @@ class CatalogueIndex:
         # Each course's place in title order: sorting by title is then sorting integers (string
         # keys made a listing of 10 000 courses cost 2 ms).
         self._title_rank = np.empty(n, dtype=np.int64)
-        self._title_rank[np.argsort(np.array([c.title.lower() for c in self.courses], dtype=str), kind="stable")] = np.arange(n)
+        order = sorted(range(n), key=lambda i: danish_order(self.courses[i].title))  # Danish: z, æ, ø, å
+        self._title_rank[np.array(order, dtype=np.int64)] = np.arange(n)
         self._open: tuple[int, np.ndarray, np.ndarray] | None = None  # (today's ordinal, open_starts, next_starts)
         # Filters on these test each distinct value once, then read every course's code.
         self._codes = {name: np.unique(values.astype(str), return_inverse=True)

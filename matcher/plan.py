@@ -58,7 +58,7 @@ from matcher.constraint_words import COURSE_TYPE_WORDS, FORM_WORDS, constraints_
 from matcher.messages import danish_date, say, translated
 from matcher.numbers import kroner, written_number
 from matcher.tabular import excel_csv, spreadsheet_cell
-from matcher.taxonomy import LEVELS, level_name
+from matcher.taxonomy import LEVELS, Level, level_name
 from matcher.text import listed, strip_controls
 
 # The template's columns: attribute → Danish header, in the guide's order.
@@ -78,6 +78,7 @@ COST_COLUMN = "Pris i alt (kr.)"
 
 # Danish words for the record's keys; small display mappings, not domain knowledge.
 _PHASES = ("before", "during", "after")
+MAX_ECHOED = 60  # characters of a wrong value that an error quotes back
 TEAM_CLASS_FEW = 6  # a class booked for the team (rekvirerbar) for fewer learners says more could join
 CONVERSATION_WEEKS_BEFORE = 4  # the guide: revisit purpose and learning goals at the latest 4 weeks before start
 WEEKS_PER_ECTS = 2.0  # 10 ECTS over 20 weeks: a semester at the part-time pace of diploma and academy modules
@@ -158,7 +159,7 @@ class _Gap(_In):
     id: str = Field(min_length=1)
     field: str | None = None
     field_name: str | None = None
-    level: str | None = None
+    level: Level | None = None
     text: str | None = None
     employees: list[str] = Field(default=[], max_length=MAX_TEAM_SIZE)
     learners: int | None = Field(default=None, ge=1, le=MAX_TEAM_SIZE)
@@ -224,7 +225,7 @@ class _Window(_In):
 
 class _Constraints(_Window):
     """The user's constraints, as the recommendation echoes them: the plan names them."""
-    level: str | None = None
+    level: Level | None = None
     types: list[str] = []
     providers: list[str] = []
     forms: list[str] = []
@@ -321,7 +322,12 @@ def _titled(document: dict[str, Any]) -> dict[str, Any]:
 def _describe(err: dict[str, Any]) -> str:
     if err["type"] == "missing":
         return say("required key is missing")
-    return say("{problem} (got {value!r})", problem=error_message(err), value=err.get("input"))
+    value = err.get("input")
+    if isinstance(value, list | dict):  # a whole list of names echoed back is no help, and ends up in logs
+        return error_message(err)
+    if isinstance(value, str) and len(value) > MAX_ECHOED:
+        value = value[:MAX_ECHOED] + "…"
+    return say("{problem} (got {value!r})", problem=error_message(err), value=value)
 
 
 # --- building the rows --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ with it, and the crawler's `clean_text` starts with it); `xml_text` is the XML w
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # C0 controls but tab and newline, DEL, the C1 controls, lone surrogates, and the noncharacters
 # U+FFFE and U+FFFF (not characters at all, and not allowed in XML); and the invisible marks that
@@ -32,6 +33,17 @@ def strip_controls(text: str) -> str:
 def xml_text(text: str) -> str:
     """`text` without the characters XML 1.0 does not allow (ElementTree would write them raw)."""
     return _NOT_XML_RE.sub("", text)
+
+
+# Danish alphabetical order ends …, z, æ, ø, å: code points would put å before æ and ø.
+_DANISH_LAST = str.maketrans({"æ": "\U0010fff0", "ø": "\U0010fff1", "å": "\U0010fff2"})
+
+
+def danish_order(text: str) -> str:
+    """A key that sorts texts as a Danish list does: case and accents aside (é with e), and æ, ø, å
+    after z, in that order."""
+    marked = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).casefold().translate(_DANISH_LAST))
+    return "".join(c for c in marked if not unicodedata.combining(c))
 
 
 def upper_first(text: str) -> str:

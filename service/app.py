@@ -80,7 +80,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def _wants_html(request: Request) -> bool:
     path = route_path(request.scope)
-    return not (path.startswith("/api") or path.startswith("/feed") or path in ("/healthz", "/openapi.json"))
+    return not (path.startswith("/api") or path.startswith("/feed") or path in ("/healthz", "/metrics", "/openapi.json"))
 
 
 # The feeds are public: a page on any origin may read them in the browser, their ETag too, and their errors.

@@ -23,7 +23,7 @@ from matcher.feed import spreadsheet_numbers
 from matcher.store import CatalogueReader
 from matcher.tabular import spreadsheet_cell
 from matcher.taxonomy import Taxonomy
-from matcher.text import xml_text
+from matcher.text import danish_order, xml_text
 
 JSON_PATH = "/feed/courses.json"
 ATOM_PATH = "/feed/atom.xml"
@@ -414,7 +414,7 @@ def fagprofiler_view(reader: CatalogueReader, taxonomy: Taxonomy) -> dict[str, A
     by_profile: dict[str, dict[str, Any]] = {
         p.key: {"name": p.name, "focus": p.focus, "courses": []} for p in taxonomy.profiles
     }
-    rows = sorted(reader.feed_page()[0], key=lambda row: (row["course"].title.casefold(), row["course"].course_id))
+    rows = sorted(reader.feed_page()[0], key=lambda row: (danish_order(row["course"].title), row["course"].course_id))
     for row in rows:
         course, tags = row["course"], row["tags"]
         if course.withdrawn or not tags:

@@ -54,7 +54,8 @@ class ServiceConfig:
     api_key: str | None = None  # write and admin endpoints answer 403 without it; None disables them
     base_url: str = ""  # the public address for absolute links in feeds; "": relative links (never the Host header's)
     root_path: str = ""  # the path a reverse proxy serves the service under ("/fagmatch"); service/root_path.py
-    max_body_bytes: int = 2_000_000
+    # the largest body is a recommendation sent back to POST /api/plan: up to about 3 MB (docs/service.md)
+    max_body_bytes: int = 4_000_000
     registry: Path | None = None  # crawl sources for POST /api/admin/crawl; default: the bundled registry
     crawl_settings: dict[str, Any] = field(default_factory=dict)  # Scrapy setting overrides for those crawls
     gap_table: bool = True  # embed new gap words with the gap table where it knows them (matcher/gap_table.py)

@@ -69,11 +69,11 @@ def test_course_ids_with_a_slash_open_in_the_api(client: TestClient) -> None:
 @pytest.mark.parametrize("path, form", [("/team/vurdering", 'name="vurdering_fil"'), ("/team/behov", 'name="behov_fil"'),
                                         ("/udbydere/tjek", 'name="beskrivelse"')])
 def test_a_too_large_upload_gets_the_form_again_in_danish(client: TestClient, path: str, form: str) -> None:
-    big = b"employee,lov_myndighed\n" + b"AB,3\n" * 500_000  # 2.5 MB, over the service's 2 MB body limit
+    big = b"employee,lov_myndighed\n" + b"AB,3\n" * 900_000  # 4.5 MB, over the service's 4 MB body limit
     response = client.post(path, files={"vurdering_fil": ("vurdering.csv", big, "text/csv")})
     assert response.status_code == 413
     assert '<html lang="da"' in response.text
-    assert "fylder mere end 2000 kB" in response.text
+    assert "fylder mere end 4000 kB" in response.text
     assert "the request body" not in response.text
     assert form in response.text  # the form is there to try again
 

@@ -75,7 +75,9 @@ def test_a_catalogue_that_cannot_be_read_is_named_without_its_folder(tmp_path) -
     with TestClient(create_app(ServiceConfig(db=db), warm=False)) as client:
         api = client.get("/api/courses")
         page = client.get("/", headers={"Accept": "text/html"})
+        metrics = client.get("/metrics")  # a scraper gets the API's JSON error, not the web page's
     assert api.status_code == 503 and page.status_code == 503
+    assert metrics.status_code == 503 and metrics.json()["error"]["message"].startswith("the catalogue is not available")
     assert api.json()["error"]["message"].startswith("the catalogue is not available: catalogue.duckdb is not a")
     assert "kataloget kan ikke læses lige nu" in page.text and "catalogue.duckdb" in page.text
     for answer in (api, page):

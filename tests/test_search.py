@@ -372,6 +372,18 @@ def test_title_order(index: CatalogueIndex) -> None:
     assert [hit.course.course_id for hit in region.hits] == ["test-4", "test-1", "test-5"]
 
 
+def test_title_order_is_the_danish_alphabet(db: Path) -> None:
+    titles = ["Åben dialog med borgeren", "Økonomi for jobcentre", "Zoom-samtaler", "ældre ledige i job", "Émile og AMU"]
+    _catalogue(db, [course_record(i, title=t, start_dates=["2027-02-01"]) for i, t in enumerate(titles, 1)],
+               {f"test-{i}": (["lov_myndighed"], "grundlaeggende") for i in range(1, 6)})
+    with open_catalogue(db) as reader:
+        index = CatalogueIndex.load(reader, FIELDS, embedding_model="emb")
+    page = index.search(None, CourseFilters(), sort="title", today=TODAY)
+    # …, z, æ, ø, å, case and accents aside (code points would put Å before Æ and Ø, and É after Z)
+    assert [hit.course.title for hit in page.hits] == [
+        "Émile og AMU", "Zoom-samtaler", "ældre ledige i job", "Økonomi for jobcentre", "Åben dialog med borgeren"]
+
+
 def test_impossible_or_unknown_filters_are_errors(index: CatalogueIndex) -> None:
     with pytest.raises(FilterError, match="unknown field key 'jura'"):
         index.search(None, CourseFilters(fields=["jura"]), today=TODAY)
