@@ -175,18 +175,20 @@ def _json_array(path: Path, text: str) -> list[Any] | None:
     """The records of a feed written as one JSON document over several lines (a JSON array, as many
     systems export, or one record), or None for JSON Lines. The service's JSON feed (an object with its
     `items`: courses with their tags, not course records) is refused with what to use instead."""
-    start = text.lstrip()[:1]
-    if start not in ("[", "{") or text.strip().count("\n") == 0:
-        return None  # JSON Lines, or a one-line document that reads as one
+    if text.lstrip()[:1] not in ("[", "{"):
+        return None  # JSON Lines
     try:
         document = json.loads(text)
     except json.JSONDecodeError:
         return None  # JSON Lines (several documents), or broken: the lines are told one by one
+    feed = isinstance(document, dict) and any(isinstance(document.get(key), list) for key in ("items", "courses"))
+    if text.strip().count("\n") == 0 and not feed:
+        return None  # a one-line document reads as JSON Lines (the feed as served is one line too)
     if isinstance(document, list):
         return document
     if not isinstance(document, dict):
         return None
-    if any(isinstance(document.get(key), list) for key in ("items", "courses")):
+    if feed:
         raise FeedError(f"{path}: a JSON document with a list of courses (fagmatch's JSON feed?), not course "
                         "records: ingest reads JSON Lines, one record per line, or a JSON array of records; "
                         "`fagmatch export --format jsonl` writes what ingest reads back")

@@ -213,7 +213,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if message == "There was an error parsing the body":  # FastAPI's words for a body it could not read
-            message = "the request body could not be read: it is malformed, or JSON nested too deeply"
+            message = "the request body could not be read as JSON: it is not UTF-8 text (send JSON in UTF-8), it is malformed, or it is nested too deeply"
         headers = dict(exc.headers or {})
         too_large = getattr(request.app.state, "render_too_large", None)
         if exc.status_code == 400 and _PART_TOO_LARGE.match(message) and too_large is not None and _wants_html(request):
@@ -467,8 +467,9 @@ async def refuse_unknown_query(request: Request) -> None:
         return
     known = _query_parameters(route)
     if unknown := sorted(set(request.query_params) - set(known)):
-        takes = ", ".join(sorted(known)) or "none"
-        raise ApiError(422, f"unknown query parameter(s) {', '.join(unknown)}; {route.path} takes {takes}")
+        # a parameter taken only to be refused with advice (hidden from the schema) is not offered
+        takes = ", ".join(sorted(name for name in known if name not in _hidden_query_parameters(route))) or "none"
+        raise ApiError(422, f"unknown query parameter(s) {', '.join(unknown)}; {route.path_format} takes {takes}")
     if twice := sorted(k for k in set(request.query_params) if not known[k] and len(request.query_params.getlist(k)) > 1):
         raise ApiError(422, f"query parameter(s) {', '.join(twice)} given more than once; give each once")
 
@@ -480,6 +481,10 @@ def _query_parameters(route: Any) -> dict[str, bool]:
     if names is None:
         names = route._query_parameters = _declared_query(route.dependant)
     return names
+
+
+def _hidden_query_parameters(route: Any) -> set[str]:
+    return {f.alias for f in route.dependant.query_params if not getattr(f.field_info, "include_in_schema", True)}
 
 
 def _declared_query(dependant: Any) -> dict[str, bool]:

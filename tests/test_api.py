@@ -432,6 +432,9 @@ def test_feeds_are_conditional(client: TestClient) -> None:
         r = client.get(path, params=params)
         assert r.status_code == 422 and f"unknown query parameter(s) {next(iter(params))}; " in _error(r), path
     assert "takes field, form, level" in _error(client.get("/api/courses", params={"fields": "x"}))
+    # a parameter taken only to be refused with advice is not offered; a path is named as the client writes it
+    assert _error(client.get("/feed/fagprofiler.json", params={"sinc": "x"})).endswith("/feed/fagprofiler.json takes none")
+    assert _error(client.get("/api/courses/x", params={"y": "1"})).endswith("/api/courses/{course_id} takes none")
     for bad in ("20270101", "2027-13-01", "i morgen"):  # "Datetimes provided to dates should have zero time"
         r = client.get("/api/courses", params={"start_from": bad})
         assert r.status_code == 422 and _error(r) == f"start_from: {bad!r} is not a date: write YYYY-MM-DD, e.g. 2027-01-01"

@@ -53,6 +53,10 @@ def test_deeply_nested_json_is_refused_not_a_500(client: TestClient) -> None:
     assert page.status_code == 422
     api = client.post("/api/plan", content=DEEP, headers={"Content-Type": "application/json"})
     assert api.status_code == 400 and "nested too deeply" in api.json()["error"]["message"]
+    # a Danish client's Windows-1252 body: the message names the encoding as a possible cause
+    latin = client.post("/api/recommendations", content='{"text": "ældre ledige"}'.encode("cp1252"),
+                        headers={"Content-Type": "application/json; charset=windows-1252"})
+    assert latin.status_code == 400 and "not UTF-8 text (send JSON in UTF-8)" in latin.json()["error"]["message"]
 
 
 @pytest.mark.slow

@@ -241,6 +241,10 @@ def test_a_feed_written_as_one_json_array_is_read_and_the_json_feed_told_apart(r
     run_cli("export", "--format", "json", "-o", str(feed))
     refused = run_cli("ingest", str(feed))
     assert refused.exit_code == 1 and "`fagmatch export --format jsonl` writes what ingest reads back" in refused.stderr
+    served = tmp_path / "courses.json"  # the feed as /feed/courses.json serves it: one line
+    served.write_text(json.dumps(json.loads(feed.read_text(encoding="utf-8"))), encoding="utf-8")
+    refused = run_cli("ingest", str(served))
+    assert refused.exit_code == 1 and "`fagmatch export --format jsonl` writes what ingest reads back" in refused.stderr
 
 
 def test_export_then_ingest_is_lossless_in_both_formats(run_cli, tmp_path: Path) -> None:
