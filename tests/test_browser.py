@@ -179,6 +179,10 @@ def test_search_reads_on_a_phone(browser: Browser, base_url: str) -> None:
     for path in ("/team", course, "/udbydere"):
         page.goto(base_url + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 391, f"{path} wider than the phone"
+        # a table's caption stays within the frame the table scrolls in, so it can be read whole
+        overhang = page.evaluate("""() => Math.max(0, ...Array.from(document.querySelectorAll('.table-scroll caption'),
+            c => c.getBoundingClientRect().right - c.closest('.table-scroll').getBoundingClientRect().right))""")
+        assert overhang <= 1, f"a caption on {path} runs {overhang:.0f} px past its frame"
     # a team's result: the radar chart's labels stay readable, in a frame of their own that scrolls
     page.goto(base_url + "/team")
     page.set_input_files("#vurdering_fil", str(TEMPLATES / "proficiency-assessment.csv"))
@@ -191,6 +195,10 @@ def test_search_reads_on_a_phone(browser: Browser, base_url: str) -> None:
     # the label's font size as drawn: its CSS size times the chart's scale on the screen
     shown = label.evaluate("e => parseFloat(getComputedStyle(e).fontSize) * e.getScreenCTM().a")
     assert shown >= 9, f"the chart's labels are {shown:.1f} px on a phone"
+    # its caption stays in view, whole, however far the chart is scrolled
+    page.locator(".radar-figure").first.evaluate("f => { f.scrollLeft = f.scrollWidth; }")
+    caption, frame = page.locator(".radar-figure figcaption").first.bounding_box(), page.locator(".radar-figure").first.bounding_box()
+    assert frame["x"] - 1 <= caption["x"] and caption["x"] + caption["width"] <= frame["x"] + frame["width"] + 1, (caption, frame)
     context.close()
     assert not w.errors, w.errors
 
@@ -345,6 +353,34 @@ def test_broken_upload_shows_the_message(browser: Browser, base_url: str) -> Non
     broken.unlink()
     # Chromium reports the 422 status itself; nothing else may appear
     assert all("status of 422" in e for e in w.errors), w.errors
+
+
+def test_a_keyboard_user_on_a_phone_sees_the_field_at_fault_and_the_field_in_focus(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(locale="da-DK", viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    w = Watched(page)
+    # the draft check answers at its anchor (#tjek), where Chromium skips autofocus: the field still gets the focus
+    page.goto(base_url + "/udbydere")
+    page.evaluate("document.querySelector('#titel').removeAttribute('required')")
+    page.fill("#titel", " ")
+    page.fill("#beskrivelse", "Sygedagpengeloven for nye sagsbehandlere i jobcentret.")
+    with page.expect_navigation():
+        page.click("button:has-text('Vis mærkning')")
+    page.wait_for_function("document.activeElement.id === 'titel'")
+    marked = page.evaluate("getComputedStyle(document.activeElement).borderTopColor")
+    assert marked == "rgb(143, 28, 28)", marked  # the field at fault is marked, not only described
+    # the fill-in table scrolls sideways on a phone: a field it focuses is brought inside its frame
+    page.goto(base_url + "/team")
+    page.focus("#navn_0")
+    page.keyboard.type("AB")
+    for key in TAXONOMY.field_keys:  # Tab along the row, field by field
+        page.keyboard.press("Tab")
+        page.wait_for_timeout(100)
+        at = page.evaluate("""() => { const e = document.activeElement, f = e.closest('.table-scroll').getBoundingClientRect();
+                                      const r = e.getBoundingClientRect(); return [e.id, r.left - f.left, f.right - r.right]; }""")
+        assert at[0] == f"niveau_0_{key}" and at[1] >= -1 and at[2] >= -1, at  # wholly inside its frame
+    context.close()
+    assert all("status of 422" in e or "Autofocus processing was blocked" in e for e in w.errors), w.errors
 
 
 def test_a_file_over_the_upload_limit_is_refused_before_sending_and_the_typed_table_stays(

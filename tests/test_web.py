@@ -1100,8 +1100,8 @@ def test_every_page_is_accessible_danish_and_small(client: TestClient, index: An
         assert 'id="indhold"' in page and '<meta name="viewport"' in page
         assert not re.search(r'<(script|img|iframe)[^>]+src="(https?:)?//', page), f"external resource on {url}"
         assert not re.search(r'<link[^>]+href="(https?:)?//', page), f"external stylesheet on {url}"
-        # everything works without JavaScript; the one script only checks a chosen file's size early
-        assert re.findall(r"<script src=\"([^\"]+)\"", page) == ["/static/upload-size.js"], url
+        # everything works without JavaScript; the scripts only check a chosen file's size early and move the focus
+        assert re.findall(r"<script src=\"([^\"]+)\"", page) == ["/static/upload-size.js", "/static/focus.js"], url
         unlabelled = [c for c in form.controls
                       if c.get("id") not in form.label_for and not c.get("wrapped") and not c.get("aria-label")]
         assert not unlabelled, (url, unlabelled)
@@ -1110,8 +1110,9 @@ def test_every_page_is_accessible_danish_and_small(client: TestClient, index: An
     css = client.get("/static/style.css")
     assert css.status_code == 200 and ":focus-visible" in css.text and "@media" in css.text
     assert client.get("/static/favicon.svg").status_code == 200
-    script = client.get("/static/upload-size.js")
-    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    for name in ("upload-size.js", "focus.js"):
+        script = client.get(f"/static/{name}")
+        assert script.status_code == 200 and "javascript" in script.headers["content-type"]
 
 
 def test_a_course_id_is_one_segment_of_its_link_whatever_it_holds(tmp_path: Path) -> None:
