@@ -549,8 +549,8 @@ def _field(gap: _Gap) -> str:
 
 
 _PART_PURPOSE = {
-    "basic": "det grundlæggende, alle i teamet skal kunne (trin {step})",
-    "resource": "ressourceperson, som målprofilen ønsker (trin {step})",
+    "basic": "det grundlæggende, alle i teamet skal kunne",
+    "resource": "ressourceperson, som målprofilen ønsker",
 }
 
 
@@ -561,10 +561,14 @@ def _purpose(gap: _Gap) -> str:
             purpose += f" på {level_name(gap.level)} niveau"
     else:
         purpose = "Lukke teamets kompetencegab"
+    notes = []  # in one pair of brackets: "(trin 3, prioritet 1)", not "(trin 3) (prioritet 1)"
     if gap.part in _PART_PURPOSE and gap.target_level:
-        purpose += " – " + _PART_PURPOSE[gap.part].format(step=gap.target_level)
+        purpose += " – " + _PART_PURPOSE[gap.part]
+        notes.append(f"trin {gap.target_level}")
     if gap.priority_rank is not None:
-        purpose += f" (prioritet {gap.priority_rank})"
+        notes.append(f"prioritet {gap.priority_rank}")
+    if notes:
+        purpose += f" ({', '.join(notes)})"
     if gap.text:
         purpose += f": {gap.text.strip()}"
     return purpose
@@ -846,7 +850,7 @@ def _person_sections(rows: list[PlanRow]) -> list[str]:
     for person in people:
         own = sorted((r for r in rows if person in r.learners and r.course_title),
                      key=lambda r: (r.start is None, r.start or dt.date.max))
-        items = [f"{_md(r.course_title or '')} ({_period(r)})" for r in own]
+        items = [f"{_md(r.course_title or '')}: {_period(r)}" for r in own]  # a colon: the period may hold "(forslag)"
         lines.append(f"- **{_md(person)}:** " + ("; ".join(items) if items else "intet kursus"))
     limit = LOAD_WARNING_SHARE * WEEKLY_HOURS * QUARTER_WEEKS
     lines += ["", "## Arbejdsbyrde pr. kvartal", "",

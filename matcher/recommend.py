@@ -795,7 +795,8 @@ class Recommender:
         if level and tags.level:
             level_fit = {
                 "kind": "level", "fits": tags.level == level,
-                "text": f"kursets niveau er {level_name(tags.level)}; gabet er på {level_name(level)} niveau",
+                "text": (f"kurset og gabet er begge på {level_name(level)} niveau" if tags.level == level
+                         else f"kursets niveau er {level_name(tags.level)}; gabet er på {level_name(level)} niveau"),
             }
         return tuple(competences), level_fit
 

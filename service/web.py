@@ -36,6 +36,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.filters import do_truncate
 from markupsafe import Markup
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -582,17 +583,17 @@ def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any
 
     capacity = WEEKLY_HOURS * QUARTER_WEEKS
     # The heaviest quarter in full, the others counted, and people with the same load named together
-    # ("AB og CD 12,7 t/uge i …"), so the summary stays one screen high.
+    # ("AB og CD: 12,7 timer om ugen i …"), so the summary stays one screen high.
     loads: dict[str, list[str]] = {}
     for person, quarters in workload(list(rows)).items():
         heavy = sorted(((h, q) for q, h in quarters.items() if h > LOAD_WARNING_SHARE * capacity), reverse=True)
         if heavy:
             (hours, quarter), others = heavy[0], len(heavy) - 1
             short = quarter.replace(" kvartal ", " kvt. ")
-            more = f", {others} kvt. mere" if others else ""  # "kvt." as in the quarter's own name
-            load = f"{number_da(hours / QUARTER_WEEKS)} t/uge i {short} ({100 * hours / capacity:.0f} %{more})"
+            more = f"; for meget i {others} kvt. mere" if others else ""  # "kvt." as in the quarter's own name
+            load = f"{number_da(hours / QUARTER_WEEKS)} timer om ugen i {short} ({100 * hours / capacity:.0f} % af arbejdstiden{more})"
             loads.setdefault(load, []).append(person)
-    return {"lines": lines, "warnings": [f"{listed(people)} {load}" for load, people in loads.items()], "cost": _cost(list(rows))}
+    return {"lines": lines, "warnings": [f"{listed(people)}: {load}" for load, people in loads.items()], "cost": _cost(list(rows))}
 
 
 # ---------------------------------------------------------------- the web page
@@ -609,6 +610,8 @@ class WebPage:
         # a course's page address with its id as one path segment ("/" too escaped): urlencode keeps "/"
         self.env.filters.update(money=money, date_da=date_da, number_da=number_da, pct=pct, level_da=level_da, sentence=sentence,
                                 without_label=without_label,
+                                # a text cut short ends in the ellipsis the page writes elsewhere (…), not "..."
+                                truncate=lambda text, length=255: do_truncate(self.env, text, length, end="…"),
                                 course_url=pass_context(lambda context, course_id: course_page_url(context.get("root", ""), course_id)))
         self.env.globals.update(
             TYPE_NAMES=TYPE_NAMES, FORM_NAMES=FORM_NAMES, LEVEL_NAMES=LEVEL_NAMES, STATUS_NAMES=STATUS_NAMES,
@@ -625,7 +628,7 @@ class WebPage:
     def render_error(self, request: Request, status: int, message: str) -> HTMLResponse:
         titles = {404: "Siden findes ikke", 405: "Siden kan ikke åbnes sådan", 413: "For stor forespørgsel",
                   503: "Kataloget er ikke tilgængeligt"}
-        title = titles.get(status, "Noget gik galt" if status >= 500 else "Forkert input")
+        title = titles.get(status, "Noget gik galt" if status >= 500 else "Fejl i det indtastede")
         return self.render(request, "fejl.html", status, title=title, code=status, message=message)
 
     def too_large(self, request: Request, limit: int | None) -> HTMLResponse:

@@ -55,6 +55,8 @@ def test_a_gap_in_words_finds_the_course_about_it_and_says_why(recommender: Reco
     assert top["course_id"] == "nordhavn-dib-sygedagpenge-2027"
     kinds = {reason["kind"] for reason in top["why"]}
     assert {"competence", "keywords", "level"} <= kinds
+    level = next(r for r in top["why"] if r["kind"] == "level")
+    assert level == {"kind": "level", "fits": True, "text": "kurset og gabet er begge på specialiseret niveau"}
     competence = next(r for r in top["why"] if r["kind"] == "competence")
     assert competence["field"] == "lov_myndighed" and competence["passage"]
     keywords = next(r for r in top["why"] if r["kind"] == "keywords")
