@@ -398,10 +398,11 @@ class _Slot(BaseModel):
 
 def course_hours(ects: float | None, days: float | None) -> float | None:
     """A course's workload per learner: ECTS × 27.5 hours, else course days × 7.4 hours."""
+    # rounded: 1.5 days are 11.1 hours, not 11.100000000000001 in the JSON plan
     if ects:
-        return ects * HOURS_PER_ECTS
+        return round(ects * HOURS_PER_ECTS, 2)
     if days:
-        return days * HOURS_PER_COURSE_DAY
+        return round(days * HOURS_PER_COURSE_DAY, 2)
     return None
 
 

@@ -50,6 +50,7 @@ MAX_CSV = MAX_UPLOAD_BYTES  # pasted CSV text and uploaded files alike
 # What one recommendation request may ask for besides MAX_GAPS and MAX_RESULTS (matcher.recommend).
 MAX_GAP_WORDS = 6_000  # characters of gap words in one request (each gap's words are read by the model)
 MAX_TOP = 50  # results per gap
+DRAFT_RETRY_SECONDS = 3  # a draft check takes about a second; another waiting one is told when to come back
 UPLOAD_FOLDER_PREFIX = "fagmatch-ingest-"  # an uploaded feed waits in <TMPDIR>/fagmatch-ingest-<pid>-…
 TEAM_FOLDER_PREFIX = "fagmatch-team-"  # a team's files (names, steps) while they are read
 # Smaller requests are answered on the event loop (array arithmetic in memory, about a millisecond);
@@ -584,7 +585,7 @@ def tag_draft(state: State, draft: DraftCourse) -> dict[str, Any]:
     try:
         result = state.tag_draft(draft.title, draft.description, draft.course_type)
     except DraftBusy as exc:
-        raise ApiError(503, str(exc)) from None
+        raise ApiError(503, str(exc), headers={"Retry-After": str(DRAFT_RETRY_SECONDS)}) from None
     course = Course(id="draft", title=draft.title, description=draft.description, course_type=draft.course_type,
                     form=draft.form)
     tags = result.to_json()

@@ -48,11 +48,13 @@ logger = logging.getLogger("fagmatch.service")
 class ApiError(Exception):
     """An error with a status and a message for the person who sent the request."""
 
-    def __init__(self, status: int, message: str, details: list[Any] | None = None) -> None:
+    def __init__(self, status: int, message: str, details: list[Any] | None = None,
+                 headers: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.details = details or []
+        self.headers = dict(headers or {})
 
 
 def error_body(status: int, message: str, details: list[Any] | None = None) -> dict[str, Any]:
@@ -196,8 +198,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
         # RFC 9110: a 401 names how to authenticate (the key also goes as a Bearer token)
-        challenge = {"WWW-Authenticate": 'Bearer realm="fagmatch"'} if exc.status == 401 else None
-        return _respond(request, exc.status, exc.message, exc.details, headers=challenge)
+        challenge = {"WWW-Authenticate": 'Bearer realm="fagmatch"'} if exc.status == 401 else {}
+        return _respond(request, exc.status, exc.message, exc.details, headers={**exc.headers, **challenge})
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

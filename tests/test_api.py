@@ -373,7 +373,7 @@ def test_providers_coverage_and_draft(client: TestClient, monkeypatch: pytest.Mo
     # one draft at a time per worker: a second one waits, then is told to try again
     with draft_slot_taken(client, monkeypatch):
         busy = client.post("/api/tag-draft", json={"title": "Udkast", "description": "Jobafklaring i praksis."})
-    assert busy.status_code == 503 and "try again" in _error(busy)
+    assert busy.status_code == 503 and "try again" in _error(busy) and busy.headers["Retry-After"] == "3"
     assert client.post("/api/tag-draft", json={"title": "Udkast", "description": "Jobafklaring i praksis."}).status_code == 200
     assert client.get("/api/courses", params={"q": "Fleksjob og ressourceforløb i praksis"}).json()["total"] >= 0
 

@@ -559,6 +559,7 @@ def test_a_heavy_quarter_is_warned_about_and_goals_are_the_targets_step() -> Non
 
 def test_the_workload_warning_starts_above_one_working_day_a_week() -> None:
     assert course_hours(5, 2) == 137.5  # ECTS say the workload; the course days are only the teaching
+    assert course_hours(None, 1.5) == 11.1  # not 11.100000000000001 in the JSON plan
 
     def warned(ects: float) -> bool:
         context = TransferContext("lov_myndighed", "grundlaeggende")
