@@ -12,6 +12,7 @@ from matcher.numbers import kroner, written_number
 from matcher.taxonomy import LEVELS, level_name
 from matcher.text import listed
 
+# Danish words for the record's keys; small display mappings, not domain knowledge.
 COURSE_TYPE_WORDS = {
     "diplom": "diplommodul", "akademi": "akademimodul", "master": "mastermodul", "kursus": "kursus",
     "amu": "AMU-kursus", "grunduddannelse": "grunduddannelse", "other": "anden uddannelse",

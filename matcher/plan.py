@@ -50,11 +50,11 @@ from matcher.course import (
     EARLIEST_DATE, HOURS_PER_COURSE_DAY, HOURS_PER_ECTS, LATEST_DATE, MAX_DURATION_DAYS, MAX_ECTS, MAX_PRICE_DKK, WEEKLY_HOURS,
     start_for_deadline,
 )
+from matcher.constraint_words import COURSE_TYPE_WORDS, FORM_WORDS, constraints_words
 from matcher.data_files import path_of
 from matcher.gaps import MAX_TEAM_SIZE
 from matcher.json_lines import error_message
 from matcher.recommend import MAX_GAPS, MAX_RESULTS, repeated_gap_id
-from matcher.constraint_words import COURSE_TYPE_WORDS, FORM_WORDS, constraints_words
 from matcher.messages import danish_date, say, translated
 from matcher.numbers import kroner, written_number
 from matcher.tabular import excel_csv, spreadsheet_cell
@@ -76,7 +76,6 @@ PLAN_COLUMNS: dict[str, str] = {
 # After the template's columns the CSV gives each row's price as a number, for a spreadsheet to sum.
 COST_COLUMN = "Pris i alt (kr.)"
 
-# Danish words for the record's keys; small display mappings, not domain knowledge.
 _PHASES = ("before", "during", "after")
 MAX_ECHOED = 60  # characters of a wrong value that an error quotes back
 TEAM_CLASS_FEW = 6  # a class booked for the team (rekvirerbar) for fewer learners says more could join
