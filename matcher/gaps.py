@@ -684,14 +684,21 @@ def _field_target(key: Any, entry: Any, locate: "_Locator", taxonomy: Taxonomy) 
 
 
 class _Shown:
-    """A value as a message quotes it: its repr, cut short (a list in a file may be long)."""
+    """A value as a message quotes it, cut short (a list in a file may be long): its repr in English
+    ('tre'), the value itself where Danish puts its own quotes round it (»tre«)."""
 
     def __init__(self, value: Any) -> None:
         self.value = value
 
     def __repr__(self) -> str:
-        text = repr(self.value)
-        return text if len(text) <= 60 else text[:57] + "…"
+        return _cut(repr(self.value))
+
+    def __str__(self) -> str:
+        return _cut(str(self.value))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def _whole(value: Any, low: int, high: int | None) -> tuple[int, str | None]:
@@ -702,8 +709,8 @@ def _whole(value: Any, low: int, high: int | None) -> tuple[int, str | None]:
     number = int(value)
     if number < low or (high is not None and number > high):
         if high is None:
-            return number, say("{number} must be {span}", number=number, span=span)
-        return number, say("{number} is outside {span}", number=number, span=span)
+            return number, say("{number!r} must be {span}", number=number, span=span)
+        return number, say("{number!r} is outside {span}", number=number, span=span)
     return number, None
 
 

@@ -52,7 +52,7 @@ from matcher.course import (
 )
 from matcher.constraint_words import COURSE_TYPE_WORDS, FORM_WORDS, constraints_words
 from matcher.data_files import path_of
-from matcher.gaps import MAX_TEAM_SIZE
+from matcher.gaps import MAX_NAME, MAX_TEAM_SIZE
 from matcher.json_lines import error_message
 from matcher.recommend import MAX_GAPS, MAX_RESULTS, repeated_gap_id
 from matcher.messages import danish_date, say, translated
@@ -160,7 +160,7 @@ class _Gap(_In):
     field_name: str | None = None
     level: Level | None = None
     text: str | None = None
-    employees: list[str] = Field(default=[], max_length=MAX_TEAM_SIZE)
+    employees: list[Annotated[str, Field(max_length=MAX_NAME)]] = Field(default=[], max_length=MAX_TEAM_SIZE)
     learners: int | None = Field(default=None, ge=1, le=MAX_TEAM_SIZE)
     leaders: int = Field(default=0, ge=0, le=MAX_TEAM_SIZE)
     proficiency: float | None = Field(default=None, ge=1, le=5)

@@ -520,10 +520,12 @@ def _course_text(course: Course) -> str:
     return unicodedata.normalize("NFC", "\n".join(p for p in parts if p))
 
 
-def _negated(text: str, start: int, negations: frozenset[str], window: int) -> bool:
+def _negated(text: str, start: int, end: int, negations: frozenset[str], window: int) -> bool:
+    """A negation in the words just before the match in its clause ("uden supervision"), or inside a
+    match that spans several words ("der er ingen supervision", "deltagerne får ikke feedback")."""
     clause = _CLAUSE_END.split(text[max(0, start - 120) : start])[-1]
     before = [w.lower() for w in _WORD.findall(clause)][-window:] if window else []
-    return any(w in negations for w in before)
+    return any(w in negations for w in before + [w.lower() for w in _WORD.findall(text, start, end)])
 
 
 def _evidence(text: str, start: int, end: int) -> str:
@@ -561,12 +563,12 @@ def _find_in(cue: _Cue, text: str, negations: frozenset[str], window: int) -> st
     if cue.any is None:
         return None
     # One combined pass decides whether any phrase counts; most courses lack most factors.
-    first = next((m for m in cue.any.finditer(text) if not _negated(text, m.start(), negations, window)), None)
+    first = next((m for m in cue.any.finditer(text) if not _negated(text, m.start(), m.end(), negations, window)), None)
     if first is None:
         return None
     for pattern in cue.each:
         for match in pattern.finditer(text):
-            if not _negated(text, match.start(), negations, window):
+            if not _negated(text, match.start(), match.end(), negations, window):
                 return _evidence(text, match.start(), match.end())
     return _evidence(text, first.start(), first.end())
 

@@ -41,7 +41,7 @@ from service.analyses import MAX_ID, AnalysisStore
 from service.app import ApiError, get_state, refuse_unknown_query, state_dependency
 from service.root_path import root_of
 from service.server_paths import without_server_paths
-from service.state import DraftBusy, ServiceState
+from service.state import DRAFT_RETRY_SECONDS, DraftBusy, ServiceState
 from service.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 
 router = APIRouter(prefix="/api", dependencies=[Depends(refuse_unknown_query)])
@@ -50,7 +50,6 @@ MAX_CSV = MAX_UPLOAD_BYTES  # pasted CSV text and uploaded files alike
 # What one recommendation request may ask for besides MAX_GAPS and MAX_RESULTS (matcher.recommend).
 MAX_GAP_WORDS = 6_000  # characters of gap words in one request (each gap's words are read by the model)
 MAX_TOP = 50  # results per gap
-DRAFT_RETRY_SECONDS = 3  # a draft check takes about a second; another waiting one is told when to come back
 UPLOAD_FOLDER_PREFIX = "fagmatch-ingest-"  # an uploaded feed waits in <TMPDIR>/fagmatch-ingest-<pid>-…
 TEAM_FOLDER_PREFIX = "fagmatch-team-"  # a team's files (names, steps) while they are read
 # Smaller requests are answered on the event loop (array arithmetic in memory, about a millisecond);
@@ -283,7 +282,8 @@ def _analyse(state: ServiceState, team: TeamInput, names: dict[str, str] | None 
         assert team.assessment_csv is not None
         assessment = folder / "assessment.csv"
         assessment.write_text(team.assessment_csv, encoding="utf-8")
-        target = folder / "target.yaml"
+        # read as what its name says it is: a broken JSON file is told as JSON, not as YAML
+        target = folder / ("target.json" if names["target"].lower().endswith(".json") else "target.yaml")
         target.write_text(team.target if isinstance(team.target, str) else json.dumps(team.target), encoding="utf-8")
         return "assessment", analyse_assessment(
             read_assessment(assessment, taxonomy, name=names["assessment_csv"]),

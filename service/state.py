@@ -43,6 +43,9 @@ class CatalogueGone(CatalogueError):
 class DraftBusy(RuntimeError):
     """Another draft is being tagged in this worker; the caller should try again shortly."""
 
+
+DRAFT_RETRY_SECONDS = 3  # a draft check takes about a second: a waiting one is told to come back after this
+
 STALE_CHECK_SECONDS = 2.0  # how often a request may look at the catalogue file for a newer generation
 
 

@@ -71,7 +71,7 @@ from service.feeds import course_page_url
 from service.radar import Series, radar_svg
 from service.root_path import root_of, route_path
 from service.server_paths import without_server_paths
-from service.state import DraftBusy
+from service.state import DRAFT_RETRY_SECONDS, DraftBusy
 from service.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -1090,7 +1090,9 @@ class WebPage:
             result = state.tag_draft(title, description, course_type)
         except DraftBusy:
             context["draft_error"] = "der tjekkes et andet udkast lige nu; prøv igen om et øjeblik"
-            return self.render(request, "udbydere.html", 503, **context)
+            busy = self.render(request, "udbydere.html", 503, **context)
+            busy.headers["Retry-After"] = str(DRAFT_RETRY_SECONDS)
+            return busy
         course = Course(id="udkast", title=title, description=description, course_type=course_type, form=form)  # type: ignore[arg-type]
         transfer = assess_transfer(course, TransferContext(), taxonomy, getattr(state.recommender, "transfer_cues", None),
                                    audience="provider", read_type=result.course_type)

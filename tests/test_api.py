@@ -298,6 +298,11 @@ def test_team_gaps_from_json_and_upload(client: TestClient) -> None:
         "target": ("target.json", json.dumps(target).encode(), "application/json"),
     })
     assert upload.status_code == 200 and upload.json()["gaps"][0]["learners"] == 4
+    broken = client.post("/api/gaps/upload", files={  # a broken JSON target is told as JSON, by the name it came with
+        "assessment": ("team.csv", ("\n".join(rows)).encode(), "text/csv"),
+        "target": ("t.json", b'{"fields": ', "application/json"),
+    })
+    assert broken.status_code == 422 and "t.json: line 1: not valid JSON at column" in _error(broken), broken.text
     assert upload.json()["notices"] == []
     misspelt = client.post("/api/gaps/upload", data={"bogus": "1"}, files={
         "assessment": ("team.csv", "\n".join(rows).encode(), "text/csv"),

@@ -241,6 +241,7 @@ def test_result_without_transfer_note_still_gets_support_activities() -> None:
         # the names are not echoed back: "at most 500 items", not the 501 names (an error body ends up in logs)
         (lambda d: d["gaps"][1].update(employees=[f"person {i}" for i in range(501)]),
          r"gaps\[1\]\.employees: List should have at most 500 items after validation, not 501$"),
+        (lambda d: d["gaps"][0].update(employees=["x" * 5000]), r"gaps\[0\]\.employees\[0\]: .*at most 200 characters"),
         (lambda d: d["results"][0].update(next_start="x" * 500), r"results\[0\]\.next_start: .*\(got 'x{60}…'\)$"),
         (lambda d: d.update(gaps=d["gaps"] * 11), r"gaps: .*at most 20"),
         (lambda d: d.update(results=d["results"] * 200), r"results: .*at most 500"),

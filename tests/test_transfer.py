@@ -336,6 +336,16 @@ def test_negated_cue_does_not_count(taxonomy: Taxonomy, cues: TransferCues) -> N
     assert "vekslen" in keys(assess_transfer(plus, TransferContext(), taxonomy, cues).factors_present)
 
 
+@pytest.mark.parametrize("text", [
+    "Der er ingen supervision på kurset.", "Deltagerne får ikke supervision.", "Du får ingen feedback undervejs.",
+    "Participants will not receive feedback.",
+])
+def test_a_negation_inside_the_phrase_counts_too(taxonomy: Taxonomy, cues: TransferCues, text: str) -> None:
+    # a re-check of the draft check: "Der er ingen supervision" read as supervision
+    course = Course(id="c", title="Kursus", description=text)
+    assert "supervision_feedback" not in keys(assess_transfer(course, TransferContext(), taxonomy, cues).factors_present)
+
+
 def test_strong_design_scores_clearly_higher_than_a_lecture_day(taxonomy: Taxonomy, cues: TransferCues) -> None:
     context = TransferContext("lov_myndighed", "grundlaeggende", "praktisk", 1)
     strong = assess_transfer(STRONG, context, taxonomy, cues)

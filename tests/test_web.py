@@ -711,6 +711,11 @@ def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(c
          ("hold.csv: linje 2, kolonne Lov & Myndighed: »9« ligger uden for 1–5",)),
         (lambda c: upload_assessment(c, target=b"fields:\n  lov_myndighd:\n    required_level: 3\n"), 422,
          ("maal.yaml: linje 2, fields.lov_myndighd: ukendt felt »lov_myndighd« (mente du lov_myndighed?)",)),
+        # a value in the target profile is quoted as the CSV's are: »tre«, »7«, not »'tre'« or a bare 7
+        (lambda c: upload_assessment(c, target=b"fields:\n  lov_myndighed:\n    required_level: tre\n"), 422,
+         ("maal.yaml: linje 3, fields.lov_myndighed.required_level: »tre« er ikke et helt tal 1–5",)),
+        (lambda c: upload_assessment(c, target=b"fields:\n  lov_myndighed:\n    required_level: 7\n"), 422,
+         ("maal.yaml: linje 3, fields.lov_myndighed.required_level: »7« ligger uden for 1–5",)),
         (lambda c: upload_assessment(c, target=b"fields: [1, 2\n"), 422,
          ("maal.yaml: linje 1: ikke gyldig YAML: en parentes, der begynder her, lukkes ikke",)),
         (lambda c: c.post("/team/vurdering", files={"vurdering_fil": ("hold.csv", template_bytes("proficiency-assessment"), "text/csv")}),
@@ -968,7 +973,7 @@ def test_draft_course_tag_check(client: TestClient) -> None:
 def test_a_busy_draft_check_says_try_again(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     with draft_slot_taken(client, monkeypatch):
         response = client.post("/udbydere/tjek", data={"titel": "Udkast", "beskrivelse": "Jobafklaring i praksis."})
-    assert response.status_code == 503 and "prøv igen om et øjeblik" in response.text
+    assert response.status_code == 503 and "prøv igen om et øjeblik" in response.text and response.headers["Retry-After"] == "3"
     assert 'action="/udbydere/tjek#tjek"' in response.text  # the form is still there, filled in
     assert "Jobafklaring i praksis." in response.text
 
