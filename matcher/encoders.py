@@ -81,6 +81,9 @@ class OnnxEncoder:
     """The exported e5 graph in ONNX Runtime, with the model directory's own tokenizer."""
 
     def __init__(self, model_dir: Path, max_seq_length: int) -> None:
+        # ONNX Runtime records usage events for Microsoft (a device id, the machine's system, the Python
+        # path) as it is imported, unless told not to: a public service's tool records nothing of the kind
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
         import onnxruntime as ort
         from transformers import PreTrainedTokenizerFast
 

@@ -10,7 +10,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from crawler.lifeline import alive
@@ -37,6 +37,15 @@ def clear_left_behind_folders(folder: Path, prefix: str) -> None:
             if re.fullmatch(rf"{re.escape(prefix)}[a-z0-9_]{{8}}", path.name) and path.is_dir() \
                     and not path.is_symlink() and time.time() - path.stat().st_mtime > LEGACY_AGE:  # fmt: skip
                 shutil.rmtree(path, ignore_errors=True)
+
+
+def clear_left_behind_uploads(prefixes: Iterable[str]) -> None:
+    """Remove the upload folders (`<TMPDIR>/<prefix><pid>-…`) that processes no longer running left: a
+    service does it as it starts, so a team file a killed worker held does not wait for the next upload
+    of its kind."""
+    temp = Path(tempfile.gettempdir())
+    for prefix in prefixes:
+        clear_left_behind_folders(temp, prefix)
 
 
 @contextlib.contextmanager

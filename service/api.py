@@ -42,7 +42,7 @@ from service.app import ApiError, get_state, refuse_unknown_query, state_depende
 from service.root_path import root_of
 from service.server_paths import without_server_paths
 from service.state import DRAFT_RETRY_SECONDS, DraftBusy, ServiceState
-from service.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
+from service.uploads import FEED_UPLOAD_PREFIX, MAX_UPLOAD_BYTES, TEAM_UPLOAD_PREFIX, UploadError, read_upload
 
 router = APIRouter(prefix="/api", dependencies=[Depends(refuse_unknown_query)])
 MAX_TEXT = 20_000
@@ -50,8 +50,6 @@ MAX_CSV = MAX_UPLOAD_BYTES  # pasted CSV text and uploaded files alike
 # What one recommendation request may ask for besides MAX_GAPS and MAX_RESULTS (matcher.recommend).
 MAX_GAP_WORDS = 6_000  # characters of gap words in one request (each gap's words are read by the model)
 MAX_TOP = 50  # results per gap
-UPLOAD_FOLDER_PREFIX = "fagmatch-ingest-"  # an uploaded feed waits in <TMPDIR>/fagmatch-ingest-<pid>-…
-TEAM_FOLDER_PREFIX = "fagmatch-team-"  # a team's files (names, steps) while they are read
 # Smaller requests are answered on the event loop (array arithmetic in memory, about a millisecond);
 # larger ones in a thread, so that no request holds up the others for more than a few milliseconds.
 ON_LOOP_RESULTS = 10
@@ -274,7 +272,7 @@ def _analyse(state: ServiceState, team: TeamInput, names: dict[str, str] | None 
     never the temporary files', which would show the server's paths."""
     taxonomy = state.taxonomy
     names = {**PASTED_NAMES, **(names or {})}
-    with private_temp_folder(TEAM_FOLDER_PREFIX) as folder:
+    with private_temp_folder(TEAM_UPLOAD_PREFIX) as folder:
         if team.survey_csv is not None:
             path = folder / "survey.csv"
             path.write_text(team.survey_csv, encoding="utf-8")
@@ -651,7 +649,7 @@ async def admin_ingest(request: Request, feed: Annotated[UploadFile, File()]) ->
         raise ApiError(422, "the feed must be a JSON Lines (.jsonl) or CSV (.csv) file") from None
     state.check_catalogue()  # moved away while the service runs: said, and no new, empty one in its place
     raw = await feed.read(state.config.max_body_bytes + 1)
-    with private_temp_folder(UPLOAD_FOLDER_PREFIX) as tmp:  # and a worker killed during an upload left its own
+    with private_temp_folder(FEED_UPLOAD_PREFIX) as tmp:  # and a worker killed during an upload left its own
         path = tmp / name
         path.write_bytes(raw)
         try:

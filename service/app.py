@@ -34,10 +34,12 @@ from matcher.gaps import GapInputError
 from matcher.json_lines import error_message
 from matcher.messages import in_language, say
 from matcher.store import CatalogueError, disk_full
+from matcher.temp_files import clear_left_behind_uploads
 from service.idle_gc import Activity, CountRequests, collect_when_idle
 from service.root_path import UnderRootPath, root_of, route_path
 from service.server_paths import without_server_paths
 from service.state import ServiceConfig, ServiceState
+from service.uploads import UPLOAD_PREFIXES
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -396,8 +398,10 @@ def create_app(config: ServiceConfig, *, warm: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # A crawl job left behind by a service that was killed is stopped, before anything else runs.
+        # A crawl job left behind by a service that was killed is stopped, before anything else runs;
+        # and the uploaded files (team files hold names and steps) a killed worker left are removed.
         await asyncio.to_thread(state.crawl_jobs.recover)
+        await asyncio.to_thread(clear_left_behind_uploads, UPLOAD_PREFIXES)
         if warm:
             state.warm_up()
         collector = asyncio.create_task(collect_when_idle(activity)) if config.collect_when_idle else None

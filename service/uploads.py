@@ -8,6 +8,11 @@ from starlette.datastructures import UploadFile
 from matcher.messages import say
 
 MAX_UPLOAD_BYTES = 1_000_000  # a team's survey or assessment is a few kB; this leaves room for big ones
+# Where uploaded files wait while they are read: <TMPDIR>/<prefix><pid>-… (matcher.temp_files)
+FEED_UPLOAD_PREFIX = "fagmatch-ingest-"  # a provider's feed (POST /api/admin/ingest)
+TEAM_UPLOAD_PREFIX = "fagmatch-team-"  # a team's files in the API (names, steps)
+WEB_UPLOAD_PREFIX = "fagmatch-web-"  # a team's files on the web page
+UPLOAD_PREFIXES = (FEED_UPLOAD_PREFIX, TEAM_UPLOAD_PREFIX, WEB_UPLOAD_PREFIX)
 
 
 class UploadError(ValueError):

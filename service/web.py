@@ -72,7 +72,7 @@ from service.radar import Series, radar_svg
 from service.root_path import root_of, route_path
 from service.server_paths import without_server_paths
 from service.state import DRAFT_RETRY_SECONDS, DraftBusy
-from service.uploads import MAX_UPLOAD_BYTES, UploadError, read_upload
+from service.uploads import MAX_UPLOAD_BYTES, WEB_UPLOAD_PREFIX, UploadError, read_upload
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,7 +84,6 @@ MAX_KEPT_FILE = 64 * 1024  # a target profile this small is kept in the page aft
 MAX_PLAN_TOKEN = 400_000  # characters of the compressed recommendation a plan form may carry
 MAX_PLAN_JSON = 5_000_000  # bytes it may expand to
 MAX_DRAFT_TEXT = 20_000
-WEB_UPLOAD_PREFIX = "fagmatch-web-"  # an uploaded team file waits in <TMPDIR>/fagmatch-web-<pid>-…
 # Up to this many providers the filter is a drop-down of them all; beyond, a text field that
 # suggests the largest (a drop-down of the 3 000 providers of a 10 000-course catalogue made the
 # search and provider pages 300 kB).
@@ -425,6 +424,17 @@ def radar_for_needs(analysis: NeedsAnalysis, taxonomy: Taxonomy) -> str:
 def pack_document(document: dict[str, Any]) -> str:
     """The recommendation as a compact token for a hidden form field (zlib + URL-safe base64)."""
     return _pack_file(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def _is_target_profile(data: bytes, name: str, taxonomy: Taxonomy) -> bool:
+    """Whether a file reads as a target profile (steps per field, no one's data): only such a file is kept
+    in the page for the next try. The files swapped by mistake would keep the team's names and steps."""
+    try:
+        with _Uploads() as uploads:
+            read_target(uploads.write(name, data), taxonomy)
+    except GapInputError:
+        return False
+    return True
 
 
 def _pack_file(data: bytes) -> str:
@@ -911,7 +921,7 @@ class WebPage:
             field = "maal_fil" if message.startswith(target_name) else "vurdering_fil"
             if assessment_name == "tabellen":
                 field = "krav_" + taxonomy.field_keys[0] if message.startswith(target_name) else "navn_0"
-            elif field == "vurdering_fil" and len(target) <= MAX_KEPT_FILE:
+            elif field == "vurdering_fil" and len(target) <= MAX_KEPT_FILE and _is_target_profile(target, target_name, taxonomy):
                 # a browser cannot choose a file again by itself: the target profile is kept for the next try
                 kept = {**kept, "maal_gemt": _pack_file(target), "maal_gemt_navn": target_name}
             return self._team_error(request, WebInputError(message, field=field), kept, rows)

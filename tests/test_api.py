@@ -647,6 +647,26 @@ def test_a_full_disk_or_a_read_only_folder_is_a_clear_503_and_saves_nothing(clie
     assert r.status_code == 503 and _error(r).startswith("the server's data folder is read-only: nothing was changed")
 
 
+def test_a_starting_service_clears_every_upload_a_killed_worker_left(tagged_catalogue: Path, tmp_path: Path, monkeypatch) -> None:
+    """A data protection officer's audit: a web upload left by a killed worker (names and steps) survived a
+    restart and every API upload; only the next upload on the same page cleared it."""
+    import subprocess
+    import sys
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout)
+    left = [tmp_path / f"{prefix}{dead}-q1w2e3" for prefix in ("fagmatch-web-", "fagmatch-team-", "fagmatch-ingest-")]
+    for folder in left:
+        folder.mkdir()
+        (folder / "hold.csv").write_text("medarbejder;it_digital\nBirthe Testesen;1\n")
+    db = tmp_path / "catalogue.duckdb"
+    shutil.copy(tagged_catalogue, db)
+    with TestClient(create_app(ServiceConfig(db=db), warm=False)):
+        pass
+    assert not any(folder.exists() for folder in left)
+
+
 def test_an_upload_a_killed_worker_left_in_the_temporary_folder_is_cleared(client: TestClient, tmp_path: Path, monkeypatch) -> None:
     """A service killed during `POST /api/admin/ingest` left the whole uploaded feed in TMPDIR for ever."""
     import subprocess

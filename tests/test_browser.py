@@ -165,6 +165,9 @@ def test_search_with_text_and_filters(watched: Watched, base_url: str) -> None:
         text = cards.nth(i).inner_text()
         assert "Lov & Myndighed" in text and "Specialiseret" in text
     shot(page, "soeg-filtre")
+    # the filters stay open above the results: a link leads past them
+    page.click("a:has-text('Gå til resultaterne')")
+    assert page.evaluate("location.hash") == "#resultater" and page.locator("#resultater").is_visible()
 
 
 def test_search_reads_on_a_phone(browser: Browser, base_url: str) -> None:

@@ -425,3 +425,17 @@ def test_a_model_is_loaded_once_per_process_and_anew_after_a_rebuild(embedder: E
         assert Embedder._from_path(str(model_dir.resolve()), rebuilt) is not Embedder.load(str(model_dir))
     finally:  # not kept for the rest of the suite
         embeddings._LOADED.pop((str(model_dir.resolve()), json.dumps(rebuilt, sort_keys=True)), None)
+
+
+def test_the_model_runs_without_recording_usage_events_for_anyone(model_dir: Path, tmp_path: Path) -> None:
+    """A data protection officer's audit: ONNX Runtime queued 99 usage events (a device id, the system,
+    the Python path) in ~/.cache/Microsoft as it was imported."""
+    import os
+    import sys
+
+    code = ("import sys; from pathlib import Path; from matcher.encoders import OnnxEncoder; "
+            "print(OnnxEncoder(Path(sys.argv[1]), 64).encode(['jobafklaring'], 'passage: ').shape)")
+    env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"} | {"HOME": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", code, str(model_dir)], env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "(1, 384)" in run.stdout, run.stderr
+    assert not list(tmp_path.glob(".cache/Microsoft/**/*.db")), "ONNX Runtime recorded usage events"

@@ -664,6 +664,10 @@ def test_a_target_profile_is_kept_when_the_assessment_beside_it_has_a_mistake(cl
         "vurdering_fil": ("hold.csv", template_bytes("proficiency-assessment"), "text/csv")})
     assert spoiled.status_code == 422 and "upload også målprofilen" in spoiled.text
     assert "er husket i formularen" not in spoiled.text  # nothing was kept after all
+    # the two files swapped by mistake: the "target profile" is the team's file, with names and steps, and is not kept
+    swapped = client.post("/team/vurdering", files={"vurdering_fil": ("maal.yaml", template_bytes("target-profile"), "application/yaml"),
+                                                    "maal_fil": ("hold.csv", broken, "text/csv")})
+    assert swapped.status_code == 422 and 'name="maal_gemt"' not in swapped.text and "er husket" not in swapped.text
 
 
 def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(client: TestClient) -> None:
