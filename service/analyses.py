@@ -30,6 +30,13 @@ def without_people(gap: dict[str, Any]) -> dict[str, Any]:
     return {key: gap[key] for key in SAVED_KEYS if key in gap}
 
 
+def _private(path: Path) -> Path:
+    """`path`, created readable by the service's user alone where it is new: team analyses are no one
+    else's to read (SQLite gives its journal the same permissions)."""
+    path.touch(mode=0o600, exist_ok=True)
+    return path
+
+
 class AnalysisStore:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -39,7 +46,7 @@ class AnalysisStore:
         return cls(db.with_name(db.name + ".analyses.sqlite"))
 
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=10)
+        con = sqlite3.connect(_private(self.path), timeout=10)
         con.execute("PRAGMA secure_delete = ON")
         con.execute(_SCHEMA)
         return con
@@ -55,7 +62,7 @@ class AnalysisStore:
     def copy_to(self, target: Path) -> int:
         """Copy every saved analysis into the store file `target`, replacing what it held, by SQLite's
         online backup (a consistent copy while the service saves or deletes); returns how many."""
-        source, destination = sqlite3.connect(self.path, timeout=10), sqlite3.connect(target, timeout=10)
+        source, destination = sqlite3.connect(_private(self.path), timeout=10), sqlite3.connect(_private(target), timeout=10)
         try:
             source.execute(_SCHEMA)
             source.backup(destination)

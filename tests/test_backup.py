@@ -47,6 +47,9 @@ def test_a_backup_restores_the_whole_catalogue_and_its_analyses_and_keeps_what_i
     assert "31 courses (30 active, 1 withdrawn), 30 tagged" in result.output and "1 saved team analysis" in result.output
     assert _everything(backup) == before  # usable as it is with --db
     assert [a["name"] for a in AnalysisStore.for_catalogue(backup).list()] == ["Team A"]
+    # the team analyses, in the catalogue's folder and in the backup's, are the service user's alone to read
+    for store in (AnalysisStore.for_catalogue(db).path, AnalysisStore.for_catalogue(backup).path):
+        assert store.stat().st_mode & 0o077 == 0, oct(store.stat().st_mode)
 
     # the week goes on: a new course, a second analysis
     ingest_file(db, write_jsonl(tmp_path / "two.jsonl", [course_record(2)]), source="feed:two")
