@@ -573,7 +573,7 @@ def test_assessment_upload_gives_radar_gaps_resource_persons_and_recommendations
         assert heading in page
     assert "hold.csv" in page and "maal.yaml" in page
     # what the plan of the summary costs in all
-    assert re.search(r'<span class="plan-cost">Uddannelsesplan efter guidens skabelon, i alt [\d.]+ kr\.:</span>', page)
+    assert re.search(r'<span class="plan-cost">Uddannelsesplan efter Socialstyrelsens skabelon, i alt [\d.]+ kr\.:</span>', page)
     # recommendations per gap, with why and the transfer note with 30-30-40 steps
     assert re.search(r'<h3 id="gab-g1">Gab 1: ', page)
     assert len(cards(page)) >= 3  # one card per decision
