@@ -165,9 +165,11 @@ def level_da(level: str | None) -> str:
 
 def sentence(text: str) -> str:
     """A message shown on its own, as a sentence: its first letter upper case (Jinja's capitalize
-    lowers the rest, names too), unless it starts with a file's name ("behov.csv: linje 3 …")."""
+    lowers the rest, names too), unless it starts with a file's name ("behov.csv: linje 3 …"); and a
+    full stop at its end, where it has none."""
     first = text.split(" ", 1)[0].rstrip(":;,")
-    return upper_first(text) if first.isalpha() else text
+    text = upper_first(text) if first.isalpha() else text
+    return text if not text or text.rstrip()[-1] in ".!?…" else text.rstrip() + "."
 
 
 def without_label(text: str | None, label: str) -> str | None:

@@ -804,7 +804,7 @@ def test_free_text_gap_gives_recommendations(client: TestClient) -> None:
     guess = client.get("/team/gab", params={"tekst": "xyzzy qwerty"})
     assert guess.status_code == 200
     assert ("Ordene »xyzzy qwerty« ligner ikke et kompetencebehov i beskæftigelsesindsatsen, så felt og niveau er et "
-            "gæt: skriv med lidt flere ord, hvad medarbejderne skal vide eller kunne") in html.unescape(guess.text)
+            "gæt: skriv med lidt flere ord, hvad medarbejderne skal vide eller kunne.") in html.unescape(guess.text)  # a sentence, ended
     # the constraints the courses were chosen under are named
     priced = client.get("/team/gab", params={"tekst": "vi mangler viden om sygedagpengeloven", "region": "Syddanmark",
                                              "maks_pris": "5.000"})
