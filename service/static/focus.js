@@ -1,8 +1,8 @@
 // Where the keyboard's focus goes; the page works without this, and the browser's own rules decide
 // everything else.
 // A form answered with a mistake marks the field at fault with `autofocus`, but a browser skips
-// autofocus on a page opened at an anchor (the draft check answers at #tjek): focus it here.
-// After the page's load, when the browser has scrolled to the anchor (which moves the focus away again).
+// autofocus on a page opened at an anchor (the draft check answers at #tjek): focus it here, once the
+// page has loaded and the browser has scrolled to the anchor (which would take the focus away again).
 const atFault = document.querySelector("[autofocus]");
 if (atFault) window.addEventListener("load", () => setTimeout(() => atFault.focus(), 0));
 // A field that gets the focus inside a table that scrolls sideways (the assessment's fill-in table on
