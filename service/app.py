@@ -361,6 +361,25 @@ class BodyLimit:
         await _respond(request, status, message)(scope, receive, send)
 
 
+class EmptyQueryValuesAbsent:
+    """A query parameter given empty on the API or a feed (`field=`, as a client that sends every field
+    of its form does) counts as not given, as on the web page: `q=` and `location=` did, while `field=`,
+    `level=` and `max_price=` were refused (422)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if query and route_path(scope).startswith(("/api/", "/feed/")):
+            kept = [part for part in query.split(b"&") if part and not _EMPTY_VALUE.fullmatch(part)]
+            scope = {**scope, "query_string": b"&".join(kept)}
+        await self.app(scope, receive, send)
+
+
+_EMPTY_VALUE = re.compile(rb"[^=]*=?")  # "field=" or a bare "field": no value
+
+
 class HeadAsGet:
     """Answer HEAD as GET without the body (RFC 9110: the same headers), so link checkers, monitors
     and feed readers that ask for the headers only get them, not 405."""
@@ -431,6 +450,7 @@ def create_app(config: ServiceConfig, *, warm: bool = True) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=config.max_body_bytes)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(EmptyQueryValuesAbsent)
     app.add_middleware(SecurityHeaders)
     if config.collect_when_idle:
         app.add_middleware(CountRequests, activity=activity)  # counts a refused body too

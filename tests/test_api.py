@@ -437,6 +437,11 @@ def test_feeds_are_conditional(client: TestClient) -> None:
         r = client.get(path, params=params)
         assert r.status_code == 422 and f"unknown query parameter(s) {next(iter(params))}; " in _error(r), path
     assert "takes field, form, level" in _error(client.get("/api/courses", params={"fields": "x"}))
+    # a client that sends every field of its form, the untouched ones empty, gets what it asked for
+    blank = {"field": "", "level": "", "max_price": "", "region": "", "page": "", "start_from": ""}
+    full = client.get("/api/courses", params={"q": "sygedagpenge", **blank})
+    assert full.status_code == 200 and full.json() == client.get("/api/courses", params={"q": "sygedagpenge"}).json()
+    assert client.get("/feed/courses.json?since=").content == client.get("/feed/courses.json").content
     # a parameter taken only to be refused with advice is not offered; a path is named as the client writes it
     assert _error(client.get("/feed/fagprofiler.json", params={"sinc": "x"})).endswith("/feed/fagprofiler.json takes none")
     assert _error(client.get("/api/courses/x", params={"y": "1"})).endswith("/api/courses/{course_id} takes none")
