@@ -168,8 +168,8 @@ def sentence(text: str) -> str:
     lowers the rest, names too), unless it starts with a file's name ("behov.csv: linje 3 …"); and a
     full stop at its end, where it has none."""
     first = text.split(" ", 1)[0].rstrip(":;,")
-    text = upper_first(text) if first.isalpha() else text
-    return text if not text or text.rstrip()[-1] in ".!?…" else text.rstrip() + "."
+    text = (upper_first(text) if first.isalpha() else text).rstrip()
+    return text if not text or text[-1] in ".!?…" else text + "."
 
 
 def without_label(text: str | None, label: str) -> str | None:

@@ -1186,3 +1186,11 @@ def test_front_page_opens_with_the_domains_courses(client: TestClient, index: An
     off = [i for i in ids if index.get(i) is not None and not index.get(i).tags.assigned_fields]
     assert off, "the sample catalogue has off-domain courses"
     assert ids[: len(ids) - len(off)] == [i for i in ids if i not in off]  # all of them at the end
+
+
+def test_a_notice_reads_as_a_sentence() -> None:
+    from service.web import sentence
+
+    assert sentence("intet kursus holdes i Skagen") == "Intet kursus holdes i Skagen."
+    assert sentence("behov.csv: linje 3 er tom. ") == "behov.csv: linje 3 er tom."  # a file's name keeps its case
+    assert sentence("Hvad nu?") == "Hvad nu?" and sentence("   ") == "" and sentence("") == ""
