@@ -839,8 +839,11 @@ class WebPage:
         params = Params(form)
         kept = _kept(form)
         try:
-            data, name = await _upload_or_text(params, "behov_fil", "behov_tekst", "behovsundersoegelse.csv")
             filters = filters_from(params, with_fields=False)
+        except WebInputError as exc:
+            return self._team_error(request, _choose_again(exc, [params.file("behov_fil")]), kept)
+        try:
+            data, name = await _upload_or_text(params, "behov_fil", "behov_tekst", "behovsundersoegelse.csv")
         except WebInputError as exc:
             return self._team_error(request, exc, kept)
         return await run_in_threadpool(self._team_needs, request, data, name, filters, kept)
@@ -879,6 +882,16 @@ class WebPage:
             kept.pop("flere_raekker", None)
             return self.render(request, "team.html", **self.team_context(request, more, kept))
         try:
+            filters = filters_from(params, with_fields=False)
+        except WebInputError as exc:
+            target_file = params.file("maal_fil")
+            if target_file is not None and (target_file.size or 0) <= MAX_KEPT_FILE:
+                target, target_name = await _read_upload(target_file), _safe_name(target_file.filename, "maalprofil.yaml")
+                if _is_target_profile(target, target_name, self.state(request).taxonomy):
+                    kept = {**kept, "maal_gemt": _pack_file(target), "maal_gemt_navn": target_name}
+                    target_file = None  # kept: not to be chosen again
+            return self._team_error(request, _choose_again(exc, [params.file("vurdering_fil"), target_file]), kept, rows)
+        try:
             assessment_file = params.file("vurdering_fil")
             if assessment_file is not None:
                 assessment = await _read_upload(assessment_file)
@@ -896,7 +909,6 @@ class WebPage:
             else:
                 assessment, target = _filled_in(params, self.state(request).taxonomy, rows)
                 assessment_name, target_name = "tabellen", "målprofilen"
-            filters = filters_from(params, with_fields=False)
         except WebInputError as exc:
             return self._team_error(request, exc, kept, rows)
         return await run_in_threadpool(
@@ -1164,6 +1176,18 @@ async def _read_upload(upload: UploadFile) -> bytes:
         return await read_upload(upload)
     except UploadError as exc:
         raise WebInputError(str(exc), exc.status) from None
+
+
+def _choose_again(error: WebInputError, uploads: Sequence[UploadFile | None]) -> WebInputError:
+    """A mistake outside the files, said with the files the user must choose again: a browser shows
+    the page again without them, and nothing else would tell a user who fixed the mistake why the
+    next try finds no file."""
+    names = [_safe_name(upload.filename, "filen") for upload in uploads if upload is not None]
+    if not names:
+        return error
+    files = ("filen " if len(names) == 1 else "filerne ") + listed([f"»{n}«" for n in names])
+    return WebInputError(f"{error.message.rstrip('.')}. Ret det, og vælg {files} igen: siden kan ikke beholde en valgt fil",
+                         error.status, field=error.field)
 
 
 PASTED_NAME = "den indsatte tekst"  # what messages call pasted rows: the user uploaded no file

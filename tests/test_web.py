@@ -670,6 +670,22 @@ def test_a_target_profile_is_kept_when_the_assessment_beside_it_has_a_mistake(cl
     assert swapped.status_code == 422 and 'name="maal_gemt"' not in swapped.text and "er husket" not in swapped.text
 
 
+def test_a_mistake_in_a_filter_names_the_files_to_choose_again_and_keeps_the_target_profile(client: TestClient) -> None:
+    # a browser shows the page again without the chosen files: the user is told, not left to meet "upload a file" next
+    page = client.post("/team/vurdering", data={"maks_pris": "abc"}, files={
+        "vurdering_fil": ("hold.csv", template_bytes("proficiency-assessment"), "text/csv"),
+        "maal_fil": ("maal.yaml", template_bytes("target-profile"), "application/yaml")})
+    text = html.unescape(page.text)
+    assert page.status_code == 422 and "»abc« er ikke et tal" in text
+    assert "Ret det, og vælg filen »hold.csv« igen" in text  # the team's file (names and steps) is not kept
+    assert "Målprofilen maal.yaml er husket i formularen" in text
+    needs = client.post("/team/behov", data={"maks_pris": "abc"},
+                        files={"behov_fil": ("behov.csv", template_bytes("needs-survey"), "text/csv")})
+    assert needs.status_code == 422 and "vælg filen »behov.csv« igen" in html.unescape(needs.text)
+    typed = client.post("/team/behov", data={"maks_pris": "abc", "behov_tekst": "rolle;1.1\nmedarbejder;3\n"})
+    assert typed.status_code == 422 and "igen" not in html.unescape(typed.text).split("er ikke et tal")[1][:80]
+
+
 def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(client: TestClient) -> None:
     uploaded = client.post("/team/behov", files={"behov_fil": ("behov.csv", template_bytes("needs-survey"), "text/csv")})
     assert uploaded.status_code == 200, uploaded.text[:1000]
