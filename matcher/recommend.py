@@ -744,7 +744,7 @@ class Recommender:
             # every start one can still apply for, so a plan can pick a later one where the next clashes
             "start_dates": [d.isoformat() for d in self.index.open_start_dates(i, today)][:MAX_STARTS],
             "price_dkk": course.price_dkk, "ects": course.ects, "duration_days": course.duration_days,
-            "form": course.form, "location": course.location,
+            "form": course.form, "location": course.location, "language": course.language,
             # the same course held at other places (or times), within the constraints: listed once
             "also_offered": [self._other_offer(j, today, upcoming) for j in self.index.same_offer(i) if passing[j]],
         }

@@ -126,6 +126,7 @@ class ResultOut(BaseModel):
     duration_days: float | None
     form: str | None
     location: str | None
+    language: str | None = Field(default=None, description="The language the course is taught in, as the record states it (da, en).")
     also_offered: list[OtherOfferOut] = Field(description="The same course at other places or times, within the constraints.")
 
 

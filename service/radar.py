@@ -84,7 +84,7 @@ def radar_svg(
     angles = [2 * math.pi * i / n for i in range(n)]
     parts: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="radar" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'role="img" aria-labelledby="{chart_id}-titel {chart_id}-beskrivelse" id="{chart_id}">',
+        f'role="img" aria-labelledby="{chart_id}-titel" aria-describedby="{chart_id}-beskrivelse" id="{chart_id}">',
         f'<title id="{chart_id}-titel">{escape(title)}</title>',
         f'<desc id="{chart_id}-beskrivelse">{escape(description)}</desc>',
     ]

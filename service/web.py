@@ -172,6 +172,13 @@ def sentence(text: str) -> str:
     return text if not text or text[-1] in ".!?…" else text + "."
 
 
+def lang_attr(language: str | None) -> Markup:
+    """` lang="en"` for text in another language than the page's Danish (WCAG 3.1.2), else nothing."""
+    if not language or language == "da" or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", language):
+        return Markup("")
+    return Markup(' lang="{}"').format(language)
+
+
 def without_label(text: str | None, label: str) -> str | None:
     """A fact without its own label in front ("Adgangskrav: …" under the label Adgangskrav):
     providers often write the label into the text, and the page says it already."""
@@ -361,6 +368,7 @@ def _card(
         "form": FORM_NAMES.get(get("form") or "", "Form ikke oplyst"),
         "location": get("location"),
         "ects": get("ects"),
+        "lang": get("language"),  # the course's own words are marked with it, for a screen reader's voice
     }
 
 
@@ -605,7 +613,13 @@ def plan_summary(document: dict[str, Any], rows: Sequence[Any]) -> dict[str, Any
             more = f"; for meget i {others} kvt. mere" if others else ""  # "kvt." as in the quarter's own name
             load = f"{number_da(hours / QUARTER_WEEKS)} timer om ugen i {short} ({100 * hours / capacity:.0f} % af arbejdstiden{more})"
             loads.setdefault(load, []).append(person)
-    return {"lines": lines, "warnings": [f"{listed(people)}: {load}" for load, people in loads.items()], "cost": _cost(list(rows))}
+    warnings = [f"{listed(people)}: {load}" for load, people in loads.items()]
+    # learners not named (a needs survey): the plan weighed each course on its own, and its row says so
+    for row in rows:
+        for warning in row.warnings if not row.learners else ():
+            said = f"»{row.course_title}«: {warning.removesuffix(' – aftal aflastning')}"
+            warnings += [said] if said not in warnings else []
+    return {"lines": lines, "warnings": warnings, "cost": _cost(list(rows))}
 
 
 # ---------------------------------------------------------------- the web page
@@ -621,7 +635,7 @@ class WebPage:
         )
         # a course's page address with its id as one path segment ("/" too escaped): urlencode keeps "/"
         self.env.filters.update(money=money, date_da=date_da, number_da=number_da, pct=pct, level_da=level_da, sentence=sentence,
-                                without_label=without_label,
+                                without_label=without_label, lang_attr=lang_attr,
                                 # a text cut short ends in the ellipsis the page writes elsewhere (…), not "..."
                                 truncate=lambda text, length=255: do_truncate(self.env, text, length, end="…"),
                                 course_url=pass_context(lambda context, course_id: course_page_url(context.get("root", ""), course_id)))

@@ -709,6 +709,39 @@ def test_needs_survey_upload_and_pasted_text_give_team_against_national_shares(c
     assert "2 medarbejdere og 1 leder" in led.text and "3 medarbejdere" not in led.text
 
 
+def test_a_heavy_course_for_a_survey_says_why_in_the_summary(client: TestClient) -> None:
+    # survey answers name no one: the summary's ⚠ points to the course's own workload, not to an empty "below"
+    page = client.post("/team/behov", files={"behov_fil": ("behov.csv", template_bytes("needs-survey"), "text/csv")}).text
+    summary = page.split('id="sammendrag"')[1].split("</section>")[0]
+    assert "tung arbejdsbyrde, se nedenfor" in summary, "the sample survey no longer plans a heavy course"
+    warning = html.unescape(summary.split('class="notice load-warnings"')[1].split("</p>")[0])
+    assert re.search(r"»[^«]+«: hver deltager har ca\. [\d,]+ timer om ugen til kurset i \d\. kvartal \d{4}", warning), warning
+    assert "aftal aflastning (" not in warning.lower() and warning.count("Aftal aflastning") == 1
+    # the summary table is named by its heading, and the radar is named once, described once
+    assert '<table class="data compact summary-table" aria-labelledby="sammendrag-titel">' in page
+    assert re.search(r'role="img" aria-labelledby="[\w-]+-titel" aria-describedby="[\w-]+-beskrivelse"', page)
+    assert '<figure class="radar-figure" tabindex="0" aria-labelledby="spind-tekst">' in page and 'id="spind-tekst"' in page
+
+
+def test_a_course_taught_in_english_is_marked_english_for_a_screen_reader(tmp_path: Path) -> None:
+    from matcher.ingest import ingest_file
+    from tests.conftest import course_record, write_jsonl
+
+    english = course_record(1, id="en-1", title="Motivational interviewing for employment advisers", language="en",
+                            description="This course trains employment advisers in motivational interviewing.")
+    db = tmp_path / "catalogue.duckdb"
+    ingest_file(db, write_jsonl(tmp_path / "feed.jsonl", [english, course_record(2, id="da-2")]))
+    with TestClient(create_app(ServiceConfig(db=db), warm=False)) as client:
+        page = client.get("/kursus/en-1").text
+        assert '<h1 lang="en">Motivational interviewing' in page
+        assert '<p lang="en">This course trains' in page and '<ul lang="en"><li>Har viden' in page
+        assert '<html lang="da">' in page and "<dd>Engelsk</dd>" in page  # the page's own words stay Danish
+        danish = client.get("/kursus/da-2").text
+        assert "<h1>Sygedagpengeloven" in danish and ' lang="en"' not in danish
+        search = client.get("/", params={"q": "interviewing"}).text
+        assert re.search(r'<a href="/kursus/en-1" lang="en">Motivational', search)
+
+
 @pytest.mark.parametrize(
     ("post", "status", "phrases"),
     [
