@@ -1143,7 +1143,8 @@ class WebPage:
                 key=lambda item: -item[1],
             ),
             "level": level_da(result.level) if result.level else None,
-            "type": TYPE_NAMES.get(result.course_type or "", "Ikke genkendt"),
+            "type": TYPE_NAMES.get(result.course_type or "", "Ikke genkendt")
+                    + (" (udledt af teksten)" if course_type is None and result.course_type else ""),
             "basic": [(key, basic.get(key, "")) for key in result.basic_competences],
             "profiles": [taxonomy.profile(key).name for key in result.profiles],
             "dimensions": [(d.name, result.dimensions.get(d.key)) for d in taxonomy.dimensions if d.key in result.dimensions],

@@ -432,6 +432,9 @@ def test_provider_coverage_then_a_course_page(watched: Watched, base_url: str) -
     with page.expect_navigation():
         page.click("button:has-text('Vis mærkning')")
     assert "Sådan ville" in page.locator(".draft-result").inner_text()
+    # the answer opens at #tjek, above the form: the reading starts at the answer, and the title says it is there
+    page.wait_for_function("document.activeElement.id === 'udkast-titel'")
+    assert page.title().startswith("Mærkning af udkast")
     assert page.locator("table.coverage").is_visible(), "the chosen provider's coverage stays on the page"
     shot(page, "udbyder-udkast")
 

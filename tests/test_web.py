@@ -1007,6 +1007,10 @@ def test_draft_course_tag_check(client: TestClient) -> None:
     assert "Sådan ville »Sygedagpengeloven for nye sagsbehandlere« blive mærket" in page
     assert "Lov &amp; Myndighed" in page and "Score pr. felt" in page
     assert "Basiskompetencer" in page and "Fagprofiler" in page and "Transfer i kursets design" in page
+    assert "<dt>Type</dt><dd>Kursus</dd>" in page  # as stated
+    read = client.post("/udbydere/tjek", data={"titel": "Diplommodul: Sygedagpengeloven",
+                                                "beskrivelse": "Modulet giver 10 ECTS-point i sygedagpengeloven og jobafklaring."}).text
+    assert "<dt>Type</dt><dd>Diplommodul (udledt af teksten)</dd>" in read  # a guess, told apart from what was chosen
     # the page's draft check takes the form, as the API's does, and both give the same transfer score
     draft = {"title": "Rekvirerbart teamforløb om jobafklaring",
              "description": "Forløbet om jobafklaring og sygedagpenge holdes hos jer for hele teamet, med jeres egne sager."}
