@@ -210,12 +210,18 @@ def _classify_header(
             columns.role = cell
         elif allow_employee and key in EMPLOYEE_COLUMNS and columns.employee is None:
             columns.employee = cell
-        elif key in statement_ids:
-            columns.statements[cell] = statement_ids[key]
-        elif key in field_keys:
-            columns.fields[cell] = field_keys[key]
-            if key == field_keys[key].casefold():
-                columns.words[cell] = taxonomy.field(field_keys[key]).name
+        elif key in statement_ids or key in field_keys:
+            # two spellings of one statement or field ("Lov & Myndighed", "lov_myndighed"): one would
+            # silently overwrite the other's answers
+            meant, read = (statement_ids[key], columns.statements) if key in statement_ids else (field_keys[key], columns.fields)
+            if earlier := next((c for c, m in read.items() if m == meant), None):
+                columns.problems.append(f"{where(name, 1, cell)}: " + say(
+                    "the same {what} as the column {earlier!r}; keep one of the two",
+                    what=say("statement") if read is columns.statements else say("field"), earlier=earlier))
+                continue
+            read[cell] = meant
+            if read is columns.fields and key == meant.casefold():
+                columns.words[cell] = taxonomy.field(meant).name
         else:
             known = list(statement_ids) + list(field_keys) + list(ROLE_COLUMNS)
             # a statement id the framework no longer has: another statement's id is no suggestion (its

@@ -181,7 +181,7 @@ MAX_SHEET_COLUMNS = 200  # the widest template, the needs survey, has a column p
 def xlsx_text(data: bytes, name: str) -> str:
     """The first sheet of an .xlsx workbook as `;`-separated CSV text: whole numbers without ".0",
     dates as ISO dates, empty cells empty; rows after the last filled one, and each row's cells after
-    its last filled one, dropped. TabularError for a sheet longer than any team file."""
+    its last filled one and the header's width, dropped. TabularError for a sheet longer than any team file."""
     from openpyxl import load_workbook  # only for .xlsx uploads
 
     try:
@@ -208,6 +208,11 @@ def xlsx_text(data: bytes, name: str) -> str:
     for row in rows:  # the empty cells up to the sheet's claimed width say nothing
         while row and not row[-1]:
             row.pop()
+    # ...but a blank cell under the header's last column is a blank answer, as in any other column,
+    # not a row cut short: rows are as wide as the header at least
+    width = len(rows[0]) if rows else 0
+    for row in rows:
+        row.extend([""] * (width - len(row)))
     out = io.StringIO()
     csv.writer(out, delimiter=";", lineterminator="\n").writerows(rows)
     return out.getvalue()

@@ -763,6 +763,35 @@ def test_cli_templates(gaps_cli, tmp_path, taxonomy) -> None:
     assert read_target(tmp_path / "maalprofil.yaml", taxonomy).fields
 
 
+def test_a_blank_cell_in_a_workbooks_last_column_is_a_blank_answer(taxonomy, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    for kind, read in (("proficiency-assessment", read_assessment), ("needs-survey", read_needs_survey)):
+        book = load_workbook(io.BytesIO(template_bytes(kind, taxonomy, "xlsx")))
+        sheet = book.active
+        sheet.cell(row=3, column=sheet.max_column).value = None  # Excel writes no cell at all for it
+        path = tmp_path / f"{kind}.xlsx"
+        book.save(path)
+        assert read(path, taxonomy), kind  # read, not refused as "the row is cut short"
+    team = read_assessment(tmp_path / "proficiency-assessment.xlsx", taxonomy)
+    last = taxonomy.field_keys[-1]
+    assert [last not in e.levels for e in team.employees] == [False, True, False, False]
+
+
+@pytest.mark.parametrize("second", ["lov_myndighed", "Lov og Myndighed", " LOV & MYNDIGHED "])
+def test_two_columns_for_one_field_are_refused_not_one_silently_dropped(taxonomy, tmp_path, second) -> None:
+    header = template_text("proficiency-assessment", taxonomy).lstrip("\ufeff").splitlines()
+    rows = [f"{line};{'5' if i else second}" for i, line in enumerate(header)]
+    path = tmp_path / "hold.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(GapInputError, match="the same field as the column 'Lov & Myndighed'; keep one of the two"):
+        read_assessment(path, taxonomy)
+    survey = tmp_path / "behov.csv"
+    survey.write_text("rolle;lm.1;LM.1\nmedarbejder;3;4\n", encoding="utf-8")
+    with pytest.raises(GapInputError, match="column LM.1: the same statement as the column 'lm.1'"):
+        read_needs_survey(survey, taxonomy)
+
+
 def test_a_workbook_is_read_no_further_than_a_team_file_reaches() -> None:
     import time
 
