@@ -284,6 +284,12 @@ def read_needs_survey(path: str | Path, taxonomy: Taxonomy, *, name: str | None 
         problems.append(say("{name}: no row answers any statement", name=name))
     if problems:
         raise GapInputError(problems)
+    unroled = [r.line for r in respondents if r.role is None]
+    if columns.role is not None and unroled:  # e.g. a merged role cell: blank in every row but its first
+        notices.append(say_count(len(unroled), "{name}: {count} row gives no role (line {lines}); counted as staff",
+                                 "{name}: {count} rows give no role (lines {lines}); counted as staff",
+                                 name=name, count=len(unroled),
+                                 lines=", ".join(map(str, unroled[:10])) + (" …" if len(unroled) > 10 else "")))
     order = [s.id for s in taxonomy.survey_statements if s.id in columns.statements.values()]
     return NeedsSurvey(name, order, respondents, columns.role is not None, notices)
 

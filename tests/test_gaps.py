@@ -778,6 +778,19 @@ def test_a_blank_cell_in_a_workbooks_last_column_is_a_blank_answer(taxonomy, tmp
     assert [last not in e.levels for e in team.employees] == [False, True, False, False]
 
 
+def test_survey_rows_without_a_role_beside_rows_with_one_are_said_to_count_as_staff(taxonomy, tmp_path) -> None:
+    # a merged role cell in a workbook is blank in every row but its first: the count by role is then not silent
+    survey = tmp_path / "behov.csv"
+    survey.write_text("rolle;lm.1\nmedarbejder;3\nleder;4\n;5\n;2\n", encoding="utf-8")
+    read = read_needs_survey(survey, taxonomy, name="behov.csv")
+    assert "behov.csv: 2 rows give no role (lines 4, 5); counted as staff" in read.notices
+    with in_language("da"):
+        assert "behov.csv: 2 rækker angiver ingen rolle (linje 4, 5) og tælles som medarbejdere" in read_needs_survey(
+            survey, taxonomy, name="behov.csv").notices
+    survey.write_text("lm.1\n3\n4\n", encoding="utf-8")  # no role column at all: nothing to say
+    assert not read_needs_survey(survey, taxonomy).notices
+
+
 @pytest.mark.parametrize("second", ["lov_myndighed", "Lov og Myndighed", " LOV & MYNDIGHED "])
 def test_two_columns_for_one_field_are_refused_not_one_silently_dropped(taxonomy, tmp_path, second) -> None:
     header = template_text("proficiency-assessment", taxonomy).lstrip("\ufeff").splitlines()
