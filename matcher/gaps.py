@@ -163,6 +163,10 @@ def _read_csv(path: str | Path, what: str, name: str) -> Table:
         table = read_table(path, name=name)
     except TabularError as exc:
         raise GapInputError(str(exc)) from None
+    # a team file is kept in a spreadsheet: a row is named by the row it shows in there, which a cell
+    # with line breaks (Alt+Enter) makes differ from the line in the text
+    table.rows = [(table.sheet_rows.get(line, line), row) for line, row in table.rows]
+    table.bad_rows = [(table.sheet_rows.get(line, line), reason) for line, reason in table.bad_rows]
     problems = [f"{where(name, line)}: {reason}" for line, reason in table.bad_rows]
     if not table.rows and not problems:
         problems.append(say("{name}: the file has a header but no rows; add one row per {what}", name=name, what=what))
@@ -560,7 +564,7 @@ def read_assessment(path: str | Path, taxonomy: Taxonomy, *, name: str | None = 
     columns = _classify_header(table, name, taxonomy, allow_fields=True, allow_employee=True)
     problems = list(columns.problems)
     if columns.employee is None:
-        problems.append(f"{where(name, 1)}: " + say("no employee column; the first column must be 'employee' (name or initials)"))
+        problems.append(f"{where(name, 1)}: " + say("no employee column: add a column named 'employee' or 'name' (anywhere in the row), with a name or initials per person"))
     fields = [k for k in taxonomy.field_keys if k in columns.fields.values()
               or any(k in taxonomy.statement(s).fields for s in columns.statements.values())]
     if not fields and not columns.problems:

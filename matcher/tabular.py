@@ -65,6 +65,7 @@ class Table:
 
 
 XLSX_SIGNATURE = b"PK\x03\x04"  # an .xlsx workbook is a zip file
+XLS_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an .xls workbook (OLE2 compound file)
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -74,11 +75,13 @@ _UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\
 
 
 def decode_bytes(data: bytes, name: str) -> tuple[str, list[str]]:
-    """The text of an uploaded table: an .xlsx workbook's first sheet as `;`-separated CSV; UTF-16
+    """The text of an uploaded table: an .xlsx workbook's sheet as `;`-separated CSV (xlsx_text); UTF-16
     with a byte-order mark; UTF-8 (BOM optional); else Windows-1252 with a notice, as Danish Excel
     writes it. UTF-16 without a mark cannot be told apart safely and is refused."""
     if data.startswith(XLSX_SIGNATURE):
-        return xlsx_text(data, name), []
+        return xlsx_text(data, name)
+    if data.startswith(XLS_SIGNATURE):
+        raise TabularError(say("{name}: an Excel 97–2003 workbook (.xls); save it as .xlsx or as CSV UTF-8", name=name))
     if data.startswith(UTF16_BOMS):
         try:
             return data.decode("utf-16"), []
@@ -178,10 +181,12 @@ MAX_SHEET_ROWS = 2_000  # a team of at most 500 (matcher.gaps.MAX_TEAM_SIZE), wi
 MAX_SHEET_COLUMNS = 200  # the widest template, the needs survey, has a column per statement (under 50)
 
 
-def xlsx_text(data: bytes, name: str) -> str:
-    """The first sheet of an .xlsx workbook as `;`-separated CSV text: whole numbers without ".0",
-    dates as ISO dates, empty cells empty; rows after the last filled one, and each row's cells after
-    its last filled one and the header's width, dropped. TabularError for a sheet longer than any team file."""
+def xlsx_text(data: bytes, name: str) -> tuple[str, list[str]]:
+    """A sheet of an .xlsx workbook as `;`-separated CSV text, with notices: the sheet open when the
+    workbook was saved (the one its user saw), or where that is empty the first that is not; whole
+    numbers without ".0", dates as ISO dates, empty cells empty; rows after the last filled one, and
+    each row's cells after its last filled one and the header's width, dropped. TabularError for a
+    sheet longer than any team file."""
     from openpyxl import load_workbook  # only for .xlsx uploads
 
     try:
@@ -192,15 +197,35 @@ def xlsx_text(data: bytes, name: str) -> str:
         raise TabularError(say("{name}: not a readable .xlsx workbook{reason}; save it again from Excel, or as CSV UTF-8",
                                name=name, reason=reason)) from None
     try:
-        sheet = book.worksheets[0]
-        # Read no further than a team file can reach: the sheet's own size claim is not trusted (a
-        # 5 kB workbook may claim a million rows of 16 384 columns, and reading them all takes minutes
-        # and gigabytes). One row more than the limit tells a sheet that passes it.
-        rows = [[_cell_text(value) for value in row]
-                for row in sheet.iter_rows(values_only=True, max_row=MAX_SHEET_ROWS + 1, max_col=MAX_SHEET_COLUMNS)]
+        sheets = list(book.worksheets)
+        shown = book.active if book.active in sheets else None
+        rows, chosen = [], None
+        for sheet in ([shown] if shown is not None else []) + [s for s in sheets if s is not shown]:
+            rows = _filled_rows(sheet, name)
+            if rows:
+                chosen = sheet
+                break
+        others = [s.title for s in sheets if s is not chosen and _filled_rows(s, name, MAX_PEEKED_ROWS)]
     finally:
         book.close()
-    if len(rows) > MAX_SHEET_ROWS and any(rows[MAX_SHEET_ROWS]):
+    notices = [say("{name}: read the sheet {sheet!r}; the workbook's other sheets ({others}) are not read", name=name,
+                   sheet=chosen.title, others=", ".join(others))] if chosen is not None and others else []
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\n").writerows(rows)
+    return out.getvalue(), notices
+
+
+MAX_PEEKED_ROWS = 50  # enough to see that a sheet not read holds anything
+
+
+def _filled_rows(sheet: Any, name: str, max_rows: int = MAX_SHEET_ROWS) -> list[list[str]]:
+    """A sheet's filled rows as text cells, trimmed (see xlsx_text); [] for an empty sheet."""
+    # Read no further than a team file can reach: the sheet's own size claim is not trusted (a
+    # 5 kB workbook may claim a million rows of 16 384 columns, and reading them all takes minutes
+    # and gigabytes). One row more than the limit tells a sheet that passes it.
+    rows = [[_cell_text(value) for value in row]
+            for row in sheet.iter_rows(values_only=True, max_row=max_rows + 1, max_col=MAX_SHEET_COLUMNS)]
+    if max_rows == MAX_SHEET_ROWS and len(rows) > MAX_SHEET_ROWS and any(rows[MAX_SHEET_ROWS]):
         raise TabularError(say("{name}: more than {rows} rows in the sheet; a team file has one row per person",
                                name=name, rows=MAX_SHEET_ROWS))
     while rows and not any(rows[-1]):
@@ -213,9 +238,7 @@ def xlsx_text(data: bytes, name: str) -> str:
     width = len(rows[0]) if rows else 0
     for row in rows:
         row.extend([""] * (width - len(row)))
-    out = io.StringIO()
-    csv.writer(out, delimiter=";", lineterminator="\n").writerows(rows)
-    return out.getvalue()
+    return rows
 
 
 def _cell_text(value: object) -> str:

@@ -949,8 +949,9 @@ class WebPage:
             field = "maal_fil" if message.startswith(target_name) else "vurdering_fil"
             if assessment_name == "tabellen":
                 field = "krav_" + taxonomy.field_keys[0] if message.startswith(target_name) else "navn_0"
-            elif field == "vurdering_fil" and len(target) <= MAX_KEPT_FILE and _is_target_profile(target, target_name, taxonomy):
-                # a browser cannot choose a file again by itself: the target profile is kept for the next try
+            elif len(target) <= MAX_KEPT_FILE and _is_target_profile(target, target_name, taxonomy):
+                # a browser cannot choose a file again by itself: the target profile is kept for the next try,
+                # also where the message is the profile's (it asks for a field the assessment lacks)
                 kept = {**kept, "maal_gemt": _pack_file(target), "maal_gemt_navn": target_name}
             return self._team_error(request, WebInputError(message, field=field), kept, rows)
         analysis = analysis.model_copy(update={

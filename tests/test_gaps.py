@@ -791,6 +791,39 @@ def test_survey_rows_without_a_role_beside_rows_with_one_are_said_to_count_as_st
     assert not read_needs_survey(survey, taxonomy).notices
 
 
+def test_a_workbook_is_read_at_the_sheet_its_user_saw_and_says_which(taxonomy, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(template_bytes("proficiency-assessment", taxonomy, "xlsx")))
+    book.active.title = "Hold"
+    guide = book.create_sheet("Vejledning", 0)  # a guide in front of the data, the data's sheet open
+    guide["A1"] = "Sådan udfylder du arket"
+    book.active = 1
+    path = tmp_path / "hold.xlsx"
+    book.save(path)
+    team = read_assessment(path, taxonomy, name="hold.xlsx")
+    assert len(team.employees) == 4
+    assert "hold.xlsx: read the sheet 'Hold'; the workbook's other sheets (Vejledning) are not read" in team.notices
+    book.active = 0
+    guide["A1"] = None  # an empty sheet open: the first sheet with something in it is read
+    book.save(path)
+    team = read_assessment(path, taxonomy, name="hold.xlsx")
+    assert len(team.employees) == 4 and not team.notices
+    old = tmp_path / "hold.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    with pytest.raises(GapInputError, match=r"hold.xls: an Excel 97–2003 workbook \(.xls\); save it as .xlsx"):
+        read_assessment(old, taxonomy, name="hold.xls")
+
+
+def test_a_team_file_names_a_row_as_the_spreadsheet_shows_it(taxonomy, tmp_path) -> None:
+    # a name typed with Alt+Enter takes one row in Excel and two lines in the CSV it saves
+    header = template_text("proficiency-assessment", taxonomy).lstrip("\ufeff").splitlines()[0]
+    path = tmp_path / "hold.csv"
+    path.write_text(f'{header}\n"Anne\nBøgh";medarbejder;1;2;3;4;5;1\nCD;medarbejder;x;2;3;4;5;1\n', encoding="utf-8")
+    with pytest.raises(GapInputError, match=r"hold.csv: line 3, column Arbejdsmarked & Uddannelse"):
+        read_assessment(path, taxonomy, name="hold.csv")
+
+
 @pytest.mark.parametrize("second", ["lov_myndighed", "Lov og Myndighed", " LOV & MYNDIGHED "])
 def test_two_columns_for_one_field_are_refused_not_one_silently_dropped(taxonomy, tmp_path, second) -> None:
     header = template_text("proficiency-assessment", taxonomy).lstrip("\ufeff").splitlines()
@@ -824,7 +857,7 @@ def test_a_workbook_is_read_no_further_than_a_team_file_reaches() -> None:
         sheet.cell(row=6000, column=16384, value="x")
 
     started = time.perf_counter()
-    assert xlsx_text(workbook(far_cell), "hold.xlsx") == "rolle\n"
+    assert xlsx_text(workbook(far_cell), "hold.xlsx") == ("rolle\n", [])
     assert time.perf_counter() - started < 5, "the sheet's claimed size is not read through"
 
     def many_rows(sheet) -> None:

@@ -664,6 +664,12 @@ def test_a_target_profile_is_kept_when_the_assessment_beside_it_has_a_mistake(cl
         "vurdering_fil": ("hold.csv", template_bytes("proficiency-assessment"), "text/csv")})
     assert spoiled.status_code == 422 and "upload også målprofilen" in spoiled.text
     assert "er husket i formularen" not in spoiled.text  # nothing was kept after all
+    # the profile's own message about the team's file (it asks for a field no one is rated in): kept too
+    lines = template_bytes("proficiency-assessment").decode("utf-8-sig").splitlines()
+    blank = "\n".join([lines[0]] + [";".join(line.split(";")[:4] + [""] + line.split(";")[5:]) for line in lines[1:]]) + "\n"
+    unrated = upload_assessment(client, assessment=blank.encode())
+    assert unrated.status_code == 422 and "målprofilen kræver feltet" in html.unescape(unrated.text)
+    assert "Målprofilen maal.yaml er husket i formularen" in unrated.text
     # the two files swapped by mistake: the "target profile" is the team's file, with names and steps, and is not kept
     swapped = client.post("/team/vurdering", files={"vurdering_fil": ("maal.yaml", template_bytes("target-profile"), "application/yaml"),
                                                     "maal_fil": ("hold.csv", broken, "text/csv")})
