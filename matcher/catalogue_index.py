@@ -288,7 +288,8 @@ class CatalogueIndex:
         self._title_rank = np.empty(n, dtype=np.int64)
         order = sorted(range(n), key=lambda i: danish_order(self.courses[i].title))  # Danish: z, æ, ø, å
         self._title_rank[np.array(order, dtype=np.int64)] = np.arange(n)
-        self._open: tuple[int, np.ndarray, np.ndarray] | None = None  # (today's ordinal, open_starts, next_starts)
+        self._bookable_counts: tuple[int, tuple[tuple[str, int], ...]] | None = None  # (today's ordinal, providers(today))
+        self._open: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None  # (today's ordinal, open_starts, next_starts, bookable)
         # Filters on these test each distinct value once, then read every course's code.
         self._codes = {name: np.unique(values.astype(str), return_inverse=True)
                        for name, values in (("type", self.course_type), ("provider", self.provider),
@@ -346,9 +347,20 @@ class CatalogueIndex:
             members = self._record_json[i] = f'"course":{record},"tags":{tags}'
         return members
 
-    def providers(self) -> list[tuple[str, int]]:
-        """Provider names with their number of active courses, most first."""
-        return list(self._provider_counts)
+    def providers(self, today: dt.date | None = None) -> list[tuple[str, int]]:
+        """Provider names with their number of active courses, most first; given `today`, of those one
+        can still apply for (bookable: what search finds), where every provider with an active course
+        is still named."""
+        if today is None:
+            return list(self._provider_counts)
+        cached = self._bookable_counts
+        if cached is None or cached[0] != today.toordinal():
+            names, counts = np.unique(self.provider[(self.provider != "") & self.bookable(today)].astype(str), return_counts=True)
+            found = dict(zip(names.tolist(), counts.tolist()))
+            counts_today = tuple(sorted(((name, found.get(name, 0)) for name, _ in self._provider_counts),
+                                        key=lambda p: (-p[1], p[0])))
+            self._bookable_counts = cached = (today.toordinal(), counts_today)
+        return list(cached[1])
 
     @functools.cached_property
     def _provider_counts(self) -> tuple[tuple[str, int], ...]:
@@ -412,7 +424,14 @@ class CatalogueIndex:
         # a few starts: sorted as Python ints, which costs a third of numpy's sort of the row and its scalars
         return [dt.date.fromordinal(o) for o in sorted(self.open_starts(today)[i].tolist()) if o != _NO_DATE]
 
-    def _open_today(self, today: dt.date) -> tuple[int, np.ndarray, np.ndarray]:
+    def bookable(self, today: dt.date) -> np.ndarray:
+        """Per course, whether one can still apply for it, as search shows it: a dated course with an
+        open start (open_starts), an undated one whose deadline has not passed (a masterclass whose
+        deadline has passed and whose next run is not out: its page says the deadline is overskredet).
+        Computed once a day; shared: do not modify."""
+        return self._open_today(today)[3]
+
+    def _open_today(self, today: dt.date) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
         cached = self._open
         if cached is not None and cached[0] == today.toordinal():
             return cached
@@ -422,9 +441,10 @@ class CatalogueIndex:
         closed = np.where(self.starts >= self.deadline[:, None], self.starts, _NO_DATE).min(axis=1)
         starts[(passed & (closed != _NO_DATE))[:, None] & (self.starts == closed[:, None])] = _NO_DATE
         upcoming = starts.min(axis=1)
-        for array in (starts, upcoming):
+        bookable = (upcoming != _NO_DATE) | (~self.dated & ~passed)
+        for array in (starts, upcoming, bookable):
             array.flags.writeable = False
-        self._open = (day, starts, upcoming)
+        self._open = (day, starts, upcoming, bookable)
         return self._open
 
     def _is_one_of(self, column: str, values: Sequence[str]) -> np.ndarray:
@@ -434,12 +454,9 @@ class CatalogueIndex:
     # ---- filtering
 
     def mask(self, filters: CourseFilters, today: dt.date) -> np.ndarray:
-        """Courses that pass the filters and are not past: a dated course needs a start one can still
-        apply for (open_starts), and an undated one a deadline that has not passed (a masterclass whose
-        deadline has passed and whose next run is not out: its page says the deadline is overskredet)."""
+        """Courses that pass the filters and one can still apply for (bookable)."""
         filters.check(self.field_keys, today)
-        upcoming = self.next_starts(today)
-        keep = (upcoming != _NO_DATE) | (~self.dated & ~((self.deadline > 0) & (self.deadline < today.toordinal())))
+        keep = self.bookable(today).copy()
         if not filters.include_undated:
             keep &= self.dated
         if filters.fields:

@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
+from matcher import clock
 from matcher.catalogue_index import CatalogueIndex, CourseFilters, CourseHit, SortOrder
 from matcher.course import Course, CourseType, Form as CourseForm
 from matcher.gaps import MAX_TEAM_SIZE, analyse_assessment, analyse_needs, read_assessment, read_needs_survey, read_target
@@ -401,7 +402,11 @@ def get_taxonomy(state: State) -> dict[str, Any]:
 
 @router.get("/providers", summary="Providers")
 def providers(state: State) -> list[dict[str, Any]]:
-    return [{"provider": name, "courses": count} for name, count in state.index.providers()]
+    """Every provider with an active course: `courses`, those one can still apply for (what
+    `/api/courses?provider=` finds), and `active_courses`, all it offers, with starts since closed."""
+    active = dict(state.index.providers())
+    return [{"provider": name, "courses": count, "active_courses": active[name]}
+            for name, count in state.index.providers(clock.today())]
 
 
 @router.get("/coverage", summary="A provider's coverage of the framework against demand")

@@ -6,11 +6,14 @@ Used by the web page (/udbydere) and the JSON API. `coverage()` returns plain JS
 
     {
       "provider": "Professionshøjskolen Nordhavn",
-      "courses": 7,               # the provider's active courses
+      "courses": 7,               # the provider's courses one can still apply for (as search finds them)
       "tagged_courses": 6,        # of those, the ones tagged with at least one field
-      "untagged_courses": [       # active courses with no field (the name is kept for clients)
+      "untagged_courses": [       # of those, the ones with no field (the name is kept for clients)
         {"id": "...", "title": "...",
          "reason": "off_domain"}  # tagged and read as off the domain; "not_tagged": not tagged yet
+      ],
+      "closed_courses": [         # its active courses whose every start has closed: counted nowhere
+        {"id": "...", "title": "...", "last_start": "2027-02-01"}  # its latest start date, if any
       ],
       "levels": ["grundlaeggende", "specialiseret"],
       "demand_source": "...",     # where the demand figures come from, in words
@@ -29,7 +32,7 @@ Used by the web page (/udbydere) and the JSON API. `coverage()` returns plain JS
             "grundlaeggende": {
               "courses": 1,                # the provider's courses in this field at this level
               "course_ids": ["..."],
-              "market_courses": 5,         # the whole catalogue's courses in the cell
+              "market_courses": 5,         # the whole catalogue's courses in the cell (open ones)
               "market_providers": 3,       # providers offering the cell
               "saved_gaps": 0,             # saved gaps in the field at this level (or with no level)
               "saved_learners": 0,
@@ -56,11 +59,13 @@ uncovered demand when the provider has no course in it and the field has nationa
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
+from matcher import clock
 from matcher.catalogue_index import CatalogueIndex
 from matcher.messages import say, say_count
 from matcher.taxonomy import LEVELS, Taxonomy
@@ -111,9 +116,12 @@ def _gap_parts(gap: Any) -> tuple[list[str], str | None, int]:
 
 
 def coverage(
-    index: CatalogueIndex, taxonomy: Taxonomy, provider: str, saved_gaps: Iterable[Any] = ()
+    index: CatalogueIndex, taxonomy: Taxonomy, provider: str, saved_gaps: Iterable[Any] = (), today: dt.date | None = None,
 ) -> dict[str, Any]:
     """The provider's courses per field and level against the catalogue's offer and the demand.
+    Counted are the courses one can still apply for on `today` (default: clock.today()), as search
+    finds them: a course whose every start has closed covers nothing for a jobcentre, and is listed
+    apart (`closed_courses`).
 
     `saved_gaps` are gaps from saved team analyses (matcher.recommend.Gap objects or their JSON
     dicts with `fields`/`field`, `level`, `learners`). The provider is named as search names one: in
@@ -130,7 +138,9 @@ def coverage(
         raise CoverageError(say("several providers go by {provider!r}: {shown}; give more of the name",
                                 provider=provider, shown=shown), status=422)
     provider = named[0]
-    mine = index.provider == provider
+    bookable = index.bookable(today or clock.today())
+    closed = np.flatnonzero((index.provider == provider) & ~bookable)
+    mine = (index.provider == provider) & bookable
     keys = index.field_keys
     saved_gaps = list(saved_gaps)
     # gaps saved under a framework with other fields (one renamed or removed since): said, not silently lost
@@ -145,7 +155,7 @@ def coverage(
         builds = index.assigned[:, column]
         cells: dict[str, dict[str, Any]] = {}
         for level in levels:
-            in_cell = builds & (index.level == level)
+            in_cell = builds & (index.level == level) & bookable
             own = np.flatnonzero(in_cell & mine)
             gaps, learners = saved.get((key, level), (0, 0))
             field_demand = demand[key]["national_staff_pct"]
@@ -184,6 +194,11 @@ def coverage(
             {"id": index.courses[i].course_id, "title": index.courses[i].title,
              "reason": "off_domain" if index.tags[i].model else "not_tagged"}
             for i in untagged
+        ],
+        "closed_courses": [
+            {"id": index.courses[i].course_id, "title": index.courses[i].title,
+             "last_start": max(index.courses[i].start_dates).isoformat() if index.courses[i].start_dates else None}
+            for i in closed
         ],
         "levels": levels,
         "demand_source": DEMAND_SOURCE,

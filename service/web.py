@@ -318,7 +318,7 @@ def provider_choice(index: CatalogueIndex, chosen: str | None = None) -> dict[st
     than MAX_LISTED_PROVIDERS, a text field suggesting the largest. A `chosen` value that names no
     provider whole (part of a name, from a link or a bookmark) is shown as typed, in the text field,
     so the form sends it again."""
-    providers = index.providers()
+    providers = index.providers(clock.today())  # counted as search finds them
     typed = bool(chosen) and chosen not in {name for name, _ in providers}
     return {"providers": providers[:MAX_LISTED_PROVIDERS], "providers_total": len(providers),
             "providers_listed": len(providers) <= MAX_LISTED_PROVIDERS and not typed}

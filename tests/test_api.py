@@ -358,6 +358,12 @@ def test_providers_coverage_and_draft(client: TestClient, monkeypatch: pytest.Mo
     name = providers[0]["provider"]
     coverage = client.get("/api/coverage", params={"provider": name})
     assert coverage.status_code == 200
+    # a provider's courses are counted as search finds them, and the ones whose starts have all closed apart
+    for entry in providers:
+        found = client.get("/api/courses", params={"provider": entry["provider"]}).json()["total"]
+        closed = len(client.get("/api/coverage", params={"provider": entry["provider"]}).json()["closed_courses"])
+        assert entry["courses"] == found and entry["active_courses"] == found + closed, entry
+    assert any(entry["active_courses"] > entry["courses"] for entry in providers), "no closed course in the sample"
     assert client.get("/api/coverage", params={"provider": "Ingen Sådan Udbyder"}).status_code == 404
     # named as search names a provider (and the page): in another case, or by part of the name
     part = next(w for w in name.split() if sum(w.casefold() in p["provider"].casefold() for p in providers) == 1)

@@ -1056,12 +1056,16 @@ def test_coverage_counts_and_demand(index: Any, client: TestClient) -> None:
     assert result["provider"] == provider
     assert result["levels"] == ["grundlaeggende", "specialiseret"]
     assert [f["field"] for f in result["fields"]] == taxonomy.field_keys
-    mine = [i for i, c in enumerate(index.courses) if c.provider == provider]
-    assert result["courses"] == len(mine)
+    # counted as search finds them: the courses one can still apply for
+    bookable = [hit.course.course_id for hit in index.search(None, CourseFilters(), per_page=1000).hits]
+    mine = [i for i, c in enumerate(index.courses) if c.provider == provider and c.course_id in bookable]
+    closed = [c.course_id for c in index.courses if c.provider == provider and c.course_id not in bookable]
+    assert result["courses"] == len(mine) and [c["id"] for c in result["closed_courses"]] == closed
     pairs = sum(len(index.tags[i].assigned_fields) for i in mine)
     assert sum(cell["courses"] for f in result["fields"] for cell in f["cells"].values()) == pairs
-    market_pairs = sum(len(t.assigned_fields) for t in index.tags)
+    market_pairs = sum(len(t.assigned_fields) for t, c in zip(index.tags, index.courses) if c.course_id in bookable)
     assert sum(cell["market_courses"] for f in result["fields"] for cell in f["cells"].values()) == market_pairs
+    assert len(bookable) < len(index.courses), "the sample catalogue no longer has a course whose starts have closed"
     for f in result["fields"]:
         assert f["demand"]["national_staff_pct"] is not None and 0 < f["demand"]["national_staff_pct"] < 100
         for level, cell in f["cells"].items():
@@ -1071,6 +1075,17 @@ def test_coverage_counts_and_demand(index: Any, client: TestClient) -> None:
                        for i in cell["course_ids"])
     assert len(result["uncovered"]) == sum(c["uncovered_demand"] for f in result["fields"] for c in f["cells"].values())
     json.dumps(result)  # JSON-ready
+
+
+def test_the_coverage_page_lists_courses_whose_starts_have_closed_apart(index: Any, client: TestClient) -> None:
+    taxonomy = client.app.state.service.taxonomy
+    provider, closed = next((name, found["closed_courses"]) for name, _ in index.providers()
+                            if (found := coverage(index, taxonomy, name))["closed_courses"])
+    page = html.unescape(client.get("/udbydere", params={"udbyder": provider}).text)
+    assert "tæller ikke med, ligesom søgningen ikke viser" in page
+    listed = page.split("<h3>Kurser uden en holdstart, man kan søge</h3>")[1].split("</ul>")[0]
+    assert [c["title"] for c in closed] == re.findall(r'<a href="[^"]+">([^<]+)</a>', listed)
+    assert "Tilføj næste holdstart" in page
 
 
 def test_coverage_says_saved_gaps_in_a_field_the_framework_no_longer_has(index: Any, client: TestClient) -> None:
