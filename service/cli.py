@@ -731,8 +731,9 @@ def _distinct_names(paths: list[Path]) -> list[str]:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the service listens on (0.0.0.0 for all).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port of the service.")
 @click.option("--no-serve", is_flag=True, help="Stop after crawling and tagging, without serving (tests, CI).")
+@click.option("--api-key", envvar="FAGMATCH_API_KEY", help="Key for the write and admin endpoints, as for serve; env FAGMATCH_API_KEY. Without it they are off.")
 @click.pass_obj
-def demo(obj: Context, host: str, port: int, no_serve: bool) -> None:
+def demo(obj: Context, host: str, port: int, no_serve: bool, api_key: str | None) -> None:
     """The main job: crawl the bundled sample provider site, tag the courses, and serve them.
 
     Serves service/samples/site/ on 127.0.0.1, crawls it with the real spider into the catalogue,
@@ -741,7 +742,7 @@ def demo(obj: Context, host: str, port: int, no_serve: bool) -> None:
 
     with clear_errors():
         try:
-            run_demo(obj, host=host, port=port, serve=not no_serve)
+            run_demo(obj, host=host, port=port, serve=not no_serve, api_key=api_key)
         except DemoError as exc:
             fail(str(exc))
 

@@ -127,11 +127,12 @@ def status_lines(db: Path, model: str, taxonomy: Any) -> list[str]:
 
 
 def run_demo(obj: Any, host: str = "127.0.0.1", port: int = 8000, serve: bool = True,
-             on_ready: Callable[[str], None] | None = None) -> None:  # fmt: skip
+             on_ready: Callable[[str], None] | None = None, api_key: str | None = None) -> None:  # fmt: skip
     """Crawl the sample site, tag, print the status, and (with `serve`) serve until interrupted.
 
     Raises DemoError (and the catalogue's and taxonomy's own errors) when a step fails.
-    `on_ready` is called with the URL once the server answers (tests)."""
+    `on_ready` is called with the URL once the server answers (tests); `api_key` opens the keyed
+    endpoints (feed upload, saved analyses), as `serve --api-key` does."""
     taxonomy = obj.taxonomy()
     for line in framework_lines(taxonomy):
         click.echo(line)
@@ -147,10 +148,11 @@ def run_demo(obj: Any, host: str = "127.0.0.1", port: int = 8000, serve: bool = 
     if not serve:
         return
     click.echo()
-    serve_catalogue(obj, host, port, on_ready)
+    serve_catalogue(obj, host, port, on_ready, api_key=api_key)
 
 
-def serve_catalogue(obj: Any, host: str, port: int, on_ready: Callable[[str], None] | None = None) -> None:
+def serve_catalogue(obj: Any, host: str, port: int, on_ready: Callable[[str], None] | None = None,
+                    api_key: str | None = None) -> None:
     """Serve the catalogue; print the URL when the server answers HTTP (not before)."""
     from service.serve_command import run_server
     from service.state import ServiceConfig
@@ -180,7 +182,7 @@ def serve_catalogue(obj: Any, host: str, port: int, on_ready: Callable[[str], No
         if not announced.is_set():
             _err(f"the server has not answered at {url} after {READY_TIMEOUT:.0f} s")
 
-    config = ServiceConfig(db=Path(obj.db), taxonomy_path=obj.taxonomy_path, model=obj.model)
+    config = ServiceConfig(db=Path(obj.db), taxonomy_path=obj.taxonomy_path, model=obj.model, api_key=api_key or None)
     _err(f"Starting the service on {host}:{port} (loads the model and the catalogue index) …")
     check_port(host, port)  # taken while the demo crawled and tagged?
     threading.Thread(target=watch, name="demo-ready", daemon=True).start()

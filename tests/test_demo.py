@@ -231,7 +231,7 @@ def test_demo_refuses_a_port_in_use(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_demo_serves_the_catalogue_over_http(demo_db: Path) -> None:
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "FAGMATCH_API_KEY": "demo-key"}  # as for serve
     process = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "--db", str(demo_db), "demo", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
@@ -260,6 +260,9 @@ def test_demo_serves_the_catalogue_over_http(demo_db: Path) -> None:
         assert json.loads(body)["catalogue"]["active"] == 30
         assert lines.get(timeout=5).startswith(f"API-dokumentation: {url}docs")
         assert get(url + "docs")[0] == 200
+        # the key opens the keyed endpoints (feed upload, saved analyses) on the demo as on serve
+        assert get(url + "api/analyses", **{"X-API-Key": "demo-key"})[0] == 200
+        assert get(url + "api/analyses", **{"X-API-Key": "wrong"})[0] == 401
     finally:
         process.send_signal(signal.SIGINT)
         try:
