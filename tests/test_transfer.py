@@ -187,6 +187,10 @@ def test_a_provider_s_other_words_for_a_plan_the_leader_and_a_follow_up_day_are_
         assert by_key(read(words).factors_missing)["leder_involvering"].invited, words
     follow_up = by_key(read("Tre måneder efter kurset er der en opfølgningsdag.").factors_missing)["opfoelgning"]
     assert follow_up.invited == "opfølgningsdag"  # still the workplace's to do, named with the course's words
+    for words, named in (("Efter modulet holder vi et opfølgningsseminar.", "opfølgningsseminar"),
+                         ("To måneder senere mødes holdet til en opfølgningsworkshop.", "opfølgningsworkshop"),
+                         ("Forløbet slutter med en opfølgningssamling.", "opfølgningssamling")):
+        assert by_key(read(words).factors_missing)["opfoelgning"].invited == named, words
     assert by_key(read("Kurset har ingen opfølgningsdag.").factors_missing)["opfoelgning"].invited is None
 
 
