@@ -29,6 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from matcher.messages import current_language, say, say_count, where
+from matcher.numbers import rounded
 from matcher.tabular import Table, TabularError, excel_csv, read_table
 from matcher.taxonomy import SurveyStatement, Taxonomy
 from matcher.yaml_errors import plain_yaml_problem
@@ -406,7 +407,7 @@ class _Share:
 
 
 def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
+    return None if value is None else rounded(value, digits)
 
 
 def _mean(values: Iterable[float]) -> float | None:

@@ -13,6 +13,7 @@ never guessed. The crawler, which reads English pages too, also allows English g
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 _SPACES_RE = re.compile(r"[\s\u00a0\u202f]+")  # 12 500, with an ordinary, no-break or thin space
 # 4.500, 1.250.000, 4.500,50; never 0.125, which no one writes for 125
@@ -61,6 +62,12 @@ def kroner(value: float) -> str:
     (2.995,50 kr.), never rounded."""
     text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
     return text.translate(str.maketrans(",.", ".,")) + " kr."
+
+
+def rounded(value: float, digits: int = 1) -> float:
+    """`value` rounded as people round, half away from zero, at the decimal it is written with:
+    a mean of 33.25 % is 33.3 %, where round() gives the even 33.2."""
+    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
 def written_number(value: float, decimals: int = 2) -> str:

@@ -68,6 +68,7 @@ import numpy as np
 from matcher import clock
 from matcher.catalogue_index import CatalogueIndex
 from matcher.messages import say, say_count
+from matcher.numbers import rounded
 from matcher.taxonomy import LEVELS, Taxonomy
 
 DEMAND_SOURCE = (
@@ -98,8 +99,8 @@ def national_demand(taxonomy: Taxonomy) -> dict[str, dict[str, Any]]:
         staff = [s.shares.staff for s in statements if s.shares.staff is not None]
         leaders = [s.shares.leaders for s in statements if s.shares.leaders is not None]
         demand[key] = {
-            "national_staff_pct": round(sum(staff) / len(staff), 1) if staff else None,
-            "national_leaders_pct": round(sum(leaders) / len(leaders), 1) if leaders else None,
+            "national_staff_pct": rounded(sum(staff) / len(staff)) if staff else None,
+            "national_leaders_pct": rounded(sum(leaders) / len(leaders)) if leaders else None,
             "statements": len(statements),
         }
     return demand

@@ -1077,6 +1077,17 @@ def test_coverage_counts_and_demand(index: Any, client: TestClient) -> None:
     json.dumps(result)  # JSON-ready
 
 
+def test_demand_figures_are_rounded_as_people_round() -> None:
+    from matcher.numbers import rounded
+    from service.coverage import national_demand
+
+    assert [rounded(v) for v in (33.25, 33.35, 2.675 * 10, -0.25, 12.0)] == [33.3, 33.4, 26.8, -0.3, 12.0]
+    assert rounded(2.675, 2) == 2.68  # as written, not as the float 2.67499… stores it
+    shares = {s.id: s.shares.staff for s in TAXONOMY.survey_statements if "lov_myndighed" in s.fields}
+    mean = sum(shares.values()) / len(shares)
+    assert national_demand(TAXONOMY)["lov_myndighed"]["national_staff_pct"] == rounded(mean)
+
+
 def test_the_coverage_page_lists_courses_whose_starts_have_closed_apart(index: Any, client: TestClient) -> None:
     taxonomy = client.app.state.service.taxonomy
     provider, closed = next((name, found["closed_courses"]) for name, _ in index.providers()
