@@ -55,13 +55,22 @@ def domain_data_problems(
 
 
 def _texts_said(path: Path) -> None:
-    """MessagesError for Danish texts whose English key no code says: a changed key, whose message
-    then shows in English on the Danish page."""
+    """MessagesError for a message the code says with no Danish text (one deleted by mistake), and
+    for Danish texts whose English key no code says (a changed key): either message then shows in
+    English on the Danish page."""
     from matcher.messages import MessagesError, catalogue, said_templates
 
-    unused = sorted(set(catalogue("da")) - set(said_templates()))
+    danish, said = catalogue("da", path), said_templates()
+    missing = [f"{template!r} (said in {where})" for template, where in said.items() if template not in danish]
+    unused = sorted(set(danish) - set(said))
+    problems = []
+    if missing:
+        problems.append(
+            "these messages have no Danish text, so the web page shows them in English; add a line "
+            f"\"English text\": \"dansk tekst\" for each: {'; '.join(missing[:5])}"
+            + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""))
     if unused:
-        raise MessagesError(
-            f"{path}: no code says these English keys, so their Danish text is never shown (was a key changed? "
-            f"it must be the English text exactly): {'; '.join(map(repr, unused[:5]))}"
-        )
+        problems.append("no code says these English keys, so their Danish text is never shown (was a key changed? "
+                        f"it must be the English text exactly): {'; '.join(map(repr, unused[:5]))}")
+    if problems:
+        raise MessagesError(f"{path}: " + ". Also, ".join(problems))

@@ -82,6 +82,18 @@ def test_a_changed_message_key_is_named_not_ignored(checkout: Path) -> None:
     result = check_data(checkout)
     assert result.returncode == 1 and "no code says these English keys" in result.stderr
     assert "'unknown region {region!r}; known {known}'" in result.stderr
+    # the English text the code says is now without a Danish one: named too, with where the code says it
+    assert "these messages have no Danish text, so the web page shows them in English" in result.stderr
+    assert "'unknown region {region!r}; known: {known}' (said in matcher/" in result.stderr
+
+
+def test_a_deleted_danish_text_is_named_not_shown_in_english(checkout: Path) -> None:
+    messages = checkout / "matcher" / "data" / "messages-da.yaml"
+    messages.write_text("".join(line for line in messages.read_text(encoding="utf-8").splitlines(keepends=True)
+                                if not line.startswith('"the header row is empty":')), encoding="utf-8")
+    result = check_data(checkout)
+    assert result.returncode == 1 and "these messages have no Danish text" in result.stderr
+    assert "'the header row is empty' (said in matcher/tabular.py" in result.stderr
 
 
 def test_a_town_belongs_to_one_region_and_a_region_has_towns(tmp_path: Path) -> None:
