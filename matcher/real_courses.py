@@ -94,8 +94,9 @@ def load_real_set(tagger: Tagger, path: Path = REAL_SET) -> tuple[list[str], lis
         )
     if meta["cues_digest"] != _cues_digest(tagger):  # the same counts, from other cue words: usable
         warnings.warn(
-            f"{path}: the cue counts were made with another tagging_cues.yaml; "
-            "`fagmatch model build-real-set` refreshes them", stacklevel=2,
+            f"{path}: the real pages' cue counts were made with an earlier tagging_cues.yaml; the tagger learns "
+            "from them as counted then, which is safe. To count them with the new words, run `fagmatch model "
+            "build-real-set` where the labelled real pages are (../shared/real-courses), and commit the file", stacklevel=2,
         )
     file_digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     offsets = stored["passage_offsets"]

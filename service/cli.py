@@ -13,6 +13,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator, NoReturn
@@ -136,7 +137,18 @@ def main(ctx: click.Context, db: Path, taxonomy: Path | None, model: str | None)
     # SIGTERM (a scheduler, a service stopping its job, a reboot) stops every command as Ctrl-C does:
     # what it was writing is cleaned up and it says what was kept, where it had exited 143 mid-file.
     ctx.with_resource(sigterm_as_interrupt())
+    warnings.showwarning = _say_warning
     ctx.obj = Context(db, taxonomy, model)
+
+
+def _say_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None,
+                 line: str | None = None) -> None:
+    """Our own warnings (UserWarning: a data file out of step, say) as one plain line, as the command's
+    other warnings are; a library's (deprecations) as Python shows them, with where they come from."""
+    if issubclass(category, UserWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 @main.command("taxonomy")

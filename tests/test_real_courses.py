@@ -92,6 +92,10 @@ def test_a_set_from_another_model_is_left_out_with_a_warning(embedder, taxonomy,
         warnings.simplefilter("error")
         with pytest.raises(RealSetError, match="other cue counts.*build-real-set"):
             load_real_set(tagger, out)
+    # counts from an earlier cue list are used, with what to do where the labelled pages are
+    np.savez(out, **{**stored, "meta": np.array(json.dumps({**meta, "cues_digest": "older-cues"}))})
+    with pytest.warns(UserWarning, match=r"earlier tagging_cues.yaml; the tagger learns from them as counted then"):
+        assert len(load_real_set(tagger, out)[2]) == len(stored["ids"])
     np.savez(out, **{**stored, "meta": np.array(json.dumps({**meta, "model_version": "another-model@1"}))})
     with pytest.warns(UserWarning, match="tagging without the real pages"):
         assert shipped_examples(tagger, out) == []
@@ -153,3 +157,12 @@ def test_the_cues_say_which_education_a_page_belongs_to() -> None:
     counts = TaggingCues.load().count("Valgfag på kandidatuddannelsen, Aalborg Universitet. Professionsbachelor i "
                                       "socialt arbejde fra en professionshøjskole. MSc elective, University College.")
     assert counts["university"] >= 4 and counts["first_education"] >= 3
+
+
+def test_a_command_says_a_warning_of_ours_in_one_plain_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from service.cli import _say_warning
+
+    _say_warning(UserWarning("real-courses.npz: made with an earlier tagging_cues.yaml"), UserWarning, "/x/real_courses.py", 96)
+    assert capsys.readouterr().err == "warning: real-courses.npz: made with an earlier tagging_cues.yaml\n"
+    _say_warning(DeprecationWarning("old"), DeprecationWarning, "/x/lib.py", 3)  # a library's: where it comes from
+    assert capsys.readouterr().err.startswith("/x/lib.py:3: DeprecationWarning: old")
