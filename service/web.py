@@ -172,6 +172,14 @@ def sentence(text: str) -> str:
     return text if not text or text[-1] in ".!?…" else text + "."
 
 
+_COUNT_WORDS = ("nul", "ét", "to", "tre", "fire", "fem", "seks", "syv", "otte", "ni", "ti", "elleve", "tolv")
+
+
+def count_word(count: int) -> str:
+    """A small count as running Danish text writes it ("de seks kompetencefelter"); 13 and up in digits."""
+    return _COUNT_WORDS[count] if 0 <= count < len(_COUNT_WORDS) else str(count)
+
+
 def lang_attr(language: str | None) -> Markup:
     """` lang="en"` for text in another language than the page's Danish (WCAG 3.1.2), else nothing."""
     if not language or language == "da" or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", language):
@@ -635,7 +643,7 @@ class WebPage:
         )
         # a course's page address with its id as one path segment ("/" too escaped): urlencode keeps "/"
         self.env.filters.update(money=money, date_da=date_da, number_da=number_da, pct=pct, level_da=level_da, sentence=sentence,
-                                without_label=without_label, lang_attr=lang_attr,
+                                without_label=without_label, lang_attr=lang_attr, count_word=count_word,
                                 # a text cut short ends in the ellipsis the page writes elsewhere (…), not "..."
                                 truncate=lambda text, length=255: do_truncate(self.env, text, length, end="…"),
                                 course_url=pass_context(lambda context, course_id: course_page_url(context.get("root", ""), course_id)))

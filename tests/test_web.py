@@ -1077,6 +1077,13 @@ def test_coverage_counts_and_demand(index: Any, client: TestClient) -> None:
     json.dumps(result)  # JSON-ready
 
 
+def test_the_footer_counts_the_frameworks_fields(client: TestClient) -> None:
+    from service.web import count_word
+
+    assert [count_word(n) for n in (6, 7, 12, 13)] == ["seks", "syv", "tolv", "13"]  # a seventh field is said
+    assert f"mærker dem med de {count_word(len(TAXONOMY.fields))} kompetencefelter fra" in client.get("/").text
+
+
 def test_demand_figures_are_rounded_as_people_round() -> None:
     from matcher.numbers import rounded
     from service.coverage import national_demand
