@@ -207,6 +207,8 @@ def check_data(obj: Context, registry: Path | None) -> None:
         sys.exit(1)
     _warn_unlabelled(obj.taxonomy())
     click.echo("every data file is valid")
+    click.echo("next: restart the service, which reads them when it starts; after a change to taxonomy.yaml "
+               "or tagging_cues.yaml, run `fagmatch tag` to tag the catalogue's courses again (docs/catalogue.md)")
 
 
 @main.command()
