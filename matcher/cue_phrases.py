@@ -12,7 +12,16 @@ from pydantic import AfterValidator, StringConstraints
 _NOT_PLAIN = re.compile(r"[()\[\]{}|+?\\^$]")
 
 
+def _one_item(text: str) -> str:
+    # an item indented further than the one above it is read as that item's continuation
+    if " - " in text:
+        raise ValueError(f"{text!r}: two list items run together; check that each '- ' starts a line of its own "
+                         "at the same indentation")
+    return text
+
+
 def _checked(phrase: str) -> str:
+    _one_item(phrase)  # first: the '*' of the item above would be blamed otherwise
     if "*" in phrase[:-1]:
         raise ValueError(f"{phrase!r}: '*' may only end a phrase")
     if _NOT_PLAIN.search(phrase):
@@ -21,13 +30,12 @@ def _checked(phrase: str) -> str:
     if not re.match(r"\w", phrase) or not re.search(r"[\w*]$", phrase):
         raise ValueError(f"{phrase!r}: a phrase starts and ends with a letter or digit (or '*'); "
                          "punctuation at either end never matches")
-    if " - " in phrase:
-        raise ValueError(f"{phrase!r}: two list items run together; check that each '- ' starts a line of its own "
-                         "at the same indentation")
     return phrase
 
 
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_checked)]
+ListItem = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_one_item)]
+"""A free text item of a list (a topic): refused where two items run together."""
 
 
 def phrase_pattern(phrases: list[str]) -> re.Pattern[str]:

@@ -51,7 +51,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import StandardScaler
 
 from matcher.course import COURSE_TYPES
-from matcher.cue_phrases import Phrase, phrase_pattern
+from matcher.cue_phrases import ListItem, Phrase, phrase_pattern
 from matcher.data_files import DataFileError, load_yaml
 from matcher.evaluation import LEVELS, LabelledCourse, Prediction
 from matcher.json_lines import json_objects
@@ -161,8 +161,8 @@ class DomainTopics(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    in_domain: list[str] = Field(min_length=1)
-    off_domain: list[str] = Field(min_length=1)
+    in_domain: list[ListItem] = Field(min_length=1)
+    off_domain: list[ListItem] = Field(min_length=1)
 
 
 class TaggingCues(BaseModel):

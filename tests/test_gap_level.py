@@ -129,6 +129,8 @@ def _write(tmp_path: Path, text: str) -> Path:
     ("grundlaeggende: ['(ny|nye) i faget']\nspecialiseret: [fordybelse]\n", "no regular expressions"),
     ("grundlaeggende: ['fra bunden.']\nspecialiseret: [fordybelse]\n", "punctuation at either end never matches"),
     ("grundlaeggende:\n  - basal\n    - basale\nspecialiseret: [fordybelse]\n", "two list items run together"),
+    # the item above ends in '*': the indentation is still what is named
+    ("grundlaeggende:\n  - grundniveau*\n     - grundkursus\nspecialiseret: [fordybelse]\n", "two list items run together"),
     ("grundlaeggende: [basis]\nspecialiset: [fordybelse]\n",
      ":2: specialiset: unknown key (allowed here: grundlaeggende, specialiseret, not_before, not_level)"),
 ])

@@ -252,3 +252,16 @@ def test_moving_a_competence_to_the_other_level_makes_the_tags_anew(tmp_path: Pa
     embedder = Embedder.load()
     moved = Tagger.default(load_taxonomy(_framework_copy(tmp_path, move)), embedder)
     assert moved.model_version != Tagger.default(load_taxonomy(), embedder).model_version
+
+
+def test_two_topics_run_together_by_an_indentation_slip_are_refused(tmp_path: Path) -> None:
+    from matcher.data_files import DataFileError
+    from matcher.tagging import CUES, TaggingCues
+
+    text = CUES.read_text(encoding="utf-8")
+    second = text[text.index("off_domain:"):].splitlines()[2]  # its second topic
+    assert second.startswith("    - ")
+    slipped = tmp_path / "tagging_cues.yaml"
+    slipped.write_text(text.replace(second, "  " + second, 1), encoding="utf-8")  # indented one step too far
+    with pytest.raises(DataFileError, match="two list items run together"):
+        TaggingCues.load(slipped)
