@@ -780,7 +780,7 @@ def _load_mapping_file(path: Path, name: str) -> tuple[dict, dict[tuple, int]]:
     except RecursionError:
         raise GapInputError(f"{name}: " + say("nested too deeply; a target profile has fields and their numbers")) from None
     except yaml.MarkedYAMLError as exc:
-        line, detail = plain_yaml_problem(exc)
+        line, detail = plain_yaml_problem(exc, text)
         raise GapInputError(f"{where(name, line) if line else name}: " + say("not valid YAML: {detail}", detail=detail)) from None
     except yaml.YAMLError as exc:
         raise GapInputError(f"{name}: " + say("not valid YAML: {detail}", detail=exc)) from None

@@ -28,8 +28,10 @@ def plain_yaml_problem(exc: yaml.MarkedYAMLError, source: str | None = None) -> 
     opened = exc.context_mark.line + 1 if exc.context_mark is not None else line
     at = (source.splitlines()[line - 1:line] or [""])[0] if source is not None and line else ""
     # libyaml does not name the character that cannot start a token; the line shows it
-    if "cannot start any token" in text and ("\\t" in text or "\t" in at):
+    if ("cannot start any token" in text and ("\\t" in text or "\t" in at)) or "tab character" in text:
         return line, say("a tab character; indent with spaces only")
+    if "undefined alias" in text or "found character that cannot start any token" in text and at.lstrip(" -").startswith(("*", "&", "@", "`")):
+        return line, say("a text that starts with *, &, @ or ` must be in quotes: '*like this'")
     if "quoted scalar" in text:
         return opened, say("a quote that opens here is not closed")
     if "flow mapping" in text or "flow sequence" in text:
@@ -38,6 +40,12 @@ def plain_yaml_problem(exc: yaml.MarkedYAMLError, source: str | None = None) -> 
         return line, say("a key without its colon")
     if "mapping values are not allowed" in text:
         return line, say("a colon where none belongs: check the indentation, or put the text in quotes")
+    if ("did not find expected key" in text or "expected <block end>" in text) and at.count('"') > 2:
+        # "… "quoted" …": the inner quote ends the text, and what follows it reads as a key
+        return line, say("a quotation mark inside a text in quotes ends the text early: write »…« inside it, "
+                         "or put the whole text in single quotes")
     if "expected <block end>" in text:
         return line, say("the indentation is off: the keys of one level start in the same column")
+    if "did not find expected key" in text or "expected '-' indicator" in text:
+        return line, say("the indentation is off: the items of one list, and the keys of one item, start in the same column")
     return line, detail

@@ -5,6 +5,7 @@ a town in two regions, a phrase that could never match)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -119,3 +120,17 @@ def test_a_command_meets_a_broken_data_file_with_its_problem_not_a_traceback(che
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert f"error: {regions}:" in result.stderr and "a tab character" in result.stderr
     assert "--constraints" not in result.stderr and "Usage:" not in result.stderr
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("a:\n  - x\n\t- y\n", ":3: YAML syntax error: a tab character; indent with spaces only"),
+    ("a:\n  b:\n    - x\n   - y\n", ":4: YAML syntax error: the indentation is off"),
+    ("fields:\n  - key: a\n    name: b\n   text: c\n", ":4: YAML syntax error: the indentation is off"),
+    ('a:\n  text: "Forstår "logikker", og"\n  b: 1\n', ":2: YAML syntax error: a quotation mark inside a text in quotes"),
+    ("a:\n  - *kursus for nye\n", ":2: YAML syntax error: a text that starts with *, &, @ or ` must be in quotes"),
+])
+def test_an_editors_common_yaml_slips_are_said_in_plain_words(tmp_path: Path, text: str, problem: str) -> None:
+    from matcher.data_files import DataFileError, compose
+
+    with pytest.raises(DataFileError, match=re.escape(problem)):
+        compose(tmp_path / "cues.yaml", text)

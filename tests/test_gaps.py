@@ -533,6 +533,12 @@ def test_target_shape_problems(tmp_path, taxonomy) -> None:
     ('fields:\n  lov_myndighed:\n    required_level: "4\n', "line 3: not valid YAML: a quote that opens here is not closed"),
     ("fields:\n\tlov_myndighed:\n    required_level: 4\n", "line 2: not valid YAML: a tab character; indent with spaces only"),
     ("fields:\n  lov_myndighed:\n    required_level: 4\n   specialists: 1\n", "line 4: not valid YAML: the indentation is off"),
+    # the slips an editor makes most: a tab, a line left of its siblings, quotes in quotes, a leading *
+    ("fields:\n  lov_myndighed:\n    required_level: 4\n\t  specialists: 1\n", "line 4: not valid YAML: a tab character"),
+    ("fields:\n  lov_myndighed:\n    required_level: 4\n  it_digital:\n    required_level: 3\n   specialists: 1\n",
+     "line 6: not valid YAML: the indentation is off"),
+    ('note: "for "nye" medarbejdere"\nfields:\n  lov_myndighed: {required_level: 3}\n',
+     "line 1: not valid YAML: a quotation mark inside a text in quotes ends the text early"),
 ])
 def test_a_target_s_yaml_syntax_error_is_said_in_plain_words_where_to_fix_it(tmp_path, taxonomy, text, problem) -> None:
     # an unclosed bracket or quote is named at the line where it opens
