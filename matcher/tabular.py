@@ -110,6 +110,43 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, list[str]]:
         return text, [say("{name}: not UTF-8, read as Windows-1252 (Excel's Danish default); check æ, ø and å", name=name)]
 
 
+_SEP_HINT_RE = re.compile(r'"?sep=(.)"?[,;\t]*')
+
+
+MAX_TITLE_LINES = 5
+
+
+def _title_lines(lines: list[str]) -> int:
+    """How many lines above the column names hold a title (a sheet's "Kompetencevurdering – Jobcenter
+    Vest, 2026", often in merged cells) or nothing: lines of one cell, or of two split by another
+    delimiter than the column names', before a line of three or more."""
+    def cells(line: str) -> tuple[int, str]:
+        filled = line.strip().strip(";,\t")
+        delimiter = sniff_delimiter(filled)
+        return (0 if not filled else filled.count(delimiter) + 1), delimiter
+
+    for header in range(min(MAX_TITLE_LINES, len(lines) - 1) + 1):
+        count, delimiter = cells(lines[header])
+        if count >= 3:
+            titles = [cells(line) for line in lines[:header]]
+            return header if all(n <= 1 or (n == 2 and d != delimiter) for n, d in titles) else 0
+    return 0
+
+
+def column_letter(index: int) -> str:
+    """A 0-based column as a spreadsheet names it: 0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _cut(text: str, most: int = 40) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 def sniff_delimiter(first_line: str) -> str:
     """Pick the delimiter of the header line: Danish Excel uses ';', most tools ',', some tabs."""
     counts = {delimiter: first_line.count(delimiter) for delimiter in (";", ",", "\t")}
@@ -130,15 +167,27 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
     text, notices = decode_bytes(data, name)
     if not text.strip():
         raise TabularError(say("{name}: the file is empty", name=name))
-    delimiter = sniff_delimiter(text.splitlines()[0])
+    lines = text.splitlines()
+    # Excel's hint line "sep=;" names the delimiter; the header is the line after it
+    hint = _SEP_HINT_RE.fullmatch(lines[0].lstrip("\ufeff"))
+    titles = 0 if hint else _title_lines(lines)
+    delimiter = hint[1] if hint else sniff_delimiter(lines[titles])
+    if titles:
+        notices = notices + [say_count(titles, "{name}: line 1, above the column names, is read as a title and left out",
+                                       "{name}: lines 1–{titles}, above the column names, are read as a title and left out",
+                                       name=name, titles=titles)]
     # strict: a quote never closed is an error, not a last cell that swallows every row after it
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
+        for _ in range(titles + bool(hint)):
+            next(reader)
         header = [cell.strip() for cell in next(reader)]
     except csv.Error as exc:
         raise TabularError(f"{where(name, 1)}: {exc}") from None
+    except StopIteration:
+        raise TabularError(say("{name}: the file is empty", name=name)) from None
     if not any(header):
-        raise TabularError(where(name, 1) + ": " + say("the header row is empty"))
+        raise TabularError(where(name, reader.line_num) + ": " + say("the header row is empty"))
     duplicates = sorted({h for h in header if h and header.count(h) > 1})
     if duplicates:
         raise TabularError(where(name, 1) + ": " + say("column(s) named twice: {columns}", columns=", ".join(duplicates)))
@@ -148,15 +197,17 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
     named = max(i for i, h in enumerate(header) if h) + 1  # the columns a row must reach (not unnamed trailing ones)
     start = reader.line_num + 1
     try:
-        for sheet_row, cells in enumerate(reader, start=2):
+        for sheet_row, cells in enumerate(reader, start=start):
             if sheet_row != start:
                 sheet_rows[start] = sheet_row
             if any(cell.strip() for cell in cells):
-                if any(c.strip() for c in cells[len(header):]):
+                if extra := next((i for i, c in enumerate(cells) if i >= len(header) and c.strip()), None):
                     bad_rows.append((start, say_count(
-                        len(cells), "{cells} cell but the header has {columns} columns (a cell holding the delimiter must be quoted)",
-                        "{cells} cells but the header has {columns} columns (a cell holding the delimiter must be quoted)",
-                        cells=len(cells), columns=len(header),
+                        len(cells), "{cells} cell but the header has {columns} columns: column {column} ({value!r}) has no "
+                        "name in the header row; name it or empty it (in a CSV file, a cell holding the delimiter must be quoted)",
+                        "{cells} cells but the header has {columns} columns: column {column} ({value!r}) has no name in "
+                        "the header row; name it or empty it (in a CSV file, a cell holding the delimiter must be quoted)",
+                        cells=len(cells), columns=len(header), column=column_letter(extra), value=_cut(cells[extra].strip()),
                     )))
                 elif len(cells) < named:  # a file cut off in this row: its missing cells are not "unknown"
                     bad_rows.append((start, say_count(
@@ -234,8 +285,9 @@ def _filled_rows(sheet: Any, name: str, max_rows: int = MAX_SHEET_ROWS) -> list[
         while row and not row[-1]:
             row.pop()
     # ...but a blank cell under the header's last column is a blank answer, as in any other column,
-    # not a row cut short: rows are as wide as the header at least
-    width = len(rows[0]) if rows else 0
+    # not a row cut short: rows are as wide as the header at least (the widest of the first rows:
+    # a title may stand above it)
+    width = max((len(row) for row in rows[:MAX_TITLE_LINES + 1]), default=0)
     for row in rows:
         row.extend([""] * (width - len(row)))
     return rows

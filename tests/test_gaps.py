@@ -821,6 +821,39 @@ def test_a_workbook_is_read_at_the_sheet_its_user_saw_and_says_which(taxonomy, t
         read_assessment(old, taxonomy, name="hold.xls")
 
 
+def test_a_title_above_the_column_names_and_excels_sep_line_are_read_past(taxonomy, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    header, *rows = template_text("proficiency-assessment", taxonomy).lstrip("\ufeff").splitlines()
+    # a CSV whose title has a comma, which the column names' delimiter is not; a blank line under it
+    path = tmp_path / "hold.csv"
+    path.write_text("\n".join(["Kompetencevurdering – Jobcenter Vest, 2026", "", header, *rows]) + "\n", encoding="utf-8")
+    team = read_assessment(path, taxonomy, name="hold.csv")
+    assert len(team.employees) == 4
+    assert "hold.csv: lines 1–2, above the column names, are read as a title and left out" in team.notices
+    broken = "\n".join(["Kompetencevurdering", header, rows[0], rows[1].replace(";1;", ";x;", 1)]) + "\n"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(GapInputError, match=r"hold.csv: line 4, column"):  # lines counted as the file has them
+        read_assessment(path, taxonomy, name="hold.csv")
+    # a workbook's merged title row
+    book = load_workbook(io.BytesIO(template_bytes("proficiency-assessment", taxonomy, "xlsx")))
+    book.active.insert_rows(1)
+    book.active["A1"] = "Kompetencevurdering – Jobcenter Vest, 2026"
+    book.active.merge_cells("A1:H1")
+    book.active.cell(row=4, column=8).value = None  # and a blank answer under the last column
+    book.save(tmp_path / "hold.xlsx")
+    team = read_assessment(tmp_path / "hold.xlsx", taxonomy, name="hold.xlsx")
+    assert len(team.employees) == 4 and "hold.xlsx: line 1, above the column names, is read as a title and left out" in team.notices
+    # Excel's "sep=;" line before the column names
+    path.write_text("\n".join(["sep=;", header, *rows]) + "\n", encoding="utf-8")
+    assert len(read_assessment(path, taxonomy).employees) == 4
+    # two columns and a note in a third with no name: the column is named, not the file's quoting
+    survey = tmp_path / "behov.csv"
+    survey.write_text("rolle;lm.1\nmedarbejder;3\nmedarbejder;4;ferie i juli\n", encoding="utf-8")
+    with pytest.raises(GapInputError, match=r"line 3: 3 cells but the header has 2 columns: column C \('ferie i juli'\) has no name"):
+        read_needs_survey(survey, taxonomy)
+
+
 def test_a_team_file_names_a_row_as_the_spreadsheet_shows_it(taxonomy, tmp_path) -> None:
     # a name typed with Alt+Enter takes one row in Excel and two lines in the CSV it saves
     header = template_text("proficiency-assessment", taxonomy).lstrip("\ufeff").splitlines()[0]
