@@ -84,9 +84,13 @@ def line_of(root: yaml.Node, loc: Loc) -> int:
     node = root
     for depth, part in enumerate(loc, start=1):
         child = None
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        if isinstance(node, yaml.MappingNode):
+            # a key YAML read as another type ("ON" → True, "1.1" → 1.1) is found by that value (which
+            # pydantic may give as 1 for True): of the same type first
+            same = [k for k, _ in node.value if _same_value(k, part, strict=True)] or \
+                [k for k, _ in node.value if _same_value(k, part, strict=False)]
             for key_node, value_node in node.value:
-                if key_node.value == part:
+                if key_node.value == part if isinstance(part, str) else key_node in same[:1]:
                     # An unknown or duplicate key is best shown at the key itself.
                     child = key_node if depth == len(loc) else value_node
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
@@ -95,6 +99,16 @@ def line_of(root: yaml.Node, loc: Loc) -> int:
             break
         node = child
     return node.start_mark.line + 1
+
+
+def _same_value(key_node: yaml.Node, part: Any, *, strict: bool) -> bool:
+    if isinstance(part, str) or not isinstance(key_node, yaml.ScalarNode) or key_node.style:  # quoted: text
+        return False
+    try:
+        value = yaml.safe_load(key_node.value)
+    except yaml.YAMLError:
+        return False
+    return value == part and (type(value) is type(part) or not strict)
 
 
 def path_of(loc: Loc) -> str:
@@ -126,12 +140,17 @@ def describe(err: Any, allowed: Callable[[Loc], Sequence[str]] = lambda loc: ())
     if kind in ("too_short", "string_too_short"):
         return "must not be empty"
     if kind == "string_type":
-        hint = ' – put quotes around it, e.g. "1.1"' if isinstance(value, (int, float)) else ""
-        return f"must be text, got {value!r}{hint}"
+        if value is None:  # "- " or "key:" with nothing after it
+            return "is empty: write the text after it, or remove the line"
+        if isinstance(value, bool):  # YAML reads yes, no, on, off, true and false as yes/no
+            return "must be text, but YAML reads this word as yes/no: put quotes around it, e.g. \"on\""
+        if isinstance(value, (int, float)):
+            return f"must be text, but YAML reads it as the number {value!r}: put quotes around it, e.g. \"1.1\""
+        return f"must be text, got {value!r}"
     if kind == "string_pattern_mismatch":
         return f"'{value}' may only contain lower-case letters a–z, digits, '_' and '.' (no spaces or æøå)"
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"must be a whole number, got {value!r}"
+        return f"must be a whole number in digits (e.g. 20), got {value!r}"
     if kind in ("greater_than_equal", "less_than_equal"):
         return f"{value!r} is out of range: {err['msg'].lower()}"
     if kind in ("model_type", "dict_type", "model_attributes_type"):

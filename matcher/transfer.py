@@ -45,8 +45,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, ValidationError, field_validator, model_validator
 
 from matcher.course import Course, CourseType, Form
-from matcher.data_files import DataFileError, line_of, read_yaml
-from matcher.json_lines import error_message
+from matcher.data_files import DataFileError, describe, line_of, read_yaml
 from matcher.taxonomy import LEVELS, Level, Taxonomy
 from matcher.text import listed, upper_first
 
@@ -353,6 +352,7 @@ class TransferCues(_Strict):
     actions: list[Action] = Field(min_length=1)
 
     _path: Path = PrivateAttr(default=DEFAULT_CUES)
+    _source: tuple[Any, Any] | None = PrivateAttr(default=None)  # the file's data and YAML nodes, for lines
     _checked: set[tuple[frozenset[str], frozenset[str]]] = PrivateAttr(default_factory=set)
 
     @functools.cached_property
@@ -384,13 +384,12 @@ class TransferCues(_Strict):
         try:
             cues = cls.model_validate(data)
         except ValidationError as exc:
-            problems = [(_where(data, tuple(err["loc"])), _message(err)) for err in exc.errors()]
-            lines = [line_of(root, tuple(err["loc"])) for err in exc.errors()]
-            raise TransferCuesError(_report(file, problems, lines)) from None
-        cues._path = file
+            problems = [(tuple(err["loc"]), describe(err)) for err in exc.errors()]
+            raise TransferCuesError(_report(file, problems, (data, root))) from None
+        cues._path, cues._source = file, (data, root)
         problems = _cross_check(cues)
         if problems:
-            raise TransferCuesError(_report(file, problems))
+            raise TransferCuesError(_report(file, problems, cues._source))
         if taxonomy is not None:
             cues.check_against(taxonomy)
         return cues
@@ -405,23 +404,23 @@ class TransferCues(_Strict):
         known_factors = ", ".join(f.key for f in taxonomy.transfer_factors)
         for i, f in enumerate(self.factors):
             if f.taxonomy_factor not in factor_keys:
-                problems.append((f"factors[{i}] ({f.key}).taxonomy_factor", f"'{f.taxonomy_factor}' is not a transfer factor of the taxonomy; known: {known_factors}"))
-        conditions = [(f"factors[{i}] ({f.key}).only_when", f.only_when) for i, f in enumerate(self.factors)]
-        conditions += [(f"actions[{i}].when", a.when) for i, a in enumerate(self.actions)]
+                problems.append((("factors", i, "taxonomy_factor"), f"'{f.taxonomy_factor}' is not a transfer factor of the taxonomy; known: {known_factors}"))
+        conditions = [(("factors", i, "only_when"), f.only_when) for i, f in enumerate(self.factors)]
+        conditions += [(("actions", i, "when"), a.when) for i, a in enumerate(self.actions)]
         known_dimensions = ", ".join(d.key for d in taxonomy.dimensions)
         for where, cond in conditions:
             if cond is not None and isinstance(cond.dimension, list):
                 for key in cond.dimension:
                     if key not in dimension_keys:
-                        problems.append((f"{where}.dimension", f"'{key}' is not a dimension of the taxonomy; known: {known_dimensions}"))
+                        problems.append(((*where, "dimension"), f"'{key}' is not a dimension of the taxonomy; known: {known_dimensions}"))
             for key in cond.field if cond is not None and isinstance(cond.field, list) else []:
                 if key not in taxonomy.field_keys:
-                    problems.append((f"{where}.field", f"'{key}' is not a field of the taxonomy; known: {', '.join(taxonomy.field_keys)}"))
+                    problems.append(((*where, "field"), f"'{key}' is not a field of the taxonomy; known: {', '.join(taxonomy.field_keys)}"))
         for key in self.words.learning_forms:
             if key not in dimension_keys:
-                problems.append(("words.learning_forms", f"'{key}' is not a dimension of the taxonomy; known: {known_dimensions}"))
+                problems.append((("words", "learning_forms"), f"'{key}' is not a dimension of the taxonomy; known: {known_dimensions}"))
         if problems:
-            raise TransferCuesError(_report(self._path, problems))
+            raise TransferCuesError(_report(self._path, problems, self._source))
         self._checked.add((factor_keys, dimension_keys))
 
     def factor(self, key: str) -> CueFactor:
@@ -431,26 +430,26 @@ class TransferCues(_Strict):
         raise KeyError(f"unknown transfer cue factor {key!r}")
 
 
-def _cross_check(cues: TransferCues) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+def _cross_check(cues: TransferCues) -> list[tuple[tuple[Any, ...], str]]:
+    problems: list[tuple[tuple[Any, ...], str]] = []
     keys = [f.key for f in cues.factors]
     for i, key in enumerate(keys):
         if key in keys[:i]:
-            problems.append((f"factors[{i}] ({key}).key", f"duplicate factor key '{key}'"))
+            problems.append((("factors", i, "key"), f"duplicate factor key '{key}'"))
     total = sum(f.weight for f in cues.factors)
     if total != TOTAL_WEIGHT:
         detail = ", ".join(f"{f.key} {f.weight}" for f in cues.factors if f.weight)
-        problems.append(("factors[*].weight", f"the weights must add up to {TOTAL_WEIGHT} (the score is the sum of the weights earned); they add up to {total}: {detail}"))
+        problems.append((("factors",), f"the weights must add up to {TOTAL_WEIGHT} (the score is the sum of the weights earned); they add up to {total}: {detail}"))
     for i, a in enumerate(cues.actions):
         for kind in ("missing", "present"):
             for key in getattr(a.when, kind):
                 if key not in keys:
-                    problems.append((f"actions[{i}].when.{kind}", f"'{key}' is not a factor key of this file; known: {', '.join(keys)}"))
+                    problems.append((("actions", i, "when", kind), f"'{key}' is not a factor key of this file; known: {', '.join(keys)}"))
     # Workplace factors without weight are always missing, so an action on them always applies.
     always_missing = {f.key for f in cues.factors if f.side == "workplace" and not f.weight and f.only_when is None}
     for phase in PHASES:
         if not any(a.phase == phase and _always(a.when, always_missing) for a in cues.actions):
-            problems.append(("actions", f"phase '{phase}' needs an action that always applies (no 'when', or only 'missing' of weight-0 workplace factors), so it never comes out empty"))
+            problems.append((("actions",), f"phase '{phase}' needs an action that always applies (no 'when', or only 'missing' of weight-0 workplace factors), so it never comes out empty"))
     return problems
 
 
@@ -476,20 +475,14 @@ def _where(data: Any, loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-def _message(err: dict[str, Any]) -> str:
-    kind = err["type"]
-    if kind == "missing":
-        return "required key is missing"
-    if kind == "extra_forbidden":
-        return "unknown key"
-    return error_message(err)
-
-
-def _report(file: Path, problems: list[tuple[str, str]], lines: list[int] | None = None) -> str:
-    """Each problem as `FILE:LINE: where: what` where its line is known, else `FILE: where: what`."""
+def _report(file: Path, problems: list[tuple[tuple[Any, ...], str]], source: tuple[Any, Any] | None) -> str:
+    """Each problem as `FILE:LINE: where: what` (`where` with a factor's key: factors[2] (supervision)),
+    the line from the file's YAML nodes where it has them."""
     out = [f"{file}: invalid transfer cues ({len(problems)} problem{'s' if len(problems) != 1 else ''})"]
-    at = [f":{line}" for line in lines] if lines else [""] * len(problems)
-    out += [f"  {file}{line}: {where}: {message}" for (where, message), line in zip(problems, at)]
+    data, root = source if source is not None else (None, None)
+    for loc, message in problems:
+        line = f":{line_of(root, loc)}" if root is not None else ""
+        out.append(f"  {file}{line}: {_where(data, loc)}: {message}")
     return "\n".join(out)
 
 

@@ -134,3 +134,13 @@ def test_an_editors_common_yaml_slips_are_said_in_plain_words(tmp_path: Path, te
 
     with pytest.raises(DataFileError, match=re.escape(problem)):
         compose(tmp_path / "cues.yaml", text)
+
+
+def test_a_key_yaml_reads_as_yes_or_no_is_named_at_its_own_line(tmp_path: Path) -> None:
+    from matcher.abbreviations import Abbreviations, AbbreviationsError
+
+    path = tmp_path / "abbreviations-da.yaml"
+    path.write_text("abbreviations:\n  LAB: beskæftigelsesloven\n  FVL: forvaltningsloven\n  ON: offentlig nøgle\n",
+                    encoding="utf-8")
+    with pytest.raises(AbbreviationsError, match=r"abbreviations-da.yaml:4: .*YAML reads this word as yes/no: put quotes"):
+        Abbreviations.load(path)

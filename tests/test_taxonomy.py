@@ -379,7 +379,7 @@ def test_proficiency_step_six(tmp_path: Path) -> None:
 def test_unquoted_basic_competence_id_gets_a_hint(tmp_path: Path) -> None:
     path, _ = _broken(tmp_path, '- id: "3.1"', "- id: 3.1")
     message = _error(path)
-    assert "basic_competences.groups[2].competences[0].id: must be text, got 3.1" in message
+    assert "basic_competences.groups[2].competences[0].id: must be text, but YAML reads it as the number 3.1" in message
     assert "put quotes around it" in message
 
 

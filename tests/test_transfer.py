@@ -502,8 +502,12 @@ def test_an_unknown_field_in_an_action_is_refused(taxonomy: Taxonomy, tmp_path: 
     data["actions"].append({"phase": "after", "when": {"field": ["lov_myndihed"]}, "text": "Gør noget."})
     path = tmp_path / "cues.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(TransferCuesError, match="'lov_myndihed' is not a field of the taxonomy"):
+    with pytest.raises(TransferCuesError, match="'lov_myndihed' is not a field of the taxonomy") as raised:
         TransferCues.load(path, taxonomy)
+    # the expert is shown the line, not left to count to the action's place in the list
+    line = next(n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1) if "lov_myndihed" in text)
+    assert re.search(rf"cues\.yaml:{line - 1}: actions\[\d+\]\.when\.field: 'lov_myndihed'", str(raised.value)) or \
+        re.search(rf"cues\.yaml:{line}: actions\[\d+\]\.when\.field: 'lov_myndihed'", str(raised.value)), str(raised.value)
 
 
 def test_learning_forms_follow_an_edited_taxonomy(taxonomy: Taxonomy, cues: TransferCues) -> None:
@@ -639,14 +643,14 @@ def test_workplace_weight_without_design_cues_is_refused(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda d: d["factors"][0].update(side="kursus"), r"factors\[0\] \(praksiskobling\)\.side: Input should be 'course' or 'workplace'"),
+        (lambda d: d["factors"][0].update(side="kursus"), r"transfer_cues.yaml:\d+: factors\[0\] \(praksiskobling\)\.side: 'kursus' is not allowed: input should be 'course' or 'workplace'"),
         (lambda d: d["factors"][0].update(phrase=["x"]), r"factors\[0\] \(praksiskobling\)\.phrase: unknown key"),
         (lambda d: d["factors"][0].pop("statement"), r"factors\[0\] \(praksiskobling\): 'statement' is required"),
         (lambda d: d["actions"][0].update(text="Tal med {leder} før start."), r"actions\[0\]\.text|actions\[0\]: unknown placeholder \{leder\}"),
-        (lambda d: d["actions"][0].update(when={"missing": ["lederens_rolle"]}), r"actions\[0\]\.when\.missing: 'lederens_rolle' is not a factor key"),
+        (lambda d: d["actions"][0].update(when={"missing": ["lederens_rolle"]}), r"transfer_cues.yaml:\d+: actions\[0\]\.when\.missing: 'lederens_rolle' is not a factor key"),
         (lambda d: d["actions"][0].update(text="Brug {forms}.", when={}), r"actions\[0\]: the text uses \{forms\}, so 'when' needs a dimension"),
         (lambda d: d.update(actions=[a for a in d["actions"] if a["phase"] != "after"]), r"phase 'after' needs an action that always applies"),
-        (lambda d: d["factors"].append(dict(d["factors"][-1])), r"factors\[12\] \(opfoelgning\)\.key: duplicate factor key 'opfoelgning'"),
+        (lambda d: d["factors"].append(dict(d["factors"][-1])), r"transfer_cues.yaml:\d+: factors\[12\] \(opfoelgning\)\.key: duplicate factor key 'opfoelgning'"),
         (lambda d: d["factors"][0].update(invited_by=["x"]), r"factors\[0\] \(praksiskobling\): 'invited_by' is for workplace factors of weight 0"),
         (lambda d: d["factors"][0].update(leader_learns="x"), r"factors\[0\] \(praksiskobling\): 'leader_learns' is for workplace factors of weight 0"),
         (lambda d: d["note"].update(invited="lægger op til {factors}"), r"note\.invited: unknown placeholder \{factors\}|note: .*\{factors\}"),
