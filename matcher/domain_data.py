@@ -51,6 +51,33 @@ def domain_data_problems(
     check(messages, lambda: catalogue("da") if serving else _texts_said(messages))
     if not serving:
         check(registry_path or REGISTRY_PATH, lambda: load_registry(registry_path))
+        if taxonomy is not None:
+            problems.update(_sample_files_problems(taxonomy))
+    return problems
+
+
+def _sample_files_problems(taxonomy: Any) -> dict[str, str]:
+    """The team files shipped as examples (the README tells users to upload them), read under the
+    framework in use: a field renamed without `former_names` would make the product refuse its own."""
+    from matcher.gaps import TEMPLATE_DIR, GapInputError, read_assessment, read_needs_survey, read_target
+
+    root = TEMPLATE_DIR.parents[2]
+    readers = {
+        TEMPLATE_DIR / "proficiency-assessment.csv": read_assessment,
+        root / "service" / "samples" / "team-of-four.csv": read_assessment,
+        TEMPLATE_DIR / "needs-survey.csv": read_needs_survey,
+        TEMPLATE_DIR / "target-profile.yaml": read_target,
+    }
+    problems = {}
+    for path, read in readers.items():
+        if not path.is_file():  # a copy of the project without its samples
+            continue
+        try:
+            read(path, taxonomy)
+        except GapInputError as exc:
+            problems[str(path)] = (f"{exc}\n  (a sample team file no longer reads under the framework in use: give a renamed "
+                                   "field its `former_names`, or write the file anew, e.g. `fagmatch gaps --template "
+                                   "proficiency-assessment --output FILE`)")
     return problems
 
 

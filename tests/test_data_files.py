@@ -144,3 +144,10 @@ def test_a_key_yaml_reads_as_yes_or_no_is_named_at_its_own_line(tmp_path: Path) 
                     encoding="utf-8")
     with pytest.raises(AbbreviationsError, match=r"abbreviations-da.yaml:4: .*YAML reads this word as yes/no: put quotes"):
         Abbreviations.load(path)
+
+
+def test_a_field_renamed_without_its_former_name_is_caught_in_the_sample_team_file(checkout: Path) -> None:
+    edit(checkout / "matcher" / "data" / "taxonomy.yaml", '    name: "IT & Digital"', '    name: "Digitalisering & IT"')
+    result = check_data(checkout)
+    assert result.returncode == 1 and "proficiency-assessment.csv" in result.stderr
+    assert "a sample team file no longer reads under the framework in use: give a renamed field its `former_names`" in result.stderr
