@@ -452,6 +452,9 @@ def test_a_workplace_factor_the_course_asks_for_says_so_on_the_card() -> None:
     page = WebPage().env.from_string('{% import "_makroer.html" as m %}{{ m.faktorliste(factors) }}').render(factors=factors)
     assert "(udledt af kursets oplysninger: kan rekvireres til hele teamet)" in page and "»kan rekvireres" not in page
     assert "(»egne sager«)" in page
+    english = WebPage().env.from_string('{% import "_makroer.html" as m %}{{ m.faktorliste(factors, lang="en") }}').render(
+        factors=[{**factors[1], "evidence": "own cases"}])
+    assert '(»<span lang="en">own cases</span>«)' in english  # the course's words in its language, for a screen reader
 
 
 def test_the_team_summary_names_the_heaviest_quarter_and_counts_the_other_heavy_ones() -> None:
