@@ -1080,6 +1080,15 @@ def test_coverage_counts_and_demand(index: Any, client: TestClient) -> None:
     json.dumps(result)  # JSON-ready
 
 
+def test_links_and_titles_are_told_apart_out_of_context(client: TestClient) -> None:
+    # a screen reader's list of links, and of open tabs, shows each without the sentence around it
+    team = html.unescape(client.get("/team").text)
+    names = [re.sub(r"<[^>]+>", "", name) for name in re.findall(r'<a href="/team/skabelon/[^"]+"[^>]*>(.*?)</a>', team)]
+    assert len(names) == len(set(names)) and "Excel (.xlsx): behovsundersøgelse" in names, names
+    second = client.get("/", params={"side": "2"}).text
+    assert re.search(r"<title>Søg kurser, side 2 – fagmatch</title>", second), re.search(r"<title>.*</title>", second)
+
+
 def test_the_footer_counts_the_frameworks_fields(client: TestClient) -> None:
     from service.web import count_word
 
