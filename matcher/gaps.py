@@ -232,7 +232,10 @@ def _classify_header(
             # a statement id the framework no longer has: another statement's id is no suggestion (its
             # answers would count for what they were not given for)
             retired = _STATEMENT_ID_RE.fullmatch(key) is not None
-            suggestion = "" if retired else _suggest(cell, known, {f.name.casefold(): f.name for f in taxonomy.fields})
+            # a field is suggested as the column was written: by its key where a key was meant
+            # ("it_digitl"), else by its name as the template heads it ("borgernaere metoder")
+            names = {} if "_" in cell else {spelling: taxonomy.field(key).name for spelling, key in field_keys.items()}
+            suggestion = "" if retired else _suggest(cell, known, {**names, **{f.name.casefold(): f.name for f in taxonomy.fields}})
             problem = (
                 say("not a statement id of the framework in use (mistyped, or a statement removed from it?); "
                     "see the needs-survey-statements template for the ids") if retired else

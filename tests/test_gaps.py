@@ -439,6 +439,10 @@ def test_assessment_problems_name_line_and_column(tmp_path, taxonomy) -> None:
     path = write_csv(tmp_path / "team.csv", [["employee", "Lov & Myndighd"], ["AB", 3]])
     with pytest.raises(GapInputError, match=r"\(did you mean Lov & Myndighed\?\)"):
         read_assessment(path, taxonomy)
+    # ... and where the column came closer to the key, written without its æ and underscore
+    path = write_csv(tmp_path / "team.csv", [["employee", "borgernaere metoder"], ["AB", 3]])
+    with pytest.raises(GapInputError, match=r"\(did you mean Borgernære Metoder & Virkning\?\)"):
+        read_assessment(path, taxonomy)
     path = write_csv(tmp_path / "team.csv", [
         ["employee", "role", "lov_myndighed", "lm.2"],
         ["AB", "medarbejder", 6, 2],
