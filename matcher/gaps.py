@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from matcher.messages import current_language, say, say_count, where
 from matcher.numbers import rounded
-from matcher.tabular import Table, TabularError, excel_csv, read_table
+from matcher.tabular import BOM, Table, TabularError, excel_csv, read_table
 from matcher.taxonomy import SurveyStatement, Taxonomy
 from matcher.yaml_errors import plain_yaml_problem
 
@@ -1128,7 +1128,7 @@ def template_bytes(kind: str, taxonomy: Taxonomy, fmt: Literal["csv", "xlsx"] = 
             raise KeyError(f"template {kind!r} has no .xlsx version; those that have: {', '.join(rows)}")
         return xlsx_bytes(rows[kind](taxonomy), sheet=XLSX_SHEET_NAMES[kind])
     text = template_text(kind, taxonomy)
-    return ("\ufeff" + text if TEMPLATE_FILES.get(kind, "").endswith(".csv") else text).encode("utf-8")
+    return (BOM + text if TEMPLATE_FILES.get(kind, "").endswith(".csv") else text).encode("utf-8")
 
 
 def needs_survey_rows(taxonomy: Taxonomy) -> list[list[str]]:

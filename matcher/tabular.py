@@ -43,7 +43,7 @@ def excel_csv(rows: list[list[Any]], *, bom: bool = False) -> str:
     without which Excel reads the file as Windows-1252. Cells are written as given (see spreadsheet_cell)."""
     out = io.StringIO()
     csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n").writerows(rows)
-    return ("\ufeff" if bom else "") + out.getvalue()
+    return (BOM if bom else "") + out.getvalue()
 
 
 class TabularError(ValueError):
@@ -64,6 +64,7 @@ class Table:
     sheet_rows: dict[int, int] = field(default_factory=dict)
 
 
+BOM = "\ufeff"  # UTF-8's byte-order mark: Danish Excel reads a CSV file with it as UTF-8
 XLSX_SIGNATURE = b"PK\x03\x04"  # an .xlsx workbook is a zip file
 XLS_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an .xls workbook (OLE2 compound file)
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -169,7 +170,7 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
         raise TabularError(say("{name}: the file is empty", name=name))
     lines = text.splitlines()
     # Excel's hint line "sep=;" names the delimiter; the header is the line after it
-    hint = _SEP_HINT_RE.fullmatch(lines[0].lstrip("\ufeff"))
+    hint = _SEP_HINT_RE.fullmatch(lines[0].lstrip(BOM))
     titles = 0 if hint else _title_lines(lines)
     delimiter = hint[1] if hint else sniff_delimiter(lines[titles])
     if titles:

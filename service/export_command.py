@@ -15,6 +15,7 @@ import click
 
 from matcher.feed import EXCEL_DELIMITER, write_feed
 from matcher.store import CatalogueReader, open_catalogue
+from matcher.tabular import BOM
 from matcher.taxonomy import Taxonomy
 from service import feeds
 
@@ -23,7 +24,6 @@ FEED_FORMATS = ("json", "feed-csv", "atom", "jsonld", "fagprofiler")
 SINCE_FORMATS = ("json", "feed-csv", "atom")
 EXCEL_FORMATS = ("csv", "feed-csv")
 LINKED_FORMATS = ("json", "atom", "jsonld")
-BOM = "\ufeff"
 
 
 class BaseUrl(click.ParamType):

@@ -14,6 +14,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from matcher.feed import EXCEL_DELIMITER
+from matcher.tabular import BOM
 from service import feeds
 from service.app import FEED_CORS, ApiError, ErrorOut, get_state, refuse_unknown_query
 from service.root_path import root_of
@@ -168,8 +170,13 @@ def courses_json(
 
 
 @router.get("/courses.csv", summary="All courses with their tags, as CSV", response_class=Response, responses=_text("text/csv"))
-def courses_csv(request: Request, since: Since = None) -> Response:
-    return _conditional(request, "text/csv; charset=utf-8", lambda r: feeds.feed_csv(r, since=since), since=since)
+def courses_csv(request: Request, since: Since = None, excel: Annotated[bool, Query(description=(
+        "For Danish Excel, which opens it with a double click: `;`-separated, numbers with a decimal comma, "
+        "UTF-8 with a byte-order mark (as `fagmatch export --format feed-csv --excel`)."))] = False) -> Response:
+    def build(reader: Any) -> str:
+        return (BOM + feeds.feed_csv(reader, since=since, delimiter=EXCEL_DELIMITER)) if excel else feeds.feed_csv(reader, since=since)
+
+    return _conditional(request, "text/csv; charset=utf-8", build, since=since, excel=excel)
 
 
 @router.get("/atom.xml", summary="New and changed courses, as Atom", response_class=Response,

@@ -35,7 +35,7 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 TAG_SCHEME = "urn:fagmatch:"  # Atom category schemes: names, not addresses
 
 LIST_SEPARATOR = " | "
-TAG_COLUMNS = ("primary_field", "assigned_fields", "level", "basic_competences", "profiles", "tag_model")
+TAG_COLUMNS = ("primary_field", "assigned_fields", "level", "basic_competences", "profiles", "tag_model", "tag_current")
 CSV_COLUMNS = (*RECORD_FIELDS, "withdrawn_at", "updated_at", "changed_at", *TAG_COLUMNS)
 
 # schema.org courseMode for the record's `form`; "rekvirerbar" (run on request) has no equivalent.
@@ -236,8 +236,8 @@ def feed_csv(reader: CatalogueReader, since: dt.datetime | None = None, *, delim
     for row in reader.feed_page(_since(since))[0]:
         item = feed_item(row)
         tags = item.pop("tags") or {}
-        item.update({key: tags.get(key) for key in TAG_COLUMNS[:-1]})
-        item["tag_model"] = tags.get("model")
+        item.update({key: tags.get(key) for key in TAG_COLUMNS[:-2]})
+        item["tag_model"], item["tag_current"] = tags.get("model"), tags.get("current")
         item = spreadsheet_numbers(item, delimiter)
         writer.writerow({key: spreadsheet_cell(_csv_cell(item[key])) for key in CSV_COLUMNS})
     return out.getvalue()

@@ -241,6 +241,15 @@ def test_fagprofiler_refuses_since_and_the_other_feeds_filter_by_it(catalogue: P
         broken = client.get("/feed/courses.json", params={"after": "2027-01-03"})
         assert broken.status_code == 422 and "not a cursor" in broken.json()["error"]["message"]
         assert len(client.get("/feed/courses.csv", params={"since": "2027-01-03T10:00:00Z"}).text.splitlines()) == 4
+        # the CSV for Danish Excel, over HTTP as on the command line: a double click opens it in columns
+        excel = client.get("/feed/courses.csv", params={"excel": "true"})
+        plain = client.get("/feed/courses.csv")
+        assert excel.status_code == 200 and excel.content.startswith("\ufeff".encode()) and excel.headers["etag"] != plain.headers["etag"]
+        rows = list(csv.DictReader(io.StringIO(excel.text.lstrip("\ufeff")), delimiter=";"))
+        assert [row["id"] for row in rows] == [row["id"] for row in csv.DictReader(io.StringIO(plain.text))]
+        plain_prices = {row["id"]: row["price_dkk"] for row in csv.DictReader(io.StringIO(plain.text))}
+        excel_prices = {row["id"]: row["price_dkk"] for row in rows}
+        assert all(excel_prices[k] == v.replace(".", ",").removesuffix(",0") for k, v in plain_prices.items()), (plain_prices, excel_prices)
         spec = client.get("/openapi.json").json()["paths"]
         since = {p["name"]: p for p in spec["/feed/courses.json"]["get"]["parameters"]}["since"]
         assert "at or after" in since["description"] and "changed_at" in since["description"]
@@ -265,6 +274,7 @@ def test_csv_is_one_flat_row_per_course(catalogue: Path) -> None:
     assert by_id["test-2"]["start_dates"] == "2027-02-03 | 2027-09-01"
     assert by_id["test-2"]["learning_goals"] == "viden: Har viden om sygedagpengeloven"
     assert (by_id["test-2"]["tag_model"], by_id["test-4"]["tag_model"]) == ("m1", "")
+    assert by_id["test-2"]["tag_current"] in ("true", "false") and by_id["test-4"]["tag_current"] == ""
     assert (by_id["test-5"]["withdrawn"], by_id["test-1"]["withdrawn"]) == ("true", "false")
     assert by_id["test-4"]["title"] == 'Jura & <regler> for "jobcentre"'
     assert sorted(row["id"] for row in since_rows) == ["test-1", "test-2", "test-3"]
