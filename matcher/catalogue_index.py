@@ -99,12 +99,17 @@ class CourseFilters(BaseModel):
     providers: list[str] = Field(default_factory=list, description="Provider names (the API and the web page also take part of one).")
     forms: list[Form] = Field(default_factory=list)
     location: str | None = Field(default=None, description="Part of the course's place, e.g. 'Aarhus'.")
-    region: str | None = Field(default=None, description="A Danish region, e.g. 'Midtjylland'.")
-    max_price: float | None = Field(default=None, ge=0)
+    region: str | None = Field(default=None, description="A Danish region, e.g. 'Midtjylland': courses held at a town "
+                               "in it (a course held in several towns is in each of their regions), and courses held "
+                               "online or on request (rekvirerbar), which reach every region.")
+    max_price: float | None = Field(default=None, ge=0, description="At most this price in kroner; a course whose "
+                                    "price is not known passes (its page says so).")
     max_ects: float | None = Field(default=None, gt=0, description="A study-time budget in ECTS: a course without ECTS counts its course days (7.4 hours each, 27.5 hours an ECTS point).")
-    start_from: dt.date | None = None
-    start_before: dt.date | None = None
-    include_undated: bool = Field(default=True, description="Keep courses whose start dates are not known.")
+    start_from: dt.date | None = Field(default=None, description="A start one can apply for on or after this day.")
+    start_before: dt.date | None = Field(default=None, description="A start one can apply for before this day (the "
+                                         "day itself not included).")
+    include_undated: bool = Field(default=True, description="Keep courses whose start dates are not known (held on "
+                                  "request, or not yet announced), also within a start window; false: only dated ones.")
 
     @model_validator(mode="after")
     def _possible(self) -> CourseFilters:

@@ -325,6 +325,9 @@ def _gaps_for(
 # ---------------------------------------------------------------- catalogue
 
 
+_FILTER_DOCS = {name: field.description for name, field in CourseFilters.model_fields.items()}  # one wording, two endpoints
+
+
 @router.get("/courses", response_model=SearchOut, summary="Search courses")
 async def search_courses(  # async: searching the index in memory is quicker than a thread hand-off
     state: State,
@@ -334,12 +337,13 @@ async def search_courses(  # async: searching the index in memory is quicker tha
     type: Annotated[list[CourseType], Query(description="Course types (any of).")] = [],  # noqa: B006
     provider: Annotated[list[str], Query(description="Provider names, or part of one (any of), as on the web page.")] = [],  # noqa: B006
     form: Annotated[list[CourseForm], Query()] = [],  # noqa: B006
-    location: Annotated[str | None, Query(max_length=100)] = None,
-    region: Annotated[str | None, Query(max_length=50)] = None,
-    max_price: Annotated[float | None, Query(ge=0)] = None,
-    max_ects: Annotated[float | None, Query(gt=0)] = None,
-    start_from: dt.date | None = None,
-    start_before: dt.date | None = None,
+    location: Annotated[str | None, Query(max_length=100, description=_FILTER_DOCS["location"])] = None,
+    region: Annotated[str | None, Query(max_length=50, description=_FILTER_DOCS["region"])] = None,
+    max_price: Annotated[float | None, Query(ge=0, description=_FILTER_DOCS["max_price"])] = None,
+    max_ects: Annotated[float | None, Query(gt=0, description=_FILTER_DOCS["max_ects"])] = None,
+    start_from: Annotated[dt.date | None, Query(description=_FILTER_DOCS["start_from"])] = None,
+    start_before: Annotated[dt.date | None, Query(description=_FILTER_DOCS["start_before"])] = None,
+    include_undated: Annotated[bool, Query(description=_FILTER_DOCS["include_undated"])] = True,
     sort: Annotated[SortOrder, Query(description=(
         "relevance: the best match of `q` first (without `q`: as start_date); start_date: the soonest start one can "
         "still apply for first, courses without a known start after those with one; title: A–Å. In relevance and "
@@ -351,7 +355,7 @@ async def search_courses(  # async: searching the index in memory is quicker tha
     index = (await state.fresh_recommender()).index
     filters = _filters(field=field, level=level, types=type, providers=index.providers_for(provider), forms=form,
                        location=location, region=region, max_price=max_price, max_ects=max_ects, start_from=start_from,
-                       start_before=start_before)
+                       start_before=start_before, include_undated=include_undated)
     result = index.search(q, filters, sort=sort, page=page, per_page=per_page)
     # SearchOut's shape, written around each course's record and tags as the index keeps them
     # rendered: building the models anew cost more than the search (tests/test_api.py checks the

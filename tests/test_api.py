@@ -102,6 +102,15 @@ def test_start_date_order_is_as_documented(client: TestClient) -> None:
         assert starts == dated + [None] * (len(starts) - len(dated)) and dated == sorted(dated)
     spec = client.get("/openapi.json").json()["paths"]["/api/courses"]["get"]["parameters"]
     assert "come after all others" in next(p for p in spec if p["name"] == "sort")["description"]
+    # what passes a filter without the value it filters on is said, and a client may ask for dated courses only
+    described = {p["name"]: p.get("description", "") for p in spec}
+    assert "price is not known passes" in described["max_price"] and "not included" in described["start_before"]
+    window = {"start_from": "2027-01-01", "start_before": "2028-01-01"}
+    undated = client.get("/api/courses", params={**window, "per_page": 100}).json()
+    dated = client.get("/api/courses", params={**window, "per_page": 100, "include_undated": "false"}).json()
+    assert any(item["next_start"] is None for item in undated["items"]), "the sample has no undated course"
+    assert dated["items"] and all(item["next_start"] for item in dated["items"])
+    assert dated["total"] == undated["total"] - sum(item["next_start"] is None for item in undated["items"])
 
 
 def test_bad_input_is_a_4xx_in_one_shape(client: TestClient) -> None:
@@ -442,7 +451,7 @@ def test_feeds_are_conditional(client: TestClient) -> None:
     for path, params in (("/api/courses", {"fields": "lov_myndighed"}), ("/feed/courses.json", {"sinc": "2026-01-01"})):
         r = client.get(path, params=params)
         assert r.status_code == 422 and f"unknown query parameter(s) {next(iter(params))}; " in _error(r), path
-    assert "takes field, form, level" in _error(client.get("/api/courses", params={"fields": "x"}))
+    assert "takes field, form, include_undated, level" in _error(client.get("/api/courses", params={"fields": "x"}))
     # a client that sends every field of its form, the untouched ones empty, gets what it asked for
     blank = {"field": "", "level": "", "max_price": "", "region": "", "page": "", "start_from": ""}
     full = client.get("/api/courses", params={"q": "sygedagpenge", **blank})
