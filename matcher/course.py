@@ -203,6 +203,22 @@ class Course(BaseModel):
         blob = json.dumps(self.content(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
+    def open_starts(self, today: dt.date) -> list[dt.date]:
+        """The starts one can still apply for on `today`: on or after it, less the start a deadline
+        that has passed closed (start_for_deadline; CatalogueIndex.open_starts, for every course at once)."""
+        passed = self.application_deadline is not None and self.application_deadline < today
+        closed = start_for_deadline(self.start_dates, self.application_deadline) if passed else None  # type: ignore[arg-type]
+        return sorted(d for d in self.start_dates if d >= today and d != closed)
+
+    def can_apply(self, today: dt.date) -> bool:
+        """Whether search lists the course on `today` (CatalogueIndex.bookable): a dated course with an
+        open start, an undated one whose deadline has not passed; never a withdrawn one."""
+        if self.withdrawn:
+            return False
+        if self.start_dates:
+            return bool(self.open_starts(today))
+        return self.application_deadline is None or self.application_deadline >= today
+
     def to_record(self) -> dict[str, Any]:
         """The JSON record of the feed/export schema, with the catalogue id filled in."""
         record = self.model_dump(mode="json")

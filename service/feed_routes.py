@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from matcher import clock
 from matcher.feed import EXCEL_DELIMITER
 from matcher.tabular import BOM
 from service import feeds
@@ -48,6 +49,10 @@ class FeedItemOut(BaseModel):
     id: str
     title: str
     withdrawn: bool
+    can_apply: bool = Field(description="Whether one can still apply for it today, as search lists it: a start on or "
+                                        "after today whose deadline has not passed, or, without dates, a deadline that "
+                                        "has not passed; never a withdrawn course.")
+    open_starts: list[str] = Field(description="The starts one can still apply for today (YYYY-MM-DD), earliest first.")
     withdrawn_at: str | None = Field(description="When the course was withdrawn; null while it is offered.")
     updated_at: str = Field(description="When its record last changed (UTC).")
     changed_at: str = Field(description="The later of updated_at and tags.tagged_at: what since= matches; "
@@ -103,9 +108,11 @@ def _conditional(request: Request, media_type: str, build: Callable[[Any], Any],
     state = get_state(request)
     with state.open_catalogue() as reader:
         # The links' base is part of the body, so of the ETag too, and so is the framework the service reads.
+        # and the day: which starts are still open (can_apply, open_starts) changes at midnight
+        today = clock.today()
         etag = feeds.feed_etag(reader, request.url.path, base_url=_base_url(request),
-                               framework=state.framework_etag, **params)
-        modified = max(feeds.last_modified(reader), state.framework_changed_at)
+                               framework=state.framework_etag, day=today, **params)
+        modified = max(feeds.last_modified(reader), state.framework_changed_at, _start_of(today))
         # Public data: a portal's own page on another origin may read it, and its ETag, in the browser.
         headers = {"ETag": etag, "Cache-Control": "public, max-age=60", **FEED_CORS}
         headers["Last-Modified"] = format_datetime(modified.astimezone(dt.timezone.utc), usegmt=True)
@@ -113,6 +120,11 @@ def _conditional(request: Request, media_type: str, build: Callable[[Any], Any],
             return Response(status_code=304, headers=headers)
         body = state.feed_bodies.get(etag, lambda: _encoded(build(reader)))
     return Response(body, headers=headers, media_type=media_type)
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    """The day's first moment in Denmark (aware UTC, as Last-Modified's other times)."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=clock.DANISH_TIME).astimezone(dt.UTC)
 
 
 def _encoded(body: Any) -> bytes:

@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from matcher import clock
 from matcher.course import RECORD_FIELDS, Course
 from matcher.feed import spreadsheet_numbers
 from matcher.store import CatalogueReader
@@ -36,7 +37,7 @@ TAG_SCHEME = "urn:fagmatch:"  # Atom category schemes: names, not addresses
 
 LIST_SEPARATOR = " | "
 TAG_COLUMNS = ("primary_field", "assigned_fields", "level", "basic_competences", "profiles", "tag_model", "tag_current")
-CSV_COLUMNS = (*RECORD_FIELDS, "withdrawn_at", "updated_at", "changed_at", *TAG_COLUMNS)
+CSV_COLUMNS = (*RECORD_FIELDS, "can_apply", "open_starts", "withdrawn_at", "updated_at", "changed_at", *TAG_COLUMNS)
 
 # schema.org courseMode for the record's `form`; "rekvirerbar" (run on request) has no equivalent.
 COURSE_MODES = {"fysisk": "onsite", "online": "online", "blended": "blended"}
@@ -138,9 +139,14 @@ def changed_at(row: dict[str, Any]) -> dt.datetime:
     return row["updated_at"]
 
 
-def feed_item(row: dict[str, Any]) -> dict[str, Any]:
-    """A feed row as JSON: the course record, its change times and its tags."""
-    item = row["course"].to_record()
+def feed_item(row: dict[str, Any], today: dt.date | None = None) -> dict[str, Any]:
+    """A feed row as JSON: the course record, whether one can apply for it on `today` (default:
+    clock.today()) and its open starts, its change times and its tags."""
+    today = today or clock.today()
+    course = row["course"]
+    item = course.to_record()
+    item["can_apply"] = course.can_apply(today)
+    item["open_starts"] = [d.isoformat() for d in course.open_starts(today)] if not course.withdrawn else []
     item["first_seen"] = iso(row["course"].first_seen)
     item["last_seen"] = iso(row["course"].last_seen)
     item["withdrawn_at"] = iso(row["withdrawn_at"])
@@ -179,7 +185,8 @@ def feed_json(
     def link(**where: Any) -> str:
         return _url(base_url, JSON_PATH, {"since": iso(since), **where, "per_page": per_page})
 
-    items = [feed_item(row) for row in rows]
+    today = clock.today()
+    items = [feed_item(row, today) for row in rows]
     return {
         "generated_at": iso(dt.datetime.now(dt.UTC).replace(tzinfo=None)),
         "last_modified": iso(reader.last_modified()),
@@ -233,8 +240,9 @@ def feed_csv(reader: CatalogueReader, since: dt.datetime | None = None, *, delim
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n", delimiter=delimiter)
     writer.writeheader()
+    today = clock.today()
     for row in reader.feed_page(_since(since))[0]:
-        item = feed_item(row)
+        item = feed_item(row, today)
         tags = item.pop("tags") or {}
         item.update({key: tags.get(key) for key in TAG_COLUMNS[:-2]})
         item["tag_model"], item["tag_current"] = tags.get("model"), tags.get("current")

@@ -3,7 +3,9 @@ coverage, draft tagging, saved analyses, feeds, health, and the one error shape.
 
 from __future__ import annotations
 
+import csv
 import gc
+import io
 import json
 import shutil
 import time
@@ -82,6 +84,19 @@ def test_search_pages_have_the_documented_shape(client: TestClient) -> None:
     assert all(isinstance(i["score"], float) and i["score"] > 0 for i in scored)
     assert any("ø" in json.dumps(i["course"], ensure_ascii=False) for i in client.get("/api/courses").json()["items"])
 
+
+
+def test_the_feed_says_which_courses_one_can_still_apply_for_as_search_lists_them(client: TestClient) -> None:
+    listed = client.get("/api/courses", params={"per_page": 100}).json()
+    feed = client.get("/feed/courses.json", params={"per_page": 500}).json()["items"]
+    assert {i["course"]["id"] for i in listed["items"]} == {i["id"] for i in feed if i["can_apply"]}
+    assert any(not i["can_apply"] and not i["withdrawn"] for i in feed), "the sample has no closed course"
+    by_id = {i["id"]: i for i in feed}
+    for item in listed["items"]:  # the open starts are the ones search lists, first the next
+        opened = by_id[item["course"]["id"]]["open_starts"]
+        assert (opened[0] if opened else None) == item["next_start"]
+    rows = list(csv.DictReader(io.StringIO(client.get("/feed/courses.csv").text)))
+    assert {r["id"] for r in rows if r["can_apply"] == "true"} == {i["id"] for i in feed if i["can_apply"]}
 
 
 def test_a_course_states_its_times_as_the_feed_does(client: TestClient) -> None:

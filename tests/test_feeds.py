@@ -493,3 +493,17 @@ def test_a_changed_framework_changes_the_feeds_validators(catalogue: Path, tmp_p
         # and Last-Modified is no earlier than the framework's file
         edited = dt.datetime.fromtimestamp(int(reworded.stat().st_mtime), dt.UTC)
         assert parsedate_to_datetime(after.headers["last-modified"]) >= edited
+
+
+def test_a_feeds_answer_is_new_each_day_as_its_open_starts_are(catalogue: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from matcher import clock
+
+    with _feed_client(catalogue) as client:
+        monkeypatch.setenv(clock.ENV, "2027-01-01")
+        before = client.get("/feed/courses.json")
+        monkeypatch.setenv(clock.ENV, "2027-06-01")
+        after = client.get("/feed/courses.json", headers={"If-None-Match": before.headers["etag"]})
+        assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]  # a cached copy is stale
+        opened = {i["id"]: i["open_starts"] for i in before.json()["items"]}
+        later = {i["id"]: i["open_starts"] for i in after.json()["items"]}
+        assert opened["test-2"] == ["2027-02-03", "2027-09-01"] and later["test-2"] == ["2027-09-01"]
