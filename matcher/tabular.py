@@ -119,8 +119,8 @@ MAX_TITLE_LINES = 5
 
 def _title_lines(lines: list[str]) -> int:
     """How many lines above the column names hold a title (a sheet's "Kompetencevurdering – Jobcenter
-    Vest, 2026", often in merged cells) or nothing: lines of one cell, or of two split by another
-    delimiter than the column names', before a line of three or more."""
+    Vest, 2026", often in merged cells) or nothing: lines of one cell, or of two (split by another
+    delimiter than the column names', or above four or more names), before a line of three or more."""
     def cells(line: str) -> tuple[int, str]:
         filled = line.strip().strip(";,\t")
         delimiter = sniff_delimiter(filled)
@@ -130,7 +130,8 @@ def _title_lines(lines: list[str]) -> int:
         count, delimiter = cells(lines[header])
         if count >= 3:
             titles = [cells(line) for line in lines[:header]]
-            return header if all(n <= 1 or (n == 2 and d != delimiter) for n, d in titles) else 0
+            # a title and a date beside it ("Kompetencevurdering;marts 2026") above a header of four or more
+            return header if all(n <= 1 or (n == 2 and (d != delimiter or count >= 4)) for n, d in titles) else 0
     return 0
 
 
@@ -209,6 +210,12 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
                         "{cells} cells but the header has {columns} columns: column {column} ({value!r}) has no name in "
                         "the header row; name it or empty it (in a CSV file, a cell holding the delimiter must be quoted)",
                         cells=len(cells), columns=len(header), column=column_letter(extra), value=_cut(cells[extra].strip()),
+                    )))
+                elif unnamed := next((i for i, c in enumerate(cells) if i < len(header) and not header[i] and c.strip()), None):
+                    # a column whose header cell was left blank: its values would be dropped unseen
+                    bad_rows.append((start, say(
+                        "column {column} ({value!r}) has no name in the header row; name it or empty it",
+                        column=column_letter(unnamed), value=_cut(cells[unnamed].strip()),
                     )))
                 elif len(cells) < named:  # a file cut off in this row: its missing cells are not "unknown"
                     bad_rows.append((start, say_count(

@@ -851,6 +851,14 @@ def test_a_title_above_the_column_names_and_excels_sep_line_are_read_past(taxono
     # Excel's "sep=;" line before the column names
     path.write_text("\n".join(["sep=;", header, *rows]) + "\n", encoding="utf-8")
     assert len(read_assessment(path, taxonomy).employees) == 4
+    # a title with a date beside it, as a sheet's first row often is
+    path.write_text("\n".join(["Kompetencevurdering;marts 2026;;;;;;", header, *rows]) + "\n", encoding="utf-8")
+    assert len(read_assessment(path, taxonomy).employees) == 4
+    # a column whose header was left blank is named, not dropped with its answers
+    survey = tmp_path / "behov.csv"
+    survey.write_text("rolle;;lm.1\nmedarbejder;4;3\n", encoding="utf-8")
+    with pytest.raises(GapInputError, match=r"line 2: column B \('4'\) has no name in the header row; name it or empty it"):
+        read_needs_survey(survey, taxonomy)
     # two columns and a note in a third with no name: the column is named, not the file's quoting
     survey = tmp_path / "behov.csv"
     survey.write_text("rolle;lm.1\nmedarbejder;3\nmedarbejder;4;ferie i juli\n", encoding="utf-8")

@@ -737,13 +737,15 @@ def test_a_course_taught_in_english_is_marked_english_for_a_screen_reader(tmp_pa
     from tests.conftest import course_record, write_jsonl
 
     english = course_record(1, id="en-1", title="Motivational interviewing for employment advisers", language="en",
-                            description="This course trains employment advisers in motivational interviewing.")
+                            description="This course trains employment advisers in motivational interviewing.",
+                            target_group="Caseworkers in job centres")
     db = tmp_path / "catalogue.duckdb"
     ingest_file(db, write_jsonl(tmp_path / "feed.jsonl", [english, course_record(2, id="da-2")]))
     with TestClient(create_app(ServiceConfig(db=db), warm=False)) as client:
         page = client.get("/kursus/en-1").text
         assert '<h1 lang="en">Motivational interviewing' in page
         assert '<p lang="en">This course trains' in page and '<ul lang="en"><li>Har viden' in page
+        assert '<dd lang="en">Caseworkers in job centres</dd>' in page and "<dd>Ikke oplyst</dd>" in page  # not the page's own words
         assert '<html lang="da">' in page and "<dd>Engelsk</dd>" in page  # the page's own words stay Danish
         danish = client.get("/kursus/da-2").text
         assert "<h1>Sygedagpengeloven" in danish and ' lang="en"' not in danish
