@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from matcher.data_files import DataFileError, read_yaml
+from matcher.data_files import DataFileError, line_of, read_yaml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LANGUAGES = ("en", "da")
@@ -106,9 +106,15 @@ def catalogue(language: str, path: Path | None = None) -> dict[str, str]:
     """English template → its text in `language`, read from `data/messages-<language>.yaml` and checked:
     every translation fills in the same names as its English template."""
     path = path or DATA_DIR / f"messages-{language}.yaml"
-    data, _root = read_yaml(path, "message catalogue", MessagesError)  # a template translated twice is refused
-    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+    data, root = read_yaml(path, "message catalogue", MessagesError)  # a template translated twice is refused
+    if not isinstance(data, dict):
         raise MessagesError(f"{path}: must map each English template (text) to its translation (text)")
+    for english, translation in data.items():
+        if not (isinstance(english, str) and isinstance(translation, str)):
+            line = line_of(root, (english,))
+            what = "empty" if translation is None else f"read as {translation!r}, not as text: put it in quotes"
+            raise MessagesError(f"{path}:{line}: {english!r}: the translation is {what}; "
+                                "each line is \"English template\": \"dansk tekst\"")
     for english, translated in data.items():
         try:
             wanted, got = placeholders(english), placeholders(translated)

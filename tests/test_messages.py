@@ -132,3 +132,12 @@ def test_a_count_of_one_is_said_in_the_singular_and_quotes_are_danish(tmp_path: 
     with in_language("da"):
         assert say("{text!r} is outside {low}–{high}", text="7", low=1, high=5) == "»7« ligger uden for 1–5"
     assert say("{text!r} is outside {low}–{high}", text="7", low=1, high=5) == "'7' is outside 1–5"  # English keeps repr
+
+
+@pytest.mark.parametrize(("value", "said"), [("", "the translation is empty"), ("no", "the translation is read as False, not as text"),
+                                             ("12", "the translation is read as 12, not as text")])
+def test_a_translation_that_is_no_text_is_named_at_its_line(tmp_path: Path, value: str, said: str) -> None:
+    path = tmp_path / "messages-da.yaml"
+    path.write_text('"{name}: line {line}": "{name}: linje {line}"\n"the file is empty": ' + value + "\n", encoding="utf-8")
+    with pytest.raises(MessagesError, match=rf"messages-da.yaml:2: 'the file is empty': {said}"):
+        catalogue("da", path)
