@@ -79,6 +79,24 @@ def duplicate_keys(node: yaml.Node, loc: Loc = ()) -> list[Problem]:
     return problems
 
 
+def run_on_items(node: yaml.Node, loc: Loc = ()) -> list[Problem]:
+    """List items written without quotes that run on to a next line: a line that lost its '- ' is read
+    as the end of the item above (two cue phrases become one that never matches) without a word."""
+    problems: list[Problem] = []
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            problems += run_on_items(value_node, loc + (str(key_node.value),))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            # (a line that kept its "- " but not its indentation: the phrases say "two list items run together")
+            if isinstance(item, yaml.ScalarNode) and not item.style and item.end_mark.line > item.start_mark.line \
+                    and " - " not in item.value:
+                problems.append((loc + (i,), f"the item runs on to line {item.end_mark.line + 1} ({item.value!r}): a line "
+                                 "without '- ' is read as part of the item above; start each item with '- '"))
+            problems += run_on_items(item, loc + (i,))
+    return problems
+
+
 def line_of(root: yaml.Node, loc: Loc) -> int:
     """Line of the deepest node on the path that exists (the parent, for a missing key)."""
     node = root
@@ -179,23 +197,27 @@ def model_keys(model: type[BaseModel], loc: Loc) -> list[str]:
     return []
 
 
-def read_yaml(path: Path, what: str, error: type[DataFileError] = DataFileError) -> tuple[Any, yaml.Node]:
+def read_yaml(
+    path: Path, what: str, error: type[DataFileError] = DataFileError, *, short_items: bool = False,
+) -> tuple[Any, yaml.Node]:
     """A YAML data file's data and node tree (for the lines of later messages); `error` (a kind of
-    DataFileError) for a file that cannot be read, a syntax error, or a key written twice."""
+    DataFileError) for a file that cannot be read, a syntax error, a key written twice, or, in a file
+    of `short_items` (phrase lists), a list item that runs on to a line that lost its '- '. (Elsewhere
+    a long item may wrap, as YAML tools write it.)"""
     try:
         text = read_text(path, what)
         root = compose(path, text)
     except DataFileError as exc:
         raise error(str(exc)) from None
-    if twice := duplicate_keys(root):
+    if twice := duplicate_keys(root) + (run_on_items(root) if short_items else []):
         raise error(report(path, root, twice, what))
     return yaml.load(text, Loader=DataLoader), root  # noqa: S506 - a safe loader
 
 
-def load_yaml(path: Path, model: type[Model], what: str) -> Model:
+def load_yaml(path: Path, model: type[Model], what: str, *, short_items: bool = False) -> Model:
     """A YAML data file read and validated by `model`; DataFileError naming every problem's line:
-    syntax, keys written twice, and what the model refuses."""
-    data, root = read_yaml(path, what)
+    syntax, keys written twice, and what the model refuses (`short_items`: see read_yaml)."""
+    data, root = read_yaml(path, what, short_items=short_items)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -44,7 +44,7 @@ class GapLevelWords(BaseModel):
     @classmethod
     def load(cls, path: str | Path = DEFAULT_WORDS) -> GapLevelWords:
         try:
-            return load_yaml(Path(path), cls, "level-words file")
+            return load_yaml(Path(path), cls, "level-words file", short_items=True)
         except DataFileError as exc:
             raise GapLevelWordsError(str(exc)) from None
 

@@ -178,7 +178,7 @@ class TaggingCues(BaseModel):
     @classmethod
     def load(cls, path: Path = CUES) -> TaggingCues:
         """Read and validate a cue file; DataFileError names the file, line and problem."""
-        return load_yaml(path, cls, "tagging cue file")
+        return load_yaml(path, cls, "tagging cue file", short_items=True)
 
     @cached_property
     def _patterns(self) -> dict[str, re.Pattern[str]]:

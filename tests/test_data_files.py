@@ -151,3 +151,12 @@ def test_a_field_renamed_without_its_former_name_is_caught_in_the_sample_team_fi
     result = check_data(checkout)
     assert result.returncode == 1 and "proficiency-assessment.csv" in result.stderr
     assert "a sample team file no longer reads under the framework in use: give a renamed field its `former_names`" in result.stderr
+
+
+def test_a_cue_line_that_lost_its_dash_is_named_not_joined_to_the_item_above(tmp_path: Path) -> None:
+    from matcher.gap_level import GapLevelWords, GapLevelWordsError
+
+    path = tmp_path / "gap_level_words.yaml"
+    path.write_text("grundlaeggende:\n  - rådgive kolleger\n    rådgiver kolleger\nspecialiseret: [fordybelse]\n", encoding="utf-8")
+    with pytest.raises(GapLevelWordsError, match=r"gap_level_words.yaml:2: grundlaeggende\[0\]: the item runs on to line 3"):
+        GapLevelWords.load(path)
