@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,7 +191,10 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
         raise TabularError(say("{name}: the file is empty", name=name)) from None
     if not any(header):
         raise TabularError(where(name, reader.line_num) + ": " + say("the header row is empty"))
-    duplicates = sorted({h for h in header if h and header.count(h) > 1})
+    if len(header) > MAX_SHEET_COLUMNS:  # refused before anything reads them: no table here is that wide
+        raise TabularError(where(name, reader.line_num) + ": " + say(
+            "{columns} columns; a table has at most {most}", columns=len(header), most=MAX_SHEET_COLUMNS))
+    duplicates = sorted(h for h, n in Counter(header).items() if h and n > 1)
     if duplicates:
         raise TabularError(where(name, 1) + ": " + say("column(s) named twice: {columns}", columns=", ".join(duplicates)))
     rows: list[tuple[int, dict[str, str]]] = []
@@ -248,6 +252,7 @@ def xlsx_text(data: bytes, name: str) -> tuple[str, list[str]]:
     sheet longer than any team file."""
     from openpyxl import load_workbook  # only for .xlsx uploads
 
+    _check_unpacked_size(data, name)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -272,6 +277,25 @@ def xlsx_text(data: bytes, name: str) -> tuple[str, list[str]]:
     out = io.StringIO()
     csv.writer(out, delimiter=";", lineterminator="\n").writerows(rows)
     return out.getvalue(), notices
+
+
+# A workbook of the largest team (500 rows of under 50 answers) unpacks to about 2 MB; 40 kB of zip can
+# unpack to 40 MB of empty cells, which the workbook reader builds one by one (minutes, gigabytes).
+MAX_UNPACKED_BYTES = 16 * 1024 * 1024
+
+
+def _check_unpacked_size(data: bytes, name: str) -> None:
+    """TabularError for a workbook whose parts unpack to more than MAX_UNPACKED_BYTES (the zip's own
+    sizes, which bound what unpacking yields: a part that claims less is cut off there)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            unpacked = sum(part.file_size for part in book.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # the workbook reader names a broken file in its own words
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise TabularError(say("{name}: the workbook unpacks to {mb} MB, more than a team file holds ({most} MB); "
+                               "save the sheet alone, or as CSV UTF-8", name=name,
+                               mb=unpacked // 1_000_000, most=MAX_UNPACKED_BYTES // 1_000_000))
 
 
 MAX_PEEKED_ROWS = 50  # enough to see that a sheet not read holds anything

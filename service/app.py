@@ -272,7 +272,9 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),  # a provider's site sees where from, not the query
 ]
-_DOCS_PATHS = ("/docs", "/redoc", API_DOCS_ASSETS)
+# The API docs' pages run inline scripts (Swagger UI, Redoc): they alone go without the policy; their
+# assets and any other answer under those paths (a 404 that repeats the path) keep it.
+_DOCS_PAGES = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 # Answers that may hold a team's employees, their steps or their gaps: no browser or proxy keeps them
 # (a shared computer's cache, a municipality's proxy). The template downloads hold none, but are cheap.
 _TEAM_PATHS = ("/team", "/api/gaps", "/api/analyses", "/api/recommendations", "/api/plan")
@@ -292,7 +294,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path = route_path(scope)
-        policy = not path.startswith(_DOCS_PATHS)
+        policy = path not in _DOCS_PAGES
         private = path.startswith(_TEAM_PATHS)
 
         async def with_headers(message: Message) -> None:

@@ -919,6 +919,27 @@ def test_a_workbook_is_read_no_further_than_a_team_file_reaches() -> None:
         xlsx_text(workbook(many_rows), "hold.xlsx")
 
 
+def test_a_file_made_to_exhaust_the_server_is_refused_before_it_is_read(taxonomy, tmp_path) -> None:
+    import zipfile
+
+    wide = tmp_path / "wide.csv"  # 20 000 columns of one name: each was counted against every other
+    wide.write_text("rolle;" + ";".join(["au.1"] * 20_000) + "\nmedarbejder;3\n", encoding="utf-8")
+    with pytest.raises(GapInputError, match=r"wide.csv: line 1: 20001 columns; a table has at most 200"):
+        read_needs_survey(wide, taxonomy)
+    # a 60 kB workbook whose one row holds 5 million empty cells: 20 MB unpacked, gigabytes to read
+    source = zipfile.ZipFile(io.BytesIO(template_bytes("needs-survey", taxonomy, "xlsx")))
+    bomb = tmp_path / "behov.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for part in source.infolist():
+            data = source.read(part)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b'<row r="9">' + b"<c/>" * 5_000_000 + b"</row></sheetData>")
+            out.writestr(part, data)
+    assert bomb.stat().st_size < 100_000
+    with pytest.raises(GapInputError, match=r"behov.xlsx: the workbook unpacks to 20 MB, more than a team file holds \(16 MB\)"):
+        read_needs_survey(bomb, taxonomy)
+
+
 def test_a_target_profile_that_would_blow_up_is_refused_in_a_few_words(taxonomy, tmp_path) -> None:
     laughs = ["fields:", "  lov_myndighed:", "    required_level: 3", 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     laughs += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
