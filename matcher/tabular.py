@@ -207,7 +207,7 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
             if sheet_row != start:
                 sheet_rows[start] = sheet_row
             if any(cell.strip() for cell in cells):
-                if extra := next((i for i, c in enumerate(cells) if i >= len(header) and c.strip()), None):
+                if (extra := next((i for i, c in enumerate(cells) if i >= len(header) and c.strip()), None)) is not None:
                     bad_rows.append((start, say_count(
                         len(cells), "{cells} cell but the header has {columns} columns: column {column} ({value!r}) has no "
                         "name in the header row; name it or empty it (in a CSV file, a cell holding the delimiter must be quoted)",
@@ -215,7 +215,8 @@ def read_table(path: Path | str, *, name: str | None = None) -> Table:
                         "the header row; name it or empty it (in a CSV file, a cell holding the delimiter must be quoted)",
                         cells=len(cells), columns=len(header), column=column_letter(extra), value=_cut(cells[extra].strip()),
                     )))
-                elif unnamed := next((i for i, c in enumerate(cells) if i < len(header) and not header[i] and c.strip()), None):
+                elif (unnamed := next((i for i, c in enumerate(cells) if i < len(header) and not header[i] and c.strip()),
+                                      None)) is not None:  # column A too
                     # a column whose header cell was left blank: its values would be dropped unseen
                     bad_rows.append((start, say(
                         "column {column} ({value!r}) has no name in the header row; name it or empty it",

@@ -859,6 +859,9 @@ def test_a_title_above_the_column_names_and_excels_sep_line_are_read_past(taxono
     survey.write_text("rolle;;lm.1\nmedarbejder;4;3\n", encoding="utf-8")
     with pytest.raises(GapInputError, match=r"line 2: column B \('4'\) has no name in the header row; name it or empty it"):
         read_needs_survey(survey, taxonomy)
+    survey.write_text(";rolle;lm.1\n4;medarbejder;3\n", encoding="utf-8")  # the first column too
+    with pytest.raises(GapInputError, match=r"line 2: column A \('4'\) has no name in the header row"):
+        read_needs_survey(survey, taxonomy)
     # two columns and a note in a third with no name: the column is named, not the file's quoting
     survey = tmp_path / "behov.csv"
     survey.write_text("rolle;lm.1\nmedarbejder;3\nmedarbejder;4;ferie i juli\n", encoding="utf-8")
