@@ -208,6 +208,8 @@ def _classify_header(
 ) -> _Columns:
     statement_ids = {s.id.casefold(): s.id for s in taxonomy.survey_statements}
     field_keys = field_columns(taxonomy) if allow_fields else {}
+    written_names = {f.name.casefold(): f.name for f in taxonomy.fields}  # how a suggestion writes a field
+    field_names = {**{spelling: taxonomy.field(key).name for spelling, key in field_keys.items()}, **written_names}
     columns = _Columns()
     for cell in table.header:
         key = " ".join(cell.split()).casefold()
@@ -234,8 +236,7 @@ def _classify_header(
             retired = _STATEMENT_ID_RE.fullmatch(key) is not None
             # a field is suggested as the column was written: by its key where a key was meant
             # ("it_digitl"), else by its name as the template heads it ("borgernaere metoder")
-            names = {} if "_" in cell else {spelling: taxonomy.field(key).name for spelling, key in field_keys.items()}
-            suggestion = "" if retired else _suggest(cell, known, {**names, **{f.name.casefold(): f.name for f in taxonomy.fields}})
+            suggestion = "" if retired else _suggest(cell, known, written_names if "_" in cell else field_names)
             problem = (
                 say("not a statement id of the framework in use (mistyped, or a statement removed from it?); "
                     "see the needs-survey-statements template for the ids") if retired else

@@ -140,8 +140,9 @@ def coverage(
                                 provider=provider, shown=shown), status=422)
     provider = named[0]
     bookable = index.bookable(today or clock.today())
-    closed = np.flatnonzero((index.provider == provider) & ~bookable)
-    mine = (index.provider == provider) & bookable
+    theirs = index.provider == provider
+    closed = np.flatnonzero(theirs & ~bookable)
+    mine = theirs & bookable
     keys = index.field_keys
     saved_gaps = list(saved_gaps)
     # gaps saved under a framework with other fields (one renamed or removed since): said, not silently lost
